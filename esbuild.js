@@ -1,0 +1,107 @@
+// One esbuild context per bundle. Entries that do not exist yet are skipped so that a bundle can be added
+// by creating its entry file; the list below is the single place that names them.
+const esbuild = require('esbuild');
+const fs = require('fs');
+const path = require('path');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+/** Node bundles: extension host, CLI and child-process workers. */
+const nodeBundles = [
+  { name: 'extension', entry: 'src/extension/extension.ts', external: ['vscode'] },
+  { name: 'cli', entry: 'src/cli/main.ts' },
+  { name: 'trainWorker', entry: 'src/worker/trainWorker.ts' },
+  { name: 'scanWorker', entry: 'src/worker/scanWorker.ts' },
+];
+
+/** Browser bundles: one folder per panel under webview/, each with a main.ts. */
+function webviewBundles() {
+  const dir = path.join(__dirname, 'webview');
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((d) => d !== 'shared' && fs.existsSync(path.join(dir, d, 'main.ts')))
+    .map((d) => ({ name: d, entry: `webview/${d}/main.ts` }));
+}
+
+/** The WebAssembly backend loads its .wasm files from beside the bundle at run time. */
+function copyWasm() {
+  const src = path.join(__dirname, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
+  const out = path.join(__dirname, 'dist');
+  fs.mkdirSync(out, { recursive: true });
+  for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
+    const p = path.join(src, f);
+    if (fs.existsSync(p)) fs.copyFileSync(p, path.join(out, f));
+  }
+}
+
+const problemMatcher = {
+  name: 'problem-matcher',
+  setup(build) {
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+    });
+  },
+};
+
+async function main() {
+  const contexts = [];
+  for (const b of nodeBundles) {
+    if (!fs.existsSync(path.join(__dirname, b.entry))) continue;
+    contexts.push(
+      await esbuild.context({
+        entryPoints: [b.entry],
+        bundle: true,
+        platform: 'node',
+        target: 'node20',
+        format: 'cjs',
+        outfile: `dist/${b.name}.js`,
+        external: [
+          ...(b.external ?? []),
+          // Native and optional backends are resolved at run time, never bundled.
+          '@tensorflow/tfjs-node',
+          '@tensorflow/tfjs-node-gpu',
+          'webgpu',
+        ],
+        sourcemap: !production,
+        minify: production,
+        logLevel: 'silent',
+        plugins: [problemMatcher],
+      }),
+    );
+  }
+  for (const b of webviewBundles()) {
+    contexts.push(
+      await esbuild.context({
+        entryPoints: [b.entry],
+        bundle: true,
+        platform: 'browser',
+        target: 'es2022',
+        format: 'iife',
+        outfile: `dist/webview/${b.name}.js`,
+        loader: { '.css': 'text' },
+        sourcemap: !production,
+        minify: production,
+        logLevel: 'silent',
+        plugins: [problemMatcher],
+      }),
+    );
+  }
+  copyWasm();
+  if (watch) {
+    await Promise.all(contexts.map((c) => c.watch()));
+  } else {
+    const results = await Promise.allSettled(contexts.map((c) => c.rebuild()));
+    await Promise.all(contexts.map((c) => c.dispose()));
+    if (results.some((r) => r.status === 'rejected')) process.exit(1);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

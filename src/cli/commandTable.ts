@@ -1,0 +1,7 @@
+/**
+ * The one table of `rml` subcommands. Adding a command means adding its module here; the dispatcher and
+ * `rml --help` read nothing else.
+ */
+import type { CliCommand } from './command';
+
+export const commands: CliCommand[] = [];
