@@ -1,0 +1,118 @@
+/**
+ * The workspace policy (`responsible-ml.json`): one reader for the editor and the CLI, validated against the
+ * shipped schema that also drives completion in the editor.
+ */
+import policySchema from '../../schemas/responsible-ml.schema.json';
+import { parseJsonDocument } from './config/jsonDocument';
+import type { Finding, Severity } from './findings';
+
+export type RuleSetting = Severity | 'off';
+
+export interface PolicyThresholds {
+  kAnonymity: number;
+  singlingOutShare: number;
+  piiColumnShare: number;
+  disparateImpact: number;
+  demographicParityDifference: number;
+  demographicParityRatio: number;
+  equalizedOddsDifference: number;
+  equalizedOddsRatio: number;
+  equalOpportunityDifference: number;
+  predictiveParityDifference: number;
+  proxyCramersV: number;
+  minGroupSize: number;
+}
+
+export interface PolicyIgnore {
+  rule?: string;
+  column?: string;
+  reason?: string;
+}
+
+export interface Policy {
+  rules: Record<string, RuleSetting>;
+  ignore: PolicyIgnore[];
+  protected: string[];
+  notProtected: string[];
+  label?: string;
+  positive?: string[];
+  referenceGroups: Record<string, string>;
+  missingTokens: string[];
+  maxFindingsPerRule: number;
+  thresholds: PolicyThresholds;
+}
+
+/** Defaults follow common practice: k ≥ 5, the four-fifths rule, Fairlearn-style 0.1 differences. */
+export const DEFAULT_THRESHOLDS: PolicyThresholds = {
+  kAnonymity: 5,
+  singlingOutShare: 0.5,
+  piiColumnShare: 0.5,
+  disparateImpact: 0.8,
+  demographicParityDifference: 0.1,
+  demographicParityRatio: 0.8,
+  equalizedOddsDifference: 0.1,
+  equalizedOddsRatio: 0.8,
+  equalOpportunityDifference: 0.1,
+  predictiveParityDifference: 0.1,
+  proxyCramersV: 0.5,
+  minGroupSize: 30,
+};
+
+export const DEFAULT_POLICY: Policy = {
+  rules: {},
+  ignore: [],
+  protected: [],
+  notProtected: [],
+  referenceGroups: {},
+  missingTokens: [],
+  maxFindingsPerRule: 1000,
+  thresholds: DEFAULT_THRESHOLDS,
+};
+
+/** The policy as written in the file: every field optional. */
+type PolicyFile = Partial<Omit<Policy, 'thresholds'>> & { thresholds?: Partial<PolicyThresholds> };
+
+/**
+ * Parses and validates a policy file. Problems (syntax or schema) come back as findings positioned in the
+ * policy file; the returned policy then falls back to defaults for whatever could not be read, so a typo in the
+ * policy never switches the checks off.
+ */
+export function parsePolicy(text: string, fileName: string): { policy: Policy; problems: Finding[] } {
+  const { value, problems } = parseJsonDocument<PolicyFile>(text, policySchema, { fileName, rulePrefix: 'policy' });
+  if (!value || typeof value !== 'object' || problems.length > 0) return { policy: DEFAULT_POLICY, problems };
+  return { policy: resolvePolicy(value), problems };
+}
+
+/** Fills defaults into a partial policy. */
+export function resolvePolicy(p: PolicyFile): Policy {
+  return {
+    rules: p.rules ?? {},
+    ignore: p.ignore ?? [],
+    protected: p.protected ?? [],
+    notProtected: p.notProtected ?? [],
+    label: p.label,
+    positive: p.positive,
+    referenceGroups: p.referenceGroups ?? {},
+    missingTokens: p.missingTokens ?? [],
+    maxFindingsPerRule: p.maxFindingsPerRule ?? 1000,
+    thresholds: { ...DEFAULT_THRESHOLDS, ...(p.thresholds ?? {}) },
+  };
+}
+
+/**
+ * Applies rule severities and ignores: returns the findings to show, with their severity as the policy sets
+ * it. A finding without a column is only ignored by an entry without a column.
+ */
+export function applyPolicy(findings: readonly Finding[], policy: Policy): Finding[] {
+  const out: Finding[] = [];
+  for (const f of findings) {
+    const setting = policy.rules[f.rule];
+    if (setting === 'off') continue;
+    const ignored = policy.ignore.some(
+      (i) => (i.rule === undefined || i.rule === f.rule) && (i.column === undefined || i.column === f.column),
+    );
+    if (ignored) continue;
+    out.push(setting && setting !== f.severity ? { ...f, severity: setting } : f);
+  }
+  return out;
+}
