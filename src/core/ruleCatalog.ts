@@ -1,0 +1,56 @@
+/**
+ * Short descriptions of every rule, for SARIF's `tool.driver.rules`, hovers and `docs/rules.md`. A rule that a
+ * detector emits but that is missing here still works; it just has no description.
+ */
+export interface RuleInfo {
+  id: string;
+  title: string;
+  description: string;
+}
+
+export const RULE_DOCS_URL = 'https://github.com/responsible-ml/responsible-ml/blob/main/docs/rules.md';
+
+const rules: RuleInfo[] = [
+  { id: 'data/empty-file', title: 'Empty file', description: 'The file has no content to read.' },
+  { id: 'data/ragged-row', title: 'Ragged row', description: 'A row has more or fewer fields than the header.' },
+  { id: 'data/unclosed-quote', title: 'Unclosed quote', description: 'A quoted field is never closed, so the rest of the file is one value.' },
+  { id: 'data/invalid-encoding', title: 'Invalid encoding', description: 'Bytes that are not valid UTF-8 were replaced while reading.' },
+  { id: 'data/utf16', title: 'UTF-16 file', description: 'The file is UTF-16; most data tools expect UTF-8.' },
+  { id: 'data/invalid-json', title: 'Invalid JSON', description: 'The JSON or JSON Lines text could not be parsed.' },
+  { id: 'data/header', title: 'Header problem', description: 'A header name is empty or repeated.' },
+  { id: 'quality/missing-values', title: 'Missing values', description: 'A column has missing cells (empty, NA, null, ? or a policy token).' },
+  { id: 'quality/duplicate-rows', title: 'Duplicate rows', description: 'Rows that repeat an earlier row exactly.' },
+  { id: 'quality/constant-column', title: 'Constant column', description: 'A column holds a single value and carries no information.' },
+  { id: 'quality/mixed-types', title: 'Mixed types', description: 'A column mixes numbers, dates and text.' },
+  { id: 'quality/identifier-column', title: 'Identifier column', description: 'A column whose values are (nearly) all distinct identifiers; it singles out records and should not be a feature.' },
+  { id: 'privacy/pii-column', title: 'Personal data column', description: 'Most values of a column are personal data of one kind (email, phone, national id, ...).' },
+  { id: 'privacy/pii-cell', title: 'Personal data in a cell', description: 'Personal data inside free text or a mixed column.' },
+  { id: 'privacy/secret', title: 'Secret', description: 'An access key, private key, token or other credential.' },
+  { id: 'privacy/quasi-identifier', title: 'Quasi-identifier', description: 'A column that, combined with others, can single people out (age, postal code, ...).' },
+  { id: 'privacy/k-anonymity', title: 'Low k-anonymity', description: 'Some combinations of quasi-identifiers are shared by fewer than k records.' },
+  { id: 'privacy/singling-out', title: 'Singling out', description: 'A small set of quasi-identifiers makes many records unique.' },
+  { id: 'privacy/protected-attribute', title: 'Protected attribute', description: 'A column records a characteristic protected from discrimination (sex, race, age, ...).' },
+  { id: 'fairness/disparate-impact', title: 'Disparate impact', description: 'A group\'s positive rate is below the four-fifths of the reference group\'s.' },
+  { id: 'fairness/small-group', title: 'Small group', description: 'A group is too small for its rate to be meaningful.' },
+  { id: 'fairness/proxy', title: 'Proxy column', description: 'A column strongly associated with a protected attribute can stand in for it.' },
+  { id: 'fairness/label-leakage', title: 'Label leakage', description: 'A single column almost determines the label.' },
+  { id: 'fairness/label-imbalance', title: 'Label imbalance', description: 'One outcome is rare.' },
+  { id: 'fairness/threshold', title: 'Fairness threshold crossed', description: 'A disparity between groups exceeds the policy threshold.' },
+  { id: 'policy/syntax', title: 'Policy syntax', description: 'The policy file is not valid JSON.' },
+  { id: 'policy/schema', title: 'Policy schema', description: 'The policy file does not match its schema.' },
+];
+
+const byId = new Map(rules.map((r) => [r.id, r]));
+
+export function ruleInfo(id: string): RuleInfo {
+  return byId.get(id) ?? { id, title: id, description: id };
+}
+
+export function allRules(): readonly RuleInfo[] {
+  return rules;
+}
+
+/** Anchor in docs/rules.md: `privacy/pii-column` -> `#privacy-pii-column`. */
+export function ruleHelpUri(id: string): string {
+  return `${RULE_DOCS_URL}#${id.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`;
+}
