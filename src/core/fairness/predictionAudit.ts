@@ -257,10 +257,18 @@ function scoreMetrics(
   if (scored.length === 0) {
     m.rocAuc = null;
     m.reasons.rocAuc = 'no row of the group has a score';
-  } else if (wPos > 0 && wNeg > 0) m.rocAuc = num / (wPos * wNeg);
+  } else if (wPos * wNeg > 0) m.rocAuc = num / (wPos * wNeg);
   else {
+    // The product, not each factor, is tested: two tiny weights can multiply to 0 and make 0 / 0.
     m.rocAuc = null;
-    m.reasons.rocAuc = wPos > 0 ? 'the group has no negative labels' : wNeg > 0 ? 'the group has no positive labels' : 'the group\'s scored rows all have weight 0';
+    m.reasons.rocAuc =
+      wPos > 0 && wNeg > 0
+        ? 'the weights of the group\'s positive and negative rows are too small to compare'
+        : wPos > 0
+          ? 'the group has no negative labels'
+          : wNeg > 0
+            ? 'the group has no positive labels'
+            : 'the group\'s scored rows all have weight 0';
   }
 
   if (scored.length === 0) {

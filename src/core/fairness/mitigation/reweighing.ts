@@ -29,8 +29,8 @@ export interface Reweighing {
  * Kamiran & Calders weights: a row in group g with label y gets `w(g, y) = P(g) · P(y) / P(g, y)`, the
  * probabilities taken over labelled rows (weighted by `baseWeights` when given, whose rows then get
  * `baseWeight · w(g, y)`). After reweighing, `P_w(y = 1 | g) = P(y = 1)` for every group, so the weighted
- * statistical parity difference is 0, while the total weight and the weight of each group and of each label
- * are unchanged.
+ * statistical parity difference is 0; the weight of each group that has both labels is unchanged, and so,
+ * when every group has both, are the total weight and the weight of each label.
  *
  * Edge cases: a cell (g, y) with no rows needs no weight; rows missing the group form a group of their own
  * (so they too are balanced); rows missing the label keep their base weight, since nothing can be balanced

@@ -147,6 +147,11 @@ function locate(hull: Point[], x: number): { a: Point; b: Point; pA: number; y: 
   return { a, b, pA, y: pA * a.y + (1 - pA) * b.y };
 }
 
+/** Differences in total correct predictions below this are rounding, not a better operating point. */
+function tolerance(best: number): number {
+  return 1e-9 * Math.max(1, Math.abs(best));
+}
+
 function countAt(g: GroupData, cut: Cut): { tp: number; fp: number } {
   const p = g.points.find((q) => q.cut === cut);
   if (!p) throw new Error('internal: cut not among the operating points');
@@ -232,7 +237,8 @@ export function optimizeThresholds(input: ThresholdInput, options: { constraint:
     for (const x of candidates) {
       let total = 0;
       for (const g of groups) total += locate(g.hull, x).y;
-      if (total > best + 1e-9 * Math.max(1, Math.abs(best)) || (Math.abs(total - best) <= 1e-9 * Math.max(1, Math.abs(best)) && x < bestX)) {
+      // Near-ties (rounding) go to the lower selection rate, so the result does not depend on candidate order.
+      if (best === -Infinity || total > best + tolerance(best) || (Math.abs(total - best) <= tolerance(best) && x < bestX)) {
         best = total;
         bestX = x;
       }
@@ -269,7 +275,7 @@ export function optimizeThresholds(input: ThresholdInput, options: { constraint:
       let y = Infinity;
       for (const g of groups) y = Math.min(y, locate(g.hull, x).y);
       const total = P * y + N * (1 - x);
-      if (total > best + 1e-9 * Math.max(1, Math.abs(best))) {
+      if (best === -Infinity || total > best + tolerance(best) || (Math.abs(total - best) <= tolerance(best) && x < bestX)) {
         best = total;
         bestX = x;
         bestY = y;
