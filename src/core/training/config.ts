@@ -14,7 +14,7 @@ export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow-gpu', 
 
 export type OptimizerName = 'adam' | 'sgd' | 'momentum' | 'rmsprop' | 'adagrad';
 export type Mitigation = 'none' | 'reweighing' | 'threshold';
-export type ThresholdConstraint = 'demographic_parity' | 'equal_opportunity' | 'equalized_odds';
+export type ThresholdConstraint = 'demographic_parity' | 'equalized_odds';
 
 /** `privacy.dpSgd` as written; the DP module resolves the noise multiplier and δ. */
 export interface DpSgdConfig {

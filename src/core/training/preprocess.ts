@@ -4,6 +4,7 @@
  * standard deviation), categoricals one-hot encoded; missing values are imputed or their rows dropped.
  */
 import { toBinaryOutcome } from '../fairness/positives';
+import { DEFAULT_MISSING_TOKENS } from '../privacy/privacyScanner';
 import type { HeadKind } from './heads';
 
 /** A table held column by column: `columns[c][r]` is the raw cell (undefined when absent). */
@@ -53,11 +54,9 @@ export interface PreprocessSpec {
   missingTokens: string[];
 }
 
-/** Cells that mean missing, besides `undefined` and the empty string. Matches the profile's defaults. */
-export const BASE_MISSING_TOKENS: readonly string[] = ['NA', 'N/A', 'NaN', 'nan', 'null', 'NULL', 'None', '?'];
-
+/** A missing-cell test: `undefined`, blank, the scanner's default tokens (NA, null, ?, ...) and `extra`, after trimming. */
 export function missingTest(extra: readonly string[]): (v: string | undefined) => boolean {
-  const set = new Set([...BASE_MISSING_TOKENS, ...extra]);
+  const set = new Set([...DEFAULT_MISSING_TOKENS, ...extra]);
   return (v) => v === undefined || v.trim() === '' || set.has(v.trim());
 }
 

@@ -1,0 +1,54 @@
+/**
+ * Loads a dataset for training: the project's reader streams the bytes, the privacy scanner sees every row
+ * on the way (its per-column entities feed the pre-training gate), and the cells are kept column by column.
+ */
+import type { Finding } from '../findings';
+import { readTable } from '../data/readTable';
+import type { DataRow, TableHeader } from '../data/table';
+import { PrivacyScanner, DEFAULT_MISSING_TOKENS, type PrivacyScanResult } from '../privacy/privacyScanner';
+import type { RawTable } from './preprocess';
+
+export interface LoadedTable {
+  table: RawTable;
+  privacy: PrivacyScanResult;
+  /** Reader problems (ragged rows, bad quotes, encoding), each with its position. */
+  problems: Finding[];
+}
+
+/**
+ * @param chunks the file's bytes, e.g. `fs.createReadStream(file)`.
+ * @param fileName used for the format and in findings.
+ * @param missingTokens the config's extra missing tokens (the scanner's defaults always apply).
+ */
+export async function loadTable(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  fileName: string,
+  missingTokens: readonly string[] = [],
+): Promise<LoadedTable> {
+  let names: string[] = [];
+  let columns: (string | undefined)[][] = [];
+  const rowNumbers: number[] = [];
+  const problems: Finding[] = [];
+  let scanner: PrivacyScanner | null = null;
+  await readTable(
+    chunks,
+    {
+      header(h: TableHeader) {
+        names = h.columns.map((c) => c.name);
+        columns = names.map(() => []);
+        scanner = new PrivacyScanner(h, { fileName, missingTokens: [...DEFAULT_MISSING_TOKENS, ...missingTokens] });
+      },
+      row(r: DataRow) {
+        for (let c = 0; c < columns.length; c++) columns[c]!.push(r.values[c]);
+        rowNumbers.push(r.index);
+        scanner!.add(r);
+      },
+      problem(f: Finding) {
+        problems.push(f);
+      },
+    },
+    { fileName },
+  );
+  const privacy = scanner ? (scanner as PrivacyScanner).finish() : { findings: [], truncated: {}, columns: [] };
+  return { table: { names, columns, rowNumbers: Int32Array.from(rowNumbers) }, privacy, problems };
+}
