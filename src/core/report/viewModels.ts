@@ -261,37 +261,41 @@ export interface RunOverlay {
  * Accumulates records as they arrive (in order) into the arrays the charts draw. Appending is O(1) per
  * record, so a live panel does not redo the whole history ten times a second.
  *
- * Batch loss is plotted against the global step (batches since the start); epoch points are placed at the
- * step that ended their epoch, so both share one x axis. The smoothed batch loss is an exponential moving
- * average with bias correction (as TensorBoard's smoothing, weight {@link TrainingSeries.smoothing}).
+ * Everything shares one x axis in epochs: epoch e's record sits at x = e, and a batch record at
+ * x = e − 1 + (batch + 1) / batchesPerEpoch, so the last batch of an epoch meets its epoch point and the
+ * curves of earlier runs (per epoch) line up with the live one. Batch reports may be sparse (the training
+ * loop throttles them); positions come from the batch index, not from counting records. The smoothed batch
+ * loss is an exponential moving average with bias correction (TensorBoard's smoothing, weight `smoothing`).
  */
 export class TrainingSeries {
-  /** Global step of each batch record (1-based). */
-  readonly batchStep: number[] = [];
+  /** Epoch (1-based) of each batch point. */
+  readonly batchEpoch: number[] = [];
+  /** 0-based batch index within its epoch of each batch point (counted when the record had none). */
+  readonly batchIndex: number[] = [];
   readonly batchLoss: number[] = [];
   readonly batchLossSmoothed: number[] = [];
   /** Epoch numbers that have an epoch record, in order. */
   readonly epochs: number[] = [];
-  /** Step at which each epoch ended (same index as `epochs`). */
-  readonly epochStep: number[] = [];
   /** Per-epoch figures by name (`loss`, `val_loss`, `val_accuracy`, ...), aligned with `epochs`. */
   readonly epochValues: Record<string, (number | null)[]> = {};
   readonly fairness: Record<string, (number | null)[]> = {};
   readonly epsilon: (number | null)[] = [];
   /** Samples per second of the latest record that said so. */
   samplesPerSecond: number | undefined;
-  /** Batches per epoch, from the latest batch record that said so (or counted from the first epoch). */
+  /** Batches per epoch: as the records say, else learned from the first complete epoch. */
   batchesPerEpoch: number | undefined;
   /** Time of the first and latest records that carried a time. */
   firstTime: number | undefined;
   lastTime: number | undefined;
+  /** Highest epoch any record mentioned (the epoch in progress while batches arrive). */
   lastEpochSeen = 0;
+  /** Highest batch index seen in {@link lastEpochSeen}. */
+  lastBatchIndex = -1;
 
   private ema = 0;
   private emaWeight = 0;
-  private step = 0;
-  private batchesThisEpoch = 0;
-  private epochOfStep = 0;
+  private counted = 0;
+  private declaredBatches: number | undefined;
 
   constructor(readonly smoothing = 0.9) {}
 
@@ -309,28 +313,31 @@ export class TrainingSeries {
       this.lastTime = r.time;
     }
     if (r.samplesPerSecond !== undefined) this.samplesPerSecond = r.samplesPerSecond;
-    this.lastEpochSeen = Math.max(this.lastEpochSeen, r.epoch);
+    if (r.epoch > this.lastEpochSeen) {
+      this.lastEpochSeen = r.epoch;
+      this.lastBatchIndex = -1;
+      this.counted = 0;
+    }
     if (r.kind === 'batch') {
-      if (r.epoch !== this.epochOfStep) {
-        this.epochOfStep = r.epoch;
-        this.batchesThisEpoch = 0;
-      }
-      this.step++;
-      this.batchesThisEpoch++;
-      if (r.batches !== undefined) this.batchesPerEpoch = r.batches;
+      const index = r.batch ?? this.counted;
+      this.counted = index + 1;
+      if (r.epoch === this.lastEpochSeen) this.lastBatchIndex = Math.max(this.lastBatchIndex, index);
+      if (r.batches !== undefined) this.declaredBatches = this.batchesPerEpoch = r.batches;
       const loss = r.values.loss;
       if (loss === undefined) return;
-      this.batchStep.push(this.step);
+      this.batchEpoch.push(r.epoch);
+      this.batchIndex.push(index);
       this.batchLoss.push(loss);
       this.ema = this.smoothing * this.ema + (1 - this.smoothing) * loss;
       this.emaWeight = this.smoothing * this.emaWeight + (1 - this.smoothing);
       this.batchLossSmoothed.push(this.ema / this.emaWeight);
       return;
     }
-    if (this.batchesPerEpoch === undefined && this.batchesThisEpoch > 0) this.batchesPerEpoch = this.batchesThisEpoch;
+    if (this.declaredBatches === undefined && this.lastBatchIndex >= 0 && r.epoch === this.lastEpochSeen) {
+      this.batchesPerEpoch = Math.max(this.batchesPerEpoch ?? 0, this.lastBatchIndex + 1);
+    }
     const i = this.epochs.length;
     this.epochs.push(r.epoch);
-    this.epochStep.push(this.step);
     const pad = (arr: (number | null)[]): void => {
       while (arr.length < i) arr.push(null);
     };
@@ -348,6 +355,18 @@ export class TrainingSeries {
     for (const arr of [...Object.values(this.epochValues), ...Object.values(this.fairness)]) {
       while (arr.length < i + 1) arr.push(null);
     }
+  }
+
+  /**
+   * x (in epochs) of every batch point. Computed on demand because `batchesPerEpoch` may only become known
+   * at the end of the first epoch; until then the points of that epoch are spread by the highest index seen.
+   */
+  batchX(): Float64Array {
+    const n = this.batchLoss.length;
+    const x = new Float64Array(n);
+    const b = this.batchesPerEpoch ?? Math.max(1, this.lastBatchIndex + 1);
+    for (let i = 0; i < n; i++) x[i] = this.batchEpoch[i]! - 1 + Math.min(1, (this.batchIndex[i]! + 1) / b);
+    return x;
   }
 
   /** The latest value of a per-epoch figure, or undefined. */
@@ -391,10 +410,8 @@ export function trainingProgress(
   if (series.samplesPerSecond !== undefined) p.samplesPerSecond = series.samplesPerSecond;
   if (run.epochs && run.epochs > 0) {
     let done = epochsDone;
-    const inEpoch = series.lastEpochSeen > epochsDone && series.batchesPerEpoch;
-    if (inEpoch) {
-      const batchesInCurrent = series.batchStep.length - (series.epochStep[series.epochStep.length - 1] ?? 0);
-      done += Math.min(1, Math.max(0, batchesInCurrent / series.batchesPerEpoch!));
+    if (series.lastEpochSeen > epochsDone && series.batchesPerEpoch && series.lastBatchIndex >= 0) {
+      done += Math.min(1, (series.lastBatchIndex + 1) / series.batchesPerEpoch);
     }
     p.fraction = Math.min(1, done / run.epochs);
     const start = run.startedAt ?? series.firstTime;
@@ -523,17 +540,26 @@ export interface Confusion {
   fn: number;
 }
 
-/** Thresholds the panels check against: the policy's (see `src/core/policy.ts`), all optional here. */
+/**
+ * Thresholds the panels check against: the policy's (see `src/core/policy.ts`) and the fairness engine's
+ * (`FairnessThresholds`). A disparity named like a key here (e.g. `predictiveParityDifference`) is checked
+ * against that key; the four named fields are always present.
+ */
 export type ViewThresholds = Pick<
   PolicyThresholds,
   'kAnonymity' | 'disparateImpact' | 'demographicParityDifference' | 'equalizedOddsDifference'
->;
+> &
+  Record<string, number>;
 
 export const VIEW_DEFAULT_THRESHOLDS: ViewThresholds = {
   kAnonymity: 5,
   disparateImpact: 0.8,
   demographicParityDifference: 0.1,
+  demographicParityRatio: 0.8,
   equalizedOddsDifference: 0.1,
+  equalizedOddsRatio: 0.8,
+  equalOpportunityDifference: 0.1,
+  predictiveParityDifference: 0.1,
 };
 
 export type GroupMetric = 'selectionRate' | 'tpr' | 'fpr' | 'ppv' | 'accuracy';
@@ -552,6 +578,9 @@ export const METRIC_LABELS: Record<string, string> = {
   equalizedOddsDifference: 'Equalized odds difference',
   equalizedOddsRatio: 'Equalized odds ratio',
   equalOpportunityDifference: 'Equal opportunity difference',
+  equalOpportunityRatio: 'Equal opportunity ratio',
+  predictiveParityDifference: 'Predictive parity difference',
+  predictiveParityRatio: 'Predictive parity ratio',
   tprDifference: 'TPR difference',
   fprDifference: 'FPR difference',
   accuracyDifference: 'Accuracy difference',
@@ -622,6 +651,8 @@ export interface ModelSection {
   /** Membership-inference figures (AUC, advantage), when the audit has them. */
   membershipInference?: Record<string, number>;
   findings: FindingRow[];
+  /** With mitigation: the same audit of the unmitigated model, for a before/after comparison. */
+  mitigation?: { method: string; note?: string; accuracyBefore?: number; before: AttributeSection[] };
 }
 
 export interface FindingRow {
@@ -737,19 +768,28 @@ export function datasetSection(report: AuditReport): DatasetSection {
   const fair = isObject(report.fairness) ? report.fairness : undefined;
   if (fair) {
     if (typeof fair.label === 'string') label = fair.label;
-    const g = isObject(fair.groups) ? fair.groups : undefined;
+    // The fairness engine's FairnessReport: `dataset.attributes[]` of { attribute, groups: GroupRate[] }.
+    const ds = isObject(fair.dataset) ? fair.dataset : undefined;
+    for (const a of Array.isArray(ds?.attributes) ? ds.attributes : []) {
+      if (!isObject(a) || typeof a.attribute !== 'string') continue;
+      const rowsOut = groupShareRows(a.groups, rows);
+      if (rowsOut.length > 0) groups.push({ attribute: a.attribute, groups: rowsOut });
+    }
+    // Older or foreign shape: `groups[attr][value]` with counts.
+    const g = isObject(fair.groups) && groups.length === 0 && !isObject(fair.overall) ? fair.groups : undefined;
     for (const [attr, byValue] of Object.entries(g ?? {})) {
       const rowsOut = groupShareRows(byValue, rows);
       if (rowsOut.length > 0) groups.push({ attribute: attr, groups: rowsOut });
     }
     for (const p of Array.isArray(fair.proxies) ? fair.proxies : []) {
       if (!isObject(p)) continue;
-      const feature = p.feature ?? p.column;
-      const attribute = p.attribute ?? p.protected;
-      const strength = num(p.strength) ?? num(p.score) ?? num(p.value) ?? num(p.association);
+      const feature = p.column ?? p.feature;
+      const attribute = p.protected ?? p.attribute;
+      const cv = num(p.cramersV);
+      const strength = cv ?? num(p.nmi) ?? num(p.strength) ?? num(p.score) ?? num(p.value);
       if (typeof feature !== 'string' || typeof attribute !== 'string' || strength === undefined) continue;
       const row: ProxyRow = { feature, attribute, strength };
-      const measure = p.measure ?? p.method;
+      const measure = cv !== undefined ? "Cramér's V" : num(p.nmi) !== undefined ? 'normalised mutual information' : p.measure;
       if (typeof measure === 'string') row.measure = measure;
       proxies.push(row);
     }
@@ -802,11 +842,16 @@ function groupShareRows(byValue: unknown, totalRows: number): GroupShareRow[] {
   for (const [value, o] of entries) {
     const n = num(o.n) ?? num(o.count);
     if (n === undefined) continue;
-    const row: GroupShareRow = { value, n, share: total > 0 ? n / total : 0, shareInterval: wilsonInterval(n, total) };
-    const positives = num(o.positives) ?? (num(o.baseRate) !== undefined ? num(o.baseRate)! * n : undefined);
+    const share = num(o.share) ?? (total > 0 ? n / total : 0);
+    const row: GroupShareRow = { value, n, share, shareInterval: wilsonInterval(share * total, total) };
+    const baseRate = num(o.baseRate);
+    const positives = num(o.positives) ?? (baseRate !== undefined ? baseRate * n : undefined);
     if (positives !== undefined && n > 0) {
-      row.baseRate = positives / n;
-      row.baseRateInterval = wilsonInterval(positives, n);
+      const weight = num(o.weight) ?? n;
+      row.baseRate = baseRate ?? positives / weight;
+      const ci = Array.isArray(o.ci95) && o.ci95.length === 2 ? [num(o.ci95[0]), num(o.ci95[1])] : undefined;
+      row.baseRateInterval =
+        ci && ci[0] !== undefined && ci[1] !== undefined ? [ci[0], ci[1]] : wilsonInterval(row.baseRate * n, n);
     }
     out.push(row);
   }
@@ -895,6 +940,8 @@ export function groupRows(
 const RATIO_METRICS = /ratio|impact/i;
 
 function disparityThreshold(metric: string, t: ViewThresholds): number | undefined {
+  const own = t[metric];
+  if (typeof own === 'number') return own;
   if (/demographicParityDifference|selectionRateDifference/i.test(metric)) return t.demographicParityDifference;
   if (/equalizedOddsDifference|tprDifference|fprDifference|equalOpportunityDifference/i.test(metric))
     return t.equalizedOddsDifference;
@@ -1089,28 +1136,20 @@ export function thresholdTradeoff(rows: ScoredRows, steps = 100): TradeoffPoint[
   return out;
 }
 
-/**
- * The model half of the audit view from a run's `audit.json` (the fairness engine's `auditPredictions`
- * output: `overall`, `groups[attr][value]`, `disparities[attr]`, `findings`; optionally `threshold`,
- * `privacy`/`dp`, `membershipInference`). `rows` adds the calibration plot and the threshold trade-off.
- */
-export function modelSection(audit: unknown, thresholds: ViewThresholds, rows?: ScoredRows): ModelSection {
-  const a = isObject(audit) ? audit : {};
-  const overall: Record<string, number> = {};
-  const ov = isObject(a.overall) ? a.overall : isObject(a.performance) ? a.performance : {};
-  for (const [k, v] of Object.entries(ov)) {
+function numbersOf(o: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (!isObject(o)) return out;
+  for (const [k, v] of Object.entries(o)) {
     const n = num(v);
-    if (n !== undefined) overall[k] = n;
+    if (n !== undefined) out[k] = n;
   }
-  const ovConf = readConfusion(ov.confusion);
-  if (ovConf) {
-    const m = metricsFromConfusion(ovConf);
-    for (const k of GROUP_METRICS) if (overall[k] === undefined && m[k] !== null) overall[k] = m[k]!;
-    overall.n ??= ovConf.tp + ovConf.fp + ovConf.tn + ovConf.fn;
-  }
+  return out;
+}
+
+function attributesOf(pa: Record<string, unknown>, thresholds: ViewThresholds): AttributeSection[] {
   const attributes: AttributeSection[] = [];
-  const groups = isObject(a.groups) ? a.groups : {};
-  const disp = isObject(a.disparities) ? a.disparities : {};
+  const groups = isObject(pa.groups) ? pa.groups : {};
+  const disp = isObject(pa.disparities) ? pa.disparities : {};
   for (const [attr, byValue] of Object.entries(groups)) {
     if (!isObject(byValue)) continue;
     const raw: Record<string, Record<string, unknown>> = {};
@@ -1118,29 +1157,126 @@ export function modelSection(audit: unknown, thresholds: ViewThresholds, rows?: 
     const gr = groupRows(raw, thresholds);
     attributes.push({ attribute: attr, groups: gr, disparities: disparityRows(disp[attr], gr, thresholds) });
   }
+  return attributes;
+}
+
+/** The prediction audit's reliability bins (`lower, upper, count, meanScore, fractionPositive`) as ours. */
+function reliabilityBins(v: unknown): CalibrationBin[] | undefined {
+  if (!Array.isArray(v) || v.length === 0) return undefined;
+  const out: CalibrationBin[] = [];
+  for (const b of v) {
+    if (!isObject(b)) return undefined;
+    const n = num(b.count) ?? num(b.n) ?? 0;
+    const rateV = b.fractionPositive ?? b.observedRate;
+    const observed = typeof rateV === 'number' && Number.isFinite(rateV) ? rateV : null;
+    const ms = num(b.meanScore);
+    out.push({
+      lo: num(b.lower) ?? num(b.lo) ?? 0,
+      hi: num(b.upper) ?? num(b.hi) ?? 1,
+      n,
+      meanScore: ms ?? null,
+      observedRate: observed,
+      interval: wilsonInterval((observed ?? 0) * n, n),
+    });
+  }
+  return out;
+}
+
+/**
+ * The model half of the audit view. Accepts, most specific first:
+ * - a run's `audit.json` (`RunAudit`: `performance`, `training`, `privacy.dpSgd`, and `fairness.before` /
+ *   `fairness.after`, each a prediction audit; the shipped model is `after` when there is one, and `before`
+ *   is kept as the comparison);
+ * - a prediction audit or the `fairness` part of a dataset audit (`overall`, `groups[attr][value]`,
+ *   `disparities[attr]`, `findings`; the group objects are `GroupMetrics` or any object with a confusion
+ *   matrix or the rates themselves).
+ * `rows` (per-row scores, labels and groups) adds the threshold trade-off and a calibration plot computed
+ * from the rows; without them the calibration comes from the audit's reliability bins when it has them.
+ */
+export function modelSection(audit: unknown, thresholds: ViewThresholds, rows?: ScoredRows): ModelSection {
+  const a = isObject(audit) ? audit : {};
+  const fair = isObject(a.fairness) ? a.fairness : undefined;
+  const before = fair && isObject(fair.before) ? fair.before : undefined;
+  const after = fair && isObject(fair.after) ? fair.after : undefined;
+  const pa: Record<string, unknown> = after ?? before ?? a;
+
+  const overall: Record<string, number> = {};
+  const ov = isObject(pa.overall) ? pa.overall : {};
+  Object.assign(overall, numbersOf(ov));
+  delete overall.positives;
+  const ovConf = readConfusion(ov.confusion);
+  if (ovConf) {
+    const m = metricsFromConfusion(ovConf);
+    for (const k of GROUP_METRICS) if (overall[k] === undefined && m[k] !== null) overall[k] = m[k]!;
+    overall.n ??= ovConf.tp + ovConf.fp + ovConf.tn + ovConf.fn;
+  }
+  // The run's own performance figures (accuracy on the held-out split, AUC, ...) win over the audit's.
+  Object.assign(overall, numbersOf(a.performance));
+  if (overall.auc === undefined && overall.rocAuc !== undefined) overall.auc = overall.rocAuc;
+  if (overall.n === undefined && num(a.rows) !== undefined) overall.n = num(a.rows)!;
+
   const section: ModelSection = {
     overall,
-    attributes,
+    attributes: attributesOf(pa, thresholds),
     threshold: num(a.threshold) ?? num(a.decisionThreshold) ?? 0.5,
-    findings: readFindings(a.findings),
+    findings: readFindings(pa.findings),
   };
-  const priv = isObject(a.privacy) ? a.privacy : isObject(a.dp) ? a.dp : undefined;
-  if (priv) {
-    const p: Record<string, number> = {};
-    for (const [k, v] of Object.entries(priv)) if (num(v) !== undefined) p[k] = num(v)!;
+  if (after && before && fair) {
+    const m: NonNullable<ModelSection['mitigation']> = {
+      method: typeof fair.mitigation === 'string' ? fair.mitigation : 'mitigation',
+      before: attributesOf(before, thresholds),
+    };
+    if (typeof fair.note === 'string') m.note = fair.note;
+    const acc = isObject(before.overall) ? num(before.overall.accuracy) : undefined;
+    if (acc !== undefined) m.accuracyBefore = acc;
+    section.mitigation = m;
+  }
+  const privSrc = isObject(a.privacy) ? a.privacy : isObject(a.dp) ? a.dp : undefined;
+  if (privSrc) {
+    const p = { ...numbersOf(privSrc), ...numbersOf(privSrc.dpSgd) };
+    if (isObject(privSrc.dpSgd)) {
+      // DP plans nest their figures one level down (accountant, final ε); flatten the numeric ones.
+      for (const v of Object.values(privSrc.dpSgd)) if (isObject(v)) Object.assign(p, numbersOf(v));
+    }
     if (Object.keys(p).length > 0) section.privacy = p;
   }
-  const mia = isObject(a.membershipInference) ? a.membershipInference : undefined;
-  if (mia) {
-    const p: Record<string, number> = {};
-    for (const [k, v] of Object.entries(mia)) if (num(v) !== undefined) p[k] = num(v)!;
+  const miaSrc = isObject(a.membershipInference)
+    ? a.membershipInference
+    : isObject(privSrc?.membershipInference)
+      ? privSrc.membershipInference
+      : undefined;
+  if (miaSrc) {
+    const p = numbersOf(miaSrc);
+    for (const v of Object.values(miaSrc)) if (isObject(v)) Object.assign(p, numbersOf(v));
     if (Object.keys(p).length > 0) section.membershipInference = p;
   }
+  const bins = reliabilityBins(ov.reliability);
+  if (bins) section.calibration = bins;
   if (rows && rows.scores.length > 0) {
     section.calibration = calibrationBins(rows.scores, rows.labels);
     section.tradeoff = thresholdTradeoff(rows);
   }
   return section;
+}
+
+/**
+ * Reads per-row held-out scores (`scores.json`: `{ scores, labels, groups: {attr: values[]} }`), the input of
+ * the threshold slider. Returns undefined, never throws, when the object does not have that shape or its
+ * arrays disagree in length.
+ */
+export function readScoredRows(v: unknown): ScoredRows | undefined {
+  if (!isObject(v) || !Array.isArray(v.scores) || !Array.isArray(v.labels)) return undefined;
+  const n = v.scores.length;
+  if (v.labels.length !== n || n === 0) return undefined;
+  const scores = Float64Array.from(v.scores as unknown[], (x) => (typeof x === 'number' ? x : NaN));
+  const labels = Float64Array.from(v.labels as unknown[], (x) => (x === 1 || x === true || x === '1' ? 1 : 0));
+  const groups: Record<string, string[]> = {};
+  if (isObject(v.groups)) {
+    for (const [k, arr] of Object.entries(v.groups)) {
+      if (Array.isArray(arr) && arr.length === n) groups[k] = arr.map((x) => (x === null || x === undefined ? '(missing)' : String(x)));
+    }
+  }
+  return { scores, labels, groups };
 }
 
 /** The point of the trade-off curve nearest a threshold (the slider's position). */
@@ -1160,4 +1296,103 @@ export function fmt(v: number | null | undefined, digits = 3): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '—';
   if (Number.isInteger(v)) return v.toLocaleString('en-US');
   return v.toFixed(digits);
+}
+
+// =============================================================================================== assembled views
+
+function basename(p: string): string {
+  const parts = p.split(/[\\/]/).filter((x) => x !== '');
+  return parts[parts.length - 1] ?? p;
+}
+
+/** `{ ...defaults, ...policy thresholds, ...the run's fairness thresholds }`, numbers only. */
+export function viewThresholds(...sources: unknown[]): ViewThresholds {
+  const t: ViewThresholds = { ...VIEW_DEFAULT_THRESHOLDS };
+  for (const s of sources) Object.assign(t, numbersOf(s));
+  return t;
+}
+
+/**
+ * The audit view of a training run from its folder's files (already parsed): `audit.json`, optionally the
+ * resolved `config.json` (for the title and the config's fairness thresholds) and `scores.json`.
+ */
+export function runAuditView(
+  runDir: string,
+  audit: unknown,
+  options: { config?: unknown; rows?: ScoredRows; thresholds?: unknown; generatedAt?: string } = {},
+): AuditViewModel {
+  const cfg = isObject(options.config) ? options.config : {};
+  const cfgFair = isObject(cfg.fairness) ? cfg.fairness : {};
+  const thresholds = viewThresholds(options.thresholds, cfgFair.thresholds);
+  const parts = runDir.split(/[\\/]/).filter((x) => x !== '');
+  const id = parts[parts.length - 1] ?? runDir;
+  const name = (isObject(audit) && typeof audit.config === 'string' ? audit.config : undefined) ?? parts[parts.length - 2] ?? 'run';
+  const vm: AuditViewModel = {
+    title: `Audit · ${name} / ${id}`,
+    source: { kind: 'run', path: runDir },
+    thresholds,
+    model: modelSection(audit, thresholds, options.rows),
+  };
+  if (options.generatedAt) vm.generatedAt = options.generatedAt;
+  return vm;
+}
+
+/**
+ * The audit view of a dataset scan. When the scan also audited predictions (its `fairness` has `overall`
+ * and `groups`, from "Audit Predictions"), the model half is filled from it too.
+ */
+export function datasetAuditView(
+  report: AuditReport,
+  options: { thresholds?: unknown; generatedAt?: string; rows?: ScoredRows } = {},
+): AuditViewModel {
+  const fair = isObject(report.fairness) ? report.fairness : undefined;
+  const thresholds = viewThresholds(options.thresholds, fair?.thresholds);
+  const hasPredictions = fair !== undefined && isObject(fair.overall) && isObject(fair.groups);
+  const vm: AuditViewModel = {
+    title: `${hasPredictions ? 'Predictions audit' : 'Dataset audit'} · ${basename(report.file)}`,
+    source: { kind: hasPredictions ? 'predictions' : 'dataset', path: report.file },
+    thresholds,
+    dataset: datasetSection(report),
+  };
+  if (hasPredictions) vm.model = modelSection(fair, thresholds, options.rows);
+  if (options.generatedAt) vm.generatedAt = options.generatedAt;
+  return vm;
+}
+
+/**
+ * What the training panel's header shows, from a run folder's files: the resolved `config.json` (epochs,
+ * protected attributes, DP), `status.json` (start time) and `audit.json` (backend and device of a finished
+ * run). A live run's backend comes from the worker's `started` notification instead.
+ */
+export function runInfoFromFiles(runDir: string, files: { config?: unknown; status?: unknown; audit?: unknown }): TrainingRunInfo {
+  const parts = runDir.split(/[\\/]/).filter((x) => x !== '');
+  const info: TrainingRunInfo = { runDir, id: parts[parts.length - 1] ?? runDir, config: parts[parts.length - 2] ?? 'run' };
+  const cfg = isObject(files.config) ? files.config : undefined;
+  if (cfg) {
+    if (typeof cfg.name === 'string') info.config = cfg.name;
+    const tr = isObject(cfg.training) ? cfg.training : undefined;
+    if (num(tr?.epochs) !== undefined) info.epochs = num(tr!.epochs)!;
+    if (Array.isArray(cfg.protected)) info.protected = cfg.protected.filter((x): x is string => typeof x === 'string');
+    const priv = isObject(cfg.privacy) ? cfg.privacy : undefined;
+    if (priv && isObject(priv.dpSgd)) info.dp = true;
+  }
+  const st = isObject(files.status) ? files.status : undefined;
+  if (st && typeof st.startedAt === 'string' && Number.isFinite(Date.parse(st.startedAt))) info.startedAt = Date.parse(st.startedAt);
+  const au = isObject(files.audit) ? files.audit : undefined;
+  const be = au && isObject(au.training) && isObject(au.training.backend) ? au.training.backend : undefined;
+  if (be) {
+    if (typeof be.name === 'string') info.backend = be.name;
+    if (typeof be.device === 'string') info.device = be.device;
+  }
+  return info;
+}
+
+/** The run's state from `status.json`; `unknown` without one. */
+export function runStatusFromFile(status: unknown): RunStatus {
+  if (!isObject(status)) return { state: 'unknown' };
+  const s = status.state;
+  const state: RunState = s === 'running' || s === 'finished' || s === 'cancelled' || s === 'failed' ? s : 'unknown';
+  const out: RunStatus = { state };
+  if (typeof status.message === 'string') out.message = status.message;
+  return out;
 }

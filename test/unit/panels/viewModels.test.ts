@@ -80,12 +80,12 @@ describe('panels: training series and progress', () => {
   const epoch = (e: number, extra: Record<string, unknown> = {}) =>
     normalizeMetricRecord({ type: 'epoch', epoch: e, loss: 1 / e, valLoss: 1.1 / e, ...extra })!;
 
-  it('places epoch points at the step that ended them and smooths batch loss with bias correction', () => {
+  it('places batches at fractional epochs so the last batch meets its epoch point, and smooths batch loss', () => {
     const s = new TrainingSeries(0.5);
     s.add([batch(1, 0, 1), batch(1, 1, 0), batch(1, 2, 1), batch(1, 3, 0), epoch(1)]);
     s.add([batch(2, 0, 1), epoch(2, { epsilon: 0.5 })]);
-    assert.deepEqual(s.batchStep, [1, 2, 3, 4, 5]);
-    assert.deepEqual(s.epochStep, [4, 5]);
+    assert.deepEqual([...s.batchX()], [0.25, 0.5, 0.75, 1, 1.25]);
+    assert.deepEqual(s.epochs, [1, 2]);
     // First smoothed value equals the first raw value (bias correction), then an EMA.
     assert.equal(s.batchLossSmoothed[0], 1);
     assert.ok(Math.abs(s.batchLossSmoothed[1]! - (0.25 * 1 + 0) / 0.75) < 1e-12);
@@ -93,6 +93,16 @@ describe('panels: training series and progress', () => {
     assert.deepEqual(s.epsilon, [null, 0.5]);
     assert.equal(s.hasEpsilon, true);
     assert.equal(s.latest('loss'), 0.5);
+  });
+
+  it('learns batches per epoch from the first epoch when records do not say, and handles sparse reports', () => {
+    const s = new TrainingSeries();
+    const b = (e: number, i: number) => normalizeMetricRecord({ type: 'batch', epoch: e, batch: i, loss: 1 })!;
+    s.add([b(1, 1), b(1, 3)]);
+    assert.deepEqual([...s.batchX()], [0.5, 1], 'spread by the highest index seen so far');
+    s.add([epoch(1), b(2, 1)]);
+    assert.equal(s.batchesPerEpoch, 4);
+    assert.deepEqual([...s.batchX()], [0.5, 1, 1.5]);
   });
 
   it('keeps per-epoch arrays aligned when a figure appears late', () => {
