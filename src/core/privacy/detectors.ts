@@ -1,0 +1,687 @@
+/**
+ * Personal-data detectors over text. Each detector finds candidates with a pattern and then validates them
+ * (checksums, issuer ranges, libphonenumber's numbering plans, name lexicons), so that order numbers,
+ * timestamps, version strings, UUIDs and dates are not taken for personal data.
+ *
+ * Speed matters: the scanner calls {@link detectEntities} on every cell of free-text columns. One pass over
+ * the characters counts digits, capitals, `@`, `:` and so on, and a detector runs only when its trigger
+ * characters are present; most cells of a real table run no regular expression at all.
+ */
+import { isIP } from 'node:net';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import type { EntityType } from '../findings';
+import {
+  ethereumAddressConfidence,
+  isJwt,
+  isValidBitcoinAddress,
+  isValidCardNumber,
+  isValidCnResidentId,
+  isValidIban,
+  isValidUsSsn,
+  parseDate,
+  shannonEntropy,
+  IBAN_LENGTHS,
+} from './validators';
+import { lexicon } from './lexicon';
+
+export type { CountryCode };
+
+/** One detected occurrence. Offsets are UTF-16 code units into the text given, `end` exclusive. */
+export interface EntityMatch {
+  entity: EntityType;
+  start: number;
+  end: number;
+  /** 0..1: how sure the detector is (a checksum-validated number is surer than a bare pattern). */
+  confidence: number;
+}
+
+export interface DetectOptions {
+  /** Region for phone numbers written without `+` (ISO 3166 alpha-2). Default `US`. */
+  defaultRegion?: CountryCode;
+  /** Matches below this confidence are dropped. Default 0.5. */
+  minConfidence?: number;
+  /** Only these entities are searched for. Default: all that can be found in free text. */
+  entities?: readonly EntityType[];
+}
+
+/** When two matches overlap with equal confidence and length, the earlier entity in this list wins. */
+const PRIORITY: EntityType[] = [
+  'SECRET',
+  'CN_RESIDENT_ID',
+  'CREDIT_CARD',
+  'IBAN_CODE',
+  'US_SSN',
+  'CRYPTO',
+  'EMAIL_ADDRESS',
+  'IP_ADDRESS',
+  'CN_MOBILE',
+  'PHONE_NUMBER',
+  'URL',
+  'PERSON',
+  'LOCATION',
+  'POSTAL_CODE',
+  'DATE_OF_BIRTH',
+];
+
+interface Flags {
+  digits: number;
+  upper: number;
+  lower: number;
+  at: boolean;
+  colons: number;
+  dots: number;
+}
+
+function scanFlags(text: string): Flags {
+  let digits = 0;
+  let upper = 0;
+  let lower = 0;
+  let at = false;
+  let colons = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c >= 97 && c <= 122) lower++;
+    else if (c >= 65 && c <= 90) upper++;
+    else if (c === 64) at = true;
+    else if (c === 58) colons++;
+    else if (c === 46) dots++;
+  }
+  return { digits, upper, lower, at, colons, dots };
+}
+
+function isWordCode(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+/**
+ * True when [start, end) is glued to neighbouring word characters, directly or through one `-`, `.`, `/` or
+ * `_`: a segment of a UUID, an order number such as `ORD-415-555-2671`, or a dotted version string.
+ */
+function glued(text: string, start: number, end: number): boolean {
+  const before = start > 0 ? text.charCodeAt(start - 1) : -1;
+  if (isWordCode(before)) return true;
+  if ((before === 45 || before === 46 || before === 47) && start > 1 && isWordCode(text.charCodeAt(start - 2))) {
+    return true;
+  }
+  const after = end < text.length ? text.charCodeAt(end) : -1;
+  if (isWordCode(after)) return true;
+  if ((after === 45 || after === 46 || after === 47) && end + 1 < text.length && isWordCode(text.charCodeAt(end + 1))) {
+    return true;
+  }
+  return false;
+}
+
+function countDigits(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) n++;
+  }
+  return n;
+}
+
+function digitsOf(s: string): string {
+  return s.replace(/\D/g, '');
+}
+
+function precededBy(text: string, start: number, pattern: RegExp, window = 32): boolean {
+  return pattern.test(text.slice(Math.max(0, start - window), start));
+}
+
+const PHONE_CONTEXT = /\b(?:phone|tel|telephone|mobile|cell|fax|call|contact|whatsapp|sms|ph)\b[^A-Za-z]*$/i;
+const SSN_CONTEXT = /\b(?:ssn|social security(?: number| no\.?)?|ss#)\b[^A-Za-z]*$/i;
+const VERSION_CONTEXT = /\b(?:v|ver|version|release|build|rev)\.?\s*$/i;
+
+type Sink = (m: EntityMatch) => void;
+
+interface Ctx {
+  text: string;
+  flags: Flags;
+  region: CountryCode;
+  /** Whole-value mode: weak forms (unformatted numbers) count, the caller checks the span. */
+  whole: boolean;
+  wants: (e: EntityType) => boolean;
+  push: Sink;
+}
+
+const EMAIL_RE = /[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![A-Za-z0-9-])/g;
+
+function findEmails(ctx: Ctx): void {
+  EMAIL_RE.lastIndex = 0;
+  for (let m = EMAIL_RE.exec(ctx.text); m; m = EMAIL_RE.exec(ctx.text)) {
+    let start = m.index;
+    let local = m[0].slice(0, m[0].indexOf('@'));
+    // A local part cannot start or end with a dot; trim punctuation the pattern swallowed from the sentence.
+    while (local.startsWith('.')) {
+      local = local.slice(1);
+      start++;
+    }
+    if (local.length === 0 || local.endsWith('.') || local.includes('..') || local.length > 64) continue;
+    ctx.push({ entity: 'EMAIL_ADDRESS', start, end: m.index + m[0].length, confidence: 0.95 });
+  }
+}
+
+const URL_RE = /\b(?:https?|ftp):\/\/[^\s<>"'`]+|\bwww\.[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+[^\s<>"'`]*/gi;
+
+function findUrls(ctx: Ctx): void {
+  URL_RE.lastIndex = 0;
+  for (let m = URL_RE.exec(ctx.text); m; m = URL_RE.exec(ctx.text)) {
+    let s = m[0];
+    // Trailing punctuation belongs to the sentence, and a closing parenthesis only if the URL opened one.
+    for (;;) {
+      const last = s[s.length - 1];
+      if (last && '.,;:!?\'"'.includes(last)) s = s.slice(0, -1);
+      else if (last === ')' && (s.match(/\(/g)?.length ?? 0) < (s.match(/\)/g)?.length ?? 0)) s = s.slice(0, -1);
+      else break;
+    }
+    try {
+      const url = new URL(/^www\./i.test(s) ? `http://${s}` : s);
+      if (!url.hostname.includes('.') && url.hostname !== 'localhost') continue;
+    } catch {
+      continue;
+    }
+    ctx.push({ entity: 'URL', start: m.index, end: m.index + s.length, confidence: 0.6 });
+  }
+}
+
+const PHONE_RE = /\+?\(?\d[\d(). -]{5,22}\d/g;
+const DATE_PREFIX = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{4})(?!\d)/;
+
+function phoneConfidence(candidate: string, ctx: Ctx, start: number): number {
+  const digits = countDigits(candidate);
+  if (digits < 7 || digits > 15) return 0;
+  if (DATE_PREFIX.test(candidate)) return 0;
+  // Two separators in a row ("12 - 34") or a dotted string of four or more groups is a list or a version.
+  if (/[ .-]{2,}/.test(candidate.replace(/\) /g, ')'))) return 0;
+  if (/^\d+(?:\.\d+){3,}$/.test(candidate)) return 0;
+  const parsed = parsePhoneNumberFromString(candidate, ctx.region);
+  if (!parsed || !parsed.isValid()) return 0;
+  const formatted = /[ ().-]/.test(candidate);
+  const international = candidate.startsWith('+');
+  if (international) return 0.9;
+  if (formatted) return 0.75;
+  if (ctx.whole) return 0.5;
+  return precededBy(ctx.text, start, PHONE_CONTEXT) ? 0.7 : 0.4;
+}
+
+function findPhones(ctx: Ctx): void {
+  PHONE_RE.lastIndex = 0;
+  const text = ctx.text;
+  for (let m = PHONE_RE.exec(text); m; m = PHONE_RE.exec(text)) {
+    let candidate = m[0];
+    const start = m.index;
+    // A candidate may run into a following number ("415 555 2671 12 times"): drop trailing groups until valid.
+    for (;;) {
+      const trimmed = candidate.replace(/[ ).-]+$/, '');
+      candidate = trimmed.endsWith(')') ? trimmed : trimmed.replace(/\($/, '');
+      const end = start + candidate.length;
+      const confidence = glued(text, start, end) ? 0 : phoneConfidence(candidate, ctx, start);
+      if (confidence > 0) {
+        ctx.push({ entity: 'PHONE_NUMBER', start, end, confidence });
+        break;
+      }
+      const cut = candidate.search(/[ .-]\(?\d+\)?$/);
+      if (cut <= 0 || countDigits(candidate.slice(0, cut)) < 7) break;
+      candidate = candidate.slice(0, cut);
+    }
+  }
+}
+
+const CN_MOBILE_RE = /(?:\+86[ -]?|\b0086[ -]?|\b86[ -])?\b1[3-9]\d(?:\d{8}|[ -]\d{4}[ -]\d{4})\b/g;
+
+function findCnMobiles(ctx: Ctx): void {
+  CN_MOBILE_RE.lastIndex = 0;
+  for (let m = CN_MOBILE_RE.exec(ctx.text); m; m = CN_MOBILE_RE.exec(ctx.text)) {
+    const end = m.index + m[0].length;
+    if (glued(ctx.text, m.index, end)) continue;
+    const prefixed = /^(?:\+86|0086|86)/.test(m[0]);
+    ctx.push({ entity: 'CN_MOBILE', start: m.index, end, confidence: prefixed ? 0.95 : 0.8 });
+  }
+}
+
+const CARD_RE = /\b\d(?:[ -]?\d){12,18}\b/g;
+
+function findCards(ctx: Ctx): void {
+  CARD_RE.lastIndex = 0;
+  const text = ctx.text;
+  for (let m = CARD_RE.exec(text); m; m = CARD_RE.exec(text)) {
+    let candidate = m[0];
+    for (;;) {
+      const end = m.index + candidate.length;
+      const seps = candidate.match(/[ -]/g);
+      // Separators, if any, are one kind and split the number into groups of at least three digits.
+      const consistent = !seps || (new Set(seps).size === 1 && candidate.split(/[ -]/).every((g) => g.length >= 3));
+      const digits = digitsOf(candidate);
+      if (consistent && !glued(text, m.index, end) && isValidCardNumber(digits)) {
+        ctx.push({ entity: 'CREDIT_CARD', start: m.index, end, confidence: seps ? 0.95 : 0.8 });
+        break;
+      }
+      const cut = candidate.search(/[ -]\d+$/);
+      if (cut <= 0 || countDigits(candidate.slice(0, cut)) < 13) break;
+      candidate = candidate.slice(0, cut);
+    }
+  }
+}
+
+const IBAN_RE = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}/g;
+
+function findIbans(ctx: Ctx): void {
+  IBAN_RE.lastIndex = 0;
+  const text = ctx.text;
+  for (let m = IBAN_RE.exec(text); m; m = IBAN_RE.exec(text)) {
+    const expected = IBAN_LENGTHS[m[0].slice(0, 2)];
+    if (!expected) continue;
+    // Take exactly the country's length of characters, which must end where a group ends.
+    let n = 0;
+    let end = m.index;
+    while (end < text.length && n < expected) {
+      if (text[end] !== ' ') n++;
+      end++;
+    }
+    if (n !== expected || (end < text.length && isWordCode(text.charCodeAt(end)))) continue;
+    const compact = text.slice(m.index, end).replace(/ /g, '');
+    if (!isValidIban(compact)) continue;
+    ctx.push({ entity: 'IBAN_CODE', start: m.index, end, confidence: 0.95 });
+    IBAN_RE.lastIndex = end;
+  }
+}
+
+const SSN_RE = /\b\d{3}([- ])\d{2}\1\d{4}\b|\b\d{9}\b/g;
+
+function findSsns(ctx: Ctx): void {
+  SSN_RE.lastIndex = 0;
+  const text = ctx.text;
+  for (let m = SSN_RE.exec(text); m; m = SSN_RE.exec(text)) {
+    const end = m.index + m[0].length;
+    if (glued(text, m.index, end) || !isValidUsSsn(digitsOf(m[0]))) continue;
+    let confidence: number;
+    if (m[1] === '-') confidence = 0.85;
+    else if (m[1] === ' ') confidence = 0.6;
+    else confidence = ctx.whole ? 0.3 : 0.3;
+    if (precededBy(text, m.index, SSN_CONTEXT)) confidence = Math.max(confidence, 0.9);
+    ctx.push({ entity: 'US_SSN', start: m.index, end, confidence });
+  }
+}
+
+const IPV4_RE = /\b(?:\d{1,3}\.){3}\d{1,3}\b/g;
+const IPV6_RE = /(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{0,4})/g;
+
+function findIps(ctx: Ctx): void {
+  const text = ctx.text;
+  if (ctx.flags.dots >= 3) {
+    IPV4_RE.lastIndex = 0;
+    for (let m = IPV4_RE.exec(text); m; m = IPV4_RE.exec(text)) {
+      const end = m.index + m[0].length;
+      if (glued(text, m.index, end) || isIP(m[0]) !== 4) continue;
+      if (precededBy(text, m.index, VERSION_CONTEXT, 12)) continue;
+      ctx.push({ entity: 'IP_ADDRESS', start: m.index, end, confidence: 0.8 });
+    }
+  }
+  if (ctx.flags.colons >= 2) {
+    IPV6_RE.lastIndex = 0;
+    for (let m = IPV6_RE.exec(text); m; m = IPV6_RE.exec(text)) {
+      const s = m[0];
+      const end = m.index + s.length;
+      if (s.length < 6 || isIP(s) !== 6) continue;
+      const groups = s.split(':').filter((g) => g.length > 0).length;
+      // A clock time "12:30:45" is no address; an address has all eight groups or a "::" run.
+      if (!s.includes('::') && groups < 8) continue;
+      if (groups < 2) continue;
+      if (m.index > 0 && isWordCode(text.charCodeAt(m.index - 1))) continue;
+      if (end < text.length && isWordCode(text.charCodeAt(end))) continue;
+      ctx.push({ entity: 'IP_ADDRESS', start: m.index, end, confidence: groups >= 4 ? 0.8 : 0.6 });
+    }
+  }
+}
+
+const BTC_RE = /\b(?:[13][a-km-zA-HJ-NP-Z1-9]{25,34}|(?:bc1|tb1|BC1|TB1)[02-9ac-hj-np-zAC-HJ-NP-Z]{6,87})\b/g;
+const ETH_RE = /\b0x[0-9a-fA-F]{40}\b/g;
+
+function findCrypto(ctx: Ctx): void {
+  const text = ctx.text;
+  BTC_RE.lastIndex = 0;
+  for (let m = BTC_RE.exec(text); m; m = BTC_RE.exec(text)) {
+    if (isValidBitcoinAddress(m[0])) {
+      ctx.push({ entity: 'CRYPTO', start: m.index, end: m.index + m[0].length, confidence: 0.95 });
+    }
+  }
+  if (text.includes('0x')) {
+    ETH_RE.lastIndex = 0;
+    for (let m = ETH_RE.exec(text); m; m = ETH_RE.exec(text)) {
+      const confidence = ethereumAddressConfidence(m[0]);
+      if (confidence > 0) ctx.push({ entity: 'CRYPTO', start: m.index, end: m.index + m[0].length, confidence });
+    }
+  }
+}
+
+const CN_ID_RE = /\b\d{17}[\dXx]\b/g;
+
+function findCnIds(ctx: Ctx): void {
+  CN_ID_RE.lastIndex = 0;
+  for (let m = CN_ID_RE.exec(ctx.text); m; m = CN_ID_RE.exec(ctx.text)) {
+    if (isValidCnResidentId(m[0])) {
+      ctx.push({ entity: 'CN_RESIDENT_ID', start: m.index, end: m.index + m[0].length, confidence: 0.95 });
+    }
+  }
+}
+
+/** Credential formats published by their issuers; each has a fixed prefix, so a match is near certain. */
+const SECRET_PATTERNS: RegExp[] = [
+  /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b/g, // AWS access key id
+  /\bgh[pousr]_[A-Za-z0-9]{36,255}\b/g, // GitHub tokens
+  /\bgithub_pat_[A-Za-z0-9_]{60,255}\b/g, // GitHub fine-grained tokens
+  /\bxox[abposr]-[A-Za-z0-9-]{10,250}/g, // Slack tokens
+  /https:\/\/hooks\.slack\.com\/services\/T[A-Za-z0-9_]+\/B[A-Za-z0-9_]+\/[A-Za-z0-9_]+/g, // Slack webhooks
+  /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,247}\b/g, // Stripe secret and restricted keys
+  /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g, // Google API keys
+  /\bya29\.[0-9A-Za-z_-]{20,}/g, // Google OAuth access tokens
+  /\bglpat-[0-9A-Za-z_-]{20}\b/g, // GitLab personal access tokens
+  /\bnpm_[A-Za-z0-9]{36}\b/g, // npm tokens
+];
+const PEM_RE = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|$)/g;
+const JWT_RE = /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
+const TOKEN_RE = /[A-Za-z0-9+/_=-]{20,}/g;
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Entropy threshold for a token of length n: random base62 text of that length reaches about
+ * log2(n) bits per character while n is small against the alphabet, and about 5.2 at length 64. Prose words,
+ * identifiers and dates stay well below 0.85 * log2(n) (capped at 4.3).
+ */
+function entropyThreshold(n: number): number {
+  return Math.min(4.3, 0.85 * Math.log2(n));
+}
+
+/** One pass that says whether any vendor pattern can match, so that most texts skip the ten of them. */
+const SECRET_PREFIXES = /A(?:KIA|SIA|BIA|CCA|GPA|IDA|ROA|IPA|NPA|NVA|PKA|Iza)|gh[pousr]_|github_pat_|xox[abposr]-|hooks\.slack|[sr]k_(?:live|test)_|ya29\.|glpat-|npm_/;
+
+function findSecrets(ctx: Ctx): void {
+  const text = ctx.text;
+  for (const re of SECRET_PREFIXES.test(text) ? SECRET_PATTERNS : []) {
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      ctx.push({ entity: 'SECRET', start: m.index, end: m.index + m[0].length, confidence: 0.95 });
+    }
+  }
+  if (text.includes('-----BEGIN')) {
+    PEM_RE.lastIndex = 0;
+    for (let m = PEM_RE.exec(text); m; m = PEM_RE.exec(text)) {
+      if (m[0].length === 0) break;
+      ctx.push({ entity: 'SECRET', start: m.index, end: m.index + m[0].length, confidence: 0.99 });
+    }
+  }
+  if (text.includes('eyJ')) {
+    JWT_RE.lastIndex = 0;
+    for (let m = JWT_RE.exec(text); m; m = JWT_RE.exec(text)) {
+      if (isJwt(m[0])) ctx.push({ entity: 'SECRET', start: m.index, end: m.index + m[0].length, confidence: 0.9 });
+    }
+  }
+  TOKEN_RE.lastIndex = 0;
+  for (let m = TOKEN_RE.exec(text); m; m = TOKEN_RE.exec(text)) {
+    const t = m[0].replace(/[=]+$/, '');
+    if (t.length < 20 || UUID_RE.test(t) || /^[0-9a-fA-F-]+$/.test(t)) continue;
+    if (!/[0-9]/.test(t) || !/[a-z]/.test(t) || !/[A-Z]/.test(t)) continue;
+    if (shannonEntropy(t) < entropyThreshold(t.length)) continue;
+    ctx.push({ entity: 'SECRET', start: m.index, end: m.index + m[0].length, confidence: 0.6 });
+  }
+}
+
+const CAP_WORD_RE = /\b[A-Z][a-z]+(?:['’-][A-Z]?[a-z]+)?\b/g;
+const HONORIFICS = new Set(['mr', 'mrs', 'ms', 'miss', 'dr', 'prof', 'sir', 'madam', 'mx']);
+/**
+ * Given names that are also everyday English words ("Grace Period", "Mark Down", "Chase Bank"): in running
+ * text they count only before a known family name.
+ */
+const AMBIGUOUS_GIVEN_NAMES = new Set(
+  (
+    'grace mark chase jack will bill bob rose hope faith joy dawn summer autumn april may june august pat sue ' +
+    'art guy frank rich chance christian sunny destiny crystal amber ruby pearl iris lily daisy holly ivy jade ' +
+    'sky river rock stone miles gene carol victor king earl duke prince major page penny sandy rusty dusty ' +
+    'wade grant hunter price rocky young lane dean max van della nice'
+  ).split(' '),
+);
+
+/**
+ * Names in running text: a known given name followed by a capitalised word that the lexicon does not know as an
+ * ordinary word ("Maria Garcia", "John F. Kennedy"), or an honorific and a capitalised word ("Dr. Okafor").
+ */
+function findPersons(ctx: Ctx): void {
+  const lex = lexicon();
+  const text = ctx.text;
+  const words: { start: number; end: number; lower: string }[] = [];
+  CAP_WORD_RE.lastIndex = 0;
+  for (let m = CAP_WORD_RE.exec(text); m; m = CAP_WORD_RE.exec(text)) {
+    words.push({ start: m.index, end: m.index + m[0].length, lower: m[0].toLowerCase() });
+  }
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    let j = i + 1;
+    let next = words[j];
+    if (!next) break;
+    let gap = text.slice(w.end, next.start);
+    // A middle initial: "John F. Kennedy".
+    if (/^ [A-Z]\. $/.test(gap) && words[j + 1]) {
+      j++;
+      next = words[j]!;
+      gap = text.slice(w.end, next.start);
+    }
+    if (HONORIFICS.has(w.lower) && /^\.? $/.test(gap)) {
+      if (lex.commonWords.has(next.lower) && !lex.lastNames.has(next.lower)) continue;
+      ctx.push({ entity: 'PERSON', start: w.start, end: next.end, confidence: 0.7 });
+      i = j;
+      continue;
+    }
+    if (!lex.firstNames.has(w.lower)) continue;
+    if (!/^ (?:[A-Z]\. )?$/.test(gap)) continue;
+    const isLast = lex.lastNames.has(next.lower);
+    if (!isLast && AMBIGUOUS_GIVEN_NAMES.has(w.lower)) continue;
+    if (!isLast && (lex.commonWords.has(next.lower) || lex.cities.has(next.lower) || lex.countries.has(next.lower))) {
+      continue;
+    }
+    let end = next.end;
+    const third = words[j + 1];
+    if (third && text.slice(next.end, third.start) === ' ' && lex.lastNames.has(third.lower)) {
+      end = third.end;
+      j++;
+    }
+    ctx.push({ entity: 'PERSON', start: w.start, end, confidence: isLast ? 0.85 : 0.65 });
+    i = j;
+  }
+}
+
+const STREET_RE =
+  /\b\d{1,6}[A-Za-z]?\s+(?:[A-Z][a-z]+\.?\s+){1,4}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl)\b\.?/g;
+const STRASSE_RE = /\b[A-ZÄÖÜ][a-zäöüß]+(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm)\s+\d{1,4}[a-z]?(?![\p{L}\d])/gu;
+const US_STATES =
+  'AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR';
+const ZIP_AFTER_STATE_RE = new RegExp(`\\b(?:${US_STATES.split(' ').join('|')})\\s+(\\d{5}(?:-\\d{4})?)\\b`, 'g');
+
+function findLocations(ctx: Ctx): void {
+  const text = ctx.text;
+  STREET_RE.lastIndex = 0;
+  for (let m = STREET_RE.exec(text); m; m = STREET_RE.exec(text)) {
+    ctx.push({ entity: 'LOCATION', start: m.index, end: m.index + m[0].length, confidence: 0.75 });
+  }
+  STRASSE_RE.lastIndex = 0;
+  for (let m = STRASSE_RE.exec(text); m; m = STRASSE_RE.exec(text)) {
+    ctx.push({ entity: 'LOCATION', start: m.index, end: m.index + m[0].length, confidence: 0.7 });
+  }
+  if (ctx.wants('POSTAL_CODE')) {
+    ZIP_AFTER_STATE_RE.lastIndex = 0;
+    for (let m = ZIP_AFTER_STATE_RE.exec(text); m; m = ZIP_AFTER_STATE_RE.exec(text)) {
+      const zip = m[1]!;
+      const start = m.index + m[0].length - zip.length;
+      ctx.push({ entity: 'POSTAL_CODE', start, end: start + zip.length, confidence: 0.6 });
+    }
+  }
+}
+
+/** Keeps the best of overlapping matches: higher confidence, then longer, then {@link PRIORITY}. */
+export function resolveOverlaps(matches: EntityMatch[]): EntityMatch[] {
+  if (matches.length <= 1) return matches;
+  const ranked = matches.slice().sort(
+    (a, b) =>
+      b.confidence - a.confidence ||
+      b.end - b.start - (a.end - a.start) ||
+      PRIORITY.indexOf(a.entity) - PRIORITY.indexOf(b.entity) ||
+      a.start - b.start,
+  );
+  const kept: EntityMatch[] = [];
+  for (const m of ranked) {
+    if (kept.every((k) => m.end <= k.start || m.start >= k.end)) kept.push(m);
+  }
+  return kept.sort((a, b) => a.start - b.start);
+}
+
+function run(text: string, options: DetectOptions | undefined, whole: boolean): EntityMatch[] {
+  const out: EntityMatch[] = [];
+  if (text.length < 4) return out;
+  const flags = scanFlags(text);
+  const only = options?.entities;
+  const wants = only ? (e: EntityType) => only.includes(e) : () => true;
+  const ctx: Ctx = {
+    text,
+    flags,
+    region: options?.defaultRegion ?? 'US',
+    whole,
+    wants,
+    push: (m) => out.push(m),
+  };
+  const letters = flags.upper + flags.lower;
+  if (flags.at && wants('EMAIL_ADDRESS')) findEmails(ctx);
+  if (flags.colons > 0 || flags.dots > 0) {
+    if (wants('URL') && (text.includes('://') || /www\./i.test(text))) findUrls(ctx);
+  }
+  if (flags.digits >= 4 && wants('IP_ADDRESS') && (flags.dots >= 3 || flags.colons >= 2)) findIps(ctx);
+  if (flags.colons >= 2 && flags.digits < 4 && wants('IP_ADDRESS')) findIps(ctx);
+  if (flags.digits >= 7 && wants('PHONE_NUMBER')) findPhones(ctx);
+  if (flags.digits >= 11 && wants('CN_MOBILE')) findCnMobiles(ctx);
+  if (flags.digits >= 9 && wants('US_SSN')) findSsns(ctx);
+  if (flags.digits >= 13 && wants('CREDIT_CARD')) findCards(ctx);
+  if (flags.digits >= 17 && wants('CN_RESIDENT_ID')) findCnIds(ctx);
+  if (flags.upper >= 2 && flags.digits >= 10 && wants('IBAN_CODE')) findIbans(ctx);
+  if (text.length >= 26 && flags.digits > 0 && letters > 0 && wants('CRYPTO')) findCrypto(ctx);
+  if (text.length >= 20 && wants('SECRET') && (flags.upper > 0 || flags.digits > 0)) findSecrets(ctx);
+  if (flags.upper >= 2 && flags.lower >= 2 && wants('PERSON')) findPersons(ctx);
+  if (flags.upper >= 1 && flags.digits >= 1 && (wants('LOCATION') || wants('POSTAL_CODE'))) findLocations(ctx);
+  const min = options?.minConfidence ?? 0.5;
+  return resolveOverlaps(out.filter((m) => m.confidence >= min && wants(m.entity)));
+}
+
+/**
+ * Finds personal data and secrets in free text: every match with its entity, UTF-16 offsets and confidence,
+ * overlapping candidates resolved to the most certain. POSTAL_CODE is only found after a US state code
+ * ("CA 94107"), DATE_OF_BIRTH never (a date is a birth date only in a birth-date column: see
+ * {@link matchWholeValue}).
+ */
+export function detectEntities(text: string, options?: DetectOptions): EntityMatch[] {
+  return run(text, options, false);
+}
+
+export interface WholeValueOptions {
+  defaultRegion?: CountryCode;
+  /**
+   * The entity the column's header announces (from `headerEvidence`). Weak forms count for that entity only:
+   * unformatted 9-digit SSNs, single given names, bare city names, postal codes, dates of birth.
+   */
+  hint?: EntityType;
+  /** Default 0.5; matches of the hinted entity need only 0.3. */
+  minConfidence?: number;
+}
+
+export interface WholeValueMatch {
+  entity: EntityType;
+  confidence: number;
+}
+
+const POSTAL_PATTERNS: RegExp[] = [
+  /^\d{5}(?:-\d{4})?$/, // US ZIP, ZIP+4; also DE, FR, ES, IT
+  /^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$/i, // UK
+  /^[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d$/i, // Canada
+  /^\d{4} ?[A-Z]{2}$/i, // Netherlands
+  /^\d{3}-\d{4}$/, // Japan
+  /^\d{2}-\d{3}$/, // Poland
+  /^\d{4}$|^\d{6}$/, // AT, CH, BE, DK, AU, NO / CN, IN, RU, SG
+];
+
+function personWholeConfidence(value: string): number {
+  const lex = lexicon();
+  let tokens: string[];
+  const comma = /^([^,]+),\s*([^,]+)$/.exec(value);
+  // "Garcia, Maria" is family name first.
+  if (comma) tokens = [...comma[2]!.trim().split(/\s+/), ...comma[1]!.trim().split(/\s+/)];
+  else tokens = value.split(/\s+/);
+  if (tokens.length > 4 || tokens.some((t) => !/^[\p{L}][\p{L}'’.-]*$/u.test(t))) return 0;
+  const lower = tokens.map((t) => t.toLowerCase().replace(/\.$/, ''));
+  const first = lower[0]!;
+  const last = lower[lower.length - 1]!;
+  const capitalised = tokens.every((t) => /^\p{Lu}/u.test(t));
+  if (tokens.length === 1) {
+    if (lex.firstNames.has(first) || lex.lastNames.has(first)) return 0.45;
+    return capitalised && !lex.commonWords.has(first) ? 0.3 : 0;
+  }
+  const firstKnown = lex.firstNames.has(first);
+  const lastKnown = lex.lastNames.has(last);
+  if (firstKnown && lastKnown) return 0.9;
+  if (firstKnown && !lex.commonWords.has(last)) return 0.75;
+  if (lastKnown && !lex.commonWords.has(first)) return 0.6;
+  if (capitalised && lower.every((w) => !lex.commonWords.has(w))) return 0.35;
+  return 0;
+}
+
+function locationWholeConfidence(value: string): number {
+  const lex = lexicon();
+  const lower = value.toLowerCase().replace(/[-_]/g, ' ').trim();
+  if (lex.cities.has(lower)) return 0.6;
+  if (lex.countries.has(lower)) return 0.4;
+  return /^\p{Lu}[\p{L}'. -]*$/u.test(value) ? 0.3 : 0;
+}
+
+/**
+ * Classifies a whole cell value for column classification: the entity the value as a whole is (a match that
+ * spans it, leading and trailing spaces aside), with its confidence, or null. With a `hint` from the header,
+ * forms that are too weak on their own count for that entity (see {@link WholeValueOptions.hint}).
+ */
+export function matchWholeValue(value: string, options?: WholeValueOptions): WholeValueMatch | null {
+  const v = value.trim();
+  if (v.length === 0) return null;
+  const hint = options?.hint;
+  const min = options?.minConfidence ?? 0.5;
+  const hintMin = Math.min(min, 0.3);
+  let best: WholeValueMatch | null = null;
+  const consider = (entity: EntityType, confidence: number): void => {
+    const need = entity === hint ? hintMin : min;
+    if (confidence < need) return;
+    if (!best || confidence > best.confidence || (confidence === best.confidence && entity === hint)) {
+      best = { entity, confidence };
+    }
+  };
+  for (const m of run(v, { defaultRegion: options?.defaultRegion, minConfidence: 0 }, true)) {
+    if (m.start === 0 && m.end === v.length) consider(m.entity, m.confidence);
+  }
+  switch (hint) {
+    case 'PERSON':
+      consider('PERSON', personWholeConfidence(v));
+      break;
+    case 'LOCATION':
+      consider('LOCATION', locationWholeConfidence(v));
+      break;
+    case 'POSTAL_CODE':
+      if (POSTAL_PATTERNS.some((p) => p.test(v))) consider('POSTAL_CODE', 0.8);
+      break;
+    case 'DATE_OF_BIRTH': {
+      const d = parseDate(v);
+      if (d && d.year >= 1880 && d.year <= 2100) consider('DATE_OF_BIRTH', 0.9);
+      break;
+    }
+    default:
+      // Without a hint, a name still counts when the lexicon is sure (given name and family name).
+      if (/^\p{Lu}/u.test(v) && /\s|,/.test(v)) {
+        const c = personWholeConfidence(v);
+        if (c >= 0.75) consider('PERSON', c);
+      }
+  }
+  return best;
+}

@@ -1,0 +1,177 @@
+/**
+ * Re-identification risk over quasi-identifiers: k-anonymity, the share of records unique on them, and the
+ * smallest set of columns that singles out a given share of records.
+ */
+import type { Finding, SourceRange } from '../findings';
+import type { CategoricalColumn } from '../data/encoded';
+
+export interface KAnonymityResult {
+  /**
+   * Size of the smallest equivalence class (records sharing all quasi-identifier values). 0 when there are no
+   * records, or no columns (nothing to measure: every field of the result is 0).
+   */
+  k: number;
+  /** Share (0..1) of records alone in their class; 0 when there are no records. */
+  uniqueRecords: number;
+  /** Number of equivalence classes. */
+  classes: number;
+  /** Number of records. */
+  records: number;
+}
+
+/**
+ * Dense class ids per record over the given columns. Missing values (code -1) are a value of their own: two
+ * records both missing `zip` are alike on `zip`. This is the cautious reading for risk (a suppressed value
+ * still says something, and treating missing as matching everything would hide unique records).
+ */
+function classIds(columns: readonly CategoricalColumn[]): { ids: Int32Array; classes: number } {
+  const n = columns[0]?.codes.length ?? 0;
+  for (const c of columns) {
+    if (c.codes.length !== n) throw new RangeError(`columns differ in length: ${c.codes.length} and ${n} records`);
+  }
+  let ids = new Int32Array(n);
+  let classes = n > 0 ? 1 : 0;
+  for (const c of columns) {
+    const width = c.levels.length + 1;
+    // id * width + code + 1 stays below 2^53 for any realistic table (classes <= records, levels <= records).
+    const dense = new Map<number, number>();
+    const next = new Int32Array(n);
+    for (let r = 0; r < n; r++) {
+      const key = ids[r]! * width + (c.codes[r]! + 1);
+      let id = dense.get(key);
+      if (id === undefined) {
+        id = dense.size;
+        dense.set(key, id);
+      }
+      next[r] = id;
+    }
+    ids = next;
+    classes = dense.size;
+  }
+  return { ids, classes };
+}
+
+function summarise(ids: Int32Array, classes: number): KAnonymityResult {
+  const n = ids.length;
+  if (n === 0) return { k: 0, uniqueRecords: 0, classes: 0, records: 0 };
+  const sizes = new Int32Array(classes);
+  for (let r = 0; r < n; r++) sizes[ids[r]!]!++;
+  let k = Infinity;
+  let unique = 0;
+  for (let i = 0; i < classes; i++) {
+    const s = sizes[i]!;
+    if (s < k) k = s;
+    if (s === 1) unique++;
+  }
+  return { k, uniqueRecords: unique / n, classes, records: n };
+}
+
+/**
+ * k-anonymity of a table over its quasi-identifier columns: the table is k-anonymous when every combination of
+ * quasi-identifier values that occurs is shared by at least k records. Missing values count as a value of
+ * their own (see above). Columns must have the same length (RangeError otherwise).
+ */
+export function kAnonymity(columns: readonly CategoricalColumn[]): KAnonymityResult {
+  if (columns.length === 0) {
+    return { k: 0, uniqueRecords: 0, classes: 0, records: 0 };
+  }
+  const { ids, classes } = classIds(columns);
+  return summarise(ids, classes);
+}
+
+export interface SinglingOutSet {
+  /** Column names of the set, in the order given. */
+  columns: string[];
+  /** Share (0..1) of records unique on this set. */
+  share: number;
+  /** True when `share` reaches the target; false when no set of up to `maxSize` columns does. */
+  reached: boolean;
+}
+
+function* combinations(n: number, size: number): Generator<number[]> {
+  const idx = Array.from({ length: size }, (_, i) => i);
+  if (size > n) return;
+  for (;;) {
+    yield idx.slice();
+    let i = size - 1;
+    while (i >= 0 && idx[i] === n - size + i) i--;
+    if (i < 0) return;
+    idx[i]!++;
+    for (let j = i + 1; j < size; j++) idx[j] = idx[j - 1]! + 1;
+  }
+}
+
+/**
+ * The smallest set of up to `maxSize` columns on which at least `share` of the records are unique (singled
+ * out). Among sets of that size, the one with the highest unique share; ties go to the earlier columns. When
+ * no set reaches `share`, the set with the highest unique share found, the smallest such, with
+ * `reached: false`. Null when there are no columns or no records.
+ */
+export function smallestSinglingOutSet(
+  columns: readonly { name: string; column: CategoricalColumn }[],
+  share = 0.5,
+  maxSize = 3,
+): SinglingOutSet | null {
+  const n = columns[0]?.column.codes.length ?? 0;
+  if (columns.length === 0 || n === 0) return null;
+  let bestOverall: SinglingOutSet | null = null;
+  for (let size = 1; size <= Math.min(maxSize, columns.length); size++) {
+    let bestOfSize: SinglingOutSet | null = null;
+    for (const combo of combinations(columns.length, size)) {
+      const { ids, classes } = classIds(combo.map((i) => columns[i]!.column));
+      const s = summarise(ids, classes).uniqueRecords;
+      if (!bestOfSize || s > bestOfSize.share) {
+        bestOfSize = { columns: combo.map((i) => columns[i]!.name), share: s, reached: s >= share };
+      }
+    }
+    if (bestOfSize && bestOfSize.reached) return bestOfSize;
+    if (bestOfSize && (!bestOverall || bestOfSize.share > bestOverall.share)) bestOverall = bestOfSize;
+  }
+  return bestOverall;
+}
+
+export const RULE_K_ANONYMITY = 'privacy/k-anonymity';
+
+/**
+ * The `privacy/k-anonymity` finding when k is below `threshold` (default 5, settable by policy), or null. It is
+ * anchored on the first quasi-identifier header given, with the others as related locations.
+ */
+export function kAnonymityFinding(
+  result: KAnonymityResult,
+  quasiIdentifiers: readonly { name: string; index?: number; location?: SourceRange }[],
+  options: { threshold?: number; fileName?: string; singlingOut?: SinglingOutSet | null } = {},
+): Finding | null {
+  const threshold = options.threshold ?? 5;
+  if (result.records === 0 || quasiIdentifiers.length === 0 || result.k >= threshold) return null;
+  const names = quasiIdentifiers.map((q) => q.name);
+  const pct = (x: number): string => `${(x * 100).toFixed(x < 0.01 && x > 0 ? 2 : 1)}%`;
+  const so = options.singlingOut;
+  const tail = so
+    ? ` ${so.columns.join(' + ')} alone ${so.reached ? 'single out' : 'single out at most'} ${pct(so.share)} of records.`
+    : '';
+  const anchor = quasiIdentifiers[0]!;
+  const related = quasiIdentifiers
+    .slice(1)
+    .filter((q): q is { name: string; index?: number; location: SourceRange } => q.location !== undefined)
+    .map((q) => ({ message: `quasi-identifier '${q.name}'`, location: q.location }));
+  return {
+    rule: RULE_K_ANONYMITY,
+    severity: result.k === 1 ? 'warning' : 'info',
+    message:
+      `k-anonymity is ${result.k} over the quasi-identifiers ${names.join(', ')} (threshold ${threshold}): ` +
+      `${pct(result.uniqueRecords)} of records are unique on them.${tail}`,
+    ...(options.fileName !== undefined ? { file: options.fileName } : {}),
+    column: anchor.name,
+    ...(anchor.index !== undefined ? { columnIndex: anchor.index } : {}),
+    ...(anchor.location ? { location: anchor.location } : {}),
+    ...(related.length > 0 ? { related } : {}),
+    data: {
+      k: result.k,
+      uniqueRecords: result.uniqueRecords,
+      classes: result.classes,
+      threshold,
+      quasiIdentifiers: names,
+      ...(so ? { singlingOut: so } : {}),
+    },
+  };
+}

@@ -1,0 +1,396 @@
+/**
+ * The streaming privacy scan of one table: rows go in one at a time, findings come out at the end.
+ *
+ * Two levels, as a reviewer reads a dataset:
+ * - Column level (`privacy/pii-column`, on the header cell): most values of the column are one kind of personal
+ *   data ("92% of values in 'email' are email addresses"). Decided on the first `sampleSize` non-missing values
+ *   of the column (default 2,000), where the header's evidence lowers the share needed and raises confidence.
+ * - Cell level (`privacy/pii-cell`): every occurrence inside the other columns (free text, mixed content,
+ *   and columns that looked clean in the sample), with the location narrowed to the match inside the cell.
+ * Secrets use `privacy/secret` at both levels. Protected attributes (`privacy/protected-attribute`) and
+ * quasi-identifiers (`privacy/quasi-identifier`) are information on the header.
+ *
+ * Cost: a column classified as personal data is not searched further (the column finding covers it); the other
+ * columns run {@link detectEntities}, whose character prefilter skips most cells, with results memoised for
+ * repeated short values (categories).
+ */
+import type { EntityType, Finding, Severity, SourceRange } from '../findings';
+import { cellRange, type DataRow, type TableHeader } from '../data/table';
+import type { ProtectedKind } from '../report/auditReport';
+import { detectEntities, matchWholeValue, type CountryCode, type EntityMatch } from './detectors';
+import { headerEvidence, normaliseHeader, recogniseProtected, type HeaderEvidence } from './headers';
+import { maskExcerpt } from './mask';
+import { locateInCell } from './cellLocation';
+
+export const RULE_PII_COLUMN = 'privacy/pii-column';
+export const RULE_PII_CELL = 'privacy/pii-cell';
+export const RULE_SECRET = 'privacy/secret';
+export const RULE_PROTECTED = 'privacy/protected-attribute';
+export const RULE_QUASI_IDENTIFIER = 'privacy/quasi-identifier';
+
+/** Tokens read as missing (compared after trimming). The policy may add more. */
+export const DEFAULT_MISSING_TOKENS: readonly string[] = ['', 'NA', 'N/A', 'n/a', 'na', 'null', 'NULL', 'None', 'nan', 'NaN', '?'];
+
+export interface PrivacyScannerOptions {
+  /** Put on every finding's `file`. */
+  fileName?: string;
+  /** At most this many findings per rule per file; the rest are counted in `truncated`. Default 1,000. */
+  maxFindingsPerRule?: number;
+  /** Values read as missing, in addition to nothing: this list replaces {@link DEFAULT_MISSING_TOKENS}. */
+  missingTokens?: string[];
+  /** Column names that are not scanned (from the policy). */
+  ignoredColumns?: string[];
+  /** Region for phone numbers without `+`. Default `US`. */
+  defaultRegion?: CountryCode;
+  /** Non-missing values per column used to classify it. Default 2,000. */
+  sampleSize?: number;
+}
+
+export interface PrivacyColumn {
+  name: string;
+  index: number;
+  /** Entities found: the column's own (column level) and those found in its cells. */
+  entities: EntityType[];
+  /** Share (0..1) of the sampled non-missing values whose whole value is each entity. */
+  entityShares: Record<string, number>;
+  protected: ProtectedKind | null;
+  quasiIdentifier: boolean;
+  /** Kind of quasi-identifier (`age`, `postal-code`, `sex`, ...), or null. */
+  quasiIdentifierKind: string | null;
+  /** Non-missing values the classification looked at. */
+  sampled: number;
+}
+
+export interface PrivacyScanResult {
+  findings: Finding[];
+  /** Findings over the per-rule cap, by rule. */
+  truncated: Record<string, number>;
+  columns: PrivacyColumn[];
+}
+
+const SEVERITY: Record<EntityType, Severity> = {
+  CREDIT_CARD: 'error',
+  US_SSN: 'error',
+  IBAN_CODE: 'error',
+  CN_RESIDENT_ID: 'error',
+  SECRET: 'error',
+  EMAIL_ADDRESS: 'warning',
+  PHONE_NUMBER: 'warning',
+  PERSON: 'warning',
+  LOCATION: 'warning',
+  DATE_OF_BIRTH: 'warning',
+  POSTAL_CODE: 'warning',
+  CN_MOBILE: 'warning',
+  CRYPTO: 'warning',
+  IP_ADDRESS: 'warning',
+  URL: 'info',
+};
+
+const PLURAL: Record<EntityType, string> = {
+  EMAIL_ADDRESS: 'email addresses',
+  PHONE_NUMBER: 'phone numbers',
+  CREDIT_CARD: 'payment card numbers',
+  IBAN_CODE: 'IBANs (bank accounts)',
+  US_SSN: 'US Social Security numbers',
+  IP_ADDRESS: 'IP addresses',
+  URL: 'URLs',
+  CRYPTO: 'cryptocurrency addresses',
+  PERSON: 'personal names',
+  LOCATION: 'street addresses or places',
+  POSTAL_CODE: 'postal codes',
+  DATE_OF_BIRTH: 'dates of birth',
+  CN_RESIDENT_ID: 'PRC resident identity numbers',
+  CN_MOBILE: 'PRC mobile numbers',
+  SECRET: 'secrets (keys, tokens, private keys)',
+};
+
+const SINGULAR: Record<EntityType, string> = {
+  EMAIL_ADDRESS: 'An email address',
+  PHONE_NUMBER: 'A phone number',
+  CREDIT_CARD: 'A payment card number',
+  IBAN_CODE: 'An IBAN',
+  US_SSN: 'A US Social Security number',
+  IP_ADDRESS: 'An IP address',
+  URL: 'A URL',
+  CRYPTO: 'A cryptocurrency address',
+  PERSON: 'A personal name',
+  LOCATION: 'A street address',
+  POSTAL_CODE: 'A postal code',
+  DATE_OF_BIRTH: 'A date of birth',
+  CN_RESIDENT_ID: 'A PRC resident identity number',
+  CN_MOBILE: 'A PRC mobile number',
+  SECRET: 'A secret (key, token or private key)',
+};
+
+/** Share of sampled values needed to call a column one entity, without and with the header's agreement. */
+const COLUMN_SHARE = 0.5;
+const COLUMN_SHARE_WITH_HEADER = 0.3;
+const DISTINCT_SAMPLE = 1000;
+const MEMO_LIMIT = 5000;
+const MEMO_MAX_LENGTH = 64;
+const BARE_DIGITS = /^\d+$/;
+
+interface PendingCell {
+  row: number;
+  match: EntityMatch;
+  value: string;
+  range: SourceRange | undefined;
+}
+
+interface ColumnState {
+  name: string;
+  index: number;
+  headerLocation: SourceRange | undefined;
+  hint: HeaderEvidence;
+  ignored: boolean;
+  /** Before classification: counting; after: the decision. */
+  classified: boolean;
+  sampled: number;
+  bareDigits: number;
+  whole: Map<EntityType, { count: number; confidence: number; example: string }>;
+  distinct: Set<string>;
+  pending: PendingCell[];
+  /** Set at classification: the column's own entity (no cell scan), or null. */
+  columnEntity: EntityType | null;
+  /** Entities whose bare-digit matches are chance hits in a numeric id column. */
+  suppressBareDigits: boolean;
+  suppressIp: boolean;
+  cellEntities: Set<EntityType>;
+  shares: Record<string, number>;
+  protectedKind: ProtectedKind | null;
+  quasiIdentifierKind: string | null;
+  memo: Map<string, EntityMatch[]>;
+}
+
+/** Streams rows of one table and reports personal data, secrets, protected attributes and quasi-identifiers. */
+export class PrivacyScanner {
+  private readonly columns: ColumnState[];
+  private readonly missing: Set<string>;
+  private readonly cap: number;
+  private readonly sampleSize: number;
+  private readonly region: CountryCode;
+  private readonly counts = new Map<string, number>();
+  private readonly truncated: Record<string, number> = {};
+  private readonly findings: Finding[] = [];
+  private finished: PrivacyScanResult | undefined;
+
+  constructor(
+    private readonly header: TableHeader,
+    private readonly options: PrivacyScannerOptions = {},
+  ) {
+    this.missing = new Set(options.missingTokens ?? DEFAULT_MISSING_TOKENS);
+    this.cap = options.maxFindingsPerRule ?? 1000;
+    this.sampleSize = Math.max(1, options.sampleSize ?? 2000);
+    this.region = options.defaultRegion ?? 'US';
+    const ignored = new Set(options.ignoredColumns ?? []);
+    this.columns = header.columns.map((c, index) => {
+      const norm = normaliseHeader(c.name);
+      return {
+        name: c.name,
+        index,
+        headerLocation: c.location,
+        hint: headerEvidence(c.name),
+        ignored: ignored.has(c.name),
+        classified: false,
+        sampled: 0,
+        bareDigits: 0,
+        whole: new Map(),
+        distinct: new Set(),
+        pending: [],
+        columnEntity: null,
+        suppressBareDigits: false,
+        suppressIp: /(?:^|_)(?:version|ver|release|build|revision|rev)(?:_|$)/.test(norm),
+        cellEntities: new Set(),
+        shares: {},
+        protectedKind: null,
+        quasiIdentifierKind: null,
+        memo: new Map(),
+      };
+    });
+  }
+
+  /** Scans one row. Rows must come in file order; cells beyond the header's columns are ignored. */
+  add(row: DataRow): void {
+    if (this.finished) throw new Error('PrivacyScanner.add after finish');
+    const n = Math.min(row.values.length, this.columns.length);
+    for (let i = 0; i < n; i++) {
+      const value = row.values[i];
+      if (value === undefined) continue;
+      const col = this.columns[i]!;
+      if (col.ignored) continue;
+      if (this.missing.has(value.trim())) continue;
+      if (!col.classified) this.sample(col, row, value);
+      else if (col.columnEntity === null) this.scanCell(col, row.index, value, cellRange(row, i));
+    }
+  }
+
+  private sample(col: ColumnState, row: DataRow, value: string): void {
+    col.sampled++;
+    const trimmed = value.trim();
+    if (BARE_DIGITS.test(trimmed)) col.bareDigits++;
+    if (col.distinct.size < DISTINCT_SAMPLE) col.distinct.add(trimmed);
+    const whole = matchWholeValue(value, { hint: col.hint.entity, defaultRegion: this.region });
+    if (whole) {
+      const w = col.whole.get(whole.entity);
+      if (w) {
+        w.count++;
+        w.confidence += whole.confidence;
+      } else {
+        col.whole.set(whole.entity, { count: 1, confidence: whole.confidence, example: trimmed });
+      }
+    }
+    const range = cellRange(row, col.index);
+    for (const match of this.detect(col, value)) col.pending.push({ row: row.index, match, value, range });
+    if (col.sampled >= this.sampleSize) this.classify(col);
+  }
+
+  private detect(col: ColumnState, value: string): EntityMatch[] {
+    const memoable = value.length <= MEMO_MAX_LENGTH;
+    if (memoable) {
+      const known = col.memo.get(value);
+      if (known) return known;
+    }
+    let matches = detectEntities(value, { defaultRegion: this.region });
+    if (col.suppressIp) matches = matches.filter((m) => m.entity !== 'IP_ADDRESS');
+    if (memoable && col.memo.size < MEMO_LIMIT) col.memo.set(value, matches);
+    return matches;
+  }
+
+  private scanCell(col: ColumnState, row: number, value: string, range: SourceRange | undefined): void {
+    const matches = this.detect(col, value);
+    for (const match of matches) this.emitCell(col, row, match, value, range);
+  }
+
+  private emitCell(col: ColumnState, row: number, match: EntityMatch, value: string, range: SourceRange | undefined): void {
+    const text = value.slice(match.start, match.end);
+    // In a column of bare numbers (ids, amounts), a number that happens to pass a checksum is chance.
+    if (col.suppressBareDigits && BARE_DIGITS.test(text) && text.length === value.trim().length) return;
+    col.cellEntities.add(match.entity);
+    const rule = match.entity === 'SECRET' ? RULE_SECRET : RULE_PII_CELL;
+    if (!this.admit(rule)) return;
+    const location = range ? locateInCell(range, value, match.start, match.end, this.header.format) : undefined;
+    this.findings.push({
+      rule,
+      severity: SEVERITY[match.entity],
+      message: `${SINGULAR[match.entity]} in column '${col.name}'.`,
+      ...(this.options.fileName !== undefined ? { file: this.options.fileName } : {}),
+      column: col.name,
+      columnIndex: col.index,
+      entity: match.entity,
+      row,
+      ...(location ? { location } : {}),
+      excerpt: maskExcerpt(text, match.entity),
+      data: { confidence: match.confidence, start: match.start, end: match.end },
+    });
+  }
+
+  private admit(rule: string): boolean {
+    const n = this.counts.get(rule) ?? 0;
+    if (n >= this.cap) {
+      this.truncated[rule] = (this.truncated[rule] ?? 0) + 1;
+      return false;
+    }
+    this.counts.set(rule, n + 1);
+    return true;
+  }
+
+  private headerFinding(col: ColumnState, f: Omit<Finding, 'column' | 'columnIndex' | 'location' | 'file'>): void {
+    if (!this.admit(f.rule)) return;
+    this.findings.push({
+      ...f,
+      ...(this.options.fileName !== undefined ? { file: this.options.fileName } : {}),
+      column: col.name,
+      columnIndex: col.index,
+      ...(col.headerLocation ? { location: col.headerLocation } : {}),
+    });
+  }
+
+  private classify(col: ColumnState): void {
+    col.classified = true;
+    let best: { entity: EntityType; share: number; confidence: number; example: string } | null = null;
+    for (const [entity, w] of col.whole) {
+      const share = col.sampled > 0 ? w.count / col.sampled : 0;
+      col.shares[entity] = Math.round(share * 10000) / 10000;
+      const need = col.hint.entity === entity ? COLUMN_SHARE_WITH_HEADER : COLUMN_SHARE;
+      if (share >= need && (!best || share > best.share)) {
+        best = { entity, share, confidence: w.confidence / w.count, example: w.example };
+      }
+    }
+    col.suppressBareDigits = col.sampled > 0 && col.bareDigits / col.sampled >= 0.5;
+
+    const recognised = recogniseProtected(col.name, [...col.distinct]);
+    col.protectedKind = recognised.protected;
+    col.quasiIdentifierKind =
+      recognised.quasiIdentifier ?? col.hint.quasiIdentifier ?? (best ? quasiKindOfEntity(best.entity) : null);
+
+    if (best) {
+      col.columnEntity = best.entity;
+      const headerAgrees = col.hint.entity === best.entity;
+      const confidence = Math.min(0.99, headerAgrees ? best.confidence + 0.1 : best.confidence * 0.9);
+      const pct = Math.round(best.share * 100);
+      const scope = col.sampled >= this.sampleSize ? `the first ${col.sampled.toLocaleString('en-US')} values` : 'values';
+      this.headerFinding(col, {
+        rule: best.entity === 'SECRET' ? RULE_SECRET : RULE_PII_COLUMN,
+        severity: SEVERITY[best.entity],
+        message: `${pct}% of ${scope} in '${col.name}' are ${PLURAL[best.entity]}${headerAgrees ? ', as its name says' : ''}.`,
+        entity: best.entity,
+        excerpt: maskExcerpt(best.example, best.entity),
+        data: { share: best.share, sampled: col.sampled, confidence, headerEvidence: headerAgrees },
+      });
+    } else {
+      for (const p of col.pending) this.emitCell(col, p.row, p.match, p.value, p.range);
+    }
+    col.pending = [];
+    col.whole.clear();
+
+    if (col.protectedKind) {
+      this.headerFinding(col, {
+        rule: RULE_PROTECTED,
+        severity: 'info',
+        message: `'${col.name}' is a protected attribute (${col.protectedKind}); fairness checks can use it, and models should be audited for it.`,
+        data: { protected: col.protectedKind, evidence: recognised.evidence },
+      });
+    }
+    if (col.quasiIdentifierKind) {
+      this.headerFinding(col, {
+        rule: RULE_QUASI_IDENTIFIER,
+        severity: 'info',
+        message: `'${col.name}' is a quasi-identifier (${col.quasiIdentifierKind}): combined with other columns it can single out people.`,
+        data: { quasiIdentifier: col.quasiIdentifierKind },
+      });
+    }
+  }
+
+  /** Classifies the columns that had fewer values than the sample, and returns everything found. */
+  finish(): PrivacyScanResult {
+    if (this.finished) return this.finished;
+    for (const col of this.columns) if (!col.ignored && !col.classified) this.classify(col);
+    // Header findings first, then cells in file order; the sort is stable.
+    const findings = this.findings.slice().sort((a, b) => (a.row ?? 0) - (b.row ?? 0) || (a.columnIndex ?? 0) - (b.columnIndex ?? 0));
+    this.finished = {
+      findings,
+      truncated: { ...this.truncated },
+      columns: this.columns.map((c) => {
+        const entities = new Set<EntityType>(c.columnEntity ? [c.columnEntity] : []);
+        for (const e of c.cellEntities) entities.add(e);
+        return {
+          name: c.name,
+          index: c.index,
+          entities: [...entities],
+          entityShares: { ...c.shares },
+          protected: c.protectedKind,
+          quasiIdentifier: c.quasiIdentifierKind !== null,
+          quasiIdentifierKind: c.quasiIdentifierKind,
+          sampled: c.sampled,
+        };
+      }),
+    };
+    return this.finished;
+  }
+}
+
+function quasiKindOfEntity(e: EntityType): string | null {
+  if (e === 'POSTAL_CODE') return 'postal-code';
+  if (e === 'DATE_OF_BIRTH') return 'birth-date';
+  return null;
+}

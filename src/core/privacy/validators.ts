@@ -1,0 +1,288 @@
+/**
+ * Checksums and structural validators behind the detectors. Each answers one question about a candidate string
+ * that a pattern already found; none searches text.
+ *
+ * Written by hand where the check is a published formula of a few lines (Luhn, ISO 7064 mod 97-10 and
+ * MOD 11-2, the SSA's SSN rules): no maintained package does only that, and the formulas are short enough to
+ * test exhaustively here. Hashes and encodings (keccak-256, base58check, bech32) come from audited libraries.
+ */
+import { keccak_256 } from '@noble/hashes/sha3';
+import { sha256 } from '@noble/hashes/sha2';
+import { bech32, bech32m, createBase58check } from '@scure/base';
+
+/** Luhn (mod 10) check over a string of ASCII digits. False for an empty string or any non-digit. */
+export function luhnValid(digits: string): boolean {
+  if (digits.length === 0) return false;
+  let sum = 0;
+  let double = false;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    let d = digits.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return false;
+    if (double) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    double = !double;
+  }
+  return sum % 10 === 0;
+}
+
+/** Card brands by issuer identification number (IIN) prefix ranges and allowed lengths. */
+const CARD_RANGES: { from: number; to: number; digits: number; lengths: number[] }[] = [
+  { from: 4, to: 4, digits: 1, lengths: [13, 16, 19] }, // Visa
+  { from: 51, to: 55, digits: 2, lengths: [16] }, // Mastercard
+  { from: 2221, to: 2720, digits: 4, lengths: [16] }, // Mastercard 2-series
+  { from: 34, to: 34, digits: 2, lengths: [15] }, // American Express
+  { from: 37, to: 37, digits: 2, lengths: [15] },
+  { from: 6011, to: 6011, digits: 4, lengths: [16, 17, 18, 19] }, // Discover
+  { from: 644, to: 649, digits: 3, lengths: [16, 17, 18, 19] },
+  { from: 65, to: 65, digits: 2, lengths: [16, 17, 18, 19] },
+  { from: 300, to: 305, digits: 3, lengths: [14, 15, 16, 17, 18, 19] }, // Diners Club
+  { from: 36, to: 36, digits: 2, lengths: [14, 15, 16, 17, 18, 19] },
+  { from: 38, to: 39, digits: 2, lengths: [16, 17, 18, 19] },
+  { from: 3528, to: 3589, digits: 4, lengths: [16, 17, 18, 19] }, // JCB
+  { from: 62, to: 62, digits: 2, lengths: [16, 17, 18, 19] }, // UnionPay
+  { from: 5018, to: 5018, digits: 4, lengths: [12, 13, 14, 15, 16, 17, 18, 19] }, // Maestro
+  { from: 5020, to: 5020, digits: 4, lengths: [12, 13, 14, 15, 16, 17, 18, 19] },
+  { from: 5038, to: 5038, digits: 4, lengths: [12, 13, 14, 15, 16, 17, 18, 19] },
+  { from: 6304, to: 6304, digits: 4, lengths: [12, 13, 14, 15, 16, 17, 18, 19] },
+  { from: 6759, to: 6759, digits: 4, lengths: [12, 13, 14, 15, 16, 17, 18, 19] },
+  { from: 6761, to: 6763, digits: 4, lengths: [12, 13, 14, 15, 16, 17, 18, 19] },
+  { from: 2200, to: 2204, digits: 4, lengths: [16, 17, 18, 19] }, // Mir
+];
+
+/** True when `digits` has a length and issuer prefix of a real card scheme. */
+export function plausibleCardIin(digits: string): boolean {
+  for (const r of CARD_RANGES) {
+    if (!r.lengths.includes(digits.length)) continue;
+    const prefix = Number(digits.slice(0, r.digits));
+    if (prefix >= r.from && prefix <= r.to) return true;
+  }
+  return false;
+}
+
+/**
+ * A payment card number: 13-19 digits (separators removed by the caller), a known issuer prefix and length,
+ * Luhn-valid, and not one repeated digit (`0000 0000 0000 0000` passes Luhn but is no card).
+ */
+export function isValidCardNumber(digits: string): boolean {
+  if (!/^\d{13,19}$/.test(digits)) return false;
+  if (/^(\d)\1+$/.test(digits)) return false;
+  return plausibleCardIin(digits) && luhnValid(digits);
+}
+
+/** IBAN lengths by country, from the SWIFT IBAN registry. */
+export const IBAN_LENGTHS: Readonly<Record<string, number>> = {
+  AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BI: 27, BR: 29, BY: 28, CH: 21,
+  CR: 22, CY: 28, CZ: 24, DE: 22, DJ: 27, DK: 18, DO: 28, EE: 20, EG: 29, ES: 24, FI: 18, FK: 18, FO: 18,
+  FR: 27, GB: 22, GE: 22, GI: 23, GL: 18, GR: 27, GT: 28, HN: 28, HR: 21, HU: 28, IE: 22, IL: 23, IQ: 23,
+  IS: 26, IT: 27, JO: 30, KW: 30, KZ: 20, LB: 28, LC: 32, LI: 21, LT: 20, LU: 20, LV: 21, LY: 25, MC: 27,
+  MD: 24, ME: 22, MK: 19, MN: 20, MR: 27, MT: 31, MU: 30, NI: 28, NL: 18, NO: 15, OM: 23, PK: 24, PL: 28,
+  PS: 29, PT: 25, QA: 29, RO: 24, RS: 22, RU: 33, SA: 24, SC: 31, SD: 18, SE: 24, SI: 19, SK: 24, SM: 27,
+  SO: 23, ST: 25, SV: 28, TL: 23, TN: 24, TR: 26, UA: 29, VA: 22, VG: 24, XK: 20, YE: 30,
+};
+
+/**
+ * An IBAN without spaces: a registered country code, that country's length, check digits 02-98, and
+ * ISO 7064 mod 97-10 equal to 1 (the four first characters moved to the end, letters as 10..35).
+ */
+export function isValidIban(compact: string): boolean {
+  const iban = compact.toUpperCase();
+  if (!/^[A-Z]{2}\d{2}[A-Z0-9]+$/.test(iban)) return false;
+  if (IBAN_LENGTHS[iban.slice(0, 2)] !== iban.length) return false;
+  const check = Number(iban.slice(2, 4));
+  if (check < 2 || check > 98) return false;
+  const rearranged = iban.slice(4) + iban.slice(0, 4);
+  let rem = 0;
+  for (let i = 0; i < rearranged.length; i++) {
+    const c = rearranged.charCodeAt(i);
+    if (c >= 48 && c <= 57) rem = (rem * 10 + (c - 48)) % 97;
+    else rem = (rem * 100 + (c - 55)) % 97;
+  }
+  return rem === 1;
+}
+
+/** Numbers that are printed in advertisements and documentation and never issued (SSA and IRS lists). */
+const KNOWN_INVALID_SSNS = new Set(['078051120', '219099999', '123456789', '111111111', '333333333', '987654320']);
+
+/**
+ * A US Social Security number of 9 digits (separators removed): area not 000, 666 or 900-999, group not 00,
+ * serial not 0000, not one repeated digit, and not a published example (078-05-1120 and the like).
+ */
+export function isValidUsSsn(digits: string): boolean {
+  if (!/^\d{9}$/.test(digits)) return false;
+  const area = digits.slice(0, 3);
+  if (area === '000' || area === '666' || area[0] === '9') return false;
+  if (digits.slice(3, 5) === '00' || digits.slice(5) === '0000') return false;
+  if (/^(\d)\1{8}$/.test(digits)) return false;
+  return !KNOWN_INVALID_SSNS.has(digits);
+}
+
+/** True when y-m-d is a real calendar date (proleptic Gregorian). */
+export function isCalendarDate(y: number, m: number, d: number): boolean {
+  if (!Number.isInteger(y) || !Number.isInteger(m) || !Number.isInteger(d)) return false;
+  if (m < 1 || m > 12 || d < 1) return false;
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1] ?? 0;
+  return d <= days;
+}
+
+const CN_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+const CN_CHECK = '10X98765432';
+/** First two digits: provincial-level division codes of GB/T 2260. */
+const CN_PROVINCES = new Set([
+  11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61,
+  62, 63, 64, 65, 71, 81, 82, 83, 91,
+]);
+
+/**
+ * A PRC resident identity number (GB 11643-1999): 17 digits and a check character (digit or X), a known
+ * province code, a real birth date YYYYMMDD between 1900 and 2099 at positions 7-14, and the ISO 7064
+ * MOD 11-2 check character.
+ */
+export function isValidCnResidentId(id: string): boolean {
+  if (!/^\d{17}[\dXx]$/.test(id)) return false;
+  if (!CN_PROVINCES.has(Number(id.slice(0, 2)))) return false;
+  const y = Number(id.slice(6, 10));
+  if (y < 1900 || y > 2099 || !isCalendarDate(y, Number(id.slice(10, 12)), Number(id.slice(12, 14)))) return false;
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += (id.charCodeAt(i) - 48) * (CN_WEIGHTS[i] ?? 0);
+  return CN_CHECK[sum % 11] === id[17]!.toUpperCase();
+}
+
+const base58check = createBase58check(sha256);
+
+/**
+ * A Bitcoin address: legacy base58check (version byte 0x00 P2PKH or 0x05 P2SH, 20-byte hash) or segwit
+ * bech32 (witness v0, 20 or 32 bytes) / bech32m (witness v1-16, as BIP 350 requires), mainnet `bc1` or
+ * testnet `tb1`. Mixed case is invalid for bech32.
+ */
+export function isValidBitcoinAddress(address: string): boolean {
+  if (address[0] === '1' || address[0] === '3') {
+    try {
+      const payload = base58check.decode(address);
+      return payload.length === 21 && (payload[0] === 0x00 || payload[0] === 0x05);
+    } catch {
+      return false;
+    }
+  }
+  const lower = address.toLowerCase();
+  if (!lower.startsWith('bc1') && !lower.startsWith('tb1')) return false;
+  if (address !== lower && address !== address.toUpperCase()) return false;
+  for (const codec of [bech32, bech32m]) {
+    try {
+      const { prefix, words } = codec.decode(lower as `${string}1${string}`, 90);
+      if (prefix !== 'bc' && prefix !== 'tb') continue;
+      const version = words[0];
+      if (version === undefined || version > 16) continue;
+      if ((version === 0) !== (codec === bech32)) continue;
+      const program = codec.fromWordsUnsafe(words.slice(1));
+      if (!program) continue;
+      if (version === 0 && program.length !== 20 && program.length !== 32) continue;
+      if (program.length < 2 || program.length > 40) continue;
+      return true;
+    } catch {
+      // try the other encoding
+    }
+  }
+  return false;
+}
+
+/**
+ * How sure an Ethereum address `0x` + 40 hex digits is: 0.95 when it is mixed case and its EIP-55 checksum
+ * (keccak-256 of the lower-case hex decides the case of each letter) holds; 0.6 for all lower or all upper case,
+ * which carries no checksum; 0 when mixed case fails the checksum or the shape is wrong.
+ */
+export function ethereumAddressConfidence(address: string): number {
+  if (!/^0x[0-9a-fA-F]{40}$/.test(address)) return 0;
+  const hex = address.slice(2);
+  if (hex === hex.toLowerCase() || hex === hex.toUpperCase()) return 0.6;
+  const hash = keccak_256(new TextEncoder().encode(hex.toLowerCase()));
+  for (let i = 0; i < 40; i++) {
+    const c = hex[i]!;
+    if (c >= '0' && c <= '9') continue;
+    const nibble = ((hash[i >> 1] ?? 0) >> (i % 2 === 0 ? 4 : 0)) & 0xf;
+    const upper = c === c.toUpperCase();
+    if ((nibble >= 8) !== upper) return 0;
+  }
+  return 0.95;
+}
+
+/** Shannon entropy in bits per character of the string's character distribution (0 for an empty string). */
+export function shannonEntropy(text: string): number {
+  if (text.length === 0) return 0;
+  const counts = new Map<number, number>();
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    counts.set(c, (counts.get(c) ?? 0) + 1);
+  }
+  let h = 0;
+  for (const n of counts.values()) {
+    const p = n / text.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+function base64UrlDecode(part: string): string | null {
+  if (!/^[A-Za-z0-9_-]+$/.test(part)) return null;
+  try {
+    return Buffer.from(part, 'base64url').toString('utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** A JSON Web Token: three base64url parts whose first decodes to a JSON object with a string `alg`. */
+export function isJwt(token: string): boolean {
+  const parts = token.split('.');
+  if (parts.length !== 3 || !parts[0] || !parts[1]) return false;
+  const header = base64UrlDecode(parts[0]);
+  if (header === null) return false;
+  try {
+    const parsed: unknown = JSON.parse(header);
+    return typeof parsed === 'object' && parsed !== null && typeof (parsed as { alg?: unknown }).alg === 'string';
+  } catch {
+    return false;
+  }
+}
+
+const MONTHS: Record<string, number> = {
+  jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, sept: 9, oct: 10, nov: 11, dec: 12,
+  january: 1, february: 2, march: 3, april: 4, june: 6, july: 7, august: 8, september: 9, october: 10,
+  november: 11, december: 12,
+};
+
+/**
+ * Parses the date formats seen in tabular data: ISO `1985-03-07` (optionally with a time), `1985/03/07`,
+ * `03/07/1985` (month first, or day first when the first number exceeds 12), `07.03.1985`, `19850307`,
+ * `7 Mar 1985`, `Mar 7, 1985`. Returns the calendar date, or null. Two-digit years are not accepted: they
+ * cannot be told from other numbers.
+ */
+export function parseDate(value: string): { year: number; month: number; day: number } | null {
+  const v = value.trim();
+  let m = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(v);
+  if (m) return checked(+m[1]!, +m[2]!, +m[3]!);
+  m = /^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$/.exec(v);
+  if (m) {
+    const a = +m[1]!;
+    const b = +m[3]!;
+    const y = +m[4]!;
+    // A dot separator is day-first (European); a slash is month-first unless that cannot be.
+    if (m[2] === '.' || a > 12) return checked(y, b, a);
+    return checked(y, a, b);
+  }
+  m = /^(\d{4})(\d{2})(\d{2})$/.exec(v);
+  if (m) return checked(+m[1]!, +m[2]!, +m[3]!);
+  m = /^(\d{1,2})(?:st|nd|rd|th)?[ -]([A-Za-z]{3,9})\.?,?[ -](\d{4})$/.exec(v);
+  if (m) return checked(+m[3]!, MONTHS[m[2]!.toLowerCase()] ?? 0, +m[1]!);
+  m = /^([A-Za-z]{3,9})\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})$/.exec(v);
+  if (m) return checked(+m[3]!, MONTHS[m[1]!.toLowerCase()] ?? 0, +m[2]!);
+  return null;
+}
+
+function checked(year: number, month: number, day: number): { year: number; month: number; day: number } | null {
+  if (year < 1000 || year > 2999) return null;
+  return isCalendarDate(year, month, day) ? { year, month, day } : null;
+}

@@ -1,0 +1,231 @@
+import { strict as assert } from 'node:assert';
+import type { EntityType } from '../../../src/core/findings';
+import { detectEntities, matchWholeValue, resolveOverlaps } from '../../../src/core/privacy/detectors';
+
+/** The matched texts per entity, for compact assertions. */
+function found(text: string, options?: Parameters<typeof detectEntities>[1]): string[] {
+  return detectEntities(text, options).map((m) => `${m.entity}:${text.slice(m.start, m.end)}`);
+}
+
+function only(text: string, entity: EntityType): string[] {
+  return detectEntities(text)
+    .filter((m) => m.entity === entity)
+    .map((m) => text.slice(m.start, m.end));
+}
+
+describe('privacy detectors', () => {
+  describe('EMAIL_ADDRESS', () => {
+    it('finds addresses with their exact offsets', () => {
+      const text = 'Write to maria.garcia+news@mail.example.co.uk, thanks.';
+      const [m] = detectEntities(text);
+      assert.equal(m?.entity, 'EMAIL_ADDRESS');
+      assert.equal(text.slice(m!.start, m!.end), 'maria.garcia+news@mail.example.co.uk');
+    });
+    it('rejects malformed ones', () => {
+      assert.deepEqual(only('a..b@example.com', 'EMAIL_ADDRESS'), []);
+      assert.deepEqual(only('user@localhost', 'EMAIL_ADDRESS'), []);
+      assert.deepEqual(only('@example.com', 'EMAIL_ADDRESS'), []);
+    });
+  });
+
+  describe('PHONE_NUMBER', () => {
+    it('finds formatted national and international numbers', () => {
+      assert.deepEqual(only('Call (415) 555-0132 now', 'PHONE_NUMBER'), ['(415) 555-0132']);
+      assert.deepEqual(only('UK office +44 20 7946 0958.', 'PHONE_NUMBER'), ['+44 20 7946 0958']);
+      assert.deepEqual(only('Berlin: +49 30 901820', 'PHONE_NUMBER'), ['+49 30 901820']);
+      assert.deepEqual(only('call 415 555 0132 12 times', 'PHONE_NUMBER'), ['415 555 0132']);
+    });
+    it('uses the default region for national numbers', () => {
+      assert.deepEqual(only('Ruf an: 030 901820', 'PHONE_NUMBER'), []);
+      const de = detectEntities('Ruf an: 030 901820', { defaultRegion: 'DE' }).map((m) => m.entity);
+      assert.deepEqual(de, ['PHONE_NUMBER']);
+    });
+    it('does not take dates, timestamps, UUIDs, versions or order numbers for phones', () => {
+      for (const trap of [
+        'on 2023-01-15 10:30 we met',
+        'at 15.01.2023 the file',
+        'epoch 1700000000000 ms',
+        'id 123e4567-e89b-12d3-a456-426614174000',
+        'version 10.0.19045.2364',
+        'order ORD-415-555-0132',
+        'ref 415-555-0132-77',
+      ]) {
+        assert.deepEqual(only(trap, 'PHONE_NUMBER'), [], trap);
+      }
+    });
+    it('an unformatted digit run counts only next to a phone word', () => {
+      assert.deepEqual(only('order 4155550132 shipped', 'PHONE_NUMBER'), []);
+      assert.deepEqual(only('phone: 4155550132', 'PHONE_NUMBER'), ['4155550132']);
+    });
+  });
+
+  describe('CREDIT_CARD', () => {
+    it('finds Luhn-valid numbers of real issuers, grouped or not', () => {
+      assert.deepEqual(only('card 4111 1111 1111 1111 exp 12/29', 'CREDIT_CARD'), ['4111 1111 1111 1111']);
+      assert.deepEqual(only('amex 3782-822463-10005', 'CREDIT_CARD'), ['3782-822463-10005']);
+      assert.deepEqual(only('pan 5555555555554444', 'CREDIT_CARD'), ['5555555555554444']);
+    });
+    it('rejects integers that fail Luhn, have no issuer, or mix separators', () => {
+      assert.deepEqual(only('card 4111 1111 1111 1112', 'CREDIT_CARD'), []);
+      assert.deepEqual(only('id 1234567812345670', 'CREDIT_CARD'), []);
+      assert.deepEqual(only('0000 0000 0000 0000', 'CREDIT_CARD'), []);
+      assert.deepEqual(only('4111-1111 1111-1111', 'CREDIT_CARD'), []);
+      assert.deepEqual(only('ts 1700000000000', 'CREDIT_CARD'), []);
+    });
+  });
+
+  describe('IBAN_CODE', () => {
+    it('finds IBANs with and without group spaces, stopping at the country length', () => {
+      assert.deepEqual(only('Pay DE89 3704 0044 0532 0130 00 AND more', 'IBAN_CODE'), ['DE89 3704 0044 0532 0130 00']);
+      assert.deepEqual(only('IBAN GB82WEST12345698765432.', 'IBAN_CODE'), ['GB82WEST12345698765432']);
+    });
+    it('rejects a wrong check digit', () => {
+      assert.deepEqual(only('DE89 3704 0044 0532 0130 01', 'IBAN_CODE'), []);
+    });
+  });
+
+  describe('US_SSN', () => {
+    it('finds dashed SSNs and rejects invalid areas, groups, serials and examples', () => {
+      assert.deepEqual(only('ssn 536-22-1234', 'US_SSN'), ['536-22-1234']);
+      for (const bad of ['000-12-3456', '666-12-3456', '912-34-5678', '536-00-1234', '536-22-0000', '078-05-1120']) {
+        assert.deepEqual(only(`ssn ${bad}`, 'US_SSN'), [], bad);
+      }
+    });
+    it('a bare 9-digit number is an SSN only after an SSN word', () => {
+      assert.deepEqual(only('invoice 536221234', 'US_SSN'), []);
+      assert.deepEqual(only('SSN: 536221234', 'US_SSN'), ['536221234']);
+    });
+  });
+
+  describe('IP_ADDRESS', () => {
+    it('finds IPv4 and IPv6', () => {
+      assert.deepEqual(only('from 192.168.10.20 and 2001:db8::8a2e:370:7334.', 'IP_ADDRESS'), ['192.168.10.20', '2001:db8::8a2e:370:7334']);
+      assert.deepEqual(only('fe80:0000:0000:0000:0202:b3ff:fe1e:8329', 'IP_ADDRESS'), ['fe80:0000:0000:0000:0202:b3ff:fe1e:8329']);
+    });
+    it('rejects versions, out-of-range octets and clock times', () => {
+      assert.deepEqual(only('version 1.2.3.4', 'IP_ADDRESS'), []);
+      assert.deepEqual(only('v1.2.3.4', 'IP_ADDRESS'), []);
+      assert.deepEqual(only('1.2.3.4.5', 'IP_ADDRESS'), []);
+      assert.deepEqual(only('999.1.1.1', 'IP_ADDRESS'), []);
+      assert.deepEqual(only('at 12:30:45 today', 'IP_ADDRESS'), []);
+    });
+  });
+
+  describe('URL', () => {
+    it('finds http(s) and www URLs, without trailing punctuation', () => {
+      assert.deepEqual(only('see https://example.com/a?b=1). and www.example.org/x.', 'URL'), ['https://example.com/a?b=1', 'www.example.org/x']);
+      assert.deepEqual(only('(https://en.wikipedia.org/wiki/Foo_(bar))', 'URL'), ['https://en.wikipedia.org/wiki/Foo_(bar)']);
+    });
+  });
+
+  describe('CRYPTO', () => {
+    it('finds checksum-valid Bitcoin and Ethereum addresses', () => {
+      assert.deepEqual(only('send to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa', 'CRYPTO'), ['1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa']);
+      assert.deepEqual(only('bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq', 'CRYPTO'), ['bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq']);
+      assert.deepEqual(only('eth 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed', 'CRYPTO'), ['0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed']);
+    });
+    it('rejects broken checksums', () => {
+      assert.deepEqual(only('send to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb', 'CRYPTO'), []);
+      assert.deepEqual(only('eth 0x5aaeb6053F3E94C9b9A09f33669435E7Ef1BeAed', 'CRYPTO'), []);
+    });
+    it('gives a lower-case Ethereum address a lower confidence', () => {
+      const [m] = detectEntities('eth 0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed');
+      assert.equal(m?.entity, 'CRYPTO');
+      assert.equal(m?.confidence, 0.6);
+    });
+  });
+
+  describe('CN_RESIDENT_ID and CN_MOBILE', () => {
+    it('finds a valid resident ID and mobile numbers with and without +86', () => {
+      assert.deepEqual(found('身份证 11010519491231002X'), ['CN_RESIDENT_ID:11010519491231002X']);
+      assert.deepEqual(only('手机 +86 138 0013 8000 或 13912345678', 'CN_MOBILE'), ['+86 138 0013 8000', '13912345678']);
+    });
+    it('rejects a bad check character and numbers of the wrong shape', () => {
+      assert.deepEqual(only('id 110105194912310021', 'CN_RESIDENT_ID'), []);
+      assert.deepEqual(only('n 12912345678', 'CN_MOBILE'), []);
+      assert.deepEqual(only('n 139123456789', 'CN_MOBILE'), []);
+    });
+  });
+
+  describe('SECRET', () => {
+    const ghp = 'ghp_' + 'aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5';
+    it('finds vendor key formats, private keys and JWTs', () => {
+      assert.deepEqual(only('AWS AKIAIOSFODNN7EXAMPLE here', 'SECRET'), ['AKIAIOSFODNN7EXAMPLE']);
+      assert.deepEqual(only(`token=${ghp}`, 'SECRET'), [ghp]);
+      assert.deepEqual(only('slack xoxb-123456789012-abcdefghijkl', 'SECRET'), ['xoxb-123456789012-abcdefghijkl']);
+      assert.deepEqual(only('stripe sk_live_4eC39HqLyjWDarjtT1zdp7dc', 'SECRET'), ['sk_live_4eC39HqLyjWDarjtT1zdp7dc']);
+      assert.deepEqual(only('google AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW', 'SECRET'), ['AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW']);
+      const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----';
+      assert.deepEqual(only(`key:\n${pem}\nend`, 'SECRET'), [pem]);
+      const jwt = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
+      assert.deepEqual(only(`Bearer ${jwt}`, 'SECRET'), [jwt]);
+    });
+    it('finds high-entropy tokens but not UUIDs, hex hashes, identifiers or prose', () => {
+      assert.deepEqual(only('secret aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW', 'SECRET'), ['aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW']);
+      for (const trap of [
+        'uuid 123e4567-e89b-12d3-a456-426614174000',
+        'commit 9fceb02d0ae598e95dc970b74767f19372d61af8',
+        'class UserAccountControllerFactory',
+        'ORD-2023-000123-ABCDEFGH-XYZ',
+        'The quick brown fox jumps over the lazy dog',
+      ]) {
+        assert.deepEqual(only(trap, 'SECRET'), [], trap);
+      }
+    });
+  });
+
+  describe('PERSON and LOCATION', () => {
+    it('finds names by lexicon and capitalisation, with honorifics and middle initials', () => {
+      assert.deepEqual(only('Maria Garcia met Dr. Okafor and John F. Kennedy.', 'PERSON'), ['Maria Garcia', 'Dr. Okafor', 'John F. Kennedy']);
+    });
+    it('does not take common phrases for names', () => {
+      assert.deepEqual(only('The Grace Period ends. Never-married White Male.', 'PERSON'), []);
+      assert.deepEqual(only('New York is big', 'PERSON'), []);
+    });
+    it('finds street addresses and ZIP codes after a state', () => {
+      assert.deepEqual(found('Lives at 123 Main Street, Springfield, IL 62704.', { entities: ['LOCATION', 'POSTAL_CODE'] }), [
+        'LOCATION:123 Main Street',
+        'POSTAL_CODE:62704',
+      ]);
+      assert.deepEqual(only('Wohnt in der Hauptstraße 5, Berlin', 'LOCATION'), ['Hauptstraße 5']);
+    });
+  });
+
+  it('keeps the surer of two overlapping matches', () => {
+    const kept = resolveOverlaps([
+      { entity: 'URL', start: 0, end: 30, confidence: 0.6 },
+      { entity: 'SECRET', start: 10, end: 30, confidence: 0.95 },
+      { entity: 'PHONE_NUMBER', start: 40, end: 50, confidence: 0.75 },
+    ]);
+    assert.deepEqual(kept.map((m) => m.entity), ['SECRET', 'PHONE_NUMBER']);
+  });
+
+  it('offsets are UTF-16 units, also after astral characters', () => {
+    const text = '😀 mail me: a.b@example.com';
+    const [m] = detectEntities(text);
+    assert.equal(text.slice(m!.start, m!.end), 'a.b@example.com');
+    assert.equal(m!.start, 12);
+  });
+
+  describe('matchWholeValue', () => {
+    it('classifies whole values and ignores values that only contain an entity', () => {
+      assert.equal(matchWholeValue(' john@example.com ')?.entity, 'EMAIL_ADDRESS');
+      assert.equal(matchWholeValue('mail john@example.com'), null);
+      assert.equal(matchWholeValue('4155550132')?.entity, 'PHONE_NUMBER');
+      assert.equal(matchWholeValue('Maria Garcia')?.entity, 'PERSON');
+    });
+    it('lets the header hint count weak forms for its entity only', () => {
+      assert.equal(matchWholeValue('536221234'), null);
+      assert.equal(matchWholeValue('536221234', { hint: 'US_SSN' })?.entity, 'US_SSN');
+      assert.equal(matchWholeValue('94107'), null);
+      assert.equal(matchWholeValue('94107', { hint: 'POSTAL_CODE' })?.entity, 'POSTAL_CODE');
+      assert.equal(matchWholeValue('SW1A 1AA', { hint: 'POSTAL_CODE' })?.entity, 'POSTAL_CODE');
+      assert.equal(matchWholeValue('1985-03-07'), null);
+      assert.equal(matchWholeValue('1985-03-07', { hint: 'DATE_OF_BIRTH' })?.entity, 'DATE_OF_BIRTH');
+      assert.equal(matchWholeValue('1985-02-30', { hint: 'DATE_OF_BIRTH' }), null);
+      assert.equal(matchWholeValue('John'), null);
+      assert.equal(matchWholeValue('John', { hint: 'PERSON' })?.entity, 'PERSON');
+      assert.equal(matchWholeValue('Springfield', { hint: 'LOCATION' })?.entity, 'LOCATION');
+    });
+  });
+});

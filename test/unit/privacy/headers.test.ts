@@ -1,0 +1,111 @@
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { headerEvidence, normaliseHeader, recogniseProtected } from '../../../src/core/privacy/headers';
+
+const ADULT = join(__dirname, '../../../../shared/data/adult/adult.csv');
+
+describe('privacy header evidence', () => {
+  it('normalises spelling variants', () => {
+    assert.equal(normaliseHeader('Email Address'), 'email_address');
+    assert.equal(normaliseHeader('e-mail'), 'e_mail');
+    assert.equal(normaliseHeader('firstName'), 'first_name');
+    assert.equal(normaliseHeader('  native-country '), 'native_country');
+  });
+
+  it('maps common column names to entities', () => {
+    const cases: [string, string][] = [
+      ['e-mail', 'EMAIL_ADDRESS'],
+      ['Email Address', 'EMAIL_ADDRESS'],
+      ['customer_email', 'EMAIL_ADDRESS'],
+      ['dob', 'DATE_OF_BIRTH'],
+      ['Date of Birth', 'DATE_OF_BIRTH'],
+      ['zip', 'POSTAL_CODE'],
+      ['postcode', 'POSTAL_CODE'],
+      ['ssn', 'US_SSN'],
+      ['phone', 'PHONE_NUMBER'],
+      ['Mobile Number', 'PHONE_NUMBER'],
+      ['first_name', 'PERSON'],
+      ['lastName', 'PERSON'],
+      ['name', 'PERSON'],
+      ['iban', 'IBAN_CODE'],
+      ['credit_card_number', 'CREDIT_CARD'],
+      ['ip_address', 'IP_ADDRESS'],
+      ['street_address', 'LOCATION'],
+      ['api_key', 'SECRET'],
+      ['password', 'SECRET'],
+    ];
+    for (const [name, entity] of cases) assert.equal(headerEvidence(name).entity, entity, name);
+  });
+
+  it('does not read names of things as personal names', () => {
+    for (const name of ['product_name', 'file_name', 'hostname', 'amount', 'fnlwgt', 'income']) {
+      assert.equal(headerEvidence(name).entity, undefined, name);
+    }
+  });
+
+  it('recognises quasi-identifiers and protected attributes by name', () => {
+    assert.deepEqual(headerEvidence('sex'), { quasiIdentifier: 'sex', protected: 'sex' });
+    assert.deepEqual(headerEvidence('Gender'), { quasiIdentifier: 'sex', protected: 'sex' });
+    assert.equal(headerEvidence('ethnicity').protected, 'race');
+    assert.equal(headerEvidence('religion').protected, 'religion');
+    assert.equal(headerEvidence('disability_status').protected, 'disability');
+    assert.equal(headerEvidence('nationality').protected, 'nationality');
+    assert.equal(headerEvidence('occupation').quasiIdentifier, 'occupation');
+    assert.equal(headerEvidence('city').quasiIdentifier, 'city');
+    assert.equal(headerEvidence('zip').quasiIdentifier, 'postal-code');
+  });
+
+  describe('recogniseProtected', () => {
+    it('recognises from values when the name says nothing', () => {
+      assert.equal(recogniseProtected('col1', ['Male', 'Female']).protected, 'sex');
+      assert.equal(recogniseProtected('c', ['White', 'Black', 'Asian', 'Hispanic']).protected, 'race');
+      assert.equal(recogniseProtected('c', ['Christian', 'Muslim', 'Jewish', 'Hindu', 'None']).protected, 'religion');
+      assert.equal(recogniseProtected('c', ['Married', 'Single', 'Divorced', 'Widowed']).protected, 'marital-status');
+      assert.equal(recogniseProtected('c', ['Germany', 'France', 'Mexico', 'India']).protected, 'nationality');
+      assert.equal(recogniseProtected('c', ['Male', 'Female']).evidence, 'values');
+    });
+    it('needs two distinct core values: one word proves nothing', () => {
+      assert.equal(recogniseProtected('c', ['Other']).protected, null);
+      assert.equal(recogniseProtected('c', ['M', 'F']).protected, null);
+      assert.equal(recogniseProtected('c', ['red', 'green', 'blue']).protected, null);
+    });
+    it('takes age from a numeric column named age only', () => {
+      assert.deepEqual(recogniseProtected('age', ['39', '50', '38']), { protected: 'age', quasiIdentifier: 'age', evidence: 'header+values' });
+      assert.deepEqual(recogniseProtected('Age', ['30-39', '40-49']).protected, 'age');
+      assert.deepEqual(recogniseProtected('age', ['new', 'old']), { protected: null, quasiIdentifier: null, evidence: null });
+    });
+    it('a country-of-residence column is a quasi-identifier, not nationality', () => {
+      assert.deepEqual(recogniseProtected('country', ['Germany', 'France', 'Mexico']), { protected: null, quasiIdentifier: 'region', evidence: 'header' });
+    });
+  });
+
+  it("recognises Adult's sex, race, age, native-country, marital-status and relationship from the real file", () => {
+    const lines = readFileSync(ADULT, 'utf8').trim().split('\n');
+    const header = lines[0]!.split(',');
+    const distinct = header.map(() => new Set<string>());
+    for (const line of lines.slice(1, 5001)) line.split(',').forEach((v, i) => v !== '?' && distinct[i]!.add(v.trim()));
+    const got = new Map(header.map((name, i) => [name, recogniseProtected(name, [...distinct[i]!])]));
+    const expected: Record<string, string> = {
+      sex: 'sex',
+      race: 'race',
+      age: 'age',
+      'native-country': 'nationality',
+      'marital-status': 'marital-status',
+      relationship: 'relationship',
+    };
+    for (const [name, kind] of Object.entries(expected)) {
+      assert.equal(got.get(name)?.protected, kind, name);
+      assert.ok(got.get(name)?.quasiIdentifier, `${name} is a quasi-identifier`);
+    }
+    // Values alone agree with the header for the categorical ones.
+    for (const name of ['sex', 'race', 'marital-status', 'relationship', 'native-country']) {
+      assert.equal(got.get(name)?.evidence, 'header+values', name);
+      const i = header.indexOf(name);
+      assert.equal(recogniseProtected(`column_${i}`, [...distinct[i]!]).protected, expected[name], `${name} by values`);
+    }
+    for (const name of ['fnlwgt', 'capital-gain', 'hours-per-week', 'income', 'workclass']) {
+      assert.equal(got.get(name)?.protected, null, name);
+    }
+  });
+});

@@ -1,0 +1,73 @@
+import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
+import type { EntityType } from '../../../src/core/findings';
+import { maskExcerpt } from '../../../src/core/privacy/mask';
+
+const ENTITIES: EntityType[] = [
+  'EMAIL_ADDRESS', 'PHONE_NUMBER', 'CREDIT_CARD', 'IBAN_CODE', 'US_SSN', 'IP_ADDRESS', 'URL', 'CRYPTO', 'PERSON',
+  'LOCATION', 'POSTAL_CODE', 'DATE_OF_BIRTH', 'CN_RESIDENT_ID', 'CN_MOBILE', 'SECRET',
+];
+
+describe('privacy masking', () => {
+  it('masks each entity in its documented shape', () => {
+    assert.equal(maskExcerpt('john.doe@example.com', 'EMAIL_ADDRESS'), 'j***@example.com');
+    assert.equal(maskExcerpt('536-22-6789', 'US_SSN'), '***-**-6789');
+    assert.equal(maskExcerpt('4111 1111 1111 1234', 'CREDIT_CARD'), '**** **** **** 1234');
+    assert.equal(maskExcerpt('(415) 555-0132', 'PHONE_NUMBER'), '(***) ***-0132');
+    assert.equal(maskExcerpt('John Doe', 'PERSON'), 'J*** D***');
+    assert.equal(maskExcerpt('AKIAIOSFODNN7EXAMPLE', 'SECRET'), 'AKIA***');
+    assert.equal(maskExcerpt('DE89 3704 0044 0532 0130 00', 'IBAN_CODE'), 'DE****************3000');
+    assert.equal(maskExcerpt('192.168.10.20', 'IP_ADDRESS'), '192.*.*.*');
+    assert.equal(maskExcerpt('https://example.com/u/jdoe', 'URL'), 'https://e***');
+    assert.equal(maskExcerpt('1985-03-07', 'DATE_OF_BIRTH'), '1985-**-**');
+    assert.equal(maskExcerpt('94107', 'POSTAL_CODE'), '94***');
+    assert.equal(maskExcerpt('11010519491231002X', 'CN_RESIDENT_ID'), '*************1002*');
+  });
+
+  it('stars short values entirely', () => {
+    assert.equal(maskExcerpt('ab', 'PERSON'), '***');
+    assert.equal(maskExcerpt('1234', 'US_SSN'), '****');
+    assert.equal(maskExcerpt('a@b.c', 'EMAIL_ADDRESS'), '***@b.c');
+  });
+
+  it('cuts long values and never shows line breaks', () => {
+    const pem = `-----BEGIN PRIVATE KEY-----\n${'A'.repeat(200)}\n-----END PRIVATE KEY-----`;
+    const m = maskExcerpt(pem, 'SECRET');
+    assert.equal(m, '----***');
+    const text = maskExcerpt(`line one\nline two ${'x'.repeat(100)}`);
+    assert.ok(!text.includes('\n'));
+    assert.ok(text.length <= 48);
+  });
+
+  it('never returns the value nor contains it, for any value and entity (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 60, unit: 'grapheme' }).filter((s) => /[\p{L}\p{N}]/u.test(s)),
+        fc.constantFrom<EntityType | undefined>(...ENTITIES, undefined),
+        (value, entity) => {
+          const masked = maskExcerpt(value, entity);
+          const core = value.replace(/\r?\n|\r/g, ' ').trim();
+          assert.notEqual(masked, value);
+          assert.ok(!masked.includes(core), `${JSON.stringify(masked)} contains ${JSON.stringify(core)}`);
+          assert.ok(masked.includes('*'));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('digit entities show at most their last four digits (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^[0-9][0-9 -]{4,24}[0-9]$/),
+        fc.constantFrom<EntityType>('US_SSN', 'CREDIT_CARD', 'PHONE_NUMBER', 'CN_MOBILE', 'CN_RESIDENT_ID'),
+        (value, entity) => {
+          const shown = maskExcerpt(value, entity).replace(/\D/g, '');
+          assert.ok(shown.length <= 4);
+          assert.ok(value.replace(/\D/g, '').endsWith(shown));
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+});

@@ -1,0 +1,118 @@
+import { strict as assert } from 'node:assert';
+import {
+  ethereumAddressConfidence,
+  isJwt,
+  isValidBitcoinAddress,
+  isValidCardNumber,
+  isValidCnResidentId,
+  isValidIban,
+  isValidUsSsn,
+  luhnValid,
+  parseDate,
+  shannonEntropy,
+} from '../../../src/core/privacy/validators';
+
+describe('privacy validators', () => {
+  it('Luhn: accepts published test numbers, rejects one changed digit, empty and non-digits', () => {
+    assert.ok(luhnValid('79927398713'));
+    assert.ok(!luhnValid('79927398710'));
+    assert.ok(luhnValid('4111111111111111'));
+    assert.ok(!luhnValid('4111111111111112'));
+    assert.ok(!luhnValid(''));
+    assert.ok(!luhnValid('4111a11111111111'));
+  });
+
+  it('card numbers need a real issuer range and length besides Luhn', () => {
+    for (const n of ['4111111111111111', '5555555555554444', '378282246310005', '6011111111111117', '3530111333300000', '2223003122003222', '30569309025904']) {
+      assert.ok(isValidCardNumber(n), n);
+    }
+    // Luhn-valid but no issuer starts with 1 or 9; all zeros; wrong length for Amex; too short.
+    assert.ok(luhnValid('1234567812345670'));
+    assert.ok(!isValidCardNumber('1234567812345670'));
+    assert.ok(!isValidCardNumber('0000000000000000'));
+    assert.ok(!isValidCardNumber('3782822463100051'));
+    assert.ok(!isValidCardNumber('411111111111'));
+    assert.ok(!isValidCardNumber('4111111111111112'));
+  });
+
+  it('IBAN: mod 97 and the country length', () => {
+    for (const iban of ['DE89370400440532013000', 'GB82WEST12345698765432', 'FR1420041010050500013M02606', 'NL91ABNA0417164300', 'CH9300762011623852957']) {
+      assert.ok(isValidIban(iban), iban);
+    }
+    assert.ok(!isValidIban('DE89370400440532013001'), 'check digits');
+    assert.ok(!isValidIban('DE8937040044053201300'), 'length');
+    assert.ok(!isValidIban('XX89370400440532013000'), 'country');
+    assert.ok(!isValidIban('GB82 WEST 1234 5698 7654 32'), 'spaces are removed by the caller');
+  });
+
+  it('SSN: area 000/666/9xx, group 00, serial 0000 and published examples are rejected', () => {
+    assert.ok(isValidUsSsn('536221234'));
+    assert.ok(isValidUsSsn('001010001'));
+    for (const bad of ['000123456', '666123456', '912345678', '123004567', '123450000', '078051120', '219099999', '111111111', '53622123', '5362212345']) {
+      assert.ok(!isValidUsSsn(bad), bad);
+    }
+  });
+
+  it('PRC resident ID: GB 11643 check character, birth date and province', () => {
+    assert.ok(isValidCnResidentId('11010519491231002X'));
+    assert.ok(isValidCnResidentId('11010519491231002x'));
+    assert.ok(!isValidCnResidentId('110105194912310021'), 'check character');
+    assert.ok(!isValidCnResidentId('11010519491331002X'), 'month 13');
+    assert.ok(!isValidCnResidentId('99010519491231002X'), 'province 99');
+    assert.ok(!isValidCnResidentId('1101051949123100'), 'length');
+  });
+
+  it('Bitcoin: base58check P2PKH/P2SH, bech32 v0 and bech32m v1, checksums enforced', () => {
+    for (const a of [
+      '1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa',
+      '3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy',
+      'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq',
+      'bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297',
+    ]) {
+      assert.ok(isValidBitcoinAddress(a), a);
+    }
+    assert.ok(!isValidBitcoinAddress('1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb'));
+    assert.ok(!isValidBitcoinAddress('bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdr'));
+    assert.ok(!isValidBitcoinAddress('bc1qar0srrr7xfkvy5l643lydnw9re59gtzzWf5mdq'), 'mixed case');
+  });
+
+  it('Ethereum: EIP-55 mixed case verified with keccak-256; single case has no checksum', () => {
+    for (const a of ['0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed', '0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359', '0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB']) {
+      assert.equal(ethereumAddressConfidence(a), 0.95, a);
+    }
+    assert.equal(ethereumAddressConfidence('0x5aaeb6053F3E94C9b9A09f33669435E7Ef1BeAed'), 0);
+    assert.equal(ethereumAddressConfidence('0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed'), 0.6);
+    assert.equal(ethereumAddressConfidence('0x5aaeb6053f3e94c9b9a09f33669435e7ef1bea'), 0);
+  });
+
+  it('JWT: the header must decode to JSON with alg', () => {
+    assert.ok(isJwt('eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U'));
+    const noAlg = Buffer.from('{"typ":"JWT"}').toString('base64url');
+    assert.ok(!isJwt(`${noAlg}.eyJzdWIiOiIxIn0.sig`));
+    assert.ok(!isJwt('a.b'));
+    assert.ok(!isJwt('eyJhbGciOi.eyJzdWIiOiIxIn0.sig'), 'header is not JSON');
+  });
+
+  it('Shannon entropy in bits per character', () => {
+    assert.equal(shannonEntropy(''), 0);
+    assert.equal(shannonEntropy('aaaa'), 0);
+    assert.equal(shannonEntropy('abab'), 1);
+    assert.equal(shannonEntropy('abcdefgh'), 3);
+  });
+
+  it('parses the common date formats and rejects impossible dates', () => {
+    assert.deepEqual(parseDate('1985-03-07'), { year: 1985, month: 3, day: 7 });
+    assert.deepEqual(parseDate('1985-03-07T10:00:00Z'), { year: 1985, month: 3, day: 7 });
+    assert.deepEqual(parseDate('03/07/1985'), { year: 1985, month: 3, day: 7 });
+    assert.deepEqual(parseDate('25/12/1985'), { year: 1985, month: 12, day: 25 });
+    assert.deepEqual(parseDate('07.03.1985'), { year: 1985, month: 3, day: 7 });
+    assert.deepEqual(parseDate('19850307'), { year: 1985, month: 3, day: 7 });
+    assert.deepEqual(parseDate('Mar 7, 1985'), { year: 1985, month: 3, day: 7 });
+    assert.deepEqual(parseDate('7 March 1985'), { year: 1985, month: 3, day: 7 });
+    assert.equal(parseDate('1985-02-29'), null);
+    assert.deepEqual(parseDate('2000-02-29'), { year: 2000, month: 2, day: 29 });
+    assert.equal(parseDate('1900-02-29'), null);
+    assert.equal(parseDate('07/03/85'), null);
+    assert.equal(parseDate('hello'), null);
+  });
+});
