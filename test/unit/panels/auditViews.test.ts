@@ -142,7 +142,7 @@ describe('panels: audit views from the real engines', () => {
 
   it('reads scores.json and refuses mismatched lengths', () => {
     const r = readScoredRows({ scores: [0.1, 0.9], labels: [0, 1], groups: { sex: ['F', null] } })!;
-    assert.deepEqual([...r.labels], [0, 1]);
+    assert.deepEqual(Array.from(r.labels), [0, 1]);
     assert.deepEqual(r.groups.sex, ['F', '(missing)']);
     assert.equal(readScoredRows({ scores: [0.1], labels: [0, 1] }), undefined);
     assert.equal(readScoredRows(null), undefined);
