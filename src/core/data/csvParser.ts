@@ -1,0 +1,259 @@
+/**
+ * A streaming RFC 4180 parser that keeps the source position of every field. Hand-written because the
+ * well-known CSV libraries for Node (csv-parse, papaparse) report a line per record at best, not the line and
+ * columns of each field after trimming and across quoted line breaks, which the editor needs to underline a
+ * cell; and because the hot loop here can use indexOf on decoded chunks instead of visiting each character.
+ */
+import type { InvalidCharQueue, ProblemReporter } from './problems';
+
+/**
+ * Receives each record. `positions` holds 4 numbers per field (line, startColumn, endLine, endColumn; 1-based,
+ * end exclusive, UTF-16 units) and is reused for the next record: copy what you keep.
+ */
+export type CsvRecordHandler = (fields: string[], positions: Int32Array, line: number) => void;
+
+/** A record still open after this many characters is cut (an unclosed quote), so that memory stays bounded. */
+const MAX_RECORD_CHARS = 1 << 24;
+
+export class CsvParser {
+  private buf = '';
+  private pos = 0;
+  /** Absolute offset (over the whole decoded text) of `buf[0]`. */
+  private bufBase = 0;
+  private line = 1;
+  private lineStartAbs = 0;
+  private pending: string[] = [];
+  private pendingLength = 0;
+  /** After an incomplete record, wait until this many characters are available before parsing again. */
+  private waitFor = 0;
+  // Cached positions of the next LF, CR and delimiter in `buf` (buf.length when there is none); each stays
+  // valid while the parse position has not passed it, which keeps the scans linear.
+  private lf = -1;
+  private cr = -1;
+  private dl = -1;
+  private readonly d: number;
+  private readonly delimiter: string;
+  private scratch = new Int32Array(256);
+  /** Characters at or below this code may end an unquoted field (delimiter, CR, LF); most text is above. */
+  private readonly maxSpecial: number;
+
+  constructor(
+    delimiter: string,
+    private readonly onRecord: CsvRecordHandler,
+    private readonly problems: ProblemReporter,
+    private readonly invalid: InvalidCharQueue,
+  ) {
+    this.delimiter = delimiter;
+    this.d = delimiter.charCodeAt(0);
+    this.maxSpecial = Math.max(this.d, 13);
+  }
+
+  push(text: string): void {
+    if (text.length === 0) return;
+    this.pending.push(text);
+    this.pendingLength += text.length;
+    if (this.buf.length - this.pos + this.pendingLength < this.waitFor) return;
+    this.refill();
+    this.parse(false);
+  }
+
+  end(): void {
+    this.refill();
+    this.parse(true);
+    this.invalid.flush(this.buf, this.bufBase, this.bufBase + this.pos, this.line, this.lineStartAbs);
+  }
+
+  private refill(): void {
+    if (this.pending.length === 0) return;
+    const rest = this.pos < this.buf.length ? this.buf.slice(this.pos) : '';
+    this.bufBase += this.pos;
+    this.buf = rest + (this.pending.length === 1 ? (this.pending[0] as string) : this.pending.join(''));
+    this.pending = [];
+    this.pendingLength = 0;
+    this.pos = 0;
+    this.lf = this.cr = this.dl = -1;
+  }
+
+  private parse(final: boolean): void {
+    while (this.pos < this.buf.length) {
+      if (this.parseRecord(final)) continue;
+      // Incomplete: a record this long is an unclosed quote in all likelihood; read it as if the input ended.
+      if (this.buf.length - this.pos > MAX_RECORD_CHARS && this.parseRecord(true)) continue;
+      this.waitFor = 2 * (this.buf.length - this.pos);
+      return;
+    }
+    this.waitFor = 0;
+  }
+
+  private find(ch: string, from: number): number {
+    const i = this.buf.indexOf(ch, from);
+    return i === -1 ? this.buf.length : i;
+  }
+
+  private lineEnd(p: number): number {
+    if (this.lf < p) this.lf = this.find('\n', p);
+    if (this.cr < p) this.cr = this.find('\r', p);
+    return this.lf < this.cr ? this.lf : this.cr;
+  }
+
+  private delimAt(p: number): number {
+    if (this.dl < p) this.dl = this.find(this.delimiter, p);
+    return this.dl;
+  }
+
+  private isTrim(c: number): boolean {
+    return (c === 32 || c === 9) && c !== this.d;
+  }
+
+  /** Parses one record at `pos`; false when the buffer ends before the record does and more input may come. */
+  private parseRecord(final: boolean): boolean {
+    const buf = this.buf;
+    const len = buf.length;
+    const base = this.bufBase;
+    const d = this.d;
+    let p = this.pos;
+    let line = this.line;
+    let ls = this.lineStartAbs;
+    const fields: string[] = [];
+    let pos = this.scratch;
+    let k = 0;
+    let quoted = false;
+    for (;;) {
+      if (k + 4 > pos.length) {
+        const grown = new Int32Array(pos.length * 2);
+        grown.set(pos);
+        pos = this.scratch = grown;
+      }
+      let c = 0;
+      while (p < len && this.isTrim((c = buf.charCodeAt(p)))) p++;
+      if (p >= len && !final) return false;
+      if (p < len && buf.charCodeAt(p) === 34) {
+        quoted = true;
+        const open = p;
+        const openLine = line;
+        const openLs = ls;
+        let q = p + 1;
+        let segStart = q;
+        let value = '';
+        let closed = -1;
+        for (;;) {
+          const e = buf.indexOf('"', q);
+          if (e === -1) break;
+          // Line breaks inside the quotes move the line on.
+          for (;;) {
+            const n = this.lineEnd(q);
+            if (n >= e) break;
+            q = buf.charCodeAt(n) === 13 && buf.charCodeAt(n + 1) === 10 ? n + 2 : n + 1;
+            line++;
+            ls = base + q;
+          }
+          if (e + 1 >= len && !final) return false;
+          if (buf.charCodeAt(e + 1) === 34) {
+            value += buf.slice(segStart, e + 1);
+            q = e + 2;
+            segStart = q;
+            continue;
+          }
+          value += buf.slice(segStart, e);
+          closed = e;
+          break;
+        }
+        if (closed === -1) {
+          if (!final) return false;
+          // Unclosed quote: read the field to the end of its line and carry on with the next line, so one
+          // stray quote does not swallow the rest of the file.
+          line = openLine;
+          ls = openLs;
+          const le = this.lineEnd(open + 1);
+          let te = le;
+          while (te > open + 1 && this.isTrim(buf.charCodeAt(te - 1))) te--;
+          const col = base + open - ls + 1;
+          fields.push(buf.slice(open + 1, te));
+          pos[k++] = line;
+          pos[k++] = col + 1;
+          pos[k++] = line;
+          pos[k++] = base + te - ls + 1;
+          this.problems.report({
+            rule: 'data/unclosed-quote',
+            severity: 'error',
+            message: `The quote that opens a field at line ${line}, column ${col} is never closed; the field was read up to the end of that line.`,
+            location: { line, startColumn: col, endColumn: col + 1 },
+          });
+          p = le;
+        } else {
+          pos[k++] = openLine;
+          pos[k++] = base + open - openLs + 2;
+          pos[k++] = line;
+          pos[k++] = base + closed - ls + 1;
+          p = closed + 1;
+          while (p < len && this.isTrim((c = buf.charCodeAt(p)))) p++;
+          if (p >= len && !final) return false;
+          if (p < len && c !== d && c !== 10 && c !== 13) {
+            // Text after the closing quote breaks RFC 4180; keep it as most readers do, and say so.
+            const le = this.lineEnd(p);
+            const dl = this.delimAt(p);
+            const fe = dl < le ? dl : le;
+            if (fe >= len && !final) return false;
+            let te = fe;
+            while (te > p && this.isTrim(buf.charCodeAt(te - 1))) te--;
+            value += buf.slice(closed + 1, te);
+            pos[k - 1] = base + te - ls + 1;
+            const col = base + closed - ls + 1;
+            this.problems.report({
+              rule: 'data/stray-quote',
+              severity: 'warning',
+              message: `Text follows the closing quote at line ${line}, column ${col}; it was kept as part of the value.`,
+              location: { line, startColumn: col, endColumn: col + 1 },
+            });
+            p = fe;
+          }
+          fields.push(value);
+        }
+      } else {
+        // Unquoted fields are short as a rule: a plain loop beats an indexOf call per field.
+        let fe = p;
+        while (fe < len) {
+          c = buf.charCodeAt(fe);
+          if (c <= this.maxSpecial && (c === d || c === 10 || c === 13)) break;
+          fe++;
+        }
+        if (fe >= len && !final) return false;
+        let te = fe;
+        while (te > p && this.isTrim(buf.charCodeAt(te - 1))) te--;
+        fields.push(te > p ? buf.slice(p, te) : '');
+        const col = base + p - ls + 1;
+        pos[k++] = line;
+        pos[k++] = col;
+        pos[k++] = line;
+        pos[k++] = col + (te - p);
+        p = fe;
+      }
+      if (p >= len) break;
+      c = buf.charCodeAt(p);
+      if (c === d) {
+        p++;
+        continue;
+      }
+      if (c === 13) {
+        if (p + 1 >= len && !final) return false;
+        p += buf.charCodeAt(p + 1) === 10 ? 2 : 1;
+      } else {
+        p++;
+      }
+      line++;
+      ls = base + p;
+      break;
+    }
+    if (this.invalid.next < base + p) {
+      this.invalid.resolve(buf, base, base + this.pos, this.line, this.lineStartAbs, base + p);
+    }
+    const startLine = this.line;
+    this.pos = p;
+    this.line = line;
+    this.lineStartAbs = ls;
+    // A line with nothing on it is not a record.
+    if (fields.length === 1 && !quoted && fields[0] === '') return true;
+    this.onRecord(fields, pos, startLine);
+    return true;
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * Bytes to text for the readers: picks the encoding (UTF-8 BOM, UTF-16 by BOM or by the pattern of NUL bytes,
+ * else UTF-8), decodes chunk by chunk with replacement characters, and tells which replacement characters
+ * stand for invalid bytes so that the reader can report them at their line and column.
+ */
+
+export type TextEncodingName = 'utf-8' | 'utf-16le' | 'utf-16be';
+
+/** A replacement character in the decoded text that stands for an invalid byte sequence. */
+export interface InvalidChar {
+  /** Offset in the whole decoded text (UTF-16 code units, BOM excluded). */
+  offset: number;
+  /** The first byte of the invalid sequence. */
+  byte: number;
+}
+
+/** Bytes looked at before the encoding is chosen; enough for a BOM and a reliable NUL pattern. */
+const SNIFF_BYTES = 1024;
+
+/**
+ * Streaming decoder. `push` and `end` return decoded text (possibly empty) and append the invalid characters
+ * they found to `invalid` (offsets counted over all text returned so far).
+ */
+export class ByteDecoder {
+  encoding: TextEncodingName = 'utf-8';
+  /** True once the encoding was chosen from a BOM. */
+  hadBom = false;
+  /** True when UTF-16 was recognised from the NUL pattern rather than a BOM. */
+  guessedUtf16 = false;
+  private head: Uint8Array[] = [];
+  private headLength = 0;
+  private decided = false;
+  private carry: Uint8Array | undefined;
+  private textOffset = 0;
+  private utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+  private utf16: TextDecoder | undefined;
+  readonly invalid: InvalidChar[] = [];
+
+  push(chunk: Uint8Array): string {
+    if (!this.decided) {
+      this.head.push(chunk);
+      this.headLength += chunk.length;
+      if (this.headLength < SNIFF_BYTES) return '';
+      return this.decide();
+    }
+    return this.decodeBytes(chunk, false);
+  }
+
+  end(): string {
+    let text = '';
+    if (!this.decided) text = this.decide();
+    return text + this.decodeBytes(new Uint8Array(0), true);
+  }
+
+  private decide(): string {
+    this.decided = true;
+    const all = concatBytes(this.head, this.headLength);
+    this.head = [];
+    let start = 0;
+    if (all.length >= 3 && all[0] === 0xef && all[1] === 0xbb && all[2] === 0xbf) {
+      this.hadBom = true;
+      start = 3;
+    } else if (all.length >= 2 && all[0] === 0xff && all[1] === 0xfe) {
+      this.encoding = 'utf-16le';
+      this.hadBom = true;
+      start = 2;
+    } else if (all.length >= 2 && all[0] === 0xfe && all[1] === 0xff) {
+      this.encoding = 'utf-16be';
+      this.hadBom = true;
+      start = 2;
+    } else {
+      const guess = guessUtf16(all);
+      if (guess) {
+        this.encoding = guess;
+        this.guessedUtf16 = true;
+      }
+    }
+    if (this.encoding !== 'utf-8') this.utf16 = new TextDecoder('utf-16le', { ignoreBOM: true });
+    return this.decodeBytes(all.subarray(start), false);
+  }
+
+  private decodeBytes(chunk: Uint8Array, final: boolean): string {
+    if (!this.decided) return '';
+    let bytes = chunk;
+    if (this.carry) {
+      bytes = concatBytes([this.carry, chunk], this.carry.length + chunk.length);
+      this.carry = undefined;
+    }
+    let text: string;
+    if (this.encoding === 'utf-8') {
+      const cut = final ? bytes.length : completeUtf8Length(bytes);
+      if (cut < bytes.length) this.carry = bytes.slice(cut);
+      const part = cut < bytes.length ? bytes.subarray(0, cut) : bytes;
+      text = part.length === 0 ? '' : this.utf8.decode(part);
+      // A replacement character is rare in real data; only then are the bytes walked to tell a literal U+FFFD
+      // from one that stands for invalid bytes.
+      if (text.indexOf('\ufffd') !== -1) findInvalidUtf8(part, text, this.textOffset, this.invalid);
+    } else {
+      // UTF-16: the decoder keeps odd bytes and split surrogate pairs itself in stream mode; big-endian input
+      // is swapped to little-endian first, which needs whole code units, so an odd byte is carried here.
+      let units = bytes;
+      if (this.encoding === 'utf-16be') {
+        const even = final ? bytes.length : bytes.length - (bytes.length % 2);
+        if (even < bytes.length) this.carry = bytes.slice(even);
+        units = swap16(bytes.subarray(0, even));
+      }
+      text = (this.utf16 as TextDecoder).decode(units, { stream: !final });
+    }
+    this.textOffset += text.length;
+    return text;
+  }
+}
+
+function concatBytes(parts: Uint8Array[], length: number): Uint8Array {
+  if (parts.length === 1 && parts[0]) return parts[0];
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function swap16(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length);
+  for (let i = 0; i + 1 < bytes.length; i += 2) {
+    out[i] = bytes[i + 1] as number;
+    out[i + 1] = bytes[i] as number;
+  }
+  if (bytes.length % 2 === 1) out[bytes.length - 1] = bytes[bytes.length - 1] as number;
+  return out;
+}
+
+/**
+ * UTF-16 without a BOM shows as ASCII text with a NUL in every other byte: odd bytes for little-endian,
+ * even bytes for big-endian. UTF-8 text has no NUL bytes at all.
+ */
+function guessUtf16(bytes: Uint8Array): TextEncodingName | undefined {
+  const n = Math.min(bytes.length, SNIFF_BYTES) & ~1;
+  if (n < 4) return undefined;
+  let evenZero = 0;
+  let oddZero = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (bytes[i] === 0) evenZero++;
+    if (bytes[i + 1] === 0) oddZero++;
+  }
+  const pairs = n / 2;
+  if (oddZero >= pairs * 0.3 && evenZero <= pairs * 0.05) return 'utf-16le';
+  if (evenZero >= pairs * 0.3 && oddZero <= pairs * 0.05) return 'utf-16be';
+  return undefined;
+}
+
+/** Length of the prefix that ends on a UTF-8 sequence boundary; an incomplete last sequence waits for more. */
+function completeUtf8Length(bytes: Uint8Array): number {
+  const n = bytes.length;
+  for (let i = n - 1; i >= 0 && i >= n - 3; i--) {
+    const b = bytes[i] as number;
+    if ((b & 0xc0) === 0x80) continue;
+    if (b >= 0xc0) {
+      const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+      return n - i < need ? i : n;
+    }
+    return n;
+  }
+  return n;
+}
+
+/**
+ * Walks decoded text and its bytes side by side. Each replacement character that is not the literal
+ * encoding EF BF BD stands for an invalid sequence; the WHATWG decoder replaces the maximal subpart of an
+ * ill-formed sequence by one U+FFFD, and the walk consumes bytes by the same rule to stay in step.
+ */
+function findInvalidUtf8(bytes: Uint8Array, text: string, base: number, out: InvalidChar[]): void {
+  let bi = 0;
+  for (let ti = 0; ti < text.length;) {
+    const c = text.charCodeAt(ti);
+    if (c === 0xfffd) {
+      if (bytes[bi] === 0xef && bytes[bi + 1] === 0xbf && bytes[bi + 2] === 0xbd) {
+        bi += 3;
+      } else {
+        out.push({ offset: base + ti, byte: bytes[bi] ?? 0 });
+        bi += maximalSubpart(bytes, bi);
+      }
+      ti++;
+    } else if (c < 0x80) {
+      bi++;
+      ti++;
+    } else if (c < 0x800) {
+      bi += 2;
+      ti++;
+    } else if (c >= 0xd800 && c <= 0xdbff) {
+      bi += 4;
+      ti += 2;
+    } else {
+      bi += 3;
+      ti++;
+    }
+  }
+}
+
+function maximalSubpart(bytes: Uint8Array, i: number): number {
+  const b0 = bytes[i] ?? 0;
+  let need: number;
+  let lo = 0x80;
+  let hi = 0xbf;
+  if (b0 >= 0xc2 && b0 <= 0xdf) need = 1;
+  else if (b0 >= 0xe0 && b0 <= 0xef) {
+    need = 2;
+    if (b0 === 0xe0) lo = 0xa0;
+    if (b0 === 0xed) hi = 0x9f;
+  } else if (b0 >= 0xf0 && b0 <= 0xf4) {
+    need = 3;
+    if (b0 === 0xf0) lo = 0x90;
+    if (b0 === 0xf4) hi = 0x8f;
+  } else return 1;
+  let j = i + 1;
+  for (let k = 0; k < need; k++, j++) {
+    const b = bytes[j];
+    if (b === undefined || b < lo || b > hi) return j - i;
+    lo = 0x80;
+    hi = 0xbf;
+  }
+  return j - i;
+}

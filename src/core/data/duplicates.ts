@@ -1,0 +1,71 @@
+/**
+ * Exact duplicate rows with bounded memory: a 64-bit hash per distinct row (see `hash.ts`), kept in an
+ * open-addressing table of typed arrays (12 bytes a slot), never the rows themselves. Two different rows
+ * are taken as equal only if both 32-bit lanes collide, about 2^-64 per pair.
+ */
+import type { DataRow } from './table';
+import { hashOut, hashValues } from './hash';
+
+export interface DuplicateResult {
+  /** Rows equal to an earlier row (the first occurrence is not counted). */
+  duplicateRows: number;
+  /** The first 100 duplicates with the 1-based row they repeat. */
+  examples: { row: number; duplicateOf: number }[];
+}
+
+const MAX_EXAMPLES = 100;
+
+export class DuplicateRowDetector {
+  private a = new Int32Array(1 << 12);
+  private b = new Int32Array(1 << 12);
+  /** 1-based row of the first occurrence; 0 marks an empty slot. */
+  private first = new Int32Array(1 << 12);
+  private size = 0;
+  private duplicates = 0;
+  private readonly examples: { row: number; duplicateOf: number }[] = [];
+
+  /** Rows are compared on `values` exactly as read (a missing cell differs from an empty string). */
+  add(row: DataRow): void {
+    hashValues(row.values);
+    const ha = hashOut[0] as number;
+    const hb = hashOut[1] as number;
+    const mask = this.first.length - 1;
+    let i = ha & mask;
+    for (;;) {
+      const f = this.first[i] as number;
+      if (f === 0) break;
+      if (this.a[i] === ha && this.b[i] === hb) {
+        this.duplicates++;
+        if (this.examples.length < MAX_EXAMPLES) this.examples.push({ row: row.index, duplicateOf: f });
+        return;
+      }
+      i = (i + 1) & mask;
+    }
+    this.a[i] = ha;
+    this.b[i] = hb;
+    this.first[i] = row.index;
+    if (++this.size * 2 > this.first.length) this.grow();
+  }
+
+  finish(): DuplicateResult {
+    return { duplicateRows: this.duplicates, examples: this.examples.slice() };
+  }
+
+  private grow(): void {
+    const { a, b, first } = this;
+    const n = first.length * 2;
+    this.a = new Int32Array(n);
+    this.b = new Int32Array(n);
+    this.first = new Int32Array(n);
+    const mask = n - 1;
+    for (let j = 0; j < first.length; j++) {
+      const f = first[j] as number;
+      if (f === 0) continue;
+      let i = (a[j] as number) & mask;
+      while (this.first[i] !== 0) i = (i + 1) & mask;
+      this.a[i] = a[j] as number;
+      this.b[i] = b[j] as number;
+      this.first[i] = f;
+    }
+  }
+}

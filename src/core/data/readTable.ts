@@ -1,0 +1,437 @@
+/**
+ * The one entry point for reading a dataset: bytes in (any chunking), header, rows and problems out to a
+ * {@link TableSink}. It chooses the encoding, the format, the delimiter and whether there is a header, then
+ * streams: memory stays bounded by the sample used for those choices and the longest record.
+ */
+import type { Finding, SourceRange } from '../findings';
+import type { DataFormat, DataRow, HeaderCell, TableHeader, TableSink } from './table';
+import { ByteDecoder, type TextEncodingName } from './decode';
+import { InvalidCharQueue, ProblemReporter } from './problems';
+import { CsvParser } from './csvParser';
+import { detectHeader, sniffDelimiter } from './csvSniff';
+import { JsonArrayReader, JsonLinesReader, type ParsedObject } from './jsonReader';
+
+export interface ReadOptions {
+  /** `auto` (default): from the extension of `fileName`, else from the content. */
+  format?: DataFormat | 'auto';
+  /** Used as `finding.file` and to choose the format. */
+  fileName?: string;
+  /** CSV/TSV delimiter; sniffed among `,` `;` tab `|` when absent (tab for a `.tsv` file). */
+  delimiter?: string;
+  /** CSV/TSV: whether the first record is a header; `auto` (default) guesses. */
+  hasHeader?: boolean | 'auto';
+  /** Cap on reported problem findings (default 1000); the rest are summarised in one finding. */
+  maxProblems?: number;
+}
+
+export interface ReadSummary {
+  format: DataFormat;
+  delimiter?: string;
+  hasHeader: boolean;
+  /** Data rows passed to the sink. */
+  rows: number;
+  bytes: number;
+  encoding: TextEncodingName;
+  /** All problems found, including those over the cap. */
+  problems: number;
+}
+
+/** Characters of decoded text looked at before the format and delimiter are chosen. */
+const SAMPLE_CHARS = 1 << 16;
+/** Records looked at before deciding whether a CSV file has a header. */
+const HEADER_SAMPLE_RECORDS = 50;
+/** Objects whose keys make the columns of a JSON file; a key first seen later is reported, not read. */
+const JSON_SAMPLE_OBJECTS = 1000;
+
+/**
+ * Reads a CSV, TSV, JSON (array of objects) or JSON Lines dataset.
+ *
+ * Every header and cell keeps its source position (see {@link DataRow}): for a quoted CSV field or a JSON
+ * string the range covers the text between the quotes; for other values the value after trimming the
+ * surrounding spaces. Malformed input never throws: it becomes a problem finding (`data/...`) and reading
+ * goes on. `sink.header` is called exactly once, before any row, also for an empty file.
+ *
+ * @param chunks the file's bytes in any chunking, e.g. `fs.createReadStream(path)`
+ */
+export async function readTable(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  sink: TableSink,
+  options: ReadOptions = {},
+): Promise<ReadSummary> {
+  const reader = new TableReader(sink, options);
+  for await (const chunk of chunks) reader.push(chunk);
+  return reader.end();
+}
+
+/** Format implied by a file name's extension, if any. */
+export function formatFromFileName(fileName: string | undefined): DataFormat | undefined {
+  if (!fileName) return undefined;
+  const m = /\.([A-Za-z]+)$/.exec(fileName);
+  switch (m?.[1]?.toLowerCase()) {
+    case 'csv':
+      return 'csv';
+    case 'tsv':
+    case 'tab':
+      return 'tsv';
+    case 'json':
+      return 'json';
+    case 'jsonl':
+    case 'ndjson':
+      return 'jsonl';
+    default:
+      return undefined;
+  }
+}
+
+/** Format from the first characters: `[` is a JSON array, `{` closed on its first line is JSON Lines. */
+function formatFromContent(sample: string): DataFormat | undefined {
+  const m = /\S/.exec(sample);
+  if (!m) return undefined;
+  if (m[0] === '[') return 'json';
+  if (m[0] === '{') {
+    const lineEnd = sample.slice(m.index).search(/[\r\n]/);
+    const firstLine = lineEnd === -1 ? sample.slice(m.index) : sample.slice(m.index, m.index + lineEnd);
+    return firstLine.trimEnd().endsWith('}') ? 'jsonl' : 'json';
+  }
+  return undefined;
+}
+
+/** Hands out zero-filled position arrays from large blocks: one allocation per block instead of per row. */
+class PositionSlab {
+  private block = new Int32Array(1 << 20);
+  private at = 0;
+
+  take(n: number): Int32Array {
+    if (this.at + n > this.block.length) {
+      this.block = new Int32Array(Math.max(1 << 20, n));
+      this.at = 0;
+    }
+    const view = this.block.subarray(this.at, this.at + n);
+    this.at += n;
+    return view;
+  }
+}
+
+interface StreamParser {
+  push(text: string): void;
+  end(): void;
+}
+
+class TableReader {
+  private readonly decoder = new ByteDecoder();
+  private readonly problems: ProblemReporter;
+  private readonly invalid: InvalidCharQueue;
+  private sample: string[] = [];
+  private sampleLength = 0;
+  private parser: StreamParser | undefined;
+  private table: CsvTable | JsonTable | undefined;
+  private bytes = 0;
+  private format: DataFormat = 'csv';
+  private delimiter: string | undefined;
+
+  constructor(
+    private readonly sink: TableSink,
+    private readonly options: ReadOptions,
+  ) {
+    this.problems = new ProblemReporter(sink, options.fileName, options.maxProblems ?? 1000);
+    this.invalid = new InvalidCharQueue(this.decoder.invalid, this.problems);
+  }
+
+  push(chunk: Uint8Array): void {
+    this.bytes += chunk.length;
+    this.text(this.decoder.push(chunk));
+  }
+
+  end(): ReadSummary {
+    this.text(this.decoder.end());
+    if (!this.parser) this.start(true);
+    (this.parser as StreamParser).end();
+    this.table?.finish();
+    this.problems.finish();
+    const summary: ReadSummary = {
+      format: this.format,
+      hasHeader: this.table ? this.table.hasHeader : false,
+      rows: this.table ? this.table.rows : 0,
+      bytes: this.bytes,
+      encoding: this.decoder.encoding,
+      problems: this.problems.count,
+    };
+    if (this.delimiter !== undefined) summary.delimiter = this.delimiter;
+    return summary;
+  }
+
+  private text(text: string): void {
+    if (text.length === 0) return;
+    if (this.parser) {
+      this.parser.push(text);
+      return;
+    }
+    this.sample.push(text);
+    this.sampleLength += text.length;
+    if (this.sampleLength >= SAMPLE_CHARS) this.start(false);
+  }
+
+  private start(complete: boolean): void {
+    const sample = this.sample.join('');
+    this.sample = [];
+    const o = this.options;
+    const named = o.format && o.format !== 'auto' ? o.format : formatFromFileName(o.fileName);
+    let format = named ?? formatFromContent(sample) ?? 'csv';
+    if (this.decoder.encoding !== 'utf-8') {
+      const how = this.decoder.hadBom ? 'its byte order mark' : 'the pattern of zero bytes';
+      this.report({
+        rule: 'data/utf16',
+        severity: 'warning',
+        message: `The file is encoded as ${this.decoder.encoding.toUpperCase()} (recognised by ${how}); it was decoded, but most data tools expect UTF-8.`,
+        location: { line: 1, startColumn: 1, endColumn: 1 },
+        data: { encoding: this.decoder.encoding },
+      });
+    }
+    const empty = complete && !/\S/.test(sample);
+    if (empty) {
+      this.report({
+        rule: 'data/empty-file',
+        severity: 'warning',
+        message: this.bytes === 0 ? 'The file is empty.' : 'The file holds no data, only white space.',
+        location: { line: 1, startColumn: 1, endColumn: 1 },
+      });
+    }
+    if (format === 'csv' || format === 'tsv') {
+      const delimiter =
+        o.delimiter ??
+        (format === 'tsv' && named ? '\t' : sniffDelimiter(sample, complete, format === 'tsv' ? '\t' : ','));
+      if (delimiter === '\t') format = 'tsv';
+      this.format = format;
+      this.delimiter = delimiter;
+      const table = new CsvTable(this.sink, this.problems, format, delimiter, o.hasHeader ?? 'auto');
+      this.table = table;
+      this.parser = new CsvParser(delimiter, (f, p, l) => table.record(f, p, l), this.problems, this.invalid);
+    } else {
+      this.format = format;
+      const table = new JsonTable(this.sink, this.problems, format);
+      this.table = table;
+      const onObject = (obj: ParsedObject): void => table.object(obj);
+      this.parser =
+        format === 'json'
+          ? new JsonArrayReader(onObject, this.problems, this.invalid)
+          : new JsonLinesReader(onObject, this.problems, this.invalid);
+    }
+    this.parser.push(sample);
+  }
+
+  private report(f: Finding): void {
+    this.problems.report(f);
+  }
+}
+
+function raggedLocation(positions: ArrayLike<number>, fields: number): SourceRange {
+  const line = positions[0] ?? 1;
+  const endLine = positions[4 * (fields - 1) + 2] ?? line;
+  const endColumn = positions[4 * (fields - 1) + 3] ?? 1;
+  const r: SourceRange = { line, startColumn: 1, endColumn };
+  if (endLine !== line) r.endLine = endLine;
+  return r;
+}
+
+/** Turns CSV records into a header and rows: header detection on a sample, ragged rows. */
+class CsvTable {
+  rows = 0;
+  hasHeader = false;
+  private pending: { fields: string[]; positions: Int32Array; line: number }[] | undefined = [];
+  private width = 0;
+  private readonly slab = new PositionSlab();
+
+  constructor(
+    private readonly sink: TableSink,
+    private readonly problems: ProblemReporter,
+    private readonly format: DataFormat,
+    private readonly delimiter: string,
+    private readonly headerOption: boolean | 'auto',
+  ) {}
+
+  record(fields: string[], positions: Int32Array, line: number): void {
+    if (this.pending) {
+      this.pending.push({ fields, positions: positions.slice(0, 4 * fields.length), line });
+      if (this.pending.length >= HEADER_SAMPLE_RECORDS) this.decide();
+      return;
+    }
+    this.emit(fields, positions, line);
+  }
+
+  finish(): void {
+    if (this.pending) this.decide();
+  }
+
+  private decide(): void {
+    const sample = this.pending ?? [];
+    this.pending = undefined;
+    const first = sample[0];
+    const hasHeader =
+      first !== undefined &&
+      (this.headerOption === 'auto' ? detectHeader(sample.map((r) => r.fields)) : this.headerOption);
+    this.hasHeader = hasHeader;
+    this.width = first ? first.fields.length : 0;
+    const columns: HeaderCell[] = [];
+    if (hasHeader && first) {
+      const seen = new Map<string, SourceRange>();
+      first.fields.forEach((name, i) => {
+        const p = first.positions;
+        const location: SourceRange = {
+          line: p[4 * i] as number,
+          startColumn: p[4 * i + 1] as number,
+          endColumn: p[4 * i + 3] as number,
+        };
+        if ((p[4 * i + 2] as number) !== location.line) location.endLine = p[4 * i + 2] as number;
+        let cellName = name;
+        if (name === '') {
+          cellName = `column_${i + 1}`;
+          this.problems.report({
+            rule: 'data/header',
+            severity: 'warning',
+            message: `Column ${i + 1} has an empty name in the header at line ${location.line}, column ${location.startColumn}; it is called "${cellName}".`,
+            location,
+            columnIndex: i,
+            column: cellName,
+          });
+        } else {
+          const before = seen.get(name);
+          if (before) {
+            this.problems.report({
+              rule: 'data/header',
+              severity: 'warning',
+              message: `The column name "${name}" at line ${location.line}, column ${location.startColumn} repeats an earlier column name; findings about either column are ambiguous by name.`,
+              location,
+              columnIndex: i,
+              column: name,
+              related: [{ message: 'First column with this name.', location: before }],
+            });
+          } else {
+            seen.set(name, location);
+          }
+        }
+        columns.push({ name: cellName, location });
+      });
+    } else {
+      for (let i = 0; i < this.width; i++) columns.push({ name: `column_${i + 1}` });
+    }
+    const header: TableHeader = { format: this.format, delimiter: this.delimiter, hasHeader, columns };
+    this.sink.header(header);
+    for (let k = hasHeader ? 1 : 0; k < sample.length; k++) {
+      const r = sample[k] as { fields: string[]; positions: Int32Array; line: number };
+      this.emit(r.fields, r.positions, r.line);
+    }
+  }
+
+  private emit(fields: string[], positions: Int32Array, line: number): void {
+    const index = ++this.rows;
+    const n = this.width;
+    const count = fields.length;
+    const pos = this.slab.take(4 * n);
+    const m = count < n ? count : n;
+    const end = 4 * m;
+    for (let i = 0; i < end; i++) pos[i] = positions[i] as number;
+    if (count !== n) {
+      const location = raggedLocation(positions, count);
+      if (count > n) {
+        this.problems.report({
+          rule: 'data/ragged-row',
+          severity: 'error',
+          message: `Row ${index} (line ${line}) has ${count} fields where the header has ${n}; the ${count - n} extra value${count - n === 1 ? ' was' : 's were'} not read.`,
+          row: index,
+          location,
+          data: { fields: count, expected: n },
+        });
+        fields.length = n;
+      } else {
+        this.problems.report({
+          rule: 'data/ragged-row',
+          severity: 'warning',
+          message: `Row ${index} (line ${line}) has ${count} field${count === 1 ? '' : 's'} where the header has ${n}; the missing cells were read as missing.`,
+          row: index,
+          location,
+          data: { fields: count, expected: n },
+        });
+        const values: (string | undefined)[] = fields;
+        for (let i = count; i < n; i++) values.push(undefined);
+      }
+    }
+    const row: DataRow = { index, values: fields, positions: pos };
+    this.sink.row(row);
+  }
+}
+
+/** Turns JSON objects into a header (union of keys over a sample) and rows. */
+class JsonTable {
+  rows = 0;
+  readonly hasHeader = true;
+  private pending: ParsedObject[] | undefined = [];
+  private readonly columns = new Map<string, number>();
+  private readonly lateKeys = new Set<string>();
+  private readonly slab = new PositionSlab();
+
+  constructor(
+    private readonly sink: TableSink,
+    private readonly problems: ProblemReporter,
+    private readonly format: DataFormat,
+  ) {}
+
+  object(o: ParsedObject): void {
+    if (this.pending) {
+      this.pending.push(o);
+      if (this.pending.length >= JSON_SAMPLE_OBJECTS) this.decide();
+      return;
+    }
+    this.emit(o);
+  }
+
+  finish(): void {
+    if (this.pending) this.decide();
+  }
+
+  private decide(): void {
+    const sample = this.pending ?? [];
+    this.pending = undefined;
+    const cells: HeaderCell[] = [];
+    for (const o of sample) {
+      o.keys.forEach((k, i) => {
+        if (this.columns.has(k)) return;
+        this.columns.set(k, cells.length);
+        const cell: HeaderCell = { name: k };
+        const loc = o.keyLocations[i];
+        if (loc) cell.location = loc;
+        cells.push(cell);
+      });
+    }
+    this.sink.header({ format: this.format, hasHeader: true, columns: cells });
+    for (const o of sample) this.emit(o);
+  }
+
+  private emit(o: ParsedObject): void {
+    const index = ++this.rows;
+    const n = this.columns.size;
+    const values: (string | undefined)[] = new Array<string | undefined>(n).fill(undefined);
+    const pos = this.slab.take(4 * n);
+    for (let i = 0; i < o.keys.length; i++) {
+      const k = o.keys[i] as string;
+      const col = this.columns.get(k);
+      if (col === undefined) {
+        if (!this.lateKeys.has(k)) {
+          this.lateKeys.add(k);
+          const loc = o.keyLocations[i];
+          const f: Finding = {
+            rule: 'data/late-key',
+            severity: 'warning',
+            message: `The key "${k}" first appears in row ${index}, after the columns were fixed from the first ${JSON_SAMPLE_OBJECTS} objects; its values were not read.`,
+            row: index,
+          };
+          if (loc) f.location = loc;
+          this.problems.report(f);
+        }
+        continue;
+      }
+      values[col] = o.values[i];
+      for (let j = 0; j < 4; j++) pos[4 * col + j] = o.positions[4 * i + j] as number;
+    }
+    this.sink.row({ index, values, positions: pos });
+  }
+}

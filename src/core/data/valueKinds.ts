@@ -1,0 +1,73 @@
+/**
+ * What a single cell's text looks like: integer, number, boolean, date or text. Checked with character
+ * tests first so that the common cases (plain numbers, words) never reach a regular expression.
+ */
+
+export type ValueKind = 'integer' | 'number' | 'boolean' | 'date' | 'text';
+
+const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+/** d/m/yyyy, m/d/yyyy, d.m.yyyy, d-m-yyyy, yyyy/m/d, with an optional time. */
+const NUMERIC_DATE =
+  /^(\d{1,4})([/.-])(\d{1,2})\2(\d{1,4})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?(?:\s?[AaPp][Mm])?)?$/;
+const MONTHS = 'jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec';
+/** 5 Jan 2020, 05-Jan-2020, Jan 5, 2020, January 5 2020. */
+const DAY_MONTH_YEAR = new RegExp(`^(\\d{1,2})[ -](?:${MONTHS})[a-z]*\\.?,?[ -](\\d{4})$`, 'i');
+const MONTH_DAY_YEAR = new RegExp(`^(?:${MONTHS})[a-z]*\\.? (\\d{1,2}),? (\\d{4})$`, 'i');
+
+function validDay(day: number, month: number): boolean {
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+/**
+ * Classifies one non-missing value. Integers are optional sign and digits (leading zeros allowed, so a code
+ * like `02134` counts as an integer); numbers add a fraction or exponent (no thousands separators, no
+ * `NaN`/`Infinity`); booleans are `true`/`false` in any case; dates are ISO 8601 dates and date-times and the
+ * common day/month/year forms with a four-digit year and plausible day and month.
+ */
+export function classifyValue(s: string): ValueKind {
+  const n = s.length;
+  if (n === 0) return 'text';
+  const c0 = s.charCodeAt(0);
+  if ((c0 >= 48 && c0 <= 57) || c0 === 43 || c0 === 45 || c0 === 46) {
+    let i = c0 === 43 || c0 === 45 ? 1 : 0;
+    let digits = 0;
+    while (i < n) {
+      const c = s.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      i++;
+      digits++;
+    }
+    if (i === n && digits > 0) return 'integer';
+    if (NUMBER.test(s)) return 'number';
+    if (n >= 8 && c0 >= 48 && c0 <= 57 && isNumericDate(s)) return 'date';
+    return 'text';
+  }
+  if (n === 4 || n === 5) {
+    const lower = s.toLowerCase();
+    if (lower === 'true' || lower === 'false') return 'boolean';
+  }
+  if (n >= 8 && n <= 30 && ((c0 >= 65 && c0 <= 90) || (c0 >= 97 && c0 <= 122)) && MONTH_DAY_YEAR.test(s)) {
+    const m = MONTH_DAY_YEAR.exec(s);
+    if (m && Number(m[1]) >= 1 && Number(m[1]) <= 31) return 'date';
+  }
+  if (n >= 8 && n <= 30 && c0 >= 48 && c0 <= 57) {
+    const m = DAY_MONTH_YEAR.exec(s);
+    if (m && Number(m[1]) >= 1 && Number(m[1]) <= 31) return 'date';
+  }
+  return 'text';
+}
+
+function isNumericDate(s: string): boolean {
+  const iso = ISO_DATE.exec(s);
+  if (iso) return validDay(Number(iso[3]), Number(iso[2]));
+  const m = NUMERIC_DATE.exec(s);
+  if (!m) return false;
+  const a = m[1] as string;
+  const b = Number(m[3]);
+  const c = m[4] as string;
+  if (a.length === 4 && c.length <= 2) return validDay(Number(c), b);
+  if (c.length !== 4 || a.length > 2) return false;
+  // Day first or month first: either reading must give a valid date.
+  return validDay(Number(a), b) || validDay(b, Number(a));
+}

@@ -1,0 +1,88 @@
+import type { Finding } from '../../../src/core/findings';
+import type { TableHeader } from '../../../src/core/data/table';
+import { readTable, type ReadOptions, type ReadSummary } from '../../../src/core/data/readTable';
+
+export interface ReadResult {
+  header: TableHeader | undefined;
+  rows: { index: number; values: (string | undefined)[]; positions: number[] }[];
+  problems: Finding[];
+  summary: ReadSummary;
+  headerCalls: number;
+}
+
+export function bytesOf(input: string | Uint8Array): Uint8Array {
+  return typeof input === 'string' ? new TextEncoder().encode(input) : input;
+}
+
+/** Splits `bytes` at the given offsets (sorted, inside the array). */
+export function splitAt(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let at = 0;
+  for (const c of cuts) {
+    out.push(bytes.subarray(at, c));
+    at = c;
+  }
+  out.push(bytes.subarray(at));
+  return out;
+}
+
+/** Reads `input` through the real reader, collecting everything the sink receives. */
+export async function readAll(
+  input: string | Uint8Array | Uint8Array[],
+  options: ReadOptions = {},
+): Promise<ReadResult> {
+  const chunks = Array.isArray(input) ? input : [bytesOf(input)];
+  const result: Omit<ReadResult, 'summary'> = { header: undefined, rows: [], problems: [], headerCalls: 0 };
+  const summary = await readTable(
+    chunks,
+    {
+      header(h) {
+        result.header = h;
+        result.headerCalls++;
+      },
+      row(r) {
+        if (!result.header) throw new Error('row before header');
+        result.rows.push({ index: r.index, values: r.values.slice(), positions: Array.from(r.positions) });
+      },
+      problem(f) {
+        result.problems.push(f);
+      },
+    },
+    options,
+  );
+  return { ...result, summary };
+}
+
+/** Values of all rows, header names first. */
+export function grid(r: ReadResult): (string | undefined)[][] {
+  return [(r.header?.columns ?? []).map((c) => c.name), ...r.rows.map((x) => x.values)];
+}
+
+/** Decodes bytes the way a person's editor shows them (BOM dropped), for checking positions. */
+export function decodeLikeEditor(bytes: Uint8Array, encoding: string): string {
+  return new TextDecoder(encoding).decode(bytes);
+}
+
+/** Lines as an editor counts them: CRLF, CR and LF each end a line. */
+export function editorLines(text: string): string[] {
+  return text.split(/\r\n|\r|\n/);
+}
+
+/** The source text a range covers. */
+export function sourceAt(
+  lines: string[],
+  p: { line: number; startColumn: number; endLine?: number; endColumn: number },
+): string {
+  const endLine = p.endLine ?? p.line;
+  if (endLine === p.line) return (lines[p.line - 1] ?? '').slice(p.startColumn - 1, p.endColumn - 1);
+  const parts = [(lines[p.line - 1] ?? '').slice(p.startColumn - 1)];
+  for (let l = p.line + 1; l < endLine; l++) parts.push(lines[l - 1] ?? '');
+  parts.push((lines[endLine - 1] ?? '').slice(0, p.endColumn - 1));
+  return parts.join('\n');
+}
+
+/** Cell i of a collected row as a range, or undefined when it has no position. */
+export function cellAt(row: { positions: number[] }, i: number) {
+  const [line = 0, startColumn = 0, endLine = 0, endColumn = 0] = row.positions.slice(4 * i, 4 * i + 4);
+  return line === 0 ? undefined : { line, startColumn, endLine, endColumn };
+}

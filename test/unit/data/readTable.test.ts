@@ -1,0 +1,436 @@
+import * as assert from 'node:assert/strict';
+import { bytesOf, cellAt, editorLines, grid, readAll, sourceAt, splitAt } from './readHelpers';
+
+describe('readTable: CSV', () => {
+  it('reads RFC 4180 quoting: delimiters, doubled quotes and line breaks inside quotes', async () => {
+    const r = await readAll('id,text,n\n1,"a, b",2\n2,"say ""hi""",3\n3,"two\r\nlines",4\n', {
+      fileName: 'x.csv',
+    });
+    assert.deepEqual(grid(r), [
+      ['id', 'text', 'n'],
+      ['1', 'a, b', '2'],
+      ['2', 'say "hi"', '3'],
+      ['3', 'two\r\nlines', '4'],
+    ]);
+    // Quoted cells are placed on the text between the quotes; the multi-line one ends on the next line.
+    assert.deepEqual(cellAt(r.rows[0]!, 1), { line: 2, startColumn: 4, endLine: 2, endColumn: 8 });
+    assert.deepEqual(cellAt(r.rows[2]!, 1), { line: 4, startColumn: 4, endLine: 5, endColumn: 6 });
+    assert.deepEqual(cellAt(r.rows[2]!, 2), { line: 5, startColumn: 8, endLine: 5, endColumn: 9 });
+    assert.equal(r.problems.length, 0);
+    assert.equal(r.summary.rows, 3);
+    assert.equal(r.summary.delimiter, ',');
+  });
+
+  it('reads LF, CRLF and CR line endings alike, with the same line numbers', async () => {
+    for (const nl of ['\n', '\r\n', '\r']) {
+      const r = await readAll(['name,age', 'ann,31', 'bob,42', ''].join(nl));
+      assert.deepEqual(
+        grid(r),
+        [
+          ['name', 'age'],
+          ['ann', '31'],
+          ['bob', '42'],
+        ],
+        JSON.stringify(nl),
+      );
+      assert.deepEqual(cellAt(r.rows[1]!, 1), { line: 3, startColumn: 5, endLine: 3, endColumn: 7 });
+    }
+  });
+
+  it('drops a UTF-8 byte order mark and counts columns after it', async () => {
+    const r = await readAll(new Uint8Array([0xef, 0xbb, 0xbf, ...bytesOf('a,b\n1,2\n')]));
+    assert.deepEqual(grid(r), [
+      ['a', 'b'],
+      ['1', '2'],
+    ]);
+    assert.deepEqual(r.header?.columns[0]?.location, { line: 1, startColumn: 1, endColumn: 2 });
+    assert.equal(r.summary.encoding, 'utf-8');
+    assert.equal(r.problems.length, 0);
+  });
+
+  for (const [delimiter, name] of [
+    [',', 'comma'],
+    [';', 'semicolon'],
+    ['\t', 'tab'],
+    ['|', 'pipe'],
+  ] as const) {
+    it(`sniffs the ${name} delimiter, ignoring other candidates inside quotes and text`, async () => {
+      const others = [',', ';', '|'].filter((d) => d !== delimiter).join('');
+      const rows = [
+        ['city', 'note', 'count'],
+        ['Paris', `"x${others}y"`, '1'],
+        ['Lyon', `a${others[0]}b`, '2'],
+        ['Nice', 'plain', '3'],
+      ];
+      const r = await readAll(rows.map((x) => x.join(delimiter)).join('\n'));
+      assert.equal(r.summary.delimiter, delimiter);
+      assert.equal(r.summary.format, delimiter === '\t' ? 'tsv' : 'csv');
+      assert.deepEqual(
+        r.header?.columns.map((c) => c.name),
+        ['city', 'note', 'count'],
+      );
+      assert.deepEqual(r.rows[0]?.values, ['Paris', `x${others}y`, '1']);
+    });
+  }
+
+  it('uses tab for a .tsv file and the given delimiter when one is given', async () => {
+    const tsv = await readAll('a\tb,c\n1\t2,3\n', { fileName: 'data.tsv' });
+    assert.deepEqual(grid(tsv), [
+      ['a', 'b,c'],
+      ['1', '2,3'],
+    ]);
+    const given = await readAll('a;b,c\n1;2,3\n', { delimiter: ',' });
+    assert.deepEqual(grid(given), [
+      ['a;b', 'c'],
+      ['1;2', '3'],
+    ]);
+  });
+
+  it('detects a headerless file and names its columns column_1...', async () => {
+    const r = await readAll('1,2.5,x\n3,4.5,y\n5,6.5,z\n');
+    assert.equal(r.summary.hasHeader, false);
+    assert.equal(r.header?.hasHeader, false);
+    assert.deepEqual(r.header?.columns, [{ name: 'column_1' }, { name: 'column_2' }, { name: 'column_3' }]);
+    assert.equal(r.rows.length, 3);
+    assert.deepEqual(cellAt(r.rows[0]!, 0), { line: 1, startColumn: 1, endLine: 1, endColumn: 2 });
+  });
+
+  it('detects a headerless text file by repeated values and fixed lengths', async () => {
+    const r = await readAll('AB,red\nCD,blue\nEF,red\n');
+    assert.equal(r.summary.hasHeader, false);
+    const h = await readAll('code,colour\nAB,red\nCD,blue\n');
+    assert.equal(h.summary.hasHeader, true);
+  });
+
+  it('follows hasHeader when it is given', async () => {
+    const r = await readAll('a,b\nc,d\n', { hasHeader: false });
+    assert.deepEqual(grid(r), [
+      ['column_1', 'column_2'],
+      ['a', 'b'],
+      ['c', 'd'],
+    ]);
+    const h = await readAll('1,2\n3,4\n', { hasHeader: true });
+    assert.deepEqual(grid(h), [
+      ['1', '2'],
+      ['3', '4'],
+    ]);
+  });
+
+  it('trims spaces around values and places the trimmed value', async () => {
+    const r = await readAll('name , city\n  ann  ,  "  Paris "  \n');
+    assert.deepEqual(grid(r), [
+      ['name', 'city'],
+      ['ann', '  Paris '],
+    ]);
+    assert.deepEqual(r.header?.columns[0]?.location, { line: 1, startColumn: 1, endColumn: 5 });
+    assert.deepEqual(cellAt(r.rows[0]!, 0), { line: 2, startColumn: 3, endLine: 2, endColumn: 6 });
+    assert.deepEqual(cellAt(r.rows[0]!, 1), { line: 2, startColumn: 12, endLine: 2, endColumn: 20 });
+  });
+
+  it('skips blank lines without counting them as rows', async () => {
+    const r = await readAll('a,b\n\n1,2\n\n\n3,4\n\n');
+    assert.deepEqual(grid(r), [
+      ['a', 'b'],
+      ['1', '2'],
+      ['3', '4'],
+    ]);
+    assert.deepEqual(
+      r.rows.map((x) => x.index),
+      [1, 2],
+    );
+    assert.equal(cellAt(r.rows[1]!, 0)?.line, 6);
+  });
+
+  it('reads a last record without a line break and empty fields', async () => {
+    const r = await readAll('a,b,c\n,,\n1,,3');
+    assert.deepEqual(grid(r), [
+      ['a', 'b', 'c'],
+      ['', '', ''],
+      ['1', '', '3'],
+    ]);
+    assert.deepEqual(cellAt(r.rows[0]!, 1), { line: 2, startColumn: 2, endLine: 2, endColumn: 2 });
+  });
+});
+
+describe('readTable: JSON and JSON Lines', () => {
+  it('reads an array of objects: union of keys, nested values as JSON text, null as missing', async () => {
+    const text =
+      '[\n  {"name": "ann", "age": 31, "ok": true},\n  {"name": null, "tags": ["a", {"b": 1}], "age": 4.5e1}\n]\n';
+    const r = await readAll(text, { fileName: 'people.json' });
+    assert.equal(r.summary.format, 'json');
+    assert.deepEqual(grid(r), [
+      ['name', 'age', 'ok', 'tags'],
+      ['ann', '31', 'true', undefined],
+      [undefined, '4.5e1', undefined, '["a", {"b": 1}]'],
+    ]);
+    const lines = editorLines(text);
+    assert.deepEqual(r.header?.columns[3]?.location, { line: 3, startColumn: 19, endColumn: 23 });
+    assert.equal(sourceAt(lines, r.header!.columns[3]!.location!), 'tags');
+    assert.equal(sourceAt(lines, cellAt(r.rows[0]!, 0)!), 'ann');
+    assert.equal(sourceAt(lines, cellAt(r.rows[0]!, 1)!), '31');
+    assert.equal(sourceAt(lines, cellAt(r.rows[1]!, 3)!), '["a", {"b": 1}]');
+    assert.equal(cellAt(r.rows[1]!, 0), undefined);
+    assert.equal(r.problems.length, 0);
+  });
+
+  it('places multi-line nested values and string escapes', async () => {
+    const text = '[{"a": "x\\"y", "b": {\n "c": 1\n}}]';
+    const r = await readAll(text);
+    assert.deepEqual(r.rows[0]?.values, ['x"y', '{\n "c": 1\n}']);
+    assert.deepEqual(cellAt(r.rows[0]!, 0), { line: 1, startColumn: 9, endLine: 1, endColumn: 13 });
+    assert.deepEqual(cellAt(r.rows[0]!, 1), { line: 1, startColumn: 21, endLine: 3, endColumn: 2 });
+  });
+
+  it('reads JSON Lines, reports a bad line at its position and reads the rest', async () => {
+    const text = '{"a": 1, "b": "x"}\n{"a": 2, "b": tru}\n\n[1, 2]\n{"b": "z", "c": false}\r\n';
+    const r = await readAll(text, { fileName: 'rows.jsonl' });
+    assert.equal(r.summary.format, 'jsonl');
+    assert.deepEqual(grid(r), [
+      ['a', 'b', 'c'],
+      ['1', 'x', undefined],
+      [undefined, 'z', 'false'],
+    ]);
+    assert.deepEqual(
+      r.problems.map((p) => [p.rule, p.severity, p.location?.line, p.location?.startColumn]),
+      [
+        ['data/invalid-json', 'error', 2, 15],
+        ['data/invalid-json', 'error', 4, 1],
+      ],
+    );
+    assert.match(r.problems[0]!.message, /line 2, column 15/);
+    assert.deepEqual(cellAt(r.rows[1]!, 1), { line: 5, startColumn: 8, endLine: 5, endColumn: 9 });
+  });
+
+  it('recognises JSON and JSON Lines by content when the name does not tell', async () => {
+    assert.equal((await readAll(' [{"a":1}]')).summary.format, 'json');
+    assert.equal((await readAll('{"a":1}\n{"a":2}\n')).summary.format, 'jsonl');
+    assert.equal((await readAll('{\n"a": 1\n}')).summary.format, 'json');
+  });
+
+  it('reports JSON that is not an array of objects', async () => {
+    const obj = await readAll('{\n "a": 1\n}', { fileName: 'x.json' });
+    assert.equal(obj.problems[0]?.rule, 'data/invalid-json');
+    assert.match(obj.problems[0]!.message, /object at line 1, column 1, not an array/);
+    assert.equal(obj.rows.length, 0);
+    assert.equal(obj.headerCalls, 1);
+    const mixed = await readAll('[{"a": 1}, 2, "s", {"a": 3}', { fileName: 'x.json' });
+    assert.deepEqual(grid(mixed), [['a'], ['1'], ['3']]);
+    assert.deepEqual(
+      mixed.problems.map((p) => p.message),
+      [
+        'Array element 2 at line 1, column 12 is a number, not an object; it was skipped.',
+        'Array element 3 at line 1, column 15 is a string, not an object; it was skipped.',
+        'The JSON array is not closed: the file ends at line 1 before its closing bracket.',
+      ],
+    );
+    const broken = await readAll('[{"a": 1},\n {"a": 2 "b": 3}, {"a": 4}]', { fileName: 'x.json' });
+    assert.deepEqual(grid(broken), [['a'], ['1'], ['4']]);
+    assert.deepEqual(
+      broken.problems.map((p) => [p.location?.line, p.location?.startColumn]),
+      [[2, 10]],
+    );
+    const trailing = await readAll('[{"a": 1},]', { fileName: 'x.json' });
+    assert.match(trailing.problems[0]!.message, /comma before the closing bracket/);
+  });
+});
+
+describe('readTable: malformed input', () => {
+  it('reports ragged rows on the row: short as a warning, long as an error', async () => {
+    const r = await readAll('a,b,c\n1,2\n3,4,5,6\n7,8,9\n');
+    assert.deepEqual(grid(r), [
+      ['a', 'b', 'c'],
+      ['1', '2', undefined],
+      ['3', '4', '5'],
+      ['7', '8', '9'],
+    ]);
+    assert.deepEqual(
+      r.problems.map((p) => [p.rule, p.severity, p.row, p.location]),
+      [
+        ['data/ragged-row', 'warning', 1, { line: 2, startColumn: 1, endColumn: 4 }],
+        ['data/ragged-row', 'error', 2, { line: 3, startColumn: 1, endColumn: 8 }],
+      ],
+    );
+    assert.equal(
+      r.problems[0]!.message,
+      'Row 1 (line 2) has 2 fields where the header has 3; the missing cells were read as missing.',
+    );
+    assert.equal(cellAt(r.rows[0]!, 2), undefined);
+  });
+
+  it('reports an unclosed quote at the quote and reads on from the next line', async () => {
+    const r = await readAll('a,b\n1,"oops\n2,3\n');
+    assert.deepEqual(grid(r), [
+      ['a', 'b'],
+      ['1', 'oops'],
+      ['2', '3'],
+    ]);
+    const p = r.problems.find((x) => x.rule === 'data/unclosed-quote');
+    assert.deepEqual(p?.location, { line: 2, startColumn: 3, endColumn: 4 });
+    assert.equal(p?.severity, 'error');
+    assert.match(p!.message, /line 2, column 3 is never closed/);
+  });
+
+  it('reports text after a closing quote and keeps it', async () => {
+    const r = await readAll('a,b\n"x"y,2\n');
+    assert.deepEqual(r.rows[0]?.values, ['xy', '2']);
+    assert.equal(r.problems[0]?.rule, 'data/stray-quote');
+    assert.deepEqual(cellAt(r.rows[0]!, 0), { line: 2, startColumn: 2, endLine: 2, endColumn: 5 });
+  });
+
+  it('reports each invalid UTF-8 byte at its line and column and reads on', async () => {
+    const bytes = new Uint8Array([
+      ...bytesOf('name,city\nann,Par'),
+      0xff,
+      ...bytesOf('is\r\nbob,'),
+      0xc3,
+      0x28,
+      ...bytesOf('x\n'),
+    ]);
+    const r = await readAll(bytes);
+    assert.deepEqual(grid(r), [
+      ['name', 'city'],
+      ['ann', 'Par\ufffdis'],
+      ['bob', '\ufffd(x'],
+    ]);
+    assert.deepEqual(
+      r.problems.map((p) => [p.rule, p.severity, p.location]),
+      [
+        ['data/invalid-encoding', 'error', { line: 2, startColumn: 8, endColumn: 9 }],
+        ['data/invalid-encoding', 'error', { line: 3, startColumn: 5, endColumn: 6 }],
+      ],
+    );
+    assert.match(r.problems[0]!.message, /Byte 0xFF at line 2, column 8/);
+    // A literal U+FFFD in the data is not an encoding problem.
+    const literal = await readAll('a\n\ufffd\n');
+    assert.equal(literal.problems.length, 0);
+  });
+
+  it('reports invalid UTF-8 in JSON and JSON Lines at its position', async () => {
+    const json = await readAll(new Uint8Array([...bytesOf('[\n {"a": "x'), 0xfe, ...bytesOf('"}]')]));
+    assert.deepEqual(
+      json.problems.map((p) => p.location),
+      [{ line: 2, startColumn: 10, endColumn: 11 }],
+    );
+    const jsonl = await readAll(new Uint8Array([...bytesOf('{"a": 1}\n{"a": "'), 0x80, ...bytesOf('"}\n')]));
+    assert.deepEqual(
+      jsonl.problems.map((p) => p.location),
+      [{ line: 2, startColumn: 8, endColumn: 9 }],
+    );
+  });
+
+  for (const [name, encode, expected] of [
+    ['UTF-16 LE with BOM', (s: string) => [0xff, 0xfe, ...le(s)], 'utf-16le'],
+    ['UTF-16 BE with BOM', (s: string) => [0xfe, 0xff, ...be(s)], 'utf-16be'],
+    ['UTF-16 LE without BOM', (s: string) => le(s), 'utf-16le'],
+    ['UTF-16 BE without BOM', (s: string) => be(s), 'utf-16be'],
+  ] as const) {
+    it(`decodes ${name}, says so, and reads on`, async () => {
+      const text = 'name,city\nZoë,Köln\nann,"a\nb"\n';
+      const r = await readAll(new Uint8Array(encode(text)));
+      assert.equal(r.summary.encoding, expected);
+      assert.deepEqual(grid(r), [
+        ['name', 'city'],
+        ['Zoë', 'Köln'],
+        ['ann', 'a\nb'],
+      ]);
+      assert.deepEqual(
+        r.problems.map((p) => [p.rule, p.severity, p.location?.line]),
+        [['data/utf16', 'warning', 1]],
+      );
+      assert.deepEqual(cellAt(r.rows[0]!, 1), { line: 2, startColumn: 5, endLine: 2, endColumn: 9 });
+    });
+  }
+
+  it('reports an empty file and a file of white space, and still gives a header', async () => {
+    for (const [input, message] of [
+      ['', 'The file is empty.'],
+      [' \n\n  \r\n', 'The file holds no data, only white space.'],
+    ] as const) {
+      for (const fileName of ['e.csv', 'e.json', 'e.jsonl', undefined]) {
+        const r = await readAll(input, fileName ? { fileName } : {});
+        assert.deepEqual(
+          r.problems.map((p) => [p.rule, p.message, p.location]),
+          [['data/empty-file', message, { line: 1, startColumn: 1, endColumn: 1 }]],
+          `${fileName} ${JSON.stringify(input)}`,
+        );
+        assert.equal(r.headerCalls, 1);
+        assert.equal(r.rows.length, 0);
+        if (fileName) assert.equal(r.problems[0]?.file, fileName);
+      }
+    }
+  });
+
+  it('reports empty and duplicate header names', async () => {
+    const r = await readAll('id,,name,id\n1,2,3,4\n');
+    assert.deepEqual(
+      r.header?.columns.map((c) => c.name),
+      ['id', 'column_2', 'name', 'id'],
+    );
+    assert.deepEqual(
+      r.problems.map((p) => [p.rule, p.severity, p.columnIndex, p.location?.startColumn]),
+      [
+        ['data/header', 'warning', 1, 4],
+        ['data/header', 'warning', 3, 10],
+      ],
+    );
+    assert.deepEqual(r.problems[1]?.related?.[0]?.location, { line: 1, startColumn: 1, endColumn: 3 });
+  });
+
+  it('caps problem findings and summarises the rest', async () => {
+    const lines = ['a,b'];
+    for (let i = 0; i < 30; i++) lines.push('1');
+    const r = await readAll(lines.join('\n'), { maxProblems: 5 });
+    assert.equal(r.problems.length, 6);
+    assert.equal(r.summary.problems, 30);
+    assert.equal(r.problems[5]?.rule, 'data/too-many-problems');
+    assert.match(
+      r.problems[5]!.message,
+      /^25 more reading problems were not reported after the first 5 \(25 data\/ragged-row\)\.$/,
+    );
+  });
+});
+
+describe('readTable: chunk boundaries', () => {
+  const inputs: [string, Uint8Array][] = [
+    ['csv', bytesOf('id,"na,me",x\r\n1,"a ""q"" b\r\nc",  z  \r2,Zoë 😀,\n3,"u",v\n')],
+    [
+      'bom+invalid',
+      new Uint8Array([
+        0xef,
+        0xbb,
+        0xbf,
+        ...bytesOf('a;b\n1;'),
+        0xe2,
+        0x82,
+        ...bytesOf(';x\n2;"'),
+        0xff,
+        ...bytesOf('"\n'),
+      ]),
+    ],
+    ['json', bytesOf('[{"a": "é😀", "b": {"c": [1, 2]}},\r\n {"a": null, "d": 1.5}, 3, {"a": "x\\"y"}]')],
+    ['jsonl', bytesOf('{"a": 1}\r\n{"a": "😀"}\n{bad}\n{"b": [1]}')],
+    ['utf16', new Uint8Array([0xff, 0xfe, ...le('a,b\n1,"x\ny"\n😀,2\n')])],
+  ];
+  for (const [name, bytes] of inputs) {
+    it(`gives the same output for ${name} split at every byte offset`, async () => {
+      const whole = JSON.stringify(await readAll([bytes]));
+      for (let cut = 1; cut < bytes.length; cut++) {
+        assert.equal(JSON.stringify(await readAll(splitAt(bytes, [cut]))), whole, `cut at ${cut}`);
+      }
+      const ones = Array.from({ length: bytes.length - 1 }, (_, i) => i + 1);
+      assert.equal(JSON.stringify(await readAll(splitAt(bytes, ones))), whole, 'one byte at a time');
+    });
+  }
+});
+
+function le(s: string): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i) & 0xff, s.charCodeAt(i) >> 8);
+  return out;
+}
+
+function be(s: string): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i) >> 8, s.charCodeAt(i) & 0xff);
+  return out;
+}
