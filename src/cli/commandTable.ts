@@ -3,5 +3,7 @@
  * `rml --help` read nothing else.
  */
 import type { CliCommand } from './command';
+import { auditCommand } from './commands/audit';
+import { fixCommand } from './commands/fix';
 
-export const commands: CliCommand[] = [];
+export const commands: CliCommand[] = [auditCommand, fixCommand];

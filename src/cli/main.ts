@@ -1,4 +1,5 @@
 import { UsageError, type CliIo } from './command';
+import { version } from './version';
 import { commands } from './commandTable';
 
 function help(): string {
@@ -22,8 +23,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return name ? 0 : 2;
   }
   if (name === '--version' || name === '-v') {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    io.stdout.write(`${(require('../../package.json') as { version: string }).version}\n`);
+    io.stdout.write(`${version}\n`);
     return 0;
   }
   const cmd = commands.find((c) => c.name === name);

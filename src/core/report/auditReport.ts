@@ -19,7 +19,9 @@ export type ProtectedKind =
   | 'marital-status'
   | 'relationship'
   | 'sexual-orientation'
-  | 'pregnancy';
+  | 'pregnancy'
+  /** Declared protected in the policy without a recognised kind. */
+  | 'other';
 
 export interface NumericSummary {
   min: number;

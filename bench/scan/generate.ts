@@ -1,0 +1,62 @@
+/**
+ * Writes a synthetic CSV with the column mix of a real customer table: ids, names, emails, phones, free text
+ * with sporadic personal data, numbers and categories. Deterministic (seeded), so runs compare.
+ */
+import * as fs from 'fs';
+
+function rng(seed: number): () => number {
+  // mulberry32: small, fast and good enough to make varied text.
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const first = ['James', 'Mary', 'Robert', 'Patricia', 'John', 'Jennifer', 'Michael', 'Linda', 'David', 'Elizabeth', 'Wei', 'Fatima', 'Carlos', 'Aisha', 'Olga', 'Hiroshi'];
+const last = ['Smith', 'Johnson', 'Williams', 'Brown', 'Jones', 'Garcia', 'Miller', 'Davis', 'Martinez', 'Lopez', 'Chen', 'Khan', 'Novak', 'Tanaka'];
+const occupations = ['Engineer', 'Teacher', 'Nurse', 'Clerk', 'Sales', 'Driver', 'Manager', 'Analyst', 'Chef', 'Artist'];
+const words = 'the customer asked about delivery and wanted a refund for the order because it arrived late please call back tomorrow'.split(' ');
+
+export function generateCsv(file: string, targetBytes: number, seed = 42): number {
+  const r = rng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+  const fd = fs.openSync(file, 'w');
+  const header = 'customer_id,first_name,last_name,email,phone,age,sex,zip,occupation,annual_income,signup_date,notes\n';
+  fs.writeSync(fd, header);
+  let bytes = header.length;
+  let rows = 0;
+  const batch: string[] = [];
+  while (bytes < targetBytes) {
+    const fn = pick(first);
+    const ln = pick(last);
+    const id = `C${(100000 + rows).toString()}`;
+    const email = `${fn.toLowerCase()}.${ln.toLowerCase()}${Math.floor(r() * 1000)}@example.com`;
+    const phone = `+1 415 555 ${String(Math.floor(r() * 10000)).padStart(4, '0')}`;
+    const age = 18 + Math.floor(r() * 70);
+    const sex = r() < 0.5 ? 'Female' : 'Male';
+    const zip = String(10000 + Math.floor(r() * 89999));
+    const income = (20000 + r() * 150000).toFixed(2);
+    const date = `20${10 + Math.floor(r() * 15)}-${String(1 + Math.floor(r() * 12)).padStart(2, '0')}-${String(1 + Math.floor(r() * 28)).padStart(2, '0')}`;
+    const n = 4 + Math.floor(r() * 12);
+    const note: string[] = [];
+    for (let i = 0; i < n; i++) note.push(pick(words));
+    if (r() < 0.02) note.push(`contact ${email}`);
+    if (r() < 0.01) note.push(`or ${phone}`);
+    const notes = r() < 0.3 ? `"${note.join(' ')}, thanks"` : note.join(' ');
+    const line = `${id},${fn},${ln},${email},${phone},${age},${sex},${zip},${pick(occupations)},${income},${date},${notes}\n`;
+    batch.push(line);
+    bytes += Buffer.byteLength(line);
+    rows++;
+    if (batch.length >= 5000) {
+      fs.writeSync(fd, batch.join(''));
+      batch.length = 0;
+    }
+  }
+  if (batch.length) fs.writeSync(fd, batch.join(''));
+  fs.closeSync(fd);
+  return rows;
+}

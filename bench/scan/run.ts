@@ -1,0 +1,79 @@
+/**
+ * `npm run bench:scan`: throughput and peak memory of `rml audit` on a generated CSV, against the raw
+ * read-and-split speed of the same file measured in the same run. Sizes: 25 MB and 100 MB by default
+ * (BENCH_SCAN_SIZES=25,100), to show that memory does not grow with the file.
+ */
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { generateCsv } from './generate';
+
+const root = path.resolve(__dirname, '../..');
+const outDir = path.join(root, 'bench/out');
+
+interface Measure {
+  seconds: number;
+  maxRssMb: number;
+}
+
+/** Runs `script` in a fresh Node process and reads back its wall time and peak resident memory. */
+function measure(script: string, args: string[]): Measure {
+  const res = spawnSync(process.execPath, ['-e', script, '--', ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (res.status !== 0) throw new Error(`benchmark child failed (${res.status}): ${res.stderr}`);
+  const last = res.stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(last) as Measure;
+}
+
+const rawReadAndSplit = `
+const fs = require('fs');
+const t0 = process.hrtime.bigint();
+let rest = '', fields = 0;
+const s = fs.createReadStream(process.argv[2], { encoding: 'utf8', highWaterMark: 1 << 20 });
+s.on('data', (chunk) => {
+  const lines = (rest + chunk).split('\\n');
+  rest = lines.pop();
+  for (const l of lines) fields += l.split(',').length;
+});
+s.on('end', () => {
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  console.log(JSON.stringify({ seconds, maxRssMb: process.resourceUsage().maxRSS / 1024, fields }));
+});`;
+
+const audit = `
+const { main } = require('./dist/cli.js');
+const t0 = process.hrtime.bigint();
+const sink = { write() { return true; }, isTTY: false };
+main(['audit', process.argv[2], '--format', 'json'], { stdout: sink, stderr: process.stderr, cwd: process.cwd(), env: {} }).then((code) => {
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (code > 1) process.exit(3);
+  console.log(JSON.stringify({ seconds, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+});`;
+
+function main(): void {
+  execFileSync(process.execPath, ['esbuild.js', '--production'], { cwd: root, stdio: 'inherit' });
+  fs.mkdirSync(outDir, { recursive: true });
+  const sizes = (process.env.BENCH_SCAN_SIZES ?? '25,100').split(',').map(Number);
+  const rows: string[] = [];
+  for (const mb of sizes) {
+    const file = path.join(outDir, `scan-${mb}mb.csv`);
+    if (!fs.existsSync(file)) {
+      const n = generateCsv(file, mb * 1e6);
+      console.log(`generated ${path.relative(root, file)}: ${n.toLocaleString('en-US')} rows`);
+    }
+    const bytes = fs.statSync(file).size / 1e6;
+    // Warm the page cache so neither side pays for the disk.
+    measure(rawReadAndSplit, [file]);
+    const raw = measure(rawReadAndSplit, [file]);
+    const rml = measure(audit, [file]);
+    rows.push(
+      `| ${bytes.toFixed(0)} MB | ${(bytes / raw.seconds).toFixed(1)} MB/s | ${raw.maxRssMb.toFixed(0)} MB | ` +
+        `${(bytes / rml.seconds).toFixed(1)} MB/s | ${rml.maxRssMb.toFixed(0)} MB | ${(raw.seconds / rml.seconds).toFixed(3)} |`,
+    );
+  }
+  console.log('\n| file | raw read+split | raw peak RSS | rml audit | audit peak RSS | audit / raw speed |');
+  console.log('|---|---|---|---|---|---|');
+  for (const r of rows) console.log(r);
+  console.log('\nAim: rml audit >= 40 MB/s and < 300 MB peak memory, independent of file size.');
+}
+
+main();

@@ -1,0 +1,159 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { severityRank, SEVERITIES, type Finding, type Severity } from '../../core/findings';
+import { DEFAULT_POLICY, parsePolicy, type Policy } from '../../core/policy';
+import type { AuditReport } from '../../core/report/auditReport';
+import { toSarif } from '../../core/report/sarif';
+import { scanDataset } from '../../core/scan';
+import { countBySeverity, formatAuditText } from '../auditText';
+import { UsageError, type CliCommand, type CliIo } from '../command';
+import { version } from '../version';
+
+const usage = `Usage: rml audit <file...> [options]
+
+Scans CSV, TSV, JSON and JSONL datasets for personal data, re-identification risk, protected attributes,
+bias and data-quality faults; with --prediction, audits a model's predictions per group.
+
+Options:
+  --format text|json|sarif   Output format (default: text).
+  --policy FILE              Workspace policy (default: the nearest responsible-ml.json above the file).
+  --label COL                Label (outcome) column.
+  --positive VALUE           A label/prediction value that counts as the positive outcome (repeatable).
+  --prediction COL           Column with the model's predicted outcome: audit the predictions per group.
+  --score COL                Column with the predicted probability of the positive outcome.
+  --group COL                Attribute to audit by (repeatable; default: the protected attributes found).
+  --fail-on SEVERITY         Exit with status 1 when a finding is at least this severe (error|warning|info|hint).
+  --max-findings N           Cap per rule per file (default: 1000, or the policy's).
+  --output FILE              Write the output to FILE instead of standard output.
+  --no-color                 Plain text output.
+
+JSON output: one report object for one file, an array of them for several (see the README).
+Exit status: 0 clean, 1 a finding reached --fail-on, 2 usage or input errors.`;
+
+function findPolicy(start: string): string | undefined {
+  let dir = path.resolve(start);
+  for (;;) {
+    const p = path.join(dir, 'responsible-ml.json');
+    if (fs.existsSync(p)) return p;
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+function loadPolicy(file: string | undefined, io: CliIo): { policy: Policy; problems: Finding[]; file?: string } {
+  if (!file) return { policy: DEFAULT_POLICY, problems: [] };
+  const text = fs.readFileSync(file, 'utf8');
+  const { policy, problems } = parsePolicy(text, path.relative(io.cwd, file) || file);
+  return { policy, problems, file };
+}
+
+export const auditCommand: CliCommand = {
+  name: 'audit',
+  summary: 'Scan datasets for privacy, bias and quality risks; audit predictions per group.',
+  usage,
+  async run(argv, io) {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: {
+          format: { type: 'string', default: 'text' },
+          policy: { type: 'string' },
+          label: { type: 'string' },
+          positive: { type: 'string', multiple: true },
+          prediction: { type: 'string' },
+          score: { type: 'string' },
+          group: { type: 'string', multiple: true },
+          'fail-on': { type: 'string' },
+          'max-findings': { type: 'string' },
+          output: { type: 'string' },
+          'no-color': { type: 'boolean', default: false },
+        },
+      });
+    } catch (e) {
+      throw new UsageError(e instanceof Error ? e.message : String(e));
+    }
+    const { values: o, positionals: files } = parsed;
+    if (files.length === 0) throw new UsageError('give at least one dataset file.');
+    const format = o.format;
+    if (format !== 'text' && format !== 'json' && format !== 'sarif') {
+      throw new UsageError(`--format must be text, json or sarif (got '${format}').`);
+    }
+    const failOn = o['fail-on'];
+    if (failOn !== undefined && !SEVERITIES.includes(failOn as Severity)) {
+      throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')} (got '${failOn}').`);
+    }
+    let maxFindings: number | undefined;
+    if (o['max-findings'] !== undefined) {
+      maxFindings = Number(o['max-findings']);
+      if (!Number.isInteger(maxFindings) || maxFindings < 1) {
+        throw new UsageError(`--max-findings must be a positive integer (got '${o['max-findings']}').`);
+      }
+    }
+
+    const reports: AuditReport[] = [];
+    const inputErrors: string[] = [];
+    const policyProblems: Finding[] = [];
+    const seenPolicies = new Set<string>();
+    for (const f of files) {
+      const abs = path.resolve(io.cwd, f);
+      if (!fs.existsSync(abs) || !fs.statSync(abs).isFile()) {
+        inputErrors.push(`${f}: no such file.`);
+        continue;
+      }
+      const policyFile = o.policy ? path.resolve(io.cwd, o.policy) : findPolicy(path.dirname(abs));
+      const { policy, problems } = loadPolicy(policyFile, io);
+      if (policyFile && !seenPolicies.has(policyFile)) {
+        seenPolicies.add(policyFile);
+        policyProblems.push(...problems);
+      }
+      const report = await scanDataset(fs.createReadStream(abs), {
+        fileName: f,
+        policy,
+        label: o.label,
+        positive: o.positive,
+        prediction: o.prediction,
+        score: o.score,
+        groups: o.group,
+        maxFindingsPerRule: maxFindings,
+      });
+      reports.push(report);
+    }
+
+    const allFindings = [...policyProblems, ...reports.flatMap((r) => r.findings)];
+    let text: string;
+    if (format === 'json') {
+      text = JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2);
+    } else if (format === 'sarif') {
+      text = JSON.stringify(toSarif(allFindings, { toolVersion: version, root: io.cwd }), null, 2);
+    } else {
+      const colour = !o['no-color'] && !o.output && Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
+      const parts = reports.map((r) => formatAuditText(r, { colour }));
+      if (policyProblems.length) {
+        parts.unshift(
+          ['Policy problems:', ...policyProblems.map((p) => `  ${p.file}:${p.location?.line}:${p.location?.startColumn} ${p.message}`)].join('\n'),
+        );
+      }
+      if (reports.length > 1) {
+        const c = countBySeverity(allFindings);
+        parts.push(`${reports.length} files: ${c.error} errors, ${c.warning} warnings, ${c.info} info, ${c.hint} hints`);
+      }
+      text = parts.join('\n\n');
+    }
+    if (o.output) {
+      const out = path.resolve(io.cwd, o.output);
+      const tmp = `${out}.tmp-${process.pid}`;
+      fs.writeFileSync(tmp, text + '\n');
+      fs.renameSync(tmp, out);
+    } else {
+      io.stdout.write(text + '\n');
+    }
+    for (const e of inputErrors) io.stderr.write(`rml audit: ${e}\n`);
+    if (inputErrors.length) return 2;
+    if (failOn && allFindings.some((f) => severityRank(f.severity) >= severityRank(failOn as Severity))) return 1;
+    return 0;
+  },
+};

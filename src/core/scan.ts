@@ -1,0 +1,509 @@
+/**
+ * The dataset audit: one streaming pass over a file feeds the profiler, the privacy scanner and the duplicate
+ * detector, and keeps dictionary-encoded copies of the columns that whole-column analyses need
+ * (k-anonymity, group rates, proxies, prediction audits). The CLI and the extension both call this, so a
+ * finding the CLI reports is the finding the editor shows.
+ */
+import { CategoricalBuilder, type CategoricalColumn, type EncodedColumn, type NumericColumn } from './data/encoded';
+import { DuplicateRowDetector } from './data/duplicates';
+import { DEFAULT_MISSING_TOKENS, TableProfiler, type ColumnProfile } from './data/profile';
+import { readTable } from './data/readTable';
+import type { DataFormat, DataRow, TableHeader, TableSink } from './data/table';
+import { cellRange } from './data/table';
+import { datasetBias, type DatasetBias } from './fairness/datasetBias';
+import { labelLeakage, type LeakageScore } from './fairness/leakage';
+import { OutcomeMappingError, toBinaryOutcome } from './fairness/positives';
+import { auditPredictions, type Disparities, type GroupMetrics } from './fairness/predictionAudit';
+import { proxyAssociations, type ProxyAssociation } from './fairness/proxies';
+import type { EntityType, Finding, SourceRange } from './findings';
+import { DEFAULT_POLICY, applyPolicy, type Policy } from './policy';
+import { kAnonymity, smallestSinglingOutSet } from './privacy/kAnonymity';
+import { maskExcerpt } from './privacy/mask';
+import { PrivacyScanner } from './privacy/privacyScanner';
+import type { AuditReport, ColumnReport, ProtectedKind } from './report/auditReport';
+
+export interface ScanOptions {
+  /** Shown in findings and used to choose the format by extension. */
+  fileName: string;
+  format?: DataFormat | 'auto';
+  policy?: Policy;
+  /** Label column; default: the policy's. */
+  label?: string;
+  /** Label/prediction values that are the positive outcome; default: the policy's, else 1/0 or true/false. */
+  positive?: string[];
+  /** Column with a model's predicted outcome: adds a per-group prediction audit. */
+  prediction?: string;
+  /** Column with the predicted probability of the positive outcome. */
+  score?: string;
+  /** Attributes to audit predictions by; default: the protected attributes. */
+  groups?: string[];
+  /** Cap per rule; default: the policy's (1000). */
+  maxFindingsPerRule?: number;
+  signal?: AbortSignal;
+}
+
+/** JSON-friendly fairness section of the audit report. */
+export interface FairnessReport {
+  label: string;
+  positiveValues: string[];
+  /** Dataset bias per protected attribute (group shares, base rates, disparate impact). */
+  dataset?: Omit<DatasetBias, 'findings'>;
+  proxies: ProxyAssociation[];
+  leakage: LeakageScore[];
+  /** Present with a prediction column. */
+  prediction?: string;
+  overall?: GroupMetrics;
+  groups?: Record<string, Record<string, GroupMetrics>>;
+  disparities?: Record<string, Disparities>;
+}
+
+/** Columns with more distinct values than this are not kept for whole-column analyses: they are ids or text. */
+const MAX_LEVELS = 50_000;
+
+/** Wraps bytes as the async iterable the scanner reads (for text already in memory, e.g. an editor buffer). */
+export async function* fromBytes(bytes: Uint8Array): AsyncIterable<Uint8Array> {
+  yield bytes;
+}
+
+async function* abortable(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, signal?: AbortSignal) {
+  for await (const c of chunks) {
+    if (signal?.aborted) throw Object.assign(new Error('The scan was cancelled.'), { name: 'AbortError' });
+    yield c;
+  }
+}
+
+/** Each row's source range, packed and grown as rows arrive, so duplicate findings can point at both rows. */
+class RowRanges {
+  private data = new Int32Array(4 * 1024);
+  set(row: number, r: SourceRange | undefined): void {
+    if (4 * row + 4 > this.data.length) {
+      const next = new Int32Array(Math.max(this.data.length * 2, 4 * row + 4));
+      next.set(this.data);
+      this.data = next;
+    }
+    if (!r) return;
+    this.data.set([r.line, r.startColumn, r.endLine ?? r.line, r.endColumn], 4 * row);
+  }
+  get(row: number): SourceRange | undefined {
+    const d = this.data;
+    const line = d[4 * row] ?? 0;
+    if (line === 0) return undefined;
+    return { line, startColumn: d[4 * row + 1]!, endLine: d[4 * row + 2]!, endColumn: d[4 * row + 3]! };
+  }
+}
+
+function rowRange(row: DataRow): SourceRange | undefined {
+  let first: SourceRange | undefined;
+  let last: SourceRange | undefined;
+  for (let i = 0; i < row.values.length; i++) {
+    const r = cellRange(row, i);
+    if (!r) continue;
+    first ??= r;
+    last = r;
+  }
+  if (!first || !last) return undefined;
+  return { line: first.line, startColumn: first.startColumn, endLine: last.endLine ?? last.line, endColumn: last.endColumn };
+}
+
+const int = (n: number) => n.toLocaleString('en-US');
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/**
+ * Audits one dataset. Never throws on bad input: unreadable parts become `data/...` findings. Throws only
+ * when `signal` is aborted (an `AbortError`).
+ */
+export async function scanDataset(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  options: ScanOptions,
+): Promise<AuditReport> {
+  const policy = options.policy ?? DEFAULT_POLICY;
+  const missingTokens = [...new Set([...DEFAULT_MISSING_TOKENS, ...policy.missingTokens])];
+  const missingSet = new Set(missingTokens);
+  const maxPerRule = options.maxFindingsPerRule ?? policy.maxFindingsPerRule;
+
+  let header: TableHeader | undefined;
+  let profiler: TableProfiler | undefined;
+  let privacy: PrivacyScanner | undefined;
+  const duplicates = new DuplicateRowDetector();
+  let builders: (CategoricalBuilder | null)[] = [];
+  const rowRanges = new RowRanges();
+  const problems: Finding[] = [];
+  let rows = 0;
+
+  const sink: TableSink = {
+    header(h) {
+      header = h;
+      profiler = new TableProfiler(h, { missingTokens });
+      privacy = new PrivacyScanner(h, {
+        fileName: options.fileName,
+        maxFindingsPerRule: maxPerRule,
+        missingTokens,
+        ignoredColumns: policy.ignore.filter((i) => i.rule === undefined && i.column).map((i) => i.column as string),
+      });
+      builders = h.columns.map(() => new CategoricalBuilder());
+    },
+    row(r) {
+      rows++;
+      profiler?.add(r);
+      privacy?.add(r);
+      duplicates.add(r);
+      rowRanges.set(r.index, rowRange(r));
+      for (let i = 0; i < builders.length; i++) {
+        const b = builders[i];
+        if (!b) continue;
+        const v = r.values[i];
+        b.push(v === undefined || missingSet.has(v) ? undefined : v);
+        if (b.levels.length > MAX_LEVELS) builders[i] = null;
+      }
+    },
+    problem(f) {
+      problems.push(f);
+    },
+  };
+
+  const summary = await readTable(abortable(chunks, options.signal), sink, {
+    fileName: options.fileName,
+    format: options.format ?? 'auto',
+  });
+  if (!header || !profiler || !privacy) throw new Error('The reader did not report a header.');
+  const hdr = header;
+  const profiles = profiler.finish();
+  const priv = privacy.finish();
+  const dup = duplicates.finish();
+
+  const headerLocation = (name: string): SourceRange | undefined => hdr.columns.find((c) => c.name === name)?.location;
+  const indexOf = (name: string) => hdr.columns.findIndex((c) => c.name === name);
+  const anchor = (f: Finding): Finding => {
+    if (f.location || f.column === undefined) return f;
+    const i = indexOf(f.column);
+    return { ...f, columnIndex: i >= 0 ? i : undefined, location: headerLocation(f.column) };
+  };
+
+  // Columns: the profile plus what the privacy scanner found, with the policy's declarations applied.
+  const notProtected = new Set(policy.notProtected);
+  const declared = new Set(policy.protected);
+  const columns: ColumnReport[] = profiles.map((p: ColumnProfile, i) => {
+    const pc = priv.columns[i];
+    const entities: EntityType[] = pc?.entities ?? [];
+    let prot: ProtectedKind | null = pc?.protected ?? null;
+    if (notProtected.has(p.name)) prot = null;
+    else if (!prot && declared.has(p.name)) prot = 'other';
+    const firstEntity = entities[0];
+    return {
+      name: p.name,
+      index: p.index,
+      type: p.type,
+      missing: p.missing,
+      distinct: p.distinct,
+      distinctExact: p.distinctExact,
+      // Top values of a personal-data column are personal data: never show them in full.
+      topValues: firstEntity
+        ? p.topValues.map((t) => ({ value: maskExcerpt(t.value, firstEntity), count: t.count }))
+        : p.topValues,
+      numeric: p.numeric,
+      entities,
+      protected: prot,
+      quasiIdentifier: pc?.quasiIdentifier ?? false,
+    };
+  });
+
+  const findings: Finding[] = [...problems, ...priv.findings];
+  const headerFinding = (rule: string, severity: Finding['severity'], column: string, message: string, data?: Record<string, unknown>): Finding =>
+    anchor({ rule, severity, message, file: options.fileName, column, data });
+
+  // Data quality.
+  for (const p of profiles) {
+    if (p.missing > 0 && rows > 0) {
+      findings.push(
+        headerFinding('quality/missing-values', 'info', p.name, `'${p.name}' has ${int(p.missing)} missing values (${pct(p.missing / rows)}).`, {
+          missing: p.missing,
+          share: p.missing / rows,
+        }),
+      );
+    }
+    if (p.constant && rows > 1) {
+      findings.push(headerFinding('quality/constant-column', 'warning', p.name, `'${p.name}' has the same value in every row; it carries no information.`));
+    }
+    if (p.mixedTypes) {
+      findings.push(headerFinding('quality/mixed-types', 'warning', p.name, `'${p.name}' mixes value types (${describeTypeCounts(p.typeCounts)}).`, { typeCounts: p.typeCounts }));
+    }
+    if (p.identifierLike) {
+      findings.push(
+        headerFinding('quality/identifier-column', 'info', p.name, `'${p.name}' looks like an identifier (${int(p.distinct)} distinct values in ${int(rows)} rows); it singles out records and should not be a feature.`),
+      );
+    }
+  }
+  for (const ex of dup.examples) {
+    const location = rowRanges.get(ex.row);
+    const original = rowRanges.get(ex.duplicateOf);
+    findings.push({
+      rule: 'quality/duplicate-rows',
+      severity: 'warning',
+      message: `Row ${int(ex.row)} repeats row ${int(ex.duplicateOf)} exactly${dup.duplicateRows > 1 ? ` (${int(dup.duplicateRows)} duplicate rows in all)` : ''}.`,
+      file: options.fileName,
+      row: ex.row,
+      location,
+      related: original ? [{ message: `First occurrence (row ${int(ex.duplicateOf)})`, location: original }] : undefined,
+    });
+  }
+
+  // Encoded columns for whole-column analyses.
+  const encoded = new Map<string, CategoricalColumn>();
+  builders.forEach((b, i) => {
+    const name = hdr.columns[i]?.name;
+    if (b && name !== undefined) encoded.set(name, b.build());
+  });
+  const numericOf = (name: string): NumericColumn | undefined => {
+    const c = encoded.get(name);
+    const p = profiles.find((x) => x.name === name);
+    if (!c || !p || (p.type !== 'integer' && p.type !== 'number')) return undefined;
+    const parsed = c.levels.map((l) => Number(l));
+    const values = new Float64Array(c.codes.length);
+    for (let i = 0; i < values.length; i++) {
+      const code = c.codes[i]!;
+      values[i] = code < 0 ? NaN : (parsed[code] ?? NaN);
+    }
+    return { kind: 'numeric', values };
+  };
+  const asEncoded = (name: string): EncodedColumn | undefined => numericOf(name) ?? encoded.get(name);
+  /** Group column for rates: numeric protected attributes (age) in ten-year bands, as reports usually show them. */
+  const groupColumn = (name: string): CategoricalColumn | undefined => {
+    const num = numericOf(name);
+    if (!num) return encoded.get(name);
+    const b = new CategoricalBuilder(num.values.length);
+    for (const v of num.values) b.push(Number.isNaN(v) ? undefined : bandOf(v));
+    return b.build();
+  };
+
+  // Privacy: k-anonymity and singling out over the quasi-identifiers that could be kept.
+  const qiNames = columns.filter((c) => c.quasiIdentifier).map((c) => c.name);
+  const qiCols = qiNames.flatMap((name) => {
+    const column = encoded.get(name);
+    return column ? [{ name, column }] : [];
+  });
+  let kAnon: number | null = null;
+  let unique: number | null = null;
+  let singlingOut: AuditReport['privacy']['singlingOut'] = null;
+  if (qiCols.length > 0 && rows > 0) {
+    const k = kAnonymity(qiCols.map((q) => q.column));
+    kAnon = k.k;
+    unique = k.uniqueRecords;
+    if (k.k < policy.thresholds.kAnonymity) {
+      const first = qiCols[0]!.name;
+      findings.push({
+        ...headerFinding(
+          'privacy/k-anonymity',
+          'warning',
+          first,
+          `The data is only ${k.k}-anonymous on its quasi-identifiers (${qiCols.map((q) => q.name).join(', ')}); ` +
+            `${pct(k.uniqueRecords)} of records are unique on them (policy: k ≥ ${policy.thresholds.kAnonymity}).`,
+          { k: k.k, uniqueRecords: k.uniqueRecords, quasiIdentifiers: qiCols.map((q) => q.name) },
+        ),
+        related: qiCols.slice(1).flatMap((q) => {
+          const location = headerLocation(q.name);
+          return location ? [{ message: `Quasi-identifier '${q.name}'`, location }] : [];
+        }),
+      });
+    }
+    const so = smallestSinglingOutSet(qiCols, policy.thresholds.singlingOutShare, 3);
+    if (so && so.columns.length > 0) {
+      singlingOut = { columns: so.columns, share: so.share };
+      if (so.share >= policy.thresholds.singlingOutShare) {
+        findings.push(
+          headerFinding(
+            'privacy/singling-out',
+            'warning',
+            so.columns[0]!,
+            `${so.columns.length === 1 ? 'Column' : 'Columns'} ${so.columns.map((c) => `'${c}'`).join(' + ')} single out ${pct(so.share)} of records.`,
+            { columns: so.columns, share: so.share },
+          ),
+        );
+      }
+    }
+  }
+
+  // Fairness: dataset bias, proxies and leakage with a label; a prediction audit with a prediction column.
+  let fairness: FairnessReport | undefined;
+  const labelName = options.label ?? policy.label;
+  const positive = options.positive ?? policy.positive;
+  const protectedNames = columns.filter((c) => c.protected && c.name !== labelName && c.name !== options.prediction && c.name !== options.score).map((c) => c.name);
+  if (labelName !== undefined) {
+    const missingColumn = [labelName, options.prediction, options.score, ...(options.groups ?? [])].find(
+      (n) => n !== undefined && indexOf(n) < 0,
+    );
+    if (missingColumn !== undefined) {
+      findings.push({
+        rule: 'fairness/missing-column',
+        severity: 'error',
+        message: `Column '${missingColumn}' is not in the file (columns: ${hdr.columns.map((c) => c.name).join(', ')}).`,
+        file: options.fileName,
+        location: hdr.columns[0]?.location,
+      });
+    } else {
+      fairness = analyseFairness();
+    }
+  } else if (options.prediction !== undefined) {
+    findings.push({
+      rule: 'fairness/missing-column',
+      severity: 'error',
+      message: 'A prediction audit needs the label column: give --label (or "label" in the policy).',
+      file: options.fileName,
+    });
+  }
+
+  function outcomeOf(name: string): { outcome: Int8Array; positiveValues: string[] } | undefined {
+    const col = encoded.get(name);
+    if (!col) {
+      findings.push(headerFinding('fairness/label-values', 'error', name, `'${name}' has too many distinct values to be an outcome.`));
+      return undefined;
+    }
+    try {
+      const mapped = toBinaryOutcome(col.levels, positive);
+      for (const p of mapped.problems) findings.push(headerFinding('fairness/label-values', 'warning', name, p));
+      const outcome = new Int8Array(col.codes.length);
+      for (let i = 0; i < outcome.length; i++) {
+        const code = col.codes[i]!;
+        outcome[i] = code < 0 ? -1 : (mapped.outcome[code] ?? -1);
+      }
+      return { outcome, positiveValues: mapped.positiveValues };
+    } catch (e) {
+      if (e instanceof OutcomeMappingError) {
+        findings.push(headerFinding('fairness/label-values', 'error', name, `${e.message}`));
+        return undefined;
+      }
+      throw e;
+    }
+  }
+
+  function analyseFairness(): FairnessReport | undefined {
+    const label = outcomeOf(labelName as string);
+    if (!label) return undefined;
+    const report: FairnessReport = { label: labelName as string, positiveValues: label.positiveValues, proxies: [], leakage: [] };
+    const attributes = protectedNames.flatMap((name) => {
+      const column = groupColumn(name);
+      return column ? [{ name, column }] : [];
+    });
+    if (attributes.length > 0) {
+      const bias = datasetBias(
+        { label: label.outcome, labelName, attributes },
+        {
+          reference: policy.referenceGroups,
+          minGroupSize: policy.thresholds.minGroupSize,
+          fourFifths: policy.thresholds.disparateImpact,
+        },
+      );
+      const { findings: biasFindings, ...rest } = bias;
+      report.dataset = rest;
+      findings.push(...biasFindings.map((f) => anchor({ ...f, file: options.fileName })));
+      const protectedEncoded = protectedNames.flatMap((name) => {
+        const column = asEncoded(name);
+        return column ? [{ name, column }] : [];
+      });
+      // Every column is a candidate, other protected attributes and the label included: `relationship`
+      // standing in for `sex` is exactly what a proxy check is for.
+      const others = hdr.columns.flatMap((c) => {
+        const column = asEncoded(c.name);
+        return column ? [{ name: c.name, column }] : [];
+      });
+      const proxies = proxyAssociations(protectedEncoded, others, { threshold: policy.thresholds.proxyCramersV });
+      report.proxies = proxies.associations;
+      // V is symmetric: between two protected attributes report the pair once, on the later column.
+      const proxyFindings = proxies.findings.filter((f) => {
+        const other = (f.data as { protected?: string } | undefined)?.protected;
+        if (!other || !protectedNames.includes(f.column ?? '')) return true;
+        return indexOf(f.column ?? '') > indexOf(other);
+      });
+      findings.push(...proxyFindings.map((f) => anchor({ ...f, file: options.fileName })));
+    }
+    const features = hdr.columns.flatMap((c) => {
+      if (c.name === labelName || c.name === options.prediction || c.name === options.score) return [];
+      const column = asEncoded(c.name);
+      return column ? [{ name: c.name, column }] : [];
+    });
+    const leakage = labelLeakage(label.outcome, features);
+    report.leakage = leakage.scores;
+    findings.push(...leakage.findings.map((f) => anchor({ ...f, file: options.fileName })));
+
+    if (options.prediction !== undefined) {
+      const pred = outcomeOf(options.prediction);
+      if (!pred) return report;
+      const groupNames = options.groups ?? protectedNames;
+      const groups: Record<string, CategoricalColumn> = {};
+      for (const g of groupNames) {
+        const c = groupColumn(g);
+        if (c) groups[g] = c;
+      }
+      const score = options.score !== undefined ? numericOf(options.score) : undefined;
+      if (options.score !== undefined && !score) {
+        findings.push(headerFinding('fairness/label-values', 'error', options.score, `'${options.score}' is not numeric, so it cannot be a score.`));
+      }
+      const audit = auditPredictions(
+        { label: label.outcome, prediction: pred.outcome, score: score?.values, groups },
+        {
+          thresholds: {
+            demographicParityDifference: policy.thresholds.demographicParityDifference,
+            demographicParityRatio: policy.thresholds.demographicParityRatio,
+            equalizedOddsDifference: policy.thresholds.equalizedOddsDifference,
+            equalizedOddsRatio: policy.thresholds.equalizedOddsRatio,
+            equalOpportunityDifference: policy.thresholds.equalOpportunityDifference,
+            predictiveParityDifference: policy.thresholds.predictiveParityDifference,
+            minGroupSize: policy.thresholds.minGroupSize,
+          },
+        },
+      );
+      report.prediction = options.prediction;
+      report.overall = audit.overall;
+      report.groups = audit.groups;
+      report.disparities = audit.disparities;
+      findings.push(...audit.findings.map((f) => anchor({ ...f, file: options.fileName })));
+    }
+    return report;
+  }
+
+  // Policy (severities, ignores), then the per-rule cap, then a stable order.
+  const truncated: Record<string, number> = { ...priv.truncated };
+  const perRule = new Map<string, number>();
+  const kept: Finding[] = [];
+  for (const f of applyPolicy(findings, policy)) {
+    const n = perRule.get(f.rule) ?? 0;
+    if (n >= maxPerRule) {
+      truncated[f.rule] = (truncated[f.rule] ?? 0) + 1;
+      continue;
+    }
+    perRule.set(f.rule, n + 1);
+    kept.push(f.file ? f : { ...f, file: options.fileName });
+  }
+  kept.sort((a, b) => (a.location?.line ?? 0) - (b.location?.line ?? 0) || (a.location?.startColumn ?? 0) - (b.location?.startColumn ?? 0));
+
+  return {
+    version: 1,
+    file: options.fileName,
+    format: summary.format,
+    rows,
+    columns,
+    findings: kept,
+    truncated,
+    privacy: { quasiIdentifiers: qiNames, kAnonymity: kAnon, uniqueRecords: unique, singlingOut },
+    quality: {
+      duplicateRows: dup.duplicateRows,
+      duplicateExamples: dup.examples,
+      constantColumns: profiles.filter((p) => p.constant && rows > 1).map((p) => p.name),
+      mixedTypeColumns: profiles.filter((p) => p.mixedTypes).map((p) => p.name),
+      identifierColumns: profiles.filter((p) => p.identifierLike).map((p) => p.name),
+    },
+    fairness,
+  };
+}
+
+function bandOf(v: number): string {
+  const lo = Math.floor(v / 10) * 10;
+  return `${lo}-${lo + 9}`;
+}
+
+function describeTypeCounts(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([t, n]) => `${int(n)} ${t}`)
+    .join(', ');
+}

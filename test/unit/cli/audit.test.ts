@@ -1,0 +1,93 @@
+import { strict as assert } from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Writable } from 'stream';
+import { main } from '../../../src/cli/main';
+
+const fixture = path.resolve(__dirname, '../../fixtures/scan/customers.csv');
+
+function capture() {
+  let text = '';
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      text += String(chunk);
+      cb();
+    },
+  }) as Writable & { isTTY?: boolean };
+  return { stream, text: () => text };
+}
+
+async function rml(args: string[], cwd = path.dirname(fixture)) {
+  const out = capture();
+  const err = capture();
+  const code = await main(args, { stdout: out.stream, stderr: err.stream, cwd, env: {} });
+  return { code, stdout: out.text(), stderr: err.text() };
+}
+
+describe('rml audit', () => {
+  it('prints grouped text findings and exits 0 without --fail-on', async () => {
+    const r = await rml(['audit', 'customers.csv']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /customers\.csv — 6 rows × 10 columns \(csv\)/);
+    assert.match(r.stdout, /privacy\/pii-column/);
+    assert.ok(!r.stdout.includes('alice.johnson@example.com'));
+    assert.ok(!r.stdout.includes('\u001b['), 'no colour when not a terminal');
+  });
+
+  it('exits 1 when a finding reaches --fail-on', async () => {
+    const r = await rml(['audit', 'customers.csv', '--fail-on', 'warning', '--format', 'json']);
+    assert.equal(r.code, 1);
+    const report = JSON.parse(r.stdout) as { rows: number; findings: { severity: string }[] };
+    assert.equal(report.rows, 6);
+    assert.ok(report.findings.some((f) => f.severity === 'warning' || f.severity === 'error'));
+  });
+
+  it('writes SARIF 2.1.0 with physical locations and regions', async () => {
+    const r = await rml(['audit', 'customers.csv', '--format', 'sarif']);
+    assert.equal(r.code, 0, r.stderr);
+    const log = JSON.parse(r.stdout) as {
+      version: string;
+      runs: { tool: { driver: { rules: { id: string }[] } }; results: { ruleId: string; ruleIndex: number; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number; startColumn: number; endColumn: number } } }[] }[] }[];
+    };
+    assert.equal(log.version, '2.1.0');
+    const run = log.runs[0]!;
+    assert.ok(run.results.length > 0);
+    for (const res of run.results) {
+      assert.equal(run.tool.driver.rules[res.ruleIndex]?.id, res.ruleId);
+      const loc = res.locations[0]!.physicalLocation;
+      assert.equal(loc.artifactLocation.uri, 'customers.csv');
+      assert.ok(loc.region.startLine >= 1 && loc.region.startColumn >= 1 && loc.region.endColumn > loc.region.startColumn);
+    }
+  });
+
+  it('rejects bad usage with status 2 and a clear message', async () => {
+    const r = await rml(['audit', 'customers.csv', '--format', 'xml']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--format must be text, json or sarif/);
+    const missing = await rml(['audit', 'nope.csv']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /nope\.csv: no such file/);
+  });
+
+  it('audits predictions per group and writes the output to a file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rml-audit-'));
+    const csv = ['y,yhat,p,grp'];
+    const rows: [number, number, number, string][] = [
+      [1, 1, 0.9, 'a'], [0, 1, 0.6, 'a'], [1, 0, 0.4, 'a'], [0, 0, 0.1, 'a'],
+      [1, 1, 0.8, 'b'], [1, 1, 0.7, 'b'], [0, 0, 0.2, 'b'], [0, 0, 0.3, 'b'],
+    ];
+    for (const r of rows) csv.push(r.join(','));
+    fs.writeFileSync(path.join(dir, 'preds.csv'), csv.join('\n') + '\n');
+    const r = await rml(['audit', 'preds.csv', '--label', 'y', '--prediction', 'yhat', '--score', 'p', '--group', 'grp', '--format', 'json', '--output', 'out.json'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(fs.readFileSync(path.join(dir, 'out.json'), 'utf8')) as {
+      fairness: { groups: Record<string, Record<string, { n: number; tpr: number; fpr: number; selectionRate: number }>>; disparities: Record<string, { demographicParityDifference: number }> };
+    };
+    const a = report.fairness.groups.grp!.a!;
+    const b = report.fairness.groups.grp!.b!;
+    assert.deepEqual([a.n, a.tpr, a.fpr, a.selectionRate], [4, 0.5, 0.5, 0.5]);
+    assert.deepEqual([b.n, b.tpr, b.fpr, b.selectionRate], [4, 1, 0, 0.5]);
+    assert.equal(report.fairness.disparities.grp!.demographicParityDifference, 0);
+  });
+});

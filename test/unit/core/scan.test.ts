@@ -1,0 +1,117 @@
+import { strict as assert } from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { scanDataset, fromBytes, type FairnessReport } from '../../../src/core/scan';
+import { parsePolicy } from '../../../src/core/policy';
+
+const adult = path.resolve(__dirname, '../../../../shared/data/adult/adult.csv');
+const fixture = path.resolve(__dirname, '../../fixtures/scan/customers.csv');
+
+/** Independent reference: split Adult (which has no quoting) by hand. */
+function adultByHand() {
+  const lines = fs.readFileSync(adult, 'utf8').split('\n').filter((l) => l.length > 0);
+  const header = lines[0]!.split(',');
+  const rows = lines.slice(1).map((l) => l.split(','));
+  return { header, rows };
+}
+
+describe('scanDataset on Adult', function () {
+  this.timeout(60000);
+  let report: Awaited<ReturnType<typeof scanDataset>>;
+  before(async () => {
+    report = await scanDataset(fs.createReadStream(adult), { fileName: 'adult.csv', label: 'income', positive: ['>50K'] });
+  });
+
+  it('reproduces the reference rows, missing cells and duplicate rows', () => {
+    const ref = adultByHand();
+    assert.equal(report.rows, 32561);
+    assert.equal(report.columns.length, 15);
+    for (const [i, name] of ref.header.entries()) {
+      const missing = ref.rows.filter((r) => r[i] === '?').length;
+      assert.equal(report.columns[i]?.name, name);
+      assert.equal(report.columns[i]?.missing, missing, name);
+    }
+    assert.equal(report.columns.reduce((s, c) => s + c.missing, 0), 4262);
+    assert.equal(report.quality.duplicateRows, 24);
+  });
+
+  it('recognises the protected and quasi-identifying columns', () => {
+    for (const name of ['sex', 'race', 'age', 'native-country', 'marital-status', 'relationship']) {
+      const c = report.columns.find((x) => x.name === name);
+      assert.ok(c && (c.protected !== null || c.quasiIdentifier), name);
+    }
+    assert.ok(report.privacy.quasiIdentifiers.includes('age'));
+    assert.ok(report.privacy.kAnonymity !== null && report.privacy.kAnonymity >= 1);
+  });
+
+  it('reproduces the reference base rates, disparate impact and proxy strength', () => {
+    const f = report.fairness as FairnessReport;
+    const sex = f.dataset?.attributes.find((a) => a.attribute === 'sex');
+    assert.ok(sex);
+    const male = sex.groups.find((g) => g.value === 'Male');
+    const female = sex.groups.find((g) => g.value === 'Female');
+    assert.equal(male?.baseRate?.toFixed(4), '0.3057');
+    assert.equal(female?.baseRate?.toFixed(4), '0.1095');
+    assert.equal(female?.disparateImpact?.toFixed(4), '0.3580');
+    assert.equal(female?.statisticalParityDifference?.toFixed(4), '-0.1963');
+    const rel = f.proxies.find((p) => p.protected === 'sex' && p.column === 'relationship');
+    assert.equal(rel?.cramersV?.toFixed(3), '0.649');
+    const di = report.findings.find((x) => x.rule === 'fairness/disparate-impact' && x.column === 'sex');
+    assert.ok(di, 'four-fifths finding on sex');
+    assert.deepEqual([di.location?.line, di.location?.startColumn, di.location?.endColumn], [1, 90, 93]);
+  });
+});
+
+describe('scanDataset on personal data', () => {
+  it('finds personal data at the header and in cells, masked, and never leaks a full value', async () => {
+    const report = await scanDataset(fs.createReadStream(fixture), { fileName: 'customers.csv' });
+    const email = report.findings.find((f) => f.rule === 'privacy/pii-column' && f.column === 'email');
+    assert.ok(email, JSON.stringify(report.findings.map((f) => [f.rule, f.column])));
+    assert.deepEqual([email.location?.line, email.location?.startColumn, email.location?.endColumn], [1, 9, 14]);
+    assert.ok(report.columns.find((c) => c.name === 'email')?.entities.includes('EMAIL_ADDRESS'));
+    const cell = report.findings.find((f) => f.rule === 'privacy/pii-cell' && f.column === 'notes' && f.entity === 'EMAIL_ADDRESS');
+    assert.ok(cell, 'email inside free text');
+    assert.equal(cell.row, 2);
+    // The match inside the quoted cell: "prefers email: bob.smith@example.org" starts after the opening quote.
+    const line2 = fs.readFileSync(fixture, 'utf8').split('\n')[2]!;
+    assert.equal(cell.location?.line, 3);
+    assert.equal(line2.slice(cell.location!.startColumn - 1, cell.location!.endColumn - 1), 'bob.smith@example.org');
+    const json = JSON.stringify(report);
+    for (const secret of ['alice.johnson@example.com', 'bob.smith@example.org', '123-45-6789', '4111 1111 1111 1111', '+1 415 555 0134']) {
+      assert.ok(!json.includes(secret), `leaked ${secret.slice(0, 3)}…`);
+    }
+  });
+
+  it('applies the policy: severities, ignores and declared columns', async () => {
+    const { policy } = parsePolicy(
+      JSON.stringify({ rules: { 'privacy/pii-column': 'error' }, ignore: [{ column: 'phone' }], protected: ['zip'], label: 'approved' }),
+      'p.json',
+    );
+    const report = await scanDataset(fs.createReadStream(fixture), { fileName: 'customers.csv', policy });
+    assert.ok(report.findings.filter((f) => f.rule === 'privacy/pii-column').every((f) => f.severity === 'error'));
+    assert.ok(!report.findings.some((f) => f.column === 'phone'));
+    assert.notEqual(report.columns.find((c) => c.name === 'zip')?.protected, null);
+    assert.ok(report.fairness);
+  });
+
+  it('reports an unknown label column instead of throwing', async () => {
+    const report = await scanDataset(fs.createReadStream(fixture), { fileName: 'customers.csv', label: 'nope' });
+    const f = report.findings.find((x) => x.rule === 'fairness/missing-column');
+    assert.ok(f);
+    assert.match(f.message, /'nope' is not in the file/);
+  });
+
+  it('turns bad input into findings: empty file, ragged rows', async () => {
+    const empty = await scanDataset(fromBytes(new Uint8Array(0)), { fileName: 'empty.csv' });
+    assert.equal(empty.rows, 0);
+    assert.ok(empty.findings.some((f) => f.rule === 'data/empty-file'));
+    const ragged = await scanDataset(fromBytes(Buffer.from('a,b\n1,2\n3\n4,5,6\n')), { fileName: 'r.csv' });
+    assert.equal(ragged.findings.filter((f) => f.rule === 'data/ragged-row').length, 2);
+  });
+
+  it('stops when cancelled', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await assert.rejects(scanDataset(fs.createReadStream(fixture), { fileName: 'c.csv', signal: ac.signal }), { name: 'AbortError' });
+  });
+});
