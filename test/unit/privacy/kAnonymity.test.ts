@@ -1,0 +1,121 @@
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodeCategorical, type CategoricalColumn } from '../../../src/core/data/encoded';
+import { kAnonymity, kAnonymityFinding, smallestSinglingOutSet } from '../../../src/core/privacy/kAnonymity';
+
+const ADULT = join(__dirname, '../../../../shared/data/adult/adult.csv');
+
+/** Independent reference: equivalence classes as a Map over the joined raw strings. */
+function reference(rows: string[][], cols: number[]): { k: number; unique: number; classes: number } {
+  const sizes = new Map<string, number>();
+  for (const r of rows) {
+    const key = cols.map((c) => r[c]).join('\u0000');
+    sizes.set(key, (sizes.get(key) ?? 0) + 1);
+  }
+  let k = Infinity;
+  let unique = 0;
+  for (const s of sizes.values()) {
+    k = Math.min(k, s);
+    if (s === 1) unique++;
+  }
+  return { k, unique: unique / rows.length, classes: sizes.size };
+}
+
+describe('k-anonymity', () => {
+  it('computes k, unique share and classes on a hand-made table, missing as its own value', () => {
+    const a = encodeCategorical(['a', 'a', 'b', 'b', 'b', undefined]);
+    const b = encodeCategorical(['x', 'x', 'x', 'y', 'y', undefined]);
+    // Classes: (a,x) x2, (b,x) x1, (b,y) x2, (missing,missing) x1.
+    assert.deepEqual(kAnonymity([a, b]), { k: 1, uniqueRecords: 2 / 6, classes: 4, records: 6 });
+    assert.deepEqual(kAnonymity([encodeCategorical(['a', 'a', 'b', 'b']), encodeCategorical(['x', 'x', 'y', 'y'])]), {
+      k: 2,
+      uniqueRecords: 0,
+      classes: 2,
+      records: 4,
+    });
+    // Two missing values are alike: one class of two, not two unique records.
+    assert.deepEqual(kAnonymity([encodeCategorical([undefined, undefined, 'a', 'a'])]), { k: 2, uniqueRecords: 0, classes: 2, records: 4 });
+  });
+
+  it('edge cases: no records, no columns, unequal lengths', () => {
+    assert.deepEqual(kAnonymity([encodeCategorical([])]), { k: 0, uniqueRecords: 0, classes: 0, records: 0 });
+    assert.deepEqual(kAnonymity([]), { k: 0, uniqueRecords: 0, classes: 0, records: 0 });
+    assert.throws(() => kAnonymity([encodeCategorical(['a']), encodeCategorical(['a', 'b'])]), RangeError);
+    assert.equal(smallestSinglingOutSet([]), null);
+    assert.equal(smallestSinglingOutSet([{ name: 'a', column: encodeCategorical([]) }]), null);
+  });
+
+  it('finds the smallest singling-out set, or says none reaches the share', () => {
+    const cols = [
+      { name: 'sex', column: encodeCategorical(['F', 'F', 'M', 'M', 'F', 'M']) },
+      { name: 'zip', column: encodeCategorical(['1', '2', '1', '2', '3', '3']) },
+      { name: 'age', column: encodeCategorical(['30', '30', '30', '40', '40', '40']) },
+    ];
+    // Alone: sex 0, zip 0, age 0. Pairs: sex+zip all 6 unique.
+    assert.deepEqual(smallestSinglingOutSet(cols, 0.5), { columns: ['sex', 'zip'], share: 1, reached: true });
+    const weak = [
+      { name: 'a', column: encodeCategorical(['1', '1', '2', '2', '3']) },
+      { name: 'b', column: encodeCategorical(['x', 'x', 'x', 'x', 'y']) },
+    ];
+    // Best is 1 unique record in 5, reached by `a` alone already: the smallest set with the best share.
+    assert.deepEqual(smallestSinglingOutSet(weak, 0.5), { columns: ['a'], share: 0.2, reached: false });
+  });
+
+  it('builds the finding only below the threshold, anchored on the first quasi-identifier', () => {
+    const result = { k: 1, uniqueRecords: 0.25, classes: 3, records: 4 };
+    const qis = [
+      { name: 'age', index: 0, location: { line: 1, startColumn: 1, endColumn: 4 } },
+      { name: 'sex', index: 3, location: { line: 1, startColumn: 10, endColumn: 13 } },
+    ];
+    const f = kAnonymityFinding(result, qis, { fileName: 'x.csv' })!;
+    assert.equal(f.rule, 'privacy/k-anonymity');
+    assert.equal(f.column, 'age');
+    assert.deepEqual(f.location, qis[0]!.location);
+    assert.deepEqual(f.related, [{ message: "quasi-identifier 'sex'", location: qis[1]!.location }]);
+    assert.equal(f.message, 'k-anonymity is 1 over the quasi-identifiers age, sex (threshold 5): 25.0% of records are unique on them.');
+    assert.equal(kAnonymityFinding({ ...result, k: 5 }, qis), null);
+    assert.notEqual(kAnonymityFinding({ ...result, k: 5 }, qis, { threshold: 10 }), null);
+  });
+
+  it("matches an independent reference on Adult's quasi-identifiers", function () {
+    this.timeout(30000);
+    const lines = readFileSync(ADULT, 'utf8').trim().split('\n');
+    const header = lines[0]!.split(',');
+    const rows = lines.slice(1).map((l) => l.split(','));
+    assert.equal(rows.length, 32561);
+    const qi = ['age', 'education', 'marital-status', 'occupation', 'relationship', 'race', 'sex', 'native-country'];
+    const idx = qi.map((n) => header.indexOf(n));
+    const encoded: CategoricalColumn[] = idx.map((c) => encodeCategorical(rows.map((r) => (r[c] === '?' ? undefined : r[c]))));
+    const got = kAnonymity(encoded);
+    const want = reference(rows, idx);
+    assert.equal(got.k, want.k);
+    assert.equal(got.classes, want.classes);
+    assert.equal(got.uniqueRecords, want.unique);
+    assert.equal(got.k, 1);
+    assert.ok(got.uniqueRecords > 0.1 && got.uniqueRecords < 0.9, String(got.uniqueRecords));
+
+    // Singling out over four of them, against brute force with the reference.
+    const four = ['age', 'race', 'sex', 'native-country'];
+    const cols = four.map((n) => ({ name: n, column: encoded[qi.indexOf(n)]! }));
+    const so = smallestSinglingOutSet(cols, 0.02, 3)!;
+    let expected: { columns: string[]; share: number } | null = null;
+    for (let size = 1; size <= 3 && !expected; size++) {
+      const combos: number[][] = [];
+      const rec = (start: number, acc: number[]) => {
+        if (acc.length === size) return void combos.push(acc);
+        for (let i = start; i < four.length; i++) rec(i + 1, [...acc, i]);
+      };
+      rec(0, []);
+      let best: { columns: string[]; share: number } | null = null;
+      for (const c of combos) {
+        const share = reference(rows, c.map((i) => header.indexOf(four[i]!))).unique;
+        if (!best || share > best.share) best = { columns: c.map((i) => four[i]!), share };
+      }
+      if (best && best.share >= 0.02) expected = best;
+    }
+    assert.ok(expected, 'some set of up to three reaches 2%');
+    assert.deepEqual({ columns: so.columns, share: so.share }, expected);
+    assert.equal(so.reached, true);
+  });
+});

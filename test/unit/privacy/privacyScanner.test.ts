@@ -1,0 +1,194 @@
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Finding, SourceRange } from '../../../src/core/findings';
+import type { DataRow, TableHeader } from '../../../src/core/data/table';
+import { readTable } from '../../../src/core/data/readTable';
+import { PrivacyScanner, type PrivacyScannerOptions, type PrivacyScanResult } from '../../../src/core/privacy/privacyScanner';
+
+const FIXTURE = join(__dirname, '../../fixtures/privacy/people.csv');
+const ADULT = join(__dirname, '../../../../shared/data/adult/adult.csv');
+
+async function scan(bytes: Uint8Array, fileName: string, options: PrivacyScannerOptions = {}): Promise<PrivacyScanResult> {
+  let scanner: PrivacyScanner | undefined;
+  await readTable(
+    [bytes],
+    {
+      header: (h) => (scanner = new PrivacyScanner(h, { fileName, ...options })),
+      row: (r) => scanner!.add(r),
+      problem: () => undefined,
+    },
+    { fileName },
+  );
+  return scanner!.finish();
+}
+
+/** Where `needle` stands on 1-based `line` of `text`, found independently of the scanner. */
+function rangeOf(text: string, line: number, needle: string): SourceRange {
+  const l = text.split('\n')[line - 1]!;
+  const at = l.indexOf(needle);
+  assert.ok(at >= 0, `'${needle}' on line ${line}`);
+  return { line, startColumn: at + 1, endColumn: at + 1 + needle.length };
+}
+
+/** A header and rows built by hand, positions included, for tests that do not need the reader. */
+function table(names: string[], rows: string[][]): { header: TableHeader; rows: DataRow[] } {
+  const header: TableHeader = {
+    format: 'csv',
+    delimiter: ',',
+    hasHeader: true,
+    columns: names.map((name) => ({ name })),
+  };
+  return {
+    header,
+    rows: rows.map((values, r) => {
+      const positions = new Int32Array(4 * values.length);
+      let col = 1;
+      values.forEach((v, i) => {
+        positions.set([r + 2, col, r + 2, col + v.length], 4 * i);
+        col += v.length + 1;
+      });
+      return { index: r + 1, values, positions };
+    }),
+  };
+}
+
+describe('PrivacyScanner', () => {
+  const text = readFileSync(FIXTURE, 'utf8');
+  let result: PrivacyScanResult;
+  before(async () => {
+    result = await scan(readFileSync(FIXTURE), 'people.csv');
+  });
+
+  it('reports personal-data columns on their header with the share of values', () => {
+    const columnFindings = result.findings.filter((f) => f.rule === 'privacy/pii-column');
+    const byColumn = new Map(columnFindings.map((f) => [f.column, f]));
+    assert.deepEqual([...byColumn.keys()], ['name', 'email', 'phone', 'zip', 'dob']);
+    const email = byColumn.get('email')!;
+    assert.equal(email.entity, 'EMAIL_ADDRESS');
+    assert.equal(email.message, "100% of values in 'email' are email addresses, as its name says.");
+    assert.deepEqual(email.location, rangeOf(text, 1, 'email'));
+    assert.equal(email.columnIndex, 2);
+    assert.equal(email.excerpt, 'm***@example.com');
+    assert.equal(email.file, 'people.csv');
+    assert.equal(byColumn.get('name')!.entity, 'PERSON');
+    assert.equal(byColumn.get('phone')!.entity, 'PHONE_NUMBER');
+    // "?" in the zip column is missing, not a non-postal value.
+    assert.equal(byColumn.get('zip')!.data?.share, 1);
+    assert.equal(byColumn.get('zip')!.data?.sampled, 9);
+    assert.equal(byColumn.get('dob')!.entity, 'DATE_OF_BIRTH');
+  });
+
+  it('reports each occurrence in the free-text column, narrowed to the match inside the cell', () => {
+    const cells = result.findings.filter((f) => f.row !== undefined);
+    const summary = cells.map((f) => `${f.rule} ${f.entity} row ${f.row} ${f.excerpt}`);
+    assert.deepEqual(summary, [
+      'privacy/pii-cell EMAIL_ADDRESS row 2 j***@example.net',
+      'privacy/pii-cell CREDIT_CARD row 2 **** **** **** 1111',
+      'privacy/pii-cell US_SSN row 3 ***-**-1234',
+      'privacy/pii-cell PHONE_NUMBER row 4 (***) ***-0100',
+      'privacy/pii-cell IP_ADDRESS row 5 192.*.*.*',
+      'privacy/secret SECRET row 9 AKIA***',
+    ]);
+    const at = (row: number, entity: string): Finding => cells.find((f) => f.row === row && f.entity === entity)!;
+    assert.deepEqual(at(2, 'EMAIL_ADDRESS').location, rangeOf(text, 3, 'j.doe@example.net'));
+    assert.deepEqual(at(2, 'CREDIT_CARD').location, rangeOf(text, 3, '4111 1111 1111 1111'));
+    // Second line of a quoted multi-line cell.
+    assert.deepEqual(at(3, 'US_SSN').location, rangeOf(text, 5, '536-22-1234'));
+    // Inside a quoted cell with doubled quotes before the match.
+    assert.deepEqual(at(4, 'PHONE_NUMBER').location, rangeOf(text, 6, '(206) 555-0100'));
+    assert.deepEqual(at(5, 'IP_ADDRESS').location, rangeOf(text, 7, '192.168.10.20'));
+    assert.deepEqual(at(9, 'SECRET').location, rangeOf(text, 11, 'AKIAIOSFODNN7EXAMPLE'));
+    for (const f of cells) {
+      assert.equal(f.column, 'notes');
+      assert.equal(f.columnIndex, 4);
+    }
+  });
+
+  it('does not report the traps in the notes (order number, epoch ms, version, date with time)', () => {
+    assert.ok(!result.findings.some((f) => f.row === 7 || f.row === 10));
+  });
+
+  it('never puts a full detected value into a finding', () => {
+    const secrets = ['maria.garcia@example.com', 'j.doe@example.net', '4111 1111 1111 1111', '536-22-1234', '(206) 555-0100', 'AKIAIOSFODNN7EXAMPLE', 'Maria Garcia', '1985-03-07'];
+    const serialised = JSON.stringify(result.findings);
+    for (const s of secrets) assert.ok(!serialised.includes(s), s);
+  });
+
+  it('summarises each column', () => {
+    const col = (name: string) => result.columns.find((c) => c.name === name)!;
+    assert.deepEqual(col('email').entities, ['EMAIL_ADDRESS']);
+    assert.deepEqual(col('notes').entities.sort(), ['CREDIT_CARD', 'EMAIL_ADDRESS', 'IP_ADDRESS', 'PHONE_NUMBER', 'SECRET', 'US_SSN']);
+    assert.deepEqual(col('amount').entities, []);
+    assert.equal(col('zip').quasiIdentifier, true);
+    assert.equal(col('dob').protected, 'age');
+    assert.equal(col('id').quasiIdentifier, false);
+    assert.equal(col('email').entityShares.EMAIL_ADDRESS, 1);
+  });
+
+  it('caps findings per rule and counts the rest', () => {
+    const rows = Array.from({ length: 50 }, (_, i) => [`ticket ${i}: reach me at user${i}@example.com please`]);
+    const t = table(['notes'], rows);
+    const s = new PrivacyScanner(t.header, { maxFindingsPerRule: 10, sampleSize: 20 });
+    for (const r of t.rows) s.add(r);
+    const res = s.finish();
+    const cells = res.findings.filter((f) => f.rule === 'privacy/pii-cell');
+    assert.equal(cells.length, 10);
+    assert.deepEqual(res.truncated, { 'privacy/pii-cell': 40 });
+    assert.deepEqual(cells.map((f) => f.row), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
+  it('classifies on the sample and stops searching a personal-data column after it', () => {
+    const rows = Array.from({ length: 30 }, (_, i) => [`user${i}@example.com`]);
+    const t = table(['contact'], rows);
+    const s = new PrivacyScanner(t.header, { sampleSize: 10 });
+    for (const r of t.rows) s.add(r);
+    const res = s.finish();
+    assert.equal(res.findings.length, 1);
+    assert.equal(res.findings[0]!.message, "100% of the first 10 values in 'contact' are email addresses.");
+  });
+
+  it('a mixed column gets cell findings, a numeric id column no chance checksum hits', () => {
+    const mixed = table(['contact'], [['a@example.com'], ['n/a'], ['call later'], ['none'], ['ok'], ['(415) 555-0132']]);
+    const s = new PrivacyScanner(mixed.header, { missingTokens: ['n/a'] });
+    for (const r of mixed.rows) s.add(r);
+    const res = s.finish();
+    assert.deepEqual(res.findings.map((f) => `${f.rule} ${f.entity} ${f.row}`), ['privacy/pii-cell EMAIL_ADDRESS 1', 'privacy/pii-cell PHONE_NUMBER 6']);
+
+    // 16-digit ids starting with 4: about one in ten passes Luhn by chance and would look like a Visa card.
+    const ids = Array.from({ length: 200 }, (_, i) => [String(4000000000000000 + i * 7919)]);
+    const t = table(['transaction_id'], ids);
+    const s2 = new PrivacyScanner(t.header);
+    for (const r of t.rows) s2.add(r);
+    assert.deepEqual(s2.finish().findings, []);
+  });
+
+  it('skips ignored columns', () => {
+    const t = table(['email', 'other'], [['a@example.com', 'x'], ['b@example.com', 'y']]);
+    const s = new PrivacyScanner(t.header, { ignoredColumns: ['email'] });
+    for (const r of t.rows) s.add(r);
+    const res = s.finish();
+    assert.deepEqual(res.findings, []);
+    assert.deepEqual(res.columns[0]!.entities, []);
+  });
+
+  it('recognises the protected and quasi-identifying columns of the real Adult data', async function () {
+    this.timeout(30000);
+    const res = await scan(readFileSync(ADULT), 'adult.csv');
+    const col = (name: string) => res.columns.find((c) => c.name === name)!;
+    assert.equal(col('sex').protected, 'sex');
+    assert.equal(col('race').protected, 'race');
+    assert.equal(col('age').protected, 'age');
+    assert.equal(col('native-country').protected, 'nationality');
+    assert.equal(col('marital-status').protected, 'marital-status');
+    assert.equal(col('relationship').protected, 'relationship');
+    for (const name of ['sex', 'race', 'age', 'native-country', 'marital-status', 'relationship', 'occupation', 'education']) {
+      assert.ok(col(name).quasiIdentifier, name);
+    }
+    // Adult holds no direct identifiers: no personal-data findings.
+    assert.deepEqual(res.findings.filter((f) => f.rule.startsWith('privacy/pii') || f.rule === 'privacy/secret'), []);
+    const protectedFindings = res.findings.filter((f) => f.rule === 'privacy/protected-attribute').map((f) => f.column);
+    assert.deepEqual(protectedFindings, ['age', 'marital-status', 'relationship', 'race', 'sex', 'native-country']);
+    assert.ok(res.findings.every((f) => f.severity === 'info' && f.location?.line === 1));
+  });
+});
