@@ -16,9 +16,7 @@ import type { ResolvedTrainConfig } from './config';
 import type { RawTable } from './preprocess';
 import { missingTest } from './preprocess';
 import { RunFolder, METRICS_FILE, writeFileAtomic } from './runFolder';
-import { binaryPerformance } from './runTraining';
-
-export const PREDICTIONS_FILE = 'predictions.csv';
+import { binaryPerformance, PREDICTIONS_FILE } from './runTraining';
 
 export interface ExternalHost {
   now(): number;

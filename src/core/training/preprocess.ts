@@ -43,6 +43,8 @@ export interface PreprocessSpec {
   task: HeadKind;
   /** Binary: label values mapped to 1. */
   positive?: string[];
+  /** Binary: the negative label value when training saw exactly one (for readable predictions). */
+  negative?: string;
   /** Multi-class: class names in output order. */
   classes?: string[];
   /** Regression: the target is standardised with these; predictions are mapped back. */
@@ -70,6 +72,7 @@ export interface FitOptions {
   label: string;
   task: HeadKind;
   positive?: string[];
+  negative?: string;
   classes?: string[];
   categorical: string[];
   missing: 'impute' | 'drop';
@@ -144,7 +147,10 @@ export function fitPreprocess(table: RawTable, rows: Int32Array, o: FitOptions):
     missing: o.missing,
     missingTokens: [...o.missingTokens],
   };
-  if (o.task === 'binary') spec.positive = o.positive ?? [];
+  if (o.task === 'binary') {
+    spec.positive = o.positive ?? [];
+    if (o.negative !== undefined) spec.negative = o.negative;
+  }
   if (o.task === 'multiclass') spec.classes = o.classes ?? [];
   if (o.task === 'regression') {
     const col = table.columns[table.names.indexOf(o.label)]!;

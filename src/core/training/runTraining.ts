@@ -20,6 +20,7 @@ import { buildModel, makeOptimizer } from './model';
 import { modelToFiles } from './modelIo';
 import { encodeFeatures, encodeLabels, fitPreprocess, missingTest, outputWidth, type PreprocessSpec, type RawTable } from './preprocess';
 import { gateFeatures, type GateDecision } from './privacyGate';
+import { predictionsCsv, type Predictions } from './predictor';
 import { renderRunReport } from './runReport';
 import { RunFolder, METRICS_FILE } from './runFolder';
 import { NonFiniteLossError, predictRaw, seededRandom, trainLoop, type EpochLog, type TrainLoopResult } from './trainLoop';
@@ -89,6 +90,9 @@ export interface RunAudit {
 /** Thrown for a problem of the data or config found while running (label missing, too few rows...). */
 export class RunInputError extends Error {}
 
+/** Held-out predictions in the run folder; also the file an external command writes (`RML_PREDICTIONS_FILE`). */
+export const PREDICTIONS_FILE = 'predictions.csv';
+
 function labelValues(table: RawTable, label: string): (string | undefined)[] {
   const i = table.names.indexOf(label);
   if (i < 0) throw new RunInputError(`The label column "${label}" is not in the data (columns: ${table.names.slice(0, 20).join(', ')}).`);
@@ -107,7 +111,7 @@ export function inferTask(
   config: ResolvedTrainConfig,
   labels: readonly (string | undefined)[],
   isMissing: (v: string | undefined) => boolean,
-): { task: HeadKind; positive?: string[]; classes?: string[] } {
+): { task: HeadKind; positive?: string[]; negative?: string; classes?: string[] } {
   const counts = new Map<string, number>();
   let numeric = true;
   for (const raw of labels) {
@@ -133,7 +137,8 @@ export function inferTask(
       const sorted = [...counts].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
       positive = [sorted[0]![0]];
     }
-    return { task, positive };
+    const negatives = distinct.filter((v) => !positive.includes(v));
+    return { task, positive, ...(negatives.length === 1 ? { negative: negatives[0]! } : {}) };
   }
   if (task === 'multiclass') {
     if (distinct.length > 1000) throw new RunInputError(`The label "${config.data.label}" has ${distinct.length} classes; at most 1000 are supported.`);
@@ -315,7 +320,7 @@ async function runInFolder(config: ResolvedTrainConfig, host: TrainingHost, fold
     rows = d.rows;
     duplicatesDropped = d.dropped;
   }
-  const { task, positive, classes } = inferTask(config, Array.from(rows, (r) => labels[r]), isMissing);
+  const { task, positive, negative, classes } = inferTask(config, Array.from(rows, (r) => labels[r]), isMissing);
   let trainRows: Int32Array;
   let valRows: Int32Array;
   if (valTable) {
@@ -334,6 +339,7 @@ async function runInFolder(config: ResolvedTrainConfig, host: TrainingHost, fold
     label: config.data.label,
     task,
     ...(positive ? { positive } : {}),
+    ...(negative !== undefined ? { negative } : {}),
     ...(classes ? { classes } : {}),
     categorical: config.data.features.categorical,
     missing: config.data.missing,
@@ -558,6 +564,24 @@ async function runInFolder(config: ResolvedTrainConfig, host: TrainingHost, fold
       performance.r2 = heldMetric;
       performance.rmse = held.rows.length > 0 ? Math.sqrt(ssRes / held.rows.length) * t.std : null;
     }
+
+    // Held-out predictions (row, prediction, score, label, protected attributes) for panels and later audits.
+    const heldPred: Predictions = { rows: held.rows, scores: heldScores, labels: [], unknownCategories: 0 };
+    if (task === 'binary') {
+      const names: [string, string] = [spec.negative ?? `not ${spec.positive?.[0] ?? '1'}`, spec.positive?.[0] ?? '1'];
+      heldPred.labels = Array.from(heldScores, (s) => names[s >= 0.5 ? 1 : 0]!);
+    } else if (task === 'multiclass') {
+      const k = outputWidth(spec);
+      for (let i = 0; i < held.rows.length; i++) {
+        let best = 0;
+        for (let c = 1; c < k; c++) if (heldScores[i * k + c]! > heldScores[i * k + best]!) best = c;
+        heldPred.labels.push(spec.classes?.[best] ?? String(best));
+      }
+    } else {
+      heldPred.scores = Float32Array.from(heldScores, (v) => v * spec.target!.std + spec.target!.mean);
+      heldPred.labels = Array.from(heldPred.scores, (v) => String(v));
+    }
+    folder.writeText(PREDICTIONS_FILE, predictionsCsv(heldPred, spec, held.table, [config.data.label, ...attributes]));
 
     const lastSps = result.history.length > 0 ? result.history[result.history.length - 1]!.samplesPerSecond : null;
     const audit: RunAudit = {
