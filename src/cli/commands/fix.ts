@@ -49,22 +49,41 @@ interface LoadedTable {
   bytes: Buffer;
 }
 
-async function loadTable(file: string, displayName: string): Promise<LoadedTable> {
-  const bytes = fs.readFileSync(file);
+async function readOnce(bytes: Buffer, displayName: string, hasHeader: boolean | 'auto'): Promise<LoadedTable> {
   let header: TableHeader | undefined;
   const rows: (string | undefined)[][] = [];
   const problems: Finding[] = [];
-  await readTable([bytes], {
-    header: (h) => {
-      header = h;
+  // Chunks of the size a file stream would give: the reader is tuned for those, not for one 100 MB string.
+  const chunks = function* () {
+    for (let at = 0; at < bytes.length; at += 1 << 16) yield bytes.subarray(at, at + (1 << 16));
+  };
+  await readTable(
+    chunks(),
+    {
+      header: (h) => {
+        header = h;
+      },
+      row: (r: DataRow) => {
+        rows.push(r.values);
+      },
+      problem: (f) => problems.push(f),
     },
-    row: (r: DataRow) => {
-      rows.push(r.values);
-    },
-    problem: (f) => problems.push(f),
-  }, { fileName: displayName });
+    { fileName: displayName, hasHeader },
+  );
   if (!header) throw new Error(`${displayName}: no header could be read.`);
   return { header, rows, problems, bytes };
+}
+
+/**
+ * Reads the whole table. The user names columns, so when the reader guesses "no header" (a small file whose
+ * first row looks like data) but the first row holds a requested name, it is read again with a header.
+ */
+async function loadTable(file: string, displayName: string, requested: string[]): Promise<LoadedTable> {
+  const bytes = fs.readFileSync(file);
+  const t = await readOnce(bytes, displayName, 'auto');
+  const first = t.rows[0];
+  if (!t.header.hasHeader && first && requested.some((n) => first.includes(n))) return readOnce(bytes, displayName, true);
+  return t;
 }
 
 function columnIndex(t: LoadedTable, name: string, what: string, displayName: string): number {
@@ -229,7 +248,7 @@ interface Options {
 }
 
 async function runReweigh(file: string, displayName: string, o: Options, io: CliIo): Promise<number> {
-  const t = await loadTable(file, displayName);
+  const t = await loadTable(file, displayName, [o.label!, ...o.group!]);
   refuseLossyInput(t, io);
   const weightName = o['weight-column'];
   if (t.header.columns.some((c) => c.name === weightName)) {
@@ -269,7 +288,7 @@ async function runThresholds(file: string, displayName: string, o: Options, io: 
   if (constraint !== 'demographic_parity' && constraint !== 'equalized_odds') {
     throw new UsageError(`--constraint must be demographic_parity or equalized_odds (got '${constraint}').`);
   }
-  const t = await loadTable(file, displayName);
+  const t = await loadTable(file, displayName, [o.label!, o.score, ...o.group!]);
   for (const p of t.problems) io.stderr.write(`rml fix: ${p.severity}: ${where(p)} ${p.message}\n`);
   const label = labelOutcome(t, o.label!, o.positive, displayName, io);
   const group = groupColumn(t, o.group!, displayName);

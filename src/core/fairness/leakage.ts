@@ -15,7 +15,7 @@ export interface LeakageOptions {
   auc?: number;
   /** Quantile bins for numeric columns. Default 10. */
   bins?: number;
-  /** Categorical columns with more levels than this (or a fifth of the rows) are skipped: each value would "predict" its own row. Default 200. */
+  /** Categorical columns with more levels than this (or half the rows) are skipped: each value would "predict" its own row. Default 200. */
   maxLevels?: number;
 }
 
@@ -106,7 +106,7 @@ function scoreCategorical(col: CategoricalColumn, y: Int8Array): Omit<LeakageSco
 /**
  * Scores every column against the label (see {@link LeakageScore}) and flags those that almost determine it.
  * Rows with a missing label are left out. Identifier-like categorical columns (more than `maxLevels` levels or
- * a fifth of the rows) are skipped with a reason, since one value per row trivially "determines" the label.
+ * half the rows) are skipped with a reason, since one value per row trivially "determines" the label.
  *
  * Findings: `fairness/label-leakage` (warning) when λ ≥ `lambda`, or for numeric columns AUC ≥ `auc`.
  */
@@ -123,7 +123,7 @@ export function labelLeakage(label: ArrayLike<number>, columns: { name: string; 
     if (rows !== y.length) throw new RangeError(`column '${name}': expected ${y.length} values, got ${rows}.`);
     let s: LeakageScore;
     if (column.kind === 'categorical') {
-      if (column.levels.length > maxLevels || column.levels.length > rows / 5) {
+      if (column.levels.length > maxLevels || column.levels.length > rows / 2) {
         scores.push({
           column: name,
           kind: 'categorical',

@@ -14,7 +14,7 @@ export interface ProxyOptions {
   /** Quantile bins for numeric columns. Default 10 (deciles). */
   bins?: number;
   /**
-   * Columns with more distinct values than this (or than a fifth of the rows) are skipped: on identifier-like
+   * Columns with more distinct values than this (or than half the rows) are skipped: on identifier-like
    * columns the uncorrected V approaches 1 whatever the data, so it would flag every id as a proxy. Default 200.
    */
   maxLevels?: number;
@@ -222,7 +222,7 @@ export function proxyAssociations(
       const binned = p.column.kind === 'numeric' || o.column.kind === 'numeric';
       const rows = o.column.kind === 'numeric' ? o.column.values.length : o.column.codes.length;
       const lv = distinctLevels(o.column);
-      if (lv !== Infinity && (lv > maxLevels || (rows > 0 && lv > rows / 5))) {
+      if (lv !== Infinity && (lv > maxLevels || (rows > 0 && lv > rows / 2))) {
         associations.push({
           protected: p.name,
           column: o.name,

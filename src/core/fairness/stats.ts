@@ -24,7 +24,8 @@ export function wilsonInterval(successes: number, n: number, z = Z_95): [number,
   const denom = 1 + z2 / n;
   const centre = (p + z2 / (2 * n)) / denom;
   const half = (z / denom) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+  // At p̂ = 0 (or 1) the bound is exactly 0 (or 1); rounding in centre − half would give 1e-17 instead.
+  return [p === 0 ? 0 : Math.max(0, centre - half), p === 1 ? 1 : Math.min(1, centre + half)];
 }
 
 /**

@@ -1,0 +1,123 @@
+import * as assert from 'assert';
+import { encodeCategorical, type NumericColumn } from '../../../src/core/data/encoded';
+import { association, linearQuantile, proxyAssociations, quantileBins } from '../../../src/core/fairness/proxies';
+import { labelLeakage } from '../../../src/core/fairness/leakage';
+import { toBinaryOutcome } from '../../../src/core/fairness/positives';
+import { loadAdult } from './adultData';
+
+const num = (v: number[]): NumericColumn => ({ kind: 'numeric', values: Float64Array.from(v) });
+
+describe("fairness: quantile bins (pandas qcut semantics)", () => {
+  it('interpolates quantiles linearly like NumPy', () => {
+    const s = [1, 2, 3, 4];
+    assert.strictEqual(linearQuantile(s, 0), 1);
+    assert.strictEqual(linearQuantile(s, 0.5), 2.5);
+    assert.strictEqual(linearQuantile(s, 1), 4);
+    assert.strictEqual(linearQuantile(s, 0.1), 1.3);
+  });
+
+  it('closes intervals on the right and includes the lowest edge', () => {
+    const b = quantileBins([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 2);
+    assert.deepStrictEqual(b.edges, [1, 5.5, 10]);
+    assert.deepStrictEqual([...b.codes], [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]);
+    assert.deepStrictEqual(b.levels, ['[1, 5.5]', '(5.5, 10]']);
+    const onEdge = quantileBins([0, 1, 1, 2], 2);
+    assert.deepStrictEqual(onEdge.edges, [0, 1, 2]);
+    assert.deepStrictEqual([...onEdge.codes], [0, 0, 0, 1], 'a value equal to an edge belongs to the bin it closes');
+  });
+
+  it('drops duplicate edges, keeps NaN missing, and gives a constant column one bin', () => {
+    const b = quantileBins([0, 0, 0, 0, 0, 0, 0, 0, 5, 9, NaN], 10);
+    assert.deepStrictEqual(b.edges, [0, 5, 9]);
+    assert.deepStrictEqual([...b.codes], [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, -1]);
+    const c = quantileBins([3, 3, NaN]);
+    assert.deepStrictEqual([...c.codes], [0, 0, -1]);
+    assert.deepStrictEqual(quantileBins([NaN]).levels, []);
+    assert.throws(() => quantileBins([1], 0), /bins must be a positive integer/);
+  });
+});
+
+describe("fairness: Cramér's V and normalised mutual information", () => {
+  it('is 1 for a perfect association, 0 for independence', () => {
+    const a = encodeCategorical(['x', 'x', 'y', 'y']);
+    const r = association(a, encodeCategorical(['p', 'p', 'q', 'q']));
+    assert.strictEqual(r.cramersV, 1);
+    assert.ok(Math.abs(r.nmi! - 1) < 1e-15);
+    const z = association(a, encodeCategorical(['p', 'q', 'p', 'q']));
+    assert.strictEqual(z.cramersV, 0);
+    assert.strictEqual(z.nmi, 0);
+  });
+
+  it('matches a hand computation on a 2 × 3 table', () => {
+    // Table rows a/b, columns p/q/r: a = [2, 1, 0], b = [0, 1, 2]; n = 6; expected 1, 1, 1 in every cell.
+    const x = encodeCategorical(['a', 'a', 'a', 'b', 'b', 'b']);
+    const y = encodeCategorical(['p', 'p', 'q', 'q', 'r', 'r']);
+    const chi2 = (1 + 0 + 1) + (1 + 0 + 1);
+    const r = association(x, y);
+    assert.ok(Math.abs(r.cramersV! - Math.sqrt(chi2 / 6)) < 1e-15);
+    const mi = (2 / 6) * Math.log(2 / ((3 / 6) * (2 / 6)) / 6) * 2 + (1 / 6) * Math.log((1 / 6) / ((3 / 6) * (2 / 6))) * 2;
+    const hx = Math.log(2);
+    const hy = Math.log(3);
+    assert.ok(Math.abs(r.nmi! - mi / ((hx + hy) / 2)) < 1e-12);
+  });
+
+  it('counts missing as a level of its own and is null for a single level', () => {
+    const withMissing = association(encodeCategorical(['a', 'a', undefined, undefined]), encodeCategorical(['p', 'p', 'q', 'q']));
+    assert.strictEqual(withMissing.cramersV, 1);
+    assert.deepStrictEqual(withMissing.levels, [2, 2]);
+    const single = association(encodeCategorical(['a', 'a']), encodeCategorical(['p', 'q']));
+    assert.strictEqual(single.cramersV, null);
+    assert.match(single.reason!, /single value/);
+    assert.strictEqual(association(encodeCategorical([]), encodeCategorical([])).reason, 'no rows');
+  });
+
+  it('skips identifier-like columns and flags proxies on the proxy column', () => {
+    const sex = encodeCategorical(['F', 'M', 'F', 'M', 'F', 'M', 'F', 'M', 'F', 'M']);
+    const ids = encodeCategorical(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
+    const rel = encodeCategorical(['Wife', 'Husband', 'Wife', 'Husband', 'Wife', 'Husband', 'Wife', 'Husband', 'Wife', 'Own-child']);
+    const r = proxyAssociations([{ name: 'sex', column: sex }], [{ name: 'id', column: ids }, { name: 'relationship', column: rel }, { name: 'sex', column: sex }]);
+    assert.strictEqual(r.associations.length, 2, 'a column is not compared with itself');
+    assert.strictEqual(r.associations[0]!.cramersV, null);
+    assert.match(r.associations[0]!.reason!, /identifier-like/);
+    assert.strictEqual(r.findings.length, 1);
+    assert.strictEqual(r.findings[0]!.rule, 'fairness/proxy');
+    assert.strictEqual(r.findings[0]!.column, 'relationship');
+    assert.match(r.findings[0]!.message, /`relationship` is a proxy for `sex` \(Cramér's V 1\.000/);
+  });
+});
+
+describe('fairness: label leakage', () => {
+  const adult = loadAdult();
+  const y = toBinaryOutcome(adult.column('income'), ['>50K']).outcome;
+
+  it('flags nothing on Adult, and a noisy copy of the label', () => {
+    const cols = ['age', 'education-num', 'capital-gain', 'hours-per-week'].map((c) => ({ name: c, column: adult.numeric(c) as NumericColumn | ReturnType<typeof adult.categorical> }));
+    for (const c of ['workclass', 'education', 'marital-status', 'occupation', 'relationship', 'race', 'sex', 'native-country']) cols.push({ name: c, column: adult.categorical(c) });
+    const clean = labelLeakage(y, cols);
+    assert.deepStrictEqual(clean.findings, []);
+    const rel = clean.scores.find((s) => s.column === 'relationship')!;
+    assert.ok(rel.lambda! >= 0 && rel.lambda! < 0.5 && rel.uncertainty! > 0.1);
+    // 1% of the copy flipped: still almost determines the label.
+    const leaked = Array.from(y, (v, i) => (i % 100 === 0 ? (v === 1 ? 'no' : 'yes') : v === 1 ? 'yes' : 'no'));
+    const r = labelLeakage(y, [...cols, { name: 'approved', column: encodeCategorical(leaked) }]);
+    assert.deepStrictEqual(r.findings.map((f) => f.column), ['approved']);
+    assert.match(r.findings[0]!.message, /`approved` almost determines the label: predicting each value's majority label is right for 99\.0% of rows, against 75\.9%/);
+  });
+
+  it('flags a numeric column whose raw value separates the classes (AUC), even across a decile', () => {
+    const label = Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? 1 : 0));
+    const amount = num(label.map((v, i) => (v === 1 ? 50_001 + i : 49_000 - i)));
+    const r = labelLeakage(label, [{ name: 'amount', column: amount }]);
+    assert.strictEqual(r.scores[0]!.auc, 1);
+    assert.strictEqual(r.findings.length, 1);
+  });
+
+  it('is null with a reason for a one-class label, and skips identifier-like columns', () => {
+    const r = labelLeakage([1, 1, 1, 1], [{ name: 'x', column: encodeCategorical(['a', 'b', 'a', 'b']) }]);
+    assert.strictEqual(r.scores[0]!.lambda, null);
+    assert.match(r.scores[0]!.reason!, /single class/);
+    const ids = labelLeakage([1, 0, 1, 0, 1, 0], [{ name: 'id', column: encodeCategorical(['1', '2', '3', '4', '5', '6']) }]);
+    assert.match(ids.scores[0]!.reason!, /identifier-like/);
+    assert.deepStrictEqual(ids.findings, []);
+  });
+});
