@@ -59,6 +59,8 @@ async function main() {
         platform: 'node',
         target: 'node20',
         format: 'cjs',
+        // jsonc-parser's UMD "main" hides its requires from the bundler; its ESM build bundles cleanly.
+        mainFields: ['module', 'main'],
         outfile: `dist/${b.name}.js`,
         external: [
           ...(b.external ?? []),

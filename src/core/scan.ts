@@ -50,6 +50,8 @@ export interface FairnessReport {
   dataset?: Omit<DatasetBias, 'findings'>;
   proxies: ProxyAssociation[];
   leakage: LeakageScore[];
+  /** Why proxies or leakage were not assessed, if they were not. */
+  notAssessed?: string;
   /** Present with a prediction column. */
   prediction?: string;
   overall?: GroupMetrics;
@@ -314,7 +316,7 @@ export async function scanDataset(
             'privacy/singling-out',
             'warning',
             so.columns[0]!,
-            `${so.columns.length === 1 ? 'Column' : 'Columns'} ${so.columns.map((c) => `'${c}'`).join(' + ')} single out ${pct(so.share)} of records.`,
+            `${so.columns.length === 1 ? 'Column' : 'Columns'} ${so.columns.map((c) => `'${c}'`).join(' + ')} single${so.columns.length === 1 ? 's' : ''} out ${pct(so.share)} of records.`,
             { columns: so.columns, share: so.share },
           ),
         );
@@ -383,6 +385,12 @@ export async function scanDataset(
       const column = groupColumn(name);
       return column ? [{ name, column }] : [];
     });
+    // Association measures on a handful of rows are noise (any id "determines" six labels): below this many
+    // labelled rows, proxies and leakage are not assessed, and the report says so.
+    const minRows = 2 * policy.thresholds.minGroupSize;
+    const labelled = label.outcome.reduce((n, v) => (v >= 0 ? n + 1 : n), 0);
+    const enoughRows = labelled >= minRows;
+    if (!enoughRows) report.notAssessed = `Proxies and label leakage need at least ${minRows} labelled rows (found ${labelled}).`;
     if (attributes.length > 0) {
       const bias = datasetBias(
         { label: label.outcome, labelName, attributes },
@@ -395,6 +403,8 @@ export async function scanDataset(
       const { findings: biasFindings, ...rest } = bias;
       report.dataset = rest;
       findings.push(...biasFindings.map((f) => anchor({ ...f, file: options.fileName })));
+    }
+    if (attributes.length > 0 && enoughRows) {
       const protectedEncoded = protectedNames.flatMap((name) => {
         const column = asEncoded(name);
         return column ? [{ name, column }] : [];
@@ -407,11 +417,14 @@ export async function scanDataset(
       });
       const proxies = proxyAssociations(protectedEncoded, others, { threshold: policy.thresholds.proxyCramersV });
       report.proxies = proxies.associations;
-      // V is symmetric: between two protected attributes report the pair once, on the later column.
+      // V is symmetric: between two protected attributes report the pair once, on the column with more
+      // levels (`relationship` encodes `sex`, rather than the other way round).
+      const levelsOf = (name: string) => columns.find((c) => c.name === name)?.distinct ?? 0;
       const proxyFindings = proxies.findings.filter((f) => {
         const other = (f.data as { protected?: string } | undefined)?.protected;
-        if (!other || !protectedNames.includes(f.column ?? '')) return true;
-        return indexOf(f.column ?? '') > indexOf(other);
+        const col = f.column ?? '';
+        if (!other || !protectedNames.includes(col)) return true;
+        return levelsOf(col) > levelsOf(other) || (levelsOf(col) === levelsOf(other) && indexOf(col) > indexOf(other));
       });
       findings.push(...proxyFindings.map((f) => anchor({ ...f, file: options.fileName })));
     }
@@ -420,9 +433,11 @@ export async function scanDataset(
       const column = asEncoded(c.name);
       return column ? [{ name: c.name, column }] : [];
     });
-    const leakage = labelLeakage(label.outcome, features);
-    report.leakage = leakage.scores;
-    findings.push(...leakage.findings.map((f) => anchor({ ...f, file: options.fileName })));
+    if (enoughRows) {
+      const leakage = labelLeakage(label.outcome, features);
+      report.leakage = leakage.scores;
+      findings.push(...leakage.findings.map((f) => anchor({ ...f, file: options.fileName })));
+    }
 
     if (options.prediction !== undefined) {
       const pred = outcomeOf(options.prediction);
