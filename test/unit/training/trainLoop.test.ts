@@ -1,0 +1,160 @@
+import * as assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { selectBackend } from '../../../src/core/training/backends/select';
+import { headMetric, perExampleLoss } from '../../../src/core/training/heads';
+import { buildModel, makeOptimizer } from '../../../src/core/training/model';
+import { modelFromFiles, modelToFiles } from '../../../src/core/training/modelIo';
+import { NonFiniteLossError, plainGradientStep, trainLoop, type GradientStepContext, type TrainLoopOptions } from '../../../src/core/training/trainLoop';
+
+/** A small learnable problem: y = 1 when a fixed linear score is positive. */
+function data(n: number, d: number, seed: number) {
+  const x = tf.randomNormal([n, d], 0, 1, 'float32', seed) as tf.Tensor2D;
+  const w = tf.randomNormal([d, 1], 0, 1, 'float32', seed + 1);
+  const y = tf.tidy(() => tf.cast(tf.greater(tf.matMul(x, w), 0), 'float32')) as tf.Tensor2D;
+  w.dispose();
+  return { x, y };
+}
+
+function options(o: Partial<TrainLoopOptions> & Pick<TrainLoopOptions, 'model' | 'x' | 'y'>): TrainLoopOptions {
+  let t = 0;
+  return {
+    optimizer: makeOptimizer('adam', 0.01),
+    perExampleLoss: perExampleLoss('binary'),
+    metric: headMetric('binary'),
+    l2: 0,
+    epochs: 3,
+    batchSize: 64,
+    seed: 1,
+    now: () => (t += 10),
+    ...o,
+  };
+}
+
+const mlp = (seed = 3, dropout = 0) => buildModel({ type: 'mlp', inputWidth: 8, outputWidth: 1, hidden: [16], activation: 'relu', dropout, seed });
+
+describe('training loop', function () {
+  this.timeout(60_000);
+  before(async () => {
+    const b = await selectBackend('wasm');
+    assert.equal(b.name, 'wasm');
+  });
+
+  it('learns, and the same seeds give bit-identical weights (dropout included)', async () => {
+    const { x, y } = data(512, 8, 11);
+    const run = async () => {
+      const model = mlp(3, 0.2);
+      const r = await trainLoop(options({ model, x, y, validation: { x, y } }));
+      const w = model.getWeights().map((t) => Array.from(t.dataSync()));
+      model.dispose();
+      return { r, w };
+    };
+    const a = await run();
+    const b = await run();
+    assert.deepEqual(a.w, b.w);
+    assert.equal(a.r.history.length, 3);
+    assert.ok(a.r.history[2]!.valMetric! > 0.85, `accuracy ${a.r.history[2]!.valMetric}`);
+    assert.ok(a.r.history[2]!.loss < a.r.history[0]!.loss);
+    x.dispose();
+    y.dispose();
+  });
+
+  it('stops on a NaN loss with the epoch and batch in the error', async () => {
+    const { x, y } = data(256, 8, 5);
+    const bad = tf.tidy(() => tf.mul(x, tf.scalar(NaN))) as tf.Tensor2D;
+    const model = mlp();
+    await assert.rejects(trainLoop(options({ model, x: bad, y, batchReportIntervalMs: 0 })), (e: unknown) => {
+      assert.ok(e instanceof NonFiniteLossError);
+      assert.equal(e.epoch, 1);
+      assert.equal(e.batch, 1);
+      assert.match(e.message, /loss became NaN at epoch 1, batch 1/);
+      return true;
+    });
+    model.dispose();
+    tf.dispose([x, y, bad]);
+  });
+
+  it('early stopping restores the weights of the best validation epoch', async () => {
+    const { x, y } = data(256, 8, 7);
+    // Validation labels are the opposite of training labels: validation loss rises once training learns.
+    const flipped = tf.tidy(() => tf.sub(1, y)) as tf.Tensor2D;
+    const model = mlp();
+    let bestWeights: number[][] = [];
+    let bestLoss = Infinity;
+    const r = await trainLoop(
+      options({
+        model,
+        x,
+        y,
+        epochs: 30,
+        validation: { x, y: flipped },
+        earlyStopping: { patience: 2, minDelta: 0 },
+        onEpoch: (l) => {
+          if (l.valLoss! < bestLoss) {
+            bestLoss = l.valLoss!;
+            bestWeights = model.getWeights().map((t) => Array.from(t.dataSync()));
+          }
+        },
+      }),
+    );
+    assert.ok(r.stoppedEarly);
+    assert.ok(r.history.length < 30);
+    assert.equal(r.bestEpoch, r.history.reduce((b, l, i) => (l.valLoss! < r.history[b - 1]!.valLoss! ? i + 1 : b), 1));
+    assert.deepEqual(model.getWeights().map((t) => Array.from(t.dataSync())), bestWeights);
+    model.dispose();
+    tf.dispose([x, y, flipped]);
+  });
+
+  it('runs a plugged-in gradient step and sampler, and stops when asked between batches', async () => {
+    const { x, y } = data(640, 8, 9);
+    const model = mlp();
+    let steps = 0;
+    let contexts: GradientStepContext | undefined;
+    const r = await trainLoop(
+      options({
+        model,
+        x,
+        y,
+        stepFactory: (ctx) => {
+          contexts = ctx;
+          const plain = plainGradientStep(ctx);
+          return { compute: (b) => (steps++, plain.compute(b)), epochMetrics: () => ({ epsilon: steps / 100 }) };
+        },
+        samplerFactory: (n, bs) => ({ batchesPerEpoch: n / bs, *batches() { for (let s = 0; s < n; s += bs) yield Int32Array.from({ length: bs }, (_, i) => s + i); } }),
+        shouldStop: () => steps === 15,
+        yieldToEvents: () => new Promise((res) => setImmediate(res)),
+      }),
+    );
+    assert.equal(contexts?.datasetSize, 640);
+    assert.equal(contexts?.variables.length, 4);
+    assert.ok(r.cancelled);
+    assert.equal(steps, 15, 'stopped right after the batch during which the stop was requested');
+    assert.equal(r.history.length, 1, 'the first epoch (10 batches) completed');
+    assert.deepEqual(r.history[0]!.extra, { epsilon: 0.1 });
+    model.dispose();
+    tf.dispose([x, y]);
+  });
+
+  it('leaks no tensors across a run', async () => {
+    const { x, y } = data(256, 8, 13);
+    const model = mlp();
+    await trainLoop(options({ model, x, y, epochs: 1 }));
+    const before = tf.memory().numTensors;
+    await trainLoop(options({ model, x, y, epochs: 2, validation: { x, y }, earlyStopping: { patience: 5, minDelta: 0 }, batchReportIntervalMs: 0 }));
+    // Adam's slot variables exist after the first run of each optimizer; a fresh one adds 2 per variable + 2 scalars.
+    assert.ok(tf.memory().numTensors - before <= 2 * 4 + 2, `${tf.memory().numTensors - before} tensors left`);
+    model.dispose();
+    tf.dispose([x, y]);
+  });
+
+  it('saves and reloads a model whose predictions match bit for bit', async () => {
+    const model = mlp(5, 0.3);
+    const x = tf.randomNormal([32, 8], 0, 1, 'float32', 2);
+    const a = (model.predict(x) as tf.Tensor).dataSync();
+    const files = await modelToFiles(model);
+    const again = await modelFromFiles(files);
+    assert.deepEqual(Array.from((again.predict(x) as tf.Tensor).dataSync()), Array.from(a));
+    model.dispose();
+    again.dispose();
+    x.dispose();
+  });
+});
