@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { loadAdult } from './adultData';
+import { loadAdult, ADULT_TEST_PATH, type Adult } from './adultData';
 import { toBinaryOutcome } from '../../../src/core/fairness/positives';
 import { datasetBias } from '../../../src/core/fairness/datasetBias';
 import { proxyAssociations } from '../../../src/core/fairness/proxies';
@@ -10,8 +10,12 @@ const r4 = (x: number | null | undefined) => (x === null || x === undefined ? x 
 const r3 = (x: number | null | undefined) => (x === null || x === undefined ? x : Number(x.toFixed(3)));
 
 describe('fairness: UCI Adult reference figures (README of shared/data/adult)', () => {
-  const adult = loadAdult();
-  const label = toBinaryOutcome(adult.column('income'), ['>50K']).outcome;
+  let adult: Adult;
+  let label: Int8Array;
+  before(async () => {
+    adult = await loadAdult();
+    label = toBinaryOutcome(adult.column('income'), ['>50K']).outcome;
+  });
 
   it('reproduces base rates by sex, statistical parity difference and disparate impact', () => {
     const bias = datasetBias({ label, labelName: 'income', attributes: [{ name: 'sex', column: adult.categorical('sex') }] });
@@ -37,8 +41,8 @@ describe('fairness: UCI Adult reference figures (README of shared/data/adult)', 
     assert.ok(lo < female.baseRate! && female.baseRate! < hi && hi - lo < 0.02);
   });
 
-  it('reproduces the test split figures', () => {
-    const test = loadAdult('/work/shared/data/adult/adult-test.csv');
+  it('reproduces the test split figures', async () => {
+    const test = await loadAdult(ADULT_TEST_PATH);
     const y = toBinaryOutcome(test.column('income'), ['>50K']).outcome;
     const bias = datasetBias({ label: y, attributes: [{ name: 'sex', column: test.categorical('sex') }] });
     assert.strictEqual(bias.rows, 16281);

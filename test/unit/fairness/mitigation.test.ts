@@ -13,12 +13,17 @@ import {
   type GroupRule,
   type ThresholdOptimisation,
 } from '../../../src/core/fairness/mitigation/thresholds';
-import { loadAdult } from './adultData';
+import { loadAdult, type Adult } from './adultData';
 
 describe('fairness: reweighing (Kamiran & Calders)', () => {
-  const adult = loadAdult();
-  const label = toBinaryOutcome(adult.column('income'), ['>50K']).outcome;
-  const sex = adult.categorical('sex');
+  let adult: Adult;
+  let label: Int8Array;
+  let sex: CategoricalColumn;
+  before(async () => {
+    adult = await loadAdult();
+    label = toBinaryOutcome(adult.column('income'), ['>50K']).outcome;
+    sex = adult.categorical('sex');
+  });
 
   it('makes the weighted statistical parity difference 0 on Adult (to 1e-9), keeping total weight', () => {
     const before = datasetBias({ label, attributes: [{ name: 'sex', column: sex }] });
@@ -117,7 +122,7 @@ function expectedRates(prob: Float64Array, y: ArrayLike<number>, group: Categori
 }
 
 /** A logistic regression fitted by gradient descent on a few Adult columns (sex left out), as the score to post-process. */
-function adultScore(adult: ReturnType<typeof loadAdult>, y: Int8Array): Float64Array {
+function adultScore(adult: Adult, y: Int8Array): Float64Array {
   const cols = ['education-num', 'age', 'hours-per-week', 'capital-gain'].map((c) => adult.numeric(c).values);
   const married = adult.column('marital-status').map((v) => (v === 'Married-civ-spouse' ? 1 : 0));
   const n = y.length;
@@ -150,10 +155,15 @@ function adultScore(adult: ReturnType<typeof loadAdult>, y: Int8Array): Float64A
 }
 
 describe('fairness: threshold post-processing (Hardt et al.) on Adult', () => {
-  const adult = loadAdult();
-  const y = toBinaryOutcome(adult.column('income'), ['>50K']).outcome;
-  const sex = adult.categorical('sex');
-  const score = adultScore(adult, y);
+  let y: Int8Array;
+  let sex: CategoricalColumn;
+  let score: Float64Array;
+  before(async () => {
+    const adult = await loadAdult();
+    y = toBinaryOutcome(adult.column('income'), ['>50K']).outcome;
+    sex = adult.categorical('sex');
+    score = adultScore(adult, y);
+  });
 
   it('demographic parity: equal expected selection rates (1e-9), randomised predictions close to them', () => {
     const before = auditPredictions({ label: y, prediction: Int8Array.from(score, (s) => (s >= 0.5 ? 1 : 0)), score, groups: { sex } });

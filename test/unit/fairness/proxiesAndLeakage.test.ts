@@ -1,9 +1,9 @@
 import * as assert from 'assert';
-import { encodeCategorical, type NumericColumn } from '../../../src/core/data/encoded';
+import { encodeCategorical, type CategoricalColumn, type NumericColumn } from '../../../src/core/data/encoded';
 import { association, linearQuantile, proxyAssociations, quantileBins } from '../../../src/core/fairness/proxies';
 import { labelLeakage } from '../../../src/core/fairness/leakage';
 import { toBinaryOutcome } from '../../../src/core/fairness/positives';
-import { loadAdult } from './adultData';
+import { loadAdult, type Adult } from './adultData';
 
 const num = (v: number[]): NumericColumn => ({ kind: 'numeric', values: Float64Array.from(v) });
 
@@ -26,14 +26,39 @@ describe("fairness: quantile bins (pandas qcut semantics)", () => {
     assert.deepStrictEqual([...onEdge.codes], [0, 0, 0, 1], 'a value equal to an edge belongs to the bin it closes');
   });
 
+  // Expected values below were printed by pandas 1.5.3 / NumPy 1.24.2 (Debian 12):
+  // pd.qcut(x, q, duplicates='drop', retbins=True), codes from .cat.codes.
   it('drops duplicate edges, keeps NaN missing, and gives a constant column one bin', () => {
     const b = quantileBins([0, 0, 0, 0, 0, 0, 0, 0, 5, 9, NaN], 10);
-    assert.deepStrictEqual(b.edges, [0, 5, 9]);
-    assert.deepStrictEqual([...b.codes], [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, -1]);
+    assert.deepStrictEqual(b.edges, [0, 1.0000000000000009, 5.399999999999999, 9]);
+    assert.deepStrictEqual([...b.codes], [0, 0, 0, 0, 0, 0, 0, 0, 1, 2, -1]);
+    const q = quantileBins([3.3, 1.1, 2.2, 7.7, 7.7, 7.7, 0.1, 100.0, -5.0, 2.2, 2.2, 4.4, NaN], 4);
+    assert.deepStrictEqual(q.edges, [-5.0, 1.9250000000000003, 2.75, 7.7, 100.0]);
+    assert.deepStrictEqual([...q.codes], [2, 0, 1, 2, 2, 2, 0, 3, 0, 1, 1, 2, -1]);
     const c = quantileBins([3, 3, NaN]);
     assert.deepStrictEqual([...c.codes], [0, 0, -1]);
     assert.deepStrictEqual(quantileBins([NaN]).levels, []);
     assert.throws(() => quantileBins([1], 0), /bins must be a positive integer/);
+  });
+});
+
+describe('fairness: decile edges on Adult equal pandas qcut bit for bit', () => {
+  let adult: Adult;
+  before(async () => {
+    adult = await loadAdult();
+  });
+  const edges = (c: string) => quantileBins(adult.numeric(c).values, 10).edges;
+  it("age, hours-per-week, education-num and fnlwgt (whose 70% edge keeps NumPy's rounding, 219632.00000000012)", () => {
+    assert.deepStrictEqual(edges('age'), [17, 22, 26, 30, 33, 37, 41, 45, 50, 58, 90]);
+    assert.deepStrictEqual(edges('hours-per-week'), [1, 24, 35, 40, 48, 55, 99]);
+    assert.deepStrictEqual(edges('education-num'), [1, 7, 9, 10, 11, 13, 16]);
+    assert.deepStrictEqual(edges('fnlwgt'), [12285, 65716, 106648, 130856, 158662, 178356, 196338, 219632.00000000012, 259873, 329054, 1484705]);
+  });
+  it("normalised mutual information equals scikit-learn's", () => {
+    // normalized_mutual_info_score(sex, relationship) and (sex, qcut(hours-per-week, 10)) with scikit-learn 1.2.1.
+    const sex = adult.categorical('sex');
+    assert.ok(Math.abs(association(sex, adult.categorical('relationship')).nmi! - 0.25670840770105124) < 1e-12);
+    assert.ok(Math.abs(association(sex, quantileBins(adult.numeric('hours-per-week').values)).nmi! - 0.03165669593742831) < 1e-12);
   });
 });
 
@@ -87,11 +112,15 @@ describe("fairness: Cramér's V and normalised mutual information", () => {
 });
 
 describe('fairness: label leakage', () => {
-  const adult = loadAdult();
-  const y = toBinaryOutcome(adult.column('income'), ['>50K']).outcome;
+  let adult: Adult;
+  let y: Int8Array;
+  before(async () => {
+    adult = await loadAdult();
+    y = toBinaryOutcome(adult.column('income'), ['>50K']).outcome;
+  });
 
   it('flags nothing on Adult, and a noisy copy of the label', () => {
-    const cols = ['age', 'education-num', 'capital-gain', 'hours-per-week'].map((c) => ({ name: c, column: adult.numeric(c) as NumericColumn | ReturnType<typeof adult.categorical> }));
+    const cols = ['age', 'education-num', 'capital-gain', 'hours-per-week'].map((c) => ({ name: c, column: adult.numeric(c) as NumericColumn | CategoricalColumn }));
     for (const c of ['workclass', 'education', 'marital-status', 'occupation', 'relationship', 'race', 'sex', 'native-country']) cols.push({ name: c, column: adult.categorical(c) });
     const clean = labelLeakage(y, cols);
     assert.deepStrictEqual(clean.findings, []);
