@@ -21,6 +21,7 @@ import {
   tryWebGpu,
 } from '../../../src/core/training/backends/webgpu';
 import type { WebGpuInfo } from '../../../src/core/training/backends/webgpu';
+import { selectBackend } from '../../../src/core/training/backends/select';
 import { perExampleLoss } from '../../../src/core/training/heads';
 import { trainLoop } from '../../../src/core/training/trainLoop';
 import { loadAdultFeatures } from './adultFeatures';
@@ -124,6 +125,34 @@ describe('webgpu: Dawn on a real device', function () {
     assert.match(r.reason, /set backend 'webgpu' explicitly/);
     // Refusing must not have switched tfjs to WebGPU.
     assert.notEqual(tf.getBackend(), 'webgpu');
+  });
+
+  it("the runner's auto order skips the software adapter, says why, and trains on the next backend", async () => {
+    // The same wrapping as src/worker/trainWorker.ts: the adapter in words for the run's backend info.
+    const selected = await selectBackend('auto', {
+      env: {},
+      tryWebGpu: async (o) => {
+        const r = await tryWebGpu(o);
+        return r.ok
+          ? { ok: true, device: describeAdapter(r.info.adapter), details: { adapter: r.info.adapter } }
+          : r;
+      },
+    });
+    if (selected.name === 'webgpu') {
+      assert.equal(
+        (selected.details?.['adapter'] as { isSoftware: boolean }).isSoftware,
+        false,
+        selected.device,
+      );
+      return;
+    }
+    const skipped = selected.skipped.find((s) => s.name === 'webgpu');
+    assert.ok(skipped, JSON.stringify(selected.skipped));
+    if (/not installed|could not load Dawn|no WebGPU adapter/.test(skipped.reason))
+      assert.fail(`${skipped.reason}. ${HINT}`);
+    assert.match(skipped.reason, /software one \((llvmpipe|lavapipe|SwiftShader)[^)]*\)/i);
+    assert.ok(['tensorflow', 'wasm', 'cpu'].includes(selected.name), selected.name);
+    assert.equal(tf.getBackend(), selected.name);
   });
 
   let info: WebGpuInfo | null = null;
