@@ -48,7 +48,7 @@ async function run(backend: string): Promise<void> {
     random: seededRandom(1),
   };
   const plain = plainGradientStep(ctx);
-  const optimizer = tf.train.adam(1e-3);
+  const optimizer: tf.Optimizer = tf.train.adam(1e-3);
   const x = tf.randomNormal([B, 100], 0, 1, 'float32', 1) as tf.Tensor2D;
   const y = tf.cast(tf.greater(tf.randomUniform([B, 1], 0, 1, 'float32', 2), 0.5), 'float32') as tf.Tensor2D;
   const random = seededRandom(3);
