@@ -1,0 +1,196 @@
+/**
+ * End-to-end training through the real child process: the worker is the TypeScript source run by tsx
+ * (`--require tsx/cjs`), so the test does not depend on a fresh `dist/` build; `rml train` uses the bundled
+ * `dist/trainWorker.js` the same way. Each case trains a real MLP on a real 1,500-row Adult subset.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { selectBackend } from '../../../src/core/training/backends/select';
+import { loadTable } from '../../../src/core/training/loadTable';
+import { loadPredictor } from '../../../src/core/training/predictor';
+import { startTraining, type StartTrainingOptions } from '../../../src/core/training/runnerClient';
+import type { RunStatus } from '../../../src/core/training/runFolder';
+import type { RunAudit } from '../../../src/core/training/runTraining';
+import type { TrainProgress } from '../../../src/protocol/training';
+
+const root = path.resolve(__dirname, '../../..');
+const fixtures = path.join(root, 'test/fixtures/training');
+const worker = { workerPath: path.join(root, 'src/worker/trainWorker.ts'), execArgv: ['--require', 'tsx/cjs'] };
+
+function writeConfig(dir: string, name: string, extra: Record<string, unknown> = {}): string {
+  const config = {
+    name,
+    data: {
+      train: path.join(fixtures, 'adult-small.csv'),
+      test: path.join(fixtures, 'adult-small-test.csv'),
+      label: 'income',
+      positive: '>50K',
+      features: { exclude: ['fnlwgt'] },
+    },
+    protected: ['sex'],
+    model: { type: 'mlp', hidden: [16], dropout: 0.1 },
+    training: { epochs: 4, batchSize: 64, learningRate: 0.01, seed: 3, backend: 'wasm', earlyStopping: false },
+    output: { runsDir: path.join(dir, 'runs') },
+    ...extra,
+  };
+  const file = path.join(dir, `${name}.train.json`);
+  fs.writeFileSync(file, JSON.stringify(config, null, 2));
+  return file;
+}
+
+function start(configPath: string, o: Partial<StartTrainingOptions> = {}) {
+  const events: TrainProgress[] = [];
+  const session = startTraining({
+    ...worker,
+    params: { configPath, backend: 'wasm', batchReportIntervalMs: 0 },
+    onProgress: (p) => events.push(p),
+    ...o,
+  });
+  return { session, events };
+}
+
+const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+const epochLines = (runDir: string) =>
+  fs
+    .readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('"type":"epoch"'));
+
+describe('training runner (child process)', function () {
+  this.timeout(120_000);
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rml-train-'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('trains end to end, gates the e-mail column, audits by sex with threshold mitigation, and a reloaded model reproduces its predictions exactly', async () => {
+    const config = writeConfig(dir, 'full', { fairness: { mitigation: 'threshold', constraint: 'demographic_parity' } });
+    const { session, events } = start(config);
+    const r = await session.result;
+    assert.equal(r.state, 'finished', r.message);
+    assert.ok(r.runDir && r.runDir.startsWith(path.join(dir, 'runs', 'full')));
+    const runDir = r.runDir;
+    for (const f of ['config.json', 'metrics.jsonl', 'model/model.json', 'model/weights.bin', 'preprocess.json', 'predictions.csv', 'thresholds.json', 'audit.json', 'report.md']) {
+      assert.ok(fs.existsSync(path.join(runDir, f)), `${f} written`);
+    }
+    assert.equal(readJson<RunStatus>(path.join(runDir, 'status.json')).state, 'finished');
+    assert.equal(epochLines(runDir).length, 4);
+    assert.ok(events.some((e) => e.type === 'batch'));
+    assert.deepEqual(
+      events.filter((e) => e.type === 'epoch').map((e) => (e.type === 'epoch' ? e.record.epoch : 0)),
+      [1, 2, 3, 4],
+    );
+    assert.ok(r.heldOut && r.heldOut.split === 'test' && r.heldOut.rows === 800);
+    assert.ok(r.heldOut.value > 0.78, `test accuracy ${r.heldOut.value}`);
+
+    const audit = readJson<RunAudit>(path.join(runDir, 'audit.json'));
+    assert.equal(audit.training.backend.name, 'wasm');
+    assert.ok(!audit.data.features.includes('contact_email'));
+    assert.deepEqual(audit.privacy.gate.map((d) => [d.column, d.decision]), [['contact_email', 'excluded']]);
+    assert.ok(audit.fairness?.after, 'threshold mitigation audited after');
+    assert.deepEqual(Object.keys(audit.fairness.before.groups.sex ?? {}).sort(), ['Female', 'Male']);
+    // Fitted to demographic parity on validation; on test the selection-rate gap should not grow.
+    const dp = (a: typeof audit.fairness.before) => a.disparities.sex!.demographicParityDifference!;
+    assert.ok(dp(audit.fairness.after) <= dp(audit.fairness.before) + 0.02, `${dp(audit.fairness.before)} -> ${dp(audit.fairness.after)}`);
+    const everything = fs.readdirSync(runDir).filter((f) => f.endsWith('.json') || f.endsWith('.md') || f.endsWith('.jsonl') || f.endsWith('.csv'));
+    for (const f of everything) assert.ok(!fs.readFileSync(path.join(runDir, f), 'utf8').includes('@example.com'), `${f} leaks no e-mail address`);
+
+    // Reload in this process and predict the test file: the scores equal the run's own, bit for bit.
+    await selectBackend('wasm');
+    const predictor = await loadPredictor({
+      model: { modelJson: fs.readFileSync(path.join(runDir, 'model/model.json'), 'utf8'), weights: fs.readFileSync(path.join(runDir, 'model/weights.bin')) },
+      preprocess: fs.readFileSync(path.join(runDir, 'preprocess.json'), 'utf8'),
+    });
+    const test = await loadTable([fs.readFileSync(path.join(fixtures, 'adult-small-test.csv'))], 'adult-small-test.csv');
+    const p = predictor.predict(test.table);
+    predictor.dispose();
+    const saved = fs.readFileSync(path.join(runDir, 'predictions.csv'), 'utf8').trim().split('\n').slice(1);
+    assert.equal(saved.length, p.rows.length);
+    saved.forEach((line, i) => {
+      const [row, , score] = line.split(',');
+      assert.equal(Number(row), test.table.rowNumbers[p.rows[i]!]);
+      assert.equal(Number(score), p.scores[i], `row ${row}`);
+    });
+  });
+
+  it('cancels mid-epoch within one batch and keeps what it recorded', async () => {
+    const config = writeConfig(dir, 'cancel', { training: { epochs: 50, batchSize: 32, seed: 1, backend: 'wasm', earlyStopping: false } });
+    let cancelledAt: { epoch: number; batch: number } | null = null;
+    const { session, events } = start(config, {
+      onProgress: (p) => {
+        events.push(p);
+        if (p.type === 'batch' && p.epoch === 2 && p.batch >= 5 && !cancelledAt) {
+          cancelledAt = { epoch: p.epoch, batch: p.batch };
+          session.cancel();
+        }
+      },
+    });
+    const r = await session.result;
+    assert.equal(r.state, 'cancelled', r.message);
+    assert.ok(cancelledAt);
+    const batchesAfter = events.filter((e) => e.type === 'batch' && e.epoch === 2 && e.batch > cancelledAt!.batch).length;
+    assert.ok(batchesAfter <= 2, `${batchesAfter} batches ran after the cancel`);
+    assert.ok(!events.some((e) => e.type === 'epoch' && e.record.epoch === 2), 'epoch 2 did not complete');
+    const status = readJson<RunStatus>(path.join(r.runDir!, 'status.json'));
+    assert.equal(status.state, 'cancelled');
+    assert.equal(status.epochsCompleted, 1);
+    assert.match(status.message ?? '', /Cancelled during epoch 2/);
+    assert.equal(epochLines(r.runDir!).length, 1);
+    assert.ok(!fs.existsSync(path.join(r.runDir!, 'model/model.json')));
+  });
+
+  it('a crashed run (worker killed) keeps its metrics and says it crashed', async () => {
+    const config = writeConfig(dir, 'crash', { training: { epochs: 50, batchSize: 64, seed: 1, backend: 'wasm', earlyStopping: false } });
+    const { session } = start(config, {
+      onProgress: (p) => {
+        if (p.type === 'epoch' && p.record.epoch === 2) session.process.kill('SIGKILL');
+      },
+    });
+    const r = await session.result;
+    assert.equal(r.state, 'failed');
+    assert.match(r.message ?? '', /exited unexpectedly \(signal SIGKILL\)/);
+    const status = readJson<RunStatus>(path.join(r.runDir!, 'status.json'));
+    assert.equal(status.state, 'failed');
+    assert.equal(status.crashed, true);
+    assert.ok(status.epochsCompleted >= 2);
+    assert.equal(epochLines(r.runDir!).length, status.epochsCompleted);
+    assert.ok(fs.readdirSync(r.runDir!).every((f) => !f.endsWith('.tmp')));
+  });
+
+  it('rejects an invalid config with positioned errors and creates no run folder', async () => {
+    const file = path.join(dir, 'bad.train.json');
+    fs.writeFileSync(file, '{\n  "name": "bad",\n  "data": { "train": "x.csv", "label": "y" },\n  "model": { "type": "forest" }\n}\n');
+    const { session } = start(file);
+    const r = await session.result;
+    assert.equal(r.state, 'failed');
+    assert.equal(r.runDir, null);
+    assert.deepEqual(r.configProblems, [`${file}:4:22: model.type must be one of "logistic", "mlp".`]);
+  });
+
+  it('runs an external command, streams its metrics and audits its predictions file', async () => {
+    const script = path.join(dir, 'external.js');
+    fs.writeFileSync(
+      script,
+      `const fs = require('fs');
+for (let e = 1; e <= 3; e++) fs.appendFileSync(process.env.RML_METRICS_FILE, JSON.stringify({ epoch: e, loss: 1 / e }) + '\\n');
+const rows = ['prediction,score,income,sex', '>50K,0.9,>50K,Male', '<=50K,0.2,<=50K,Female', '>50K,0.7,<=50K,Female', '<=50K,0.1,>50K,Male'];
+fs.writeFileSync(process.env.RML_PREDICTIONS_FILE, rows.join('\\n') + '\\n');
+console.log('done in', process.env.RML_RUN_DIR === process.cwd() ? 'run dir' : 'cwd');`,
+    );
+    const config = writeConfig(dir, 'external', { command: [process.execPath, script], cwd: '.', env: { EXTRA: '1' } });
+    const { session, events } = start(config);
+    const r = await session.result;
+    assert.equal(r.state, 'finished', r.message);
+    assert.equal(r.epochs, 3);
+    assert.equal(events.filter((e) => e.type === 'epoch').length, 3);
+    assert.ok(events.some((e) => e.type === 'log' && e.message.startsWith('done in')));
+    const audit = readJson<{ performance: { accuracy: number }; fairness: { before: RunAudit['fairness'] extends infer F ? (F extends { before: infer B } ? B : never) : never } }>(
+      path.join(r.runDir!, 'audit.json'),
+    );
+    assert.equal(audit.performance.accuracy, 0.5);
+    assert.equal(audit.fairness.before.groups.sex!.Female!.n, 2);
+  });
+});
