@@ -77,6 +77,8 @@ export class CsvParser {
   private parse(final: boolean): void {
     while (this.pos < this.buf.length) {
       if (this.parseRecord(final)) continue;
+      // The failed attempt moved the cached positions past the record start, where the next attempt begins.
+      this.lf = this.cr = this.dl = -1;
       // Incomplete: a record this long is an unclosed quote in all likelihood; read it as if the input ended.
       if (this.buf.length - this.pos > MAX_RECORD_CHARS && this.parseRecord(true)) continue;
       this.waitFor = 2 * (this.buf.length - this.pos);

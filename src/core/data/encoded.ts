@@ -64,3 +64,73 @@ export function encodeCategorical(values: readonly (string | undefined)[]): Cate
   for (const v of values) b.push(v);
   return b.build();
 }
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * Keeps one column in the cheapest faithful form while rows stream by: dictionary codes while it has few
+ * distinct values; a Float64Array once a numeric column has many (an amount, a weight); nothing once a text
+ * column has many (ids, names, free text), unless the caller needs it anyway (a quasi-identifier such as a
+ * postal code), and then only up to `hardLimit` distinct values.
+ */
+export class AdaptiveColumnBuilder {
+  private cat: CategoricalBuilder | null = new CategoricalBuilder();
+  private num: Float64Array | null = null;
+  private numLength = 0;
+  private allNumeric = true;
+  private dropped = false;
+
+  constructor(
+    private readonly softLimit: number,
+    private readonly keepText: boolean,
+    private readonly hardLimit: number,
+  ) {}
+
+  push(value: string | undefined): void {
+    if (this.cat) {
+      const before = this.cat.levels.length;
+      this.cat.push(value);
+      const levels = this.cat.levels.length;
+      if (levels === before) return;
+      // Only a value never seen before can change what the column is.
+      if (this.allNumeric && value !== undefined && !NUMBER.test(value)) this.allNumeric = false;
+      if (levels > this.softLimit) {
+        if (this.allNumeric) this.toNumeric();
+        else if (!this.keepText || levels > this.hardLimit) this.drop();
+      }
+      return;
+    }
+    if (this.num) {
+      if (this.numLength === this.num.length) {
+        const next = new Float64Array(this.num.length * 2);
+        next.set(this.num);
+        this.num = next;
+      }
+      this.num[this.numLength++] = value === undefined ? NaN : Number(value);
+    }
+  }
+
+  private toNumeric(): void {
+    const c = (this.cat as CategoricalBuilder).build();
+    const parsed = c.levels.map(Number);
+    this.num = new Float64Array(Math.max(1024, c.codes.length * 2));
+    for (let i = 0; i < c.codes.length; i++) {
+      const code = c.codes[i] as number;
+      this.num[i] = code < 0 ? NaN : (parsed[code] as number);
+    }
+    this.numLength = c.codes.length;
+    this.cat = null;
+  }
+
+  private drop(): void {
+    this.cat = null;
+    this.dropped = true;
+  }
+
+  /** The column, or undefined when it was dropped for having too many distinct non-numeric values. */
+  build(): EncodedColumn | undefined {
+    if (this.dropped) return undefined;
+    if (this.num) return { kind: 'numeric', values: this.num.slice(0, this.numLength) };
+    return this.cat?.build();
+  }
+}

@@ -142,12 +142,14 @@ export function parseObjectText(
         else if (typeof value === 'string') set(value, [vl, vc + 1, vl, vc + length - 1]);
         else set(text.slice(offset, offset + length), [vl, vc, vl, vc + length]);
       },
-      onError: (code, _offset, length, l, ch) => {
+      onError: (code, offset, length, l, ch) => {
         if (error) return;
         const [el, ec] = at(l, ch);
+        // An error at the end of the text (an unclosed object) gets an empty range there.
+        const span = Math.min(Math.max(1, length), text.length - offset);
         error = {
           message: `Invalid JSON at line ${el}, column ${ec}: ${ERROR_TEXT[code] ?? 'a syntax error'}.`,
-          location: { line: el, startColumn: ec, endColumn: ec + Math.max(1, length) },
+          location: { line: el, startColumn: ec, endColumn: ec + Math.max(0, span) },
         };
       },
     },

@@ -96,14 +96,17 @@ function formatFromContent(sample: string): DataFormat | undefined {
   return undefined;
 }
 
-/** Hands out zero-filled position arrays from large blocks: one allocation per block instead of per row. */
+/**
+ * Hands out zero-filled position arrays from large blocks: one allocation per block instead of per row.
+ * Blocks start small (a small file pays little) and grow to 4 MiB.
+ */
 class PositionSlab {
-  private block = new Int32Array(1 << 20);
+  private block = new Int32Array(1 << 12);
   private at = 0;
 
   take(n: number): Int32Array {
     if (this.at + n > this.block.length) {
-      this.block = new Int32Array(Math.max(1 << 20, n));
+      this.block = new Int32Array(Math.max(Math.min(this.block.length * 4, 1 << 20), n));
       this.at = 0;
     }
     const view = this.block.subarray(this.at, this.at + n);

@@ -7,7 +7,6 @@ import { hashOut, hashString } from './hash';
 
 /**
  * HyperLogLog (Flajolet et al. 2007) with 2^14 registers: standard error about 0.8%, 16 KiB per column.
- * Small cardinalities use linear counting, as in the original paper's small-range correction.
  */
 export class HyperLogLog {
   private static readonly P = 14;
@@ -25,19 +24,50 @@ export class HyperLogLog {
     if (rank > (this.registers[idx] as number)) this.registers[idx] = rank;
   }
 
+  /**
+   * Ertl's improved estimator ("New cardinality estimation algorithms for HyperLogLog sketches", 2017):
+   * unbiased from small to large counts without the empirical bias tables of HyperLogLog++, where the
+   * original estimator with linear counting is off by several percent between 2.5 and 5 times the
+   * register count.
+   */
   estimate(): number {
     const m = this.registers.length;
-    let sum = 0;
-    let zeros = 0;
+    const q = 32; // rank bits: ranks run 1..q+1
+    const histogram = new Array<number>(q + 2).fill(0);
     for (let i = 0; i < m; i++) {
       const r = this.registers[i] as number;
-      sum += 2 ** -r;
-      if (r === 0) zeros++;
+      histogram[r] = (histogram[r] as number) + 1;
     }
-    const alpha = 0.7213 / (1 + 1.079 / m);
-    const e = (alpha * m * m) / sum;
-    if (e <= 2.5 * m && zeros > 0) return Math.round(m * Math.log(m / zeros));
-    return Math.round(e);
+    let z = m * tau(1 - (histogram[q + 1] as number) / m);
+    for (let k = q; k >= 1; k--) z = 0.5 * (z + (histogram[k] as number));
+    z += m * sigma((histogram[0] as number) / m);
+    return Math.round((m * m) / (2 * Math.LN2 * z));
+  }
+}
+
+function sigma(x: number): number {
+  if (x === 1) return Infinity;
+  let y = 1;
+  let z = x;
+  for (;;) {
+    x *= x;
+    const before = z;
+    z += x * y;
+    y += y;
+    if (z === before) return z;
+  }
+}
+
+function tau(x: number): number {
+  if (x === 0 || x === 1) return 0;
+  let y = 1;
+  let z = 1 - x;
+  for (;;) {
+    x = Math.sqrt(x);
+    const before = z;
+    y *= 0.5;
+    z -= (1 - x) ** 2 * y;
+    if (z === before) return z / 3;
   }
 }
 

@@ -40,7 +40,7 @@ export function classifyValue(s: string): ValueKind {
     }
     if (i === n && digits > 0) return 'integer';
     if (NUMBER.test(s)) return 'number';
-    if (n >= 8 && c0 >= 48 && c0 <= 57 && isNumericDate(s)) return 'date';
+    if (n >= 8 && c0 >= 48 && c0 <= 57 && (isNumericDate(s) || isDayMonthYear(s))) return 'date';
     return 'text';
   }
   if (n === 4 || n === 5) {
@@ -51,11 +51,13 @@ export function classifyValue(s: string): ValueKind {
     const m = MONTH_DAY_YEAR.exec(s);
     if (m && Number(m[1]) >= 1 && Number(m[1]) <= 31) return 'date';
   }
-  if (n >= 8 && n <= 30 && c0 >= 48 && c0 <= 57) {
-    const m = DAY_MONTH_YEAR.exec(s);
-    if (m && Number(m[1]) >= 1 && Number(m[1]) <= 31) return 'date';
-  }
   return 'text';
+}
+
+function isDayMonthYear(s: string): boolean {
+  if (s.length > 30) return false;
+  const m = DAY_MONTH_YEAR.exec(s);
+  return m !== null && Number(m[1]) >= 1 && Number(m[1]) <= 31;
 }
 
 function isNumericDate(s: string): boolean {

@@ -1,0 +1,182 @@
+import * as assert from 'node:assert/strict';
+import type { DataRow, TableHeader } from '../../../src/core/data/table';
+import {
+  DEFAULT_MISSING_TOKENS,
+  TableProfiler,
+  isMissing,
+  type ColumnProfile,
+} from '../../../src/core/data/profile';
+import { classifyValue } from '../../../src/core/data/valueKinds';
+
+function profileColumns(
+  columns: Record<string, (string | undefined)[]>,
+  options = {},
+): Record<string, ColumnProfile> {
+  const names = Object.keys(columns);
+  const header: TableHeader = { format: 'csv', hasHeader: true, columns: names.map((name) => ({ name })) };
+  const profiler = new TableProfiler(header, options);
+  const n = Math.max(...names.map((k) => (columns[k] as unknown[]).length));
+  for (let i = 0; i < n; i++) {
+    const row: DataRow = {
+      index: i + 1,
+      values: names.map((k) => (columns[k] as (string | undefined)[])[i]),
+      positions: new Int32Array(4 * names.length),
+    };
+    profiler.add(row);
+  }
+  return Object.fromEntries(profiler.finish().map((p) => [p.name, p]));
+}
+
+const repeat = <T>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
+
+describe('classifyValue', () => {
+  it('tells integers, numbers, booleans, dates and text apart', () => {
+    const cases: [string, string][] = [
+      ['42', 'integer'],
+      ['-7', 'integer'],
+      ['+007', 'integer'],
+      ['3.14', 'number'],
+      ['-.5', 'number'],
+      ['1e-3', 'number'],
+      ['6.02E23', 'number'],
+      ['1,234', 'text'],
+      ['NaN', 'text'],
+      ['Infinity', 'text'],
+      ['-', 'text'],
+      ['TRUE', 'boolean'],
+      ['false', 'boolean'],
+      ['yes', 'text'],
+      ['2024-02-29', 'date'],
+      ['2024-02-29T13:45:00Z', 'date'],
+      ['2024-02-29 13:45:00.123+01:00', 'date'],
+      ['2024-13-01', 'text'],
+      ['31/12/1999', 'date'],
+      ['12/31/1999', 'date'],
+      ['31.12.1999', 'date'],
+      ['1999/12/31', 'date'],
+      ['32/13/1999', 'text'],
+      ['1.2.3', 'text'],
+      ['5 Jan 2020', 'date'],
+      ['05-Jan-2020', 'date'],
+      ['January 5, 2020', 'date'],
+      ['Jan 5 2020', 'date'],
+      ['Janet 5 2020x', 'text'],
+      ['20200105', 'integer'],
+      ['hello world', 'text'],
+    ];
+    for (const [value, kind] of cases) assert.equal(classifyValue(value), kind, value);
+  });
+});
+
+describe('TableProfiler', () => {
+  it('counts the default missing tokens and extra ones, and nothing else', () => {
+    assert.deepEqual([...DEFAULT_MISSING_TOKENS], ['', 'NA', 'N/A', 'null', 'NULL', '?']);
+    assert.ok(isMissing(undefined, DEFAULT_MISSING_TOKENS));
+    assert.ok(isMissing('N/A', new Set(DEFAULT_MISSING_TOKENS)));
+    assert.ok(!isMissing('na', DEFAULT_MISSING_TOKENS));
+    const p = profileColumns(
+      { a: ['1', '', 'NA', 'N/A', 'null', 'NULL', '?', undefined, '-', 'None', 'na'] },
+      { missingTokens: ['-', 'None'] },
+    );
+    assert.equal(p.a?.missing, 9);
+    assert.equal(p.a?.distinct, 2);
+    assert.deepEqual(p.a?.typeCounts, { integer: 1, number: 0, boolean: 0, date: 0, text: 1 });
+  });
+
+  it('infers each column type', () => {
+    const p = profileColumns({
+      int: repeat(50, (i) => String(i % 7)),
+      num: repeat(50, (i) => (i % 5 === 0 ? String(i) : `${i}.5`)),
+      bool: repeat(50, (i) => (i % 2 ? 'true' : 'False')),
+      date: repeat(50, (i) => `2020-01-${String((i % 28) + 1).padStart(2, '0')}`),
+      cat: repeat(50, (i) => ['red', 'green', 'blue'][i % 3]),
+      text: repeat(50, (i) => `free text number ${i % 30} about something`),
+      id: repeat(50, (i) => `CUST-${1000 + i}`),
+      rowid: repeat(50, (i) => String(i + 1)),
+      email: repeat(50, (i) => `user${i}@example.com`),
+      empty: repeat(50, () => 'NA'),
+    });
+    const types = Object.fromEntries(Object.values(p).map((c) => [c.name, c.type]));
+    assert.deepEqual(types, {
+      int: 'integer',
+      num: 'number',
+      bool: 'boolean',
+      date: 'date',
+      cat: 'category',
+      text: 'text',
+      id: 'identifier',
+      rowid: 'identifier',
+      email: 'identifier',
+      empty: 'empty',
+    });
+    assert.ok(p.id?.identifierLike && p.rowid?.identifierLike && !p.cat?.identifierLike);
+    assert.equal(p.empty?.constant, true);
+    assert.equal(p.empty?.missing, 50);
+  });
+
+  it('needs enough values before calling a column an identifier', () => {
+    const p = profileColumns({ few: repeat(10, (i) => `k${i}`) });
+    assert.equal(p.few?.type, 'category');
+    assert.equal(p.few?.identifierLike, false);
+  });
+
+  it('flags mixed types from 1% of the values, and constant columns', () => {
+    const p = {
+      ...profileColumns({ mixed: repeat(100, (i) => (i < 2 ? 'unknown' : String(i))) }),
+      ...profileColumns({ nearlyPure: [...repeat(199, (i) => String(i)), 'oops'] }),
+      ...profileColumns({
+        constant: repeat(10, () => 'x'),
+        constantWithMissing: repeat(10, (i) => (i ? 'x' : '')),
+      }),
+      ...profileColumns({ single: ['x'] }),
+    };
+    assert.equal(p.mixed?.mixedTypes, true);
+    assert.deepEqual(p.mixed?.typeCounts, { integer: 98, number: 0, boolean: 0, date: 0, text: 2 });
+    assert.equal(p.nearlyPure?.mixedTypes, false, '1 of 200 is below 1%');
+    assert.equal(p.constant?.constant, true);
+    assert.equal(p.constantWithMissing?.constant, false, 'a missing cell differs from x');
+    assert.equal(p.single?.constant, true);
+  });
+
+  it('summarises numbers with Welford (sample standard deviation) and ignores text in the summary', () => {
+    const xs = [1e9 + 4, 1e9 + 7, 1e9 + 13, 1e9 + 16];
+    const p = profileColumns({ x: [...xs.map(String), '?'] });
+    assert.deepEqual(p.x?.numeric, { min: 1e9 + 4, max: 1e9 + 16, mean: 1e9 + 10, std: Math.sqrt(30) });
+    const one = profileColumns({ x: ['5'] });
+    assert.deepEqual(one.x?.numeric, { min: 5, max: 5, mean: 5, std: 0 });
+    const text = profileColumns({ x: ['a', 'b'] });
+    assert.equal(text.x?.numeric, undefined);
+  });
+
+  it('reports top values with exact counts, most frequent first, ties by value', () => {
+    const p = profileColumns({ c: ['b', 'a', 'c', 'a', 'b', 'a', 'd'] }, { topValues: 3 });
+    assert.deepEqual(p.c?.topValues, [
+      { value: 'a', count: 3 },
+      { value: 'b', count: 2 },
+      { value: 'c', count: 1 },
+    ]);
+    assert.equal(p.c?.distinctExact, true);
+  });
+
+  it('estimates distinct counts past the cap within 3% and keeps the heavy hitters', () => {
+    const n = 60000;
+    const values = repeat(n, (i) =>
+      i % 10 === 0 || i % 10 === 2 ? 'frequent' : i % 10 === 1 ? 'common' : `v${i}`,
+    );
+    const p = profileColumns({ c: values }, { distinctCap: 1000 });
+    const trueDistinct = n * 0.7 + 2;
+    assert.equal(p.c?.distinctExact, false);
+    assert.ok(
+      Math.abs((p.c?.distinct ?? 0) - trueDistinct) / trueDistinct < 0.03,
+      `estimate ${p.c?.distinct}`,
+    );
+    assert.deepEqual(
+      p.c?.topValues.slice(0, 2).map((t) => t.value),
+      ['frequent', 'common'],
+    );
+    // Space-Saving counts are upper bounds within n / counters of the truth.
+    const top = p.c?.topValues[0]?.count ?? 0;
+    assert.ok(top >= n / 5 && top <= n / 5 + n / 1024, `count ${top}`);
+    assert.equal(p.c?.type, 'text');
+  });
+});

@@ -1,0 +1,209 @@
+import * as assert from 'node:assert/strict';
+import * as fc from 'fast-check';
+import type { SourceRange } from '../../../src/core/findings';
+import type { ReadOptions } from '../../../src/core/data/readTable';
+import { cellAt, decodeLikeEditor, editorLines, readAll, sourceAt, splitAt } from './readHelpers';
+
+/** Bytes and cut points: a cut list splits the input into chunks of any size. */
+const chunked = (bytes: fc.Arbitrary<Uint8Array>) =>
+  bytes.chain((b) =>
+    fc
+      .uniqueArray(fc.integer({ min: 1, max: Math.max(1, b.length - 1) }), { maxLength: 6 })
+      .map((cuts) => ({ bytes: b, cuts: cuts.filter((c) => c < b.length).sort((x, y) => x - y) })),
+  );
+
+/** Text made of the characters that matter to the readers, to reach the tricky paths often. */
+const trickyText = fc
+  .array(
+    fc.constantFrom(
+      '"',
+      ',',
+      ';',
+      '\t',
+      '|',
+      '\n',
+      '\r',
+      '\r\n',
+      ' ',
+      'a',
+      '1',
+      '2.5',
+      '{',
+      '}',
+      '[',
+      ']',
+      ':',
+      '\\',
+      'null',
+      'é',
+      '😀',
+      '\ufffd',
+    ),
+    { maxLength: 60 },
+  )
+  .map((parts) => new TextEncoder().encode(parts.join('')));
+
+const rawBytes = fc.oneof(
+  fc.uint8Array({ maxLength: 120 }),
+  trickyText,
+  // Invalid UTF-8 and NUL-heavy bytes spliced into text.
+  fc
+    .tuple(trickyText, fc.uint8Array({ maxLength: 8 }), trickyText)
+    .map(([a, b, c]) => new Uint8Array([...a, ...b, ...c])),
+);
+
+const readOptions: fc.Arbitrary<ReadOptions> = fc.record({
+  fileName: fc.constantFrom(undefined, 'x.csv', 'x.tsv', 'x.json', 'x.jsonl', 'x.txt'),
+  hasHeader: fc.constantFrom(undefined, true, false, 'auto' as const),
+});
+
+function inside(lines: string[], r: SourceRange): boolean {
+  const endLine = r.endLine ?? r.line;
+  const l0 = lines[r.line - 1];
+  const l1 = lines[endLine - 1];
+  if (l0 === undefined || l1 === undefined) return false;
+  if (r.startColumn < 1 || r.startColumn > l0.length + 1) return false;
+  if (r.endColumn < 1 || r.endColumn > l1.length + 1) return false;
+  return endLine > r.line || r.endColumn >= r.startColumn;
+}
+
+describe('readTable: properties', () => {
+  it('never throws on arbitrary bytes in any chunking, and every position lies inside the input', async () => {
+    await fc.assert(
+      fc.asyncProperty(chunked(rawBytes), readOptions, async ({ bytes, cuts }, options) => {
+        const r = await readAll(splitAt(bytes, cuts), options);
+        assert.equal(r.headerCalls, 1);
+        assert.equal(r.summary.bytes, bytes.length);
+        assert.equal(r.summary.rows, r.rows.length);
+        const lines = editorLines(decodeLikeEditor(bytes, r.summary.encoding));
+        const width = r.header?.columns.length ?? 0;
+        for (const c of r.header?.columns ?? []) {
+          if (c.location) assert.ok(inside(lines, c.location), `header ${JSON.stringify(c.location)}`);
+        }
+        for (const row of r.rows) {
+          assert.equal(row.values.length, width);
+          for (let i = 0; i < width; i++) {
+            const range = cellAt(row, i);
+            if (range === undefined) continue;
+            assert.ok(inside(lines, range), `row ${row.index} cell ${i} ${JSON.stringify(range)}`);
+            // Where the source has no quotes to undo, it is the value itself.
+            const source = sourceAt(lines, range);
+            const value = (row.values[i] ?? '').replace(/\r\n|\r/g, '\n');
+            if (r.summary.format !== 'json' && r.summary.format !== 'jsonl' && !source.includes('"')) {
+              assert.equal(source, value, `row ${row.index} cell ${i}`);
+            }
+          }
+        }
+        for (const p of r.problems) {
+          assert.ok(p.rule.startsWith('data/'));
+          if (p.location)
+            assert.ok(inside(lines, p.location), `${p.rule} ${JSON.stringify(p.location)} ${p.message}`);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reads back any table written as CSV with quoting, at any delimiter and line ending, with exact positions', async () => {
+    const cell = fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 8 }),
+      fc.constantFrom('"', '""', ',', ';', '\t', '|', '\n', '\r\n', '\r', '  padded ', 'a "b" c', ''),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 4 }).chain((w) =>
+          fc.record({
+            rows: fc.array(fc.array(cell, { minLength: w, maxLength: w }), { maxLength: 8 }),
+            width: fc.constant(w),
+            delimiter: fc.constantFrom(',', ';', '\t', '|'),
+            newline: fc.constantFrom('\n', '\r\n', '\r'),
+            finalNewline: fc.boolean(),
+            chunk: fc.integer({ min: 1, max: 64 }),
+          }),
+        ),
+        async ({ rows, width, delimiter, newline, finalNewline, chunk }) => {
+          const header = Array.from({ length: width }, (_, i) => `h${i}`);
+          const quote = (v: string): string =>
+            v === '' || /["\r\n]/.test(v) || v.includes(delimiter) || /^[ \t]|[ \t]$/.test(v)
+              ? `"${v.replace(/"/g, '""')}"`
+              : v;
+          const text =
+            [header, ...rows].map((r) => r.map(quote).join(delimiter)).join(newline) +
+            (finalNewline ? newline : '');
+          const bytes = new TextEncoder().encode(text);
+          const cuts: number[] = [];
+          for (let c = chunk; c < bytes.length; c += chunk) cuts.push(c);
+          const r = await readAll(splitAt(bytes, cuts), { delimiter, hasHeader: true });
+          assert.deepEqual(r.problems, []);
+          assert.deepEqual(
+            r.header?.columns.map((c) => c.name),
+            header,
+          );
+          assert.deepEqual(
+            r.rows.map((x) => x.values),
+            rows,
+          );
+          const lines = editorLines(text);
+          for (const row of r.rows) {
+            for (let i = 0; i < width; i++) {
+              const source = sourceAt(lines, cellAt(row, i)!).replace(/""/g, '"');
+              assert.equal(source, (row.values[i] as string).replace(/\r\n|\r/g, '\n'));
+            }
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('reads back any array of objects written as JSON, with positions of string values', async () => {
+    const key = fc.constantFrom('a', 'b', 'name', 'x y', 'é');
+    const value = fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 6 }),
+      fc.integer(),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(fc.integer(), { maxLength: 3 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.dictionary(key, value, { maxKeys: 4 }), { maxLength: 6 }),
+        fc.constantFrom(undefined, 1, '\t'),
+        fc.boolean(),
+        async (objects, indent, lines) => {
+          const text = lines
+            ? objects.map((o) => JSON.stringify(o)).join('\n')
+            : JSON.stringify(objects, null, indent);
+          const r = await readAll(text, { fileName: lines ? 'x.jsonl' : 'x.json' });
+          assert.deepEqual(
+            r.problems.map((p) => p.rule),
+            text === '' ? ['data/empty-file'] : [],
+          );
+          const names = r.header?.columns.map((c) => c.name) ?? [];
+          const src = editorLines(text);
+          assert.equal(r.rows.length, objects.length);
+          r.rows.forEach((row, k) => {
+            const o = objects[k] as Record<string, unknown>;
+            names.forEach((name, i) => {
+              const expected = o[name];
+              const got = row.values[i];
+              if (expected === undefined || expected === null) return assert.equal(got, undefined);
+              if (typeof expected === 'string') {
+                assert.equal(got, expected);
+                assert.equal(JSON.parse(`"${sourceAt(src, cellAt(row, i)!)}"`), expected);
+              } else {
+                assert.deepEqual(JSON.parse(got as string), expected);
+                assert.equal(
+                  sourceAt(src, cellAt(row, i)!).replace(/\n\s*/g, ''),
+                  (got as string).replace(/\n\s*/g, ''),
+                );
+              }
+            });
+          });
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
