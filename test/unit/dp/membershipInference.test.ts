@@ -5,6 +5,7 @@ import {
   lossThresholdAttack,
   maxAdvantage,
   membershipInference,
+  membershipInferenceAudit,
   perExampleLosses,
   predictedClassConfidence,
   rocAuc,
@@ -127,6 +128,20 @@ describe('dp/membershipInference', () => {
       );
       assert.ok(report.trained && report.lossThreshold.auc >= 0 && report.lossThreshold.auc <= 1);
       assert.ok(Number.isFinite(report.meanMemberLoss) && Number.isFinite(report.meanNonMemberLoss));
+      // The audit record: flat figures, the loss-threshold ones equal to the attack on the same rows.
+      const xm = x.slice([0, 0], [60, -1]) as tf.Tensor2D;
+      const ym = y.slice([0, 0], [60, -1]) as tf.Tensor2D;
+      const xn = x.slice([60, 0], [-1, -1]) as tf.Tensor2D;
+      const yn = y.slice([60, 0], [-1, -1]) as tf.Tensor2D;
+      const audit = membershipInferenceAudit(model, { x: xm, y: ym }, { x: xn, y: yn }, 'binary', loss, { comparison: 'halves', random: seededRandom(1) });
+      assert.ok(audit);
+      assert.equal(audit.auc, report.lossThreshold.auc);
+      assert.equal(audit.advantage, report.lossThreshold.advantage);
+      assert.equal(audit.members, 60);
+      assert.ok(audit.trainedAuc !== undefined && audit.trainedAdvantage !== undefined);
+      const empty = tf.zeros([0, 3]) as tf.Tensor2D;
+      assert.equal(membershipInferenceAudit(model, { x: xm, y: ym }, { x: empty, y: tf.zeros([0, 1]) as tf.Tensor2D }, 'binary', loss, { comparison: '', random: Math.random }), null);
+      tf.dispose([xm, ym, xn, yn, empty]);
       tf.dispose([x, y]);
       model.dispose();
     } finally {

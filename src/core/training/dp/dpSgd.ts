@@ -272,6 +272,8 @@ export interface RunPrivacyFacts {
   trainingLossLogged: boolean;
   /** Noise and sampling come from a seeded generator. */
   seededNoise: boolean;
+  /** The audit reports membership-inference figures computed from the training rows' losses. */
+  membershipAudit?: boolean;
 }
 
 /**
@@ -309,6 +311,9 @@ export function privacyNotes(f: RunPrivacyFacts): PrivacyNote[] {
   }
   if (f.seededNoise) {
     notes.push({ option: 'seeded noise', note: 'Noise and batch sampling come from a seeded generator: the run is reproducible, and whoever knows the seed can undo the noise. Not private.' });
+  }
+  if (f.membershipAudit) {
+    notes.push({ option: 'membership-inference audit', note: 'The audit\'s membership-inference AUC and advantage are aggregates of the training rows\' losses, computed without noise.' });
   }
   return notes;
 }

@@ -339,3 +339,50 @@ export function membershipInference(
   }
   return report;
 }
+
+/** The flat record an audit carries (`audit.json` → `membershipInference`), as the panels read it. */
+export interface MembershipInferenceAudit {
+  attack: 'loss threshold (Yeom et al. 2018)';
+  /** e.g. "training rows vs test split". */
+  comparison: string;
+  /** Loss-threshold attack: ROC AUC and best TPR − FPR. */
+  auc: number;
+  advantage: number;
+  /** Cross-validated logistic attack on [loss, confidence], when both sides have at least 50 rows. */
+  trainedAuc?: number;
+  trainedAdvantage?: number;
+  members: number;
+  nonMembers: number;
+  meanMemberLoss: number;
+  meanNonMemberLoss: number;
+}
+
+/**
+ * Membership inference for a run's audit: losses (and, for classifiers, confidences) of the model on the rows it was
+ * trained on and on held-out rows it never saw, then both attacks. Returns null when either side has no rows.
+ */
+export function membershipInferenceAudit(
+  model: tf.Sequential,
+  members: { x: tf.Tensor2D; y: tf.Tensor2D },
+  nonMembers: { x: tf.Tensor2D; y: tf.Tensor2D },
+  kind: 'binary' | 'multiclass' | 'regression',
+  perExampleLoss: (yTrue: tf.Tensor2D, outputs: tf.Tensor2D) => tf.Tensor1D,
+  opts: { comparison: string; random: () => number },
+): MembershipInferenceAudit | null {
+  if (members.x.shape[0] === 0 || nonMembers.x.shape[0] === 0) return null;
+  const confidence = kind === 'regression' ? undefined : predictedClassConfidence(kind);
+  const m = perExampleLosses(model, members.x, members.y, perExampleLoss, confidence);
+  const n = perExampleLosses(model, nonMembers.x, nonMembers.y, perExampleLoss, confidence);
+  const r = membershipInference(m, n, { comparison: opts.comparison, random: opts.random });
+  return {
+    attack: 'loss threshold (Yeom et al. 2018)',
+    comparison: r.comparison,
+    auc: r.lossThreshold.auc,
+    advantage: r.lossThreshold.advantage,
+    ...(r.trained ? { trainedAuc: r.trained.auc, trainedAdvantage: r.trained.advantage } : {}),
+    members: r.lossThreshold.members,
+    nonMembers: r.lossThreshold.nonMembers,
+    meanMemberLoss: r.meanMemberLoss,
+    meanNonMemberLoss: r.meanNonMemberLoss,
+  };
+}
