@@ -36,14 +36,14 @@ function numberOf(s: string): number | undefined {
   return Number(s);
 }
 
-function valueCounts(values: readonly (string | undefined)[]): Map<string, number> {
+function valueCounts(values: readonly (string | undefined)[], weights: ArrayLike<number> | undefined): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const raw of values) {
-    if (raw === undefined) continue;
+  values.forEach((raw, i) => {
+    if (raw === undefined) return;
     const v = raw.trim();
-    if (MISSING_OUTCOME_TOKENS.has(v)) continue;
-    counts.set(v, (counts.get(v) ?? 0) + 1);
-  }
+    if (MISSING_OUTCOME_TOKENS.has(v)) return;
+    counts.set(v, (counts.get(v) ?? 0) + (weights ? (weights[i] ?? 0) : 1));
+  });
   return counts;
 }
 
@@ -64,12 +64,19 @@ function describe(counts: Map<string, number>, limit = 10): { text: string; list
  * - Without `positive`: values must all be numbers equal to 1 or 0, or all be true/false words; otherwise an
  *   {@link OutcomeMappingError} is thrown that lists the values seen, so the user can pick `--positive`.
  *
+ * - `options.counts`: when `values` are the distinct levels of a column rather than its rows, how often each
+ *   occurs, so that the counts quoted in messages are row counts. It does not change the mapping.
+ *
  * @throws OutcomeMappingError when there is no `positive` and the values are not 1/0 or true/false.
  */
-export function toBinaryOutcome(values: readonly (string | undefined)[], positive?: string[]): BinaryOutcome {
+export function toBinaryOutcome(
+  values: readonly (string | undefined)[],
+  positive?: string[],
+  options: { counts?: ArrayLike<number> } = {},
+): BinaryOutcome {
   const outcome = new Int8Array(values.length);
   const problems: string[] = [];
-  const counts = valueCounts(values);
+  const counts = valueCounts(values, options.counts);
 
   let isPositive: (v: string) => boolean;
   if (positive && positive.length > 0) {

@@ -44,4 +44,9 @@ describe('fairness: mapping labels and predictions to a binary outcome', () => {
     const all = toBinaryOutcome(['a', 'a'], ['a']);
     assert.match(all.problems[0]!, /Every value is positive/);
   });
+
+  it('quotes row counts when given the distinct levels of a column with their counts', () => {
+    assert.throws(() => toBinaryOutcome(['<=50K', '>50K'], undefined, { counts: [24720, 7841] }), /values seen are '<=50K' \(24720\), '>50K' \(7841\)/);
+    assert.deepStrictEqual([...toBinaryOutcome(['<=50K', '>50K'], ['>50K'], { counts: [24720, 7841] }).outcome], [0, 1]);
+  });
 });
