@@ -28,7 +28,7 @@ const rawReadAndSplit = `
 const fs = require('fs');
 const t0 = process.hrtime.bigint();
 let rest = '', fields = 0;
-const s = fs.createReadStream(process.argv[2], { encoding: 'utf8', highWaterMark: 1 << 20 });
+const s = fs.createReadStream(process.argv[process.argv.length - 1], { encoding: 'utf8', highWaterMark: 1 << 20 });
 s.on('data', (chunk) => {
   const lines = (rest + chunk).split('\\n');
   rest = lines.pop();
@@ -43,7 +43,7 @@ const audit = `
 const { main } = require('./dist/cli.js');
 const t0 = process.hrtime.bigint();
 const sink = { write() { return true; }, isTTY: false };
-main(['audit', process.argv[2], '--format', 'json'], { stdout: sink, stderr: process.stderr, cwd: process.cwd(), env: {} }).then((code) => {
+main(['audit', process.argv[process.argv.length - 1], '--format', 'json'], { stdout: sink, stderr: process.stderr, cwd: process.cwd(), env: {} }).then((code) => {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (code > 1) process.exit(3);
   console.log(JSON.stringify({ seconds, maxRssMb: process.resourceUsage().maxRSS / 1024 }));

@@ -4,7 +4,7 @@
  * (k-anonymity, group rates, proxies, prediction audits). The CLI and the extension both call this, so a
  * finding the CLI reports is the finding the editor shows.
  */
-import { CategoricalBuilder, type CategoricalColumn, type EncodedColumn, type NumericColumn } from './data/encoded';
+import { AdaptiveColumnBuilder, CategoricalBuilder, type CategoricalColumn, type EncodedColumn, type NumericColumn } from './data/encoded';
 import { DuplicateRowDetector } from './data/duplicates';
 import { DEFAULT_MISSING_TOKENS, TableProfiler, type ColumnProfile } from './data/profile';
 import { readTable } from './data/readTable';
@@ -18,6 +18,7 @@ import { proxyAssociations, type ProxyAssociation } from './fairness/proxies';
 import type { EntityType, Finding, SourceRange } from './findings';
 import { DEFAULT_POLICY, applyPolicy, type Policy } from './policy';
 import { kAnonymity, smallestSinglingOutSet } from './privacy/kAnonymity';
+import { headerEvidence } from './privacy/headers';
 import { maskExcerpt } from './privacy/mask';
 import { PrivacyScanner } from './privacy/privacyScanner';
 import type { AuditReport, ColumnReport, ProtectedKind } from './report/auditReport';
@@ -59,8 +60,13 @@ export interface FairnessReport {
   disparities?: Record<string, Disparities>;
 }
 
-/** Columns with more distinct values than this are not kept for whole-column analyses: they are ids or text. */
-const MAX_LEVELS = 50_000;
+/**
+ * Text columns with more distinct values than this are not kept for whole-column analyses (ids, names, free
+ * text); numeric ones switch to Float64 storage.
+ */
+const SOFT_LEVELS = 1_000;
+/** Quasi-identifiers are kept up to this many distinct values (k-anonymity needs them whole). */
+const HARD_LEVELS = 200_000;
 
 /** Wraps bytes as the async iterable the scanner reads (for text already in memory, e.g. an editor buffer). */
 export async function* fromBytes(bytes: Uint8Array): AsyncIterable<Uint8Array> {
@@ -127,7 +133,7 @@ export async function scanDataset(
   let profiler: TableProfiler | undefined;
   let privacy: PrivacyScanner | undefined;
   const duplicates = new DuplicateRowDetector();
-  let builders: (CategoricalBuilder | null)[] = [];
+  let builders: AdaptiveColumnBuilder[] = [];
   const rowRanges = new RowRanges();
   const problems: Finding[] = [];
   let rows = 0;
@@ -142,7 +148,7 @@ export async function scanDataset(
         missingTokens,
         ignoredColumns: policy.ignore.filter((i) => i.rule === undefined && i.column).map((i) => i.column as string),
       });
-      builders = h.columns.map(() => new CategoricalBuilder());
+      builders = h.columns.map((c) => new AdaptiveColumnBuilder(SOFT_LEVELS, headerEvidence(c.name).quasiIdentifier !== undefined, HARD_LEVELS));
     },
     row(r) {
       rows++;
@@ -151,11 +157,8 @@ export async function scanDataset(
       duplicates.add(r);
       rowRanges.set(r.index, rowRange(r));
       for (let i = 0; i < builders.length; i++) {
-        const b = builders[i];
-        if (!b) continue;
         const v = r.values[i];
-        b.push(v === undefined || missingSet.has(v) ? undefined : v);
-        if (b.levels.length > MAX_LEVELS) builders[i] = null;
+        builders[i]!.push(v === undefined || missingSet.has(v) ? undefined : v);
       }
     },
     problem(f) {
@@ -250,15 +253,19 @@ export async function scanDataset(
   }
 
   // Encoded columns for whole-column analyses.
-  const encoded = new Map<string, CategoricalColumn>();
+  const kept = new Map<string, EncodedColumn>();
   builders.forEach((b, i) => {
     const name = hdr.columns[i]?.name;
-    if (b && name !== undefined) encoded.set(name, b.build());
+    const col = b.build();
+    if (col && name !== undefined) kept.set(name, col);
   });
+  /** Numeric columns as numbers: stored so, or dictionary-coded with a numeric profile (ages, counts). */
   const numericOf = (name: string): NumericColumn | undefined => {
-    const c = encoded.get(name);
+    const c = kept.get(name);
+    if (!c) return undefined;
+    if (c.kind === 'numeric') return c;
     const p = profiles.find((x) => x.name === name);
-    if (!c || !p || (p.type !== 'integer' && p.type !== 'number')) return undefined;
+    if (!p || (p.type !== 'integer' && p.type !== 'number')) return undefined;
     const parsed = c.levels.map((l) => Number(l));
     const values = new Float64Array(c.codes.length);
     for (let i = 0; i < values.length; i++) {
@@ -267,7 +274,17 @@ export async function scanDataset(
     }
     return { kind: 'numeric', values };
   };
-  const asEncoded = (name: string): EncodedColumn | undefined => numericOf(name) ?? encoded.get(name);
+  /** Every kept column as categories (numbers by their exact value). */
+  const encoded = {
+    get(name: string): CategoricalColumn | undefined {
+      const c = kept.get(name);
+      if (!c || c.kind === 'categorical') return c;
+      const b = new CategoricalBuilder(c.values.length);
+      for (const v of c.values) b.push(Number.isNaN(v) ? undefined : String(v));
+      return b.build();
+    },
+  };
+  const asEncoded = (name: string): EncodedColumn | undefined => numericOf(name) ?? kept.get(name);
   /** Group column for rates: numeric protected attributes (age) in ten-year bands, as reports usually show them. */
   const groupColumn = (name: string): CategoricalColumn | undefined => {
     const num = numericOf(name);
@@ -478,7 +495,7 @@ export async function scanDataset(
   // Policy (severities, ignores), then the per-rule cap, then a stable order.
   const truncated: Record<string, number> = { ...priv.truncated };
   const perRule = new Map<string, number>();
-  const kept: Finding[] = [];
+  const shown: Finding[] = [];
   for (const f of applyPolicy(findings, policy)) {
     const n = perRule.get(f.rule) ?? 0;
     if (n >= maxPerRule) {
@@ -486,9 +503,9 @@ export async function scanDataset(
       continue;
     }
     perRule.set(f.rule, n + 1);
-    kept.push(f.file ? f : { ...f, file: options.fileName });
+    shown.push(f.file ? f : { ...f, file: options.fileName });
   }
-  kept.sort((a, b) => (a.location?.line ?? 0) - (b.location?.line ?? 0) || (a.location?.startColumn ?? 0) - (b.location?.startColumn ?? 0));
+  shown.sort((a, b) => (a.location?.line ?? 0) - (b.location?.line ?? 0) || (a.location?.startColumn ?? 0) - (b.location?.startColumn ?? 0));
 
   return {
     version: 1,
@@ -496,7 +513,7 @@ export async function scanDataset(
     format: summary.format,
     rows,
     columns,
-    findings: kept,
+    findings: shown,
     truncated,
     privacy: { quasiIdentifiers: qiNames, kAnonymity: kAnon, uniqueRecords: unique, singlingOut },
     quality: {
