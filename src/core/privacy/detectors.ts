@@ -72,6 +72,9 @@ interface Flags {
   dots: number;
 }
 
+/** Reused between calls: the scan is synchronous and not re-entered, and a fresh object per cell is GC churn. */
+const FLAGS: Flags = { digits: 0, upper: 0, lower: 0, at: false, colons: 0, dots: 0 };
+
 function scanFlags(text: string): Flags {
   let digits = 0;
   let upper = 0;
@@ -88,7 +91,13 @@ function scanFlags(text: string): Flags {
     else if (c === 58) colons++;
     else if (c === 46) dots++;
   }
-  return { digits, upper, lower, at, colons, dots };
+  FLAGS.digits = digits;
+  FLAGS.upper = upper;
+  FLAGS.lower = lower;
+  FLAGS.at = at;
+  FLAGS.colons = colons;
+  FLAGS.dots = dots;
+  return FLAGS;
 }
 
 function isWordCode(c: number): boolean {
@@ -134,17 +143,22 @@ const PHONE_CONTEXT = /\b(?:phone|tel|telephone|mobile|cell|fax|call|contact|wha
 const SSN_CONTEXT = /\b(?:ssn|social security(?: number| no\.?)?|ss#)\b[^A-Za-z]*$/i;
 const VERSION_CONTEXT = /\b(?:v|ver|version|release|build|rev)\.?\s*$/i;
 
-type Sink = (m: EntityMatch) => void;
-
 interface Ctx {
   text: string;
   flags: Flags;
   region: CountryCode;
   /** Whole-value mode: weak forms (unformatted numbers) count, the caller checks the span. */
   whole: boolean;
-  wants: (e: EntityType) => boolean;
-  push: Sink;
+  /** Only these entities, or all when undefined. */
+  only: readonly EntityType[] | undefined;
+  out: EntityMatch[];
 }
+
+function wanted(only: readonly EntityType[] | undefined, e: EntityType): boolean {
+  return only === undefined || only.includes(e);
+}
+
+const NO_MATCHES: EntityMatch[] = Object.freeze([]) as unknown as EntityMatch[];
 
 const EMAIL_RE = /[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![A-Za-z0-9-])/g;
 
@@ -159,7 +173,7 @@ function findEmails(ctx: Ctx): void {
       start++;
     }
     if (local.length === 0 || local.endsWith('.') || local.includes('..') || local.length > 64) continue;
-    ctx.push({ entity: 'EMAIL_ADDRESS', start, end: m.index + m[0].length, confidence: 0.95 });
+    ctx.out.push({ entity: 'EMAIL_ADDRESS', start, end: m.index + m[0].length, confidence: 0.95 });
   }
 }
 
@@ -182,7 +196,7 @@ function findUrls(ctx: Ctx): void {
     } catch {
       continue;
     }
-    ctx.push({ entity: 'URL', start: m.index, end: m.index + s.length, confidence: 0.6 });
+    ctx.out.push({ entity: 'URL', start: m.index, end: m.index + s.length, confidence: 0.6 });
   }
 }
 
@@ -219,7 +233,7 @@ function findPhones(ctx: Ctx): void {
       const end = start + candidate.length;
       const confidence = glued(text, start, end) ? 0 : phoneConfidence(candidate, ctx, start);
       if (confidence > 0) {
-        ctx.push({ entity: 'PHONE_NUMBER', start, end, confidence });
+        ctx.out.push({ entity: 'PHONE_NUMBER', start, end, confidence });
         break;
       }
       const cut = candidate.search(/[ .-]\(?\d+\)?$/);
@@ -237,7 +251,7 @@ function findCnMobiles(ctx: Ctx): void {
     const end = m.index + m[0].length;
     if (glued(ctx.text, m.index, end)) continue;
     const prefixed = /^(?:\+86|0086|86)/.test(m[0]);
-    ctx.push({ entity: 'CN_MOBILE', start: m.index, end, confidence: prefixed ? 0.95 : 0.8 });
+    ctx.out.push({ entity: 'CN_MOBILE', start: m.index, end, confidence: prefixed ? 0.95 : 0.8 });
   }
 }
 
@@ -255,7 +269,7 @@ function findCards(ctx: Ctx): void {
       const consistent = !seps || (new Set(seps).size === 1 && candidate.split(/[ -]/).every((g) => g.length >= 3));
       const digits = digitsOf(candidate);
       if (consistent && !glued(text, m.index, end) && isValidCardNumber(digits)) {
-        ctx.push({ entity: 'CREDIT_CARD', start: m.index, end, confidence: seps ? 0.95 : 0.8 });
+        ctx.out.push({ entity: 'CREDIT_CARD', start: m.index, end, confidence: seps ? 0.95 : 0.8 });
         break;
       }
       const cut = candidate.search(/[ -]\d+$/);
@@ -283,7 +297,7 @@ function findIbans(ctx: Ctx): void {
     if (n !== expected || (end < text.length && isWordCode(text.charCodeAt(end)))) continue;
     const compact = text.slice(m.index, end).replace(/ /g, '');
     if (!isValidIban(compact)) continue;
-    ctx.push({ entity: 'IBAN_CODE', start: m.index, end, confidence: 0.95 });
+    ctx.out.push({ entity: 'IBAN_CODE', start: m.index, end, confidence: 0.95 });
     IBAN_RE.lastIndex = end;
   }
 }
@@ -301,7 +315,7 @@ function findSsns(ctx: Ctx): void {
     else if (m[1] === ' ') confidence = 0.6;
     else confidence = ctx.whole ? 0.3 : 0.3;
     if (precededBy(text, m.index, SSN_CONTEXT)) confidence = Math.max(confidence, 0.9);
-    ctx.push({ entity: 'US_SSN', start: m.index, end, confidence });
+    ctx.out.push({ entity: 'US_SSN', start: m.index, end, confidence });
   }
 }
 
@@ -316,7 +330,7 @@ function findIps(ctx: Ctx): void {
       const end = m.index + m[0].length;
       if (glued(text, m.index, end) || isIP(m[0]) !== 4) continue;
       if (precededBy(text, m.index, VERSION_CONTEXT, 12)) continue;
-      ctx.push({ entity: 'IP_ADDRESS', start: m.index, end, confidence: 0.8 });
+      ctx.out.push({ entity: 'IP_ADDRESS', start: m.index, end, confidence: 0.8 });
     }
   }
   if (ctx.flags.colons >= 2) {
@@ -331,7 +345,7 @@ function findIps(ctx: Ctx): void {
       if (groups < 2) continue;
       if (m.index > 0 && isWordCode(text.charCodeAt(m.index - 1))) continue;
       if (end < text.length && isWordCode(text.charCodeAt(end))) continue;
-      ctx.push({ entity: 'IP_ADDRESS', start: m.index, end, confidence: groups >= 4 ? 0.8 : 0.6 });
+      ctx.out.push({ entity: 'IP_ADDRESS', start: m.index, end, confidence: groups >= 4 ? 0.8 : 0.6 });
     }
   }
 }
@@ -344,14 +358,14 @@ function findCrypto(ctx: Ctx): void {
   BTC_RE.lastIndex = 0;
   for (let m = BTC_RE.exec(text); m; m = BTC_RE.exec(text)) {
     if (isValidBitcoinAddress(m[0])) {
-      ctx.push({ entity: 'CRYPTO', start: m.index, end: m.index + m[0].length, confidence: 0.95 });
+      ctx.out.push({ entity: 'CRYPTO', start: m.index, end: m.index + m[0].length, confidence: 0.95 });
     }
   }
   if (text.includes('0x')) {
     ETH_RE.lastIndex = 0;
     for (let m = ETH_RE.exec(text); m; m = ETH_RE.exec(text)) {
       const confidence = ethereumAddressConfidence(m[0]);
-      if (confidence > 0) ctx.push({ entity: 'CRYPTO', start: m.index, end: m.index + m[0].length, confidence });
+      if (confidence > 0) ctx.out.push({ entity: 'CRYPTO', start: m.index, end: m.index + m[0].length, confidence });
     }
   }
 }
@@ -362,7 +376,7 @@ function findCnIds(ctx: Ctx): void {
   CN_ID_RE.lastIndex = 0;
   for (let m = CN_ID_RE.exec(ctx.text); m; m = CN_ID_RE.exec(ctx.text)) {
     if (isValidCnResidentId(m[0])) {
-      ctx.push({ entity: 'CN_RESIDENT_ID', start: m.index, end: m.index + m[0].length, confidence: 0.95 });
+      ctx.out.push({ entity: 'CN_RESIDENT_ID', start: m.index, end: m.index + m[0].length, confidence: 0.95 });
     }
   }
 }
@@ -402,20 +416,20 @@ function findSecrets(ctx: Ctx): void {
   for (const re of SECRET_PREFIXES.test(text) ? SECRET_PATTERNS : []) {
     re.lastIndex = 0;
     for (let m = re.exec(text); m; m = re.exec(text)) {
-      ctx.push({ entity: 'SECRET', start: m.index, end: m.index + m[0].length, confidence: 0.95 });
+      ctx.out.push({ entity: 'SECRET', start: m.index, end: m.index + m[0].length, confidence: 0.95 });
     }
   }
   if (text.includes('-----BEGIN')) {
     PEM_RE.lastIndex = 0;
     for (let m = PEM_RE.exec(text); m; m = PEM_RE.exec(text)) {
       if (m[0].length === 0) break;
-      ctx.push({ entity: 'SECRET', start: m.index, end: m.index + m[0].length, confidence: 0.99 });
+      ctx.out.push({ entity: 'SECRET', start: m.index, end: m.index + m[0].length, confidence: 0.99 });
     }
   }
   if (text.includes('eyJ')) {
     JWT_RE.lastIndex = 0;
     for (let m = JWT_RE.exec(text); m; m = JWT_RE.exec(text)) {
-      if (isJwt(m[0])) ctx.push({ entity: 'SECRET', start: m.index, end: m.index + m[0].length, confidence: 0.9 });
+      if (isJwt(m[0])) ctx.out.push({ entity: 'SECRET', start: m.index, end: m.index + m[0].length, confidence: 0.9 });
     }
   }
   TOKEN_RE.lastIndex = 0;
@@ -424,7 +438,7 @@ function findSecrets(ctx: Ctx): void {
     if (t.length < 20 || UUID_RE.test(t) || /^[0-9a-fA-F-]+$/.test(t)) continue;
     if (!/[0-9]/.test(t) || !/[a-z]/.test(t) || !/[A-Z]/.test(t)) continue;
     if (shannonEntropy(t) < entropyThreshold(t.length)) continue;
-    ctx.push({ entity: 'SECRET', start: m.index, end: m.index + m[0].length, confidence: 0.6 });
+    ctx.out.push({ entity: 'SECRET', start: m.index, end: m.index + m[0].length, confidence: 0.6 });
   }
 }
 
@@ -469,7 +483,7 @@ function findPersons(ctx: Ctx): void {
     }
     if (HONORIFICS.has(w.lower) && /^\.? $/.test(gap)) {
       if (lex.commonWords.has(next.lower) && !lex.lastNames.has(next.lower)) continue;
-      ctx.push({ entity: 'PERSON', start: w.start, end: next.end, confidence: 0.7 });
+      ctx.out.push({ entity: 'PERSON', start: w.start, end: next.end, confidence: 0.7 });
       i = j;
       continue;
     }
@@ -486,7 +500,7 @@ function findPersons(ctx: Ctx): void {
       end = third.end;
       j++;
     }
-    ctx.push({ entity: 'PERSON', start: w.start, end, confidence: isLast ? 0.85 : 0.65 });
+    ctx.out.push({ entity: 'PERSON', start: w.start, end, confidence: isLast ? 0.85 : 0.65 });
     i = j;
   }
 }
@@ -502,18 +516,18 @@ function findLocations(ctx: Ctx): void {
   const text = ctx.text;
   STREET_RE.lastIndex = 0;
   for (let m = STREET_RE.exec(text); m; m = STREET_RE.exec(text)) {
-    ctx.push({ entity: 'LOCATION', start: m.index, end: m.index + m[0].length, confidence: 0.75 });
+    ctx.out.push({ entity: 'LOCATION', start: m.index, end: m.index + m[0].length, confidence: 0.75 });
   }
   STRASSE_RE.lastIndex = 0;
   for (let m = STRASSE_RE.exec(text); m; m = STRASSE_RE.exec(text)) {
-    ctx.push({ entity: 'LOCATION', start: m.index, end: m.index + m[0].length, confidence: 0.7 });
+    ctx.out.push({ entity: 'LOCATION', start: m.index, end: m.index + m[0].length, confidence: 0.7 });
   }
-  if (ctx.wants('POSTAL_CODE')) {
+  if (wanted(ctx.only, 'POSTAL_CODE')) {
     ZIP_AFTER_STATE_RE.lastIndex = 0;
     for (let m = ZIP_AFTER_STATE_RE.exec(text); m; m = ZIP_AFTER_STATE_RE.exec(text)) {
       const zip = m[1]!;
       const start = m.index + m[0].length - zip.length;
-      ctx.push({ entity: 'POSTAL_CODE', start, end: start + zip.length, confidence: 0.6 });
+      ctx.out.push({ entity: 'POSTAL_CODE', start, end: start + zip.length, confidence: 0.6 });
     }
   }
 }
@@ -536,38 +550,42 @@ export function resolveOverlaps(matches: EntityMatch[]): EntityMatch[] {
 }
 
 function run(text: string, options: DetectOptions | undefined, whole: boolean): EntityMatch[] {
-  const out: EntityMatch[] = [];
-  if (text.length < 4) return out;
+  if (text.length < 4) return NO_MATCHES;
   const flags = scanFlags(text);
+  // Most cells of a table trigger nothing: answer before building any state.
+  // Most cells of a table trigger nothing: answer before building any state. Each clause is the weakest
+  // trigger of some detector below.
+  const triggered =
+    flags.at ||
+    flags.digits >= 4 ||
+    flags.upper >= 2 ||
+    flags.colons >= 2 ||
+    (flags.upper >= 1 && flags.digits >= 1) ||
+    (text.length >= 20 && flags.upper + flags.digits > 0) ||
+    ((flags.colons > 0 || flags.dots > 0) && (text.includes('://') || /www\./i.test(text)));
+  if (!triggered) return NO_MATCHES;
   const only = options?.entities;
-  const wants = only ? (e: EntityType) => only.includes(e) : () => true;
-  const ctx: Ctx = {
-    text,
-    flags,
-    region: options?.defaultRegion ?? 'US',
-    whole,
-    wants,
-    push: (m) => out.push(m),
-  };
+  const ctx: Ctx = { text, flags, region: options?.defaultRegion ?? 'US', whole, only, out: [] };
   const letters = flags.upper + flags.lower;
-  if (flags.at && wants('EMAIL_ADDRESS')) findEmails(ctx);
+  if (flags.at && wanted(only, 'EMAIL_ADDRESS')) findEmails(ctx);
   if (flags.colons > 0 || flags.dots > 0) {
-    if (wants('URL') && (text.includes('://') || /www\./i.test(text))) findUrls(ctx);
+    if (wanted(only, 'URL') && (text.includes('://') || /www\./i.test(text))) findUrls(ctx);
   }
-  if (flags.digits >= 4 && wants('IP_ADDRESS') && (flags.dots >= 3 || flags.colons >= 2)) findIps(ctx);
-  if (flags.colons >= 2 && flags.digits < 4 && wants('IP_ADDRESS')) findIps(ctx);
-  if (flags.digits >= 7 && wants('PHONE_NUMBER')) findPhones(ctx);
-  if (flags.digits >= 11 && wants('CN_MOBILE')) findCnMobiles(ctx);
-  if (flags.digits >= 9 && wants('US_SSN')) findSsns(ctx);
-  if (flags.digits >= 13 && wants('CREDIT_CARD')) findCards(ctx);
-  if (flags.digits >= 17 && wants('CN_RESIDENT_ID')) findCnIds(ctx);
-  if (flags.upper >= 2 && flags.digits >= 10 && wants('IBAN_CODE')) findIbans(ctx);
-  if (text.length >= 26 && flags.digits > 0 && letters > 0 && wants('CRYPTO')) findCrypto(ctx);
-  if (text.length >= 20 && wants('SECRET') && (flags.upper > 0 || flags.digits > 0)) findSecrets(ctx);
-  if (flags.upper >= 2 && flags.lower >= 2 && wants('PERSON')) findPersons(ctx);
-  if (flags.upper >= 1 && flags.digits >= 1 && (wants('LOCATION') || wants('POSTAL_CODE'))) findLocations(ctx);
+  if (wanted(only, 'IP_ADDRESS') && ((flags.digits >= 4 && flags.dots >= 3) || flags.colons >= 2)) findIps(ctx);
+  if (flags.digits >= 7 && wanted(only, 'PHONE_NUMBER')) findPhones(ctx);
+  if (flags.digits >= 11 && wanted(only, 'CN_MOBILE')) findCnMobiles(ctx);
+  if (flags.digits >= 9 && wanted(only, 'US_SSN')) findSsns(ctx);
+  if (flags.digits >= 13 && wanted(only, 'CREDIT_CARD')) findCards(ctx);
+  if (flags.digits >= 17 && wanted(only, 'CN_RESIDENT_ID')) findCnIds(ctx);
+  if (flags.upper >= 2 && flags.digits >= 10 && wanted(only, 'IBAN_CODE')) findIbans(ctx);
+  if (text.length >= 26 && flags.digits > 0 && letters > 0 && wanted(only, 'CRYPTO')) findCrypto(ctx);
+  if (text.length >= 20 && wanted(only, 'SECRET') && (flags.upper > 0 || flags.digits > 0)) findSecrets(ctx);
+  if (flags.upper >= 2 && flags.lower >= 2 && wanted(only, 'PERSON')) findPersons(ctx);
+  if (flags.upper >= 1 && flags.digits >= 1 && (wanted(only, 'LOCATION') || wanted(only, 'POSTAL_CODE'))) findLocations(ctx);
+  if (ctx.out.length === 0) return NO_MATCHES;
   const min = options?.minConfidence ?? 0.5;
-  return resolveOverlaps(out.filter((m) => m.confidence >= min && wants(m.entity)));
+  const kept = ctx.out.filter((m) => m.confidence >= min && wanted(only, m.entity));
+  return kept.length === 0 ? NO_MATCHES : resolveOverlaps(kept);
 }
 
 /**

@@ -159,16 +159,19 @@ interface ColumnState {
   shares: Record<string, number>;
   protectedKind: ProtectedKind | null;
   quasiIdentifierKind: string | null;
-  memo: Map<string, EntityMatch[]>;
+  /** Results for repeated short values; dropped for high-cardinality columns, where lookups only cost. */
+  memo: Map<string, EntityMatch[]> | null;
 }
 
 /** Streams rows of one table and reports personal data, secrets, protected attributes and quasi-identifiers. */
 export class PrivacyScanner {
   private readonly columns: ColumnState[];
   private readonly missing: Set<string>;
+  private readonly maxMissingLength: number;
   private readonly cap: number;
   private readonly sampleSize: number;
   private readonly region: CountryCode;
+  private readonly detectOptions: { defaultRegion: CountryCode };
   private readonly counts = new Map<string, number>();
   private readonly truncated: Record<string, number> = {};
   private readonly findings: Finding[] = [];
@@ -178,10 +181,12 @@ export class PrivacyScanner {
     private readonly header: TableHeader,
     private readonly options: PrivacyScannerOptions = {},
   ) {
-    this.missing = new Set(options.missingTokens ?? DEFAULT_MISSING_TOKENS);
+    this.missing = new Set((options.missingTokens ?? DEFAULT_MISSING_TOKENS).map((t) => t.trim()));
+    this.maxMissingLength = Math.max(0, ...[...this.missing].map((t) => t.length));
     this.cap = options.maxFindingsPerRule ?? 1000;
     this.sampleSize = Math.max(1, options.sampleSize ?? 2000);
     this.region = options.defaultRegion ?? 'US';
+    this.detectOptions = { defaultRegion: this.region };
     const ignored = new Set(options.ignoredColumns ?? []);
     this.columns = header.columns.map((c, index) => {
       const norm = normaliseHeader(c.name);
@@ -217,11 +222,18 @@ export class PrivacyScanner {
       const value = row.values[i];
       if (value === undefined) continue;
       const col = this.columns[i]!;
-      if (col.ignored) continue;
-      if (this.missing.has(value.trim())) continue;
+      if (col.ignored || this.isMissing(value)) continue;
       if (!col.classified) this.sample(col, row, value);
       else if (col.columnEntity === null) this.scanCell(col, row.index, value, cellRange(row, i));
     }
+  }
+
+  /** Missing-token check without trimming (a new string) for every cell: only short or space-edged values can be. */
+  private isMissing(value: string): boolean {
+    const n = value.length;
+    if (n === 0) return true;
+    if (n > this.maxMissingLength && value.charCodeAt(0) > 32 && value.charCodeAt(n - 1) > 32) return false;
+    return this.missing.has(value.trim());
   }
 
   private sample(col: ColumnState, row: DataRow, value: string): void {
@@ -245,14 +257,14 @@ export class PrivacyScanner {
   }
 
   private detect(col: ColumnState, value: string): EntityMatch[] {
-    const memoable = value.length <= MEMO_MAX_LENGTH;
-    if (memoable) {
-      const known = col.memo.get(value);
+    const memo = value.length <= MEMO_MAX_LENGTH ? col.memo : null;
+    if (memo) {
+      const known = memo.get(value);
       if (known) return known;
     }
-    let matches = detectEntities(value, { defaultRegion: this.region });
-    if (col.suppressIp) matches = matches.filter((m) => m.entity !== 'IP_ADDRESS');
-    if (memoable && col.memo.size < MEMO_LIMIT) col.memo.set(value, matches);
+    let matches = detectEntities(value, this.detectOptions);
+    if (col.suppressIp && matches.length > 0) matches = matches.filter((m) => m.entity !== 'IP_ADDRESS');
+    if (memo && memo.size < MEMO_LIMIT) memo.set(value, matches);
     return matches;
   }
 
@@ -317,6 +329,8 @@ export class PrivacyScanner {
       }
     }
     col.suppressBareDigits = col.sampled > 0 && col.bareDigits / col.sampled >= 0.5;
+    // Memoise only columns that repeat their values (categories); for near-unique ones a lookup never hits.
+    if (col.distinct.size > Math.max(100, col.sampled / 2)) col.memo = null;
 
     const recognised = recogniseProtected(col.name, [...col.distinct]);
     col.protectedKind = recognised.protected;
