@@ -141,6 +141,14 @@ function refuseLossyInput(t: LoadedTable, io: CliIo): void {
   }
 }
 
+/** Left-aligned text columns, right-aligned numbers, each as wide as its widest cell. */
+function table(head: string[], rows: string[][]): string[] {
+  const numeric = head.map((_, c) => rows.every((r) => /^[-\d.,%]+$|^n\/a$/.test(r[c] ?? '')));
+  const width = head.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
+  const line = (cells: string[]) => '  ' + cells.map((x, c) => (numeric[c] ? x.padStart(width[c]!) : x.padEnd(width[c]!))).join('  ').trimEnd();
+  return [line(head), ...rows.map(line)];
+}
+
 function defaultOut(input: string, suffix: string, ext: string): string {
   const dir = path.dirname(input);
   const base = path.basename(input);
@@ -268,14 +276,18 @@ async function runReweigh(file: string, displayName: string, o: Options, io: Cli
     `Wrote ${path.relative(io.cwd, out) || out}: ${t.rows.length} rows with a '${weightName}' column (Kamiran & Calders reweighing).`,
     `Positive outcome: ${label.positiveValues.map((v) => `'${v}'`).join(', ') || '(none found)'}; overall rate ${fmt(before.baseRate, 4)}.`,
     '',
-    `  ${'group'.padEnd(28)} ${'label'.padStart(5)} ${'rows'.padStart(8)} ${'weight'.padStart(10)}`,
-    ...r.cells.map((c) => `  ${(c.group ?? '(missing)').slice(0, 28).padEnd(28)} ${String(c.label).padStart(5)} ${String(c.count).padStart(8)} ${c.weight.toFixed(6).padStart(10)}`),
+    ...table(
+      ['group', 'label', 'rows', 'weight'],
+      r.cells.map((c) => [c.group ?? '(missing)', String(c.label), String(c.count), c.weight.toFixed(6)]),
+    ),
     '',
-    `  ${'group'.padEnd(28)} ${'rate before'.padStart(12)} ${'after'.padStart(8)}`,
-    ...before.attributes[0]!.groups.map((g) => {
-      const a = after.attributes[0]!.groups.find((x) => x.value === g.value);
-      return `  ${g.value.slice(0, 28).padEnd(28)} ${fmt(g.baseRate, 4).padStart(12)} ${fmt(a?.baseRate, 4).padStart(8)}`;
-    }),
+    ...table(
+      ['group', 'rate before', 'after'],
+      before.attributes[0]!.groups.map((g) => {
+        const a = after.attributes[0]!.groups.find((x) => x.value === g.value);
+        return [g.value, fmt(g.baseRate, 4), fmt(a?.baseRate, 4)];
+      }),
+    ),
   ];
   if (r.missingLabel > 0) lines.push('', `${r.missingLabel} rows without a label keep weight 1.`);
   io.stdout.write(lines.join('\n') + '\n');
@@ -338,13 +350,15 @@ async function runThresholds(file: string, displayName: string, o: Options, io: 
       : `Common TPR ${fmt(result.target.tpr, 4)} and FPR ${fmt(result.target.fpr, 4)}.`,
     `Expected accuracy ${fmt(result.expected.overall.accuracy, 4)} (best single threshold: ${fmt(result.unconstrained.accuracy, 4)} at ${cut(result.unconstrained.cut)}).`,
     '',
-    `  ${'group'.padEnd(28)} ${'n'.padStart(7)} ${'rule'.padEnd(44)} ${'select'.padStart(7)} ${'TPR'.padStart(7)} ${'FPR'.padStart(7)}`,
-    ...Object.entries(result.rules).map(([g, r]) => {
-      const e = result.expected.groups[g]!;
-      let rule = r.pA >= 1 ? `score >= ${cut(r.cutA)}` : `>= ${cut(r.cutA)} (p ${r.pA.toFixed(3)}) else >= ${cut(r.cutB)}`;
-      if (r.pIgnore > 0) rule += `; ${(r.pIgnore * 100).toFixed(1)}% at random`;
-      return `  ${g.slice(0, 28).padEnd(28)} ${String(e.n).padStart(7)} ${rule.slice(0, 44).padEnd(44)} ${fmt(e.selectionRate).padStart(7)} ${fmt(e.tpr).padStart(7)} ${fmt(e.fpr).padStart(7)}`;
-    }),
+    ...table(
+      ['group', 'n', 'rule', 'select', 'TPR', 'FPR'],
+      Object.entries(result.rules).map(([g, r]) => {
+        const e = result.expected.groups[g]!;
+        let rule = r.pA >= 1 ? `score >= ${cut(r.cutA)}` : `score >= ${cut(r.cutA)} (p ${r.pA.toFixed(3)}) else >= ${cut(r.cutB)}`;
+        if (r.pIgnore > 0) rule += `; ${(r.pIgnore * 100).toFixed(1)}% at random (p ${r.constant.toFixed(3)})`;
+        return [g, String(e.n), rule, fmt(e.selectionRate), fmt(e.tpr), fmt(e.fpr)];
+      }),
+    ),
   ];
   if (result.skipped > 0) lines.push('', `${result.skipped} rows without a label, score or group were not used.`);
   io.stdout.write(lines.join('\n') + '\n');
