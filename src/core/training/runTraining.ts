@@ -15,6 +15,7 @@ import { auditPredictions, type FairnessThresholds, type PredictionAudit } from 
 import type { BackendInfo } from './backends/select';
 import type { ResolvedTrainConfig } from './config';
 import { dpSgdTraining, planDpSgd, privacyNotes, type DpPlan } from './dp/dpSgd';
+import { membershipInferenceAudit, type MembershipInferenceAudit } from './dp/membershipInference';
 import { headMetric, outputsToScores, perExampleLoss, type HeadKind } from './heads';
 import { buildModel, makeOptimizer } from './model';
 import { modelToFiles } from './modelIo';
@@ -76,6 +77,8 @@ export interface RunAudit {
     dpSgd?: unknown;
     notes?: { option: string; note: string }[];
   };
+  /** Loss-threshold (and trained) membership-inference attack: training rows against the held-out split. */
+  membershipInference?: MembershipInferenceAudit;
   fairness?: {
     attributes: string[];
     mitigation: ResolvedTrainConfig['fairness']['mitigation'];
@@ -436,6 +439,7 @@ async function runInFolder(config: ResolvedTrainConfig, host: TrainingHost, fold
       perExampleLoss: loss,
       metric,
       l2: config.model.l2,
+      head: task,
       epochs: config.training.epochs,
       batchSize: Math.min(config.training.batchSize, train.rows.length),
       seed: config.training.seed,
@@ -583,6 +587,14 @@ async function runInFolder(config: ResolvedTrainConfig, host: TrainingHost, fold
     }
     folder.writeText(PREDICTIONS_FILE, predictionsCsv(heldPred, spec, held.table, [config.data.label, ...attributes]));
 
+    // Membership inference in every audit: can the model tell its training rows from held-out ones?
+    const yHeld = test ? tf.tensor2d(test.y, [test.rows.length, outW]) : yVal;
+    if (test) keep.push(yHeld);
+    const membership = membershipInferenceAudit(model, { x: xTrain, y: yTrain }, { x: xHeld, y: yHeld }, task, perExampleLoss(task), {
+      comparison: `training rows vs ${heldSplit} split`,
+      random: seededRandom(config.training.seed),
+    });
+
     const lastSps = result.history.length > 0 ? result.history[result.history.length - 1]!.samplesPerSecond : null;
     const audit: RunAudit = {
       version: 1,
@@ -601,6 +613,7 @@ async function runInFolder(config: ResolvedTrainConfig, host: TrainingHost, fold
       },
       data: { features: gate.features, rows: rowsInfo, droppedMissing, duplicatesDropped, unknownCategories },
       privacy: { gate: gate.decisions },
+      ...(membership ? { membershipInference: membership } : {}),
       ...(fairness ? { fairness } : {}),
     };
     if (dpPlan) {
@@ -616,6 +629,7 @@ async function runInFolder(config: ResolvedTrainConfig, host: TrainingHost, fold
         deduplicated: config.data.deduplicate,
         trainingLossLogged: true,
         seededNoise: false,
+        membershipAudit: membership !== null,
       });
     }
     folder.writeJson('audit.json', audit);
