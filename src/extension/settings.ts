@@ -40,7 +40,7 @@ export const SETTINGS: readonly AnySpec[] = [
   { key: 'diagnostics.debounceMs', field: 'debounceMs', type: 'number', default: 400, minimum: 0 },
   { key: 'diagnostics.maxFindingsPerRule', field: 'maxFindingsPerRule', type: 'number', default: 200, minimum: 1 },
   { key: 'diagnostics.inProcessMaxBytes', field: 'inProcessMaxBytes', type: 'number', default: 2_000_000, minimum: 0 },
-  { key: 'scan.include', field: 'scanInclude', type: 'array', default: ['**/*.{csv,tsv,jsonl}', '**/*.json'] },
+  { key: 'scan.include', field: 'scanInclude', type: 'array', default: ['**/*.csv', '**/*.tsv', '**/*.jsonl', '**/*.json'] },
   {
     key: 'scan.exclude',
     field: 'scanExclude',

@@ -16,7 +16,7 @@ export interface Workbench {
 }
 
 export interface OpenWorkbenchOptions {
-  /** Milliseconds to wait for `.monaco-workbench`; default 60 s. */
+  /** Milliseconds to wait for `.monaco-workbench`; default 120 s (a busy 2-core machine is slow). */
   timeoutMs?: number;
   viewport?: { width: number; height: number };
 }
@@ -40,8 +40,11 @@ export async function openWorkbench(url: string, options: OpenWorkbenchOptions =
     const page = await browser.newPage({ viewport: options.viewport ?? { width: 1400, height: 900 } });
     page.on('console', (m) => consoleLines.push(`[${m.type()}] ${m.text()}`));
     page.on('pageerror', (e) => consoleLines.push(`[pageerror] ${e.message}`));
-    await page.goto(url, { waitUntil: 'domcontentloaded' });
-    await page.waitForSelector('.monaco-workbench', { timeout: options.timeoutMs ?? 60_000 });
+    const timeout = options.timeoutMs ?? 120_000;
+    // 'commit' rather than 'load': the workbench keeps loading modules long after the first response, and a
+    // busy machine can take tens of seconds; readiness is the workbench element, below.
+    await page.goto(url, { waitUntil: 'commit', timeout });
+    await page.waitForSelector('.monaco-workbench', { timeout });
     return { browser, page, consoleLines, close: () => browser.close() };
   } catch (e) {
     await browser.close();

@@ -98,8 +98,13 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     path.join(userDataDir, 'User', 'settings.json'),
     JSON.stringify({ ...DEFAULT_USER_SETTINGS, ...(options.userSettings ?? {}) }, null, 2),
   );
+  // An empty config file of our own: otherwise code-server writes ~/.config/code-server/config.yaml.
+  const configFile = path.join(tmp, 'config.yaml');
+  fs.writeFileSync(configFile, '');
   const args = [
     host.codeServer,
+    '--config',
+    configFile,
     '--auth',
     'none',
     '--bind-addr',
@@ -107,6 +112,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-getting-started-override',
+    '--ignore-last-opened',
     '--user-data-dir',
     userDataDir,
     '--extensions-dir',

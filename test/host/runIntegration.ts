@@ -148,6 +148,10 @@ async function runGroup(group: Group, args: Args): Promise<SuiteResults> {
     const consoleTail = workbench?.consoleLines.slice(-30).join('\n') ?? '';
     return { group, tests: [], fatal: `${msg}\n--- code-server log ---\n${logTail}\n--- browser console ---\n${consoleTail}` };
   } finally {
+    // The server log (extension host output included) is kept for whoever reads a failure.
+    fs.mkdirSync(artifacts, { recursive: true });
+    fs.writeFileSync(path.join(artifacts, `${group}-code-server.log`), server.log());
+    if (workbench) fs.writeFileSync(path.join(artifacts, `${group}-browser-console.log`), workbench.consoleLines.join('\n'));
     await workbench?.close().catch(() => undefined);
     await server.stop();
     fs.rmSync(workspace, { recursive: true, force: true });

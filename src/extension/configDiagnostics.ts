@@ -1,0 +1,119 @@
+import * as fs from 'fs';
+import { findNodeAtLocation, parseTree } from 'jsonc-parser';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { offsetToRange } from '../core/config/jsonDocument';
+import type { EntityType, Finding } from '../core/findings';
+import { parseTrainConfig, type ResolvedTrainConfig } from '../core/training/config';
+import { gateFeatures } from '../core/training/privacyGate';
+import { datasetFormat, isTrainConfig, readHead } from './datasetFiles';
+import { errorText, toDiagnostic } from './diagnostics';
+import { log } from './log';
+import type { ScanClient } from './scanClient';
+
+/**
+ * Diagnostics in `*.train.json`: the validator's errors (syntax, schema, consistency) as the user types, and,
+ * on open and save, what the pre-training gate will decide: a missing training file or label column is an
+ * error; a direct-identifier column that will be left out of the features is a warning on `data.train`.
+ */
+export class ConfigDiagnostics implements vscode.Disposable {
+  readonly collection = vscode.languages.createDiagnosticCollection('responsible-ml-config');
+  private readonly disposables: vscode.Disposable[] = [this.collection];
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Gate findings cached by training file path + mtime (the scan reads the whole file). */
+  private readonly gateCache = new Map<string, { key: string; columns: string[]; entities: Map<string, EntityType[]> }>();
+
+  constructor(private readonly scanClient: ScanClient) {
+    this.disposables.push(
+      vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0, true)),
+      vscode.workspace.onDidChangeTextDocument((e) => e.contentChanges.length && this.schedule(e.document, 300, false)),
+      vscode.workspace.onDidSaveTextDocument((d) => this.schedule(d, 0, true)),
+      vscode.workspace.onDidCloseTextDocument((d) => this.collection.delete(d.uri)),
+    );
+    for (const d of vscode.workspace.textDocuments) this.schedule(d, 0, true);
+  }
+
+  private schedule(doc: vscode.TextDocument, delay: number, withGate: boolean): void {
+    if (!isTrainConfig(doc.fileName)) return;
+    const key = doc.uri.toString();
+    const t = this.timers.get(key);
+    if (t) clearTimeout(t);
+    this.timers.set(key, setTimeout(() => void this.validate(doc, withGate), delay));
+  }
+
+  /** Validates a config document and publishes its diagnostics; returns the findings (for the Validate command). */
+  async validate(doc: vscode.TextDocument, withGate = true): Promise<{ findings: Finding[]; config?: ResolvedTrainConfig }> {
+    const text = doc.getText();
+    const fileName = vscode.workspace.asRelativePath(doc.uri, false);
+    const { config, problems } = parseTrainConfig(text, fileName, path.dirname(doc.uri.fsPath));
+    const findings = [...problems];
+    if (config && withGate) {
+      try {
+        findings.push(...(await this.gate(text, fileName, config)));
+      } catch (e) {
+        log().warn(`Gate check for ${fileName} skipped: ${errorText(e)}`);
+      }
+    }
+    if (!doc.isClosed) this.collection.set(doc.uri, findings.map((f) => toDiagnostic(f, doc.uri)));
+    return { findings, ...(config ? { config } : {}) };
+  }
+
+  private async gate(text: string, fileName: string, config: ResolvedTrainConfig): Promise<Finding[]> {
+    const root = parseTree(text);
+    const at = (p: (string | number)[]) => {
+      const node = root && findNodeAtLocation(root, p);
+      return node ? offsetToRange(text, node.offset, node.length) : undefined;
+    };
+    const out: Finding[] = [];
+    const finding = (rule: string, severity: Finding['severity'], message: string, p: (string | number)[]): Finding => {
+      const location = at(p);
+      return { rule, severity, message, file: fileName, ...(location ? { location } : {}), data: { path: p.join('.') } };
+    };
+    const trainPath = path.resolve(config.baseDir, config.data.train);
+    if (!fs.existsSync(trainPath)) {
+      out.push(finding('train-config/missing-file', 'error', `data.train: ${config.data.train} does not exist.`, ['data', 'train']));
+      return out;
+    }
+    const stat = fs.statSync(trainPath);
+    const cacheKey = `${stat.mtimeMs}:${stat.size}`;
+    let cached = this.gateCache.get(trainPath);
+    if (!cached || cached.key !== cacheKey) {
+      const head = readHead(trainPath);
+      const report = await this.scanClient.scan({
+        path: trainPath,
+        fileName: vscode.workspace.asRelativePath(trainPath, false),
+        format: datasetFormat(trainPath, head) ?? 'auto',
+        maxFindingsPerRule: 1,
+      });
+      cached = { key: cacheKey, columns: report.columns.map((c) => c.name), entities: new Map(report.columns.map((c) => [c.name, c.entities])) };
+      this.gateCache.set(trainPath, cached);
+    }
+    if (!cached.columns.includes(config.data.label)) {
+      out.push(finding('train-config/missing-column', 'error', `data.label: the training file has no column "${config.data.label}".`, ['data', 'label']));
+    }
+    for (const p of config.protected) {
+      if (!cached.columns.includes(p)) {
+        const i = config.protected.indexOf(p);
+        out.push(finding('train-config/missing-column', 'error', `protected: the training file has no column "${p}".`, ['protected', i]));
+      }
+    }
+    const candidates = cached.columns.filter((c) => c !== config.data.label && !(config.data.features.exclude ?? []).includes(c));
+    const { decisions } = gateFeatures(candidates, cached.entities, config.privacy.allowFeatures ?? []);
+    for (const d of decisions) {
+      out.push(
+        finding(
+          'train-config/privacy-gate',
+          d.decision === 'excluded' ? 'warning' : 'info',
+          `Column "${d.column}" ${d.reason}.`,
+          d.decision === 'allowed' ? ['privacy', 'allowFeatures'] : ['data', 'train'],
+        ),
+      );
+    }
+    return out;
+  }
+
+  dispose(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,79 @@
+import { fork, type ChildProcess } from 'child_process';
+import { CancellationTokenSource, createMessageConnection, IPCMessageReader, IPCMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import type * as vscode from 'vscode';
+import type { AuditReport } from '../core/report/auditReport';
+import type { ScanFileParams } from '../worker/scanWorker';
+import { log } from './log';
+
+// Method names are repeated (not imported) so the worker's module code never enters the extension bundle.
+const SCAN_FILE_METHOD = 'rml/scanFile';
+const IDLE_EXIT_MS = 60_000;
+const CANCEL_GRACE_MS = 3_000;
+
+/**
+ * Parent side of `dist/scanWorker.js`: one child process, started on first use and stopped after a minute idle.
+ * Requests are sequential per call but may overlap; a cancel is sent as `$/cancelRequest`, and a worker that
+ * does not stop within a few seconds is killed (and restarted by the next request).
+ */
+export class ScanClient {
+  private child: ChildProcess | undefined;
+  private connection: MessageConnection | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private pending = 0;
+
+  constructor(private readonly workerPath: string) {}
+
+  private start(): MessageConnection {
+    if (this.connection && this.child && this.child.exitCode === null) return this.connection;
+    const child = fork(this.workerPath, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [] });
+    child.stderr?.on('data', (b: Buffer) => log().warn(`scan worker: ${b.toString('utf8').trim()}`));
+    const connection = createMessageConnection(new IPCMessageReader(child), new IPCMessageWriter(child));
+    child.on('exit', (code, signal) => {
+      if (this.child === child) {
+        this.child = undefined;
+        this.connection = undefined;
+      }
+      connection.dispose();
+      log().debug(`scan worker exited (${code ?? signal})`);
+    });
+    connection.listen();
+    this.child = child;
+    this.connection = connection;
+    log().debug(`scan worker started (pid ${child.pid})`);
+    return connection;
+  }
+
+  /** Scans a file from disk (or the given unsaved text) in the worker. Rejects with an AbortError when cancelled. */
+  async scan(params: ScanFileParams, token?: vscode.CancellationToken): Promise<AuditReport> {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    const connection = this.start();
+    const child = this.child;
+    const cts = new CancellationTokenSource();
+    let killTimer: NodeJS.Timeout | undefined;
+    const sub = token?.onCancellationRequested(() => {
+      cts.cancel();
+      killTimer = setTimeout(() => child?.kill(), CANCEL_GRACE_MS);
+    });
+    this.pending++;
+    try {
+      const exited = new Promise<never>((_, reject) =>
+        child?.once('exit', () => reject(new Error(token?.isCancellationRequested ? 'Scan cancelled' : 'The scan worker stopped unexpectedly'))),
+      );
+      return await Promise.race([connection.sendRequest<AuditReport>(SCAN_FILE_METHOD, params, cts.token), exited]);
+    } finally {
+      this.pending--;
+      sub?.dispose();
+      if (killTimer) clearTimeout(killTimer);
+      cts.dispose();
+      if (this.pending === 0) this.idleTimer = setTimeout(() => this.dispose(), IDLE_EXIT_MS);
+    }
+  }
+
+  dispose(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.connection?.dispose();
+    this.child?.kill();
+    this.child = undefined;
+    this.connection = undefined;
+  }
+}

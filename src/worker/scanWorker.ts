@@ -1,0 +1,82 @@
+/**
+ * Child process that scans datasets off the extension host: the editor's "Scan Workspace Datasets" and open
+ * documents too large to scan in-process. It streams each file from disk in 1 MiB chunks (memory stays
+ * bounded by the scanner, not the file), and honours cancellation between chunks through vscode-jsonrpc's
+ * `$/cancelRequest`, which aborts the scan's AbortSignal.
+ *
+ * Protocol (JSON-RPC over the Node IPC channel):
+ *   request  `rml/scanFile` ScanFileParams -> AuditReport
+ *   request  `rml/ping` -> { pid }
+ */
+import * as fs from 'fs';
+import { createMessageConnection, IPCMessageReader, IPCMessageWriter, type CancellationToken } from 'vscode-jsonrpc/node';
+import type { DataFormat } from '../core/data/table';
+import type { Policy } from '../core/policy';
+import type { AuditReport } from '../core/report/auditReport';
+import { scanDataset } from '../core/scan';
+
+export const SCAN_FILE_METHOD = 'rml/scanFile';
+export const PING_METHOD = 'rml/ping';
+
+export interface ScanFileParams {
+  /** Absolute path read from disk, unless `text` is given. */
+  path: string;
+  /** Name recorded in the report and its findings (workspace-relative). */
+  fileName: string;
+  /** Unsaved editor text to scan instead of the file on disk. */
+  text?: string;
+  format?: DataFormat | 'auto';
+  policy?: Policy;
+  label?: string;
+  positive?: string[];
+  /** Column with a model's predicted outcome: adds the per-group prediction audit. */
+  prediction?: string;
+  score?: string;
+  groups?: string[];
+  maxFindingsPerRule?: number;
+}
+
+async function* fromText(text: string): AsyncIterable<Uint8Array> {
+  yield Buffer.from(text, 'utf8');
+}
+
+/** Scans one file (or unsaved text); exported for tests that run the worker logic in-process. */
+export async function scanFile(params: ScanFileParams, signal?: AbortSignal): Promise<AuditReport> {
+  const chunks: AsyncIterable<Uint8Array> =
+    params.text !== undefined ? fromText(params.text) : fs.createReadStream(params.path, { highWaterMark: 1 << 20 });
+  try {
+    return await scanDataset(chunks, {
+      fileName: params.fileName,
+      format: params.format ?? 'auto',
+      ...(params.policy ? { policy: params.policy } : {}),
+      ...(params.label ? { label: params.label } : {}),
+      ...(params.positive ? { positive: params.positive } : {}),
+      ...(params.prediction ? { prediction: params.prediction } : {}),
+      ...(params.score ? { score: params.score } : {}),
+      ...(params.groups ? { groups: params.groups } : {}),
+      ...(params.maxFindingsPerRule ? { maxFindingsPerRule: params.maxFindingsPerRule } : {}),
+      ...(signal ? { signal } : {}),
+    });
+  } finally {
+    if (chunks instanceof fs.ReadStream) chunks.destroy();
+  }
+}
+
+function serve(): void {
+  const connection = createMessageConnection(new IPCMessageReader(process), new IPCMessageWriter(process));
+  connection.onRequest(SCAN_FILE_METHOD, async (params: ScanFileParams, token: CancellationToken) => {
+    const controller = new AbortController();
+    const sub = token.onCancellationRequested(() => controller.abort());
+    try {
+      return await scanFile(params, controller.signal);
+    } finally {
+      sub.dispose();
+    }
+  });
+  connection.onRequest(PING_METHOD, () => ({ pid: process.pid }));
+  // The parent going away (window closed, extension host crash) ends the worker too.
+  process.on('disconnect', () => process.exit(0));
+  connection.listen();
+}
+
+if (require.main === module && typeof process.send === 'function') serve();
