@@ -51,7 +51,12 @@ function layouts(value: string, format: DataFormat): Layout[] {
 }
 
 /** Line and column (1-based) of source offset `at` of a cell that starts at (line, column), given its value. */
-function advance(value: string, layout: Layout, range: SourceRange, offset: number): { line: number; column: number } {
+function advance(
+  value: string,
+  layout: Layout,
+  range: SourceRange,
+  offset: number,
+): { line: number; column: number } {
   // Line breaks only occur unescaped in CSV cells; JSON escapes them, so its cells stay on one line.
   let line = range.line;
   let lineStartOffset = -1;
@@ -70,7 +75,13 @@ function advance(value: string, layout: Layout, range: SourceRange, offset: numb
  * The source range of value[start, end) inside a cell whose whole range is `cell`. Falls back to `cell` when
  * the value's writing in the file cannot be reconstructed with certainty.
  */
-export function locateInCell(cell: SourceRange, value: string, start: number, end: number, format: DataFormat): SourceRange {
+export function locateInCell(
+  cell: SourceRange,
+  value: string,
+  start: number,
+  end: number,
+  format: DataFormat,
+): SourceRange {
   const endLine = cell.endLine ?? cell.line;
   const multiLine = value.includes('\n');
   for (const layout of layouts(value, format)) {

@@ -111,12 +111,20 @@ function isWordCode(c: number): boolean {
 function glued(text: string, start: number, end: number): boolean {
   const before = start > 0 ? text.charCodeAt(start - 1) : -1;
   if (isWordCode(before)) return true;
-  if ((before === 45 || before === 46 || before === 47) && start > 1 && isWordCode(text.charCodeAt(start - 2))) {
+  if (
+    (before === 45 || before === 46 || before === 47) &&
+    start > 1 &&
+    isWordCode(text.charCodeAt(start - 2))
+  ) {
     return true;
   }
   const after = end < text.length ? text.charCodeAt(end) : -1;
   if (isWordCode(after)) return true;
-  if ((after === 45 || after === 46 || after === 47) && end + 1 < text.length && isWordCode(text.charCodeAt(end + 1))) {
+  if (
+    (after === 45 || after === 46 || after === 47) &&
+    end + 1 < text.length &&
+    isWordCode(text.charCodeAt(end + 1))
+  ) {
     return true;
   }
   return false;
@@ -160,7 +168,8 @@ function wanted(only: readonly EntityType[] | undefined, e: EntityType): boolean
 
 const NO_MATCHES: EntityMatch[] = Object.freeze([]) as unknown as EntityMatch[];
 
-const EMAIL_RE = /[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![A-Za-z0-9-])/g;
+const EMAIL_RE =
+  /[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![A-Za-z0-9-])/g;
 
 function findEmails(ctx: Ctx): void {
   EMAIL_RE.lastIndex = 0;
@@ -187,7 +196,8 @@ function findUrls(ctx: Ctx): void {
     for (;;) {
       const last = s[s.length - 1];
       if (last && '.,;:!?\'"'.includes(last)) s = s.slice(0, -1);
-      else if (last === ')' && (s.match(/\(/g)?.length ?? 0) < (s.match(/\)/g)?.length ?? 0)) s = s.slice(0, -1);
+      else if (last === ')' && (s.match(/\(/g)?.length ?? 0) < (s.match(/\)/g)?.length ?? 0))
+        s = s.slice(0, -1);
       else break;
     }
     try {
@@ -266,7 +276,8 @@ function findCards(ctx: Ctx): void {
       const end = m.index + candidate.length;
       const seps = candidate.match(/[ -]/g);
       // Separators, if any, are one kind and split the number into groups of at least three digits.
-      const consistent = !seps || (new Set(seps).size === 1 && candidate.split(/[ -]/).every((g) => g.length >= 3));
+      const consistent =
+        !seps || (new Set(seps).size === 1 && candidate.split(/[ -]/).every((g) => g.length >= 3));
       const digits = digitsOf(candidate);
       if (consistent && !glued(text, m.index, end) && isValidCardNumber(digits)) {
         ctx.out.push({ entity: 'CREDIT_CARD', start: m.index, end, confidence: seps ? 0.95 : 0.8 });
@@ -365,7 +376,8 @@ function findCrypto(ctx: Ctx): void {
     ETH_RE.lastIndex = 0;
     for (let m = ETH_RE.exec(text); m; m = ETH_RE.exec(text)) {
       const confidence = ethereumAddressConfidence(m[0]);
-      if (confidence > 0) ctx.out.push({ entity: 'CRYPTO', start: m.index, end: m.index + m[0].length, confidence });
+      if (confidence > 0)
+        ctx.out.push({ entity: 'CRYPTO', start: m.index, end: m.index + m[0].length, confidence });
     }
   }
 }
@@ -376,7 +388,12 @@ function findCnIds(ctx: Ctx): void {
   CN_ID_RE.lastIndex = 0;
   for (let m = CN_ID_RE.exec(ctx.text); m; m = CN_ID_RE.exec(ctx.text)) {
     if (isValidCnResidentId(m[0])) {
-      ctx.out.push({ entity: 'CN_RESIDENT_ID', start: m.index, end: m.index + m[0].length, confidence: 0.95 });
+      ctx.out.push({
+        entity: 'CN_RESIDENT_ID',
+        start: m.index,
+        end: m.index + m[0].length,
+        confidence: 0.95,
+      });
     }
   }
 }
@@ -394,7 +411,8 @@ const SECRET_PATTERNS: RegExp[] = [
   /\bglpat-[0-9A-Za-z_-]{20}\b/g, // GitLab personal access tokens
   /\bnpm_[A-Za-z0-9]{36}\b/g, // npm tokens
 ];
-const PEM_RE = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|$)/g;
+const PEM_RE =
+  /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|$)/g;
 const JWT_RE = /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
 const TOKEN_RE = /[A-Za-z0-9+/_=-]{20,}/g;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -409,7 +427,8 @@ function entropyThreshold(n: number): number {
 }
 
 /** One pass that says whether any vendor pattern can match, so that most texts skip the ten of them. */
-const SECRET_PREFIXES = /A(?:KIA|SIA|BIA|CCA|GPA|IDA|ROA|IPA|NPA|NVA|PKA|Iza)|gh[pousr]_|github_pat_|xox[abposr]-|hooks\.slack|[sr]k_(?:live|test)_|ya29\.|glpat-|npm_/;
+const SECRET_PREFIXES =
+  /A(?:KIA|SIA|BIA|CCA|GPA|IDA|ROA|IPA|NPA|NVA|PKA|Iza)|gh[pousr]_|github_pat_|xox[abposr]-|hooks\.slack|[sr]k_(?:live|test)_|ya29\.|glpat-|npm_/;
 
 function findSecrets(ctx: Ctx): void {
   const text = ctx.text;
@@ -429,7 +448,8 @@ function findSecrets(ctx: Ctx): void {
   if (text.includes('eyJ')) {
     JWT_RE.lastIndex = 0;
     for (let m = JWT_RE.exec(text); m; m = JWT_RE.exec(text)) {
-      if (isJwt(m[0])) ctx.out.push({ entity: 'SECRET', start: m.index, end: m.index + m[0].length, confidence: 0.9 });
+      if (isJwt(m[0]))
+        ctx.out.push({ entity: 'SECRET', start: m.index, end: m.index + m[0].length, confidence: 0.9 });
     }
   }
   TOKEN_RE.lastIndex = 0;
@@ -491,7 +511,10 @@ function findPersons(ctx: Ctx): void {
     if (!/^ (?:[A-Z]\. )?$/.test(gap)) continue;
     const isLast = lex.lastNames.has(next.lower);
     if (!isLast && AMBIGUOUS_GIVEN_NAMES.has(w.lower)) continue;
-    if (!isLast && (lex.commonWords.has(next.lower) || lex.cities.has(next.lower) || lex.countries.has(next.lower))) {
+    if (
+      !isLast &&
+      (lex.commonWords.has(next.lower) || lex.cities.has(next.lower) || lex.countries.has(next.lower))
+    ) {
       continue;
     }
     let end = next.end;
@@ -507,10 +530,14 @@ function findPersons(ctx: Ctx): void {
 
 const STREET_RE =
   /\b\d{1,6}[A-Za-z]?\s+(?:[A-Z][a-z]+\.?\s+){1,4}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl)\b\.?/g;
-const STRASSE_RE = /\b[A-ZÄÖÜ][a-zäöüß]+(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm)\s+\d{1,4}[a-z]?(?![\p{L}\d])/gu;
+const STRASSE_RE =
+  /\b[A-ZÄÖÜ][a-zäöüß]+(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm)\s+\d{1,4}[a-z]?(?![\p{L}\d])/gu;
 const US_STATES =
   'AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR';
-const ZIP_AFTER_STATE_RE = new RegExp(`\\b(?:${US_STATES.split(' ').join('|')})\\s+(\\d{5}(?:-\\d{4})?)\\b`, 'g');
+const ZIP_AFTER_STATE_RE = new RegExp(
+  `\\b(?:${US_STATES.split(' ').join('|')})\\s+(\\d{5}(?:-\\d{4})?)\\b`,
+  'g',
+);
 
 function findLocations(ctx: Ctx): void {
   const text = ctx.text;
@@ -535,13 +562,15 @@ function findLocations(ctx: Ctx): void {
 /** Keeps the best of overlapping matches: higher confidence, then longer, then {@link PRIORITY}. */
 export function resolveOverlaps(matches: EntityMatch[]): EntityMatch[] {
   if (matches.length <= 1) return matches;
-  const ranked = matches.slice().sort(
-    (a, b) =>
-      b.confidence - a.confidence ||
-      b.end - b.start - (a.end - a.start) ||
-      PRIORITY.indexOf(a.entity) - PRIORITY.indexOf(b.entity) ||
-      a.start - b.start,
-  );
+  const ranked = matches
+    .slice()
+    .sort(
+      (a, b) =>
+        b.confidence - a.confidence ||
+        b.end - b.start - (a.end - a.start) ||
+        PRIORITY.indexOf(a.entity) - PRIORITY.indexOf(b.entity) ||
+        a.start - b.start,
+    );
   const kept: EntityMatch[] = [];
   for (const m of ranked) {
     if (kept.every((k) => m.end <= k.start || m.start >= k.end)) kept.push(m);
@@ -571,7 +600,8 @@ function run(text: string, options: DetectOptions | undefined, whole: boolean): 
   if (flags.colons > 0 || flags.dots > 0) {
     if (wanted(only, 'URL') && (text.includes('://') || /www\./i.test(text))) findUrls(ctx);
   }
-  if (wanted(only, 'IP_ADDRESS') && ((flags.digits >= 4 && flags.dots >= 3) || flags.colons >= 2)) findIps(ctx);
+  if (wanted(only, 'IP_ADDRESS') && ((flags.digits >= 4 && flags.dots >= 3) || flags.colons >= 2))
+    findIps(ctx);
   if (flags.digits >= 7 && wanted(only, 'PHONE_NUMBER')) findPhones(ctx);
   if (flags.digits >= 11 && wanted(only, 'CN_MOBILE')) findCnMobiles(ctx);
   if (flags.digits >= 9 && wanted(only, 'US_SSN')) findSsns(ctx);
@@ -581,7 +611,8 @@ function run(text: string, options: DetectOptions | undefined, whole: boolean): 
   if (text.length >= 26 && flags.digits > 0 && letters > 0 && wanted(only, 'CRYPTO')) findCrypto(ctx);
   if (text.length >= 20 && wanted(only, 'SECRET') && (flags.upper > 0 || flags.digits > 0)) findSecrets(ctx);
   if (flags.upper >= 2 && flags.lower >= 2 && wanted(only, 'PERSON')) findPersons(ctx);
-  if (flags.upper >= 1 && flags.digits >= 1 && (wanted(only, 'LOCATION') || wanted(only, 'POSTAL_CODE'))) findLocations(ctx);
+  if (flags.upper >= 1 && flags.digits >= 1 && (wanted(only, 'LOCATION') || wanted(only, 'POSTAL_CODE')))
+    findLocations(ctx);
   if (ctx.out.length === 0) return NO_MATCHES;
   const min = options?.minConfidence ?? 0.5;
   const kept = ctx.out.filter((m) => m.confidence >= min && wanted(only, m.entity));
@@ -605,8 +636,10 @@ export interface WholeValueOptions {
    * unformatted 9-digit SSNs, single given names, bare city names, postal codes, dates of birth.
    */
   hint?: EntityType;
-  /** Default 0.5; matches of the hinted entity need only 0.3. */
+  /** Default 0.5; matches of the hinted entity need only 0.3 (0.45 with `weakHint`). */
   minConfidence?: number;
+  /** The hint comes from an ambiguous name (a bare `name`): weak forms need more support. */
+  weakHint?: boolean;
 }
 
 export interface WholeValueMatch {
@@ -667,7 +700,7 @@ export function matchWholeValue(value: string, options?: WholeValueOptions): Who
   if (v.length === 0) return null;
   const hint = options?.hint;
   const min = options?.minConfidence ?? 0.5;
-  const hintMin = Math.min(min, 0.3);
+  const hintMin = Math.min(min, options?.weakHint ? 0.45 : 0.3);
   let best: WholeValueMatch | null = null;
   const consider = (entity: EntityType, confidence: number): void => {
     const need = entity === hint ? hintMin : min;

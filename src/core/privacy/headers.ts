@@ -15,6 +15,11 @@ export interface HeaderEvidence {
   quasiIdentifier?: string;
   /** Protected attribute the name announces. */
   protected?: ProtectedKind;
+  /**
+   * True when the name is suggestive but ambiguous (a bare `name` may hold products or files): values then
+   * need the lexicon's support, capitalisation alone does not count.
+   */
+  weak?: boolean;
 }
 
 /**
@@ -45,40 +50,125 @@ const S = '(?:_[a-z0-9]+){0,2}'; // up to two qualifiers after
 const whole = (core: string): RegExp => new RegExp(`^${Q}(?:${core})${S}$`);
 
 const RULES: Rule[] = [
-  // Secrets before names, so that `api_key_name` stays a secret and `password` is not PERSON.
-  { pattern: whole('password|passwd|pwd|passphrase|secret|api_?key|apikey|access_?key|secret_?key|private_?key|auth_?token|access_?token|refresh_?token|bearer|token|credentials?'), evidence: { entity: 'SECRET' } },
-  { pattern: whole('e_?mail|email_?address|mail_?address|e_?mail_?address|mail'), evidence: { entity: 'EMAIL_ADDRESS' } },
-  { pattern: whole('ssn|social_security(?:_number|_no)?|ss_?num(?:ber)?|sozialversicherungsnummer'), evidence: { entity: 'US_SSN' } },
-  { pattern: whole('credit_?card(?:_number|_no)?|card_?number|card_?no|cc_?(?:number|num|no)|ccn|pan'), evidence: { entity: 'CREDIT_CARD' } },
-  { pattern: whole('iban|bank_?account(?:_number)?|account_?number'), evidence: { entity: 'IBAN_CODE' } },
-  { pattern: whole('ip|ip_?addr(?:ess)?|ipv4|ipv6|client_?ip|remote_?addr|source_?ip|src_?ip|dst_?ip'), evidence: { entity: 'IP_ADDRESS' } },
-  { pattern: whole('url|uri|website|homepage|web_?page|link|profile_?url'), evidence: { entity: 'URL' } },
-  { pattern: whole('wallet(?:_address)?|btc(?:_address)?|eth(?:_address)?|bitcoin(?:_address)?|crypto(?:_address)?'), evidence: { entity: 'CRYPTO' } },
-  { pattern: whole('id_?card|resident_?id|shenfenzheng|sfz|身份证号?|身份证号码'), evidence: { entity: 'CN_RESIDENT_ID' } },
-  { pattern: whole('phone|telephone|tel|mobile|cell|cellphone|phone_?number|phone_?no|mobile_?number|contact_?number|fax|msisdn|手机号?|电话'), evidence: { entity: 'PHONE_NUMBER' } },
-  { pattern: whole('dob|d_o_b|birth_?date|date_?of_?birth|birthdate|birthday|born(?:_on)?|geburtsdatum'), evidence: { entity: 'DATE_OF_BIRTH', quasiIdentifier: 'birth-date', protected: 'age' } },
-  { pattern: whole('zip|zip_?code|zipcode|postal_?code|postcode|post_?code|plz|postleitzahl|code_postal'), evidence: { entity: 'POSTAL_CODE', quasiIdentifier: 'postal-code' } },
-  { pattern: whole('street|street_?address|address|addr|address_?line_?\\d?|home_?address|mailing_?address|residence'), evidence: { entity: 'LOCATION' } },
-  { pattern: whole('city|town|municipality|place_?of_?residence|hometown'), evidence: { entity: 'LOCATION', quasiIdentifier: 'city' } },
   {
-    pattern: /^(?:(?:first|last|full|given|family|middle|sur|maiden|nick|display|user|customer|client|patient|employee|person|contact|member|student|applicant|owner|account_holder|holder|cardholder)_?name|name|surname|forename|firstname|lastname|fullname|vorname|nachname|nombre|apellido|姓名)(?:_\d+)?$/,
+    pattern: /^(?:name|names|display_?name|nick_?name|user_?name|username)(?:_\d+)?$/,
+    evidence: { entity: 'PERSON', weak: true },
+  },
+  // Secrets before names, so that `api_key_name` stays a secret and `password` is not PERSON.
+  {
+    pattern: whole(
+      'password|passwd|pwd|passphrase|secret|api_?key|apikey|access_?key|secret_?key|private_?key|auth_?token|access_?token|refresh_?token|bearer|token|credentials?',
+    ),
+    evidence: { entity: 'SECRET' },
+  },
+  {
+    pattern: whole('e_?mail|email_?address|mail_?address|e_?mail_?address|mail'),
+    evidence: { entity: 'EMAIL_ADDRESS' },
+  },
+  {
+    pattern: whole('ssn|social_security(?:_number|_no)?|ss_?num(?:ber)?|sozialversicherungsnummer'),
+    evidence: { entity: 'US_SSN' },
+  },
+  {
+    pattern: whole('credit_?card(?:_number|_no)?|card_?number|card_?no|cc_?(?:number|num|no)|ccn|pan'),
+    evidence: { entity: 'CREDIT_CARD' },
+  },
+  { pattern: whole('iban|bank_?account(?:_number)?|account_?number'), evidence: { entity: 'IBAN_CODE' } },
+  {
+    pattern: whole('ip|ip_?addr(?:ess)?|ipv4|ipv6|client_?ip|remote_?addr|source_?ip|src_?ip|dst_?ip'),
+    evidence: { entity: 'IP_ADDRESS' },
+  },
+  { pattern: whole('url|uri|website|homepage|web_?page|link|profile_?url'), evidence: { entity: 'URL' } },
+  {
+    pattern: whole(
+      'wallet(?:_address)?|btc(?:_address)?|eth(?:_address)?|bitcoin(?:_address)?|crypto(?:_address)?',
+    ),
+    evidence: { entity: 'CRYPTO' },
+  },
+  {
+    pattern: whole('id_?card|resident_?id|shenfenzheng|sfz|身份证号?|身份证号码'),
+    evidence: { entity: 'CN_RESIDENT_ID' },
+  },
+  {
+    pattern: whole(
+      'phone|telephone|tel|mobile|cell|cellphone|phone_?number|phone_?no|mobile_?number|contact_?number|fax|msisdn|手机号?|电话',
+    ),
+    evidence: { entity: 'PHONE_NUMBER' },
+  },
+  {
+    pattern: whole('dob|d_o_b|birth_?date|date_?of_?birth|birthdate|birthday|born(?:_on)?|geburtsdatum'),
+    evidence: { entity: 'DATE_OF_BIRTH', quasiIdentifier: 'birth-date', protected: 'age' },
+  },
+  {
+    pattern: whole('zip|zip_?code|zipcode|postal_?code|postcode|post_?code|plz|postleitzahl|code_postal'),
+    evidence: { entity: 'POSTAL_CODE', quasiIdentifier: 'postal-code' },
+  },
+  {
+    pattern: whole(
+      'street|street_?address|address|addr|address_?line_?\\d?|home_?address|mailing_?address|residence',
+    ),
+    evidence: { entity: 'LOCATION' },
+  },
+  {
+    pattern: whole('city|town|municipality|place_?of_?residence|hometown'),
+    evidence: { entity: 'LOCATION', quasiIdentifier: 'city' },
+  },
+  {
+    pattern:
+      /^(?:(?:first|last|full|given|family|middle|sur|maiden|nick|display|user|customer|client|patient|employee|person|contact|member|student|applicant|owner|account_holder|holder|cardholder)_?name|name|surname|forename|firstname|lastname|fullname|vorname|nachname|nombre|apellido|姓名)(?:_\d+)?$/,
     evidence: { entity: 'PERSON' },
   },
   // Quasi-identifiers and protected attributes that are not direct identifiers.
-  { pattern: whole('age|age_?years|age_?group|age_?band|age_?bracket|alter'), evidence: { quasiIdentifier: 'age', protected: 'age' } },
-  { pattern: whole('birth_?year|year_?of_?birth|yob'), evidence: { quasiIdentifier: 'birth-date', protected: 'age' } },
+  {
+    pattern: whole('age|age_?years|age_?group|age_?band|age_?bracket|alter'),
+    evidence: { quasiIdentifier: 'age', protected: 'age' },
+  },
+  {
+    pattern: whole('birth_?year|year_?of_?birth|yob'),
+    evidence: { quasiIdentifier: 'birth-date', protected: 'age' },
+  },
   { pattern: whole('sex|gender|geschlecht|sexe'), evidence: { quasiIdentifier: 'sex', protected: 'sex' } },
-  { pattern: whole('race|ethnicity|ethnic_?group|ethnic_?origin|ethnic|skin_?colou?r'), evidence: { quasiIdentifier: 'race', protected: 'race' } },
-  { pattern: whole('religion|religious_?affiliation|faith|confession|denomination'), evidence: { quasiIdentifier: 'religion', protected: 'religion' } },
-  { pattern: whole('disability|disabled|handicap|impairment|disability_?status'), evidence: { protected: 'disability' } },
-  { pattern: whole('native_?country|nationality|citizenship|country_?of_?birth|birth_?country|country_?of_?origin|place_?of_?birth|birthplace'), evidence: { quasiIdentifier: 'native-country', protected: 'nationality' } },
-  { pattern: whole('marital_?status|marital|married|civil_?status|familienstand'), evidence: { quasiIdentifier: 'marital-status', protected: 'marital-status' } },
-  { pattern: whole('relationship|household_?relationship|relationship_?status'), evidence: { quasiIdentifier: 'relationship', protected: 'relationship' } },
+  {
+    pattern: whole('race|ethnicity|ethnic_?group|ethnic_?origin|ethnic|skin_?colou?r'),
+    evidence: { quasiIdentifier: 'race', protected: 'race' },
+  },
+  {
+    pattern: whole('religion|religious_?affiliation|faith|confession|denomination'),
+    evidence: { quasiIdentifier: 'religion', protected: 'religion' },
+  },
+  {
+    pattern: whole('disability|disabled|handicap|impairment|disability_?status'),
+    evidence: { protected: 'disability' },
+  },
+  {
+    pattern: whole(
+      'native_?country|nationality|citizenship|country_?of_?birth|birth_?country|country_?of_?origin|place_?of_?birth|birthplace',
+    ),
+    evidence: { quasiIdentifier: 'native-country', protected: 'nationality' },
+  },
+  {
+    pattern: whole('marital_?status|marital|married|civil_?status|familienstand'),
+    evidence: { quasiIdentifier: 'marital-status', protected: 'marital-status' },
+  },
+  {
+    pattern: whole('relationship|household_?relationship|relationship_?status'),
+    evidence: { quasiIdentifier: 'relationship', protected: 'relationship' },
+  },
   { pattern: whole('sexual_?orientation|orientation'), evidence: { protected: 'sexual-orientation' } },
   { pattern: whole('pregnant|pregnancy|pregnancy_?status'), evidence: { protected: 'pregnancy' } },
-  { pattern: whole('occupation|job|job_?title|profession|employment'), evidence: { quasiIdentifier: 'occupation' } },
-  { pattern: whole('education|education_?level|degree|schooling|highest_?degree'), evidence: { quasiIdentifier: 'education' } },
-  { pattern: /^(?:home_|residence_|current_)?(?:country|state|province|region|county|district|neighbou?rhood)$/, evidence: { quasiIdentifier: 'region' } },
+  {
+    pattern: whole('occupation|job|job_?title|profession|employment'),
+    evidence: { quasiIdentifier: 'occupation' },
+  },
+  {
+    pattern: whole('education|education_?level|degree|schooling|highest_?degree'),
+    evidence: { quasiIdentifier: 'education' },
+  },
+  {
+    pattern:
+      /^(?:home_|residence_|current_)?(?:country|state|province|region|county|district|neighbou?rhood)$/,
+    evidence: { quasiIdentifier: 'region' },
+  },
   { pattern: whole('employer|company|workplace'), evidence: { quasiIdentifier: 'employer' } },
 ];
 
@@ -101,31 +191,136 @@ export interface ProtectedRecognition {
 const norm = (v: string): string => v.trim().toLowerCase().replace(/[_-]+/g, ' ').replace(/\s+/g, ' ');
 
 const SEX_VALUES = new Set(
-  'male female man woman men women m f boy girl non binary nonbinary intersex trans transgender other unknown diverse prefer not to say'.split(' '),
+  'male female man woman men women m f boy girl non binary nonbinary intersex trans transgender other unknown diverse prefer not to say'.split(
+    ' ',
+  ),
 );
 const SEX_CORE = new Set(['male', 'female', 'man', 'woman', 'men', 'women']);
 const RACE_VALUES = new Set([
-  'white', 'black', 'asian', 'hispanic', 'latino', 'latina', 'latinx', 'caucasian', 'african american',
-  'black or african american', 'asian pac islander', 'asian pacific islander', 'pacific islander',
-  'native hawaiian or other pacific islander', 'amer indian eskimo', 'american indian', 'american indian or alaska native',
-  'alaska native', 'native american', 'indigenous', 'other', 'mixed', 'multiracial', 'two or more races',
-  'middle eastern', 'arab', 'south asian', 'east asian', 'hispanic or latino', 'not hispanic or latino', 'unknown',
+  'white',
+  'black',
+  'asian',
+  'hispanic',
+  'latino',
+  'latina',
+  'latinx',
+  'caucasian',
+  'african american',
+  'black or african american',
+  'asian pac islander',
+  'asian pacific islander',
+  'pacific islander',
+  'native hawaiian or other pacific islander',
+  'amer indian eskimo',
+  'american indian',
+  'american indian or alaska native',
+  'alaska native',
+  'native american',
+  'indigenous',
+  'other',
+  'mixed',
+  'multiracial',
+  'two or more races',
+  'middle eastern',
+  'arab',
+  'south asian',
+  'east asian',
+  'hispanic or latino',
+  'not hispanic or latino',
+  'unknown',
 ]);
-const RACE_CORE = new Set(['white', 'black', 'asian', 'hispanic', 'caucasian', 'african american', 'asian pac islander', 'amer indian eskimo', 'latino']);
+const RACE_CORE = new Set([
+  'white',
+  'black',
+  'asian',
+  'hispanic',
+  'caucasian',
+  'african american',
+  'asian pac islander',
+  'amer indian eskimo',
+  'latino',
+]);
 const RELIGION_VALUES = new Set([
-  'christian', 'christianity', 'catholic', 'roman catholic', 'protestant', 'orthodox', 'evangelical', 'muslim', 'islam',
-  'jewish', 'judaism', 'hindu', 'hinduism', 'buddhist', 'buddhism', 'sikh', 'sikhism', 'atheist', 'agnostic', 'none',
-  'no religion', 'other', 'mormon', 'jain', 'shinto', 'taoist', 'bahai', 'unknown',
+  'christian',
+  'christianity',
+  'catholic',
+  'roman catholic',
+  'protestant',
+  'orthodox',
+  'evangelical',
+  'muslim',
+  'islam',
+  'jewish',
+  'judaism',
+  'hindu',
+  'hinduism',
+  'buddhist',
+  'buddhism',
+  'sikh',
+  'sikhism',
+  'atheist',
+  'agnostic',
+  'none',
+  'no religion',
+  'other',
+  'mormon',
+  'jain',
+  'shinto',
+  'taoist',
+  'bahai',
+  'unknown',
 ]);
-const RELIGION_CORE = new Set(['christian', 'catholic', 'protestant', 'muslim', 'islam', 'jewish', 'hindu', 'buddhist', 'sikh', 'atheist']);
+const RELIGION_CORE = new Set([
+  'christian',
+  'catholic',
+  'protestant',
+  'muslim',
+  'islam',
+  'jewish',
+  'hindu',
+  'buddhist',
+  'sikh',
+  'atheist',
+]);
 const MARITAL_VALUES = new Set([
-  'married', 'single', 'divorced', 'widowed', 'separated', 'never married', 'married civ spouse', 'married af spouse',
-  'married spouse absent', 'domestic partnership', 'civil partnership', 'partnered', 'cohabiting', 'unknown', 'other',
+  'married',
+  'single',
+  'divorced',
+  'widowed',
+  'separated',
+  'never married',
+  'married civ spouse',
+  'married af spouse',
+  'married spouse absent',
+  'domestic partnership',
+  'civil partnership',
+  'partnered',
+  'cohabiting',
+  'unknown',
+  'other',
 ]);
-const MARITAL_CORE = new Set(['married', 'divorced', 'widowed', 'never married', 'married civ spouse', 'separated']);
+const MARITAL_CORE = new Set([
+  'married',
+  'divorced',
+  'widowed',
+  'never married',
+  'married civ spouse',
+  'separated',
+]);
 const RELATIONSHIP_VALUES = new Set([
-  'husband', 'wife', 'own child', 'not in family', 'other relative', 'unmarried', 'spouse', 'partner', 'child',
-  'parent', 'sibling', 'head of household', 'other',
+  'husband',
+  'wife',
+  'own child',
+  'not in family',
+  'other relative',
+  'unmarried',
+  'spouse',
+  'partner',
+  'child',
+  'parent',
+  'sibling',
+  'head of household',
+  'other',
 ]);
 const RELATIONSHIP_CORE = new Set(['husband', 'wife', 'own child', 'spouse', 'head of household']);
 
@@ -133,7 +328,11 @@ const RELATIONSHIP_CORE = new Set(['husband', 'wife', 'own child', 'spouse', 'he
  * Share of the sample's values (weighted by count when given) inside `vocabulary`, requiring at least two
  * distinct values of `core` so that a column of one word ("Other") proves nothing.
  */
-function vocabularyMatch(values: readonly string[], vocabulary: ReadonlySet<string>, core: ReadonlySet<string>): boolean {
+function vocabularyMatch(
+  values: readonly string[],
+  vocabulary: ReadonlySet<string>,
+  core: ReadonlySet<string>,
+): boolean {
   if (values.length === 0) return false;
   let inside = 0;
   const coreSeen = new Set<string>();
@@ -177,28 +376,51 @@ export function recogniseProtected(name: string, sampleValues: readonly string[]
   const h = headerEvidence(name);
   const values = sampleValues.filter((v) => v.trim() !== '');
   let fromValues: { protected: ProtectedKind; quasiIdentifier: string } | null = null;
-  if (vocabularyMatch(values, SEX_VALUES, SEX_CORE)) fromValues = { protected: 'sex', quasiIdentifier: 'sex' };
-  else if (vocabularyMatch(values, RACE_VALUES, RACE_CORE)) fromValues = { protected: 'race', quasiIdentifier: 'race' };
-  else if (vocabularyMatch(values, RELIGION_VALUES, RELIGION_CORE)) fromValues = { protected: 'religion', quasiIdentifier: 'religion' };
-  else if (vocabularyMatch(values, MARITAL_VALUES, MARITAL_CORE)) fromValues = { protected: 'marital-status', quasiIdentifier: 'marital-status' };
-  else if (vocabularyMatch(values, RELATIONSHIP_VALUES, RELATIONSHIP_CORE)) fromValues = { protected: 'relationship', quasiIdentifier: 'relationship' };
-  else if (looksLikeCountries(values)) fromValues = { protected: 'nationality', quasiIdentifier: 'native-country' };
+  if (vocabularyMatch(values, SEX_VALUES, SEX_CORE))
+    fromValues = { protected: 'sex', quasiIdentifier: 'sex' };
+  else if (vocabularyMatch(values, RACE_VALUES, RACE_CORE))
+    fromValues = { protected: 'race', quasiIdentifier: 'race' };
+  else if (vocabularyMatch(values, RELIGION_VALUES, RELIGION_CORE))
+    fromValues = { protected: 'religion', quasiIdentifier: 'religion' };
+  else if (vocabularyMatch(values, MARITAL_VALUES, MARITAL_CORE))
+    fromValues = { protected: 'marital-status', quasiIdentifier: 'marital-status' };
+  else if (vocabularyMatch(values, RELATIONSHIP_VALUES, RELATIONSHIP_CORE))
+    fromValues = { protected: 'relationship', quasiIdentifier: 'relationship' };
+  else if (looksLikeCountries(values))
+    fromValues = { protected: 'nationality', quasiIdentifier: 'native-country' };
 
   if (h.protected === 'age' && h.quasiIdentifier === 'age') {
     // "age" must hold ages; an `age` column of other content is neither.
-    if (values.length > 0 && !looksLikeAges(values)) return { protected: null, quasiIdentifier: null, evidence: null };
-    return { protected: 'age', quasiIdentifier: 'age', evidence: values.length > 0 ? 'header+values' : 'header' };
+    if (values.length > 0 && !looksLikeAges(values))
+      return { protected: null, quasiIdentifier: null, evidence: null };
+    return {
+      protected: 'age',
+      quasiIdentifier: 'age',
+      evidence: values.length > 0 ? 'header+values' : 'header',
+    };
   }
   if (h.protected) {
     const agree = fromValues?.protected === h.protected;
-    return { protected: h.protected, quasiIdentifier: h.quasiIdentifier ?? null, evidence: agree ? 'header+values' : 'header' };
+    return {
+      protected: h.protected,
+      quasiIdentifier: h.quasiIdentifier ?? null,
+      evidence: agree ? 'header+values' : 'header',
+    };
   }
   if (fromValues) {
     // A "country" column of country names says where someone lives, not their nationality.
     if (h.quasiIdentifier === 'region' && fromValues.protected === 'nationality') {
       return { protected: null, quasiIdentifier: 'region', evidence: 'header' };
     }
-    return { protected: fromValues.protected, quasiIdentifier: fromValues.quasiIdentifier, evidence: 'values' };
+    return {
+      protected: fromValues.protected,
+      quasiIdentifier: fromValues.quasiIdentifier,
+      evidence: 'values',
+    };
   }
-  return { protected: null, quasiIdentifier: h.quasiIdentifier ?? null, evidence: h.quasiIdentifier ? 'header' : null };
+  return {
+    protected: null,
+    quasiIdentifier: h.quasiIdentifier ?? null,
+    evidence: h.quasiIdentifier ? 'header' : null,
+  };
 }

@@ -27,7 +27,8 @@ export interface KAnonymityResult {
 function classIds(columns: readonly CategoricalColumn[]): { ids: Int32Array; classes: number } {
   const n = columns[0]?.codes.length ?? 0;
   for (const c of columns) {
-    if (c.codes.length !== n) throw new RangeError(`columns differ in length: ${c.codes.length} and ${n} records`);
+    if (c.codes.length !== n)
+      throw new RangeError(`columns differ in length: ${c.codes.length} and ${n} records`);
   }
   let ids = new Int32Array(n);
   let classes = n > 0 ? 1 : 0;

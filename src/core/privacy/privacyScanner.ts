@@ -29,7 +29,19 @@ export const RULE_PROTECTED = 'privacy/protected-attribute';
 export const RULE_QUASI_IDENTIFIER = 'privacy/quasi-identifier';
 
 /** Tokens read as missing (compared after trimming). The policy may add more. */
-export const DEFAULT_MISSING_TOKENS: readonly string[] = ['', 'NA', 'N/A', 'n/a', 'na', 'null', 'NULL', 'None', 'nan', 'NaN', '?'];
+export const DEFAULT_MISSING_TOKENS: readonly string[] = [
+  '',
+  'NA',
+  'N/A',
+  'n/a',
+  'na',
+  'null',
+  'NULL',
+  'None',
+  'nan',
+  'NaN',
+  '?',
+];
 
 export interface PrivacyScannerOptions {
   /** Put on every finding's `file`. */
@@ -241,7 +253,11 @@ export class PrivacyScanner {
     const trimmed = value.trim();
     if (BARE_DIGITS.test(trimmed)) col.bareDigits++;
     if (col.distinct.size < DISTINCT_SAMPLE) col.distinct.add(trimmed);
-    const whole = matchWholeValue(value, { hint: col.hint.entity, defaultRegion: this.region });
+    const whole = matchWholeValue(value, {
+      hint: col.hint.entity,
+      weakHint: col.hint.weak === true,
+      defaultRegion: this.region,
+    });
     if (whole) {
       const w = col.whole.get(whole.entity);
       if (w) {
@@ -273,14 +289,22 @@ export class PrivacyScanner {
     for (const match of matches) this.emitCell(col, row, match, value, range);
   }
 
-  private emitCell(col: ColumnState, row: number, match: EntityMatch, value: string, range: SourceRange | undefined): void {
+  private emitCell(
+    col: ColumnState,
+    row: number,
+    match: EntityMatch,
+    value: string,
+    range: SourceRange | undefined,
+  ): void {
     const text = value.slice(match.start, match.end);
     // In a column of bare numbers (ids, amounts), a number that happens to pass a checksum is chance.
     if (col.suppressBareDigits && BARE_DIGITS.test(text) && text.length === value.trim().length) return;
     col.cellEntities.add(match.entity);
     const rule = match.entity === 'SECRET' ? RULE_SECRET : RULE_PII_CELL;
     if (!this.admit(rule)) return;
-    const location = range ? locateInCell(range, value, match.start, match.end, this.header.format) : undefined;
+    const location = range
+      ? locateInCell(range, value, match.start, match.end, this.header.format)
+      : undefined;
     this.findings.push({
       rule,
       severity: SEVERITY[match.entity],
@@ -306,7 +330,10 @@ export class PrivacyScanner {
     return true;
   }
 
-  private headerFinding(col: ColumnState, f: Omit<Finding, 'column' | 'columnIndex' | 'location' | 'file'>): void {
+  private headerFinding(
+    col: ColumnState,
+    f: Omit<Finding, 'column' | 'columnIndex' | 'location' | 'file'>,
+  ): void {
     if (!this.admit(f.rule)) return;
     this.findings.push({
       ...f,
@@ -335,14 +362,17 @@ export class PrivacyScanner {
     const recognised = recogniseProtected(col.name, [...col.distinct]);
     col.protectedKind = recognised.protected;
     col.quasiIdentifierKind =
-      recognised.quasiIdentifier ?? col.hint.quasiIdentifier ?? (best ? quasiKindOfEntity(best.entity) : null);
+      recognised.quasiIdentifier ??
+      col.hint.quasiIdentifier ??
+      (best ? quasiKindOfEntity(best.entity) : null);
 
     if (best) {
       col.columnEntity = best.entity;
       const headerAgrees = col.hint.entity === best.entity;
       const confidence = Math.min(0.99, headerAgrees ? best.confidence + 0.1 : best.confidence * 0.9);
       const pct = Math.round(best.share * 100);
-      const scope = col.sampled >= this.sampleSize ? `the first ${col.sampled.toLocaleString('en-US')} values` : 'values';
+      const scope =
+        col.sampled >= this.sampleSize ? `the first ${col.sampled.toLocaleString('en-US')} values` : 'values';
       this.headerFinding(col, {
         rule: best.entity === 'SECRET' ? RULE_SECRET : RULE_PII_COLUMN,
         severity: SEVERITY[best.entity],
@@ -380,7 +410,9 @@ export class PrivacyScanner {
     if (this.finished) return this.finished;
     for (const col of this.columns) if (!col.ignored && !col.classified) this.classify(col);
     // Header findings first, then cells in file order; the sort is stable.
-    const findings = this.findings.slice().sort((a, b) => (a.row ?? 0) - (b.row ?? 0) || (a.columnIndex ?? 0) - (b.columnIndex ?? 0));
+    const findings = this.findings
+      .slice()
+      .sort((a, b) => (a.row ?? 0) - (b.row ?? 0) || (a.columnIndex ?? 0) - (b.columnIndex ?? 0));
     this.finished = {
       findings,
       truncated: { ...this.truncated },

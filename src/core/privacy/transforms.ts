@@ -67,7 +67,8 @@ export function pseudonymise(value: string, key: Uint8Array): string {
  * non-negative number becomes `*` (suppressed): passing it through could leak what the band hides.
  */
 export function generaliseAge(value: string, width = 10): string {
-  if (!Number.isInteger(width) || width < 1) throw new RangeError(`age band width must be a positive integer, got ${width}`);
+  if (!Number.isInteger(width) || width < 1)
+    throw new RangeError(`age band width must be a positive integer, got ${width}`);
   const n = Number(value.trim());
   if (value.trim() === '' || !Number.isFinite(n) || n < 0) return '*';
   const low = Math.floor(n / width) * width;
@@ -167,7 +168,7 @@ function csvField(value: string, delimiter: string): string {
     value.includes('"') ||
     value.includes('\n') ||
     value.includes('\r') ||
-    (value.length > 0 && (value.trim() !== value))
+    (value.length > 0 && value.trim() !== value)
   ) {
     return `"${value.replace(/"/g, '""')}"`;
   }
@@ -195,7 +196,8 @@ export async function sanitizeTable(
   if (options.transforms.some((t) => t.kind === 'pseudonymise') && !options.key) {
     throw new Error('pseudonymisation needs a key (at least 16 bytes)');
   }
-  if (options.key && options.key.length < 16) throw new RangeError('pseudonymisation key must be at least 16 bytes');
+  if (options.key && options.key.length < 16)
+    throw new RangeError('pseudonymisation key must be at least 16 bytes');
   const missing = new Set(options.missingTokens ?? DEFAULT_MISSING_TOKENS);
   const nl = options.lineEnding ?? '\n';
   const problems: Finding[] = [];
@@ -231,7 +233,8 @@ export async function sanitizeTable(
     }
     names = keep.map((i) => header.columns[i]!.name);
     if (header.format === 'csv' || header.format === 'tsv') {
-      if (header.hasHeader) pending.push(names.map((n) => csvField(n, delimiterOf(header))).join(delimiterOf(header)) + nl);
+      if (header.hasHeader)
+        pending.push(names.map((n) => csvField(n, delimiterOf(header))).join(delimiterOf(header)) + nl);
     } else if (header.format === 'json') {
       pending.push('[');
     }
@@ -250,7 +253,8 @@ export async function sanitizeTable(
     } else {
       const fields = names.map((n, j) => {
         const v = out[j];
-        const json = v === undefined ? 'null' : apply[j] === identity && JSON_LITERAL.test(v) ? v : JSON.stringify(v);
+        const json =
+          v === undefined ? 'null' : apply[j] === identity && JSON_LITERAL.test(v) ? v : JSON.stringify(v);
         return `${JSON.stringify(n)}:${json}`;
       });
       const obj = `{${fields.join(',')}}`;
@@ -276,7 +280,11 @@ export async function sanitizeTable(
 
   const readOptions: ReadOptions = { format: options.format ?? 'auto' };
   if (options.fileName !== undefined) readOptions.fileName = options.fileName;
-  const summary = await readTable(paced(), { header: onHeader, row: onRow, problem: (f) => problems.push(f) }, readOptions);
+  const summary = await readTable(
+    paced(),
+    { header: onHeader, row: onRow, problem: (f) => problems.push(f) },
+    readOptions,
+  );
   if (failure) throw failure;
   if (summary.format === 'json') pending.push(`${rows === 0 ? '' : nl}]${nl}`);
   await flush();
@@ -291,7 +299,11 @@ function delimiterOf(header: TableHeader): string {
   return header.delimiter ?? (header.format === 'tsv' ? '\t' : ',');
 }
 
-function transformFor(t: ColumnTransform | undefined, column: string, key: Uint8Array | undefined): (v: string) => string {
+function transformFor(
+  t: ColumnTransform | undefined,
+  column: string,
+  key: Uint8Array | undefined,
+): (v: string) => string {
   if (!t) return identity;
   switch (t.kind) {
     case 'mask': {

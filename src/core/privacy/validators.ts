@@ -73,6 +73,7 @@ export function isValidCardNumber(digits: string): boolean {
 }
 
 /** IBAN lengths by country, from the SWIFT IBAN registry. */
+// prettier-ignore
 export const IBAN_LENGTHS: Readonly<Record<string, number>> = {
   AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BI: 27, BR: 29, BY: 28, CH: 21,
   CR: 22, CY: 28, CZ: 24, DE: 22, DJ: 27, DK: 18, DO: 28, EE: 20, EG: 29, ES: 24, FI: 18, FK: 18, FO: 18,
@@ -104,7 +105,14 @@ export function isValidIban(compact: string): boolean {
 }
 
 /** Numbers that are printed in advertisements and documentation and never issued (SSA and IRS lists). */
-const KNOWN_INVALID_SSNS = new Set(['078051120', '219099999', '123456789', '111111111', '333333333', '987654320']);
+const KNOWN_INVALID_SSNS = new Set([
+  '078051120',
+  '219099999',
+  '123456789',
+  '111111111',
+  '333333333',
+  '987654320',
+]);
 
 /**
  * A US Social Security number of 9 digits (separators removed): area not 000, 666 or 900-999, group not 00,
@@ -131,6 +139,7 @@ export function isCalendarDate(y: number, m: number, d: number): boolean {
 const CN_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CN_CHECK = '10X98765432';
 /** First two digits: provincial-level division codes of GB/T 2260. */
+// prettier-ignore
 const CN_PROVINCES = new Set([
   11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61,
   62, 63, 64, 65, 71, 81, 82, 83, 91,
@@ -145,7 +154,8 @@ export function isValidCnResidentId(id: string): boolean {
   if (!/^\d{17}[\dXx]$/.test(id)) return false;
   if (!CN_PROVINCES.has(Number(id.slice(0, 2)))) return false;
   const y = Number(id.slice(6, 10));
-  if (y < 1900 || y > 2099 || !isCalendarDate(y, Number(id.slice(10, 12)), Number(id.slice(12, 14)))) return false;
+  if (y < 1900 || y > 2099 || !isCalendarDate(y, Number(id.slice(10, 12)), Number(id.slice(12, 14))))
+    return false;
   let sum = 0;
   for (let i = 0; i < 17; i++) sum += (id.charCodeAt(i) - 48) * (CN_WEIGHTS[i] ?? 0);
   return CN_CHECK[sum % 11] === id[17]!.toUpperCase();
@@ -204,7 +214,7 @@ export function ethereumAddressConfidence(address: string): number {
     if (c >= '0' && c <= '9') continue;
     const nibble = ((hash[i >> 1] ?? 0) >> (i % 2 === 0 ? 4 : 0)) & 0xf;
     const upper = c === c.toUpperCase();
-    if ((nibble >= 8) !== upper) return 0;
+    if (nibble >= 8 !== upper) return 0;
   }
   return 0.95;
 }
@@ -242,12 +252,15 @@ export function isJwt(token: string): boolean {
   if (header === null) return false;
   try {
     const parsed: unknown = JSON.parse(header);
-    return typeof parsed === 'object' && parsed !== null && typeof (parsed as { alg?: unknown }).alg === 'string';
+    return (
+      typeof parsed === 'object' && parsed !== null && typeof (parsed as { alg?: unknown }).alg === 'string'
+    );
   } catch {
     return false;
   }
 }
 
+// prettier-ignore
 const MONTHS: Record<string, number> = {
   jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, sept: 9, oct: 10, nov: 11, dec: 12,
   january: 1, february: 2, march: 3, april: 4, june: 6, july: 7, august: 8, september: 9, october: 10,
@@ -262,7 +275,10 @@ const MONTHS: Record<string, number> = {
  */
 export function parseDate(value: string): { year: number; month: number; day: number } | null {
   const v = value.trim();
-  let m = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(v);
+  let m =
+    /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(
+      v,
+    );
   if (m) return checked(+m[1]!, +m[2]!, +m[3]!);
   m = /^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$/.exec(v);
   if (m) {
@@ -282,7 +298,11 @@ export function parseDate(value: string): { year: number; month: number; day: nu
   return null;
 }
 
-function checked(year: number, month: number, day: number): { year: number; month: number; day: number } | null {
+function checked(
+  year: number,
+  month: number,
+  day: number,
+): { year: number; month: number; day: number } | null {
   if (year < 1000 || year > 2999) return null;
   return isCalendarDate(year, month, day) ? { year, month, day } : null;
 }

@@ -5,7 +5,15 @@ import { cellRange, type DataRow } from '../../../src/core/data/table';
 
 async function rowsOf(text: string, format: 'csv' | 'json' | 'jsonl'): Promise<DataRow[]> {
   const rows: DataRow[] = [];
-  await readTable([Buffer.from(text)], { header: () => undefined, row: (r) => rows.push({ ...r, values: r.values.slice(), positions: r.positions.slice() }), problem: () => undefined }, { format });
+  await readTable(
+    [Buffer.from(text)],
+    {
+      header: () => undefined,
+      row: (r) => rows.push({ ...r, values: r.values.slice(), positions: r.positions.slice() }),
+      problem: () => undefined,
+    },
+    { format },
+  );
   return rows;
 }
 
@@ -31,7 +39,11 @@ describe('locateInCell', () => {
     rows.forEach((row, r) => {
       const value = row.values[1]!;
       const start = value.indexOf(needle);
-      assert.deepEqual(locateInCell(cellRange(row, 1)!, value, start, start + needle.length, 'csv'), expected[r], `row ${r + 1}`);
+      assert.deepEqual(
+        locateInCell(cellRange(row, 1)!, value, start, start + needle.length, 'csv'),
+        expected[r],
+        `row ${r + 1}`,
+      );
     });
   });
 
@@ -49,7 +61,10 @@ describe('locateInCell', () => {
     const [r2] = await rowsOf(simple, 'jsonl');
     const v2 = r2!.values[0]!;
     const s2 = v2.indexOf('a@example.com');
-    assert.deepEqual(locateInCell(cellRange(r2!, 0)!, v2, s2, s2 + 13, 'jsonl'), sourceRange(simple, 'a@example.com'));
+    assert.deepEqual(
+      locateInCell(cellRange(r2!, 0)!, v2, s2, s2 + 13, 'jsonl'),
+      sourceRange(simple, 'a@example.com'),
+    );
   });
 
   it('falls back to the whole cell when the range does not fit the value', () => {

@@ -76,7 +76,9 @@ describe('privacy detectors', () => {
 
   describe('IBAN_CODE', () => {
     it('finds IBANs with and without group spaces, stopping at the country length', () => {
-      assert.deepEqual(only('Pay DE89 3704 0044 0532 0130 00 AND more', 'IBAN_CODE'), ['DE89 3704 0044 0532 0130 00']);
+      assert.deepEqual(only('Pay DE89 3704 0044 0532 0130 00 AND more', 'IBAN_CODE'), [
+        'DE89 3704 0044 0532 0130 00',
+      ]);
       assert.deepEqual(only('IBAN GB82WEST12345698765432.', 'IBAN_CODE'), ['GB82WEST12345698765432']);
     });
     it('rejects a wrong check digit', () => {
@@ -87,7 +89,14 @@ describe('privacy detectors', () => {
   describe('US_SSN', () => {
     it('finds dashed SSNs and rejects invalid areas, groups, serials and examples', () => {
       assert.deepEqual(only('ssn 536-22-1234', 'US_SSN'), ['536-22-1234']);
-      for (const bad of ['000-12-3456', '666-12-3456', '912-34-5678', '536-00-1234', '536-22-0000', '078-05-1120']) {
+      for (const bad of [
+        '000-12-3456',
+        '666-12-3456',
+        '912-34-5678',
+        '536-00-1234',
+        '536-22-0000',
+        '078-05-1120',
+      ]) {
         assert.deepEqual(only(`ssn ${bad}`, 'US_SSN'), [], bad);
       }
     });
@@ -99,8 +108,13 @@ describe('privacy detectors', () => {
 
   describe('IP_ADDRESS', () => {
     it('finds IPv4 and IPv6', () => {
-      assert.deepEqual(only('from 192.168.10.20 and 2001:db8::8a2e:370:7334.', 'IP_ADDRESS'), ['192.168.10.20', '2001:db8::8a2e:370:7334']);
-      assert.deepEqual(only('fe80:0000:0000:0000:0202:b3ff:fe1e:8329', 'IP_ADDRESS'), ['fe80:0000:0000:0000:0202:b3ff:fe1e:8329']);
+      assert.deepEqual(only('from 192.168.10.20 and 2001:db8::8a2e:370:7334.', 'IP_ADDRESS'), [
+        '192.168.10.20',
+        '2001:db8::8a2e:370:7334',
+      ]);
+      assert.deepEqual(only('fe80:0000:0000:0000:0202:b3ff:fe1e:8329', 'IP_ADDRESS'), [
+        'fe80:0000:0000:0000:0202:b3ff:fe1e:8329',
+      ]);
     });
     it('rejects versions, out-of-range octets and clock times', () => {
       assert.deepEqual(only('version 1.2.3.4', 'IP_ADDRESS'), []);
@@ -113,16 +127,27 @@ describe('privacy detectors', () => {
 
   describe('URL', () => {
     it('finds http(s) and www URLs, without trailing punctuation', () => {
-      assert.deepEqual(only('see https://example.com/a?b=1). and www.example.org/x.', 'URL'), ['https://example.com/a?b=1', 'www.example.org/x']);
-      assert.deepEqual(only('(https://en.wikipedia.org/wiki/Foo_(bar))', 'URL'), ['https://en.wikipedia.org/wiki/Foo_(bar)']);
+      assert.deepEqual(only('see https://example.com/a?b=1). and www.example.org/x.', 'URL'), [
+        'https://example.com/a?b=1',
+        'www.example.org/x',
+      ]);
+      assert.deepEqual(only('(https://en.wikipedia.org/wiki/Foo_(bar))', 'URL'), [
+        'https://en.wikipedia.org/wiki/Foo_(bar)',
+      ]);
     });
   });
 
   describe('CRYPTO', () => {
     it('finds checksum-valid Bitcoin and Ethereum addresses', () => {
-      assert.deepEqual(only('send to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa', 'CRYPTO'), ['1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa']);
-      assert.deepEqual(only('bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq', 'CRYPTO'), ['bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq']);
-      assert.deepEqual(only('eth 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed', 'CRYPTO'), ['0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed']);
+      assert.deepEqual(only('send to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa', 'CRYPTO'), [
+        '1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa',
+      ]);
+      assert.deepEqual(only('bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq', 'CRYPTO'), [
+        'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq',
+      ]);
+      assert.deepEqual(only('eth 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed', 'CRYPTO'), [
+        '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed',
+      ]);
     });
     it('rejects broken checksums', () => {
       assert.deepEqual(only('send to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb', 'CRYPTO'), []);
@@ -138,7 +163,10 @@ describe('privacy detectors', () => {
   describe('CN_RESIDENT_ID and CN_MOBILE', () => {
     it('finds a valid resident ID and mobile numbers with and without +86', () => {
       assert.deepEqual(found('身份证 11010519491231002X'), ['CN_RESIDENT_ID:11010519491231002X']);
-      assert.deepEqual(only('手机 +86 138 0013 8000 或 13912345678', 'CN_MOBILE'), ['+86 138 0013 8000', '13912345678']);
+      assert.deepEqual(only('手机 +86 138 0013 8000 或 13912345678', 'CN_MOBILE'), [
+        '+86 138 0013 8000',
+        '13912345678',
+      ]);
     });
     it('rejects a bad check character and numbers of the wrong shape', () => {
       assert.deepEqual(only('id 110105194912310021', 'CN_RESIDENT_ID'), []);
@@ -152,16 +180,25 @@ describe('privacy detectors', () => {
     it('finds vendor key formats, private keys and JWTs', () => {
       assert.deepEqual(only('AWS AKIAIOSFODNN7EXAMPLE here', 'SECRET'), ['AKIAIOSFODNN7EXAMPLE']);
       assert.deepEqual(only(`token=${ghp}`, 'SECRET'), [ghp]);
-      assert.deepEqual(only('slack xoxb-123456789012-abcdefghijkl', 'SECRET'), ['xoxb-123456789012-abcdefghijkl']);
-      assert.deepEqual(only('stripe sk_live_4eC39HqLyjWDarjtT1zdp7dc', 'SECRET'), ['sk_live_4eC39HqLyjWDarjtT1zdp7dc']);
-      assert.deepEqual(only('google AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW', 'SECRET'), ['AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW']);
+      assert.deepEqual(only('slack xoxb-123456789012-abcdefghijkl', 'SECRET'), [
+        'xoxb-123456789012-abcdefghijkl',
+      ]);
+      assert.deepEqual(only('stripe sk_live_4eC39HqLyjWDarjtT1zdp7dc', 'SECRET'), [
+        'sk_live_4eC39HqLyjWDarjtT1zdp7dc',
+      ]);
+      assert.deepEqual(only('google AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW', 'SECRET'), [
+        'AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW',
+      ]);
       const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----';
       assert.deepEqual(only(`key:\n${pem}\nend`, 'SECRET'), [pem]);
-      const jwt = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
+      const jwt =
+        'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
       assert.deepEqual(only(`Bearer ${jwt}`, 'SECRET'), [jwt]);
     });
     it('finds high-entropy tokens but not UUIDs, hex hashes, identifiers or prose', () => {
-      assert.deepEqual(only('secret aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW', 'SECRET'), ['aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW']);
+      assert.deepEqual(only('secret aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW', 'SECRET'), [
+        'aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW',
+      ]);
       for (const trap of [
         'uuid 123e4567-e89b-12d3-a456-426614174000',
         'commit 9fceb02d0ae598e95dc970b74767f19372d61af8',
@@ -176,17 +213,21 @@ describe('privacy detectors', () => {
 
   describe('PERSON and LOCATION', () => {
     it('finds names by lexicon and capitalisation, with honorifics and middle initials', () => {
-      assert.deepEqual(only('Maria Garcia met Dr. Okafor and John F. Kennedy.', 'PERSON'), ['Maria Garcia', 'Dr. Okafor', 'John F. Kennedy']);
+      assert.deepEqual(only('Maria Garcia met Dr. Okafor and John F. Kennedy.', 'PERSON'), [
+        'Maria Garcia',
+        'Dr. Okafor',
+        'John F. Kennedy',
+      ]);
     });
     it('does not take common phrases for names', () => {
       assert.deepEqual(only('The Grace Period ends. Never-married White Male.', 'PERSON'), []);
       assert.deepEqual(only('New York is big', 'PERSON'), []);
     });
     it('finds street addresses and ZIP codes after a state', () => {
-      assert.deepEqual(found('Lives at 123 Main Street, Springfield, IL 62704.', { entities: ['LOCATION', 'POSTAL_CODE'] }), [
-        'LOCATION:123 Main Street',
-        'POSTAL_CODE:62704',
-      ]);
+      assert.deepEqual(
+        found('Lives at 123 Main Street, Springfield, IL 62704.', { entities: ['LOCATION', 'POSTAL_CODE'] }),
+        ['LOCATION:123 Main Street', 'POSTAL_CODE:62704'],
+      );
       assert.deepEqual(only('Wohnt in der Hauptstraße 5, Berlin', 'LOCATION'), ['Hauptstraße 5']);
     });
   });
@@ -197,7 +238,10 @@ describe('privacy detectors', () => {
       { entity: 'SECRET', start: 10, end: 30, confidence: 0.95 },
       { entity: 'PHONE_NUMBER', start: 40, end: 50, confidence: 0.75 },
     ]);
-    assert.deepEqual(kept.map((m) => m.entity), ['SECRET', 'PHONE_NUMBER']);
+    assert.deepEqual(
+      kept.map((m) => m.entity),
+      ['SECRET', 'PHONE_NUMBER'],
+    );
   });
 
   it('offsets are UTF-16 units, also after astral characters', () => {

@@ -60,9 +60,18 @@ describe('privacy header evidence', () => {
     it('recognises from values when the name says nothing', () => {
       assert.equal(recogniseProtected('col1', ['Male', 'Female']).protected, 'sex');
       assert.equal(recogniseProtected('c', ['White', 'Black', 'Asian', 'Hispanic']).protected, 'race');
-      assert.equal(recogniseProtected('c', ['Christian', 'Muslim', 'Jewish', 'Hindu', 'None']).protected, 'religion');
-      assert.equal(recogniseProtected('c', ['Married', 'Single', 'Divorced', 'Widowed']).protected, 'marital-status');
-      assert.equal(recogniseProtected('c', ['Germany', 'France', 'Mexico', 'India']).protected, 'nationality');
+      assert.equal(
+        recogniseProtected('c', ['Christian', 'Muslim', 'Jewish', 'Hindu', 'None']).protected,
+        'religion',
+      );
+      assert.equal(
+        recogniseProtected('c', ['Married', 'Single', 'Divorced', 'Widowed']).protected,
+        'marital-status',
+      );
+      assert.equal(
+        recogniseProtected('c', ['Germany', 'France', 'Mexico', 'India']).protected,
+        'nationality',
+      );
       assert.equal(recogniseProtected('c', ['Male', 'Female']).evidence, 'values');
     });
     it('needs two distinct core values: one word proves nothing', () => {
@@ -71,12 +80,24 @@ describe('privacy header evidence', () => {
       assert.equal(recogniseProtected('c', ['red', 'green', 'blue']).protected, null);
     });
     it('takes age from a numeric column named age only', () => {
-      assert.deepEqual(recogniseProtected('age', ['39', '50', '38']), { protected: 'age', quasiIdentifier: 'age', evidence: 'header+values' });
+      assert.deepEqual(recogniseProtected('age', ['39', '50', '38']), {
+        protected: 'age',
+        quasiIdentifier: 'age',
+        evidence: 'header+values',
+      });
       assert.deepEqual(recogniseProtected('Age', ['30-39', '40-49']).protected, 'age');
-      assert.deepEqual(recogniseProtected('age', ['new', 'old']), { protected: null, quasiIdentifier: null, evidence: null });
+      assert.deepEqual(recogniseProtected('age', ['new', 'old']), {
+        protected: null,
+        quasiIdentifier: null,
+        evidence: null,
+      });
     });
     it('a country-of-residence column is a quasi-identifier, not nationality', () => {
-      assert.deepEqual(recogniseProtected('country', ['Germany', 'France', 'Mexico']), { protected: null, quasiIdentifier: 'region', evidence: 'header' });
+      assert.deepEqual(recogniseProtected('country', ['Germany', 'France', 'Mexico']), {
+        protected: null,
+        quasiIdentifier: 'region',
+        evidence: 'header',
+      });
     });
   });
 
@@ -84,7 +105,8 @@ describe('privacy header evidence', () => {
     const lines = readFileSync(ADULT, 'utf8').trim().split('\n');
     const header = lines[0]!.split(',');
     const distinct = header.map(() => new Set<string>());
-    for (const line of lines.slice(1, 5001)) line.split(',').forEach((v, i) => v !== '?' && distinct[i]!.add(v.trim()));
+    for (const line of lines.slice(1, 5001))
+      line.split(',').forEach((v, i) => v !== '?' && distinct[i]!.add(v.trim()));
     const got = new Map(header.map((name, i) => [name, recogniseProtected(name, [...distinct[i]!])]));
     const expected: Record<string, string> = {
       sex: 'sex',
@@ -102,7 +124,11 @@ describe('privacy header evidence', () => {
     for (const name of ['sex', 'race', 'marital-status', 'relationship', 'native-country']) {
       assert.equal(got.get(name)?.evidence, 'header+values', name);
       const i = header.indexOf(name);
-      assert.equal(recogniseProtected(`column_${i}`, [...distinct[i]!]).protected, expected[name], `${name} by values`);
+      assert.equal(
+        recogniseProtected(`column_${i}`, [...distinct[i]!]).protected,
+        expected[name],
+        `${name} by values`,
+      );
     }
     for (const name of ['fnlwgt', 'capital-gain', 'hours-per-week', 'income', 'workclass']) {
       assert.equal(got.get(name)?.protected, null, name);

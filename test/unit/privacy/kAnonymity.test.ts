@@ -28,14 +28,22 @@ describe('k-anonymity', () => {
     const b = encodeCategorical(['x', 'x', 'x', 'y', 'y', undefined]);
     // Classes: (a,x) x2, (b,x) x1, (b,y) x2, (missing,missing) x1.
     assert.deepEqual(kAnonymity([a, b]), { k: 1, uniqueRecords: 2 / 6, classes: 4, records: 6 });
-    assert.deepEqual(kAnonymity([encodeCategorical(['a', 'a', 'b', 'b']), encodeCategorical(['x', 'x', 'y', 'y'])]), {
+    assert.deepEqual(
+      kAnonymity([encodeCategorical(['a', 'a', 'b', 'b']), encodeCategorical(['x', 'x', 'y', 'y'])]),
+      {
+        k: 2,
+        uniqueRecords: 0,
+        classes: 2,
+        records: 4,
+      },
+    );
+    // Two missing values are alike: one class of two, not two unique records.
+    assert.deepEqual(kAnonymity([encodeCategorical([undefined, undefined, 'a', 'a'])]), {
       k: 2,
       uniqueRecords: 0,
       classes: 2,
       records: 4,
     });
-    // Two missing values are alike: one class of two, not two unique records.
-    assert.deepEqual(kAnonymity([encodeCategorical([undefined, undefined, 'a', 'a'])]), { k: 2, uniqueRecords: 0, classes: 2, records: 4 });
   });
 
   it('edge cases: no records, no columns, unequal lengths', () => {
@@ -73,7 +81,10 @@ describe('k-anonymity', () => {
     assert.equal(f.column, 'age');
     assert.deepEqual(f.location, qis[0]!.location);
     assert.deepEqual(f.related, [{ message: "quasi-identifier 'sex'", location: qis[1]!.location }]);
-    assert.equal(f.message, 'k-anonymity is 1 over the quasi-identifiers age, sex (threshold 5): 25.0% of records are unique on them.');
+    assert.equal(
+      f.message,
+      'k-anonymity is 1 over the quasi-identifiers age, sex (threshold 5): 25.0% of records are unique on them.',
+    );
     assert.equal(kAnonymityFinding({ ...result, k: 5 }, qis), null);
     assert.notEqual(kAnonymityFinding({ ...result, k: 5 }, qis, { threshold: 10 }), null);
   });
@@ -84,9 +95,20 @@ describe('k-anonymity', () => {
     const header = lines[0]!.split(',');
     const rows = lines.slice(1).map((l) => l.split(','));
     assert.equal(rows.length, 32561);
-    const qi = ['age', 'education', 'marital-status', 'occupation', 'relationship', 'race', 'sex', 'native-country'];
+    const qi = [
+      'age',
+      'education',
+      'marital-status',
+      'occupation',
+      'relationship',
+      'race',
+      'sex',
+      'native-country',
+    ];
     const idx = qi.map((n) => header.indexOf(n));
-    const encoded: CategoricalColumn[] = idx.map((c) => encodeCategorical(rows.map((r) => (r[c] === '?' ? undefined : r[c]))));
+    const encoded: CategoricalColumn[] = idx.map((c) =>
+      encodeCategorical(rows.map((r) => (r[c] === '?' ? undefined : r[c]))),
+    );
     const got = kAnonymity(encoded);
     const want = reference(rows, idx);
     assert.equal(got.k, want.k);
@@ -109,7 +131,10 @@ describe('k-anonymity', () => {
       rec(0, []);
       let best: { columns: string[]; share: number } | null = null;
       for (const c of combos) {
-        const share = reference(rows, c.map((i) => header.indexOf(four[i]!))).unique;
+        const share = reference(
+          rows,
+          c.map((i) => header.indexOf(four[i]!)),
+        ).unique;
         if (!best || share > best.share) best = { columns: c.map((i) => four[i]!), share };
       }
       if (best && best.share >= 0.02) expected = best;

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import type { EntityType } from '../../../src/core/findings';
 import { maskExcerpt } from '../../../src/core/privacy/mask';
 
+// prettier-ignore
 const ENTITIES: EntityType[] = [
   'EMAIL_ADDRESS', 'PHONE_NUMBER', 'CREDIT_CARD', 'IBAN_CODE', 'US_SSN', 'IP_ADDRESS', 'URL', 'CRYPTO', 'PERSON',
   'LOCATION', 'POSTAL_CODE', 'DATE_OF_BIRTH', 'CN_RESIDENT_ID', 'CN_MOBILE', 'SECRET',

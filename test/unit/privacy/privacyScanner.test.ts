@@ -4,12 +4,20 @@ import { join } from 'node:path';
 import type { Finding, SourceRange } from '../../../src/core/findings';
 import type { DataRow, TableHeader } from '../../../src/core/data/table';
 import { readTable } from '../../../src/core/data/readTable';
-import { PrivacyScanner, type PrivacyScannerOptions, type PrivacyScanResult } from '../../../src/core/privacy/privacyScanner';
+import {
+  PrivacyScanner,
+  type PrivacyScannerOptions,
+  type PrivacyScanResult,
+} from '../../../src/core/privacy/privacyScanner';
 
 const FIXTURE = join(__dirname, '../../fixtures/privacy/people.csv');
 const ADULT = join(__dirname, '../../../../shared/data/adult/adult.csv');
 
-async function scan(bytes: Uint8Array, fileName: string, options: PrivacyScannerOptions = {}): Promise<PrivacyScanResult> {
+async function scan(
+  bytes: Uint8Array,
+  fileName: string,
+  options: PrivacyScannerOptions = {},
+): Promise<PrivacyScanResult> {
   let scanner: PrivacyScanner | undefined;
   await readTable(
     [bytes],
@@ -90,7 +98,8 @@ describe('PrivacyScanner', () => {
       'privacy/pii-cell IP_ADDRESS row 5 192.*.*.*',
       'privacy/secret SECRET row 9 AKIA***',
     ]);
-    const at = (row: number, entity: string): Finding => cells.find((f) => f.row === row && f.entity === entity)!;
+    const at = (row: number, entity: string): Finding =>
+      cells.find((f) => f.row === row && f.entity === entity)!;
     assert.deepEqual(at(2, 'EMAIL_ADDRESS').location, rangeOf(text, 3, 'j.doe@example.net'));
     assert.deepEqual(at(2, 'CREDIT_CARD').location, rangeOf(text, 3, '4111 1111 1111 1111'));
     // Second line of a quoted multi-line cell.
@@ -110,7 +119,16 @@ describe('PrivacyScanner', () => {
   });
 
   it('never puts a full detected value into a finding', () => {
-    const secrets = ['maria.garcia@example.com', 'j.doe@example.net', '4111 1111 1111 1111', '536-22-1234', '(206) 555-0100', 'AKIAIOSFODNN7EXAMPLE', 'Maria Garcia', '1985-03-07'];
+    const secrets = [
+      'maria.garcia@example.com',
+      'j.doe@example.net',
+      '4111 1111 1111 1111',
+      '536-22-1234',
+      '(206) 555-0100',
+      'AKIAIOSFODNN7EXAMPLE',
+      'Maria Garcia',
+      '1985-03-07',
+    ];
     const serialised = JSON.stringify(result.findings);
     for (const s of secrets) assert.ok(!serialised.includes(s), s);
   });
@@ -118,7 +136,14 @@ describe('PrivacyScanner', () => {
   it('summarises each column', () => {
     const col = (name: string) => result.columns.find((c) => c.name === name)!;
     assert.deepEqual(col('email').entities, ['EMAIL_ADDRESS']);
-    assert.deepEqual(col('notes').entities.sort(), ['CREDIT_CARD', 'EMAIL_ADDRESS', 'IP_ADDRESS', 'PHONE_NUMBER', 'SECRET', 'US_SSN']);
+    assert.deepEqual(col('notes').entities.sort(), [
+      'CREDIT_CARD',
+      'EMAIL_ADDRESS',
+      'IP_ADDRESS',
+      'PHONE_NUMBER',
+      'SECRET',
+      'US_SSN',
+    ]);
     assert.deepEqual(col('amount').entities, []);
     assert.equal(col('zip').quasiIdentifier, true);
     assert.equal(col('dob').protected, 'age');
@@ -127,7 +152,9 @@ describe('PrivacyScanner', () => {
   });
 
   it('caps findings per rule and counts the rest', () => {
-    const rows = Array.from({ length: 50 }, (_, i) => [`ticket ${i}: reach me at user${i}@example.com please`]);
+    const rows = Array.from({ length: 50 }, (_, i) => [
+      `ticket ${i}: reach me at user${i}@example.com please`,
+    ]);
     const t = table(['notes'], rows);
     const s = new PrivacyScanner(t.header, { maxFindingsPerRule: 10, sampleSize: 20 });
     for (const r of t.rows) s.add(r);
@@ -135,7 +162,10 @@ describe('PrivacyScanner', () => {
     const cells = res.findings.filter((f) => f.rule === 'privacy/pii-cell');
     assert.equal(cells.length, 10);
     assert.deepEqual(res.truncated, { 'privacy/pii-cell': 40 });
-    assert.deepEqual(cells.map((f) => f.row), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.deepEqual(
+      cells.map((f) => f.row),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    );
   });
 
   it('classifies on the sample and stops searching a personal-data column after it', () => {
@@ -149,11 +179,17 @@ describe('PrivacyScanner', () => {
   });
 
   it('a mixed column gets cell findings, a numeric id column no chance checksum hits', () => {
-    const mixed = table(['contact'], [['a@example.com'], ['n/a'], ['call later'], ['none'], ['ok'], ['(415) 555-0132']]);
+    const mixed = table(
+      ['contact'],
+      [['a@example.com'], ['n/a'], ['call later'], ['none'], ['ok'], ['(415) 555-0132']],
+    );
     const s = new PrivacyScanner(mixed.header, { missingTokens: ['n/a'] });
     for (const r of mixed.rows) s.add(r);
     const res = s.finish();
-    assert.deepEqual(res.findings.map((f) => `${f.rule} ${f.entity} ${f.row}`), ['privacy/pii-cell EMAIL_ADDRESS 1', 'privacy/pii-cell PHONE_NUMBER 6']);
+    assert.deepEqual(
+      res.findings.map((f) => `${f.rule} ${f.entity} ${f.row}`),
+      ['privacy/pii-cell EMAIL_ADDRESS 1', 'privacy/pii-cell PHONE_NUMBER 6'],
+    );
 
     // 16-digit ids starting with 4: about one in ten passes Luhn by chance and would look like a Visa card.
     const ids = Array.from({ length: 200 }, (_, i) => [String(4000000000000000 + i * 7919)]);
@@ -163,8 +199,54 @@ describe('PrivacyScanner', () => {
     assert.deepEqual(s2.finish().findings, []);
   });
 
+  it('narrows cell findings inside JSON strings with escapes', async () => {
+    const src =
+      '{"id": 1, "comment": "said \\"hi\\" then gave 536-22-1234\\tok"}\n{"id": 2, "comment": "nothing"}\n';
+    const res = await scan(Buffer.from(src), 'c.jsonl');
+    const [f] = res.findings.filter((x) => x.rule === 'privacy/pii-cell');
+    assert.equal(f?.entity, 'US_SSN');
+    assert.equal(f?.row, 1);
+    assert.deepEqual(f?.location, rangeOf(src, 1, '536-22-1234'));
+  });
+
+  it('a bare `name` needs lexicon support; a specific person header accepts capitalised names', () => {
+    const products = [['Widget Pro'], ['Turbo Blender'], ['Aqua Flask'], ['Nimbus Lamp']];
+    const people = [['Oluwaseun Adeyemi'], ['Thandiwe Nkosi'], ['Kazuki Tanaka'], ['Ngozi Okafor']];
+    const run = (header: string, rows: string[][]) => {
+      const t = table([header], rows);
+      const s = new PrivacyScanner(t.header);
+      for (const r of t.rows) s.add(r);
+      return s
+        .finish()
+        .findings.filter((f) => f.rule === 'privacy/pii-column')
+        .map((f) => f.entity);
+    };
+    assert.deepEqual(run('name', products), []);
+    assert.deepEqual(run('customer_name', people), ['PERSON']);
+  });
+
+  it('reports a column of keys as a secret column on its header', () => {
+    const keys = Array.from({ length: 5 }, (_, i) => [
+      `AKIA${'ABCDEFGHIJKLMNO'.slice(i, i + 12)}${1000 + i}`.slice(0, 20),
+    ]);
+    const t = table(['aws_access_key'], keys);
+    const s = new PrivacyScanner(t.header);
+    for (const r of t.rows) s.add(r);
+    const [f] = s.finish().findings;
+    assert.equal(f?.rule, 'privacy/secret');
+    assert.equal(f?.severity, 'error');
+    assert.equal(f?.row, undefined);
+    assert.match(f!.excerpt!, /^AKIA\*\*\*$/);
+  });
+
   it('skips ignored columns', () => {
-    const t = table(['email', 'other'], [['a@example.com', 'x'], ['b@example.com', 'y']]);
+    const t = table(
+      ['email', 'other'],
+      [
+        ['a@example.com', 'x'],
+        ['b@example.com', 'y'],
+      ],
+    );
     const s = new PrivacyScanner(t.header, { ignoredColumns: ['email'] });
     for (const r of t.rows) s.add(r);
     const res = s.finish();
@@ -182,13 +264,34 @@ describe('PrivacyScanner', () => {
     assert.equal(col('native-country').protected, 'nationality');
     assert.equal(col('marital-status').protected, 'marital-status');
     assert.equal(col('relationship').protected, 'relationship');
-    for (const name of ['sex', 'race', 'age', 'native-country', 'marital-status', 'relationship', 'occupation', 'education']) {
+    for (const name of [
+      'sex',
+      'race',
+      'age',
+      'native-country',
+      'marital-status',
+      'relationship',
+      'occupation',
+      'education',
+    ]) {
       assert.ok(col(name).quasiIdentifier, name);
     }
     // Adult holds no direct identifiers: no personal-data findings.
-    assert.deepEqual(res.findings.filter((f) => f.rule.startsWith('privacy/pii') || f.rule === 'privacy/secret'), []);
-    const protectedFindings = res.findings.filter((f) => f.rule === 'privacy/protected-attribute').map((f) => f.column);
-    assert.deepEqual(protectedFindings, ['age', 'marital-status', 'relationship', 'race', 'sex', 'native-country']);
+    assert.deepEqual(
+      res.findings.filter((f) => f.rule.startsWith('privacy/pii') || f.rule === 'privacy/secret'),
+      [],
+    );
+    const protectedFindings = res.findings
+      .filter((f) => f.rule === 'privacy/protected-attribute')
+      .map((f) => f.column);
+    assert.deepEqual(protectedFindings, [
+      'age',
+      'marital-status',
+      'relationship',
+      'race',
+      'sex',
+      'native-country',
+    ]);
     assert.ok(res.findings.every((f) => f.severity === 'info' && f.location?.line === 1));
   });
 });

@@ -18,7 +18,11 @@ import {
 const FIXTURE = join(__dirname, '../../fixtures/privacy/people.csv');
 const KEY = new Uint8Array(32).fill(7);
 
-async function sanitize(bytes: Uint8Array, options: SanitizeOptions, chunkSize = 64): Promise<{ text: string; summary: Awaited<ReturnType<typeof sanitizeTable>> }> {
+async function sanitize(
+  bytes: Uint8Array,
+  options: SanitizeOptions,
+  chunkSize = 64,
+): Promise<{ text: string; summary: Awaited<ReturnType<typeof sanitizeTable>> }> {
   const chunks: Uint8Array[] = [];
   for (let i = 0; i < bytes.length; i += chunkSize) chunks.push(bytes.subarray(i, i + chunkSize));
   const parts: string[] = [];
@@ -29,10 +33,21 @@ async function sanitize(bytes: Uint8Array, options: SanitizeOptions, chunkSize =
   return { text: parts.join(''), summary };
 }
 
-async function readBack(text: string, format: DataFormat): Promise<{ names: string[]; rows: (string | undefined)[][] }> {
+async function readBack(
+  text: string,
+  format: DataFormat,
+): Promise<{ names: string[]; rows: (string | undefined)[][] }> {
   let names: string[] = [];
   const rows: (string | undefined)[][] = [];
-  await readTable([Buffer.from(text)], { header: (h) => (names = h.columns.map((c) => c.name)), row: (r) => rows.push(r.values.slice()), problem: (f) => assert.fail(f.message) }, { format });
+  await readTable(
+    [Buffer.from(text)],
+    {
+      header: (h) => (names = h.columns.map((c) => c.name)),
+      row: (r) => rows.push(r.values.slice()),
+      problem: (f) => assert.fail(f.message),
+    },
+    { format },
+  );
   return { names, rows };
 }
 
@@ -106,18 +121,37 @@ describe('privacy transforms', () => {
     assert.equal(back.rows[3]![3], 'She said "call me at (***) ***-0100" today');
     // Missing stays missing, exactly as written.
     assert.equal(back.rows[8]![4], '?');
-    for (const leaked of ['john.smith@example.org', 'j.doe@example.net', '4111 1111 1111 1111', '536-22-1234', '(415) 555-0132', 'Maria']) {
+    for (const leaked of [
+      'john.smith@example.org',
+      'j.doe@example.net',
+      '4111 1111 1111 1111',
+      '536-22-1234',
+      '(415) 555-0132',
+      'Maria',
+    ]) {
       assert.ok(!text.includes(leaked), leaked);
     }
   });
 
   it('keeps the delimiter of a TSV and writes JSON and JSON Lines that read back', async () => {
     const tsv = Buffer.from('name\tage\tcity\nMaria Garcia\t34\tBoston, MA\nJohn Smith\t51\tDallas\n');
-    const t = await sanitize(tsv, { format: 'tsv', transforms: [{ column: 'age', kind: 'generalise' }, { column: 'name', kind: 'mask' }] });
+    const t = await sanitize(tsv, {
+      format: 'tsv',
+      transforms: [
+        { column: 'age', kind: 'generalise' },
+        { column: 'name', kind: 'mask' },
+      ],
+    });
     assert.equal(t.text, 'name\tage\tcity\nM*** G***\t30-39\tBoston, MA\nJ*** S***\t50-59\tDallas\n');
 
-    const json = Buffer.from('[\n {"name": "Maria Garcia", "age": 34, "vip": true, "zip": "02134"},\n {"name": "John \\"JJ\\" Smith", "age": 51, "vip": false, "zip": null}\n]');
-    const j = await sanitize(json, { format: 'json', transforms: [{ column: 'name', kind: 'pseudonymise' }], key: KEY }, 7);
+    const json = Buffer.from(
+      '[\n {"name": "Maria Garcia", "age": 34, "vip": true, "zip": "02134"},\n {"name": "John \\"JJ\\" Smith", "age": 51, "vip": false, "zip": null}\n]',
+    );
+    const j = await sanitize(
+      json,
+      { format: 'json', transforms: [{ column: 'name', kind: 'pseudonymise' }], key: KEY },
+      7,
+    );
     const parsed = JSON.parse(j.text) as Record<string, unknown>[];
     assert.deepEqual(parsed, [
       { name: pseudonymise('Maria Garcia', KEY), age: 34, vip: true, zip: '02134' },
@@ -128,16 +162,30 @@ describe('privacy transforms', () => {
     const l = await sanitize(jsonl, { format: 'jsonl', transforms: [{ column: 'email', kind: 'mask' }] });
     assert.equal(l.text, '{"email":"***@example.com","n":1}\n{"email":"***@example.com","n":2}\n');
     const back = await readBack(l.text, 'jsonl');
-    assert.deepEqual(back.rows, [['***@example.com', '1'], ['***@example.com', '2']]);
+    assert.deepEqual(back.rows, [
+      ['***@example.com', '1'],
+      ['***@example.com', '2'],
+    ]);
   });
 
   it('refuses an unknown column or a missing key before writing anything', async () => {
     const writes: string[] = [];
     await assert.rejects(
-      sanitizeTable([readFileSync(FIXTURE)], { transforms: [{ column: 'e-mail', kind: 'drop' }], fileName: 'people.csv' }, (t) => void writes.push(t)),
+      sanitizeTable(
+        [readFileSync(FIXTURE)],
+        { transforms: [{ column: 'e-mail', kind: 'drop' }], fileName: 'people.csv' },
+        (t) => void writes.push(t),
+      ),
       /no column 'e-mail' in the file; its columns are: 'id', 'name', 'email'/,
     );
-    await assert.rejects(sanitizeTable([readFileSync(FIXTURE)], { transforms: [{ column: 'email', kind: 'pseudonymise' }] }, (t) => void writes.push(t)), /needs a key/);
+    await assert.rejects(
+      sanitizeTable(
+        [readFileSync(FIXTURE)],
+        { transforms: [{ column: 'email', kind: 'pseudonymise' }] },
+        (t) => void writes.push(t),
+      ),
+      /needs a key/,
+    );
     assert.deepEqual(writes, []);
   });
 });

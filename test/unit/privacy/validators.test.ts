@@ -23,7 +23,15 @@ describe('privacy validators', () => {
   });
 
   it('card numbers need a real issuer range and length besides Luhn', () => {
-    for (const n of ['4111111111111111', '5555555555554444', '378282246310005', '6011111111111117', '3530111333300000', '2223003122003222', '30569309025904']) {
+    for (const n of [
+      '4111111111111111',
+      '5555555555554444',
+      '378282246310005',
+      '6011111111111117',
+      '3530111333300000',
+      '2223003122003222',
+      '30569309025904',
+    ]) {
       assert.ok(isValidCardNumber(n), n);
     }
     // Luhn-valid but no issuer starts with 1 or 9; all zeros; wrong length for Amex; too short.
@@ -36,7 +44,13 @@ describe('privacy validators', () => {
   });
 
   it('IBAN: mod 97 and the country length', () => {
-    for (const iban of ['DE89370400440532013000', 'GB82WEST12345698765432', 'FR1420041010050500013M02606', 'NL91ABNA0417164300', 'CH9300762011623852957']) {
+    for (const iban of [
+      'DE89370400440532013000',
+      'GB82WEST12345698765432',
+      'FR1420041010050500013M02606',
+      'NL91ABNA0417164300',
+      'CH9300762011623852957',
+    ]) {
       assert.ok(isValidIban(iban), iban);
     }
     assert.ok(!isValidIban('DE89370400440532013001'), 'check digits');
@@ -48,7 +62,18 @@ describe('privacy validators', () => {
   it('SSN: area 000/666/9xx, group 00, serial 0000 and published examples are rejected', () => {
     assert.ok(isValidUsSsn('536221234'));
     assert.ok(isValidUsSsn('001010001'));
-    for (const bad of ['000123456', '666123456', '912345678', '123004567', '123450000', '078051120', '219099999', '111111111', '53622123', '5362212345']) {
+    for (const bad of [
+      '000123456',
+      '666123456',
+      '912345678',
+      '123004567',
+      '123450000',
+      '078051120',
+      '219099999',
+      '111111111',
+      '53622123',
+      '5362212345',
+    ]) {
       assert.ok(!isValidUsSsn(bad), bad);
     }
   });
@@ -77,7 +102,11 @@ describe('privacy validators', () => {
   });
 
   it('Ethereum: EIP-55 mixed case verified with keccak-256; single case has no checksum', () => {
-    for (const a of ['0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed', '0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359', '0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB']) {
+    for (const a of [
+      '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed',
+      '0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359',
+      '0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB',
+    ]) {
       assert.equal(ethereumAddressConfidence(a), 0.95, a);
     }
     assert.equal(ethereumAddressConfidence('0x5aaeb6053F3E94C9b9A09f33669435E7Ef1BeAed'), 0);
@@ -86,7 +115,11 @@ describe('privacy validators', () => {
   });
 
   it('JWT: the header must decode to JSON with alg', () => {
-    assert.ok(isJwt('eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U'));
+    assert.ok(
+      isJwt(
+        'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
+      ),
+    );
     const noAlg = Buffer.from('{"typ":"JWT"}').toString('base64url');
     assert.ok(!isJwt(`${noAlg}.eyJzdWIiOiIxIn0.sig`));
     assert.ok(!isJwt('a.b'));
