@@ -154,7 +154,10 @@ function analyse(
   for (let g = 0; g < levels; g++) {
     if (t.n[g] === 0) continue; // Levels only seen on unlabelled rows (or unused intersections) are not groups.
     const weight = t.w[g]!;
-    const ci = wilsonInterval(t.pos[g]!, weights ? effectiveSampleSize(weight, t.w2[g]!) : t.n[g]!);
+    // Weighted: the interval of the weighted rate with Kish's effective sample size, so successes are the
+    // rate times that size (not the weighted count of positives, which is on another scale).
+    const nEff = weights ? effectiveSampleSize(weight, t.w2[g]!) : t.n[g]!;
+    const ci = weights ? (weight > 0 ? wilsonInterval((t.pos[g]! / weight) * nEff, nEff) : null) : wilsonInterval(t.pos[g]!, nEff);
     const reasons: Record<string, string> = {};
     let baseRate: number | null = null;
     if (weight > 0) baseRate = t.pos[g]! / weight;
