@@ -94,7 +94,8 @@ function show(m: AuditViewModel, t: number): void {
   else if (parts.length > 1) {
     const tabs = h('vscode-tabs', { 'aria-label': 'Audit sections' });
     for (const [name, el] of parts) {
-      tabs.append(h('vscode-tab-header', { slot: 'header', id: `tab-${name.toLowerCase()}` }, name));
+      // vscode-tabs assigns its own ids for ARIA wiring; tests and styles use data-tab.
+      tabs.append(h('vscode-tab-header', { slot: 'header', 'data-tab': name.toLowerCase() }, name));
       tabs.append(h('vscode-tab-panel', {}, el));
     }
     app.append(tabs);

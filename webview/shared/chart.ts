@@ -110,6 +110,12 @@ export class ChartCard {
   setData(data: uPlot.AlignedData): void {
     this.data = data;
     this.plotEl.dataset.points = String(this.pointCount(1));
+    // Where the first series ends (the live curve; overlays may reach further).
+    const xs = data[0];
+    const ys = data[1];
+    let end = xs.length - 1;
+    while (end >= 0 && (ys?.[end] === null || ys?.[end] === undefined)) end--;
+    this.plotEl.dataset.xMax = end >= 0 ? String(xs[end]) : '';
     if (this.showingTable) this.renderTable();
     if (!this.plot) this.rebuild();
     else this.plot.setData(data);

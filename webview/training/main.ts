@@ -158,13 +158,25 @@ function schedule(): void {
   setTimeout(() => requestAnimationFrame(draw), wait);
 }
 
+/** Epoch charts change only when an epoch record arrives: skip them on batch-only frames. */
+let epochChartsDrawnFor: TrainingSeries | undefined;
+let epochChartsDrawnAt = -1;
+let batchesDrawnAt = -1;
+
 function draw(): void {
   pending = false;
   lastFrame = performance.now();
   drawHeader();
-  drawLoss();
-  drawMetrics();
-  drawFairness();
+  if (series.batchLoss.length !== batchesDrawnAt || epochChartsDrawnFor !== series || series.epochs.length !== epochChartsDrawnAt) {
+    batchesDrawnAt = series.batchLoss.length;
+    drawLoss();
+  }
+  if (epochChartsDrawnFor !== series || series.epochs.length !== epochChartsDrawnAt) {
+    epochChartsDrawnFor = series;
+    epochChartsDrawnAt = series.epochs.length;
+    drawMetrics();
+    drawFairness();
+  }
   document.body.dataset.state = status.state;
 }
 

@@ -414,6 +414,7 @@ export function trainingProgress(
       done += Math.min(1, (series.lastBatchIndex + 1) / series.batchesPerEpoch);
     }
     p.fraction = Math.min(1, done / run.epochs);
+    if (status === 'running' && p.fraction >= 1) p.etaMs = 0;
     const start = run.startedAt ?? series.firstTime;
     if (status === 'running' && start !== undefined && p.fraction > 0 && p.fraction < 1) {
       const elapsed = now - start;
@@ -889,7 +890,8 @@ function readConfusion(v: unknown): Confusion | undefined {
 
 /**
  * Per-group rows with checks. The reference for each metric is the most favourable group (highest selection
- * rate, TPR, PPV, accuracy; lowest FPR), as in Fairlearn's between-groups difference: a group fails a metric
+ * rate, TPR, PPV, accuracy; lowest FPR) among groups of at least `minGroupSize` rows (default 30; all groups
+ * when none is that large), as in Fairlearn's between-groups difference: a group fails a metric
  * when its gap to that group exceeds the threshold. Selection rate also fails below the four-fifths ratio.
  * PPV and accuracy are shown but not checked against a threshold (no policy field names them).
  */
@@ -911,8 +913,13 @@ export function groupRows(
     if (confusion) row.confusion = confusion;
     rows.push(row);
   }
+  // Groups below the fairness engine's minimum size (default 30) are checked but never the reference: a
+  // group of 24 rows with a perfect TPR would otherwise fail every other group.
+  const minSize = thresholds.minGroupSize ?? 30;
+  const big = rows.filter((r) => r.n >= minSize);
+  const refRows = big.length > 0 ? big : rows;
   const best = (m: GroupMetric, lowIsBest: boolean): number | null => {
-    const vals = rows.map((r) => r.metrics[m]).filter((v): v is number => v !== null);
+    const vals = refRows.map((r) => r.metrics[m]).filter((v): v is number => v !== null);
     if (vals.length === 0) return null;
     return lowIsBest ? Math.min(...vals) : Math.max(...vals);
   };

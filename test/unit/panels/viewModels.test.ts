@@ -256,6 +256,19 @@ describe('panels: model audit view', () => {
     assert.deepEqual(disparityRows(undefined, gr.slice(0, 1), VIEW_DEFAULT_THRESHOLDS), []);
   });
 
+  it('never takes a group below the minimum size as the reference', () => {
+    const gr = groupRows(
+      {
+        big1: { n: 500, confusion: { tp: 100, fp: 50, tn: 300, fn: 50 } },
+        big2: { n: 500, confusion: { tp: 95, fp: 55, tn: 295, fn: 55 } },
+        tiny: { n: 10, confusion: { tp: 5, fp: 0, tn: 5, fn: 0 } },
+      },
+      VIEW_DEFAULT_THRESHOLDS,
+    );
+    assert.equal(gr.find((g) => g.value === 'big1')!.pass, true, 'not failed against the 10-row group');
+    assert.equal(gr.find((g) => g.value === 'tiny')!.checks.tpr, true, 'the small group is still checked');
+  });
+
   it('tolerates an empty or foreign audit', () => {
     const m = modelSection(null, VIEW_DEFAULT_THRESHOLDS);
     assert.deepEqual(m.attributes, []);
