@@ -39,6 +39,8 @@ const learningRate = 0.001;
 interface Row {
   name: string;
   samplesPerSecond: number;
+  /** Samples per CPU-second of this process: steadier than wall time on a shared machine (single-threaded trainers only). */
+  samplesPerCpuSecond?: number;
   testAccuracy: number;
   seconds: number;
   note?: string;
@@ -81,6 +83,7 @@ async function main() {
     // Warm-up outside the timing: kernels compile (WebGPU shaders, wasm) on first use.
     tf.tidy(() => model.predict(tf.slice(x, [0, 0], [batchSize, -1])));
     const start = performance.now();
+    const cpu0 = process.cpuUsage();
     if (useFit) {
       model.compile({ optimizer, loss: (yt: tf.Tensor, yp: tf.Tensor) => tf.mean(perExampleLoss('binary')(yt as tf.Tensor2D, yp as tf.Tensor2D)) });
       await model.fit(x, y, { epochs, batchSize, shuffle: true, verbose: 0, yieldEvery: 'batch' });
@@ -93,6 +96,7 @@ async function main() {
         perExampleLoss: perExampleLoss('binary'),
         metric: headMetric('binary'),
         l2: 0,
+        head: 'binary',
         epochs,
         batchSize,
         seed: 1,
@@ -101,9 +105,11 @@ async function main() {
       });
     }
     const seconds = (performance.now() - start) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const acc = tf.tidy(() => headMetric('binary')(tf.tensor2d(data.test.y, [data.test.n, 1]), predictRaw(model, xt)));
-    rows.push({ name, seconds, samplesPerSecond: samples / seconds, testAccuracy: acc, ...(note ? { note } : {}) });
-    console.log(`  ${name}: ${(samples / seconds).toFixed(0)} samples/s, test accuracy ${acc.toFixed(4)}`);
+    rows.push({ name, seconds, samplesPerSecond: samples / seconds, samplesPerCpuSecond: samples / cpuSeconds, testAccuracy: acc, ...(note ? { note } : {}) });
+    console.log(`  ${name}: ${(samples / seconds).toFixed(0)} samples/s (${(samples / cpuSeconds).toFixed(0)} per CPU-second), test accuracy ${acc.toFixed(4)}`);
     tf.dispose([x, y, xt]);
     model.dispose();
   };
@@ -148,11 +154,13 @@ async function main() {
 
   const ref = rows.find((r) => r.name === 'pytorch-cpu-1t') ?? rows.find((r) => r.name.startsWith('pytorch'));
   console.log('');
-  console.log(`| trainer | samples/s | test accuracy | ratio to ${ref?.name ?? 'PyTorch (not run)'} |`);
-  console.log('|---|---:|---:|---:|');
+  console.log(`| trainer | samples/s | ratio to ${ref?.name ?? 'PyTorch (not run)'} | samples per CPU-s | CPU ratio | test accuracy |`);
+  console.log('|---|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     const ratio = ref ? (r.samplesPerSecond / ref.samplesPerSecond).toFixed(3) : '—';
-    console.log(`| ${r.name}${r.note ? ` — ${r.note}` : ''} | ${r.samplesPerSecond.toFixed(0)} | ${r.testAccuracy.toFixed(4)} | ${ratio} |`);
+    const cpuRatio = ref?.samplesPerCpuSecond && r.samplesPerCpuSecond ? (r.samplesPerCpuSecond / ref.samplesPerCpuSecond).toFixed(3) : '—';
+    const cpu = r.samplesPerCpuSecond ? r.samplesPerCpuSecond.toFixed(0) : '—';
+    console.log(`| ${r.name}${r.note ? ` — ${r.note}` : ''} | ${r.samplesPerSecond.toFixed(0)} | ${ratio} | ${cpu} | ${cpuRatio} | ${r.testAccuracy.toFixed(4)} |`);
   }
 }
 

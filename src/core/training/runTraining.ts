@@ -439,6 +439,7 @@ async function runInFolder(config: ResolvedTrainConfig, host: TrainingHost, fold
       perExampleLoss: loss,
       metric,
       l2: config.model.l2,
+      head: task,
       epochs: config.training.epochs,
       batchSize: Math.min(config.training.batchSize, train.rows.length),
       seed: config.training.seed,

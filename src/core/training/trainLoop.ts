@@ -7,6 +7,8 @@
  * synchronously every batch, and offers no hook between "gradients computed" and "gradients applied".
  */
 import * as tf from '@tensorflow/tfjs';
+import { fastMlpGradientStep } from './fastMlpStep';
+import type { HeadKind } from './heads';
 
 /** One mini-batch on the device. `weights` are per-example instance weights (reweighing), or null. */
 export interface Batch {
@@ -176,6 +178,8 @@ export interface TrainLoopOptions {
   seed: number;
   /** Stop after this many epochs without improvement of the validation loss, restoring the best weights. */
   earlyStopping?: { patience: number; minDelta: number } | null;
+  /** Without `stepFactory`: the head, so that a plain Dense stack gets the hand-written fast step. */
+  head?: HeadKind;
   stepFactory?: GradientStepFactory;
   samplerFactory?: (n: number, batchSize: number, random: () => number) => BatchSampler;
   /** Milliseconds clock, injected for tests. */
@@ -217,9 +221,42 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
     epochs: o.epochs,
     random,
   };
-  const step = (o.stepFactory ?? plainGradientStep)(ctx);
+  const step = o.stepFactory ? o.stepFactory(ctx) : ((o.head && fastMlpGradientStep(ctx, o.head, o.l2)) ?? plainGradientStep(ctx));
   const sampler = (o.samplerFactory ?? shuffledBatches)(n, o.batchSize, random);
-  const weightsTensor = o.weights ? tf.tensor1d(o.weights, 'float32') : null;
+  // Batches are assembled on the host and uploaded: a row gather on the device (tf.gather) costs more in the
+  // wasm backend than the whole forward pass, while copying rows of a Float32Array is a memcpy.
+  const d = o.x.shape[1];
+  const k = o.y.shape[1];
+  const xHost = o.x.dataSync() as Float32Array;
+  const yHost = o.y.dataSync() as Float32Array;
+  const xBuf = new Float32Array(o.batchSize * d);
+  const yBuf = new Float32Array(o.batchSize * k);
+  const wBuf = new Float32Array(o.batchSize);
+  const makeBatch = (idx: Int32Array): Batch => {
+    let m = idx.length;
+    let xb = xBuf;
+    let yb = yBuf;
+    let wb = wBuf;
+    // A sampler may yield batches larger than the configured size (Poisson sampling).
+    if (m > o.batchSize) {
+      xb = new Float32Array(m * d);
+      yb = new Float32Array(m * k);
+      wb = new Float32Array(m);
+    }
+    for (let i = 0; i < m; i++) {
+      const r = idx[i]!;
+      xb.set(xHost.subarray(r * d, r * d + d), i * d);
+      if (k === 1) yb[i] = yHost[r]!;
+      else yb.set(yHost.subarray(r * k, r * k + k), i * k);
+      if (o.weights) wb[i] = o.weights[r]!;
+    }
+    m = idx.length;
+    return {
+      x: tf.tensor2d(xb.subarray(0, m * d), [m, d]),
+      y: tf.tensor2d(yb.subarray(0, m * k), [m, k]),
+      weights: o.weights ? tf.tensor1d(wb.subarray(0, m)) : null,
+    };
+  };
   const interval = o.batchReportIntervalMs ?? 250;
 
   const history: EpochLog[] = [];
@@ -248,13 +285,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
         b++;
         if (idxArr.length === 0) continue;
         const batchLoss = tf.tidy(() => {
-          const idx = tf.tensor1d(idxArr, 'int32');
-          const batch: Batch = {
-            x: tf.gather(o.x, idx),
-            y: tf.gather(o.y, idx),
-            weights: weightsTensor ? tf.gather(weightsTensor, idx) : null,
-          };
-          const { loss, grads } = step.compute(batch);
+          const { loss, grads } = step.compute(makeBatch(idxArr));
           o.optimizer.applyGradients(grads);
           return loss;
         });
@@ -328,7 +359,6 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
     };
   } finally {
     disposeBest();
-    weightsTensor?.dispose();
   }
 }
 

@@ -4,6 +4,8 @@ import { selectBackend } from '../../../src/core/training/backends/select';
 import { headMetric, perExampleLoss } from '../../../src/core/training/heads';
 import { buildModel, makeOptimizer } from '../../../src/core/training/model';
 import { modelFromFiles, modelToFiles } from '../../../src/core/training/modelIo';
+import { fastMlpGradientStep } from '../../../src/core/training/fastMlpStep';
+import type { HeadKind } from '../../../src/core/training/heads';
 import { NonFiniteLossError, plainGradientStep, trainLoop, type GradientStepContext, type TrainLoopOptions } from '../../../src/core/training/trainLoop';
 
 /** A small learnable problem: y = 1 when a fixed linear score is positive. */
@@ -145,6 +147,47 @@ describe('training loop', function () {
     model.dispose();
     tf.dispose([x, y]);
   });
+
+  for (const [head, activation, weighted] of [
+    ['binary', 'relu', true],
+    ['multiclass', 'tanh', false],
+    ['regression', 'sigmoid', true],
+  ] as [HeadKind, 'relu' | 'tanh' | 'sigmoid', boolean][]) {
+    it(`the hand-written step gives the tape's loss and gradients (${head}, ${activation}, ${weighted ? 'weighted' : 'unweighted'}, L2)`, () => {
+      const outW = head === 'multiclass' ? 3 : 1;
+      const model = buildModel({ type: 'mlp', inputWidth: 6, outputWidth: outW, hidden: [7, 5], activation, dropout: 0, seed: 9 });
+      const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+      const l2 = 0.01;
+      const kernels = variables.filter((v) => /kernel/.test(v.name));
+      const ctx: GradientStepContext = {
+        model,
+        variables,
+        perExampleLoss: perExampleLoss(head),
+        penalty: () => tf.mul(l2, tf.addN(kernels.map((k) => tf.sum(tf.square(k))))) as tf.Scalar,
+        batchSize: 16,
+        datasetSize: 16,
+        epochs: 1,
+        random: Math.random,
+      };
+      const x = tf.randomNormal([16, 6], 0, 1, 'float32', 4) as tf.Tensor2D;
+      const y = (head === 'multiclass' ? tf.oneHot(tf.tensor1d([0, 1, 2, 1, 0, 2, 2, 1, 0, 0, 1, 2, 1, 1, 0, 2], 'int32'), 3).toFloat() : head === 'binary' ? tf.tensor2d([0, 1, 1, 0, 1, 0, 0, 1, 1, 1, 0, 0, 1, 0, 1, 0], [16, 1]) : tf.randomNormal([16, 1], 0, 1, 'float32', 5)) as tf.Tensor2D;
+      const weights = weighted ? (tf.randomUniform([16], 0.2, 2, 'float32', 6) as tf.Tensor1D) : null;
+      const fast = fastMlpGradientStep(ctx, head, l2);
+      assert.ok(fast, 'applies to a Dense stack');
+      const a = fast.compute({ x, y, weights });
+      const b = plainGradientStep(ctx).compute({ x, y, weights });
+      assert.ok(Math.abs(a.loss.dataSync()[0]! - b.loss.dataSync()[0]!) < 1e-5);
+      assert.deepEqual(Object.keys(a.grads).sort(), Object.keys(b.grads).sort());
+      for (const name of Object.keys(b.grads)) {
+        const diff = tf.max(tf.abs(tf.sub(a.grads[name]!, b.grads[name]!))).dataSync()[0]!;
+        assert.ok(diff < 1e-5, `${name}: ${diff}`);
+      }
+      tf.dispose([x, y, a.loss, b.loss, ...Object.values(a.grads), ...Object.values(b.grads)]);
+      weights?.dispose();
+      assert.equal(fastMlpGradientStep({ ...ctx, model: mlp(1, 0.2) }, head, l2), null, 'not for a model with dropout');
+      model.dispose();
+    });
+  }
 
   it('saves and reloads a model whose predictions match bit for bit', async () => {
     const model = mlp(5, 0.3);
