@@ -363,7 +363,7 @@ export function datasetBias(input: DatasetBiasInput, options: DatasetBiasOptions
   }
   const findings: Finding[] = [];
   const attributes = input.attributes.map((a) =>
-    analyse([a.name], label, a.column.codes, a.column.levels.map((l) => [l]), weights, options.reference?.[a.name], o, findings),
+    analyse([a.name], label, a.column.codes, a.column.levels.map((l) => [l]), weights, options.reference && Object.prototype.hasOwnProperty.call(options.reference, a.name) ? options.reference[a.name] : undefined, o, findings),
   );
   const intersections: AttributeBias[] = [];
   if (options.intersections !== false) {

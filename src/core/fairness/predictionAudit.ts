@@ -426,8 +426,9 @@ export function auditPredictions(input: PredictionAuditInput, options: Predictio
   for (let i = 0; i < rows; i++) if (label[i]! >= 0 && prediction[i]! >= 0) valid.push(i);
   const overall = computeGroupMetrics(valid, label, prediction, input.score, input.weights, bins);
 
-  const groups: PredictionAudit['groups'] = {};
-  const disparities: PredictionAudit['disparities'] = {};
+  // Keyed by data values: without a prototype, a group called `__proto__` or `constructor` is a group.
+  const groups: PredictionAudit['groups'] = Object.create(null) as PredictionAudit['groups'];
+  const disparities: PredictionAudit['disparities'] = Object.create(null) as PredictionAudit['disparities'];
   const findings: Finding[] = [];
   for (const [attr, col] of Object.entries(input.groups)) {
     if (col.codes.length !== rows) throw new RangeError(`group '${attr}': expected ${rows} values, got ${col.codes.length}.`);
@@ -436,7 +437,7 @@ export function auditPredictions(input: PredictionAuditInput, options: Predictio
       const c = col.codes[i]!;
       if (c >= 0) buckets[c]!.push(i);
     }
-    const byValue: Record<string, GroupMetrics> = {};
+    const byValue = Object.create(null) as Record<string, GroupMetrics>;
     col.levels.forEach((value, c) => {
       const idx = buckets[c]!;
       if (idx.length > 0) byValue[value] = computeGroupMetrics(idx, label, prediction, input.score, input.weights, bins);

@@ -283,3 +283,16 @@ describe('fairness: prediction audit agrees with a row-by-row reference (propert
     );
   });
 });
+
+describe('fairness: group values that are also JavaScript property names', () => {
+  it('treats __proto__, constructor and toString as ordinary groups', () => {
+    const g = encodeCategorical(['__proto__', '__proto__', 'constructor', 'constructor', 'toString', 'toString']);
+    const r = auditPredictions({ label: [1, 0, 1, 0, 1, 0], prediction: [1, 0, 0, 0, 1, 1], groups: { g } });
+    assert.deepStrictEqual(Object.keys(r.groups.g!), ['__proto__', 'constructor', 'toString']);
+    assert.strictEqual(r.groups.g!['__proto__']!.tpr, 1);
+    assert.strictEqual(r.groups.g!.constructor!.tpr, 0);
+    assert.strictEqual(r.disparities.g!.equalOpportunityDifference, 1);
+    const json = JSON.parse(JSON.stringify(r)) as { groups: { g: Record<string, unknown> } };
+    assert.deepStrictEqual(Object.keys(json.groups.g), ['__proto__', 'constructor', 'toString']);
+  });
+});

@@ -226,7 +226,8 @@ export function optimizeThresholds(input: ThresholdInput, options: { constraint:
     groups.push({ name, n: nG, pos, neg, points, hull: upperHull(pts) });
   });
 
-  const rules: Record<string, GroupRule> = {};
+  // Keyed by data values: without a prototype, a group called `__proto__` is a group like any other.
+  const rules = Object.create(null) as Record<string, GroupRule>;
   const target: ThresholdOptimisation['target'] = {};
   if (options.constraint === 'demographic_parity') {
     // Total correct predictions as a function of the shared selection rate x is Σ_g hull_g(x): concave,
@@ -291,7 +292,7 @@ export function optimizeThresholds(input: ThresholdInput, options: { constraint:
     }
   }
 
-  const expectedGroups: Record<string, ExpectedMetrics> = {};
+  const expectedGroups = Object.create(null) as Record<string, ExpectedMetrics>;
   let tp = 0;
   let fp = 0;
   let pos = 0;
