@@ -6,7 +6,8 @@
 import type { ColumnType, NumericSummary } from '../report/auditReport';
 import type { DataRow, TableHeader } from './table';
 import { classifyValue, type ValueKind } from './valueKinds';
-import { HyperLogLog, SpaceSaving } from './sketches';
+import { HyperLogLog, SpaceSaving, detach } from './sketches';
+import { hashOut, hashString } from './hash';
 
 /** Cell texts read as missing unless a policy adds more: empty, `NA`, `N/A`, `null`, `NULL`, `?`. */
 export const DEFAULT_MISSING_TOKENS: readonly string[] = ['', 'NA', 'N/A', 'null', 'NULL', '?'];
@@ -32,7 +33,10 @@ export interface ColumnProfile {
   /** Distinct non-missing values: exact while `distinctExact`, else a HyperLogLog estimate (about 1% error). */
   distinct: number;
   distinctExact: boolean;
-  /** Most frequent non-missing values, most frequent first; counts are exact while `distinctExact`, else upper bounds. */
+  /**
+   * Most frequent non-missing values, most frequent first (ties in order of first appearance); counts are
+   * exact while `distinctExact`, else Space-Saving upper bounds.
+   */
   topValues: { value: string; count: number }[];
   /** Over the values that parse as numbers, for integer and number columns. */
   numeric?: NumericSummary;
@@ -62,18 +66,12 @@ const CATEGORY_MAX = 20;
 const IDENTIFIER_SHARE = 0.95;
 const IDENTIFIER_MIN_VALUES = 20;
 
-/**
- * Copies a string so that it does not keep alive the large decoded chunk it was sliced from (V8 shares the
- * parent's memory for substrings of 13 characters or more); done only for values kept in a distinct map.
- */
-function detach(s: string): string {
-  return s.length < 13 ? s : (' ' + s).slice(1);
-}
-
 class ColumnState {
   missing = 0;
   readonly typeCounts: TypeCounts = { integer: 0, number: 0, boolean: 0, date: 0, text: 0 };
+  /** Exact phase: value to counter id, counts by id. */
   exact: Map<string, number> | undefined = new Map();
+  counts: number[] = [];
   hll: HyperLogLog | undefined;
   top: SpaceSaving | undefined;
   numericCount = 0;
@@ -104,10 +102,12 @@ class ColumnState {
     this.totalLength += value.length;
     const exact = this.exact;
     if (exact) {
-      const c = exact.get(value);
-      if (c !== undefined) exact.set(value, c + 1);
-      else if (exact.size < this.cap) exact.set(detach(value), 1);
-      else {
+      const id = exact.get(value);
+      if (id !== undefined) this.counts[id] = (this.counts[id] as number) + 1;
+      else if (exact.size < this.cap) {
+        exact.set(detach(value), this.counts.length);
+        this.counts.push(1);
+      } else {
         this.overflow(exact);
         this.addEstimated(value);
       }
@@ -117,20 +117,49 @@ class ColumnState {
   }
 
   private addEstimated(value: string): void {
-    (this.hll as HyperLogLog).add(value);
-    (this.top as SpaceSaving).add(detach(value));
+    hashString(value);
+    const a = hashOut[0] as number;
+    const b = hashOut[1] as number;
+    (this.hll as HyperLogLog).addHash(a, b);
+    (this.top as SpaceSaving).addHashed(value, a, b);
+  }
+
+  /**
+   * The `k` most frequent exact values, most frequent first, ties in order of first appearance. Selects by a
+   * count threshold instead of sorting every distinct value: a column can hold 100,000 of them.
+   */
+  private exactTop(k: number): [string, number][] {
+    const counts = this.counts;
+    const exact = this.exact;
+    if (!exact || k <= 0) return [];
+    let threshold = 0;
+    if (counts.length > k) {
+      const sorted = Float64Array.from(counts).sort();
+      threshold = sorted[sorted.length - k] as number;
+    }
+    const above: [string, number, number][] = [];
+    const at: [string, number, number][] = [];
+    for (const [v, id] of exact) {
+      const c = counts[id] as number;
+      if (c > threshold) above.push([v, c, id]);
+      else if (c === threshold && at.length < k) at.push([v, c, id]);
+    }
+    return [...above, ...at]
+      .sort((a, b) => b[1] - a[1] || a[2] - b[2])
+      .slice(0, k)
+      .map(([v, c]): [string, number] => [v, c]);
   }
 
   /** Switches from exact counting to sketches, seeding them with what was counted so far. */
   private overflow(exact: Map<string, number>): void {
     const hll = new HyperLogLog();
     const top = new SpaceSaving(SPACE_SAVING_COUNTERS);
-    const entries = [...exact.entries()].sort((a, b) => b[1] - a[1]);
-    for (const [v] of entries) hll.add(v);
-    for (const [v, c] of entries.slice(0, SPACE_SAVING_COUNTERS)) top.seed(v, c);
+    for (const [v] of exact) hll.add(v);
+    for (const [v, c] of this.exactTop(SPACE_SAVING_COUNTERS)) top.add(v, c);
     this.hll = hll;
     this.top = top;
     this.exact = undefined;
+    this.counts = [];
   }
 
   profile(name: string, index: number, rows: number, topN: number): ColumnProfile {
@@ -139,10 +168,7 @@ class ColumnState {
     const distinct = this.exact ? this.exact.size : Math.max(this.cap, (this.hll as HyperLogLog).estimate());
     let topValues: { value: string; count: number }[];
     if (this.exact) {
-      topValues = [...this.exact.entries()]
-        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-        .slice(0, topN)
-        .map(([value, count]) => ({ value, count }));
+      topValues = this.exactTop(topN).map(([value, count]) => ({ value, count }));
     } else {
       topValues = (this.top as SpaceSaving).top(topN).map(({ value, count }) => ({ value, count }));
     }
@@ -212,6 +238,8 @@ class ColumnState {
 export class TableProfiler {
   private readonly columns: ColumnState[];
   private readonly tokens: ReadonlySet<string>;
+  /** Values longer than every token are not looked up (most values). */
+  private readonly longestToken: number;
   private readonly topN: number;
   private rows = 0;
 
@@ -222,6 +250,7 @@ export class TableProfiler {
     const cap = options.distinctCap ?? 100_000;
     this.columns = header.columns.map(() => new ColumnState(cap));
     this.tokens = new Set([...DEFAULT_MISSING_TOKENS, ...(options.missingTokens ?? [])]);
+    this.longestToken = Math.max(...[...this.tokens].map((t) => t.length));
     this.topN = options.topValues ?? 10;
   }
 
@@ -230,10 +259,11 @@ export class TableProfiler {
     const cols = this.columns;
     const values = row.values;
     const tokens = this.tokens;
+    const longest = this.longestToken;
     for (let i = 0; i < cols.length; i++) {
       const col = cols[i] as ColumnState;
       const v = values[i];
-      if (v === undefined || tokens.has(v)) col.missing++;
+      if (v === undefined || (v.length <= longest && tokens.has(v))) col.missing++;
       else col.add(v);
     }
   }

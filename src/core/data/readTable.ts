@@ -331,8 +331,7 @@ class CsvTable {
     const count = fields.length;
     const pos = this.slab.take(4 * n);
     const m = count < n ? count : n;
-    const end = 4 * m;
-    for (let i = 0; i < end; i++) pos[i] = positions[i] as number;
+    pos.set(positions.subarray(0, 4 * m));
     if (count !== n) {
       const location = raggedLocation(positions, count);
       if (count > n) {

@@ -39,6 +39,16 @@ export function classifyValue(s: string): ValueKind {
       digits++;
     }
     if (i === n && digits > 0) return 'integer';
+    // The common decimal form (digits, point, digits) without a regular expression.
+    if (i < n && s.charCodeAt(i) === 46) {
+      let j = i + 1;
+      while (j < n) {
+        const c = s.charCodeAt(j);
+        if (c < 48 || c > 57) break;
+        j++;
+      }
+      if (j === n && (digits > 0 || j > i + 1)) return 'number';
+    }
     if (NUMBER.test(s)) return 'number';
     if (n >= 8 && c0 >= 48 && c0 <= 57 && (isNumericDate(s) || isDayMonthYear(s))) return 'date';
     return 'text';
@@ -47,11 +57,21 @@ export function classifyValue(s: string): ValueKind {
     const lower = s.toLowerCase();
     if (lower === 'true' || lower === 'false') return 'boolean';
   }
-  if (n >= 8 && n <= 30 && ((c0 >= 65 && c0 <= 90) || (c0 >= 97 && c0 <= 122)) && MONTH_DAY_YEAR.test(s)) {
+  if (n >= 8 && n <= 30 && startsWithMonth(s) && MONTH_DAY_YEAR.test(s)) {
     const m = MONTH_DAY_YEAR.exec(s);
     if (m && Number(m[1]) >= 1 && Number(m[1]) <= 31) return 'date';
   }
   return 'text';
+}
+
+/** Three-letter month abbreviations as numbers of their lower-cased letters, to test a prefix cheaply. */
+const MONTH_KEYS = new Set(
+  MONTHS.split('|').map((m) => (m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2)),
+);
+
+function startsWithMonth(s: string): boolean {
+  const key = ((s.charCodeAt(0) | 32) << 16) | ((s.charCodeAt(1) | 32) << 8) | (s.charCodeAt(2) | 32);
+  return MONTH_KEYS.has(key);
 }
 
 function isDayMonthYear(s: string): boolean {
