@@ -19,52 +19,77 @@ export interface KAnonymityResult {
   records: number;
 }
 
+interface Classes {
+  ids: Int32Array;
+  classes: number;
+}
+
 /**
- * Dense class ids per record over the given columns. Missing values (code -1) are a value of their own: two
- * records both missing `zip` are alike on `zip`. This is the cautious reading for risk (a suppressed value
- * still says something, and treating missing as matching everything would hide unique records).
+ * Refines a partition of the records by one more column: records stay together when they agreed before and
+ * agree on `c`. Missing values (code -1) are a value of their own: two records both missing `zip` are alike
+ * on `zip`. This is the cautious reading for risk (a suppressed value still says something, and treating
+ * missing as matching everything would hide unique records). `base` null is the one-class partition.
  */
-function classIds(columns: readonly CategoricalColumn[]): { ids: Int32Array; classes: number } {
-  const n = columns[0]?.codes.length ?? 0;
-  for (const c of columns) {
-    if (c.codes.length !== n)
-      throw new RangeError(`columns differ in length: ${c.codes.length} and ${n} records`);
+function refine(base: Classes | null, c: CategoricalColumn): Classes {
+  const n = c.codes.length;
+  if (base && base.ids.length !== n) {
+    throw new RangeError(`columns differ in length: ${c.codes.length} and ${base.ids.length} records`);
   }
-  let ids = new Int32Array(n);
-  let classes = n > 0 ? 1 : 0;
-  for (const c of columns) {
-    const width = c.levels.length + 1;
-    // id * width + code + 1 stays below 2^53 for any realistic table (classes <= records, levels <= records).
-    const dense = new Map<number, number>();
-    const next = new Int32Array(n);
+  const width = c.levels.length + 1;
+  const next = new Int32Array(n);
+  if (!base) {
+    // One column alone: its codes are the classes (shifted so that missing is class 0); empty ones are skipped
+    // by summarise.
+    for (let r = 0; r < n; r++) next[r] = c.codes[r]! + 1;
+    return { ids: next, classes: width };
+  }
+  const ids = base.ids;
+  const space = base.classes * width;
+  if (space <= Math.min(1 << 23, Math.max(1 << 16, 4 * n))) {
+    // Small key space (the usual case: age x sex x race): a lookup table, several times faster than a Map.
+    const table = new Int32Array(space).fill(-1);
+    let count = 0;
     for (let r = 0; r < n; r++) {
       const key = ids[r]! * width + (c.codes[r]! + 1);
-      let id = dense.get(key);
-      if (id === undefined) {
-        id = dense.size;
-        dense.set(key, id);
+      let id = table[key]!;
+      if (id < 0) {
+        id = count++;
+        table[key] = id;
       }
       next[r] = id;
     }
-    ids = next;
-    classes = dense.size;
+    return { ids: next, classes: count };
   }
-  return { ids, classes };
+  // id * width + code + 1 stays below 2^53 for any realistic table (classes <= records, levels <= records).
+  const dense = new Map<number, number>();
+  for (let r = 0; r < n; r++) {
+    const key = ids[r]! * width + (c.codes[r]! + 1);
+    let id = dense.get(key);
+    if (id === undefined) {
+      id = dense.size;
+      dense.set(key, id);
+    }
+    next[r] = id;
+  }
+  return { ids: next, classes: dense.size };
 }
 
-function summarise(ids: Int32Array, classes: number): KAnonymityResult {
+function summarise({ ids, classes }: Classes): KAnonymityResult {
   const n = ids.length;
   if (n === 0) return { k: 0, uniqueRecords: 0, classes: 0, records: 0 };
   const sizes = new Int32Array(classes);
   for (let r = 0; r < n; r++) sizes[ids[r]!]!++;
   let k = Infinity;
   let unique = 0;
+  let nonEmpty = 0;
   for (let i = 0; i < classes; i++) {
     const s = sizes[i]!;
+    if (s === 0) continue;
+    nonEmpty++;
     if (s < k) k = s;
     if (s === 1) unique++;
   }
-  return { k, uniqueRecords: unique / n, classes, records: n };
+  return { k, uniqueRecords: unique / n, classes: nonEmpty, records: n };
 }
 
 /**
@@ -76,8 +101,9 @@ export function kAnonymity(columns: readonly CategoricalColumn[]): KAnonymityRes
   if (columns.length === 0) {
     return { k: 0, uniqueRecords: 0, classes: 0, records: 0 };
   }
-  const { ids, classes } = classIds(columns);
-  return summarise(ids, classes);
+  let partition: Classes | null = null;
+  for (const c of columns) partition = refine(partition, c);
+  return summarise(partition!);
 }
 
 export interface SinglingOutSet {
@@ -87,19 +113,6 @@ export interface SinglingOutSet {
   share: number;
   /** True when `share` reaches the target; false when no set of up to `maxSize` columns does. */
   reached: boolean;
-}
-
-function* combinations(n: number, size: number): Generator<number[]> {
-  const idx = Array.from({ length: size }, (_, i) => i);
-  if (size > n) return;
-  for (;;) {
-    yield idx.slice();
-    let i = size - 1;
-    while (i >= 0 && idx[i] === n - size + i) i--;
-    if (i < 0) return;
-    idx[i]!++;
-    for (let j = i + 1; j < size; j++) idx[j] = idx[j - 1]! + 1;
-  }
 }
 
 /**
@@ -118,15 +131,24 @@ export function smallestSinglingOutSet(
   let bestOverall: SinglingOutSet | null = null;
   for (let size = 1; size <= Math.min(maxSize, columns.length); size++) {
     let bestOfSize: SinglingOutSet | null = null;
-    for (const combo of combinations(columns.length, size)) {
-      const { ids, classes } = classIds(combo.map((i) => columns[i]!.column));
-      const s = summarise(ids, classes).uniqueRecords;
-      if (!bestOfSize || s > bestOfSize.share) {
-        bestOfSize = { columns: combo.map((i) => columns[i]!.name), share: s, reached: s >= share };
+    // Depth-first over the sets of this size in lexicographic order, refining each prefix once for all its
+    // extensions: C(m, 3) sets cost about C(m, 2) + C(m, 3) column passes instead of 3 * C(m, 3).
+    const visit = (start: number, chosen: number[], partition: Classes | null): void => {
+      if (chosen.length === size) {
+        const s = summarise(partition!).uniqueRecords;
+        if (!bestOfSize || s > bestOfSize.share) {
+          bestOfSize = { columns: chosen.map((i) => columns[i]!.name), share: s, reached: s >= share };
+        }
+        return;
       }
-    }
-    if (bestOfSize && bestOfSize.reached) return bestOfSize;
-    if (bestOfSize && (!bestOverall || bestOfSize.share > bestOverall.share)) bestOverall = bestOfSize;
+      for (let i = start; i <= columns.length - (size - chosen.length); i++) {
+        visit(i + 1, [...chosen, i], refine(partition, columns[i]!.column));
+      }
+    };
+    visit(0, [], null);
+    const found = bestOfSize as SinglingOutSet | null;
+    if (found && found.reached) return found;
+    if (found && (!bestOverall || found.share > bestOverall.share)) bestOverall = found;
   }
   return bestOverall;
 }
