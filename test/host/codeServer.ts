@@ -56,6 +56,7 @@ export const DEFAULT_USER_SETTINGS: Record<string, unknown> = {
   'extensions.autoCheckUpdates': false,
   'extensions.autoUpdate': false,
   'git.enabled': false,
+  'files.autoSave': 'off',
 };
 
 async function freePort(): Promise<number> {
