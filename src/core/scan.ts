@@ -11,10 +11,11 @@ import { readTable } from './data/readTable';
 import type { DataFormat, DataRow, TableHeader, TableSink } from './data/table';
 import { cellRange } from './data/table';
 import { datasetBias, type DatasetBias } from './fairness/datasetBias';
-import { labelLeakage, type LeakageScore } from './fairness/leakage';
+import { labelLeakage } from './fairness/leakage';
 import { OutcomeMappingError, toBinaryOutcome } from './fairness/positives';
-import { auditPredictions, type Disparities, type GroupMetrics } from './fairness/predictionAudit';
-import { proxyAssociations, type ProxyAssociation } from './fairness/proxies';
+import type { FairnessReport } from './fairness/fairnessReport';
+import { auditPredictions } from './fairness/predictionAudit';
+import { proxyAssociations } from './fairness/proxies';
 import type { EntityType, Finding, SourceRange } from './findings';
 import { DEFAULT_POLICY, applyPolicy, type Policy } from './policy';
 import { kAnonymity, smallestSinglingOutSet } from './privacy/kAnonymity';
@@ -22,6 +23,8 @@ import { headerEvidence } from './privacy/headers';
 import { maskExcerpt } from './privacy/mask';
 import { PrivacyScanner } from './privacy/privacyScanner';
 import type { AuditReport, ColumnReport, ProtectedKind } from './report/auditReport';
+
+export type { FairnessReport };
 
 export interface ScanOptions {
   /** Shown in findings and used to choose the format by extension. */
@@ -43,22 +46,6 @@ export interface ScanOptions {
   signal?: AbortSignal;
 }
 
-/** JSON-friendly fairness section of the audit report. */
-export interface FairnessReport {
-  label: string;
-  positiveValues: string[];
-  /** Dataset bias per protected attribute (group shares, base rates, disparate impact). */
-  dataset?: Omit<DatasetBias, 'findings'>;
-  proxies: ProxyAssociation[];
-  leakage: LeakageScore[];
-  /** Why proxies or leakage were not assessed, if they were not. */
-  notAssessed?: string;
-  /** Present with a prediction column. */
-  prediction?: string;
-  overall?: GroupMetrics;
-  groups?: Record<string, Record<string, GroupMetrics>>;
-  disparities?: Record<string, Disparities>;
-}
 
 /**
  * Text columns with more distinct values than this are not kept for whole-column analyses (ids, names, free
@@ -377,7 +364,9 @@ export async function scanDataset(
       return undefined;
     }
     try {
-      const mapped = toBinaryOutcome(col.levels, positive);
+      const counts = new Float64Array(col.levels.length);
+      for (const code of col.codes) if (code >= 0) counts[code]!++;
+      const mapped = toBinaryOutcome(col.levels, positive, { counts });
       for (const p of mapped.problems) findings.push(headerFinding('fairness/label-values', 'warning', name, p));
       const outcome = new Int8Array(col.codes.length);
       for (let i = 0; i < outcome.length; i++) {
@@ -484,6 +473,7 @@ export async function scanDataset(
         },
       );
       report.prediction = options.prediction;
+      if (score) report.score = options.score;
       report.overall = audit.overall;
       report.groups = audit.groups;
       report.disparities = audit.disparities;
