@@ -85,7 +85,8 @@ async function main() {
     const start = performance.now();
     const cpu0 = process.cpuUsage();
     if (useFit) {
-      model.compile({ optimizer, loss: (yt: tf.Tensor, yp: tf.Tensor) => tf.mean(perExampleLoss('binary')(yt as tf.Tensor2D, yp as tf.Tensor2D)) });
+      // model.fit as before this project's lean loop: tfjs's own Adam and loss handling.
+      model.compile({ optimizer: tf.train.adam(learningRate), loss: (yt: tf.Tensor, yp: tf.Tensor) => tf.mean(perExampleLoss('binary')(yt as tf.Tensor2D, yp as tf.Tensor2D)) });
       await model.fit(x, y, { epochs, batchSize, shuffle: true, verbose: 0, yieldEvery: 'batch' });
     } else {
       await trainLoop({

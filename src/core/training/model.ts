@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { OptimizerName } from './config';
+import { FlatAdam, type GradientApplier } from './flatAdam';
 
 export interface ModelSpec {
   type: 'logistic' | 'mlp';
@@ -84,18 +85,19 @@ export function buildModel(s: ModelSpec): tf.Sequential {
   return model;
 }
 
-/** Optimizers by config name; `momentum` is SGD with momentum 0.9. */
-export function makeOptimizer(name: OptimizerName, learningRate: number): tf.Optimizer {
+/** Optimizers by config name; `momentum` is SGD with momentum 0.9; `adam` is tfjs's Adam computed flat ({@link FlatAdam}). */
+export function makeOptimizer(name: OptimizerName, learningRate: number): GradientApplier {
+  const wrap = (o: tf.Optimizer): GradientApplier => ({ applyGradients: (g) => o.applyGradients(g), dispose: () => o.dispose() });
   switch (name) {
     case 'adam':
-      return tf.train.adam(learningRate);
+      return new FlatAdam(learningRate);
     case 'sgd':
-      return tf.train.sgd(learningRate);
+      return wrap(tf.train.sgd(learningRate));
     case 'momentum':
-      return tf.train.momentum(learningRate, 0.9);
+      return wrap(tf.train.momentum(learningRate, 0.9));
     case 'rmsprop':
-      return tf.train.rmsprop(learningRate);
+      return wrap(tf.train.rmsprop(learningRate));
     case 'adagrad':
-      return tf.train.adagrad(learningRate);
+      return wrap(tf.train.adagrad(learningRate));
   }
 }

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { fastMlpGradientStep } from './fastMlpStep';
+import type { GradientApplier } from './flatAdam';
 import type { HeadKind } from './heads';
 
 /** One mini-batch on the device. `weights` are per-example instance weights (reweighing), or null. */
@@ -162,7 +163,7 @@ export class NonFiniteLossError extends Error {
 
 export interface TrainLoopOptions {
   model: tf.Sequential;
-  optimizer: tf.Optimizer;
+  optimizer: GradientApplier;
   x: tf.Tensor2D;
   y: tf.Tensor2D;
   /** Per-example instance weights aligned with the rows of `x`. */

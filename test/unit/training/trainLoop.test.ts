@@ -5,6 +5,7 @@ import { headMetric, perExampleLoss } from '../../../src/core/training/heads';
 import { buildModel, makeOptimizer } from '../../../src/core/training/model';
 import { modelFromFiles, modelToFiles } from '../../../src/core/training/modelIo';
 import { fastMlpGradientStep } from '../../../src/core/training/fastMlpStep';
+import { FlatAdam } from '../../../src/core/training/flatAdam';
 import type { HeadKind } from '../../../src/core/training/heads';
 import { NonFiniteLossError, plainGradientStep, trainLoop, type GradientStepContext, type TrainLoopOptions } from '../../../src/core/training/trainLoop';
 
@@ -188,6 +189,30 @@ describe('training loop', function () {
       model.dispose();
     });
   }
+
+  it('flat Adam takes the same steps as tfjs Adam', () => {
+    const a = [tf.variable(tf.randomNormal([5, 3], 0, 1, 'float32', 1)), tf.variable(tf.randomNormal([3], 0, 1, 'float32', 2))];
+    const b = a.map((v) => tf.variable(v.clone()));
+    const initial = a.map((v) => Array.from(v.dataSync()));
+    const ours = new FlatAdam(0.01);
+    const theirs = tf.train.adam(0.01);
+    for (let step = 0; step < 25; step++) {
+      const g = a.map((v, i) => tf.randomNormal(v.shape, 0, 1, 'float32', 100 + step * 2 + i));
+      ours.applyGradients(Object.fromEntries(a.map((v, i) => [v.name, g[i]!])));
+      theirs.applyGradients(Object.fromEntries(b.map((v, i) => [v.name, g[i]!])));
+      tf.dispose(g);
+    }
+    for (let i = 0; i < a.length; i++) {
+      const diff = tf.max(tf.abs(tf.sub(a[i]!, b[i]!))).dataSync()[0]!;
+      assert.ok(diff < 1e-5, `variable ${i}: ${diff}`);
+      // Both moved (Adam steps are about lr each), so the agreement is not the trivial one.
+      const moved = Array.from(a[i]!.dataSync()).reduce((s, x, j) => s + Math.abs(x - initial[i]![j]!), 0);
+      assert.ok(moved > 0.02, `variable ${i} moved ${moved}`);
+    }
+    ours.dispose();
+    theirs.dispose();
+    tf.dispose([...a, ...b]);
+  });
 
   it('saves and reloads a model whose predictions match bit for bit', async () => {
     const model = mlp(5, 0.3);
