@@ -28,6 +28,8 @@ export type TrainingHostMessage =
       overlays: RunOverlay[];
       status: RunStatus;
     }
+  /** Facts about the run changed (the worker reported its backend and device once it started). */
+  | { type: 'run'; run: TrainingRunInfo }
   /** New records appended to `metrics.jsonl` since the last message; batched at most ~10 times a second. */
   | { type: 'metrics'; records: MetricRecord[] }
   /** The run's state changed (finished, cancelled, failed); `message` says why for a person. */

@@ -107,6 +107,10 @@ onHostMessage<TrainingHostMessage>(
         titleEl.textContent = `Training · ${m.run.config} / ${m.run.id}`;
         schedule();
         break;
+      case 'run':
+        run = m.run;
+        schedule();
+        break;
       case 'metrics':
         addRecords(m.records);
         break;
