@@ -236,19 +236,25 @@ function findPhones(ctx: Ctx): void {
   for (let m = PHONE_RE.exec(text); m; m = PHONE_RE.exec(text)) {
     let candidate = m[0];
     const start = m.index;
+    let found = false;
     // A candidate may run into a following number ("415 555 2671 12 times"): drop trailing groups until valid.
     for (;;) {
-      const trimmed = candidate.replace(/[ ).-]+$/, '');
-      candidate = trimmed.endsWith(')') ? trimmed : trimmed.replace(/\($/, '');
       const end = start + candidate.length;
       const confidence = glued(text, start, end) ? 0 : phoneConfidence(candidate, ctx, start);
       if (confidence > 0) {
         ctx.out.push({ entity: 'PHONE_NUMBER', start, end, confidence });
+        found = true;
         break;
       }
       const cut = candidate.search(/[ .-]\(?\d+\)?$/);
       if (cut <= 0 || countDigits(candidate.slice(0, cut)) < 7) break;
       candidate = candidate.slice(0, cut);
+    }
+    // Or a number may follow something else numeric ("on 2023-01-15 415-555-0132"): search again from the
+    // candidate's second group.
+    if (!found) {
+      const next = m[0].search(/[ .-]/);
+      if (next > 0) PHONE_RE.lastIndex = start + next + 1;
     }
   }
 }
@@ -272,6 +278,7 @@ function findCards(ctx: Ctx): void {
   const text = ctx.text;
   for (let m = CARD_RE.exec(text); m; m = CARD_RE.exec(text)) {
     let candidate = m[0];
+    let found = false;
     for (;;) {
       const end = m.index + candidate.length;
       const seps = candidate.match(/[ -]/g);
@@ -281,11 +288,16 @@ function findCards(ctx: Ctx): void {
       const digits = digitsOf(candidate);
       if (consistent && !glued(text, m.index, end) && isValidCardNumber(digits)) {
         ctx.out.push({ entity: 'CREDIT_CARD', start: m.index, end, confidence: seps ? 0.95 : 0.8 });
+        found = true;
         break;
       }
       const cut = candidate.search(/[ -]\d+$/);
       if (cut <= 0 || countDigits(candidate.slice(0, cut)) < 13) break;
       candidate = candidate.slice(0, cut);
+    }
+    if (!found) {
+      const next = m[0].search(/[ -]/);
+      if (next > 0) CARD_RE.lastIndex = m.index + next + 1;
     }
   }
 }
@@ -296,6 +308,8 @@ function findIbans(ctx: Ctx): void {
   IBAN_RE.lastIndex = 0;
   const text = ctx.text;
   for (let m = IBAN_RE.exec(text); m; m = IBAN_RE.exec(text)) {
+    // On any failure, look again one character on: an IBAN may start inside what this candidate swallowed.
+    IBAN_RE.lastIndex = m.index + 1;
     const expected = IBAN_LENGTHS[m[0].slice(0, 2)];
     if (!expected) continue;
     // Take exactly the country's length of characters, which must end where a group ends.

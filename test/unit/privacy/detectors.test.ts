@@ -35,6 +35,10 @@ describe('privacy detectors', () => {
       assert.deepEqual(only('Berlin: +49 30 901820', 'PHONE_NUMBER'), ['+49 30 901820']);
       assert.deepEqual(only('call 415 555 0132 12 times', 'PHONE_NUMBER'), ['415 555 0132']);
     });
+    it('finds a number right after another numeric token', () => {
+      assert.deepEqual(only('on 2023-01-15 415-555-0132 called', 'PHONE_NUMBER'), ['415-555-0132']);
+      assert.deepEqual(only('ticket 12 34 (415) 555-0132', 'PHONE_NUMBER'), ['(415) 555-0132']);
+    });
     it('uses the default region for national numbers', () => {
       assert.deepEqual(only('Ruf an: 030 901820', 'PHONE_NUMBER'), []);
       const de = detectEntities('Ruf an: 030 901820', { defaultRegion: 'DE' }).map((m) => m.entity);
@@ -64,6 +68,7 @@ describe('privacy detectors', () => {
       assert.deepEqual(only('card 4111 1111 1111 1111 exp 12/29', 'CREDIT_CARD'), ['4111 1111 1111 1111']);
       assert.deepEqual(only('amex 3782-822463-10005', 'CREDIT_CARD'), ['3782-822463-10005']);
       assert.deepEqual(only('pan 5555555555554444', 'CREDIT_CARD'), ['5555555555554444']);
+      assert.deepEqual(only('ref 1234 4111 1111 1111 1111', 'CREDIT_CARD'), ['4111 1111 1111 1111']);
     });
     it('rejects integers that fail Luhn, have no issuer, or mix separators', () => {
       assert.deepEqual(only('card 4111 1111 1111 1112', 'CREDIT_CARD'), []);
@@ -80,6 +85,11 @@ describe('privacy detectors', () => {
         'DE89 3704 0044 0532 0130 00',
       ]);
       assert.deepEqual(only('IBAN GB82WEST12345698765432.', 'IBAN_CODE'), ['GB82WEST12345698765432']);
+    });
+    it('finds an IBAN that follows a lookalike', () => {
+      assert.deepEqual(only('XX12 DE89 3704 0044 0532 0130 00', 'IBAN_CODE'), [
+        'DE89 3704 0044 0532 0130 00',
+      ]);
     });
     it('rejects a wrong check digit', () => {
       assert.deepEqual(only('DE89 3704 0044 0532 0130 01', 'IBAN_CODE'), []);
