@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import fc from 'fast-check';
 import type { EntityType } from '../../../src/core/findings';
 import { detectEntities, matchWholeValue, resolveOverlaps } from '../../../src/core/privacy/detectors';
 
@@ -259,6 +260,56 @@ describe('privacy detectors', () => {
     const [m] = detectEntities(text);
     assert.equal(text.slice(m!.start, m!.end), 'a.b@example.com');
     assert.equal(m!.start, 12);
+  });
+
+  it('never throws on arbitrary text; matches are sorted, inside the text and disjoint (property)', () => {
+    const pieces = fc.constantFrom(
+      ' ',
+      '-',
+      '.',
+      '@',
+      ':',
+      '(',
+      ')',
+      '+',
+      '/',
+      '\n',
+      'é',
+      '😀',
+      'Maria',
+      'Garcia',
+      'example.com',
+      'www.',
+      'https://',
+      '4111',
+      '1111',
+      '555',
+      '0132',
+      '536',
+      '22',
+      '1234',
+      'DE89',
+      '3704',
+      'AKIA',
+      'IOSFODNN7EXAMPLE',
+      'eyJ',
+      '0x',
+      '13800138000',
+    );
+    fc.assert(
+      fc.property(fc.array(fc.oneof(pieces, fc.string({ maxLength: 6 })), { maxLength: 30 }), (parts) => {
+        const text = parts.join('');
+        const matches = detectEntities(text);
+        let last = 0;
+        for (const m of matches) {
+          assert.ok(m.start >= last && m.start < m.end && m.end <= text.length, JSON.stringify({ text, m }));
+          assert.ok(m.confidence >= 0.5 && m.confidence <= 1);
+          last = m.end;
+        }
+        matchWholeValue(text);
+      }),
+      { numRuns: 1500 },
+    );
   });
 
   describe('matchWholeValue', () => {
