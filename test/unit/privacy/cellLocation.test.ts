@@ -47,6 +47,22 @@ describe('locateInCell', () => {
     });
   });
 
+  it('CRLF line breaks inside a quoted cell and values the reader trimmed', async () => {
+    for (const [text, line, column] of [
+      ['a,b\r\n1,"line one\r\nand 536-22-1234"\r\n', 3, 5],
+      ['a,b\n1,  x 536-22-1234  \n', 2, 7],
+    ] as const) {
+      const [row] = await rowsOf(text, 'csv');
+      const value = row!.values[1]!;
+      const start = value.indexOf('536');
+      assert.deepEqual(locateInCell(cellRange(row!, 1)!, value, start, start + 11, 'csv'), {
+        line,
+        startColumn: column,
+        endColumn: column + 11,
+      });
+    }
+  });
+
   it('JSON strings with escapes before the match', async () => {
     const text = '[{"n": "tab\\there \\"q\\" \\u00e9 mail a@example.com"}]';
     const [row] = await rowsOf(text, 'json');
