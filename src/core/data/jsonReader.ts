@@ -392,6 +392,9 @@ export class JsonLinesReader {
     private readonly invalid: InvalidCharQueue,
   ) {}
 
+  /** Characters after `pos` already searched for a line break without finding one (a long line in parts). */
+  private searched = 0;
+
   push(text: string): void {
     if (text.length === 0) return;
     this.buf = this.buf.slice(this.pos) + text;
@@ -412,13 +415,18 @@ export class JsonLinesReader {
     let cr = -1;
     while (this.pos < len) {
       const p = this.pos;
-      if (lf < p) lf = buf.indexOf('\n', p);
+      const from = p + this.searched;
+      if (lf < from) lf = buf.indexOf('\n', from);
       if (lf === -1) lf = len;
-      if (cr < p) cr = buf.indexOf('\r', p);
+      if (cr < from) cr = buf.indexOf('\r', from);
       if (cr === -1) cr = len;
       const e = lf < cr ? lf : cr;
-      if (e >= len && !final) break;
-      if (e === cr && e + 1 >= len && !final) break;
+      if ((e >= len || (e === cr && e + 1 >= len)) && !final) {
+        // Wait for the rest of the line; what was searched need not be searched again.
+        this.searched = Math.max(0, Math.min(e, len) - p);
+        break;
+      }
+      this.searched = 0;
       const next = e >= len ? len : e === cr && buf.charCodeAt(e + 1) === 10 ? e + 2 : e + 1;
       if (this.invalid.next < this.bufBase + next) {
         this.invalid.resolve(
