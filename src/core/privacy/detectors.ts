@@ -600,7 +600,8 @@ function run(text: string, options: DetectOptions | undefined, whole: boolean): 
   // trigger of some detector below.
   const triggered =
     flags.at ||
-    flags.digits >= 4 ||
+    flags.digits >= 7 ||
+    (flags.digits >= 4 && flags.dots >= 3) ||
     flags.upper >= 2 ||
     flags.colons >= 2 ||
     (flags.upper >= 1 && flags.digits >= 1) ||
