@@ -47,7 +47,8 @@ interface Row {
 }
 
 async function features() {
-  const read = async (f: string) => (await loadTable(fs.createReadStream(path.join(root, 'examples/adult', f)), f)).table;
+  const read = async (f: string) =>
+    (await loadTable(fs.createReadStream(path.join(root, 'examples/adult', f)), f)).table;
   const train = await read('adult.csv');
   const test = await read('adult-test.csv');
   const all = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
@@ -71,14 +72,24 @@ async function features() {
 async function main() {
   const data = await features();
   const samples = data.train.n * epochs;
-  console.log(`Adult: ${data.train.n} training rows, ${data.test.n} test rows, ${data.width} one-hot features; MLP ${hidden.join('-')}, batch ${batchSize}, ${epochs} epochs`);
+  console.log(
+    `Adult: ${data.train.n} training rows, ${data.test.n} test rows, ${data.width} one-hot features; MLP ${hidden.join('-')}, batch ${batchSize}, ${epochs} epochs`,
+  );
   const rows: Row[] = [];
 
   const measure = async (name: string, useFit: boolean, note?: string) => {
     const x = tf.tensor2d(data.train.x, [data.train.n, data.width]);
     const y = tf.tensor2d(data.train.y, [data.train.n, 1]);
     const xt = tf.tensor2d(data.test.x, [data.test.n, data.width]);
-    const model = buildModel({ type: 'mlp', inputWidth: data.width, outputWidth: 1, hidden, activation: 'relu', dropout: 0, seed: 1 });
+    const model = buildModel({
+      type: 'mlp',
+      inputWidth: data.width,
+      outputWidth: 1,
+      hidden,
+      activation: 'relu',
+      dropout: 0,
+      seed: 1,
+    });
     const optimizer = makeOptimizer('adam', learningRate);
     // Warm-up outside the timing: kernels compile (WebGPU shaders, wasm) on first use.
     tf.tidy(() => model.predict(tf.slice(x, [0, 0], [batchSize, -1])));
@@ -86,7 +97,11 @@ async function main() {
     const cpu0 = process.cpuUsage();
     if (useFit) {
       // model.fit as before this project's lean loop: tfjs's own Adam and loss handling.
-      model.compile({ optimizer: tf.train.adam(learningRate), loss: (yt: tf.Tensor, yp: tf.Tensor) => tf.mean(perExampleLoss('binary')(yt as tf.Tensor2D, yp as tf.Tensor2D)) });
+      model.compile({
+        optimizer: tf.train.adam(learningRate),
+        loss: (yt: tf.Tensor, yp: tf.Tensor) =>
+          tf.mean(perExampleLoss('binary')(yt as tf.Tensor2D, yp as tf.Tensor2D)),
+      });
       await model.fit(x, y, { epochs, batchSize, shuffle: true, verbose: 0, yieldEvery: 'batch' });
     } else {
       await trainLoop({
@@ -108,9 +123,20 @@ async function main() {
     const seconds = (performance.now() - start) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-    const acc = tf.tidy(() => headMetric('binary')(tf.tensor2d(data.test.y, [data.test.n, 1]), predictRaw(model, xt)));
-    rows.push({ name, seconds, samplesPerSecond: samples / seconds, samplesPerCpuSecond: samples / cpuSeconds, testAccuracy: acc, ...(note ? { note } : {}) });
-    console.log(`  ${name}: ${(samples / seconds).toFixed(0)} samples/s (${(samples / cpuSeconds).toFixed(0)} per CPU-second), test accuracy ${acc.toFixed(4)}`);
+    const acc = tf.tidy(() =>
+      headMetric('binary')(tf.tensor2d(data.test.y, [data.test.n, 1]), predictRaw(model, xt)),
+    );
+    rows.push({
+      name,
+      seconds,
+      samplesPerSecond: samples / seconds,
+      samplesPerCpuSecond: samples / cpuSeconds,
+      testAccuracy: acc,
+      ...(note ? { note } : {}),
+    });
+    console.log(
+      `  ${name}: ${(samples / seconds).toFixed(0)} samples/s (${(samples / cpuSeconds).toFixed(0)} per CPU-second), test accuracy ${acc.toFixed(4)}`,
+    );
     tf.dispose([x, y, xt]);
     model.dispose();
   };
@@ -134,34 +160,61 @@ async function main() {
   if (!values['no-python']) {
     const out = path.join(root, 'bench/out/train');
     fs.mkdirSync(out, { recursive: true });
-    const write = (name: string, a: Float32Array) => fs.writeFileSync(path.join(out, `${name}.f32`), Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+    const write = (name: string, a: Float32Array) =>
+      fs.writeFileSync(path.join(out, `${name}.f32`), Buffer.from(a.buffer, a.byteOffset, a.byteLength));
     write('xtrain', data.train.x);
     write('ytrain', data.train.y);
     write('xtest', data.test.x);
     write('ytest', data.test.y);
     const torchThreads = values['torch-threads']!.split(',').map(Number);
-    fs.writeFileSync(path.join(out, 'meta.json'), JSON.stringify({ train: data.train.n, test: data.test.n, width: data.width, epochs, batchSize, hidden, learningRate, torchThreads }));
+    fs.writeFileSync(
+      path.join(out, 'meta.json'),
+      JSON.stringify({
+        train: data.train.n,
+        test: data.test.n,
+        width: data.width,
+        epochs,
+        batchSize,
+        hidden,
+        learningRate,
+        torchThreads,
+      }),
+    );
     try {
-      const text = execFileSync('/usr/bin/python3', [path.join(__dirname, 'reference.py'), out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+      const text = execFileSync('/usr/bin/python3', [path.join(__dirname, 'reference.py'), out], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       for (const line of text.trim().split('\n')) {
         const r = JSON.parse(line) as Row;
         rows.push(r);
-        console.log(`  ${r.name}: ${r.samplesPerSecond.toFixed(0)} samples/s, test accuracy ${r.testAccuracy.toFixed(4)}`);
+        console.log(
+          `  ${r.name}: ${r.samplesPerSecond.toFixed(0)} samples/s, test accuracy ${r.testAccuracy.toFixed(4)}`,
+        );
       }
     } catch (e) {
-      console.log(`  python references skipped — ${(e as Error).message.split('\n')[0]} (apt-get install python3-torch python3-sklearn)`);
+      console.log(
+        `  python references skipped — ${(e as Error).message.split('\n')[0]} (apt-get install python3-torch python3-sklearn)`,
+      );
     }
   }
 
   const ref = rows.find((r) => r.name === 'pytorch-cpu-1t') ?? rows.find((r) => r.name.startsWith('pytorch'));
   console.log('');
-  console.log(`| trainer | samples/s | ratio to ${ref?.name ?? 'PyTorch (not run)'} | samples per CPU-s | CPU ratio | test accuracy |`);
+  console.log(
+    `| trainer | samples/s | ratio to ${ref?.name ?? 'PyTorch (not run)'} | samples per CPU-s | CPU ratio | test accuracy |`,
+  );
   console.log('|---|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     const ratio = ref ? (r.samplesPerSecond / ref.samplesPerSecond).toFixed(3) : '—';
-    const cpuRatio = ref?.samplesPerCpuSecond && r.samplesPerCpuSecond ? (r.samplesPerCpuSecond / ref.samplesPerCpuSecond).toFixed(3) : '—';
+    const cpuRatio =
+      ref?.samplesPerCpuSecond && r.samplesPerCpuSecond
+        ? (r.samplesPerCpuSecond / ref.samplesPerCpuSecond).toFixed(3)
+        : '—';
     const cpu = r.samplesPerCpuSecond ? r.samplesPerCpuSecond.toFixed(0) : '—';
-    console.log(`| ${r.name}${r.note ? ` — ${r.note}` : ''} | ${r.samplesPerSecond.toFixed(0)} | ${ratio} | ${cpu} | ${cpuRatio} | ${r.testAccuracy.toFixed(4)} |`);
+    console.log(
+      `| ${r.name}${r.note ? ` — ${r.note}` : ''} | ${r.samplesPerSecond.toFixed(0)} | ${ratio} | ${cpu} | ${cpuRatio} | ${r.testAccuracy.toFixed(4)} |`,
+    );
   }
 }
 

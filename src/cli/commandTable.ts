@@ -6,5 +6,7 @@ import type { CliCommand } from './command';
 import { auditCommand } from './commands/audit';
 import { dpEpsilonCommand } from './commands/dpEpsilon';
 import { fixCommand } from './commands/fix';
+import { predictCommand } from './commands/predict';
+import { trainCommand } from './commands/train';
 
-export const commands: CliCommand[] = [auditCommand, fixCommand, dpEpsilonCommand];
+export const commands: CliCommand[] = [auditCommand, fixCommand, trainCommand, predictCommand, dpEpsilonCommand];

@@ -5,7 +5,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createMessageConnection, IPCMessageReader, IPCMessageWriter, type CancellationToken } from 'vscode-jsonrpc/node';
+import {
+  createMessageConnection,
+  IPCMessageReader,
+  IPCMessageWriter,
+  type CancellationToken,
+} from 'vscode-jsonrpc/node';
 import type { EntityType } from '../core/findings';
 import { selectBackend } from '../core/training/backends/select';
 import { describeAdapter, tryWebGpu as tryWebGpuBackend } from '../core/training/backends/webgpu';
@@ -14,10 +19,18 @@ import { runExternal } from '../core/training/externalCommand';
 import { loadTable } from '../core/training/loadTable';
 import type { RawTable } from '../core/training/preprocess';
 import { runTraining } from '../core/training/runTraining';
-import { TRAIN_PROGRESS, TRAIN_START, type TrainProgress, type TrainResult, type TrainStartParams } from '../protocol/training';
+import {
+  TRAIN_PROGRESS,
+  TRAIN_START,
+  type TrainProgress,
+  type TrainResult,
+  type TrainStartParams,
+} from '../protocol/training';
 
 if (!process.send) {
-  process.stderr.write('trainWorker must be started by the training runner (child process with an IPC channel).\n');
+  process.stderr.write(
+    'trainWorker must be started by the training runner (child process with an IPC channel).\n',
+  );
   process.exit(2);
 }
 
@@ -26,9 +39,16 @@ const connection = createMessageConnection(new IPCMessageReader(process), new IP
 /** Dawn itself is loaded inside `tryWebGpuBackend` only when the webgpu backend is tried. */
 async function tryWebGpu(o: { allowSoftware: boolean }, modulePath: string | undefined) {
   try {
-    const r = await tryWebGpuBackend({ allowSoftware: o.allowSoftware, ...(modulePath ? { modulePath } : {}) });
+    const r = await tryWebGpuBackend({
+      allowSoftware: o.allowSoftware,
+      ...(modulePath ? { modulePath } : {}),
+    });
     if (!r.ok) return r;
-    return { ok: true as const, device: describeAdapter(r.info.adapter), details: { adapter: r.info.adapter } };
+    return {
+      ok: true as const,
+      device: describeAdapter(r.info.adapter),
+      details: { adapter: r.info.adapter },
+    };
   } catch (e) {
     return { ok: false as const, reason: e instanceof Error ? e.message : String(e) };
   }
@@ -40,12 +60,21 @@ async function start(params: TrainStartParams, token: CancellationToken): Promis
   try {
     text = fs.readFileSync(params.configPath, 'utf8');
   } catch (e) {
-    return { runDir: null, state: 'failed', message: `Cannot read ${params.configPath}: ${(e as Error).message}` };
+    return {
+      runDir: null,
+      state: 'failed',
+      message: `Cannot read ${params.configPath}: ${(e as Error).message}`,
+    };
   }
   const parsed = parseTrainConfig(text, params.configPath, path.dirname(params.configPath));
   if (!parsed.config) {
     const lines = parsed.problems.map(formatProblem);
-    return { runDir: null, state: 'failed', message: `The config has ${lines.length} problem(s).`, configProblems: lines };
+    return {
+      runDir: null,
+      state: 'failed',
+      message: `The config has ${lines.length} problem(s).`,
+      configProblems: lines,
+    };
   }
   const config = parsed.config;
   if (params.backend) config.training.backend = params.backend;
@@ -59,17 +88,28 @@ async function start(params: TrainStartParams, token: CancellationToken): Promis
       throw new Error(`Cannot read ${file}: ${(e as Error).message}`);
     }
     const errors = loaded.problems.filter((p) => p.severity === 'error');
-    for (const p of loaded.problems.slice(0, 5)) progress({ type: 'log', level: 'warning', message: formatProblem({ ...p, file: p.file ?? file }) });
-    if (loaded.problems.length > 5) progress({ type: 'log', level: 'warning', message: `${file}: ${loaded.problems.length - 5} more problem(s).` });
+    for (const p of loaded.problems.slice(0, 5))
+      progress({ type: 'log', level: 'warning', message: formatProblem({ ...p, file: p.file ?? file }) });
+    if (loaded.problems.length > 5)
+      progress({
+        type: 'log',
+        level: 'warning',
+        message: `${file}: ${loaded.problems.length - 5} more problem(s).`,
+      });
     if (loaded.table.names.length === 0) throw new Error(`${file} has no columns.`);
-    if (errors.length > 0 && loaded.table.rowNumbers.length === 0) throw new Error(`${file} could not be read: ${errors[0]!.message}`);
+    if (errors.length > 0 && loaded.table.rowNumbers.length === 0)
+      throw new Error(`${file} could not be read: ${errors[0]!.message}`);
     scans.set(loaded.table, new Map(loaded.privacy.columns.map((c) => [c.name, c.entities])));
     return loaded.table;
   };
 
   if (config.command) {
     const cancelled = new Promise<void>((resolve) => token.onCancellationRequested(() => resolve()));
-    return runExternal(config, { now: () => Date.now(), readTable, progress, cancelled }, params.runsDir ? { runsDir: params.runsDir } : {});
+    return runExternal(
+      config,
+      { now: () => Date.now(), readTable, progress, cancelled },
+      params.runsDir ? { runsDir: params.runsDir } : {},
+    );
   }
 
   const wasmDir = fs.existsSync(path.join(__dirname, 'tfjs-backend-wasm.wasm')) ? __dirname : undefined;
@@ -91,7 +131,9 @@ async function start(params: TrainStartParams, token: CancellationToken): Promis
       shouldStop: () => token.isCancellationRequested,
       // setImmediate lets the IPC channel deliver `$/cancelRequest` between two batches.
       yieldToEvents: () => new Promise((resolve) => setImmediate(resolve)),
-      ...(params.batchReportIntervalMs !== undefined ? { batchReportIntervalMs: params.batchReportIntervalMs } : {}),
+      ...(params.batchReportIntervalMs !== undefined
+        ? { batchReportIntervalMs: params.batchReportIntervalMs }
+        : {}),
     },
     {
       ...(params.runsDir ? { runsDir: params.runsDir } : {}),
@@ -100,6 +142,8 @@ async function start(params: TrainStartParams, token: CancellationToken): Promis
   );
 }
 
-connection.onRequest(TRAIN_START, (params: TrainStartParams, token: CancellationToken) => start(params, token));
+connection.onRequest(TRAIN_START, (params: TrainStartParams, token: CancellationToken) =>
+  start(params, token),
+);
 connection.onClose(() => process.exit(0));
 connection.listen();

@@ -41,11 +41,13 @@ async function predict(argv: string[], io: CliIo): Promise<number> {
   const runDir = path.resolve(io.cwd, positionals[0]!);
   const dataFile = path.resolve(io.cwd, positionals[1]!);
   for (const f of ['model/model.json', 'model/weights.bin', 'preprocess.json']) {
-    if (!fs.existsSync(path.join(runDir, f))) throw new UsageError(`${positionals[0]} is not a finished run folder (no ${f}).`);
+    if (!fs.existsSync(path.join(runDir, f)))
+      throw new UsageError(`${positionals[0]} is not a finished run folder (no ${f}).`);
   }
   if (!fs.existsSync(dataFile)) throw new UsageError(`${positionals[1]} does not exist.`);
   const backend = values.backend as BackendName;
-  if (!BACKEND_NAMES.includes(backend)) throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(', ')}.`);
+  if (!BACKEND_NAMES.includes(backend))
+    throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(', ')}.`);
   const output = values.output
     ? path.resolve(io.cwd, values.output)
     : path.join(path.dirname(dataFile), `${path.basename(dataFile).replace(/\.[^.]+$/, '')}.predictions.csv`);
@@ -63,10 +65,12 @@ async function predict(argv: string[], io: CliIo): Promise<number> {
     ...(fs.existsSync(thresholdsFile) ? { thresholds: fs.readFileSync(thresholdsFile, 'utf8') } : {}),
   });
   const loaded = await loadTable(fs.createReadStream(dataFile), dataFile, predictor.spec.missingTokens);
-  for (const p of loaded.problems.slice(0, 5)) io.stderr.write(`${dataFile}:${p.location?.line ?? ''}: ${p.message}\n`);
+  for (const p of loaded.problems.slice(0, 5))
+    io.stderr.write(`${dataFile}:${p.location?.line ?? ''}: ${p.message}\n`);
   const keep = values.keep ?? [];
   const missing = keep.filter((c) => !loaded.table.names.includes(c));
-  if (missing.length > 0) throw new UsageError(`--keep names column(s) not in the file: ${missing.join(', ')}.`);
+  if (missing.length > 0)
+    throw new UsageError(`--keep names column(s) not in the file: ${missing.join(', ')}.`);
   let p;
   try {
     p = predictor.predict(loaded.table);
@@ -75,8 +79,13 @@ async function predict(argv: string[], io: CliIo): Promise<number> {
   }
   writeFileAtomic(output, predictionsCsv(p, predictor.spec, loaded.table, keep));
   const skipped = loaded.table.rowNumbers.length - p.rows.length;
-  io.stdout.write(`Wrote ${p.rows.length} prediction(s) to ${path.relative(io.cwd, output) || output}` + (skipped ? ` (${skipped} row(s) skipped for missing values)` : '') + '.\n');
-  if (p.unknownCategories > 0) io.stderr.write(`${p.unknownCategories} categorical cell(s) had a value unseen in training.\n`);
+  io.stdout.write(
+    `Wrote ${p.rows.length} prediction(s) to ${path.relative(io.cwd, output) || output}` +
+      (skipped ? ` (${skipped} row(s) skipped for missing values)` : '') +
+      '.\n',
+  );
+  if (p.unknownCategories > 0)
+    io.stderr.write(`${p.unknownCategories} categorical cell(s) had a value unseen in training.\n`);
   if (p.thresholdNote) io.stderr.write(p.thresholdNote + '\n');
   return 0;
 }

@@ -54,7 +54,9 @@ export function auditSummary(audit: RunAudit, color: (s: string) => string = (s)
       const w = Math.max(5, ...groups.map(([g]) => g.length));
       lines.push(`  ${'group'.padEnd(w)}  ${'n'.padStart(6)}  sel.rate     TPR     FPR  accuracy`);
       for (const [g, m] of groups) {
-        lines.push(`  ${g.padEnd(w)}  ${String(m.n).padStart(6)}  ${fmt(m.selectionRate).padStart(8)}  ${fmt(m.tpr).padStart(6)}  ${fmt(m.fpr).padStart(6)}  ${fmt(m.accuracy).padStart(8)}`);
+        lines.push(
+          `  ${g.padEnd(w)}  ${String(m.n).padStart(6)}  ${fmt(m.selectionRate).padStart(8)}  ${fmt(m.tpr).padStart(6)}  ${fmt(m.fpr).padStart(6)}  ${fmt(m.accuracy).padStart(8)}`,
+        );
       }
       const d = a.disparities[attr];
       if (d) {
@@ -91,7 +93,8 @@ async function train(argv: string[], io: CliIo): Promise<number> {
   const configPath = path.resolve(io.cwd, positionals[0]!);
   if (!fs.existsSync(configPath)) throw new UsageError(`${positionals[0]} does not exist.`);
   const backend = values.backend as BackendName | undefined;
-  if (backend !== undefined && !BACKEND_NAMES.includes(backend)) throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(', ')}.`);
+  if (backend !== undefined && !BACKEND_NAMES.includes(backend))
+    throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(', ')}.`);
   let epochs: number | undefined;
   if (values.epochs !== undefined) {
     epochs = Number(values.epochs);
@@ -117,7 +120,9 @@ async function train(argv: string[], io: CliIo): Promise<number> {
       case 'started':
         totalEpochs = p.epochs || totalEpochs;
         if (p.backend) {
-          out(`${colors.bold('Training')} ${p.task} model on ${p.rows.train} rows (validation ${p.rows.validation}, test ${p.rows.test}), ${p.features.length} features`);
+          out(
+            `${colors.bold('Training')} ${p.task} model on ${p.rows.train} rows (validation ${p.rows.validation}, test ${p.rows.test}), ${p.features.length} features`,
+          );
           out(`Backend: ${p.backend.name} — ${p.backend.device}`);
           for (const s of p.backend.skipped) out(colors.dim(`  skipped ${s.name}: ${s.reason}`));
         } else {
@@ -128,7 +133,9 @@ async function train(argv: string[], io: CliIo): Promise<number> {
       case 'batch':
         if (tty) {
           const frac = p.batches > 0 ? (p.batch + 1) / p.batches : 0;
-          io.stderr.write(`\r\x1b[2Kepoch ${p.epoch}/${totalEpochs} ${bar(frac)} ${Math.round(frac * 100)}% loss ${fmt(p.loss)}`);
+          io.stderr.write(
+            `\r\x1b[2Kepoch ${p.epoch}/${totalEpochs} ${bar(frac)} ${Math.round(frac * 100)}% loss ${fmt(p.loss)}`,
+          );
           barShown = true;
         }
         break;
@@ -146,7 +153,9 @@ async function train(argv: string[], io: CliIo): Promise<number> {
       }
       case 'log':
         clearBar();
-        (p.level === 'warning' ? err : out)(p.level === 'warning' ? colors.yellow(p.message) : colors.dim(p.message));
+        (p.level === 'warning' ? err : out)(
+          p.level === 'warning' ? colors.yellow(p.message) : colors.dim(p.message),
+        );
         break;
     }
   };
@@ -193,7 +202,11 @@ async function train(argv: string[], io: CliIo): Promise<number> {
   } else {
     if (result.state === 'finished') {
       if (result.heldOut) {
-        out(colors.bold(`${result.heldOut.split === 'test' ? 'Test' : 'Validation'} ${result.heldOut.metric}: ${fmt(result.heldOut.value)}`) + ` (${result.heldOut.rows} rows; weights from epoch ${result.bestEpoch})`);
+        out(
+          colors.bold(
+            `${result.heldOut.split === 'test' ? 'Test' : 'Validation'} ${result.heldOut.metric}: ${fmt(result.heldOut.value)}`,
+          ) + ` (${result.heldOut.rows} rows; weights from epoch ${result.bestEpoch})`,
+        );
       }
       if (audit) for (const l of auditSummary(audit, colors.bold)) out(l);
       if (result.runDir) out(`Report: ${path.relative(io.cwd, path.join(result.runDir, 'report.md'))}`);

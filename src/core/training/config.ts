@@ -10,7 +10,14 @@ import type { Finding } from '../findings';
 import type { HeadKind } from './heads';
 
 export type BackendName = 'auto' | 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
-export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
+export const BACKEND_NAMES: readonly BackendName[] = [
+  'auto',
+  'tensorflow-gpu',
+  'webgpu',
+  'tensorflow',
+  'wasm',
+  'cpu',
+];
 
 export type OptimizerName = 'adam' | 'sgd' | 'momentum' | 'rmsprop' | 'adagrad';
 export type Mitigation = 'none' | 'reweighing' | 'threshold';
@@ -65,7 +72,15 @@ export interface TrainConfigInput {
     mitigation?: Mitigation;
     attribute?: string;
     constraint?: ThresholdConstraint;
-    thresholds?: Partial<Record<'disparateImpact' | 'demographicParityDifference' | 'equalizedOddsDifference' | 'equalOpportunityDifference', number>>;
+    thresholds?: Partial<
+      Record<
+        | 'disparateImpact'
+        | 'demographicParityDifference'
+        | 'equalizedOddsDifference'
+        | 'equalOpportunityDifference',
+        number
+      >
+    >;
   };
   privacy?: { allowFeatures?: string[]; dpSgd?: DpSgdConfig };
   output?: { runsDir?: string };
@@ -117,7 +132,15 @@ export interface ResolvedTrainConfig {
     mitigation: Mitigation;
     attribute?: string;
     constraint: ThresholdConstraint;
-    thresholds: Partial<Record<'disparateImpact' | 'demographicParityDifference' | 'equalizedOddsDifference' | 'equalOpportunityDifference', number>>;
+    thresholds: Partial<
+      Record<
+        | 'disparateImpact'
+        | 'demographicParityDifference'
+        | 'equalizedOddsDifference'
+        | 'equalOpportunityDifference',
+        number
+      >
+    >;
   };
   privacy: { allowFeatures: string[]; dpSgd?: DpSgdConfig };
   output: { runsDir: string };
@@ -142,7 +165,10 @@ export const TRAIN_CONFIG_SCHEMA: object = trainSchema;
  * `targetEpsilon`; mitigation needs a protected attribute; `positive` makes no sense for regression.
  */
 export function parseTrainConfig(text: string, fileName: string, baseDir: string): ParsedTrainConfig {
-  const { value, problems } = parseJsonDocument<TrainConfigInput>(text, trainSchema, { fileName, rulePrefix: 'train-config' });
+  const { value, problems } = parseJsonDocument<TrainConfigInput>(text, trainSchema, {
+    fileName,
+    rulePrefix: 'train-config',
+  });
   if (!value || problems.length > 0) return { problems };
   const root = parseTree(text, [], { allowTrailingComma: true });
   const at = (path: (string | number)[], message: string): Finding => {
@@ -162,11 +188,19 @@ export function parseTrainConfig(text: string, fileName: string, baseDir: string
     problems.push(at(['privacy', 'dpSgd'], 'needs exactly one of "noiseMultiplier" and "targetEpsilon".'));
   }
   if (c.fairness.mitigation !== 'none' && !c.fairness.attribute && c.protected.length === 0) {
-    problems.push(at(['fairness', 'mitigation'], `"${c.fairness.mitigation}" needs a protected attribute: set "protected" or "fairness.attribute".`));
+    problems.push(
+      at(
+        ['fairness', 'mitigation'],
+        `"${c.fairness.mitigation}" needs a protected attribute: set "protected" or "fairness.attribute".`,
+      ),
+    );
   }
-  if (c.fairness.attribute && !c.protected.includes(c.fairness.attribute)) c.protected.push(c.fairness.attribute);
+  if (c.fairness.attribute && !c.protected.includes(c.fairness.attribute))
+    c.protected.push(c.fairness.attribute);
   if (c.model.task === 'regression' && c.data.positive) {
-    problems.push(at(['data', 'positive'], 'is for classification; remove it or set model.task to "binary".'));
+    problems.push(
+      at(['data', 'positive'], 'is for classification; remove it or set model.task to "binary".'),
+    );
   }
   if (c.model.task === 'regression' && c.fairness.mitigation !== 'none') {
     problems.push(at(['fairness', 'mitigation'], 'applies to binary classification only.'));
@@ -175,7 +209,9 @@ export function parseTrainConfig(text: string, fileName: string, baseDir: string
     problems.push(at(['fairness', 'mitigation'], '"threshold" applies to binary classification only.'));
   }
   if (c.data.features.include?.includes(c.data.label)) {
-    problems.push(at(['data', 'features', 'include'], `lists the label "${c.data.label}"; a label cannot be a feature.`));
+    problems.push(
+      at(['data', 'features', 'include'], `lists the label "${c.data.label}"; a label cannot be a feature.`),
+    );
   }
   return problems.length > 0 ? { problems } : { config: c, problems };
 }
@@ -183,7 +219,12 @@ export function parseTrainConfig(text: string, fileName: string, baseDir: string
 /** Fills in defaults (documented in the schema). */
 export function resolveTrainConfig(v: TrainConfigInput, baseDir: string): ResolvedTrainConfig {
   const es = v.training?.earlyStopping ?? true;
-  const positive = v.data.positive === undefined ? undefined : Array.isArray(v.data.positive) ? v.data.positive : [v.data.positive];
+  const positive =
+    v.data.positive === undefined
+      ? undefined
+      : Array.isArray(v.data.positive)
+        ? v.data.positive
+        : [v.data.positive];
   const c: ResolvedTrainConfig = {
     name: v.name,
     baseDir,
@@ -217,7 +258,12 @@ export function resolveTrainConfig(v: TrainConfigInput, baseDir: string): Resolv
       batchSize: v.training?.batchSize ?? 256,
       optimizer: v.training?.optimizer ?? 'adam',
       learningRate: v.training?.learningRate ?? 0.001,
-      earlyStopping: es === false ? null : es === true ? { patience: 5, minDelta: 0 } : { patience: es.patience ?? 5, minDelta: es.minDelta ?? 0 },
+      earlyStopping:
+        es === false
+          ? null
+          : es === true
+            ? { patience: 5, minDelta: 0 }
+            : { patience: es.patience ?? 5, minDelta: es.minDelta ?? 0 },
       seed: v.training?.seed ?? 42,
       backend: v.training?.backend ?? 'auto',
     },

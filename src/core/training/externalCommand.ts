@@ -29,7 +29,11 @@ export interface ExternalHost {
 }
 
 /** Runs the command to the end; SIGTERM on cancel, SIGKILL 5 s later if it is still running. */
-export async function runExternal(config: ResolvedTrainConfig, host: ExternalHost, overrides: { runsDir?: string } = {}): Promise<TrainResult> {
+export async function runExternal(
+  config: ResolvedTrainConfig,
+  host: ExternalHost,
+  overrides: { runsDir?: string } = {},
+): Promise<TrainResult> {
   const command = config.command!;
   const runsDir = overrides.runsDir ?? path.resolve(config.baseDir, config.output.runsDir);
   const folder = RunFolder.create(runsDir, config.name, host.now());
@@ -38,12 +42,28 @@ export async function runExternal(config: ResolvedTrainConfig, host: ExternalHos
   const metricsFile = folder.path(METRICS_FILE);
   const predictionsFile = folder.path(PREDICTIONS_FILE);
   fs.writeFileSync(metricsFile, '', { flag: 'a' });
-  host.progress({ type: 'started', runDir: folder.dir, backend: null, task: 'external', features: [], gate: [], rows: { train: 0, validation: 0, test: 0 }, epochs: 0, dp: false });
+  host.progress({
+    type: 'started',
+    runDir: folder.dir,
+    backend: null,
+    task: 'external',
+    features: [],
+    gate: [],
+    rows: { train: 0, validation: 0, test: 0 },
+    epochs: 0,
+    dp: false,
+  });
 
   const cwd = path.resolve(config.baseDir, config.cwd ?? '.');
   const child = spawn(command[0]!, command.slice(1), {
     cwd,
-    env: { ...process.env, ...(config.env ?? {}), RML_RUN_DIR: folder.dir, RML_METRICS_FILE: metricsFile, RML_PREDICTIONS_FILE: predictionsFile },
+    env: {
+      ...process.env,
+      ...(config.env ?? {}),
+      RML_RUN_DIR: folder.dir,
+      RML_METRICS_FILE: metricsFile,
+      RML_PREDICTIONS_FILE: predictionsFile,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lineOut = (level: 'info' | 'warning') => {
@@ -88,7 +108,13 @@ export async function runExternal(config: ResolvedTrainConfig, host: ExternalHos
       if (!rec || typeof rec !== 'object') continue;
       const r = rec as Record<string, number | string>;
       if (r.type === 'batch') {
-        host.progress({ type: 'batch', epoch: Number(r.epoch), batch: Number(r.batch ?? 0), batches: Number(r.batches ?? 0), loss: Number(r.loss) });
+        host.progress({
+          type: 'batch',
+          epoch: Number(r.epoch),
+          batch: Number(r.batch ?? 0),
+          batches: Number(r.batches ?? 0),
+          loss: Number(r.loss),
+        });
       } else if (typeof r.epoch === 'number') {
         epochs++;
         host.progress({ type: 'epoch', record: r });
@@ -102,10 +128,12 @@ export async function runExternal(config: ResolvedTrainConfig, host: ExternalHos
     child.kill('SIGTERM');
     setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), 5000).unref();
   });
-  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
-    child.on('error', (error) => resolve({ code: null, signal: null, error }));
-    child.on('exit', (code, signal) => resolve({ code, signal }));
-  });
+  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>(
+    (resolve) => {
+      child.on('error', (error) => resolve({ code: null, signal: null, error }));
+      child.on('exit', (code, signal) => resolve({ code, signal }));
+    },
+  );
   clearInterval(timer);
   poll();
   folder.setEpochsCompleted(epochs);
@@ -131,9 +159,14 @@ export async function runExternal(config: ResolvedTrainConfig, host: ExternalHos
     const audit = await auditExternalPredictions(config, predictionsFile, host);
     folder.writeJson('audit.json', audit.audit);
     writeFileAtomic(folder.path('report.md'), audit.report);
-    if (audit.accuracy !== null) heldOut = { split: 'test', metric: 'accuracy', value: audit.accuracy, rows: audit.rows };
+    if (audit.accuracy !== null)
+      heldOut = { split: 'test', metric: 'accuracy', value: audit.accuracy, rows: audit.rows };
   } else {
-    host.progress({ type: 'log', level: 'info', message: `No ${PREDICTIONS_FILE} was written; the run has no audit.` });
+    host.progress({
+      type: 'log',
+      level: 'info',
+      message: `No ${PREDICTIONS_FILE} was written; the run has no audit.`,
+    });
   }
   folder.finish('finished', host.now());
   return { runDir: folder.dir, state: 'finished', epochs, ...(heldOut ? { heldOut } : {}) };
@@ -153,7 +186,9 @@ async function auditExternalPredictions(
   const isMissing = missingTest(config.data.missingTokens);
   const col = (t: RawTable, name: string) => t.columns[t.names.indexOf(name)];
   let source: RawTable = preds;
-  let index: number[] = preds.rowNumbers.length ? Array.from({ length: preds.rowNumbers.length }, (_, i) => i) : [];
+  let index: number[] = preds.rowNumbers.length
+    ? Array.from({ length: preds.rowNumbers.length }, (_, i) => i)
+    : [];
   const rowCol = col(preds, 'row');
   if (rowCol && config.data.test && !col(preds, config.data.label)) {
     source = await host.readTable(path.resolve(config.baseDir, config.data.test));
@@ -162,10 +197,19 @@ async function auditExternalPredictions(
   const predCol = col(preds, 'prediction');
   if (!predCol) throw new Error(`${PREDICTIONS_FILE} has no "prediction" column.`);
   const labelCol = col(source, config.data.label);
-  if (!labelCol) throw new Error(`Neither ${PREDICTIONS_FILE} nor the test file has the label column "${config.data.label}".`);
+  if (!labelCol)
+    throw new Error(
+      `Neither ${PREDICTIONS_FILE} nor the test file has the label column "${config.data.label}".`,
+    );
   const positive = config.data.positive;
-  const label = toBinaryOutcome(index.map((i) => labelCol[i]), positive).outcome;
-  const prediction = toBinaryOutcome(predCol, positive && predCol.some((v) => positive.includes((v ?? '').trim())) ? positive : undefined).outcome;
+  const label = toBinaryOutcome(
+    index.map((i) => labelCol[i]),
+    positive,
+  ).outcome;
+  const prediction = toBinaryOutcome(
+    predCol,
+    positive && predCol.some((v) => positive.includes((v ?? '').trim())) ? positive : undefined,
+  ).outcome;
   const scoreCol = col(preds, 'score');
   const score = scoreCol ? Float64Array.from(scoreCol, (v) => (isMissing(v) ? NaN : Number(v))) : undefined;
   const groups: Record<string, CategoricalColumn> = {};
@@ -180,11 +224,28 @@ async function auditExternalPredictions(
     keep.map((i) => (score ? score[i]! : prediction[i]!)),
     keep.map((i) => prediction[i]!),
   );
-  const audit = { version: 1, config: config.name, task: 'binary', split: 'test', rows: keep.length, performance: perf, external: true, fairness: { attributes: Object.keys(groups), mitigation: 'none', before: fairness } };
-  const lines = [`# External run: ${config.name}`, '', `Predictions audited: ${keep.length} rows; accuracy ${perf.accuracy?.toFixed(4) ?? '—'}.`, ''];
+  const audit = {
+    version: 1,
+    config: config.name,
+    task: 'binary',
+    split: 'test',
+    rows: keep.length,
+    performance: perf,
+    external: true,
+    fairness: { attributes: Object.keys(groups), mitigation: 'none', before: fairness },
+  };
+  const lines = [
+    `# External run: ${config.name}`,
+    '',
+    `Predictions audited: ${keep.length} rows; accuracy ${perf.accuracy?.toFixed(4) ?? '—'}.`,
+    '',
+  ];
   for (const [a, g] of Object.entries(fairness.groups)) {
     lines.push(`## ${a}`, '', '| group | n | selection rate | TPR | FPR |', '|---|---:|---:|---:|---:|');
-    for (const [name, m] of Object.entries(g)) lines.push(`| ${name} | ${m.n} | ${m.selectionRate?.toFixed(4) ?? '—'} | ${m.tpr?.toFixed(4) ?? '—'} | ${m.fpr?.toFixed(4) ?? '—'} |`);
+    for (const [name, m] of Object.entries(g))
+      lines.push(
+        `| ${name} | ${m.n} | ${m.selectionRate?.toFixed(4) ?? '—'} | ${m.tpr?.toFixed(4) ?? '—'} | ${m.fpr?.toFixed(4) ?? '—'} |`,
+      );
     lines.push('');
   }
   return { audit, report: lines.join('\n'), accuracy: perf.accuracy ?? null, rows: keep.length };

@@ -53,7 +53,11 @@ function activationGrad(act: Act, a: tf.Tensor2D, da: tf.Tensor2D): tf.Tensor2D 
  * The fast step for `head`, or null when the model is not a plain Dense stack. Loss and gradients are those
  * of the plain step: mean (instance-weighted) per-example loss plus `l2 · Σ‖kernel‖²`.
  */
-export function fastMlpGradientStep(ctx: GradientStepContext, head: HeadKind, l2: number): GradientStep | null {
+export function fastMlpGradientStep(
+  ctx: GradientStepContext,
+  head: HeadKind,
+  l2: number,
+): GradientStep | null {
   const stack = denseStack(ctx);
   if (!stack) return null;
   return {
@@ -79,7 +83,9 @@ export function fastMlpGradientStep(ctx: GradientStepContext, head: HeadKind, l2
       if (head === 'binary') dz = tf.sub(tf.sigmoid(out), y);
       else if (head === 'multiclass') dz = tf.sub(tf.softmax(out), y);
       else dz = tf.mul(2, tf.sub(out, y));
-      dz = weights ? (tf.mul(dz, tf.div(tf.reshape(weights, [-1, 1]), n)) as tf.Tensor2D) : (tf.div(dz, n) as tf.Tensor2D);
+      dz = weights
+        ? (tf.mul(dz, tf.div(tf.reshape(weights, [-1, 1]), n)) as tf.Tensor2D)
+        : (tf.div(dz, n) as tf.Tensor2D);
       const grads: tf.NamedTensorMap = {};
       for (let l = stack.length - 1; l >= 0; l--) {
         const p = stack[l]!;
@@ -88,7 +94,8 @@ export function fastMlpGradientStep(ctx: GradientStepContext, head: HeadKind, l2
         if (l2 > 0) gk = tf.add(gk, tf.mul(2 * l2, p.kernel));
         grads[p.kernel.name] = gk;
         grads[p.bias.name] = tf.sum(dz, 0);
-        if (l > 0) dz = activationGrad(stack[l - 1]!.activation, input, tf.matMul(dz, tf.transpose(p.kernel)));
+        if (l > 0)
+          dz = activationGrad(stack[l - 1]!.activation, input, tf.matMul(dz, tf.transpose(p.kernel)));
       }
       if (l2 > 0) loss = tf.add(loss, tf.mul(l2, tf.addN(stack.map((p) => tf.sum(tf.square(p.kernel))))));
       return { loss, grads };

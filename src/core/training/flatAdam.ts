@@ -57,9 +57,14 @@ export class FlatAdam implements GradientApplier {
       const v = tf.add(tf.mul(this.v!, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
       this.m!.assign(m);
       this.v!.assign(v);
-      const step = tf.mul(tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), this.epsilon)), -this.learningRate);
+      const step = tf.mul(
+        tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), this.epsilon)),
+        -this.learningRate,
+      );
       const parts = tf.split(step, this.sizes);
-      this.vars.forEach((variable, i) => variable.assign(tf.add(variable, tf.reshape(parts[i]!, variable.shape))));
+      this.vars.forEach((variable, i) =>
+        variable.assign(tf.add(variable, tf.reshape(parts[i]!, variable.shape))),
+      );
     });
   }
 

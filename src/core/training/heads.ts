@@ -17,8 +17,12 @@ export function perExampleLoss(kind: HeadKind): (yTrue: tf.Tensor2D, out: tf.Ten
   switch (kind) {
     case 'binary':
       return (y, z) =>
-        tf.tidy(() =>
-          tf.reshape(tf.add(tf.sub(tf.relu(z), tf.mul(z, y)), tf.log1p(tf.exp(tf.neg(tf.abs(z))))), [-1]) as tf.Tensor1D,
+        tf.tidy(
+          () =>
+            tf.reshape(
+              tf.add(tf.sub(tf.relu(z), tf.mul(z, y)), tf.log1p(tf.exp(tf.neg(tf.abs(z))))),
+              [-1],
+            ) as tf.Tensor1D,
         );
     case 'multiclass':
       return (y, z) => tf.tidy(() => tf.sub(tf.logSumExp(z, 1), tf.sum(tf.mul(y, z), 1)) as tf.Tensor1D);
@@ -40,7 +44,9 @@ export function headMetric(kind: HeadKind): (yTrue: tf.Tensor2D, out: tf.Tensor2
       if (y.shape[0] === 0) return NaN;
       switch (kind) {
         case 'binary':
-          return tf.mean(tf.cast(tf.equal(tf.cast(tf.greater(z, 0), 'float32'), y), 'float32')).dataSync()[0]!;
+          return tf
+            .mean(tf.cast(tf.equal(tf.cast(tf.greater(z, 0), 'float32'), y), 'float32'))
+            .dataSync()[0]!;
         case 'multiclass':
           return tf.mean(tf.cast(tf.equal(tf.argMax(z, 1), tf.argMax(y, 1)), 'float32')).dataSync()[0]!;
         case 'regression': {

@@ -36,7 +36,10 @@ export async function loadTable(
       header(h: TableHeader) {
         names = h.columns.map((c) => c.name);
         columns = names.map(() => []);
-        scanner = new PrivacyScanner(h, { fileName, missingTokens: [...DEFAULT_MISSING_TOKENS, ...missingTokens] });
+        scanner = new PrivacyScanner(h, {
+          fileName,
+          missingTokens: [...DEFAULT_MISSING_TOKENS, ...missingTokens],
+        });
       },
       row(r: DataRow) {
         for (let c = 0; c < columns.length; c++) columns[c]!.push(r.values[c]);
@@ -49,6 +52,8 @@ export async function loadTable(
     },
     { fileName },
   );
-  const privacy = scanner ? (scanner as PrivacyScanner).finish() : { findings: [], truncated: {}, columns: [] };
+  const privacy = scanner
+    ? (scanner as PrivacyScanner).finish()
+    : { findings: [], truncated: {}, columns: [] };
   return { table: { names, columns, rowNumbers: Int32Array.from(rowNumbers) }, privacy, problems };
 }

@@ -87,7 +87,10 @@ export function buildModel(s: ModelSpec): tf.Sequential {
 
 /** Optimizers by config name; `momentum` is SGD with momentum 0.9; `adam` is tfjs's Adam computed flat ({@link FlatAdam}). */
 export function makeOptimizer(name: OptimizerName, learningRate: number): GradientApplier {
-  const wrap = (o: tf.Optimizer): GradientApplier => ({ applyGradients: (g) => o.applyGradients(g), dispose: () => o.dispose() });
+  const wrap = (o: tf.Optimizer): GradientApplier => ({
+    applyGradients: (g) => o.applyGradients(g),
+    dispose: () => o.dispose(),
+  });
   switch (name) {
     case 'adam':
       return new FlatAdam(learningRate);

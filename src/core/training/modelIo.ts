@@ -20,7 +20,10 @@ export async function modelToFiles(model: tf.LayersModel): Promise<ModelFiles> {
   let files: ModelFiles | undefined;
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
-      const data = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+      const data =
+        artifacts.weightData === undefined
+          ? new ArrayBuffer(0)
+          : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
       const json: tf.io.ModelJSON = {
         modelTopology: artifacts.modelTopology as object,
         format: artifacts.format ?? 'layers-model',

@@ -50,7 +50,10 @@ function binaryNames(spec: PreprocessSpec): [string, string] {
 
 export async function loadPredictor(a: RunArtifacts): Promise<Predictor> {
   const spec = JSON.parse(a.preprocess) as PreprocessSpec;
-  if (spec.version !== 1) throw new Error(`preprocess.json has version ${String(spec.version)}; this version of rml reads version 1.`);
+  if (spec.version !== 1)
+    throw new Error(
+      `preprocess.json has version ${String(spec.version)}; this version of rml reads version 1.`,
+    );
   const thresholds = a.thresholds ? (JSON.parse(a.thresholds) as ShippedThresholds) : null;
   const model = (await modelFromFiles(a.model)) as tf.Sequential;
   const k = outputWidth(spec);
@@ -65,7 +68,12 @@ export async function loadPredictor(a: RunArtifacts): Promise<Predictor> {
         const x = tf.tensor2d(enc.x, [enc.rows.length, spec.width]);
         return outputsToScores(spec.task, predictRaw(model, x)).dataSync() as Float32Array;
       });
-      const out: Predictions = { rows: enc.rows, scores, labels: [], unknownCategories: enc.unknownCategories };
+      const out: Predictions = {
+        rows: enc.rows,
+        scores,
+        labels: [],
+        unknownCategories: enc.unknownCategories,
+      };
       if (spec.task === 'binary') {
         const names = binaryNames(spec);
         let decisions: Int8Array = Int8Array.from(scores, (s) => (s >= 0.5 ? 1 : 0));
@@ -76,7 +84,9 @@ export async function loadPredictor(a: RunArtifacts): Promise<Predictor> {
           } else {
             const isMissing = missingTest(spec.missingTokens);
             const col = table.columns[gi]!;
-            const group = encodeCategorical(Array.from(enc.rows, (r) => (isMissing(col[r]) ? undefined : col[r]!.trim())));
+            const group = encodeCategorical(
+              Array.from(enc.rows, (r) => (isMissing(col[r]) ? undefined : col[r]!.trim())),
+            );
             decisions = applyThresholds(scores, group, thresholds.rules, seededRandom(thresholds.seed));
           }
         }
@@ -109,7 +119,12 @@ export function csvField(v: string): string {
  * `p(<class>)` column per class (multi-class), then `extra` columns copied from the input (the label and
  * protected attributes, for audits). Scores are written with full precision, so they parse back exactly.
  */
-export function predictionsCsv(p: Predictions, spec: PreprocessSpec, table: RawTable, extra: readonly string[] = []): string {
+export function predictionsCsv(
+  p: Predictions,
+  spec: PreprocessSpec,
+  table: RawTable,
+  extra: readonly string[] = [],
+): string {
   const k = outputWidth(spec);
   const cols = extra.filter((c) => table.names.includes(c));
   const header = ['row', 'prediction'];

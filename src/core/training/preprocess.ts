@@ -122,7 +122,9 @@ export function fitPreprocess(table: RawTable, rows: Int32Array, o: FitOptions):
       width += 1;
     } else {
       // Levels sorted by frequency then name, so the encoding does not depend on row order.
-      const sorted = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([k]) => k);
+      const sorted = [...counts]
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+        .map(([k]) => k);
       const levels = sorted.slice(0, o.maxCategories);
       let otherLevel = -1;
       if (sorted.length > o.maxCategories) {
@@ -193,7 +195,12 @@ export interface Encoded {
  * In `drop` mode any missing feature drops the row. `needLabel` also drops rows whose label is missing.
  * @throws Error naming the column when a feature column is absent from the table.
  */
-export function encodeFeatures(spec: PreprocessSpec, table: RawTable, rows: Int32Array, needLabel = false): Encoded {
+export function encodeFeatures(
+  spec: PreprocessSpec,
+  table: RawTable,
+  rows: Int32Array,
+  needLabel = false,
+): Encoded {
   const isMissing = missingTest(spec.missingTokens);
   const cols = spec.features.map((f) => {
     const i = table.names.indexOf(f.name);
@@ -202,7 +209,9 @@ export function encodeFeatures(spec: PreprocessSpec, table: RawTable, rows: Int3
   });
   const labelCol = needLabel ? table.columns[table.names.indexOf(spec.label)] : undefined;
   if (needLabel && !labelCol) throw new Error(`The data has no label column "${spec.label}".`);
-  const levelIndex = spec.features.map((f) => (f.kind === 'categorical' ? new Map(f.levels.map((l, i) => [l, i])) : null));
+  const levelIndex = spec.features.map((f) =>
+    f.kind === 'categorical' ? new Map(f.levels.map((l, i) => [l, i])) : null,
+  );
   const kept: number[] = [];
   for (const r of rows) {
     if (labelCol && isMissing(labelCol[r])) continue;
@@ -253,7 +262,13 @@ export function encodeLabels(spec: PreprocessSpec, table: RawTable, rows: Int32A
   const w = outputWidth(spec);
   const y = new Float32Array(rows.length * w);
   // The fairness engine's mapping, so that `positive: "1"` also matches `1.0` exactly as the audit does.
-  const outcome = spec.task === 'binary' ? toBinaryOutcome(Array.from(rows, (r) => col[r]), spec.positive).outcome : null;
+  const outcome =
+    spec.task === 'binary'
+      ? toBinaryOutcome(
+          Array.from(rows, (r) => col[r]),
+          spec.positive,
+        ).outcome
+      : null;
   const cls = new Map((spec.classes ?? []).map((c, i) => [c, i]));
   for (let k = 0; k < rows.length; k++) {
     const v = (col[rows[k]!] ?? '').trim();

@@ -47,7 +47,9 @@ export function gateFeatures(
   const features: string[] = [];
   const decisions: GateDecision[] = [];
   for (const column of candidates) {
-    const direct = [...new Set((entitiesByColumn.get(column) ?? []).filter((e) => DIRECT_IDENTIFIERS.has(e)))];
+    const direct = [
+      ...new Set((entitiesByColumn.get(column) ?? []).filter((e) => DIRECT_IDENTIFIERS.has(e))),
+    ];
     if (direct.length === 0) {
       features.push(column);
       continue;

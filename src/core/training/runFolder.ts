@@ -152,7 +152,12 @@ function listFiles(dir: string, prefix = ''): string[] {
  * recorded. Used by the parent when the worker exits unexpectedly. Returns the new status, or null when the
  * run had already ended (its own status wins).
  */
-export function markCrashed(dir: string, nowMs: number, message: string, state: 'failed' | 'cancelled' = 'failed'): RunStatus | null {
+export function markCrashed(
+  dir: string,
+  nowMs: number,
+  message: string,
+  state: 'failed' | 'cancelled' = 'failed',
+): RunStatus | null {
   const file = path.join(dir, STATUS_FILE);
   let status: RunStatus;
   try {

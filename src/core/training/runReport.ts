@@ -16,7 +16,9 @@ function groupTable(audit: PredictionAudit, attr: string): string[] {
   const lines = ['| group | n | selection rate | TPR | FPR | accuracy |', '|---|---:|---:|---:|---:|---:|'];
   const entries = Object.entries(groups).sort((a, b) => b[1].n - a[1].n);
   for (const [g, m] of entries as [string, GroupMetrics][]) {
-    lines.push(`| ${g.replace(/\|/g, '\\|')} | ${m.n} | ${f(m.selectionRate)} | ${f(m.tpr)} | ${f(m.fpr)} | ${f(m.accuracy)} |`);
+    lines.push(
+      `| ${g.replace(/\|/g, '\\|')} | ${m.n} | ${f(m.selectionRate)} | ${f(m.tpr)} | ${f(m.fpr)} | ${f(m.accuracy)} |`,
+    );
   }
   return lines;
 }
@@ -55,9 +57,19 @@ export function renderRunReport(config: ResolvedTrainConfig, audit: RunAudit, sp
   out.push('');
 
   out.push('## Privacy', '');
-  if (audit.privacy.gate.length === 0) out.push('No column with direct identifiers was found among the candidate features.');
+  if (audit.privacy.gate.length === 0)
+    out.push('No column with direct identifiers was found among the candidate features.');
   for (const d of audit.privacy.gate) out.push(`- \`${d.column}\`: ${d.decision} — ${d.reason}.`);
-  const dp = audit.privacy.dpSgd as { epsilon?: number; delta?: number; noiseMultiplier?: number; l2NormClip?: number; q?: number; steps?: number } | undefined;
+  const dp = audit.privacy.dpSgd as
+    | {
+        epsilon?: number;
+        delta?: number;
+        noiseMultiplier?: number;
+        l2NormClip?: number;
+        q?: number;
+        steps?: number;
+      }
+    | undefined;
   if (dp) {
     out.push(
       '',
@@ -71,10 +83,26 @@ export function renderRunReport(config: ResolvedTrainConfig, audit: RunAudit, sp
   const fa = audit.fairness;
   if (fa) {
     out.push(`## Fairness on the ${audit.split} split`, '');
-    if (fa.mitigation !== 'none') out.push(`Mitigation: ${fa.mitigation}.${fa.note ? ' ' + fa.note : ''}`, '');
+    if (fa.mitigation !== 'none')
+      out.push(`Mitigation: ${fa.mitigation}.${fa.note ? ' ' + fa.note : ''}`, '');
     for (const attr of fa.attributes) {
-      out.push(`### ${attr}${fa.after ? ' — before mitigation' : ''}`, '', ...groupTable(fa.before, attr), '', disparityLine(fa.before, attr), '');
-      if (fa.after) out.push(`### ${attr} — after mitigation`, '', ...groupTable(fa.after, attr), '', disparityLine(fa.after, attr), '');
+      out.push(
+        `### ${attr}${fa.after ? ' — before mitigation' : ''}`,
+        '',
+        ...groupTable(fa.before, attr),
+        '',
+        disparityLine(fa.before, attr),
+        '',
+      );
+      if (fa.after)
+        out.push(
+          `### ${attr} — after mitigation`,
+          '',
+          ...groupTable(fa.after, attr),
+          '',
+          disparityLine(fa.after, attr),
+          '',
+        );
     }
     const findings = (fa.after ?? fa.before).findings;
     if (findings.length > 0) {
@@ -83,7 +111,12 @@ export function renderRunReport(config: ResolvedTrainConfig, audit: RunAudit, sp
       out.push('');
     }
   } else if (config.protected.length > 0) {
-    out.push('## Fairness', '', `The group audit applies to binary classification; this run is ${audit.task}.`, '');
+    out.push(
+      '## Fairness',
+      '',
+      `The group audit applies to binary classification; this run is ${audit.task}.`,
+      '',
+    );
   }
   return out.join('\n');
 }

@@ -9,7 +9,12 @@ import type { TrainProgress, TrainResult } from '../../protocol/training';
 import type { CategoricalColumn } from '../data/encoded';
 import { encodeCategorical } from '../data/encoded';
 import type { EntityType } from '../findings';
-import { optimizeThresholds, applyThresholds, seededRandom as thresholdRandom, type ThresholdOptimisation } from '../fairness/mitigation/thresholds';
+import {
+  optimizeThresholds,
+  applyThresholds,
+  seededRandom as thresholdRandom,
+  type ThresholdOptimisation,
+} from '../fairness/mitigation/thresholds';
 import { reweigh } from '../fairness/mitigation/reweighing';
 import { auditPredictions, type FairnessThresholds, type PredictionAudit } from '../fairness/predictionAudit';
 import type { BackendInfo } from './backends/select';
@@ -19,12 +24,27 @@ import { membershipInferenceAudit, type MembershipInferenceAudit } from './dp/me
 import { headMetric, outputsToScores, perExampleLoss, type HeadKind } from './heads';
 import { buildModel, makeOptimizer } from './model';
 import { modelToFiles } from './modelIo';
-import { encodeFeatures, encodeLabels, fitPreprocess, missingTest, outputWidth, type PreprocessSpec, type RawTable } from './preprocess';
+import {
+  encodeFeatures,
+  encodeLabels,
+  fitPreprocess,
+  missingTest,
+  outputWidth,
+  type PreprocessSpec,
+  type RawTable,
+} from './preprocess';
 import { gateFeatures, type GateDecision } from './privacyGate';
 import { predictionsCsv, type Predictions } from './predictor';
 import { renderRunReport } from './runReport';
 import { RunFolder, METRICS_FILE } from './runFolder';
-import { NonFiniteLossError, predictRaw, seededRandom, trainLoop, type EpochLog, type TrainLoopResult } from './trainLoop';
+import {
+  NonFiniteLossError,
+  predictRaw,
+  seededRandom,
+  trainLoop,
+  type EpochLog,
+  type TrainLoopResult,
+} from './trainLoop';
 
 export interface TrainingHost {
   /** Milliseconds since 1970. */
@@ -98,11 +118,19 @@ export const PREDICTIONS_FILE = 'predictions.csv';
 
 function labelValues(table: RawTable, label: string): (string | undefined)[] {
   const i = table.names.indexOf(label);
-  if (i < 0) throw new RunInputError(`The label column "${label}" is not in the data (columns: ${table.names.slice(0, 20).join(', ')}).`);
+  if (i < 0)
+    throw new RunInputError(
+      `The label column "${label}" is not in the data (columns: ${table.names.slice(0, 20).join(', ')}).`,
+    );
   return table.columns[i]!;
 }
 
-function columnOf(table: RawTable, name: string, rows: Int32Array, isMissing: (v: string | undefined) => boolean): CategoricalColumn {
+function columnOf(
+  table: RawTable,
+  name: string,
+  rows: Int32Array,
+  isMissing: (v: string | undefined) => boolean,
+): CategoricalColumn {
   const i = table.names.indexOf(name);
   if (i < 0) throw new RunInputError(`The protected attribute "${name}" is not in the data.`);
   const col = table.columns[i]!;
@@ -132,7 +160,9 @@ export function inferTask(
   }
   if (task === 'binary') {
     if (distinct.length < 2 && !config.data.positive) {
-      throw new RunInputError(`The label "${config.data.label}" has ${distinct.length} distinct value(s); a classifier needs two.`);
+      throw new RunInputError(
+        `The label "${config.data.label}" has ${distinct.length} distinct value(s); a classifier needs two.`,
+      );
     }
     let positive = config.data.positive;
     if (!positive) {
@@ -144,10 +174,16 @@ export function inferTask(
     return { task, positive, ...(negatives.length === 1 ? { negative: negatives[0]! } : {}) };
   }
   if (task === 'multiclass') {
-    if (distinct.length > 1000) throw new RunInputError(`The label "${config.data.label}" has ${distinct.length} classes; at most 1000 are supported.`);
+    if (distinct.length > 1000)
+      throw new RunInputError(
+        `The label "${config.data.label}" has ${distinct.length} classes; at most 1000 are supported.`,
+      );
     return { task, classes: distinct };
   }
-  if (!numeric) throw new RunInputError(`The label "${config.data.label}" has non-numeric values; regression needs numbers.`);
+  if (!numeric)
+    throw new RunInputError(
+      `The label "${config.data.label}" has non-numeric values; regression needs numbers.`,
+    );
   return { task };
 }
 
@@ -205,14 +241,20 @@ function range(n: number): Int32Array {
 function toFairnessThresholds(t: ResolvedTrainConfig['fairness']['thresholds']): FairnessThresholds {
   const out: FairnessThresholds = {};
   if (t.disparateImpact !== undefined) out.demographicParityRatio = t.disparateImpact;
-  if (t.demographicParityDifference !== undefined) out.demographicParityDifference = t.demographicParityDifference;
+  if (t.demographicParityDifference !== undefined)
+    out.demographicParityDifference = t.demographicParityDifference;
   if (t.equalizedOddsDifference !== undefined) out.equalizedOddsDifference = t.equalizedOddsDifference;
-  if (t.equalOpportunityDifference !== undefined) out.equalOpportunityDifference = t.equalOpportunityDifference;
+  if (t.equalOpportunityDifference !== undefined)
+    out.equalOpportunityDifference = t.equalOpportunityDifference;
   return out;
 }
 
 /** Binary performance at the 0.5 threshold: accuracy, precision, recall, F1, ROC AUC (ties half), log loss. */
-export function binaryPerformance(label: ArrayLike<number>, score: ArrayLike<number>, prediction: ArrayLike<number>): Record<string, number | null> {
+export function binaryPerformance(
+  label: ArrayLike<number>,
+  score: ArrayLike<number>,
+  prediction: ArrayLike<number>,
+): Record<string, number | null> {
   let tp = 0;
   let fp = 0;
   let tn = 0;
@@ -233,14 +275,15 @@ export function binaryPerformance(label: ArrayLike<number>, score: ArrayLike<num
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => score[a]! - score[b]!);
   let rankSumPos = 0;
   let nPos = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && score[order[j + 1]!] === score[order[i]!]) j++;
     const avgRank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) if (label[order[k]!] === 1) {
-      rankSumPos += avgRank;
-      nPos++;
-    }
+    for (let k = i; k <= j; k++)
+      if (label[order[k]!] === 1) {
+        rankSumPos += avgRank;
+        nPos++;
+      }
     i = j + 1;
   }
   const nNeg = n - nPos;
@@ -251,7 +294,10 @@ export function binaryPerformance(label: ArrayLike<number>, score: ArrayLike<num
     accuracy: n > 0 ? (tp + tn) / n : null,
     precision,
     recall,
-    f1: precision !== null && recall !== null && precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : null,
+    f1:
+      precision !== null && recall !== null && precision + recall > 0
+        ? (2 * precision * recall) / (precision + recall)
+        : null,
     rocAuc: auc,
     logLoss: n > 0 ? ll / n : null,
   };
@@ -269,9 +315,15 @@ interface Split {
  * NaN loss, cancel): the run folder's status says what happened. Throws only if the run folder itself
  * cannot be created.
  */
-export async function runTraining(config: ResolvedTrainConfig, host: TrainingHost, overrides: { runsDir?: string; epochs?: number } = {}): Promise<TrainResult> {
+export async function runTraining(
+  config: ResolvedTrainConfig,
+  host: TrainingHost,
+  overrides: { runsDir?: string; epochs?: number } = {},
+): Promise<TrainResult> {
   const runsDir = overrides.runsDir ?? path.resolve(config.baseDir, config.output.runsDir);
-  const resolved: ResolvedTrainConfig = overrides.epochs ? { ...config, training: { ...config.training, epochs: overrides.epochs } } : config;
+  const resolved: ResolvedTrainConfig = overrides.epochs
+    ? { ...config, training: { ...config.training, epochs: overrides.epochs } }
+    : config;
   const folder = RunFolder.create(runsDir, config.name, host.now());
   host.progress({ type: 'created', runDir: folder.dir });
   const tensors: tf.Tensor[] = [];
@@ -281,7 +333,12 @@ export async function runTraining(config: ResolvedTrainConfig, host: TrainingHos
     return result;
   } catch (e) {
     let message = e instanceof Error ? e.message : String(e);
-    if (!(e instanceof RunInputError) && !(e instanceof NonFiniteLossError) && e instanceof Error && e.stack) {
+    if (
+      !(e instanceof RunInputError) &&
+      !(e instanceof NonFiniteLossError) &&
+      e instanceof Error &&
+      e.stack
+    ) {
       // Unexpected errors keep their first stack frame for a bug report; data values never reach messages.
       message = `${message} (${e.stack.split('\n')[1]?.trim() ?? ''})`;
     }
@@ -294,25 +351,47 @@ export async function runTraining(config: ResolvedTrainConfig, host: TrainingHos
   }
 }
 
-async function runInFolder(config: ResolvedTrainConfig, host: TrainingHost, folder: RunFolder, keep: tf.Tensor[]): Promise<TrainResult> {
+async function runInFolder(
+  config: ResolvedTrainConfig,
+  host: TrainingHost,
+  folder: RunFolder,
+  keep: tf.Tensor[],
+): Promise<TrainResult> {
   const base = config.baseDir;
   const isMissing = missingTest(config.data.missingTokens);
   const backend = await host.selectBackend(config.training.backend);
 
   // ---- data
   const trainTable = await host.readTable(path.resolve(base, config.data.train));
-  const valTable = config.data.validation ? await host.readTable(path.resolve(base, config.data.validation)) : null;
+  const valTable = config.data.validation
+    ? await host.readTable(path.resolve(base, config.data.validation))
+    : null;
   const testTable = config.data.test ? await host.readTable(path.resolve(base, config.data.test)) : null;
   const labels = labelValues(trainTable, config.data.label);
 
   // ---- features and the privacy gate
-  const unknown = [...(config.data.features.include ?? []), ...config.data.features.exclude, ...config.protected].filter((c) => !trainTable.names.includes(c));
-  if (unknown.length > 0) throw new RunInputError(`The config names column(s) not in ${config.data.train}: ${unknown.join(', ')}.`);
-  const candidates = (config.data.features.include ?? trainTable.names).filter((c) => c !== config.data.label && !config.data.features.exclude.includes(c));
+  const unknown = [
+    ...(config.data.features.include ?? []),
+    ...config.data.features.exclude,
+    ...config.protected,
+  ].filter((c) => !trainTable.names.includes(c));
+  if (unknown.length > 0)
+    throw new RunInputError(`The config names column(s) not in ${config.data.train}: ${unknown.join(', ')}.`);
+  const candidates = (config.data.features.include ?? trainTable.names).filter(
+    (c) => c !== config.data.label && !config.data.features.exclude.includes(c),
+  );
   const entities = await host.detectEntities(trainTable, candidates);
   const gate = gateFeatures(candidates, entities, config.privacy.allowFeatures);
-  for (const d of gate.decisions) host.progress({ type: 'log', level: d.decision === 'excluded' ? 'warning' : 'info', message: `${d.column}: ${d.reason}.` });
-  if (gate.features.length === 0) throw new RunInputError('No feature columns are left after the include/exclude lists and the privacy gate.');
+  for (const d of gate.decisions)
+    host.progress({
+      type: 'log',
+      level: d.decision === 'excluded' ? 'warning' : 'info',
+      message: `${d.column}: ${d.reason}.`,
+    });
+  if (gate.features.length === 0)
+    throw new RunInputError(
+      'No feature columns are left after the include/exclude lists and the privacy gate.',
+    );
 
   // ---- rows: label present, de-duplicated, split
   let rows: Int32Array = range(trainTable.columns[0]?.length ?? 0).filter((r) => !isMissing(labels[r]));
@@ -323,7 +402,11 @@ async function runInFolder(config: ResolvedTrainConfig, host: TrainingHost, fold
     rows = d.rows;
     duplicatesDropped = d.dropped;
   }
-  const { task, positive, negative, classes } = inferTask(config, Array.from(rows, (r) => labels[r]), isMissing);
+  const { task, positive, negative, classes } = inferTask(
+    config,
+    Array.from(rows, (r) => labels[r]),
+    isMissing,
+  );
   let trainRows: Int32Array;
   let valRows: Int32Array;
   if (valTable) {
@@ -332,9 +415,15 @@ async function runInFolder(config: ResolvedTrainConfig, host: TrainingHost, fold
     valRows = range(vl.length).filter((r) => !isMissing(vl[r]));
   } else {
     const strata = config.data.stratify && task !== 'regression' ? (r: number) => labels[r]!.trim() : null;
-    ({ train: trainRows, validation: valRows } = splitRows(rows, config.data.validationSplit, config.data.seed, strata));
+    ({ train: trainRows, validation: valRows } = splitRows(
+      rows,
+      config.data.validationSplit,
+      config.data.seed,
+      strata,
+    ));
   }
-  if (trainRows.length < 2) throw new RunInputError(`Only ${trainRows.length} training row(s) have a label; nothing to learn from.`);
+  if (trainRows.length < 2)
+    throw new RunInputError(`Only ${trainRows.length} training row(s) have a label; nothing to learn from.`);
 
   // ---- preprocessing, fitted on the training rows only
   const spec = fitPreprocess(trainTable, trainRows, {
@@ -363,10 +452,17 @@ async function runInFolder(config: ResolvedTrainConfig, host: TrainingHost, fold
   let test: Split | null = null;
   if (testTable) {
     const tl = labelValues(testTable, config.data.label);
-    test = encode(testTable, range(tl.length).filter((r) => !isMissing(tl[r])));
+    test = encode(
+      testTable,
+      range(tl.length).filter((r) => !isMissing(tl[r])),
+    );
   }
   if (unknownCategories > 0) {
-    host.progress({ type: 'log', level: 'info', message: `${unknownCategories} categorical cell(s) in validation/test were not seen in training; encoded as no known level.` });
+    host.progress({
+      type: 'log',
+      level: 'info',
+      message: `${unknownCategories} categorical cell(s) in validation/test were not seen in training; encoded as no known level.`,
+    });
   }
 
   // ---- mitigation inputs
@@ -386,11 +482,18 @@ async function runInFolder(config: ResolvedTrainConfig, host: TrainingHost, fold
   let dp: ReturnType<typeof dpSgdTraining> | null = null;
   if (config.privacy.dpSgd) {
     try {
-      dpPlan = planDpSgd(config.privacy.dpSgd, train.rows.length, config.training.batchSize, config.training.epochs);
+      dpPlan = planDpSgd(
+        config.privacy.dpSgd,
+        train.rows.length,
+        config.training.batchSize,
+        config.training.epochs,
+      );
     } catch (e) {
       throw new RunInputError(e instanceof Error ? e.message : String(e));
     }
-    dp = dpSgdTraining(dpPlan, { onWarning: (m) => host.progress({ type: 'log', level: 'warning', message: m }) });
+    dp = dpSgdTraining(dpPlan, {
+      onWarning: (m) => host.progress({ type: 'log', level: 'warning', message: m }),
+    });
   }
 
   const rowsInfo = { train: train.rows.length, validation: val.rows.length, test: test?.rows.length ?? 0 };
@@ -415,7 +518,10 @@ async function runInFolder(config: ResolvedTrainConfig, host: TrainingHost, fold
   const yVal = tf.tensor2d(val.y, [val.rows.length, outW]);
   keep.push(xTrain, yTrain, xVal, yVal);
 
-  const trainOnce = async (w: Float32Array | null, record: boolean): Promise<{ model: tf.Sequential; result: TrainLoopResult }> => {
+  const trainOnce = async (
+    w: Float32Array | null,
+    record: boolean,
+  ): Promise<{ model: tf.Sequential; result: TrainLoopResult }> => {
     const model = buildModel({
       type: config.model.type,
       inputWidth: width,
@@ -451,14 +557,33 @@ async function runInFolder(config: ResolvedTrainConfig, host: TrainingHost, fold
       yieldToEvents: () => host.yieldToEvents(),
       onBatch: record
         ? (b) => {
-            const rec = { type: 'batch', epoch: b.epoch, batch: b.batch - 1, batches: b.batches, loss: b.loss, time: host.now() };
+            const rec = {
+              type: 'batch',
+              epoch: b.epoch,
+              batch: b.batch - 1,
+              batches: b.batches,
+              loss: b.loss,
+              time: host.now(),
+            };
             folder.appendMetric(rec);
-            host.progress({ type: 'batch', epoch: b.epoch, batch: b.batch - 1, batches: b.batches, loss: b.loss });
+            host.progress({
+              type: 'batch',
+              epoch: b.epoch,
+              batch: b.batch - 1,
+              batches: b.batches,
+              loss: b.loss,
+            });
           }
         : undefined,
       onEpoch: record
         ? (l: EpochLog) => {
-            const rec: Record<string, number | string> = { type: 'epoch', epoch: l.epoch, loss: l.loss, samplesPerSecond: l.samplesPerSecond, time: host.now() };
+            const rec: Record<string, number | string> = {
+              type: 'epoch',
+              epoch: l.epoch,
+              loss: l.loss,
+              samplesPerSecond: l.samplesPerSecond,
+              time: host.now(),
+            };
             if (l.valLoss !== undefined) rec.val_loss = l.valLoss;
             if (l.valMetric !== undefined) rec[metricName] = l.valMetric;
             for (const [k, v] of Object.entries(l.extra ?? {})) rec[k] = v;
@@ -513,25 +638,58 @@ async function runInFolder(config: ResolvedTrainConfig, host: TrainingHost, fold
           const valScores = scoresOf(model, xVal);
           const valLabel = Int8Array.from(val.y, (v) => (v === 1 ? 1 : 0));
           const opt = optimizeThresholds(
-            { score: valScores, label: valLabel, group: columnOf(val.table, mitigationAttr, val.rows, isMissing) },
+            {
+              score: valScores,
+              label: valLabel,
+              group: columnOf(val.table, mitigationAttr, val.rows, isMissing),
+            },
             { constraint: config.fairness.constraint },
           );
-          shipped = { attribute: mitigationAttr, constraint: opt.constraint, rules: opt.rules, seed: config.training.seed };
+          shipped = {
+            attribute: mitigationAttr,
+            constraint: opt.constraint,
+            rules: opt.rules,
+            seed: config.training.seed,
+          };
           folder.writeJson('thresholds.json', shipped);
-          const mitigated = applyThresholds(heldScores, groups[mitigationAttr]!, opt.rules, thresholdRandom(config.training.seed));
+          const mitigated = applyThresholds(
+            heldScores,
+            groups[mitigationAttr]!,
+            opt.rules,
+            thresholdRandom(config.training.seed),
+          );
           after = auditPredictions({ label, prediction: mitigated, score: heldScores, groups }, th);
-          details = { fittedOn: 'validation', target: opt.target, expected: opt.expected, unconstrained: opt.unconstrained, rules: opt.rules };
+          details = {
+            fittedOn: 'validation',
+            target: opt.target,
+            expected: opt.expected,
+            unconstrained: opt.unconstrained,
+            rules: opt.rules,
+          };
           performance.accuracyAfterMitigation = after.overall.accuracy;
         } else if (config.fairness.mitigation === 'reweighing' && mitigationAttr) {
           // "Before" is the same model trained without the weights (same seed and data), so the comparison isolates reweighing.
-          host.progress({ type: 'log', level: 'info', message: 'Training the unweighted baseline for the before/after comparison.' });
+          host.progress({
+            type: 'log',
+            level: 'info',
+            message: 'Training the unweighted baseline for the before/after comparison.',
+          });
           const baseline = await trainOnce(null, false);
           const baseScores = scoresOf(baseline.model, xHeld);
           baseline.model.dispose();
           after = before;
-          before = auditPredictions({ label, prediction: Int8Array.from(baseScores, (s) => (s >= 0.5 ? 1 : 0)), score: baseScores, groups }, th);
+          before = auditPredictions(
+            {
+              label,
+              prediction: Int8Array.from(baseScores, (s) => (s >= 0.5 ? 1 : 0)),
+              score: baseScores,
+              groups,
+            },
+            th,
+          );
           details = reweighDetails;
-          note = 'before: the same model trained without instance weights; after: trained with reweighing weights (this run\'s model).';
+          note =
+            "before: the same model trained without instance weights; after: trained with reweighing weights (this run's model).";
           performance.accuracyBaseline = before.overall.accuracy;
         }
         fairness = {
@@ -572,7 +730,10 @@ async function runInFolder(config: ResolvedTrainConfig, host: TrainingHost, fold
     // Held-out predictions (row, prediction, score, label, protected attributes) for panels and later audits.
     const heldPred: Predictions = { rows: held.rows, scores: heldScores, labels: [], unknownCategories: 0 };
     if (task === 'binary') {
-      const names: [string, string] = [spec.negative ?? `not ${spec.positive?.[0] ?? '1'}`, spec.positive?.[0] ?? '1'];
+      const names: [string, string] = [
+        spec.negative ?? `not ${spec.positive?.[0] ?? '1'}`,
+        spec.positive?.[0] ?? '1',
+      ];
       heldPred.labels = Array.from(heldScores, (s) => names[s >= 0.5 ? 1 : 0]!);
     } else if (task === 'multiclass') {
       const k = outputWidth(spec);
@@ -585,17 +746,28 @@ async function runInFolder(config: ResolvedTrainConfig, host: TrainingHost, fold
       heldPred.scores = Float32Array.from(heldScores, (v) => v * spec.target!.std + spec.target!.mean);
       heldPred.labels = Array.from(heldPred.scores, (v) => String(v));
     }
-    folder.writeText(PREDICTIONS_FILE, predictionsCsv(heldPred, spec, held.table, [config.data.label, ...attributes]));
+    folder.writeText(
+      PREDICTIONS_FILE,
+      predictionsCsv(heldPred, spec, held.table, [config.data.label, ...attributes]),
+    );
 
     // Membership inference in every audit: can the model tell its training rows from held-out ones?
     const yHeld = test ? tf.tensor2d(test.y, [test.rows.length, outW]) : yVal;
     if (test) keep.push(yHeld);
-    const membership = membershipInferenceAudit(model, { x: xTrain, y: yTrain }, { x: xHeld, y: yHeld }, task, perExampleLoss(task), {
-      comparison: `training rows vs ${heldSplit} split`,
-      random: seededRandom(config.training.seed),
-    });
+    const membership = membershipInferenceAudit(
+      model,
+      { x: xTrain, y: yTrain },
+      { x: xHeld, y: yHeld },
+      task,
+      perExampleLoss(task),
+      {
+        comparison: `training rows vs ${heldSplit} split`,
+        random: seededRandom(config.training.seed),
+      },
+    );
 
-    const lastSps = result.history.length > 0 ? result.history[result.history.length - 1]!.samplesPerSecond : null;
+    const lastSps =
+      result.history.length > 0 ? result.history[result.history.length - 1]!.samplesPerSecond : null;
     const audit: RunAudit = {
       version: 1,
       config: config.name,
@@ -638,7 +810,12 @@ async function runInFolder(config: ResolvedTrainConfig, host: TrainingHost, fold
     return {
       runDir: folder.dir,
       state: status.state as 'finished',
-      heldOut: { split: heldSplit, metric: task === 'regression' ? 'r2' : 'accuracy', value: heldMetric, rows: held.rows.length },
+      heldOut: {
+        split: heldSplit,
+        metric: task === 'regression' ? 'r2' : 'accuracy',
+        value: heldMetric,
+        rows: held.rows.length,
+      },
       bestEpoch: result.bestEpoch,
       epochs: result.history.length,
     };

@@ -7,8 +7,19 @@
  * is marked `failed` with `crashed: true`, keeping the metrics it recorded.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { CancellationTokenSource, createMessageConnection, IPCMessageReader, IPCMessageWriter } from 'vscode-jsonrpc/node';
-import { TRAIN_PROGRESS, TRAIN_START, type TrainProgress, type TrainResult, type TrainStartParams } from '../../protocol/training';
+import {
+  CancellationTokenSource,
+  createMessageConnection,
+  IPCMessageReader,
+  IPCMessageWriter,
+} from 'vscode-jsonrpc/node';
+import {
+  TRAIN_PROGRESS,
+  TRAIN_START,
+  type TrainProgress,
+  type TrainResult,
+  type TrainStartParams,
+} from '../../protocol/training';
 import { markCrashed } from './runFolder';
 
 export interface StartTrainingOptions {

@@ -216,13 +216,17 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
     variables,
     perExampleLoss: o.perExampleLoss,
     penalty: () =>
-      o.l2 > 0 && kernels.length > 0 ? (tf.mul(o.l2, tf.addN(kernels.map((k) => tf.sum(tf.square(k))))) as tf.Scalar) : null,
+      o.l2 > 0 && kernels.length > 0
+        ? (tf.mul(o.l2, tf.addN(kernels.map((k) => tf.sum(tf.square(k))))) as tf.Scalar)
+        : null,
     batchSize: o.batchSize,
     datasetSize: n,
     epochs: o.epochs,
     random,
   };
-  const step = o.stepFactory ? o.stepFactory(ctx) : ((o.head && fastMlpGradientStep(ctx, o.head, o.l2)) ?? plainGradientStep(ctx));
+  const step = o.stepFactory
+    ? o.stepFactory(ctx)
+    : ((o.head && fastMlpGradientStep(ctx, o.head, o.l2)) ?? plainGradientStep(ctx));
   const sampler = (o.samplerFactory ?? shuffledBatches)(n, o.batchSize, random);
   // Batches are assembled on the host and uploaded: a row gather on the device (tf.gather) costs more in the
   // wasm backend than the whole forward pass, while copying rows of a Float32Array is a memcpy.
@@ -386,7 +390,9 @@ export function predictRaw(model: tf.Sequential, x: tf.Tensor2D): tf.Tensor2D {
     if (n <= chunk) return model.apply(x, { training: false }) as tf.Tensor2D;
     const parts: tf.Tensor2D[] = [];
     for (let s = 0; s < n; s += chunk) {
-      parts.push(model.apply(tf.slice(x, [s, 0], [Math.min(chunk, n - s), -1]), { training: false }) as tf.Tensor2D);
+      parts.push(
+        model.apply(tf.slice(x, [s, 0], [Math.min(chunk, n - s), -1]), { training: false }) as tf.Tensor2D,
+      );
     }
     return tf.concat(parts, 0);
   });

@@ -24,10 +24,14 @@ describe('training config', () => {
   });
 
   it('names the JSON path, line and column and the allowed values of a wrong enum', () => {
-    const text = '{\n  "name": "a",\n  "data": { "train": "t.csv", "label": "y" },\n  "training": { "optimizer": "adamw" }\n}';
+    const text =
+      '{\n  "name": "a",\n  "data": { "train": "t.csv", "label": "y" },\n  "training": { "optimizer": "adamw" }\n}';
     const p = problemsOf(text);
     assert.equal(p.length, 1);
-    assert.match(p[0]!.message, /^training\.optimizer must be one of "adam", "sgd", "momentum", "rmsprop", "adagrad"\.$/);
+    assert.match(
+      p[0]!.message,
+      /^training\.optimizer must be one of "adam", "sgd", "momentum", "rmsprop", "adagrad"\.$/,
+    );
     assert.equal(p[0]!.location?.line, 4);
     assert.equal(p[0]!.location?.startColumn, 30);
     assert.equal(p[0]!.data?.path, 'training.optimizer');
@@ -51,17 +55,23 @@ describe('training config', () => {
   });
 
   it('rejects DP settings with both or neither of noiseMultiplier and targetEpsilon, at privacy.dpSgd', () => {
-    const base = (dp: string) => `{"name":"a","data":{"train":"t.csv","label":"y"},\n"privacy":{"dpSgd":${dp}}}`;
+    const base = (dp: string) =>
+      `{"name":"a","data":{"train":"t.csv","label":"y"},\n"privacy":{"dpSgd":${dp}}}`;
     const neither = problemsOf(base('{"l2NormClip":1}'));
     assert.equal(neither.length, 1);
-    assert.match(neither[0]!.message, /privacy\.dpSgd needs exactly one of "noiseMultiplier" and "targetEpsilon"/);
+    assert.match(
+      neither[0]!.message,
+      /privacy\.dpSgd needs exactly one of "noiseMultiplier" and "targetEpsilon"/,
+    );
     assert.equal(neither[0]!.location?.line, 2);
     assert.equal(problemsOf(base('{"l2NormClip":1,"noiseMultiplier":1,"targetEpsilon":3}')).length, 1);
     assert.deepEqual(problemsOf(base('{"l2NormClip":1,"targetEpsilon":3}')), []);
   });
 
   it('rejects mitigation without a protected attribute and a label listed as a feature', () => {
-    const p = problemsOf('{"name":"a","data":{"train":"t.csv","label":"y","features":{"include":["x","y"]}},"fairness":{"mitigation":"threshold"}}');
+    const p = problemsOf(
+      '{"name":"a","data":{"train":"t.csv","label":"y","features":{"include":["x","y"]}},"fairness":{"mitigation":"threshold"}}',
+    );
     assert.equal(p.length, 2);
     assert.ok(p.some((x) => x.data?.path === 'fairness.mitigation'));
     assert.ok(p.some((x) => x.data?.path === 'data.features.include'));

@@ -2,13 +2,24 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadTable } from '../../../src/core/training/loadTable';
-import { encodeFeatures, encodeLabels, fitPreprocess, MISSING_LEVEL, OTHER_LEVEL, type RawTable } from '../../../src/core/training/preprocess';
+import {
+  encodeFeatures,
+  encodeLabels,
+  fitPreprocess,
+  MISSING_LEVEL,
+  OTHER_LEVEL,
+  type RawTable,
+} from '../../../src/core/training/preprocess';
 import { gateFeatures } from '../../../src/core/training/privacyGate';
 import { dedupeRows, inferTask, splitRows } from '../../../src/core/training/runTraining';
 import { resolveTrainConfig } from '../../../src/core/training/config';
 
 function table(names: string[], rows: (string | undefined)[][]): RawTable {
-  return { names, columns: names.map((_, c) => rows.map((r) => r[c])), rowNumbers: Int32Array.from(rows, (_, i) => i + 1) };
+  return {
+    names,
+    columns: names.map((_, c) => rows.map((r) => r[c])),
+    rowNumbers: Int32Array.from(rows, (_, i) => i + 1),
+  };
 }
 const all = (n: number) => Int32Array.from({ length: n }, (_, i) => i);
 
@@ -22,7 +33,16 @@ describe('training preprocessing', () => {
       ['60', '', 'yes'],
     ],
   );
-  const opts = { features: ['age', 'city'], label: 'y', task: 'binary' as const, positive: ['yes'], categorical: [], missing: 'impute' as const, missingTokens: [], maxCategories: 10 };
+  const opts = {
+    features: ['age', 'city'],
+    label: 'y',
+    task: 'binary' as const,
+    positive: ['yes'],
+    categorical: [],
+    missing: 'impute' as const,
+    missingTokens: [],
+    maxCategories: 10,
+  };
 
   it('standardises numerics with training statistics and imputes missing ones with the mean', () => {
     const spec = fitPreprocess(t, all(4), opts);
@@ -42,7 +62,13 @@ describe('training preprocessing', () => {
     if (city.kind !== 'categorical') return;
     assert.deepEqual(city.levels, ['Paris', 'Lyon', MISSING_LEVEL]);
     assert.equal(spec.width, 4);
-    const unseen = table(['age', 'city', 'y'], [['40', 'Nice', 'no'], ['40', 'NA', 'no']]);
+    const unseen = table(
+      ['age', 'city', 'y'],
+      [
+        ['40', 'Nice', 'no'],
+        ['40', 'NA', 'no'],
+      ],
+    );
     const e = encodeFeatures(spec, unseen, all(2));
     assert.deepEqual(Array.from(e.x.slice(1, 4)), [0, 0, 0]);
     assert.deepEqual(Array.from(e.x.slice(5, 8)), [0, 0, 1]);
@@ -59,7 +85,13 @@ describe('training preprocessing', () => {
   });
 
   it('gives a constant numeric column a unit deviation instead of dividing by zero', () => {
-    const c = table(['k', 'y'], [['5', 'a'], ['5', 'b']]);
+    const c = table(
+      ['k', 'y'],
+      [
+        ['5', 'a'],
+        ['5', 'b'],
+      ],
+    );
     const spec = fitPreprocess(c, all(2), { ...opts, features: ['k'] });
     assert.deepEqual(spec.features[0], { name: 'k', kind: 'numeric', mean: 5, std: 1 });
   });
@@ -67,10 +99,28 @@ describe('training preprocessing', () => {
   it('encodes binary, multi-class and regression labels', () => {
     const spec = fitPreprocess(t, all(4), opts);
     assert.deepEqual(Array.from(encodeLabels(spec, t, all(4))), [1, 0, 0, 1]);
-    const m = table(['x', 'y'], [['1', 'a'], ['2', 'c'], ['3', 'b']]);
-    const ms = fitPreprocess(m, all(3), { ...opts, features: ['x'], task: 'multiclass', classes: ['a', 'b', 'c'] });
+    const m = table(
+      ['x', 'y'],
+      [
+        ['1', 'a'],
+        ['2', 'c'],
+        ['3', 'b'],
+      ],
+    );
+    const ms = fitPreprocess(m, all(3), {
+      ...opts,
+      features: ['x'],
+      task: 'multiclass',
+      classes: ['a', 'b', 'c'],
+    });
     assert.deepEqual(Array.from(encodeLabels(ms, m, all(3))), [1, 0, 0, 0, 0, 1, 0, 1, 0]);
-    const r = table(['x', 'y'], [['1', '10'], ['2', '30']]);
+    const r = table(
+      ['x', 'y'],
+      [
+        ['1', '10'],
+        ['2', '30'],
+      ],
+    );
     const rs = fitPreprocess(r, all(2), { ...opts, features: ['x'], task: 'regression' });
     assert.deepEqual(rs.target, { mean: 20, std: 10 });
     assert.deepEqual(Array.from(encodeLabels(rs, r, all(2))), [-1, 1]);
@@ -79,9 +129,20 @@ describe('training preprocessing', () => {
   it('infers the task and defaults the positive class to the rarer value', () => {
     const cfg = resolveTrainConfig({ name: 'a', data: { train: 't', label: 'y' } }, '/');
     const miss = (v: string | undefined) => v === undefined || v === '';
-    assert.deepEqual(inferTask(cfg, ['a', 'b', 'b'], miss), { task: 'binary', positive: ['a'], negative: 'b' });
+    assert.deepEqual(inferTask(cfg, ['a', 'b', 'b'], miss), {
+      task: 'binary',
+      positive: ['a'],
+      negative: 'b',
+    });
     assert.equal(inferTask(cfg, ['a', 'b', 'c'], miss).task, 'multiclass');
-    assert.equal(inferTask(cfg, Array.from({ length: 50 }, (_, i) => String(i * 1.5)), miss).task, 'regression');
+    assert.equal(
+      inferTask(
+        cfg,
+        Array.from({ length: 50 }, (_, i) => String(i * 1.5)),
+        miss,
+      ).task,
+      'regression',
+    );
     assert.throws(() => inferTask(cfg, ['a', 'a'], miss), /2 distinct|needs two/);
   });
 
@@ -96,7 +157,16 @@ describe('training preprocessing', () => {
   });
 
   it('drops exact duplicate rows only', () => {
-    const d = table(['a', 'b'], [['1', 'x'], ['1', 'x'], ['1', 'y'], [undefined, 'x'], ['', 'x']]);
+    const d = table(
+      ['a', 'b'],
+      [
+        ['1', 'x'],
+        ['1', 'x'],
+        ['1', 'y'],
+        [undefined, 'x'],
+        ['', 'x'],
+      ],
+    );
     const r = dedupeRows(d, all(5));
     assert.deepEqual(Array.from(r.rows), [0, 2, 3, 4]);
     assert.equal(r.dropped, 1);

@@ -17,7 +17,10 @@ import type { TrainProgress } from '../../../src/protocol/training';
 
 const root = path.resolve(__dirname, '../../..');
 const fixtures = path.join(root, 'test/fixtures/training');
-const worker = { workerPath: path.join(root, 'src/worker/trainWorker.ts'), execArgv: ['--require', 'tsx/cjs'] };
+const worker = {
+  workerPath: path.join(root, 'src/worker/trainWorker.ts'),
+  execArgv: ['--require', 'tsx/cjs'],
+};
 
 function writeConfig(dir: string, name: string, extra: Record<string, unknown> = {}): string {
   const config = {
@@ -31,7 +34,14 @@ function writeConfig(dir: string, name: string, extra: Record<string, unknown> =
     },
     protected: ['sex'],
     model: { type: 'mlp', hidden: [16], dropout: 0.1 },
-    training: { epochs: 4, batchSize: 64, learningRate: 0.01, seed: 3, backend: 'wasm', earlyStopping: false },
+    training: {
+      epochs: 4,
+      batchSize: 64,
+      learningRate: 0.01,
+      seed: 3,
+      backend: 'wasm',
+      earlyStopping: false,
+    },
     output: { runsDir: path.join(dir, 'runs') },
     ...extra,
   };
@@ -67,13 +77,25 @@ describe('training runner (child process)', function () {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('trains end to end, gates the e-mail column, audits by sex with threshold mitigation, and a reloaded model reproduces its predictions exactly', async () => {
-    const config = writeConfig(dir, 'full', { fairness: { mitigation: 'threshold', constraint: 'demographic_parity' } });
+    const config = writeConfig(dir, 'full', {
+      fairness: { mitigation: 'threshold', constraint: 'demographic_parity' },
+    });
     const { session, events } = start(config);
     const r = await session.result;
     assert.equal(r.state, 'finished', r.message);
     assert.ok(r.runDir && r.runDir.startsWith(path.join(dir, 'runs', 'full')));
     const runDir = r.runDir;
-    for (const f of ['config.json', 'metrics.jsonl', 'model/model.json', 'model/weights.bin', 'preprocess.json', 'predictions.csv', 'thresholds.json', 'audit.json', 'report.md']) {
+    for (const f of [
+      'config.json',
+      'metrics.jsonl',
+      'model/model.json',
+      'model/weights.bin',
+      'preprocess.json',
+      'predictions.csv',
+      'thresholds.json',
+      'audit.json',
+      'report.md',
+    ]) {
       assert.ok(fs.existsSync(path.join(runDir, f)), `${f} written`);
     }
     assert.equal(readJson<RunStatus>(path.join(runDir, 'status.json')).state, 'finished');
@@ -89,23 +111,41 @@ describe('training runner (child process)', function () {
     const audit = readJson<RunAudit>(path.join(runDir, 'audit.json'));
     assert.equal(audit.training.backend.name, 'wasm');
     assert.ok(!audit.data.features.includes('contact_email'));
-    assert.deepEqual(audit.privacy.gate.map((d) => [d.column, d.decision]), [['contact_email', 'excluded']]);
+    assert.deepEqual(
+      audit.privacy.gate.map((d) => [d.column, d.decision]),
+      [['contact_email', 'excluded']],
+    );
     const fairness = audit.fairness;
     assert.ok(fairness?.after, 'threshold mitigation audited after');
     assert.deepEqual(Object.keys(fairness.before.groups.sex ?? {}).sort(), ['Female', 'Male']);
     // Fitted to demographic parity on validation; on test the selection-rate gap should not grow.
     const dp = (a: typeof fairness.before) => a.disparities.sex!.demographicParityDifference!;
-    assert.ok(dp(fairness.after) <= dp(fairness.before) + 0.02, `${dp(fairness.before)} -> ${dp(fairness.after)}`);
-    const everything = fs.readdirSync(runDir).filter((f) => f.endsWith('.json') || f.endsWith('.md') || f.endsWith('.jsonl') || f.endsWith('.csv'));
-    for (const f of everything) assert.ok(!fs.readFileSync(path.join(runDir, f), 'utf8').includes('@example.com'), `${f} leaks no e-mail address`);
+    assert.ok(
+      dp(fairness.after) <= dp(fairness.before) + 0.02,
+      `${dp(fairness.before)} -> ${dp(fairness.after)}`,
+    );
+    const everything = fs
+      .readdirSync(runDir)
+      .filter((f) => f.endsWith('.json') || f.endsWith('.md') || f.endsWith('.jsonl') || f.endsWith('.csv'));
+    for (const f of everything)
+      assert.ok(
+        !fs.readFileSync(path.join(runDir, f), 'utf8').includes('@example.com'),
+        `${f} leaks no e-mail address`,
+      );
 
     // Reload in this process and predict the test file: the scores equal the run's own, bit for bit.
     await selectBackend('wasm');
     const predictor = await loadPredictor({
-      model: { modelJson: fs.readFileSync(path.join(runDir, 'model/model.json'), 'utf8'), weights: fs.readFileSync(path.join(runDir, 'model/weights.bin')) },
+      model: {
+        modelJson: fs.readFileSync(path.join(runDir, 'model/model.json'), 'utf8'),
+        weights: fs.readFileSync(path.join(runDir, 'model/weights.bin')),
+      },
       preprocess: fs.readFileSync(path.join(runDir, 'preprocess.json'), 'utf8'),
     });
-    const test = await loadTable([fs.readFileSync(path.join(fixtures, 'adult-small-test.csv'))], 'adult-small-test.csv');
+    const test = await loadTable(
+      [fs.readFileSync(path.join(fixtures, 'adult-small-test.csv'))],
+      'adult-small-test.csv',
+    );
     const p = predictor.predict(test.table);
     predictor.dispose();
     const saved = fs.readFileSync(path.join(runDir, 'predictions.csv'), 'utf8').trim().split('\n').slice(1);
@@ -118,7 +158,9 @@ describe('training runner (child process)', function () {
   });
 
   it('cancels mid-epoch within one batch and keeps what it recorded', async () => {
-    const config = writeConfig(dir, 'cancel', { training: { epochs: 50, batchSize: 32, seed: 1, backend: 'wasm', earlyStopping: false } });
+    const config = writeConfig(dir, 'cancel', {
+      training: { epochs: 50, batchSize: 32, seed: 1, backend: 'wasm', earlyStopping: false },
+    });
     let cancelledAt: { epoch: number; batch: number } | null = null;
     const { session, events } = start(config, {
       onProgress: (p) => {
@@ -132,7 +174,9 @@ describe('training runner (child process)', function () {
     const r = await session.result;
     assert.equal(r.state, 'cancelled', r.message);
     assert.ok(cancelledAt);
-    const batchesAfter = events.filter((e) => e.type === 'batch' && e.epoch === 2 && e.batch > cancelledAt!.batch).length;
+    const batchesAfter = events.filter(
+      (e) => e.type === 'batch' && e.epoch === 2 && e.batch > cancelledAt!.batch,
+    ).length;
     assert.ok(batchesAfter <= 2, `${batchesAfter} batches ran after the cancel`);
     assert.ok(!events.some((e) => e.type === 'epoch' && e.record.epoch === 2), 'epoch 2 did not complete');
     const status = readJson<RunStatus>(path.join(r.runDir!, 'status.json'));
@@ -144,7 +188,9 @@ describe('training runner (child process)', function () {
   });
 
   it('a crashed run (worker killed) keeps its metrics and says it crashed', async () => {
-    const config = writeConfig(dir, 'crash', { training: { epochs: 50, batchSize: 64, seed: 1, backend: 'wasm', earlyStopping: false } });
+    const config = writeConfig(dir, 'crash', {
+      training: { epochs: 50, batchSize: 64, seed: 1, backend: 'wasm', earlyStopping: false },
+    });
     const { session } = start(config, {
       onProgress: (p) => {
         if (p.type === 'epoch' && p.record.epoch === 2) session.process.kill('SIGKILL');
@@ -163,7 +209,10 @@ describe('training runner (child process)', function () {
 
   it('rejects an invalid config with positioned errors and creates no run folder', async () => {
     const file = path.join(dir, 'bad.train.json');
-    fs.writeFileSync(file, '{\n  "name": "bad",\n  "data": { "train": "x.csv", "label": "y" },\n  "model": { "type": "forest" }\n}\n');
+    fs.writeFileSync(
+      file,
+      '{\n  "name": "bad",\n  "data": { "train": "x.csv", "label": "y" },\n  "model": { "type": "forest" }\n}\n',
+    );
     const { session } = start(file);
     const r = await session.result;
     assert.equal(r.state, 'failed');
@@ -181,16 +230,23 @@ const rows = ['prediction,score,income,sex', '>50K,0.9,>50K,Male', '<=50K,0.2,<=
 fs.writeFileSync(process.env.RML_PREDICTIONS_FILE, rows.join('\\n') + '\\n');
 console.log('done in', process.env.RML_RUN_DIR === process.cwd() ? 'run dir' : 'cwd');`,
     );
-    const config = writeConfig(dir, 'external', { command: [process.execPath, script], cwd: '.', env: { EXTRA: '1' } });
+    const config = writeConfig(dir, 'external', {
+      command: [process.execPath, script],
+      cwd: '.',
+      env: { EXTRA: '1' },
+    });
     const { session, events } = start(config);
     const r = await session.result;
     assert.equal(r.state, 'finished', r.message);
     assert.equal(r.epochs, 3);
     assert.equal(events.filter((e) => e.type === 'epoch').length, 3);
     assert.ok(events.some((e) => e.type === 'log' && e.message.startsWith('done in')));
-    const audit = readJson<{ performance: { accuracy: number }; fairness: { before: RunAudit['fairness'] extends infer F ? (F extends { before: infer B } ? B : never) : never } }>(
-      path.join(r.runDir!, 'audit.json'),
-    );
+    const audit = readJson<{
+      performance: { accuracy: number };
+      fairness: {
+        before: RunAudit['fairness'] extends infer F ? (F extends { before: infer B } ? B : never) : never;
+      };
+    }>(path.join(r.runDir!, 'audit.json'));
     assert.equal(audit.performance.accuracy, 0.5);
     assert.equal(audit.fairness.before.groups.sex!.Female!.n, 2);
   });

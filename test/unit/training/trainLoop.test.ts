@@ -7,7 +7,13 @@ import { modelFromFiles, modelToFiles } from '../../../src/core/training/modelIo
 import { fastMlpGradientStep } from '../../../src/core/training/fastMlpStep';
 import { FlatAdam } from '../../../src/core/training/flatAdam';
 import type { HeadKind } from '../../../src/core/training/heads';
-import { NonFiniteLossError, plainGradientStep, trainLoop, type GradientStepContext, type TrainLoopOptions } from '../../../src/core/training/trainLoop';
+import {
+  NonFiniteLossError,
+  plainGradientStep,
+  trainLoop,
+  type GradientStepContext,
+  type TrainLoopOptions,
+} from '../../../src/core/training/trainLoop';
 
 /** A small learnable problem: y = 1 when a fixed linear score is positive. */
 function data(n: number, d: number, seed: number) {
@@ -18,7 +24,9 @@ function data(n: number, d: number, seed: number) {
   return { x, y };
 }
 
-function options(o: Partial<TrainLoopOptions> & Pick<TrainLoopOptions, 'model' | 'x' | 'y'>): TrainLoopOptions {
+function options(
+  o: Partial<TrainLoopOptions> & Pick<TrainLoopOptions, 'model' | 'x' | 'y'>,
+): TrainLoopOptions {
   let t = 0;
   return {
     optimizer: makeOptimizer('adam', 0.01),
@@ -33,7 +41,8 @@ function options(o: Partial<TrainLoopOptions> & Pick<TrainLoopOptions, 'model' |
   };
 }
 
-const mlp = (seed = 3, dropout = 0) => buildModel({ type: 'mlp', inputWidth: 8, outputWidth: 1, hidden: [16], activation: 'relu', dropout, seed });
+const mlp = (seed = 3, dropout = 0) =>
+  buildModel({ type: 'mlp', inputWidth: 8, outputWidth: 1, hidden: [16], activation: 'relu', dropout, seed });
 
 describe('training loop', function () {
   this.timeout(60_000);
@@ -101,8 +110,14 @@ describe('training loop', function () {
     );
     assert.ok(r.stoppedEarly);
     assert.ok(r.history.length < 30);
-    assert.equal(r.bestEpoch, r.history.reduce((b, l, i) => (l.valLoss! < r.history[b - 1]!.valLoss! ? i + 1 : b), 1));
-    assert.deepEqual(model.getWeights().map((t) => Array.from(t.dataSync())), bestWeights);
+    assert.equal(
+      r.bestEpoch,
+      r.history.reduce((b, l, i) => (l.valLoss! < r.history[b - 1]!.valLoss! ? i + 1 : b), 1),
+    );
+    assert.deepEqual(
+      model.getWeights().map((t) => Array.from(t.dataSync())),
+      bestWeights,
+    );
     model.dispose();
     tf.dispose([x, y, flipped]);
   });
@@ -120,9 +135,17 @@ describe('training loop', function () {
         stepFactory: (ctx) => {
           contexts = ctx;
           const plain = plainGradientStep(ctx);
-          return { compute: (b) => (steps++, plain.compute(b)), epochMetrics: () => ({ epsilon: steps / 100 }) };
+          return {
+            compute: (b) => (steps++, plain.compute(b)),
+            epochMetrics: () => ({ epsilon: steps / 100 }),
+          };
         },
-        samplerFactory: (n, bs) => ({ batchesPerEpoch: n / bs, *batches() { for (let s = 0; s < n; s += bs) yield Int32Array.from({ length: bs }, (_, i) => s + i); } }),
+        samplerFactory: (n, bs) => ({
+          batchesPerEpoch: n / bs,
+          *batches() {
+            for (let s = 0; s < n; s += bs) yield Int32Array.from({ length: bs }, (_, i) => s + i);
+          },
+        }),
         shouldStop: () => steps === 15,
         yieldToEvents: () => new Promise((res) => setImmediate(res)),
       }),
@@ -142,9 +165,22 @@ describe('training loop', function () {
     const model = mlp();
     await trainLoop(options({ model, x, y, epochs: 1 }));
     const before = tf.memory().numTensors;
-    await trainLoop(options({ model, x, y, epochs: 2, validation: { x, y }, earlyStopping: { patience: 5, minDelta: 0 }, batchReportIntervalMs: 0 }));
+    await trainLoop(
+      options({
+        model,
+        x,
+        y,
+        epochs: 2,
+        validation: { x, y },
+        earlyStopping: { patience: 5, minDelta: 0 },
+        batchReportIntervalMs: 0,
+      }),
+    );
     // Adam's slot variables exist after the first run of each optimizer; a fresh one adds 2 per variable + 2 scalars.
-    assert.ok(tf.memory().numTensors - before <= 2 * 4 + 2, `${tf.memory().numTensors - before} tensors left`);
+    assert.ok(
+      tf.memory().numTensors - before <= 2 * 4 + 2,
+      `${tf.memory().numTensors - before} tensors left`,
+    );
     model.dispose();
     tf.dispose([x, y]);
   });
@@ -156,7 +192,15 @@ describe('training loop', function () {
   ] as [HeadKind, 'relu' | 'tanh' | 'sigmoid', boolean][]) {
     it(`the hand-written step gives the tape's loss and gradients (${head}, ${activation}, ${weighted ? 'weighted' : 'unweighted'}, L2)`, () => {
       const outW = head === 'multiclass' ? 3 : 1;
-      const model = buildModel({ type: 'mlp', inputWidth: 6, outputWidth: outW, hidden: [7, 5], activation, dropout: 0, seed: 9 });
+      const model = buildModel({
+        type: 'mlp',
+        inputWidth: 6,
+        outputWidth: outW,
+        hidden: [7, 5],
+        activation,
+        dropout: 0,
+        seed: 9,
+      });
       const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
       const l2 = 0.01;
       const kernels = variables.filter((v) => /kernel/.test(v.name));
@@ -171,7 +215,13 @@ describe('training loop', function () {
         random: Math.random,
       };
       const x = tf.randomNormal([16, 6], 0, 1, 'float32', 4) as tf.Tensor2D;
-      const y = (head === 'multiclass' ? tf.oneHot(tf.tensor1d([0, 1, 2, 1, 0, 2, 2, 1, 0, 0, 1, 2, 1, 1, 0, 2], 'int32'), 3).toFloat() : head === 'binary' ? tf.tensor2d([0, 1, 1, 0, 1, 0, 0, 1, 1, 1, 0, 0, 1, 0, 1, 0], [16, 1]) : tf.randomNormal([16, 1], 0, 1, 'float32', 5)) as tf.Tensor2D;
+      const y = (
+        head === 'multiclass'
+          ? tf.oneHot(tf.tensor1d([0, 1, 2, 1, 0, 2, 2, 1, 0, 0, 1, 2, 1, 1, 0, 2], 'int32'), 3).toFloat()
+          : head === 'binary'
+            ? tf.tensor2d([0, 1, 1, 0, 1, 0, 0, 1, 1, 1, 0, 0, 1, 0, 1, 0], [16, 1])
+            : tf.randomNormal([16, 1], 0, 1, 'float32', 5)
+      ) as tf.Tensor2D;
       const weights = weighted ? (tf.randomUniform([16], 0.2, 2, 'float32', 6) as tf.Tensor1D) : null;
       const fast = fastMlpGradientStep(ctx, head, l2);
       assert.ok(fast, 'applies to a Dense stack');
@@ -185,13 +235,20 @@ describe('training loop', function () {
       }
       tf.dispose([x, y, a.loss, b.loss, ...Object.values(a.grads), ...Object.values(b.grads)]);
       weights?.dispose();
-      assert.equal(fastMlpGradientStep({ ...ctx, model: mlp(1, 0.2) }, head, l2), null, 'not for a model with dropout');
+      assert.equal(
+        fastMlpGradientStep({ ...ctx, model: mlp(1, 0.2) }, head, l2),
+        null,
+        'not for a model with dropout',
+      );
       model.dispose();
     });
   }
 
   it('flat Adam takes the same steps as tfjs Adam', () => {
-    const a = [tf.variable(tf.randomNormal([5, 3], 0, 1, 'float32', 1)), tf.variable(tf.randomNormal([3], 0, 1, 'float32', 2))];
+    const a = [
+      tf.variable(tf.randomNormal([5, 3], 0, 1, 'float32', 1)),
+      tf.variable(tf.randomNormal([3], 0, 1, 'float32', 2)),
+    ];
     const b = a.map((v) => tf.variable(v.clone()));
     const initial = a.map((v) => Array.from(v.dataSync()));
     const ours = new FlatAdam(0.01);
@@ -199,7 +256,7 @@ describe('training loop', function () {
     for (let step = 0; step < 25; step++) {
       const g = a.map((v, i) => tf.randomNormal(v.shape, 0, 1, 'float32', 100 + step * 2 + i));
       ours.applyGradients(Object.fromEntries(a.map((v, i) => [v.name, g[i]!])));
-      theirs.applyGradients(Object.fromEntries(b.map((v, i) => [v.name, g[i]!])));
+      theirs.applyGradients(Object.fromEntries(b.map((v, i) => [v.name, g[i]!])) as unknown as Record<string, tf.Variable>);
       tf.dispose(g);
     }
     for (let i = 0; i < a.length; i++) {

@@ -41,7 +41,11 @@ export interface SelectOptions {
    * Starts the WebGPU backend (backends/webgpu.ts, wrapped to give the device in words); injected so that
    * selection and its tests do not load Dawn.
    */
-  tryWebGpu?: (options: { allowSoftware: boolean }) => Promise<{ ok: true; device: string; details?: Record<string, unknown> } | { ok: false; reason: string }>;
+  tryWebGpu?: (options: {
+    allowSoftware: boolean;
+  }) => Promise<
+    { ok: true; device: string; details?: Record<string, unknown> } | { ok: false; reason: string }
+  >;
 }
 
 const AUTO_ORDER: Exclude<BackendName, 'auto'>[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
@@ -67,7 +71,11 @@ function requireNative(pkg: string, folder: string | undefined): void {
     }
   }
   const notInstalled = errors.every((e) => /Cannot find module/.test(e));
-  throw new Error(notInstalled ? `${pkg} is not installed` : `${pkg} failed to load: ${errors.find((e) => !/Cannot find module/.test(e))}`);
+  throw new Error(
+    notInstalled
+      ? `${pkg} is not installed`
+      : `${pkg} failed to load: ${errors.find((e) => !/Cannot find module/.test(e))}`,
+  );
 }
 
 async function trySet(name: string): Promise<void> {
@@ -111,7 +119,10 @@ async function tryOne(
         }
         await trySet('wasm');
         const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-        return { ok: true, device: `CPU, WebAssembly${simd ? ' SIMD' : ''}, ${wasm.getThreadsCount()} thread(s)` };
+        return {
+          ok: true,
+          device: `CPU, WebAssembly${simd ? ' SIMD' : ''}, ${wasm.getThreadsCount()} thread(s)`,
+        };
       }
       case 'cpu':
         await trySet('cpu');
@@ -131,7 +142,8 @@ export async function selectBackend(requested: BackendName, o: SelectOptions = {
   if (requested !== 'auto') {
     const r = await tryOne(requested, o, true);
     if (!r.ok) throw new Error(`Backend "${requested}" is not available: ${r.reason}.`);
-    for (const n of AUTO_ORDER) if (n !== requested) skipped.push({ name: n, reason: `backend "${requested}" was asked for` });
+    for (const n of AUTO_ORDER)
+      if (n !== requested) skipped.push({ name: n, reason: `backend "${requested}" was asked for` });
     return { name: requested, device: r.device, skipped, ...(r.details ? { details: r.details } : {}) };
   }
   for (const name of AUTO_ORDER) {
@@ -139,5 +151,7 @@ export async function selectBackend(requested: BackendName, o: SelectOptions = {
     if (r.ok) return { name, device: r.device, skipped, ...(r.details ? { details: r.details } : {}) };
     skipped.push({ name, reason: r.reason });
   }
-  throw new Error(`No TensorFlow.js backend could be started: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}.`);
+  throw new Error(
+    `No TensorFlow.js backend could be started: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}.`,
+  );
 }
