@@ -18,7 +18,7 @@ import { auditPredictions } from './fairness/predictionAudit';
 import { proxyAssociations } from './fairness/proxies';
 import type { EntityType, Finding, SourceRange } from './findings';
 import { DEFAULT_POLICY, applyPolicy, type Policy } from './policy';
-import { kAnonymity, smallestSinglingOutSet } from './privacy/kAnonymity';
+import { kAnonymity, kAnonymityFinding, smallestSinglingOutSet } from './privacy/kAnonymity';
 import { headerEvidence } from './privacy/headers';
 import { maskExcerpt } from './privacy/mask';
 import { PrivacyScanner } from './privacy/privacyScanner';
@@ -294,37 +294,24 @@ export async function scanDataset(
     const k = kAnonymity(qiCols.map((q) => q.column));
     kAnon = k.k;
     unique = k.uniqueRecords;
-    if (k.k < policy.thresholds.kAnonymity) {
-      const first = qiCols[0]!.name;
-      findings.push({
-        ...headerFinding(
-          'privacy/k-anonymity',
-          'warning',
-          first,
-          `The data is only ${k.k}-anonymous on its quasi-identifiers (${qiCols.map((q) => q.name).join(', ')}); ` +
-            `${pct(k.uniqueRecords)} of records are unique on them (policy: k ≥ ${policy.thresholds.kAnonymity}).`,
-          { k: k.k, uniqueRecords: k.uniqueRecords, quasiIdentifiers: qiCols.map((q) => q.name) },
-        ),
-        related: qiCols.slice(1).flatMap((q) => {
-          const location = headerLocation(q.name);
-          return location ? [{ message: `Quasi-identifier '${q.name}'`, location }] : [];
-        }),
-      });
-    }
     const so = smallestSinglingOutSet(qiCols, policy.thresholds.singlingOutShare, 3);
-    if (so && so.columns.length > 0) {
-      singlingOut = { columns: so.columns, share: so.share };
-      if (so.share >= policy.thresholds.singlingOutShare) {
-        findings.push(
-          headerFinding(
-            'privacy/singling-out',
-            'warning',
-            so.columns[0]!,
-            `${so.columns.length === 1 ? 'Column' : 'Columns'} ${so.columns.map((c) => `'${c}'`).join(' + ')} single${so.columns.length === 1 ? 's' : ''} out ${pct(so.share)} of records.`,
-            { columns: so.columns, share: so.share },
-          ),
-        );
-      }
+    if (so && so.columns.length > 0) singlingOut = { columns: so.columns, share: so.share };
+    const kFinding = kAnonymityFinding(
+      k,
+      qiCols.map((q) => ({ name: q.name, index: indexOf(q.name), location: headerLocation(q.name) })),
+      { threshold: policy.thresholds.kAnonymity, fileName: options.fileName, singlingOut: so },
+    );
+    if (kFinding) findings.push(kFinding);
+    if (so?.reached) {
+      findings.push(
+        headerFinding(
+          'privacy/singling-out',
+          'warning',
+          so.columns[0]!,
+          `${so.columns.length === 1 ? 'Column' : 'Columns'} ${so.columns.map((c) => `'${c}'`).join(' + ')} single${so.columns.length === 1 ? 's' : ''} out ${pct(so.share)} of records.`,
+          { columns: so.columns, share: so.share },
+        ),
+      );
     }
   }
 
