@@ -5,12 +5,14 @@
  * cell; and because the hot loop here can use indexOf on decoded chunks instead of visiting each character.
  */
 import type { InvalidCharQueue, ProblemReporter } from './problems';
+import type { PositionSlab } from './positionSlab';
 
 /**
- * Receives each record. `positions` holds 4 numbers per field (line, startColumn, endLine, endColumn; 1-based,
- * end exclusive, UTF-16 units) and is reused for the next record: copy what you keep.
+ * Receives each record. Its positions, 4 numbers per field (line, startColumn, endLine, endColumn; 1-based,
+ * end exclusive, UTF-16 units), stand in `slab.block` from `slab.at`, not yet committed: the handler commits
+ * what it keeps (see {@link PositionSlab}); the next record overwrites the rest.
  */
-export type CsvRecordHandler = (fields: string[], positions: Int32Array, line: number) => void;
+export type CsvRecordHandler = (fields: string[], line: number) => void;
 
 /** A record still open after this many characters is cut (an unclosed quote), so that memory stays bounded. */
 const MAX_RECORD_CHARS = 1 << 24;
@@ -33,7 +35,6 @@ export class CsvParser {
   private dl = -1;
   private readonly d: number;
   private readonly delimiter: string;
-  private scratch = new Int32Array(256);
   /** Characters at or below this code may end an unquoted field (delimiter, CR, LF); most text is above. */
   private readonly maxSpecial: number;
 
@@ -42,6 +43,7 @@ export class CsvParser {
     private readonly onRecord: CsvRecordHandler,
     private readonly problems: ProblemReporter,
     private readonly invalid: InvalidCharQueue,
+    private readonly slab: PositionSlab,
   ) {
     this.delimiter = delimiter;
     this.d = delimiter.charCodeAt(0);
@@ -117,14 +119,16 @@ export class CsvParser {
     let line = this.line;
     let ls = this.lineStartAbs;
     const fields: string[] = [];
-    let pos = this.scratch;
-    let k = 0;
+    const slab = this.slab;
+    let pos = slab.block;
+    let k = slab.at;
     let quoted = false;
     for (;;) {
       if (k + 4 > pos.length) {
-        const grown = new Int32Array(pos.length * 2);
-        grown.set(pos);
-        pos = this.scratch = grown;
+        const used = k - slab.at;
+        slab.ensure(used, 4);
+        pos = slab.block;
+        k = slab.at + used;
       }
       let c = 0;
       while (p < len && this.isTrim((c = buf.charCodeAt(p)))) p++;
@@ -255,7 +259,7 @@ export class CsvParser {
     this.lineStartAbs = ls;
     // A line with nothing on it is not a record.
     if (fields.length === 1 && !quoted && fields[0] === '') return true;
-    this.onRecord(fields, pos, startLine);
+    this.onRecord(fields, startLine);
     return true;
   }
 }

@@ -10,6 +10,7 @@ import { InvalidCharQueue, ProblemReporter } from './problems';
 import { CsvParser } from './csvParser';
 import { detectHeader, sniffDelimiter } from './csvSniff';
 import { JsonArrayReader, JsonLinesReader, type ParsedObject } from './jsonReader';
+import { PositionSlab } from './positionSlab';
 
 export interface ReadOptions {
   /** `auto` (default): from the extension of `fileName`, else from the content. */
@@ -105,25 +106,6 @@ function formatFromContent(sample: string): DataFormat | undefined {
   return undefined;
 }
 
-/**
- * Hands out zero-filled position arrays from large blocks: one allocation per block instead of per row.
- * Blocks start small (a small file pays little) and grow to 4 MiB.
- */
-class PositionSlab {
-  private block = new Int32Array(1 << 12);
-  private at = 0;
-
-  take(n: number): Int32Array {
-    if (this.at + n > this.block.length) {
-      this.block = new Int32Array(Math.max(Math.min(this.block.length * 4, 1 << 20), n));
-      this.at = 0;
-    }
-    const view = this.block.subarray(this.at, this.at + n);
-    this.at += n;
-    return view;
-  }
-}
-
 interface StreamParser {
   push(text: string): void;
   end(): void;
@@ -215,9 +197,10 @@ class TableReader {
       if (delimiter === '\t') format = 'tsv';
       this.format = format;
       this.delimiter = delimiter;
-      const table = new CsvTable(this.sink, this.problems, format, delimiter, o.hasHeader ?? 'auto');
+      const slab = new PositionSlab();
+      const table = new CsvTable(this.sink, this.problems, format, delimiter, o.hasHeader ?? 'auto', slab);
       this.table = table;
-      this.parser = new CsvParser(delimiter, (f, p, l) => table.record(f, p, l), this.problems, this.invalid);
+      this.parser = new CsvParser(delimiter, (f, l) => table.record(f, l), this.problems, this.invalid, slab);
     } else {
       this.format = format;
       const table = new JsonTable(this.sink, this.problems, format);
@@ -251,7 +234,6 @@ class CsvTable {
   hasHeader = false;
   private pending: { fields: string[]; positions: Int32Array; line: number }[] | undefined = [];
   private width = 0;
-  private readonly slab = new PositionSlab();
 
   constructor(
     private readonly sink: TableSink,
@@ -259,15 +241,16 @@ class CsvTable {
     private readonly format: DataFormat,
     private readonly delimiter: string,
     private readonly headerOption: boolean | 'auto',
+    private readonly slab: PositionSlab,
   ) {}
 
-  record(fields: string[], positions: Int32Array, line: number): void {
+  record(fields: string[], line: number): void {
     if (this.pending) {
-      this.pending.push({ fields, positions: positions.slice(0, 4 * fields.length), line });
+      this.pending.push({ fields, positions: this.slab.commit(4 * fields.length), line });
       if (this.pending.length >= HEADER_SAMPLE_RECORDS) this.decide();
       return;
     }
-    this.emit(fields, positions, line);
+    this.emitWritten(fields, line);
   }
 
   finish(): void {
@@ -334,15 +317,36 @@ class CsvTable {
     }
   }
 
+  /** A record from the header sample, its positions already committed. */
   private emit(fields: string[], positions: Int32Array, line: number): void {
+    const n = this.width;
+    let pos = positions;
+    if (fields.length !== n) {
+      // At most the 50 sample records: a fresh array, as the slab past its mark may hold a dropped attempt.
+      pos = new Int32Array(4 * n);
+      pos.set(positions.subarray(0, Math.min(positions.length, 4 * n)));
+    }
+    this.finishRow(fields, pos, positions, line);
+  }
+
+  /** A streamed record whose positions the parser wrote at `slab.at`: commit them as the row's, no copy. */
+  private emitWritten(fields: string[], line: number): void {
+    const n = this.width;
+    const count = fields.length;
+    const slab = this.slab;
+    if (count < n) {
+      slab.ensure(4 * count, 4 * (n - count));
+      slab.block.fill(0, slab.at + 4 * count, slab.at + 4 * n);
+    }
+    let written = slab.block.subarray(slab.at, slab.at + 4 * count);
+    if (count > n) written = written.slice();
+    this.finishRow(fields, slab.commit(4 * n), written, line);
+  }
+
+  private finishRow(fields: string[], pos: Int32Array, positions: Int32Array, line: number): void {
     const index = ++this.rows;
     const n = this.width;
     const count = fields.length;
-    const pos = this.slab.take(4 * n);
-    const m = count < n ? count : n;
-    // A plain loop: faster here than set(subarray()), which allocates a view per row.
-    const end = 4 * m;
-    for (let i = 0; i < end; i++) pos[i] = positions[i] as number;
     if (count !== n) {
       const location = raggedLocation(positions, count);
       if (count > n) {
@@ -423,7 +427,7 @@ class JsonTable {
     const index = ++this.rows;
     const n = this.columns.size;
     const values: (string | undefined)[] = new Array<string | undefined>(n).fill(undefined);
-    const pos = this.slab.take(4 * n);
+    const pos = this.slab.commit(4 * n);
     for (let i = 0; i < o.keys.length; i++) {
       const k = o.keys[i] as string;
       const col = this.columns.get(k);
