@@ -35,6 +35,8 @@ export interface ChartSpec {
   draw?: (u: uPlot, theme: ChartTheme) => void;
   xRange?: [number, number];
   yRange?: [number, number];
+  /** Whole-number x ticks (epochs). */
+  integerX?: boolean;
 }
 
 let cssInstalled = false;
@@ -174,7 +176,9 @@ export class ChartCard {
         points: { show: s.points || s.pointsOnly ? true : false, size: 6, fill: base, stroke: base },
       });
     }
-    const axes: uPlot.Axis[] = [axis(this.spec.xLabel), axis(this.spec.yLabel)];
+    const xAxis = axis(this.spec.xLabel);
+    if (this.spec.integerX) xAxis.incrs = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
+    const axes: uPlot.Axis[] = [xAxis, axis(this.spec.yLabel)];
     if (this.spec.y2Label) axes.push(axis(this.spec.y2Label, 'y2', 1));
     const scales: uPlot.Scales = { x: { time: false } };
     if (this.spec.xRange) scales.x!.range = this.spec.xRange;

@@ -258,7 +258,7 @@ function drawLoss(): void {
     specs.push({ label: `run ${o.id} ${o.series.val_loss ? 'validation' : 'training'} loss`, colour: 3, alpha: 0.6, dash: [6, 4] });
     cols.push({ x: o.epochs, y: v });
   }
-  lossChart.setSpec({ id: 'loss', title: 'Loss', xLabel: 'epoch', yLabel: 'loss', series: specs });
+  lossChart.setSpec({ id: 'loss', title: 'Loss', xLabel: 'epoch', yLabel: 'loss', series: specs, integerX: true });
   lossChart.setData(align(cols));
 }
 
@@ -284,7 +284,7 @@ function drawMetrics(): void {
       cols.push({ x: o.epochs, y: v });
     });
   }
-  metricChart.setSpec({ id: 'metrics', title: 'Metrics per epoch', xLabel: 'epoch', yLabel: 'value', series: specs });
+  metricChart.setSpec({ id: 'metrics', title: 'Metrics per epoch', xLabel: 'epoch', yLabel: 'value', series: specs, integerX: true });
   metricChart.setData(align(cols));
 }
 
@@ -307,6 +307,7 @@ function drawFairness(): void {
     id: 'fairness',
     title: names.length > 0 && eps ? 'Fairness and privacy per epoch' : eps ? 'Privacy spent per epoch' : 'Fairness per epoch',
     xLabel: 'epoch',
+    integerX: true,
     yLabel: names.length > 0 ? 'difference' : 'ε',
     ...(eps && names.length > 0 ? { y2Label: 'ε' } : {}),
     series: eps && names.length === 0 ? specs.map((s) => ({ ...s, scale: 'y' as const })) : specs,

@@ -265,7 +265,8 @@ export interface RunOverlay {
  * x = e − 1 + (batch + 1) / batchesPerEpoch, so the last batch of an epoch meets its epoch point and the
  * curves of earlier runs (per epoch) line up with the live one. Batch reports may be sparse (the training
  * loop throttles them); positions come from the batch index, not from counting records. The smoothed batch
- * loss is an exponential moving average with bias correction (TensorBoard's smoothing, weight `smoothing`).
+ * loss is an exponential moving average with bias correction (as TensorBoard's smoothing), over a fixed
+ * stretch of epochs when batches per epoch are known, else with a per-point weight.
  */
 export class TrainingSeries {
   /** Epoch (1-based) of each batch point. */
@@ -296,8 +297,16 @@ export class TrainingSeries {
   private emaWeight = 0;
   private counted = 0;
   private declaredBatches: number | undefined;
+  private lastX: number | undefined;
 
-  constructor(readonly smoothing = 0.9) {}
+  /**
+   * @param smoothing per-point EMA weight, used when batches per epoch are unknown.
+   * @param smoothingEpochs time constant of the EMA in epochs, used when they are known.
+   */
+  constructor(
+    readonly smoothing = 0.9,
+    readonly smoothingEpochs = 0.05,
+  ) {}
 
   get hasEpsilon(): boolean {
     return this.epsilon.some((e) => e !== null);
@@ -328,8 +337,18 @@ export class TrainingSeries {
       this.batchEpoch.push(r.epoch);
       this.batchIndex.push(index);
       this.batchLoss.push(loss);
-      this.ema = this.smoothing * this.ema + (1 - this.smoothing) * loss;
-      this.emaWeight = this.smoothing * this.emaWeight + (1 - this.smoothing);
+      // With batches per epoch known, the average spans a fixed stretch of training (`smoothingEpochs`)
+      // whatever the report rate: a per-point weight would lag for epochs when reports are sparse (the loop
+      // reports every 250 ms, each report already a mean) and barely smooth when every batch is reported.
+      const b = r.batches ?? this.declaredBatches;
+      let w = this.smoothing;
+      if (b !== undefined && b > 0) {
+        const x = r.epoch - 1 + (index + 1) / b;
+        w = this.lastX === undefined ? 0 : Math.exp(-Math.max(0, x - this.lastX) / this.smoothingEpochs);
+        this.lastX = x;
+      }
+      this.ema = w * this.ema + (1 - w) * loss;
+      this.emaWeight = w * this.emaWeight + (1 - w);
       this.batchLossSmoothed.push(this.ema / this.emaWeight);
       return;
     }

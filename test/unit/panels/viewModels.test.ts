@@ -86,9 +86,15 @@ describe('panels: training series and progress', () => {
     s.add([batch(2, 0, 1), epoch(2, { epsilon: 0.5 })]);
     assert.deepEqual([...s.batchX()], [0.25, 0.5, 0.75, 1, 1.25]);
     assert.deepEqual(s.epochs, [1, 2]);
-    // First smoothed value equals the first raw value (bias correction), then an EMA.
+    // First smoothed value equals the first raw value (bias correction), then an EMA whose weight decays
+    // with the distance in epochs: exp(-0.25 / 0.05) here.
     assert.equal(s.batchLossSmoothed[0], 1);
-    assert.ok(Math.abs(s.batchLossSmoothed[1]! - (0.25 * 1 + 0) / 0.75) < 1e-12);
+    const w = Math.exp(-0.25 / 0.05);
+    assert.ok(Math.abs(s.batchLossSmoothed[1]! - (w * 1 + 0) / (w + 1 - w)) < 1e-12);
+    // Without batches per epoch, a per-point weight (0.5 here).
+    const t = new TrainingSeries(0.5);
+    t.add([1, 0].map((loss, i) => normalizeMetricRecord({ type: 'batch', epoch: 1, batch: i, loss })!));
+    assert.ok(Math.abs(t.batchLossSmoothed[1]! - (0.25 * 1 + 0) / 0.75) < 1e-12);
     assert.deepEqual(s.epochValues.val_loss, [1.1, 0.55]);
     assert.deepEqual(s.epsilon, [null, 0.5]);
     assert.equal(s.hasEpsilon, true);
