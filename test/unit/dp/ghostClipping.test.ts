@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { clippingPlan, dpGradients, gaussianNoise } from '../../../src/core/training/dp/ghostClipping';
+import { clippingPath, clippingPlan, dpGradients, gaussianNoise } from '../../../src/core/training/dp/ghostClipping';
 import { perExampleLoss, type HeadKind } from '../../../src/core/training/heads';
 import { seededRandom } from '../../../src/core/training/trainLoop';
 
@@ -109,6 +109,8 @@ describe('dp/ghostClipping', () => {
     { name: 'binary MLP relu/tanh', kind: 'binary', hidden: [6, 5], out: 1, acts: ['relu', 'tanh'], weighted: true },
     { name: 'multi-class MLP sigmoid/elu/swish', kind: 'multiclass', hidden: [8, 6, 4], out: 3, acts: ['sigmoid', 'elu', 'swish'], weighted: false },
     { name: 'regression MLP selu, no bias', kind: 'regression', hidden: [5], out: 1, acts: ['selu'], weighted: true, useBias: false },
+    { name: 'regression MLP tanh/sigmoid/relu, weighted', kind: 'regression', hidden: [6, 5, 4], out: 1, acts: ['tanh', 'sigmoid', 'relu'], weighted: true },
+    { name: 'multi-class MLP relu, no bias', kind: 'multiclass', hidden: [6], out: 4, acts: ['relu'], weighted: true, useBias: false },
   ];
 
   for (const [ci, c] of cases.entries()) {
@@ -125,14 +127,23 @@ describe('dp/ghostClipping', () => {
       const clip = median(norms);
       assert.ok(norms.some((v) => v > clip * 1.05) && norms.some((v) => v < clip * 0.95), 'clip splits the examples');
       const ref = explicitClippedSum(model, x, y, w, loss, clip);
-      const r = dpGradients(model, x, y, w, { l2NormClip: clip, noiseMultiplier: 0, expectedBatchSize: 1, perExampleLoss: loss, random: Math.random });
+      // Both ghost paths: on the tape (zeros added to pre-activations) and hand-written (head given).
+      const r = dpGradients(model, x, y, w, { l2NormClip: clip, noiseMultiplier: 0, expectedBatchSize: 1, perExampleLoss: loss, random: Math.random, method: 'tape' });
+      const fast = dpGradients(model, x, y, w, { l2NormClip: clip, noiseMultiplier: 0, expectedBatchSize: 1, perExampleLoss: loss, random: Math.random, head: c.kind });
       assert.equal(clippingPlan(model).kind, 'ghost');
+      const handWritten = c.acts.every((a) => ['relu', 'tanh', 'sigmoid', 'linear'].includes(a));
+      assert.equal(clippingPath(model, c.kind), handWritten ? 'hand-written' : 'tape');
+      assert.equal(clippingPath(model), 'tape');
       for (const v of model.trainableWeights) {
         const name = (v.read() as tf.Variable).name;
-        const g = r.grads[name];
-        assert.ok(g, `gradient for ${name}`);
-        assertClose(g.dataSync() as Float32Array, ref.sums.get(name) as Float32Array, name);
+        for (const [path, res] of [['tape', r], ['hand-written', fast]] as const) {
+          const g = res.grads[name];
+          assert.ok(g, `gradient for ${name}`);
+          assertClose(g.dataSync() as Float32Array, ref.sums.get(name) as Float32Array, `${path} ${name}`);
+        }
       }
+      assert.ok(Math.abs((fast.loss.dataSync()[0] as number) - (r.loss.dataSync()[0] as number)) < 1e-5);
+      tf.dispose([fast.loss, ...Object.values(fast.grads)]);
       // The reported loss is the mean weighted per-example loss.
       const expectedLoss = tf.tidy(() => {
         const l = loss(y, model.apply(x) as tf.Tensor2D);
@@ -232,6 +243,7 @@ describe('dp/ghostClipping', () => {
     });
     assert.equal(warnings.length, 1);
     assert.match(warnings[0] as string, /norm_here \(LayerNormalization\)/);
+    assert.equal(clippingPath(model, 'binary'), 'loop');
     for (const v of model.trainableWeights) {
       const name = (v.read() as tf.Variable).name;
       assertClose(r.grads[name]!.dataSync() as Float32Array, ref.sums.get(name) as Float32Array, name);
@@ -262,6 +274,7 @@ describe('dp/ghostClipping', () => {
     const before = tf.memory().numTensors;
     for (let k = 0; k < 3; k++) tf.dispose(tf.tidy(() => dpGradients(model, x, y, null, opts).loss));
     for (let k = 0; k < 2; k++) tf.dispose(tf.tidy(() => dpGradients(model, x, y, null, { ...opts, method: 'loop' }).loss));
+    for (let k = 0; k < 2; k++) tf.dispose(tf.tidy(() => dpGradients(model, x, y, null, { ...opts, head: 'binary' }).loss));
     assert.equal(tf.memory().numTensors, before);
   });
 

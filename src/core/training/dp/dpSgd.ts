@@ -18,7 +18,8 @@ import { RdpAccountant, calibrateNoise } from './rdpAccountant';
 
 /** Uniform [0, 1) doubles (53 random bits) from Web Crypto's CSPRNG, buffered. */
 export function secureRandom(): () => number {
-  const buf = new Uint32Array(1024);
+  // 64 KiB, the most one getRandomValues call may fill: fewer calls, as noise needs ~35k words a step.
+  const buf = new Uint32Array(16384);
   let pos = buf.length;
   return () => {
     if (pos + 2 > buf.length) {
@@ -169,7 +170,11 @@ export interface DpSgdRecord {
  */
 export function dpSgdTraining(
   plan: DpPlan,
-  opts: { onWarning?: (message: string) => void } = {},
+  opts: {
+    /** The output head: lets a plain Dense stack take the hand-written pass (see `dpGradients`). */
+    head?: 'binary' | 'multiclass' | 'regression';
+    onWarning?: (message: string) => void;
+  } = {},
 ): {
   stepFactory: (ctx: GradientStepContext) => GradientStep;
   samplerFactory: (n: number, batchSize: number, random: () => number) => BatchSampler;
@@ -203,6 +208,7 @@ export function dpSgdTraining(
           penalty: ctx.penalty,
           random,
           variables: ctx.variables,
+          ...(opts.head ? { head: opts.head } : {}),
           onWarning: (m) => {
             clipping = 'per-example loop';
             opts.onWarning?.(m);

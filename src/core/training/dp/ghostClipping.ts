@@ -40,8 +40,17 @@ export interface DpGradientOptions {
   random: () => number;
   /** Trainable variables, gradients are keyed by their `name`. Default: the model's trainable weights. */
   variables?: tf.Variable[];
-  /** `auto` (default) uses ghost clipping when every layer has a rule; `loop` forces the per-example loop. */
-  method?: 'auto' | 'loop';
+  /**
+   * The output head whose loss `perExampleLoss` is (logits in, see heads.ts). With it, a plain stack of Dense layers
+   * (ReLU, tanh, sigmoid, linear; no dropout) takes a hand-written forward/backward pass instead of the tape: the same
+   * gradients with fewer kernel calls, as the training loop's fast plain step does.
+   */
+  head?: 'binary' | 'multiclass' | 'regression';
+  /**
+   * `auto` (default): the hand-written pass where it applies, else ghost clipping on the tape when every layer has
+   * a rule, else the per-example loop. `tape` and `loop` force those paths (tests, benchmarks).
+   */
+  method?: 'auto' | 'tape' | 'loop';
   /** Receives the fallback warning (once per model). Default: none. */
   onWarning?: (message: string) => void;
 }
@@ -59,6 +68,7 @@ type DenseStage = {
   kernel: tf.Variable;
   bias: tf.Variable | null;
   activation: tf.layers.Layer;
+  activationName: string;
 };
 type PassStage = { kind: 'pass'; layer: tf.layers.Layer };
 type Stage = DenseStage | PassStage;
@@ -101,6 +111,7 @@ export function clippingPlan(model: tf.Sequential): ClippingPlan {
         kernel,
         bias,
         activation: tf.layers.activation({ activation: (config['activation'] as string | undefined ?? 'linear') as 'linear' }),
+        activationName: String(config['activation'] ?? 'linear'),
       });
     } else if (PASS_THROUGH.has(cls) && layer.trainableWeights.length === 0) {
       stages.push({ kind: 'pass', layer });
@@ -129,6 +140,16 @@ export function gaussianNoise(size: number, std: number, random: () => number): 
     if (i + 1 < size) out[i + 1] = r * Math.sin(2 * Math.PI * u2);
   }
   return out;
+}
+
+/**
+ * Which path {@link dpGradients} takes for this model: `hand-written` (plain Dense stack and a head given),
+ * `tape` (ghost clipping through tfjs's reverse mode), or `loop` (a layer without a rule).
+ */
+export function clippingPath(model: tf.Sequential, head?: 'binary' | 'multiclass' | 'regression'): 'hand-written' | 'tape' | 'loop' {
+  const plan = clippingPlan(model);
+  if (plan.kind === 'loop') return 'loop';
+  return head && fastDenseStack(plan.stages) ? 'hand-written' : 'tape';
 }
 
 function validate(o: DpGradientOptions): void {
@@ -164,17 +185,23 @@ export function dpGradients(
     );
   }
   const n = x.shape[0];
+  const fast = plan.kind === 'ghost' && o.head && o.method !== 'tape' && o.method !== 'loop' ? fastDenseStack(plan.stages) : null;
   const sums =
-    n === 0 ? null : plan.kind === 'ghost' ? ghostClippedSum(plan.stages, x, y, weights, o) : loopClippedSum(model, variables, x, y, weights, o);
+    n === 0
+      ? null
+      : fast && o.head
+        ? fastClippedSum(fast, o.head, x, y, weights, o)
+        : plan.kind === 'ghost'
+          ? ghostClippedSum(plan.stages, x, y, weights, o)
+          : loopClippedSum(model, variables, x, y, weights, o);
 
+  // The sums already carry the 1/B factor (folded into the clip scale), so the noise is drawn at σC/B.
   const grads: tf.NamedTensorMap = {};
-  const std = o.noiseMultiplier * o.l2NormClip;
+  const std = (o.noiseMultiplier * o.l2NormClip) / o.expectedBatchSize;
   for (const v of variables) {
     const clipped = sums?.grads.get(v) ?? null;
     const noise = std > 0 ? tf.tensor(gaussianNoise(v.size, std, o.random), v.shape, 'float32') : null;
-    let g: tf.Tensor = clipped ?? tf.zerosLike(v);
-    if (noise) g = tf.add(g, noise);
-    grads[v.name] = tf.div(g, o.expectedBatchSize);
+    grads[v.name] = clipped && noise ? tf.add(clipped, noise) : (clipped ?? noise ?? tf.zerosLike(v));
   }
   let loss: tf.Scalar = sums ? sums.meanLoss : tf.scalar(0);
   const penalty = o.penalty ?? null;
@@ -194,6 +221,7 @@ export function dpGradients(
   return { loss, grads };
 }
 
+/** Per variable: Σ_i (s_i / B)·g_i, the clipped sum already divided by the expected batch size. */
 interface ClippedSums {
   grads: Map<tf.Variable, tf.Tensor>;
   meanLoss: tf.Scalar;
@@ -245,13 +273,12 @@ function ghostClippedSum(
       return s.bias ? tf.add(t, d2) : t;
     });
     const sq = terms.length === 1 ? (terms[0] as tf.Tensor) : tf.addN(terms);
-    const norms = tf.sqrt(sq);
-    // s_i = min(1, C/‖g_i‖); a zero gradient needs no clipping (the maximum guards the division).
-    const scale = tf.minimum(1, tf.div(o.l2NormClip, tf.maximum(norms, 1e-30))).reshape([n, 1]);
+    const scale = tf.reshape(clipScale(sq, o), [n, 1]);
     const grads = new Map<tf.Variable, tf.Tensor>();
     dense.forEach((s, k) => {
       const sd = tf.mul(deltas[k] as tf.Tensor2D, scale) as tf.Tensor2D;
-      grads.set(s.kernel, tf.matMul(inputs[k] as tf.Tensor2D, sd, true, false));
+      // An explicit transpose: wasm's transposed matMul is several times slower than transpose + matMul.
+      grads.set(s.kernel, tf.matMul(tf.transpose(inputs[k] as tf.Tensor2D), sd));
       if (s.bias) grads.set(s.bias, tf.sum(sd, 0));
     });
     return { grads, meanLoss: tf.mean(weightedLoss as unknown as tf.Tensor1D) as tf.Scalar };
@@ -259,6 +286,93 @@ function ghostClippedSum(
     zeros.forEach((t) => t.dispose());
     created.forEach((t) => t.dispose());
   }
+}
+
+/**
+ * s_i / B per example, from squared norms: min(1, C/‖g_i‖) divided by the expected batch size B, written as
+ * clip((C/B)·‖g_i‖⁻¹, 0, 1/B) to spend three kernels. A zero gradient (rsqrt = ∞) gets 1/B; NaN stays NaN so that
+ * the loop's non-finite-loss check sees it.
+ */
+function clipScale(squaredNorms: tf.Tensor, o: DpGradientOptions): tf.Tensor {
+  const b = o.expectedBatchSize;
+  return tf.clipByValue(tf.mul(o.l2NormClip / b, tf.rsqrt(squaredNorms)), 0, 1 / b);
+}
+
+type FastAct = 'relu' | 'tanh' | 'sigmoid' | 'linear';
+const FAST_ACTS = new Set<string>(['relu', 'tanh', 'sigmoid', 'linear']);
+
+/** The Dense stages when the model is only Dense layers with activations whose derivative follows from the output. */
+function fastDenseStack(stages: Stage[]): DenseStage[] | null {
+  const dense: DenseStage[] = [];
+  for (const s of stages) {
+    if (s.kind !== 'dense' || !FAST_ACTS.has(s.activationName)) return null;
+    dense.push(s);
+  }
+  return dense.length > 0 ? dense : null;
+}
+
+/** dℓ/dz = dℓ/da · φ'(z), with φ' written through the activation's output a. */
+function throughActivation(act: FastAct, a: tf.Tensor2D, da: tf.Tensor2D): tf.Tensor2D {
+  switch (act) {
+    case 'relu':
+      return tf.mul(da, tf.step(a)) as tf.Tensor2D;
+    case 'tanh':
+      return tf.mul(da, tf.sub(1, tf.square(a))) as tf.Tensor2D;
+    case 'sigmoid':
+      return tf.mul(da, tf.mul(a, tf.sub(1, a))) as tf.Tensor2D;
+    case 'linear':
+      return da;
+  }
+}
+
+/**
+ * Ghost clipping with a hand-written forward and backward pass: δ of the last layer is the per-example derivative
+ * of the head's loss with respect to the logits (σ(z) − y, softmax(z) − y, 2(z − y)) times the instance weight;
+ * earlier δs follow by the chain rule. No tape, no zero tensors.
+ */
+function fastClippedSum(
+  stack: DenseStage[],
+  head: 'binary' | 'multiclass' | 'regression',
+  x: tf.Tensor2D,
+  y: tf.Tensor2D,
+  weights: tf.Tensor1D | null,
+  o: DpGradientOptions,
+): ClippedSums {
+  const acts: tf.Tensor2D[] = [x];
+  for (const s of stack) {
+    const act = s.activationName as FastAct;
+    const z = tf.fused.matMul({
+      a: acts[acts.length - 1] as tf.Tensor2D,
+      b: s.kernel as tf.Tensor2D,
+      ...(s.bias ? { bias: s.bias } : {}),
+      ...(act === 'relu' || act === 'sigmoid' ? { activation: act } : {}),
+    }) as tf.Tensor2D;
+    acts.push(act === 'tanh' ? tf.tanh(z) : z);
+  }
+  const out = acts[acts.length - 1] as tf.Tensor2D;
+  const per = o.perExampleLoss(y, out);
+  const meanLoss = tf.mean(weights ? tf.mul(per, weights) : per) as tf.Scalar;
+  let dz: tf.Tensor2D = head === 'binary' ? tf.sub(tf.sigmoid(out), y) : head === 'multiclass' ? tf.sub(tf.softmax(out), y) : (tf.mul(2, tf.sub(out, y)) as tf.Tensor2D);
+  if (weights) dz = tf.mul(dz, tf.reshape(weights, [-1, 1])) as tf.Tensor2D;
+  const deltas: tf.Tensor2D[] = new Array<tf.Tensor2D>(stack.length);
+  for (let l = stack.length - 1; l >= 0; l--) {
+    deltas[l] = dz;
+    if (l > 0) dz = throughActivation((stack[l - 1] as DenseStage).activationName as FastAct, acts[l] as tf.Tensor2D, tf.matMul(dz, tf.transpose((stack[l] as DenseStage).kernel)));
+  }
+  const terms = stack.map((s, l) => {
+    const d2 = tf.sum(tf.square(deltas[l] as tf.Tensor2D), 1);
+    const a2 = tf.sum(tf.square(acts[l] as tf.Tensor2D), 1);
+    return tf.mul(s.bias ? tf.add(a2, 1) : a2, d2);
+  });
+  const sq = terms.length === 1 ? (terms[0] as tf.Tensor) : tf.addN(terms);
+  const scale = tf.reshape(clipScale(sq, o), [-1, 1]);
+  const grads = new Map<tf.Variable, tf.Tensor>();
+  stack.forEach((s, l) => {
+    const sd = tf.mul(deltas[l] as tf.Tensor2D, scale) as tf.Tensor2D;
+    grads.set(s.kernel, tf.matMul(tf.transpose(acts[l] as tf.Tensor2D), sd));
+    if (s.bias) grads.set(s.bias, tf.sum(sd, 0));
+  });
+  return { grads, meanLoss };
 }
 
 function loopClippedSum(
@@ -282,8 +396,7 @@ function loopClippedSum(
         return tf.sum(weights ? tf.mul(per, tf.slice(weights, [i], [1])) : per) as tf.Scalar;
       }, variables);
       const gs = Object.entries(grads);
-      const norm = tf.sqrt(tf.addN(gs.map(([, g]) => tf.sum(tf.square(g)))));
-      const scale = tf.minimum(1, tf.div(o.l2NormClip, tf.maximum(norm, 1e-30)));
+      const scale = clipScale(tf.addN(gs.map(([, g]) => tf.sum(tf.square(g)))), o);
       for (const [name, g] of gs) {
         const v = byName.get(name);
         if (!v) continue;
