@@ -205,7 +205,7 @@ async function train(argv: string[], io: CliIo): Promise<number> {
         out(
           colors.bold(
             `${result.heldOut.split === 'test' ? 'Test' : 'Validation'} ${result.heldOut.metric}: ${fmt(result.heldOut.value)}`,
-          ) + ` (${result.heldOut.rows} rows; weights from epoch ${result.bestEpoch})`,
+          ) + ` (${result.heldOut.rows} rows${result.bestEpoch ? `; weights from epoch ${result.bestEpoch}` : ''})`,
         );
       }
       if (audit) for (const l of auditSummary(audit, colors.bold)) out(l);
