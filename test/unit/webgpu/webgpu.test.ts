@@ -23,6 +23,7 @@ import {
 import type { WebGpuInfo } from '../../../src/core/training/backends/webgpu';
 import { selectBackend } from '../../../src/core/training/backends/select';
 import { perExampleLoss } from '../../../src/core/training/heads';
+import { makeOptimizer } from '../../../src/core/training/model';
 import { trainLoop } from '../../../src/core/training/trainLoop';
 import { loadAdultFeatures } from './adultFeatures';
 
@@ -202,7 +203,7 @@ describe('webgpu: Dawn on a real device', function () {
       step: trainingStepProbe({
         model,
         loss: (y, o) => loss(y as tf.Tensor2D, o as tf.Tensor2D),
-        makeOptimizer: () => tf.train.adam(0.01),
+        makeOptimizer: () => makeOptimizer('adam', 0.01),
       }),
     });
     assert.ok(r.ok, !r.ok ? r.message : '');
@@ -252,7 +253,8 @@ describe('webgpu: Dawn on a real device', function () {
       });
       const x = tf.tensor2d(data.train.x, [data.train.rows, data.width]);
       const y = tf.tensor2d(data.train.y, [data.train.rows, 1]);
-      const optimizer = tf.train.adam(0.003);
+      // The runner's optimizer and its hand-written fast step for Dense stacks (`head`), as a run uses them.
+      const optimizer = makeOptimizer('adam', 0.003);
       // The loop's own validation reads with dataSync, which the WebGPU backend cannot do in Node; read here.
       const result = await trainLoop({
         model,
@@ -260,6 +262,7 @@ describe('webgpu: Dawn on a real device', function () {
         x,
         y,
         perExampleLoss: perExampleLoss('binary'),
+        head: 'binary',
         metric: () => NaN,
         l2: 0,
         epochs: 3,

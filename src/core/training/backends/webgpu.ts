@@ -419,12 +419,21 @@ export function missingKernelMessage(backend: string, missing: readonly string[]
   );
 }
 
+/** What an optimizer must offer the probe; `tf.Optimizer` and the runner's FlatAdam both do. */
+export interface GradientApplierLike {
+  applyGradients(grads: tf.NamedTensorMap): void;
+  dispose(): void;
+}
+
 export interface TrainingStepProbeOptions {
   model: tf.LayersModel;
   /** Per-example (or mean) loss from targets and the model's raw outputs, as the training loop computes it. */
   loss(yTrue: tf.Tensor, outputs: tf.Tensor): tf.Tensor;
-  /** A fresh optimizer of the kind the run uses; its update runs on throwaway copies of the weights. */
-  makeOptimizer?: () => tf.Optimizer;
+  /**
+   * A fresh optimizer of the kind the run uses (a `tf.Optimizer` or the runner's own); its update runs on
+   * throwaway copies of the weights, registered under their own names.
+   */
+  makeOptimizer?: () => GradientApplierLike;
   /** Rows in the probe batch (default 2). */
   rows?: number;
 }
