@@ -492,6 +492,7 @@ async function runInFolder(
       throw new RunInputError(e instanceof Error ? e.message : String(e));
     }
     dp = dpSgdTraining(dpPlan, {
+      head: task,
       onWarning: (m) => host.progress({ type: 'log', level: 'warning', message: m }),
     });
   }
