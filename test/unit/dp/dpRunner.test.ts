@@ -74,6 +74,7 @@ describe('dp/DP-SGD through the training runner', function () {
     assert.ok(Math.abs(rec.q - 64 / n) < 1e-12);
     assert.equal(rec.steps, epochs * Math.round(n / 64));
     assert.equal(rec.clipping, 'ghost');
+    assert.equal(rec.clippingPass, 'hand-written');
     assert.equal(rec.randomness, 'crypto');
     // The recorded ε is what the accountant gives for the recorded settings.
     const again = dpSgdEpsilon({ q: rec.q, noiseMultiplier: rec.noiseMultiplier, steps: rec.steps, delta: rec.delta });

@@ -183,6 +183,7 @@ describe('dp/dpSgd', () => {
     const record = (result.stepInfo as { dpSgd: Record<string, unknown> }).dpSgd;
     assert.equal(record['steps'], plan.plannedSteps);
     assert.equal(record['clipping'], 'ghost');
+    assert.equal(record['clippingPass'], 'tape');
     assert.equal(record['noiseMultiplier'], plan.noiseMultiplier);
     assert.match(String(record['randomness']), /seeded/);
     // It learns: better than the majority class (≈ 0.76 on Adult) on held-out rows.

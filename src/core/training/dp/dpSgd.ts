@@ -13,7 +13,7 @@
  * Anything else computed from the data (see {@link privacyNotes}) is outside the accountant.
  */
 import { seededRandom, type BatchSampler, type GradientStep, type GradientStepContext } from '../trainLoop';
-import { dpGradients } from './ghostClipping';
+import { clippingPath, dpGradients } from './ghostClipping';
 import { RdpAccountant, calibrateNoise } from './rdpAccountant';
 
 /** Uniform [0, 1) doubles (53 random bits) from Web Crypto's CSPRNG, buffered. */
@@ -161,6 +161,8 @@ export interface DpSgdRecord {
   steps: number;
   bestOrder: number;
   clipping: 'ghost' | 'per-example loop';
+  /** How per-example norms were found: hand-written Dense pass, ghost clipping on the tape, or the example loop. */
+  clippingPass: 'hand-written' | 'tape' | 'loop';
   randomness: 'crypto' | 'seeded (reproducible; not private against whoever knows the seed)';
 }
 
@@ -198,6 +200,7 @@ export function dpSgdTraining(
   };
   const stepFactory = (ctx: GradientStepContext): GradientStep => {
     let accounted = 0;
+    const pass = clippingPath(ctx.model, opts.head);
     return {
       compute(batch) {
         const r = dpGradients(ctx.model, batch.x, batch.y, batch.weights, {
@@ -240,6 +243,7 @@ export function dpSgdTraining(
           steps: accountant.steps,
           bestOrder: e.order,
           clipping,
+          clippingPass: pass,
           randomness: plan.seededNoise === null ? 'crypto' : 'seeded (reproducible; not private against whoever knows the seed)',
         };
         return { dpSgd: record };
