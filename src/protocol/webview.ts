@@ -5,7 +5,13 @@
  * The order is always the same: the webview loads, posts `ready`, and only then does the extension send data
  * by `postMessage`. Nothing is ever pasted into the page's HTML, so the CSP can forbid inline scripts.
  */
-import type { AuditViewModel, MetricRecord, RunOverlay, RunStatus, TrainingRunInfo } from '../core/report/viewModels';
+import type {
+  AuditViewModel,
+  MetricRecord,
+  RunOverlay,
+  RunStatus,
+  TrainingRunInfo,
+} from '../core/report/viewModels';
 
 /** Ends a `switch` over a discriminated union: a missing case becomes a type error here. */
 export function assertNever(value: never, what = 'message'): never {

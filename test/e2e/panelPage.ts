@@ -15,7 +15,9 @@ import { makeNonce, panelHtml } from '../../src/extension/panels/html';
 export const repoRoot = path.resolve(__dirname, '..', '..');
 export const screenshotDir = path.join(repoRoot, 'test', 'e2e', 'screenshots');
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => fs.existsSync(p));
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) =>
+  fs.existsSync(p),
+);
 
 export interface PanelServer {
   origin: string;
@@ -49,8 +51,13 @@ export async function startPanelServer(): Promise<PanelServer> {
     }
     const file = path.join(repoRoot, path.normalize(url.pathname));
     const allowed = [path.join(repoRoot, 'dist', 'webview'), path.join(repoRoot, 'media')];
-    if (!allowed.some((a) => file.startsWith(a + path.sep)) || !fs.existsSync(file)) return send(404, 'text/plain', 'not found');
-    const type = file.endsWith('.js') ? 'text/javascript' : file.endsWith('.css') ? 'text/css' : 'application/octet-stream';
+    if (!allowed.some((a) => file.startsWith(a + path.sep)) || !fs.existsSync(file))
+      return send(404, 'text/plain', 'not found');
+    const type = file.endsWith('.js')
+      ? 'text/javascript'
+      : file.endsWith('.css')
+        ? 'text/css'
+        : 'application/octet-stream';
     send(200, type, fs.readFileSync(file));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -63,7 +70,13 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--no-first-run',
+    ],
   });
 }
 
@@ -182,23 +195,31 @@ export async function openPanel(
   page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
   // A string, not a function: tsx (esbuild keepNames) would wrap a function's inner names with a helper
   // the page does not have.
-  await page.addInitScript(`(${INIT_SCRIPT})(${JSON.stringify({ state: options.state ?? null, theme: THEMES[options.theme ?? 'light'] })});`);
+  await page.addInitScript(
+    `(${INIT_SCRIPT})(${JSON.stringify({ state: options.state ?? null, theme: THEMES[options.theme ?? 'light'] })});`,
+  );
   await page.goto(`${server.origin}/panel/${panel}`);
   const pp: PanelPage = {
     page,
     posted: () => page.evaluate(() => (window as unknown as { __posted: { type: string }[] }).__posted),
     state: () => page.evaluate(() => (window as unknown as { __state: unknown }).__state),
     // As a JSON string: Playwright's structured argument serialiser takes seconds for 10,000 records.
-    send: (message) => page.evaluate((json) => window.postMessage(JSON.parse(json), '*'), JSON.stringify(message)),
+    send: (message) =>
+      page.evaluate((json) => window.postMessage(JSON.parse(json), '*'), JSON.stringify(message)),
     waitForPosted: (type, count = 1) =>
       page
         .waitForFunction(
-          ({ type, count }) => (window as unknown as { __posted: { type: string }[] }).__posted.filter((m) => m.type === type).length >= count,
+          ({ type, count }) =>
+            (window as unknown as { __posted: { type: string }[] }).__posted.filter((m) => m.type === type)
+              .length >= count,
           { type, count },
           { timeout: 10_000 },
         )
         .then(() => undefined),
-    problems: async () => [...(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)), ...consoleErrors],
+    problems: async () => [
+      ...(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)),
+      ...consoleErrors,
+    ],
     setTheme: (t) => page.evaluate(`window.__applyTheme(${JSON.stringify(THEMES[t])})`).then(() => undefined),
   };
   return pp;

@@ -30,12 +30,18 @@ const EPOCHS = 100;
 /** A deterministic loss curve with batch noise: 100 epochs × 1000 batches = 100,000 batch points. */
 function trainingRecords(epochs = EPOCHS, batches = BATCHES): MetricRecord[] {
   let seed = 7;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const out: MetricRecord[] = [];
   for (let e = 1; e <= epochs; e++) {
     for (let b = 0; b < batches; b++) {
       const t = e - 1 + (b + 1) / batches;
-      out.push({ kind: 'batch', epoch: e, batch: b, batches, values: { loss: 0.3 + 0.4 * Math.exp(-t / 8) + (rnd() - 0.5) * 0.08 } });
+      out.push({
+        kind: 'batch',
+        epoch: e,
+        batch: b,
+        batches,
+        values: { loss: 0.3 + 0.4 * Math.exp(-t / 8) + (rnd() - 0.5) * 0.08 },
+      });
     }
     const l = 0.3 + 0.4 * Math.exp(-e / 8);
     out.push({
@@ -63,8 +69,16 @@ function adultAuditView(): AuditViewModel {
   const col = (name: string) => ({ name, column: encodeCategorical(rows.map((r) => r[name])) });
   const bias = datasetBias({ label, labelName: 'income', attributes: [col('sex'), col('race')] });
   const { findings: _f, ...dataset } = bias;
-  const proxies = proxyAssociations([col('sex'), col('race')], [col('relationship'), col('occupation'), col('marital-status')]);
-  const pa = auditPredictions({ label, prediction, score, groups: { sex: col('sex').column, race: col('race').column } });
+  const proxies = proxyAssociations(
+    [col('sex'), col('race')],
+    [col('relationship'), col('occupation'), col('marital-status')],
+  );
+  const pa = auditPredictions({
+    label,
+    prediction,
+    score,
+    groups: { sex: col('sex').column, race: col('race').column },
+  });
   const report = JSON.parse(
     JSON.stringify({
       version: 1,
@@ -73,21 +87,48 @@ function adultAuditView(): AuditViewModel {
       rows: rows.length,
       columns: [],
       findings: [
-        { rule: 'privacy/pii-column', severity: 'warning', message: 'Column "email" holds e-mail addresses (98% of values).', column: 'email', excerpt: 'j***@example.com' },
+        {
+          rule: 'privacy/pii-column',
+          severity: 'warning',
+          message: 'Column "email" holds e-mail addresses (98% of values).',
+          column: 'email',
+          excerpt: 'j***@example.com',
+        },
       ],
       truncated: {},
-      privacy: { quasiIdentifiers: ['age', 'sex', 'race', 'native-country'], kAnonymity: 1, uniqueRecords: 0.083, singlingOut: { columns: ['age', 'native-country'], share: 0.051 } },
-      quality: { duplicateRows: 0, duplicateExamples: [], constantColumns: [], mixedTypeColumns: [], identifierColumns: [] },
-      fairness: { label: 'income', positiveValues: ['>50K'], dataset, proxies: proxies.associations, leakage: [] },
+      privacy: {
+        quasiIdentifiers: ['age', 'sex', 'race', 'native-country'],
+        kAnonymity: 1,
+        uniqueRecords: 0.083,
+        singlingOut: { columns: ['age', 'native-country'], share: 0.051 },
+      },
+      quality: {
+        duplicateRows: 0,
+        duplicateExamples: [],
+        constantColumns: [],
+        mixedTypeColumns: [],
+        identifierColumns: [],
+      },
+      fairness: {
+        label: 'income',
+        positiveValues: ['>50K'],
+        dataset,
+        proxies: proxies.associations,
+        leakage: [],
+      },
     }),
   ) as AuditReport;
   const vm = datasetAuditView(report, { generatedAt: '2026-11-28T00:00:00Z' });
   vm.title = 'Audit · income / example';
-  vm.model = modelSection(JSON.parse(JSON.stringify({ fairness: { before: pa }, performance: { accuracy: pa.overall.accuracy } })), vm.thresholds, {
-    scores: score,
-    labels: label,
-    groups: { sex: rows.map((r) => r.sex!), race: rows.map((r) => r.race!) },
-  });
+  vm.model = modelSection(
+    JSON.parse(JSON.stringify({ fairness: { before: pa }, performance: { accuracy: pa.overall.accuracy } })),
+    vm.thresholds,
+    {
+      scores: score,
+      labels: label,
+      groups: { sex: rows.map((r) => r.sex!), race: rows.map((r) => r.race!) },
+    },
+  );
   vm.model.threshold = 0.75;
   return vm;
 }
@@ -98,7 +139,10 @@ describe('panels in headless Chromium (real bundles, extension HTML and CSP)', f
   let server: PanelServer;
 
   before(async () => {
-    if (!fs.existsSync(`${repoRoot}/dist/webview/training.js`) || !fs.existsSync(`${repoRoot}/dist/webview/audit.js`)) {
+    if (
+      !fs.existsSync(`${repoRoot}/dist/webview/training.js`) ||
+      !fs.existsSync(`${repoRoot}/dist/webview/audit.js`)
+    ) {
       execFileSync(process.execPath, ['esbuild.js'], { cwd: repoRoot, stdio: 'inherit' });
     }
     server = await startPanelServer();
@@ -118,10 +162,25 @@ describe('panels in headless Chromium (real bundles, extension HTML and CSP)', f
     const all = trainingRecords();
     const init: TrainingHostMessage = {
       type: 'init',
-      run: { runDir: '/w/runs/income/2026-11-28T16-00-00-000Z', config: 'income', id: '2026-11-28T16-00-00-000Z', backend: 'wasm', device: 'CPU, WebAssembly SIMD, 1 thread', epochs: EPOCHS, startedAt: Date.now() - 60_000 },
+      run: {
+        runDir: '/w/runs/income/2026-11-28T16-00-00-000Z',
+        config: 'income',
+        id: '2026-11-28T16-00-00-000Z',
+        backend: 'wasm',
+        device: 'CPU, WebAssembly SIMD, 1 thread',
+        epochs: EPOCHS,
+        startedAt: Date.now() - 60_000,
+      },
       records: [],
       overlays: [
-        { id: 'earlier', epochs: Array.from({ length: 60 }, (_, i) => i + 1), series: { val_loss: Array.from({ length: 60 }, (_, i) => 0.36 + 0.4 * Math.exp(-(i + 1) / 6)), val_accuracy: Array.from({ length: 60 }, (_, i) => 0.83 - 0.1 * Math.exp(-(i + 1) / 5)) } },
+        {
+          id: 'earlier',
+          epochs: Array.from({ length: 60 }, (_, i) => i + 1),
+          series: {
+            val_loss: Array.from({ length: 60 }, (_, i) => 0.36 + 0.4 * Math.exp(-(i + 1) / 6)),
+            val_accuracy: Array.from({ length: 60 }, (_, i) => 0.83 - 0.1 * Math.exp(-(i + 1) / 5)),
+          },
+        },
       ],
       status: { state: 'running' },
     };
@@ -168,7 +227,10 @@ describe('panels in headless Chromium (real bundles, extension HTML and CSP)', f
     await p.page.keyboard.press('Enter');
     await p.waitForPosted('stop', 2);
 
-    await p.send({ type: 'status', status: { state: 'finished', message: 'Finished: 100 epochs.' } } satisfies TrainingHostMessage);
+    await p.send({
+      type: 'status',
+      status: { state: 'finished', message: 'Finished: 100 epochs.' },
+    } satisfies TrainingHostMessage);
     await p.page.waitForFunction(() => document.body.dataset.state === 'finished');
     assert.equal(await p.page.getAttribute('#stop', 'disabled'), '');
     assert.equal(await p.page.getAttribute('#open-audit', 'disabled'), null);
@@ -185,8 +247,14 @@ describe('panels in headless Chromium (real bundles, extension HTML and CSP)', f
 
     await p.page.click('#export-card');
     await p.waitForPosted('export');
-    await p.send({ type: 'exported', format: 'modelCard', path: '/w/runs/income/x/model-card.md' } satisfies TrainingHostMessage);
-    await p.page.waitForFunction(() => document.getElementById('note')!.textContent!.includes('model-card.md'));
+    await p.send({
+      type: 'exported',
+      format: 'modelCard',
+      path: '/w/runs/income/x/model-card.md',
+    } satisfies TrainingHostMessage);
+    await p.page.waitForFunction(() =>
+      document.getElementById('note')!.textContent!.includes('model-card.md'),
+    );
 
     for (const theme of ['dark', 'high-contrast'] as const) {
       await p.setTheme(theme);
@@ -198,7 +266,9 @@ describe('panels in headless Chromium (real bundles, extension HTML and CSP)', f
   });
 
   it('training: a reload shows the run again from setState and asks for data with ready', async () => {
-    const p = await openPanel(browser, server, 'training', { state: { kind: 'training', runDir: '/w/runs/income/r1' } });
+    const p = await openPanel(browser, server, 'training', {
+      state: { kind: 'training', runDir: '/w/runs/income/r1' },
+    });
     await p.waitForPosted('ready');
     assert.match((await p.page.textContent('h1'))!, /\/w\/runs\/income\/r1/);
     assert.deepEqual(await p.problems(), []);
@@ -216,11 +286,21 @@ describe('panels in headless Chromium (real bundles, extension HTML and CSP)', f
       trs.map((tr) => ({ group: (tr as HTMLElement).dataset.group, text: tr.textContent ?? '' })),
     );
     assert.deepEqual(sexRows.map((r) => r.group).sort(), ['Female', 'Male']);
-    const female = vm.model!.attributes.find((a) => a.attribute === 'sex')!.groups.find((g) => g.value === 'Female')!;
+    const female = vm
+      .model!.attributes.find((a) => a.attribute === 'sex')!
+      .groups.find((g) => g.value === 'Female')!;
     assert.ok(sexRows.find((r) => r.group === 'Female')!.text.includes(female.pass ? '✓ pass' : '✗ fail'));
-    assert.ok(sexRows.find((r) => r.group === 'Female')!.text.includes(`${(female.metrics.selectionRate! * 100).toFixed(1)} %`));
+    assert.ok(
+      sexRows
+        .find((r) => r.group === 'Female')!
+        .text.includes(`${(female.metrics.selectionRate! * 100).toFixed(1)} %`),
+    );
     assert.ok((await p.page.$$('#attr-sex .bars .bar-fill')).length >= 3, 'disparity bars');
-    assert.equal(await p.page.$$eval('#attr-sex details table', (t) => t.length), 2, 'a confusion matrix per sex group');
+    assert.equal(
+      await p.page.$$eval('#attr-sex details table', (t) => t.length),
+      2,
+      'a confusion matrix per sex group',
+    );
     assert.equal(await p.page.isVisible('#calibration [data-chart="calibration"]'), true);
     await shot(p.page, 'audit-model', true);
 
@@ -229,8 +309,14 @@ describe('panels in headless Chromium (real bundles, extension HTML and CSP)', f
     for (let i = 0; i < 5; i++) await p.page.keyboard.press('ArrowRight');
     assert.equal(await p.page.textContent('#threshold-value'), '0.80');
     const at = tradeoffAt(vm.model!.tradeoff!, 0.8)!;
-    assert.equal(await p.page.textContent('#tradeoff-accuracy .figure'), `${(at.accuracy! * 100).toFixed(1)} %`);
-    assert.equal(await p.page.textContent('#tradeoff-dpd-sex .figure'), at.demographicParityDifference.sex!.toFixed(3));
+    assert.equal(
+      await p.page.textContent('#tradeoff-accuracy .figure'),
+      `${(at.accuracy! * 100).toFixed(1)} %`,
+    );
+    assert.equal(
+      await p.page.textContent('#tradeoff-dpd-sex .figure'),
+      at.demographicParityDifference.sex!.toFixed(3),
+    );
     const saved = (await p.state()) as { threshold: number };
     assert.equal(saved.threshold, 0.8);
 
@@ -251,12 +337,20 @@ describe('panels in headless Chromium (real bundles, extension HTML and CSP)', f
     // Reload: VS Code hands the saved state to the new page, which shows it before the host answers.
     const state = await p.state();
     await p.page.close();
-    const q = await openPanel(browser, server, 'audit', { state, theme: 'dark', viewport: { width: 1300, height: 1000 } });
+    const q = await openPanel(browser, server, 'audit', {
+      state,
+      theme: 'dark',
+      viewport: { width: 1300, height: 1000 },
+    });
     await q.page.waitForSelector('body[data-loaded="true"]');
     assert.equal(await q.page.textContent('#threshold-value'), '0.80');
     await q.send({ type: 'audit', model: vm } satisfies AuditHostMessage);
     await q.page.waitForTimeout(100);
-    assert.equal(await q.page.textContent('#threshold-value'), '0.80', 'the host resending keeps the chosen threshold');
+    assert.equal(
+      await q.page.textContent('#threshold-value'),
+      '0.80',
+      'the host resending keeps the chosen threshold',
+    );
     await shot(q.page, 'audit-dark', true);
     assert.deepEqual(await q.problems(), []);
     await q.page.close();

@@ -45,13 +45,19 @@ describe('panels on a real training run (rml train on Adult, headless Chromium)'
   let child: ChildProcess | undefined;
 
   before(async function () {
-    if (!fs.existsSync(path.join(EXAMPLE, 'income.train.json')) || !fs.existsSync(path.join(repoRoot, 'dist', 'cli.js'))) {
+    if (
+      !fs.existsSync(path.join(EXAMPLE, 'income.train.json')) ||
+      !fs.existsSync(path.join(repoRoot, 'dist', 'cli.js'))
+    ) {
       throw new Error('needs examples/adult and a build (npm run build)');
     }
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'rml-e2e-run-'));
-    for (const f of ['adult.csv', 'adult-test.csv']) fs.symlinkSync(path.join(EXAMPLE, f), path.join(work, f));
+    for (const f of ['adult.csv', 'adult-test.csv'])
+      fs.symlinkSync(path.join(EXAMPLE, f), path.join(work, f));
     // The example's config with 3 epochs, so the test takes seconds, not minutes.
-    const cfg = fs.readFileSync(path.join(EXAMPLE, 'income.train.json'), 'utf8').replace(/"epochs":\s*\d+/, '"epochs": 3');
+    const cfg = fs
+      .readFileSync(path.join(EXAMPLE, 'income.train.json'), 'utf8')
+      .replace(/"epochs":\s*\d+/, '"epochs": 3');
     fs.writeFileSync(path.join(work, 'income.train.json'), cfg);
     server = await startPanelServer();
     browser = await launchBrowser();
@@ -64,25 +70,41 @@ describe('panels on a real training run (rml train on Adult, headless Chromium)'
   });
 
   it('follows the run live, then shows its audit with the per-sex rows and exports a report', async () => {
-    child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'rml.js'), 'train', 'income.train.json', '--backend', 'wasm'], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(
+      process.execPath,
+      [path.join(repoRoot, 'bin', 'rml.js'), 'train', 'income.train.json', '--backend', 'wasm'],
+      { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let output = '';
     child.stdout!.on('data', (b: Buffer) => (output += b.toString()));
     child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
     const exited = new Promise<number>((r) => child!.on('exit', (code) => r(code ?? -1)));
 
     const runsDir = path.join(work, 'runs', 'income');
-    const runDir = await waitFor('the run folder', () => {
-      const d = fs.existsSync(runsDir) ? fs.readdirSync(runsDir) : [];
-      return d.length > 0 ? path.join(runsDir, d[0]!) : undefined;
-    }, 120_000);
+    const runDir = await waitFor(
+      'the run folder',
+      () => {
+        const d = fs.existsSync(runsDir) ? fs.readdirSync(runsDir) : [];
+        return d.length > 0 ? path.join(runsDir, d[0]!) : undefined;
+      },
+      120_000,
+    );
 
     const p = await openPanel(browser, server, 'training');
     await p.waitForPosted('ready');
     // What TrainingPanel does on `ready`: everything so far, then follow the file.
     const size = metricsSize(runDir);
-    await p.send({ type: 'init', run: runInfoFromFiles(runDir, readRunFiles(runDir)), records: readRunRecords(runDir), overlays: earlierRuns(runDir), status: runStatus(runDir) } satisfies TrainingHostMessage);
+    await p.send({
+      type: 'init',
+      run: runInfoFromFiles(runDir, readRunFiles(runDir)),
+      records: readRunRecords(runDir),
+      overlays: earlierRuns(runDir),
+      status: runStatus(runDir),
+    } satisfies TrainingHostMessage);
     const sends: Promise<void>[] = [];
-    const follower = new MetricsFollower(path.join(runDir, METRICS_FILE), (records) => sends.push(p.send({ type: 'metrics', records } satisfies TrainingHostMessage)));
+    const follower = new MetricsFollower(path.join(runDir, METRICS_FILE), (records) =>
+      sends.push(p.send({ type: 'metrics', records } satisfies TrainingHostMessage)),
+    );
     follower.startAfter(size);
 
     const seen = new Set<number>();
@@ -102,11 +124,17 @@ describe('panels on a real training run (rml train on Adult, headless Chromium)'
     assert.equal(code, 0, output);
     const status = runStatus(runDir);
     assert.equal(status.state, 'finished');
-    await p.send({ type: 'run', run: runInfoFromFiles(runDir, readRunFiles(runDir)) } satisfies TrainingHostMessage);
+    await p.send({
+      type: 'run',
+      run: runInfoFromFiles(runDir, readRunFiles(runDir)),
+    } satisfies TrainingHostMessage);
     await p.send({ type: 'status', status } satisfies TrainingHostMessage);
     await p.page.waitForFunction(() => document.body.dataset.state === 'finished');
     await sample();
-    assert.ok(seen.size >= 2, `the loss chart gained points while training (point counts seen: ${[...seen].join(', ')})`);
+    assert.ok(
+      seen.size >= 2,
+      `the loss chart gained points while training (point counts seen: ${[...seen].join(', ')})`,
+    );
     assert.equal(await p.page.textContent('#fact-epoch'), '3 / 3');
     assert.match((await p.page.textContent('#fact-backend'))!, /^wasm · CPU/);
     assert.equal(await p.page.isHidden('#metrics'), false, 'validation accuracy per epoch drawn');
@@ -120,8 +148,12 @@ describe('panels on a real training run (rml train on Adult, headless Chromium)'
     await a.waitForPosted('ready');
     await a.send({ type: 'audit', model: view } satisfies AuditHostMessage);
     await a.page.waitForSelector('body[data-loaded="true"]');
-    const audit = JSON.parse(fs.readFileSync(path.join(runDir, 'audit.json'), 'utf8')) as { fairness: { before: { groups: { sex: Record<string, { n: number }> } } } };
-    const rows = await a.page.$$eval('table[data-attribute="sex"] tbody tr', (trs) => trs.map((tr) => [(tr as HTMLElement).dataset.group, tr.children[1]!.textContent]));
+    const audit = JSON.parse(fs.readFileSync(path.join(runDir, 'audit.json'), 'utf8')) as {
+      fairness: { before: { groups: { sex: Record<string, { n: number }> } } };
+    };
+    const rows = await a.page.$$eval('table[data-attribute="sex"] tbody tr', (trs) =>
+      trs.map((tr) => [(tr as HTMLElement).dataset.group, tr.children[1]!.textContent]),
+    );
     assert.deepEqual(
       rows.sort(),
       Object.entries(audit.fairness.before.groups.sex)

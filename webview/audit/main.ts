@@ -46,7 +46,10 @@ onHostMessage<AuditHostMessage>(
     switch (m.type) {
       case 'audit':
         // A reload re-sends the same audit: keep the threshold the person had chosen.
-        show(m.model, model && model.source.path === m.model.source.path ? threshold : (m.model.model?.threshold ?? 0.5));
+        show(
+          m.model,
+          model && model.source.path === m.model.source.path ? threshold : (m.model.model?.threshold ?? 0.5),
+        );
         break;
       case 'exported':
         noteEl.textContent = m.path
@@ -126,6 +129,17 @@ function findingsTable(caption: string, rows: readonly FindingRow[]): HTMLElemen
   });
 }
 
+function foldedFindings(caption: string, rows: readonly FindingRow[]): HTMLElement {
+  const d = h(
+    'details',
+    { class: 'findings' },
+    h('summary', {}, `${caption} (${rows.length})`),
+    findingsTable(caption, rows),
+  );
+  if (rows.length <= 5) d.open = true;
+  return d;
+}
+
 interface Bar {
   label: string;
   value: number;
@@ -179,21 +193,34 @@ function modelView(ms: ModelSection): HTMLElement {
       o.auc !== undefined ? kpi('ROC AUC', fmt(o.auc)) : null,
       kpi('Decision threshold', fmt(ms.threshold, 2)),
       ms.privacy?.epsilon !== undefined ? kpi('ε (DP)', fmt(ms.privacy.epsilon, 3)) : null,
-      ms.membershipInference?.auc !== undefined ? kpi('Membership-inference AUC', fmt(ms.membershipInference.auc)) : null,
+      ms.membershipInference?.auc !== undefined
+        ? kpi('Membership-inference AUC', fmt(ms.membershipInference.auc))
+        : null,
     ),
   );
-  if (ms.findings.length > 0) root.append(findingsTable('Findings on the predictions', ms.findings));
-  const cards = h('div', { class: 'cards' });
+  // One attribute per row: the per-group table has nine columns and needs the width.
+  const cards = h('div', { class: 'stack' });
   for (const a of ms.attributes) cards.append(attributeCard(a));
   root.append(cards);
+  // The per-group tables come first; the findings repeat them in sentences, so they fold away when long.
+  if (ms.findings.length > 0) root.append(foldedFindings('Findings on the predictions', ms.findings));
   const more = h('div', { class: 'cards' });
-  if (ms.tradeoff && ms.tradeoff.length > 0) more.append(tradeoffCard(ms.tradeoff, ms.attributes.map((a) => a.attribute)));
+  if (ms.tradeoff && ms.tradeoff.length > 0)
+    more.append(
+      tradeoffCard(
+        ms.tradeoff,
+        ms.attributes.map((a) => a.attribute),
+      ),
+    );
   if (ms.calibration) more.append(calibrationCard(ms));
   if (ms.privacy || ms.membershipInference) {
     const rows: Child[][] = [];
     for (const [k, v] of Object.entries(ms.privacy ?? {})) rows.push([k, fmt(v, 4)]);
-    for (const [k, v] of Object.entries(ms.membershipInference ?? {})) rows.push([`membership inference: ${k}`, fmt(v, 4)]);
-    more.append(h('section', { class: 'card' }, table({ caption: 'Privacy', head: ['Figure', 'Value'], rows })));
+    for (const [k, v] of Object.entries(ms.membershipInference ?? {}))
+      rows.push([`membership inference: ${k}`, fmt(v, 4)]);
+    more.append(
+      h('section', { class: 'card' }, table({ caption: 'Privacy', head: ['Figure', 'Value'], rows })),
+    );
   }
   root.append(more);
   return root;
@@ -210,7 +237,12 @@ function attributeCard(a: AttributeSection): HTMLElement {
       fmt(g.n),
       ...GROUP_METRICS.map((m) => {
         const c = g.checks[m];
-        return h('span', c === false ? { class: 'verdict fail', title: 'outside the threshold' } : {}, pct(g.metrics[m]), c === false ? ' ✗' : '');
+        return h(
+          'span',
+          c === false ? { class: 'verdict fail', title: 'outside the threshold' } : {},
+          pct(g.metrics[m]),
+          c === false ? ' ✗' : '',
+        );
       }),
       verdict(g.pass),
     ]),
@@ -221,7 +253,7 @@ function attributeCard(a: AttributeSection): HTMLElement {
     tr.dataset.group = g.value;
     if (!g.pass) tr.classList.add('failing');
   });
-  card.append(groupTable);
+  card.append(h('div', { class: 'table-wrap' }, groupTable));
   if (a.disparities.length > 0) {
     card.append(h('h3', {}, 'Disparities'));
     card.append(
@@ -311,7 +343,11 @@ function tradeoffCard(points: TradeoffPoint[], attrs: string[]): HTMLElement {
     id: 'threshold',
     'aria-describedby': 'tradeoff-readout',
   }) as HTMLInputElement;
-  const valueEl = h('output', { for: 'threshold', id: 'threshold-value', class: 'figure' }, threshold.toFixed(2));
+  const valueEl = h(
+    'output',
+    { for: 'threshold', id: 'threshold-value', class: 'figure' },
+    threshold.toFixed(2),
+  );
   const readout = h('div', { id: 'tradeoff-readout', 'aria-live': 'polite' });
   const marker = (u: uPlot, theme: { foreground: string }) => {
     const x = u.valToPos(threshold, 'x', true);
@@ -334,7 +370,15 @@ function tradeoffCard(points: TradeoffPoint[], attrs: string[]): HTMLElement {
     ]),
   ];
   const chart = new ChartCard(
-    { id: 'tradeoff-chart', title: 'Accuracy and disparity by threshold', xLabel: 'threshold', yLabel: 'value', yRange: [0, 1], series, draw: marker },
+    {
+      id: 'tradeoff-chart',
+      title: 'Accuracy and disparity by threshold',
+      xLabel: 'threshold',
+      yLabel: 'value',
+      yRange: [0, 1],
+      series,
+      draw: marker,
+    },
     () => ({
       caption: 'Accuracy and disparities by decision threshold (every 0.05)',
       head: ['Threshold', 'Accuracy', ...attrs.flatMap((a) => [`DPD (${a})`, `EOD (${a})`])],
@@ -350,7 +394,10 @@ function tradeoffCard(points: TradeoffPoint[], attrs: string[]): HTMLElement {
   chart.setData([
     points.map((p) => p.threshold),
     points.map((p) => p.accuracy),
-    ...attrs.flatMap((a) => [points.map((p) => p.demographicParityDifference[a] ?? null), points.map((p) => p.equalizedOddsDifference[a] ?? null)]),
+    ...attrs.flatMap((a) => [
+      points.map((p) => p.demographicParityDifference[a] ?? null),
+      points.map((p) => p.equalizedOddsDifference[a] ?? null),
+    ]),
   ] as uPlot.AlignedData);
   const update = (): void => {
     threshold = Number(slider.value);
@@ -359,7 +406,10 @@ function tradeoffCard(points: TradeoffPoint[], attrs: string[]): HTMLElement {
     clear(readout);
     if (p) {
       readout.append(
-        h('div', { class: 'kpis' }, kpi('Accuracy', pct(p.accuracy), 'tradeoff-accuracy'),
+        h(
+          'div',
+          { class: 'kpis' },
+          kpi('Accuracy', pct(p.accuracy), 'tradeoff-accuracy'),
           ...attrs.flatMap((a) => [
             kpi(`DPD (${a})`, fmt(p.demographicParityDifference[a]), `tradeoff-dpd-${a}`),
             kpi(`EOD (${a})`, fmt(p.equalizedOddsDifference[a]), `tradeoff-eod-${a}`),
@@ -380,7 +430,13 @@ function tradeoffCard(points: TradeoffPoint[], attrs: string[]): HTMLElement {
   slider.addEventListener('input', update);
   card.append(
     h('div', { class: 'card-head' }, h('h3', { id: 'tradeoff-title' }, 'Threshold trade-off')),
-    h('div', { class: 'slider-row' }, h('label', { for: 'threshold' }, 'Decision threshold'), slider, valueEl),
+    h(
+      'div',
+      { class: 'slider-row' },
+      h('label', { for: 'threshold' }, 'Decision threshold'),
+      slider,
+      valueEl,
+    ),
     readout,
     chart.element,
   );
@@ -400,12 +456,20 @@ function datasetView(d: DatasetSection): HTMLElement {
       { class: 'kpis' },
       kpi('Rows', fmt(d.rows)),
       kpi('Columns', fmt(d.columns)),
-      kpi('k-anonymity', h('span', {}, k === null ? '—' : fmt(k), ' ', k === null ? null : verdict(k >= t.kAnonymity)), 'kpi-k'),
+      kpi(
+        'k-anonymity',
+        h('span', {}, k === null ? '—' : fmt(k), ' ', k === null ? null : verdict(k >= t.kAnonymity)),
+        'kpi-k',
+      ),
       kpi('Unique on quasi-identifiers', pct(d.uniqueRecords)),
       kpi('Findings', fmt(d.findings.length + d.truncated)),
     ),
   );
-  const privacy = h('section', { class: 'card', id: 'privacy' }, h('div', { class: 'card-head' }, h('h3', {}, 'Privacy')));
+  const privacy = h(
+    'section',
+    { class: 'card', id: 'privacy' },
+    h('div', { class: 'card-head' }, h('h3', {}, 'Privacy')),
+  );
   privacy.append(
     table({
       caption: `Re-identification risk (k ≥ ${t.kAnonymity} required)`,
@@ -416,7 +480,9 @@ function datasetView(d: DatasetSection): HTMLElement {
         ['Records unique on the quasi-identifiers', pct(d.uniqueRecords)],
         [
           'Columns that single people out',
-          d.singlingOut ? `${d.singlingOut.columns.join(' + ')} (${pct(d.singlingOut.share)} of records)` : 'none',
+          d.singlingOut
+            ? `${d.singlingOut.columns.join(' + ')} (${pct(d.singlingOut.share)} of records)`
+            : 'none',
         ],
       ],
     }),
@@ -431,11 +497,21 @@ function datasetView(d: DatasetSection): HTMLElement {
     );
   const cards = h('div', { class: 'cards' }, privacy);
   for (const g of d.groups) {
-    const card = h('section', { class: 'card', id: `group-${g.attribute}` }, h('div', { class: 'card-head' }, h('h3', {}, `Representation: ${g.attribute}`)));
+    const card = h(
+      'section',
+      { class: 'card', id: `group-${g.attribute}` },
+      h('div', { class: 'card-head' }, h('h3', {}, `Representation: ${g.attribute}`)),
+    );
     card.append(
       bars(
         `Share of rows by ${g.attribute}`,
-        g.groups.map((r) => ({ label: r.value, value: r.share, max: 1, text: pct(r.share), interval: r.shareInterval })),
+        g.groups.map((r) => ({
+          label: r.value,
+          value: r.share,
+          max: 1,
+          text: pct(r.share),
+          interval: r.shareInterval,
+        })),
       ),
     );
     const hasBase = g.groups.some((r) => r.baseRate !== undefined);
@@ -455,14 +531,23 @@ function datasetView(d: DatasetSection): HTMLElement {
     card.append(
       table({
         caption: `Groups of ${g.attribute} (95 % Wilson intervals)`,
-        head: ['Group', 'n', 'Share', 'Share interval', ...(hasBase ? ['Base rate', 'Base-rate interval'] : [])],
+        head: [
+          'Group',
+          'n',
+          'Share',
+          'Share interval',
+          ...(hasBase ? ['Base rate', 'Base-rate interval'] : []),
+        ],
         rows: g.groups.map((r) => [
           r.value,
           fmt(r.n),
           pct(r.share),
           `${pct(r.shareInterval[0])}–${pct(r.shareInterval[1])}`,
           ...(hasBase
-            ? [pct(r.baseRate), r.baseRateInterval ? `${pct(r.baseRateInterval[0])}–${pct(r.baseRateInterval[1])}` : '—']
+            ? [
+                pct(r.baseRate),
+                r.baseRateInterval ? `${pct(r.baseRateInterval[0])}–${pct(r.baseRateInterval[1])}` : '—',
+              ]
             : []),
         ]),
       }),
@@ -482,8 +567,9 @@ function datasetView(d: DatasetSection): HTMLElement {
       ),
     );
   root.append(cards);
-  if (d.findings.length > 0) root.append(findingsTable('Findings (excerpts are masked)', d.findings));
-  if (d.truncated > 0) root.append(h('p', { class: 'note' }, `${d.truncated} more findings were dropped by the per-rule cap.`));
+  if (d.findings.length > 0) root.append(foldedFindings('Findings (excerpts are masked)', d.findings));
+  if (d.truncated > 0)
+    root.append(h('p', { class: 'note' }, `${d.truncated} more findings were dropped by the per-rule cap.`));
   return root;
 }
 

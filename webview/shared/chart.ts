@@ -71,7 +71,12 @@ export class ChartCard {
     this.tableEl = h('div', { class: 'table-wrap', hidden: true, id: `${spec.id}-table` });
     this.toggle = h(
       'vscode-button',
-      { secondary: true, 'aria-pressed': 'false', 'aria-controls': `${spec.id}-table`, class: 'table-toggle' },
+      {
+        secondary: true,
+        'aria-pressed': 'false',
+        'aria-controls': `${spec.id}-table`,
+        class: 'table-toggle',
+      },
       'Show table',
     );
     this.toggle.addEventListener('click', () => this.setTableShown(!this.showingTable));
@@ -101,7 +106,8 @@ export class ChartCard {
   }
 
   setSpec(spec: ChartSpec): void {
-    const changed = JSON.stringify(spec.series) !== JSON.stringify(this.spec.series) || spec.y2Label !== this.spec.y2Label;
+    const changed =
+      JSON.stringify(spec.series) !== JSON.stringify(this.spec.series) || spec.y2Label !== this.spec.y2Label;
     this.spec = spec;
     if (changed) {
       this.plot?.destroy();
@@ -144,7 +150,8 @@ export class ChartCard {
   }
 
   private resize(): void {
-    if (this.plot && !this.plotEl.hidden) this.plot.setSize({ width: this.pixelWidth, height: this.spec.height ?? 240 });
+    if (this.plot && !this.plotEl.hidden)
+      this.plot.setSize({ width: this.pixelWidth, height: this.spec.height ?? 240 });
   }
 
   private rebuild(): void {

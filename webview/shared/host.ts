@@ -33,7 +33,10 @@ export function connectHost<Out, State>(): Host<Out, State> {
  * on; the receiving switch ends in `assertNever`, which throws for unknown types, and that error is shown in
  * the page rather than swallowed.
  */
-export function onHostMessage<In extends { type: string }>(handle: (m: In) => void, onError: (e: Error) => void): void {
+export function onHostMessage<In extends { type: string }>(
+  handle: (m: In) => void,
+  onError: (e: Error) => void,
+): void {
   window.addEventListener('message', (ev: MessageEvent) => {
     const d: unknown = ev.data;
     if (typeof d !== 'object' || d === null || typeof (d as { type?: unknown }).type !== 'string') return;

@@ -19,9 +19,12 @@ function cssVar(style: CSSStyleDeclaration, name: string, fallback: string): str
 
 export function readTheme(): ChartTheme {
   const s = getComputedStyle(document.body);
-  const dark = document.body.classList.contains('vscode-dark') || document.body.classList.contains('vscode-high-contrast');
+  const dark =
+    document.body.classList.contains('vscode-dark') ||
+    document.body.classList.contains('vscode-high-contrast');
   const highContrast =
-    document.body.classList.contains('vscode-high-contrast') || document.body.classList.contains('vscode-high-contrast-light');
+    document.body.classList.contains('vscode-high-contrast') ||
+    document.body.classList.contains('vscode-high-contrast-light');
   const fg = cssVar(s, '--vscode-editor-foreground', dark ? '#cccccc' : '#333333');
   return {
     foreground: fg,

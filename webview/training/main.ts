@@ -72,64 +72,69 @@ const metricChart = new ChartCard(
   () => epochTable('Metrics per epoch', metricNames()),
 );
 const fairChart = new ChartCard(
-  { id: 'fairness', title: 'Fairness and privacy per epoch', xLabel: 'epoch', yLabel: 'difference', series: [] },
+  {
+    id: 'fairness',
+    title: 'Fairness and privacy per epoch',
+    xLabel: 'epoch',
+    yLabel: 'difference',
+    series: [],
+  },
   () => fairnessTable(),
 );
 fairChart.element.hidden = true;
 
-document.getElementById('app')!.append(
-  h(
-    'header',
-    { class: 'panel-head' },
-    h('div', { class: 'title-row' }, titleEl, stateBadge),
-    facts,
-    progressBar,
-    h('div', { class: 'actions' }, stopBtn, auditBtn, reportBtn, cardBtn),
-    noteEl,
-    announcer,
-  ),
-  errorEl,
-  h('div', { class: 'charts' }, lossChart.element, metricChart.element, fairChart.element),
-);
+document
+  .getElementById('app')!
+  .append(
+    h(
+      'header',
+      { class: 'panel-head' },
+      h('div', { class: 'title-row' }, titleEl, stateBadge),
+      facts,
+      progressBar,
+      h('div', { class: 'actions' }, stopBtn, auditBtn, reportBtn, cardBtn),
+      noteEl,
+      announcer,
+    ),
+    errorEl,
+    h('div', { class: 'charts' }, lossChart.element, metricChart.element, fairChart.element),
+  );
 
 // ------------------------------------------------------------------------------------------------ messages
 
-onHostMessage<TrainingHostMessage>(
-  (m) => {
-    switch (m.type) {
-      case 'init':
-        run = m.run;
-        status = m.status;
-        overlays = m.overlays.slice(-MAX_OVERLAYS);
-        series = new TrainingSeries();
-        series.add(m.records);
-        host.setState({ kind: 'training', runDir: m.run.runDir });
-        titleEl.textContent = `Training · ${m.run.config} / ${m.run.id}`;
-        schedule();
-        break;
-      case 'run':
-        run = m.run;
-        schedule();
-        break;
-      case 'metrics':
-        addRecords(m.records);
-        break;
-      case 'status':
-        status = m.status;
-        if (m.status.message) noteEl.textContent = m.status.message;
-        schedule();
-        break;
-      case 'exported':
-        noteEl.textContent = m.path
-          ? `${m.format === 'html' ? 'HTML report' : 'Model card'} written to ${m.path}`
-          : `Export failed: ${m.error ?? 'unknown error'}`;
-        break;
-      default:
-        assertNever(m);
-    }
-  },
-  showError,
-);
+onHostMessage<TrainingHostMessage>((m) => {
+  switch (m.type) {
+    case 'init':
+      run = m.run;
+      status = m.status;
+      overlays = m.overlays.slice(-MAX_OVERLAYS);
+      series = new TrainingSeries();
+      series.add(m.records);
+      host.setState({ kind: 'training', runDir: m.run.runDir });
+      titleEl.textContent = `Training · ${m.run.config} / ${m.run.id}`;
+      schedule();
+      break;
+    case 'run':
+      run = m.run;
+      schedule();
+      break;
+    case 'metrics':
+      addRecords(m.records);
+      break;
+    case 'status':
+      status = m.status;
+      if (m.status.message) noteEl.textContent = m.status.message;
+      schedule();
+      break;
+    case 'exported':
+      noteEl.textContent = m.path
+        ? `${m.format === 'html' ? 'HTML report' : 'Model card'} written to ${m.path}`
+        : `Export failed: ${m.error ?? 'unknown error'}`;
+      break;
+    default:
+      assertNever(m);
+  }
+}, showError);
 
 function addRecords(records: MetricRecord[]): void {
   const before = series.epochs.length;
@@ -171,7 +176,11 @@ function draw(): void {
   pending = false;
   lastFrame = performance.now();
   drawHeader();
-  if (series.batchLoss.length !== batchesDrawnAt || epochChartsDrawnFor !== series || series.epochs.length !== epochChartsDrawnAt) {
+  if (
+    series.batchLoss.length !== batchesDrawnAt ||
+    epochChartsDrawnFor !== series ||
+    series.epochs.length !== epochChartsDrawnAt
+  ) {
     batchesDrawnAt = series.batchLoss.length;
     drawLoss();
   }
@@ -197,8 +206,16 @@ function drawHeader(): void {
   facts.append(
     ...fact('Backend', where, 'fact-backend'),
     ...fact('Epoch', p.epochs ? `${p.epochsDone} / ${p.epochs}` : String(p.epochsDone), 'fact-epoch'),
-    ...fact('Samples/s', p.samplesPerSecond !== undefined ? Math.round(p.samplesPerSecond).toLocaleString('en-US') : '—', 'fact-sps'),
-    ...fact('ETA', p.etaMs !== undefined ? formatDuration(p.etaMs) : status.state === 'running' ? 'estimating…' : '—', 'fact-eta'),
+    ...fact(
+      'Samples/s',
+      p.samplesPerSecond !== undefined ? Math.round(p.samplesPerSecond).toLocaleString('en-US') : '—',
+      'fact-sps',
+    ),
+    ...fact(
+      'ETA',
+      p.etaMs !== undefined ? formatDuration(p.etaMs) : status.state === 'running' ? 'estimating…' : '—',
+      'fact-eta',
+    ),
   );
   if (series.hasEpsilon) {
     const eps = series.epsilon.filter((e): e is number => e !== null);
@@ -255,10 +272,22 @@ function drawLoss(): void {
   for (const o of overlays) {
     const v = o.series.val_loss ?? o.series.loss;
     if (!v) continue;
-    specs.push({ label: `run ${o.id} ${o.series.val_loss ? 'validation' : 'training'} loss`, colour: 3, alpha: 0.6, dash: [6, 4] });
+    specs.push({
+      label: `run ${o.id} ${o.series.val_loss ? 'validation' : 'training'} loss`,
+      colour: 3,
+      alpha: 0.6,
+      dash: [6, 4],
+    });
     cols.push({ x: o.epochs, y: v });
   }
-  lossChart.setSpec({ id: 'loss', title: 'Loss', xLabel: 'epoch', yLabel: 'loss', series: specs, integerX: true });
+  lossChart.setSpec({
+    id: 'loss',
+    title: 'Loss',
+    xLabel: 'epoch',
+    yLabel: 'loss',
+    series: specs,
+    integerX: true,
+  });
   lossChart.setData(align(cols));
 }
 
@@ -284,7 +313,14 @@ function drawMetrics(): void {
       cols.push({ x: o.epochs, y: v });
     });
   }
-  metricChart.setSpec({ id: 'metrics', title: 'Metrics per epoch', xLabel: 'epoch', yLabel: 'value', series: specs, integerX: true });
+  metricChart.setSpec({
+    id: 'metrics',
+    title: 'Metrics per epoch',
+    xLabel: 'epoch',
+    yLabel: 'value',
+    series: specs,
+    integerX: true,
+  });
   metricChart.setData(align(cols));
 }
 
@@ -305,7 +341,12 @@ function drawFairness(): void {
   }
   fairChart.setSpec({
     id: 'fairness',
-    title: names.length > 0 && eps ? 'Fairness and privacy per epoch' : eps ? 'Privacy spent per epoch' : 'Fairness per epoch',
+    title:
+      names.length > 0 && eps
+        ? 'Fairness and privacy per epoch'
+        : eps
+          ? 'Privacy spent per epoch'
+          : 'Fairness per epoch',
     xLabel: 'epoch',
     integerX: true,
     yLabel: names.length > 0 ? 'difference' : 'ε',

@@ -19,7 +19,10 @@ import {
 
 /** Escapes text for HTML content and attribute values. */
 export function esc(s: string | number): string {
-  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return String(s).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 export interface HtmlReportOptions {
@@ -60,7 +63,12 @@ function verdict(pass: boolean | null | undefined): string {
   return pass ? '<span class="pass">✓ pass</span>' : '<span class="fail">✗ fail</span>';
 }
 
-function htmlTable(caption: string, head: string[], rows: string[][], rowClass?: (i: number) => string): string {
+function htmlTable(
+  caption: string,
+  head: string[],
+  rows: string[][],
+  rowClass?: (i: number) => string,
+): string {
   const th = head.map((h) => `<th scope="col">${esc(h)}</th>`).join('');
   const body = rows
     .map((r, i) => {
@@ -72,7 +80,10 @@ function htmlTable(caption: string, head: string[], rows: string[][], rowClass?:
 }
 
 /** Horizontal bars with a threshold mark; the numbers are in the text next to each bar. */
-function barsSvg(title: string, items: { label: string; value: number; max: number; limit?: number; pass?: boolean }[]): string {
+function barsSvg(
+  title: string,
+  items: { label: string; value: number; max: number; limit?: number; pass?: boolean }[],
+): string {
   const rowH = 22;
   const labelW = 230;
   const barW = 300;
@@ -85,7 +96,9 @@ function barsSvg(title: string, items: { label: string; value: number; max: numb
       `<text x="0" y="${y + 14}">${esc(b.label)}</text>` +
       `<rect class="track" x="${labelW}" y="${y + 3}" width="${barW}" height="14"/>` +
       `<rect class="bar${b.pass === false ? ' failbar' : ''}" x="${labelW}" y="${y + 3}" width="${w.toFixed(1)}" height="14"/>` +
-      (lim !== undefined ? `<line class="limit" x1="${(labelW + lim).toFixed(1)}" x2="${(labelW + lim).toFixed(1)}" y1="${y}" y2="${y + 20}"/>` : '') +
+      (lim !== undefined
+        ? `<line class="limit" x1="${(labelW + lim).toFixed(1)}" x2="${(labelW + lim).toFixed(1)}" y1="${y}" y2="${y + 20}"/>`
+        : '') +
       `<text x="${labelW + barW + 8}" y="${y + 14}">${esc(fmt(b.value))}${b.pass === undefined ? '' : b.pass ? ' ✓' : ' ✗'}</text>`
     );
   });
@@ -96,7 +109,14 @@ function barsSvg(title: string, items: { label: string; value: number; max: numb
 function lineSvg(
   title: string,
   series: { label: string; points: [number, number | null][] }[],
-  opts: { xLabel: string; yLabel: string; xRange?: [number, number]; yRange?: [number, number]; diagonal?: boolean; marker?: number },
+  opts: {
+    xLabel: string;
+    yLabel: string;
+    xRange?: [number, number];
+    yRange?: [number, number];
+    diagonal?: boolean;
+    marker?: number;
+  },
 ): string {
   const W = 460;
   const H = 260;
@@ -113,11 +133,15 @@ function lineSvg(
   const sy = (y: number) => H - B - ((y - y0) / (y1 - y0)) * (H - B - T);
   const ticks = (a: number, b: number) => [0, 0.25, 0.5, 0.75, 1].map((f) => a + f * (b - a));
   let out = `<svg role="img" aria-label="${esc(title)}" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">`;
-  for (const t of ticks(y0, y1)) out += `<line class="grid" x1="${L}" x2="${W - R}" y1="${sy(t).toFixed(1)}" y2="${sy(t).toFixed(1)}"/><text x="4" y="${(sy(t) + 4).toFixed(1)}">${esc(fmt(t, 2))}</text>`;
-  for (const t of ticks(x0, x1)) out += `<text x="${(sx(t) - 10).toFixed(1)}" y="${H - B + 16}">${esc(fmt(t, 2))}</text>`;
+  for (const t of ticks(y0, y1))
+    out += `<line class="grid" x1="${L}" x2="${W - R}" y1="${sy(t).toFixed(1)}" y2="${sy(t).toFixed(1)}"/><text x="4" y="${(sy(t) + 4).toFixed(1)}">${esc(fmt(t, 2))}</text>`;
+  for (const t of ticks(x0, x1))
+    out += `<text x="${(sx(t) - 10).toFixed(1)}" y="${H - B + 16}">${esc(fmt(t, 2))}</text>`;
   out += `<text x="${W / 2 - 30}" y="${H - 4}">${esc(opts.xLabel)}</text>`;
-  if (opts.diagonal) out += `<line class="diag" x1="${sx(x0)}" y1="${sy(y0)}" x2="${sx(x1)}" y2="${sy(y1)}"/>`;
-  if (opts.marker !== undefined) out += `<line class="limit" x1="${sx(opts.marker)}" x2="${sx(opts.marker)}" y1="${T}" y2="${H - B}"/>`;
+  if (opts.diagonal)
+    out += `<line class="diag" x1="${sx(x0)}" y1="${sy(y0)}" x2="${sx(x1)}" y2="${sy(y1)}"/>`;
+  if (opts.marker !== undefined)
+    out += `<line class="limit" x1="${sx(opts.marker)}" x2="${sx(opts.marker)}" y1="${T}" y2="${H - B}"/>`;
   series.forEach((s, i) => {
     let d = '';
     let pen = false;
@@ -130,9 +154,17 @@ function lineSvg(
       pen = true;
     }
     out += `<path class="s${i % 2}" d="${d}"><title>${esc(s.label)}</title></path>`;
-    if (s.points.length <= 30) for (const [x, y] of s.points) if (y !== null) out += `<circle class="dot${i % 2}" cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3"/>`;
+    if (s.points.length <= 30)
+      for (const [x, y] of s.points)
+        if (y !== null)
+          out += `<circle class="dot${i % 2}" cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3"/>`;
   });
-  out += series.map((s, i) => `<text x="${L + 8 + i * 190}" y="${T + 12}" class="legend">${i === 0 ? '━ ' : '━ '}${esc(s.label)}</text>`).join('');
+  out += series
+    .map(
+      (s, i) =>
+        `<text x="${L + 8 + i * 190}" y="${T + 12}" class="legend">${i === 0 ? '━ ' : '━ '}${esc(s.label)}</text>`,
+    )
+    .join('');
   return out + '</svg>';
 }
 
@@ -140,14 +172,16 @@ function findingsHtml(caption: string, rows: readonly FindingRow[]): string {
   return htmlTable(
     caption,
     ['Rule', 'Severity', 'Column', 'Row', 'Message', 'Excerpt (masked)'],
-    rows.slice(0, 1000).map((f) => [
-      `<code>${esc(f.rule)}</code>`,
-      esc(f.severity),
-      esc(f.column ?? '—'),
-      esc(f.row ?? f.line ?? '—'),
-      esc(f.message),
-      f.excerpt !== undefined ? `<code>${esc(f.excerpt)}</code>` : '—',
-    ]),
+    rows
+      .slice(0, 1000)
+      .map((f) => [
+        `<code>${esc(f.rule)}</code>`,
+        esc(f.severity),
+        esc(f.column ?? '—'),
+        esc(f.row ?? f.line ?? '—'),
+        esc(f.message),
+        f.excerpt !== undefined ? `<code>${esc(f.excerpt)}</code>` : '—',
+      ]),
   );
 }
 
@@ -159,7 +193,11 @@ function attributeHtml(a: AttributeSection): string {
     a.groups.map((g) => [
       esc(g.value),
       esc(fmt(g.n)),
-      ...GROUP_METRICS.map((m) => (g.checks[m] === false ? `<span class="fail">${esc(pct(g.metrics[m]))} ✗</span>` : esc(pct(g.metrics[m])))),
+      ...GROUP_METRICS.map((m) =>
+        g.checks[m] === false
+          ? `<span class="fail">${esc(pct(g.metrics[m]))} ✗</span>`
+          : esc(pct(g.metrics[m])),
+      ),
       verdict(g.pass),
     ]),
     (i) => (a.groups[i]!.pass ? '' : 'failing'),
@@ -194,10 +232,14 @@ function attributeHtml(a: AttributeSection): string {
     out += '<div class="grid2">';
     for (const g of conf) {
       const c = g.confusion!;
-      out += htmlTable(`Confusion matrix: ${a.attribute} = ${g.value}`, ['', 'Predicted positive', 'Predicted negative'], [
-        ['Actual positive', `TP ${esc(fmt(c.tp))}`, `FN ${esc(fmt(c.fn))}`],
-        ['Actual negative', `FP ${esc(fmt(c.fp))}`, `TN ${esc(fmt(c.tn))}`],
-      ]);
+      out += htmlTable(
+        `Confusion matrix: ${a.attribute} = ${g.value}`,
+        ['', 'Predicted positive', 'Predicted negative'],
+        [
+          ['Actual positive', `TP ${esc(fmt(c.tp))}`, `FN ${esc(fmt(c.fn))}`],
+          ['Actual negative', `FP ${esc(fmt(c.fp))}`, `TN ${esc(fmt(c.tn))}`],
+        ],
+      );
     }
     out += '</div>';
   }
@@ -208,13 +250,17 @@ function calibrationHtml(bins: CalibrationBin[]): string {
   const used = bins.filter((b) => b.n > 0 && b.meanScore !== null);
   return (
     '<h3>Calibration</h3>' +
-    lineSvg('Reliability diagram', [{ label: 'observed positive rate', points: used.map((b) => [b.meanScore!, b.observedRate]) }], {
-      xLabel: 'mean predicted score',
-      yLabel: 'observed rate',
-      xRange: [0, 1],
-      yRange: [0, 1],
-      diagonal: true,
-    }) +
+    lineSvg(
+      'Reliability diagram',
+      [{ label: 'observed positive rate', points: used.map((b) => [b.meanScore!, b.observedRate]) }],
+      {
+        xLabel: 'mean predicted score',
+        yLabel: 'observed rate',
+        xRange: [0, 1],
+        yRange: [0, 1],
+        diagonal: true,
+      },
+    ) +
     htmlTable(
       'Calibration bins (95 % Wilson intervals)',
       ['Score bin', 'n', 'Mean score', 'Observed rate', 'Interval'],
@@ -234,7 +280,9 @@ function tradeoffHtml(points: TradeoffPoint[], attrs: string[], threshold: numbe
     { label: 'accuracy', points: points.map((p) => [p.threshold, p.accuracy] as [number, number | null]) },
     ...attrs.map((a) => ({
       label: `DPD (${a})`,
-      points: points.map((p) => [p.threshold, p.demographicParityDifference[a] ?? null] as [number, number | null]),
+      points: points.map(
+        (p) => [p.threshold, p.demographicParityDifference[a] ?? null] as [number, number | null],
+      ),
     })),
   ];
   return (
@@ -254,7 +302,10 @@ function tradeoffHtml(points: TradeoffPoint[], attrs: string[], threshold: numbe
         .map((p) => [
           esc(p.threshold.toFixed(2)),
           esc(pct(p.accuracy)),
-          ...attrs.flatMap((a) => [esc(fmt(p.demographicParityDifference[a])), esc(fmt(p.equalizedOddsDifference[a]))]),
+          ...attrs.flatMap((a) => [
+            esc(fmt(p.demographicParityDifference[a])),
+            esc(fmt(p.equalizedOddsDifference[a])),
+          ]),
         ]),
     )
   );
@@ -278,27 +329,66 @@ function modelHtml(m: ModelSection): string {
     for (const a of m.mitigation.before) out += attributeHtml(a);
   }
   if (m.calibration) out += calibrationHtml(m.calibration);
-  if (m.tradeoff && m.tradeoff.length > 0) out += tradeoffHtml(m.tradeoff, m.attributes.map((a) => a.attribute), m.threshold);
-  const priv = [...Object.entries(m.privacy ?? {}), ...Object.entries(m.membershipInference ?? {}).map(([k, v]) => [`membership inference: ${k}`, v] as const)];
-  if (priv.length > 0) out += htmlTable('Privacy', ['Figure', 'Value'], priv.map(([k, v]) => [esc(k), esc(fmt(v, 4))]));
+  if (m.tradeoff && m.tradeoff.length > 0)
+    out += tradeoffHtml(
+      m.tradeoff,
+      m.attributes.map((a) => a.attribute),
+      m.threshold,
+    );
+  const priv = [
+    ...Object.entries(m.privacy ?? {}),
+    ...Object.entries(m.membershipInference ?? {}).map(
+      ([k, v]) => [`membership inference: ${k}`, v] as const,
+    ),
+  ];
+  if (priv.length > 0)
+    out += htmlTable(
+      'Privacy',
+      ['Figure', 'Value'],
+      priv.map(([k, v]) => [esc(k), esc(fmt(v, 4))]),
+    );
   return out;
 }
 
 function datasetHtml(d: DatasetSection, kMin: number): string {
   let out = '<h2>Dataset</h2>';
-  out += htmlTable('Re-identification risk', ['Figure', 'Value'], [
-    ['Rows', esc(fmt(d.rows))],
-    ['Columns', esc(fmt(d.columns))],
-    ['Quasi-identifiers', esc(d.quasiIdentifiers.join(', ') || 'none found')],
-    ['k-anonymity', d.kAnonymity === null ? '—' : `${esc(fmt(d.kAnonymity))} ${verdict(d.kAnonymity >= kMin)} (k ≥ ${esc(kMin)} required)`],
-    ['Records unique on the quasi-identifiers', esc(pct(d.uniqueRecords))],
-    ['Columns that single people out', esc(d.singlingOut ? `${d.singlingOut.columns.join(' + ')} (${pct(d.singlingOut.share)} of records)` : 'none')],
-  ]);
-  if (d.piiColumns.length > 0) out += htmlTable('Columns holding personal data', ['Column', 'Entities'], d.piiColumns.map((c) => [esc(c.name), esc(c.entities.join(', '))]));
+  out += htmlTable(
+    'Re-identification risk',
+    ['Figure', 'Value'],
+    [
+      ['Rows', esc(fmt(d.rows))],
+      ['Columns', esc(fmt(d.columns))],
+      ['Quasi-identifiers', esc(d.quasiIdentifiers.join(', ') || 'none found')],
+      [
+        'k-anonymity',
+        d.kAnonymity === null
+          ? '—'
+          : `${esc(fmt(d.kAnonymity))} ${verdict(d.kAnonymity >= kMin)} (k ≥ ${esc(kMin)} required)`,
+      ],
+      ['Records unique on the quasi-identifiers', esc(pct(d.uniqueRecords))],
+      [
+        'Columns that single people out',
+        esc(
+          d.singlingOut
+            ? `${d.singlingOut.columns.join(' + ')} (${pct(d.singlingOut.share)} of records)`
+            : 'none',
+        ),
+      ],
+    ],
+  );
+  if (d.piiColumns.length > 0)
+    out += htmlTable(
+      'Columns holding personal data',
+      ['Column', 'Entities'],
+      d.piiColumns.map((c) => [esc(c.name), esc(c.entities.join(', '))]),
+    );
   for (const g of d.groups) {
     const hasBase = g.groups.some((r) => r.baseRate !== undefined);
     out += `<h3>Representation: ${esc(g.attribute)}</h3>`;
-    out += barsSvg(`Share of rows by ${g.attribute}`, g.groups.map((r) => ({ label: r.value, value: r.share, max: 1 })));
+    out += barsSvg(
+      `Share of rows by ${g.attribute}`,
+      g.groups.map((r) => ({ label: r.value, value: r.share, max: 1 })),
+    );
     out += htmlTable(
       `Groups of ${g.attribute} (95 % Wilson intervals)`,
       ['Group', 'n', 'Share', 'Share interval', ...(hasBase ? ['Base rate', 'Base-rate interval'] : [])],
@@ -307,12 +397,21 @@ function datasetHtml(d: DatasetSection, kMin: number): string {
         esc(fmt(r.n)),
         esc(pct(r.share)),
         esc(`${pct(r.shareInterval[0])}–${pct(r.shareInterval[1])}`),
-        ...(hasBase ? [esc(pct(r.baseRate)), r.baseRateInterval ? esc(`${pct(r.baseRateInterval[0])}–${pct(r.baseRateInterval[1])}`) : '—'] : []),
+        ...(hasBase
+          ? [
+              esc(pct(r.baseRate)),
+              r.baseRateInterval ? esc(`${pct(r.baseRateInterval[0])}–${pct(r.baseRateInterval[1])}`) : '—',
+            ]
+          : []),
       ]),
     );
   }
   if (d.proxies.length > 0)
-    out += htmlTable('Possible proxies of protected attributes', ['Feature', 'Protected attribute', 'Association', 'Measure'], d.proxies.map((p) => [esc(p.feature), esc(p.attribute), esc(fmt(p.strength)), esc(p.measure ?? '—')]));
+    out += htmlTable(
+      'Possible proxies of protected attributes',
+      ['Feature', 'Protected attribute', 'Association', 'Measure'],
+      d.proxies.map((p) => [esc(p.feature), esc(p.attribute), esc(fmt(p.strength)), esc(p.measure ?? '—')]),
+    );
   if (d.findings.length > 0) out += findingsHtml('Findings (excerpts are masked)', d.findings);
   if (d.truncated > 0) out += `<p>${esc(d.truncated)} more findings were dropped by the per-rule cap.</p>`;
   return out;
@@ -333,7 +432,11 @@ export function htmlReport(view: AuditViewModel, options: HtmlReportOptions): st
         ],
         { xLabel: 'epoch', yLabel: 'loss' },
       ) +
-      htmlTable('Loss per epoch', ['Epoch', 'Training loss', 'Validation loss'], ep.map((e) => [esc(e.epoch), esc(fmt(e.loss, 4)), esc(fmt(e.valLoss, 4))]));
+      htmlTable(
+        'Loss per epoch',
+        ['Epoch', 'Training loss', 'Validation loss'],
+        ep.map((e) => [esc(e.epoch), esc(fmt(e.loss, 4)), esc(fmt(e.valLoss, 4))]),
+      );
   }
   if (view.model) body += modelHtml(view.model);
   if (view.dataset) body += datasetHtml(view.dataset, view.thresholds.kAnonymity);

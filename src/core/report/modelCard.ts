@@ -23,11 +23,16 @@ export interface ModelCardInput {
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {});
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const numOr = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const numOr = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 
 /** Escapes what Markdown would read as table structure or markup in a cell. */
 export function mdCell(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').replace(/([*_`<>[\]])/g, '\\$1');
+  return s
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/\r?\n/g, ' ')
+    .replace(/([*_`<>[\]])/g, '\\$1');
 }
 
 function table(head: string[], rows: string[][]): string {
@@ -85,7 +90,10 @@ export function modelCard(input: ModelCardInput): string {
   const L: string[] = [];
   const p = (...lines: string[]) => L.push(...lines, '');
 
-  p(`# Model card: ${name}`, `Generated ${input.generatedAt} by Responsible ML from run \`${runId}\`. Sections follow the Model Card Toolkit.`);
+  p(
+    `# Model card: ${name}`,
+    `Generated ${input.generatedAt} by Responsible ML from run \`${runId}\`. Sections follow the Model Card Toolkit.`,
+  );
 
   // ------------------------------------------------------------------ model details
   p('## Model details');
@@ -94,12 +102,22 @@ export function modelCard(input: ModelCardInput): string {
     ['Name', name],
     ['Version', runId],
     ['Date', input.generatedAt.slice(0, 10)],
-    ['Type', `${str(model.type) ?? 'unknown'}${hidden ? ` (hidden layers ${hidden})` : ''}${str(audit.task) ? `, ${str(audit.task)} head` : ''}`],
-    ['Framework', `TensorFlow.js, backend ${str(backend.name) ?? 'unknown'}${str(backend.device) ? ` (${str(backend.device)})` : ''}`],
+    [
+      'Type',
+      `${str(model.type) ?? 'unknown'}${hidden ? ` (hidden layers ${hidden})` : ''}${str(audit.task) ? `, ${str(audit.task)} head` : ''}`,
+    ],
+    [
+      'Framework',
+      `TensorFlow.js, backend ${str(backend.name) ?? 'unknown'}${str(backend.device) ? ` (${str(backend.device)})` : ''}`,
+    ],
     [
       'Training',
       [
-        numOr(aTraining.epochs) !== undefined ? `${aTraining.epochs} epochs` : numOr(training.epochs) !== undefined ? `${training.epochs} epochs configured` : undefined,
+        numOr(aTraining.epochs) !== undefined
+          ? `${aTraining.epochs} epochs`
+          : numOr(training.epochs) !== undefined
+            ? `${training.epochs} epochs configured`
+            : undefined,
         numOr(aTraining.bestEpoch) !== undefined ? `weights of epoch ${aTraining.bestEpoch}` : undefined,
         numOr(training.batchSize) !== undefined ? `batch ${training.batchSize}` : undefined,
         str(training.optimizer),
@@ -124,8 +142,13 @@ export function modelCard(input: ModelCardInput): string {
   // ------------------------------------------------------------------ factors
   p('## Factors');
   if (m && m.attributes.length > 0) {
-    p(`Audited by the protected attributes ${m.attributes.map((a) => `\`${a.attribute}\``).join(', ')}, with these groups on the evaluation data:`);
-    for (const a of m.attributes) p(`- **${mdCell(a.attribute)}**: ${a.groups.map((g) => `${mdCell(g.value)} (n = ${fmt(g.n)})`).join(', ')}`);
+    p(
+      `Audited by the protected attributes ${m.attributes.map((a) => `\`${a.attribute}\``).join(', ')}, with these groups on the evaluation data:`,
+    );
+    for (const a of m.attributes)
+      p(
+        `- **${mdCell(a.attribute)}**: ${a.groups.map((g) => `${mdCell(g.value)} (n = ${fmt(g.n)})`).join(', ')}`,
+      );
   } else p('No protected attributes were named in the config, so no group factors were evaluated.');
 
   // ------------------------------------------------------------------ metrics
@@ -148,13 +171,19 @@ export function modelCard(input: ModelCardInput): string {
     '## Training data',
     `Source: \`${str(data.train) ?? 'not recorded'}\`. Rows: ${fmt(numOr(rows.train))} training, ${fmt(numOr(rows.validation))} validation${numOr(rows.test) ? `, ${fmt(numOr(rows.test))} test` : ''}.`,
     `Preprocessing: ${[
-      numOr(aData.droppedMissing) !== undefined ? `${fmt(numOr(aData.droppedMissing))} rows dropped for missing values` : undefined,
-      numOr(aData.duplicatesDropped) !== undefined ? `${fmt(numOr(aData.duplicatesDropped))} duplicates dropped` : undefined,
+      numOr(aData.droppedMissing) !== undefined
+        ? `${fmt(numOr(aData.droppedMissing))} rows dropped for missing values`
+        : undefined,
+      numOr(aData.duplicatesDropped) !== undefined
+        ? `${fmt(numOr(aData.duplicatesDropped))} duplicates dropped`
+        : undefined,
       'numeric features standardised and categoricals one-hot encoded with statistics of the training rows',
     ]
       .filter(Boolean)
       .join('; ')}.`,
-    features.length > 0 ? `Features (${features.length}): ${features.map((f) => `\`${f}\``).join(', ')}.` : 'Features: not recorded.',
+    features.length > 0
+      ? `Features (${features.length}): ${features.map((f) => `\`${f}\``).join(', ')}.`
+      : 'Features: not recorded.',
   );
   const gate = Array.isArray(privacy.gate) ? (privacy.gate as unknown[]).map(obj) : [];
   if (gate.length > 0) {
@@ -162,7 +191,11 @@ export function modelCard(input: ModelCardInput): string {
       'Pre-training privacy gate (columns holding direct identifiers):',
       table(
         ['Column', 'Decision', 'Why'],
-        gate.map((g) => [str(g.column) ?? '?', str(g.decision) ?? (g.allowed === true ? 'allowed' : 'excluded'), str(g.reason) ?? str(g.message) ?? '']),
+        gate.map((g) => [
+          str(g.column) ?? '?',
+          str(g.decision) ?? (g.allowed === true ? 'allowed' : 'excluded'),
+          str(g.reason) ?? str(g.message) ?? '',
+        ]),
       ),
     );
   }
@@ -189,9 +222,12 @@ export function modelCard(input: ModelCardInput): string {
       p(
         `### Mitigation: ${mdCell(m.mitigation.method)}`,
         m.mitigation.note ?? '',
-        m.mitigation.accuracyBefore !== undefined ? `Accuracy before mitigation: ${pct(m.mitigation.accuracyBefore)}; after: ${pct(o.accuracy)}.` : '',
+        m.mitigation.accuracyBefore !== undefined
+          ? `Accuracy before mitigation: ${pct(m.mitigation.accuracyBefore)}; after: ${pct(o.accuracy)}.`
+          : '',
       );
-      for (const a of m.mitigation.before) if (a.disparities.length > 0) p(`Before mitigation, by ${mdCell(a.attribute)}:`, disparityTable(a));
+      for (const a of m.mitigation.before)
+        if (a.disparities.length > 0) p(`Before mitigation, by ${mdCell(a.attribute)}:`, disparityTable(a));
     }
     if (m.privacy) {
       const pv = m.privacy;
@@ -212,17 +248,36 @@ export function modelCard(input: ModelCardInput): string {
   } else p('No model audit was recorded for this run.');
   if (input.epochs && input.epochs.length > 0) {
     const last = input.epochs[input.epochs.length - 1]!;
-    p(`Training history: ${input.epochs.length} epochs; final training loss ${fmt(last.loss, 4)}${last.valLoss !== undefined ? `, validation loss ${fmt(last.valLoss, 4)}` : ''}.`);
+    p(
+      `Training history: ${input.epochs.length} epochs; final training loss ${fmt(last.loss, 4)}${last.valLoss !== undefined ? `, validation loss ${fmt(last.valLoss, 4)}` : ''}.`,
+    );
   }
 
   // ------------------------------------------------------------------ ethical considerations
   p('## Ethical considerations');
-  const failing = (m?.attributes ?? []).flatMap((a) => a.disparities.filter((d) => d.pass === false).map((d) => `${METRIC_LABELS[d.metric] ?? d.metric} by ${a.attribute}: ${fmt(d.value)} (threshold ${fmt(d.threshold)})`));
-  if (failing.length > 0) p('The model fails these fairness checks on the evaluation data:', ...failing.map((f) => `- ${mdCell(f)}`));
-  else if (m && m.attributes.length > 0) p('The model passes every fairness check that has a threshold on the evaluation data.');
-  const excluded = gate.filter((g) => str(g.decision) !== 'allowed' && g.allowed !== true).map((g) => str(g.column)).filter(Boolean);
-  if (excluded.length > 0) p(`Direct identifiers were kept out of the features: ${excluded.map((c) => `\`${c}\``).join(', ')}.`);
-  if (!m?.privacy) p('The model was trained without differential privacy: it may memorise individual training rows.');
+  const failing = (m?.attributes ?? []).flatMap((a) =>
+    a.disparities
+      .filter((d) => d.pass === false)
+      .map(
+        (d) =>
+          `${METRIC_LABELS[d.metric] ?? d.metric} by ${a.attribute}: ${fmt(d.value)} (threshold ${fmt(d.threshold)})`,
+      ),
+  );
+  if (failing.length > 0)
+    p(
+      'The model fails these fairness checks on the evaluation data:',
+      ...failing.map((f) => `- ${mdCell(f)}`),
+    );
+  else if (m && m.attributes.length > 0)
+    p('The model passes every fairness check that has a threshold on the evaluation data.');
+  const excluded = gate
+    .filter((g) => str(g.decision) !== 'allowed' && g.allowed !== true)
+    .map((g) => str(g.column))
+    .filter(Boolean);
+  if (excluded.length > 0)
+    p(`Direct identifiers were kept out of the features: ${excluded.map((c) => `\`${c}\``).join(', ')}.`);
+  if (!m?.privacy)
+    p('The model was trained without differential privacy: it may memorise individual training rows.');
   p(`Risks and mitigations beyond the measured ones: ${TODO}`);
 
   // ------------------------------------------------------------------ caveats
@@ -230,12 +285,22 @@ export function modelCard(input: ModelCardInput): string {
   const caveats: string[] = [];
   for (const a of m?.attributes ?? []) {
     const small = a.groups.filter((g) => g.n < (view.thresholds.minGroupSize ?? 30));
-    if (small.length > 0) caveats.push(`Groups of ${a.attribute} with fewer than ${view.thresholds.minGroupSize ?? 30} rows (${small.map((g) => g.value).join(', ')}): their rates are noisy.`);
+    if (small.length > 0)
+      caveats.push(
+        `Groups of ${a.attribute} with fewer than ${view.thresholds.minGroupSize ?? 30} rows (${small.map((g) => g.value).join(', ')}): their rates are noisy.`,
+      );
   }
-  if (aTraining.stoppedEarly === true) caveats.push(`Training stopped early; the model holds the weights of epoch ${fmt(numOr(aTraining.bestEpoch))}.`);
+  if (aTraining.stoppedEarly === true)
+    caveats.push(
+      `Training stopped early; the model holds the weights of epoch ${fmt(numOr(aTraining.bestEpoch))}.`,
+    );
   const notes = Array.isArray(privacy.notes) ? (privacy.notes as unknown[]).map(obj) : [];
   for (const n of notes) if (str(n.note)) caveats.push(`${str(n.option) ?? 'Privacy'}: ${str(n.note)}`);
   caveats.push('Metrics come from one held-out split; figures for small groups carry wide intervals.');
   p(...caveats.map((c) => `- ${mdCell(c)}`));
-  return L.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
+  return (
+    L.join('\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trimEnd() + '\n'
+  );
 }

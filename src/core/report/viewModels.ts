@@ -104,7 +104,8 @@ function readTime(o: Record<string, unknown>): number | undefined {
  */
 export function normalizeMetricRecord(raw: unknown): MetricRecord | undefined {
   if (!isObject(raw)) return undefined;
-  const declared = typeof raw.type === 'string' ? raw.type : typeof raw.kind === 'string' ? raw.kind : undefined;
+  const declared =
+    typeof raw.type === 'string' ? raw.type : typeof raw.kind === 'string' ? raw.kind : undefined;
   const epoch = num(raw.epoch);
   if (epoch === undefined) return undefined;
   let kind: 'batch' | 'epoch';
@@ -160,7 +161,10 @@ export function normalizeMetricRecord(raw: unknown): MetricRecord | undefined {
   const batches = num(raw.batches);
   if (batches !== undefined) rec.batches = batches;
   const sps =
-    num(raw.samplesPerSecond) ?? num(raw.samplesPerSec) ?? num(raw.samples_per_second) ?? num(raw.samples_per_sec);
+    num(raw.samplesPerSecond) ??
+    num(raw.samplesPerSec) ??
+    num(raw.samples_per_second) ??
+    num(raw.samples_per_sec);
   if (sps !== undefined) rec.samplesPerSecond = sps;
   if (epsilon !== undefined) rec.epsilon = epsilon;
   if (fairness) rec.fairness = fairness;
@@ -796,7 +800,8 @@ export function datasetSection(report: AuditReport): DatasetSection {
       if (rowsOut.length > 0) groups.push({ attribute: a.attribute, groups: rowsOut });
     }
     // Older or foreign shape: `groups[attr][value]` with counts.
-    const g = isObject(fair.groups) && groups.length === 0 && !isObject(fair.overall) ? fair.groups : undefined;
+    const g =
+      isObject(fair.groups) && groups.length === 0 && !isObject(fair.overall) ? fair.groups : undefined;
     for (const [attr, byValue] of Object.entries(g ?? {})) {
       const rowsOut = groupShareRows(byValue, rows);
       if (rowsOut.length > 0) groups.push({ attribute: attr, groups: rowsOut });
@@ -809,7 +814,12 @@ export function datasetSection(report: AuditReport): DatasetSection {
       const strength = cv ?? num(p.nmi) ?? num(p.strength) ?? num(p.score) ?? num(p.value);
       if (typeof feature !== 'string' || typeof attribute !== 'string' || strength === undefined) continue;
       const row: ProxyRow = { feature, attribute, strength };
-      const measure = cv !== undefined ? "Cramér's V" : num(p.nmi) !== undefined ? 'normalised mutual information' : p.measure;
+      const measure =
+        cv !== undefined
+          ? "Cramér's V"
+          : num(p.nmi) !== undefined
+            ? 'normalised mutual information'
+            : p.measure;
       if (typeof measure === 'string') row.measure = measure;
       proxies.push(row);
     }
@@ -842,7 +852,9 @@ export function datasetSection(report: AuditReport): DatasetSection {
     kAnonymity: report.privacy.kAnonymity,
     uniqueRecords: report.privacy.uniqueRecords,
     singlingOut: report.privacy.singlingOut ?? null,
-    piiColumns: report.columns.filter((c) => c.entities.length > 0).map((c) => ({ name: c.name, entities: c.entities })),
+    piiColumns: report.columns
+      .filter((c) => c.entities.length > 0)
+      .map((c) => ({ name: c.name, entities: c.entities })),
     groups,
     proxies,
   };
@@ -871,7 +883,9 @@ function groupShareRows(byValue: unknown, totalRows: number): GroupShareRow[] {
       row.baseRate = baseRate ?? positives / weight;
       const ci = Array.isArray(o.ci95) && o.ci95.length === 2 ? [num(o.ci95[0]), num(o.ci95[1])] : undefined;
       row.baseRateInterval =
-        ci && ci[0] !== undefined && ci[1] !== undefined ? [ci[0], ci[1]] : wilsonInterval(row.baseRate * n, n);
+        ci && ci[0] !== undefined && ci[1] !== undefined
+          ? [ci[0], ci[1]]
+          : wilsonInterval(row.baseRate * n, n);
     }
     out.push(row);
   }
@@ -927,7 +941,8 @@ export function groupRows(
       const given = num(o[m]);
       metrics[m] = given !== undefined ? given : (fromConf?.[m] ?? null);
     }
-    const n = num(o.n) ?? num(o.count) ?? (confusion ? confusion.tp + confusion.fp + confusion.tn + confusion.fn : 0);
+    const n =
+      num(o.n) ?? num(o.count) ?? (confusion ? confusion.tp + confusion.fp + confusion.tn + confusion.fn : 0);
     const row: GroupRow = { value, n, metrics, checks: {}, pass: true };
     if (confusion) row.confusion = confusion;
     rows.push(row);
@@ -955,9 +970,11 @@ export function groupRows(
       r.checks.selectionRate = gapOk && ratioOk;
     } else r.checks.selectionRate = null;
     const tpr = r.metrics.tpr;
-    r.checks.tpr = tpr !== null && ref.tpr !== null ? ref.tpr - tpr <= thresholds.equalizedOddsDifference + 1e-12 : null;
+    r.checks.tpr =
+      tpr !== null && ref.tpr !== null ? ref.tpr - tpr <= thresholds.equalizedOddsDifference + 1e-12 : null;
     const fpr = r.metrics.fpr;
-    r.checks.fpr = fpr !== null && ref.fpr !== null ? fpr - ref.fpr <= thresholds.equalizedOddsDifference + 1e-12 : null;
+    r.checks.fpr =
+      fpr !== null && ref.fpr !== null ? fpr - ref.fpr <= thresholds.equalizedOddsDifference + 1e-12 : null;
     r.pass = Object.values(r.checks).every((c) => c !== false);
   }
   return rows.sort((a, b) => b.n - a.n);
@@ -968,7 +985,8 @@ const RATIO_METRICS = /ratio|impact/i;
 function disparityThreshold(metric: string, t: ViewThresholds): number | undefined {
   const own = t[metric];
   if (typeof own === 'number') return own;
-  if (/demographicParityDifference|selectionRateDifference/i.test(metric)) return t.demographicParityDifference;
+  if (/demographicParityDifference|selectionRateDifference/i.test(metric))
+    return t.demographicParityDifference;
   if (/equalizedOddsDifference|tprDifference|fprDifference|equalOpportunityDifference/i.test(metric))
     return t.equalizedOddsDifference;
   if (/disparateImpact|demographicParityRatio|selectionRateRatio|equalizedOddsRatio/i.test(metric))
@@ -1036,7 +1054,11 @@ export interface ScoredRows {
  * with its mean score, observed positive rate and Wilson interval. Empty bins have null mean and rate.
  * Scores outside [0, 1] are clamped into the end bins.
  */
-export function calibrationBins(scores: ArrayLike<number>, labels: ArrayLike<number>, bins = 10): CalibrationBin[] {
+export function calibrationBins(
+  scores: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  bins = 10,
+): CalibrationBin[] {
   const n = new Float64Array(bins);
   const sum = new Float64Array(bins);
   const pos = new Float64Array(bins);
@@ -1295,11 +1317,14 @@ export function readScoredRows(v: unknown): ScoredRows | undefined {
   const n = v.scores.length;
   if (v.labels.length !== n || n === 0) return undefined;
   const scores = Float64Array.from(v.scores as unknown[], (x) => (typeof x === 'number' ? x : NaN));
-  const labels = Float64Array.from(v.labels as unknown[], (x) => (x === 1 || x === true || x === '1' ? 1 : 0));
+  const labels = Float64Array.from(v.labels as unknown[], (x) =>
+    x === 1 || x === true || x === '1' ? 1 : 0,
+  );
   const groups: Record<string, string[]> = {};
   if (isObject(v.groups)) {
     for (const [k, arr] of Object.entries(v.groups)) {
-      if (Array.isArray(arr) && arr.length === n) groups[k] = arr.map((x) => (x === null || x === undefined ? '(missing)' : String(x)));
+      if (Array.isArray(arr) && arr.length === n)
+        groups[k] = arr.map((x) => (x === null || x === undefined ? '(missing)' : String(x)));
     }
   }
   return { scores, labels, groups };
@@ -1308,7 +1333,8 @@ export function readScoredRows(v: unknown): ScoredRows | undefined {
 /** The point of the trade-off curve nearest a threshold (the slider's position). */
 export function tradeoffAt(points: readonly TradeoffPoint[], threshold: number): TradeoffPoint | undefined {
   let best: TradeoffPoint | undefined;
-  for (const p of points) if (!best || Math.abs(p.threshold - threshold) < Math.abs(best.threshold - threshold)) best = p;
+  for (const p of points)
+    if (!best || Math.abs(p.threshold - threshold) < Math.abs(best.threshold - threshold)) best = p;
   return best;
 }
 
@@ -1352,7 +1378,10 @@ export function runAuditView(
   const thresholds = viewThresholds(options.thresholds, cfgFair.thresholds);
   const parts = runDir.split(/[\\/]/).filter((x) => x !== '');
   const id = parts[parts.length - 1] ?? runDir;
-  const name = (isObject(audit) && typeof audit.config === 'string' ? audit.config : undefined) ?? parts[parts.length - 2] ?? 'run';
+  const name =
+    (isObject(audit) && typeof audit.config === 'string' ? audit.config : undefined) ??
+    parts[parts.length - 2] ??
+    'run';
   const vm: AuditViewModel = {
     title: `Audit · ${name} / ${id}`,
     source: { kind: 'run', path: runDir },
@@ -1390,20 +1419,29 @@ export function datasetAuditView(
  * protected attributes, DP), `status.json` (start time) and `audit.json` (backend and device of a finished
  * run). A live run's backend comes from the worker's `started` notification instead.
  */
-export function runInfoFromFiles(runDir: string, files: { config?: unknown; status?: unknown; audit?: unknown }): TrainingRunInfo {
+export function runInfoFromFiles(
+  runDir: string,
+  files: { config?: unknown; status?: unknown; audit?: unknown },
+): TrainingRunInfo {
   const parts = runDir.split(/[\\/]/).filter((x) => x !== '');
-  const info: TrainingRunInfo = { runDir, id: parts[parts.length - 1] ?? runDir, config: parts[parts.length - 2] ?? 'run' };
+  const info: TrainingRunInfo = {
+    runDir,
+    id: parts[parts.length - 1] ?? runDir,
+    config: parts[parts.length - 2] ?? 'run',
+  };
   const cfg = isObject(files.config) ? files.config : undefined;
   if (cfg) {
     if (typeof cfg.name === 'string') info.config = cfg.name;
     const tr = isObject(cfg.training) ? cfg.training : undefined;
     if (num(tr?.epochs) !== undefined) info.epochs = num(tr!.epochs)!;
-    if (Array.isArray(cfg.protected)) info.protected = cfg.protected.filter((x): x is string => typeof x === 'string');
+    if (Array.isArray(cfg.protected))
+      info.protected = cfg.protected.filter((x): x is string => typeof x === 'string');
     const priv = isObject(cfg.privacy) ? cfg.privacy : undefined;
     if (priv && isObject(priv.dpSgd)) info.dp = true;
   }
   const st = isObject(files.status) ? files.status : undefined;
-  if (st && typeof st.startedAt === 'string' && Number.isFinite(Date.parse(st.startedAt))) info.startedAt = Date.parse(st.startedAt);
+  if (st && typeof st.startedAt === 'string' && Number.isFinite(Date.parse(st.startedAt)))
+    info.startedAt = Date.parse(st.startedAt);
   const au = isObject(files.audit) ? files.audit : undefined;
   const be = au && isObject(au.training) && isObject(au.training.backend) ? au.training.backend : undefined;
   if (be) {
@@ -1417,7 +1455,8 @@ export function runInfoFromFiles(runDir: string, files: { config?: unknown; stat
 export function runStatusFromFile(status: unknown): RunStatus {
   if (!isObject(status)) return { state: 'unknown' };
   const s = status.state;
-  const state: RunState = s === 'running' || s === 'finished' || s === 'cancelled' || s === 'failed' ? s : 'unknown';
+  const state: RunState =
+    s === 'running' || s === 'finished' || s === 'cancelled' || s === 'failed' ? s : 'unknown';
   const out: RunStatus = { state };
   if (typeof status.message === 'string') out.message = status.message;
   return out;

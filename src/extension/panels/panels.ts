@@ -61,7 +61,9 @@ export type AuditSource =
   /** A dataset (or predictions) scan; `thresholds` are the workspace policy's. */
   | { kind: 'report'; report: AuditReport; thresholds?: unknown };
 
-function webviewOptions(context: vscode.ExtensionContext): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+function webviewOptions(
+  context: vscode.ExtensionContext,
+): vscode.WebviewOptions & vscode.WebviewPanelOptions {
   return {
     enableScripts: true,
     // Only the built bundles and the panels' stylesheet can be loaded into the page.
@@ -72,22 +74,35 @@ function webviewOptions(context: vscode.ExtensionContext): vscode.WebviewOptions
   };
 }
 
-function setHtml(context: vscode.ExtensionContext, panel: vscode.WebviewPanel, bundle: 'training' | 'audit', title: string): void {
+function setHtml(
+  context: vscode.ExtensionContext,
+  panel: vscode.WebviewPanel,
+  bundle: 'training' | 'audit',
+  title: string,
+): void {
   const w = panel.webview;
   panel.webview.options = webviewOptions(context);
   w.html = panelHtml({
     title,
     cspSource: w.cspSource,
     nonce: makeNonce(),
-    scriptUri: w.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview', `${bundle}.js`)).toString(),
-    styleUri: w.asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'media', 'panels', 'panels.css')).toString(),
+    scriptUri: w
+      .asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview', `${bundle}.js`))
+      .toString(),
+    styleUri: w
+      .asWebviewUri(vscode.Uri.joinPath(context.extensionUri, 'media', 'panels', 'panels.css'))
+      .toString(),
   });
 }
 
 async function revealExport(file: string): Promise<void> {
-  const open = await vscode.window.showInformationMessage(`Written ${vscode.workspace.asRelativePath(file)}`, 'Open');
+  const open = await vscode.window.showInformationMessage(
+    `Written ${vscode.workspace.asRelativePath(file)}`,
+    'Open',
+  );
   if (open === 'Open') {
-    if (file.endsWith('.md')) await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(file));
+    if (file.endsWith('.md'))
+      await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(file));
     else await vscode.env.openExternal(vscode.Uri.file(file));
   }
 }
@@ -128,7 +143,12 @@ export class TrainingPanel implements vscode.Disposable {
     if (live.onProgress) {
       this.disposables.push(
         live.onProgress((p) => {
-          const raw = (p.raw ?? {}) as { type?: string; backend?: { name?: string; device?: string } | null; epochs?: number; dp?: boolean };
+          const raw = (p.raw ?? {}) as {
+            type?: string;
+            backend?: { name?: string; device?: string } | null;
+            epochs?: number;
+            dp?: boolean;
+          };
           if (raw.type === 'started') {
             if (raw.backend?.name) this.info.backend = raw.backend.name;
             if (raw.backend?.device) this.info.device = raw.backend.device;
@@ -162,9 +182,18 @@ export class TrainingPanel implements vscode.Disposable {
     this.stopFollowing();
     const records = readRunRecords(this.runDir);
     const size = metricsSize(this.runDir);
-    void this.post({ type: 'init', run: this.info, records, overlays: earlierRuns(this.runDir), status: this.status });
+    void this.post({
+      type: 'init',
+      run: this.info,
+      records,
+      overlays: earlierRuns(this.runDir),
+      status: this.status,
+    });
     if (this.status.state !== 'running') return;
-    this.follower = new MetricsFollower(path.join(this.runDir, METRICS_FILE), (recs) => void this.post({ type: 'metrics', records: recs }));
+    this.follower = new MetricsFollower(
+      path.join(this.runDir, METRICS_FILE),
+      (recs) => void this.post({ type: 'metrics', records: recs }),
+    );
     this.follower.startAfter(size);
     // Without a live handle (restored panel, a run started by the CLI) the state comes from status.json.
     if (!this.live?.result) {
@@ -196,7 +225,8 @@ export class TrainingPanel implements vscode.Disposable {
         else await vscode.commands.executeCommand('responsibleMl.stopTraining');
         break;
       case 'openAudit':
-        openAuditPanel(this.context, { kind: 'run', runDir: this.runDir });
+        // In the training panel's own column: the audit's tables need the width more than the curves do.
+        openAuditPanel(this.context, { kind: 'run', runDir: this.runDir }, this.panel.viewColumn);
         break;
       case 'export':
         await this.export(m.format);
@@ -233,7 +263,11 @@ function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Partial<T> 
  * Opens (or reveals) the training panel of a run folder. Pass the live run when the training command started
  * it, so that Stop cancels it directly and the panel learns the backend as soon as the worker reports it.
  */
-export function openTrainingPanel(context: vscode.ExtensionContext, runDir: string, live?: LiveRun): TrainingPanel {
+export function openTrainingPanel(
+  context: vscode.ExtensionContext,
+  runDir: string,
+  live?: LiveRun,
+): TrainingPanel {
   const existing = trainingPanels.get(runDir);
   if (existing) {
     if (live) existing.attach(live);
@@ -241,7 +275,12 @@ export function openTrainingPanel(context: vscode.ExtensionContext, runDir: stri
     return existing;
   }
   const name = path.basename(path.dirname(runDir));
-  const panel = vscode.window.createWebviewPanel(TRAINING_VIEW_TYPE, `Training ${name}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(context));
+  const panel = vscode.window.createWebviewPanel(
+    TRAINING_VIEW_TYPE,
+    `Training ${name}`,
+    { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+    webviewOptions(context),
+  );
   return new TrainingPanel(context, panel, runDir, live);
 }
 
@@ -280,7 +319,8 @@ export class AuditPanel implements vscode.Disposable {
     switch (m.type) {
       case 'ready':
         // A run's audit is re-read so a restored panel shows the folder as it is now.
-        if (this.view.source.kind === 'run') this.view = runAuditViewFromFolder(this.view.source.path, new Date().toISOString());
+        if (this.view.source.kind === 'run')
+          this.view = runAuditViewFromFolder(this.view.source.path, new Date().toISOString());
         await this.post({ type: 'audit', model: this.view });
         break;
       case 'export':
@@ -317,11 +357,21 @@ function viewOf(source: AuditSource): AuditViewModel {
   const now = new Date().toISOString();
   return source.kind === 'run'
     ? runAuditViewFromFolder(source.runDir, now)
-    : datasetAuditView(source.report, { generatedAt: now, ...(source.thresholds !== undefined ? { thresholds: source.thresholds } : {}) });
+    : datasetAuditView(source.report, {
+        generatedAt: now,
+        ...(source.thresholds !== undefined ? { thresholds: source.thresholds } : {}),
+      });
 }
 
-/** Opens (or reveals and refreshes) the audit panel of a run folder or of a dataset scan. */
-export function openAuditPanel(context: vscode.ExtensionContext, source: AuditSource): AuditPanel {
+/**
+ * Opens (or reveals and refreshes) the audit panel of a run folder or of a dataset scan, beside the active
+ * editor unless a column is given.
+ */
+export function openAuditPanel(
+  context: vscode.ExtensionContext,
+  source: AuditSource,
+  viewColumn?: vscode.ViewColumn,
+): AuditPanel {
   const view = viewOf(source);
   const existing = auditPanels.get(view.source.path);
   if (existing) {
@@ -329,7 +379,12 @@ export function openAuditPanel(context: vscode.ExtensionContext, source: AuditSo
     existing.panel.reveal(undefined, true);
     return existing;
   }
-  const panel = vscode.window.createWebviewPanel(AUDIT_VIEW_TYPE, view.title, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: false }, webviewOptions(context));
+  const panel = vscode.window.createWebviewPanel(
+    AUDIT_VIEW_TYPE,
+    view.title,
+    { viewColumn: viewColumn ?? vscode.ViewColumn.Beside, preserveFocus: false },
+    webviewOptions(context),
+  );
   return new AuditPanel(panel, view, context);
 }
 

@@ -151,7 +151,11 @@ export function runStatus(runDir: string): RunStatus {
 }
 
 /** The audit view of a run folder, with the threshold slider when the run wrote `scores.json`. */
-export function runAuditViewFromFolder(runDir: string, generatedAt: string, policyThresholds?: unknown): AuditViewModel {
+export function runAuditViewFromFolder(
+  runDir: string,
+  generatedAt: string,
+  policyThresholds?: unknown,
+): AuditViewModel {
   const f = readRunFiles(runDir);
   const rows = readScoredRows(f.scores);
   return runAuditView(runDir, f.audit ?? {}, {
@@ -186,7 +190,12 @@ function epochHistory(runDir: string): { epoch: number; loss?: number; valLoss?:
  * Writes a run's HTML report (`report.html`) or model card (`model-card.md`) into its folder and returns the
  * path. The run folder is the tool's own output, so a re-export replaces the previous export (atomically).
  */
-export function exportRun(runDir: string, format: 'html' | 'modelCard', now: Date, policyThresholds?: unknown): string {
+export function exportRun(
+  runDir: string,
+  format: 'html' | 'modelCard',
+  now: Date,
+  policyThresholds?: unknown,
+): string {
   const generatedAt = now.toISOString();
   const view = runAuditViewFromFolder(runDir, generatedAt, policyThresholds);
   const epochs = epochHistory(runDir);

@@ -17,7 +17,10 @@ const ADULT = '/work/shared/data/adult/adult.csv';
 
 /** The first `n` data rows of the Adult training file: real data, small enough for a unit test. */
 function adultHead(n: number): { text: string; rows: Record<string, string>[] } {
-  const lines = fs.readFileSync(ADULT, 'utf8').split('\n').slice(0, n + 1);
+  const lines = fs
+    .readFileSync(ADULT, 'utf8')
+    .split('\n')
+    .slice(0, n + 1);
   const header = lines[0]!.split(',');
   const rows = lines.slice(1).map((l) => Object.fromEntries(l.split(',').map((v, i) => [header[i]!, v])));
   return { text: lines.join('\n') + '\n', rows };
@@ -42,8 +45,20 @@ describe('panels: audit views from the real engines', () => {
         findings: [],
         truncated: {},
         privacy: { quasiIdentifiers: ['age', 'sex'], kAnonymity: 1, uniqueRecords: 0.12, singlingOut: null },
-        quality: { duplicateRows: 0, duplicateExamples: [], constantColumns: [], mixedTypeColumns: [], identifierColumns: [] },
-        fairness: { label: 'income', positiveValues: ['>50K'], dataset, proxies: proxies.associations, leakage: [] },
+        quality: {
+          duplicateRows: 0,
+          duplicateExamples: [],
+          constantColumns: [],
+          mixedTypeColumns: [],
+          identifierColumns: [],
+        },
+        fairness: {
+          label: 'income',
+          positiveValues: ['>50K'],
+          dataset,
+          proxies: proxies.associations,
+          leakage: [],
+        },
       }),
     ) as AuditReport;
     const vm = datasetAuditView(report, { generatedAt: '2026-01-01T00:00:00Z' });
@@ -58,7 +73,10 @@ describe('panels: audit views from the real engines', () => {
     assert.ok(Math.abs(male.share + female.share - 1) < 1e-9);
     assert.ok(male.baseRate! > female.baseRate!, 'the known gap in Adult');
     assert.ok(male.baseRateInterval![0] < male.baseRate! && male.baseRate! < male.baseRateInterval![1]);
-    assert.ok(ds.proxies.some((p) => p.attribute === 'sex' && p.feature === 'relationship'), 'relationship is a proxy of sex');
+    assert.ok(
+      ds.proxies.some((p) => p.attribute === 'sex' && p.feature === 'relationship'),
+      'relationship is a proxy of sex',
+    );
     assert.equal(vm.model, undefined);
   });
 
@@ -77,7 +95,10 @@ describe('panels: audit views from the real engines', () => {
         rows: rows.length,
         performance: { accuracy: pa.overall.accuracy, auc: 0.7 },
         training: { backend: { name: 'wasm', device: 'CPU, WebAssembly SIMD, 1 thread', skipped: [] } },
-        privacy: { gate: [], dpSgd: { noiseMultiplier: 1.1, l2NormClip: 1, final: { epsilon: 2.9, delta: 1e-5 } } },
+        privacy: {
+          gate: [],
+          dpSgd: { noiseMultiplier: 1.1, l2NormClip: 1, final: { epsilon: 2.9, delta: 1e-5 } },
+        },
         fairness: { attributes: ['sex'], mitigation: 'none', before: pa },
       }),
     ) as unknown;
@@ -108,11 +129,18 @@ describe('panels: audit views from the real engines', () => {
   it('keeps the unmitigated audit for a before/after comparison', () => {
     const mk = (tp: number) => ({
       overall: { accuracy: 0.8, n: 20, confusion: { tp, fp: 2, tn: 8, fn: 10 - tp } },
-      groups: { sex: { A: { n: 10, confusion: { tp, fp: 1, tn: 4, fn: 5 - tp } }, B: { n: 10, confusion: { tp: 0, fp: 1, tn: 4, fn: 5 } } } },
+      groups: {
+        sex: {
+          A: { n: 10, confusion: { tp, fp: 1, tn: 4, fn: 5 - tp } },
+          B: { n: 10, confusion: { tp: 0, fp: 1, tn: 4, fn: 5 } },
+        },
+      },
       disparities: {},
       findings: [],
     });
-    const vm = runAuditView('/r/c/1', { fairness: { mitigation: 'threshold', before: mk(4), after: mk(2), note: 'fitted on validation' } });
+    const vm = runAuditView('/r/c/1', {
+      fairness: { mitigation: 'threshold', before: mk(4), after: mk(2), note: 'fitted on validation' },
+    });
     assert.equal(vm.model!.mitigation!.method, 'threshold');
     assert.equal(vm.model!.mitigation!.accuracyBefore, 0.8);
     const a = vm.model!.attributes[0]!.groups.find((g) => g.value === 'A')!;
@@ -121,7 +149,12 @@ describe('panels: audit views from the real engines', () => {
 
   it('reads run info and status from the run folder files', () => {
     const info = runInfoFromFiles('/w/runs/income/2026', {
-      config: { name: 'income', training: { epochs: 12 }, protected: ['sex', 'race'], privacy: { dpSgd: { targetEpsilon: 3 } } },
+      config: {
+        name: 'income',
+        training: { epochs: 12 },
+        protected: ['sex', 'race'],
+        privacy: { dpSgd: { targetEpsilon: 3 } },
+      },
       status: { state: 'running', startedAt: '2026-01-01T00:00:00.000Z' },
       audit: { training: { backend: { name: 'wasm', device: 'CPU' } } },
     });
@@ -136,7 +169,10 @@ describe('panels: audit views from the real engines', () => {
       backend: 'wasm',
       device: 'CPU',
     });
-    assert.deepEqual(runStatusFromFile({ state: 'failed', message: 'NaN loss' }), { state: 'failed', message: 'NaN loss' });
+    assert.deepEqual(runStatusFromFile({ state: 'failed', message: 'NaN loss' }), {
+      state: 'failed',
+      message: 'NaN loss',
+    });
     assert.deepEqual(runStatusFromFile(undefined), { state: 'unknown' });
   });
 

@@ -25,21 +25,52 @@ function adultRun() {
       split: 'test',
       rows: rows.length,
       performance: { accuracy: pa.overall.accuracy, auc: 0.71 },
-      training: { backend: { name: 'wasm', device: 'CPU, WebAssembly SIMD, 1 thread', skipped: [] }, epochs: 12, bestEpoch: 10, stoppedEarly: true, samplesPerSecond: 40000, steps: 1200 },
-      data: { features: ['age', 'education', 'hours-per-week'], rows: { train: 1500, validation: 500, test: 2000 }, droppedMissing: 3, duplicatesDropped: 1, unknownCategories: 0 },
-      privacy: { gate: [{ column: 'email', entities: ['EMAIL_ADDRESS'], decision: 'excluded', reason: 'direct identifier' }] },
+      training: {
+        backend: { name: 'wasm', device: 'CPU, WebAssembly SIMD, 1 thread', skipped: [] },
+        epochs: 12,
+        bestEpoch: 10,
+        stoppedEarly: true,
+        samplesPerSecond: 40000,
+        steps: 1200,
+      },
+      data: {
+        features: ['age', 'education', 'hours-per-week'],
+        rows: { train: 1500, validation: 500, test: 2000 },
+        droppedMissing: 3,
+        duplicatesDropped: 1,
+        unknownCategories: 0,
+      },
+      privacy: {
+        gate: [
+          { column: 'email', entities: ['EMAIL_ADDRESS'], decision: 'excluded', reason: 'direct identifier' },
+        ],
+      },
       fairness: { attributes: ['sex'], mitigation: 'none', before: pa },
     }),
   ) as unknown;
-  const config = { name: 'income', data: { train: 'adult.csv', test: 'adult-test.csv', label: 'income', positive: ['>50K'] }, model: { type: 'mlp', hidden: [64, 32] }, training: { epochs: 20, batchSize: 256, optimizer: 'adam', learningRate: 0.001 } };
-  const view = runAuditView('/w/runs/income/2026-11-28T16-00-00-000Z', audit, { config, generatedAt: '2026-11-28T16:30:00Z' });
+  const config = {
+    name: 'income',
+    data: { train: 'adult.csv', test: 'adult-test.csv', label: 'income', positive: ['>50K'] },
+    model: { type: 'mlp', hidden: [64, 32] },
+    training: { epochs: 20, batchSize: 256, optimizer: 'adam', learningRate: 0.001 },
+  };
+  const view = runAuditView('/w/runs/income/2026-11-28T16-00-00-000Z', audit, {
+    config,
+    generatedAt: '2026-11-28T16:30:00Z',
+  });
   return { audit, config, view, pa };
 }
 
 describe('panels: exports', () => {
   it('HTML report: self-contained (no script, no external reference), escaped, with the per-group table', () => {
     const { view } = adultRun();
-    const html = htmlReport(view, { generatedAt: '2026-11-28T16:30:00Z', epochs: [{ epoch: 1, loss: 0.5, valLoss: 0.52 }, { epoch: 2, loss: 0.4, valLoss: 0.45 }] });
+    const html = htmlReport(view, {
+      generatedAt: '2026-11-28T16:30:00Z',
+      epochs: [
+        { epoch: 1, loss: 0.5, valLoss: 0.52 },
+        { epoch: 2, loss: 0.4, valLoss: 0.45 },
+      ],
+    });
     assert.ok(html.startsWith('<!DOCTYPE html>'));
     assert.doesNotMatch(html, /<script/i, 'no script at all (and the group name is escaped)');
     assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
@@ -54,18 +85,56 @@ describe('panels: exports', () => {
 
   it('HTML report of a dataset shows masked excerpts only', () => {
     const { view } = adultRun();
-    const ds = { ...view, model: undefined, dataset: {
-      file: 'people.csv', rows: 10, columns: 3, truncated: 0, quasiIdentifiers: [], kAnonymity: null, uniqueRecords: null, singlingOut: null, piiColumns: [{ name: 'email', entities: ['EMAIL_ADDRESS'] }], groups: [], proxies: [],
-      findings: [{ rule: 'privacy/pii-column', severity: 'warning' as const, message: 'E-mail addresses', column: 'email', excerpt: 'j***@example.com' }],
-    } };
+    const ds = {
+      ...view,
+      model: undefined,
+      dataset: {
+        file: 'people.csv',
+        rows: 10,
+        columns: 3,
+        truncated: 0,
+        quasiIdentifiers: [],
+        kAnonymity: null,
+        uniqueRecords: null,
+        singlingOut: null,
+        piiColumns: [{ name: 'email', entities: ['EMAIL_ADDRESS'] }],
+        groups: [],
+        proxies: [],
+        findings: [
+          {
+            rule: 'privacy/pii-column',
+            severity: 'warning' as const,
+            message: 'E-mail addresses',
+            column: 'email',
+            excerpt: 'j***@example.com',
+          },
+        ],
+      },
+    };
     const html = htmlReport(ds, { generatedAt: 'x' });
     assert.match(html, /j\*\*\*@example\.com/);
   });
 
   it('model card: every Model Card Toolkit section, filled from the run', () => {
     const { view, audit, config, pa } = adultRun();
-    const md = modelCard({ view, audit, config, generatedAt: '2026-11-28T16:30:00Z', epochs: [{ epoch: 1, loss: 0.5, valLoss: 0.52 }] });
-    const sections = ['Model details', 'Intended use', 'Factors', 'Metrics', 'Evaluation data', 'Training data', 'Quantitative analyses', 'Ethical considerations', 'Caveats and recommendations'];
+    const md = modelCard({
+      view,
+      audit,
+      config,
+      generatedAt: '2026-11-28T16:30:00Z',
+      epochs: [{ epoch: 1, loss: 0.5, valLoss: 0.52 }],
+    });
+    const sections = [
+      'Model details',
+      'Intended use',
+      'Factors',
+      'Metrics',
+      'Evaluation data',
+      'Training data',
+      'Quantitative analyses',
+      'Ethical considerations',
+      'Caveats and recommendations',
+    ];
     const headings = [...md.matchAll(/^## (.+)$/gm)].map((m) => m[1]);
     assert.deepEqual(headings, sections);
     assert.match(md, /^# Model card: income$/m);

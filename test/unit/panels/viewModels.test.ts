@@ -54,7 +54,9 @@ describe('panels: metrics.jsonl', () => {
   });
 
   it('reports malformed lines with their numbers and keeps the rest', () => {
-    const { records, problems } = parseMetricsJsonl('{"epoch":1,"loss":1}\n{oops\n\n{"epoch":2,"loss":0.5}\n');
+    const { records, problems } = parseMetricsJsonl(
+      '{"epoch":1,"loss":1}\n{oops\n\n{"epoch":2,"loss":0.5}\n',
+    );
     assert.equal(records.length, 2);
     assert.equal(problems.length, 1);
     assert.equal(problems[0]!.line, 2);
@@ -68,7 +70,10 @@ describe('panels: metrics.jsonl', () => {
       a.records.map((r) => r.values.loss),
       [0.9, 0.8],
     );
-    assert.deepEqual(a.problems.map((p) => p.line), [3]);
+    assert.deepEqual(
+      a.problems.map((p) => p.line),
+      [3],
+    );
     const b = t.push(':1,"loss":0.7}\n');
     assert.equal(b.records.length, 1);
     assert.equal(b.records[0]!.kind, 'epoch');
@@ -76,7 +81,8 @@ describe('panels: metrics.jsonl', () => {
 });
 
 describe('panels: training series and progress', () => {
-  const batch = (epoch: number, batch: number, loss: number) => normalizeMetricRecord({ type: 'batch', epoch, batch, batches: 4, loss })!;
+  const batch = (epoch: number, batch: number, loss: number) =>
+    normalizeMetricRecord({ type: 'batch', epoch, batch, batches: 4, loss })!;
   const epoch = (e: number, extra: Record<string, unknown> = {}) =>
     normalizeMetricRecord({ type: 'epoch', epoch: e, loss: 1 / e, valLoss: 1.1 / e, ...extra })!;
 
@@ -103,7 +109,8 @@ describe('panels: training series and progress', () => {
 
   it('learns batches per epoch from the first epoch when records do not say, and handles sparse reports', () => {
     const s = new TrainingSeries();
-    const b = (e: number, i: number) => normalizeMetricRecord({ type: 'batch', epoch: e, batch: i, loss: 1 })!;
+    const b = (e: number, i: number) =>
+      normalizeMetricRecord({ type: 'batch', epoch: e, batch: i, loss: 1 })!;
     s.add([b(1, 1), b(1, 3)]);
     assert.deepEqual([...s.batchX()], [0.5, 1], 'spread by the highest index seen so far');
     s.add([epoch(1), b(2, 1)]);
@@ -120,7 +127,15 @@ describe('panels: training series and progress', () => {
 
   it('computes fraction done within an epoch and an ETA from injected time', () => {
     const s = new TrainingSeries();
-    s.add([batch(1, 0, 1), batch(1, 1, 1), batch(1, 2, 1), batch(1, 3, 1), epoch(1), batch(2, 0, 1), batch(2, 1, 1)]);
+    s.add([
+      batch(1, 0, 1),
+      batch(1, 1, 1),
+      batch(1, 2, 1),
+      batch(1, 3, 1),
+      epoch(1),
+      batch(2, 0, 1),
+      batch(2, 1, 1),
+    ]);
     const p = trainingProgress(s, { epochs: 10, startedAt: 0 }, 'running', 15_000);
     assert.equal(p.epochsDone, 1);
     assert.ok(Math.abs(p.fraction! - 0.15) < 1e-12);
@@ -142,10 +157,13 @@ describe('panels: M4 decimation', () => {
     assert.deepEqual(decimateIndices([], [], 10), []);
   });
 
-  it('reduces 100,000 points to at most 4 per bucket and keeps each bucket\'s extremes', () => {
+  it("reduces 100,000 points to at most 4 per bucket and keeps each bucket's extremes", () => {
     const n = 100_000;
     const x = Float64Array.from({ length: n }, (_, i) => i);
-    const y = Float64Array.from({ length: n }, (_, i) => Math.sin(i / 500) + (i === 54_321 ? 9 : 0) - (i === 77_777 ? 9 : 0));
+    const y = Float64Array.from(
+      { length: n },
+      (_, i) => Math.sin(i / 500) + (i === 54_321 ? 9 : 0) - (i === 77_777 ? 9 : 0),
+    );
     const keep = decimateIndices(x, y, 800);
     assert.ok(keep.length <= 4 * 800, `kept ${keep.length}`);
     assert.ok(keep.length > 800);
@@ -163,7 +181,8 @@ describe('panels: M4 decimation', () => {
           const x = ys.map((_, i) => i);
           const keep = decimateIndices(x, ys, buckets);
           const span = x.length - 1;
-          const bucketOf = (i: number) => (span > 0 ? Math.min(buckets - 1, Math.floor((i / span) * buckets)) : 0);
+          const bucketOf = (i: number) =>
+            span > 0 ? Math.min(buckets - 1, Math.floor((i / span) * buckets)) : 0;
           const full = new Map<number, [number, number]>();
           ys.forEach((v, i) => {
             const b = bucketOf(i);
@@ -222,7 +241,9 @@ describe('panels: model audit view', () => {
       },
     },
     disparities: { sex: { demographicParityDifference: 0.317, disparateImpact: 0.24 } },
-    findings: [{ rule: 'fairness/demographic-parity', severity: 'warning', message: 'Selection rate differs' }],
+    findings: [
+      { rule: 'fairness/demographic-parity', severity: 'warning', message: 'Selection rate differs' },
+    ],
   };
 
   it('checks groups against the most favourable group and the policy thresholds', () => {
@@ -319,7 +340,10 @@ describe('panels: threshold trade-off and calibration', () => {
       fc.property(
         fc.array(
           fc.record({
-            s: fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 20 }).map((k) => k / 20)),
+            s: fc.oneof(
+              fc.double({ min: 0, max: 1, noNaN: true }),
+              fc.integer({ min: 0, max: 20 }).map((k) => k / 20),
+            ),
             y: fc.integer({ min: 0, max: 1 }),
             g: fc.constantFrom('a', 'b', 'c'),
           }),
@@ -348,7 +372,11 @@ describe('panels: threshold trade-off and calibration', () => {
   });
 
   it('threshold 0 selects everyone; the slider picks the nearest point', () => {
-    const pts = thresholdTradeoff({ scores: [0, 0.3, 0.9], labels: [0, 1, 1], groups: { g: ['a', 'a', 'b'] } });
+    const pts = thresholdTradeoff({
+      scores: [0, 0.3, 0.9],
+      labels: [0, 1, 1],
+      groups: { g: ['a', 'a', 'b'] },
+    });
     assert.equal(pts[0]!.selectionRate.g!.a, 1);
     assert.equal(tradeoffAt(pts, 0.304)!.threshold, 0.3);
   });
