@@ -123,9 +123,9 @@ async function main() {
     const seconds = (performance.now() - start) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-    const acc = tf.tidy(() =>
-      headMetric('binary')(tf.tensor2d(data.test.y, [data.test.n, 1]), predictRaw(model, xt)),
-    );
+    const out = tf.tidy(() => predictRaw(model, xt));
+    const acc = headMetric('binary')(data.test.y, await out.data(), 1);
+    out.dispose();
     rows.push({
       name,
       seconds,

@@ -73,7 +73,7 @@ async function predict(argv: string[], io: CliIo): Promise<number> {
     throw new UsageError(`--keep names column(s) not in the file: ${missing.join(', ')}.`);
   let p;
   try {
-    p = predictor.predict(loaded.table);
+    p = await predictor.predict(loaded.table);
   } finally {
     predictor.dispose();
   }

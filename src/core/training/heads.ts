@@ -32,31 +32,53 @@ export function perExampleLoss(kind: HeadKind): (yTrue: tf.Tensor2D, out: tf.Ten
 }
 
 /**
- * Validation metric, higher is better:
+ * Validation metric from host arrays (row-major, `width` columns), higher is better:
  * - binary: accuracy at probability 0.5 (logit 0);
  * - multiclass: accuracy of the arg-max class;
  * - regression: R² = 1 - SS_res / SS_tot; when the target is constant (SS_tot = 0) it is 1 for a perfect fit and 0 otherwise.
- * An empty split gives NaN.
+ * An empty split gives NaN. Computed on the host because the data must be read back anyway, and a
+ * synchronous read (`dataSync`) is not available on every backend (WebGPU in Node).
  */
-export function headMetric(kind: HeadKind): (yTrue: tf.Tensor2D, out: tf.Tensor2D) => number {
-  return (y, z) =>
-    tf.tidy(() => {
-      if (y.shape[0] === 0) return NaN;
-      switch (kind) {
-        case 'binary':
-          return tf
-            .mean(tf.cast(tf.equal(tf.cast(tf.greater(z, 0), 'float32'), y), 'float32'))
-            .dataSync()[0]!;
-        case 'multiclass':
-          return tf.mean(tf.cast(tf.equal(tf.argMax(z, 1), tf.argMax(y, 1)), 'float32')).dataSync()[0]!;
-        case 'regression': {
-          const ssRes = tf.sum(tf.square(tf.sub(y, z))).dataSync()[0]!;
-          const ssTot = tf.sum(tf.square(tf.sub(y, tf.mean(y)))).dataSync()[0]!;
-          if (ssTot === 0) return ssRes === 0 ? 1 : 0;
-          return 1 - ssRes / ssTot;
-        }
+export function headMetric(
+  kind: HeadKind,
+): (yTrue: ArrayLike<number>, out: ArrayLike<number>, width: number) => number {
+  return (y, z, width) => {
+    const n = width > 0 ? Math.floor(y.length / width) : 0;
+    if (n === 0) return NaN;
+    switch (kind) {
+      case 'binary': {
+        let ok = 0;
+        for (let i = 0; i < n; i++) if ((z[i]! > 0 ? 1 : 0) === y[i]) ok++;
+        return ok / n;
       }
-    });
+      case 'multiclass': {
+        let ok = 0;
+        for (let i = 0; i < n; i++) {
+          let bz = 0;
+          let by = 0;
+          for (let c = 1; c < width; c++) {
+            if (z[i * width + c]! > z[i * width + bz]!) bz = c;
+            if (y[i * width + c]! > y[i * width + by]!) by = c;
+          }
+          if (bz === by) ok++;
+        }
+        return ok / n;
+      }
+      case 'regression': {
+        let mean = 0;
+        for (let i = 0; i < n; i++) mean += y[i]!;
+        mean /= n;
+        let ssRes = 0;
+        let ssTot = 0;
+        for (let i = 0; i < n; i++) {
+          ssRes += (y[i]! - z[i]!) ** 2;
+          ssTot += (y[i]! - mean) ** 2;
+        }
+        if (ssTot === 0) return ssRes === 0 ? 1 : 0;
+        return 1 - ssRes / ssTot;
+      }
+    }
+  };
 }
 
 /** Probabilities (binary: P(positive), one column; multiclass: softmax rows) or values (regression, still standardised). */

@@ -30,7 +30,7 @@ export interface Predictions {
 export interface Predictor {
   spec: PreprocessSpec;
   thresholds: ShippedThresholds | null;
-  predict(table: RawTable): Predictions;
+  predict(table: RawTable): Promise<Predictions>;
   dispose(): void;
 }
 
@@ -61,13 +61,14 @@ export async function loadPredictor(a: RunArtifacts): Promise<Predictor> {
     spec,
     thresholds,
     dispose: () => model.dispose(),
-    predict(table) {
+    async predict(table) {
       const all = Int32Array.from({ length: table.rowNumbers.length }, (_, i) => i);
       const enc = encodeFeatures(spec, table, all, false);
-      const scores = tf.tidy(() => {
-        const x = tf.tensor2d(enc.x, [enc.rows.length, spec.width]);
-        return outputsToScores(spec.task, predictRaw(model, x)).dataSync() as Float32Array;
-      });
+      const t = tf.tidy(() =>
+        outputsToScores(spec.task, predictRaw(model, tf.tensor2d(enc.x, [enc.rows.length, spec.width]))),
+      );
+      const scores = (await t.data()) as Float32Array;
+      t.dispose();
       const out: Predictions = {
         rows: enc.rows,
         scores,

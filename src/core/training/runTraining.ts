@@ -18,6 +18,7 @@ import {
 import { reweigh } from '../fairness/mitigation/reweighing';
 import { auditPredictions, type FairnessThresholds, type PredictionAudit } from '../fairness/predictionAudit';
 import type { BackendInfo } from './backends/select';
+import { checkKernels } from './backends/webgpu';
 import type { ResolvedTrainConfig } from './config';
 import { dpSgdTraining, planDpSgd, privacyNotes, type DpPlan } from './dp/dpSgd';
 import { membershipInferenceAudit, type MembershipInferenceAudit } from './dp/membershipInference';
@@ -597,6 +598,49 @@ async function runInFolder(
     return { model, result };
   };
 
+  if (backend.name === 'webgpu') {
+    // A kernel the WebGPU backend lacks must fail now, naming it, not mid-run: one step of the same loop
+    // (same model, step and optimizer kinds) on two rows of a throwaway model exercises every kernel.
+    const probe = await checkKernels({
+      step: async () => {
+        const m = buildModel({
+          type: config.model.type,
+          inputWidth: width,
+          outputWidth: outW,
+          hidden: config.model.hidden,
+          activation: config.model.activation,
+          dropout: config.model.dropout,
+          seed: 1,
+        });
+        const opt = makeOptimizer(config.training.optimizer, config.training.learningRate);
+        const x2 = tf.slice(xTrain, [0, 0], [Math.min(2, train.rows.length), -1]);
+        const y2 = tf.slice(yTrain, [0, 0], [Math.min(2, train.rows.length), -1]);
+        try {
+          await trainLoop({
+            model: m,
+            optimizer: opt,
+            x: x2,
+            y: y2,
+            perExampleLoss: perExampleLoss(task),
+            metric: headMetric(task),
+            l2: config.model.l2,
+            head: task,
+            epochs: 1,
+            batchSize: 2,
+            seed: 1,
+            now: () => host.now(),
+            validation: { x: x2, y: y2 },
+          });
+        } finally {
+          tf.dispose([x2, y2]);
+          opt.dispose();
+          m.dispose();
+        }
+      },
+    });
+    if (!probe.ok) throw new RunInputError(probe.message);
+  }
+
   const { model, result } = await trainOnce(weights, true);
   try {
     if (result.cancelled) {
@@ -615,9 +659,15 @@ async function runInFolder(
     const heldSplit: 'test' | 'validation' = test ? 'test' : 'validation';
     const xHeld = test ? tf.tensor2d(test.x, [test.rows.length, width]) : xVal;
     if (test) keep.push(xHeld);
-    const scoresOf = (m: tf.Sequential, x: tf.Tensor2D): Float32Array =>
-      tf.tidy(() => outputsToScores(task, predictRaw(m, x)).dataSync() as Float32Array);
-    const heldScores = scoresOf(model, xHeld);
+    const scoresOf = async (m: tf.Sequential, x: tf.Tensor2D): Promise<Float32Array> => {
+      const t = tf.tidy(() => outputsToScores(task, predictRaw(m, x)));
+      try {
+        return (await t.data()) as Float32Array;
+      } finally {
+        t.dispose();
+      }
+    };
+    const heldScores = await scoresOf(model, xHeld);
     const performance: Record<string, number | null> = {};
     let heldMetric = NaN;
     let fairness: RunAudit['fairness'];
@@ -636,7 +686,7 @@ async function runInFolder(
         let details: unknown;
         let note: string | undefined;
         if (config.fairness.mitigation === 'threshold' && mitigationAttr) {
-          const valScores = scoresOf(model, xVal);
+          const valScores = await scoresOf(model, xVal);
           const valLabel = Int8Array.from(val.y, (v) => (v === 1 ? 1 : 0));
           const opt = optimizeThresholds(
             {
@@ -676,7 +726,7 @@ async function runInFolder(
             message: 'Training the unweighted baseline for the before/after comparison.',
           });
           const baseline = await trainOnce(null, false);
-          const baseScores = scoresOf(baseline.model, xHeld);
+          const baseScores = await scoresOf(baseline.model, xHeld);
           baseline.model.dispose();
           after = before;
           before = auditPredictions(

@@ -171,7 +171,7 @@ export interface TrainLoopOptions {
   validation?: { x: tf.Tensor2D; y: tf.Tensor2D } | null;
   perExampleLoss(yTrue: tf.Tensor2D, outputs: tf.Tensor2D): tf.Tensor1D;
   /** Validation metric from raw outputs: higher is better (accuracy, R²). */
-  metric(yTrue: tf.Tensor2D, outputs: tf.Tensor2D): number;
+  metric(yTrue: ArrayLike<number>, outputs: ArrayLike<number>, width: number): number;
   /** L2 coefficient on kernels (0 for none). */
   l2: number;
   epochs: number;
@@ -232,8 +232,9 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
   // wasm backend than the whole forward pass, while copying rows of a Float32Array is a memcpy.
   const d = o.x.shape[1];
   const k = o.y.shape[1];
-  const xHost = o.x.dataSync() as Float32Array;
-  const yHost = o.y.dataSync() as Float32Array;
+  // Asynchronous reads: WebGPU in Node has no synchronous readback.
+  const xHost = (await o.x.data()) as Float32Array;
+  const yHost = (await o.y.data()) as Float32Array;
   const xBuf = new Float32Array(o.batchSize * d);
   const yBuf = new Float32Array(o.batchSize * k);
   const wBuf = new Float32Array(o.batchSize);
@@ -329,7 +330,7 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
       const elapsed = Math.max(1e-3, o.now() - start);
       const log: EpochLog = { epoch, loss, samplesPerSecond: (seen * 1000) / elapsed };
       if (o.validation) {
-        const v = evaluate(o.model, o.validation.x, o.validation.y, o.perExampleLoss, o.metric);
+        const v = await evaluate(o.model, o.validation.x, o.validation.y, o.perExampleLoss, o.metric);
         log.valLoss = v.loss;
         log.valMetric = v.metric;
       }
@@ -368,18 +369,21 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainLoopResult> {
 }
 
 /** Loss and metric of a model on a whole split, in chunks to bound memory; inference mode (no dropout). */
-export function evaluate(
+export async function evaluate(
   model: tf.Sequential,
   x: tf.Tensor2D,
   y: tf.Tensor2D,
   perExampleLoss: (yTrue: tf.Tensor2D, outputs: tf.Tensor2D) => tf.Tensor1D,
-  metric: (yTrue: tf.Tensor2D, outputs: tf.Tensor2D) => number,
-): { loss: number; metric: number } {
-  return tf.tidy(() => {
-    const out = predictRaw(model, x);
-    const loss = tf.mean(perExampleLoss(y, out)).dataSync()[0]!;
-    return { loss, metric: metric(y, out) };
-  });
+  metric: (yTrue: ArrayLike<number>, outputs: ArrayLike<number>, width: number) => number,
+): Promise<{ loss: number; metric: number }> {
+  const out = predictRaw(model, x);
+  const loss = tf.tidy(() => tf.mean(perExampleLoss(y, out)));
+  try {
+    const [l, yh, oh] = await Promise.all([loss.data(), y.data(), out.data()]);
+    return { loss: l[0]!, metric: metric(yh, oh, y.shape[1]) };
+  } finally {
+    tf.dispose([out, loss]);
+  }
 }
 
 /** Raw outputs (logits for classification heads) in chunks of 8192 rows. */

@@ -146,7 +146,7 @@ describe('training runner (child process)', function () {
       [fs.readFileSync(path.join(fixtures, 'adult-small-test.csv'))],
       'adult-small-test.csv',
     );
-    const p = predictor.predict(test.table);
+    const p = await predictor.predict(test.table);
     predictor.dispose();
     const saved = fs.readFileSync(path.join(runDir, 'predictions.csv'), 'utf8').trim().split('\n').slice(1);
     assert.equal(saved.length, p.rows.length);
