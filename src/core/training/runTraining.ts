@@ -740,7 +740,10 @@ async function runInFolder(
           );
           details = reweighDetails;
           note =
-            "before: the same model trained without instance weights; after: trained with reweighing weights (this run's model).";
+            "before: the same model trained without instance weights; after: trained with reweighing weights (this run's model)." +
+            (dp
+              ? ' The baseline is trained without DP-SGD, so the comparison also includes the effect of DP.'
+              : '');
           performance.accuracyBaseline = before.overall.accuracy;
         }
         fairness = {
