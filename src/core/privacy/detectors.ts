@@ -9,6 +9,8 @@
  */
 import { isIP } from 'node:net';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { Metadata, type MetadataJson } from 'libphonenumber-js/core';
+import phoneMetadata from 'libphonenumber-js/max/metadata';
 import type { EntityType } from '../findings';
 import {
   ethereumAddressConfidence,
@@ -213,6 +215,85 @@ function findUrls(ctx: Ctx): void {
 const PHONE_RE = /\+?\(?\d[\d(). -]{5,22}\d/g;
 const DATE_PREFIX = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{4})(?!\d)/;
 
+/** What a region's numbering plans say about numbers written without `+`: see {@link nationalPlans}. */
+interface NationalPlans {
+  /** Digit counts a national number of any country sharing the region's calling code can have. */
+  lengths: number[];
+  /** Any of those countries' national number patterns, anchored at both ends. */
+  pattern: RegExp;
+  /** The region's international dialling prefix, anchored (`011` for the US): such numbers are international. */
+  idd: RegExp;
+}
+
+/** Parts of libphonenumber's `Metadata` that its type declarations leave out (all public methods). */
+interface PlanMetadata {
+  selectNumberingPlan(country: string): void;
+  getCountryCodesForCallingCode(callingCode: string): string[] | undefined;
+  numberingPlan: {
+    callingCode(): string;
+    IDDPrefix(): string;
+    possibleLengths(): number[] | undefined;
+    nationalNumberPattern(): string;
+    nationalPrefixTransformRule(): string | undefined;
+  };
+}
+
+const nationalPlanCache = new Map<string, NationalPlans | null>();
+
+/**
+ * The numbering plans a number written without `+` can belong to when the region is `region`, or null where
+ * the prefilter below would not be exact. Why it is exact: unless the number starts with the region's
+ * international prefix, libphonenumber reads it as national for the region's calling code, and its national
+ * number is an ending of the input's digits (the text extraction keeps every digit of such a candidate, and
+ * parsing only removes a calling code, national prefix or carrier code in front), except in countries with a
+ * national-prefix transform rule for the region (then: null; the rule
+ * of the region's plan is the one applied, whichever country the number turns out to belong to). `isValid()` first requires the national number to match its
+ * country's national number pattern entirely. So a number none of whose endings of a possible length matches
+ * one of these patterns cannot be valid, and need not be parsed: parsing costs tens of microseconds (the calling code 1
+ * is shared by 25 countries, each tried in turn), which a column of amounts (`123456.78`) pays on every cell.
+ */
+function nationalPlans(region: CountryCode): NationalPlans | null {
+  const known = nationalPlanCache.get(region);
+  if (known !== undefined) return known;
+  let plans: NationalPlans | null = null;
+  try {
+    const m = new Metadata(phoneMetadata as unknown as MetadataJson) as unknown as PlanMetadata;
+    m.selectNumberingPlan(region);
+    const idd = new RegExp(`^(?:${m.numberingPlan.IDDPrefix()})`);
+    // National prefixes are removed with the region's own plan, so only its transform rule matters.
+    const transforms = Boolean(m.numberingPlan.nationalPrefixTransformRule());
+    const shared = m.getCountryCodesForCallingCode(m.numberingPlan.callingCode()) ?? [];
+    const lengths = new Set<number>();
+    const patterns: string[] = [];
+    let exact = true;
+    for (const c of shared.includes(region) ? shared : [...shared, region]) {
+      m.selectNumberingPlan(c);
+      const plan = m.numberingPlan;
+      const possible = plan.possibleLengths();
+      if (transforms || !possible || possible.length === 0) {
+        exact = false;
+        break;
+      }
+      for (const l of possible) lengths.add(l);
+      patterns.push(`(?:${plan.nationalNumberPattern()})`);
+    }
+    if (exact && patterns.length > 0) {
+      plans = { lengths: [...lengths].sort((x, y) => x - y), pattern: new RegExp(`^(?:${patterns.join('|')})$`), idd };
+    }
+  } catch {
+    plans = null;
+  }
+  nationalPlanCache.set(region, plans);
+  return plans;
+}
+
+/** False only when no ending of `digits` can be a valid national number of the plans (see {@link nationalPlans}). */
+function mayBeNational(digits: string, plans: NationalPlans): boolean {
+  const n = digits.length;
+  for (const len of plans.lengths) if (len <= n && plans.pattern.test(digits.slice(n - len))) return true;
+  return false;
+}
+
 function phoneConfidence(candidate: string, ctx: Ctx, start: number): number {
   const digits = countDigits(candidate);
   if (digits < 7 || digits > 15) return 0;
@@ -220,6 +301,13 @@ function phoneConfidence(candidate: string, ctx: Ctx, start: number): number {
   // Two separators in a row ("12 - 34") or a dotted string of four or more groups is a list or a version.
   if (/[ .-]{2,}/.test(candidate.replace(/\) /g, ')'))) return 0;
   if (/^\d+(?:\.\d+){3,}$/.test(candidate)) return 0;
+  if (candidate.charCodeAt(0) !== 43 /* + */) {
+    const plans = nationalPlans(ctx.region);
+    if (plans) {
+      const d = digitsOf(candidate);
+      if (!plans.idd.test(d) && !mayBeNational(d, plans)) return 0;
+    }
+  }
   const parsed = parsePhoneNumberFromString(candidate, ctx.region);
   if (!parsed || !parsed.isValid()) return 0;
   const formatted = /[ ().-]/.test(candidate);
