@@ -5,6 +5,7 @@ import { auditPredictions } from '../../../src/core/fairness/predictionAudit';
 import { datasetBias } from '../../../src/core/fairness/datasetBias';
 import { proxyAssociations } from '../../../src/core/fairness/proxies';
 import type { AuditReport } from '../../../src/core/report/auditReport';
+import { scanDataset } from '../../../src/core/scan';
 import {
   datasetAuditView,
   readScoredRows,
@@ -78,6 +79,27 @@ describe('panels: audit views from the real engines', () => {
       'relationship is a proxy of sex',
     );
     assert.equal(vm.model, undefined);
+  });
+
+  it("dataset view of the scanner's own report on Adult (scanDataset), as the CLI and the extension produce it", async () => {
+    const { text } = adultHead(3000);
+    const report = await scanDataset([Buffer.from(text)], {
+      fileName: 'adult.csv',
+      label: 'income',
+      positive: ['>50K'],
+    });
+    const vm = datasetAuditView(report);
+    const ds = vm.dataset!;
+    assert.equal(ds.rows, 3000);
+    const sex = ds.groups.find((g) => g.attribute === 'sex');
+    assert.ok(sex, `groups: ${ds.groups.map((g) => g.attribute).join(', ')}`);
+    assert.ok(
+      sex.groups.find((g) => g.value === 'Male')!.baseRate! >
+        sex.groups.find((g) => g.value === 'Female')!.baseRate!,
+    );
+    assert.ok(ds.quasiIdentifiers.length > 0);
+    assert.deepEqual(ds.kAnonymity, report.privacy.kAnonymity);
+    assert.ok(ds.proxies.length > 0);
   });
 
   it('run view from a prediction audit: groups, disparities against the config thresholds, reliability bins', () => {
