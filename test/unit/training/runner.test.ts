@@ -187,6 +187,26 @@ describe('training runner (child process)', function () {
     assert.ok(!fs.existsSync(path.join(r.runDir!, 'model/model.json')));
   });
 
+  it('falls back to killing a worker that does not stop in time, and records the run as cancelled', async () => {
+    const config = writeConfig(dir, 'hardkill', {
+      training: { epochs: 50, batchSize: 32, seed: 1, backend: 'wasm', earlyStopping: false },
+    });
+    const { session } = start(config, {
+      // No grace at all: the kill lands before the worker can finish its batch and answer.
+      cancelGraceMs: 0,
+      onProgress: (p) => {
+        if (p.type === 'epoch' && p.record.epoch === 1) session.cancel();
+      },
+    });
+    const r = await session.result;
+    assert.equal(r.state, 'cancelled');
+    assert.match(r.message ?? '', /did not stop in time and was killed/);
+    const status = readJson<RunStatus>(path.join(r.runDir!, 'status.json'));
+    assert.equal(status.state, 'cancelled');
+    assert.equal(status.crashed, true);
+    assert.ok(status.epochsCompleted >= 1);
+  });
+
   it('a crashed run (worker killed) keeps its metrics and says it crashed', async () => {
     const config = writeConfig(dir, 'crash', {
       training: { epochs: 50, batchSize: 64, seed: 1, backend: 'wasm', earlyStopping: false },
