@@ -192,10 +192,13 @@ describe('training runner (child process)', function () {
       training: { epochs: 50, batchSize: 32, seed: 1, backend: 'wasm', earlyStopping: false },
     });
     const { session } = start(config, {
-      // No grace at all: the kill lands before the worker can finish its batch and answer.
-      cancelGraceMs: 0,
+      cancelGraceMs: 500,
       onProgress: (p) => {
-        if (p.type === 'epoch' && p.record.epoch === 1) session.cancel();
+        if (p.type === 'epoch' && p.record.epoch === 1) {
+          // A hung worker: stopped, it cannot finish its batch nor answer the cancel.
+          session.process.kill('SIGSTOP');
+          session.cancel();
+        }
       },
     });
     const r = await session.result;
