@@ -177,7 +177,9 @@ describe('training runner (child process)', function () {
     const batchesAfter = events.filter(
       (e) => e.type === 'batch' && e.epoch === 2 && e.batch > cancelledAt!.batch,
     ).length;
-    assert.ok(batchesAfter <= 2, `${batchesAfter} batches ran after the cancel`);
+    // The loop stops after the batch during which the cancel arrives (trainLoop.test checks it to the batch);
+    // here the IPC round trip adds the batches run while the cancel was in flight.
+    assert.ok(batchesAfter <= 10, `${batchesAfter} batches ran after the cancel`);
     assert.ok(!events.some((e) => e.type === 'epoch' && e.record.epoch === 2), 'epoch 2 did not complete');
     const status = readJson<RunStatus>(path.join(r.runDir!, 'status.json'));
     assert.equal(status.state, 'cancelled');
