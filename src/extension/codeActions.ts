@@ -26,11 +26,18 @@ function command(id: CommandId, title: string, args: unknown): vscode.Command {
  * protected attribute or the label; and a source action that scaffolds a training config.
  */
 export class DatasetCodeActions implements vscode.CodeActionProvider {
-  static readonly kinds = [vscode.CodeActionKind.QuickFix, vscode.CodeActionKind.Source.append('responsibleMl')];
+  static readonly kinds = [
+    vscode.CodeActionKind.QuickFix,
+    vscode.CodeActionKind.Source.append('responsibleMl'),
+  ];
 
   constructor(private readonly diagnostics: DatasetDiagnostics) {}
 
-  provideCodeActions(doc: vscode.TextDocument, range: vscode.Range, context: vscode.CodeActionContext): vscode.CodeAction[] {
+  provideCodeActions(
+    doc: vscode.TextDocument,
+    range: vscode.Range,
+    context: vscode.CodeActionContext,
+  ): vscode.CodeAction[] {
     const scanned = this.diagnostics.report(doc.uri);
     const actions: vscode.CodeAction[] = [];
     const seenColumns = new Set<string>();
@@ -38,7 +45,10 @@ export class DatasetCodeActions implements vscode.CodeActionProvider {
       if (diag.source !== DIAGNOSTIC_SOURCE) continue;
       const rule = typeof diag.code === 'object' ? String(diag.code.value) : String(diag.code ?? '');
       const finding = scanned?.report.findings.find(
-        (f) => f.rule === rule && f.message === diag.message && (!f.location || toRange(f.location).isEqual(diag.range)),
+        (f) =>
+          f.rule === rule &&
+          f.message === diag.message &&
+          (!f.location || toRange(f.location).isEqual(diag.range)),
       );
       const column = finding?.column;
       if (!column) continue;
@@ -46,38 +56,73 @@ export class DatasetCodeActions implements vscode.CodeActionProvider {
         seenColumns.add(column);
         for (const kind of Object.keys(SANITIZE_TITLES) as SanitizeKind[]) {
           if (kind === 'generalise' && !generalisable(finding)) continue;
-          const a = new vscode.CodeAction(`${SANITIZE_TITLES[kind]} column "${column}" in a sanitized copy`, vscode.CodeActionKind.QuickFix);
+          const a = new vscode.CodeAction(
+            `${SANITIZE_TITLES[kind]} column "${column}" in a sanitized copy`,
+            vscode.CodeActionKind.QuickFix,
+          );
           a.diagnostics = [diag];
           a.command = command('responsibleMl.sanitizeColumn', a.title, { uri: doc.uri, column, kind });
           if (kind === 'mask' && rule === 'privacy/pii-column') a.isPreferred = true;
           actions.push(a);
         }
       }
-      const ignore = new vscode.CodeAction(`Ignore ${rule} for column "${column}" (responsible-ml.json)`, vscode.CodeActionKind.QuickFix);
+      const ignore = new vscode.CodeAction(
+        `Ignore ${rule} for column "${column}" (responsible-ml.json)`,
+        vscode.CodeActionKind.QuickFix,
+      );
       ignore.diagnostics = [diag];
-      ignore.command = command('responsibleMl.ignoreRuleForColumn', ignore.title, { uri: doc.uri, rule, column });
+      ignore.command = command('responsibleMl.ignoreRuleForColumn', ignore.title, {
+        uri: doc.uri,
+        rule,
+        column,
+      });
       actions.push(ignore);
       if (rule === 'privacy/protected-attribute' || rule === 'fairness/proxy') {
-        const p = new vscode.CodeAction(`Declare "${column}" a protected attribute (responsible-ml.json)`, vscode.CodeActionKind.QuickFix);
+        const p = new vscode.CodeAction(
+          `Declare "${column}" a protected attribute (responsible-ml.json)`,
+          vscode.CodeActionKind.QuickFix,
+        );
         p.diagnostics = [diag];
         p.command = command('responsibleMl.declareProtected', p.title, { uri: doc.uri, column });
         actions.push(p);
       }
     }
     // On a header cell without diagnostics: declare the column the label or a protected attribute.
-    const headerColumn = scanned && range.start.line === 0 ? columnAt(doc, range.start, scanned.report.columns.map((c) => c.name)) : undefined;
+    const headerColumn =
+      scanned && range.start.line === 0
+        ? columnAt(
+            doc,
+            range.start,
+            scanned.report.columns.map((c) => c.name),
+          )
+        : undefined;
     if (headerColumn) {
-      const label = new vscode.CodeAction(`Declare "${headerColumn}" the label (responsible-ml.json)`, vscode.CodeActionKind.QuickFix);
-      label.command = command('responsibleMl.declareLabel', label.title, { uri: doc.uri, column: headerColumn });
+      const label = new vscode.CodeAction(
+        `Declare "${headerColumn}" the label (responsible-ml.json)`,
+        vscode.CodeActionKind.QuickFix,
+      );
+      label.command = command('responsibleMl.declareLabel', label.title, {
+        uri: doc.uri,
+        column: headerColumn,
+      });
       actions.push(label);
       if (!actions.some((a) => a.command?.command === 'responsibleMl.declareProtected')) {
-        const p = new vscode.CodeAction(`Declare "${headerColumn}" a protected attribute (responsible-ml.json)`, vscode.CodeActionKind.QuickFix);
-        p.command = command('responsibleMl.declareProtected', p.title, { uri: doc.uri, column: headerColumn });
+        const p = new vscode.CodeAction(
+          `Declare "${headerColumn}" a protected attribute (responsible-ml.json)`,
+          vscode.CodeActionKind.QuickFix,
+        );
+        p.command = command('responsibleMl.declareProtected', p.title, {
+          uri: doc.uri,
+          column: headerColumn,
+        });
         actions.push(p);
       }
     }
     if (scanned) {
-      const create = new vscode.CodeAction('Create training config from this dataset', DatasetCodeActions.kinds[1]);
+      const create = new vscode.CodeAction(
+        'Create training config from this dataset',
+        DatasetCodeActions.kinds[1],
+      );
       create.command = command('responsibleMl.createTrainingConfig', create.title, doc.uri);
       actions.push(create);
     }
@@ -98,7 +143,10 @@ function columnAt(doc: vscode.TextDocument, pos: vscode.Position, names: string[
   for (const cell of line.split(sep)) {
     const end = start + cell.length;
     if (pos.character >= start && pos.character <= end) {
-      const name = cell.trim().replace(/^"(.*)"$/, '$1').replace(/""/g, '"');
+      const name = cell
+        .trim()
+        .replace(/^"(.*)"$/, '$1')
+        .replace(/""/g, '"');
       return names.includes(name) ? name : undefined;
     }
     start = end + 1;

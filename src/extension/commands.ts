@@ -11,8 +11,7 @@ import { editPolicy } from './policyEdit';
 import { writeSanitizedCopy, type SanitizeArgs } from './sanitize';
 import { scanWorkspace } from './scanWorkspace';
 import type { Services } from './services';
-import { showDatasetAudit, showPredictionsAudit, showRun } from './panelBridge';
-import { listRuns } from './runFolders';
+import { showDatasetAudit, showPredictionsAudit, showRun, showRunAudit } from './panelBridge';
 
 interface ColumnArgs {
   uri: vscode.Uri;
@@ -22,15 +21,22 @@ interface ColumnArgs {
 /** The URI a command was invoked on: an argument (explorer, tree, CodeLens), else the active editor. */
 function targetUri(arg: unknown): vscode.Uri | undefined {
   if (arg instanceof vscode.Uri) return arg;
-  if (arg && typeof arg === 'object' && 'uri' in arg && (arg as { uri: unknown }).uri instanceof vscode.Uri) return (arg as { uri: vscode.Uri }).uri;
-  if (arg && typeof arg === 'object' && 'resourceUri' in arg) return (arg as { resourceUri?: vscode.Uri }).resourceUri;
+  if (arg && typeof arg === 'object' && 'uri' in arg && (arg as { uri: unknown }).uri instanceof vscode.Uri)
+    return (arg as { uri: vscode.Uri }).uri;
+  if (arg && typeof arg === 'object' && 'resourceUri' in arg)
+    return (arg as { resourceUri?: vscode.Uri }).resourceUri;
   return vscode.window.activeTextEditor?.document.uri;
 }
 
 async function pickDataset(title: string): Promise<vscode.Uri | undefined> {
   const active = vscode.window.activeTextEditor?.document;
-  if (active && datasetFormat(active.fileName, active.getText(new vscode.Range(0, 0, 5, 0)))) return active.uri;
-  const files = await vscode.workspace.findFiles('**/*.{csv,tsv,jsonl,json}', '{**/node_modules/**,**/runs/**,**/*.train.json,**/responsible-ml.json,**/package*.json}', 500);
+  if (active && datasetFormat(active.fileName, active.getText(new vscode.Range(0, 0, 5, 0))))
+    return active.uri;
+  const files = await vscode.workspace.findFiles(
+    '**/*.{csv,tsv,jsonl,json}',
+    '{**/node_modules/**,**/runs/**,**/*.train.json,**/responsible-ml.json,**/package*.json}',
+    500,
+  );
   const pick = await vscode.window.showQuickPick(
     files.map((uri) => ({ label: vscode.workspace.asRelativePath(uri, false), uri })),
     { title, placeHolder: 'Dataset' },
@@ -75,14 +81,24 @@ export const commandTable: Record<CommandId, Handler> = {
     const warnings = findings.length - errors;
     const name = path.basename(uri.fsPath);
     if (findings.length === 0) void vscode.window.showInformationMessage(`Responsible ML: ${name} is valid.`);
-    else void vscode.window.showWarningMessage(`Responsible ML: ${name}: ${errors} error(s), ${warnings} warning(s); see the Problems view.`);
+    else
+      void vscode.window.showWarningMessage(
+        `Responsible ML: ${name}: ${errors} error(s), ${warnings} warning(s); see the Problems view.`,
+      );
     return findings;
   },
   'responsibleMl.auditDataset': async (s, arg?: unknown) => {
-    const uri = targetUri(arg) && datasetFormat(targetUri(arg)!.fsPath, readHead(targetUri(arg)!.fsPath)) ? targetUri(arg) : await pickDataset('Audit Dataset');
+    const uri =
+      targetUri(arg) && datasetFormat(targetUri(arg)!.fsPath, readHead(targetUri(arg)!.fsPath))
+        ? targetUri(arg)
+        : await pickDataset('Audit Dataset');
     if (!uri) return undefined;
     const report = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Auditing ${path.basename(uri.fsPath)}`, cancellable: false },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `Auditing ${path.basename(uri.fsPath)}`,
+        cancellable: false,
+      },
       () => reportFor(s, uri),
     );
     await showDatasetAudit(s, uri, report);
@@ -94,27 +110,39 @@ export const commandTable: Record<CommandId, Handler> = {
     return showPredictionsAudit(s, uri);
   },
   'responsibleMl.openRun': async (s, arg?: unknown) => {
-    let dir = arg && typeof arg === 'object' && 'run' in arg ? (arg as { run: { dir: string } }).run.dir : typeof arg === 'string' ? arg : undefined;
+    let dir =
+      arg && typeof arg === 'object' && 'run' in arg
+        ? (arg as { run: { dir: string } }).run.dir
+        : typeof arg === 'string'
+          ? arg
+          : undefined;
     if (!dir) {
       const runs = await s.tree.runs();
       const pick = await vscode.window.showQuickPick(
-        runs.map((r) => ({ label: `${r.config} · ${r.id}`, description: [r.state, ...r.metrics].join(' · '), dir: r.dir })),
+        runs.map((r) => ({
+          label: `${r.config} · ${r.id}`,
+          description: [r.state, ...r.metrics].join(' · '),
+          dir: r.dir,
+        })),
         { title: 'Open Run' },
       );
       dir = pick?.dir;
     }
     if (!dir) return undefined;
-    await showRun(s, dir);
+    showRun(s, dir);
     return dir;
   },
-  'responsibleMl.openRunFile': async (_s, arg?: { file: string; runDir: string }) => {
+  'responsibleMl.openRunFile': async (s, arg?: { file: string; runDir: string }) => {
     if (!arg) return;
     const uri = vscode.Uri.file(arg.file);
-    if (fs.statSync(arg.file).isDirectory()) await vscode.commands.executeCommand('revealInExplorer', uri);
+    if (path.basename(arg.file) === 'audit.json') showRunAudit(s, arg.runDir);
+    else if (fs.statSync(arg.file).isDirectory())
+      await vscode.commands.executeCommand('revealInExplorer', uri);
     else if (arg.file.endsWith('.md')) await vscode.commands.executeCommand('markdown.showPreview', uri);
     else await vscode.window.showTextDocument(uri, { preview: true });
   },
-  'responsibleMl.installNativeBackend': (s, variant?: 'cpu' | 'gpu') => installNativeBackend(s.context, variant),
+  'responsibleMl.installNativeBackend': (s, variant?: 'cpu' | 'gpu') =>
+    installNativeBackend(s.context, variant),
   'responsibleMl.scanWorkspace': async (s) => {
     const summary = await scanWorkspace(s.diagnostics, s.policies, s.scanClient);
     s.tree.refresh();
@@ -133,7 +161,10 @@ export const commandTable: Record<CommandId, Handler> = {
       labelArg ??
       (
         await vscode.window.showQuickPick(
-          candidates.map((c) => ({ label: c.name, description: `${c.type} · ${c.distinct} distinct${c.name === policy.label ? ' · policy label' : ''}` })),
+          candidates.map((c) => ({
+            label: c.name,
+            description: `${c.type} · ${c.distinct} distinct${c.name === policy.label ? ' · policy label' : ''}`,
+          })),
           { title: 'Create Training Config: which column is the label?', placeHolder: 'Label column' },
         )
       )?.label;
@@ -194,4 +225,3 @@ export function registerCommands(s: Services): vscode.Disposable[] {
     }),
   );
 }
-

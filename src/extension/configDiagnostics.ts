@@ -2,10 +2,8 @@ import * as fs from 'fs';
 import { findNodeAtLocation, parseTree } from 'jsonc-parser';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { offsetToRange } from '../core/config/jsonDocument';
 import type { EntityType, Finding } from '../core/findings';
-import { parseTrainConfig, type ResolvedTrainConfig } from '../core/training/config';
-import { gateFeatures } from '../core/training/privacyGate';
+import type { ResolvedTrainConfig } from '../core/training/config';
 import { datasetFormat, isTrainConfig, readHead } from './datasetFiles';
 import { errorText, toDiagnostic } from './diagnostics';
 import { log } from './log';
@@ -21,12 +19,17 @@ export class ConfigDiagnostics implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [this.collection];
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** Gate findings cached by training file path + mtime (the scan reads the whole file). */
-  private readonly gateCache = new Map<string, { key: string; columns: string[]; entities: Map<string, EntityType[]> }>();
+  private readonly gateCache = new Map<
+    string,
+    { key: string; columns: string[]; entities: Map<string, EntityType[]> }
+  >();
 
   constructor(private readonly scanClient: ScanClient) {
     this.disposables.push(
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d, 0, true)),
-      vscode.workspace.onDidChangeTextDocument((e) => e.contentChanges.length && this.schedule(e.document, 300, false)),
+      vscode.workspace.onDidChangeTextDocument(
+        (e) => e.contentChanges.length && this.schedule(e.document, 300, false),
+      ),
       vscode.workspace.onDidSaveTextDocument((d) => this.schedule(d, 0, true)),
       vscode.workspace.onDidCloseTextDocument((d) => this.collection.delete(d.uri)),
     );
@@ -38,13 +41,21 @@ export class ConfigDiagnostics implements vscode.Disposable {
     const key = doc.uri.toString();
     const t = this.timers.get(key);
     if (t) clearTimeout(t);
-    this.timers.set(key, setTimeout(() => void this.validate(doc, withGate), delay));
+    this.timers.set(
+      key,
+      setTimeout(() => void this.validate(doc, withGate), delay),
+    );
   }
 
   /** Validates a config document and publishes its diagnostics; returns the findings (for the Validate command). */
-  async validate(doc: vscode.TextDocument, withGate = true): Promise<{ findings: Finding[]; config?: ResolvedTrainConfig }> {
+  async validate(
+    doc: vscode.TextDocument,
+    withGate = true,
+  ): Promise<{ findings: Finding[]; config?: ResolvedTrainConfig }> {
     const text = doc.getText();
     const fileName = vscode.workspace.asRelativePath(doc.uri, false);
+    // The validator (ajv and the schema) loads on first use, not at activation.
+    const { parseTrainConfig } = await import('../core/training/config.js');
     const { config, problems } = parseTrainConfig(text, fileName, path.dirname(doc.uri.fsPath));
     const findings = [...problems];
     if (config && withGate) {
@@ -54,24 +65,47 @@ export class ConfigDiagnostics implements vscode.Disposable {
         log().warn(`Gate check for ${fileName} skipped: ${errorText(e)}`);
       }
     }
-    if (!doc.isClosed) this.collection.set(doc.uri, findings.map((f) => toDiagnostic(f, doc.uri)));
+    if (!doc.isClosed)
+      this.collection.set(
+        doc.uri,
+        findings.map((f) => toDiagnostic(f, doc.uri)),
+      );
     return { findings, ...(config ? { config } : {}) };
   }
 
   private async gate(text: string, fileName: string, config: ResolvedTrainConfig): Promise<Finding[]> {
+    const { offsetToRange } = await import('../core/config/jsonDocument.js');
+    const { gateFeatures } = await import('../core/training/privacyGate.js');
     const root = parseTree(text);
     const at = (p: (string | number)[]) => {
       const node = root && findNodeAtLocation(root, p);
       return node ? offsetToRange(text, node.offset, node.length) : undefined;
     };
     const out: Finding[] = [];
-    const finding = (rule: string, severity: Finding['severity'], message: string, p: (string | number)[]): Finding => {
+    const finding = (
+      rule: string,
+      severity: Finding['severity'],
+      message: string,
+      p: (string | number)[],
+    ): Finding => {
       const location = at(p);
-      return { rule, severity, message, file: fileName, ...(location ? { location } : {}), data: { path: p.join('.') } };
+      return {
+        rule,
+        severity,
+        message,
+        file: fileName,
+        ...(location ? { location } : {}),
+        data: { path: p.join('.') },
+      };
     };
     const trainPath = path.resolve(config.baseDir, config.data.train);
     if (!fs.existsSync(trainPath)) {
-      out.push(finding('train-config/missing-file', 'error', `data.train: ${config.data.train} does not exist.`, ['data', 'train']));
+      out.push(
+        finding('train-config/missing-file', 'error', `data.train: ${config.data.train} does not exist.`, [
+          'data',
+          'train',
+        ]),
+      );
       return out;
     }
     const stat = fs.statSync(trainPath);
@@ -85,19 +119,39 @@ export class ConfigDiagnostics implements vscode.Disposable {
         format: datasetFormat(trainPath, head) ?? 'auto',
         maxFindingsPerRule: 1,
       });
-      cached = { key: cacheKey, columns: report.columns.map((c) => c.name), entities: new Map(report.columns.map((c) => [c.name, c.entities])) };
+      cached = {
+        key: cacheKey,
+        columns: report.columns.map((c) => c.name),
+        entities: new Map(report.columns.map((c) => [c.name, c.entities])),
+      };
       this.gateCache.set(trainPath, cached);
     }
     if (!cached.columns.includes(config.data.label)) {
-      out.push(finding('train-config/missing-column', 'error', `data.label: the training file has no column "${config.data.label}".`, ['data', 'label']));
+      out.push(
+        finding(
+          'train-config/missing-column',
+          'error',
+          `data.label: the training file has no column "${config.data.label}".`,
+          ['data', 'label'],
+        ),
+      );
     }
     for (const p of config.protected) {
       if (!cached.columns.includes(p)) {
         const i = config.protected.indexOf(p);
-        out.push(finding('train-config/missing-column', 'error', `protected: the training file has no column "${p}".`, ['protected', i]));
+        out.push(
+          finding(
+            'train-config/missing-column',
+            'error',
+            `protected: the training file has no column "${p}".`,
+            ['protected', i],
+          ),
+        );
       }
     }
-    const candidates = cached.columns.filter((c) => c !== config.data.label && !(config.data.features.exclude ?? []).includes(c));
+    const candidates = cached.columns.filter(
+      (c) => c !== config.data.label && !(config.data.features.exclude ?? []).includes(c),
+    );
     const { decisions } = gateFeatures(candidates, cached.entities, config.privacy.allowFeatures ?? []);
     for (const d of decisions) {
       out.push(

@@ -5,7 +5,8 @@ import * as fs from 'fs';
 import type { DataFormat } from '../core/data/table';
 
 /** JSON files that are configuration, never datasets. */
-const CONFIG_JSON = /(^|[\\/])(package(-lock)?|tsconfig.*|jsconfig.*|\.?eslintrc.*|composer|settings|launch|tasks|extensions|responsible-ml|[^\\/]*\.train)\.json$/i;
+const CONFIG_JSON =
+  /(^|[\\/])(package(-lock)?|tsconfig.*|jsconfig.*|\.?eslintrc.*|composer|settings|launch|tasks|extensions|responsible-ml|[^\\/]*\.train)\.json$/i;
 
 /** Format from the file name alone; undefined when the file is not a dataset by name. */
 export function formatFromName(fileName: string): DataFormat | undefined {

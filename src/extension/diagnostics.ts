@@ -2,7 +2,6 @@ import * as vscode from 'vscode';
 import type { Finding, Severity, SourceRange } from '../core/findings';
 import type { AuditReport } from '../core/report/auditReport';
 import { ruleHelpUri } from '../core/ruleCatalog';
-import { scanDataset } from '../core/scan';
 import { datasetFormat } from './datasetFiles';
 import { log } from './log';
 import type { PolicyStore } from './policyStore';
@@ -35,7 +34,8 @@ export function toDiagnostic(f: Finding, uri: vscode.Uri): vscode.Diagnostic {
   d.code = { value: f.rule, target: vscode.Uri.parse(ruleHelpUri(f.rule)) };
   if (f.related?.length) {
     d.relatedInformation = f.related.map(
-      (r) => new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, toRange(r.location)), r.message),
+      (r) =>
+        new vscode.DiagnosticRelatedInformation(new vscode.Location(uri, toRange(r.location)), r.message),
     );
   }
   return d;
@@ -104,7 +104,8 @@ export class DatasetDiagnostics implements vscode.Disposable {
   }
 
   private schedule(doc: vscode.TextDocument, delayMs: number): void {
-    if (doc.uri.scheme !== 'file' && doc.uri.scheme !== 'untitled' && doc.uri.scheme !== 'vscode-remote') return;
+    if (doc.uri.scheme !== 'file' && doc.uri.scheme !== 'untitled' && doc.uri.scheme !== 'vscode-remote')
+      return;
     const format = datasetFormat(doc.fileName, doc.getText(new vscode.Range(0, 0, 5, 0)));
     if (!format) return;
     const key = doc.uri.toString();
@@ -136,7 +137,11 @@ export class DatasetDiagnostics implements vscode.Disposable {
     const started = Date.now();
     try {
       const { policy, problems, uri: policyUri } = await this.policies.policyFor(doc.uri);
-      if (policyUri) this.policyCollection.set(policyUri, problems.map((p) => toDiagnostic(p, policyUri)));
+      if (policyUri)
+        this.policyCollection.set(
+          policyUri,
+          problems.map((p) => toDiagnostic(p, policyUri)),
+        );
       const text = doc.getText();
       const fileName = vscode.workspace.asRelativePath(doc.uri, false);
       const options = {
@@ -155,15 +160,20 @@ export class DatasetDiagnostics implements vscode.Disposable {
       } else {
         const controller = new AbortController();
         cts.token.onCancellationRequested(() => controller.abort());
+        // Loaded on first use: the scanner's detectors take seconds to initialise, activation must not wait.
+        const { scanDataset } = await import('../core/scan.js');
         report = await scanDataset(single(text), { ...options, signal: controller.signal });
       }
       if (cts.token.isCancellationRequested || doc.isClosed || doc.version !== version) return undefined;
       const scanned = { report, version };
       this.publish(doc.uri, scanned);
-      log().info(`${fileName}: ${report.findings.length} finding(s), ${report.rows} rows, ${Date.now() - started} ms`);
+      log().info(
+        `${fileName}: ${report.findings.length} finding(s), ${report.rows} rows, ${Date.now() - started} ms`,
+      );
       return scanned;
     } catch (e) {
-      if (!cts.token.isCancellationRequested) log().error(`Scan of ${vscode.workspace.asRelativePath(doc.uri)} failed: ${errorText(e)}`);
+      if (!cts.token.isCancellationRequested)
+        log().error(`Scan of ${vscode.workspace.asRelativePath(doc.uri)} failed: ${errorText(e)}`);
       return undefined;
     } finally {
       if (this.inflight.get(key) === cts) this.inflight.delete(key);
@@ -176,7 +186,10 @@ export class DatasetDiagnostics implements vscode.Disposable {
     const key = uri.toString();
     this.reports.set(key, scanned);
     if (fromWorkspaceScan) this.workspaceScanned.add(key);
-    this.collection.set(uri, scanned.report.findings.map((f) => toDiagnostic(f, uri)));
+    this.collection.set(
+      uri,
+      scanned.report.findings.map((f) => toDiagnostic(f, uri)),
+    );
     this.emitter.fire(uri);
   }
 

@@ -9,6 +9,7 @@ import { HeaderHoverProvider } from './hover';
 import { disposeLog, log } from './log';
 import { nativeBackendDir } from './nativeBackend';
 import { showRun } from './panelBridge';
+import { registerPanels } from './panels/panels';
 import { PolicyStore } from './policyStore';
 import { ScanClient } from './scanClient';
 import type { Services } from './services';
@@ -46,7 +47,9 @@ export function activate(context: vscode.ExtensionContext): ResponsibleMlApi {
   const statusBar = new StatusBar();
   // The services object is completed below; providers only read it when called.
   const services = { context, policies, scanClient, diagnostics, configDiagnostics, statusBar } as Services;
-  const training = new TrainingController(context, configDiagnostics, statusBar, ({ runDir }) => void showRun(services, runDir));
+  const training = new TrainingController(context, configDiagnostics, statusBar, ({ runDir, handle }) =>
+    showRun(services, runDir, handle),
+  );
   const tree = new WorkspaceTree(diagnostics, () => training.runningDirs());
   services.training = training;
   services.tree = tree;
@@ -65,7 +68,10 @@ export function activate(context: vscode.ExtensionContext): ResponsibleMlApi {
     vscode.languages.registerCodeActionsProvider(DATASET_SELECTOR, new DatasetCodeActions(diagnostics), {
       providedCodeActionKinds: DatasetCodeActions.kinds,
     }),
-    vscode.languages.registerCodeLensProvider({ scheme: 'file', pattern: '**/*.train.json' }, new TrainConfigCodeLens()),
+    vscode.languages.registerCodeLensProvider(
+      { scheme: 'file', pattern: '**/*.train.json' },
+      new TrainConfigCodeLens(),
+    ),
     vscode.tasks.registerTaskProvider(
       TASK_TYPE,
       new RmlTaskProvider(context, () => {
@@ -73,12 +79,17 @@ export function activate(context: vscode.ExtensionContext): ResponsibleMlApi {
         return { RML_TFJS_NODE_PATH: s.nativeBackendPath || nativeBackendDir(context) };
       }),
     ),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => log().info('Workspace trusted: training and installs are enabled.')),
+    vscode.workspace.onDidGrantWorkspaceTrust(() =>
+      log().info('Workspace trusted: training and installs are enabled.'),
+    ),
+    registerPanels(context),
     ...registerCommands(services),
     { dispose: disposeLog },
   );
   const activationMs = performance.now() - started;
-  log().info(`Activated in ${activationMs.toFixed(1)} ms${vscode.workspace.isTrusted ? '' : ' (Restricted Mode: training and installs disabled)'}`);
+  log().info(
+    `Activated in ${activationMs.toFixed(1)} ms${vscode.workspace.isTrusted ? '' : ' (Restricted Mode: training and installs disabled)'}`,
+  );
   return { activationMs, services };
 }
 

@@ -5,7 +5,9 @@ import type { DatasetDiagnostics } from './diagnostics';
 import { toRange } from './diagnostics';
 
 function fmt(n: number): string {
-  return Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 3 });
+  return Number.isInteger(n)
+    ? n.toLocaleString('en-US')
+    : n.toLocaleString('en-US', { maximumFractionDigits: 3 });
 }
 
 function escapeMd(s: string): string {
@@ -13,7 +15,11 @@ function escapeMd(s: string): string {
 }
 
 /** Markdown for a column: type, missing, distinct, numeric summary, top values (already masked by core), findings. */
-export function columnHoverMarkdown(col: ColumnReport, rows: number, findings: { rule: string; message: string; severity: string }[]): vscode.MarkdownString {
+export function columnHoverMarkdown(
+  col: ColumnReport,
+  rows: number,
+  findings: { rule: string; message: string; severity: string }[],
+): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
   md.isTrusted = false;
   md.appendMarkdown(`**${escapeMd(col.name)}** · ${col.type}`);
@@ -25,11 +31,15 @@ export function columnHoverMarkdown(col: ColumnReport, rows: number, findings: {
   if (tags.length) md.appendMarkdown(` · ${tags.join(' · ')}`);
   md.appendMarkdown('\n\n');
   const missingPct = rows ? ` (${fmt((100 * col.missing) / rows)} %)` : '';
-  md.appendMarkdown(`| | |\n|---|---|\n| rows | ${fmt(rows)} |\n| missing | ${fmt(col.missing)}${missingPct} |\n`);
+  md.appendMarkdown(
+    `| | |\n|---|---|\n| rows | ${fmt(rows)} |\n| missing | ${fmt(col.missing)}${missingPct} |\n`,
+  );
   md.appendMarkdown(`| distinct | ${col.distinctExact ? '' : '≈'}${fmt(col.distinct)} |\n`);
   if (col.numeric) {
     const n = col.numeric;
-    md.appendMarkdown(`| min / max | ${fmt(n.min)} / ${fmt(n.max)} |\n| mean ± std | ${fmt(n.mean)} ± ${fmt(n.std)} |\n`);
+    md.appendMarkdown(
+      `| min / max | ${fmt(n.min)} / ${fmt(n.max)} |\n| mean ± std | ${fmt(n.mean)} ± ${fmt(n.std)} |\n`,
+    );
   }
   if (col.topValues.length) {
     const top = col.topValues.slice(0, 5).map((t) => `\`${t.value.replace(/`/g, "'")}\` ${fmt(t.count)}`);
@@ -53,10 +63,16 @@ export class HeaderHoverProvider implements vscode.HoverProvider {
     const scanned = this.diagnostics.report(doc.uri);
     if (!scanned) return undefined;
     const { report } = scanned;
-    const headerFindings = report.findings.filter((f) => f.column !== undefined && f.location && f.row === undefined);
+    if (report.format === 'json' || report.format === 'jsonl')
+      return this.jsonKeyHover(doc, pos, scanned.report);
+    const headerFindings = report.findings.filter(
+      (f) => f.column !== undefined && f.location && f.row === undefined,
+    );
     // Header positions come from the column-level findings anchored on the header cell; fall back to the first line.
     for (const col of report.columns) {
-      const anchor = headerFindings.find((f) => f.columnIndex === col.index || f.column === col.name)?.location;
+      const anchor = headerFindings.find(
+        (f) => f.columnIndex === col.index || f.column === col.name,
+      )?.location;
       const range = anchor ? toRange(anchor) : headerRangeByName(doc, col.name);
       if (!range || !range.contains(pos)) continue;
       const findings = report.findings.filter((f) => f.column === col.name && f.row === undefined);
@@ -64,7 +80,29 @@ export class HeaderHoverProvider implements vscode.HoverProvider {
     }
     return undefined;
   }
+
+  /** JSON and JSON Lines: a record's key is the column's header, wherever it appears. */
+  private jsonKeyHover(
+    doc: vscode.TextDocument,
+    pos: vscode.Position,
+    report: ScannedReport,
+  ): vscode.Hover | undefined {
+    const range = doc.getWordRangeAtPosition(pos, /"(?:[^"\\]|\\.)*"(?=\s*:)/);
+    if (!range) return undefined;
+    let name: string;
+    try {
+      name = JSON.parse(doc.getText(range)) as string;
+    } catch {
+      return undefined;
+    }
+    const col = report.columns.find((c) => c.name === name);
+    if (!col) return undefined;
+    const findings = report.findings.filter((f) => f.column === col.name && f.row === undefined);
+    return new vscode.Hover(columnHoverMarkdown(col, report.rows, findings), range);
+  }
 }
+
+type ScannedReport = NonNullable<ReturnType<DatasetDiagnostics['report']>>['report'];
 
 /** For CSV/TSV: the range of a header name on line 1 (quoted or not). */
 function headerRangeByName(doc: vscode.TextDocument, name: string): vscode.Range | undefined {
@@ -77,7 +115,10 @@ function headerRangeByName(doc: vscode.TextDocument, name: string): vscode.Range
       if (i < 0) break;
       const before = i === 0 ? '' : line[i - 1];
       const after = line[i + candidate.length] ?? '';
-      if ((before === '' || before === ',' || before === '\t' || before === ';' || before === '|') && (after === '' || after === ',' || after === '\t' || after === ';' || after === '|' || after === '\r')) {
+      if (
+        (before === '' || before === ',' || before === '\t' || before === ';' || before === '|') &&
+        (after === '' || after === ',' || after === '\t' || after === ';' || after === '|' || after === '\r')
+      ) {
         return new vscode.Range(0, i, 0, i + candidate.length);
       }
       from = i + 1;

@@ -13,7 +13,9 @@ export function nativeBackendDir(context: vscode.ExtensionContext): string {
 /** The tfjs version the extension ships, so the native binding matches the bundled tfjs-core. */
 function tfjsVersion(context: vscode.ExtensionContext): string {
   try {
-    const pkg = JSON.parse(fs.readFileSync(context.asAbsolutePath('package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+    const pkg = JSON.parse(fs.readFileSync(context.asAbsolutePath('package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
     const v = pkg.dependencies?.['@tensorflow/tfjs']?.replace(/^[\^~]/, '');
     if (v && /^\d+\.\d+\.\d+$/.test(v)) return v;
   } catch {
@@ -27,15 +29,28 @@ function tfjsVersion(context: vscode.ExtensionContext): string {
  * after the user agrees (it downloads libtensorflow, ~100-400 MB, and runs install scripts), with progress
  * and Cancel. The runner finds it through `RML_TFJS_NODE_PATH`. Refused in Restricted Mode.
  */
-export async function installNativeBackend(context: vscode.ExtensionContext, variant?: 'cpu' | 'gpu'): Promise<boolean> {
+export async function installNativeBackend(
+  context: vscode.ExtensionContext,
+  variant?: 'cpu' | 'gpu',
+): Promise<boolean> {
   if (!(await requireTrust('Installing the native TensorFlow backend'))) return false;
   const choice =
     variant ??
     (
       await vscode.window.showQuickPick(
         [
-          { label: 'CPU', description: '@tensorflow/tfjs-node', detail: 'Native TensorFlow on the CPU: several times faster than WebAssembly.', v: 'cpu' as const },
-          { label: 'GPU (CUDA)', description: '@tensorflow/tfjs-node-gpu', detail: 'Needs an NVIDIA GPU with CUDA 11.2 and cuDNN 8.1 installed.', v: 'gpu' as const },
+          {
+            label: 'CPU',
+            description: '@tensorflow/tfjs-node',
+            detail: 'Native TensorFlow on the CPU: several times faster than WebAssembly.',
+            v: 'cpu' as const,
+          },
+          {
+            label: 'GPU (CUDA)',
+            description: '@tensorflow/tfjs-node-gpu',
+            detail: 'Needs an NVIDIA GPU with CUDA 11.2 and cuDNN 8.1 installed.',
+            v: 'gpu' as const,
+          },
         ],
         { title: 'Install Native TensorFlow Backend' },
       )
@@ -51,16 +66,21 @@ export async function installNativeBackend(context: vscode.ExtensionContext, var
   );
   if (consent !== 'Install') return false;
   fs.mkdirSync(dir, { recursive: true });
-  if (!fs.existsSync(path.join(dir, 'package.json'))) fs.writeFileSync(path.join(dir, 'package.json'), '{"private":true}\n');
+  if (!fs.existsSync(path.join(dir, 'package.json')))
+    fs.writeFileSync(path.join(dir, 'package.json'), '{"private":true}\n');
   const ok = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Installing ${pkg}`, cancellable: true },
     (progress, token) =>
       new Promise<boolean>((resolve) => {
         const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-        const child = spawn(npm, ['install', '--prefix', dir, '--no-audit', '--no-fund', '--save', `${pkg}@${version}`], {
-          cwd: dir,
-          shell: process.platform === 'win32',
-        });
+        const child = spawn(
+          npm,
+          ['install', '--prefix', dir, '--no-audit', '--no-fund', '--save', `${pkg}@${version}`],
+          {
+            cwd: dir,
+            shell: process.platform === 'win32',
+          },
+        );
         token.onCancellationRequested(() => child.kill());
         const onData = (b: Buffer): void => {
           const line = b.toString('utf8').trim().split('\n').pop() ?? '';
@@ -71,13 +91,21 @@ export async function installNativeBackend(context: vscode.ExtensionContext, var
         child.stderr.on('data', onData);
         child.on('error', (e) => {
           log().error(`npm could not start: ${e.message}`);
-          void vscode.window.showErrorMessage(`Responsible ML: npm is needed to install ${pkg} (${e.message}).`);
+          void vscode.window.showErrorMessage(
+            `Responsible ML: npm is needed to install ${pkg} (${e.message}).`,
+          );
           resolve(false);
         });
         child.on('exit', (code) => resolve(code === 0 && !token.isCancellationRequested));
       }),
   );
-  if (ok) void vscode.window.showInformationMessage(`Responsible ML: ${pkg} installed. New runs with backend "auto" or "tensorflow" use it.`);
-  else void vscode.window.showErrorMessage(`Responsible ML: installing ${pkg} did not complete; see the log.`, 'Show Log').then((c) => c && log().show());
+  if (ok)
+    void vscode.window.showInformationMessage(
+      `Responsible ML: ${pkg} installed. New runs with backend "auto" or "tensorflow" use it.`,
+    );
+  else
+    void vscode.window
+      .showErrorMessage(`Responsible ML: installing ${pkg} did not complete; see the log.`, 'Show Log')
+      .then((c) => c && log().show());
   return ok;
 }

@@ -13,14 +13,29 @@ export type PolicyChange =
 /** Applies a change to the text of a policy file (pure; exported for tests). */
 export function applyPolicyChange(text: string, change: PolicyChange): string {
   const fmt = { formattingOptions: { insertSpaces: true, tabSize: 2, eol: '\n' } };
-  const current = (parse(text) ?? {}) as { ignore?: unknown[]; protected?: unknown[]; notProtected?: unknown[] };
+  const current = (parse(text) ?? {}) as {
+    ignore?: unknown[];
+    protected?: unknown[];
+    notProtected?: unknown[];
+  };
   const edit = (p: JSONPath, v: unknown, extra: Parameters<typeof modify>[3] = fmt): string =>
     applyEdits(text, modify(text, p, v, extra));
   switch (change.kind) {
     case 'ignore': {
-      const entry = { rule: change.rule, ...(change.column ? { column: change.column } : {}), ...(change.reason ? { reason: change.reason } : {}) };
+      const entry = {
+        rule: change.rule,
+        ...(change.column ? { column: change.column } : {}),
+        ...(change.reason ? { reason: change.reason } : {}),
+      };
       const list = Array.isArray(current.ignore) ? current.ignore : [];
-      const dup = list.some((i) => JSON.stringify(i) === JSON.stringify(entry) || (typeof i === 'object' && i !== null && (i as { rule?: string }).rule === change.rule && (i as { column?: string }).column === change.column));
+      const dup = list.some(
+        (i) =>
+          JSON.stringify(i) === JSON.stringify(entry) ||
+          (typeof i === 'object' &&
+            i !== null &&
+            (i as { rule?: string }).rule === change.rule &&
+            (i as { column?: string }).column === change.column),
+      );
       if (dup) return text;
       return edit(['ignore', list.length], entry, { ...fmt, isArrayInsertion: true });
     }

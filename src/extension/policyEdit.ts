@@ -8,7 +8,11 @@ import { exists } from './policyStore';
  * there is none). An open policy editor gets a workspace edit (undoable) and is saved; otherwise the file is
  * written whole (small, and the user sees it change).
  */
-export async function editPolicy(policies: PolicyStore, datasetUri: vscode.Uri, change: PolicyChange): Promise<vscode.Uri> {
+export async function editPolicy(
+  policies: PolicyStore,
+  datasetUri: vscode.Uri,
+  change: PolicyChange,
+): Promise<vscode.Uri> {
   const uri = await policies.policyUriFor(datasetUri);
   if (!uri) throw new Error('Open a workspace folder to keep a policy file (responsible-ml.json).');
   if (!(await exists(uri))) {

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { DEFAULT_POLICY, parsePolicy, type Policy } from '../core/policy';
+import type { Policy } from '../core/policy';
 import type { Finding } from '../core/findings';
 
 export const POLICY_FILE = 'responsible-ml.json';
@@ -36,7 +36,8 @@ export class PolicyStore implements vscode.Disposable {
     this.disposables.push(
       watcher,
       vscode.workspace.onDidChangeTextDocument((e) => {
-        if (path.basename(e.document.uri.fsPath) === POLICY_FILE && e.contentChanges.length) changed(e.document.uri);
+        if (path.basename(e.document.uri.fsPath) === POLICY_FILE && e.contentChanges.length)
+          changed(e.document.uri);
       }),
     );
   }
@@ -60,6 +61,8 @@ export class PolicyStore implements vscode.Disposable {
 
   async policyFor(uri: vscode.Uri): Promise<LoadedPolicy> {
     const policyUri = await this.policyUriFor(uri);
+    // The policy module (and its schema validator) loads on first use, not at activation.
+    const { DEFAULT_POLICY, parsePolicy } = await import('../core/policy.js');
     if (!policyUri || !(await exists(policyUri))) return { policy: DEFAULT_POLICY, problems: [] };
     const key = policyUri.toString();
     const cached = this.cache.get(key);

@@ -36,7 +36,8 @@ function stateOf(dir: string, running: boolean): RunState {
     // A run started elsewhere (the CLI, another window) is running while its process lives.
     if (s === 'running') return typeof j?.pid === 'number' && alive(j.pid) ? 'running' : 'unknown';
   }
-  if (fs.existsSync(path.join(dir, 'audit.json')) && fs.existsSync(path.join(dir, 'model'))) return 'finished';
+  if (fs.existsSync(path.join(dir, 'audit.json')) && fs.existsSync(path.join(dir, 'model')))
+    return 'finished';
   return 'unknown';
 }
 
@@ -86,20 +87,27 @@ export function listRuns(runsDir: string, runningDirs: ReadonlySet<string> = new
   const out: RunSummary[] = [];
   let configs: string[];
   try {
-    configs = fs.readdirSync(runsDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+    configs = fs
+      .readdirSync(runsDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
   } catch {
     return out;
   }
   for (const config of configs) {
     let ids: string[];
     try {
-      ids = fs.readdirSync(path.join(runsDir, config), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+      ids = fs
+        .readdirSync(path.join(runsDir, config), { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name);
     } catch {
       continue;
     }
     for (const id of ids) {
       const dir = path.join(runsDir, config, id);
-      const f = (name: string): string | undefined => (fs.existsSync(path.join(dir, name)) ? path.join(dir, name) : undefined);
+      const f = (name: string): string | undefined =>
+        fs.existsSync(path.join(dir, name)) ? path.join(dir, name) : undefined;
       const audit = f('audit.json');
       const report = f('report.md');
       const model = f('model');
@@ -110,7 +118,12 @@ export function listRuns(runsDir: string, runningDirs: ReadonlySet<string> = new
         id,
         state: stateOf(dir, runningDirs.has(dir)),
         metrics: keyMetrics(dir),
-        files: { ...(audit ? { audit } : {}), ...(report ? { report } : {}), ...(model ? { model } : {}), ...(metrics ? { metrics } : {}) },
+        files: {
+          ...(audit ? { audit } : {}),
+          ...(report ? { report } : {}),
+          ...(model ? { model } : {}),
+          ...(metrics ? { metrics } : {}),
+        },
       });
     }
   }

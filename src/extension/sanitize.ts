@@ -2,7 +2,6 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { sanitizeTable } from '../core/privacy/transforms';
 import { datasetFormat, readHead, sanitizedName } from './datasetFiles';
 import { log } from './log';
 
@@ -36,10 +35,14 @@ export async function pseudonymKey(context: vscode.ExtensionContext): Promise<Bu
  * temporary file renamed when complete. The original is only read. Saves nothing of an unsaved editor: the
  * copy is made from the file on disk, so a dirty original is refused with an explanation.
  */
-export async function writeSanitizedCopy(context: vscode.ExtensionContext, args: SanitizeArgs): Promise<vscode.Uri> {
+export async function writeSanitizedCopy(
+  context: vscode.ExtensionContext,
+  args: SanitizeArgs,
+): Promise<vscode.Uri> {
   const src = args.uri.fsPath;
   const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === args.uri.toString());
-  if (open?.isDirty) throw new Error(`Save ${path.basename(src)} first: the sanitized copy is made from the file on disk.`);
+  if (open?.isDirty)
+    throw new Error(`Save ${path.basename(src)} first: the sanitized copy is made from the file on disk.`);
   const head = readHead(src);
   const format = datasetFormat(src, head);
   if (!format) throw new Error(`${path.basename(src)} is not a CSV, TSV, JSON or JSON Lines dataset.`);
@@ -48,6 +51,7 @@ export async function writeSanitizedCopy(context: vscode.ExtensionContext, args:
   const out = fs.createWriteStream(tmp, { flags: 'wx' });
   const key = args.kind === 'pseudonymise' ? await pseudonymKey(context) : undefined;
   try {
+    const { sanitizeTable } = await import('../core/privacy/transforms.js');
     await sanitizeTable(
       fs.createReadStream(src, { highWaterMark: 1 << 20 }),
       { format, transforms: [{ column: args.column, kind: args.kind }], ...(key ? { key } : {}) },
@@ -56,7 +60,9 @@ export async function writeSanitizedCopy(context: vscode.ExtensionContext, args:
           out.write(chunk, (err) => (err ? reject(err) : resolve()));
         }),
     );
-    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      out.end((err?: Error | null) => (err ? reject(err) : resolve())),
+    );
     fs.renameSync(tmp, dest);
   } catch (e) {
     out.destroy();

@@ -1,5 +1,11 @@
 import { fork, type ChildProcess } from 'child_process';
-import { CancellationTokenSource, createMessageConnection, IPCMessageReader, IPCMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import {
+  CancellationTokenSource,
+  createMessageConnection,
+  IPCMessageReader,
+  IPCMessageWriter,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
 import type * as vscode from 'vscode';
 import type { AuditReport } from '../core/report/auditReport';
 import type { ScanFileParams } from '../worker/scanWorker';
@@ -57,9 +63,18 @@ export class ScanClient {
     this.pending++;
     try {
       const exited = new Promise<never>((_, reject) =>
-        child?.once('exit', () => reject(new Error(token?.isCancellationRequested ? 'Scan cancelled' : 'The scan worker stopped unexpectedly'))),
+        child?.once('exit', () =>
+          reject(
+            new Error(
+              token?.isCancellationRequested ? 'Scan cancelled' : 'The scan worker stopped unexpectedly',
+            ),
+          ),
+        ),
       );
-      return await Promise.race([connection.sendRequest<AuditReport>(SCAN_FILE_METHOD, params, cts.token), exited]);
+      return await Promise.race([
+        connection.sendRequest<AuditReport>(SCAN_FILE_METHOD, params, cts.token),
+        exited,
+      ]);
     } finally {
       this.pending--;
       sub?.dispose();

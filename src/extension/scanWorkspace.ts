@@ -10,11 +10,17 @@ import { readSettings, SETTINGS_SECTION } from './settings';
  * Files matching any include glob and no exclude glob. One search per include pattern: the file search does
  * not accept nested brace groups, which `{a,b}` around patterns that have their own braces would create.
  */
-export async function findDatasetFiles(include: readonly string[], exclude: readonly string[], max?: number): Promise<vscode.Uri[]> {
-  const excludeGlob = exclude.length === 0 ? undefined : exclude.length === 1 ? exclude[0] : `{${exclude.join(',')}}`;
+export async function findDatasetFiles(
+  include: readonly string[],
+  exclude: readonly string[],
+  max?: number,
+): Promise<vscode.Uri[]> {
+  const excludeGlob =
+    exclude.length === 0 ? undefined : exclude.length === 1 ? exclude[0] : `{${exclude.join(',')}}`;
   const seen = new Map<string, vscode.Uri>();
   for (const pattern of include) {
-    for (const uri of await vscode.workspace.findFiles(pattern, excludeGlob, max)) seen.set(uri.toString(), uri);
+    for (const uri of await vscode.workspace.findFiles(pattern, excludeGlob, max))
+      seen.set(uri.toString(), uri);
   }
   return [...seen.values()].sort((a, b) => a.path.localeCompare(b.path));
 }
@@ -31,12 +37,20 @@ export interface WorkspaceScanSummary {
  * scanned in the worker process, streaming from disk, one file at a time, with a cancellable progress
  * notification. Results become diagnostics like those of open files.
  */
-export async function scanWorkspace(diagnostics: DatasetDiagnostics, policies: PolicyStore, client: ScanClient): Promise<WorkspaceScanSummary> {
+export async function scanWorkspace(
+  diagnostics: DatasetDiagnostics,
+  policies: PolicyStore,
+  client: ScanClient,
+): Promise<WorkspaceScanSummary> {
   const s = readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION));
   const files = await findDatasetFiles(s.scanInclude, s.scanExclude);
   const summary: WorkspaceScanSummary = { scanned: 0, skipped: [], findings: 0, cancelled: false };
   await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: 'Scanning workspace datasets', cancellable: true },
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: 'Scanning workspace datasets',
+      cancellable: true,
+    },
     async (progress, token) => {
       for (const [i, uri] of files.entries()) {
         if (token.isCancellationRequested) {
@@ -80,6 +94,8 @@ export async function scanWorkspace(diagnostics: DatasetDiagnostics, policies: P
       }
     },
   );
-  log().info(`Workspace scan: ${summary.scanned} file(s), ${summary.findings} finding(s), ${summary.skipped.length} skipped${summary.cancelled ? ', cancelled' : ''}`);
+  log().info(
+    `Workspace scan: ${summary.scanned} file(s), ${summary.findings} finding(s), ${summary.skipped.length} skipped${summary.cancelled ? ', cancelled' : ''}`,
+  );
   return summary;
 }

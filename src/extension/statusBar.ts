@@ -10,7 +10,11 @@ export interface TrainingStatus {
 
 /** One status bar item: training progress (epoch, loss, backend) while a run is active; click to stop. */
 export class StatusBar implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('responsibleMl.training', vscode.StatusBarAlignment.Left, 10);
+  private readonly item = vscode.window.createStatusBarItem(
+    'responsibleMl.training',
+    vscode.StatusBarAlignment.Left,
+    10,
+  );
 
   constructor() {
     this.item.name = 'Responsible ML training';

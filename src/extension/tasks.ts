@@ -15,7 +15,10 @@ interface RmlTaskDefinition extends vscode.TaskDefinition {
  * so it needs nothing on PATH; VS Code itself only runs tasks in trusted workspaces.
  */
 export class RmlTaskProvider implements vscode.TaskProvider {
-  constructor(private readonly context: vscode.ExtensionContext, private readonly env: () => Record<string, string>) {}
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly env: () => Record<string, string>,
+  ) {}
 
   async provideTasks(): Promise<vscode.Task[]> {
     const configs = await vscode.workspace.findFiles('**/*.train.json', '**/node_modules/**', 200);
@@ -30,7 +33,8 @@ export class RmlTaskProvider implements vscode.TaskProvider {
   resolveTask(task: vscode.Task): vscode.Task | undefined {
     const def = task.definition as RmlTaskDefinition;
     if (def.type !== TASK_TYPE || typeof def.config !== 'string') return undefined;
-    const scope = task.scope && typeof task.scope === 'object' ? task.scope : vscode.workspace.workspaceFolders?.[0];
+    const scope =
+      task.scope && typeof task.scope === 'object' ? task.scope : vscode.workspace.workspaceFolders?.[0];
     return scope ? this.build(def, scope, task) : undefined;
   }
 

@@ -1,6 +1,5 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { DatasetDiagnostics } from './diagnostics';
 import type { ConfigDiagnostics } from './configDiagnostics';
 import { errorText } from './diagnostics';
 import { log } from './log';
@@ -10,7 +9,8 @@ import type { StatusBar } from './statusBar';
 import { startRun, type RunHandle, type RunProgress, type RunResult } from './trainingRunner';
 import { requireTrust } from './trust';
 
-export type TrainOutcome = RunResult | { state: 'refused'; reason: 'untrusted' | 'invalid' | 'no-config' | 'busy'; message: string };
+export type TrainOutcome =
+  RunResult | { state: 'refused'; reason: 'untrusted' | 'invalid' | 'no-config' | 'busy'; message: string };
 
 interface ActiveRun {
   config: vscode.Uri;
@@ -48,12 +48,18 @@ export class TrainingController implements vscode.Disposable {
   async pickConfig(): Promise<vscode.Uri | undefined> {
     const found = await vscode.workspace.findFiles('**/*.train.json', '**/node_modules/**', 200);
     if (found.length === 0) {
-      void vscode.window.showInformationMessage('No *.train.json in this workspace. Use "Create Training Config from This Dataset" on a dataset.');
+      void vscode.window.showInformationMessage(
+        'No *.train.json in this workspace. Use "Create Training Config from This Dataset" on a dataset.',
+      );
       return undefined;
     }
     if (found.length === 1) return found[0];
     const pick = await vscode.window.showQuickPick(
-      found.map((uri) => ({ label: path.basename(uri.fsPath), description: vscode.workspace.asRelativePath(path.dirname(uri.fsPath)), uri })),
+      found.map((uri) => ({
+        label: path.basename(uri.fsPath),
+        description: vscode.workspace.asRelativePath(path.dirname(uri.fsPath)),
+        uri,
+      })),
       { title: 'Responsible ML: Train Model', placeHolder: 'Training config' },
     );
     return pick?.uri;
@@ -64,7 +70,10 @@ export class TrainingController implements vscode.Disposable {
    * cancellable progress notification, the status bar item and the training panel, and resolves when the
    * run ends. Never throws for a refused or failed run: the outcome says what happened.
    */
-  async train(configUri?: vscode.Uri, options: { backend?: string; openPanel?: boolean } = {}): Promise<TrainOutcome> {
+  async train(
+    configUri?: vscode.Uri,
+    options: { backend?: string; openPanel?: boolean } = {},
+  ): Promise<TrainOutcome> {
     if (!(await requireTrust('Training'))) {
       return { state: 'refused', reason: 'untrusted', message: 'Training is disabled in Restricted Mode.' };
     }
@@ -84,7 +93,8 @@ export class TrainingController implements vscode.Disposable {
       return { state: 'refused', reason: 'invalid', message: msg };
     }
     const settings = readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION));
-    const backend = options.backend ?? (settings.trainingBackend === 'config' ? undefined : settings.trainingBackend);
+    const backend =
+      options.backend ?? (settings.trainingBackend === 'config' ? undefined : settings.trainingBackend);
     const name = path.basename(config.fsPath).replace(/\.train\.json$/i, '');
     const handle = startRun({
       configPath: config.fsPath,
@@ -96,7 +106,9 @@ export class TrainingController implements vscode.Disposable {
     this.active.set(config.toString(), run);
     void vscode.commands.executeCommand('setContext', 'responsibleMl.training', true);
     this.changeEmitter.fire();
-    log().info(`Training ${vscode.workspace.asRelativePath(config)}${backend ? ` (backend ${backend})` : ''}`);
+    log().info(
+      `Training ${vscode.workspace.asRelativePath(config)}${backend ? ` (backend ${backend})` : ''}`,
+    );
     this.statusBar.show({ config: name }, settings.statusBarEnabled);
 
     handle.runDir.then(
@@ -117,14 +129,21 @@ export class TrainingController implements vscode.Disposable {
         const sub = handle.onProgress((p: RunProgress) => {
           if (p.message) log().info(p.message);
           if (p.epoch !== undefined && p.epochs) {
-            const inc = p.kind === 'epoch' && p.epoch > lastEpoch ? ((p.epoch - lastEpoch) / p.epochs) * 100 : 0;
+            const inc =
+              p.kind === 'epoch' && p.epoch > lastEpoch ? ((p.epoch - lastEpoch) / p.epochs) * 100 : 0;
             if (p.kind === 'epoch') lastEpoch = p.epoch;
             progress.report({ increment: inc, message: describe(p) });
           } else if (p.message) {
             progress.report({ message: p.message });
           }
           this.statusBar.show(
-            { config: name, ...(p.epoch !== undefined ? { epoch: p.epoch } : {}), ...(p.epochs ? { epochs: p.epochs } : {}), ...(p.loss !== undefined ? { loss: p.loss } : {}), ...(p.backend ? { backend: p.backend } : {}) },
+            {
+              config: name,
+              ...(p.epoch !== undefined ? { epoch: p.epoch } : {}),
+              ...(p.epochs ? { epochs: p.epochs } : {}),
+              ...(p.loss !== undefined ? { loss: p.loss } : {}),
+              ...(p.backend ? { backend: p.backend } : {}),
+            },
             settings.statusBarEnabled,
           );
         });
@@ -151,9 +170,11 @@ export class TrainingController implements vscode.Disposable {
       log().info(`Training ${name} cancelled${where}`);
     } else {
       log().error(`Training ${name} failed${where}: ${result.message ?? ''}`);
-      void vscode.window.showErrorMessage(`Responsible ML: ${name} failed: ${result.message ?? 'see the log'}`, 'Show Log').then((c) => {
-        if (c) log().show();
-      });
+      void vscode.window
+        .showErrorMessage(`Responsible ML: ${name} failed: ${result.message ?? 'see the log'}`, 'Show Log')
+        .then((c) => {
+          if (c) log().show();
+        });
     }
     return result;
   }
@@ -171,7 +192,8 @@ export class TrainingController implements vscode.Disposable {
       run = pick?.r;
     }
     if (!run) {
-      if (this.active.size === 0) void vscode.window.showInformationMessage('Responsible ML: no training is running.');
+      if (this.active.size === 0)
+        void vscode.window.showInformationMessage('Responsible ML: no training is running.');
       return false;
     }
     log().info(`Stopping ${path.basename(run.config.fsPath)}`);
@@ -191,4 +213,3 @@ function describe(p: RunProgress): string {
   if (p.samplesPerSecond) parts.push(`${Math.round(p.samplesPerSecond).toLocaleString('en-US')} samples/s`);
   return parts.join(' · ');
 }
-

@@ -24,10 +24,16 @@ export function labelCandidates(report: AuditReport, preferred?: string): Column
  * The config text: the label chosen, the protected attributes the scanner found, direct identifiers and
  * identifier columns excluded from the features (the gate would refuse them anyway; listing them says so).
  */
-export function scaffoldTrainingConfig(report: AuditReport, opts: { name: string; dataPath: string; label: string }): string {
+export function scaffoldTrainingConfig(
+  report: AuditReport,
+  opts: { name: string; dataPath: string; label: string },
+): string {
   const protectedCols = report.columns.filter((c) => c.protected && c.name !== opts.label).map((c) => c.name);
   const exclude = report.columns
-    .filter((c) => c.name !== opts.label && (c.entities.length > 0 || c.type === 'identifier' || c.type === 'empty'))
+    .filter(
+      (c) =>
+        c.name !== opts.label && (c.entities.length > 0 || c.type === 'identifier' || c.type === 'empty'),
+    )
     .map((c) => c.name);
   const config: Record<string, unknown> = {
     name: opts.name,

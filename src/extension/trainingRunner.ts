@@ -15,7 +15,12 @@ export interface RunProgress {
   raw: TrainProgress;
 }
 
-export type RunResult = { state: 'finished' | 'cancelled' | 'failed'; runDir?: string; message?: string; heldOut?: TrainResult['heldOut'] };
+export type RunResult = {
+  state: 'finished' | 'cancelled' | 'failed';
+  runDir?: string;
+  message?: string;
+  heldOut?: TrainResult['heldOut'];
+};
 
 export interface RunHandle {
   /** Resolves with the run folder once the worker created it (rejects if the run ended before). */
@@ -66,15 +71,30 @@ export function startRun(options: StartRunOptions): RunHandle {
           resolveDir(p.runDir);
           epochs = p.epochs;
           backend = p.backend ? p.backend.name : 'external';
-          for (const g of p.gate) log().info(`Gate: column "${g.column}" ${g.decision} (${g.entities.join(', ')})`);
-          emitter.fire({ kind: 'started', epochs, backend, message: `Training on ${backend}: ${p.rows.train} rows, ${p.features.length} features`, raw: p });
+          for (const g of p.gate)
+            log().info(`Gate: column "${g.column}" ${g.decision} (${g.entities.join(', ')})`);
+          emitter.fire({
+            kind: 'started',
+            epochs,
+            backend,
+            message: `Training on ${backend}: ${p.rows.train} rows, ${p.features.length} features`,
+            raw: p,
+          });
           break;
         case 'batch':
-          emitter.fire({ kind: 'batch', epoch: p.epoch, ...(epochs ? { epochs } : {}), loss: p.loss, ...(backend ? { backend } : {}), raw: p });
+          emitter.fire({
+            kind: 'batch',
+            epoch: p.epoch,
+            ...(epochs ? { epochs } : {}),
+            loss: p.loss,
+            ...(backend ? { backend } : {}),
+            raw: p,
+          });
           break;
         case 'epoch': {
           const r = p.record;
-          const num = (k: string): number | undefined => (typeof r[k] === 'number' ? (r[k] as number) : undefined);
+          const num = (k: string): number | undefined =>
+            typeof r[k] === 'number' ? (r[k] as number) : undefined;
           const epoch = num('epoch');
           const loss = num('loss');
           const sps = num('samplesPerSecond');
@@ -100,10 +120,18 @@ export function startRun(options: StartRunOptions): RunHandle {
   const result = session.result.then((r): RunResult => {
     emitter.dispose();
     const dir = r.runDir ?? runDir;
-    return { state: r.state, ...(dir ? { runDir: dir } : {}), ...(r.message ? { message: r.message } : {}), ...(r.heldOut ? { heldOut: r.heldOut } : {}) };
+    return {
+      state: r.state,
+      ...(dir ? { runDir: dir } : {}),
+      ...(r.message ? { message: r.message } : {}),
+      ...(r.heldOut ? { heldOut: r.heldOut } : {}),
+    };
   });
   return {
-    runDir: Promise.race([dirPromise, result.then((r) => Promise.reject(new Error(r.message ?? 'The run ended before it started.')))]),
+    runDir: Promise.race([
+      dirPromise,
+      result.then((r) => Promise.reject(new Error(r.message ?? 'The run ended before it started.'))),
+    ]),
     result,
     onProgress: emitter.event,
     cancel: async () => session.cancel(),

@@ -34,7 +34,9 @@ export class WorkspaceTree implements vscode.TreeDataProvider<Node>, vscode.Disp
     private readonly diagnostics: DatasetDiagnostics,
     private readonly runningDirs: () => ReadonlySet<string>,
   ) {
-    const watchRuns = vscode.workspace.createFileSystemWatcher('**/runs/**/{metrics.jsonl,audit.json,status.json}');
+    const watchRuns = vscode.workspace.createFileSystemWatcher(
+      '**/runs/**/{metrics.jsonl,audit.json,status.json}',
+    );
     const configs = vscode.workspace.createFileSystemWatcher('**/*.train.json', false, true, false);
     this.disposables.push(
       watchRuns,
@@ -61,7 +63,12 @@ export class WorkspaceTree implements vscode.TreeDataProvider<Node>, vscode.Disp
   }
 
   async getChildren(node?: Node): Promise<Node[]> {
-    if (!node) return [{ kind: 'group', group: 'datasets' }, { kind: 'group', group: 'configs' }, { kind: 'group', group: 'runs' }];
+    if (!node)
+      return [
+        { kind: 'group', group: 'datasets' },
+        { kind: 'group', group: 'configs' },
+        { kind: 'group', group: 'runs' },
+      ];
     if (node.kind === 'group') {
       if (node.group === 'datasets') return this.datasets();
       if (node.group === 'configs') return (await this.configs()).map((uri) => ({ kind: 'config', uri }));
@@ -72,8 +79,12 @@ export class WorkspaceTree implements vscode.TreeDataProvider<Node>, vscode.Disp
       return [
         ...(f.audit ? [{ kind: 'runFile' as const, label: 'Audit', file: f.audit, run: node.run }] : []),
         ...(f.report ? [{ kind: 'runFile' as const, label: 'Report', file: f.report, run: node.run }] : []),
-        ...(f.metrics ? [{ kind: 'runFile' as const, label: 'Metrics', file: f.metrics, run: node.run }] : []),
-        ...(f.model ? [{ kind: 'runFile' as const, label: 'Model folder', file: f.model, run: node.run }] : []),
+        ...(f.metrics
+          ? [{ kind: 'runFile' as const, label: 'Metrics', file: f.metrics, run: node.run }]
+          : []),
+        ...(f.model
+          ? [{ kind: 'runFile' as const, label: 'Model folder', file: f.model, run: node.run }]
+          : []),
       ];
     }
     return [];
@@ -83,14 +94,25 @@ export class WorkspaceTree implements vscode.TreeDataProvider<Node>, vscode.Disp
     const s = readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION));
     const scanned = new Map(this.diagnostics.allReports().map(([u, r]) => [u.toString(), r]));
     const found = await findDatasetFiles(s.scanInclude, s.scanExclude, 500);
-    const uris = new Map<string, vscode.Uri>(found.filter((u) => !u.path.endsWith('.json') || scanned.has(u.toString())).map((u) => [u.toString(), u]));
+    const uris = new Map<string, vscode.Uri>(
+      found
+        .filter((u) => !u.path.endsWith('.json') || scanned.has(u.toString()))
+        .map((u) => [u.toString(), u]),
+    );
     for (const [k] of scanned) uris.set(k, vscode.Uri.parse(k));
     return [...uris.values()]
       .sort((a, b) => a.path.localeCompare(b.path))
       .map((uri) => {
         const r = scanned.get(uri.toString());
         const count = (sev: string) => r?.report.findings.filter((f) => f.severity === sev).length ?? 0;
-        return { kind: 'dataset', uri, errors: count('error'), warnings: count('warning'), others: count('info') + count('hint'), scanned: !!r };
+        return {
+          kind: 'dataset',
+          uri,
+          errors: count('error'),
+          warnings: count('warning'),
+          others: count('info') + count('hint'),
+          scanned: !!r,
+        };
       });
   }
 
@@ -102,7 +124,11 @@ export class WorkspaceTree implements vscode.TreeDataProvider<Node>, vscode.Disp
   async runs(): Promise<RunSummary[]> {
     const dirs = new Set<string>();
     for (const c of await this.configs()) dirs.add(path.join(path.dirname(c.fsPath), 'runs'));
-    for (const m of await vscode.workspace.findFiles('**/runs/*/*/metrics.jsonl', '**/node_modules/**', 1000)) {
+    for (const m of await vscode.workspace.findFiles(
+      '**/runs/*/*/metrics.jsonl',
+      '**/node_modules/**',
+      1000,
+    )) {
       dirs.add(path.dirname(path.dirname(path.dirname(m.fsPath))));
     }
     const running = this.runningDirs();
@@ -118,16 +144,26 @@ export class WorkspaceTree implements vscode.TreeDataProvider<Node>, vscode.Disp
         return item;
       }
       case 'dataset': {
-        const item = new vscode.TreeItem(vscode.workspace.asRelativePath(node.uri, false), vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(
+          vscode.workspace.asRelativePath(node.uri, false),
+          vscode.TreeItemCollapsibleState.None,
+        );
         item.resourceUri = node.uri;
-        item.description = node.scanned ? `${node.errors} errors · ${node.warnings} warnings · ${node.others} info` : 'not scanned';
-        item.iconPath = new vscode.ThemeIcon(node.errors ? 'error' : node.warnings ? 'warning' : node.scanned ? 'pass' : 'table');
+        item.description = node.scanned
+          ? `${node.errors} errors · ${node.warnings} warnings · ${node.others} info`
+          : 'not scanned';
+        item.iconPath = new vscode.ThemeIcon(
+          node.errors ? 'error' : node.warnings ? 'warning' : node.scanned ? 'pass' : 'table',
+        );
         item.contextValue = 'dataset';
         item.command = { command: 'vscode.open', title: 'Open', arguments: [node.uri] };
         return item;
       }
       case 'config': {
-        const item = new vscode.TreeItem(vscode.workspace.asRelativePath(node.uri, false), vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(
+          vscode.workspace.asRelativePath(node.uri, false),
+          vscode.TreeItemCollapsibleState.None,
+        );
         item.resourceUri = node.uri;
         item.iconPath = new vscode.ThemeIcon('beaker');
         item.contextValue = 'config';
@@ -135,7 +171,10 @@ export class WorkspaceTree implements vscode.TreeDataProvider<Node>, vscode.Disp
         return item;
       }
       case 'run': {
-        const item = new vscode.TreeItem(`${node.run.config} · ${node.run.id}`, vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(
+          `${node.run.config} · ${node.run.id}`,
+          vscode.TreeItemCollapsibleState.Collapsed,
+        );
         item.description = [node.run.state, ...node.run.metrics].join(' · ');
         item.iconPath = new vscode.ThemeIcon(STATE_ICON[node.run.state] ?? 'question');
         item.tooltip = node.run.dir;
@@ -147,7 +186,11 @@ export class WorkspaceTree implements vscode.TreeDataProvider<Node>, vscode.Disp
         const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
         item.resourceUri = vscode.Uri.file(node.file);
         item.iconPath = new vscode.ThemeIcon(node.label === 'Model folder' ? 'folder' : 'file');
-        item.command = { command: 'responsibleMl.openRunFile', title: 'Open', arguments: [{ file: node.file, runDir: node.run.dir }] };
+        item.command = {
+          command: 'responsibleMl.openRunFile',
+          title: 'Open',
+          arguments: [{ file: node.file, runDir: node.run.dir }],
+        };
         return item;
       }
     }

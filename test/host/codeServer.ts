@@ -171,7 +171,8 @@ export function workbenchUrl(server: CodeServer, options: WorkbenchUrlOptions = 
   const params: string[] = [];
   if (options.folder) params.push(`folder=${encodeURIComponent(path.resolve(options.folder))}`);
   const payload: [string, string][] = [];
-  if (options.extensionDevelopmentPath) payload.push(['extensionDevelopmentPath', remote(options.extensionDevelopmentPath)]);
+  if (options.extensionDevelopmentPath)
+    payload.push(['extensionDevelopmentPath', remote(options.extensionDevelopmentPath)]);
   if (options.extensionTestsPath) payload.push(['extensionTestsPath', remote(options.extensionTestsPath)]);
   if (payload.length) params.push(`payload=${encodeURIComponent(JSON.stringify(payload))}`);
   return `${server.origin}/${params.length ? `?${params.join('&')}` : ''}`;

@@ -91,7 +91,12 @@ function seedRipgrepCache(): void {
   fs.rmSync(tmp, { recursive: true, force: true });
 }
 
-function npmInstallInto(prefix: string, spec: string, extraArgs: string[], extraEnv: NodeJS.ProcessEnv = {}): void {
+function npmInstallInto(
+  prefix: string,
+  spec: string,
+  extraArgs: string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+): void {
   // Install into a sibling temp folder and rename when complete, so a killed install never leaves a
   // half-populated prefix that the next run would take for a finished one.
   const partial = `${prefix}.partial`;
@@ -99,10 +104,14 @@ function npmInstallInto(prefix: string, spec: string, extraArgs: string[], extra
   fs.mkdirSync(partial, { recursive: true });
   fs.writeFileSync(path.join(partial, 'package.json'), '{"private":true}\n');
   log(`npm install ${spec} (into ${path.relative(process.cwd(), prefix)})`);
-  execFileSync('npm', ['install', '--prefix', partial, '--no-audit', '--no-fund', '--no-save', ...extraArgs, spec], {
-    stdio: 'inherit',
-    env: { ...process.env, npm_config_yes: 'true', ...extraEnv },
-  });
+  execFileSync(
+    'npm',
+    ['install', '--prefix', partial, '--no-audit', '--no-fund', '--no-save', ...extraArgs, spec],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, npm_config_yes: 'true', ...extraEnv },
+    },
+  );
   fs.rmSync(prefix, { recursive: true, force: true });
   fs.renameSync(partial, prefix);
 }
@@ -115,7 +124,9 @@ export function ensureTestHost(): TestHost {
   if (needCodeServer) {
     seedRipgrepCache();
     const started = Date.now();
-    npmInstallInto(codeServerPrefix, `code-server@${CODE_SERVER_VERSION}`, [], { npm_config_unsafe_perm: 'true' });
+    npmInstallInto(codeServerPrefix, `code-server@${CODE_SERVER_VERSION}`, [], {
+      npm_config_unsafe_perm: 'true',
+    });
     log(`code-server ${CODE_SERVER_VERSION} installed in ${Math.round((Date.now() - started) / 1000)} s`);
   }
   const chromium = findChromium();

@@ -11,11 +11,22 @@ export const hostDir = path.join(repoRoot, '.test-host');
 /** code-server 4.100.3 is VS Code 1.100 and the last release that runs on Node 20. */
 export const CODE_SERVER_VERSION = '4.100.3';
 export const codeServerPrefix = path.join(hostDir, `code-server-${CODE_SERVER_VERSION}`);
-export const codeServerBin = path.join(codeServerPrefix, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+export const codeServerBin = path.join(
+  codeServerPrefix,
+  'node_modules',
+  'code-server',
+  'out',
+  'node',
+  'entry.js',
+);
 
 /** vsce 3 is the last line that runs on Node 20 (v4 needs Node 22). */
 export const VSCE_VERSION = '3.9.2';
 export const vscePrefix = path.join(hostDir, `vsce-${VSCE_VERSION}`);
 export const vsceBin = path.join(vscePrefix, 'node_modules', '@vscode', 'vsce', 'vsce');
 
-export const chromiumCandidates = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+export const chromiumCandidates = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+];

@@ -14,6 +14,8 @@ export interface SuiteResults {
   /** The launch this came from (e.g. `trusted`, `restricted`). */
   group: string;
   tests: TestResult[];
+  /** Figures the suites measured (e.g. activation time), printed by the launcher; never asserted on. */
+  metrics?: Record<string, number>;
   /** Set when the suite could not run at all (e.g. the extension failed to load). */
   fatal?: string;
 }

@@ -17,7 +17,8 @@ import { buildSuites } from './runIntegration';
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const groups = argv.flatMap((a, i) => (a === '--group' && argv[i + 1] ? [argv[i + 1]!] : []));
-  const value = (flag: string): string | undefined => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined);
+  const value = (flag: string): string | undefined =>
+    argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined;
   const grep = value('--grep');
   const version = value('--version') ?? '1.100.3';
   await buildSuites();
@@ -28,7 +29,10 @@ async function main(): Promise<void> {
     fs.cpSync(path.join(repoRoot, 'test', 'integration', 'workspace'), workspace, { recursive: true });
     const userData = path.join(tmp, 'user-data');
     fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
-    const settings = { ...DEFAULT_USER_SETTINGS, ...(group === 'restricted' ? { 'security.workspace.trust.enabled': true } : {}) };
+    const settings = {
+      ...DEFAULT_USER_SETTINGS,
+      ...(group === 'restricted' ? { 'security.workspace.trust.enabled': true } : {}),
+    };
     fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
     const results = path.join(tmp, 'results.json');
     try {
@@ -36,8 +40,19 @@ async function main(): Promise<void> {
         version,
         extensionDevelopmentPath: repoRoot,
         extensionTestsPath: path.join(repoRoot, 'out', 'test', 'integration', 'index.js'),
-        launchArgs: [workspace, '--user-data-dir', userData, '--disable-extensions', '--skip-welcome', '--skip-release-notes'],
-        extensionTestsEnv: { [RESULTS_ENV]: results, [GROUP_ENV]: group, ...(grep ? { [GREP_ENV]: grep } : {}) },
+        launchArgs: [
+          workspace,
+          '--user-data-dir',
+          userData,
+          '--disable-extensions',
+          '--skip-welcome',
+          '--skip-release-notes',
+        ],
+        extensionTestsEnv: {
+          [RESULTS_ENV]: results,
+          [GROUP_ENV]: group,
+          ...(grep ? { [GREP_ENV]: grep } : {}),
+        },
       });
     } catch (e) {
       failed = true;

@@ -87,7 +87,11 @@ function copyWorkspace(): string {
   return dir;
 }
 
-async function waitForFile(file: string, timeoutMs: number, aborted: () => string | undefined): Promise<void> {
+async function waitForFile(
+  file: string,
+  timeoutMs: number,
+  aborted: () => string | undefined,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!fs.existsSync(file)) {
     const why = aborted();
@@ -99,9 +103,13 @@ async function waitForFile(file: string, timeoutMs: number, aborted: () => strin
 
 function installVsix(vsix: string, extensionsDir: string): string {
   const { codeServer } = ensureTestHost();
-  execFileSync(process.execPath, [codeServer, '--extensions-dir', extensionsDir, '--install-extension', vsix], {
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [codeServer, '--extensions-dir', extensionsDir, '--install-extension', vsix],
+    {
+      stdio: 'inherit',
+    },
+  );
   const installed = fs.readdirSync(extensionsDir).find((d) => d.startsWith('responsible-ml.responsible-ml-'));
   if (!installed) throw new Error(`${vsix} did not install into ${extensionsDir}`);
   return path.join(extensionsDir, installed);
@@ -146,12 +154,20 @@ async function runGroup(group: Group, args: Args): Promise<SuiteResults> {
     const msg = e instanceof Error ? e.message : String(e);
     const logTail = server.log().slice(-3000);
     const consoleTail = workbench?.consoleLines.slice(-30).join('\n') ?? '';
-    return { group, tests: [], fatal: `${msg}\n--- code-server log ---\n${logTail}\n--- browser console ---\n${consoleTail}` };
+    return {
+      group,
+      tests: [],
+      fatal: `${msg}\n--- code-server log ---\n${logTail}\n--- browser console ---\n${consoleTail}`,
+    };
   } finally {
     // The server log (extension host output included) is kept for whoever reads a failure.
     fs.mkdirSync(artifacts, { recursive: true });
     fs.writeFileSync(path.join(artifacts, `${group}-code-server.log`), server.log());
-    if (workbench) fs.writeFileSync(path.join(artifacts, `${group}-browser-console.log`), workbench.consoleLines.join('\n'));
+    if (workbench)
+      fs.writeFileSync(
+        path.join(artifacts, `${group}-browser-console.log`),
+        workbench.consoleLines.join('\n'),
+      );
     await workbench?.close().catch(() => undefined);
     await server.stop();
     fs.rmSync(workspace, { recursive: true, force: true });
@@ -172,11 +188,14 @@ function report(results: SuiteResults): number {
       console.log(`    ${red(`${failures}) ${t.fullTitle}`)}`);
     }
   }
-  for (const t of results.tests.filter((x) => x.state === 'failed')) console.log(`\n  ${red(t.fullTitle)}\n${t.error ?? ''}`);
+  for (const t of results.tests.filter((x) => x.state === 'failed'))
+    console.log(`\n  ${red(t.fullTitle)}\n${t.error ?? ''}`);
   if (results.fatal) {
     failures++;
     console.log(red(`\n  ${results.group}: could not run\n${results.fatal}`));
   }
+  for (const [k, v] of Object.entries(results.metrics ?? {}))
+    console.log(`  ${grey('measured:')} ${k} = ${v}`);
   const passed = results.tests.filter((t) => t.state === 'passed').length;
   console.log(`\n  ${green(`${passed} passing`)}${failures ? `  ${red(`${failures} failing`)}` : ''}`);
   return failures;
@@ -186,7 +205,8 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   ensureTestHost();
   // --no-build skips the extension build (slow on a busy machine); the suites are always bundled (fast).
-  if (args.build && !args.vsix) execFileSync(process.execPath, [path.join(repoRoot, 'esbuild.js')], { cwd: repoRoot, stdio: 'inherit' });
+  if (args.build && !args.vsix)
+    execFileSync(process.execPath, [path.join(repoRoot, 'esbuild.js')], { cwd: repoRoot, stdio: 'inherit' });
   await buildSuites();
   let failures = 0;
   for (const g of args.groups) failures += report(await runGroup(g, args));

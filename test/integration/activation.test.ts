@@ -4,21 +4,26 @@ import * as path from 'path';
 import { performance } from 'perf_hooks';
 import * as vscode from 'vscode';
 import { COMMAND_IDS } from '../../src/extension/commandIds';
-import { api, EXTENSION_ID } from './helpers';
+import { api, EXTENSION_ID, recordMetric } from './helpers';
 
 describe('activation', () => {
-  it('activates quickly and registers every command of the table', async () => {
+  it('activates (time recorded, not asserted) and registers every command of the table', async () => {
     const a = await api();
     // Code loading is measured on a fresh copy of the bundle (the live one is cached), activate() from inside.
-    const bundle = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist', 'extension.js');
+    const bundle = path.join(
+      vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath,
+      'dist',
+      'extension.js',
+    );
     const live = require.cache[bundle];
     delete require.cache[bundle];
     const t0 = performance.now();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh copy of the bundle, on purpose.
     require(bundle);
     const loadMs = performance.now() - t0;
     if (live) require.cache[bundle] = live;
-    console.log(`      load dist/extension.js: ${loadMs.toFixed(1)} ms, activate(): ${a.activationMs.toFixed(1)} ms`);
-    assert.ok(a.activationMs < 100, `activate took ${a.activationMs.toFixed(1)} ms`);
+    recordMetric('load dist/extension.js, fresh copy (ms)', loadMs);
+    recordMetric('activate() (ms)', a.activationMs);
     const all = new Set(await vscode.commands.getCommands(true));
     for (const id of COMMAND_IDS) assert.ok(all.has(id), `${id} is not registered`);
   });
@@ -29,6 +34,9 @@ describe('activation', () => {
     assert.deepStrictEqual(loaded, []);
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
     const bundle = fs.readFileSync(path.join(ext.extensionPath, 'dist', 'extension.js'), 'utf8');
-    assert.ok(!/@tensorflow\/tfjs-core|registerKernel\(/.test(bundle), 'dist/extension.js bundles TensorFlow.js');
+    assert.ok(
+      !/@tensorflow\/tfjs-core|registerKernel\(/.test(bundle),
+      'dist/extension.js bundles TensorFlow.js',
+    );
   });
 });

@@ -18,25 +18,40 @@ describe('dataset diagnostics', () => {
       const d = ours(doc.uri);
       return d.length > 0 && d;
     });
-    const email = diags.find((d) => codeOf(d) === 'privacy/pii-column' && d.range.isEqual(cellRange(doc, 0, 1)));
-    assert.ok(email, `no privacy/pii-column at the email header; got ${diags.map((d) => `${codeOf(d)}@${d.range.start.line}:${d.range.start.character}`).join(', ')}`);
+    const email = diags.find(
+      (d) => codeOf(d) === 'privacy/pii-column' && d.range.isEqual(cellRange(doc, 0, 1)),
+    );
+    assert.ok(
+      email,
+      `no privacy/pii-column at the email header; got ${diags.map((d) => `${codeOf(d)}@${d.range.start.line}:${d.range.start.character}`).join(', ')}`,
+    );
     assert.strictEqual(email.severity <= vscode.DiagnosticSeverity.Warning, true);
     const target = typeof email.code === 'object' ? email.code.target.toString() : '';
     assert.match(target, /docs\/rules\.md#privacy-pii-column$/);
     // No full personal value in any message.
-    for (const d of diags) assert.ok(!/[a-z]+\.[a-z]+\d+@example\.com/.test(d.message), `leaks a value: ${d.message}`);
+    for (const d of diags)
+      assert.ok(!/[a-z]+\.[a-z]+\d+@example\.com/.test(d.message), `leaks a value: ${d.message}`);
     // The e-mail inside free text is found at its cell (row 8, the notes column).
     const cell = diags.find((d) => codeOf(d) === 'privacy/pii-cell');
     assert.ok(cell, 'no privacy/pii-cell finding');
-    assert.ok(cellRange(doc, 8, 6).contains(cell.range), `pii-cell at ${cell.range.start.line}:${cell.range.start.character}`);
+    assert.ok(
+      cellRange(doc, 8, 6).contains(cell.range),
+      `pii-cell at ${cell.range.start.line}:${cell.range.start.character}`,
+    );
   });
 
   it('hovering the header shows the column profile and its findings', async () => {
     const doc = await vscode.workspace.openTextDocument(file('people.csv'));
     await vscode.window.showTextDocument(doc);
     await waitFor('diagnostics', () => ours(doc.uri).length > 0);
-    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(0, 8));
-    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))).join('\n');
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      doc.uri,
+      new vscode.Position(0, 8),
+    );
+    const text = hovers
+      .flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : '')))
+      .join('\n');
     assert.match(text, /\*\*email\*\*/);
     assert.match(text, /distinct/);
     assert.match(text, /EMAIL_ADDRESS/);
@@ -52,10 +67,39 @@ describe('dataset diagnostics', () => {
     const line = doc.lineAt(8);
     const at = line.text.indexOf('asked to email');
     assert.ok(at > 0);
-    await editor.edit((e) => e.replace(new vscode.Range(8, at, 8, line.text.lastIndexOf(',')), 'asked for a call'));
-    await waitFor('pii-cell to disappear', () => !ours(doc.uri).some((d) => codeOf(d) === 'privacy/pii-cell'), 10_000);
+    await editor.edit((e) =>
+      e.replace(new vscode.Range(8, at, 8, line.text.lastIndexOf(',')), 'asked for a call'),
+    );
+    await waitFor(
+      'pii-cell to disappear',
+      () => !ours(doc.uri).some((d) => codeOf(d) === 'privacy/pii-cell'),
+      10_000,
+    );
     assert.ok(ours(doc.uri).some((d) => codeOf(d) === 'privacy/pii-column'));
     await vscode.commands.executeCommand('workbench.action.files.revert');
     fs.rmSync(file('people-edit.csv').fsPath);
+  });
+
+  it('JSON Lines: diagnostics at the key, hover on a key; a JSON object file is not a dataset', async () => {
+    const doc = await vscode.workspace.openTextDocument(file('people.jsonl'));
+    await vscode.window.showTextDocument(doc);
+    const diag = await waitFor('a pii-column diagnostic in people.jsonl', () =>
+      ours(doc.uri).find((d) => codeOf(d) === 'privacy/pii-column'),
+    );
+    assert.strictEqual(doc.getText(diag.range).replace(/"/g, ''), 'email');
+    const keyAt = doc.positionAt(doc.getText().indexOf('"email"') + 2);
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      doc.uri,
+      keyAt,
+    );
+    const text = hovers
+      .flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : '')))
+      .join('\n');
+    assert.match(text, /\*\*email\*\*/);
+    const config = await vscode.workspace.openTextDocument(file('settings-like.json'));
+    await vscode.window.showTextDocument(config);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.deepStrictEqual(ours(config.uri), []);
   });
 });

@@ -24,7 +24,13 @@ function writeResults(results: SuiteResults): void {
 export async function run(): Promise<void> {
   const group = process.env[GROUP_ENV] ?? 'trusted';
   const grep = process.env[GREP_ENV];
-  const mocha = new Mocha({ ui: 'bdd', timeout: 120_000, color: false, reporter: 'spec', ...(grep ? { grep } : {}) });
+  const mocha = new Mocha({
+    ui: 'bdd',
+    timeout: 120_000,
+    color: false,
+    reporter: 'spec',
+    ...(grep ? { grep } : {}),
+  });
   for (const f of fs.readdirSync(__dirname).sort()) {
     if (f.endsWith('.test.js') && belongsTo(f, group)) mocha.addFile(path.join(__dirname, f));
   }
@@ -32,7 +38,9 @@ export async function run(): Promise<void> {
   try {
     const failures = await new Promise<number>((resolve) => {
       const runner = mocha.run((n) => resolve(n));
-      runner.on('pass', (t) => tests.push({ fullTitle: t.fullTitle(), state: 'passed', durationMs: t.duration ?? 0 }));
+      runner.on('pass', (t) =>
+        tests.push({ fullTitle: t.fullTitle(), state: 'passed', durationMs: t.duration ?? 0 }),
+      );
       runner.on('pending', (t) => tests.push({ fullTitle: t.fullTitle(), state: 'pending', durationMs: 0 }));
       runner.on('fail', (t, err: Error) =>
         tests.push({
@@ -43,7 +51,8 @@ export async function run(): Promise<void> {
         }),
       );
     });
-    writeResults({ group, tests });
+    const metrics = (globalThis as { __rmlMetrics?: Record<string, number> }).__rmlMetrics;
+    writeResults({ group, tests, ...(metrics ? { metrics } : {}) });
     if (failures > 0) throw new Error(`${failures} integration test(s) failed`);
   } catch (e) {
     if (!process.env[RESULTS_ENV] || tests.length === 0) {

@@ -19,12 +19,18 @@ describe('restricted mode (untrusted workspace)', () => {
   });
 
   it('Train Model is refused with an explanation and starts nothing', async () => {
-    const outcome = await vscode.commands.executeCommand<{ state: string; reason?: string }>('responsibleMl.trainModel', file('small.train.json'));
+    const outcome = await vscode.commands.executeCommand<{ state: string; reason?: string }>(
+      'responsibleMl.trainModel',
+      file('small.train.json'),
+    );
     assert.deepStrictEqual([outcome.state, outcome.reason], ['refused', 'untrusted']);
     assert.strictEqual(fs.existsSync(file('runs').fsPath), false, 'a run folder was created');
   });
 
   it('installing the native backend is refused', async () => {
-    assert.strictEqual(await vscode.commands.executeCommand('responsibleMl.installNativeBackend', 'cpu'), false);
+    assert.strictEqual(
+      await vscode.commands.executeCommand('responsibleMl.installNativeBackend', 'cpu'),
+      false,
+    );
   });
 });

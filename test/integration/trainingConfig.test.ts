@@ -1,4 +1,5 @@
 import * as assert from 'assert';
+import * as fs from 'fs';
 import * as vscode from 'vscode';
 import { api, codeOf, file, waitFor } from './helpers';
 
@@ -18,21 +19,77 @@ describe('training config diagnostics', () => {
     const forest = doc.positionAt(text.indexOf('"forest"'));
     const epochs = doc.positionAt(text.indexOf('0 }'));
     const onForest = diags.find((d) => d.range.contains(forest));
-    assert.ok(onForest, `nothing at "forest": ${diags.map((d) => `${d.range.start.line}:${d.range.start.character} ${d.message}`).join(' | ')}`);
+    assert.ok(
+      onForest,
+      `nothing at "forest": ${diags.map((d) => `${d.range.start.line}:${d.range.start.character} ${d.message}`).join(' | ')}`,
+    );
     assert.match(onForest.message, /logistic/);
     assert.match(codeOf(onForest), /^train-config\//);
     assert.strictEqual(onForest.severity, vscode.DiagnosticSeverity.Error);
-    assert.ok(diags.some((d) => d.range.contains(epochs)), 'nothing at training.epochs');
+    assert.ok(
+      diags.some((d) => d.range.contains(epochs)),
+      'nothing at training.epochs',
+    );
   });
 
   it('"Train" on an invalid config is refused and starts nothing', async () => {
-    const outcome = await vscode.commands.executeCommand<{ state: string; reason?: string }>('responsibleMl.trainModel', file('invalid.train.json'));
+    const outcome = await vscode.commands.executeCommand<{ state: string; reason?: string }>(
+      'responsibleMl.trainModel',
+      file('invalid.train.json'),
+    );
     assert.strictEqual(outcome.state, 'refused');
     assert.strictEqual(outcome.reason, 'invalid');
   });
 
   it('a CodeLens offers Train and Validate above a config', async () => {
-    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', file('small.train.json'));
-    assert.deepStrictEqual(lenses.map((l) => l.command?.command).sort(), ['responsibleMl.trainModel', 'responsibleMl.validateConfig']);
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>(
+      'vscode.executeCodeLensProvider',
+      file('small.train.json'),
+    );
+    assert.deepStrictEqual(lenses.map((l) => l.command?.command).sort(), [
+      'responsibleMl.trainModel',
+      'responsibleMl.validateConfig',
+    ]);
+  });
+
+  it('"Create training config from this dataset" scaffolds a valid config beside it (label chosen)', async () => {
+    const uri = await vscode.commands.executeCommand<vscode.Uri>(
+      'responsibleMl.createTrainingConfig',
+      file('people.csv'),
+      'approved',
+    );
+    assert.strictEqual(uri.fsPath, file('people.train.json').fsPath);
+    const config = JSON.parse(fs.readFileSync(uri.fsPath, 'utf8')) as {
+      data: { train: string; label: string; features?: { exclude?: string[] } };
+      protected?: string[];
+    };
+    assert.deepStrictEqual([config.data.train, config.data.label], ['./people.csv', 'approved']);
+    assert.ok(config.data.features?.exclude?.includes('email'), 'email is not excluded');
+    const findings = await vscode.commands.executeCommand<{ severity: string; rule: string }[]>(
+      'responsibleMl.validateConfig',
+      uri,
+    );
+    assert.deepStrictEqual(
+      findings.filter((f) => f.severity === 'error'),
+      [],
+    );
+    fs.rmSync(uri.fsPath);
+  });
+
+  it('the gate says which direct-identifier columns a config would train on', async () => {
+    const cfg = file('gate.train.json');
+    fs.writeFileSync(
+      cfg.fsPath,
+      JSON.stringify({ name: 'gate', data: { train: './people.csv', label: 'approved' } }, null, 2),
+    );
+    const findings = await vscode.commands.executeCommand<
+      { severity: string; rule: string; message: string }[]
+    >('responsibleMl.validateConfig', cfg);
+    const gate = findings.filter((f) => f.rule === 'train-config/privacy-gate');
+    assert.ok(
+      gate.some((f) => f.message.includes('"email"') && f.severity === 'warning'),
+      JSON.stringify(findings),
+    );
+    fs.rmSync(cfg.fsPath);
   });
 });

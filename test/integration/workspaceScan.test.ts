@@ -6,8 +6,15 @@ describe('Scan Workspace Datasets', () => {
   it('scans files that are not open (in the worker) and lists them in the tree with counts', async () => {
     const a = await api();
     const uri = file('adult-sample.csv');
-    assert.ok(!vscode.workspace.textDocuments.some((d) => d.uri.fsPath === uri.fsPath), 'adult-sample.csv should not be open');
-    const summary = await vscode.commands.executeCommand<{ scanned: number; skipped: unknown[]; cancelled: boolean }>('responsibleMl.scanWorkspace');
+    assert.ok(
+      !vscode.workspace.textDocuments.some((d) => d.uri.fsPath === uri.fsPath),
+      'adult-sample.csv should not be open',
+    );
+    const summary = await vscode.commands.executeCommand<{
+      scanned: number;
+      skipped: unknown[];
+      cancelled: boolean;
+    }>('responsibleMl.scanWorkspace');
     assert.ok(summary.scanned >= 2, JSON.stringify(summary));
     assert.strictEqual(summary.cancelled, false);
     assert.ok(ours(uri).length > 0, 'no diagnostics for adult-sample.csv');

@@ -13,7 +13,12 @@ interface Manifest {
   contributes: {
     commands: { command: string; title: string; category?: string }[];
     menus: { commandPalette: { command: string; when: string }[] };
-    configuration: { properties: Record<string, { type: string; default: unknown; markdownDescription?: string; enum?: string[]; minimum?: number }> };
+    configuration: {
+      properties: Record<
+        string,
+        { type: string; default: unknown; markdownDescription?: string; enum?: string[]; minimum?: number }
+      >;
+    };
     jsonValidation: { fileMatch: string; url: string }[];
     viewsContainers: { activitybar: { icon: string }[] };
     taskDefinitions: { type: string }[];
@@ -30,7 +35,9 @@ describe('package.json manifest', () => {
   });
 
   it('hides the commands that need arguments from the palette', () => {
-    const hidden = new Set(pkg.contributes.menus.commandPalette.filter((m) => m.when === 'false').map((m) => m.command));
+    const hidden = new Set(
+      pkg.contributes.menus.commandPalette.filter((m) => m.when === 'false').map((m) => m.command),
+    );
     for (const id of INTERNAL_COMMANDS) assert.ok(hidden.has(id), `${id} is not hidden`);
   });
 
@@ -49,7 +56,11 @@ describe('package.json manifest', () => {
   });
 
   it('settings reader falls back to defaults for missing or ill-typed values', () => {
-    const values: Record<string, unknown> = { 'diagnostics.debounceMs': 50, 'scan.maxFileSizeMB': 'big', 'training.backend': 'tpu' };
+    const values: Record<string, unknown> = {
+      'diagnostics.debounceMs': 50,
+      'scan.maxFileSizeMB': 'big',
+      'training.backend': 'tpu',
+    };
     const s = readSettings({ get: <T>(k: string) => values[k] as T | undefined });
     assert.strictEqual(s.debounceMs, 50);
     assert.strictEqual(s.scanMaxFileSizeMB, 500);
@@ -59,16 +70,27 @@ describe('package.json manifest', () => {
 
   it('points at files that exist: schemas, icons', () => {
     for (const v of pkg.contributes.jsonValidation) assert.ok(fs.existsSync(path.join(root, v.url)), v.url);
-    for (const c of pkg.contributes.viewsContainers.activitybar) assert.ok(fs.existsSync(path.join(root, c.icon)), c.icon);
+    for (const c of pkg.contributes.viewsContainers.activitybar)
+      assert.ok(fs.existsSync(path.join(root, c.icon)), c.icon);
     if (pkg.icon) assert.ok(fs.existsSync(path.join(root, pkg.icon)), pkg.icon);
   });
 
   it('supports untrusted workspaces in limited mode and activates on datasets, configs and the task type', () => {
     assert.strictEqual(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
     assert.ok(pkg.capabilities.untrustedWorkspaces.description);
-    for (const e of ['onLanguage:csv', 'onLanguage:tsv', 'onLanguage:jsonl', 'workspaceContains:**/*.train.json', 'workspaceContains:**/responsible-ml.json', 'onTaskType:rml']) {
+    for (const e of [
+      'onLanguage:csv',
+      'onLanguage:tsv',
+      'onLanguage:jsonl',
+      'workspaceContains:**/*.train.json',
+      'workspaceContains:**/responsible-ml.json',
+      'onTaskType:rml',
+    ]) {
       assert.ok(pkg.activationEvents.includes(e), e);
     }
-    assert.deepStrictEqual(pkg.contributes.taskDefinitions.map((t) => t.type), ['rml']);
+    assert.deepStrictEqual(
+      pkg.contributes.taskDefinitions.map((t) => t.type),
+      ['rml'],
+    );
   });
 });

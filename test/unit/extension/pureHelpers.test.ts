@@ -2,10 +2,21 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { datasetFormat, formatFromName, isPolicyFile, isTrainConfig, readHead, sanitizedName } from '../../../src/extension/datasetFiles';
+import {
+  datasetFormat,
+  formatFromName,
+  isPolicyFile,
+  isTrainConfig,
+  readHead,
+  sanitizedName,
+} from '../../../src/extension/datasetFiles';
 import { applyPolicyChange } from '../../../src/extension/policyChange';
 import { listRuns } from '../../../src/extension/runFolders';
-import { configNameFor, labelCandidates, scaffoldTrainingConfig } from '../../../src/extension/trainingConfigScaffold';
+import {
+  configNameFor,
+  labelCandidates,
+  scaffoldTrainingConfig,
+} from '../../../src/extension/trainingConfigScaffold';
 import { parsePolicy } from '../../../src/core/policy';
 import { parseTrainConfig } from '../../../src/core/training/config';
 import type { AuditReport, ColumnReport } from '../../../src/core/report/auditReport';
@@ -54,13 +65,17 @@ describe('extension helpers (no vscode)', () => {
     });
 
     it('keeps comments, does not duplicate, and moves a column out of notProtected', () => {
-      const src = '// team policy\n{\n  "notProtected": ["age"], // reviewed\n  "ignore": [{ "rule": "x" }]\n}\n';
+      const src =
+        '// team policy\n{\n  "notProtected": ["age"], // reviewed\n  "ignore": [{ "rule": "x" }]\n}\n';
       let t = applyPolicyChange(src, { kind: 'protected', column: 'age' });
       assert.match(t, /\/\/ team policy/);
       assert.match(t, /\/\/ reviewed/);
       t = applyPolicyChange(t, { kind: 'protected', column: 'age' });
       const once = applyPolicyChange(t, { kind: 'ignore', rule: 'privacy/pii-column', column: 'email' });
-      assert.strictEqual(applyPolicyChange(once, { kind: 'ignore', rule: 'privacy/pii-column', column: 'email' }), once);
+      assert.strictEqual(
+        applyPolicyChange(once, { kind: 'ignore', rule: 'privacy/pii-column', column: 'email' }),
+        once,
+      );
       const { policy } = parsePolicy(once, 'responsible-ml.json');
       assert.deepStrictEqual(policy.protected, ['age']);
       assert.deepStrictEqual(policy.notProtected, []);
@@ -70,10 +85,25 @@ describe('extension helpers (no vscode)', () => {
 
   describe('training config scaffold', () => {
     const col = (name: string, index: number, extra: Partial<ColumnReport>): ColumnReport => ({
-      name, index, type: 'category', missing: 0, distinct: 2, distinctExact: true, topValues: [], entities: [], protected: null, quasiIdentifier: false, ...extra,
+      name,
+      index,
+      type: 'category',
+      missing: 0,
+      distinct: 2,
+      distinctExact: true,
+      topValues: [],
+      entities: [],
+      protected: null,
+      quasiIdentifier: false,
+      ...extra,
     });
     const report = {
-      version: 1, file: 'people.csv', format: 'csv', rows: 60, findings: [], truncated: {},
+      version: 1,
+      file: 'people.csv',
+      format: 'csv',
+      rows: 60,
+      findings: [],
+      truncated: {},
       columns: [
         col('id', 0, { type: 'identifier', distinct: 60 }),
         col('email', 1, { type: 'text', distinct: 60, entities: ['EMAIL_ADDRESS'] }),
@@ -82,7 +112,13 @@ describe('extension helpers (no vscode)', () => {
         col('approved', 4, { type: 'boolean' }),
       ],
       privacy: { quasiIdentifiers: [], kAnonymity: null, uniqueRecords: null },
-      quality: { duplicateRows: 0, duplicateExamples: [], constantColumns: [], mixedTypeColumns: [], identifierColumns: [] },
+      quality: {
+        duplicateRows: 0,
+        duplicateExamples: [],
+        constantColumns: [],
+        mixedTypeColumns: [],
+        identifierColumns: [],
+      },
     } as unknown as AuditReport;
 
     it('offers likely labels first and never identifiers or personal data', () => {
@@ -93,7 +129,11 @@ describe('extension helpers (no vscode)', () => {
     });
 
     it('writes a config the training validator accepts, excluding identifiers and naming protected attributes', () => {
-      const text = scaffoldTrainingConfig(report, { name: configNameFor('/w/people.csv'), dataPath: './people.csv', label: 'approved' });
+      const text = scaffoldTrainingConfig(report, {
+        name: configNameFor('/w/people.csv'),
+        dataPath: './people.csv',
+        label: 'approved',
+      });
       const { config, problems } = parseTrainConfig(text, 'people.train.json', '/w');
       assert.deepStrictEqual(problems, []);
       assert.strictEqual(config?.name, 'people');
@@ -111,10 +151,19 @@ describe('extension helpers (no vscode)', () => {
       fs.writeFileSync(path.join(a, 'status.json'), JSON.stringify({ state: 'finished' }));
       fs.writeFileSync(path.join(a, 'audit.json'), JSON.stringify({ performance: { accuracy: 0.8512 } }));
       fs.mkdirSync(b, { recursive: true });
-      fs.writeFileSync(path.join(b, 'metrics.jsonl'), '{"kind":"epoch","epoch":1,"loss":0.5,"val_loss":0.45}\n{"broken');
-      fs.writeFileSync(path.join(b, 'status.json'), JSON.stringify({ state: 'running', pid: 2 ** 22 + 12345 }));
+      fs.writeFileSync(
+        path.join(b, 'metrics.jsonl'),
+        '{"kind":"epoch","epoch":1,"loss":0.5,"val_loss":0.45}\n{"broken',
+      );
+      fs.writeFileSync(
+        path.join(b, 'status.json'),
+        JSON.stringify({ state: 'running', pid: 2 ** 22 + 12345 }),
+      );
       const list = listRuns(runs);
-      assert.deepStrictEqual(list.map((r) => r.id), ['2026-11-28T11-00-00-000Z', '2026-11-28T10-00-00-000Z']);
+      assert.deepStrictEqual(
+        list.map((r) => r.id),
+        ['2026-11-28T11-00-00-000Z', '2026-11-28T10-00-00-000Z'],
+      );
       assert.strictEqual(list[0]?.state, 'unknown');
       assert.deepStrictEqual(list[0]?.metrics, ['epoch 1', 'val_loss 0.450']);
       assert.strictEqual(list[1]?.state, 'finished');

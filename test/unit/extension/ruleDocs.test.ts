@@ -8,7 +8,14 @@ const doc = fs.readFileSync(path.join(root, 'docs', 'rules.md'), 'utf8');
 const anchors = new Set([...doc.matchAll(/<a id="([^"]+)"><\/a>/g)].map((m) => m[1]));
 
 /** Rule ids emitted outside the catalogue (config validation, the extension's gate check). */
-const EXTRA = ['train-config/syntax', 'train-config/schema', 'train-config/consistency', 'train-config/missing-file', 'train-config/missing-column', 'train-config/privacy-gate'];
+const EXTRA = [
+  'train-config/syntax',
+  'train-config/schema',
+  'train-config/consistency',
+  'train-config/missing-file',
+  'train-config/missing-column',
+  'train-config/privacy-gate',
+];
 
 describe('docs/rules.md', () => {
   it('has the section every diagnostic code links to', () => {
@@ -25,7 +32,8 @@ describe('docs/rules.md', () => {
       for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
         const p = path.join(dir, e.name);
         if (e.isDirectory()) walk(p);
-        else if (p.endsWith('.ts')) for (const m of fs.readFileSync(p, 'utf8').matchAll(/rule: '([a-z-]+\/[a-z-]+)'/g)) ids.add(m[1]!);
+        else if (p.endsWith('.ts'))
+          for (const m of fs.readFileSync(p, 'utf8').matchAll(/rule: '([a-z-]+\/[a-z-]+)'/g)) ids.add(m[1]!);
       }
     };
     walk(path.join(root, 'src'));
