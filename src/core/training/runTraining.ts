@@ -808,7 +808,7 @@ async function runInFolder(
     // Membership inference in every audit: can the model tell its training rows from held-out ones?
     const yHeld = test ? tf.tensor2d(test.y, [test.rows.length, outW]) : yVal;
     if (test) keep.push(yHeld);
-    const membership = membershipInferenceAudit(
+    const membership = await membershipInferenceAudit(
       model,
       { x: xTrain, y: yTrain },
       { x: xHeld, y: yHeld },

@@ -193,8 +193,8 @@ describe('dp/dpSgd', () => {
     });
     assert.ok(acc > 0.78, `held-out accuracy ${acc}`);
     // The membership-inference AUC of a DP model on Adult is close to chance.
-    const members = perExampleLosses(model, xTrain, yTrain, loss).loss;
-    const non = perExampleLosses(model, xTest, yTest, loss).loss;
+    const members = (await perExampleLosses(model, xTrain, yTrain, loss)).loss;
+    const non = (await perExampleLosses(model, xTest, yTest, loss)).loss;
     const mia = lossThresholdAttack(members, non);
     assert.ok(Math.abs(mia.auc - 0.5) < 0.05, `MIA AUC ${mia.auc}`);
     tf.dispose([x, y, xTrain, yTrain, xTest, yTest]);

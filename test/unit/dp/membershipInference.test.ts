@@ -116,7 +116,7 @@ describe('dp/membershipInference', () => {
       const x = tf.randomNormal([120, 3], 0, 1, 'float32', 2) as tf.Tensor2D;
       const y = tf.cast(tf.greater(tf.randomUniform([120, 1], 0, 1, 'float32', 3), 0.5), 'float32') as tf.Tensor2D;
       const loss = perExampleLoss('binary');
-      const out = perExampleLosses(model, x, y, loss, predictedClassConfidence('binary'));
+      const out = await perExampleLosses(model, x, y, loss, predictedClassConfidence('binary'));
       const ref = tf.tidy(() => loss(y, model.predict(x) as tf.Tensor2D).dataSync());
       assert.equal(out.loss.length, 120);
       out.loss.forEach((v, i) => assert.ok(Math.abs(v - (ref[i] as number)) < 1e-6));
@@ -133,14 +133,14 @@ describe('dp/membershipInference', () => {
       const ym = y.slice([0, 0], [60, -1]) as tf.Tensor2D;
       const xn = x.slice([60, 0], [-1, -1]) as tf.Tensor2D;
       const yn = y.slice([60, 0], [-1, -1]) as tf.Tensor2D;
-      const audit = membershipInferenceAudit(model, { x: xm, y: ym }, { x: xn, y: yn }, 'binary', loss, { comparison: 'halves', random: seededRandom(1) });
+      const audit = await membershipInferenceAudit(model, { x: xm, y: ym }, { x: xn, y: yn }, 'binary', loss, { comparison: 'halves', random: seededRandom(1) });
       assert.ok(audit);
       assert.equal(audit.auc, report.lossThreshold.auc);
       assert.equal(audit.advantage, report.lossThreshold.advantage);
       assert.equal(audit.members, 60);
       assert.ok(audit.trainedAuc !== undefined && audit.trainedAdvantage !== undefined);
       const empty = tf.zeros([0, 3]) as tf.Tensor2D;
-      assert.equal(membershipInferenceAudit(model, { x: xm, y: ym }, { x: empty, y: tf.zeros([0, 1]) as tf.Tensor2D }, 'binary', loss, { comparison: '', random: Math.random }), null);
+      assert.equal(await membershipInferenceAudit(model, { x: xm, y: ym }, { x: empty, y: tf.zeros([0, 1]) as tf.Tensor2D }, 'binary', loss, { comparison: '', random: Math.random }), null);
       tf.dispose([xm, ym, xn, yn, empty]);
       tf.dispose([x, y]);
       model.dispose();

@@ -275,24 +275,27 @@ export function trainedAttack(
  * `confidence(outputs)` maps raw outputs to the probability of the predicted class, shape [batch]; omit it for
  * regression.
  */
-export function perExampleLosses(
+export async function perExampleLosses(
   model: tf.Sequential,
   x: tf.Tensor2D,
   y: tf.Tensor2D,
   perExampleLoss: (yTrue: tf.Tensor2D, outputs: tf.Tensor2D) => tf.Tensor1D,
   confidence?: (outputs: tf.Tensor2D) => tf.Tensor1D,
-): { loss: Float32Array; confidence?: Float32Array } {
+): Promise<{ loss: Float32Array; confidence?: Float32Array }> {
   const n = x.shape[0];
   const loss = new Float32Array(n);
   const conf = confidence ? new Float32Array(n) : undefined;
   const chunk = 8192;
   for (let s = 0; s < n; s += chunk) {
     const m = Math.min(chunk, n - s);
-    tf.tidy(() => {
+    const [l, c] = tf.tidy(() => {
       const out = model.apply(tf.slice(x, [s, 0], [m, -1]), { training: false }) as tf.Tensor2D;
-      loss.set(perExampleLoss(tf.slice(y, [s, 0], [m, -1]), out).dataSync(), s);
-      if (conf && confidence) conf.set(confidence(out).dataSync(), s);
+      return [perExampleLoss(tf.slice(y, [s, 0], [m, -1]), out), conf && confidence ? confidence(out) : undefined] as const;
     });
+    // Asynchronous reads: WebGPU in Node has no synchronous one.
+    loss.set((await l.data()) as Float32Array, s);
+    if (conf && c) conf.set((await c.data()) as Float32Array, s);
+    tf.dispose([l, ...(c ? [c] : [])]);
   }
   return conf ? { loss, confidence: conf } : { loss };
 }
@@ -361,18 +364,18 @@ export interface MembershipInferenceAudit {
  * Membership inference for a run's audit: losses (and, for classifiers, confidences) of the model on the rows it was
  * trained on and on held-out rows it never saw, then both attacks. Returns null when either side has no rows.
  */
-export function membershipInferenceAudit(
+export async function membershipInferenceAudit(
   model: tf.Sequential,
   members: { x: tf.Tensor2D; y: tf.Tensor2D },
   nonMembers: { x: tf.Tensor2D; y: tf.Tensor2D },
   kind: 'binary' | 'multiclass' | 'regression',
   perExampleLoss: (yTrue: tf.Tensor2D, outputs: tf.Tensor2D) => tf.Tensor1D,
   opts: { comparison: string; random: () => number },
-): MembershipInferenceAudit | null {
+): Promise<MembershipInferenceAudit | null> {
   if (members.x.shape[0] === 0 || nonMembers.x.shape[0] === 0) return null;
   const confidence = kind === 'regression' ? undefined : predictedClassConfidence(kind);
-  const m = perExampleLosses(model, members.x, members.y, perExampleLoss, confidence);
-  const n = perExampleLosses(model, nonMembers.x, nonMembers.y, perExampleLoss, confidence);
+  const m = await perExampleLosses(model, members.x, members.y, perExampleLoss, confidence);
+  const n = await perExampleLosses(model, nonMembers.x, nonMembers.y, perExampleLoss, confidence);
   const r = membershipInference(m, n, { comparison: opts.comparison, random: opts.random });
   return {
     attack: 'loss threshold (Yeom et al. 2018)',
