@@ -9,8 +9,7 @@ import { DuplicateRowDetector } from './data/duplicates';
 import { DEFAULT_MISSING_TOKENS, TableProfiler, type ColumnProfile } from './data/profile';
 import { readTable } from './data/readTable';
 import type { DataFormat, DataRow, TableHeader, TableSink } from './data/table';
-import { cellRange } from './data/table';
-import { datasetBias, type DatasetBias } from './fairness/datasetBias';
+import { datasetBias } from './fairness/datasetBias';
 import { labelLeakage } from './fairness/leakage';
 import { OutcomeMappingError, toBinaryOutcome } from './fairness/positives';
 import type { FairnessReport } from './fairness/fairnessReport';
@@ -70,14 +69,32 @@ async function* abortable(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Arra
 /** Each row's source range, packed and grown as rows arrive, so duplicate findings can point at both rows. */
 class RowRanges {
   private data = new Int32Array(4 * 1024);
-  set(row: number, r: SourceRange | undefined): void {
-    if (4 * row + 4 > this.data.length) {
-      const next = new Int32Array(Math.max(this.data.length * 2, 4 * row + 4));
+  /**
+   * Stores the range from the row's first positioned cell to its last, read straight from the packed
+   * positions (no object per cell: this runs for every row).
+   */
+  setFrom(row: DataRow): void {
+    const at = 4 * row.index;
+    if (at + 4 > this.data.length) {
+      const next = new Int32Array(Math.max(this.data.length * 2, at + 4));
       next.set(this.data);
       this.data = next;
     }
-    if (!r) return;
-    this.data.set([r.line, r.startColumn, r.endLine ?? r.line, r.endColumn], 4 * row);
+    const p = row.positions;
+    const n = row.values.length;
+    let first = -1;
+    let last = -1;
+    for (let i = 0; i < n; i++) {
+      if ((p[4 * i] ?? 0) === 0) continue;
+      if (first < 0) first = i;
+      last = i;
+    }
+    if (first < 0) return;
+    const d = this.data;
+    d[at] = p[4 * first]!;
+    d[at + 1] = p[4 * first + 1]!;
+    d[at + 2] = p[4 * last + 2] ?? p[4 * last]!;
+    d[at + 3] = p[4 * last + 3]!;
   }
   get(row: number): SourceRange | undefined {
     const d = this.data;
@@ -87,18 +104,7 @@ class RowRanges {
   }
 }
 
-function rowRange(row: DataRow): SourceRange | undefined {
-  let first: SourceRange | undefined;
-  let last: SourceRange | undefined;
-  for (let i = 0; i < row.values.length; i++) {
-    const r = cellRange(row, i);
-    if (!r) continue;
-    first ??= r;
-    last = r;
-  }
-  if (!first || !last) return undefined;
-  return { line: first.line, startColumn: first.startColumn, endLine: last.endLine ?? last.line, endColumn: last.endColumn };
-}
+
 
 const int = (n: number) => n.toLocaleString('en-US');
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
@@ -142,7 +148,7 @@ export async function scanDataset(
       profiler?.add(r);
       privacy?.add(r);
       duplicates.add(r);
-      rowRanges.set(r.index, rowRange(r));
+      rowRanges.setFrom(r);
       for (let i = 0; i < builders.length; i++) {
         const v = r.values[i];
         builders[i]!.push(v === undefined || missingSet.has(v) ? undefined : v);

@@ -30,7 +30,10 @@ export interface ColumnProfile {
   index: number;
   type: ColumnType;
   missing: number;
-  /** Distinct non-missing values: exact while `distinctExact`, else a HyperLogLog estimate (about 1% error). */
+  /**
+   * Distinct non-missing values: exact while `distinctExact` (values compared by a 64-bit hash), else a
+   * HyperLogLog estimate (about 1% error), never below the cap.
+   */
   distinct: number;
   distinctExact: boolean;
   /**
@@ -60,18 +63,44 @@ export interface ProfileOptions {
 
 /** Counters kept per column once exact counting stops. */
 const SPACE_SAVING_COUNTERS = 1024;
+/**
+ * The text of the first this-many distinct values is kept, and of every value seen twice: enough to name the
+ * `k <= KEPT_FIRST / 2` most frequent values exactly (see {@link ColumnState.exactTop}).
+ */
+const KEPT_FIRST = 2 * SPACE_SAVING_COUNTERS;
+
 /** A text column with at most this many distinct values (or 5% of its values, up to 1,000) is a category. */
 const CATEGORY_MAX = 20;
 /** An identifier has at least this share of distinct values among at least this many values. */
 const IDENTIFIER_SHARE = 0.95;
 const IDENTIFIER_MIN_VALUES = 20;
 
+const KINDS: readonly ValueKind[] = ['integer', 'number', 'boolean', 'date', 'text'];
+
+/**
+ * One column's counters. The exact phase counts distinct values by their 64-bit hash (see `hash.ts`) in an
+ * open-addressing table of typed arrays, as the duplicate-row detector does, rather than in a Map of strings:
+ * for many-valued columns (ids, e-mail addresses, amounts, free text) a Map of up to 100,000 copied strings
+ * per column was the profiler's main cost and memory. Two different values count as one only if both 32-bit
+ * lanes collide (about 2^-64 per pair). The text is kept only where a result can show it: the first
+ * {@link KEPT_FIRST} distinct values and every value seen twice.
+ */
 class ColumnState {
   missing = 0;
   readonly typeCounts: TypeCounts = { integer: 0, number: 0, boolean: 0, date: 0, text: 0 };
-  /** Exact phase: value to counter id, counts by id. */
-  exact: Map<string, number> | undefined = new Map();
-  counts: number[] = [];
+  /** Exact phase: distinct values so far; -1 once the sketches took over. */
+  private distinctCount = 0;
+  /** Hash table: lanes of each slot and its value id + 1 (0: empty). */
+  private laneA = new Int32Array(256);
+  private laneB = new Int32Array(256);
+  private slotId = new Int32Array(256);
+  /** Per value id, in order of first appearance: occurrences, text (where kept), and what the value is. */
+  private counts = new Int32Array(64);
+  private texts: (string | undefined)[] = [];
+  /** Kind as an index into {@link KINDS}, the number for numeric kinds, whether it holds a space: worked out once per distinct value. */
+  private kindOf = new Uint8Array(64);
+  private numberOf = new Float64Array(64);
+  private spaceOf = new Uint8Array(64);
   hll: HyperLogLog | undefined;
   top: SpaceSaving | undefined;
   numericCount = 0;
@@ -84,90 +113,163 @@ class ColumnState {
 
   constructor(private readonly cap: number) {}
 
-  add(value: string): void {
-    const kind = classifyValue(value);
-    this.typeCounts[kind]++;
-    if (kind === 'integer' || kind === 'number') {
-      const x = Number(value);
-      if (Number.isFinite(x)) {
-        const n = ++this.numericCount;
-        const delta = x - this.mean;
-        this.mean += delta / n;
-        this.m2 += delta * (x - this.mean);
-        if (x < this.min) this.min = x;
-        if (x > this.max) this.max = x;
-      }
-    }
-    if (value.indexOf(' ') !== -1) this.withSpace++;
-    this.totalLength += value.length;
-    const exact = this.exact;
-    if (exact) {
-      const id = exact.get(value);
-      if (id !== undefined) this.counts[id] = (this.counts[id] as number) + 1;
-      else if (exact.size < this.cap) {
-        exact.set(detach(value), this.counts.length);
-        this.counts.push(1);
-      } else {
-        this.overflow(exact);
-        this.addEstimated(value);
-      }
-      return;
-    }
-    this.addEstimated(value);
+  get exact(): boolean {
+    return this.distinctCount >= 0;
   }
 
-  private addEstimated(value: string): void {
+  add(value: string): void {
+    this.totalLength += value.length;
     hashString(value);
     const a = hashOut[0] as number;
     const b = hashOut[1] as number;
+    if (this.distinctCount >= 0) {
+      const mask = this.slotId.length - 1;
+      let i = a & mask;
+      for (;;) {
+        const s = this.slotId[i] as number;
+        if (s === 0) break;
+        if (this.laneA[i] === a && this.laneB[i] === b) {
+          const id = s - 1;
+          const c = (this.counts[id] as number) + 1;
+          this.counts[id] = c;
+          if (c === 2 && id >= KEPT_FIRST) this.texts[id] = detach(value);
+          this.addKnown(id);
+          return;
+        }
+        i = (i + 1) & mask;
+      }
+      if (this.distinctCount < this.cap) {
+        const id = this.distinctCount++;
+        this.laneA[i] = a;
+        this.laneB[i] = b;
+        this.slotId[i] = id + 1;
+        this.remember(id, value);
+        this.addKnown(id);
+        if (this.distinctCount * 2 > this.slotId.length) this.growTable();
+        return;
+      }
+      this.overflow();
+    }
+    this.addKind(value, classifyValue(value));
     (this.hll as HyperLogLog).addHash(a, b);
     (this.top as SpaceSaving).addHashed(value, a, b);
   }
 
+  private growTable(): void {
+    const { laneA, laneB, slotId } = this;
+    const n = slotId.length * 2;
+    this.laneA = new Int32Array(n);
+    this.laneB = new Int32Array(n);
+    this.slotId = new Int32Array(n);
+    const mask = n - 1;
+    for (let j = 0; j < slotId.length; j++) {
+      const s = slotId[j] as number;
+      if (s === 0) continue;
+      let i = (laneA[j] as number) & mask;
+      while (this.slotId[i] !== 0) i = (i + 1) & mask;
+      this.laneA[i] = laneA[j] as number;
+      this.laneB[i] = laneB[j] as number;
+      this.slotId[i] = s;
+    }
+  }
+
+  /** Records a new distinct value: its first count, its text where kept, and what it is. */
+  private remember(id: number, value: string): void {
+    if (id >= this.counts.length) {
+      const n = this.counts.length * 2;
+      const grow = <T extends Int32Array | Uint8Array | Float64Array>(from: T, to: T): T => {
+        to.set(from);
+        return to;
+      };
+      this.counts = grow(this.counts, new Int32Array(n));
+      this.kindOf = grow(this.kindOf, new Uint8Array(n));
+      this.numberOf = grow(this.numberOf, new Float64Array(n));
+      this.spaceOf = grow(this.spaceOf, new Uint8Array(n));
+    }
+    this.counts[id] = 1;
+    this.texts.push(id < KEPT_FIRST ? detach(value) : undefined);
+    const kind = classifyValue(value);
+    this.kindOf[id] = KINDS.indexOf(kind);
+    this.numberOf[id] = kind === 'integer' || kind === 'number' ? Number(value) : NaN;
+    this.spaceOf[id] = value.indexOf(' ') !== -1 ? 1 : 0;
+  }
+
+  /** One occurrence of the exact value `id`: the same updates as {@link addKind}, from the remembered facts. */
+  private addKnown(id: number): void {
+    const kind = KINDS[this.kindOf[id] as number] as ValueKind;
+    this.typeCounts[kind]++;
+    if (kind === 'integer' || kind === 'number') this.addNumber(this.numberOf[id] as number);
+    if (this.spaceOf[id] === 1) this.withSpace++;
+  }
+
+  private addKind(value: string, kind: ValueKind): void {
+    this.typeCounts[kind]++;
+    if (kind === 'integer' || kind === 'number') this.addNumber(Number(value));
+    if (value.indexOf(' ') !== -1) this.withSpace++;
+  }
+
+  private addNumber(x: number): void {
+    if (!Number.isFinite(x)) return;
+    const n = ++this.numericCount;
+    const delta = x - this.mean;
+    this.mean += delta / n;
+    this.m2 += delta * (x - this.mean);
+    if (x < this.min) this.min = x;
+    if (x > this.max) this.max = x;
+  }
+
   /**
    * The `k` most frequent exact values, most frequent first, ties in order of first appearance. Selects by a
-   * count threshold instead of sorting every distinct value: a column can hold 100,000 of them.
+   * count threshold instead of sorting every distinct value: a column can hold 100,000 of them. Every value
+   * chosen has its text: one seen twice always does; one seen once is chosen only when fewer than `k` values
+   * were seen twice, and then it is among the first `2k - 1` distinct values, whose text is kept for
+   * `k <= KEPT_FIRST / 2`.
    */
   private exactTop(k: number): [string, number][] {
     const counts = this.counts;
-    const exact = this.exact;
-    if (!exact || k <= 0) return [];
+    const n = this.distinctCount;
+    if (n < 0 || k <= 0) return [];
     let threshold = 0;
-    if (counts.length > k) {
-      const sorted = Float64Array.from(counts).sort();
-      threshold = sorted[sorted.length - k] as number;
+    if (n > k) {
+      const sorted = Float64Array.from(counts.subarray(0, n)).sort();
+      threshold = sorted[n - k] as number;
     }
     const above: [string, number, number][] = [];
     const at: [string, number, number][] = [];
-    for (const [v, id] of exact) {
+    for (let id = 0; id < n; id++) {
       const c = counts[id] as number;
-      if (c > threshold) above.push([v, c, id]);
-      else if (c === threshold && at.length < k) at.push([v, c, id]);
+      if (c > threshold) above.push([this.texts[id] as string, c, id]);
+      else if (c === threshold && at.length < k) at.push([this.texts[id] as string, c, id]);
     }
     return [...above, ...at]
-      .sort((a, b) => b[1] - a[1] || a[2] - b[2])
+      .sort((x, y) => y[1] - x[1] || x[2] - y[2])
       .slice(0, k)
       .map(([v, c]): [string, number] => [v, c]);
   }
 
   /** Switches from exact counting to sketches, seeding them with what was counted so far. */
-  private overflow(exact: Map<string, number>): void {
+  private overflow(): void {
     const hll = new HyperLogLog();
     const top = new SpaceSaving(SPACE_SAVING_COUNTERS);
-    for (const [v] of exact) hll.add(v);
+    for (let i = 0; i < this.slotId.length; i++) {
+      if (this.slotId[i] !== 0) hll.addHash(this.laneA[i] as number, this.laneB[i] as number);
+    }
     for (const [v, c] of this.exactTop(SPACE_SAVING_COUNTERS)) top.add(v, c);
     this.hll = hll;
     this.top = top;
-    this.exact = undefined;
-    this.counts = [];
+    this.distinctCount = -1;
+    this.laneA = this.laneB = this.slotId = this.counts = new Int32Array(0);
+    this.kindOf = this.spaceOf = new Uint8Array(0);
+    this.numberOf = new Float64Array(0);
+    this.texts = [];
   }
 
   profile(name: string, index: number, rows: number, topN: number): ColumnProfile {
     const nonMissing = rows - this.missing;
-    const exact = this.exact !== undefined;
-    const distinct = this.exact ? this.exact.size : Math.max(this.cap, (this.hll as HyperLogLog).estimate());
+    const exact = this.exact;
+    const distinct = exact ? this.distinctCount : Math.max(this.cap, (this.hll as HyperLogLog).estimate());
     let topValues: { value: string; count: number }[];
-    if (this.exact) {
+    if (exact) {
       topValues = this.exactTop(topN).map(([value, count]) => ({ value, count }));
     } else {
       topValues = (this.top as SpaceSaving).top(topN).map(({ value, count }) => ({ value, count }));

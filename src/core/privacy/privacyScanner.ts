@@ -236,7 +236,7 @@ export class PrivacyScanner {
       const col = this.columns[i]!;
       if (col.ignored || this.isMissing(value)) continue;
       if (!col.classified) this.sample(col, row, value);
-      else if (col.columnEntity === null) this.scanCell(col, row.index, value, cellRange(row, i));
+      else if (col.columnEntity === null) this.scanCell(col, row, i, value);
     }
   }
 
@@ -267,8 +267,11 @@ export class PrivacyScanner {
         col.whole.set(whole.entity, { count: 1, confidence: whole.confidence, example: trimmed });
       }
     }
-    const range = cellRange(row, col.index);
-    for (const match of this.detect(col, value)) col.pending.push({ row: row.index, match, value, range });
+    const matches = this.detect(col, value);
+    if (matches.length > 0) {
+      const range = cellRange(row, col.index);
+      for (const match of matches) col.pending.push({ row: row.index, match, value, range });
+    }
     if (col.sampled >= this.sampleSize) this.classify(col);
   }
 
@@ -284,9 +287,12 @@ export class PrivacyScanner {
     return matches;
   }
 
-  private scanCell(col: ColumnState, row: number, value: string, range: SourceRange | undefined): void {
+  private scanCell(col: ColumnState, row: DataRow, i: number, value: string): void {
     const matches = this.detect(col, value);
-    for (const match of matches) this.emitCell(col, row, match, value, range);
+    if (matches.length === 0) return;
+    // The range object only for cells with a match: most cells have none.
+    const range = cellRange(row, i);
+    for (const match of matches) this.emitCell(col, row.index, match, value, range);
   }
 
   private emitCell(
