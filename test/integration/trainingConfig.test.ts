@@ -42,6 +42,8 @@ describe('training config diagnostics', () => {
   });
 
   it('a CodeLens offers Train and Validate above a config', async () => {
+    // The CodeLens command needs the document's model, i.e. an opened document.
+    await vscode.workspace.openTextDocument(file('small.train.json'));
     const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>(
       'vscode.executeCodeLensProvider',
       file('small.train.json'),
@@ -91,5 +93,17 @@ describe('training config diagnostics', () => {
       JSON.stringify(findings),
     );
     fs.rmSync(cfg.fsPath);
+  });
+
+  it("the rml task provider offers a train task per config, running the CLI with the host's Node", async () => {
+    const tasks = await vscode.tasks.fetchTasks({ type: 'rml' });
+    const small = tasks.find((t) => (t.definition as { config?: string }).config === 'small.train.json');
+    assert.ok(small, `no task for small.train.json: ${tasks.map((t) => t.name).join(', ')}`);
+    assert.strictEqual(small.source, 'rml');
+    const exec = small.execution as vscode.ProcessExecution;
+    assert.ok(
+      exec.args.some((a) => a.endsWith('dist/cli.js')) && exec.args.includes('train'),
+      exec.args.join(' '),
+    );
   });
 });
