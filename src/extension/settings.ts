@@ -5,7 +5,7 @@
  */
 
 /** Training backend names as the training config spells them, plus `config` (use the config's own). */
-export type BackendSetting = 'config' | 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendSetting = 'config' | 'auto' | 'tensorflow-gpu' | 'webgpu' | 'tensorflow' | 'wasm' | 'cpu';
 
 export interface Settings {
   diagnosticsEnabled: boolean;
@@ -79,7 +79,7 @@ export const SETTINGS: readonly AnySpec[] = [
     field: 'trainingBackend',
     type: 'string',
     default: 'config',
-    enum: ['config', 'auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'],
+    enum: ['config', 'auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'],
   },
   { key: 'training.openPanel', field: 'openTrainingPanel', type: 'boolean', default: true },
   { key: 'nativeBackend.path', field: 'nativeBackendPath', type: 'string', default: '' },
