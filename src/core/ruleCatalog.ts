@@ -15,6 +15,9 @@ const rules: RuleInfo[] = [
   { id: 'data/ragged-row', title: 'Ragged row', description: 'A row has more or fewer fields than the header.' },
   { id: 'data/unclosed-quote', title: 'Unclosed quote', description: 'A quoted field is never closed, so the rest of the file is one value.' },
   { id: 'data/invalid-encoding', title: 'Invalid encoding', description: 'Bytes that are not valid UTF-8 were replaced while reading.' },
+  { id: 'data/stray-quote', title: 'Stray quote', description: 'Text follows the closing quote of a field; it is kept as part of the value.' },
+  { id: 'data/late-key', title: 'Key first seen late', description: 'A JSON key first appears after the columns were fixed from the first 1,000 records; its values are not read.' },
+  { id: 'data/too-many-problems', title: 'Too many problems', description: 'More reader problems than the cap; the rest are counted, not listed.' },
   { id: 'data/utf16', title: 'UTF-16 file', description: 'The file is UTF-16; most data tools expect UTF-8.' },
   { id: 'data/invalid-json', title: 'Invalid JSON', description: 'The JSON or JSON Lines text could not be parsed.' },
   { id: 'data/header', title: 'Header problem', description: 'A header name is empty or repeated.' },
@@ -42,6 +45,12 @@ const rules: RuleInfo[] = [
   { id: 'fairness/threshold', title: 'Fairness threshold crossed', description: 'A disparity between groups exceeds the policy threshold.' },
   { id: 'policy/syntax', title: 'Policy syntax', description: 'The policy file is not valid JSON.' },
   { id: 'policy/schema', title: 'Policy schema', description: 'The policy file does not match its schema.' },
+  { id: 'train-config/syntax', title: 'Config syntax', description: 'The training config is not valid JSON.' },
+  { id: 'train-config/schema', title: 'Config schema', description: 'The training config does not match its schema.' },
+  { id: 'train-config/consistency', title: 'Config consistency', description: 'Settings of the training config contradict each other.' },
+  { id: 'train-config/missing-file', title: 'Missing data file', description: 'A data file named in the training config does not exist.' },
+  { id: 'train-config/missing-column', title: 'Missing column', description: 'A column named in the training config is not in the data.' },
+  { id: 'train-config/privacy-gate', title: 'Pre-training privacy gate', description: 'A direct identifier would be a feature; it is excluded unless the config allows it.' },
 ];
 
 const byId = new Map(rules.map((r) => [r.id, r]));
