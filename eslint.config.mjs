@@ -14,6 +14,12 @@ export default tseslint.config(
     },
   },
   {
+    // The build script is plain CommonJS run by Node.
+    files: ['esbuild.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly', process: 'readonly', console: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['src/extension/**/*.ts', 'test/integration/**/*.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
