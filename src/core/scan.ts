@@ -6,7 +6,7 @@
  */
 import { AdaptiveColumnBuilder, CategoricalBuilder, type CategoricalColumn, type EncodedColumn, type NumericColumn } from './data/encoded';
 import { DuplicateRowDetector } from './data/duplicates';
-import { DEFAULT_MISSING_TOKENS, TableProfiler, type ColumnProfile } from './data/profile';
+import { DEFAULT_MISSING_TOKENS, ESTIMATED, MISSING, TableProfiler, type ColumnProfile } from './data/profile';
 import { readTable } from './data/readTable';
 import type { DataFormat, DataRow, TableHeader, TableSink } from './data/table';
 import { datasetBias } from './fairness/datasetBias';
@@ -149,9 +149,13 @@ export async function scanDataset(
       privacy?.add(r);
       duplicates.add(r);
       rowRanges.setFrom(r);
+      // The profiler has just looked every value up: its ids are the builders' dictionary codes.
+      const ids = profiler?.lastIds;
       for (let i = 0; i < builders.length; i++) {
         const v = r.values[i];
-        builders[i]!.push(v === undefined || missingSet.has(v) ? undefined : v);
+        const id = ids?.[i];
+        if (id === undefined || id === ESTIMATED) builders[i]!.push(v === undefined || missingSet.has(v) ? undefined : v);
+        else builders[i]!.pushCode(id, id === MISSING ? undefined : v);
       }
     },
     problem(f) {

@@ -23,6 +23,8 @@ export class CategoricalBuilder {
   private codes: Int32Array;
   private length = 0;
   private readonly index = new Map<string, number>();
+  /** Levels added by {@link pushCode} are not in `index` yet (filled on the next {@link push}). */
+  private indexed = 0;
   readonly levels: string[] = [];
 
   constructor(initialCapacity = 1024) {
@@ -37,16 +39,43 @@ export class CategoricalBuilder {
     }
     let code = -1;
     if (value !== undefined) {
+      if (this.indexed < this.levels.length) this.catchUp();
       const known = this.index.get(value);
       if (known === undefined) {
         code = this.levels.length;
         this.index.set(value, code);
         this.levels.push(value);
+        this.indexed++;
       } else {
         code = known;
       }
     }
     this.codes[this.length++] = code;
+  }
+
+  /**
+   * Appends a value whose code the caller already knows, numbered as {@link push} would (from 0, in order
+   * of first appearance; -1 for missing), so a caller that keeps its own dictionary saves the lookup: `code`
+   * is either a known level or the next one, `levels.length`, which adds `value`.
+   */
+  pushCode(code: number, value: string | undefined): void {
+    if (code === this.levels.length) {
+      if (value === undefined) throw new RangeError('A new level needs its value.');
+      this.levels.push(value);
+    } else if (code < -1 || code > this.levels.length) {
+      throw new RangeError(`Code ${code} is neither a known level nor the next one (${this.levels.length}).`);
+    }
+    if (this.length === this.codes.length) {
+      const next = new Int32Array(this.codes.length * 2);
+      next.set(this.codes);
+      this.codes = next;
+    }
+    this.codes[this.length++] = code;
+  }
+
+  private catchUp(): void {
+    for (let i = this.indexed; i < this.levels.length; i++) this.index.set(this.levels[i] as string, i);
+    this.indexed = this.levels.length;
   }
 
   get size(): number {
@@ -87,9 +116,18 @@ export class AdaptiveColumnBuilder {
   ) {}
 
   push(value: string | undefined): void {
+    this.pushCode(undefined, value);
+  }
+
+  /**
+   * {@link push} with the value's dictionary code when the caller has one (see
+   * {@link CategoricalBuilder.pushCode}); `undefined` to look it up.
+   */
+  pushCode(code: number | undefined, value: string | undefined): void {
     if (this.cat) {
       const before = this.cat.levels.length;
-      this.cat.push(value);
+      if (code === undefined) this.cat.push(value);
+      else this.cat.pushCode(code, value);
       const levels = this.cat.levels.length;
       if (levels === before) return;
       // Only a value never seen before can change what the column is.

@@ -75,6 +75,11 @@ const CATEGORY_MAX = 20;
 const IDENTIFIER_SHARE = 0.95;
 const IDENTIFIER_MIN_VALUES = 20;
 
+/** {@link TableProfiler.lastIds} of a missing cell. */
+export const MISSING = -1;
+/** {@link TableProfiler.lastIds} of a cell in a column that no longer counts exactly. */
+export const ESTIMATED = -2;
+
 const KINDS: readonly ValueKind[] = ['integer', 'number', 'boolean', 'date', 'text'];
 
 /**
@@ -117,7 +122,8 @@ class ColumnState {
     return this.distinctCount >= 0;
   }
 
-  add(value: string): void {
+  /** Adds a non-missing value; returns its id while counting exactly, else {@link ESTIMATED}. */
+  add(value: string): number {
     this.totalLength += value.length;
     hashString(value);
     const a = hashOut[0] as number;
@@ -134,7 +140,7 @@ class ColumnState {
           this.counts[id] = c;
           if (c === 2 && id >= KEPT_FIRST) this.texts[id] = detach(value);
           this.addKnown(id);
-          return;
+          return id;
         }
         i = (i + 1) & mask;
       }
@@ -146,13 +152,14 @@ class ColumnState {
         this.remember(id, value);
         this.addKnown(id);
         if (this.distinctCount * 2 > this.slotId.length) this.growTable();
-        return;
+        return id;
       }
       this.overflow();
     }
     this.addKind(value, classifyValue(value));
     (this.hll as HyperLogLog).addHash(a, b);
     (this.top as SpaceSaving).addHashed(value, a, b);
+    return ESTIMATED;
   }
 
   private growTable(): void {
@@ -344,6 +351,13 @@ export class TableProfiler {
   private readonly longestToken: number;
   private readonly topN: number;
   private rows = 0;
+  /**
+   * Per column, the id of the value of the row last added: ids number a column's distinct values from 0 in
+   * order of first appearance (the numbering a `CategoricalBuilder` gives them, so a caller can build
+   * dictionary codes without a second lookup); {@link MISSING} for a missing cell; {@link ESTIMATED} once
+   * the column has more distinct values than the cap.
+   */
+  readonly lastIds: Int32Array;
 
   constructor(
     private readonly header: TableHeader,
@@ -351,6 +365,7 @@ export class TableProfiler {
   ) {
     const cap = options.distinctCap ?? 100_000;
     this.columns = header.columns.map(() => new ColumnState(cap));
+    this.lastIds = new Int32Array(header.columns.length);
     this.tokens = new Set([...DEFAULT_MISSING_TOKENS, ...(options.missingTokens ?? [])]);
     this.longestToken = Math.max(...[...this.tokens].map((t) => t.length));
     this.topN = options.topValues ?? 10;
@@ -359,14 +374,18 @@ export class TableProfiler {
   add(row: DataRow): void {
     this.rows++;
     const cols = this.columns;
+    const ids = this.lastIds;
     const values = row.values;
     const tokens = this.tokens;
     const longest = this.longestToken;
     for (let i = 0; i < cols.length; i++) {
       const col = cols[i] as ColumnState;
       const v = values[i];
-      if (v === undefined || (v.length <= longest && tokens.has(v))) col.missing++;
-      else col.add(v);
+      if (v === undefined || (v.length <= longest && tokens.has(v))) {
+        col.missing++;
+        ids[i] = MISSING;
+      }
+      else ids[i] = col.add(v);
     }
   }
 
