@@ -125,4 +125,62 @@ describe('panels in a real VS Code (code-server + headless Chromium)', function 
     const problems = wb!.consoleLines.filter((l) => /Content Security Policy|Refused to/i.test(l));
     assert.deepEqual(problems, [], 'no CSP violation in the webviews');
   });
+
+  it('Stop in the training panel cancels the run within moments, and the panel says so', async () => {
+    const page = wb!.page;
+    // Long enough that it cannot finish before Stop is pressed: 200 epochs, no early stopping.
+    const cfg = path.join(workspace, 'income.train.json');
+    fs.writeFileSync(
+      cfg,
+      fs
+        .readFileSync(cfg, 'utf8')
+        .replace(/"epochs":\s*\d+/, '"epochs": 200')
+        .replace(/"earlyStopping":\s*\{[^}]*\}/, '"earlyStopping": false'),
+    );
+    assert.match(fs.readFileSync(cfg, 'utf8'), /"earlyStopping": false/);
+    const runsBefore = new Set(fs.readdirSync(path.join(workspace, 'runs', 'income')));
+    await runCommandFromPalette(page, 'Responsible ML: Train Model');
+    const newRun = async (): Promise<string> => {
+      const end = Date.now() + 120_000;
+      for (;;) {
+        const fresh = fs
+          .readdirSync(path.join(workspace, 'runs', 'income'))
+          .filter((d) => !runsBefore.has(d));
+        if (fresh.length > 0) return fresh[0]!;
+        if (Date.now() > end) throw new Error('no new run folder');
+        await page.waitForTimeout(200);
+      }
+    };
+    const id = await newRun();
+    const end = Date.now() + 120_000;
+    let panel: Frame | undefined;
+    while (!panel && Date.now() < end) {
+      for (const f of page.frames()) {
+        if (f === page.mainFrame() || !(await f.$('#stop').catch(() => null))) continue;
+        if ((await f.textContent('h1').catch(() => null))?.includes(id)) panel = f;
+      }
+      if (!panel) await page.waitForTimeout(250);
+    }
+    assert.ok(panel, 'the new run has its panel');
+    await panel.waitForSelector('#stop:not([disabled])', { timeout: 60_000 });
+    // Stop mid-training: once this run's own batch loss is drawn (the first run is overlaid from the start).
+    await panel.waitForFunction(
+      () => /batch loss/.test(document.getElementById('loss')?.textContent ?? ''),
+      undefined,
+      {
+        timeout: 120_000,
+      },
+    );
+    await panel.click('#stop');
+    await panel.waitForFunction(() => document.body.dataset.state === 'cancelled', undefined, {
+      timeout: 60_000,
+    });
+    const status = JSON.parse(
+      fs.readFileSync(path.join(workspace, 'runs', 'income', id, 'status.json'), 'utf8'),
+    ) as { state: string };
+    assert.equal(status.state, 'cancelled');
+    assert.match((await panel.textContent('#note'))!, /Cancelled/);
+    assert.match((await panel.textContent('#loss'))!, /batch loss/, 'what was recorded stays drawn');
+    await screenshot(page, screenshotDir, 'vscode-stopped');
+  });
 });

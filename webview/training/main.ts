@@ -193,8 +193,9 @@ function draw(): void {
   document.body.dataset.state = status.state;
 }
 
+/** A label and its value, kept together when the header wraps (a `div` grouping is valid inside `dl`). */
 function fact(label: string, value: string, id: string): HTMLElement[] {
-  return [h('dt', {}, label), h('dd', { id }, value)];
+  return [h('div', { class: 'fact' }, h('dt', {}, label), h('dd', { id }, value))];
 }
 
 function drawHeader(): void {
