@@ -99,14 +99,17 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 /**
  * Keeps one column in the cheapest faithful form while rows stream by: dictionary codes while it has few
  * distinct values; a Float64Array once a numeric column has many (an amount, a weight); nothing once a text
- * column has many (ids, names, free text), unless the caller needs it anyway (a quasi-identifier such as a
- * postal code), and then only up to `hardLimit` distinct values.
+ * column has many (ids, names, free text). A column the caller needs anyway (`keepText`: a quasi-identifier
+ * such as a postal code) stays coded up to `hardLimit` distinct values; past it, a numeric one becomes a
+ * Float64Array and a text one is dropped.
  */
 export class AdaptiveColumnBuilder {
   private cat: CategoricalBuilder | null = new CategoricalBuilder();
   private num: Float64Array | null = null;
   private numLength = 0;
   private allNumeric = true;
+  /** A kept column whose values were all numbers when it passed the soft limit. */
+  private numericPastSoft = false;
   private dropped = false;
 
   constructor(
@@ -133,8 +136,16 @@ export class AdaptiveColumnBuilder {
       // Only a value never seen before can change what the column is.
       if (this.allNumeric && value !== undefined && !NUMBER.test(value)) this.allNumeric = false;
       if (levels > this.softLimit) {
-        if (this.allNumeric) this.toNumeric();
-        else if (!this.keepText || levels > this.hardLimit) this.drop();
+        if (this.keepText) {
+          // A quasi-identifier stays coded (4 bytes a row, its values as written: postal code 02134 is not
+          // 2134), as the categories k-anonymity needs; numbers only past the hard limit.
+          if (levels === this.softLimit + 1) this.numericPastSoft = this.allNumeric;
+          if (levels > this.hardLimit) {
+            if (this.numericPastSoft) this.toNumeric();
+            else this.drop();
+          }
+        } else if (this.allNumeric) this.toNumeric();
+        else this.drop();
       }
       return;
     }
