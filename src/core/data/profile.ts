@@ -384,8 +384,7 @@ export class TableProfiler {
       if (v === undefined || (v.length <= longest && tokens.has(v))) {
         col.missing++;
         ids[i] = MISSING;
-      }
-      else ids[i] = col.add(v);
+      } else ids[i] = col.add(v);
     }
   }
 

@@ -235,22 +235,37 @@ interface PlanMetadata {
     possibleLengths(): number[] | undefined;
     nationalNumberPattern(): string;
     nationalPrefixTransformRule(): string | undefined;
+    type(type: string): { pattern(): string } | undefined;
   };
 }
 
 const nationalPlanCache = new Map<string, NationalPlans | null>();
+/** Every number type libphonenumber's `getNumberType` can answer (the ones `isValid()` accepts). */
+const NUMBER_TYPES = [
+  'FIXED_LINE',
+  'MOBILE',
+  'PREMIUM_RATE',
+  'TOLL_FREE',
+  'SHARED_COST',
+  'VOIP',
+  'PERSONAL_NUMBER',
+  'PAGER',
+  'UAN',
+  'VOICEMAIL',
+];
 
 /**
  * The numbering plans a number written without `+` can belong to when the region is `region`, or null where
  * the prefilter below would not be exact. Why it is exact: unless the number starts with the region's
  * international prefix, libphonenumber reads it as national for the region's calling code, and its national
- * number is an ending of the input's digits (the text extraction keeps every digit of such a candidate, and
- * parsing only removes a calling code, national prefix or carrier code in front), except in countries with a
- * national-prefix transform rule for the region (then: null; the rule
- * of the region's plan is the one applied, whichever country the number turns out to belong to). `isValid()` first requires the national number to match its
- * country's national number pattern entirely. So a number none of whose endings of a possible length matches
- * one of these patterns cannot be valid, and need not be parsed: parsing costs tens of microseconds (the calling code 1
- * is shared by 25 countries, each tried in turn), which a column of amounts (`123456.78`) pays on every cell.
+ * number is an ending of the input's digits: the text extraction keeps every digit of such a candidate, and
+ * parsing only removes a calling code, national prefix or carrier code in front, unless the region's plan
+ * (the one applied, whichever country the number turns out to belong to) has a national-prefix transform
+ * rule (then: null). `isValid()` requires the national number to match one of its country's number type
+ * patterns (or, for a country without types, its national number pattern) entirely. So a number none of
+ * whose endings of a possible length matches one of these patterns cannot be valid, and need not be parsed:
+ * parsing costs tens of microseconds (the calling code 1 is shared by 25 countries, each tried in turn),
+ * which a column of amounts (`123456.78`) would pay on every cell.
  */
 function nationalPlans(region: CountryCode): NationalPlans | null {
   const known = nationalPlanCache.get(region);
@@ -275,10 +290,17 @@ function nationalPlans(region: CountryCode): NationalPlans | null {
         break;
       }
       for (const l of possible) lengths.add(l);
-      patterns.push(`(?:${plan.nationalNumberPattern()})`);
+      // Valid needs one number type's pattern (fixed line, mobile, toll-free, ...) to match: their union is
+      // far narrower than the general pattern (the 7-digit NANPA numbers are Canada's 310-xxxx only).
+      const types = NUMBER_TYPES.map((t) => plan.type(t)?.pattern() ?? '').filter((p) => p !== '');
+      patterns.push(...(types.length > 0 ? types : [plan.nationalNumberPattern()]).map((p) => `(?:${p})`));
     }
     if (exact && patterns.length > 0) {
-      plans = { lengths: [...lengths].sort((x, y) => x - y), pattern: new RegExp(`^(?:${patterns.join('|')})$`), idd };
+      plans = {
+        lengths: [...lengths].sort((x, y) => x - y),
+        pattern: new RegExp(`^(?:${patterns.join('|')})$`),
+        idd,
+      };
     }
   } catch {
     plans = null;
