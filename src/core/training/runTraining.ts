@@ -520,6 +520,26 @@ async function runInFolder(
   const yVal = tf.tensor2d(val.y, [val.rows.length, outW]);
   keep.push(xTrain, yTrain, xVal, yVal);
 
+  // A fairness figure per epoch, beside the loss: the equalized odds difference (and demographic parity
+  // difference) of the current model on the validation split, for each protected attribute of a binary task.
+  const valGroups: Record<string, CategoricalColumn> = {};
+  if (task === 'binary' && val.rows.length > 0) {
+    for (const a of attributes) valGroups[a] = columnOf(val.table, a, val.rows, isMissing);
+  }
+  const valLabel = Int8Array.from(val.y, (v) => (v === 1 ? 1 : 0));
+  const epochFairness = async (m: tf.Sequential): Promise<Record<string, Record<string, number | null>> | undefined> => {
+    if (Object.keys(valGroups).length === 0) return undefined;
+    const t = tf.tidy(() => outputsToScores(task, predictRaw(m, xVal)));
+    const scores = (await t.data()) as Float32Array;
+    t.dispose();
+    const audit = auditPredictions({ label: valLabel, prediction: Int8Array.from(scores, (v) => (v >= 0.5 ? 1 : 0)), groups: valGroups });
+    const out: Record<string, Record<string, number | null>> = {};
+    for (const [a, d] of Object.entries(audit.disparities)) {
+      out[a] = { equalizedOddsDifference: d.equalizedOddsDifference, demographicParityDifference: d.demographicParityDifference };
+    }
+    return out;
+  };
+
   const trainOnce = async (
     w: Float32Array | null,
     record: boolean,
@@ -578,8 +598,8 @@ async function runInFolder(
           }
         : undefined,
       onEpoch: record
-        ? (l: EpochLog) => {
-            const rec: Record<string, number | string> = {
+        ? async (l: EpochLog) => {
+            const rec: Record<string, unknown> = {
               type: 'epoch',
               epoch: l.epoch,
               loss: l.loss,
@@ -589,8 +609,12 @@ async function runInFolder(
             if (l.valLoss !== undefined) rec.val_loss = l.valLoss;
             if (l.valMetric !== undefined) rec[metricName] = l.valMetric;
             for (const [k, v] of Object.entries(l.extra ?? {})) rec[k] = v;
+            const fair = await epochFairness(model);
+            if (fair) rec.fairness = fair;
             folder.appendMetric(rec);
-            host.progress({ type: 'epoch', record: rec });
+            const flat: Record<string, number | string> = {};
+            for (const [k, v] of Object.entries(rec)) if (typeof v === 'number' || typeof v === 'string') flat[k] = v;
+            host.progress({ type: 'epoch', record: flat });
           }
         : undefined,
     });
@@ -682,6 +706,18 @@ async function runInFolder(
         for (const a of attributes) groups[a] = columnOf(held.table, a, held.rows, isMissing);
         const th = { thresholds: toFairnessThresholds(config.fairness.thresholds) };
         let before = auditPredictions({ label, prediction: pred, score: heldScores, groups }, th);
+        // Per-row held-out scores feed the audit panel's threshold slider (accuracy against disparity at every
+        // threshold). They are the rows predictions.csv already holds, so nothing new about people is written.
+        folder.writeJson('scores.json', {
+          scores: Array.from(heldScores, (v) => Math.round(v * 1e6) / 1e6),
+          labels: Array.from(label),
+          groups: Object.fromEntries(
+            attributes.map((a) => {
+              const c = groups[a]!;
+              return [a, Array.from(c.codes, (code) => (code < 0 ? null : c.levels[code]))];
+            }),
+          ),
+        });
         let after: PredictionAudit | undefined;
         let details: unknown;
         let note: string | undefined;
