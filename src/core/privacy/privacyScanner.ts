@@ -363,7 +363,8 @@ export class PrivacyScanner {
     }
     col.suppressBareDigits = col.sampled > 0 && col.bareDigits / col.sampled >= 0.5;
     // Memoise only columns that repeat their values (categories); for near-unique ones a lookup never hits.
-    if (col.distinct.size > Math.max(100, col.sampled / 2)) col.memo = null;
+    // The distinct sample stops at DISTINCT_SAMPLE values, so reaching it counts as near-unique.
+    if (col.distinct.size >= Math.min(DISTINCT_SAMPLE, Math.max(100, col.sampled / 2))) col.memo = null;
 
     const recognised = recogniseProtected(col.name, [...col.distinct]);
     col.protectedKind = recognised.protected;
