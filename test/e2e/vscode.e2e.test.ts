@@ -58,6 +58,8 @@ describe('panels in a real VS Code (code-server + headless Chromium)', function 
         );
       else if (fs.statSync(src).isFile()) fs.copyFileSync(src, path.join(workspace, f));
     }
+    // A dataset with personal data beside the example, for the diagnostics a person sees on opening it.
+    fs.copyFileSync(path.join(repoRoot, 'test', 'fixtures', 'scan', 'customers.csv'), path.join(workspace, 'customers.csv'));
     server = await startCodeServer({
       workspace,
       userSettings: { 'workbench.colorTheme': 'Default Light Modern' },
@@ -77,6 +79,40 @@ describe('panels in a real VS Code (code-server + headless Chromium)', function 
     await wb?.close();
     await server?.stop();
     if (workspace) fs.rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('opening a dataset shows personal-data squiggles and Problems entries at the header and in cells', async () => {
+    const page = wb!.page;
+    // Quick Open the file the way a person does.
+    const end0 = Date.now() + 120_000;
+    for (;;) {
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill('customers.csv');
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'customers.csv' }).first();
+      if (await row.waitFor({ timeout: 10_000 }).then(() => true, () => false)) {
+        await page.keyboard.press('Enter');
+        break;
+      }
+      await page.keyboard.press('Escape');
+      if (Date.now() > end0) throw new Error('customers.csv never appeared in Quick Open');
+    }
+    // Diagnostics arrive once the extension has activated and scanned the file.
+    await page.locator('.monaco-editor .squiggly-warning, .monaco-editor .squiggly-error').first().waitFor({ timeout: 180_000 });
+    await runCommandFromPalette(page, 'View: Focus Problems (Errors, Warnings, Infos)').catch(async () => {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+Shift+M');
+    });
+    const markers = page.locator('.markers-panel .monaco-list-row');
+    await markers.first().waitFor({ timeout: 30_000 });
+    const text = (await page.locator('.markers-panel').innerText()).replace(/\s+/g, ' ');
+    assert.match(text, /email addresses/, 'the email column is reported');
+    assert.match(text, /privacy\/pii-column/, 'with its rule code');
+    assert.ok(!text.includes('alice.johnson@example.com'), 'no full personal value in a diagnostic');
+    await page.waitForTimeout(500);
+    await screenshot(page, screenshotDir, 'vscode-diagnostics');
+    await page.keyboard.press('Escape');
   });
 
   it('Train Model from the palette: the chart gains points, the run finishes, the audit shows the per-sex rows', async () => {
