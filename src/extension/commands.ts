@@ -141,7 +141,7 @@ export const commandTable: Record<CommandId, Handler> = {
     else if (arg.file.endsWith('.md')) await vscode.commands.executeCommand('markdown.showPreview', uri);
     else await vscode.window.showTextDocument(uri, { preview: true });
   },
-  'responsibleMl.installNativeBackend': (s, variant?: 'cpu' | 'gpu') =>
+  'responsibleMl.installNativeBackend': (s, variant?: 'cpu' | 'gpu' | 'webgpu') =>
     installNativeBackend(s.context, variant),
   'responsibleMl.scanWorkspace': async (s) => {
     const summary = await scanWorkspace(s.diagnostics, s.policies, s.scanClient);

@@ -24,14 +24,29 @@ function tfjsVersion(context: vscode.ExtensionContext): string {
   return '4.22.0';
 }
 
+/** The `webgpu` (Dawn) version the extension was tested with, from its optional dependencies. */
+function dawnVersion(context: vscode.ExtensionContext): string {
+  try {
+    const pkg = JSON.parse(fs.readFileSync(context.asAbsolutePath('package.json'), 'utf8')) as {
+      optionalDependencies?: Record<string, string>;
+    };
+    const v = pkg.optionalDependencies?.webgpu?.replace(/^[\^~]/, '');
+    if (v && /^\d+\.\d+\.\d+$/.test(v)) return v;
+  } catch {
+    // Fall through to the tested version.
+  }
+  return '0.6.2';
+}
+
 /**
- * Installs `@tensorflow/tfjs-node` (CPU) or `@tensorflow/tfjs-node-gpu` (CUDA) into global storage with npm,
- * after the user agrees (it downloads libtensorflow, ~100-400 MB, and runs install scripts), with progress
- * and Cancel. The runner finds it through `RML_TFJS_NODE_PATH`. Refused in Restricted Mode.
+ * Installs `@tensorflow/tfjs-node` (CPU), `@tensorflow/tfjs-node-gpu` (CUDA) or the WebGPU pair (`webgpu`, Dawn
+ * with its prebuilt binary inside the package, and `@tensorflow/tfjs-backend-webgpu`) into global storage with
+ * npm, after the user agrees, with progress and Cancel. The runner finds all of them through
+ * `RML_TFJS_NODE_PATH`. Refused in Restricted Mode.
  */
 export async function installNativeBackend(
   context: vscode.ExtensionContext,
-  variant?: 'cpu' | 'gpu',
+  variant?: 'cpu' | 'gpu' | 'webgpu',
 ): Promise<boolean> {
   if (!(await requireTrust('Installing the native TensorFlow backend'))) return false;
   const choice =
@@ -51,16 +66,28 @@ export async function installNativeBackend(
             detail: 'Needs an NVIDIA GPU with CUDA 11.2 and cuDNN 8.1 installed.',
             v: 'gpu' as const,
           },
+          {
+            label: 'GPU (WebGPU, any vendor)',
+            description: 'webgpu + @tensorflow/tfjs-backend-webgpu',
+            detail: 'Dawn over Vulkan, Metal or D3D12: NVIDIA (any CUDA), AMD, Intel and Apple GPUs; nothing else to install.',
+            v: 'webgpu' as const,
+          },
         ],
         { title: 'Install Native TensorFlow Backend' },
       )
     )?.v;
   if (!choice) return false;
-  const pkg = choice === 'gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
   const version = tfjsVersion(context);
+  const specs =
+    choice === 'webgpu'
+      ? [`webgpu@${dawnVersion(context)}`, `@tensorflow/tfjs-backend-webgpu@${version}`]
+      : [`${choice === 'gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node'}@${version}`];
+  const pkg = specs.map((x) => x.replace(/@[^@]+$/, '')).join(' + ');
   const dir = nativeBackendDir(context);
   const consent = await vscode.window.showWarningMessage(
-    `Install ${pkg}@${version}? npm will download it and the TensorFlow C library (hundreds of MB) into the extension's storage and run its install script.`,
+    choice === 'webgpu'
+      ? `Install ${specs.join(' and ')}? npm will download them (Dawn's prebuilt library, tens of MB) into the extension's storage.`
+      : `Install ${specs[0]}? npm will download it and the TensorFlow C library (hundreds of MB) into the extension's storage and run its install script.`,
     { modal: true, detail: dir },
     'Install',
   );
@@ -75,7 +102,7 @@ export async function installNativeBackend(
         const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
         const child = spawn(
           npm,
-          ['install', '--prefix', dir, '--no-audit', '--no-fund', '--save', `${pkg}@${version}`],
+          ['install', '--prefix', dir, '--no-audit', '--no-fund', '--save', ...specs],
           {
             cwd: dir,
             shell: process.platform === 'win32',
@@ -101,7 +128,9 @@ export async function installNativeBackend(
   );
   if (ok)
     void vscode.window.showInformationMessage(
-      `Responsible ML: ${pkg} installed. New runs with backend "auto" or "tensorflow" use it.`,
+      choice === 'webgpu'
+        ? `Responsible ML: ${pkg} installed. New runs with backend "auto" use a hardware GPU adapter through WebGPU.`
+        : `Responsible ML: ${pkg} installed. New runs with backend "auto" or "tensorflow" use it.`,
     );
   else
     void vscode.window
