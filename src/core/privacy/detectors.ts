@@ -316,6 +316,20 @@ function mayBeNational(digits: string, plans: NationalPlans): boolean {
   return false;
 }
 
+/**
+ * The last parse, remembered: the privacy scanner's column sample asks about each value twice (as a whole
+ * value, then as text), and the parse is the dearest step of phone detection.
+ */
+let lastPhone = { candidate: '', region: '', valid: false };
+
+function isValidPhone(candidate: string, region: CountryCode): boolean {
+  if (candidate === lastPhone.candidate && region === lastPhone.region) return lastPhone.valid;
+  const parsed = parsePhoneNumberFromString(candidate, region);
+  const valid = parsed !== undefined && parsed.isValid();
+  lastPhone = { candidate, region, valid };
+  return valid;
+}
+
 function phoneConfidence(candidate: string, ctx: Ctx, start: number): number {
   const digits = countDigits(candidate);
   if (digits < 7 || digits > 15) return 0;
@@ -330,8 +344,7 @@ function phoneConfidence(candidate: string, ctx: Ctx, start: number): number {
       if (!plans.idd.test(d) && !mayBeNational(d, plans)) return 0;
     }
   }
-  const parsed = parsePhoneNumberFromString(candidate, ctx.region);
-  if (!parsed || !parsed.isValid()) return 0;
+  if (!isValidPhone(candidate, ctx.region)) return 0;
   const formatted = /[ ().-]/.test(candidate);
   const international = candidate.startsWith('+');
   if (international) return 0.9;
