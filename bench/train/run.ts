@@ -8,6 +8,7 @@
  *
  * `webgpu` is measured only when named (a software adapter is slower than wasm; on a GPU machine name it).
  */
+import { dpSgdTraining, planDpSgd } from '../../src/core/training/dp/dpSgd';
 import * as tf from '@tensorflow/tfjs';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -77,7 +78,7 @@ async function main() {
   );
   const rows: Row[] = [];
 
-  const measure = async (name: string, useFit: boolean, note?: string) => {
+  const measure = async (name: string, useFit: boolean, note?: string, dp = false) => {
     const x = tf.tensor2d(data.train.x, [data.train.n, data.width]);
     const y = tf.tensor2d(data.train.y, [data.train.n, 1]);
     const xt = tf.tensor2d(data.test.x, [data.test.n, data.width]);
@@ -104,7 +105,12 @@ async function main() {
       });
       await model.fit(x, y, { epochs, batchSize, shuffle: true, verbose: 0, yieldEvery: 'batch' });
     } else {
+      // DP-SGD: the same loop with the clipped, noised step and Poisson sampling (σ 1.0, clip 1.0).
+      const dpParts = dp
+        ? dpSgdTraining(planDpSgd({ l2NormClip: 1, noiseMultiplier: 1 }, data.train.n, batchSize, epochs), { head: 'binary' })
+        : undefined;
       await trainLoop({
+        ...(dpParts ? { stepFactory: dpParts.stepFactory, samplerFactory: dpParts.samplerFactory } : {}),
         model,
         optimizer,
         x,
@@ -147,10 +153,12 @@ async function main() {
         const r = await tryWebGpu({ allowSoftware: true });
         if (!r.ok) throw new Error(r.reason);
         await measure('tfjs webgpu (lean loop)', false, describeAdapter(r.info.adapter));
+        await measure('tfjs webgpu (DP-SGD, ghost clipping)', false, describeAdapter(r.info.adapter), true);
         continue;
       }
       const info = await selectBackend(b, { env: process.env });
       await measure(`tfjs ${b} (lean loop)`, false, info.device);
+      await measure(`tfjs ${b} (DP-SGD, ghost clipping)`, false, info.device, true);
       if (b === 'wasm') await measure('tfjs wasm (model.fit)', true, info.device);
     } catch (e) {
       console.log(`  ${b}: skipped — ${(e as Error).message}`);
