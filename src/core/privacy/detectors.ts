@@ -676,8 +676,13 @@ const ZIP_AFTER_STATE_RE = new RegExp(
   'g',
 );
 
+/** Any whitespace (the `\s` of the patterns below). */
+const WHITESPACE = /\s/;
+
 function findLocations(ctx: Ctx): void {
   const text = ctx.text;
+  // Every pattern below needs whitespace: codes such as `C100000` (a capital and digits) stop here.
+  if (!WHITESPACE.test(text)) return;
   STREET_RE.lastIndex = 0;
   for (let m = STREET_RE.exec(text); m; m = STREET_RE.exec(text)) {
     ctx.out.push({ entity: 'LOCATION', start: m.index, end: m.index + m[0].length, confidence: 0.75 });
