@@ -327,7 +327,10 @@ export async function scanDataset(
 
   // Fairness: dataset bias, proxies and leakage with a label; a prediction audit with a prediction column.
   let fairness: FairnessReport | undefined;
-  const labelName = options.label ?? policy.label;
+  // A workspace policy names the label of its main dataset; other datasets in the workspace without that
+  // column are audited without a label rather than reported as wrong. A label given for this file must exist.
+  const labelName =
+    options.label ?? (policy.label !== undefined && (indexOf(policy.label) >= 0 || options.prediction !== undefined) ? policy.label : undefined);
   const positive = options.positive ?? policy.positive;
   const protectedNames = columns.filter((c) => c.protected && c.name !== labelName && c.name !== options.prediction && c.name !== options.score).map((c) => c.name);
   if (labelName !== undefined) {

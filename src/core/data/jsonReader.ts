@@ -146,7 +146,10 @@ export function parseObjectText(
         if (error) return;
         const [el, ec] = at(l, ch);
         // An error at the end of the text (an unclosed object) gets an empty range there.
-        const span = Math.min(Math.max(1, length), text.length - offset);
+        let span = Math.min(Math.max(1, length), text.length - offset);
+        // A bad token can run into a line break (an unterminated string): the range stays on its line.
+        const lineBreak = text.slice(offset, offset + span).search(/[\r\n]/);
+        if (lineBreak >= 0) span = lineBreak;
         error = {
           message: `Invalid JSON at line ${el}, column ${ec}: ${ERROR_TEXT[code] ?? 'a syntax error'}.`,
           location: { line: el, startColumn: ec, endColumn: ec + Math.max(0, span) },

@@ -115,3 +115,14 @@ describe('scanDataset on personal data', () => {
     await assert.rejects(scanDataset(fs.createReadStream(fixture), { fileName: 'c.csv', signal: ac.signal }), { name: 'AbortError' });
   });
 });
+
+describe('scanDataset with a workspace policy label', () => {
+  it('audits a dataset without the policy label column without a label, and keeps an explicit label strict', async () => {
+    const { policy } = parsePolicy(JSON.stringify({ label: 'income' }), 'p.json');
+    const report = await scanDataset(fs.createReadStream(fixture), { fileName: 'customers.csv', policy });
+    assert.ok(!report.findings.some((f) => f.rule === 'fairness/missing-column'));
+    assert.equal(report.fairness, undefined);
+    const strict = await scanDataset(fs.createReadStream(fixture), { fileName: 'customers.csv', policy, label: 'income' });
+    assert.ok(strict.findings.some((f) => f.rule === 'fairness/missing-column'));
+  });
+});

@@ -161,7 +161,8 @@ describe('readTable: properties', () => {
     const value = fc.oneof(
       fc.string({ unit: 'grapheme', maxLength: 6 }),
       fc.integer(),
-      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      // JSON has no -0 (JSON.stringify(-0) is "0"), so it cannot round-trip; every other double can.
+      fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => (Object.is(x, -0) ? 0 : x)),
       fc.boolean(),
       fc.constant(null),
       fc.array(fc.integer(), { maxLength: 3 }),
