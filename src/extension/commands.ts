@@ -59,7 +59,6 @@ async function reportFor(s: Services, uri: vscode.Uri) {
     fileName: vscode.workspace.asRelativePath(uri, false),
     format: datasetFormat(uri.fsPath, readHead(uri.fsPath)) ?? 'auto',
     policy,
-    ...(policy.label ? { label: policy.label } : {}),
   });
 }
 

@@ -148,7 +148,6 @@ export class DatasetDiagnostics implements vscode.Disposable {
         fileName,
         format,
         policy,
-        ...(policy.label ? { label: policy.label } : {}),
         maxFindingsPerRule: Math.min(settings.maxFindingsPerRule, policy.maxFindingsPerRule),
       };
       let report: AuditReport;

@@ -75,7 +75,6 @@ export async function scanWorkspace(
               fileName: rel,
               format,
               policy,
-              ...(policy.label ? { label: policy.label } : {}),
               maxFindingsPerRule: Math.min(s.maxFindingsPerRule, policy.maxFindingsPerRule),
             },
             token,
