@@ -194,6 +194,7 @@ export async function scanDataset(
     return {
       name: p.name,
       index: p.index,
+      ...(hdr.columns[i]?.location ? { location: hdr.columns[i]!.location } : {}),
       type: p.type,
       missing: p.missing,
       distinct: p.distinct,

@@ -68,11 +68,12 @@ export class HeaderHoverProvider implements vscode.HoverProvider {
     const headerFindings = report.findings.filter(
       (f) => f.column !== undefined && f.location && f.row === undefined,
     );
-    // Header positions come from the column-level findings anchored on the header cell; fall back to the first line.
+    // Header positions come from the reader (the column's location), else from a finding anchored on the header
+    // cell; a report from before locations were recorded falls back to the first line.
     for (const col of report.columns) {
-      const anchor = headerFindings.find(
-        (f) => f.columnIndex === col.index || f.column === col.name,
-      )?.location;
+      const anchor =
+        col.location ??
+        headerFindings.find((f) => f.columnIndex === col.index || f.column === col.name)?.location;
       const range = anchor ? toRange(anchor) : headerRangeByName(doc, col.name);
       if (!range || !range.contains(pos)) continue;
       const findings = report.findings.filter((f) => f.column === col.name && f.row === undefined);

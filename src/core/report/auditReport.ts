@@ -2,7 +2,7 @@
  * The JSON contract of `rml audit --format json` and the object the extension and panels consume.
  * Fields are only ever added; the README documents them.
  */
-import type { EntityType, Finding } from '../findings';
+import type { EntityType, Finding, SourceRange } from '../findings';
 import type { DataFormat } from '../data/table';
 
 /** Inferred column type. `identifier` means almost every value is distinct and id-like. */
@@ -34,6 +34,8 @@ export interface ColumnReport {
   name: string;
   /** 0-based position in the file. */
   index: number;
+  /** Where the header name stands (absent for generated names of a headerless file). */
+  location?: SourceRange;
   type: ColumnType;
   /** Missing cells: empty, NA, null, ?, and the policy's extra tokens. */
   missing: number;

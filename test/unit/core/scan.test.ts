@@ -69,6 +69,7 @@ describe('scanDataset on personal data', () => {
     assert.ok(email, JSON.stringify(report.findings.map((f) => [f.rule, f.column])));
     assert.deepEqual([email.location?.line, email.location?.startColumn, email.location?.endColumn], [1, 9, 14]);
     assert.ok(report.columns.find((c) => c.name === 'email')?.entities.includes('EMAIL_ADDRESS'));
+    assert.deepEqual(report.columns.find((c) => c.name === 'email')?.location, email.location, 'the column knows where its header stands');
     const cell = report.findings.find((f) => f.rule === 'privacy/pii-cell' && f.column === 'notes' && f.entity === 'EMAIL_ADDRESS');
     assert.ok(cell, 'email inside free text');
     assert.equal(cell.row, 2);
