@@ -1,13 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
 import { severityRank, SEVERITIES, type Finding, type Severity } from '../../core/findings';
 import { DEFAULT_POLICY, parsePolicy, type Policy } from '../../core/policy';
 import type { AuditReport } from '../../core/report/auditReport';
 import { toSarif } from '../../core/report/sarif';
 import { scanDataset } from '../../core/scan';
 import { countBySeverity, formatAuditText } from '../auditText';
-import { UsageError, type CliCommand, type CliIo } from '../command';
+import { UsageError, type CliCommand, type CliIo, parseCommandLine } from '../command';
 import { version } from '../version';
 
 const usage = `Usage: rml audit <file...> [options]
@@ -42,7 +41,10 @@ function findPolicy(start: string): string | undefined {
   }
 }
 
-function loadPolicy(file: string | undefined, io: CliIo): { policy: Policy; problems: Finding[]; file?: string } {
+function loadPolicy(
+  file: string | undefined,
+  io: CliIo,
+): { policy: Policy; problems: Finding[]; file?: string } {
   if (!file) return { policy: DEFAULT_POLICY, problems: [] };
   const text = fs.readFileSync(file, 'utf8');
   const { policy, problems } = parsePolicy(text, path.relative(io.cwd, file) || file);
@@ -54,28 +56,19 @@ export const auditCommand: CliCommand = {
   summary: 'Scan datasets for privacy, bias and quality risks; audit predictions per group.',
   usage,
   async run(argv, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          format: { type: 'string', default: 'text' },
-          policy: { type: 'string' },
-          label: { type: 'string' },
-          positive: { type: 'string', multiple: true },
-          prediction: { type: 'string' },
-          score: { type: 'string' },
-          group: { type: 'string', multiple: true },
-          'fail-on': { type: 'string' },
-          'max-findings': { type: 'string' },
-          output: { type: 'string' },
-          'no-color': { type: 'boolean', default: false },
-        },
-      });
-    } catch (e) {
-      throw new UsageError(e instanceof Error ? e.message : String(e));
-    }
+    const parsed = parseCommandLine(argv, {
+      format: { type: 'string', default: 'text' },
+      policy: { type: 'string' },
+      label: { type: 'string' },
+      positive: { type: 'string', multiple: true },
+      prediction: { type: 'string' },
+      score: { type: 'string' },
+      group: { type: 'string', multiple: true },
+      'fail-on': { type: 'string' },
+      'max-findings': { type: 'string' },
+      output: { type: 'string' },
+      'no-color': { type: 'boolean', default: false },
+    });
     const { values: o, positionals: files } = parsed;
     if (files.length === 0) throw new UsageError('give at least one dataset file.');
     const format = o.format;
@@ -134,12 +127,19 @@ export const auditCommand: CliCommand = {
       const parts = reports.map((r) => formatAuditText(r, { colour }));
       if (policyProblems.length) {
         parts.unshift(
-          ['Policy problems:', ...policyProblems.map((p) => `  ${p.file}:${p.location?.line}:${p.location?.startColumn} ${p.message}`)].join('\n'),
+          [
+            'Policy problems:',
+            ...policyProblems.map(
+              (p) => `  ${p.file}:${p.location?.line}:${p.location?.startColumn} ${p.message}`,
+            ),
+          ].join('\n'),
         );
       }
       if (reports.length > 1) {
         const c = countBySeverity(allFindings);
-        parts.push(`${reports.length} files: ${c.error} errors, ${c.warning} warnings, ${c.info} info, ${c.hint} hints`);
+        parts.push(
+          `${reports.length} files: ${c.error} errors, ${c.warning} warnings, ${c.info} info, ${c.hint} hints`,
+        );
       }
       text = parts.join('\n\n');
     }
@@ -153,7 +153,8 @@ export const auditCommand: CliCommand = {
     }
     for (const e of inputErrors) io.stderr.write(`rml audit: ${e}\n`);
     if (inputErrors.length) return 2;
-    if (failOn && allFindings.some((f) => severityRank(f.severity) >= severityRank(failOn as Severity))) return 1;
+    if (failOn && allFindings.some((f) => severityRank(f.severity) >= severityRank(failOn as Severity)))
+      return 1;
     return 0;
   },
 };

@@ -5,7 +5,6 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
 import type { DataFormat, DataRow, TableHeader } from '../../core/data/table';
 import type { Finding } from '../../core/findings';
 import { readTable } from '../../core/data/readTable';
@@ -15,7 +14,7 @@ import { combineColumns, reweigh } from '../../core/fairness/mitigation/reweighi
 import { optimizeThresholds, type FairnessConstraint } from '../../core/fairness/mitigation/thresholds';
 import { MISSING_OUTCOME_TOKENS, OutcomeMappingError, toBinaryOutcome } from '../../core/fairness/positives';
 import { fmt } from '../../core/fairness/stats';
-import { UsageError, type CliCommand, type CliIo } from '../command';
+import { UsageError, type CliCommand, type CliIo, parseCommandLine } from '../command';
 
 const usage = `Usage: rml fix <transform> FILE [options]
 
@@ -49,7 +48,11 @@ interface LoadedTable {
   bytes: Buffer;
 }
 
-async function readOnce(bytes: Buffer, displayName: string, hasHeader: boolean | 'auto'): Promise<LoadedTable> {
+async function readOnce(
+  bytes: Buffer,
+  displayName: string,
+  hasHeader: boolean | 'auto',
+): Promise<LoadedTable> {
   let header: TableHeader | undefined;
   const rows: (string | undefined)[][] = [];
   const problems: Finding[] = [];
@@ -82,7 +85,8 @@ async function loadTable(file: string, displayName: string, requested: string[])
   const bytes = fs.readFileSync(file);
   const t = await readOnce(bytes, displayName, 'auto');
   const first = t.rows[0];
-  if (!t.header.hasHeader && first && requested.some((n) => first.includes(n))) return readOnce(bytes, displayName, true);
+  if (!t.header.hasHeader && first && requested.some((n) => first.includes(n)))
+    return readOnce(bytes, displayName, true);
   return t;
 }
 
@@ -110,7 +114,13 @@ function groupColumn(t: LoadedTable, names: string[], displayName: string): Cate
   return combineColumns(cols);
 }
 
-function labelOutcome(t: LoadedTable, name: string, positive: string[] | undefined, displayName: string, io: CliIo) {
+function labelOutcome(
+  t: LoadedTable,
+  name: string,
+  positive: string[] | undefined,
+  displayName: string,
+  io: CliIo,
+) {
   const i = columnIndex(t, name, 'Label', displayName);
   try {
     const r = toBinaryOutcome(
@@ -131,7 +141,8 @@ function where(f: Finding): string {
 
 /** Errors in the input (dropped fields, unclosed quotes, invalid JSON) would make the copy lose data: refuse. */
 function refuseLossyInput(t: LoadedTable, io: CliIo): void {
-  for (const p of t.problems) if (p.severity !== 'error') io.stderr.write(`rml fix: warning: ${where(p)} ${p.message}\n`);
+  for (const p of t.problems)
+    if (p.severity !== 'error') io.stderr.write(`rml fix: warning: ${where(p)} ${p.message}\n`);
   const errors = t.problems.filter((p) => p.severity === 'error');
   if (errors.length > 0) {
     const shown = errors.slice(0, 5).map((p) => `  ${where(p)} ${p.message}`);
@@ -145,7 +156,12 @@ function refuseLossyInput(t: LoadedTable, io: CliIo): void {
 function table(head: string[], rows: string[][]): string[] {
   const numeric = head.map((_, c) => rows.every((r) => /^[-\d.,%]+$|^n\/a$/.test(r[c] ?? '')));
   const width = head.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
-  const line = (cells: string[]) => '  ' + cells.map((x, c) => (numeric[c] ? x.padStart(width[c]!) : x.padEnd(width[c]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    '  ' +
+    cells
+      .map((x, c) => (numeric[c] ? x.padStart(width[c]!) : x.padEnd(width[c]!)))
+      .join('  ')
+      .trimEnd();
   return [line(head), ...rows.map(line)];
 }
 
@@ -159,14 +175,20 @@ function defaultOut(input: string, suffix: string, ext: string): string {
 
 /** Writes beside the target and renames when complete, so a reader never sees a half-written file. */
 function writeAtomically(out: string, input: string, force: boolean, write: (fd: number) => void): void {
-  if (path.resolve(out) === path.resolve(input)) throw new UsageError('--out names the input file; rml fix never modifies its input.');
+  if (path.resolve(out) === path.resolve(input))
+    throw new UsageError('--out names the input file; rml fix never modifies its input.');
   try {
-    if (fs.realpathSync(out) === fs.realpathSync(input)) throw new UsageError('--out is the input file under another name; rml fix never modifies its input.');
+    if (fs.realpathSync(out) === fs.realpathSync(input))
+      throw new UsageError('--out is the input file under another name; rml fix never modifies its input.');
   } catch (e) {
     if (e instanceof UsageError) throw e;
   }
-  if (fs.existsSync(out) && !force) throw new UsageError(`${out} exists; pass --force to replace it, or choose another --out.`);
-  const tmp = path.join(path.dirname(out), `.${path.basename(out)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  if (fs.existsSync(out) && !force)
+    throw new UsageError(`${out} exists; pass --force to replace it, or choose another --out.`);
+  const tmp = path.join(
+    path.dirname(out),
+    `.${path.basename(out)}.${process.pid}.${Date.now().toString(36)}.tmp`,
+  );
   const fd = fs.openSync(tmp, 'wx');
   try {
     write(fd);
@@ -187,7 +209,8 @@ function writeAtomically(out: string, input: string, force: boolean, write: (fd:
 /** RFC 4180 quoting: only fields that need it, so a plain file comes back byte for byte. */
 function csvField(v: string | undefined, delimiter: string): string {
   if (v === undefined) return '';
-  if (v.includes(delimiter) || v.includes('"') || v.includes('\n') || v.includes('\r') || v !== v.trim()) return `"${v.replace(/"/g, '""')}"`;
+  if (v.includes(delimiter) || v.includes('"') || v.includes('\n') || v.includes('\r') || v !== v.trim())
+    return `"${v.replace(/"/g, '""')}"`;
   return v;
 }
 
@@ -209,13 +232,26 @@ function blockWriter(fd: number) {
   };
 }
 
-function writeWeighted(fd: number, t: LoadedTable, format: DataFormat, weightName: string, weights: Float64Array, displayName: string): void {
+function writeWeighted(
+  fd: number,
+  t: LoadedTable,
+  format: DataFormat,
+  weightName: string,
+  weights: Float64Array,
+  displayName: string,
+): void {
   const w = blockWriter(fd);
   if (format === 'csv' || format === 'tsv') {
     const d = t.header.delimiter ?? (format === 'tsv' ? '\t' : ',');
     const text = t.bytes.subarray(0, 1 << 16).toString('utf8');
     const eol = /\r\n/.test(text) ? '\r\n' : '\n';
-    if (t.header.hasHeader) w.push(t.header.columns.map((c) => csvField(c.name, d)).concat(csvField(weightName, d)).join(d) + eol);
+    if (t.header.hasHeader)
+      w.push(
+        t.header.columns
+          .map((c) => csvField(c.name, d))
+          .concat(csvField(weightName, d))
+          .join(d) + eol,
+      );
     t.rows.forEach((r, i) => {
       const cells: string[] = [];
       for (let c = 0; c < t.header.columns.length; c++) cells.push(csvField(r[c], d));
@@ -233,7 +269,10 @@ function writeWeighted(fd: number, t: LoadedTable, format: DataFormat, weightNam
             .split(/\r?\n/)
             .filter((l) => l.trim().length > 0)
             .map((l) => JSON.parse(l) as Record<string, unknown>);
-    if (objects.length !== weights.length) throw new Error(`${displayName}: read ${weights.length} rows but found ${objects.length} objects; nothing was written.`);
+    if (objects.length !== weights.length)
+      throw new Error(
+        `${displayName}: read ${weights.length} rows but found ${objects.length} objects; nothing was written.`,
+      );
     if (format === 'json') w.push('[\n');
     objects.forEach((o, i) => {
       const line = JSON.stringify({ ...o, [weightName]: weights[i] });
@@ -260,17 +299,33 @@ async function runReweigh(file: string, displayName: string, o: Options, io: Cli
   refuseLossyInput(t, io);
   const weightName = o['weight-column'];
   if (t.header.columns.some((c) => c.name === weightName)) {
-    throw new UsageError(`${displayName} already has a column '${weightName}'; choose another name with --weight-column.`);
+    throw new UsageError(
+      `${displayName} already has a column '${weightName}'; choose another name with --weight-column.`,
+    );
   }
   const label = labelOutcome(t, o.label!, o.positive, displayName, io);
   const groupNames = o.group!;
   const group = groupColumn(t, groupNames, displayName);
   const r = reweigh(label.outcome, group);
-  const before = datasetBias({ label: label.outcome, attributes: [{ name: groupNames.join(' & '), column: group }] }, { intersections: false });
-  const after = datasetBias({ label: label.outcome, attributes: [{ name: groupNames.join(' & '), column: group }], weights: r.weights }, { intersections: false });
+  const before = datasetBias(
+    { label: label.outcome, attributes: [{ name: groupNames.join(' & '), column: group }] },
+    { intersections: false },
+  );
+  const after = datasetBias(
+    {
+      label: label.outcome,
+      attributes: [{ name: groupNames.join(' & '), column: group }],
+      weights: r.weights,
+    },
+    { intersections: false },
+  );
 
-  const out = o.out ? path.resolve(io.cwd, o.out) : defaultOut(file, 'reweighed', path.extname(file) || '.csv');
-  writeAtomically(out, file, o.force, (fd) => writeWeighted(fd, t, t.header.format, weightName, r.weights, displayName));
+  const out = o.out
+    ? path.resolve(io.cwd, o.out)
+    : defaultOut(file, 'reweighed', path.extname(file) || '.csv');
+  writeAtomically(out, file, o.force, (fd) =>
+    writeWeighted(fd, t, t.header.format, weightName, r.weights, displayName),
+  );
 
   const lines = [
     `Wrote ${path.relative(io.cwd, out) || out}: ${t.rows.length} rows with a '${weightName}' column (Kamiran & Calders reweighing).`,
@@ -322,11 +377,16 @@ async function runThresholds(file: string, displayName: string, o: Options, io: 
     } else score[i] = x;
   });
   if (firstBad) {
-    throw new Error(`score column '${o.score}' holds ${bad} value${bad > 1 ? 's' : ''} that ${bad > 1 ? 'are' : 'is'} not a number, first in data row ${firstBad.row} ('${firstBad.value.slice(0, 20)}'); nothing was written.`);
+    throw new Error(
+      `score column '${o.score}' holds ${bad} value${bad > 1 ? 's' : ''} that ${bad > 1 ? 'are' : 'is'} not a number, first in data row ${firstBad.row} ('${firstBad.value.slice(0, 20)}'); nothing was written.`,
+    );
   }
   let result;
   try {
-    result = optimizeThresholds({ score, label: label.outcome, group }, { constraint: constraint as FairnessConstraint });
+    result = optimizeThresholds(
+      { score, label: label.outcome, group },
+      { constraint: constraint as FairnessConstraint },
+    );
   } catch (e) {
     if (e instanceof RangeError) throw new Error(`${e.message} Nothing was written.`);
     throw e;
@@ -354,13 +414,18 @@ async function runThresholds(file: string, displayName: string, o: Options, io: 
       ['group', 'n', 'rule', 'select', 'TPR', 'FPR'],
       Object.entries(result.rules).map(([g, r]) => {
         const e = result.expected.groups[g]!;
-        let rule = r.pA >= 1 ? `score >= ${cut(r.cutA)}` : `score >= ${cut(r.cutA)} (p ${r.pA.toFixed(3)}) else >= ${cut(r.cutB)}`;
-        if (r.pIgnore > 0) rule += `; ${(r.pIgnore * 100).toFixed(1)}% at random (p ${r.constant.toFixed(3)})`;
+        let rule =
+          r.pA >= 1
+            ? `score >= ${cut(r.cutA)}`
+            : `score >= ${cut(r.cutA)} (p ${r.pA.toFixed(3)}) else >= ${cut(r.cutB)}`;
+        if (r.pIgnore > 0)
+          rule += `; ${(r.pIgnore * 100).toFixed(1)}% at random (p ${r.constant.toFixed(3)})`;
         return [g, String(e.n), rule, fmt(e.selectionRate), fmt(e.tpr), fmt(e.fpr)];
       }),
     ),
   ];
-  if (result.skipped > 0) lines.push('', `${result.skipped} rows without a label, score or group were not used.`);
+  if (result.skipped > 0)
+    lines.push('', `${result.skipped} rows without a label, score or group were not used.`);
   io.stdout.write(lines.join('\n') + '\n');
   return 0;
 }
@@ -370,28 +435,23 @@ export const fixCommand: CliCommand = {
   summary: 'Mitigate bias: write a reweighed copy of a dataset, or fair per-group thresholds.',
   usage,
   async run(argv, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
-          label: { type: 'string' },
-          group: { type: 'string', multiple: true },
-          positive: { type: 'string', multiple: true },
-          out: { type: 'string' },
-          force: { type: 'boolean', default: false },
-          'weight-column': { type: 'string', default: 'weight' },
-          score: { type: 'string' },
-          constraint: { type: 'string', default: 'demographic_parity' },
-        },
-      });
-    } catch (e) {
-      throw new UsageError(e instanceof Error ? e.message : String(e));
-    }
+    const parsed = parseCommandLine(argv, {
+      label: { type: 'string' },
+      group: { type: 'string', multiple: true },
+      positive: { type: 'string', multiple: true },
+      out: { type: 'string' },
+      force: { type: 'boolean', default: false },
+      'weight-column': { type: 'string', default: 'weight' },
+      score: { type: 'string' },
+      constraint: { type: 'string', default: 'demographic_parity' },
+    });
     const [transform, file, ...extra] = parsed.positionals;
     if (transform !== 'reweigh' && transform !== 'thresholds') {
-      throw new UsageError(transform ? `unknown transform '${transform}'; use reweigh or thresholds.` : 'name a transform: reweigh or thresholds.');
+      throw new UsageError(
+        transform
+          ? `unknown transform '${transform}'; use reweigh or thresholds.`
+          : 'name a transform: reweigh or thresholds.',
+      );
     }
     if (!file) throw new UsageError(`${transform} needs a dataset FILE.`);
     if (extra.length > 0) throw new UsageError(`one FILE at a time (also got ${extra.join(' ')}).`);

@@ -1,12 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
 import { selectBackend } from '../../core/training/backends/select';
 import { BACKEND_NAMES, type BackendName } from '../../core/training/config';
 import { loadTable } from '../../core/training/loadTable';
 import { loadPredictor, predictionsCsv } from '../../core/training/predictor';
 import { writeFileAtomic } from '../../core/training/runFolder';
-import { UsageError, type CliCommand, type CliIo } from '../command';
+import { UsageError, type CliCommand, type CliIo, parseCommandLine } from '../command';
 
 const usage = `Usage: rml predict <run-dir> <data-file> [options]
 
@@ -22,20 +21,11 @@ Options:
 Exit status: 0 done, 1 failed, 2 usage errors.`;
 
 async function predict(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        output: { type: 'string' },
-        keep: { type: 'string', multiple: true },
-        backend: { type: 'string', default: 'auto' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parseCommandLine(argv, {
+    output: { type: 'string' },
+    keep: { type: 'string', multiple: true },
+    backend: { type: 'string', default: 'auto' },
+  });
   const { values, positionals } = parsed;
   if (positionals.length !== 2) throw new UsageError('expected a run folder and a data file.');
   const runDir = path.resolve(io.cwd, positionals[0]!);

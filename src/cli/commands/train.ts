@@ -1,12 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
 import pc from 'picocolors';
 import { BACKEND_NAMES, type BackendName } from '../../core/training/config';
 import { startTraining } from '../../core/training/runnerClient';
 import type { RunAudit } from '../../core/training/runTraining';
 import type { TrainProgress, TrainResult } from '../../protocol/training';
-import { UsageError, type CliCommand, type CliIo } from '../command';
+import { UsageError, type CliCommand, type CliIo, parseCommandLine } from '../command';
 
 const usage = `Usage: rml train <config.train.json> [options]
 
@@ -72,22 +71,13 @@ export function auditSummary(audit: RunAudit, color: (s: string) => string = (s)
 }
 
 async function train(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        backend: { type: 'string' },
-        epochs: { type: 'string' },
-        'runs-dir': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        'no-color': { type: 'boolean', default: false },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parseCommandLine(argv, {
+    backend: { type: 'string' },
+    epochs: { type: 'string' },
+    'runs-dir': { type: 'string' },
+    json: { type: 'boolean', default: false },
+    'no-color': { type: 'boolean', default: false },
+  });
   const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError('expected one config file.');
   const configPath = path.resolve(io.cwd, positionals[0]!);
@@ -205,7 +195,8 @@ async function train(argv: string[], io: CliIo): Promise<number> {
         out(
           colors.bold(
             `${result.heldOut.split === 'test' ? 'Test' : 'Validation'} ${result.heldOut.metric}: ${fmt(result.heldOut.value)}`,
-          ) + ` (${result.heldOut.rows} rows${result.bestEpoch ? `; weights from epoch ${result.bestEpoch}` : ''})`,
+          ) +
+            ` (${result.heldOut.rows} rows${result.bestEpoch ? `; weights from epoch ${result.bestEpoch}` : ''})`,
         );
       }
       if (audit) for (const l of auditSummary(audit, colors.bold)) out(l);

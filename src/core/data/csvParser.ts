@@ -170,7 +170,10 @@ export class CsvParser {
           // stray quote does not swallow the rest of the file.
           line = openLine;
           ls = openLs;
-          const le = this.lineEnd(open + 1);
+          // Not the cached lineEnd: the scan above has moved its cache past this line.
+          const lf = this.find('\n', open + 1);
+          const cr = this.find('\r', open + 1);
+          const le = lf < cr ? lf : cr;
           let te = le;
           while (te > open + 1 && this.isTrim(buf.charCodeAt(te - 1))) te--;
           const col = base + open - ls + 1;
