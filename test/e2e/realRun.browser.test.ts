@@ -1,6 +1,6 @@
 /**
  * A real training run watched live by the training panel, at browser level: `rml train` on the Adult example
- * (3 epochs) in a child process, its `metrics.jsonl` followed with the panel's own follower and posted to the
+ * (5 epochs) in a child process, its `metrics.jsonl` followed with the panel's own follower and posted to the
  * real bundle in headless Chromium; then the audit panel on the finished run folder. Nothing is simulated
  * but VS Code's postMessage transport (the code-server test covers that part).
  */
@@ -54,10 +54,11 @@ describe('panels on a real training run (rml train on Adult, headless Chromium)'
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'rml-e2e-run-'));
     for (const f of ['adult.csv', 'adult-test.csv'])
       fs.symlinkSync(path.join(EXAMPLE, f), path.join(work, f));
-    // The example's config with 3 epochs, so the test takes seconds, not minutes.
+    // The example's config with 5 epochs: seconds, not minutes, yet long enough to watch live on an idle machine
+    // (early stopping, patience 4, cannot end it sooner).
     const cfg = fs
       .readFileSync(path.join(EXAMPLE, 'income.train.json'), 'utf8')
-      .replace(/"epochs":\s*\d+/, '"epochs": 3');
+      .replace(/"epochs":\s*\d+/, '"epochs": 5');
     fs.writeFileSync(path.join(work, 'income.train.json'), cfg);
     server = await startPanelServer();
     browser = await launchBrowser();
@@ -116,7 +117,7 @@ describe('panels on a real training run (rml train on Adult, headless Chromium)'
     void exited.then((c) => (code = c));
     while (code === undefined) {
       await sample();
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise((r) => setTimeout(r, 100));
     }
     follower.poll();
     follower.stop();
@@ -135,7 +136,7 @@ describe('panels on a real training run (rml train on Adult, headless Chromium)'
       seen.size >= 2,
       `the loss chart gained points while training (point counts seen: ${[...seen].join(', ')})`,
     );
-    assert.equal(await p.page.textContent('#fact-epoch'), '3 / 3');
+    assert.equal(await p.page.textContent('#fact-epoch'), '5 / 5');
     assert.match((await p.page.textContent('#fact-backend'))!, /^wasm · CPU/);
     assert.equal(await p.page.isHidden('#metrics'), false, 'validation accuracy per epoch drawn');
     await shot(p.page, 'real-run-training');

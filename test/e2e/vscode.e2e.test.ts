@@ -4,7 +4,7 @@
  * palette, watch the training panel's loss chart gain points until the run finishes, open the audit from the
  * panel and find the per-sex rows. Screenshots go to test/e2e/screenshots/ (vscode-*.png).
  *
- * The example config is copied with 3 epochs instead of 20 so the test takes about a minute on 2 cores; the
+ * The example config is copied with 5 epochs instead of 20 so the test takes about a minute on 2 cores; the
  * data, the model and every code path are the example's.
  */
 import * as assert from 'node:assert/strict';
@@ -54,7 +54,7 @@ describe('panels in a real VS Code (code-server + headless Chromium)', function 
       if (f === 'income.train.json')
         fs.writeFileSync(
           path.join(workspace, f),
-          fs.readFileSync(src, 'utf8').replace(/"epochs":\s*\d+/, '"epochs": 3'),
+          fs.readFileSync(src, 'utf8').replace(/"epochs":\s*\d+/, '"epochs": 5'),
         );
       else if (fs.statSync(src).isFile()) fs.copyFileSync(src, path.join(workspace, f));
     }
@@ -142,11 +142,11 @@ describe('panels in a real VS Code (code-server + headless Chromium)', function 
       if (n > 0) counts.add(n);
       state = (await training.evaluate(() => document.body.dataset.state ?? '').catch(() => '')) ?? '';
       if (state === 'finished' || state === 'failed' || state === 'cancelled') break;
-      await page.waitForTimeout(400);
+      await page.waitForTimeout(100);
     }
     assert.equal(state, 'finished', `run state ${state}; log:\n${wb!.consoleLines.slice(-20).join('\n')}`);
     assert.ok(counts.size >= 2, `the loss chart gained points while training (${[...counts].join(', ')})`);
-    assert.equal(await training.textContent('#fact-epoch'), '3 / 3');
+    assert.equal(await training.textContent('#fact-epoch'), '5 / 5');
     await page.waitForTimeout(500);
     await screenshot(page, screenshotDir, 'vscode-training');
 
