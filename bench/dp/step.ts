@@ -13,7 +13,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { dpGradients } from '../../src/core/training/dp/ghostClipping';
 import { perExampleLoss } from '../../src/core/training/heads';
 import { buildModel } from '../../src/core/training/model';
-import { plainGradientStep, seededRandom, type GradientStep, type GradientStepContext } from '../../src/core/training/trainLoop';
+import { seededRandom } from '../../src/core/random';
+import { plainGradientStep, type GradientStep, type GradientStepContext } from '../../src/core/training/trainLoop';
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: string) => {

@@ -3,29 +3,65 @@
  * with sporadic personal data, numbers and categories. Deterministic (seeded), so runs compare.
  */
 import * as fs from 'fs';
+import { seededRandom } from '../../src/core/random';
 
-function rng(seed: number): () => number {
-  // mulberry32: small, fast and good enough to make varied text.
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const first = ['James', 'Mary', 'Robert', 'Patricia', 'John', 'Jennifer', 'Michael', 'Linda', 'David', 'Elizabeth', 'Wei', 'Fatima', 'Carlos', 'Aisha', 'Olga', 'Hiroshi'];
-const last = ['Smith', 'Johnson', 'Williams', 'Brown', 'Jones', 'Garcia', 'Miller', 'Davis', 'Martinez', 'Lopez', 'Chen', 'Khan', 'Novak', 'Tanaka'];
-const occupations = ['Engineer', 'Teacher', 'Nurse', 'Clerk', 'Sales', 'Driver', 'Manager', 'Analyst', 'Chef', 'Artist'];
-const words = 'the customer asked about delivery and wanted a refund for the order because it arrived late please call back tomorrow'.split(' ');
+const first = [
+  'James',
+  'Mary',
+  'Robert',
+  'Patricia',
+  'John',
+  'Jennifer',
+  'Michael',
+  'Linda',
+  'David',
+  'Elizabeth',
+  'Wei',
+  'Fatima',
+  'Carlos',
+  'Aisha',
+  'Olga',
+  'Hiroshi',
+];
+const last = [
+  'Smith',
+  'Johnson',
+  'Williams',
+  'Brown',
+  'Jones',
+  'Garcia',
+  'Miller',
+  'Davis',
+  'Martinez',
+  'Lopez',
+  'Chen',
+  'Khan',
+  'Novak',
+  'Tanaka',
+];
+const occupations = [
+  'Engineer',
+  'Teacher',
+  'Nurse',
+  'Clerk',
+  'Sales',
+  'Driver',
+  'Manager',
+  'Analyst',
+  'Chef',
+  'Artist',
+];
+const words =
+  'the customer asked about delivery and wanted a refund for the order because it arrived late please call back tomorrow'.split(
+    ' ',
+  );
 
 export function generateCsv(file: string, targetBytes: number, seed = 42): number {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
   const fd = fs.openSync(file, 'w');
-  const header = 'customer_id,first_name,last_name,email,phone,age,sex,zip,occupation,annual_income,signup_date,notes\n';
+  const header =
+    'customer_id,first_name,last_name,email,phone,age,sex,zip,occupation,annual_income,signup_date,notes\n';
   fs.writeSync(fd, header);
   let bytes = header.length;
   let rows = 0;

@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { encodeCategorical } from '../data/encoded';
-import { applyThresholds, seededRandom } from '../fairness/mitigation/thresholds';
+import { applyThresholds } from '../fairness/mitigation/thresholds';
+import { seededRandom } from '../random';
 import { outputsToScores } from './heads';
 import { modelFromFiles, type ModelFiles } from './modelIo';
 import { encodeFeatures, missingTest, outputWidth, type PreprocessSpec, type RawTable } from './preprocess';

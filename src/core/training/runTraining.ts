@@ -12,7 +12,6 @@ import type { EntityType } from '../findings';
 import {
   optimizeThresholds,
   applyThresholds,
-  seededRandom as thresholdRandom,
   type ThresholdOptimisation,
 } from '../fairness/mitigation/thresholds';
 import { reweigh } from '../fairness/mitigation/reweighing';
@@ -38,14 +37,8 @@ import { gateFeatures, type GateDecision } from './privacyGate';
 import { predictionsCsv, type Predictions } from './predictor';
 import { renderRunReport } from './runReport';
 import { RunFolder, METRICS_FILE } from './runFolder';
-import {
-  NonFiniteLossError,
-  predictRaw,
-  seededRandom,
-  trainLoop,
-  type EpochLog,
-  type TrainLoopResult,
-} from './trainLoop';
+import { seededRandom } from '../random';
+import { NonFiniteLossError, predictRaw, trainLoop, type EpochLog, type TrainLoopResult } from './trainLoop';
 
 export interface TrainingHost {
   /** Milliseconds since 1970. */
@@ -527,15 +520,24 @@ async function runInFolder(
     for (const a of attributes) valGroups[a] = columnOf(val.table, a, val.rows, isMissing);
   }
   const valLabel = Int8Array.from(val.y, (v) => (v === 1 ? 1 : 0));
-  const epochFairness = async (m: tf.Sequential): Promise<Record<string, Record<string, number | null>> | undefined> => {
+  const epochFairness = async (
+    m: tf.Sequential,
+  ): Promise<Record<string, Record<string, number | null>> | undefined> => {
     if (Object.keys(valGroups).length === 0) return undefined;
     const t = tf.tidy(() => outputsToScores(task, predictRaw(m, xVal)));
     const scores = (await t.data()) as Float32Array;
     t.dispose();
-    const audit = auditPredictions({ label: valLabel, prediction: Int8Array.from(scores, (v) => (v >= 0.5 ? 1 : 0)), groups: valGroups });
+    const audit = auditPredictions({
+      label: valLabel,
+      prediction: Int8Array.from(scores, (v) => (v >= 0.5 ? 1 : 0)),
+      groups: valGroups,
+    });
     const out: Record<string, Record<string, number | null>> = {};
     for (const [a, d] of Object.entries(audit.disparities)) {
-      out[a] = { equalizedOddsDifference: d.equalizedOddsDifference, demographicParityDifference: d.demographicParityDifference };
+      out[a] = {
+        equalizedOddsDifference: d.equalizedOddsDifference,
+        demographicParityDifference: d.demographicParityDifference,
+      };
     }
     return out;
   };
@@ -613,7 +615,8 @@ async function runInFolder(
             if (fair) rec.fairness = fair;
             folder.appendMetric(rec);
             const flat: Record<string, number | string> = {};
-            for (const [k, v] of Object.entries(rec)) if (typeof v === 'number' || typeof v === 'string') flat[k] = v;
+            for (const [k, v] of Object.entries(rec))
+              if (typeof v === 'number' || typeof v === 'string') flat[k] = v;
             host.progress({ type: 'epoch', record: flat });
           }
         : undefined,
@@ -743,7 +746,7 @@ async function runInFolder(
             heldScores,
             groups[mitigationAttr]!,
             opt.rules,
-            thresholdRandom(config.training.seed),
+            seededRandom(config.training.seed),
           );
           after = auditPredictions({ label, prediction: mitigated, score: heldScores, groups }, th);
           details = {

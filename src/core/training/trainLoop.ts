@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fastMlpGradientStep } from './fastMlpStep';
 import type { GradientApplier } from './flatAdam';
 import type { HeadKind } from './heads';
+import { seededRandom } from '../random';
 
 /** One mini-batch on the device. `weights` are per-example instance weights (reweighing), or null. */
 export interface Batch {
@@ -70,18 +71,6 @@ export interface BatchSampler {
   batches(epoch: number): Iterable<Int32Array>;
   /** Batches per epoch (expected, for a random sampler); for progress reporting. */
   batchesPerEpoch: number;
-}
-
-/** Mulberry32: small, fast, seedable; quality is ample for shuffling and dropout seeds. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -7,7 +7,8 @@ import { dpSgdEpsilon } from '../../../src/core/training/dp/rdpAccountant';
 import { lossThresholdAttack, perExampleLosses } from '../../../src/core/training/dp/membershipInference';
 import { headMetric, perExampleLoss } from '../../../src/core/training/heads';
 import { buildModel, makeOptimizer } from '../../../src/core/training/model';
-import { seededRandom, trainLoop } from '../../../src/core/training/trainLoop';
+import { seededRandom } from '../../../src/core/random';
+import { trainLoop } from '../../../src/core/training/trainLoop';
 
 /** Rows of UCI Adult (training split), numeric columns standardised, plus sex; label income >50K. */
 function adultSample(rows: number): { x: tf.Tensor2D; y: tf.Tensor2D } {

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
 import { clippingPath, clippingPlan, dpGradients, gaussianNoise } from '../../../src/core/training/dp/ghostClipping';
 import { perExampleLoss, type HeadKind } from '../../../src/core/training/heads';
-import { seededRandom } from '../../../src/core/training/trainLoop';
+import { seededRandom } from '../../../src/core/random';
 
 type Act = 'relu' | 'tanh' | 'sigmoid' | 'elu' | 'selu' | 'swish' | 'linear';
 

@@ -12,7 +12,7 @@ import {
   trainedAttack,
 } from '../../../src/core/training/dp/membershipInference';
 import { perExampleLoss } from '../../../src/core/training/heads';
-import { seededRandom } from '../../../src/core/training/trainLoop';
+import { seededRandom } from '../../../src/core/random';
 
 /** The definition: count every (positive, negative) pair, ½ for a tie. O(n·m). */
 function aucByPairs(pos: number[], neg: number[]): number {

@@ -8,11 +8,11 @@ import { combineColumns, reweigh } from '../../../src/core/fairness/mitigation/r
 import {
   applyThresholds,
   optimizeThresholds,
-  seededRandom,
   type Cut,
   type GroupRule,
   type ThresholdOptimisation,
 } from '../../../src/core/fairness/mitigation/thresholds';
+import { seededRandom } from '../../../src/core/random';
 import { loadAdult, type Adult } from './adultData';
 
 describe('fairness: reweighing (Kamiran & Calders)', () => {

@@ -11,6 +11,7 @@
  * every breakpoint gives the optimum without grid error.
  */
 import type { CategoricalColumn } from '../../data/encoded';
+import type { RandomSource } from '../../random';
 
 export type FairnessConstraint = 'demographic_parity' | 'equalized_odds';
 
@@ -60,21 +61,6 @@ export interface ThresholdInput {
   group: CategoricalColumn;
 }
 
-/** A uniform random source in [0, 1); inject a seeded one for reproducible predictions. */
-export type RandomSource = () => number;
-
-/** Mulberry32: a small, fast, seedable 32-bit generator, good enough to randomise decisions reproducibly. */
-export function seededRandom(seed: number): RandomSource {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Point {
   x: number;
   y: number;
@@ -98,7 +84,7 @@ function operatingPoints(scores: number[], labels: number[]): { cut: Cut; tp: nu
   const pts: { cut: Cut; tp: number; fp: number }[] = [{ cut: 'none', tp: 0, fp: 0 }];
   let tp = 0;
   let fp = 0;
-  for (let k = 0; k < order.length; ) {
+  for (let k = 0; k < order.length;) {
     const s = scores[order[k]!]!;
     while (k < order.length && scores[order[k]!] === s) {
       if (labels[order[k]!] === 1) tp++;
@@ -184,9 +170,13 @@ function expectedFor(g: GroupData, r: GroupRule): ExpectedMetrics {
  * RangeError when no row is usable, and for equalized odds when a group has only one label (its TPR or FPR is
  * undefined, so no common point exists).
  */
-export function optimizeThresholds(input: ThresholdInput, options: { constraint: FairnessConstraint }): ThresholdOptimisation {
+export function optimizeThresholds(
+  input: ThresholdInput,
+  options: { constraint: FairnessConstraint },
+): ThresholdOptimisation {
   const n = input.score.length;
-  if (input.label.length !== n || input.group.codes.length !== n) throw new RangeError('score, label and group must have the same length.');
+  if (input.label.length !== n || input.group.codes.length !== n)
+    throw new RangeError('score, label and group must have the same length.');
   const perGroup = input.group.levels.map(() => ({ scores: [] as number[], labels: [] as number[] }));
   const all = { scores: [] as number[], labels: [] as number[] };
   let skipped = 0;
@@ -194,7 +184,8 @@ export function optimizeThresholds(input: ThresholdInput, options: { constraint:
     const y = input.label[i]!;
     const s = input.score[i]!;
     const c = input.group.codes[i]!;
-    if (y !== 0 && y !== 1 && !(y === -1 || Number.isNaN(y))) throw new RangeError(`label: row ${i + 1} holds ${y}; expected 1, 0, or -1/NaN for missing.`);
+    if (y !== 0 && y !== 1 && !(y === -1 || Number.isNaN(y)))
+      throw new RangeError(`label: row ${i + 1} holds ${y}; expected 1, 0, or -1/NaN for missing.`);
     if ((y !== 0 && y !== 1) || Number.isNaN(s) || c < 0) {
       skipped++;
       continue;
@@ -204,7 +195,8 @@ export function optimizeThresholds(input: ThresholdInput, options: { constraint:
     all.scores.push(s);
     all.labels.push(y);
   }
-  if (all.scores.length === 0) throw new RangeError('No row has a label, a score and a group; nothing to fit.');
+  if (all.scores.length === 0)
+    throw new RangeError('No row has a label, a score and a group; nothing to fit.');
 
   const groups: GroupData[] = [];
   perGroup.forEach((d, c) => {
@@ -215,7 +207,9 @@ export function optimizeThresholds(input: ThresholdInput, options: { constraint:
     const neg = last.fp;
     const name = input.group.levels[c]!;
     if (options.constraint === 'equalized_odds' && (pos === 0 || neg === 0)) {
-      throw new RangeError(`Group '${name}' has only ${pos === 0 ? 'negative' : 'positive'} labels, so its ${pos === 0 ? 'TPR' : 'FPR'} is undefined and equalized odds cannot be met.`);
+      throw new RangeError(
+        `Group '${name}' has only ${pos === 0 ? 'negative' : 'positive'} labels, so its ${pos === 0 ? 'TPR' : 'FPR'} is undefined and equalized odds cannot be met.`,
+      );
     }
     const nG = d.scores.length;
     const pts: Point[] = points.map((p) =>
@@ -239,7 +233,11 @@ export function optimizeThresholds(input: ThresholdInput, options: { constraint:
       let total = 0;
       for (const g of groups) total += locate(g.hull, x).y;
       // Near-ties (rounding) go to the lower selection rate, so the result does not depend on candidate order.
-      if (best === -Infinity || total > best + tolerance(best) || (Math.abs(total - best) <= tolerance(best) && x < bestX)) {
+      if (
+        best === -Infinity ||
+        total > best + tolerance(best) ||
+        (Math.abs(total - best) <= tolerance(best) && x < bestX)
+      ) {
         best = total;
         bestX = x;
       }
@@ -276,7 +274,11 @@ export function optimizeThresholds(input: ThresholdInput, options: { constraint:
       let y = Infinity;
       for (const g of groups) y = Math.min(y, locate(g.hull, x).y);
       const total = P * y + N * (1 - x);
-      if (best === -Infinity || total > best + tolerance(best) || (Math.abs(total - best) <= tolerance(best) && x < bestX)) {
+      if (
+        best === -Infinity ||
+        total > best + tolerance(best) ||
+        (Math.abs(total - best) <= tolerance(best) && x < bestX)
+      ) {
         best = total;
         bestX = x;
         bestY = y;
@@ -320,7 +322,14 @@ export function optimizeThresholds(input: ThresholdInput, options: { constraint:
     const acc = (p.tp + (neg - p.fp)) / cnt;
     if (acc > unconstrained.accuracy) unconstrained = { cut: p.cut, accuracy: acc };
   }
-  return { constraint: options.constraint, rules, target, expected: { overall, groups: expectedGroups }, unconstrained, skipped };
+  return {
+    constraint: options.constraint,
+    rules,
+    target,
+    expected: { overall, groups: expectedGroups },
+    unconstrained,
+    skipped,
+  };
 }
 
 function passes(score: number, cut: Cut): boolean {
@@ -337,8 +346,11 @@ export function applyThresholds(
   rules: Record<string, GroupRule>,
   rng: RandomSource,
 ): Int8Array {
-  if (groups.codes.length !== scores.length) throw new RangeError('scores and groups must have the same length.');
-  const byCode = groups.levels.map((v) => (Object.prototype.hasOwnProperty.call(rules, v) ? rules[v] : undefined));
+  if (groups.codes.length !== scores.length)
+    throw new RangeError('scores and groups must have the same length.');
+  const byCode = groups.levels.map((v) =>
+    Object.prototype.hasOwnProperty.call(rules, v) ? rules[v] : undefined,
+  );
   const out = new Int8Array(scores.length);
   for (let i = 0; i < scores.length; i++) {
     const s = scores[i]!;

@@ -12,7 +12,8 @@
  *   reproducible but voids the guarantee for anyone who knows the seed, which the run's config records.
  * Anything else computed from the data (see {@link privacyNotes}) is outside the accountant.
  */
-import { seededRandom, type BatchSampler, type GradientStep, type GradientStepContext } from '../trainLoop';
+import { seededRandom } from '../../random';
+import type { BatchSampler, GradientStep, GradientStepContext } from '../trainLoop';
 import { clippingPath, dpGradients } from './ghostClipping';
 import { RdpAccountant, calibrateNoise } from './rdpAccountant';
 
