@@ -16,31 +16,20 @@ import {
   IPCMessageWriter,
   type CancellationToken,
 } from 'vscode-jsonrpc/node';
-import type { DataFormat } from '../core/data/table';
-import type { Policy } from '../core/policy';
 import type { AuditReport } from '../core/report/auditReport';
-import { scanDataset } from '../core/scan';
+import { scanDataset, type ScanOptions } from '../core/scan';
 
 export const SCAN_FILE_METHOD = 'rml/scanFile';
 export const PING_METHOD = 'rml/ping';
 
-export interface ScanFileParams {
+/** What the extension asks for: the scanner's options (without the signal, which is the request's
+ * cancellation), plus where to read from. */
+export type ScanFileParams = Omit<ScanOptions, 'signal'> & {
   /** Absolute path read from disk, unless `text` is given. */
   path: string;
-  /** Name recorded in the report and its findings (workspace-relative). */
-  fileName: string;
   /** Unsaved editor text to scan instead of the file on disk. */
   text?: string;
-  format?: DataFormat | 'auto';
-  policy?: Policy;
-  label?: string;
-  positive?: string[];
-  /** Column with a model's predicted outcome: adds the per-group prediction audit. */
-  prediction?: string;
-  score?: string;
-  groups?: string[];
-  maxFindingsPerRule?: number;
-}
+};
 
 async function* fromText(text: string): AsyncIterable<Uint8Array> {
   yield Buffer.from(text, 'utf8');
