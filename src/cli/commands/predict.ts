@@ -1,9 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { selectBackend } from '../../core/training/backends/select';
 import { BACKEND_NAMES, type BackendName } from '../../core/training/config';
 import { loadTable } from '../../core/training/loadTable';
-import { loadPredictor, predictionsCsv } from '../../core/training/predictor';
 import { writeFileAtomic } from '../../core/training/runFolder';
 import { UsageError, type CliCommand, type CliIo, parseCommandLine } from '../command';
 
@@ -44,6 +42,10 @@ async function predict(argv: string[], io: CliIo): Promise<number> {
   if (path.resolve(output) === dataFile) throw new UsageError('--output must not be the input file.');
 
   const wasmDir = fs.existsSync(path.join(__dirname, 'tfjs-backend-wasm.wasm')) ? __dirname : undefined;
+  // TensorFlow.js is loaded only by the commands that run a model: every other `rml` command (an audit in CI)
+  // would otherwise pay about 100 MB and half a second to start.
+  const { selectBackend } = await import('../../core/training/backends/select');
+  const { loadPredictor, predictionsCsv } = await import('../../core/training/predictor');
   await selectBackend(backend, { env: io.env, ...(wasmDir ? { wasmDir } : {}) });
   const thresholdsFile = path.join(runDir, 'thresholds.json');
   const predictor = await loadPredictor({
