@@ -94,12 +94,24 @@ describe('k-anonymity', () => {
     // above the lookup table's limit, so every refinement after the first goes through the hash table.
     let seed = 7;
     const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % 3000;
-    const rows = Array.from({ length: 6000 }, () => [0, 1, 2].map(() => (next() % 7 === 0 ? '?' : String(next() % 40 === 0 ? 1 : next()))));
-    const encoded = [0, 1, 2].map((c) => encodeCategorical(rows.map((r) => (r[c] === '?' ? undefined : r[c]))));
-    for (const cols of [[0, 1], [0, 1, 2], [2, 0]]) {
+    const rows = Array.from({ length: 6000 }, () =>
+      [0, 1, 2].map(() => (next() % 7 === 0 ? '?' : String(next() % 40 === 0 ? 1 : next()))),
+    );
+    const encoded = [0, 1, 2].map((c) =>
+      encodeCategorical(rows.map((r) => (r[c] === '?' ? undefined : r[c]))),
+    );
+    for (const cols of [
+      [0, 1],
+      [0, 1, 2],
+      [2, 0],
+    ]) {
       const got = kAnonymity(cols.map((c) => encoded[c]!));
       const want = reference(rows, cols);
-      assert.deepEqual([got.k, got.classes, got.uniqueRecords], [want.k, want.classes, want.unique], String(cols));
+      assert.deepEqual(
+        [got.k, got.classes, got.uniqueRecords],
+        [want.k, want.classes, want.unique],
+        String(cols),
+      );
     }
   });
 
