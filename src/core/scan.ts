@@ -5,7 +5,7 @@
  * finding the CLI reports is the finding the editor shows.
  */
 import { AdaptiveColumnBuilder, CategoricalBuilder, type CategoricalColumn, type EncodedColumn, type NumericColumn } from './data/encoded';
-import { DuplicateRowDetector } from './data/duplicates';
+import { DuplicateRowDetector, type DuplicateResult } from './data/duplicates';
 import { DEFAULT_MISSING_TOKENS, ESTIMATED, MISSING, TableProfiler, type ColumnProfile } from './data/profile';
 import { readTable } from './data/readTable';
 import type { DataFormat, DataRow, TableHeader, TableSink } from './data/table';
@@ -20,7 +20,7 @@ import { DEFAULT_POLICY, applyPolicy, type Policy } from './policy';
 import { kAnonymity, kAnonymityFinding, smallestSinglingOutSet } from './privacy/kAnonymity';
 import { headerEvidence } from './privacy/headers';
 import { maskExcerpt } from './privacy/mask';
-import { PrivacyScanner } from './privacy/privacyScanner';
+import { PrivacyScanner, mergePrivacyParts, type PrivacyPart } from './privacy/privacyScanner';
 import type { AuditReport, ColumnReport, ProtectedKind } from './report/auditReport';
 
 export type { FairnessReport };
@@ -68,7 +68,11 @@ async function* abortable(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Arra
 
 /** Each row's source range, packed and grown as rows arrive, so duplicate findings can point at both rows. */
 class RowRanges {
-  private data = new Int32Array(4 * 1024);
+  constructor(private data: Int32Array = new Int32Array(4 * 1024)) {}
+  /** The packed ranges of rows 1..rows (index 4 * row), for sending to another thread. */
+  packed(rows: number): Int32Array {
+    return this.data.slice(0, 4 * (rows + 1));
+  }
   /**
    * Stores the range from the row's first positioned cell to its last, read straight from the packed
    * positions (no object per cell: this runs for every row).
@@ -110,52 +114,104 @@ const int = (n: number) => n.toLocaleString('en-US');
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 /**
- * Audits one dataset. Never throws on bad input: unreadable parts become `data/...` findings. Throws only
- * when `signal` is aborted (an `AbortError`).
+ * Which part of the reading-pass work one scanner does, for a scan split across threads: the columns it
+ * profiles, scans for personal data and keeps, and whether it also looks at whole rows (duplicates, row
+ * ranges). Every part reads the whole file; the default is everything.
  */
-export async function scanDataset(
+export interface ScanPlan {
+  columns?: readonly number[];
+  rows?: boolean;
+}
+
+/**
+ * What one reading pass found, made of plain data and typed arrays so that it can cross a thread boundary
+ * (structured clone, the arrays transferred). {@link assembleReport} turns one or more parts into the report.
+ */
+export interface ScanPart {
+  header: TableHeader | undefined;
+  format: DataFormat;
+  rows: number;
+  /** Reader problems (malformed input): every part reads the whole file, so each has them all. */
+  problems: Finding[];
+  profiles: ColumnProfile[];
+  privacy: PrivacyPart;
+  /** Encoded copies of the part's columns that could be kept, by column index. */
+  kept: { index: number; column: EncodedColumn }[];
+  /** With `plan.rows`. */
+  duplicates?: DuplicateResult;
+  rowRanges?: Int32Array;
+}
+
+/** The buffers of a part, to transfer rather than copy when posting it to another thread. */
+export function transferablesOf(part: ScanPart): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const k of part.kept) out.add((k.column.kind === 'numeric' ? k.column.values : k.column.codes).buffer as ArrayBuffer);
+  if (part.rowRanges) out.add(part.rowRanges.buffer as ArrayBuffer);
+  return [...out];
+}
+
+/** The missing-value tokens a scan uses: the defaults and the policy's. */
+function missingTokensOf(policy: Policy): string[] {
+  return [...new Set([...DEFAULT_MISSING_TOKENS, ...policy.missingTokens])];
+}
+
+/**
+ * The reading pass over one dataset for the part of the work `plan` gives (all of it by default). Never
+ * throws on bad input; throws an `AbortError` when `options.signal` is aborted.
+ */
+export async function scanPart(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   options: ScanOptions,
-): Promise<AuditReport> {
+  plan: ScanPlan = {},
+): Promise<ScanPart> {
   const policy = options.policy ?? DEFAULT_POLICY;
-  const missingTokens = [...new Set([...DEFAULT_MISSING_TOKENS, ...policy.missingTokens])];
+  const missingTokens = missingTokensOf(policy);
   const missingSet = new Set(missingTokens);
   const maxPerRule = options.maxFindingsPerRule ?? policy.maxFindingsPerRule;
+  const withRows = plan.rows ?? true;
 
   let header: TableHeader | undefined;
   let profiler: TableProfiler | undefined;
   let privacy: PrivacyScanner | undefined;
-  const duplicates = new DuplicateRowDetector();
+  const duplicates = withRows ? new DuplicateRowDetector() : undefined;
+  /** Builders of the part's columns, and which column each is. */
   let builders: AdaptiveColumnBuilder[] = [];
-  const rowRanges = new RowRanges();
+  let builderColumns: number[] = [];
+  const rowRanges = withRows ? new RowRanges() : undefined;
   const problems: Finding[] = [];
   let rows = 0;
 
   const sink: TableSink = {
     header(h) {
       header = h;
-      profiler = new TableProfiler(h, { missingTokens });
+      const all = h.columns.map((_, i) => i);
+      builderColumns = plan.columns ? all.filter((i) => plan.columns!.includes(i)) : all;
+      profiler = new TableProfiler(h, { missingTokens, ...(plan.columns ? { columns: plan.columns } : {}) });
       privacy = new PrivacyScanner(h, {
         fileName: options.fileName,
         maxFindingsPerRule: maxPerRule,
         missingTokens,
         ignoredColumns: policy.ignore.filter((i) => i.rule === undefined && i.column).map((i) => i.column as string),
+        ...(plan.columns ? { columns: plan.columns } : {}),
       });
-      builders = h.columns.map((c) => new AdaptiveColumnBuilder(SOFT_LEVELS, headerEvidence(c.name).quasiIdentifier !== undefined, HARD_LEVELS));
+      builders = builderColumns.map(
+        (i) => new AdaptiveColumnBuilder(SOFT_LEVELS, headerEvidence(h.columns[i]!.name).quasiIdentifier !== undefined, HARD_LEVELS),
+      );
     },
     row(r) {
       rows++;
       profiler?.add(r);
       privacy?.add(r);
-      duplicates.add(r);
-      rowRanges.setFrom(r);
+      duplicates?.add(r);
+      rowRanges?.setFrom(r);
       // The profiler has just looked every value up: its ids are the builders' dictionary codes.
       const ids = profiler?.lastIds;
-      for (let i = 0; i < builders.length; i++) {
+      for (let j = 0; j < builders.length; j++) {
+        const i = builderColumns[j]!;
         const v = r.values[i];
         const id = ids?.[i];
-        if (id === undefined || id === ESTIMATED) builders[i]!.push(v === undefined || missingSet.has(v) ? undefined : v);
-        else builders[i]!.pushCode(id, id === MISSING ? undefined : v);
+        if (id === undefined || id === ESTIMATED) builders[j]!.push(v === undefined || missingSet.has(v) ? undefined : v);
+        else builders[j]!.pushCode(id, id === MISSING ? undefined : v);
       }
     },
     problem(f) {
@@ -167,11 +223,61 @@ export async function scanDataset(
     fileName: options.fileName,
     format: options.format ?? 'auto',
   });
-  if (!header || !profiler || !privacy) throw new Error('The reader did not report a header.');
+  const kept: ScanPart['kept'] = [];
+  builders.forEach((b, j) => {
+    const column = b.build();
+    if (column) kept.push({ index: builderColumns[j]!, column });
+  });
+  return {
+    header,
+    format: summary.format,
+    rows,
+    problems,
+    profiles: profiler?.finish() ?? [],
+    privacy: privacy?.finishPart() ?? { findings: [], raisedAt: [], truncated: {}, columns: [] },
+    kept,
+    ...(duplicates ? { duplicates: duplicates.finish() } : {}),
+    ...(rowRanges ? { rowRanges: rowRanges.packed(rows) } : {}),
+  };
+}
+
+/**
+ * Audits one dataset. Never throws on bad input: unreadable parts become `data/...` findings. Throws only
+ * when `signal` is aborted (an `AbortError`).
+ */
+export async function scanDataset(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  options: ScanOptions,
+): Promise<AuditReport> {
+  return assembleReport([await scanPart(chunks, options)], options);
+}
+
+/**
+ * The report from the reading pass's parts (one part, or one per thread of a scan split by column, with
+ * every column in exactly one part and whole rows in the first): joins them, then runs the whole-column
+ * analyses (k-anonymity, fairness) and applies the policy. The same parts give the same report however the
+ * columns were split.
+ */
+export function assembleReport(parts: readonly ScanPart[], options: ScanOptions): AuditReport {
+  const policy = options.policy ?? DEFAULT_POLICY;
+  const maxPerRule = options.maxFindingsPerRule ?? policy.maxFindingsPerRule;
+  const first = parts[0];
+  const header = first?.header;
+  if (!first || !header) throw new Error('The reader did not report a header.');
   const hdr = header;
-  const profiles = profiler.finish();
-  const priv = privacy.finish();
-  const dup = duplicates.finish();
+  const rows = first.rows;
+  const problems = first.problems;
+  const summary = { format: first.format };
+  const profiles = parts.flatMap((p) => p.profiles).sort((a, b) => a.index - b.index);
+  const priv = mergePrivacyParts(
+    parts.map((p) => p.privacy),
+    maxPerRule,
+  );
+  const rowPart = parts.find((p) => p.duplicates && p.rowRanges);
+  if (!rowPart) throw new Error('No part of the scan looked at whole rows.');
+  const dup = rowPart.duplicates!;
+  const rowRanges = new RowRanges(rowPart.rowRanges!);
+  const privByIndex = new Map(priv.columns.map((c) => [c.index, c]));
 
   const headerLocation = (name: string): SourceRange | undefined => hdr.columns.find((c) => c.name === name)?.location;
   const indexOf = (name: string) => hdr.columns.findIndex((c) => c.name === name);
@@ -185,7 +291,7 @@ export async function scanDataset(
   const notProtected = new Set(policy.notProtected);
   const declared = new Set(policy.protected);
   const columns: ColumnReport[] = profiles.map((p: ColumnProfile, i) => {
-    const pc = priv.columns[i];
+    const pc = privByIndex.get(p.index);
     const entities: EntityType[] = pc?.entities ?? [];
     let prot: ProtectedKind | null = pc?.protected ?? null;
     if (notProtected.has(p.name)) prot = null;
@@ -252,11 +358,10 @@ export async function scanDataset(
 
   // Encoded columns for whole-column analyses.
   const kept = new Map<string, EncodedColumn>();
-  builders.forEach((b, i) => {
-    const name = hdr.columns[i]?.name;
-    const col = b.build();
-    if (col && name !== undefined) kept.set(name, col);
-  });
+  for (const k of parts.flatMap((p) => p.kept).sort((a, b) => a.index - b.index)) {
+    const name = hdr.columns[k.index]?.name;
+    if (name !== undefined) kept.set(name, k.column);
+  }
   /** Numeric columns as numbers: stored so, or dictionary-coded with a numeric profile (ages, counts). */
   const numericOf = (name: string): NumericColumn | undefined => {
     const c = kept.get(name);

@@ -44,8 +44,8 @@ async function predict(argv: string[], io: CliIo): Promise<number> {
   const wasmDir = fs.existsSync(path.join(__dirname, 'tfjs-backend-wasm.wasm')) ? __dirname : undefined;
   // TensorFlow.js is loaded only by the commands that run a model: every other `rml` command (an audit in CI)
   // would otherwise pay about 100 MB and half a second to start.
-  const { selectBackend } = await import('../../core/training/backends/select');
-  const { loadPredictor, predictionsCsv } = await import('../../core/training/predictor');
+  const { selectBackend } = await import('../../core/training/backends/select.js');
+  const { loadPredictor, predictionsCsv } = await import('../../core/training/predictor.js');
   await selectBackend(backend, { env: io.env, ...(wasmDir ? { wasmDir } : {}) });
   const thresholdsFile = path.join(runDir, 'thresholds.json');
   const predictor = await loadPredictor({

@@ -59,6 +59,8 @@ export interface ProfileOptions {
   distinctCap?: number;
   /** How many top values to report (default 10). */
   topValues?: number;
+  /** Profile only these columns (0-based), for a scan split across threads by column. Default: all. */
+  columns?: readonly number[];
 }
 
 /** Counters kept per column once exact counting stops. */
@@ -346,6 +348,8 @@ class ColumnState {
  */
 export class TableProfiler {
   private readonly columns: ColumnState[];
+  /** The columns profiled, ascending. */
+  private readonly owned: number[];
   private readonly tokens: ReadonlySet<string>;
   /** Values longer than every token are not looked up (most values). */
   private readonly longestToken: number;
@@ -365,7 +369,9 @@ export class TableProfiler {
   ) {
     const cap = options.distinctCap ?? 100_000;
     this.columns = header.columns.map(() => new ColumnState(cap));
-    this.lastIds = new Int32Array(header.columns.length);
+    const all = header.columns.map((_, i) => i);
+    this.owned = options.columns ? all.filter((i) => options.columns!.includes(i)) : all;
+    this.lastIds = new Int32Array(header.columns.length).fill(ESTIMATED);
     this.tokens = new Set([...DEFAULT_MISSING_TOKENS, ...(options.missingTokens ?? [])]);
     this.longestToken = Math.max(...[...this.tokens].map((t) => t.length));
     this.topN = options.topValues ?? 10;
@@ -378,7 +384,9 @@ export class TableProfiler {
     const values = row.values;
     const tokens = this.tokens;
     const longest = this.longestToken;
-    for (let i = 0; i < cols.length; i++) {
+    const owned = this.owned;
+    for (let j = 0; j < owned.length; j++) {
+      const i = owned[j] as number;
       const col = cols[i] as ColumnState;
       const v = values[i];
       if (v === undefined || (v.length <= longest && tokens.has(v))) {
@@ -388,9 +396,10 @@ export class TableProfiler {
     }
   }
 
+  /** The profiles of the columns profiled, in column order. */
   finish(): ColumnProfile[] {
-    return this.columns.map((c, i) =>
-      c.profile(this.header.columns[i]?.name ?? `column_${i + 1}`, i, this.rows, this.topN),
+    return this.owned.map((i) =>
+      (this.columns[i] as ColumnState).profile(this.header.columns[i]?.name ?? `column_${i + 1}`, i, this.rows, this.topN),
     );
   }
 }

@@ -56,6 +56,11 @@ export interface PrivacyScannerOptions {
   defaultRegion?: CountryCode;
   /** Non-missing values per column used to classify it. Default 2,000. */
   sampleSize?: number;
+  /**
+   * Scan only these columns (0-based), for a scan split across threads by column; the others are neither
+   * scanned nor reported. Default: all.
+   */
+  columns?: readonly number[];
 }
 
 export interface PrivacyColumn {
@@ -76,6 +81,19 @@ export interface PrivacyColumn {
 export interface PrivacyScanResult {
   findings: Finding[];
   /** Findings over the per-rule cap, by rule. */
+  truncated: Record<string, number>;
+  columns: PrivacyColumn[];
+}
+
+/**
+ * What one scanner over some of the columns found, before the per-rule cap is applied across scanners:
+ * its admitted findings in the order they were raised, each with the moment it was raised (`raisedAt`: row
+ * and column being read), so that {@link mergePrivacyParts} can keep exactly the findings one scanner over
+ * every column would have kept.
+ */
+export interface PrivacyPart {
+  findings: Finding[];
+  raisedAt: number[];
   truncated: Record<string, number>;
   columns: PrivacyColumn[];
 }
@@ -155,6 +173,8 @@ interface ColumnState {
   headerLocation: SourceRange | undefined;
   hint: HeaderEvidence;
   ignored: boolean;
+  /** False for a column another scanner reads (see {@link PrivacyScannerOptions.columns}). */
+  owned: boolean;
   /** Before classification: counting; after: the decision. */
   classified: boolean;
   sampled: number;
@@ -187,7 +207,11 @@ export class PrivacyScanner {
   private readonly counts = new Map<string, number>();
   private readonly truncated: Record<string, number> = {};
   private readonly findings: Finding[] = [];
-  private finished: PrivacyScanResult | undefined;
+  private readonly raisedAt: number[] = [];
+  /** The row and column being read, as one number ({@link PrivacyPart.raisedAt}); after the last row, past every row. */
+  private now = 0;
+  private readonly width: number;
+  private finished: PrivacyPart | undefined;
 
   constructor(
     private readonly header: TableHeader,
@@ -200,6 +224,8 @@ export class PrivacyScanner {
     this.region = options.defaultRegion ?? 'US';
     this.detectOptions = { defaultRegion: this.region };
     const ignored = new Set(options.ignoredColumns ?? []);
+    const owned = options.columns ? new Set(options.columns) : null;
+    this.width = header.columns.length + 1;
     this.columns = header.columns.map((c, index) => {
       const norm = normaliseHeader(c.name);
       return {
@@ -207,7 +233,8 @@ export class PrivacyScanner {
         index,
         headerLocation: c.location,
         hint: headerEvidence(c.name),
-        ignored: ignored.has(c.name),
+        ignored: ignored.has(c.name) || (owned !== null && !owned.has(index)),
+        owned: owned === null || owned.has(index),
         classified: false,
         sampled: 0,
         bareDigits: 0,
@@ -230,11 +257,13 @@ export class PrivacyScanner {
   add(row: DataRow): void {
     if (this.finished) throw new Error('PrivacyScanner.add after finish');
     const n = Math.min(row.values.length, this.columns.length);
+    const at = row.index * this.width;
     for (let i = 0; i < n; i++) {
       const value = row.values[i];
       if (value === undefined) continue;
       const col = this.columns[i]!;
       if (col.ignored || this.isMissing(value)) continue;
+      this.now = at + i;
       if (!col.classified) this.sample(col, row, value);
       else if (col.columnEntity === null) this.scanCell(col, row, i, value);
     }
@@ -333,6 +362,7 @@ export class PrivacyScanner {
       return false;
     }
     this.counts.set(rule, n + 1);
+    this.raisedAt.push(this.now);
     return true;
   }
 
@@ -414,32 +444,72 @@ export class PrivacyScanner {
 
   /** Classifies the columns that had fewer values than the sample, and returns everything found. */
   finish(): PrivacyScanResult {
+    return mergePrivacyParts([this.finishPart()], this.cap);
+  }
+
+  /** Like {@link finish}, for a scanner over some of the columns: the findings before the cap across scanners. */
+  finishPart(): PrivacyPart {
     if (this.finished) return this.finished;
-    for (const col of this.columns) if (!col.ignored && !col.classified) this.classify(col);
-    // Header findings first, then cells in file order; the sort is stable.
-    const findings = this.findings
-      .slice()
-      .sort((a, b) => (a.row ?? 0) - (b.row ?? 0) || (a.columnIndex ?? 0) - (b.columnIndex ?? 0));
+    for (const col of this.columns) {
+      if (col.ignored || col.classified) continue;
+      this.now = Number.MAX_SAFE_INTEGER - this.width + col.index;
+      this.classify(col);
+    }
     this.finished = {
-      findings,
+      findings: this.findings.slice(),
+      raisedAt: this.raisedAt.slice(),
       truncated: { ...this.truncated },
-      columns: this.columns.map((c) => {
-        const entities = new Set<EntityType>(c.columnEntity ? [c.columnEntity] : []);
-        for (const e of c.cellEntities) entities.add(e);
-        return {
-          name: c.name,
-          index: c.index,
-          entities: [...entities],
-          entityShares: { ...c.shares },
-          protected: c.protectedKind,
-          quasiIdentifier: c.quasiIdentifierKind !== null,
-          quasiIdentifierKind: c.quasiIdentifierKind,
-          sampled: c.sampled,
-        };
-      }),
+      columns: this.columns
+        .filter((c) => c.owned)
+        .map((c) => {
+          const entities = new Set<EntityType>(c.columnEntity ? [c.columnEntity] : []);
+          for (const e of c.cellEntities) entities.add(e);
+          return {
+            name: c.name,
+            index: c.index,
+            entities: [...entities],
+            entityShares: { ...c.shares },
+            protected: c.protectedKind,
+            quasiIdentifier: c.quasiIdentifierKind !== null,
+            quasiIdentifierKind: c.quasiIdentifierKind,
+            sampled: c.sampled,
+          };
+        }),
     };
     return this.finished;
   }
+}
+
+/**
+ * Joins the parts of a scan split by column into what one scanner over every column reports: findings are
+ * taken in the order they were raised across all parts (each part's are already in order, and no two parts
+ * read the same column) and capped at `cap` per rule, exactly as one scanner admits them; then header
+ * findings first and cells in file order, as {@link PrivacyScanner.finish} gives them.
+ */
+export function mergePrivacyParts(parts: readonly PrivacyPart[], cap: number): PrivacyScanResult {
+  const raised: { f: Finding; at: number }[] = [];
+  for (const p of parts) p.findings.forEach((f, i) => raised.push({ f, at: p.raisedAt[i]! }));
+  if (parts.length > 1) raised.sort((x, y) => x.at - y.at);
+  const truncated: Record<string, number> = {};
+  for (const p of parts) for (const [rule, n] of Object.entries(p.truncated)) truncated[rule] = (truncated[rule] ?? 0) + n;
+  const counts = new Map<string, number>();
+  const kept: Finding[] = [];
+  for (const { f } of raised) {
+    const n = counts.get(f.rule) ?? 0;
+    if (n >= cap) {
+      truncated[f.rule] = (truncated[f.rule] ?? 0) + 1;
+      continue;
+    }
+    counts.set(f.rule, n + 1);
+    kept.push(f);
+  }
+  // Header findings first, then cells in file order; the sort is stable.
+  kept.sort((a, b) => (a.row ?? 0) - (b.row ?? 0) || (a.columnIndex ?? 0) - (b.columnIndex ?? 0));
+  return {
+    findings: kept,
+    truncated,
+    columns: parts.flatMap((p) => p.columns).sort((a, b) => a.index - b.index),
+  };
 }
 
 function quasiKindOfEntity(e: EntityType): string | null {
