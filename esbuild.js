@@ -13,6 +13,7 @@ const nodeBundles = [
   { name: 'cli', entry: 'src/cli/main.ts' },
   { name: 'trainWorker', entry: 'src/worker/trainWorker.ts' },
   { name: 'scanWorker', entry: 'src/worker/scanWorker.ts' },
+  { name: 'scanThread', entry: 'src/worker/scanThread.ts' },
 ];
 
 /** Browser bundles: one folder per panel under webview/, each with a main.ts. */

@@ -4,9 +4,21 @@
  * (k-anonymity, group rates, proxies, prediction audits). The CLI and the extension both call this, so a
  * finding the CLI reports is the finding the editor shows.
  */
-import { AdaptiveColumnBuilder, CategoricalBuilder, type CategoricalColumn, type EncodedColumn, type NumericColumn } from './data/encoded';
+import {
+  AdaptiveColumnBuilder,
+  CategoricalBuilder,
+  type CategoricalColumn,
+  type EncodedColumn,
+  type NumericColumn,
+} from './data/encoded';
 import { DuplicateRowDetector, type DuplicateResult } from './data/duplicates';
-import { DEFAULT_MISSING_TOKENS, ESTIMATED, MISSING, TableProfiler, type ColumnProfile } from './data/profile';
+import {
+  DEFAULT_MISSING_TOKENS,
+  ESTIMATED,
+  MISSING,
+  TableProfiler,
+  type ColumnProfile,
+} from './data/profile';
 import { readTable } from './data/readTable';
 import type { DataFormat, DataRow, TableHeader, TableSink } from './data/table';
 import { datasetBias } from './fairness/datasetBias';
@@ -44,7 +56,6 @@ export interface ScanOptions {
   maxFindingsPerRule?: number;
   signal?: AbortSignal;
 }
-
 
 /**
  * Text columns with more distinct values than this are not kept for whole-column analyses (ids, names, free
@@ -108,8 +119,6 @@ class RowRanges {
   }
 }
 
-
-
 const int = (n: number) => n.toLocaleString('en-US');
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
@@ -145,7 +154,8 @@ export interface ScanPart {
 /** The buffers of a part, to transfer rather than copy when posting it to another thread. */
 export function transferablesOf(part: ScanPart): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
-  for (const k of part.kept) out.add((k.column.kind === 'numeric' ? k.column.values : k.column.codes).buffer as ArrayBuffer);
+  for (const k of part.kept)
+    out.add((k.column.kind === 'numeric' ? k.column.values : k.column.codes).buffer as ArrayBuffer);
   if (part.rowRanges) out.add(part.rowRanges.buffer as ArrayBuffer);
   return [...out];
 }
@@ -191,11 +201,18 @@ export async function scanPart(
         fileName: options.fileName,
         maxFindingsPerRule: maxPerRule,
         missingTokens,
-        ignoredColumns: policy.ignore.filter((i) => i.rule === undefined && i.column).map((i) => i.column as string),
+        ignoredColumns: policy.ignore
+          .filter((i) => i.rule === undefined && i.column)
+          .map((i) => i.column as string),
         ...(plan.columns ? { columns: plan.columns } : {}),
       });
       builders = builderColumns.map(
-        (i) => new AdaptiveColumnBuilder(SOFT_LEVELS, headerEvidence(h.columns[i]!.name).quasiIdentifier !== undefined, HARD_LEVELS),
+        (i) =>
+          new AdaptiveColumnBuilder(
+            SOFT_LEVELS,
+            headerEvidence(h.columns[i]!.name).quasiIdentifier !== undefined,
+            HARD_LEVELS,
+          ),
       );
     },
     row(r) {
@@ -210,7 +227,8 @@ export async function scanPart(
         const i = builderColumns[j]!;
         const v = r.values[i];
         const id = ids?.[i];
-        if (id === undefined || id === ESTIMATED) builders[j]!.push(v === undefined || missingSet.has(v) ? undefined : v);
+        if (id === undefined || id === ESTIMATED)
+          builders[j]!.push(v === undefined || missingSet.has(v) ? undefined : v);
         else builders[j]!.pushCode(id, id === MISSING ? undefined : v);
       }
     },
@@ -279,7 +297,8 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
   const rowRanges = new RowRanges(rowPart.rowRanges!);
   const privByIndex = new Map(priv.columns.map((c) => [c.index, c]));
 
-  const headerLocation = (name: string): SourceRange | undefined => hdr.columns.find((c) => c.name === name)?.location;
+  const headerLocation = (name: string): SourceRange | undefined =>
+    hdr.columns.find((c) => c.name === name)?.location;
   const indexOf = (name: string) => hdr.columns.findIndex((c) => c.name === name);
   const anchor = (f: Finding): Finding => {
     if (f.location || f.column === undefined) return f;
@@ -317,28 +336,59 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
   });
 
   const findings: Finding[] = [...problems, ...priv.findings];
-  const headerFinding = (rule: string, severity: Finding['severity'], column: string, message: string, data?: Record<string, unknown>): Finding =>
-    anchor({ rule, severity, message, file: options.fileName, column, data });
+  const headerFinding = (
+    rule: string,
+    severity: Finding['severity'],
+    column: string,
+    message: string,
+    data?: Record<string, unknown>,
+  ): Finding => anchor({ rule, severity, message, file: options.fileName, column, data });
 
   // Data quality.
   for (const p of profiles) {
     if (p.missing > 0 && rows > 0) {
       findings.push(
-        headerFinding('quality/missing-values', 'info', p.name, `'${p.name}' has ${int(p.missing)} missing values (${pct(p.missing / rows)}).`, {
-          missing: p.missing,
-          share: p.missing / rows,
-        }),
+        headerFinding(
+          'quality/missing-values',
+          'info',
+          p.name,
+          `'${p.name}' has ${int(p.missing)} missing values (${pct(p.missing / rows)}).`,
+          {
+            missing: p.missing,
+            share: p.missing / rows,
+          },
+        ),
       );
     }
     if (p.constant && rows > 1) {
-      findings.push(headerFinding('quality/constant-column', 'warning', p.name, `'${p.name}' has the same value in every row; it carries no information.`));
+      findings.push(
+        headerFinding(
+          'quality/constant-column',
+          'warning',
+          p.name,
+          `'${p.name}' has the same value in every row; it carries no information.`,
+        ),
+      );
     }
     if (p.mixedTypes) {
-      findings.push(headerFinding('quality/mixed-types', 'warning', p.name, `'${p.name}' mixes value types (${describeTypeCounts(p.typeCounts)}).`, { typeCounts: p.typeCounts }));
+      findings.push(
+        headerFinding(
+          'quality/mixed-types',
+          'warning',
+          p.name,
+          `'${p.name}' mixes value types (${describeTypeCounts(p.typeCounts)}).`,
+          { typeCounts: p.typeCounts },
+        ),
+      );
     }
     if (p.identifierLike) {
       findings.push(
-        headerFinding('quality/identifier-column', 'info', p.name, `'${p.name}' looks like an identifier (${int(p.distinct)} distinct values in ${int(rows)} rows); it singles out records and should not be a feature.`),
+        headerFinding(
+          'quality/identifier-column',
+          'info',
+          p.name,
+          `'${p.name}' looks like an identifier (${int(p.distinct)} distinct values in ${int(rows)} rows); it singles out records and should not be a feature.`,
+        ),
       );
     }
   }
@@ -352,7 +402,9 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
       file: options.fileName,
       row: ex.row,
       location,
-      related: original ? [{ message: `First occurrence (row ${int(ex.duplicateOf)})`, location: original }] : undefined,
+      related: original
+        ? [{ message: `First occurrence (row ${int(ex.duplicateOf)})`, location: original }]
+        : undefined,
     });
   }
 
@@ -436,9 +488,16 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
   // A workspace policy names the label of its main dataset; other datasets in the workspace without that
   // column are audited without a label rather than reported as wrong. A label given for this file must exist.
   const labelName =
-    options.label ?? (policy.label !== undefined && (indexOf(policy.label) >= 0 || options.prediction !== undefined) ? policy.label : undefined);
+    options.label ??
+    (policy.label !== undefined && (indexOf(policy.label) >= 0 || options.prediction !== undefined)
+      ? policy.label
+      : undefined);
   const positive = options.positive ?? policy.positive;
-  const protectedNames = columns.filter((c) => c.protected && c.name !== labelName && c.name !== options.prediction && c.name !== options.score).map((c) => c.name);
+  const protectedNames = columns
+    .filter(
+      (c) => c.protected && c.name !== labelName && c.name !== options.prediction && c.name !== options.score,
+    )
+    .map((c) => c.name);
   if (labelName !== undefined) {
     const missingColumn = [labelName, options.prediction, options.score, ...(options.groups ?? [])].find(
       (n) => n !== undefined && indexOf(n) < 0,
@@ -466,14 +525,22 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
   function outcomeOf(name: string): { outcome: Int8Array; positiveValues: string[] } | undefined {
     const col = encoded.get(name);
     if (!col) {
-      findings.push(headerFinding('fairness/label-values', 'error', name, `'${name}' has too many distinct values to be an outcome.`));
+      findings.push(
+        headerFinding(
+          'fairness/label-values',
+          'error',
+          name,
+          `'${name}' has too many distinct values to be an outcome.`,
+        ),
+      );
       return undefined;
     }
     try {
       const counts = new Float64Array(col.levels.length);
       for (const code of col.codes) if (code >= 0) counts[code]!++;
       const mapped = toBinaryOutcome(col.levels, positive, { counts });
-      for (const p of mapped.problems) findings.push(headerFinding('fairness/label-values', 'warning', name, p));
+      for (const p of mapped.problems)
+        findings.push(headerFinding('fairness/label-values', 'warning', name, p));
       const outcome = new Int8Array(col.codes.length);
       for (let i = 0; i < outcome.length; i++) {
         const code = col.codes[i]!;
@@ -492,7 +559,12 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
   function analyseFairness(): FairnessReport | undefined {
     const label = outcomeOf(labelName as string);
     if (!label) return undefined;
-    const report: FairnessReport = { label: labelName as string, positiveValues: label.positiveValues, proxies: [], leakage: [] };
+    const report: FairnessReport = {
+      label: labelName as string,
+      positiveValues: label.positiveValues,
+      proxies: [],
+      leakage: [],
+    };
     const attributes = protectedNames.flatMap((name) => {
       const column = groupColumn(name);
       return column ? [{ name, column }] : [];
@@ -502,7 +574,8 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
     const minRows = 2 * policy.thresholds.minGroupSize;
     const labelled = label.outcome.reduce((n, v) => (v >= 0 ? n + 1 : n), 0);
     const enoughRows = labelled >= minRows;
-    if (!enoughRows) report.notAssessed = `Proxies and label leakage need at least ${minRows} labelled rows (found ${labelled}).`;
+    if (!enoughRows)
+      report.notAssessed = `Proxies and label leakage need at least ${minRows} labelled rows (found ${labelled}).`;
     if (attributes.length > 0) {
       const bias = datasetBias(
         { label: label.outcome, labelName, attributes },
@@ -527,7 +600,9 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
         const column = asEncoded(c.name);
         return column ? [{ name: c.name, column }] : [];
       });
-      const proxies = proxyAssociations(protectedEncoded, others, { threshold: policy.thresholds.proxyCramersV });
+      const proxies = proxyAssociations(protectedEncoded, others, {
+        threshold: policy.thresholds.proxyCramersV,
+      });
       report.proxies = proxies.associations;
       // V is symmetric: between two protected attributes report the pair once, on the column with more
       // levels (`relationship` encodes `sex`, rather than the other way round).
@@ -536,7 +611,10 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
         const other = (f.data as { protected?: string } | undefined)?.protected;
         const col = f.column ?? '';
         if (!other || !protectedNames.includes(col)) return true;
-        return levelsOf(col) > levelsOf(other) || (levelsOf(col) === levelsOf(other) && indexOf(col) > indexOf(other));
+        return (
+          levelsOf(col) > levelsOf(other) ||
+          (levelsOf(col) === levelsOf(other) && indexOf(col) > indexOf(other))
+        );
       });
       findings.push(...proxyFindings.map((f) => anchor({ ...f, file: options.fileName })));
     }
@@ -562,7 +640,14 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
       }
       const score = options.score !== undefined ? numericOf(options.score) : undefined;
       if (options.score !== undefined && !score) {
-        findings.push(headerFinding('fairness/label-values', 'error', options.score, `'${options.score}' is not numeric, so it cannot be a score.`));
+        findings.push(
+          headerFinding(
+            'fairness/label-values',
+            'error',
+            options.score,
+            `'${options.score}' is not numeric, so it cannot be a score.`,
+          ),
+        );
       }
       const audit = auditPredictions(
         { label: label.outcome, prediction: pred.outcome, score: score?.values, groups },
@@ -601,7 +686,11 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
     perRule.set(f.rule, n + 1);
     shown.push(f.file ? f : { ...f, file: options.fileName });
   }
-  shown.sort((a, b) => (a.location?.line ?? 0) - (b.location?.line ?? 0) || (a.location?.startColumn ?? 0) - (b.location?.startColumn ?? 0));
+  shown.sort(
+    (a, b) =>
+      (a.location?.line ?? 0) - (b.location?.line ?? 0) ||
+      (a.location?.startColumn ?? 0) - (b.location?.startColumn ?? 0),
+  );
 
   return {
     version: 1,

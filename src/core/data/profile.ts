@@ -399,7 +399,12 @@ export class TableProfiler {
   /** The profiles of the columns profiled, in column order. */
   finish(): ColumnProfile[] {
     return this.owned.map((i) =>
-      (this.columns[i] as ColumnState).profile(this.header.columns[i]?.name ?? `column_${i + 1}`, i, this.rows, this.topN),
+      (this.columns[i] as ColumnState).profile(
+        this.header.columns[i]?.name ?? `column_${i + 1}`,
+        i,
+        this.rows,
+        this.topN,
+      ),
     );
   }
 }

@@ -337,6 +337,8 @@ function phoneConfidence(candidate: string, ctx: Ctx, start: number): number {
   // Two separators in a row ("12 - 34") or a dotted string of four or more groups is a list or a version.
   if (/[ .-]{2,}/.test(candidate.replace(/\) /g, ')'))) return 0;
   if (/^\d+(?:\.\d+){3,}$/.test(candidate)) return 0;
+  // One decimal point with one or two digits after it is an amount (113711.70), written so by no numbering plan.
+  if (/^\d+\.\d{1,2}$/.test(candidate)) return 0;
   if (candidate.charCodeAt(0) !== 43 /* + */) {
     const plans = nationalPlans(ctx.region);
     if (plans) {

@@ -158,7 +158,8 @@ const COLUMN_SHARE_WITH_HEADER = 0.3;
 const DISTINCT_SAMPLE = 1000;
 const MEMO_LIMIT = 5000;
 const MEMO_MAX_LENGTH = 64;
-const BARE_DIGITS = /^\d+$/;
+/** A number as a whole value: digits, with a sign and a decimal part or not. */
+const PLAIN_NUMBER = /^[-+]?\d+(?:\.\d+)?$/;
 
 interface PendingCell {
   row: number;
@@ -178,14 +179,17 @@ interface ColumnState {
   /** Before classification: counting; after: the decision. */
   classified: boolean;
   sampled: number;
-  bareDigits: number;
+  plainNumbers: number;
   whole: Map<EntityType, { count: number; confidence: number; example: string }>;
   distinct: Set<string>;
   pending: PendingCell[];
   /** Set at classification: the column's own entity (no cell scan), or null. */
   columnEntity: EntityType | null;
-  /** Entities whose bare-digit matches are chance hits in a numeric id column. */
-  suppressBareDigits: boolean;
+  /**
+   * A column of numbers (ids, amounts, counts): a cell that is a number as a whole is not searched, since any
+   * match inside it (a checksum that passes, digits that parse as a phone number) is chance.
+   */
+  suppressNumbers: boolean;
   suppressIp: boolean;
   cellEntities: Set<EntityType>;
   shares: Record<string, number>;
@@ -237,12 +241,12 @@ export class PrivacyScanner {
         owned: owned === null || owned.has(index),
         classified: false,
         sampled: 0,
-        bareDigits: 0,
+        plainNumbers: 0,
         whole: new Map(),
         distinct: new Set(),
         pending: [],
         columnEntity: null,
-        suppressBareDigits: false,
+        suppressNumbers: false,
         suppressIp: /(?:^|_)(?:version|ver|release|build|revision|rev)(?:_|$)/.test(norm),
         cellEntities: new Set(),
         shares: {},
@@ -280,7 +284,7 @@ export class PrivacyScanner {
   private sample(col: ColumnState, row: DataRow, value: string): void {
     col.sampled++;
     const trimmed = value.trim();
-    if (BARE_DIGITS.test(trimmed)) col.bareDigits++;
+    if (PLAIN_NUMBER.test(trimmed)) col.plainNumbers++;
     if (col.distinct.size < DISTINCT_SAMPLE) col.distinct.add(trimmed);
     const whole = matchWholeValue(value, {
       hint: col.hint.entity,
@@ -317,6 +321,7 @@ export class PrivacyScanner {
   }
 
   private scanCell(col: ColumnState, row: DataRow, i: number, value: string): void {
+    if (col.suppressNumbers && isPlainNumber(value)) return;
     const matches = this.detect(col, value);
     if (matches.length === 0) return;
     // The range object only for cells with a match: most cells have none.
@@ -332,8 +337,7 @@ export class PrivacyScanner {
     range: SourceRange | undefined,
   ): void {
     const text = value.slice(match.start, match.end);
-    // In a column of bare numbers (ids, amounts), a number that happens to pass a checksum is chance.
-    if (col.suppressBareDigits && BARE_DIGITS.test(text) && text.length === value.trim().length) return;
+    if (col.suppressNumbers && isPlainNumber(value)) return;
     col.cellEntities.add(match.entity);
     const rule = match.entity === 'SECRET' ? RULE_SECRET : RULE_PII_CELL;
     if (!this.admit(rule)) return;
@@ -391,7 +395,7 @@ export class PrivacyScanner {
         best = { entity, share, confidence: w.confidence / w.count, example: w.example };
       }
     }
-    col.suppressBareDigits = col.sampled > 0 && col.bareDigits / col.sampled >= 0.5;
+    col.suppressNumbers = col.sampled > 0 && col.plainNumbers / col.sampled >= 0.5;
     // Memoise only columns that repeat their values (categories); for near-unique ones a lookup never hits.
     // The distinct sample stops at DISTINCT_SAMPLE values, so reaching it counts as near-unique.
     if (col.distinct.size >= Math.min(DISTINCT_SAMPLE, Math.max(100, col.sampled / 2))) col.memo = null;
@@ -491,7 +495,8 @@ export function mergePrivacyParts(parts: readonly PrivacyPart[], cap: number): P
   for (const p of parts) p.findings.forEach((f, i) => raised.push({ f, at: p.raisedAt[i]! }));
   if (parts.length > 1) raised.sort((x, y) => x.at - y.at);
   const truncated: Record<string, number> = {};
-  for (const p of parts) for (const [rule, n] of Object.entries(p.truncated)) truncated[rule] = (truncated[rule] ?? 0) + n;
+  for (const p of parts)
+    for (const [rule, n] of Object.entries(p.truncated)) truncated[rule] = (truncated[rule] ?? 0) + n;
   const counts = new Map<string, number>();
   const kept: Finding[] = [];
   for (const { f } of raised) {
@@ -510,6 +515,13 @@ export function mergePrivacyParts(parts: readonly PrivacyPart[], cap: number): P
     truncated,
     columns: parts.flatMap((p) => p.columns).sort((a, b) => a.index - b.index),
   };
+}
+
+/** {@link PLAIN_NUMBER} after trimming, without making a trimmed copy of the (usual) value that needs none. */
+function isPlainNumber(v: string): boolean {
+  if (PLAIN_NUMBER.test(v)) return true;
+  const n = v.length;
+  return n > 0 && (v.charCodeAt(0) <= 32 || v.charCodeAt(n - 1) <= 32) && PLAIN_NUMBER.test(v.trim());
 }
 
 function quasiKindOfEntity(e: EntityType): string | null {

@@ -54,6 +54,8 @@ describe('privacy detectors', () => {
         'version 10.0.19045.2364',
         'order ORD-415-555-0132',
         'ref 415-555-0132-77',
+        'income 131019.71',
+        '4155550132.50 paid',
       ]) {
         assert.deepEqual(only(trap, 'PHONE_NUMBER'), [], trap);
       }

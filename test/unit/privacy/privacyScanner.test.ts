@@ -197,6 +197,21 @@ describe('PrivacyScanner', () => {
     const s2 = new PrivacyScanner(t.header);
     for (const r of t.rows) s2.add(r);
     assert.deepEqual(s2.finish().findings, []);
+
+    // Amounts: 131019.71 passed as a US phone number (131 019 71...) in the benchmark's income column; a
+    // card-valid 16-digit integer part in a column of decimals is chance too. Text in the same column is still
+    // searched.
+    const amounts = Array.from({ length: 300 }, (_, i) => [
+      `${131019 + i * 37}.${String(i % 100).padStart(2, '0')}`,
+    ]);
+    amounts.push(['4111111111111111.00'], ['call 415-555-0132']);
+    const a = table(['annual_income'], amounts);
+    const s3 = new PrivacyScanner(a.header, { sampleSize: 100 });
+    for (const r of a.rows) s3.add(r);
+    assert.deepEqual(
+      s3.finish().findings.map((f) => `${f.entity} ${f.row}`),
+      ['PHONE_NUMBER 302'],
+    );
   });
 
   it('narrows cell findings inside JSON strings with escapes', async () => {
