@@ -78,7 +78,10 @@ type PolicyFile = Partial<Omit<Policy, 'thresholds'>> & { thresholds?: Partial<P
  * policy never switches the checks off.
  */
 export function parsePolicy(text: string, fileName: string): { policy: Policy; problems: Finding[] } {
-  const { value, problems } = parseJsonDocument<PolicyFile>(text, policySchema, { fileName, rulePrefix: 'policy' });
+  const { value, problems } = parseJsonDocument<PolicyFile>(text, policySchema, {
+    fileName,
+    rulePrefix: 'policy',
+  });
   if (!value || typeof value !== 'object' || problems.length > 0) return { policy: DEFAULT_POLICY, problems };
   return { policy: resolvePolicy(value), problems };
 }

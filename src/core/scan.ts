@@ -12,6 +12,7 @@ import {
   type NumericColumn,
 } from './data/encoded';
 import { DuplicateRowDetector, type DuplicateResult } from './data/duplicates';
+import { hashCells, hashOut, hashString } from './data/hash';
 import {
   DEFAULT_MISSING_TOKENS,
   ESTIMATED,
@@ -190,6 +191,10 @@ export async function scanPart(
   const rowRanges = withRows ? new RowRanges() : undefined;
   const problems: Finding[] = [];
   let rows = 0;
+  // Each cell's hash lanes for the row hash: the profiler's where it hashed the cell, else computed here.
+  let cellA = new Int32Array(0);
+  let cellB = new Int32Array(0);
+  let present = new Uint8Array(0);
 
   const sink: TableSink = {
     header(h) {
@@ -219,7 +224,34 @@ export async function scanPart(
       rows++;
       profiler?.add(r);
       privacy?.add(r);
-      duplicates?.add(r);
+      if (duplicates && profiler) {
+        const values = r.values;
+        const n = values.length;
+        if (n > cellA.length) {
+          cellA = new Int32Array(n);
+          cellB = new Int32Array(n);
+          present = new Uint8Array(n);
+        }
+        const ids = profiler.lastIds;
+        for (let i = 0; i < n; i++) {
+          const v = values[i];
+          if (v === undefined) {
+            present[i] = 0;
+            continue;
+          }
+          present[i] = 1;
+          if (i < ids.length && ids[i] !== MISSING && profiler.profiles(i)) {
+            cellA[i] = profiler.lastHashA[i]!;
+            cellB[i] = profiler.lastHashB[i]!;
+          } else {
+            hashString(v);
+            cellA[i] = hashOut[0]!;
+            cellB[i] = hashOut[1]!;
+          }
+        }
+        hashCells(n, cellA, cellB, present);
+        duplicates.addHash(r.index, hashOut[0]!, hashOut[1]!);
+      }
       rowRanges?.setFrom(r);
       // The profiler has just looked every value up: its ids are the builders' dictionary codes.
       const ids = profiler?.lastIds;

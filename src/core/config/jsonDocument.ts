@@ -41,7 +41,12 @@ function pathOf(instancePath: string): (string | number)[] {
 }
 
 function displayPath(path: (string | number)[]): string {
-  return path.length === 0 ? '(root)' : path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '');
+  return path.length === 0
+    ? '(root)'
+    : path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`))
+        .join('')
+        .replace(/^\./, '');
 }
 
 function describe(err: ErrorObject): string {

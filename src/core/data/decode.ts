@@ -3,6 +3,7 @@
  * else UTF-8), decodes chunk by chunk with replacement characters, and tells which replacement characters
  * stand for invalid bytes so that the reader can report them at their line and column.
  */
+import { Buffer, isAscii } from 'buffer';
 
 export type TextEncodingName = 'utf-8' | 'utf-16le' | 'utf-16be';
 
@@ -91,7 +92,9 @@ export class ByteDecoder {
       const cut = final ? bytes.length : completeUtf8Length(bytes);
       if (cut < bytes.length) this.carry = bytes.slice(cut);
       const part = cut < bytes.length ? bytes.subarray(0, cut) : bytes;
-      text = part.length === 0 ? '' : this.utf8.decode(part);
+      // Pure ASCII (most data files) is checked with SIMD and copied as Latin-1, several times faster than the
+      // general decoder; the text is the same.
+      text = part.length === 0 ? '' : isAscii(part) ? latin1(part) : this.utf8.decode(part);
       // A replacement character is rare in real data; only then are the bytes walked to tell a literal U+FFFD
       // from one that stands for invalid bytes.
       if (text.indexOf('\ufffd') !== -1) findInvalidUtf8(part, text, this.textOffset, this.invalid);
@@ -222,4 +225,9 @@ function maximalSubpart(bytes: Uint8Array, i: number): number {
     hi = 0xbf;
   }
   return j - i;
+}
+
+/** Bytes known to be ASCII as a string (one byte per character, which V8 also stores compactly). */
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }

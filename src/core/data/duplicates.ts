@@ -27,8 +27,11 @@ export class DuplicateRowDetector {
   /** Rows are compared on `values` exactly as read (a missing cell differs from an empty string). */
   add(row: DataRow): void {
     hashValues(row.values);
-    const ha = hashOut[0] as number;
-    const hb = hashOut[1] as number;
+    this.addHash(row.index, hashOut[0] as number, hashOut[1] as number);
+  }
+
+  /** Adds row `index` (1-based, in order) by a 64-bit hash of its values the caller computed (see `hashCells`). */
+  addHash(index: number, ha: number, hb: number): void {
     const mask = this.first.length - 1;
     let i = ha & mask;
     for (;;) {
@@ -36,14 +39,14 @@ export class DuplicateRowDetector {
       if (f === 0) break;
       if (this.a[i] === ha && this.b[i] === hb) {
         this.duplicates++;
-        if (this.examples.length < MAX_EXAMPLES) this.examples.push({ row: row.index, duplicateOf: f });
+        if (this.examples.length < MAX_EXAMPLES) this.examples.push({ row: index, duplicateOf: f });
         return;
       }
       i = (i + 1) & mask;
     }
     this.a[i] = ha;
     this.b[i] = hb;
-    this.first[i] = row.index;
+    this.first[i] = index;
     if (++this.size * 2 > this.first.length) this.grow();
   }
 

@@ -89,3 +89,23 @@ export function hashValues(values: readonly (string | undefined)[]): void {
   }
   finish(a, b, n);
 }
+
+/**
+ * Hashes a row from its cells' {@link hashString} lanes into {@link hashOut}: one mixing step per cell instead of
+ * one per character, since the profiler has already hashed every cell. `present[i]` 0 marks a missing cell
+ * (`undefined`), which differs from every value.
+ */
+export function hashCells(n: number, cellA: Int32Array, cellB: Int32Array, present: Uint8Array): void {
+  let a = 0x2545f491;
+  let b = 0x61c88647;
+  for (let i = 0; i < n; i++) {
+    if (present[i] === 0) {
+      a = mixA(a, MISSING);
+      b = mixB(b, MISSING);
+    } else {
+      a = mixA(a, cellA[i] as number);
+      b = mixB(b, cellB[i] as number);
+    }
+  }
+  finish(a, b, n);
+}

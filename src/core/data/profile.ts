@@ -117,6 +117,9 @@ class ColumnState {
   max = -Infinity;
   withSpace = 0;
   totalLength = 0;
+  /** Hash lanes of the value last added (see {@link TableProfiler.lastHashA}). */
+  lastA = 0;
+  lastB = 0;
 
   constructor(private readonly cap: number) {}
 
@@ -130,6 +133,8 @@ class ColumnState {
     hashString(value);
     const a = hashOut[0] as number;
     const b = hashOut[1] as number;
+    this.lastA = a;
+    this.lastB = b;
     if (this.distinctCount >= 0) {
       const mask = this.slotId.length - 1;
       let i = a & mask;
@@ -350,6 +355,7 @@ export class TableProfiler {
   private readonly columns: ColumnState[];
   /** The columns profiled, ascending. */
   private readonly owned: number[];
+  private readonly ownedMask: Uint8Array;
   private readonly tokens: ReadonlySet<string>;
   /** Values longer than every token are not looked up (most values). */
   private readonly longestToken: number;
@@ -362,6 +368,12 @@ export class TableProfiler {
    * the column has more distinct values than the cap.
    */
   readonly lastIds: Int32Array;
+  /**
+   * Per column, the `hashString` lanes of the row last added, where its id is not {@link MISSING}: the duplicate
+   * detector builds row hashes from them instead of hashing every character again.
+   */
+  readonly lastHashA: Int32Array;
+  readonly lastHashB: Int32Array;
 
   constructor(
     private readonly header: TableHeader,
@@ -371,7 +383,11 @@ export class TableProfiler {
     this.columns = header.columns.map(() => new ColumnState(cap));
     const all = header.columns.map((_, i) => i);
     this.owned = options.columns ? all.filter((i) => options.columns!.includes(i)) : all;
+    this.ownedMask = new Uint8Array(header.columns.length);
+    for (const i of this.owned) this.ownedMask[i] = 1;
     this.lastIds = new Int32Array(header.columns.length).fill(ESTIMATED);
+    this.lastHashA = new Int32Array(header.columns.length);
+    this.lastHashB = new Int32Array(header.columns.length);
     this.tokens = new Set([...DEFAULT_MISSING_TOKENS, ...(options.missingTokens ?? [])]);
     this.longestToken = Math.max(...[...this.tokens].map((t) => t.length));
     this.topN = options.topValues ?? 10;
@@ -392,8 +408,17 @@ export class TableProfiler {
       if (v === undefined || (v.length <= longest && tokens.has(v))) {
         col.missing++;
         ids[i] = MISSING;
-      } else ids[i] = col.add(v);
+      } else {
+        ids[i] = col.add(v);
+        this.lastHashA[i] = col.lastA;
+        this.lastHashB[i] = col.lastB;
+      }
     }
+  }
+
+  /** True when column `i` is profiled here (its {@link lastIds} and hashes are set). */
+  profiles(i: number): boolean {
+    return this.ownedMask[i] === 1;
   }
 
   /** The profiles of the columns profiled, in column order. */

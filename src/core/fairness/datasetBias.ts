@@ -157,11 +157,15 @@ function analyse(
     // Weighted: the interval of the weighted rate with Kish's effective sample size, so successes are the
     // rate times that size (not the weighted count of positives, which is on another scale).
     const nEff = weights ? effectiveSampleSize(weight, t.w2[g]!) : t.n[g]!;
-    const ci = weights ? (weight > 0 ? wilsonInterval((t.pos[g]! / weight) * nEff, nEff) : null) : wilsonInterval(t.pos[g]!, nEff);
+    const ci = weights
+      ? weight > 0
+        ? wilsonInterval((t.pos[g]! / weight) * nEff, nEff)
+        : null
+      : wilsonInterval(t.pos[g]!, nEff);
     const reasons: Record<string, string> = {};
     let baseRate: number | null = null;
     if (weight > 0) baseRate = t.pos[g]! / weight;
-    else reasons.baseRate = 'the group\'s rows all have weight 0';
+    else reasons.baseRate = "the group's rows all have weight 0";
     const small = t.n[g]! < o.minGroupSize || (ci !== null && ci[1] - ci[0] > o.maxIntervalWidth);
     const vals = levelValues[g]!;
     groups.push({
@@ -213,7 +217,8 @@ function analyse(
   for (const g of groups) {
     const reasons = g.reasons ?? {};
     if (!ref || ref.baseRate === null || g.baseRate === null) {
-      reasons.statisticalParityDifference = reasons.disparateImpact = g.baseRate === null ? 'the group has no rate' : 'no reference group with a rate';
+      reasons.statisticalParityDifference = reasons.disparateImpact =
+        g.baseRate === null ? 'the group has no rate' : 'no reference group with a rate';
     } else {
       g.statisticalParityDifference = g === ref ? 0 : g.baseRate - ref.baseRate;
       if (ref.baseRate > 0) g.disparateImpact = g === ref ? 1 : g.baseRate / ref.baseRate;
@@ -221,7 +226,8 @@ function analyse(
     }
     if (Object.keys(reasons).length) g.reasons = reasons;
     if (g.small) continue;
-    if (g.statisticalParityDifference !== null && (minSPD === null || g.statisticalParityDifference < minSPD)) minSPD = g.statisticalParityDifference;
+    if (g.statisticalParityDifference !== null && (minSPD === null || g.statisticalParityDifference < minSPD))
+      minSPD = g.statisticalParityDifference;
     if (g.disparateImpact !== null) {
       if (minDI === null || g.disparateImpact < minDI) minDI = g.disparateImpact;
       if (g.disparateImpact < o.fourFifths) violations.push(g.value);
@@ -299,7 +305,12 @@ function findingsFor(a: AttributeBias, o: Resolved, intersection: boolean): Find
       message:
         `\`${a.attribute}\`: ${small.length} group${small.length > 1 ? 's are' : ' is'} too small for a reliable rate ` +
         `(fewer than ${o.minGroupSize} labelled rows${Number.isFinite(o.maxIntervalWidth) ? ` or a 95% interval wider than ${o.maxIntervalWidth}` : ''}): ${list}${small.length > 5 ? ', ...' : ''}.`,
-      data: { attribute: a.attribute, attributes: a.attributes, minGroupSize: o.minGroupSize, groups: small.map((g) => ({ value: g.value, n: g.n, ci95: g.ci95 })) },
+      data: {
+        attribute: a.attribute,
+        attributes: a.attributes,
+        minGroupSize: o.minGroupSize,
+        groups: small.map((g) => ({ value: g.value, n: g.n, ci95: g.ci95 })),
+      },
     });
   }
   if (!intersection && a.groups.length > 1) {
@@ -311,8 +322,15 @@ function findingsFor(a: AttributeBias, o: Resolved, intersection: boolean): Find
         column,
         message:
           `\`${a.attribute}\`: ${rare.length} group${rare.length > 1 ? 's make' : ' makes'} up less than ${fmt(o.minGroupShare * 100, 0)}% of the labelled rows each ` +
-          `(${rare.slice(0, 5).map((g) => `'${g.value}' ${fmt(g.share * 100, 1)}%`).join(', ')}${rare.length > 5 ? ', ...' : ''}); a model sees few examples of them.`,
-        data: { attribute: a.attribute, minGroupShare: o.minGroupShare, groups: rare.map((g) => ({ value: g.value, n: g.n, share: g.share })) },
+          `(${rare
+            .slice(0, 5)
+            .map((g) => `'${g.value}' ${fmt(g.share * 100, 1)}%`)
+            .join(', ')}${rare.length > 5 ? ', ...' : ''}); a model sees few examples of them.`,
+        data: {
+          attribute: a.attribute,
+          minGroupShare: o.minGroupShare,
+          groups: rare.map((g) => ({ value: g.value, n: g.n, share: g.share })),
+        },
       });
     }
   }
@@ -339,7 +357,8 @@ export function datasetBias(input: DatasetBiasInput, options: DatasetBiasOptions
   const rows = input.label.length;
   const label = readOutcome(input.label, rows, 'label');
   for (const a of input.attributes) {
-    if (a.column.codes.length !== rows) throw new RangeError(`attribute '${a.name}': expected ${rows} values, got ${a.column.codes.length}.`);
+    if (a.column.codes.length !== rows)
+      throw new RangeError(`attribute '${a.name}': expected ${rows} values, got ${a.column.codes.length}.`);
   }
   checkWeights(input.weights, rows);
   const o: Resolved = {
@@ -363,7 +382,18 @@ export function datasetBias(input: DatasetBiasInput, options: DatasetBiasOptions
   }
   const findings: Finding[] = [];
   const attributes = input.attributes.map((a) =>
-    analyse([a.name], label, a.column.codes, a.column.levels.map((l) => [l]), weights, options.reference && Object.prototype.hasOwnProperty.call(options.reference, a.name) ? options.reference[a.name] : undefined, o, findings),
+    analyse(
+      [a.name],
+      label,
+      a.column.codes,
+      a.column.levels.map((l) => [l]),
+      weights,
+      options.reference && Object.prototype.hasOwnProperty.call(options.reference, a.name)
+        ? options.reference[a.name]
+        : undefined,
+      o,
+      findings,
+    ),
   );
   const intersections: AttributeBias[] = [];
   if (options.intersections !== false) {
@@ -372,7 +402,9 @@ export function datasetBias(input: DatasetBiasInput, options: DatasetBiasOptions
         const a = input.attributes[i]!;
         const b = input.attributes[j]!;
         const p = pairCodes(a.column, b.column);
-        intersections.push(analyse([a.name, b.name], label, p.codes, p.levels, weights, undefined, o, findings));
+        intersections.push(
+          analyse([a.name, b.name], label, p.codes, p.levels, weights, undefined, o, findings),
+        );
       }
     }
   }
@@ -402,5 +434,14 @@ export function datasetBias(input: DatasetBiasInput, options: DatasetBiasOptions
       });
     }
   }
-  return { rows, labelled, missingLabel: rows - labelled, positives, baseRate, attributes, intersections, findings };
+  return {
+    rows,
+    labelled,
+    missingLabel: rows - labelled,
+    positives,
+    baseRate,
+    attributes,
+    intersections,
+    findings,
+  };
 }

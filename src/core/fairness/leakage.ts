@@ -51,7 +51,7 @@ function foldedAuc(values: Float64Array, y: Int8Array): number | null {
   let pos = 0;
   let neg = 0;
   let num = 0;
-  for (let k = 0; k < idx.length; ) {
+  for (let k = 0; k < idx.length;) {
     const v = values[idx[k]!]!;
     let bp = 0;
     let bn = 0;
@@ -81,7 +81,8 @@ function scoreCategorical(col: CategoricalColumn, y: Int8Array): Omit<LeakageSco
     classes[l]!++;
     n++;
   }
-  if (n === 0) return { lambda: null, accuracy: null, baseline: null, uncertainty: null, reason: 'no labelled rows' };
+  if (n === 0)
+    return { lambda: null, accuracy: null, baseline: null, uncertainty: null, reason: 'no labelled rows' };
   const majority = Math.max(classes[0]!, classes[1]!);
   let correct = 0;
   let hyx = 0;
@@ -93,7 +94,13 @@ function scoreCategorical(col: CategoricalColumn, y: Int8Array): Omit<LeakageSco
   }
   const hy = entropy(classes);
   if (majority === n) {
-    return { lambda: null, accuracy: 1, baseline: 1, uncertainty: null, reason: 'the label has a single class' };
+    return {
+      lambda: null,
+      accuracy: 1,
+      baseline: 1,
+      uncertainty: null,
+      reason: 'the label has a single class',
+    };
   }
   return {
     lambda: (correct - majority) / (n - majority),
@@ -110,7 +117,11 @@ function scoreCategorical(col: CategoricalColumn, y: Int8Array): Omit<LeakageSco
  *
  * Findings: `fairness/label-leakage` (warning) when λ ≥ `lambda`, or for numeric columns AUC ≥ `auc`.
  */
-export function labelLeakage(label: ArrayLike<number>, columns: { name: string; column: EncodedColumn }[], options: LeakageOptions = {}): LeakageResult {
+export function labelLeakage(
+  label: ArrayLike<number>,
+  columns: { name: string; column: EncodedColumn }[],
+  options: LeakageOptions = {},
+): LeakageResult {
   const y = readOutcome(label, label.length, 'label');
   const lambdaLimit = options.lambda ?? 0.9;
   const aucLimit = options.auc ?? 0.98;
@@ -120,7 +131,8 @@ export function labelLeakage(label: ArrayLike<number>, columns: { name: string; 
   const findings: Finding[] = [];
   for (const { name, column } of columns) {
     const rows = column.kind === 'numeric' ? column.values.length : column.codes.length;
-    if (rows !== y.length) throw new RangeError(`column '${name}': expected ${y.length} values, got ${rows}.`);
+    if (rows !== y.length)
+      throw new RangeError(`column '${name}': expected ${y.length} values, got ${rows}.`);
     let s: LeakageScore;
     if (column.kind === 'categorical') {
       if (column.levels.length > maxLevels || column.levels.length > rows / 2) {
@@ -137,7 +149,12 @@ export function labelLeakage(label: ArrayLike<number>, columns: { name: string; 
       }
       s = { column: name, kind: 'categorical', ...scoreCategorical(column, y) };
     } else {
-      s = { column: name, kind: 'numeric', ...scoreCategorical(quantileBins(column.values, bins), y), auc: foldedAuc(column.values, y) };
+      s = {
+        column: name,
+        kind: 'numeric',
+        ...scoreCategorical(quantileBins(column.values, bins), y),
+        auc: foldedAuc(column.values, y),
+      };
     }
     scores.push(s);
     const byLambda = s.lambda !== null && s.lambda >= lambdaLimit;
@@ -151,7 +168,14 @@ export function labelLeakage(label: ArrayLike<number>, columns: { name: string; 
         severity: 'warning',
         column: name,
         message: `\`${name}\` almost determines the label: ${why}. It may be a copy or a consequence of the outcome.`,
-        data: { column: name, lambda: s.lambda, uncertainty: s.uncertainty, auc: s.auc ?? null, accuracy: s.accuracy, baseline: s.baseline },
+        data: {
+          column: name,
+          lambda: s.lambda,
+          uncertainty: s.uncertainty,
+          auc: s.auc ?? null,
+          accuracy: s.accuracy,
+          baseline: s.baseline,
+        },
       });
     }
   }

@@ -6,7 +6,17 @@
  */
 
 /** Cells read as missing: the reader's `undefined`, blanks and the usual NA spellings (Adult uses `?`). */
-export const MISSING_OUTCOME_TOKENS: ReadonlySet<string> = new Set(['', '?', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL', 'None']);
+export const MISSING_OUTCOME_TOKENS: ReadonlySet<string> = new Set([
+  '',
+  '?',
+  'NA',
+  'N/A',
+  'NaN',
+  'nan',
+  'null',
+  'NULL',
+  'None',
+]);
 
 export interface BinaryOutcome {
   /** 1 positive, 0 negative, -1 missing; one entry per input value. */
@@ -36,7 +46,10 @@ function numberOf(s: string): number | undefined {
   return Number(s);
 }
 
-function valueCounts(values: readonly (string | undefined)[], weights: ArrayLike<number> | undefined): Map<string, number> {
+function valueCounts(
+  values: readonly (string | undefined)[],
+  weights: ArrayLike<number> | undefined,
+): Map<string, number> {
   const counts = new Map<string, number>();
   values.forEach((raw, i) => {
     if (raw === undefined) return;
@@ -47,8 +60,13 @@ function valueCounts(values: readonly (string | undefined)[], weights: ArrayLike
   return counts;
 }
 
-function describe(counts: Map<string, number>, limit = 10): { text: string; list: { value: string; count: number }[] } {
-  const list = [...counts].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1));
+function describe(
+  counts: Map<string, number>,
+  limit = 10,
+): { text: string; list: { value: string; count: number }[] } {
+  const list = [...counts]
+    .map(([value, count]) => ({ value, count }))
+    .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1));
   const shown = list.slice(0, limit).map((e) => `'${e.value}' (${e.count})`);
   const more = list.length > limit ? `, and ${list.length - limit} more` : '';
   return { text: shown.join(', ') + more, list };
@@ -90,8 +108,11 @@ export function toBinaryOutcome(
       return x !== undefined && wantedNumbers.has(x);
     };
     for (const w of wanted) {
-      const seen = [...counts.keys()].some((v) => v === w || (numberOf(w) !== undefined && numberOf(v) === numberOf(w)));
-      if (!seen) problems.push(`The positive value '${w}' never occurs; values seen: ${describe(counts).text}.`);
+      const seen = [...counts.keys()].some(
+        (v) => v === w || (numberOf(w) !== undefined && numberOf(v) === numberOf(w)),
+      );
+      if (!seen)
+        problems.push(`The positive value '${w}' never occurs; values seen: ${describe(counts).text}.`);
     }
   } else {
     const keys = [...counts.keys()];

@@ -146,7 +146,13 @@ export interface PredictionAuditOptions {
   calibrationBins?: number;
 }
 
-function ratio(num: number, den: number, reasons: Record<string, string>, key: string, why: string): number | null {
+function ratio(
+  num: number,
+  den: number,
+  reasons: Record<string, string>,
+  key: string,
+  why: string,
+): number | null {
   if (den > 0) return num / den;
   reasons[key] = why;
   return null;
@@ -193,7 +199,10 @@ export function computeGroupMetrics(
   const P = tp + fn;
   const N = fp + tn;
   const T = P + N;
-  const empty = idx.length === 0 ? 'the group has no rows with a label and a prediction' : 'the group\'s rows all have weight 0';
+  const empty =
+    idx.length === 0
+      ? 'the group has no rows with a label and a prediction'
+      : "the group's rows all have weight 0";
   const noPos = 'the group has no positive labels';
   const noNeg = 'the group has no negative labels';
   const m: GroupMetrics = {
@@ -238,7 +247,7 @@ function scoreMetrics(
   let wPos = 0;
   let wNeg = 0;
   let num = 0;
-  for (let k = 0; k < scored.length; ) {
+  for (let k = 0; k < scored.length;) {
     const s = score[scored[k]!]!;
     let bp = 0;
     let bn = 0;
@@ -263,12 +272,12 @@ function scoreMetrics(
     m.rocAuc = null;
     m.reasons.rocAuc =
       wPos > 0 && wNeg > 0
-        ? 'the weights of the group\'s positive and negative rows are too small to compare'
+        ? "the weights of the group's positive and negative rows are too small to compare"
         : wPos > 0
           ? 'the group has no negative labels'
           : wNeg > 0
             ? 'the group has no positive labels'
-            : 'the group\'s scored rows all have weight 0';
+            : "the group's scored rows all have weight 0";
   }
 
   if (scored.length === 0) {
@@ -306,14 +315,21 @@ function scoreMetrics(
     const w = wsum[b]!;
     const meanScore = w > 0 ? ssum[b]! / w : null;
     const fractionPositive = w > 0 ? psum[b]! / w : null;
-    if (meanScore !== null && fractionPositive !== null) ece += (w / total) * Math.abs(meanScore - fractionPositive);
-    reliability.push({ lower: b === 0 ? 0 : inner[b - 1]!, upper: b === bins - 1 ? 1 : inner[b]!, count: cnt[b]!, meanScore, fractionPositive });
+    if (meanScore !== null && fractionPositive !== null)
+      ece += (w / total) * Math.abs(meanScore - fractionPositive);
+    reliability.push({
+      lower: b === 0 ? 0 : inner[b - 1]!,
+      upper: b === bins - 1 ? 1 : inner[b]!,
+      count: cnt[b]!,
+      meanScore,
+      fractionPositive,
+    });
   }
   m.reliability = reliability;
   if (total > 0) m.ece = ece;
   else {
     m.ece = null;
-    m.reasons.ece = 'the group\'s scored rows all have weight 0';
+    m.reasons.ece = "the group's scored rows all have weight 0";
   }
 }
 
@@ -393,9 +409,24 @@ interface Check {
 }
 
 const CHECKS: Check[] = [
-  { key: 'demographicParityDifference', kind: 'max', label: 'Demographic parity difference', metrics: ['selectionRate'] },
-  { key: 'demographicParityRatio', kind: 'min', label: 'Demographic parity ratio', metrics: ['selectionRate'] },
-  { key: 'equalizedOddsDifference', kind: 'max', label: 'Equalized odds difference', metrics: ['tpr', 'fpr'] },
+  {
+    key: 'demographicParityDifference',
+    kind: 'max',
+    label: 'Demographic parity difference',
+    metrics: ['selectionRate'],
+  },
+  {
+    key: 'demographicParityRatio',
+    kind: 'min',
+    label: 'Demographic parity ratio',
+    metrics: ['selectionRate'],
+  },
+  {
+    key: 'equalizedOddsDifference',
+    kind: 'max',
+    label: 'Equalized odds difference',
+    metrics: ['tpr', 'fpr'],
+  },
   { key: 'equalizedOddsRatio', kind: 'min', label: 'Equalized odds ratio', metrics: ['tpr', 'fpr'] },
   { key: 'equalOpportunityDifference', kind: 'max', label: 'Equal opportunity difference', metrics: ['tpr'] },
   { key: 'predictiveParityDifference', kind: 'max', label: 'Predictive parity difference', metrics: ['ppv'] },
@@ -413,11 +444,15 @@ const CHECKS: Check[] = [
  * `data` holding the value, the threshold and the groups at both ends; `fairness/small-group` (info) for
  * groups with fewer than `minGroupSize` rows, whose rates are noisy.
  */
-export function auditPredictions(input: PredictionAuditInput, options: PredictionAuditOptions = {}): PredictionAudit {
+export function auditPredictions(
+  input: PredictionAuditInput,
+  options: PredictionAuditOptions = {},
+): PredictionAudit {
   const rows = input.label.length;
   const label = readOutcome(input.label, rows, 'label');
   const prediction = readOutcome(input.prediction, rows, 'prediction');
-  if (input.score && input.score.length !== rows) throw new RangeError(`score: expected ${rows} values, got ${input.score.length}.`);
+  if (input.score && input.score.length !== rows)
+    throw new RangeError(`score: expected ${rows} values, got ${input.score.length}.`);
   checkWeights(input.weights, rows);
   const th = { ...DEFAULT_FAIRNESS_THRESHOLDS, ...(options.thresholds ?? {}) };
   const bins = options.calibrationBins ?? 10;
@@ -431,7 +466,8 @@ export function auditPredictions(input: PredictionAuditInput, options: Predictio
   const disparities: PredictionAudit['disparities'] = Object.create(null) as PredictionAudit['disparities'];
   const findings: Finding[] = [];
   for (const [attr, col] of Object.entries(input.groups)) {
-    if (col.codes.length !== rows) throw new RangeError(`group '${attr}': expected ${rows} values, got ${col.codes.length}.`);
+    if (col.codes.length !== rows)
+      throw new RangeError(`group '${attr}': expected ${rows} values, got ${col.codes.length}.`);
     const buckets: number[][] = col.levels.map(() => []);
     for (const i of valid) {
       const c = col.codes[i]!;
@@ -440,7 +476,8 @@ export function auditPredictions(input: PredictionAuditInput, options: Predictio
     const byValue = Object.create(null) as Record<string, GroupMetrics>;
     col.levels.forEach((value, c) => {
       const idx = buckets[c]!;
-      if (idx.length > 0) byValue[value] = computeGroupMetrics(idx, label, prediction, input.score, input.weights, bins);
+      if (idx.length > 0)
+        byValue[value] = computeGroupMetrics(idx, label, prediction, input.score, input.weights, bins);
     });
     groups[attr] = byValue;
     const d = computeDisparities(byValue);
@@ -460,8 +497,19 @@ export function auditPredictions(input: PredictionAuditInput, options: Predictio
         .filter((e) => e !== undefined);
       // Name the metric that drives the value (for equalized odds, the larger TPR or FPR gap).
       const driver = ends.reduce<(typeof ends)[number] | undefined>((best, e) => {
-        const spread = check.kind === 'max' ? e.max.value - e.min.value : e.max.value > 0 ? e.min.value / e.max.value : Infinity;
-        const bestSpread = best ? (check.kind === 'max' ? best.max.value - best.min.value : best.max.value > 0 ? best.min.value / best.max.value : Infinity) : undefined;
+        const spread =
+          check.kind === 'max'
+            ? e.max.value - e.min.value
+            : e.max.value > 0
+              ? e.min.value / e.max.value
+              : Infinity;
+        const bestSpread = best
+          ? check.kind === 'max'
+            ? best.max.value - best.min.value
+            : best.max.value > 0
+              ? best.min.value / best.max.value
+              : Infinity
+          : undefined;
         if (bestSpread === undefined) return e;
         return check.kind === 'max' ? (spread > bestSpread ? e : best) : spread < bestSpread ? e : best;
       }, undefined);
@@ -473,7 +521,13 @@ export function auditPredictions(input: PredictionAuditInput, options: Predictio
         severity: 'warning',
         column: attr,
         message: `${check.label} for \`${attr}\` is ${fmt(value)}${detail}, ${check.kind === 'max' ? 'above' : 'below'} the policy's ${limit}.`,
-        data: { attribute: attr, metric: check.key, value, threshold: limit, extremes: Object.fromEntries(ends.map((e) => [e.metric, { min: e.min, max: e.max }])) },
+        data: {
+          attribute: attr,
+          metric: check.key,
+          value,
+          threshold: limit,
+          extremes: Object.fromEntries(ends.map((e) => [e.metric, { min: e.min, max: e.max }])),
+        },
       });
     }
     const small = Object.entries(byValue).filter(([, g]) => g.n < th.minGroupSize);
@@ -484,8 +538,17 @@ export function auditPredictions(input: PredictionAuditInput, options: Predictio
         column: attr,
         message:
           `\`${attr}\`: ${small.length} group${small.length > 1 ? 's have' : ' has'} fewer than ${th.minGroupSize} rows with predictions ` +
-          `(${small.slice(0, 5).map(([v, g]) => `'${v}' ${g.n}`).join(', ')}${small.length > 5 ? ', ...' : ''}); their rates, and disparities involving them, are noisy.`,
-        data: { attribute: attr, minGroupSize: th.minGroupSize, groups: small.map(([value, g]) => ({ value, n: g.n })) },
+          `(${small
+            .slice(0, 5)
+            .map(([v, g]) => `'${v}' ${g.n}`)
+            .join(
+              ', ',
+            )}${small.length > 5 ? ', ...' : ''}); their rates, and disparities involving them, are noisy.`,
+        data: {
+          attribute: attr,
+          minGroupSize: th.minGroupSize,
+          groups: small.map(([value, g]) => ({ value, n: g.n })),
+        },
       });
     }
   }

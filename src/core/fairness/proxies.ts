@@ -65,7 +65,8 @@ export function linearQuantile(sorted: ArrayLike<number>, q: number): number {
  * lowest edge included. NaN stays missing (code -1). A column with one distinct value gets a single bin.
  */
 export function quantileBins(values: ArrayLike<number>, bins = 10): CategoricalColumn & { edges: number[] } {
-  if (!(bins >= 1) || !Number.isInteger(bins)) throw new RangeError(`bins must be a positive integer, got ${bins}.`);
+  if (!(bins >= 1) || !Number.isInteger(bins))
+    throw new RangeError(`bins must be a positive integer, got ${bins}.`);
   const present: number[] = [];
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
@@ -81,7 +82,8 @@ export function quantileBins(values: ArrayLike<number>, bins = 10): CategoricalC
   const edges = raw.filter((e, i) => i === 0 || e !== raw[i - 1]);
   const levels: string[] = [];
   if (edges.length === 1) levels.push(`[${edges[0]}, ${edges[0]}]`);
-  else for (let i = 1; i < edges.length; i++) levels.push(`${i === 1 ? '[' : '('}${edges[i - 1]}, ${edges[i]}]`);
+  else
+    for (let i = 1; i < edges.length; i++) levels.push(`${i === 1 ? '[' : '('}${edges[i - 1]}, ${edges[i]}]`);
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (Number.isNaN(v)) continue;
@@ -147,23 +149,26 @@ export interface AssociationResult {
  * undefined, not zero).
  */
 export function association(a: CategoricalColumn, b: CategoricalColumn): AssociationResult {
-  if (a.codes.length !== b.codes.length) throw new RangeError(`columns differ in length: ${a.codes.length} and ${b.codes.length}.`);
+  if (a.codes.length !== b.codes.length)
+    throw new RangeError(`columns differ in length: ${a.codes.length} and ${b.codes.length}.`);
   const n = a.codes.length;
   const ca = compact(a);
   const cb = compact(b);
   const levels: [number, number] = [ca.k, cb.k];
   if (n === 0) return { cramersV: null, nmi: null, levels, reason: 'no rows' };
-  if (ca.k < 2 || cb.k < 2) return { cramersV: null, nmi: null, levels, reason: 'one of the columns has a single value' };
+  if (ca.k < 2 || cb.k < 2)
+    return { cramersV: null, nmi: null, levels, reason: 'one of the columns has a single value' };
   const r = ca.k;
   const c = cb.k;
   const t = contingency(ca.codes, r, cb.codes, c);
   const rs = new Float64Array(r);
   const cs = new Float64Array(c);
-  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) {
-    const o = t[i * c + j]!;
-    rs[i]! += o;
-    cs[j]! += o;
-  }
+  for (let i = 0; i < r; i++)
+    for (let j = 0; j < c; j++) {
+      const o = t[i * c + j]!;
+      rs[i]! += o;
+      cs[j]! += o;
+    }
   let chi2 = 0;
   let mi = 0;
   for (let i = 0; i < r; i++) {

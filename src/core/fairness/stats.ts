@@ -59,7 +59,9 @@ export function checkWeights(weights: ArrayLike<number> | undefined, n: number, 
   for (let i = 0; i < n; i++) {
     const w = weights[i] ?? NaN;
     if (!(w >= 0) || !Number.isFinite(w)) {
-      throw new RangeError(`${what}: row ${i + 1} has weight ${String(w)}; weights must be finite and non-negative.`);
+      throw new RangeError(
+        `${what}: row ${i + 1} has weight ${String(w)}; weights must be finite and non-negative.`,
+      );
     }
   }
 }
@@ -79,7 +81,8 @@ export function readOutcome(values: ArrayLike<number>, n: number, what: string):
     if (v === 1) out[i] = 1;
     else if (v === 0) out[i] = 0;
     else if (v === -1 || Number.isNaN(v)) out[i] = -1;
-    else throw new RangeError(`${what}: row ${i + 1} holds ${String(v)}; expected 1, 0, or -1/NaN for missing.`);
+    else
+      throw new RangeError(`${what}: row ${i + 1} holds ${String(v)}; expected 1, 0, or -1/NaN for missing.`);
   }
   return out;
 }

@@ -6,7 +6,8 @@ import type { EntityType, Finding, SourceRange } from '../findings';
 import type { DataFormat } from '../data/table';
 
 /** Inferred column type. `identifier` means almost every value is distinct and id-like. */
-export type ColumnType = 'integer' | 'number' | 'boolean' | 'date' | 'category' | 'text' | 'identifier' | 'empty';
+export type ColumnType =
+  'integer' | 'number' | 'boolean' | 'date' | 'category' | 'text' | 'identifier' | 'empty';
 
 /** Kind of protected attribute (as in anti-discrimination law), or null. */
 export type ProtectedKind =

@@ -22,7 +22,8 @@ function artifactUri(file: string, root: string | undefined): { uri: string; uri
   const norm = file.replace(/\\/g, '/');
   const r = root?.replace(/\\/g, '/').replace(/\/?$/, '/');
   if (r && norm.startsWith(r)) return { uri: encodeURI(norm.slice(r.length)), uriBaseId: '%SRCROOT%' };
-  if (!norm.startsWith('/') && !/^[a-z]+:/i.test(norm)) return { uri: encodeURI(norm), uriBaseId: '%SRCROOT%' };
+  if (!norm.startsWith('/') && !/^[a-z]+:/i.test(norm))
+    return { uri: encodeURI(norm), uriBaseId: '%SRCROOT%' };
   return { uri: encodeURI(norm.startsWith('/') ? `file://${norm}` : norm) };
 }
 
@@ -100,7 +101,13 @@ export function toSarif(findings: readonly Finding[], options: SarifOptions): Sa
           },
         },
         columnKind: 'utf16CodeUnits',
-        ...(options.root ? { originalUriBaseIds: { '%SRCROOT%': { uri: `file://${options.root.replace(/\\/g, '/').replace(/\/?$/, '/')}` } } } : {}),
+        ...(options.root
+          ? {
+              originalUriBaseIds: {
+                '%SRCROOT%': { uri: `file://${options.root.replace(/\\/g, '/').replace(/\/?$/, '/')}` },
+              },
+            }
+          : {}),
         results,
       },
     ],

@@ -9,7 +9,10 @@ const fixture = path.resolve(__dirname, '../../fixtures/scan/customers.csv');
 
 /** Independent reference: split Adult (which has no quoting) by hand. */
 function adultByHand() {
-  const lines = fs.readFileSync(adult, 'utf8').split('\n').filter((l) => l.length > 0);
+  const lines = fs
+    .readFileSync(adult, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0);
   const header = lines[0]!.split(',');
   const rows = lines.slice(1).map((l) => l.split(','));
   return { header, rows };
@@ -19,7 +22,11 @@ describe('scanDataset on Adult', function () {
   this.timeout(60000);
   let report: Awaited<ReturnType<typeof scanDataset>>;
   before(async () => {
-    report = await scanDataset(fs.createReadStream(adult), { fileName: 'adult.csv', label: 'income', positive: ['>50K'] });
+    report = await scanDataset(fs.createReadStream(adult), {
+      fileName: 'adult.csv',
+      label: 'income',
+      positive: ['>50K'],
+    });
   });
 
   it('reproduces the reference rows, missing cells and duplicate rows', () => {
@@ -31,7 +38,10 @@ describe('scanDataset on Adult', function () {
       assert.equal(report.columns[i]?.name, name);
       assert.equal(report.columns[i]?.missing, missing, name);
     }
-    assert.equal(report.columns.reduce((s, c) => s + c.missing, 0), 4262);
+    assert.equal(
+      report.columns.reduce((s, c) => s + c.missing, 0),
+      4262,
+    );
     assert.equal(report.quality.duplicateRows, 24);
   });
 
@@ -67,36 +77,64 @@ describe('scanDataset on personal data', () => {
     const report = await scanDataset(fs.createReadStream(fixture), { fileName: 'customers.csv' });
     const email = report.findings.find((f) => f.rule === 'privacy/pii-column' && f.column === 'email');
     assert.ok(email, JSON.stringify(report.findings.map((f) => [f.rule, f.column])));
-    assert.deepEqual([email.location?.line, email.location?.startColumn, email.location?.endColumn], [1, 9, 14]);
+    assert.deepEqual(
+      [email.location?.line, email.location?.startColumn, email.location?.endColumn],
+      [1, 9, 14],
+    );
     assert.ok(report.columns.find((c) => c.name === 'email')?.entities.includes('EMAIL_ADDRESS'));
-    assert.deepEqual(report.columns.find((c) => c.name === 'email')?.location, email.location, 'the column knows where its header stands');
-    const cell = report.findings.find((f) => f.rule === 'privacy/pii-cell' && f.column === 'notes' && f.entity === 'EMAIL_ADDRESS');
+    assert.deepEqual(
+      report.columns.find((c) => c.name === 'email')?.location,
+      email.location,
+      'the column knows where its header stands',
+    );
+    const cell = report.findings.find(
+      (f) => f.rule === 'privacy/pii-cell' && f.column === 'notes' && f.entity === 'EMAIL_ADDRESS',
+    );
     assert.ok(cell, 'email inside free text');
     assert.equal(cell.row, 2);
     // The match inside the quoted cell: "prefers email: bob.smith@example.org" starts after the opening quote.
     const line2 = fs.readFileSync(fixture, 'utf8').split('\n')[2]!;
     assert.equal(cell.location?.line, 3);
-    assert.equal(line2.slice(cell.location!.startColumn - 1, cell.location!.endColumn - 1), 'bob.smith@example.org');
+    assert.equal(
+      line2.slice(cell.location!.startColumn - 1, cell.location!.endColumn - 1),
+      'bob.smith@example.org',
+    );
     const json = JSON.stringify(report);
-    for (const secret of ['alice.johnson@example.com', 'bob.smith@example.org', '123-45-6789', '4111 1111 1111 1111', '+1 415 555 0134']) {
+    for (const secret of [
+      'alice.johnson@example.com',
+      'bob.smith@example.org',
+      '123-45-6789',
+      '4111 1111 1111 1111',
+      '+1 415 555 0134',
+    ]) {
       assert.ok(!json.includes(secret), `leaked ${secret.slice(0, 3)}…`);
     }
   });
 
   it('applies the policy: severities, ignores and declared columns', async () => {
     const { policy } = parsePolicy(
-      JSON.stringify({ rules: { 'privacy/pii-column': 'error' }, ignore: [{ column: 'phone' }], protected: ['zip'], label: 'approved' }),
+      JSON.stringify({
+        rules: { 'privacy/pii-column': 'error' },
+        ignore: [{ column: 'phone' }],
+        protected: ['zip'],
+        label: 'approved',
+      }),
       'p.json',
     );
     const report = await scanDataset(fs.createReadStream(fixture), { fileName: 'customers.csv', policy });
-    assert.ok(report.findings.filter((f) => f.rule === 'privacy/pii-column').every((f) => f.severity === 'error'));
+    assert.ok(
+      report.findings.filter((f) => f.rule === 'privacy/pii-column').every((f) => f.severity === 'error'),
+    );
     assert.ok(!report.findings.some((f) => f.column === 'phone'));
     assert.notEqual(report.columns.find((c) => c.name === 'zip')?.protected, null);
     assert.ok(report.fairness);
   });
 
   it('reports an unknown label column instead of throwing', async () => {
-    const report = await scanDataset(fs.createReadStream(fixture), { fileName: 'customers.csv', label: 'nope' });
+    const report = await scanDataset(fs.createReadStream(fixture), {
+      fileName: 'customers.csv',
+      label: 'nope',
+    });
     const f = report.findings.find((x) => x.rule === 'fairness/missing-column');
     assert.ok(f);
     assert.match(f.message, /'nope' is not in the file/);
@@ -113,7 +151,10 @@ describe('scanDataset on personal data', () => {
   it('stops when cancelled', async () => {
     const ac = new AbortController();
     ac.abort();
-    await assert.rejects(scanDataset(fs.createReadStream(fixture), { fileName: 'c.csv', signal: ac.signal }), { name: 'AbortError' });
+    await assert.rejects(
+      scanDataset(fs.createReadStream(fixture), { fileName: 'c.csv', signal: ac.signal }),
+      { name: 'AbortError' },
+    );
   });
 });
 
@@ -123,7 +164,43 @@ describe('scanDataset with a workspace policy label', () => {
     const report = await scanDataset(fs.createReadStream(fixture), { fileName: 'customers.csv', policy });
     assert.ok(!report.findings.some((f) => f.rule === 'fairness/missing-column'));
     assert.equal(report.fairness, undefined);
-    const strict = await scanDataset(fs.createReadStream(fixture), { fileName: 'customers.csv', policy, label: 'income' });
+    const strict = await scanDataset(fs.createReadStream(fixture), {
+      fileName: 'customers.csv',
+      policy,
+      label: 'income',
+    });
     assert.ok(strict.findings.some((f) => f.rule === 'fairness/missing-column'));
+  });
+});
+
+describe('scanDataset duplicate rows', () => {
+  it('agrees with an exact comparison of the rows as read, missing tokens, empty cells and ragged rows included', async () => {
+    // Rows that differ only in which missing token they hold ('', NA, ?) or in their length must not match.
+    let seed = 11;
+    const pick = <T>(xs: readonly T[]): T =>
+      xs[((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % xs.length]!;
+    const lines = ['colour,size,weight'];
+    for (let i = 0; i < 3000; i++) {
+      const width = pick([3, 3, 3, 3, 2, 4]);
+      lines.push(Array.from({ length: width }, () => pick(['x', 'y', '', 'NA', '?', '1'])).join(','));
+    }
+    const text = lines.join('\n') + '\n';
+    const report = await scanDataset(fromBytes(Buffer.from(text)), { fileName: 'd.csv' });
+    // Reference: the same rows by hand (no quoting in this file), as the reader gives them: a short row's absent
+    // cells absent, a long row's extra value dropped (both reported as problems).
+    const seen = new Map<string, number>();
+    let duplicates = 0;
+    const examples: { row: number; duplicateOf: number }[] = [];
+    lines.slice(1).forEach((l, i) => {
+      const cells = l.split(',').slice(0, 3);
+      const key = JSON.stringify([...cells, ...Array(Math.max(0, 3 - cells.length)).fill(null)]);
+      const first = seen.get(key);
+      if (first === undefined) seen.set(key, i + 1);
+      else if (++duplicates <= 100) examples.push({ row: i + 1, duplicateOf: first });
+    });
+    assert.ok(duplicates > 100, String(duplicates));
+    assert.equal(report.rows, 3000);
+    assert.equal(report.quality.duplicateRows, duplicates);
+    assert.deepEqual(report.quality.duplicateExamples, examples);
   });
 });

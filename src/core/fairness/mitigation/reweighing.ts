@@ -38,10 +38,15 @@ export interface Reweighing {
  * the missing label): its rows get weight P(y) and its rate stays 0 or 1; the invariant holds for every
  * group that has both labels.
  */
-export function reweigh(label: ArrayLike<number>, group: CategoricalColumn, baseWeights?: ArrayLike<number>): Reweighing {
+export function reweigh(
+  label: ArrayLike<number>,
+  group: CategoricalColumn,
+  baseWeights?: ArrayLike<number>,
+): Reweighing {
   const n = label.length;
   const y = readOutcome(label, n, 'label');
-  if (group.codes.length !== n) throw new RangeError(`group: expected ${n} values, got ${group.codes.length}.`);
+  if (group.codes.length !== n)
+    throw new RangeError(`group: expected ${n} values, got ${group.codes.length}.`);
   checkWeights(baseWeights, n, 'base weights');
   const k = group.levels.length + 1; // the last slot holds rows missing the group
   const slot = (i: number) => {
@@ -78,7 +83,12 @@ export function reweigh(label: ArrayLike<number>, group: CategoricalColumn, base
       const cell = wgy[2 * g + l]!;
       factor[2 * g + l] = cell > 0 ? (wg[g]! * wy[l]!) / (total * cell) : 1;
       if (cgy[2 * g + l]! > 0) {
-        cells.push({ group: g === k - 1 ? null : group.levels[g]!, label: l as 0 | 1, count: cgy[2 * g + l]!, weight: factor[2 * g + l]! });
+        cells.push({
+          group: g === k - 1 ? null : group.levels[g]!,
+          label: l as 0 | 1,
+          count: cgy[2 * g + l]!,
+          weight: factor[2 * g + l]!,
+        });
       }
     }
   }
@@ -98,7 +108,8 @@ export function combineColumns(columns: readonly CategoricalColumn[]): Categoric
   if (columns.length === 0) throw new RangeError('combineColumns needs at least one column.');
   if (columns.length === 1) return columns[0]!;
   const n = columns[0]!.codes.length;
-  for (const c of columns) if (c.codes.length !== n) throw new RangeError('combineColumns: columns differ in length.');
+  for (const c of columns)
+    if (c.codes.length !== n) throw new RangeError('combineColumns: columns differ in length.');
   const index = new Map<string, number>();
   const levels: string[] = [];
   const codes = new Int32Array(n);

@@ -42,7 +42,9 @@ export function secureRandom(): () => number {
 export function poissonBatches(n: number, expectedBatchSize: number, random: () => number): BatchSampler {
   if (!(Number.isInteger(n) && n > 0)) throw new RangeError(`The training set must have rows; got ${n}.`);
   if (!(expectedBatchSize > 0 && expectedBatchSize <= n)) {
-    throw new RangeError(`The batch size must be in 1…${n} (the number of training rows); got ${expectedBatchSize}.`);
+    throw new RangeError(
+      `The batch size must be in 1…${n} (the number of training rows); got ${expectedBatchSize}.`,
+    );
   }
   const q = expectedBatchSize / n;
   const steps = Math.max(1, Math.round(n / expectedBatchSize));
@@ -126,7 +128,12 @@ export function planDpSgd(s: DpSgdSettings, n: number, batchSize: number, epochs
     if (s.targetEpsilon === undefined) {
       throw new RangeError('privacy.dpSgd needs either noiseMultiplier or targetEpsilon.');
     }
-    noiseMultiplier = calibrateNoise({ q, steps: plannedSteps, delta, targetEpsilon: s.targetEpsilon }).noiseMultiplier;
+    noiseMultiplier = calibrateNoise({
+      q,
+      steps: plannedSteps,
+      delta,
+      targetEpsilon: s.targetEpsilon,
+    }).noiseMultiplier;
     calibrated = true;
   }
   const acc = new RdpAccountant();
@@ -245,7 +252,10 @@ export function dpSgdTraining(
           bestOrder: e.order,
           clipping,
           clippingPass: pass,
-          randomness: plan.seededNoise === null ? 'crypto' : 'seeded (reproducible; not private against whoever knows the seed)',
+          randomness:
+            plan.seededNoise === null
+              ? 'crypto'
+              : 'seeded (reproducible; not private against whoever knows the seed)',
         };
         return { dpSgd: record };
       },
@@ -294,37 +304,70 @@ export interface RunPrivacyFacts {
 export function privacyNotes(f: RunPrivacyFacts): PrivacyNote[] {
   const notes: PrivacyNote[] = [];
   if (f.standardisedFromData) {
-    notes.push({ option: 'standardisation', note: 'Means and standard deviations of numeric features were computed on the training rows without noise and are saved in preprocess.json.' });
+    notes.push({
+      option: 'standardisation',
+      note: 'Means and standard deviations of numeric features were computed on the training rows without noise and are saved in preprocess.json.',
+    });
   }
   if (f.categoriesFromData) {
-    notes.push({ option: 'one-hot categories', note: 'The list of categories of each categorical feature comes from the training rows: a category held by one person reveals that person.' });
+    notes.push({
+      option: 'one-hot categories',
+      note: 'The list of categories of each categorical feature comes from the training rows: a category held by one person reveals that person.',
+    });
   }
   if (f.imputedFromData) {
-    notes.push({ option: 'imputation', note: 'Missing values were filled with statistics of the training rows, computed without noise.' });
+    notes.push({
+      option: 'imputation',
+      note: 'Missing values were filled with statistics of the training rows, computed without noise.',
+    });
   }
   if (f.earlyStopping) {
-    notes.push({ option: 'early stopping', note: 'The epoch kept was chosen on validation loss: a data-dependent choice the accountant does not cover (validation rows get no DP protection).' });
+    notes.push({
+      option: 'early stopping',
+      note: 'The epoch kept was chosen on validation loss: a data-dependent choice the accountant does not cover (validation rows get no DP protection).',
+    });
   }
   if (f.validationFromTrainingFile) {
-    notes.push({ option: 'validation split', note: 'Validation rows come from the training file; the model is not trained on them, but their losses steer the run and are reported unprotected.' });
+    notes.push({
+      option: 'validation split',
+      note: 'Validation rows come from the training file; the model is not trained on them, but their losses steer the run and are reported unprotected.',
+    });
   }
   if (f.reweighing) {
-    notes.push({ option: 'reweighing', note: 'Instance weights come from group and label frequencies of the training rows, computed without noise: adding or removing one person changes the weights of everyone in their group.' });
+    notes.push({
+      option: 'reweighing',
+      note: 'Instance weights come from group and label frequencies of the training rows, computed without noise: adding or removing one person changes the weights of everyone in their group.',
+    });
   }
   if (f.thresholdFitting) {
-    notes.push({ option: 'threshold mitigation', note: 'Per-group thresholds were fitted on data after training, outside the accountant.' });
+    notes.push({
+      option: 'threshold mitigation',
+      note: 'Per-group thresholds were fitted on data after training, outside the accountant.',
+    });
   }
   if (f.deduplicated) {
-    notes.push({ option: 'de-duplication', note: 'Duplicate rows were dropped before training; the guarantee is per remaining row, and a person with several distinct rows is protected with ε times their row count at most.' });
+    notes.push({
+      option: 'de-duplication',
+      note: 'Duplicate rows were dropped before training; the guarantee is per remaining row, and a person with several distinct rows is protected with ε times their row count at most.',
+    });
   }
   if (f.trainingLossLogged) {
-    notes.push({ option: 'training loss', note: 'Training loss in metrics.jsonl is computed on the sampled rows without noise; share the model, not the metrics, for the guarantee to hold.' });
+    notes.push({
+      option: 'training loss',
+      note: 'Training loss in metrics.jsonl is computed on the sampled rows without noise; share the model, not the metrics, for the guarantee to hold.',
+    });
   }
   if (f.seededNoise) {
-    notes.push({ option: 'seeded noise', note: 'Noise and batch sampling come from a seeded generator: the run is reproducible, and whoever knows the seed can undo the noise. Not private.' });
+    notes.push({
+      option: 'seeded noise',
+      note: 'Noise and batch sampling come from a seeded generator: the run is reproducible, and whoever knows the seed can undo the noise. Not private.',
+    });
   }
   if (f.membershipAudit) {
-    notes.push({ option: 'membership-inference audit', note: 'The audit\'s membership-inference AUC and advantage are aggregates of the training rows\' losses, computed without noise.' });
+    notes.push({
+      option: 'membership-inference audit',
+      note: "The audit's membership-inference AUC and advantage are aggregates of the training rows' losses, computed without noise.",
+    });
   }
   return notes;
 }

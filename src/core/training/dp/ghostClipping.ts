@@ -77,7 +77,16 @@ type Stage = DenseStage | PassStage;
 export type ClippingPlan = { kind: 'ghost'; stages: Stage[] } | { kind: 'loop'; unsupported: string[] };
 
 /** Weightless layers that transform each example on its own, so they commute with per-example gradients. */
-const PASS_THROUGH = new Set(['Dropout', 'SeededDropout', 'Activation', 'Flatten', 'Reshape', 'GaussianNoise', 'AlphaDropout', 'GaussianDropout']);
+const PASS_THROUGH = new Set([
+  'Dropout',
+  'SeededDropout',
+  'Activation',
+  'Flatten',
+  'Reshape',
+  'GaussianNoise',
+  'AlphaDropout',
+  'GaussianDropout',
+]);
 
 const plans = new WeakMap<tf.Sequential, ClippingPlan>();
 const warned = new WeakSet<tf.Sequential>();
@@ -110,18 +119,25 @@ export function clippingPlan(model: tf.Sequential): ClippingPlan {
         layer,
         kernel,
         bias,
-        activation: tf.layers.activation({ activation: (config['activation'] as string | undefined ?? 'linear') as 'linear' }),
+        activation: tf.layers.activation({
+          activation: ((config['activation'] as string | undefined) ?? 'linear') as 'linear',
+        }),
         activationName: String(config['activation'] ?? 'linear'),
       });
     } else if (PASS_THROUGH.has(cls) && layer.trainableWeights.length === 0) {
       stages.push({ kind: 'pass', layer });
-    } else if (layer.trainableWeights.length === 0 && layer.nonTrainableWeights.length === 0 && cls === 'InputLayer') {
+    } else if (
+      layer.trainableWeights.length === 0 &&
+      layer.nonTrainableWeights.length === 0 &&
+      cls === 'InputLayer'
+    ) {
       continue;
     } else {
       unsupported.push(`${layer.name} (${cls})`);
     }
   }
-  const plan: ClippingPlan = unsupported.length === 0 ? { kind: 'ghost', stages } : { kind: 'loop', unsupported };
+  const plan: ClippingPlan =
+    unsupported.length === 0 ? { kind: 'ghost', stages } : { kind: 'loop', unsupported };
   plans.set(model, plan);
   return plan;
 }
@@ -146,18 +162,23 @@ export function gaussianNoise(size: number, std: number, random: () => number): 
  * Which path {@link dpGradients} takes for this model: `hand-written` (plain Dense stack and a head given),
  * `tape` (ghost clipping through tfjs's reverse mode), or `loop` (a layer without a rule).
  */
-export function clippingPath(model: tf.Sequential, head?: 'binary' | 'multiclass' | 'regression'): 'hand-written' | 'tape' | 'loop' {
+export function clippingPath(
+  model: tf.Sequential,
+  head?: 'binary' | 'multiclass' | 'regression',
+): 'hand-written' | 'tape' | 'loop' {
   const plan = clippingPlan(model);
   if (plan.kind === 'loop') return 'loop';
   return head && fastDenseStack(plan.stages) ? 'hand-written' : 'tape';
 }
 
 function validate(o: DpGradientOptions): void {
-  if (!(o.l2NormClip > 0 && Number.isFinite(o.l2NormClip))) throw new RangeError(`l2NormClip must be a positive number; got ${o.l2NormClip}.`);
+  if (!(o.l2NormClip > 0 && Number.isFinite(o.l2NormClip)))
+    throw new RangeError(`l2NormClip must be a positive number; got ${o.l2NormClip}.`);
   if (!(o.noiseMultiplier >= 0 && Number.isFinite(o.noiseMultiplier))) {
     throw new RangeError(`noiseMultiplier must be ≥ 0; got ${o.noiseMultiplier}.`);
   }
-  if (!(o.expectedBatchSize > 0)) throw new RangeError(`expectedBatchSize must be > 0; got ${o.expectedBatchSize}.`);
+  if (!(o.expectedBatchSize > 0))
+    throw new RangeError(`expectedBatchSize must be > 0; got ${o.expectedBatchSize}.`);
 }
 
 /**
@@ -185,7 +206,10 @@ export function dpGradients(
     );
   }
   const n = x.shape[0];
-  const fast = plan.kind === 'ghost' && o.head && o.method !== 'tape' && o.method !== 'loop' ? fastDenseStack(plan.stages) : null;
+  const fast =
+    plan.kind === 'ghost' && o.head && o.method !== 'tape' && o.method !== 'loop'
+      ? fastDenseStack(plan.stages)
+      : null;
   const sums =
     n === 0
       ? null
@@ -352,12 +376,22 @@ function fastClippedSum(
   const out = acts[acts.length - 1] as tf.Tensor2D;
   const per = o.perExampleLoss(y, out);
   const meanLoss = tf.mean(weights ? tf.mul(per, weights) : per) as tf.Scalar;
-  let dz: tf.Tensor2D = head === 'binary' ? tf.sub(tf.sigmoid(out), y) : head === 'multiclass' ? tf.sub(tf.softmax(out), y) : (tf.mul(2, tf.sub(out, y)) as tf.Tensor2D);
+  let dz: tf.Tensor2D =
+    head === 'binary'
+      ? tf.sub(tf.sigmoid(out), y)
+      : head === 'multiclass'
+        ? tf.sub(tf.softmax(out), y)
+        : (tf.mul(2, tf.sub(out, y)) as tf.Tensor2D);
   if (weights) dz = tf.mul(dz, tf.reshape(weights, [-1, 1])) as tf.Tensor2D;
   const deltas: tf.Tensor2D[] = new Array<tf.Tensor2D>(stack.length);
   for (let l = stack.length - 1; l >= 0; l--) {
     deltas[l] = dz;
-    if (l > 0) dz = throughActivation((stack[l - 1] as DenseStage).activationName as FastAct, acts[l] as tf.Tensor2D, tf.matMul(dz, tf.transpose((stack[l] as DenseStage).kernel)));
+    if (l > 0)
+      dz = throughActivation(
+        (stack[l - 1] as DenseStage).activationName as FastAct,
+        acts[l] as tf.Tensor2D,
+        tf.matMul(dz, tf.transpose((stack[l] as DenseStage).kernel)),
+      );
   }
   const terms = stack.map((s, l) => {
     const d2 = tf.sum(tf.square(deltas[l] as tf.Tensor2D), 1);

@@ -15,9 +15,11 @@
 import * as tf from '@tensorflow/tfjs';
 
 function checkScores(name: string, a: ArrayLike<number>): void {
-  if (a.length === 0) throw new RangeError(`${name} is empty: a membership-inference AUC needs at least one row on each side.`);
+  if (a.length === 0)
+    throw new RangeError(`${name} is empty: a membership-inference AUC needs at least one row on each side.`);
   for (let i = 0; i < a.length; i++) {
-    if (!Number.isFinite(a[i] as number)) throw new RangeError(`${name}[${i}] is ${a[i]}; losses must be finite numbers.`);
+    if (!Number.isFinite(a[i] as number))
+      throw new RangeError(`${name}[${i}] is ${a[i]}; losses must be finite numbers.`);
   }
 }
 
@@ -45,7 +47,7 @@ export function rocAuc(positiveScores: ArrayLike<number>, negativeScores: ArrayL
   checkScores('negative scores', negativeScores);
   const all = sortedUnion(positiveScores, negativeScores);
   let rankSumPos = 0;
-  for (let i = 0; i < all.length; ) {
+  for (let i = 0; i < all.length;) {
     let j = i;
     let posInTie = 0;
     while (j < all.length && (all[j] as Labelled).value === (all[i] as Labelled).value) {
@@ -66,7 +68,10 @@ export function rocAuc(positiveScores: ArrayLike<number>, negativeScores: ArrayL
  * reaches it (the smallest score at or above which examples are called positive). Never below 0 (t = +∞ calls no one
  * positive). Same input rules as {@link rocAuc}.
  */
-export function maxAdvantage(positiveScores: ArrayLike<number>, negativeScores: ArrayLike<number>): { advantage: number; threshold: number } {
+export function maxAdvantage(
+  positiveScores: ArrayLike<number>,
+  negativeScores: ArrayLike<number>,
+): { advantage: number; threshold: number } {
   checkScores('positive scores', positiveScores);
   checkScores('negative scores', negativeScores);
   const all = sortedUnion(positiveScores, negativeScores);
@@ -77,7 +82,7 @@ export function maxAdvantage(positiveScores: ArrayLike<number>, negativeScores: 
   let tp = 0;
   let fp = 0;
   // Walk from the highest score down; after each group of ties, everything at or above its value is "positive".
-  for (let i = all.length - 1; i >= 0; ) {
+  for (let i = all.length - 1; i >= 0;) {
     const v = (all[i] as Labelled).value;
     while (i >= 0 && (all[i] as Labelled).value === v) {
       if ((all[i] as Labelled).positive) tp++;
@@ -111,7 +116,10 @@ export interface LossThresholdResult extends AttackResult {
  * Yeom et al.'s loss-threshold attack: an example is called a member when its loss is at most a threshold.
  * Throws on an empty side or a non-finite loss.
  */
-export function lossThresholdAttack(memberLosses: ArrayLike<number>, nonMemberLosses: ArrayLike<number>): LossThresholdResult {
+export function lossThresholdAttack(
+  memberLosses: ArrayLike<number>,
+  nonMemberLosses: ArrayLike<number>,
+): LossThresholdResult {
   const neg = (a: ArrayLike<number>) => Float64Array.from(a as ArrayLike<number>, (v) => -v);
   checkScores('member losses', memberLosses);
   checkScores('non-member losses', nonMemberLosses);
@@ -132,13 +140,21 @@ export function lossThresholdAttack(memberLosses: ArrayLike<number>, nonMemberLo
  * standardised features. Hand-written: a handful of features and one fit per fold, where a tensor library would
  * cost more in set-up than the fit itself.
  */
-function fitLogistic(features: Float64Array[], labels: Uint8Array, ridge = 1e-3, iterations = 25): (f: Float64Array) => number {
+function fitLogistic(
+  features: Float64Array[],
+  labels: Uint8Array,
+  ridge = 1e-3,
+  iterations = 25,
+): (f: Float64Array) => number {
   const d = (features[0]?.length ?? 0) + 1;
   const n = features.length;
   const mean = new Float64Array(d - 1);
   const sd = new Float64Array(d - 1);
-  for (const f of features) for (let j = 0; j < d - 1; j++) mean[j] = (mean[j] as number) + (f[j] as number) / n;
-  for (const f of features) for (let j = 0; j < d - 1; j++) sd[j] = (sd[j] as number) + ((f[j] as number) - (mean[j] as number)) ** 2 / n;
+  for (const f of features)
+    for (let j = 0; j < d - 1; j++) mean[j] = (mean[j] as number) + (f[j] as number) / n;
+  for (const f of features)
+    for (let j = 0; j < d - 1; j++)
+      sd[j] = (sd[j] as number) + ((f[j] as number) - (mean[j] as number)) ** 2 / n;
   for (let j = 0; j < d - 1; j++) sd[j] = Math.sqrt(sd[j] as number) || 1;
   const row = (f: Float64Array): Float64Array => {
     const r = new Float64Array(d);
@@ -195,7 +211,9 @@ function solve(A: Float64Array[], b: Float64Array): Float64Array {
   });
   for (let c = 0; c < n; c++) {
     let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs((M[r] as Float64Array)[c] as number) > Math.abs((M[p] as Float64Array)[c] as number)) p = r;
+    for (let r = c + 1; r < n; r++)
+      if (Math.abs((M[r] as Float64Array)[c] as number) > Math.abs((M[p] as Float64Array)[c] as number))
+        p = r;
     [M[c], M[p]] = [M[p] as Float64Array, M[c] as Float64Array];
     const pivot = (M[c] as Float64Array)[c] as number;
     if (pivot === 0) continue;
@@ -203,7 +221,9 @@ function solve(A: Float64Array[], b: Float64Array): Float64Array {
       if (r === c) continue;
       const f = ((M[r] as Float64Array)[c] as number) / pivot;
       if (f === 0) continue;
-      for (let k = c; k <= n; k++) (M[r] as Float64Array)[k] = ((M[r] as Float64Array)[k] as number) - f * ((M[c] as Float64Array)[k] as number);
+      for (let k = c; k <= n; k++)
+        (M[r] as Float64Array)[k] =
+          ((M[r] as Float64Array)[k] as number) - f * ((M[c] as Float64Array)[k] as number);
     }
   }
   return Float64Array.from({ length: n }, (_, i) => {
@@ -232,7 +252,8 @@ export function trainedAttack(
   checkScores('member losses', members.loss);
   checkScores('non-member losses', nonMembers.loss);
   const size = Math.min(members.loss.length, nonMembers.loss.length);
-  if (size < folds) throw new RangeError(`A trained attack needs at least ${folds} rows on each side; got ${size}.`);
+  if (size < folds)
+    throw new RangeError(`A trained attack needs at least ${folds} rows on each side; got ${size}.`);
   const useConfidence = members.confidence !== undefined && nonMembers.confidence !== undefined;
   const pick = (n: number): Int32Array => {
     const idx = Int32Array.from({ length: n }, (_, i) => i);
@@ -244,7 +265,9 @@ export function trainedAttack(
   };
   const feat = (s: AttackFeatures, i: number): Float64Array => {
     const l = s.loss[i] as number;
-    return new Float64Array(useConfidence ? [l, Math.log(l + 1e-12), s.confidence?.[i] as number] : [l, Math.log(l + 1e-12)]);
+    return new Float64Array(
+      useConfidence ? [l, Math.log(l + 1e-12), s.confidence?.[i] as number] : [l, Math.log(l + 1e-12)],
+    );
   };
   const rows: { f: Float64Array; y: number }[] = [];
   for (const i of pick(members.loss.length)) rows.push({ f: feat(members, i), y: 1 });
@@ -267,7 +290,12 @@ export function trainedAttack(
   const pos: number[] = [];
   const neg: number[] = [];
   rows.forEach((r, i) => (r.y === 1 ? pos : neg).push(scores[i] as number));
-  return { auc: rocAuc(pos, neg), advantage: maxAdvantage(pos, neg).advantage, members: size, nonMembers: size };
+  return {
+    auc: rocAuc(pos, neg),
+    advantage: maxAdvantage(pos, neg).advantage,
+    members: size,
+    nonMembers: size,
+  };
 }
 
 /**
@@ -290,7 +318,10 @@ export async function perExampleLosses(
     const m = Math.min(chunk, n - s);
     const [l, c] = tf.tidy(() => {
       const out = model.apply(tf.slice(x, [s, 0], [m, -1]), { training: false }) as tf.Tensor2D;
-      return [perExampleLoss(tf.slice(y, [s, 0], [m, -1]), out), conf && confidence ? confidence(out) : undefined] as const;
+      return [
+        perExampleLoss(tf.slice(y, [s, 0], [m, -1]), out),
+        conf && confidence ? confidence(out) : undefined,
+      ] as const;
     });
     // Asynchronous reads: WebGPU in Node has no synchronous one.
     loss.set((await l.data()) as Float32Array, s);
@@ -301,7 +332,9 @@ export async function perExampleLosses(
 }
 
 /** Probability of the predicted class from raw outputs: binary logits → max(σ(z), 1 − σ(z)); multi-class → max softmax. */
-export function predictedClassConfidence(kind: 'binary' | 'multiclass'): (outputs: tf.Tensor2D) => tf.Tensor1D {
+export function predictedClassConfidence(
+  kind: 'binary' | 'multiclass',
+): (outputs: tf.Tensor2D) => tf.Tensor1D {
   return (z) =>
     tf.tidy(() =>
       kind === 'binary'

@@ -235,7 +235,8 @@ export interface DpSgdPrivacyParams {
  * (RDP accounting, see the module comment). `steps` = 0 gives ε = 0.
  */
 export function dpSgdEpsilon(p: DpSgdPrivacyParams): EpsilonResult {
-  if (!(Number.isInteger(p.steps) && p.steps >= 0)) throw new RangeError(`steps must be a whole number ≥ 0; got ${p.steps}.`);
+  if (!(Number.isInteger(p.steps) && p.steps >= 0))
+    throw new RangeError(`steps must be a whole number ≥ 0; got ${p.steps}.`);
   const orders = p.orders ?? DEFAULT_RDP_ORDERS;
   const perStep = rdpPoissonSampledGaussian(p.q, p.noiseMultiplier, orders);
   const total = perStep.map((r) => (p.steps === 0 ? 0 : r * p.steps));
@@ -257,7 +258,8 @@ export class RdpAccountant {
 
   /** Adds `steps` steps of the Poisson-sampled Gaussian mechanism with rate q and noise multiplier σ. */
   compose(q: number, noiseMultiplier: number, steps = 1): void {
-    if (!(Number.isInteger(steps) && steps >= 0)) throw new RangeError(`steps must be a whole number ≥ 0; got ${steps}.`);
+    if (!(Number.isInteger(steps) && steps >= 0))
+      throw new RangeError(`steps must be a whole number ≥ 0; got ${steps}.`);
     if (steps === 0) return;
     const key = `${q}:${noiseMultiplier}`;
     let curve = this.cache.get(key);
@@ -265,7 +267,8 @@ export class RdpAccountant {
       curve = rdpPoissonSampledGaussian(q, noiseMultiplier, this.orders);
       this.cache.set(key, curve);
     }
-    for (let k = 0; k < this.rdp.length; k++) this.rdp[k] = (this.rdp[k] as number) + steps * (curve[k] as number);
+    for (let k = 0; k < this.rdp.length; k++)
+      this.rdp[k] = (this.rdp[k] as number) + steps * (curve[k] as number);
     this.stepCount += steps;
   }
 
@@ -313,13 +316,20 @@ export function calibrateNoise(p: CalibrationParams): CalibrationResult {
   checkProbability('Sampling probability q', p.q);
   const tol = p.relativeTolerance ?? 1e-4;
   const eps = (sigma: number): EpsilonResult =>
-    dpSgdEpsilon({ q: p.q, noiseMultiplier: sigma, steps: p.steps, delta: p.delta, ...(p.orders ? { orders: p.orders } : {}) });
+    dpSgdEpsilon({
+      q: p.q,
+      noiseMultiplier: sigma,
+      steps: p.steps,
+      delta: p.delta,
+      ...(p.orders ? { orders: p.orders } : {}),
+    });
   if (p.q === 0 || p.steps === 0) return { noiseMultiplier: 0, epsilon: 0, order: 0 };
   let hi = 1;
   let hiResult = eps(hi);
   while (hiResult.epsilon > p.targetEpsilon) {
     hi *= 2;
-    if (hi > 1e6) throw new RangeError(`No noise multiplier up to 1e6 reaches ε ≤ ${p.targetEpsilon} at δ = ${p.delta}.`);
+    if (hi > 1e6)
+      throw new RangeError(`No noise multiplier up to 1e6 reaches ε ≤ ${p.targetEpsilon} at δ = ${p.delta}.`);
     hiResult = eps(hi);
   }
   let lo = hi === 1 ? 0 : hi / 2;
