@@ -38,10 +38,16 @@ function findingLine(f: Finding, c: Colours): string {
 }
 
 /** Formats one audited file. */
-export function formatAuditText(report: AuditReport, options: { colour: boolean; maxPerRule?: number }): string {
+export function formatAuditText(
+  report: AuditReport,
+  options: { colour: boolean; maxPerRule?: number },
+): string {
   const c = colours(options.colour);
   const out: string[] = [];
-  out.push(c.bold(`${report.file}`) + c.dim(` — ${int(report.rows)} rows × ${report.columns.length} columns (${report.format})`));
+  out.push(
+    c.bold(`${report.file}`) +
+      c.dim(` — ${int(report.rows)} rows × ${report.columns.length} columns (${report.format})`),
+  );
   const sorted = [...report.findings].sort(
     (a, b) =>
       severityRank(b.severity) - severityRank(a.severity) ||
@@ -70,7 +76,9 @@ export function formatAuditText(report: AuditReport, options: { colour: boolean;
     out.push(
       `  ${c.bold('Privacy')}: quasi-identifiers ${p.quasiIdentifiers.join(', ')}; k-anonymity ${p.kAnonymity ?? '—'}; ` +
         `${p.uniqueRecords === null ? '—' : pct(p.uniqueRecords)} of records unique` +
-        (p.singlingOut ? `; {${p.singlingOut.columns.join(', ')}} single out ${pct(p.singlingOut.share)}` : ''),
+        (p.singlingOut
+          ? `; {${p.singlingOut.columns.join(', ')}} single out ${pct(p.singlingOut.share)}`
+          : ''),
     );
   }
   const q = report.quality;
@@ -105,17 +113,25 @@ interface TextGroupMetrics {
   accuracy?: number | null;
 }
 
-const num = (x: unknown, digits = 4) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(digits) : '—');
+const num = (x: unknown, digits = 4) =>
+  typeof x === 'number' && Number.isFinite(x) ? x.toFixed(digits) : '—';
 
 /** Per-group tables for the prediction audit, if the report has one. */
 function formatFairness(fairness: unknown, c: Colours): string | undefined {
   if (!fairness || typeof fairness !== 'object') return undefined;
-  const f = fairness as { groups?: Record<string, Record<string, TextGroupMetrics>>; disparities?: Record<string, Record<string, unknown>> };
+  const f = fairness as {
+    groups?: Record<string, Record<string, TextGroupMetrics>>;
+    disparities?: Record<string, Record<string, unknown>>;
+  };
   if (!f.groups) return undefined;
   const lines: string[] = [];
   for (const [attr, groups] of Object.entries(f.groups)) {
     lines.push(`  ${c.bold(`Predictions by ${attr}`)}`);
-    lines.push(c.dim(`    ${'group'.padEnd(24)} ${'n'.padStart(8)} ${'base'.padStart(7)} ${'select'.padStart(7)} ${'TPR'.padStart(7)} ${'FPR'.padStart(7)} ${'acc'.padStart(7)}`));
+    lines.push(
+      c.dim(
+        `    ${'group'.padEnd(24)} ${'n'.padStart(8)} ${'base'.padStart(7)} ${'select'.padStart(7)} ${'TPR'.padStart(7)} ${'FPR'.padStart(7)} ${'acc'.padStart(7)}`,
+      ),
+    );
     for (const [value, g] of Object.entries(groups)) {
       lines.push(
         `    ${value.slice(0, 24).padEnd(24)} ${String(g.n ?? '').padStart(8)} ${num(g.baseRate).padStart(7)} ${num(g.selectionRate).padStart(7)} ${num(g.tpr).padStart(7)} ${num(g.fpr).padStart(7)} ${num(g.accuracy).padStart(7)}`,

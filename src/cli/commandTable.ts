@@ -9,4 +9,10 @@ import { fixCommand } from './commands/fix';
 import { predictCommand } from './commands/predict';
 import { trainCommand } from './commands/train';
 
-export const commands: CliCommand[] = [auditCommand, fixCommand, trainCommand, predictCommand, dpEpsilonCommand];
+export const commands: CliCommand[] = [
+  auditCommand,
+  fixCommand,
+  trainCommand,
+  predictCommand,
+  dpEpsilonCommand,
+];

@@ -12,7 +12,7 @@ function help(): string {
     'Commands:',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `rml <command> --help` for a command\'s options.',
+    "Run `rml <command> --help` for a command's options.",
   ].join('\n');
 }
 

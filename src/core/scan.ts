@@ -81,9 +81,9 @@ async function* abortable(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Arra
 /** Each row's source range, packed and grown as rows arrive, so duplicate findings can point at both rows. */
 class RowRanges {
   constructor(private data: Int32Array = new Int32Array(4 * 1024)) {}
-  /** The packed ranges of rows 1..rows (index 4 * row), for sending to another thread. */
+  /** The packed ranges of rows 1..rows (index 4 * row), for sending to another thread (a view, not a copy). */
   packed(rows: number): Int32Array {
-    return this.data.slice(0, 4 * (rows + 1));
+    return this.data.subarray(0, 4 * (rows + 1));
   }
   /**
    * Stores the range from the row's first positioned cell to its last, read straight from the packed

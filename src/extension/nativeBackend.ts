@@ -69,7 +69,8 @@ export async function installNativeBackend(
           {
             label: 'GPU (WebGPU, any vendor)',
             description: 'webgpu + @tensorflow/tfjs-backend-webgpu',
-            detail: 'Dawn over Vulkan, Metal or D3D12: NVIDIA (any CUDA), AMD, Intel and Apple GPUs; nothing else to install.',
+            detail:
+              'Dawn over Vulkan, Metal or D3D12: NVIDIA (any CUDA), AMD, Intel and Apple GPUs; nothing else to install.',
             v: 'webgpu' as const,
           },
         ],

@@ -17,7 +17,7 @@ export type ScanThreadReply =
   { ok: true; part: Awaited<ReturnType<typeof scanPart>> } | { ok: false; message: string; stack?: string };
 
 async function run(data: ScanThreadData): Promise<void> {
-  const stream = fs.createReadStream(data.file, { highWaterMark: 1 << 20 });
+  const stream = fs.createReadStream(data.file, { highWaterMark: 1 << 18 });
   try {
     const part = await scanPart(stream, data.options, data.plan);
     const reply: ScanThreadReply = { ok: true, part };

@@ -58,7 +58,7 @@ export async function scanFileInThreads(
 ): Promise<AuditReport> {
   const bytes = fs.statSync(file).size;
   const threads = threaded.threads ?? defaultThreads(bytes);
-  const single = () => scanDataset(fs.createReadStream(file, { highWaterMark: 1 << 20 }), options);
+  const single = () => scanDataset(fs.createReadStream(file, { highWaterMark: 1 << 18 }), options);
   if (threads <= 1) return single();
   const plans = await planSplit(file, options, threads);
   if (!plans) return single();
@@ -75,7 +75,7 @@ export async function scanFileInThreads(
       plans.map((plan, t) =>
         (t === 0
           ? scanPart(
-              fs.createReadStream(file, { highWaterMark: 1 << 20 }),
+              fs.createReadStream(file, { highWaterMark: 1 << 18 }),
               { ...options, signal: stop.signal },
               plan,
             )

@@ -25,8 +25,16 @@ function parseNumber(name: string, text: string | undefined): number | undefined
   if (text === undefined) return undefined;
   const parts = text.split('/');
   const nums = parts.map((p) => (p.trim() === '' ? NaN : Number(p)));
-  const v = nums.length === 2 ? (nums[0] as number) / (nums[1] as number) : nums.length === 1 ? (nums[0] as number) : NaN;
-  if (!Number.isFinite(v)) throw new UsageError(`--${name} must be a number${name === 'q' ? ' or a ratio A/B' : ''}; got '${text}'.`);
+  const v =
+    nums.length === 2
+      ? (nums[0] as number) / (nums[1] as number)
+      : nums.length === 1
+        ? (nums[0] as number)
+        : NaN;
+  if (!Number.isFinite(v))
+    throw new UsageError(
+      `--${name} must be a number${name === 'q' ? ' or a ratio A/B' : ''}; got '${text}'.`,
+    );
   return v;
 }
 
@@ -76,16 +84,28 @@ export const dpEpsilonCommand: CliCommand = {
     } else if (epochs !== undefined) {
       throw new UsageError('Give either --steps or --epochs, not both.');
     }
-    if (!(Number.isInteger(steps) && steps >= 0)) throw new UsageError(`--steps must be a whole number ≥ 0; got ${steps}.`);
+    if (!(Number.isInteger(steps) && steps >= 0))
+      throw new UsageError(`--steps must be a whole number ≥ 0; got ${steps}.`);
     const noise = parseNumber('noise', values.noise);
     const target = parseNumber('target-epsilon', values['target-epsilon']);
-    if ((noise === undefined) === (target === undefined)) throw new UsageError('Give exactly one of --noise and --target-epsilon.');
+    if ((noise === undefined) === (target === undefined))
+      throw new UsageError('Give exactly one of --noise and --target-epsilon.');
 
     if (noise !== undefined) {
       if (!(noise >= 0)) throw new UsageError(`--noise must be ≥ 0; got ${noise}.`);
       const r = dpSgdEpsilon({ q, noiseMultiplier: noise, steps, delta });
       if (values.json) {
-        io.stdout.write(JSON.stringify({ q, noiseMultiplier: noise, steps, delta, epsilon: r.epsilon, order: r.order, accountant: 'rdp' }) + '\n');
+        io.stdout.write(
+          JSON.stringify({
+            q,
+            noiseMultiplier: noise,
+            steps,
+            delta,
+            epsilon: r.epsilon,
+            order: r.order,
+            accountant: 'rdp',
+          }) + '\n',
+        );
       } else {
         io.stdout.write(
           `ε = ${fmt(r.epsilon)} at δ = ${delta} (RDP accountant, best order ${r.order})\n` +
@@ -98,7 +118,16 @@ export const dpEpsilonCommand: CliCommand = {
     const c = calibrateNoise({ q, steps, delta, targetEpsilon: target as number });
     if (values.json) {
       io.stdout.write(
-        JSON.stringify({ q, steps, delta, targetEpsilon: target, noiseMultiplier: c.noiseMultiplier, epsilon: c.epsilon, order: c.order, accountant: 'rdp' }) + '\n',
+        JSON.stringify({
+          q,
+          steps,
+          delta,
+          targetEpsilon: target,
+          noiseMultiplier: c.noiseMultiplier,
+          epsilon: c.epsilon,
+          order: c.order,
+          accountant: 'rdp',
+        }) + '\n',
       );
     } else {
       io.stdout.write(

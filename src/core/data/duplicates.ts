@@ -47,7 +47,9 @@ export class DuplicateRowDetector {
     this.a[i] = ha;
     this.b[i] = hb;
     this.first[i] = index;
-    if (++this.size * 2 > this.first.length) this.grow();
+    // Grown at a load of 3/4 (linear probing stays short with a 64-bit hash): 600,000 distinct rows fit in
+    // 2^20 slots, 12 MB, where a load of 1/2 took twice that.
+    if (++this.size * 4 > this.first.length * 3) this.grow();
   }
 
   finish(): DuplicateResult {

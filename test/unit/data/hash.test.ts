@@ -23,7 +23,10 @@ describe('hashString', () => {
     assert.equal(full.size, values.length);
     // Expected 32-bit collisions among n random values: n^2 / 2^33, about 42 here.
     const expected = values.length ** 2 / 2 ** 33;
-    assert.ok(values.length - laneA.size < 3 * expected + 10, `${values.length - laneA.size} lane-A collisions`);
+    assert.ok(
+      values.length - laneA.size < 3 * expected + 10,
+      `${values.length - laneA.size} lane-A collisions`,
+    );
   });
 
   it('tells apart values that differ only in order, length or a NUL', () => {

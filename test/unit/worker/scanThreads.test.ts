@@ -1,0 +1,86 @@
+import { strict as assert } from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { generateCsv } from '../../../bench/scan/generate';
+import { scanDataset, type ScanOptions } from '../../../src/core/scan';
+import { parsePolicy } from '../../../src/core/policy';
+import { scanFileInThreads } from '../../../src/worker/scanThreads';
+
+const adult = path.resolve(__dirname, '../../../../shared/data/adult/adult.csv');
+
+/** The single-threaded report, the reference every split must reproduce byte for byte. */
+async function single(file: string, options: ScanOptions) {
+  return JSON.stringify(await scanDataset(fs.createReadStream(file), options));
+}
+
+describe('scanFileInThreads: a scan split by column across worker threads', function () {
+  this.timeout(120000);
+  let dir: string;
+  let generated: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rml-threads-'));
+    generated = path.join(dir, 'customers.csv');
+    // 12 columns of every kind, personal data in free text: enough findings to reach a small per-rule cap
+    // in columns that different threads read.
+    generateCsv(generated, 3e6);
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  for (const threads of [2, 3]) {
+    it(`gives the single-threaded report with ${threads} threads, a per-rule cap crossing threads included`, async () => {
+      // Cap 2: the header findings of one rule (personal-data columns, quasi-identifiers) come from columns of
+      // different threads, so which two are kept is decided across threads.
+      for (const options of [
+        { fileName: 'customers.csv' },
+        { fileName: 'customers.csv', maxFindingsPerRule: 20 },
+        { fileName: 'customers.csv', maxFindingsPerRule: 2 },
+      ]) {
+        const got = JSON.stringify(await scanFileInThreads(generated, options, { threads }));
+        assert.equal(got, await single(generated, options));
+        const report = JSON.parse(got);
+        assert.ok(report.rows > 10000, String(report.rows));
+        if (options.maxFindingsPerRule)
+          assert.ok(report.truncated['privacy/pii-cell'] > 0, 'the cap was reached');
+      }
+    });
+  }
+
+  it('gives the single-threaded report on Adult with a label and a policy (fairness from columns of several threads)', async () => {
+    const { policy } = parsePolicy(
+      JSON.stringify({ label: 'income', positive: ['>50K'] }),
+      'responsible-ml.json',
+    );
+    const options = { fileName: 'adult.csv', policy };
+    const got = JSON.stringify(await scanFileInThreads(adult, options, { threads: 2 }));
+    assert.equal(got, await single(adult, options));
+    assert.ok(JSON.parse(got).fairness.proxies.length > 0);
+  });
+
+  it('gives the single-threaded report on malformed input: ragged rows, quoted line breaks, a stray quote', async () => {
+    const lines = ['id,comment,email,amount'];
+    for (let i = 0; i < 400; i++) {
+      if (i % 97 === 5) lines.push(`${i},"two\nlines, one quote ""x""",u${i}@example.com,${i}.5`);
+      else if (i % 89 === 7) lines.push(`${i},short`);
+      else if (i % 83 === 3) lines.push(`${i},"closed" then text,u${i}@example.com,1,extra`);
+      else lines.push(`${i},call 415-555-01${String(i % 100).padStart(2, '0')},u${i}@example.com,${i}`);
+    }
+    const file = path.join(dir, 'messy.csv');
+    fs.writeFileSync(file, lines.join('\r\n'));
+    const options = { fileName: 'messy.csv' };
+    const got = JSON.stringify(await scanFileInThreads(file, options, { threads: 2 }));
+    assert.equal(got, await single(file, options));
+    assert.ok(JSON.parse(got).findings.some((f: { rule: string }) => f.rule.startsWith('data/')));
+  });
+
+  it('stops every thread when cancelled', async () => {
+    const controller = new AbortController();
+    const run = scanFileInThreads(
+      generated,
+      { fileName: 'customers.csv', signal: controller.signal },
+      { threads: 2 },
+    );
+    setTimeout(() => controller.abort(), 50);
+    await assert.rejects(run, (e: Error) => e.name === 'AbortError');
+  });
+});
