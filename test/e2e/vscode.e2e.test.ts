@@ -59,7 +59,10 @@ describe('panels in a real VS Code (code-server + headless Chromium)', function 
       else if (fs.statSync(src).isFile()) fs.copyFileSync(src, path.join(workspace, f));
     }
     // A dataset with personal data beside the example, for the diagnostics a person sees on opening it.
-    fs.copyFileSync(path.join(repoRoot, 'test', 'fixtures', 'scan', 'customers.csv'), path.join(workspace, 'customers.csv'));
+    fs.copyFileSync(
+      path.join(repoRoot, 'test', 'fixtures', 'scan', 'customers.csv'),
+      path.join(workspace, 'customers.csv'),
+    );
     server = await startCodeServer({
       workspace,
       userSettings: { 'workbench.colorTheme': 'Default Light Modern' },
@@ -91,7 +94,12 @@ describe('panels in a real VS Code (code-server + headless Chromium)', function 
       await input.waitFor({ state: 'visible', timeout: 10_000 });
       await input.fill('customers.csv');
       const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'customers.csv' }).first();
-      if (await row.waitFor({ timeout: 10_000 }).then(() => true, () => false)) {
+      if (
+        await row.waitFor({ timeout: 10_000 }).then(
+          () => true,
+          () => false,
+        )
+      ) {
         await page.keyboard.press('Enter');
         break;
       }
@@ -99,7 +107,10 @@ describe('panels in a real VS Code (code-server + headless Chromium)', function 
       if (Date.now() > end0) throw new Error('customers.csv never appeared in Quick Open');
     }
     // Diagnostics arrive once the extension has activated and scanned the file.
-    await page.locator('.monaco-editor .squiggly-warning, .monaco-editor .squiggly-error').first().waitFor({ timeout: 180_000 });
+    await page
+      .locator('.monaco-editor .squiggly-warning, .monaco-editor .squiggly-error')
+      .first()
+      .waitFor({ timeout: 180_000 });
     await runCommandFromPalette(page, 'View: Focus Problems (Errors, Warnings, Infos)').catch(async () => {
       await page.keyboard.press('Escape');
       await page.keyboard.press('Control+Shift+M');

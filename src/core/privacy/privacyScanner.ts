@@ -512,7 +512,8 @@ export function mergePrivacyParts(parts: readonly PrivacyPart[], cap: number): P
   kept.sort((a, b) => (a.row ?? 0) - (b.row ?? 0) || (a.columnIndex ?? 0) - (b.columnIndex ?? 0));
   return {
     findings: kept,
-    truncated,
+    // Rules in a fixed order, not the order they reached the cap in (which depends on how the scan was split).
+    truncated: Object.fromEntries(Object.entries(truncated).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     columns: parts.flatMap((p) => p.columns).sort((a, b) => a.index - b.index),
   };
 }

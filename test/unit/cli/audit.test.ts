@@ -48,7 +48,19 @@ describe('rml audit', () => {
     assert.equal(r.code, 0, r.stderr);
     const log = JSON.parse(r.stdout) as {
       version: string;
-      runs: { tool: { driver: { rules: { id: string }[] } }; results: { ruleId: string; ruleIndex: number; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number; startColumn: number; endColumn: number } } }[] }[] }[];
+      runs: {
+        tool: { driver: { rules: { id: string }[] } };
+        results: {
+          ruleId: string;
+          ruleIndex: number;
+          locations: {
+            physicalLocation: {
+              artifactLocation: { uri: string };
+              region: { startLine: number; startColumn: number; endColumn: number };
+            };
+          }[];
+        }[];
+      }[];
     };
     assert.equal(log.version, '2.1.0');
     const run = log.runs[0]!;
@@ -57,7 +69,11 @@ describe('rml audit', () => {
       assert.equal(run.tool.driver.rules[res.ruleIndex]?.id, res.ruleId);
       const loc = res.locations[0]!.physicalLocation;
       assert.equal(loc.artifactLocation.uri, 'customers.csv');
-      assert.ok(loc.region.startLine >= 1 && loc.region.startColumn >= 1 && loc.region.endColumn > loc.region.startColumn);
+      assert.ok(
+        loc.region.startLine >= 1 &&
+          loc.region.startColumn >= 1 &&
+          loc.region.endColumn > loc.region.startColumn,
+      );
     }
   });
 
@@ -74,15 +90,45 @@ describe('rml audit', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rml-audit-'));
     const csv = ['y,yhat,p,grp'];
     const rows: [number, number, number, string][] = [
-      [1, 1, 0.9, 'a'], [0, 1, 0.6, 'a'], [1, 0, 0.4, 'a'], [0, 0, 0.1, 'a'],
-      [1, 1, 0.8, 'b'], [1, 1, 0.7, 'b'], [0, 0, 0.2, 'b'], [0, 0, 0.3, 'b'],
+      [1, 1, 0.9, 'a'],
+      [0, 1, 0.6, 'a'],
+      [1, 0, 0.4, 'a'],
+      [0, 0, 0.1, 'a'],
+      [1, 1, 0.8, 'b'],
+      [1, 1, 0.7, 'b'],
+      [0, 0, 0.2, 'b'],
+      [0, 0, 0.3, 'b'],
     ];
     for (const r of rows) csv.push(r.join(','));
     fs.writeFileSync(path.join(dir, 'preds.csv'), csv.join('\n') + '\n');
-    const r = await rml(['audit', 'preds.csv', '--label', 'y', '--prediction', 'yhat', '--score', 'p', '--group', 'grp', '--format', 'json', '--output', 'out.json'], dir);
+    const r = await rml(
+      [
+        'audit',
+        'preds.csv',
+        '--label',
+        'y',
+        '--prediction',
+        'yhat',
+        '--score',
+        'p',
+        '--group',
+        'grp',
+        '--format',
+        'json',
+        '--output',
+        'out.json',
+      ],
+      dir,
+    );
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(fs.readFileSync(path.join(dir, 'out.json'), 'utf8')) as {
-      fairness: { groups: Record<string, Record<string, { n: number; tpr: number; fpr: number; selectionRate: number }>>; disparities: Record<string, { demographicParityDifference: number }> };
+      fairness: {
+        groups: Record<
+          string,
+          Record<string, { n: number; tpr: number; fpr: number; selectionRate: number }>
+        >;
+        disparities: Record<string, { demographicParityDifference: number }>;
+      };
     };
     const a = report.fairness.groups.grp!.a!;
     const b = report.fairness.groups.grp!.b!;

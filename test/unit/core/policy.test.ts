@@ -19,7 +19,10 @@ describe('policy', () => {
     const { problems } = parsePolicy(text, 'p.json');
     const enumProblem = problems.find((p) => p.message.includes('must be one of'));
     assert.ok(enumProblem, JSON.stringify(problems));
-    assert.match(enumProblem.message, /rules\.privacy\/pii-column must be one of "error", "warning", "info", "hint", "off"/);
+    assert.match(
+      enumProblem.message,
+      /rules\.privacy\/pii-column must be one of "error", "warning", "info", "hint", "off"/,
+    );
     assert.deepEqual(enumProblem.location, { line: 2, startColumn: 36, endLine: 2, endColumn: 42 });
     const unknown = problems.find((p) => p.message.includes('unknown property'));
     assert.ok(unknown);
@@ -35,7 +38,12 @@ describe('policy', () => {
   });
 
   it('applies severities, "off" and ignores by rule and column', () => {
-    const f = (rule: string, column?: string): Finding => ({ rule, severity: 'warning', message: 'm', column });
+    const f = (rule: string, column?: string): Finding => ({
+      rule,
+      severity: 'warning',
+      message: 'm',
+      column,
+    });
     const { policy } = parsePolicy(
       JSON.stringify({
         rules: { 'a/x': 'error', 'a/off': 'off' },
@@ -43,7 +51,10 @@ describe('policy', () => {
       }),
       'p.json',
     );
-    const out = applyPolicy([f('a/x'), f('a/off'), f('a/y', 'c1'), f('a/y', 'c3'), f('a/z', 'c2'), f('a/z')], policy);
+    const out = applyPolicy(
+      [f('a/x'), f('a/off'), f('a/y', 'c1'), f('a/y', 'c3'), f('a/z', 'c2'), f('a/z')],
+      policy,
+    );
     assert.deepEqual(
       out.map((x) => [x.rule, x.column, x.severity]),
       [

@@ -6,7 +6,11 @@ describe('readTable: regressions found by the property tests', () => {
   it('keeps an invalid-JSON range on its line when the bad token runs into a carriage return', async () => {
     const problems: Finding[] = [];
     // `["\` then CR: an unterminated string whose token would otherwise span the line break.
-    await readTable([new Uint8Array([91, 34, 92, 13])], { header() {}, row() {}, problem: (f) => problems.push(f) }, { format: 'json' });
+    await readTable(
+      [new Uint8Array([91, 34, 92, 13])],
+      { header() {}, row() {}, problem: (f) => problems.push(f) },
+      { format: 'json' },
+    );
     const first = problems.find((p) => p.rule === 'data/invalid-json');
     assert.ok(first?.location);
     assert.equal(first.location.line, 1);
@@ -16,7 +20,8 @@ describe('readTable: regressions found by the property tests', () => {
 
 describe('readTable: unclosed quote after a line break inside it', () => {
   it('reads the field to the end of its own line, not a later one', async () => {
-    const headers: { name: string; location?: { line: number; startColumn: number; endColumn: number } }[] = [];
+    const headers: { name: string; location?: { line: number; startColumn: number; endColumn: number } }[] =
+      [];
     const problems: Finding[] = [];
     // `"` CR `""`: the quote opened on line 1 never closes (the pair is an escaped quote).
     await readTable(

@@ -15,13 +15,34 @@ async function rml(args: string[]): Promise<{ code: number; out: string; err: st
 
 describe('dp/rml dp-epsilon', () => {
   it('prints ε for the reference setting', async () => {
-    const r = await rml(['dp-epsilon', '--q', '256/32561', '--noise', '1.0', '--steps', '2543', '--delta', '1e-5']);
+    const r = await rml([
+      'dp-epsilon',
+      '--q',
+      '256/32561',
+      '--noise',
+      '1.0',
+      '--steps',
+      '2543',
+      '--delta',
+      '1e-5',
+    ]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /ε = 2\.488\d* at δ = 0\.00001 \(RDP accountant, best order 7\.6\)/);
   });
 
   it('prints JSON, and takes --batch/--rows and --epochs', async () => {
-    const r = await rml(['dp-epsilon', '--batch', '256', '--rows', '32561', '--noise', '1', '--epochs', '20', '--json']);
+    const r = await rml([
+      'dp-epsilon',
+      '--batch',
+      '256',
+      '--rows',
+      '32561',
+      '--noise',
+      '1',
+      '--epochs',
+      '20',
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.err);
     const o = JSON.parse(r.out) as { epsilon: number; steps: number; q: number; delta: number };
     assert.equal(o.steps, 20 * 127);
@@ -31,7 +52,16 @@ describe('dp/rml dp-epsilon', () => {
   });
 
   it('prints the noise multiplier for a target ε', async () => {
-    const r = await rml(['dp-epsilon', '--q', '256/32561', '--target-epsilon', '2.4884', '--steps', '2543', '--json']);
+    const r = await rml([
+      'dp-epsilon',
+      '--q',
+      '256/32561',
+      '--target-epsilon',
+      '2.4884',
+      '--steps',
+      '2543',
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.err);
     const o = JSON.parse(r.out) as { noiseMultiplier: number; epsilon: number };
     assert.ok(Math.abs(o.noiseMultiplier - 1) < 1e-3 && o.epsilon <= 2.4884);

@@ -60,7 +60,10 @@ describe('dp/DP-SGD through the training runner', function () {
       .map((l) => JSON.parse(l) as { epoch: number; epsilon?: number });
     assert.equal(epochLines.length, epochs);
     const eps = epochLines.map((l) => l.epsilon as number);
-    assert.ok(eps.every((e) => Number.isFinite(e) && e > 0), `epsilon in every epoch line: ${eps.join(', ')}`);
+    assert.ok(
+      eps.every((e) => Number.isFinite(e) && e > 0),
+      `epsilon in every epoch line: ${eps.join(', ')}`,
+    );
     for (let e = 1; e < eps.length; e++) assert.ok((eps[e] as number) > (eps[e - 1] as number));
 
     const audit = JSON.parse(fs.readFileSync(path.join(runDir, 'audit.json'), 'utf8')) as RunAudit;
@@ -77,10 +80,16 @@ describe('dp/DP-SGD through the training runner', function () {
     assert.equal(rec.clippingPass, 'hand-written');
     assert.equal(rec.randomness, 'crypto');
     // The recorded ε is what the accountant gives for the recorded settings.
-    const again = dpSgdEpsilon({ q: rec.q, noiseMultiplier: rec.noiseMultiplier, steps: rec.steps, delta: rec.delta });
+    const again = dpSgdEpsilon({
+      q: rec.q,
+      noiseMultiplier: rec.noiseMultiplier,
+      steps: rec.steps,
+      delta: rec.delta,
+    });
     assert.ok(Math.abs(again.epsilon - rec.epsilon) < 1e-9);
     const options = (audit.privacy.notes ?? []).map((x) => x.option);
-    for (const o of ['standardisation', 'one-hot categories', 'training loss', 'membership-inference audit']) assert.ok(options.includes(o), `note '${o}' in ${options.join(', ')}`);
+    for (const o of ['standardisation', 'one-hot categories', 'training loss', 'membership-inference audit'])
+      assert.ok(options.includes(o), `note '${o}' in ${options.join(', ')}`);
 
     const mia = audit.membershipInference;
     assert.ok(mia, 'membership inference in the audit');

@@ -2,7 +2,14 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { defaultDelta, dpSgdTraining, planDpSgd, poissonBatches, privacyNotes, secureRandom } from '../../../src/core/training/dp/dpSgd';
+import {
+  defaultDelta,
+  dpSgdTraining,
+  planDpSgd,
+  poissonBatches,
+  privacyNotes,
+  secureRandom,
+} from '../../../src/core/training/dp/dpSgd';
 import { dpSgdEpsilon } from '../../../src/core/training/dp/rdpAccountant';
 import { lossThresholdAttack, perExampleLosses } from '../../../src/core/training/dp/membershipInference';
 import { headMetric, perExampleLoss } from '../../../src/core/training/heads';
@@ -12,10 +19,17 @@ import { trainLoop } from '../../../src/core/training/trainLoop';
 
 /** Rows of UCI Adult (training split), numeric columns standardised, plus sex; label income >50K. */
 function adultSample(rows: number): { x: tf.Tensor2D; y: tf.Tensor2D } {
-  const candidates = [path.resolve(__dirname, '../../../examples/adult/adult.csv'), '/work/shared/data/adult/adult.csv', path.resolve(__dirname, '../../../../shared/data/adult/adult.csv')];
+  const candidates = [
+    path.resolve(__dirname, '../../../examples/adult/adult.csv'),
+    '/work/shared/data/adult/adult.csv',
+    path.resolve(__dirname, '../../../../shared/data/adult/adult.csv'),
+  ];
   const file = candidates.find((f) => fs.existsSync(f));
   if (!file) throw new Error(`Adult data not found in ${candidates.join(', ')}`);
-  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const lines = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   const header = (lines[0] as string).split(',');
   const col = (name: string) => header.indexOf(name);
   const numeric = ['age', 'education-num', 'capital-gain', 'capital-loss', 'hours-per-week'].map(col);
@@ -109,7 +123,12 @@ describe('dp/dpSgd', () => {
     assert.equal(p.seededNoise, null);
     const g = planDpSgd({ l2NormClip: 1, noiseMultiplier: 1.0, delta: 1e-5 }, 32561, 256, 20);
     assert.ok(!g.calibrated);
-    assert.ok(Math.abs(g.plannedEpsilon - dpSgdEpsilon({ q: 256 / 32561, noiseMultiplier: 1, steps: 2540, delta: 1e-5 }).epsilon) < 1e-12);
+    assert.ok(
+      Math.abs(
+        g.plannedEpsilon -
+          dpSgdEpsilon({ q: 256 / 32561, noiseMultiplier: 1, steps: 2540, delta: 1e-5 }).epsilon,
+      ) < 1e-12,
+    );
     assert.throws(() => planDpSgd({ l2NormClip: 1 }, 100, 10, 1), /noiseMultiplier or targetEpsilon/);
     assert.throws(() => planDpSgd({ l2NormClip: 0, noiseMultiplier: 1 }, 100, 10, 1), /l2NormClip/);
   });
@@ -157,7 +176,15 @@ describe('dp/dpSgd', () => {
     const epochs = 4;
     const plan = planDpSgd({ l2NormClip: 1, targetEpsilon: 4, seededNoise: 5 }, n, 100, epochs);
     const dp = dpSgdTraining(plan);
-    const model = buildModel({ type: 'mlp', inputWidth: 7, outputWidth: 1, hidden: [16], activation: 'relu', dropout: 0, seed: 1 });
+    const model = buildModel({
+      type: 'mlp',
+      inputWidth: 7,
+      outputWidth: 1,
+      hidden: [16],
+      activation: 'relu',
+      dropout: 0,
+      seed: 1,
+    });
     const loss = perExampleLoss('binary');
     const result = await trainLoop({
       model,
@@ -190,7 +217,9 @@ describe('dp/dpSgd', () => {
     // It learns: better than the majority class (≈ 0.76 on Adult) on held-out rows.
     const acc = tf.tidy(() => {
       const logits = model.predict(xTest) as tf.Tensor2D;
-      return tf.mean(tf.cast(tf.equal(tf.cast(tf.greater(logits, 0), 'float32'), yTest), 'float32')).dataSync()[0] as number;
+      return tf
+        .mean(tf.cast(tf.equal(tf.cast(tf.greater(logits, 0), 'float32'), yTest), 'float32'))
+        .dataSync()[0] as number;
     });
     assert.ok(acc > 0.78, `held-out accuracy ${acc}`);
     // The membership-inference AUC of a DP model on Adult is close to chance.

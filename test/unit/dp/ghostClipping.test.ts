@@ -1,12 +1,24 @@
 import { strict as assert } from 'node:assert';
 import * as tf from '@tensorflow/tfjs';
-import { clippingPath, clippingPlan, dpGradients, gaussianNoise } from '../../../src/core/training/dp/ghostClipping';
+import {
+  clippingPath,
+  clippingPlan,
+  dpGradients,
+  gaussianNoise,
+} from '../../../src/core/training/dp/ghostClipping';
 import { perExampleLoss, type HeadKind } from '../../../src/core/training/heads';
 import { seededRandom } from '../../../src/core/random';
 
 type Act = 'relu' | 'tanh' | 'sigmoid' | 'elu' | 'selu' | 'swish' | 'linear';
 
-function mlp(inputs: number, hidden: number[], outputs: number, acts: Act[], seed: number, useBias = true): tf.Sequential {
+function mlp(
+  inputs: number,
+  hidden: number[],
+  outputs: number,
+  acts: Act[],
+  seed: number,
+  useBias = true,
+): tf.Sequential {
   const m = tf.sequential();
   hidden.forEach((units, k) =>
     m.add(
@@ -33,8 +45,15 @@ function mlp(inputs: number, hidden: number[], outputs: number, acts: Act[], see
 
 function targets(kind: HeadKind, n: number, width: number, seed: number): tf.Tensor2D {
   return tf.tidy(() => {
-    if (kind === 'binary') return tf.cast(tf.greater(tf.randomUniform([n, 1], 0, 1, 'float32', seed), 0.5), 'float32') as tf.Tensor2D;
-    if (kind === 'multiclass') return tf.oneHot(tf.randomUniform([n], 0, width, 'int32', seed) as tf.Tensor1D, width).toFloat() as tf.Tensor2D;
+    if (kind === 'binary')
+      return tf.cast(
+        tf.greater(tf.randomUniform([n, 1], 0, 1, 'float32', seed), 0.5),
+        'float32',
+      ) as tf.Tensor2D;
+    if (kind === 'multiclass')
+      return tf
+        .oneHot(tf.randomUniform([n], 0, width, 'int32', seed) as tf.Tensor1D, width)
+        .toFloat() as tf.Tensor2D;
     return tf.randomNormal([n, width], 0, 2, 'float32', seed) as tf.Tensor2D;
   });
 }
@@ -84,7 +103,10 @@ function assertClose(actual: Float32Array, expected: Float32Array, what: string)
   for (const v of expected) scale = Math.max(scale, Math.abs(v));
   for (let j = 0; j < actual.length; j++) {
     const diff = Math.abs((actual[j] as number) - (expected[j] as number));
-    assert.ok(diff <= 1e-5 * Math.max(scale, 1e-3), `${what}[${j}]: ${actual[j]} vs ${expected[j]} (scale ${scale})`);
+    assert.ok(
+      diff <= 1e-5 * Math.max(scale, 1e-3),
+      `${what}[${j}]: ${actual[j]} vs ${expected[j]} (scale ${scale})`,
+    );
   }
 }
 
@@ -104,13 +126,58 @@ describe('dp/ghostClipping', () => {
     if (previousBackend) await tf.setBackend(previousBackend);
   });
 
-  const cases: { name: string; kind: HeadKind; hidden: number[]; out: number; acts: Act[]; weighted: boolean; useBias?: boolean }[] = [
+  const cases: {
+    name: string;
+    kind: HeadKind;
+    hidden: number[];
+    out: number;
+    acts: Act[];
+    weighted: boolean;
+    useBias?: boolean;
+  }[] = [
     { name: 'logistic (no hidden layer)', kind: 'binary', hidden: [], out: 1, acts: [], weighted: false },
-    { name: 'binary MLP relu/tanh', kind: 'binary', hidden: [6, 5], out: 1, acts: ['relu', 'tanh'], weighted: true },
-    { name: 'multi-class MLP sigmoid/elu/swish', kind: 'multiclass', hidden: [8, 6, 4], out: 3, acts: ['sigmoid', 'elu', 'swish'], weighted: false },
-    { name: 'regression MLP selu, no bias', kind: 'regression', hidden: [5], out: 1, acts: ['selu'], weighted: true, useBias: false },
-    { name: 'regression MLP tanh/sigmoid/relu, weighted', kind: 'regression', hidden: [6, 5, 4], out: 1, acts: ['tanh', 'sigmoid', 'relu'], weighted: true },
-    { name: 'multi-class MLP relu, no bias', kind: 'multiclass', hidden: [6], out: 4, acts: ['relu'], weighted: true, useBias: false },
+    {
+      name: 'binary MLP relu/tanh',
+      kind: 'binary',
+      hidden: [6, 5],
+      out: 1,
+      acts: ['relu', 'tanh'],
+      weighted: true,
+    },
+    {
+      name: 'multi-class MLP sigmoid/elu/swish',
+      kind: 'multiclass',
+      hidden: [8, 6, 4],
+      out: 3,
+      acts: ['sigmoid', 'elu', 'swish'],
+      weighted: false,
+    },
+    {
+      name: 'regression MLP selu, no bias',
+      kind: 'regression',
+      hidden: [5],
+      out: 1,
+      acts: ['selu'],
+      weighted: true,
+      useBias: false,
+    },
+    {
+      name: 'regression MLP tanh/sigmoid/relu, weighted',
+      kind: 'regression',
+      hidden: [6, 5, 4],
+      out: 1,
+      acts: ['tanh', 'sigmoid', 'relu'],
+      weighted: true,
+    },
+    {
+      name: 'multi-class MLP relu, no bias',
+      kind: 'multiclass',
+      hidden: [6],
+      out: 4,
+      acts: ['relu'],
+      weighted: true,
+      useBias: false,
+    },
   ];
 
   for (const [ci, c] of cases.entries()) {
@@ -125,18 +192,38 @@ describe('dp/ghostClipping', () => {
       // First find the per-example norms, then clip at their median so that some examples are clipped and some not.
       const { norms } = explicitClippedSum(model, x, y, w, loss, Infinity);
       const clip = median(norms);
-      assert.ok(norms.some((v) => v > clip * 1.05) && norms.some((v) => v < clip * 0.95), 'clip splits the examples');
+      assert.ok(
+        norms.some((v) => v > clip * 1.05) && norms.some((v) => v < clip * 0.95),
+        'clip splits the examples',
+      );
       const ref = explicitClippedSum(model, x, y, w, loss, clip);
       // Both ghost paths: on the tape (zeros added to pre-activations) and hand-written (head given).
-      const r = dpGradients(model, x, y, w, { l2NormClip: clip, noiseMultiplier: 0, expectedBatchSize: 1, perExampleLoss: loss, random: Math.random, method: 'tape' });
-      const fast = dpGradients(model, x, y, w, { l2NormClip: clip, noiseMultiplier: 0, expectedBatchSize: 1, perExampleLoss: loss, random: Math.random, head: c.kind });
+      const r = dpGradients(model, x, y, w, {
+        l2NormClip: clip,
+        noiseMultiplier: 0,
+        expectedBatchSize: 1,
+        perExampleLoss: loss,
+        random: Math.random,
+        method: 'tape',
+      });
+      const fast = dpGradients(model, x, y, w, {
+        l2NormClip: clip,
+        noiseMultiplier: 0,
+        expectedBatchSize: 1,
+        perExampleLoss: loss,
+        random: Math.random,
+        head: c.kind,
+      });
       assert.equal(clippingPlan(model).kind, 'ghost');
       const handWritten = c.acts.every((a) => ['relu', 'tanh', 'sigmoid', 'linear'].includes(a));
       assert.equal(clippingPath(model, c.kind), handWritten ? 'hand-written' : 'tape');
       assert.equal(clippingPath(model), 'tape');
       for (const v of model.trainableWeights) {
         const name = (v.read() as tf.Variable).name;
-        for (const [path, res] of [['tape', r], ['hand-written', fast]] as const) {
+        for (const [path, res] of [
+          ['tape', r],
+          ['hand-written', fast],
+        ] as const) {
           const g = res.grads[name];
           assert.ok(g, `gradient for ${name}`);
           assertClose(g.dataSync() as Float32Array, ref.sums.get(name) as Float32Array, `${path} ${name}`);
@@ -158,7 +245,14 @@ describe('dp/ghostClipping', () => {
 
   it('with σ = 0 and a huge clip gives the plain mean gradient (dropout with a fixed mask included)', () => {
     const model = tf.sequential();
-    model.add(tf.layers.dense({ units: 9, activation: 'relu', inputShape: [5], kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }));
+    model.add(
+      tf.layers.dense({
+        units: 9,
+        activation: 'relu',
+        inputShape: [5],
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }),
+      }),
+    );
     model.add(tf.layers.dropout({ rate: 0.3, seed: 42 }));
     model.add(tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }));
     const n = 32;
@@ -167,11 +261,28 @@ describe('dp/ghostClipping', () => {
     const loss = perExampleLoss('binary');
     const vars = model.trainableWeights.map((v) => v.read() as tf.Variable);
     const l2 = 0.01;
-    const penalty = () => tf.mul(l2, tf.addN(vars.filter((v) => v.rank === 2).map((k) => tf.sum(tf.square(k))))) as tf.Scalar;
+    const penalty = () =>
+      tf.mul(l2, tf.addN(vars.filter((v) => v.rank === 2).map((k) => tf.sum(tf.square(k))))) as tf.Scalar;
     // tfjs's seeded dropout draws the same mask for the same shape, so both passes see one mask.
-    const plain = tf.variableGrads(() => tf.add(tf.mean(loss(y, model.apply(x, { training: true }) as tf.Tensor2D)), penalty()) as tf.Scalar, vars);
-    const dp = dpGradients(model, x, y, null, { l2NormClip: 1e9, noiseMultiplier: 0, expectedBatchSize: n, perExampleLoss: loss, penalty, random: Math.random });
-    for (const v of vars) assertClose(dp.grads[v.name]!.dataSync() as Float32Array, plain.grads[v.name]!.dataSync() as Float32Array, v.name);
+    const plain = tf.variableGrads(
+      () =>
+        tf.add(tf.mean(loss(y, model.apply(x, { training: true }) as tf.Tensor2D)), penalty()) as tf.Scalar,
+      vars,
+    );
+    const dp = dpGradients(model, x, y, null, {
+      l2NormClip: 1e9,
+      noiseMultiplier: 0,
+      expectedBatchSize: n,
+      perExampleLoss: loss,
+      penalty,
+      random: Math.random,
+    });
+    for (const v of vars)
+      assertClose(
+        dp.grads[v.name]!.dataSync() as Float32Array,
+        plain.grads[v.name]!.dataSync() as Float32Array,
+        v.name,
+      );
     assert.ok(Math.abs((dp.loss.dataSync()[0] as number) - (plain.value.dataSync()[0] as number)) < 1e-5);
   });
 
@@ -203,7 +314,13 @@ describe('dp/ghostClipping', () => {
     const n = 20;
     const x = tf.randomNormal([n, 6], 0, 10, 'float32', 3) as tf.Tensor2D;
     const y = targets('regression', n, 1, 4);
-    const r = dpGradients(model, x, y, null, { l2NormClip: 0.1, noiseMultiplier: 0, expectedBatchSize: 1, perExampleLoss: perExampleLoss('regression'), random: Math.random });
+    const r = dpGradients(model, x, y, null, {
+      l2NormClip: 0.1,
+      noiseMultiplier: 0,
+      expectedBatchSize: 1,
+      perExampleLoss: perExampleLoss('regression'),
+      random: Math.random,
+    });
     let sq = 0;
     for (const g of Object.values(r.grads)) for (const v of g.dataSync()) sq += v * v;
     assert.ok(Math.sqrt(sq) <= n * 0.1 * (1 + 1e-5));
@@ -213,7 +330,13 @@ describe('dp/ghostClipping', () => {
     const model = mlp(4, [3], 1, ['relu'], 2);
     const x = tf.zeros([0, 4]) as tf.Tensor2D;
     const y = tf.zeros([0, 1]) as tf.Tensor2D;
-    const r = dpGradients(model, x, y, null, { l2NormClip: 1, noiseMultiplier: 1, expectedBatchSize: 10, perExampleLoss: perExampleLoss('binary'), random: seededRandom(3) });
+    const r = dpGradients(model, x, y, null, {
+      l2NormClip: 1,
+      noiseMultiplier: 1,
+      expectedBatchSize: 10,
+      perExampleLoss: perExampleLoss('binary'),
+      random: seededRandom(3),
+    });
     const all = Object.values(r.grads).flatMap((g) => Array.from(g.dataSync()));
     assert.equal(all.length, 4 * 3 + 3 + 3 + 1);
     assert.ok(all.every((v) => Number.isFinite(v)) && all.some((v) => v !== 0));
@@ -222,7 +345,14 @@ describe('dp/ghostClipping', () => {
 
   it('falls back to a per-example loop for a layer without a rule, naming it, with the same result', () => {
     const model = tf.sequential();
-    model.add(tf.layers.dense({ units: 6, activation: 'relu', inputShape: [5], kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }));
+    model.add(
+      tf.layers.dense({
+        units: 6,
+        activation: 'relu',
+        inputShape: [5],
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+      }),
+    );
     model.add(tf.layers.layerNormalization({ name: 'norm_here' }));
     model.add(tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }));
     const n = 10;
@@ -249,7 +379,14 @@ describe('dp/ghostClipping', () => {
       assertClose(r.grads[name]!.dataSync() as Float32Array, ref.sums.get(name) as Float32Array, name);
     }
     // Warned once per model.
-    dpGradients(model, x, y, null, { l2NormClip: clip, noiseMultiplier: 0, expectedBatchSize: 1, perExampleLoss: loss, random: Math.random, onWarning: (m) => warnings.push(m) });
+    dpGradients(model, x, y, null, {
+      l2NormClip: clip,
+      noiseMultiplier: 0,
+      expectedBatchSize: 1,
+      perExampleLoss: loss,
+      random: Math.random,
+      onWarning: (m) => warnings.push(m),
+    });
     assert.equal(warnings.length, 1);
   });
 
@@ -257,11 +394,21 @@ describe('dp/ghostClipping', () => {
     const model = mlp(5, [7, 4], 3, ['relu', 'sigmoid'], 21);
     const x = tf.randomNormal([12, 5], 0, 2, 'float32', 7) as tf.Tensor2D;
     const y = targets('multiclass', 12, 3, 8);
-    const opts = { l2NormClip: 0.3, noiseMultiplier: 0, expectedBatchSize: 4, perExampleLoss: perExampleLoss('multiclass'), random: Math.random };
+    const opts = {
+      l2NormClip: 0.3,
+      noiseMultiplier: 0,
+      expectedBatchSize: 4,
+      perExampleLoss: perExampleLoss('multiclass'),
+      random: Math.random,
+    };
     const ghost = dpGradients(model, x, y, null, opts);
     const loop = dpGradients(model, x, y, null, { ...opts, method: 'loop' });
     for (const name of Object.keys(ghost.grads)) {
-      assertClose(ghost.grads[name]!.dataSync() as Float32Array, loop.grads[name]!.dataSync() as Float32Array, name);
+      assertClose(
+        ghost.grads[name]!.dataSync() as Float32Array,
+        loop.grads[name]!.dataSync() as Float32Array,
+        name,
+      );
     }
   });
 
@@ -269,12 +416,20 @@ describe('dp/ghostClipping', () => {
     const model = mlp(5, [7], 1, ['relu'], 4);
     const x = tf.randomNormal([16, 5]) as tf.Tensor2D;
     const y = targets('binary', 16, 1, 3);
-    const opts = { l2NormClip: 1, noiseMultiplier: 1, expectedBatchSize: 16, perExampleLoss: perExampleLoss('binary'), random: Math.random };
+    const opts = {
+      l2NormClip: 1,
+      noiseMultiplier: 1,
+      expectedBatchSize: 16,
+      perExampleLoss: perExampleLoss('binary'),
+      random: Math.random,
+    };
     tf.tidy(() => dpGradients(model, x, y, null, opts).loss);
     const before = tf.memory().numTensors;
     for (let k = 0; k < 3; k++) tf.dispose(tf.tidy(() => dpGradients(model, x, y, null, opts).loss));
-    for (let k = 0; k < 2; k++) tf.dispose(tf.tidy(() => dpGradients(model, x, y, null, { ...opts, method: 'loop' }).loss));
-    for (let k = 0; k < 2; k++) tf.dispose(tf.tidy(() => dpGradients(model, x, y, null, { ...opts, head: 'binary' }).loss));
+    for (let k = 0; k < 2; k++)
+      tf.dispose(tf.tidy(() => dpGradients(model, x, y, null, { ...opts, method: 'loop' }).loss));
+    for (let k = 0; k < 2; k++)
+      tf.dispose(tf.tidy(() => dpGradients(model, x, y, null, { ...opts, head: 'binary' }).loss));
     assert.equal(tf.memory().numTensors, before);
   });
 
@@ -293,8 +448,16 @@ describe('dp/ghostClipping', () => {
     const model = mlp(2, [], 1, [], 1);
     const x = tf.zeros([1, 2]) as tf.Tensor2D;
     const y = tf.zeros([1, 1]) as tf.Tensor2D;
-    const base = { noiseMultiplier: 1, expectedBatchSize: 1, perExampleLoss: perExampleLoss('binary'), random: Math.random };
+    const base = {
+      noiseMultiplier: 1,
+      expectedBatchSize: 1,
+      perExampleLoss: perExampleLoss('binary'),
+      random: Math.random,
+    };
     assert.throws(() => dpGradients(model, x, y, null, { ...base, l2NormClip: 0 }), /l2NormClip/);
-    assert.throws(() => dpGradients(model, x, y, null, { ...base, l2NormClip: 1, noiseMultiplier: -1 }), /noiseMultiplier/);
+    assert.throws(
+      () => dpGradients(model, x, y, null, { ...base, l2NormClip: 1, noiseMultiplier: -1 }),
+      /noiseMultiplier/,
+    );
   });
 });

@@ -33,7 +33,10 @@ function advantageByBruteForce(pos: number[], neg: number[]): number {
 }
 
 function normals(n: number, mean: number, sd: number, random: () => number): number[] {
-  return Array.from({ length: n }, () => mean + sd * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
+  return Array.from(
+    { length: n },
+    () => mean + sd * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()),
+  );
 }
 
 describe('dp/membershipInference', () => {
@@ -61,7 +64,15 @@ describe('dp/membershipInference', () => {
     );
     assert.ok(Math.abs(res.auc - ref) < 1e-12);
     assert.ok(res.auc > 0.6 && res.auc < 0.9);
-    assert.ok(Math.abs(res.advantage - advantageByBruteForce(members.map((v) => -v), non.map((v) => -v))) < 1e-12);
+    assert.ok(
+      Math.abs(
+        res.advantage -
+          advantageByBruteForce(
+            members.map((v) => -v),
+            non.map((v) => -v),
+          ),
+      ) < 1e-12,
+    );
     // The reported threshold reaches the reported advantage.
     const tpr = members.filter((v) => v <= res.lossThreshold).length / members.length;
     const fpr = non.filter((v) => v <= res.lossThreshold).length / non.length;
@@ -90,7 +101,11 @@ describe('dp/membershipInference', () => {
 
   it('trained attack: near 0.5 out of sample on identical distributions, high on separable ones', () => {
     const r = seededRandom(7);
-    const same = trainedAttack({ loss: normals(600, 1, 0.3, r).map(Math.abs) }, { loss: normals(400, 1, 0.3, r).map(Math.abs) }, r);
+    const same = trainedAttack(
+      { loss: normals(600, 1, 0.3, r).map(Math.abs) },
+      { loss: normals(400, 1, 0.3, r).map(Math.abs) },
+      r,
+    );
     assert.ok(Math.abs(same.auc - 0.5) < 0.07, `auc ${same.auc}`);
     assert.equal(same.members, 400);
     // Confidence carries the signal here, loss does not: the attack must use both features.
@@ -112,9 +127,18 @@ describe('dp/membershipInference', () => {
     await tf.setBackend('cpu');
     try {
       const model = tf.sequential();
-      model.add(tf.layers.dense({ units: 1, inputShape: [3], kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }));
+      model.add(
+        tf.layers.dense({
+          units: 1,
+          inputShape: [3],
+          kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+        }),
+      );
       const x = tf.randomNormal([120, 3], 0, 1, 'float32', 2) as tf.Tensor2D;
-      const y = tf.cast(tf.greater(tf.randomUniform([120, 1], 0, 1, 'float32', 3), 0.5), 'float32') as tf.Tensor2D;
+      const y = tf.cast(
+        tf.greater(tf.randomUniform([120, 1], 0, 1, 'float32', 3), 0.5),
+        'float32',
+      ) as tf.Tensor2D;
       const loss = perExampleLoss('binary');
       const out = await perExampleLosses(model, x, y, loss, predictedClassConfidence('binary'));
       const ref = tf.tidy(() => loss(y, model.predict(x) as tf.Tensor2D).dataSync());
@@ -133,14 +157,31 @@ describe('dp/membershipInference', () => {
       const ym = y.slice([0, 0], [60, -1]) as tf.Tensor2D;
       const xn = x.slice([60, 0], [-1, -1]) as tf.Tensor2D;
       const yn = y.slice([60, 0], [-1, -1]) as tf.Tensor2D;
-      const audit = await membershipInferenceAudit(model, { x: xm, y: ym }, { x: xn, y: yn }, 'binary', loss, { comparison: 'halves', random: seededRandom(1) });
+      const audit = await membershipInferenceAudit(
+        model,
+        { x: xm, y: ym },
+        { x: xn, y: yn },
+        'binary',
+        loss,
+        { comparison: 'halves', random: seededRandom(1) },
+      );
       assert.ok(audit);
       assert.equal(audit.auc, report.lossThreshold.auc);
       assert.equal(audit.advantage, report.lossThreshold.advantage);
       assert.equal(audit.members, 60);
       assert.ok(audit.trainedAuc !== undefined && audit.trainedAdvantage !== undefined);
       const empty = tf.zeros([0, 3]) as tf.Tensor2D;
-      assert.equal(await membershipInferenceAudit(model, { x: xm, y: ym }, { x: empty, y: tf.zeros([0, 1]) as tf.Tensor2D }, 'binary', loss, { comparison: '', random: Math.random }), null);
+      assert.equal(
+        await membershipInferenceAudit(
+          model,
+          { x: xm, y: ym },
+          { x: empty, y: tf.zeros([0, 1]) as tf.Tensor2D },
+          'binary',
+          loss,
+          { comparison: '', random: Math.random },
+        ),
+        null,
+      );
       tf.dispose([xm, ym, xn, yn, empty]);
       tf.dispose([x, y]);
       model.dispose();

@@ -77,17 +77,33 @@ describe('dp/rdpAccountant', () => {
   it("matches the ε published in TF Privacy's MNIST tutorial table (Mironov's conversion, its orders)", () => {
     // tensorflow/privacy tutorials/README.md, "Select Parameters": batch 256 of 60,000, 234 steps per epoch,
     // δ = 1e-5, orders 1.1 … 10.9 and 12 … 63, ε from get_privacy_spent (ε = r − log δ/(α−1)).
-    const orders = [...Array.from({ length: 99 }, (_, i) => 1 + (i + 1) / 10), ...Array.from({ length: 52 }, (_, i) => 12 + i)];
+    const orders = [
+      ...Array.from({ length: 99 }, (_, i) => 1 + (i + 1) / 10),
+      ...Array.from({ length: 52 }, (_, i) => 12 + i),
+    ];
     const table: [number, number, number][] = [
       [1.12, 60, 2.92],
       [0.6, 30, 9.74],
       [1.2, 10, 1.2],
     ];
     for (const [sigma, epochs, eps] of table) {
-      const r = dpSgdEpsilon({ q: 256 / 60000, noiseMultiplier: sigma, steps: epochs * 234, delta: 1e-5, orders, conversion: 'mironov' });
+      const r = dpSgdEpsilon({
+        q: 256 / 60000,
+        noiseMultiplier: sigma,
+        steps: epochs * 234,
+        delta: 1e-5,
+        orders,
+        conversion: 'mironov',
+      });
       relClose(r.epsilon, eps, 0.01, `σ ${sigma}, ${epochs} epochs`);
       // The improved conversion is never worse.
-      const improved = dpSgdEpsilon({ q: 256 / 60000, noiseMultiplier: sigma, steps: epochs * 234, delta: 1e-5, orders });
+      const improved = dpSgdEpsilon({
+        q: 256 / 60000,
+        noiseMultiplier: sigma,
+        steps: epochs * 234,
+        delta: 1e-5,
+        orders,
+      });
       assert.ok(improved.epsilon <= r.epsilon);
     }
   });
@@ -163,7 +179,10 @@ describe('dp/rdpAccountant', () => {
     assert.equal(rdpToEpsilon([2, 3], [0, 0], 0).epsilon, 0);
     assert.throws(() => rdpPoissonSampledGaussian(1.5, 1), /\[0, 1\]/);
     assert.throws(() => rdpPoissonSampledGaussian(0.1, -1), /≥ 0/);
-    assert.throws(() => dpSgdEpsilon({ q: 0.1, noiseMultiplier: 1, steps: 1.5, delta: 1e-5 }), /whole number/);
+    assert.throws(
+      () => dpSgdEpsilon({ q: 0.1, noiseMultiplier: 1, steps: 1.5, delta: 1e-5 }),
+      /whole number/,
+    );
   });
 
   it('converts the plain Gaussian mechanism as dp_accounting does ((1, 1e-6) at σ = 4.530877117)', () => {
@@ -190,7 +209,8 @@ describe('dp/rdpAccountant', () => {
   });
 
   it('is monotone: more steps cost more, more noise costs less', () => {
-    const e = (sigma: number, steps: number) => dpSgdEpsilon({ q: 0.01, noiseMultiplier: sigma, steps, delta: 1e-5 }).epsilon;
+    const e = (sigma: number, steps: number) =>
+      dpSgdEpsilon({ q: 0.01, noiseMultiplier: sigma, steps, delta: 1e-5 }).epsilon;
     assert.ok(e(1, 100) < e(1, 1000));
     assert.ok(e(1, 1000) < e(1, 10000));
     assert.ok(e(2, 1000) < e(1, 1000));
@@ -208,7 +228,12 @@ describe('dp/rdpAccountant', () => {
       const back = dpSgdEpsilon({ q, noiseMultiplier: c.noiseMultiplier, steps, delta: 1e-5 }).epsilon;
       assert.equal(back, c.epsilon);
       // A little less noise would break the target: the search found the boundary, not just any σ.
-      const less = dpSgdEpsilon({ q, noiseMultiplier: c.noiseMultiplier * (1 - 5e-4), steps, delta: 1e-5 }).epsilon;
+      const less = dpSgdEpsilon({
+        q,
+        noiseMultiplier: c.noiseMultiplier * (1 - 5e-4),
+        steps,
+        delta: 1e-5,
+      }).epsilon;
       assert.ok(less > target, `σ·(1 − 5e-4) still gives ${less} ≤ ${target}`);
     }
     // The reference setting asked for its own ε gives back σ ≈ 1.

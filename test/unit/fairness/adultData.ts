@@ -4,7 +4,11 @@
  */
 import * as fs from 'fs';
 import { readTable } from '../../../src/core/data/readTable';
-import { encodeCategorical, type CategoricalColumn, type NumericColumn } from '../../../src/core/data/encoded';
+import {
+  encodeCategorical,
+  type CategoricalColumn,
+  type NumericColumn,
+} from '../../../src/core/data/encoded';
 
 export const ADULT_PATH = '/work/shared/data/adult/adult.csv';
 export const ADULT_TEST_PATH = '/work/shared/data/adult/adult-test.csv';
@@ -58,8 +62,13 @@ async function read(path: string): Promise<Adult> {
     rows,
     column: memo((name) => rows.map((r) => r[idx(name)]!)),
     // Adult writes missing values as '?'; the readers treat it as missing too.
-    categorical: memo((name) => encodeCategorical(rows.map((r) => (r[idx(name)] === '?' ? undefined : r[idx(name)])))),
-    numeric: memo((name): NumericColumn => ({ kind: 'numeric', values: Float64Array.from(rows.map((r) => (r[idx(name)] === '?' ? NaN : Number(r[idx(name)])))) })),
+    categorical: memo((name) =>
+      encodeCategorical(rows.map((r) => (r[idx(name)] === '?' ? undefined : r[idx(name)]))),
+    ),
+    numeric: memo((name): NumericColumn => ({
+      kind: 'numeric',
+      values: Float64Array.from(rows.map((r) => (r[idx(name)] === '?' ? NaN : Number(r[idx(name)])))),
+    })),
   };
   return adult;
 }

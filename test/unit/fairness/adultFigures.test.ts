@@ -18,7 +18,11 @@ describe('fairness: UCI Adult reference figures (README of shared/data/adult)', 
   });
 
   it('reproduces base rates by sex, statistical parity difference and disparate impact', () => {
-    const bias = datasetBias({ label, labelName: 'income', attributes: [{ name: 'sex', column: adult.categorical('sex') }] });
+    const bias = datasetBias({
+      label,
+      labelName: 'income',
+      attributes: [{ name: 'sex', column: adult.categorical('sex') }],
+    });
     assert.strictEqual(bias.rows, 32561);
     assert.strictEqual(r4(bias.baseRate), 0.2408);
     const sex = bias.attributes[0]!;
@@ -33,7 +37,9 @@ describe('fairness: UCI Adult reference figures (README of shared/data/adult)', 
     assert.strictEqual(r4(female.disparateImpact), 0.358);
     assert.strictEqual(r4(female.statisticalParityDifference), -0.1963);
     assert.deepStrictEqual(sex.fourFifthsViolations, ['Female']);
-    const di = bias.findings.filter((f) => f.rule === 'fairness/disparate-impact' && f.column === 'sex' && f.severity === 'warning');
+    const di = bias.findings.filter(
+      (f) => f.rule === 'fairness/disparate-impact' && f.column === 'sex' && f.severity === 'warning',
+    );
     assert.strictEqual(di.length, 1);
     assert.match(di[0]!.message, /'Female' \(0\.109\) is 0\.36 times that of 'Male' \(0\.306\)/);
     // The Wilson interval brackets the rate and is narrow on ~10k rows.
@@ -55,14 +61,26 @@ describe('fairness: UCI Adult reference figures (README of shared/data/adult)', 
 
   it('reports race shares, a given reference group and small intersectional groups', () => {
     const bias = datasetBias(
-      { label, attributes: [{ name: 'sex', column: adult.categorical('sex') }, { name: 'race', column: adult.categorical('race') }] },
+      {
+        label,
+        attributes: [
+          { name: 'sex', column: adult.categorical('sex') },
+          { name: 'race', column: adult.categorical('race') },
+        ],
+      },
       { reference: { race: 'White' } },
     );
     const race = bias.attributes[1]!;
     assert.strictEqual(race.reference, 'White');
     assert.strictEqual(race.referenceChosen, 'given');
     const share = Object.fromEntries(race.groups.map((g) => [g.value, r4(g.share)]));
-    assert.deepStrictEqual(share, { White: 0.8543, Black: 0.0959, 'Asian-Pac-Islander': 0.0319, 'Amer-Indian-Eskimo': 0.0096, Other: 0.0083 });
+    assert.deepStrictEqual(share, {
+      White: 0.8543,
+      Black: 0.0959,
+      'Asian-Pac-Islander': 0.0319,
+      'Amer-Indian-Eskimo': 0.0096,
+      Other: 0.0083,
+    });
     assert.strictEqual(bias.intersections.length, 1);
     const inter = bias.intersections[0]!;
     assert.strictEqual(inter.attribute, 'sex & race');
@@ -80,15 +98,21 @@ describe('fairness: UCI Adult reference figures (README of shared/data/adult)', 
     }));
     const prot = cols.filter((c) => c.name === 'sex' || c.name === 'race');
     const res = proxyAssociations(prot, cols);
-    const v = (p: string, c: string) => r3(res.associations.find((a) => a.protected === p && a.column === c)!.cramersV);
+    const v = (p: string, c: string) =>
+      r3(res.associations.find((a) => a.protected === p && a.column === c)!.cramersV);
     assert.strictEqual(v('sex', 'relationship'), 0.649);
     assert.strictEqual(v('sex', 'marital-status'), 0.462);
     assert.strictEqual(v('sex', 'occupation'), 0.424);
     assert.strictEqual(v('sex', 'hours-per-week'), 0.257);
     assert.strictEqual(v('sex', 'income'), 0.216);
     assert.strictEqual(v('race', 'native-country'), 0.409);
-    const raceOthers = res.associations.filter((a) => a.protected === 'race' && a.column !== 'native-country' && a.cramersV !== null);
-    assert.ok(raceOthers.every((a) => a.cramersV! <= 0.12), 'nothing else above 0.12 against race');
+    const raceOthers = res.associations.filter(
+      (a) => a.protected === 'race' && a.column !== 'native-country' && a.cramersV !== null,
+    );
+    assert.ok(
+      raceOthers.every((a) => a.cramersV! <= 0.12),
+      'nothing else above 0.12 against race',
+    );
     // capital-gain is 0 up to the 90th percentile: a single decile bin, so V is undefined rather than 0.
     const gain = res.associations.find((a) => a.protected === 'sex' && a.column === 'capital-gain')!;
     assert.strictEqual(gain.cramersV, null);

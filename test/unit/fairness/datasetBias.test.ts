@@ -39,12 +39,18 @@ describe('fairness: dataset bias edge cases', () => {
   it('a reference with no positives makes ratios null with a reason; an unknown reference falls back', () => {
     const label = [0, 0, 1, 0];
     const g = encodeCategorical(['x', 'x', 'y', 'y']);
-    const r = datasetBias({ label, attributes: [{ name: 'g', column: g }] }, { reference: { g: 'x' }, minGroupSize: 1 });
+    const r = datasetBias(
+      { label, attributes: [{ name: 'g', column: g }] },
+      { reference: { g: 'x' }, minGroupSize: 1 },
+    );
     const y = r.attributes[0]!.groups.find((x) => x.value === 'y')!;
     assert.strictEqual(y.disparateImpact, null);
     assert.match(y.reasons!.disparateImpact!, /reference group has no positive labels/);
     assert.strictEqual(y.statisticalParityDifference, 0.5);
-    const fb = datasetBias({ label, attributes: [{ name: 'g', column: g }] }, { reference: { g: 'nope' }, minGroupSize: 1 });
+    const fb = datasetBias(
+      { label, attributes: [{ name: 'g', column: g }] },
+      { reference: { g: 'nope' }, minGroupSize: 1 },
+    );
     assert.strictEqual(fb.attributes[0]!.reference, 'y');
     assert.ok(fb.findings.some((f) => f.rule === 'fairness/reference-group' && /'nope'/.test(f.message)));
   });
@@ -52,21 +58,37 @@ describe('fairness: dataset bias edge cases', () => {
   it('small groups: never the default reference, excluded from the four-fifths rule, reported', () => {
     const n = 100;
     const label = Array.from({ length: n + 5 }, (_, i) => (i < n ? (i % 4 === 0 ? 1 : 0) : 1));
-    const g = encodeCategorical(Array.from({ length: n + 5 }, (_, i) => (i < n ? (i % 2 ? 'big1' : 'big2') : 'tiny')));
+    const g = encodeCategorical(
+      Array.from({ length: n + 5 }, (_, i) => (i < n ? (i % 2 ? 'big1' : 'big2') : 'tiny')),
+    );
     const r = datasetBias({ label, attributes: [{ name: 'g', column: g }] });
     const at = r.attributes[0]!;
-    assert.notStrictEqual(at.reference, 'tiny', 'the tiny group has rate 1 but is too small to be the reference');
+    assert.notStrictEqual(
+      at.reference,
+      'tiny',
+      'the tiny group has rate 1 but is too small to be the reference',
+    );
     assert.ok(at.groups.find((x) => x.value === 'tiny')!.small);
     const small = r.findings.find((f) => f.rule === 'fairness/small-group')!;
-    assert.match(small.message, /1 group is too small for a reliable rate \(fewer than 30 labelled rows\): 'tiny' \(5\)/);
-    const wide = datasetBias({ label, attributes: [{ name: 'g', column: g }] }, { minGroupSize: 1, maxIntervalWidth: 0.1 });
+    assert.match(
+      small.message,
+      /1 group is too small for a reliable rate \(fewer than 30 labelled rows\): 'tiny' \(5\)/,
+    );
+    const wide = datasetBias(
+      { label, attributes: [{ name: 'g', column: g }] },
+      { minGroupSize: 1, maxIntervalWidth: 0.1 },
+    );
     const smallNow = Object.fromEntries(wide.attributes[0]!.groups.map((x) => [x.value, x.small]));
     // 25 of 50 has a 95% interval about 0.27 wide; 0 of 50 one of 0.07.
     assert.deepStrictEqual(smallNow, { big2: true, big1: false, tiny: true });
   });
 
   it('label imbalance: rare outcome, one class only; weights of 0 give a null rate', () => {
-    const rare = datasetBias({ label: Array.from({ length: 100 }, (_, i) => (i < 3 ? 1 : 0)), labelName: 'y', attributes: [] });
+    const rare = datasetBias({
+      label: Array.from({ length: 100 }, (_, i) => (i < 3 ? 1 : 0)),
+      labelName: 'y',
+      attributes: [],
+    });
     const f = rare.findings.find((x) => x.rule === 'fairness/label-imbalance')!;
     assert.strictEqual(f.severity, 'warning');
     assert.strictEqual(f.column, 'y');
@@ -76,7 +98,14 @@ describe('fairness: dataset bias edge cases', () => {
     const none = datasetBias({ label: [-1, NaN], attributes: [] });
     assert.strictEqual(none.baseRate, null);
     assert.deepStrictEqual(none.findings, []);
-    const w = datasetBias({ label: [1, 0, 1], attributes: [{ name: 'g', column: encodeCategorical(['a', 'a', 'b']) }], weights: [0, 0, 1] }, { minGroupSize: 1 });
+    const w = datasetBias(
+      {
+        label: [1, 0, 1],
+        attributes: [{ name: 'g', column: encodeCategorical(['a', 'a', 'b']) }],
+        weights: [0, 0, 1],
+      },
+      { minGroupSize: 1 },
+    );
     const a = w.attributes[0]!.groups.find((x) => x.value === 'a')!;
     assert.strictEqual(a.baseRate, null);
     assert.match(a.reasons!.baseRate!, /weight 0/);
@@ -85,6 +114,9 @@ describe('fairness: dataset bias edge cases', () => {
 
   it('rejects bad input with its row', () => {
     assert.throws(() => datasetBias({ label: [1, 3], attributes: [] }), /label: row 2 holds 3/);
-    assert.throws(() => datasetBias({ label: [1, 0], attributes: [{ name: 'g', column: encodeCategorical(['a']) }] }), /attribute 'g': expected 2 values, got 1/);
+    assert.throws(
+      () => datasetBias({ label: [1, 0], attributes: [{ name: 'g', column: encodeCategorical(['a']) }] }),
+      /attribute 'g': expected 2 values, got 1/,
+    );
   });
 });

@@ -33,7 +33,15 @@ async function fix(args: string[], cwd: string) {
 async function readAll(file: string) {
   const rows: (string | undefined)[][] = [];
   let names: string[] = [];
-  await readTable([fs.readFileSync(file)], { header: (h) => (names = h.columns.map((c) => c.name)), row: (r) => rows.push(r.values), problem: () => {} }, { fileName: file });
+  await readTable(
+    [fs.readFileSync(file)],
+    {
+      header: (h) => (names = h.columns.map((c) => c.name)),
+      row: (r) => rows.push(r.values),
+      problem: () => {},
+    },
+    { fileName: file },
+  );
   return { names, rows };
 }
 
@@ -51,7 +59,10 @@ describe('rml fix', () => {
     const input = path.join(dir, 'adult.csv');
     fs.writeFileSync(input, fs.readFileSync(ADULT_PATH, 'utf8').split('\n').slice(0, 3001).join('\n') + '\n');
     const before = sha(input);
-    const r = await fix(['reweigh', 'adult.csv', '--label', 'income', '--group', 'sex', '--positive', '>50K'], dir);
+    const r = await fix(
+      ['reweigh', 'adult.csv', '--label', 'income', '--group', 'sex', '--positive', '>50K'],
+      dir,
+    );
     assert.strictEqual(r.code, 0, r.stderr);
     assert.strictEqual(sha(input), before, 'the input is never modified');
     assert.match(r.stdout, /Wrote adult\.reweighed\.csv: 3000 rows with a 'weight' column/);
@@ -61,7 +72,10 @@ describe('rml fix', () => {
     assert.strictEqual(outLines[0], inLines[0] + ',weight');
     for (let i = 1; i < inLines.length; i++) {
       if (inLines[i] === '') continue;
-      assert.ok(outLines[i]!.startsWith(inLines[i] + ','), `line ${i + 1} is the original line plus a weight`);
+      assert.ok(
+        outLines[i]!.startsWith(inLines[i] + ','),
+        `line ${i + 1} is the original line plus a weight`,
+      );
     }
     const { names, rows } = await readAll(path.join(dir, 'adult.reweighed.csv'));
     const col = (n: string) => rows.map((row) => row[names.indexOf(n)]);
@@ -71,28 +85,97 @@ describe('rml fix', () => {
       weights: Float64Array.from(col('weight'), Number),
     });
     for (const g of bias.attributes[0]!.groups) assert.ok(Math.abs(g.statisticalParityDifference!) < 1e-9);
-    assert.deepStrictEqual(fs.readdirSync(dir).sort(), ['adult.csv', 'adult.reweighed.csv'], 'no temporary file left behind');
+    assert.deepStrictEqual(
+      fs.readdirSync(dir).sort(),
+      ['adult.csv', 'adult.reweighed.csv'],
+      'no temporary file left behind',
+    );
   });
 
   it('reweigh: quoted fields survive, several --group columns combine; existing output needs --force', async () => {
     const input = path.join(dir, 'people.csv');
-    fs.writeFileSync(input, 'name,sex,race,hired\n"Doe, Jane",F,A,yes\n"say ""hi""",M,B,no\n"two\nlines",F,B,yes\nX,M,A,no\n');
-    const r = await fix(['reweigh', 'people.csv', '--label', 'hired', '--group', 'sex', '--group', 'race', '--positive', 'yes', '--out', 'out.csv'], dir);
+    fs.writeFileSync(
+      input,
+      'name,sex,race,hired\n"Doe, Jane",F,A,yes\n"say ""hi""",M,B,no\n"two\nlines",F,B,yes\nX,M,A,no\n',
+    );
+    const r = await fix(
+      [
+        'reweigh',
+        'people.csv',
+        '--label',
+        'hired',
+        '--group',
+        'sex',
+        '--group',
+        'race',
+        '--positive',
+        'yes',
+        '--out',
+        'out.csv',
+      ],
+      dir,
+    );
     assert.strictEqual(r.code, 0, r.stderr);
     const { names, rows } = await readAll(path.join(dir, 'out.csv'));
     assert.deepStrictEqual(names, ['name', 'sex', 'race', 'hired', 'weight']);
-    assert.deepStrictEqual(rows.map((x) => x[0]), ['Doe, Jane', 'say "hi"', 'two\nlines', 'X']);
-    await assert.rejects(fix(['reweigh', 'people.csv', '--label', 'hired', '--group', 'sex', '--positive', 'yes', '--out', 'out.csv'], dir), (e: unknown) => e instanceof UsageError && /exists; pass --force/.test(e.message));
-    const again = await fix(['reweigh', 'people.csv', '--label', 'hired', '--group', 'sex', '--positive', 'yes', '--out', 'out.csv', '--force'], dir);
+    assert.deepStrictEqual(
+      rows.map((x) => x[0]),
+      ['Doe, Jane', 'say "hi"', 'two\nlines', 'X'],
+    );
+    await assert.rejects(
+      fix(
+        [
+          'reweigh',
+          'people.csv',
+          '--label',
+          'hired',
+          '--group',
+          'sex',
+          '--positive',
+          'yes',
+          '--out',
+          'out.csv',
+        ],
+        dir,
+      ),
+      (e: unknown) => e instanceof UsageError && /exists; pass --force/.test(e.message),
+    );
+    const again = await fix(
+      [
+        'reweigh',
+        'people.csv',
+        '--label',
+        'hired',
+        '--group',
+        'sex',
+        '--positive',
+        'yes',
+        '--out',
+        'out.csv',
+        '--force',
+      ],
+      dir,
+    );
     assert.strictEqual(again.code, 0);
   });
 
   it('reweigh: JSON keeps value types', async () => {
     const input = path.join(dir, 'd.json');
-    fs.writeFileSync(input, JSON.stringify([{ age: 30, sex: 'F', y: 1 }, { age: 40, sex: 'M', y: 0 }, { age: 50, sex: 'F', y: 0 }, { age: 60, sex: 'M', y: 1 }]));
+    fs.writeFileSync(
+      input,
+      JSON.stringify([
+        { age: 30, sex: 'F', y: 1 },
+        { age: 40, sex: 'M', y: 0 },
+        { age: 50, sex: 'F', y: 0 },
+        { age: 60, sex: 'M', y: 1 },
+      ]),
+    );
     const r = await fix(['reweigh', 'd.json', '--label', 'y', '--group', 'sex'], dir);
     assert.strictEqual(r.code, 0, r.stderr);
-    const out = JSON.parse(fs.readFileSync(path.join(dir, 'd.reweighed.json'), 'utf8')) as { age: number; weight: number }[];
+    const out = JSON.parse(fs.readFileSync(path.join(dir, 'd.reweighed.json'), 'utf8')) as {
+      age: number;
+      weight: number;
+    }[];
     assert.strictEqual(out[0]!.age, 30);
     assert.strictEqual(out[0]!.weight, 1);
   });
@@ -100,13 +183,25 @@ describe('rml fix', () => {
   it('refuses to touch the input, to lose data, and explains label values', async () => {
     const input = path.join(dir, 'a.csv');
     fs.writeFileSync(input, 'g,y\nF,Yes\nM,No\n');
-    await assert.rejects(fix(['reweigh', 'a.csv', '--label', 'y', '--group', 'g', '--positive', 'Yes', '--out', 'a.csv'], dir), /never modifies its input/);
-    await assert.rejects(fix(['reweigh', 'a.csv', '--label', 'y', '--group', 'g'], dir), /values seen are 'No' \(1\), 'Yes' \(1\)\. Name it with --positive/);
-    await assert.rejects(fix(['reweigh', 'a.csv', '--label', 'income', '--group', 'g'], dir), /Label column 'income' is not in a\.csv; its columns are g, y/);
+    await assert.rejects(
+      fix(['reweigh', 'a.csv', '--label', 'y', '--group', 'g', '--positive', 'Yes', '--out', 'a.csv'], dir),
+      /never modifies its input/,
+    );
+    await assert.rejects(
+      fix(['reweigh', 'a.csv', '--label', 'y', '--group', 'g'], dir),
+      /values seen are 'No' \(1\), 'Yes' \(1\)\. Name it with --positive/,
+    );
+    await assert.rejects(
+      fix(['reweigh', 'a.csv', '--label', 'income', '--group', 'g'], dir),
+      /Label column 'income' is not in a\.csv; its columns are g, y/,
+    );
     await assert.rejects(fix(['reweigh', 'a.csv', '--group', 'g'], dir), /needs --label/);
     await assert.rejects(fix(['sanitise', 'a.csv'], dir), /unknown transform 'sanitise'/);
     fs.writeFileSync(path.join(dir, 'bad.csv'), 'g,y\nF,1\nM,0,extra\n');
-    await assert.rejects(fix(['reweigh', 'bad.csv', '--label', 'y', '--group', 'g'], dir), /1 error that a rewritten copy would not preserve; nothing was written:\n\s+bad\.csv:3:1/);
+    await assert.rejects(
+      fix(['reweigh', 'bad.csv', '--label', 'y', '--group', 'g'], dir),
+      /1 error that a rewritten copy would not preserve; nothing was written:\n\s+bad\.csv:3:1/,
+    );
     assert.deepStrictEqual(fs.readdirSync(dir).sort(), ['a.csv', 'bad.csv']);
   });
 
@@ -118,15 +213,41 @@ describe('rml fix', () => {
       rows.push(`${g},${y},${((y ? 0.3 : 0) + ((i * 37) % 100) / 150).toFixed(3)}`);
     }
     fs.writeFileSync(path.join(dir, 's.csv'), rows.join('\n') + '\n');
-    const r = await fix(['thresholds', 's.csv', '--label', 'y', '--group', 'g', '--score', 's', '--constraint', 'equalized_odds'], dir);
+    const r = await fix(
+      [
+        'thresholds',
+        's.csv',
+        '--label',
+        'y',
+        '--group',
+        'g',
+        '--score',
+        's',
+        '--constraint',
+        'equalized_odds',
+      ],
+      dir,
+    );
     assert.strictEqual(r.code, 0, r.stderr);
     assert.match(r.stdout, /Wrote s\.thresholds\.json: equalized_odds thresholds for 2 groups/);
-    const doc = JSON.parse(fs.readFileSync(path.join(dir, 's.thresholds.json'), 'utf8')) as { rules: Record<string, unknown>; expected: { groups: Record<string, { tpr: number; fpr: number }> } };
+    const doc = JSON.parse(fs.readFileSync(path.join(dir, 's.thresholds.json'), 'utf8')) as {
+      rules: Record<string, unknown>;
+      expected: { groups: Record<string, { tpr: number; fpr: number }> };
+    };
     assert.deepStrictEqual(Object.keys(doc.rules).sort(), ['A', 'B']);
     assert.ok(Math.abs(doc.expected.groups.A!.tpr - doc.expected.groups.B!.tpr) < 1e-9);
     assert.ok(Math.abs(doc.expected.groups.A!.fpr - doc.expected.groups.B!.fpr) < 1e-9);
     fs.writeFileSync(path.join(dir, 'n.csv'), 'g,y,s\nA,1,0.5\nB,0,high\n');
-    await assert.rejects(fix(['thresholds', 'n.csv', '--label', 'y', '--group', 'g', '--score', 's'], dir), /not a number, first in data row 2 \('high'\)/);
-    await assert.rejects(fix(['thresholds', 's.csv', '--label', 'y', '--group', 'g', '--score', 's', '--constraint', 'parity'], dir), /--constraint must be/);
+    await assert.rejects(
+      fix(['thresholds', 'n.csv', '--label', 'y', '--group', 'g', '--score', 's'], dir),
+      /not a number, first in data row 2 \('high'\)/,
+    );
+    await assert.rejects(
+      fix(
+        ['thresholds', 's.csv', '--label', 'y', '--group', 'g', '--score', 's', '--constraint', 'parity'],
+        dir,
+      ),
+      /--constraint must be/,
+    );
   });
 });

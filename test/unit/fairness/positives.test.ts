@@ -30,7 +30,9 @@ describe('fairness: mapping labels and predictions to a binary outcome', () => {
       () => toBinaryOutcome(['<=50K', '>50K', '<=50K', 'Yes']),
       (e: unknown) =>
         e instanceof OutcomeMappingError &&
-        /values seen are '<=50K' \(2\), '>50K' \(1\), 'Yes' \(1\)\. Name it with --positive/.test(e.message) &&
+        /values seen are '<=50K' \(2\), '>50K' \(1\), 'Yes' \(1\)\. Name it with --positive/.test(
+          e.message,
+        ) &&
         e.valuesSeen.length === 3,
     );
     assert.throws(() => toBinaryOutcome(['1', '0', '2']), /values seen are '0' \(1\), '1' \(1\), '2' \(1\)/);
@@ -40,13 +42,22 @@ describe('fairness: mapping labels and predictions to a binary outcome', () => {
   it('reports a positive value that never occurs, or a column where everything is positive', () => {
     const typo = toBinaryOutcome(['yes', 'no'], ['Yes']);
     assert.deepStrictEqual([...typo.outcome], [0, 0]);
-    assert.match(typo.problems[0]!, /The positive value 'Yes' never occurs; values seen: 'no' \(1\), 'yes' \(1\)/);
+    assert.match(
+      typo.problems[0]!,
+      /The positive value 'Yes' never occurs; values seen: 'no' \(1\), 'yes' \(1\)/,
+    );
     const all = toBinaryOutcome(['a', 'a'], ['a']);
     assert.match(all.problems[0]!, /Every value is positive/);
   });
 
   it('quotes row counts when given the distinct levels of a column with their counts', () => {
-    assert.throws(() => toBinaryOutcome(['<=50K', '>50K'], undefined, { counts: [24720, 7841] }), /values seen are '<=50K' \(24720\), '>50K' \(7841\)/);
-    assert.deepStrictEqual([...toBinaryOutcome(['<=50K', '>50K'], ['>50K'], { counts: [24720, 7841] }).outcome], [0, 1]);
+    assert.throws(
+      () => toBinaryOutcome(['<=50K', '>50K'], undefined, { counts: [24720, 7841] }),
+      /values seen are '<=50K' \(24720\), '>50K' \(7841\)/,
+    );
+    assert.deepStrictEqual(
+      [...toBinaryOutcome(['<=50K', '>50K'], ['>50K'], { counts: [24720, 7841] }).outcome],
+      [0, 1],
+    );
   });
 });

@@ -1,10 +1,16 @@
 import * as assert from 'assert';
 import fc from 'fast-check';
 import { encodeCategorical } from '../../../src/core/data/encoded';
-import { auditPredictions, computeDisparities, type GroupMetrics } from '../../../src/core/fairness/predictionAudit';
+import {
+  auditPredictions,
+  computeDisparities,
+  type GroupMetrics,
+} from '../../../src/core/fairness/predictionAudit';
 
 const close = (a: number | null | undefined, b: number | null | undefined, tol = 1e-12) =>
-  (a === null && b === null) || (a === undefined && b === undefined) || (typeof a === 'number' && typeof b === 'number' && Math.abs(a - b) <= tol);
+  (a === null && b === null) ||
+  (a === undefined && b === undefined) ||
+  (typeof a === 'number' && typeof b === 'number' && Math.abs(a - b) <= tol);
 
 describe('fairness: prediction audit against hand-computed confusion matrices', () => {
   // Group A: tp 2, fn 1, fp 1, tn 4. Group B: tp 2, fp 2, nothing predicted negative.
@@ -50,23 +56,45 @@ describe('fairness: prediction audit against hand-computed confusion matrices', 
     assert.strictEqual(d.equalizedOddsDifference, Math.max(1 - 2 / 3, 1 - 1 / 5));
     assert.strictEqual(d.equalizedOddsRatio, Math.min(2 / 3, 1 / 5));
     assert.strictEqual(d.predictiveParityDifference, 2 / 3 - 1 / 2);
-    assert.deepStrictEqual(d.extremes.selectionRate, { min: { group: 'A', value: 3 / 8, n: 8 }, max: { group: 'B', value: 1, n: 4 } });
+    assert.deepStrictEqual(d.extremes.selectionRate, {
+      min: { group: 'A', value: 3 / 8, n: 8 },
+      max: { group: 'B', value: 1, n: 4 },
+    });
   });
 
   it('reports crossed policy thresholds with the numbers, and small groups', () => {
     const th = audit.findings.filter((f) => f.rule === 'fairness/threshold');
     assert.deepStrictEqual(
       th.map((f) => f.data?.metric),
-      ['demographicParityDifference', 'demographicParityRatio', 'equalizedOddsDifference', 'equalizedOddsRatio', 'equalOpportunityDifference', 'predictiveParityDifference'],
+      [
+        'demographicParityDifference',
+        'demographicParityRatio',
+        'equalizedOddsDifference',
+        'equalizedOddsRatio',
+        'equalOpportunityDifference',
+        'predictiveParityDifference',
+      ],
     );
     const eo = th.find((f) => f.data?.metric === 'equalizedOddsDifference')!;
     assert.strictEqual(eo.column, 'g');
     assert.strictEqual(eo.data?.value, 0.8);
     assert.strictEqual(eo.data?.threshold, 0.1);
-    assert.match(eo.message, /Equalized odds difference for `g` is 0\.800 \(false positive rate 'A' 0\.200 vs 'B' 1\.000\), above the policy's 0\.1/);
+    assert.match(
+      eo.message,
+      /Equalized odds difference for `g` is 0\.800 \(false positive rate 'A' 0\.200 vs 'B' 1\.000\), above the policy's 0\.1/,
+    );
     const lenient = auditPredictions(
       { label, prediction: pred, groups: { g: grp } },
-      { thresholds: { demographicParityDifference: 1, demographicParityRatio: 0, equalizedOddsDifference: 1, equalizedOddsRatio: 0, equalOpportunityDifference: 1, predictiveParityDifference: 1 } },
+      {
+        thresholds: {
+          demographicParityDifference: 1,
+          demographicParityRatio: 0,
+          equalizedOddsDifference: 1,
+          equalizedOddsRatio: 0,
+          equalOpportunityDifference: 1,
+          predictiveParityDifference: 1,
+        },
+      },
     );
     assert.strictEqual(lenient.findings.filter((f) => f.rule === 'fairness/threshold').length, 0);
     const small = audit.findings.find((f) => f.rule === 'fairness/small-group')!;
@@ -96,7 +124,10 @@ describe('fairness: prediction audit against hand-computed confusion matrices', 
     assert.strictEqual(n.selectionRate, 0);
     const d = r.disparities.g!;
     assert.strictEqual(d.equalOpportunityDifference, null);
-    assert.match(d.reasons.equalOpportunityDifference!, /fewer than two groups have a defined true positive rate/);
+    assert.match(
+      d.reasons.equalOpportunityDifference!,
+      /fewer than two groups have a defined true positive rate/,
+    );
     assert.strictEqual(d.equalizedOddsDifference, null);
     assert.strictEqual(d.demographicParityDifference, 0.5);
   });
@@ -123,15 +154,34 @@ describe('fairness: prediction audit against hand-computed confusion matrices', 
   });
 
   it('rejects a value that is not an outcome, naming its row; and bad weights', () => {
-    assert.throws(() => auditPredictions({ label: [1, 0, 2], prediction: [1, 0, 1], groups: {} }), /label: row 3 holds 2/);
-    assert.throws(() => auditPredictions({ label: [1], prediction: [1, 0], groups: {} }), /prediction: expected 1 values, got 2/);
-    assert.throws(() => auditPredictions({ label: [1, 0], prediction: [1, 0], groups: {}, weights: [1, -1] }), /row 2 has weight -1/);
+    assert.throws(
+      () => auditPredictions({ label: [1, 0, 2], prediction: [1, 0, 1], groups: {} }),
+      /label: row 3 holds 2/,
+    );
+    assert.throws(
+      () => auditPredictions({ label: [1], prediction: [1, 0], groups: {} }),
+      /prediction: expected 1 values, got 2/,
+    );
+    assert.throws(
+      () => auditPredictions({ label: [1, 0], prediction: [1, 0], groups: {}, weights: [1, -1] }),
+      /row 2 has weight -1/,
+    );
   });
 
   it('ROC AUC matches the scikit-learn example and counts ties as one half', () => {
-    const r = auditPredictions({ label: [0, 0, 1, 1], prediction: [0, 0, 0, 1], score: [0.1, 0.4, 0.35, 0.8], groups: {} });
+    const r = auditPredictions({
+      label: [0, 0, 1, 1],
+      prediction: [0, 0, 0, 1],
+      score: [0.1, 0.4, 0.35, 0.8],
+      groups: {},
+    });
     assert.strictEqual(r.overall.rocAuc, 0.75);
-    const t = auditPredictions({ label: [1, 0, 1, 0], prediction: [1, 1, 0, 0], score: [0.5, 0.5, 0.9, 0.1], groups: {} });
+    const t = auditPredictions({
+      label: [1, 0, 1, 0],
+      prediction: [1, 1, 0, 0],
+      score: [0.5, 0.5, 0.9, 0.1],
+      groups: {},
+    });
     assert.strictEqual(t.overall.rocAuc, (1 + 0.5 + 1 + 1) / 4);
     const one = auditPredictions({ label: [1, 1], prediction: [1, 0], score: [0.2, 0.3], groups: {} });
     assert.strictEqual(one.overall.rocAuc, null);
@@ -139,11 +189,19 @@ describe('fairness: prediction audit against hand-computed confusion matrices', 
   });
 
   it('ECE and reliability bins use scikit-learn bin edges (0.3 falls in [0.2, 0.3))', () => {
-    const r = auditPredictions({ label: [0, 1, 0, 1], prediction: [0, 0, 0, 1], score: [0.1, 0.3, 0.3, 0.95], groups: {} });
+    const r = auditPredictions({
+      label: [0, 1, 0, 1],
+      prediction: [0, 0, 0, 1],
+      score: [0.1, 0.3, 0.3, 0.95],
+      groups: {},
+    });
     assert.ok(close(r.overall.ece, (0.1 + 2 * 0.2 + 0.05) / 4, 1e-15));
     const bins = r.overall.reliability!;
     assert.strictEqual(bins.length, 10);
-    assert.deepStrictEqual(bins.map((b) => b.count), [0, 1, 2, 0, 0, 0, 0, 0, 0, 1]);
+    assert.deepStrictEqual(
+      bins.map((b) => b.count),
+      [0, 1, 2, 0, 0, 0, 0, 0, 0, 1],
+    );
     assert.strictEqual(bins[0]!.meanScore, null);
     assert.strictEqual(bins[2]!.fractionPositive, 0.5);
     assert.strictEqual(bins[9]!.upper, 1);
@@ -170,7 +228,10 @@ interface Row {
 function reference(rows: Row[], weighted: boolean, scored: boolean) {
   const div = (a: number, b: number) => (b > 0 ? a / b : null);
   const metricsOf = (sel: Row[]) => {
-    let tp = 0, fp = 0, tn = 0, fn = 0;
+    let tp = 0,
+      fp = 0,
+      tn = 0,
+      fn = 0;
     const ok = sel.filter((r) => (r.y === 0 || r.y === 1) && (r.p === 0 || r.p === 1));
     for (const r of ok) {
       const w = weighted ? r.w : 1;
@@ -194,26 +255,34 @@ function reference(rows: Row[], weighted: boolean, scored: boolean) {
     if (scored) {
       // AUC over all pairs.
       const sc = ok.filter((r) => !Number.isNaN(r.s));
-      let num = 0, den = 0;
-      for (const a of sc) for (const b of sc) {
-        if (a.y !== 1 || b.y !== 0) continue;
-        const w = (weighted ? a.w : 1) * (weighted ? b.w : 1);
-        den += w;
-        num += w * (a.s > b.s ? 1 : a.s === b.s ? 0.5 : 0);
-      }
+      let num = 0,
+        den = 0;
+      for (const a of sc)
+        for (const b of sc) {
+          if (a.y !== 1 || b.y !== 0) continue;
+          const w = (weighted ? a.w : 1) * (weighted ? b.w : 1);
+          den += w;
+          num += w * (a.s > b.s ? 1 : a.s === b.s ? 0.5 : 0);
+        }
       out.rocAuc = den > 0 ? num / den : null;
       // ECE with a linear scan of NumPy linspace edges.
       const edges = Array.from({ length: 9 }, (_, i) => (i + 1) * 0.1);
-      const ws = new Array(10).fill(0), ss = new Array(10).fill(0), ps = new Array(10).fill(0);
+      const ws = new Array(10).fill(0),
+        ss = new Array(10).fill(0),
+        ps = new Array(10).fill(0);
       let tot = 0;
       for (const r of sc) {
         let b = 0;
         while (b < edges.length && edges[b]! <= r.s) b++;
         const w = weighted ? r.w : 1;
-        ws[b] += w; ss[b] += w * r.s; ps[b] += r.y === 1 ? w : 0; tot += w;
+        ws[b] += w;
+        ss[b] += w * r.s;
+        ps[b] += r.y === 1 ? w : 0;
+        tot += w;
       }
       let ece = 0;
-      for (let b = 0; b < 10; b++) if (ws[b] > 0) ece += (ws[b] / tot) * Math.abs(ss[b] / ws[b] - ps[b] / ws[b]);
+      for (let b = 0; b < 10; b++)
+        if (ws[b] > 0) ece += (ws[b] / tot) * Math.abs(ss[b] / ws[b] - ps[b] / ws[b]);
       out.ece = sc.length > 0 && tot > 0 ? ece : null;
     }
     return out;
@@ -224,13 +293,22 @@ function reference(rows: Row[], weighted: boolean, scored: boolean) {
     if (sel.length > 0) groups[`g${g}`] = metricsOf(sel);
   }
   const spread = (k: string) => {
-    const vals = Object.values(groups).map((m) => m[k]).filter((v): v is number => v !== null && v !== undefined);
+    const vals = Object.values(groups)
+      .map((m) => m[k])
+      .filter((v): v is number => v !== null && v !== undefined);
     if (vals.length < 2) return { d: null, r: null };
-    let mn = Infinity, mx = -Infinity;
-    for (const v of vals) { if (v < mn) mn = v; if (v > mx) mx = v; }
+    let mn = Infinity,
+      mx = -Infinity;
+    for (const v of vals) {
+      if (v < mn) mn = v;
+      if (v > mx) mx = v;
+    }
     return { d: mx - mn, r: mx > 0 ? mn / mx : null };
   };
-  const sel = spread('selectionRate'), tpr = spread('tpr'), fpr = spread('fpr'), ppv = spread('ppv');
+  const sel = spread('selectionRate'),
+    tpr = spread('tpr'),
+    fpr = spread('fpr'),
+    ppv = spread('ppv');
   const disp = {
     demographicParityDifference: sel.d,
     demographicParityRatio: sel.r,
@@ -246,7 +324,10 @@ describe('fairness: prediction audit agrees with a row-by-row reference (propert
   const row = fc.record({
     y: fc.constantFrom(0, 1, 1, 0, -1, NaN),
     p: fc.constantFrom(0, 1, 0, 1, -1),
-    s: fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.constantFrom(0, 0.1, 0.2, 0.30000000000000004, 0.3, 0.5, 1, NaN)),
+    s: fc.oneof(
+      fc.double({ min: 0, max: 1, noNaN: true }),
+      fc.constantFrom(0, 0.1, 0.2, 0.30000000000000004, 0.3, 0.5, 1, NaN),
+    ),
     g: fc.integer({ min: -1, max: 3 }),
     // Instance weights as reweighing and survey designs produce them (and exact zeros). Subnormal weights such as
     // 1e-300 make products underflow to 0 in one summation order and not in another, so "empty" differs between
@@ -256,7 +337,13 @@ describe('fairness: prediction audit agrees with a row-by-row reference (propert
   it('every rate, AUC, ECE and disparity matches to 1e-12', () => {
     fc.assert(
       fc.property(fc.array(row, { maxLength: 60 }), fc.boolean(), fc.boolean(), (rows, weighted, scored) => {
-        const groups = { grp: { kind: 'categorical' as const, codes: Int32Array.from(rows.map((r) => r.g)), levels: ['g0', 'g1', 'g2', 'g3'] } };
+        const groups = {
+          grp: {
+            kind: 'categorical' as const,
+            codes: Int32Array.from(rows.map((r) => r.g)),
+            levels: ['g0', 'g1', 'g2', 'g3'],
+          },
+        };
         const audit = auditPredictions({
           label: rows.map((r) => r.y),
           prediction: rows.map((r) => r.p),
@@ -289,7 +376,14 @@ describe('fairness: prediction audit agrees with a row-by-row reference (propert
 
 describe('fairness: group values that are also JavaScript property names', () => {
   it('treats __proto__, constructor and toString as ordinary groups', () => {
-    const g = encodeCategorical(['__proto__', '__proto__', 'constructor', 'constructor', 'toString', 'toString']);
+    const g = encodeCategorical([
+      '__proto__',
+      '__proto__',
+      'constructor',
+      'constructor',
+      'toString',
+      'toString',
+    ]);
     const r = auditPredictions({ label: [1, 0, 1, 0, 1, 0], prediction: [1, 0, 0, 0, 1, 1], groups: { g } });
     assert.deepStrictEqual(Object.keys(r.groups.g!), ['__proto__', 'constructor', 'toString']);
     assert.strictEqual(r.groups.g!['__proto__']!.tpr, 1);

@@ -1,13 +1,22 @@
 import * as assert from 'assert';
-import { encodeCategorical, type CategoricalColumn, type NumericColumn } from '../../../src/core/data/encoded';
-import { association, linearQuantile, proxyAssociations, quantileBins } from '../../../src/core/fairness/proxies';
+import {
+  encodeCategorical,
+  type CategoricalColumn,
+  type NumericColumn,
+} from '../../../src/core/data/encoded';
+import {
+  association,
+  linearQuantile,
+  proxyAssociations,
+  quantileBins,
+} from '../../../src/core/fairness/proxies';
 import { labelLeakage } from '../../../src/core/fairness/leakage';
 import { toBinaryOutcome } from '../../../src/core/fairness/positives';
 import { loadAdult, type Adult } from './adultData';
 
 const num = (v: number[]): NumericColumn => ({ kind: 'numeric', values: Float64Array.from(v) });
 
-describe("fairness: quantile bins (pandas qcut semantics)", () => {
+describe('fairness: quantile bins (pandas qcut semantics)', () => {
   it('interpolates quantiles linearly like NumPy', () => {
     const s = [1, 2, 3, 4];
     assert.strictEqual(linearQuantile(s, 0), 1);
@@ -23,7 +32,11 @@ describe("fairness: quantile bins (pandas qcut semantics)", () => {
     assert.deepStrictEqual(b.levels, ['[1, 5.5]', '(5.5, 10]']);
     const onEdge = quantileBins([0, 1, 1, 2], 2);
     assert.deepStrictEqual(onEdge.edges, [0, 1, 2]);
-    assert.deepStrictEqual([...onEdge.codes], [0, 0, 0, 1], 'a value equal to an edge belongs to the bin it closes');
+    assert.deepStrictEqual(
+      [...onEdge.codes],
+      [0, 0, 0, 1],
+      'a value equal to an edge belongs to the bin it closes',
+    );
   });
 
   // Expected values below were printed by pandas 1.5.3 / NumPy 1.24.2 (Debian 12):
@@ -52,13 +65,22 @@ describe('fairness: decile edges on Adult equal pandas qcut bit for bit', () => 
     assert.deepStrictEqual(edges('age'), [17, 22, 26, 30, 33, 37, 41, 45, 50, 58, 90]);
     assert.deepStrictEqual(edges('hours-per-week'), [1, 24, 35, 40, 48, 55, 99]);
     assert.deepStrictEqual(edges('education-num'), [1, 7, 9, 10, 11, 13, 16]);
-    assert.deepStrictEqual(edges('fnlwgt'), [12285, 65716, 106648, 130856, 158662, 178356, 196338, 219632.00000000012, 259873, 329054, 1484705]);
+    assert.deepStrictEqual(
+      edges('fnlwgt'),
+      [12285, 65716, 106648, 130856, 158662, 178356, 196338, 219632.00000000012, 259873, 329054, 1484705],
+    );
   });
   it("normalised mutual information equals scikit-learn's", () => {
     // normalized_mutual_info_score(sex, relationship) and (sex, qcut(hours-per-week, 10)) with scikit-learn 1.2.1.
     const sex = adult.categorical('sex');
-    assert.ok(Math.abs(association(sex, adult.categorical('relationship')).nmi! - 0.25670840770105124) < 1e-12);
-    assert.ok(Math.abs(association(sex, quantileBins(adult.numeric('hours-per-week').values)).nmi! - 0.03165669593742831) < 1e-12);
+    assert.ok(
+      Math.abs(association(sex, adult.categorical('relationship')).nmi! - 0.25670840770105124) < 1e-12,
+    );
+    assert.ok(
+      Math.abs(
+        association(sex, quantileBins(adult.numeric('hours-per-week').values)).nmi! - 0.03165669593742831,
+      ) < 1e-12,
+    );
   });
 });
 
@@ -77,17 +99,22 @@ describe("fairness: Cramér's V and normalised mutual information", () => {
     // Table rows a/b, columns p/q/r: a = [2, 1, 0], b = [0, 1, 2]; n = 6; expected 1, 1, 1 in every cell.
     const x = encodeCategorical(['a', 'a', 'a', 'b', 'b', 'b']);
     const y = encodeCategorical(['p', 'p', 'q', 'q', 'r', 'r']);
-    const chi2 = (1 + 0 + 1) + (1 + 0 + 1);
+    const chi2 = 1 + 0 + 1 + (1 + 0 + 1);
     const r = association(x, y);
     assert.ok(Math.abs(r.cramersV! - Math.sqrt(chi2 / 6)) < 1e-15);
-    const mi = (2 / 6) * Math.log(2 / ((3 / 6) * (2 / 6)) / 6) * 2 + (1 / 6) * Math.log((1 / 6) / ((3 / 6) * (2 / 6))) * 2;
+    const mi =
+      (2 / 6) * Math.log(2 / ((3 / 6) * (2 / 6)) / 6) * 2 +
+      (1 / 6) * Math.log(1 / 6 / ((3 / 6) * (2 / 6))) * 2;
     const hx = Math.log(2);
     const hy = Math.log(3);
     assert.ok(Math.abs(r.nmi! - mi / ((hx + hy) / 2)) < 1e-12);
   });
 
   it('counts missing as a level of its own and is null for a single level', () => {
-    const withMissing = association(encodeCategorical(['a', 'a', undefined, undefined]), encodeCategorical(['p', 'p', 'q', 'q']));
+    const withMissing = association(
+      encodeCategorical(['a', 'a', undefined, undefined]),
+      encodeCategorical(['p', 'p', 'q', 'q']),
+    );
     assert.strictEqual(withMissing.cramersV, 1);
     assert.deepStrictEqual(withMissing.levels, [2, 2]);
     const single = association(encodeCategorical(['a', 'a']), encodeCategorical(['p', 'q']));
@@ -99,8 +126,26 @@ describe("fairness: Cramér's V and normalised mutual information", () => {
   it('skips identifier-like columns and flags proxies on the proxy column', () => {
     const sex = encodeCategorical(['F', 'M', 'F', 'M', 'F', 'M', 'F', 'M', 'F', 'M']);
     const ids = encodeCategorical(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
-    const rel = encodeCategorical(['Wife', 'Husband', 'Wife', 'Husband', 'Wife', 'Husband', 'Wife', 'Husband', 'Wife', 'Own-child']);
-    const r = proxyAssociations([{ name: 'sex', column: sex }], [{ name: 'id', column: ids }, { name: 'relationship', column: rel }, { name: 'sex', column: sex }]);
+    const rel = encodeCategorical([
+      'Wife',
+      'Husband',
+      'Wife',
+      'Husband',
+      'Wife',
+      'Husband',
+      'Wife',
+      'Husband',
+      'Wife',
+      'Own-child',
+    ]);
+    const r = proxyAssociations(
+      [{ name: 'sex', column: sex }],
+      [
+        { name: 'id', column: ids },
+        { name: 'relationship', column: rel },
+        { name: 'sex', column: sex },
+      ],
+    );
     assert.strictEqual(r.associations.length, 2, 'a column is not compared with itself');
     assert.strictEqual(r.associations[0]!.cramersV, null);
     assert.match(r.associations[0]!.reason!, /identifier-like/);
@@ -120,17 +165,38 @@ describe('fairness: label leakage', () => {
   });
 
   it('flags nothing on Adult, and a noisy copy of the label', () => {
-    const cols = ['age', 'education-num', 'capital-gain', 'hours-per-week'].map((c) => ({ name: c, column: adult.numeric(c) as NumericColumn | CategoricalColumn }));
-    for (const c of ['workclass', 'education', 'marital-status', 'occupation', 'relationship', 'race', 'sex', 'native-country']) cols.push({ name: c, column: adult.categorical(c) });
+    const cols = ['age', 'education-num', 'capital-gain', 'hours-per-week'].map((c) => ({
+      name: c,
+      column: adult.numeric(c) as NumericColumn | CategoricalColumn,
+    }));
+    for (const c of [
+      'workclass',
+      'education',
+      'marital-status',
+      'occupation',
+      'relationship',
+      'race',
+      'sex',
+      'native-country',
+    ])
+      cols.push({ name: c, column: adult.categorical(c) });
     const clean = labelLeakage(y, cols);
     assert.deepStrictEqual(clean.findings, []);
     const rel = clean.scores.find((s) => s.column === 'relationship')!;
     assert.ok(rel.lambda! >= 0 && rel.lambda! < 0.5 && rel.uncertainty! > 0.1);
     // 1% of the copy flipped: still almost determines the label.
-    const leaked = Array.from(y, (v, i) => (i % 100 === 0 ? (v === 1 ? 'no' : 'yes') : v === 1 ? 'yes' : 'no'));
+    const leaked = Array.from(y, (v, i) =>
+      i % 100 === 0 ? (v === 1 ? 'no' : 'yes') : v === 1 ? 'yes' : 'no',
+    );
     const r = labelLeakage(y, [...cols, { name: 'approved', column: encodeCategorical(leaked) }]);
-    assert.deepStrictEqual(r.findings.map((f) => f.column), ['approved']);
-    assert.match(r.findings[0]!.message, /`approved` almost determines the label: predicting each value's majority label is right for 99\.0% of rows, against 75\.9%/);
+    assert.deepStrictEqual(
+      r.findings.map((f) => f.column),
+      ['approved'],
+    );
+    assert.match(
+      r.findings[0]!.message,
+      /`approved` almost determines the label: predicting each value's majority label is right for 99\.0% of rows, against 75\.9%/,
+    );
   });
 
   it('flags a numeric column whose raw value separates the classes (AUC), even across a decile', () => {
@@ -145,7 +211,10 @@ describe('fairness: label leakage', () => {
     const r = labelLeakage([1, 1, 1, 1], [{ name: 'x', column: encodeCategorical(['a', 'b', 'a', 'b']) }]);
     assert.strictEqual(r.scores[0]!.lambda, null);
     assert.match(r.scores[0]!.reason!, /single class/);
-    const ids = labelLeakage([1, 0, 1, 0, 1, 0], [{ name: 'id', column: encodeCategorical(['1', '2', '3', '4', '5', '6']) }]);
+    const ids = labelLeakage(
+      [1, 0, 1, 0, 1, 0],
+      [{ name: 'id', column: encodeCategorical(['1', '2', '3', '4', '5', '6']) }],
+    );
     assert.match(ids.scores[0]!.reason!, /identifier-like/);
     assert.deepStrictEqual(ids.findings, []);
   });

@@ -4,11 +4,17 @@ import * as path from 'path';
 import { readTable } from '../../../src/core/data/readTable';
 import { encodeCategorical } from '../../../src/core/data/encoded';
 import { toBinaryOutcome } from '../../../src/core/fairness/positives';
-import { auditPredictions, type GroupMetrics, type PredictionAudit } from '../../../src/core/fairness/predictionAudit';
+import {
+  auditPredictions,
+  type GroupMetrics,
+  type PredictionAudit,
+} from '../../../src/core/fairness/predictionAudit';
 
 type Ref = Record<string, number>;
 const FIXTURE = path.join(__dirname, 'fixtures', 'adult-test-logreg.csv');
-const reference = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'adult-test-logreg.reference.json'), 'utf8')) as {
+const reference = JSON.parse(
+  fs.readFileSync(path.join(__dirname, 'fixtures', 'adult-test-logreg.reference.json'), 'utf8'),
+) as {
   overall: Ref;
   sex: Record<string, Ref>;
   race: Record<string, Ref>;
@@ -19,7 +25,10 @@ function same(got: GroupMetrics, want: Ref, where: string) {
   assert.strictEqual(got.n, want.n);
   for (const k of ['selectionRate', 'tpr', 'fpr', 'ppv', 'accuracy', 'rocAuc', 'ece'] as const) {
     const g = got[k];
-    assert.ok(typeof g === 'number' && Math.abs(g - want[k]!) < 1e-12, `${where}.${k}: ${String(g)} vs scikit-learn ${want[k]}`);
+    assert.ok(
+      typeof g === 'number' && Math.abs(g - want[k]!) < 1e-12,
+      `${where}.${k}: ${String(g)} vs scikit-learn ${want[k]}`,
+    );
   }
 }
 
@@ -28,7 +37,15 @@ describe('fairness: prediction audit equals scikit-learn on a real model (Adult 
   before(async () => {
     const rows: (string | undefined)[][] = [];
     let names: string[] = [];
-    await readTable(fs.createReadStream(FIXTURE), { header: (h) => (names = h.columns.map((c) => c.name)), row: (r) => rows.push(r.values), problem: () => {} }, { fileName: FIXTURE });
+    await readTable(
+      fs.createReadStream(FIXTURE),
+      {
+        header: (h) => (names = h.columns.map((c) => c.name)),
+        row: (r) => rows.push(r.values),
+        problem: () => {},
+      },
+      { fileName: FIXTURE },
+    );
     const col = (n: string) => rows.map((r) => r[names.indexOf(n)]);
     audit = auditPredictions({
       label: toBinaryOutcome(col('income'), ['>50K']).outcome,
@@ -41,15 +58,18 @@ describe('fairness: prediction audit equals scikit-learn on a real model (Adult 
   it('overall and per-group confusion matrices, rates, ROC AUC and ECE to 1e-12', () => {
     same(audit.overall, reference.overall, 'overall');
     for (const attr of ['sex', 'race'] as const) {
-      for (const [value, want] of Object.entries(reference[attr])) same(audit.groups[attr]![value]!, want, `${attr}=${value}`);
+      for (const [value, want] of Object.entries(reference[attr]))
+        same(audit.groups[attr]![value]!, want, `${attr}=${value}`);
     }
   });
 
   it('disparities are the largest minus the smallest group value (Fairlearn between_groups)', () => {
     for (const attr of ['sex', 'race'] as const) {
       const groups = Object.values(reference[attr]);
-      const spread = (k: string) => Math.max(...groups.map((g) => g[k]!)) - Math.min(...groups.map((g) => g[k]!));
-      const ratio = (k: string) => Math.min(...groups.map((g) => g[k]!)) / Math.max(...groups.map((g) => g[k]!));
+      const spread = (k: string) =>
+        Math.max(...groups.map((g) => g[k]!)) - Math.min(...groups.map((g) => g[k]!));
+      const ratio = (k: string) =>
+        Math.min(...groups.map((g) => g[k]!)) / Math.max(...groups.map((g) => g[k]!));
       const d = audit.disparities[attr]!;
       assert.ok(Math.abs(d.demographicParityDifference! - spread('selectionRate')) < 1e-12);
       assert.ok(Math.abs(d.demographicParityRatio! - ratio('selectionRate')) < 1e-12);
@@ -60,7 +80,13 @@ describe('fairness: prediction audit equals scikit-learn on a real model (Adult 
     // The README's figures for this model, to 3 decimals: selection rate F / M 0.076 / 0.253, FPR 0.022 / 0.098.
     assert.strictEqual(audit.groups.sex!.Female!.selectionRate!.toFixed(3), '0.076');
     assert.strictEqual(audit.groups.sex!.Male!.fpr!.toFixed(3), '0.098');
-    const dp = audit.findings.find((f) => f.rule === 'fairness/threshold' && f.column === 'sex' && f.data?.metric === 'demographicParityRatio')!;
-    assert.match(dp.message, /Demographic parity ratio for `sex` is 0\.302 \(selection rate 'Female' 0\.076 vs 'Male' 0\.253\), below the policy's 0\.8\./);
+    const dp = audit.findings.find(
+      (f) =>
+        f.rule === 'fairness/threshold' && f.column === 'sex' && f.data?.metric === 'demographicParityRatio',
+    )!;
+    assert.match(
+      dp.message,
+      /Demographic parity ratio for `sex` is 0\.302 \(selection rate 'Female' 0\.076 vs 'Male' 0\.253\), below the policy's 0\.8\./,
+    );
   });
 });

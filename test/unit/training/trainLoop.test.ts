@@ -256,7 +256,9 @@ describe('training loop', function () {
     for (let step = 0; step < 25; step++) {
       const g = a.map((v, i) => tf.randomNormal(v.shape, 0, 1, 'float32', 100 + step * 2 + i));
       ours.applyGradients(Object.fromEntries(a.map((v, i) => [v.name, g[i]!])));
-      theirs.applyGradients(Object.fromEntries(b.map((v, i) => [v.name, g[i]!])) as unknown as Record<string, tf.Variable>);
+      theirs.applyGradients(
+        Object.fromEntries(b.map((v, i) => [v.name, g[i]!])) as unknown as Record<string, tf.Variable>,
+      );
       tf.dispose(g);
     }
     for (let i = 0; i < a.length; i++) {
