@@ -14,7 +14,11 @@ import { dpGradients } from '../../src/core/training/dp/ghostClipping';
 import { perExampleLoss } from '../../src/core/training/heads';
 import { buildModel } from '../../src/core/training/model';
 import { seededRandom } from '../../src/core/random';
-import { plainGradientStep, type GradientStep, type GradientStepContext } from '../../src/core/training/trainLoop';
+import {
+  plainGradientStep,
+  type GradientStep,
+  type GradientStepContext,
+} from '../../src/core/training/trainLoop';
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: string) => {
@@ -38,7 +42,15 @@ async function run(backend: string): Promise<void> {
     console.log(`${backend}: not available (${e instanceof Error ? e.message : String(e)})`);
     return;
   }
-  const model = buildModel({ type: 'mlp', inputWidth: 100, outputWidth: 1, hidden: [64, 32], activation: 'relu', dropout: 0, seed: 1 });
+  const model = buildModel({
+    type: 'mlp',
+    inputWidth: 100,
+    outputWidth: 1,
+    hidden: [64, 32],
+    activation: 'relu',
+    dropout: 0,
+    seed: 1,
+  });
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const loss = perExampleLoss('binary');
   const ctx: GradientStepContext = {
@@ -62,12 +74,21 @@ async function run(backend: string): Promise<void> {
     const modPath = '../../src/core/training/' + 'fastMlpStep';
     // require, not import(): a dynamic import would load a second (ESM) copy of tfjs with its own engine.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(modPath) as { fastMlpGradientStep?: (c: GradientStepContext, h: 'binary', l2: number) => GradientStep | null };
+    const mod = require(modPath) as {
+      fastMlpGradientStep?: (c: GradientStepContext, h: 'binary', l2: number) => GradientStep | null;
+    };
     fastPlain = mod.fastMlpGradientStep?.(ctx, 'binary', 0) ?? null;
   } catch {
     fastPlain = null;
   }
-  const dpOpts = { l2NormClip: 1, noiseMultiplier: 1, expectedBatchSize: B, perExampleLoss: loss, random, variables };
+  const dpOpts = {
+    l2NormClip: 1,
+    noiseMultiplier: 1,
+    expectedBatchSize: B,
+    perExampleLoss: loss,
+    random,
+    variables,
+  };
   const kinds = {
     plain: () => plain.compute({ x, y, weights: null }),
     plainFast: () => (fastPlain ?? plain).compute({ x, y, weights: null }),
@@ -100,13 +121,22 @@ async function run(backend: string): Promise<void> {
   // Interleaved rounds so that load from other processes hits every variant alike.
   const rounds = 7;
   const per = Math.max(1, Math.round(steps / rounds));
-  const res = Object.fromEntries(timed.map((k) => [k, [] as number[]])) as Record<(typeof timed)[number], number[]>;
+  const res = Object.fromEntries(timed.map((k) => [k, [] as number[]])) as Record<
+    (typeof timed)[number],
+    number[]
+  >;
   for (let r = 0; r < rounds; r++) for (const k of timed) res[k].push(await time(k, per));
   const loopMs = await time('loop', 2);
   // The minimum over rounds estimates the cost without interference from other processes; the median is printed
   // beside it.
-  const m = Object.fromEntries(timed.map((k) => [k, Math.min(...res[k])])) as Record<(typeof timed)[number], number>;
-  const med = Object.fromEntries(timed.map((k) => [k, median(res[k])])) as Record<(typeof timed)[number], number>;
+  const m = Object.fromEntries(timed.map((k) => [k, Math.min(...res[k])])) as Record<
+    (typeof timed)[number],
+    number
+  >;
+  const med = Object.fromEntries(timed.map((k) => [k, median(res[k])])) as Record<
+    (typeof timed)[number],
+    number
+  >;
   const f = (v: number) => v.toFixed(2);
   console.log(
     `${backend.padEnd(5)} hand-written: plain ${fastPlain ? f(m.plainFast) : 'n/a'} ms, DP ${f(m.handWritten)} ms` +
@@ -123,7 +153,9 @@ async function run(backend: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  console.log(`DP-SGD step vs plain step: MLP 100-64-32-1, batch ${B}, ~${steps} timed steps each, fastest of 7 interleaved rounds`);
+  console.log(
+    `DP-SGD step vs plain step: MLP 100-64-32-1, batch ${B}, ~${steps} timed steps each, fastest of 7 interleaved rounds`,
+  );
   for (const b of backends) await run(b);
 }
 

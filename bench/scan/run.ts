@@ -3,14 +3,16 @@
  * read-and-split speed of the same file measured in the same run. Sizes: 25 MB and 100 MB by default
  * (BENCH_SCAN_SIZES=25,100), to show that memory does not grow with the file.
  *
- * Speeds are given twice: by wall time, and by CPU time (user + system of the child process). On a shared,
- * loaded machine the wall time mostly measures the other processes; the CPU time is the work done. The
- * audit is single-threaded, so on an idle core the two agree.
+ * Speeds are given twice: by wall time, and by CPU time (user + system of the child process, all its threads).
+ * On a shared, loaded machine the wall time also measures the other processes; the CPU time is the work done.
+ * The audit runs twice: in one thread (`--threads 1`), and split by column across threads as `rml audit`
+ * does by default on more than two cores (at least two threads), where the wall time is the one that counts.
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { defaultThreads } from '../../src/worker/scanThreads';
 import { generateCsv } from './generate';
 
 const root = path.resolve(__dirname, '../..');
@@ -26,7 +28,11 @@ interface Measure {
 
 /** Runs `script` in a fresh Node process and reads back its wall time and peak resident memory. */
 function measure(script: string, args: string[]): Measure {
-  const res = spawnSync(process.execPath, ['-e', script, '--', ...args], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const res = spawnSync(process.execPath, ['-e', script, '--', ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   if (res.status !== 0) throw new Error(`benchmark child failed (${res.status}): ${res.stderr}`);
   const last = res.stdout.trim().split('\n').pop() ?? '';
   return JSON.parse(last) as Measure;
@@ -54,7 +60,7 @@ const { main } = require('./dist/cli.js');
 const t0 = process.hrtime.bigint();
 const c0 = process.cpuUsage();
 const sink = { write() { return true; }, isTTY: false };
-main(['audit', process.argv[process.argv.length - 1], '--format', 'json'], { stdout: sink, stderr: process.stderr, cwd: process.cwd(), env: {} }).then((code) => {
+main(['audit', process.argv[process.argv.length - 2], '--format', 'json', '--threads', process.argv[process.argv.length - 1]], { stdout: sink, stderr: process.stderr, cwd: process.cwd(), env: {} }).then((code) => {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (code > 1) process.exit(3);
   const c = process.cpuUsage(c0);
@@ -76,17 +82,25 @@ function main(): void {
     // Warm the page cache so neither side pays for the disk.
     measure(rawReadAndSplit, [file]);
     const raw = measure(rawReadAndSplit, [file]);
-    const rml = measure(audit, [file]);
-    rows.push(
-      `| ${bytes.toFixed(0)} MB | ${(bytes / raw.cpuSeconds).toFixed(1)} MB/s (${(bytes / raw.seconds).toFixed(1)}) | ${raw.maxRssMb.toFixed(0)} MB | ` +
-        `${(bytes / rml.cpuSeconds).toFixed(1)} MB/s (${(bytes / rml.seconds).toFixed(1)}) | ${rml.maxRssMb.toFixed(0)} MB | ` +
-        `${(raw.cpuSeconds / rml.cpuSeconds).toFixed(3)} (${(raw.seconds / rml.seconds).toFixed(3)}) |`,
-    );
+    // One thread, and what `rml audit` picks by default for this file on this machine (at least two).
+    const threads = Math.max(2, defaultThreads(fs.statSync(file).size));
+    for (const t of [1, threads]) {
+      const rml = measure(audit, [file, String(t)]);
+      rows.push(
+        `| ${bytes.toFixed(0)} MB | ${(bytes / raw.cpuSeconds).toFixed(1)} MB/s (${(bytes / raw.seconds).toFixed(1)}) | ${raw.maxRssMb.toFixed(0)} MB | ` +
+          `${t} | ${(bytes / rml.cpuSeconds).toFixed(1)} MB/s (${(bytes / rml.seconds).toFixed(1)}) | ${rml.maxRssMb.toFixed(0)} MB | ` +
+          `${(raw.cpuSeconds / rml.cpuSeconds).toFixed(3)} (${(raw.seconds / rml.seconds).toFixed(3)}) |`,
+      );
+    }
   }
   const load = os.loadavg()[0]!.toFixed(1);
-  console.log(`\nMachine: ${os.cpus().length} cores, load average ${load}. Speeds by CPU time (by wall time in brackets).`);
-  console.log('\n| file | raw read+split | raw peak RSS | rml audit | audit peak RSS | audit / raw speed |');
-  console.log('|---|---|---|---|---|---|');
+  console.log(
+    `\nMachine: ${os.cpus().length} cores, load average ${load}. Speeds by CPU time (by wall time in brackets).`,
+  );
+  console.log(
+    '\n| file | raw read+split | raw peak RSS | threads | rml audit | audit peak RSS | audit / raw speed |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
   console.log('\nAim: rml audit >= 40 MB/s and < 300 MB peak memory, independent of file size.');
 }

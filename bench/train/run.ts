@@ -107,7 +107,9 @@ async function main() {
     } else {
       // DP-SGD: the same loop with the clipped, noised step and Poisson sampling (σ 1.0, clip 1.0).
       const dpParts = dp
-        ? dpSgdTraining(planDpSgd({ l2NormClip: 1, noiseMultiplier: 1 }, data.train.n, batchSize, epochs), { head: 'binary' })
+        ? dpSgdTraining(planDpSgd({ l2NormClip: 1, noiseMultiplier: 1 }, data.train.n, batchSize, epochs), {
+            head: 'binary',
+          })
         : undefined;
       await trainLoop({
         ...(dpParts ? { stepFactory: dpParts.stepFactory, samplerFactory: dpParts.samplerFactory } : {}),

@@ -256,6 +256,7 @@ export async function scanPart(
       // The profiler has just looked every value up: its ids are the builders' dictionary codes.
       const ids = profiler?.lastIds;
       for (let j = 0; j < builders.length; j++) {
+        if (builders[j]!.isDropped) continue;
         const i = builderColumns[j]!;
         const v = r.values[i];
         const id = ids?.[i];

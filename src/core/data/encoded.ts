@@ -176,6 +176,11 @@ export class AdaptiveColumnBuilder {
     this.dropped = true;
   }
 
+  /** True once the column was dropped: later values change nothing, so a caller may stop pushing them. */
+  get isDropped(): boolean {
+    return this.dropped;
+  }
+
   /** The column, or undefined when it was dropped for having too many distinct non-numeric values. */
   build(): EncodedColumn | undefined {
     if (this.dropped) return undefined;
