@@ -38,7 +38,8 @@ export interface ColumnProfile {
   distinctExact: boolean;
   /**
    * Most frequent non-missing values, most frequent first (ties in order of first appearance); counts are
-   * exact while `distinctExact`, else Space-Saving upper bounds.
+   * exact while `distinctExact`, else Space-Saving upper bounds, and then only values seen at least twice
+   * while counted (none for a column of unique values).
    */
   topValues: { value: string; count: number }[];
   /** Over the values that parse as numbers, for integer and number columns. */
@@ -286,7 +287,14 @@ class ColumnState {
     if (exact) {
       topValues = this.exactTop(topN).map(([value, count]) => ({ value, count }));
     } else {
-      topValues = (this.top as SpaceSaving).top(topN).map(({ value, count }) => ({ value, count }));
+      // A counter that saw its value once while counting stands for a value that may occur only once: in a
+      // column of unique ids every counter has that form, with a large count inherited from the values it
+      // replaced (C694592 "485 times"). Only values seen at least twice while counted are shown.
+      topValues = (this.top as SpaceSaving)
+        .top(SPACE_SAVING_COUNTERS)
+        .filter((t) => t.count - t.error >= 2)
+        .slice(0, topN)
+        .map(({ value, count }) => ({ value, count }));
     }
     const tc = this.typeCounts;
     const numeric = tc.integer + tc.number;

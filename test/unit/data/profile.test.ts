@@ -179,4 +179,10 @@ describe('TableProfiler', () => {
     assert.ok(top >= n / 5 && top <= n / 5 + n / 1024, `count ${top}`);
     assert.equal(p.c?.type, 'text');
   });
+
+  it('past the cap, shows no top values for a column of unique values rather than counts inherited by chance', () => {
+    const p = profileColumns({ id: repeat(20000, (i) => `C${100000 + i}`) }, { distinctCap: 1000 });
+    assert.equal(p.id?.distinctExact, false);
+    assert.deepEqual(p.id?.topValues, []);
+  });
 });
