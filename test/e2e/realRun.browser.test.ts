@@ -71,6 +71,10 @@ describe('panels on a real training run (rml train on Adult, headless Chromium)'
   });
 
   it('follows the run live, then shows its audit with the per-sex rows and exports a report', async () => {
+    // The panel is open and ready before training starts: on an idle machine the five epochs take about a
+    // second, less than opening a page, and a panel opened after them would get every point in its `init`.
+    const p = await openPanel(browser, server, 'training');
+    await p.waitForPosted('ready');
     child = spawn(
       process.execPath,
       [path.join(repoRoot, 'bin', 'rml.js'), 'train', 'income.train.json', '--backend', 'wasm'],
@@ -91,8 +95,6 @@ describe('panels on a real training run (rml train on Adult, headless Chromium)'
       120_000,
     );
 
-    const p = await openPanel(browser, server, 'training');
-    await p.waitForPosted('ready');
     // What TrainingPanel does on `ready`: everything so far, then follow the file.
     const size = metricsSize(runDir);
     await p.send({

@@ -19,6 +19,7 @@
  * of a data-independent penalty such as L2 on kernels): the optimiser never sees a raw gradient.
  */
 import * as tf from '@tensorflow/tfjs';
+import { DENSE_ACTS, denseForward, layerDeltas, outputDelta, type DenseAct } from '../denseMath';
 
 /** Per-example loss from raw model outputs, shape [batch], unweighted and not averaged. */
 export type PerExampleLoss = (yTrue: tf.Tensor2D, outputs: tf.Tensor2D) => tf.Tensor1D;
@@ -322,31 +323,14 @@ function clipScale(squaredNorms: tf.Tensor, o: DpGradientOptions): tf.Tensor {
   return tf.clipByValue(tf.mul(o.l2NormClip / b, tf.rsqrt(squaredNorms)), 0, 1 / b);
 }
 
-type FastAct = 'relu' | 'tanh' | 'sigmoid' | 'linear';
-const FAST_ACTS = new Set<string>(['relu', 'tanh', 'sigmoid', 'linear']);
-
 /** The Dense stages when the model is only Dense layers with activations whose derivative follows from the output. */
 function fastDenseStack(stages: Stage[]): DenseStage[] | null {
   const dense: DenseStage[] = [];
   for (const s of stages) {
-    if (s.kind !== 'dense' || !FAST_ACTS.has(s.activationName)) return null;
+    if (s.kind !== 'dense' || !DENSE_ACTS.has(s.activationName)) return null;
     dense.push(s);
   }
   return dense.length > 0 ? dense : null;
-}
-
-/** dℓ/dz = dℓ/da · φ'(z), with φ' written through the activation's output a. */
-function throughActivation(act: FastAct, a: tf.Tensor2D, da: tf.Tensor2D): tf.Tensor2D {
-  switch (act) {
-    case 'relu':
-      return tf.mul(da, tf.step(a)) as tf.Tensor2D;
-    case 'tanh':
-      return tf.mul(da, tf.sub(1, tf.square(a))) as tf.Tensor2D;
-    case 'sigmoid':
-      return tf.mul(da, tf.mul(a, tf.sub(1, a))) as tf.Tensor2D;
-    case 'linear':
-      return da;
-  }
 }
 
 /**
@@ -362,37 +346,18 @@ function fastClippedSum(
   weights: tf.Tensor1D | null,
   o: DpGradientOptions,
 ): ClippedSums {
-  const acts: tf.Tensor2D[] = [x];
-  for (const s of stack) {
-    const act = s.activationName as FastAct;
-    const z = tf.fused.matMul({
-      a: acts[acts.length - 1] as tf.Tensor2D,
-      b: s.kernel as tf.Tensor2D,
-      ...(s.bias ? { bias: s.bias } : {}),
-      ...(act === 'relu' || act === 'sigmoid' ? { activation: act } : {}),
-    }) as tf.Tensor2D;
-    acts.push(act === 'tanh' ? tf.tanh(z) : z);
-  }
-  const out = acts[acts.length - 1] as tf.Tensor2D;
+  const layers = stack.map((s) => ({
+    kernel: s.kernel,
+    ...(s.bias ? { bias: s.bias } : {}),
+    activation: s.activationName as DenseAct,
+  }));
+  const acts = denseForward(layers, x);
+  const out = acts[acts.length - 1]!;
   const per = o.perExampleLoss(y, out);
   const meanLoss = tf.mean(weights ? tf.mul(per, weights) : per) as tf.Scalar;
-  let dz: tf.Tensor2D =
-    head === 'binary'
-      ? tf.sub(tf.sigmoid(out), y)
-      : head === 'multiclass'
-        ? tf.sub(tf.softmax(out), y)
-        : (tf.mul(2, tf.sub(out, y)) as tf.Tensor2D);
+  let dz = outputDelta(head, out, y);
   if (weights) dz = tf.mul(dz, tf.reshape(weights, [-1, 1])) as tf.Tensor2D;
-  const deltas: tf.Tensor2D[] = new Array<tf.Tensor2D>(stack.length);
-  for (let l = stack.length - 1; l >= 0; l--) {
-    deltas[l] = dz;
-    if (l > 0)
-      dz = throughActivation(
-        (stack[l - 1] as DenseStage).activationName as FastAct,
-        acts[l] as tf.Tensor2D,
-        tf.matMul(dz, tf.transpose((stack[l] as DenseStage).kernel)),
-      );
-  }
+  const deltas = layerDeltas(layers, acts, dz);
   const terms = stack.map((s, l) => {
     const d2 = tf.sum(tf.square(deltas[l] as tf.Tensor2D), 1);
     const a2 = tf.sum(tf.square(acts[l] as tf.Tensor2D), 1);
