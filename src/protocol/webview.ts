@@ -40,8 +40,7 @@ export type TrainingHostMessage =
   | { type: 'metrics'; records: MetricRecord[] }
   /** The run's state changed (finished, cancelled, failed); `message` says why for a person. */
   | { type: 'status'; status: RunStatus }
-  /** The result of an `export` request: where the file was written, or why it was not. */
-  | { type: 'exported'; format: ExportFormat; path?: string; error?: string };
+  | ExportedMessage;
 
 /** Training panel → extension. */
 export type TrainingWebviewMessage =
@@ -58,12 +57,18 @@ export type TrainingWebviewMessage =
 
 export type ExportFormat = 'html' | 'modelCard';
 
+/** Extension → either panel: the result of an `export` request, where the file was written or why it was not. */
+export interface ExportedMessage {
+  type: 'exported';
+  format: ExportFormat;
+  path?: string;
+  error?: string;
+}
+
 /** Extension → audit panel. */
 export type AuditHostMessage =
   /** What to show; sent after `ready` and whenever the source changes. */
-  | { type: 'audit'; model: AuditViewModel }
-  /** The result of an `export` request. */
-  | { type: 'exported'; format: ExportFormat; path?: string; error?: string };
+  { type: 'audit'; model: AuditViewModel } | ExportedMessage;
 
 /** Audit panel → extension. */
 export type AuditWebviewMessage =

@@ -28,7 +28,7 @@ import {
   type AuditWebviewMessage,
 } from '../../src/protocol/webview';
 import { ChartCard } from '../shared/chart';
-import { clear, h, table, verdict, type Child } from '../shared/dom';
+import { clear, exportedNote, h, table, verdict, type Child } from '../shared/dom';
 import { connectHost, onHostMessage } from '../shared/host';
 
 const host = connectHost<AuditWebviewMessage, AuditPanelState>();
@@ -52,9 +52,7 @@ onHostMessage<AuditHostMessage>(
         );
         break;
       case 'exported':
-        noteEl.textContent = m.path
-          ? `${m.format === 'html' ? 'HTML report' : 'Model card'} written to ${m.path}`
-          : `Export failed: ${m.error ?? 'unknown error'}`;
+        noteEl.textContent = exportedNote(m);
         break;
       default:
         assertNever(m);

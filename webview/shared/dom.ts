@@ -2,6 +2,8 @@
  * A small element builder. Text always goes in through `textContent`, never `innerHTML`, so data (column names,
  * group values, messages) cannot inject markup into the panel.
  */
+import type { ExportedMessage } from '../../src/protocol/webview';
+
 export type Child = Node | string | number | null | undefined | false;
 
 export function h<K extends keyof HTMLElementTagNameMap>(
@@ -76,4 +78,11 @@ export function table(spec: TableSpec): HTMLTableElement {
   }
   t.append(tbody);
   return t;
+}
+
+/** The line a panel shows after an export: where the file was written, or why it was not. */
+export function exportedNote(m: ExportedMessage): string {
+  return m.path
+    ? `${m.format === 'html' ? 'HTML report' : 'Model card'} written to ${m.path}`
+    : `Export failed: ${m.error ?? 'unknown error'}`;
 }

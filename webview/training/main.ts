@@ -28,7 +28,7 @@ import {
   type TrainingWebviewMessage,
 } from '../../src/protocol/webview';
 import { ChartCard, type SeriesSpec } from '../shared/chart';
-import { clear, h } from '../shared/dom';
+import { clear, exportedNote, h } from '../shared/dom';
 import { connectHost, onHostMessage } from '../shared/host';
 
 const host = connectHost<TrainingWebviewMessage, TrainingPanelState>();
@@ -127,9 +127,7 @@ onHostMessage<TrainingHostMessage>((m) => {
       schedule();
       break;
     case 'exported':
-      noteEl.textContent = m.path
-        ? `${m.format === 'html' ? 'HTML report' : 'Model card'} written to ${m.path}`
-        : `Export failed: ${m.error ?? 'unknown error'}`;
+      noteEl.textContent = exportedNote(m);
       break;
     default:
       assertNever(m);

@@ -24,6 +24,7 @@ import {
   type AuditPanelState,
   type AuditWebviewMessage,
   type ExportFormat,
+  type ExportedMessage,
   type TrainingHostMessage,
   type TrainingPanelState,
   type TrainingWebviewMessage,
@@ -104,6 +105,21 @@ async function revealExport(file: string): Promise<void> {
     if (file.endsWith('.md'))
       await vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(file));
     else await vscode.env.openExternal(vscode.Uri.file(file));
+  }
+}
+
+/** Writes an export with `write`, tells the page where it went (or why it did not), and offers to open it. */
+async function runExport(
+  format: ExportFormat,
+  write: () => string,
+  post: (m: ExportedMessage) => Thenable<boolean>,
+): Promise<void> {
+  try {
+    const file = write();
+    await post({ type: 'exported', format, path: file });
+    void revealExport(file);
+  } catch (e) {
+    await post({ type: 'exported', format, error: (e as Error).message });
   }
 }
 
@@ -236,14 +252,12 @@ export class TrainingPanel implements vscode.Disposable {
     }
   }
 
-  private async export(format: ExportFormat): Promise<void> {
-    try {
-      const file = exportRun(this.runDir, format, new Date());
-      await this.post({ type: 'exported', format, path: file });
-      void revealExport(file);
-    } catch (e) {
-      await this.post({ type: 'exported', format, error: (e as Error).message });
-    }
+  private export(format: ExportFormat): Promise<void> {
+    return runExport(
+      format,
+      () => exportRun(this.runDir, format, new Date()),
+      (m) => this.post(m),
+    );
   }
 
   dispose(): void {
@@ -331,20 +345,19 @@ export class AuditPanel implements vscode.Disposable {
     }
   }
 
-  private async export(format: ExportFormat): Promise<void> {
-    try {
-      let file: string;
-      if (this.view.source.kind === 'run') file = exportRun(this.view.source.path, format, new Date());
-      else if (format === 'html') file = exportDatasetReport(this.view, this.view.source.path, new Date());
-      else {
-        file = `${this.view.source.path.replace(/\.[^./\\]+$/, '')}.model-card.md`;
-        writeFileAtomic(file, modelCard({ view: this.view, generatedAt: new Date().toISOString() }));
-      }
-      await this.post({ type: 'exported', format, path: file });
-      void revealExport(file);
-    } catch (e) {
-      await this.post({ type: 'exported', format, error: (e as Error).message });
-    }
+  private export(format: ExportFormat): Promise<void> {
+    const { view } = this;
+    return runExport(
+      format,
+      () => {
+        if (view.source.kind === 'run') return exportRun(view.source.path, format, new Date());
+        if (format === 'html') return exportDatasetReport(view, view.source.path, new Date());
+        const file = `${view.source.path.replace(/\.[^./\\]+$/, '')}.model-card.md`;
+        writeFileAtomic(file, modelCard({ view, generatedAt: new Date().toISOString() }));
+        return file;
+      },
+      (m) => this.post(m),
+    );
   }
 
   dispose(): void {
