@@ -5,23 +5,11 @@
 import policySchema from '../../schemas/responsible-ml.schema.json';
 import { parseJsonDocument } from './config/jsonDocument';
 import type { Finding, Severity } from './findings';
+import { DEFAULT_THRESHOLDS, type PolicyThresholds } from './thresholds';
+
+export { DEFAULT_THRESHOLDS, type PolicyThresholds };
 
 export type RuleSetting = Severity | 'off';
-
-export interface PolicyThresholds {
-  kAnonymity: number;
-  singlingOutShare: number;
-  piiColumnShare: number;
-  disparateImpact: number;
-  demographicParityDifference: number;
-  demographicParityRatio: number;
-  equalizedOddsDifference: number;
-  equalizedOddsRatio: number;
-  equalOpportunityDifference: number;
-  predictiveParityDifference: number;
-  proxyCramersV: number;
-  minGroupSize: number;
-}
 
 export interface PolicyIgnore {
   rule?: string;
@@ -41,22 +29,6 @@ export interface Policy {
   maxFindingsPerRule: number;
   thresholds: PolicyThresholds;
 }
-
-/** Defaults follow common practice: k ≥ 5, the four-fifths rule, Fairlearn-style 0.1 differences. */
-export const DEFAULT_THRESHOLDS: PolicyThresholds = {
-  kAnonymity: 5,
-  singlingOutShare: 0.5,
-  piiColumnShare: 0.5,
-  disparateImpact: 0.8,
-  demographicParityDifference: 0.1,
-  demographicParityRatio: 0.8,
-  equalizedOddsDifference: 0.1,
-  equalizedOddsRatio: 0.8,
-  equalOpportunityDifference: 0.1,
-  predictiveParityDifference: 0.1,
-  proxyCramersV: 0.5,
-  minGroupSize: 30,
-};
 
 export const DEFAULT_POLICY: Policy = {
   rules: {},

@@ -8,7 +8,7 @@
  */
 import type { AuditReport } from './auditReport';
 import type { Finding, Severity } from '../findings';
-import type { PolicyThresholds } from '../policy';
+import { DEFAULT_THRESHOLDS, type PolicyThresholds } from '../thresholds';
 
 // =============================================================================================== metrics
 
@@ -576,14 +576,14 @@ export type ViewThresholds = Pick<
   Record<string, number>;
 
 export const VIEW_DEFAULT_THRESHOLDS: ViewThresholds = {
-  kAnonymity: 5,
-  disparateImpact: 0.8,
-  demographicParityDifference: 0.1,
-  demographicParityRatio: 0.8,
-  equalizedOddsDifference: 0.1,
-  equalizedOddsRatio: 0.8,
-  equalOpportunityDifference: 0.1,
-  predictiveParityDifference: 0.1,
+  kAnonymity: DEFAULT_THRESHOLDS.kAnonymity,
+  disparateImpact: DEFAULT_THRESHOLDS.disparateImpact,
+  demographicParityDifference: DEFAULT_THRESHOLDS.demographicParityDifference,
+  demographicParityRatio: DEFAULT_THRESHOLDS.demographicParityRatio,
+  equalizedOddsDifference: DEFAULT_THRESHOLDS.equalizedOddsDifference,
+  equalizedOddsRatio: DEFAULT_THRESHOLDS.equalizedOddsRatio,
+  equalOpportunityDifference: DEFAULT_THRESHOLDS.equalOpportunityDifference,
+  predictiveParityDifference: DEFAULT_THRESHOLDS.predictiveParityDifference,
 };
 
 export type GroupMetric = 'selectionRate' | 'tpr' | 'fpr' | 'ppv' | 'accuracy';
