@@ -7,6 +7,7 @@
 import {
   AdaptiveColumnBuilder,
   CategoricalBuilder,
+  grownLength,
   type CategoricalColumn,
   type EncodedColumn,
   type NumericColumn,
@@ -92,7 +93,7 @@ class RowRanges {
   setFrom(row: DataRow): void {
     const at = 4 * row.index;
     if (at + 4 > this.data.length) {
-      const next = new Int32Array(Math.max(this.data.length * 2, at + 4));
+      const next = new Int32Array(Math.max(grownLength(this.data.length), at + 4));
       next.set(this.data);
       this.data = next;
     }

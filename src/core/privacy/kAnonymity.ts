@@ -76,7 +76,8 @@ function refine(base: Classes | null, c: CategoricalColumn, scratch = new Scratc
   }
   const ids = base.ids;
   const space = base.classes * width;
-  if (space <= Math.min(1 << 23, Math.max(1 << 16, 4 * n))) {
+  // The table is used while it is at most one entry a record (4 bytes a record); larger key spaces hash.
+  if (space <= Math.max(1 << 16, n)) {
     // Small key space (the usual case: age x sex x race): a lookup table, several times faster than a Map.
     const table = scratch.table(space);
     let count = 0;
