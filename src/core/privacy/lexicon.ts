@@ -5,9 +5,11 @@
  * first names, 900 family names, 480 cities and 250 countries, each tagged. We read the tags once and keep plain
  * sets, because running compromise's full tagger on every cell would cost milliseconds per cell, far beyond the
  * scan budget, while a set lookup costs nanoseconds. Words that the lexicon tags as something other than a name
- * (`Adjective`, `Noun`, ...) are kept too, so that "Grace Period" is not taken for a person.
+ * (`Adjective`, `Noun`, ...) are kept too, so that "Grace Period" is not taken for a person. The sets are read
+ * out of compromise ahead of time into `lexicon.data.json` (`npm run lexicon`, `lexiconSource.ts`), so that
+ * no process has to load compromise itself.
  */
-import nlp from 'compromise/two';
+import data from './lexicon.data.json';
 
 export interface Lexicon {
   /** Lower-case given names (compromise tags MaleName, FemaleName, FirstName). */
@@ -50,38 +52,15 @@ const EXTRA_COUNTRIES = [
   'north korea',
 ];
 
-/** Loads the lexicon on first use (about half a second, once per process). */
+/** The sets on first use (a few milliseconds: they are generated, see `scripts/build-lexicon.ts`). */
 export function lexicon(): Lexicon {
   if (cached) return cached;
-  const entries = (nlp.model() as { one: { lexicon: Record<string, string | string[]> } }).one.lexicon;
-  const firstNames = new Set<string>();
-  const lastNames = new Set<string>();
-  const cities = new Set<string>();
-  const countries = new Set<string>(EXTRA_COUNTRIES);
-  const commonWords = new Set<string>();
-  for (const word of Object.keys(entries)) {
-    const raw = entries[word];
-    const tags = Array.isArray(raw) ? raw : [raw];
-    let named = false;
-    for (const tag of tags) {
-      if (tag === 'MaleName' || tag === 'FemaleName' || tag === 'FirstName') {
-        firstNames.add(word);
-        named = true;
-      } else if (tag === 'LastName') {
-        lastNames.add(word);
-        named = true;
-      } else if (tag === 'City') {
-        cities.add(word);
-        named = true;
-      } else if (tag === 'Country') {
-        countries.add(word);
-        named = true;
-      } else if (tag === 'Place' || tag === 'Person' || tag === 'ProperNoun') {
-        named = true;
-      }
-    }
-    if (!named) commonWords.add(word);
-  }
-  cached = { firstNames, lastNames, cities, countries, commonWords };
+  cached = {
+    firstNames: new Set(data.firstNames),
+    lastNames: new Set(data.lastNames),
+    cities: new Set(data.cities),
+    countries: new Set([...EXTRA_COUNTRIES, ...data.countries]),
+    commonWords: new Set(data.commonWords),
+  };
   return cached;
 }
