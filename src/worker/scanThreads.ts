@@ -97,8 +97,11 @@ export async function scanFileInThreads(
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }
-  // A file rewritten while the threads read it gives parts that disagree: read it again, in one pass.
-  if (parts.some((p) => p.rows !== parts[0]!.rows)) return single();
+  // A file rewritten while the threads read it gives parts that disagree, and a header the first megabyte did
+  // not show in full (a JSON key that appears later) leaves columns to no thread: read it again, in one pass.
+  const columns = parts[0]!.header?.columns.length ?? 0;
+  const covered = new Set(parts.flatMap((p) => p.profiles.map((c) => c.index)));
+  if (parts.some((p) => p.rows !== parts[0]!.rows) || covered.size !== columns) return single();
   return assembleReport(parts, options);
 }
 

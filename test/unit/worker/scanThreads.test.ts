@@ -73,6 +73,25 @@ describe('scanFileInThreads: a scan split by column across worker threads', func
     assert.ok(JSON.parse(got).findings.some((f: { rule: string }) => f.rule.startsWith('data/')));
   });
 
+  it('gives the single-threaded report on JSON Lines, a key that first appears late included', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 30000; i++) {
+      const o: Record<string, unknown> = {
+        id: i,
+        email: `u${i}@example.com`,
+        note: i % 50 === 0 ? `call 415-555-01${String(i % 100).padStart(2, '0')}` : 'ok',
+        age: 20 + (i % 50),
+      };
+      if (i > 25000) o.late = `x${i % 7}`;
+      lines.push(JSON.stringify(o));
+    }
+    const file = path.join(dir, 'people.jsonl');
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const options = { fileName: 'people.jsonl' };
+    const got = JSON.stringify(await scanFileInThreads(file, options, { threads: 2 }));
+    assert.equal(got, await single(file, options));
+  });
+
   it('stops every thread when cancelled', async () => {
     const controller = new AbortController();
     const run = scanFileInThreads(
