@@ -79,21 +79,29 @@ async function* abortable(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Arra
   }
 }
 
-/** Each row's source range, packed and grown as rows arrive, so duplicate findings can point at both rows. */
+/**
+ * Each row's source range, grown as rows arrive, so duplicate findings can point at both rows. Two numbers a
+ * row: the line, and the start and end columns in 16 bits each; the rare row that spans lines or runs past
+ * column 65,534 is kept whole on the side. This is one of the few things kept per row (8 bytes, half of four
+ * plain numbers), so it counts on large files.
+ */
 class RowRanges {
-  constructor(private data: Int32Array = new Int32Array(4 * 1024)) {}
-  /** The packed ranges of rows 1..rows (index 4 * row), for sending to another thread (a view, not a copy). */
-  packed(rows: number): Int32Array {
-    return this.data.subarray(0, 4 * (rows + 1));
+  constructor(
+    private data: Int32Array = new Int32Array(2 * 1024),
+    private readonly wide = new Map<number, SourceRange>(),
+  ) {}
+  /** Rows 1..rows (index 2 * row), a view for sending to another thread, and the rows kept on the side. */
+  packed(rows: number): { packed: Int32Array; wide: Map<number, SourceRange> } {
+    return { packed: this.data.subarray(0, 2 * (rows + 1)), wide: this.wide };
   }
   /**
    * Stores the range from the row's first positioned cell to its last, read straight from the packed
    * positions (no object per cell: this runs for every row).
    */
   setFrom(row: DataRow): void {
-    const at = 4 * row.index;
-    if (at + 4 > this.data.length) {
-      const next = new Int32Array(Math.max(grownLength(this.data.length), at + 4));
+    const at = 2 * row.index;
+    if (at + 2 > this.data.length) {
+      const next = new Int32Array(Math.max(grownLength(this.data.length), at + 2));
       next.set(this.data);
       this.data = next;
     }
@@ -107,17 +115,24 @@ class RowRanges {
       last = i;
     }
     if (first < 0) return;
-    const d = this.data;
-    d[at] = p[4 * first]!;
-    d[at + 1] = p[4 * first + 1]!;
-    d[at + 2] = p[4 * last + 2] ?? p[4 * last]!;
-    d[at + 3] = p[4 * last + 3]!;
+    const line = p[4 * first]!;
+    const startColumn = p[4 * first + 1]!;
+    const endLine = p[4 * last + 2] ?? line;
+    const endColumn = p[4 * last + 3]!;
+    this.data[at] = line;
+    if (endLine === line && startColumn < 0xffff && endColumn < 0xffff) {
+      this.data[at + 1] = startColumn | (endColumn << 16);
+    } else {
+      this.data[at + 1] = -1;
+      this.wide.set(row.index, { line, startColumn, endLine, endColumn });
+    }
   }
   get(row: number): SourceRange | undefined {
-    const d = this.data;
-    const line = d[4 * row] ?? 0;
+    const line = this.data[2 * row] ?? 0;
     if (line === 0) return undefined;
-    return { line, startColumn: d[4 * row + 1]!, endLine: d[4 * row + 2]!, endColumn: d[4 * row + 3]! };
+    const cols = this.data[2 * row + 1]!;
+    if (cols === -1) return this.wide.get(row);
+    return { line, startColumn: cols & 0xffff, endLine: line, endColumn: cols >>> 16 };
   }
 }
 
@@ -150,7 +165,7 @@ export interface ScanPart {
   kept: { index: number; column: EncodedColumn }[];
   /** With `plan.rows`. */
   duplicates?: DuplicateResult;
-  rowRanges?: Int32Array;
+  rowRanges?: { packed: Int32Array; wide: Map<number, SourceRange> };
 }
 
 /** The buffers of a part, to transfer rather than copy when posting it to another thread. */
@@ -158,7 +173,7 @@ export function transferablesOf(part: ScanPart): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
   for (const k of part.kept)
     out.add((k.column.kind === 'numeric' ? k.column.values : k.column.codes).buffer as ArrayBuffer);
-  if (part.rowRanges) out.add(part.rowRanges.buffer as ArrayBuffer);
+  if (part.rowRanges) out.add(part.rowRanges.packed.buffer as ArrayBuffer);
   return [...out];
 }
 
@@ -328,7 +343,7 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
   const rowPart = parts.find((p) => p.duplicates && p.rowRanges);
   if (!rowPart) throw new Error('No part of the scan looked at whole rows.');
   const dup = rowPart.duplicates!;
-  const rowRanges = new RowRanges(rowPart.rowRanges!);
+  const rowRanges = new RowRanges(rowPart.rowRanges!.packed, rowPart.rowRanges!.wide);
   const privByIndex = new Map(priv.columns.map((c) => [c.index, c]));
 
   const headerLocation = (name: string): SourceRange | undefined =>

@@ -202,5 +202,38 @@ describe('scanDataset duplicate rows', () => {
     assert.equal(report.rows, 3000);
     assert.equal(report.quality.duplicateRows, duplicates);
     assert.deepEqual(report.quality.duplicateExamples, examples);
+    // Each finding points at the row's cells as read (a long row's extra value is not part of it), and its
+    // related location at the first occurrence.
+    const span = (row: number) => {
+      const kept = lines[row]!.split(',').slice(0, 3).join(',');
+      return { line: row + 1, startColumn: 1, endLine: row + 1, endColumn: kept.length + 1 };
+    };
+    const found = report.findings.filter((f) => f.rule === 'quality/duplicate-rows');
+    assert.equal(found.length, 100);
+    for (const f of found) {
+      const ex = examples.find((e) => e.row === f.row)!;
+      assert.deepEqual(f.location, span(ex.row));
+      assert.deepEqual(f.related?.[0]?.location, span(ex.duplicateOf));
+    }
+  });
+
+  it('points at duplicate rows that span lines or run past column 65,534', async () => {
+    const wide = 'w'.repeat(70000);
+    const text = `id,text\n1,"two\nlines"\n1,"two\nlines"\n2,${wide}\n2,${wide}\n`;
+    const report = await scanDataset(fromBytes(Buffer.from(text)), { fileName: 'w.csv' });
+    const found = report.findings.filter((f) => f.rule === 'quality/duplicate-rows');
+    assert.deepEqual(
+      found.map((f) => [f.location, f.related?.[0]?.location]),
+      [
+        [
+          { line: 4, startColumn: 1, endLine: 5, endColumn: 6 },
+          { line: 2, startColumn: 1, endLine: 3, endColumn: 6 },
+        ],
+        [
+          { line: 7, startColumn: 1, endLine: 7, endColumn: 70003 },
+          { line: 6, startColumn: 1, endLine: 6, endColumn: 70003 },
+        ],
+      ],
+    );
   });
 });
