@@ -16,10 +16,12 @@ export interface DuplicateResult {
 const MAX_EXAMPLES = 100;
 
 export class DuplicateRowDetector {
-  private a = new Int32Array(1 << 12);
-  private b = new Int32Array(1 << 12);
-  /** 1-based row of the first occurrence; 0 marks an empty slot. */
-  private first = new Int32Array(1 << 12);
+  /**
+   * Three numbers a slot side by side (one cache line a probe): 1-based row of the first occurrence (0 marks
+   * an empty slot), lane A, lane B.
+   */
+  private slots = new Int32Array(3 << 12);
+  private slotCount = 1 << 12;
   private size = 0;
   private duplicates = 0;
   private readonly examples: { row: number; duplicateOf: number }[] = [];
@@ -32,24 +34,25 @@ export class DuplicateRowDetector {
 
   /** Adds row `index` (1-based, in order) by a 64-bit hash of its values the caller computed (see `hashCells`). */
   addHash(index: number, ha: number, hb: number): void {
-    const mask = this.first.length - 1;
+    const slots = this.slots;
+    const mask = this.slotCount - 1;
     let i = ha & mask;
     for (;;) {
-      const f = this.first[i] as number;
+      const f = slots[3 * i] as number;
       if (f === 0) break;
-      if (this.a[i] === ha && this.b[i] === hb) {
+      if (slots[3 * i + 1] === ha && slots[3 * i + 2] === hb) {
         this.duplicates++;
         if (this.examples.length < MAX_EXAMPLES) this.examples.push({ row: index, duplicateOf: f });
         return;
       }
       i = (i + 1) & mask;
     }
-    this.a[i] = ha;
-    this.b[i] = hb;
-    this.first[i] = index;
+    slots[3 * i] = index;
+    slots[3 * i + 1] = ha;
+    slots[3 * i + 2] = hb;
     // Grown at a load of 3/4 (linear probing stays short with a 64-bit hash): 600,000 distinct rows fit in
     // 2^20 slots, 12 MB, where a load of 1/2 took twice that.
-    if (++this.size * 4 > this.first.length * 3) this.grow();
+    if (++this.size * 4 > this.slotCount * 3) this.grow();
   }
 
   finish(): DuplicateResult {
@@ -57,20 +60,22 @@ export class DuplicateRowDetector {
   }
 
   private grow(): void {
-    const { a, b, first } = this;
-    const n = first.length * 2;
-    this.a = new Int32Array(n);
-    this.b = new Int32Array(n);
-    this.first = new Int32Array(n);
+    const old = this.slots;
+    const oldCount = this.slotCount;
+    const n = oldCount * 2;
+    const slots = new Int32Array(3 * n);
     const mask = n - 1;
-    for (let j = 0; j < first.length; j++) {
-      const f = first[j] as number;
+    for (let j = 0; j < oldCount; j++) {
+      const f = old[3 * j] as number;
       if (f === 0) continue;
-      let i = (a[j] as number) & mask;
-      while (this.first[i] !== 0) i = (i + 1) & mask;
-      this.a[i] = a[j] as number;
-      this.b[i] = b[j] as number;
-      this.first[i] = f;
+      const a = old[3 * j + 1] as number;
+      let i = a & mask;
+      while (slots[3 * i] !== 0) i = (i + 1) & mask;
+      slots[3 * i] = f;
+      slots[3 * i + 1] = a;
+      slots[3 * i + 2] = old[3 * j + 2] as number;
     }
+    this.slots = slots;
+    this.slotCount = n;
   }
 }
