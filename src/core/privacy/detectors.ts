@@ -725,7 +725,6 @@ export function resolveOverlaps(matches: EntityMatch[]): EntityMatch[] {
 function run(text: string, options: DetectOptions | undefined, whole: boolean): EntityMatch[] {
   if (text.length < 4) return NO_MATCHES;
   const flags = scanFlags(text);
-  // Most cells of a table trigger nothing: answer before building any state.
   // Most cells of a table trigger nothing: answer before building any state. Each clause is the weakest
   // trigger of some detector below.
   const triggered =
