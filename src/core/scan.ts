@@ -57,6 +57,8 @@ export interface ScanOptions {
   /** Cap per rule; default: the policy's (1000). */
   maxFindingsPerRule?: number;
   signal?: AbortSignal;
+  /** Called with the bytes read so far, after each chunk (for a progress line; the caller throttles). */
+  onProgress?: (bytesRead: number) => void;
 }
 
 /**
@@ -72,10 +74,17 @@ export async function* fromBytes(bytes: Uint8Array): AsyncIterable<Uint8Array> {
   yield bytes;
 }
 
-async function* abortable(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, signal?: AbortSignal) {
+async function* abortable(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  signal?: AbortSignal,
+  onProgress?: (bytesRead: number) => void,
+) {
+  let read = 0;
   for await (const c of chunks) {
     if (signal?.aborted) throw Object.assign(new Error('The scan was cancelled.'), { name: 'AbortError' });
     yield c;
+    read += c.length;
+    onProgress?.(read);
   }
 }
 
@@ -286,7 +295,7 @@ export async function scanPart(
     },
   };
 
-  const summary = await readTable(abortable(chunks, options.signal), sink, {
+  const summary = await readTable(abortable(chunks, options.signal, options.onProgress), sink, {
     fileName: options.fileName,
     format: options.format ?? 'auto',
   });

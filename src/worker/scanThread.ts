@@ -9,7 +9,7 @@ import { scanPart, transferablesOf, type ScanOptions, type ScanPlan } from '../c
 
 export interface ScanThreadData {
   file: string;
-  options: Omit<ScanOptions, 'signal'>;
+  options: Omit<ScanOptions, 'signal' | 'onProgress'>;
   plan: ScanPlan;
 }
 

@@ -105,8 +105,9 @@ export async function scanFileInThreads(
   return assembleReport(parts, options);
 }
 
-function withoutSignal(options: ScanOptions): Omit<ScanOptions, 'signal'> {
-  const { signal: _signal, ...rest } = options;
+/** The options a worker thread gets: no signal (a thread is stopped by terminating it) and no callbacks. */
+function withoutSignal(options: ScanOptions): Omit<ScanOptions, 'signal' | 'onProgress'> {
+  const { signal: _signal, onProgress: _onProgress, ...rest } = options;
   return rest;
 }
 

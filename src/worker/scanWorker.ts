@@ -24,7 +24,7 @@ export const PING_METHOD = 'rml/ping';
 
 /** What the extension asks for: the scanner's options (without the signal, which is the request's
  * cancellation), plus where to read from. */
-export type ScanFileParams = Omit<ScanOptions, 'signal'> & {
+export type ScanFileParams = Omit<ScanOptions, 'signal' | 'onProgress'> & {
   /** Absolute path read from disk, unless `text` is given. */
   path: string;
   /** Unsaved editor text to scan instead of the file on disk. */

@@ -53,6 +53,42 @@ function loadPolicy(
   return { policy, problems, file };
 }
 
+/** Files this large get a progress line on a terminal: a few seconds' work at the scanner's speed. */
+export const PROGRESS_MIN_BYTES = 8 * 1024 * 1024;
+
+/**
+ * A progress line on standard error, rewritten in place at most four times a second, for a large file when
+ * standard error is a terminal (never in CI logs or pipes): the share read, megabytes, and speed.
+ */
+export function progressLine(
+  io: CliIo,
+  file: string,
+  size: number,
+  minBytes = PROGRESS_MIN_BYTES,
+): { update: (bytesRead: number) => void; clear: () => void } | undefined {
+  if (!io.stderr.isTTY || size < minBytes) return undefined;
+  const start = Date.now();
+  // The first line after a quarter of a second: a scan that ends sooner shows none.
+  let last = start;
+  let shown = false;
+  const mb = (b: number) => (b / 1e6).toFixed(1);
+  return {
+    update(bytesRead) {
+      const now = Date.now();
+      if (now - last < 250) return;
+      last = now;
+      const seconds = (now - start) / 1000;
+      const pct = Math.min(100, Math.floor((100 * bytesRead) / size));
+      const speed = seconds > 0 ? ` · ${mb(bytesRead / seconds)} MB/s` : '';
+      io.stderr.write(`\r\u001b[K${file}: ${pct}% · ${mb(bytesRead)} of ${mb(size)} MB${speed}`);
+      shown = true;
+    },
+    clear() {
+      if (shown) io.stderr.write('\r\u001b[K');
+    },
+  };
+}
+
 export const auditCommand: CliCommand = {
   name: 'audit',
   summary: 'Scan datasets for privacy, bias and quality risks; audit predictions per group.',
@@ -114,21 +150,27 @@ export const auditCommand: CliCommand = {
         seenPolicies.add(policyFile);
         policyProblems.push(...problems);
       }
-      const report = await scanFileInThreads(
-        abs,
-        {
-          fileName: f,
-          policy,
-          label: o.label,
-          positive: o.positive,
-          prediction: o.prediction,
-          score: o.score,
-          groups: o.group,
-          maxFindingsPerRule: maxFindings,
-        },
-        threads !== undefined ? { threads } : {},
-      );
-      reports.push(report);
+      const progress = progressLine(io, f, fs.statSync(abs).size);
+      try {
+        const report = await scanFileInThreads(
+          abs,
+          {
+            fileName: f,
+            policy,
+            label: o.label,
+            positive: o.positive,
+            prediction: o.prediction,
+            score: o.score,
+            groups: o.group,
+            maxFindingsPerRule: maxFindings,
+            ...(progress ? { onProgress: progress.update } : {}),
+          },
+          threads !== undefined ? { threads } : {},
+        );
+        reports.push(report);
+      } finally {
+        progress?.clear();
+      }
     }
 
     const allFindings = [...policyProblems, ...reports.flatMap((r) => r.findings)];

@@ -3,7 +3,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Writable } from 'stream';
+import { progressLine } from '../../../src/cli/commands/audit';
 import { main } from '../../../src/cli/main';
+import { scanDataset } from '../../../src/core/scan';
 
 const fixture = path.resolve(__dirname, '../../fixtures/scan/customers.csv');
 
@@ -135,5 +137,43 @@ describe('rml audit', () => {
     assert.deepEqual([a.n, a.tpr, a.fpr, a.selectionRate], [4, 0.5, 0.5, 0.5]);
     assert.deepEqual([b.n, b.tpr, b.fpr, b.selectionRate], [4, 1, 0, 0.5]);
     assert.equal(report.fairness.disparities.grp!.demographicParityDifference, 0);
+  });
+});
+
+describe('rml audit progress line', () => {
+  it('is shown only on a terminal for a large file, rewritten in place, and cleared at the end', async () => {
+    const err = capture();
+    const io = { stdout: capture().stream, stderr: err.stream, cwd: '.', env: {} };
+    assert.equal(progressLine(io, 'big.csv', 100e6), undefined, 'not a terminal: no progress');
+    err.stream.isTTY = true;
+    assert.equal(progressLine(io, 'small.csv', 1000), undefined, 'a small file: no progress');
+    const p = progressLine(io, 'big.csv', 100e6)!;
+    p.update(1);
+    await new Promise((r) => setTimeout(r, 300));
+    p.update(25e6);
+    p.update(26e6); // within 250 ms of the last: not written
+    p.clear();
+    const writes = err
+      .text()
+      .split('\r\u001b[K')
+      .filter((w) => w.length > 0);
+    assert.equal(writes.length, 1, JSON.stringify(err.text()));
+    assert.match(writes[0]!, /^big\.csv: 25% · 25\.0 of 100\.0 MB · [\d.]+ MB\/s$/);
+    assert.ok(err.text().endsWith('\r\u001b[K'), 'the line is cleared');
+  });
+
+  it('the scanner reports the bytes it has read', async () => {
+    const seen: number[] = [];
+    const bytes = fs.statSync(fixture).size;
+    await scanDataset(fs.createReadStream(fixture, { highWaterMark: 64 }), {
+      fileName: 'customers.csv',
+      onProgress: (n) => seen.push(n),
+    });
+    assert.ok(seen.length > 2);
+    assert.deepEqual(
+      seen,
+      [...seen].sort((a, b) => a - b),
+    );
+    assert.equal(seen[seen.length - 1], bytes);
   });
 });
