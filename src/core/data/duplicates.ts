@@ -4,7 +4,7 @@
  * are taken as equal only if both 32-bit lanes collide, about 2^-64 per pair.
  */
 import type { DataRow } from './table';
-import { hashOut, hashValues } from './hash';
+import { growSlots, hashOut, hashValues } from './hash';
 
 export interface DuplicateResult {
   /** Rows equal to an earlier row (the first occurrence is not counted). */
@@ -60,22 +60,7 @@ export class DuplicateRowDetector {
   }
 
   private grow(): void {
-    const old = this.slots;
-    const oldCount = this.slotCount;
-    const n = oldCount * 2;
-    const slots = new Int32Array(3 * n);
-    const mask = n - 1;
-    for (let j = 0; j < oldCount; j++) {
-      const f = old[3 * j] as number;
-      if (f === 0) continue;
-      const a = old[3 * j + 1] as number;
-      let i = a & mask;
-      while (slots[3 * i] !== 0) i = (i + 1) & mask;
-      slots[3 * i] = f;
-      slots[3 * i + 1] = a;
-      slots[3 * i + 2] = old[3 * j + 2] as number;
-    }
-    this.slots = slots;
-    this.slotCount = n;
+    this.slots = growSlots(this.slots, this.slotCount);
+    this.slotCount *= 2;
   }
 }

@@ -119,3 +119,25 @@ export function hashCells(n: number, cellA: Int32Array, cellB: Int32Array, prese
   }
   finish(a, b, n);
 }
+
+/**
+ * Doubles an open-addressing table of three numbers a slot, `[tag, lane A, lane B]` (tag 0: empty; probed
+ * linearly from lane A), as the profiler's distinct values and the duplicate detector's rows are kept:
+ * returns the new slots, `2 * count` of them.
+ */
+export function growSlots(old: Int32Array, count: number): Int32Array<ArrayBuffer> {
+  const n = count * 2;
+  const slots = new Int32Array(3 * n);
+  const mask = n - 1;
+  for (let j = 0; j < count; j++) {
+    const tag = old[3 * j] as number;
+    if (tag === 0) continue;
+    const a = old[3 * j + 1] as number;
+    let i = a & mask;
+    while (slots[3 * i] !== 0) i = (i + 1) & mask;
+    slots[3 * i] = tag;
+    slots[3 * i + 1] = a;
+    slots[3 * i + 2] = old[3 * j + 2] as number;
+  }
+  return slots;
+}

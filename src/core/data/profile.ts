@@ -7,7 +7,7 @@ import type { ColumnType, NumericSummary } from '../report/auditReport';
 import type { DataRow, TableHeader } from './table';
 import { classifyValue, type ValueKind } from './valueKinds';
 import { HyperLogLog, SpaceSaving, detach } from './sketches';
-import { hashOut, hashString } from './hash';
+import { growSlots, hashOut, hashString } from './hash';
 
 /** Cell texts read as missing unless a policy adds more: empty, `NA`, `N/A`, `null`, `NULL`, `?`. */
 export const DEFAULT_MISSING_TOKENS: readonly string[] = ['', 'NA', 'N/A', 'null', 'NULL', '?'];
@@ -176,23 +176,8 @@ class ColumnState {
   }
 
   private growTable(): void {
-    const old = this.slots;
-    const oldCount = this.slotCount;
-    const n = oldCount * 2;
-    const slots = new Int32Array(3 * n);
-    const mask = n - 1;
-    for (let j = 0; j < oldCount; j++) {
-      const s = old[3 * j] as number;
-      if (s === 0) continue;
-      const a = old[3 * j + 1] as number;
-      let i = a & mask;
-      while (slots[3 * i] !== 0) i = (i + 1) & mask;
-      slots[3 * i] = s;
-      slots[3 * i + 1] = a;
-      slots[3 * i + 2] = old[3 * j + 2] as number;
-    }
-    this.slots = slots;
-    this.slotCount = n;
+    this.slots = growSlots(this.slots, this.slotCount);
+    this.slotCount *= 2;
   }
 
   /** Records a new distinct value: its first count, its text where kept, and what it is. */
