@@ -15,7 +15,8 @@ import * as path from 'path';
 import { defaultThreads } from '../../src/worker/scanThreads';
 import { generateCsv } from './generate';
 
-const root = path.resolve(__dirname, '../..');
+// BENCH_ROOT: where dist/ is, for a bundled copy of this script run elsewhere (a machine with more cores).
+const root = process.env.BENCH_ROOT ?? path.resolve(__dirname, '../..');
 const outDir = path.join(root, 'bench/out');
 
 interface Measure {
@@ -68,7 +69,8 @@ main(['audit', process.argv[process.argv.length - 2], '--format', 'json', '--thr
 });`;
 
 function main(): void {
-  execFileSync(process.execPath, ['esbuild.js', '--production'], { cwd: root, stdio: 'inherit' });
+  if (!process.env.BENCH_SCAN_NO_BUILD)
+    execFileSync(process.execPath, ['esbuild.js', '--production'], { cwd: root, stdio: 'inherit' });
   fs.mkdirSync(outDir, { recursive: true });
   const sizes = (process.env.BENCH_SCAN_SIZES ?? '25,100').split(',').map(Number);
   const rows: string[] = [];
@@ -82,9 +84,12 @@ function main(): void {
     // Warm the page cache so neither side pays for the disk.
     measure(rawReadAndSplit, [file]);
     const raw = measure(rawReadAndSplit, [file]);
-    // One thread, and what `rml audit` picks by default for this file on this machine (at least two).
-    const threads = Math.max(2, defaultThreads(fs.statSync(file).size));
-    for (const t of [1, threads]) {
+    // One thread, and what `rml audit` picks by default for this file on this machine (at least two), or the
+    // counts in BENCH_SCAN_THREADS (e.g. 1,2,4,8).
+    const threads = process.env.BENCH_SCAN_THREADS
+      ? process.env.BENCH_SCAN_THREADS.split(',').map(Number)
+      : [1, Math.max(2, defaultThreads(fs.statSync(file).size))];
+    for (const t of threads) {
       const rml = measure(audit, [file, String(t)]);
       rows.push(
         `| ${bytes.toFixed(0)} MB | ${(bytes / raw.cpuSeconds).toFixed(1)} MB/s (${(bytes / raw.seconds).toFixed(1)}) | ${raw.maxRssMb.toFixed(0)} MB | ` +

@@ -7,21 +7,33 @@
 import {
   AdaptiveColumnBuilder,
   CategoricalBuilder,
+  ColumnMerge,
+  builderPartTransferables,
   grownLength,
+  type BuilderPart,
   type CategoricalColumn,
   type EncodedColumn,
   type NumericColumn,
 } from './data/encoded';
-import { DuplicateRowDetector, type DuplicateResult } from './data/duplicates';
+import {
+  DuplicateMerge,
+  DuplicateRowDetector,
+  duplicatePartTransferables,
+  type DuplicatePart,
+  type DuplicateResult,
+} from './data/duplicates';
 import { hashCells, hashOut, hashString } from './data/hash';
 import {
   DEFAULT_MISSING_TOKENS,
   ESTIMATED,
   MISSING,
+  ProfilerMerge,
   TableProfiler,
+  profilerPartTransferables,
   type ColumnProfile,
+  type ProfilerPart,
 } from './data/profile';
-import { readTable } from './data/readTable';
+import { raggedRowMessage, readTable } from './data/readTable';
 import type { DataFormat, DataRow, TableHeader, TableSink } from './data/table';
 import { datasetBias } from './fairness/datasetBias';
 import { labelLeakage } from './fairness/leakage';
@@ -34,7 +46,12 @@ import { DEFAULT_POLICY, applyPolicy, type Policy } from './policy';
 import { kAnonymity, kAnonymityFinding, smallestSinglingOutSet } from './privacy/kAnonymity';
 import { headerEvidence } from './privacy/headers';
 import { maskExcerpt } from './privacy/mask';
-import { PrivacyScanner, mergePrivacyParts, type PrivacyPart } from './privacy/privacyScanner';
+import {
+  PrivacyScanner,
+  mergePrivacyParts,
+  type PrivacyDecision,
+  type PrivacyPart,
+} from './privacy/privacyScanner';
 import type { AuditReport, ColumnReport, ProtectedKind } from './report/auditReport';
 
 export type { FairnessReport };
@@ -192,30 +209,91 @@ function missingTokensOf(policy: Policy): string[] {
 }
 
 /**
- * The reading pass over one dataset for the part of the work `plan` gives (all of it by default). Never
- * throws on bad input; throws an `AbortError` when `options.signal` is aborted.
+ * Where a later byte range of a scan split by rows starts, and what the head of the file decided: its header,
+ * its first line, and the privacy scanner's per-column decisions (see `PrivacyScanner.decisions`).
  */
-export async function scanPart(
+export interface RangeStart {
+  header: TableHeader;
+  startLine: number;
+  decided: PrivacyDecision[];
+}
+
+/**
+ * What one byte range of a scan split by rows found: like a {@link ScanPart}, but with every accumulator in a
+ * mergeable form, rows numbered from 1 within the range (lines are the file's). {@link RangeMerge} joins the
+ * ranges in file order into one {@link ScanPart}.
+ */
+export interface RangePart {
+  header: TableHeader | undefined;
+  format: DataFormat;
+  rows: number;
+  problems: Finding[];
+  profiler: ProfilerPart;
+  privacy: PrivacyPart;
+  builders: { index: number; part: BuilderPart }[];
+  duplicates: DuplicatePart;
+  rowRanges: { packed: Int32Array; wide: Map<number, SourceRange> };
+}
+
+/** The buffers of a range part, to transfer rather than copy. */
+export function rangeTransferables(part: RangePart): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>([
+    ...profilerPartTransferables(part.profiler),
+    ...duplicatePartTransferables(part.duplicates),
+    part.rowRanges.packed.buffer as ArrayBuffer,
+  ]);
+  for (const b of part.builders) for (const t of builderPartTransferables(b.part)) out.add(t);
+  return [...out];
+}
+
+/** The state of one reading pass (see {@link runPass}). */
+interface Pass {
+  header: TableHeader | undefined;
+  format: DataFormat;
+  rows: number;
+  problems: Finding[];
+  profiler: TableProfiler | undefined;
+  privacy: PrivacyScanner | undefined;
+  builders: AdaptiveColumnBuilder[];
+  builderColumns: number[];
+  duplicates: DuplicateRowDetector | undefined;
+  rowRanges: RowRanges | undefined;
+}
+
+/**
+ * The reading pass: feeds every row to the profiler, the privacy scanner, the duplicate detector and the
+ * column builders of the part of the work `plan` gives. `range` makes it a range of a scan split by rows:
+ * builders that keep what a merge needs, and for a later range a header and decisions from the head.
+ */
+async function runPass(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   options: ScanOptions,
-  plan: ScanPlan = {},
-): Promise<ScanPart> {
+  plan: ScanPlan,
+  range?: { start?: RangeStart },
+): Promise<Pass> {
   const policy = options.policy ?? DEFAULT_POLICY;
   const missingTokens = missingTokensOf(policy);
   const missingSet = new Set(missingTokens);
   const maxPerRule = options.maxFindingsPerRule ?? policy.maxFindingsPerRule;
   const withRows = plan.rows ?? true;
-
-  let header: TableHeader | undefined;
+  const pass: Pass = {
+    header: undefined,
+    format: 'csv',
+    rows: 0,
+    problems: [],
+    profiler: undefined,
+    privacy: undefined,
+    builders: [],
+    builderColumns: [],
+    duplicates: withRows ? new DuplicateRowDetector() : undefined,
+    rowRanges: withRows ? new RowRanges() : undefined,
+  };
+  const duplicates = pass.duplicates;
+  const rowRanges = pass.rowRanges;
   let profiler: TableProfiler | undefined;
   let privacy: PrivacyScanner | undefined;
-  const duplicates = withRows ? new DuplicateRowDetector() : undefined;
-  /** Builders of the part's columns, and which column each is. */
   let builders: AdaptiveColumnBuilder[] = [];
   let builderColumns: number[] = [];
-  const rowRanges = withRows ? new RowRanges() : undefined;
-  const problems: Finding[] = [];
-  let rows = 0;
   // Each cell's hash lanes for the row hash: the profiler's where it hashed the cell, else computed here.
   let cellA = new Int32Array(0);
   let cellB = new Int32Array(0);
@@ -223,10 +301,15 @@ export async function scanPart(
 
   const sink: TableSink = {
     header(h) {
-      header = h;
+      pass.header = h;
       const all = h.columns.map((_, i) => i);
       builderColumns = plan.columns ? all.filter((i) => plan.columns!.includes(i)) : all;
-      profiler = new TableProfiler(h, { missingTokens, ...(plan.columns ? { columns: plan.columns } : {}) });
+      profiler = new TableProfiler(h, {
+        missingTokens,
+        ...(plan.columns ? { columns: plan.columns } : {}),
+        // A value seen once in each of two ranges needs its text from one of them to be shown as a top value.
+        ...(range ? { allTexts: true } : {}),
+      });
       privacy = new PrivacyScanner(h, {
         fileName: options.fileName,
         maxFindingsPerRule: maxPerRule,
@@ -235,6 +318,7 @@ export async function scanPart(
           .filter((i) => i.rule === undefined && i.column)
           .map((i) => i.column as string),
         ...(plan.columns ? { columns: plan.columns } : {}),
+        ...(range?.start ? { decided: range.start.decided } : {}),
       });
       builders = builderColumns.map(
         (i) =>
@@ -242,11 +326,17 @@ export async function scanPart(
             SOFT_LEVELS,
             headerEvidence(h.columns[i]!.name).quasiIdentifier !== undefined,
             HARD_LEVELS,
+            // A range keeps what the merge may need; only the first range may drop a column early.
+            range ? { partial: true, first: !range.start } : undefined,
           ),
       );
+      pass.profiler = profiler;
+      pass.privacy = privacy;
+      pass.builders = builders;
+      pass.builderColumns = builderColumns;
     },
     row(r) {
-      rows++;
+      pass.rows++;
       profiler?.add(r);
       privacy?.add(r);
       if (duplicates && profiler) {
@@ -291,30 +381,182 @@ export async function scanPart(
       }
     },
     problem(f) {
-      problems.push(f);
+      pass.problems.push(f);
     },
   };
 
   const summary = await readTable(abortable(chunks, options.signal, options.onProgress), sink, {
     fileName: options.fileName,
     format: options.format ?? 'auto',
+    ...(range?.start
+      ? { continuation: { header: range.start.header, startLine: range.start.startLine } }
+      : {}),
   });
+  pass.format = summary.format;
+  return pass;
+}
+
+/**
+ * The reading pass over one dataset for the part of the work `plan` gives (all of it by default). Never
+ * throws on bad input; throws an `AbortError` when `options.signal` is aborted.
+ */
+export async function scanPart(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  options: ScanOptions,
+  plan: ScanPlan = {},
+): Promise<ScanPart> {
+  const pass = await runPass(chunks, options, plan);
   const kept: ScanPart['kept'] = [];
-  builders.forEach((b, j) => {
+  pass.builders.forEach((b, j) => {
     const column = b.build();
-    if (column) kept.push({ index: builderColumns[j]!, column });
+    if (column) kept.push({ index: pass.builderColumns[j]!, column });
   });
   return {
-    header,
-    format: summary.format,
-    rows,
-    problems,
-    profiles: profiler?.finish() ?? [],
-    privacy: privacy?.finishPart() ?? { findings: [], raisedAt: [], truncated: {}, columns: [] },
+    header: pass.header,
+    format: pass.format,
+    rows: pass.rows,
+    problems: pass.problems,
+    profiles: pass.profiler?.finish() ?? [],
+    privacy: pass.privacy?.finishPart() ?? { findings: [], raisedAt: [], truncated: {}, columns: [] },
     kept,
-    ...(duplicates ? { duplicates: duplicates.finish() } : {}),
-    ...(rowRanges ? { rowRanges: rowRanges.packed(rows) } : {}),
+    ...(pass.duplicates ? { duplicates: pass.duplicates.finish() } : {}),
+    ...(pass.rowRanges ? { rowRanges: pass.rowRanges.packed(pass.rows) } : {}),
   };
+}
+
+/**
+ * The reading pass over one byte range of a scan split by rows: the first range (no `start`) reads the head
+ * of the file as usual; a later one continues from `start`. Never throws on bad input.
+ */
+export async function scanRange(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  options: ScanOptions,
+  start?: RangeStart,
+): Promise<RangePart> {
+  const pass = await runPass(chunks, options, {}, start ? { start } : {});
+  const header = pass.header;
+  const empty = new TableProfiler(header ?? { format: pass.format, hasHeader: false, columns: [] });
+  return {
+    header,
+    format: pass.format,
+    rows: pass.rows,
+    problems: pass.problems,
+    profiler: (pass.profiler ?? empty).finishPart(),
+    privacy: pass.privacy?.finishPart() ?? { findings: [], raisedAt: [], truncated: {}, columns: [] },
+    builders: pass.builders.map((b, j) => ({ index: pass.builderColumns[j]!, part: b.finishPart() })),
+    duplicates: pass.duplicates!.finishPart(),
+    rowRanges: pass.rowRanges!.packed(pass.rows),
+  };
+}
+
+/**
+ * Joins the ranges of a scan split by rows, in file order, into the {@link ScanPart} one pass over the whole
+ * file gives, folding each range in as it comes so that only the merged state stays: rows and duplicate row
+ * numbers are shifted by the rows before the range (lines were the file's already), privacy findings keep
+ * the order they were raised in (so the per-rule cap keeps the same ones), profiles, duplicate tables and
+ * encoded columns merge exactly, except the approximations `ProfilerMerge` documents (means to the last
+ * digits, Space-Saving counters past 100,000 distinct values).
+ */
+export class RangeMerge {
+  private rows = 0;
+  private ranges = 0;
+  private header: TableHeader | undefined;
+  private format: DataFormat = 'csv';
+  private readonly problems: Finding[] = [];
+  private profiles: ProfilerMerge | undefined;
+  private readonly duplicates = new DuplicateMerge();
+  private columns: ColumnMerge[] = [];
+  private columnIndex: number[] = [];
+  private readonly privacy: PrivacyPart = { findings: [], raisedAt: [], truncated: {}, columns: [] };
+  private entities = new Map<number, Set<EntityType>>();
+  private rowData = new Int32Array(2 * 1024);
+  private readonly wide = new Map<number, SourceRange>();
+
+  constructor(private readonly options: ScanOptions) {}
+
+  /** Folds in the next range (the first call takes the first range). */
+  add(part: RangePart): void {
+    const offset = this.rows;
+    if (this.ranges++ === 0) {
+      this.header = part.header;
+      this.format = part.format;
+      const h = part.header ?? { format: part.format, hasHeader: false, columns: [] };
+      const policy = this.options.policy ?? DEFAULT_POLICY;
+      this.profiles = new ProfilerMerge(h, { missingTokens: missingTokensOf(policy) });
+      this.columnIndex = part.builders.map((b) => b.index);
+      this.columns = part.builders.map(
+        (b) =>
+          new ColumnMerge(
+            SOFT_LEVELS,
+            headerEvidence(h.columns[b.index]!.name).quasiIdentifier !== undefined,
+            HARD_LEVELS,
+          ),
+      );
+      this.privacy.columns = part.privacy.columns;
+    }
+    for (const f of part.problems) this.problems.push(offset === 0 ? f : shiftProblem(f, offset));
+    this.profiles!.add(part.profiler);
+    part.builders.forEach((b, j) => this.columns[j]!.add(b.part));
+    this.duplicates.add(part.duplicates, offset);
+    const width = (this.header?.columns.length ?? 0) + 1;
+    const p = part.privacy;
+    p.findings.forEach((f, i) => {
+      this.privacy.findings.push(offset === 0 || f.row === undefined ? f : { ...f, row: f.row + offset });
+      this.privacy.raisedAt.push(p.raisedAt[i]! + offset * width);
+    });
+    for (const [rule, n] of Object.entries(p.truncated))
+      this.privacy.truncated[rule] = (this.privacy.truncated[rule] ?? 0) + n;
+    for (const c of p.columns) {
+      let set = this.entities.get(c.index);
+      if (!set) this.entities.set(c.index, (set = new Set()));
+      for (const e of c.entities) set.add(e);
+    }
+    // Row ranges: rows 1..n of the range land at offset + 1..n.
+    const { packed, wide } = part.rowRanges;
+    const need = 2 * (offset + part.rows + 1);
+    if (need > this.rowData.length) {
+      const next = new Int32Array(Math.max(need, grownLength(this.rowData.length)));
+      next.set(this.rowData);
+      this.rowData = next;
+    }
+    this.rowData.set(packed.subarray(2, 2 * (part.rows + 1)), 2 * (offset + 1));
+    for (const [row, r] of wide) this.wide.set(row + offset, r);
+    this.rows += part.rows;
+  }
+
+  finish(): ScanPart {
+    const kept: ScanPart['kept'] = [];
+    this.columns.forEach((c, j) => {
+      const column = c.build();
+      if (column) kept.push({ index: this.columnIndex[j]!, column });
+    });
+    // A column's entities: the head's decision and cell matches first, then those first matched later.
+    const columns = this.privacy.columns.map((c) => ({
+      ...c,
+      entities: [...new Set([...c.entities, ...(this.entities.get(c.index) ?? [])])],
+    }));
+    return {
+      header: this.header,
+      format: this.format,
+      rows: this.rows,
+      problems: this.problems,
+      profiles: this.profiles?.finish() ?? [],
+      privacy: { ...this.privacy, columns },
+      kept,
+      duplicates: this.duplicates.finish(),
+      rowRanges: { packed: this.rowData.subarray(0, 2 * (this.rows + 1)), wide: this.wide },
+    };
+  }
+}
+
+/** A reader problem of a later range, its row renumbered (only ragged rows name theirs). */
+function shiftProblem(f: Finding, offset: number): Finding {
+  if (f.row === undefined) return f;
+  const row = f.row + offset;
+  const data = f.data as { fields?: number; expected?: number } | undefined;
+  if (f.rule === 'data/ragged-row' && data?.fields !== undefined && data.expected !== undefined)
+    return { ...f, row, message: raggedRowMessage(row, f.location?.line ?? 0, data.fields, data.expected) };
+  return { ...f, row };
 }
 
 /**

@@ -1,30 +1,37 @@
 /**
- * `rml audit` on a large file, split across worker threads by column. Each thread reads the whole file and
- * does the reading-pass work (profile, privacy scan, encoded copy) for its share of the columns; one of them
- * also looks at whole rows (duplicates). The parts are joined by `assembleReport`, which gives the same report
- * as a single-threaded scan (tested byte for byte), so the split only changes the time.
+ * `rml audit` on a large file across worker threads. A CSV or TSV file is split by byte range: cut at record
+ * boundaries into ranges of {@link RANGE_BYTES}, each range read and scanned whole by one thread (profile,
+ * privacy scan, duplicates, encoded copies), the ranges merged in file order by `RangeMerge`. The header and
+ * the privacy scanner's per-column decisions come from the head of the file first, so every range searches its
+ * cells as one pass would. This scales with cores, since each thread parses only its share of the file.
  *
- * Why by column rather than by byte range: every accumulator of the pass is per column, so nothing has to be
- * merged but lists; a byte-range split would need to find record boundaries inside quoted line breaks, merge
- * exact distinct counts, sketches and duplicate tables across ranges, and renumber rows and lines. The price
- * is that each thread parses the whole file (about a tenth of the single-threaded time).
+ * Where ranges do not apply (JSON, a file the head does not decide, a quoted field across a cut) the split is by
+ * column: each thread reads the whole file and does the work for its share of the columns; the parts are
+ * joined by `assembleReport`, which gives the single-threaded report byte for byte. The price is that every
+ * thread parses the whole file.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { readTable } from '../core/data/readTable';
-import type { TableSink } from '../core/data/table';
+import type { TableHeader, TableSink } from '../core/data/table';
+import type { PrivacyDecision } from '../core/privacy/privacyScanner';
 import type { AuditReport } from '../core/report/auditReport';
+import { PrivacyScanner } from '../core/privacy/privacyScanner';
+import { DEFAULT_MISSING_TOKENS } from '../core/data/profile';
+import { DEFAULT_POLICY } from '../core/policy';
 import {
+  RangeMerge,
   assembleReport,
   scanDataset,
   scanPart,
+  type RangePart,
   type ScanOptions,
   type ScanPart,
   type ScanPlan,
 } from '../core/scan';
-import type { ScanThreadData, ScanThreadReply } from './scanThread';
+import type { RangeJob, RangeReply, RangeThreadData, ScanThreadData, ScanThreadReply } from './scanThread';
 
 /** Below this size one thread is faster: starting a thread and loading the scanner costs about 0.3 s. */
 export const MIN_PARALLEL_BYTES = 8 * 1024 * 1024;
@@ -37,13 +44,21 @@ const SAMPLE_ROWS = 5000;
 export interface ThreadedScanOptions {
   /** Threads to use; default {@link defaultThreads}. 1 scans in this thread. */
   threads?: number;
+  /** How to split: by byte range where the file allows (default), else by column; `columns` forces the latter. */
+  split?: 'ranges' | 'columns';
+  /** Bytes per range; default {@link RANGE_BYTES} (smaller in tests, to cut small files into many ranges). */
+  rangeBytes?: number;
+  /** Told how the scan ran in the end: in ranges, by column, or in one pass. */
+  onSplit?: (how: 'ranges' | 'columns' | 'single') => void;
 }
 
 /**
  * The thread count used by default on this machine for a file of `bytes`: one per core up to 4, but one in
- * all on two cores, where measured (bench/scan) the split gained 10 to 25% in wall time for about 80 MB more
- * memory: each thread parses the whole file, and the garbage collector's helper threads already use the
- * second core of a single-threaded scan.
+ * all on two cores. Measured with bench/scan: on two cores the garbage collector's helper threads already use
+ * the second core of a single-threaded scan, and two threads gained 5 to 30% in wall time for more than twice
+ * the memory; on 16 cores a 100 MB file went from 13 MB/s in one thread to 24 to 35 MB/s in four and about 40
+ * in eight, at roughly 110 MB of memory per thread (bench/scan/README.md), so four is the default and more
+ * are for `--threads`.
  */
 export function defaultThreads(bytes: number): number {
   if (bytes < MIN_PARALLEL_BYTES) return 1;
@@ -63,12 +78,30 @@ export async function scanFileInThreads(
 ): Promise<AuditReport> {
   const bytes = fs.statSync(file).size;
   const threads = threaded.threads ?? defaultThreads(bytes);
-  const single = () => scanDataset(fs.createReadStream(file, { highWaterMark: 1 << 18 }), options);
+  const single = () => {
+    threaded.onSplit?.('single');
+    return scanDataset(fs.createReadStream(file, { highWaterMark: 1 << 18 }), options);
+  };
   if (threads <= 1) return single();
-  const plans = await planSplit(file, options, threads);
-  if (!plans) return single();
   const entry = locateScanThread();
   if (!entry) return single();
+  if (threaded.split !== 'columns') {
+    const ranged = await scanByRanges(
+      file,
+      bytes,
+      options,
+      threads,
+      entry,
+      threaded.rangeBytes ?? RANGE_BYTES,
+    );
+    if (ranged === 'single') return single();
+    if (ranged) {
+      threaded.onSplit?.('ranges');
+      return ranged;
+    }
+  }
+  const plans = await planSplit(file, options, threads);
+  if (!plans) return single();
   // One signal stops every thread: the caller's cancel, or the first thread to fail.
   const stop = new AbortController();
   const onAbort = () => stop.abort();
@@ -102,6 +135,7 @@ export async function scanFileInThreads(
   const columns = parts[0]!.header?.columns.length ?? 0;
   const covered = new Set(parts.flatMap((p) => p.profiles.map((c) => c.index)));
   if (parts.some((p) => p.rows !== parts[0]!.rows) || covered.size !== columns) return single();
+  threaded.onSplit?.('columns');
   return assembleReport(parts, options);
 }
 
@@ -216,4 +250,293 @@ function runThread(
 
 function abortError(): Error {
   return Object.assign(new Error('The scan was cancelled.'), { name: 'AbortError' });
+}
+
+/**
+ * Bytes in one range of a scan split by rows. Fixed rather than derived from the thread count, so that the
+ * ranges, and with them the report (whose few approximations depend on where the file was cut), are the same
+ * on every machine with more than one thread.
+ */
+export const RANGE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Audits a CSV or TSV file split into byte ranges of {@link RANGE_BYTES} cut at record boundaries, one range at a
+ * time per worker thread, the parts merged in file order (`RangeMerge`) as they come. Undefined when the file
+ * is not one to split (JSON, not UTF-8, small, or a column the head of the file leaves undecided); 'single'
+ * when the ranges turned out not to match one pass (a quoted field across a cut, found by an unclosed quote at
+ * a range's end, or more reading problems than the cap), for the caller to read it again in one pass.
+ */
+async function scanByRanges(
+  file: string,
+  bytes: number,
+  options: ScanOptions,
+  threads: number,
+  entry: { file: string; eval: boolean },
+  rangeBytes: number,
+): Promise<AuditReport | 'single' | undefined> {
+  if (bytes < 2 * rangeBytes) return undefined;
+  const head = await readHead(file, options, rangeBytes);
+  if (!head) return undefined;
+  const fd = fs.openSync(file, 'r');
+  const cutter = new RangeCutter(fd, bytes, rangeBytes);
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const workers: Worker[] = [];
+  try {
+    const merge = new RangeMerge(options);
+    const done = new Map<number, RangePart>();
+    let next = 0;
+    let merged = 0;
+    let dispatched = 0;
+    let cutFailed = false;
+    let broken = false;
+    const maxProblems = 1000;
+    let problems = 0;
+    const workerData: RangeThreadData & { rangeThread: true } = {
+      file,
+      options: withoutSignal(options),
+      rangeThread: true,
+    };
+    const count = Math.max(1, Math.min(threads, Math.ceil(bytes / rangeBytes)));
+    await new Promise<void>((resolve, reject) => {
+      let failed = false;
+      const fail = (e: unknown) => {
+        if (failed) return;
+        failed = true;
+        reject(e);
+      };
+      stop.signal.addEventListener('abort', () => fail(abortError()), { once: true });
+      const give = (w: Worker): boolean => {
+        if (cutFailed || broken) return false;
+        let range: ReturnType<RangeCutter['next']>;
+        try {
+          range = cutter.next();
+        } catch (e) {
+          fail(e);
+          return false;
+        }
+        if (range === 'lone-cr') {
+          cutFailed = true;
+          return false;
+        }
+        if (!range) return false;
+        const id = next++;
+        const job: RangeJob = {
+          id,
+          start: range.start,
+          end: range.end,
+          ...(id === 0
+            ? {}
+            : { from: { header: head.header, startLine: range.startLine, decided: head.decided } }),
+        };
+        dispatched++;
+        w.postMessage(job);
+        return true;
+      };
+      const settleIfDone = () => {
+        if (merged === dispatched && (cutter.finished || cutFailed || broken)) resolve();
+      };
+      for (let t = 0; t < count; t++) {
+        const w = entry.eval
+          ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(entry.file)});`, {
+              eval: true,
+              workerData,
+            })
+          : new Worker(entry.file, { workerData });
+        workers.push(w);
+        w.on('message', (reply: RangeReply) => {
+          if (!reply.ok) {
+            fail(Object.assign(new Error(reply.message), reply.stack ? { stack: reply.stack } : {}));
+            return;
+          }
+          done.set(reply.id, reply.part);
+          // The next range first, so that the thread works while this one merges.
+          give(w);
+          // Fold in every range that is next in file order; later ones wait (at most one per thread).
+          for (let part = done.get(merged); part; part = done.get(merged)) {
+            done.delete(merged);
+            if (
+              part.problems.some(
+                (f) => f.rule === 'data/unclosed-quote' || f.rule === 'data/too-many-problems',
+              )
+            )
+              broken = true;
+            problems += part.problems.length;
+            if (problems > maxProblems) broken = true;
+            if (!broken) merge.add(part);
+            merged++;
+            options.onProgress?.(Math.min(bytes, merged * rangeBytes));
+          }
+          settleIfDone();
+        });
+        w.once('error', fail);
+        w.once('exit', (code) => {
+          if (merged < dispatched)
+            fail(new Error(`A scan thread stopped (exit code ${code}) before it finished.`));
+        });
+        if (!give(w)) break;
+      }
+      settleIfDone();
+    });
+    if (cutFailed || broken) return 'single';
+    return assembleReport([merge.finish()], options);
+  } catch (e) {
+    throw options.signal?.aborted ? abortError() : e;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    for (const w of workers) void w.terminate();
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * The header and the privacy scanner's per-column decisions from the head of the file, read in this thread
+ * (usually a few thousand rows), for the ranges after the first. Undefined unless the file is UTF-8 CSV/TSV and
+ * every column is decided within the first range, the rows the first range's own scanner decides on.
+ */
+async function readHead(
+  file: string,
+  options: ScanOptions,
+  limit: number,
+): Promise<{ header: TableHeader; decided: PrivacyDecision[] } | undefined> {
+  const policy = options.policy ?? DEFAULT_POLICY;
+  const missingTokens = [...new Set([...DEFAULT_MISSING_TOKENS, ...policy.missingTokens])];
+  let header: TableHeader | undefined;
+  let scanner: PrivacyScanner | undefined;
+  let decided: PrivacyDecision[] | undefined;
+  const sink: TableSink = {
+    header(h) {
+      header = h;
+      scanner = new PrivacyScanner(h, {
+        fileName: options.fileName,
+        maxFindingsPerRule: options.maxFindingsPerRule ?? policy.maxFindingsPerRule,
+        missingTokens,
+        ignoredColumns: policy.ignore
+          .filter((i) => i.rule === undefined && i.column)
+          .map((i) => i.column as string),
+      });
+    },
+    row(r) {
+      if (decided || !scanner) return;
+      scanner.add(r);
+      decided = scanner.decisions();
+    },
+    problem() {},
+  };
+  const fd = fs.openSync(file, 'r');
+  async function* chunks(): AsyncIterable<Uint8Array> {
+    const buf = Buffer.alloc(1 << 18);
+    for (let at = 0; at < limit && !decided;) {
+      const n = fs.readSync(fd, buf, 0, Math.min(buf.length, limit - at), at);
+      if (n <= 0) return;
+      at += n;
+      yield buf.subarray(0, n).slice();
+    }
+  }
+  try {
+    const summary = await readTable(chunks(), sink, {
+      fileName: options.fileName,
+      format: options.format ?? 'auto',
+    });
+    if (summary.format !== 'csv' && summary.format !== 'tsv') return undefined;
+    if (summary.encoding !== 'utf-8' || !header || !decided) return undefined;
+    return { header, decided };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Cuts a file into byte ranges of about `rangeBytes` at record boundaries, one at a time: a cut goes
+ * after the first line feed past the nominal offset at which the count of double quotes since the start of
+ * the file is even, i.e. outside any quoted field of well-formed CSV (an escaped quote is two). Malformed
+ * quoting can fool the count; the range before such a cut then ends inside a quoted field, its reader reports
+ * an unclosed quote, and the caller reads the file in one pass instead. Counts line feeds for each range's
+ * first line; a lone carriage return (a line break to the reader, not counted here) stops the cutting.
+ */
+class RangeCutter {
+  private readonly buf = Buffer.alloc(1 << 22);
+  /** File offset of buf[0], bytes in buf, and the scan position in buf. */
+  private base = 0;
+  private length = 0;
+  private pos = 0;
+  private quotes = 0;
+  private lines = 0;
+  private start = 0;
+  private startLine = 1;
+  finished = false;
+
+  constructor(
+    private readonly fd: number,
+    private readonly size: number,
+    private readonly rangeBytes: number,
+  ) {}
+
+  /** The next range, null after the last, 'lone-cr' when the file has a line break this cannot count. */
+  next(): { start: number; end: number; startLine: number } | null | 'lone-cr' {
+    if (this.finished) return null;
+    const nominal = this.start + this.rangeBytes;
+    if (nominal >= this.size - this.rangeBytes / 4) return this.last();
+    // Count up to the nominal offset, then line by line until a line feed with an even quote count.
+    for (;;) {
+      if (this.base + this.pos >= this.size) return this.last();
+      if (this.pos >= this.length && !this.fill()) return this.last();
+      const buf = this.buf;
+      const stopAt = Math.max(this.pos, Math.min(this.length, nominal - this.base));
+      if (this.pos < stopAt) {
+        if (!this.count(stopAt)) return 'lone-cr';
+        continue;
+      }
+      const lf = buf.indexOf(10, this.pos);
+      if (lf === -1 || lf >= this.length) {
+        if (!this.count(this.length)) return 'lone-cr';
+        continue;
+      }
+      if (!this.count(lf + 1)) return 'lone-cr';
+      if (this.quotes % 2 === 0) {
+        const end = this.base + lf + 1;
+        const range = { start: this.start, end, startLine: this.startLine };
+        this.start = end;
+        this.startLine = this.lines + 1;
+        if (end >= this.size) this.finished = true;
+        return range;
+      }
+    }
+  }
+
+  private last(): { start: number; end: number; startLine: number } | null {
+    this.finished = true;
+    if (this.start >= this.size) return null;
+    return { start: this.start, end: this.size, startLine: this.startLine };
+  }
+
+  /** Reads the next block; false at the end of the file. */
+  private fill(): boolean {
+    this.base += this.length;
+    this.pos = 0;
+    this.length = fs.readSync(this.fd, this.buf, 0, this.buf.length, this.base);
+    return this.length > 0;
+  }
+
+  /** Counts quotes and line feeds in buf[pos, to); false on a carriage return not followed by a line feed. */
+  private count(to: number): boolean {
+    const buf = this.buf.subarray(0, to);
+    for (let i = buf.indexOf(34, this.pos); i !== -1; i = buf.indexOf(34, i + 1)) this.quotes++;
+    for (let i = buf.indexOf(10, this.pos); i !== -1; i = buf.indexOf(10, i + 1)) this.lines++;
+    for (let i = buf.indexOf(13, this.pos); i !== -1; i = buf.indexOf(13, i + 1)) {
+      // A CR at the end of the block is checked against the next block's first byte.
+      const nextByte = i + 1 < this.length ? this.buf[i + 1] : this.peek(this.base + i + 1);
+      if (nextByte !== 10) return false;
+    }
+    this.pos = to;
+    return true;
+  }
+
+  private peek(offset: number): number | undefined {
+    if (offset >= this.size) return undefined;
+    const one = Buffer.alloc(1);
+    fs.readSync(this.fd, one, 0, 1, offset);
+    return one[0];
+  }
 }

@@ -44,7 +44,10 @@ export class CsvParser {
     private readonly problems: ProblemReporter,
     private readonly invalid: InvalidCharQueue,
     private readonly slab: PositionSlab,
+    /** Line number of the first character (a later range of a scan split by rows starts past line 1). */
+    startLine = 1,
   ) {
+    this.line = startLine;
     this.delimiter = delimiter;
     this.d = delimiter.charCodeAt(0);
     this.maxSpecial = Math.max(this.d, 13);

@@ -37,6 +37,15 @@ export class ByteDecoder {
   private utf16: TextDecoder | undefined;
   readonly invalid: InvalidChar[] = [];
 
+  /**
+   * @param continuation the bytes start inside a UTF-8 file whose head was already read (a later range of a
+   *   scan split by rows): no byte order mark or UTF-16 pattern is looked for, since a range's first bytes say
+   *   nothing about the file's encoding.
+   */
+  constructor(continuation = false) {
+    if (continuation) this.decided = true;
+  }
+
   push(chunk: Uint8Array): string {
     if (!this.decided) {
       this.head.push(chunk);

@@ -106,12 +106,53 @@ export function encodeCategorical(values: readonly (string | undefined)[]): Cate
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
+/** Options of {@link AdaptiveColumnBuilder}. */
+export interface AdaptiveColumnOptions {
+  /**
+   * Range mode: the builder sees one range of a file split by rows and its {@link BuilderPart} goes to a
+   * {@link ColumnMerge}; it never drops what the merge may need (see {@link AdaptiveColumnBuilder.finishPart}).
+   */
+  partial?: boolean;
+  /**
+   * With `partial`: the range starts the file (no range before it has a value in this column), so its
+   * distinct values come first in the file too and it may drop the column as a whole-file builder would.
+   */
+  first?: boolean;
+}
+
+/**
+ * One range's column, for {@link ColumnMerge}. Plain data and typed arrays, so a worker thread can post it
+ * (see {@link builderPartTransferables}).
+ * - `categorical`: the range had at most the limit's distinct values: codes and levels as
+ *   {@link CategoricalBuilder} numbers them (first appearance in the range).
+ * - `numeric`: the range alone had more, so the file's column is numeric or dropped: `Number(value)` a row
+ *   (NaN for missing), the first `leadingNaN` rows left out while they were all NaN, and the range's
+ *   first `softLimit + 1` distinct values in order, all the merge needs to tell which of the two it is.
+ * - `dropped`: a `first` range that settled the file's column is dropped.
+ */
+export type BuilderPart =
+  | { kind: 'categorical'; codes: Int32Array; levels: string[] }
+  | { kind: 'numeric'; firstLevels: string[]; leadingNaN: number; values: Float64Array }
+  | { kind: 'dropped' };
+
+/** The buffers of a part, to transfer rather than copy when posting it to another thread. */
+export function builderPartTransferables(part: BuilderPart): ArrayBuffer[] {
+  if (part.kind === 'categorical') return [part.codes.buffer as ArrayBuffer];
+  if (part.kind === 'numeric') return [part.values.buffer as ArrayBuffer];
+  return [];
+}
+
 /**
  * Keeps one column in the cheapest faithful form while rows stream by: dictionary codes while it has few
  * distinct values; a Float64Array once a numeric column has many (an amount, a weight); nothing once a text
  * column has many (ids, names, free text). A column the caller needs anyway (`keepText`: a quasi-identifier
  * such as a postal code) stays coded up to `hardLimit` distinct values; past it, a numeric one becomes a
  * Float64Array and a text one is dropped.
+ *
+ * So the outcome hangs on two things only: whether the column ever has more distinct values than its limit
+ * (see `limitOf`), and whether its first `softLimit + 1` distinct values (in order of first appearance) are
+ * all numbers. A numeric column holds `Number(value)` for every row however late it switched. {@link ColumnMerge}
+ * relies on exactly this.
  */
 export class AdaptiveColumnBuilder {
   private cat: CategoricalBuilder | null = new CategoricalBuilder();
@@ -121,12 +162,22 @@ export class AdaptiveColumnBuilder {
   /** A kept column whose values were all numbers when it passed the soft limit. */
   private numericPastSoft = false;
   private dropped = false;
+  private readonly partial: boolean;
+  private readonly first: boolean;
+  /** Range mode past the limit: the range's first `softLimit + 1` distinct values. */
+  private firstLevels: string[] | null = null;
+  /** Range mode past the limit: rows not stored in `num` because they and all before them were NaN. */
+  private leadingNaN = 0;
 
   constructor(
     private readonly softLimit: number,
     private readonly keepText: boolean,
     private readonly hardLimit: number,
-  ) {}
+    options: AdaptiveColumnOptions = {},
+  ) {
+    this.partial = options.partial ?? false;
+    this.first = options.first ?? false;
+  }
 
   push(value: string | undefined): void {
     this.pushCode(undefined, value);
@@ -150,12 +201,8 @@ export class AdaptiveColumnBuilder {
           // A quasi-identifier stays coded (4 bytes a row, its values as written: postal code 02134 is not
           // 2134), as the categories k-anonymity needs; numbers only past the hard limit.
           if (levels === this.softLimit + 1) this.numericPastSoft = this.allNumeric;
-          if (levels > this.hardLimit) {
-            if (this.numericPastSoft) this.toNumeric();
-            else this.drop();
-          }
-        } else if (this.allNumeric) this.toNumeric();
-        else this.drop();
+          if (levels > this.hardLimit) this.pastLimit(this.numericPastSoft);
+        } else this.pastLimit(this.allNumeric);
       }
       return;
     }
@@ -166,19 +213,45 @@ export class AdaptiveColumnBuilder {
         this.num = next;
       }
       this.num[this.numLength++] = value === undefined ? NaN : Number(value);
+    } else if (this.firstLevels) {
+      // A text column past the limit in a range that cannot tell whether the file keeps it: NaN after NaN
+      // costs nothing until a value parses, so ids and names in a column the file drops stay cheap.
+      const x = value === undefined ? NaN : Number(value);
+      if (x !== x) this.leadingNaN++;
+      else {
+        this.num = new Float64Array(1024);
+        this.num[0] = x;
+        this.numLength = 1;
+      }
     }
+  }
+
+  /** Past the limit: numbers or nothing, as the first `softLimit + 1` distinct values say. */
+  private pastLimit(numeric: boolean): void {
+    if (this.partial) {
+      // Whether the file keeps the column depends on the distinct values before the range, unless there were
+      // none.
+      this.firstLevels = (this.cat as CategoricalBuilder).levels.slice(0, this.softLimit + 1);
+      if (numeric || !this.first) this.toNumeric();
+      else this.drop();
+    } else if (numeric) this.toNumeric();
+    else this.drop();
   }
 
   private toNumeric(): void {
     const c = (this.cat as CategoricalBuilder).build();
     const parsed = c.levels.map(Number);
+    this.cat = null;
+    if (this.partial && parsed.every((x) => x !== x)) {
+      this.leadingNaN = c.codes.length;
+      return;
+    }
     this.num = new Float64Array(Math.max(1024, grownLength(c.codes.length)));
     for (let i = 0; i < c.codes.length; i++) {
       const code = c.codes[i] as number;
       this.num[i] = code < 0 ? NaN : (parsed[code] as number);
     }
     this.numLength = c.codes.length;
-    this.cat = null;
   }
 
   private drop(): void {
@@ -186,15 +259,200 @@ export class AdaptiveColumnBuilder {
     this.dropped = true;
   }
 
-  /** True once the column was dropped: later values change nothing, so a caller may stop pushing them. */
+  /**
+   * True once the column was dropped: later values change nothing, so a caller may stop pushing them. In
+   * range mode only a `first` range ever drops: any other cannot know the file's first distinct values.
+   */
   get isDropped(): boolean {
     return this.dropped;
   }
 
   /** The column, or undefined when it was dropped for having too many distinct non-numeric values. */
   build(): EncodedColumn | undefined {
+    if (this.partial) throw new Error('A range-mode builder gives a part for ColumnMerge: call finishPart.');
     if (this.dropped) return undefined;
     if (this.num) return { kind: 'numeric', values: this.num.subarray(0, this.numLength) };
     return this.cat?.build();
+  }
+
+  /** The range's part for {@link ColumnMerge} (range mode). */
+  finishPart(): BuilderPart {
+    if (!this.partial) throw new Error('finishPart needs a builder in range mode (options.partial).');
+    if (this.dropped) return { kind: 'dropped' };
+    if (this.cat) return this.cat.build();
+    return {
+      kind: 'numeric',
+      firstLevels: this.firstLevels as string[],
+      leadingNaN: this.leadingNaN,
+      values: this.num ? this.num.subarray(0, this.numLength) : new Float64Array(0),
+    };
+  }
+}
+
+/**
+ * The distinct values past which {@link AdaptiveColumnBuilder} stops coding a column: the soft limit, or for
+ * a kept column the larger of the two (it tests the hard limit only once past the soft one).
+ */
+function limitOf(softLimit: number, keepText: boolean, hardLimit: number): number {
+  return keepText ? Math.max(softLimit, hardLimit) : softLimit;
+}
+
+/**
+ * Joins the {@link BuilderPart}s of a file split into consecutive row ranges, given in file order, into
+ * exactly the column one {@link AdaptiveColumnBuilder} with the same limits gives over the whole file.
+ *
+ * The whole-file outcome hangs on two things (see {@link AdaptiveColumnBuilder}): whether the file has more
+ * than the limit's distinct values, and whether its first `softLimit + 1` distinct values are all numbers.
+ * While the merged column stays coded it holds the file's levels in order of first appearance (a range's
+ * levels, remapped by text, come after all earlier ranges' and in the range's own order), so both are read
+ * off as levels are added; the switch is applied at the end of the range that crosses the limit, which gives
+ * the same column since a numeric column is `Number(value)` a row however late it switched. A `numeric`
+ * part had more than the limit alone, so the file does too; if fewer than `softLimit + 1` distinct values
+ * came before it, its first `softLimit + 1` values complete the file's: walking them, each is either one the
+ * file had or a new one, and at most `softLimit + 1` steps reach that count.
+ */
+export class ColumnMerge {
+  private readonly limit: number;
+  private codes: Int32Array | null = new Int32Array(1024);
+  private length = 0;
+  private levels: string[] = [];
+  private index = new Map<string, number>();
+  private allNumeric = true;
+  /** Whether the file's first `softLimit + 1` distinct values are all numbers, once it has that many. */
+  private numericPastSoft: boolean | undefined;
+  private num: Float64Array | null = null;
+  private numLength = 0;
+  private dropped = false;
+
+  constructor(
+    private readonly softLimit: number,
+    keepText: boolean,
+    hardLimit: number,
+  ) {
+    this.limit = limitOf(softLimit, keepText, hardLimit);
+  }
+
+  /** Folds in the next range's part. */
+  add(part: BuilderPart): void {
+    if (this.dropped) return;
+    if (part.kind === 'dropped') {
+      if (this.levels.length > 0 || this.num)
+        throw new Error('Only a range with no value before it may drop a column (options.first).');
+      this.drop();
+      return;
+    }
+    if (this.num) {
+      this.appendNumbers(part);
+      return;
+    }
+    if (part.kind === 'categorical') {
+      const map = new Int32Array(part.levels.length);
+      part.levels.forEach((level, k) => (map[k] = this.levelCode(level)));
+      const codes = this.reserve(part.codes.length);
+      for (let i = 0; i < part.codes.length; i++) {
+        const c = part.codes[i] as number;
+        codes[this.length++] = c < 0 ? -1 : (map[c] as number);
+      }
+      if (this.levels.length > this.limit) this.pastLimit();
+      return;
+    }
+    let known = this.levels.length;
+    let allNumeric = this.allNumeric;
+    for (const level of part.firstLevels) {
+      if (this.numericPastSoft !== undefined) break;
+      if (this.index.has(level)) continue;
+      if (allNumeric && !NUMBER.test(level)) allNumeric = false;
+      if (++known === this.softLimit + 1) this.numericPastSoft = allNumeric;
+    }
+    // Only limits other than the builders' could leave it open.
+    if (this.numericPastSoft === undefined)
+      throw new Error(`A numeric part lists fewer than ${this.softLimit + 1} distinct values.`);
+    this.pastLimit();
+    if (this.num) this.appendNumbers(part);
+  }
+
+  /** The column, or undefined when the file's column would have been dropped. */
+  build(): EncodedColumn | undefined {
+    if (this.dropped) return undefined;
+    if (this.num) return { kind: 'numeric', values: this.num.subarray(0, this.numLength) };
+    return {
+      kind: 'categorical',
+      codes: (this.codes as Int32Array).subarray(0, this.length),
+      levels: this.levels.slice(),
+    };
+  }
+
+  /** The merged code of `level`, added as the next level when new. */
+  private levelCode(level: string): number {
+    const known = this.index.get(level);
+    if (known !== undefined) return known;
+    const code = this.levels.length;
+    this.levels.push(level);
+    this.index.set(level, code);
+    if (this.allNumeric && !NUMBER.test(level)) this.allNumeric = false;
+    if (code + 1 === this.softLimit + 1) this.numericPastSoft = this.allNumeric;
+    return code;
+  }
+
+  /** The codes array with room for `n` more. */
+  private reserve(n: number): Int32Array {
+    let codes = this.codes as Int32Array;
+    if (this.length + n > codes.length) {
+      const next = new Int32Array(Math.max(this.length + n, grownLength(codes.length)));
+      next.set(codes.subarray(0, this.length));
+      this.codes = codes = next;
+    }
+    return codes;
+  }
+
+  /** The file has more distinct values than the limit: numbers or nothing, as the whole-file builder. */
+  private pastLimit(): void {
+    if (this.numericPastSoft !== true) {
+      this.drop();
+      return;
+    }
+    const parsed = this.levels.map(Number);
+    const codes = this.codes as Int32Array;
+    this.num = new Float64Array(Math.max(1024, grownLength(this.length)));
+    for (let i = 0; i < this.length; i++) {
+      const code = codes[i] as number;
+      this.num[i] = code < 0 ? NaN : (parsed[code] as number);
+    }
+    this.numLength = this.length;
+    this.freeCodes();
+  }
+
+  private appendNumbers(part: BuilderPart): void {
+    if (part.kind === 'dropped') return;
+    const n = part.kind === 'categorical' ? part.codes.length : part.leadingNaN + part.values.length;
+    let num = this.num as Float64Array;
+    if (this.numLength + n > num.length) {
+      const next = new Float64Array(Math.max(this.numLength + n, grownLength(num.length)));
+      next.set(num.subarray(0, this.numLength));
+      this.num = num = next;
+    }
+    if (part.kind === 'categorical') {
+      const parsed = part.levels.map(Number);
+      for (let i = 0; i < part.codes.length; i++) {
+        const c = part.codes[i] as number;
+        num[this.numLength++] = c < 0 ? NaN : (parsed[c] as number);
+      }
+    } else {
+      num.fill(NaN, this.numLength, this.numLength + part.leadingNaN);
+      num.set(part.values, this.numLength + part.leadingNaN);
+      this.numLength += n;
+    }
+  }
+
+  private drop(): void {
+    this.dropped = true;
+    this.num = null;
+    this.freeCodes();
+  }
+
+  private freeCodes(): void {
+    this.codes = null;
+    this.levels = [];
+    this.index = new Map();
   }
 }

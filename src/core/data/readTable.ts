@@ -26,6 +26,12 @@ export interface ReadOptions {
   hasHeader?: boolean | 'auto';
   /** Cap on reported problem findings (default 1000); the rest are summarised in one finding. */
   maxProblems?: number;
+  /**
+   * Reads a later byte range of a UTF-8 CSV/TSV file whose head was read already (a scan split by rows): the
+   * range starts at a record boundary on line `startLine`, and every record is a data row of `header`. No
+   * encoding, format, delimiter or header is guessed; row indices count from 1 within the range.
+   */
+  continuation?: { header: TableHeader; startLine: number };
 }
 
 export interface ReadSummary {
@@ -112,7 +118,7 @@ interface StreamParser {
 }
 
 class TableReader {
-  private readonly decoder = new ByteDecoder();
+  private readonly decoder: ByteDecoder;
   private readonly problems: ProblemReporter;
   private readonly invalid: InvalidCharQueue;
   private sample: string[] = [];
@@ -127,6 +133,7 @@ class TableReader {
     private readonly sink: TableSink,
     private readonly options: ReadOptions,
   ) {
+    this.decoder = new ByteDecoder(options.continuation !== undefined);
     this.problems = new ProblemReporter(sink, options.fileName, options.maxProblems ?? 1000);
     this.invalid = new InvalidCharQueue(this.decoder.invalid, this.problems);
   }
@@ -169,6 +176,26 @@ class TableReader {
     const sample = this.sample.join('');
     this.sample = [];
     const o = this.options;
+    if (o.continuation) {
+      const { header, startLine } = o.continuation;
+      const delimiter = header.delimiter ?? ',';
+      this.format = header.format;
+      this.delimiter = delimiter;
+      const slab = new PositionSlab();
+      const table = new CsvTable(this.sink, this.problems, header.format, delimiter, header.hasHeader, slab);
+      table.continueWith(header);
+      this.table = table;
+      this.parser = new CsvParser(
+        delimiter,
+        (f, l) => table.record(f, l),
+        this.problems,
+        this.invalid,
+        slab,
+        startLine,
+      );
+      this.parser.push(sample);
+      return;
+    }
     const named = o.format && o.format !== 'auto' ? o.format : formatFromFileName(o.fileName);
     let format = named ?? formatFromContent(sample) ?? 'csv';
     if (this.decoder.encoding !== 'utf-8') {
@@ -219,6 +246,17 @@ class TableReader {
   }
 }
 
+/**
+ * The message of a `data/ragged-row` finding; exported so that a scan split by rows can renumber the rows of
+ * a later range.
+ */
+export function raggedRowMessage(row: number, line: number, count: number, expected: number): string {
+  const n = expected;
+  return count > n
+    ? `Row ${row} (line ${line}) has ${count} fields where the header has ${n}; the ${count - n} extra value${count - n === 1 ? ' was' : 's were'} not read.`
+    : `Row ${row} (line ${line}) has ${count} field${count === 1 ? '' : 's'} where the header has ${n}; the missing cells were read as missing.`;
+}
+
 function raggedLocation(positions: ArrayLike<number>, fields: number): SourceRange {
   const line = positions[0] ?? 1;
   const endLine = positions[4 * (fields - 1) + 2] ?? line;
@@ -255,6 +293,14 @@ class CsvTable {
 
   finish(): void {
     if (this.pending) this.decide();
+  }
+
+  /** Takes a header read elsewhere (see {@link ReadOptions.continuation}): every record is a row. */
+  continueWith(header: TableHeader): void {
+    this.pending = undefined;
+    this.hasHeader = header.hasHeader;
+    this.width = header.columns.length;
+    this.sink.header(header);
   }
 
   private decide(): void {
@@ -353,7 +399,7 @@ class CsvTable {
         this.problems.report({
           rule: 'data/ragged-row',
           severity: 'error',
-          message: `Row ${index} (line ${line}) has ${count} fields where the header has ${n}; the ${count - n} extra value${count - n === 1 ? ' was' : 's were'} not read.`,
+          message: raggedRowMessage(index, line, count, n),
           row: index,
           location,
           data: { fields: count, expected: n },
@@ -363,7 +409,7 @@ class CsvTable {
         this.problems.report({
           rule: 'data/ragged-row',
           severity: 'warning',
-          message: `Row ${index} (line ${line}) has ${count} field${count === 1 ? '' : 's'} where the header has ${n}; the missing cells were read as missing.`,
+          message: raggedRowMessage(index, line, count, n),
           row: index,
           location,
           data: { fields: count, expected: n },

@@ -61,6 +61,23 @@ export interface PrivacyScannerOptions {
    * scanned nor reported. Default: all.
    */
   columns?: readonly number[];
+  /**
+   * Start with these decisions instead of sampling (a later byte range of a scan split by rows; see
+   * {@link PrivacyScanner.decisions}): every scanned column is classified from the first row and no header
+   * finding is raised, so the range reports only cell findings. A column without a decision is not scanned.
+   */
+  decided?: readonly PrivacyDecision[];
+}
+
+/**
+ * What the scanner decided for a column from the head of the file: whether the column as a whole is one
+ * entity (then its cells are not searched), whether plain numbers are skipped, whether values are memoised.
+ */
+export interface PrivacyDecision {
+  index: number;
+  columnEntity: EntityType | null;
+  suppressNumbers: boolean;
+  memo: boolean;
 }
 
 export interface PrivacyColumn {
@@ -255,6 +272,40 @@ export class PrivacyScanner {
         memo: new Map(),
       };
     });
+    if (options.decided) {
+      const byIndex = new Map(options.decided.map((d) => [d.index, d]));
+      for (const col of this.columns) {
+        const d = byIndex.get(col.index);
+        if (!d) {
+          col.ignored = true;
+          continue;
+        }
+        col.classified = true;
+        col.columnEntity = d.columnEntity;
+        col.suppressNumbers = d.suppressNumbers;
+        if (!d.memo) col.memo = null;
+      }
+    }
+  }
+
+  /**
+   * The decisions for every scanned column, once each is classified (after `sampleSize` values); undefined
+   * while one is still sampling. A scan split by rows takes them from the head of the file and hands them to
+   * the scanners of the later ranges, whose cells are then searched exactly as one scanner would.
+   */
+  decisions(): PrivacyDecision[] | undefined {
+    const out: PrivacyDecision[] = [];
+    for (const col of this.columns) {
+      if (col.ignored) continue;
+      if (!col.classified) return undefined;
+      out.push({
+        index: col.index,
+        columnEntity: col.columnEntity,
+        suppressNumbers: col.suppressNumbers,
+        memo: col.memo !== null,
+      });
+    }
+    return out;
   }
 
   /** Scans one row. Rows must come in file order; cells beyond the header's columns are ignored. */

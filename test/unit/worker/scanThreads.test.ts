@@ -36,7 +36,9 @@ describe('scanFileInThreads: a scan split by column across worker threads', func
         { fileName: 'customers.csv', maxFindingsPerRule: 20 },
         { fileName: 'customers.csv', maxFindingsPerRule: 2 },
       ]) {
-        const got = JSON.stringify(await scanFileInThreads(generated, options, { threads }));
+        const got = JSON.stringify(
+          await scanFileInThreads(generated, options, { threads, split: 'columns' }),
+        );
         assert.equal(got, await single(generated, options));
         const report = JSON.parse(got);
         assert.ok(report.rows > 10000, String(report.rows));
@@ -52,7 +54,7 @@ describe('scanFileInThreads: a scan split by column across worker threads', func
       'responsible-ml.json',
     );
     const options = { fileName: 'adult.csv', policy };
-    const got = JSON.stringify(await scanFileInThreads(adult, options, { threads: 2 }));
+    const got = JSON.stringify(await scanFileInThreads(adult, options, { threads: 2, split: 'columns' }));
     assert.equal(got, await single(adult, options));
     assert.ok(JSON.parse(got).fairness.proxies.length > 0);
   });
@@ -68,7 +70,7 @@ describe('scanFileInThreads: a scan split by column across worker threads', func
     const file = path.join(dir, 'messy.csv');
     fs.writeFileSync(file, lines.join('\r\n'));
     const options = { fileName: 'messy.csv' };
-    const got = JSON.stringify(await scanFileInThreads(file, options, { threads: 2 }));
+    const got = JSON.stringify(await scanFileInThreads(file, options, { threads: 2, split: 'columns' }));
     assert.equal(got, await single(file, options));
     assert.ok(JSON.parse(got).findings.some((f: { rule: string }) => f.rule.startsWith('data/')));
   });
@@ -88,7 +90,7 @@ describe('scanFileInThreads: a scan split by column across worker threads', func
     const file = path.join(dir, 'people.jsonl');
     fs.writeFileSync(file, lines.join('\n') + '\n');
     const options = { fileName: 'people.jsonl' };
-    const got = JSON.stringify(await scanFileInThreads(file, options, { threads: 2 }));
+    const got = JSON.stringify(await scanFileInThreads(file, options, { threads: 2, split: 'columns' }));
     assert.equal(got, await single(file, options));
   });
 
