@@ -62,32 +62,45 @@ export interface RangeThreadData {
   options: Omit<ScanOptions, 'signal' | 'onProgress'>;
 }
 
-/** A range thread stays up for every range it is given (starting a thread costs about 0.3 s). */
+/**
+ * A range thread stays up for every range it is given (starting a thread costs about 0.3 s), and scans them one
+ * at a time in the order sent: the main thread sends the next range before this one is done, so that the thread
+ * does not wait for it while it merges.
+ */
 function serveRanges(data: RangeThreadData): void {
+  const queue: RangeJob[] = [];
+  let busy = false;
+  const scan = async (job: RangeJob): Promise<void> => {
+    const stream = fs.createReadStream(data.file, {
+      start: job.start,
+      end: job.end - 1,
+      highWaterMark: 1 << 18,
+    });
+    try {
+      const part = await scanRange(stream, data.options, job.from);
+      const reply: RangeReply = { id: job.id, ok: true, part };
+      parentPort!.postMessage(reply, rangeTransferables(part));
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      const reply: RangeReply = {
+        id: job.id,
+        ok: false,
+        message: err.message,
+        ...(err.stack ? { stack: err.stack } : {}),
+      };
+      parentPort!.postMessage(reply);
+    } finally {
+      stream.destroy();
+    }
+  };
+  const drain = async (): Promise<void> => {
+    busy = true;
+    for (let job = queue.shift(); job; job = queue.shift()) await scan(job);
+    busy = false;
+  };
   parentPort!.on('message', (job: RangeJob) => {
-    void (async () => {
-      const stream = fs.createReadStream(data.file, {
-        start: job.start,
-        end: job.end - 1,
-        highWaterMark: 1 << 18,
-      });
-      try {
-        const part = await scanRange(stream, data.options, job.from);
-        const reply: RangeReply = { id: job.id, ok: true, part };
-        parentPort!.postMessage(reply, rangeTransferables(part));
-      } catch (e) {
-        const err = e instanceof Error ? e : new Error(String(e));
-        const reply: RangeReply = {
-          id: job.id,
-          ok: false,
-          message: err.message,
-          ...(err.stack ? { stack: err.stack } : {}),
-        };
-        parentPort!.postMessage(reply);
-      } finally {
-        stream.destroy();
-      }
-    })();
+    queue.push(job);
+    if (!busy) void drain();
   });
 }
 

@@ -351,9 +351,8 @@ async function scanByRanges(
             return;
           }
           done.set(reply.id, reply.part);
-          // The next range first, so that the thread works while this one merges.
           give(w);
-          // Fold in every range that is next in file order; later ones wait (at most one per thread).
+          // Fold in every range that is next in file order; later ones wait (a few per thread at most).
           for (let part = done.get(merged); part; part = done.get(merged)) {
             done.delete(merged);
             if (
@@ -375,7 +374,10 @@ async function scanByRanges(
           if (merged < dispatched)
             fail(new Error(`A scan thread stopped (exit code ${code}) before it finished.`));
         });
+        // Two ranges each to begin with, then one per range returned: a thread always has the next range
+        // queued, so it never waits while this thread merges.
         if (!give(w)) break;
+        give(w);
       }
       settleIfDone();
     });

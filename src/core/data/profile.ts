@@ -162,19 +162,19 @@ function largestOf(v: ExactValues, from: number): SpaceSavingCounters {
   if (n <= SPACE_SAVING_COUNTERS) {
     ids = Array.from({ length: n }, (_, k) => from + k);
   } else {
-    const sorted = Float64Array.from(v.counts.subarray(from)).sort();
-    const threshold = sorted[n - SPACE_SAVING_COUNTERS] as number;
+    const threshold = kthLargest(v.counts, from, SPACE_SAVING_COUNTERS);
     const above: number[] = [];
     const at: number[] = [];
+    let below = 0;
     for (let j = from; j < v.counts.length; j++) {
       const c = v.counts[j] as number;
       if (c > threshold) above.push(j);
       else if (c === threshold) at.push(j);
+      else if (c > below) below = c;
     }
-    ids = [...above, ...at.slice(0, SPACE_SAVING_COUNTERS - above.length)].sort((x, y) => x - y);
-    const chosen = new Set(ids);
-    for (let j = from; j < v.counts.length; j++)
-      if (!chosen.has(j) && (v.counts[j] as number) > absent) absent = v.counts[j] as number;
+    const room = SPACE_SAVING_COUNTERS - above.length;
+    ids = [...above, ...at.slice(0, room)].sort((x, y) => x - y);
+    absent = at.length > room ? threshold : below;
   }
   return {
     values: ids.map((j) => textOf(v, j) as string),
@@ -184,6 +184,28 @@ function largestOf(v: ExactValues, from: number): SpaceSavingCounters {
     errors: new Float64Array(ids.length),
     absent,
   };
+}
+
+/**
+ * The `k`-th largest of `counts[from..]` (k no more than their number). Counts of a range's values are mostly
+ * small, so a histogram finds it in one pass where a sort of 25,000 counts per column per range was a fifth of
+ * the merge's time; a sort where the counts run high.
+ */
+function kthLargest(counts: Int32Array, from: number, k: number): number {
+  let max = 0;
+  for (let j = from; j < counts.length; j++) if ((counts[j] as number) > max) max = counts[j] as number;
+  if (max > 1 << 16) {
+    const sorted = Int32Array.from(counts.subarray(from)).sort();
+    return sorted[sorted.length - k] as number;
+  }
+  const histogram = new Int32Array(max + 1);
+  for (let j = from; j < counts.length; j++) histogram[counts[j] as number]!++;
+  let seen = 0;
+  for (let c = max; c > 0; c--) {
+    seen += histogram[c] as number;
+    if (seen >= k) return c;
+  }
+  return 0;
 }
 
 /** The text of value `j` of a part, where kept: a copy, so it does not hold the part's joined string. */
