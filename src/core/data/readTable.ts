@@ -46,6 +46,8 @@ export interface ReadSummary {
   problems: number;
 }
 
+/** Bytes decoded at a time (see {@link TableReader.push}). */
+const DECODE_PIECE = 1 << 16;
 /** Characters of decoded text looked at before the format and delimiter are chosen. */
 const SAMPLE_CHARS = 1 << 16;
 /** Records looked at before deciding whether a CSV file has a header. */
@@ -140,7 +142,11 @@ class TableReader {
 
   push(chunk: Uint8Array): void {
     this.bytes += chunk.length;
-    this.text(this.decoder.push(chunk));
+    // Decoded in pieces of at most 64 KiB: V8 puts a string of 128 KiB or more in its large-object space,
+    // fresh memory from the system for every one, and creating those cost 40 times as much as small ones
+    // (0.7 s against 16 ms for 100 MB in 256 KiB chunks). The parser's buffer then stays small too.
+    for (let at = 0; at < chunk.length; at += DECODE_PIECE)
+      this.text(this.decoder.push(chunk.subarray(at, Math.min(chunk.length, at + DECODE_PIECE))));
   }
 
   end(): ReadSummary {
