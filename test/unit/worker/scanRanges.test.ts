@@ -128,6 +128,33 @@ y",${i}`
     }
   });
 
+  it('gives the one-pass report on a headerless TSV file with a policy that ignores a column and adds a missing token', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 20000; i++) {
+      const note = i % 11 === 0 ? `mail u${i}@example.org` : i % 13 === 0 ? 'n/a' : `note ${i % 50}`;
+      lines.push([`${i}`, `u${i}@example.com`, note, i % 3 === 0 ? 'n/a' : `${(i * 7) % 90}`].join('\t'));
+    }
+    const file = path.join(dir, 'plain.tsv');
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const { policy } = parsePolicy(
+      JSON.stringify({ ignore: [{ column: 'column_2' }], missingTokens: ['n/a'] }),
+      'responsible-ml.json',
+    );
+    const options = { fileName: 'plain.tsv', policy };
+    const got = await ranged(file, options, 160_000);
+    assert.equal(got.how, 'ranges');
+    assert.equal(got.report, await single(file, options));
+    const report = JSON.parse(got.report);
+    assert.equal(report.format, 'tsv');
+    assert.ok(
+      report.findings.some(
+        (f: { rule: string; row?: number }) => f.rule === 'privacy/pii-cell' && f.row! > 10000,
+      ),
+    );
+    assert.ok(!report.findings.some((f: { column?: string }) => f.column === 'column_2'));
+    assert.ok(report.columns[3].missing > 6000);
+  });
+
   it('is cancelled by the signal', async () => {
     const controller = new AbortController();
     const p = scanFileInThreads(
