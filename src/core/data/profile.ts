@@ -120,34 +120,48 @@ export interface ExactValues {
   counts: Int32Array<ArrayBuffer>;
   /**
    * The texts where kept (the first 2,048 ids and every value seen twice, or all with
-   * {@link ProfileOptions.allTexts}) joined into one string: value `j`'s runs from `textOffsets[j]` to
-   * `textOffsets[j + 1]`, and is absent where `textKept[j]` is 0. One string crosses a thread boundary as one
-   * copy, where an array of a range's 50,000 strings a column cost a tenth of a second to clone each way.
+   * {@link ProfileOptions.allTexts}) joined into a few strings of up to {@link TEXT_PIECE} characters: value
+   * `j`'s text is `textPieces[textPiece[j]]` from `textStart[j]` to `textEnd[j]`, and absent where `textPiece[j]`
+   * is -1. A few strings cross a thread boundary as a few copies, where an array of a range's 25,000 strings a
+   * column cost a tenth of a second to clone each way; and pieces, not one string, because V8 makes a string
+   * of 128 KiB or more in its large-object space, 40 times as costly (see `TableReader.push`).
    */
-  textData: string;
-  textOffsets: Int32Array<ArrayBuffer>;
-  textKept: Uint8Array<ArrayBuffer>;
+  textPieces: string[];
+  textPiece: Int32Array<ArrayBuffer>;
+  textStart: Int32Array<ArrayBuffer>;
+  textEnd: Int32Array<ArrayBuffer>;
 }
+
+/** Characters in one piece of a part's joined texts (see {@link ExactValues.textPieces}). */
+const TEXT_PIECE = 1 << 15;
 
 /** Joins the first `n` texts for {@link ExactValues}. */
 function joinTexts(
   texts: readonly (string | undefined)[],
   n: number,
-): Pick<ExactValues, 'textData' | 'textOffsets' | 'textKept'> {
-  const textOffsets = new Int32Array(n + 1);
-  const textKept = new Uint8Array(n);
-  const parts: string[] = [];
+): Pick<ExactValues, 'textPieces' | 'textPiece' | 'textStart' | 'textEnd'> {
+  const textPiece = new Int32Array(n).fill(-1);
+  const textStart = new Int32Array(n);
+  const textEnd = new Int32Array(n);
+  const textPieces: string[] = [];
+  let piece: string[] = [];
   let at = 0;
   for (let j = 0; j < n; j++) {
     const t = texts[j];
-    if (t !== undefined) {
-      textKept[j] = 1;
-      parts.push(t);
-      at += t.length;
+    if (t === undefined) continue;
+    if (at > 0 && at + t.length > TEXT_PIECE) {
+      textPieces.push(piece.join(''));
+      piece = [];
+      at = 0;
     }
-    textOffsets[j + 1] = at;
+    textPiece[j] = textPieces.length;
+    textStart[j] = at;
+    piece.push(t);
+    at += t.length;
+    textEnd[j] = at;
   }
-  return { textData: parts.join(''), textOffsets, textKept };
+  if (piece.length > 0) textPieces.push(piece.join(''));
+  return { textPieces, textPiece, textStart, textEnd };
 }
 
 /**
@@ -208,9 +222,10 @@ function kthLargest(counts: Int32Array, from: number, k: number): number {
   return 0;
 }
 
-/** The text of value `j` of a part, where kept: a copy, so it does not hold the part's joined string. */
+/** The text of value `j` of a part, where kept: a copy, so it does not hold the part's joined pieces. */
 function textOf(v: ExactValues, j: number): string | undefined {
-  return v.textKept[j] === 1 ? detach(v.textData.slice(v.textOffsets[j], v.textOffsets[j + 1])) : undefined;
+  const piece = v.textPiece[j] as number;
+  return piece < 0 ? undefined : detach((v.textPieces[piece] as string).slice(v.textStart[j], v.textEnd[j]));
 }
 
 /** A column past the distinct cap: its sketches. */
@@ -228,7 +243,7 @@ export function profilerPartTransferables(part: ProfilerPart): ArrayBuffer[] {
     out.add(c.kindCounts.buffer);
     const v = c.values;
     if (v.phase === 'exact') {
-      for (const a of [v.laneA, v.laneB, v.counts, v.textOffsets, v.textKept]) out.add(a.buffer);
+      for (const a of [v.laneA, v.laneB, v.counts, v.textPiece, v.textStart, v.textEnd]) out.add(a.buffer);
     } else {
       for (const a of [v.registers, v.top.laneA, v.top.laneB, v.top.counts, v.top.errors]) out.add(a.buffer);
     }
