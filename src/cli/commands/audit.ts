@@ -27,7 +27,7 @@ Options:
   --output FILE              Write the output to FILE instead of standard output.
   --threads N                Threads for a large file, split into 4 MB ranges (default: one per core up
                              to 4, one on a 2-core machine or for files under 8 MB). Same report for any
-                             N > 1; about 110 MB of memory per thread.
+                             N > 1; 110 to 150 MB of memory per thread.
   --no-color                 Plain text output.
 
 JSON output: one report object for one file, an array of them for several (see the README).
