@@ -155,6 +155,60 @@ y",${i}`
     assert.ok(report.columns[3].missing > 6000);
   });
 
+  it('gives the one-pass report on random messy files: quotes, quoted line breaks, CRLF, BOM, blank and ragged lines', async () => {
+    let seed = 20261128;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    const pick = <T>(a: readonly T[]): T => a[Math.floor(rnd() * a.length)]!;
+    for (let it = 0; it < 4; it++) {
+      const nl = pick(['\n', '\r\n']);
+      const header = pick(['id,name,note,amount,email', 'a;b;c;d;e', 'x,y,"quoted, header",z,w']);
+      const d = header.includes(';') ? ';' : ',';
+      const lines = [header];
+      const rows = 12000 + Math.floor(rnd() * 12000);
+      for (let i = 0; i < rows; i++) {
+        const r = rnd();
+        const note =
+          r < 0.05
+            ? `"multi${nl}line ""q"" ${i}"`
+            : r < 0.08
+              ? ''
+              : r < 0.1
+                ? 'NA'
+                : r < 0.15
+                  ? `"has${d} delim"`
+                  : r < 0.18
+                    ? `call 415-555-01${String(i % 100).padStart(2, '0')}`
+                    : `note ${i % 37}`;
+        const fields = [
+          `${i % 500}`,
+          pick(['Ann', 'Bob', 'Chen', 'Dee', '']),
+          note,
+          `${(i * 13) % 997}.${i % 10}`,
+          rnd() < 0.1 ? `u${i}@ex.com` : `v${i % 50}@ex.com`,
+        ];
+        if (rnd() < 0.01) fields.pop();
+        if (rnd() < 0.01) fields.push('extra');
+        lines.push(fields.join(d));
+        if (rnd() < 0.005) lines.push('');
+        if (rnd() < 0.01) lines.push(lines[lines.length - 1]!);
+      }
+      const file = path.join(dir, `messy-${it}.csv`);
+      fs.writeFileSync(file, (rnd() < 0.3 ? '\ufeff' : '') + lines.join(nl) + (rnd() < 0.5 ? nl : ''));
+      const size = fs.statSync(file).size;
+      const options = { fileName: 'messy.csv', maxFindingsPerRule: pick([3, 50, 1000]) };
+      const got = await ranged(
+        file,
+        options,
+        Math.max(110_000, Math.floor(size / (2 + Math.floor(rnd() * 4)))),
+      );
+      assert.equal(got.how, 'ranges', file);
+      assert.equal(got.report, await single(file, options), file);
+    }
+  });
+
   it('is cancelled by the signal', async () => {
     const controller = new AbortController();
     const p = scanFileInThreads(
