@@ -33,12 +33,7 @@ async function run(data: ScanThreadData): Promise<void> {
     const reply: ScanThreadReply = { ok: true, part };
     parentPort!.postMessage(reply, transferablesOf(part));
   } catch (e) {
-    const err = e instanceof Error ? e : new Error(String(e));
-    const reply: ScanThreadReply = {
-      ok: false,
-      message: err.message,
-      ...(err.stack ? { stack: err.stack } : {}),
-    };
+    const reply: ScanThreadReply = failure(e);
     parentPort!.postMessage(reply);
   } finally {
     stream.destroy();
@@ -81,13 +76,7 @@ function serveRanges(data: RangeThreadData): void {
       const reply: RangeReply = { id: job.id, ok: true, part };
       parentPort!.postMessage(reply, rangeTransferables(part));
     } catch (e) {
-      const err = e instanceof Error ? e : new Error(String(e));
-      const reply: RangeReply = {
-        id: job.id,
-        ok: false,
-        message: err.message,
-        ...(err.stack ? { stack: err.stack } : {}),
-      };
+      const reply: RangeReply = { id: job.id, ...failure(e) };
       parentPort!.postMessage(reply);
     } finally {
       stream.destroy();
@@ -102,6 +91,12 @@ function serveRanges(data: RangeThreadData): void {
     queue.push(job);
     if (!busy) void drain();
   });
+}
+
+/** A failed scan as a reply: the message and stack, since an Error does not cross threads whole. */
+function failure(e: unknown): { ok: false; message: string; stack?: string } {
+  const err = e instanceof Error ? e : new Error(String(e));
+  return { ok: false, message: err.message, ...(err.stack ? { stack: err.stack } : {}) };
 }
 
 const wd = workerData as { scanThread?: boolean; rangeThread?: boolean } | undefined;

@@ -37,14 +37,57 @@ export function duplicatePartTransferables(part: DuplicatePart): ArrayBuffer[] {
 
 const MAX_EXAMPLES = 100;
 
-export class DuplicateRowDetector {
-  /**
-   * Three numbers a slot side by side (one cache line a probe): 1-based row of the first occurrence (0 marks
-   * an empty slot), lane A, lane B.
-   */
+/**
+ * Distinct rows by their 64-bit hash with the row each first occurred in: an open-addressing table of typed
+ * arrays, three numbers a slot side by side (one cache line a probe): 1-based first row (0 marks an empty
+ * slot), lane A, lane B. Shared by the detector and the merge of a file split by rows.
+ */
+class FirstRowTable {
   private slots = new Int32Array(3 << 12);
   private slotCount = 1 << 12;
-  private size = 0;
+  size = 0;
+
+  /** The first row with these lanes, or 0 when there was none (`row` is then recorded as the first). */
+  findOrInsert(row: number, ha: number, hb: number): number {
+    const slots = this.slots;
+    const mask = this.slotCount - 1;
+    let i = ha & mask;
+    for (;;) {
+      const f = slots[3 * i] as number;
+      if (f === 0) break;
+      if (slots[3 * i + 1] === ha && slots[3 * i + 2] === hb) return f;
+      i = (i + 1) & mask;
+    }
+    slots[3 * i] = row;
+    slots[3 * i + 1] = ha;
+    slots[3 * i + 2] = hb;
+    // Grown at a load of 3/4 (linear probing stays short with a 64-bit hash): 600,000 distinct rows fit in
+    // 2^20 slots, 12 MB, where a load of 1/2 took twice that.
+    if (++this.size * 4 > this.slotCount * 3) {
+      this.slots = growSlots(this.slots, this.slotCount);
+      this.slotCount *= 2;
+    }
+    return 0;
+  }
+
+  /** The first row with these lanes, or 0. */
+  find(ha: number, hb: number): number {
+    const slots = this.slots;
+    const mask = this.slotCount - 1;
+    for (let i = ha & mask; ; i = (i + 1) & mask) {
+      const f = slots[3 * i] as number;
+      if (f === 0 || (slots[3 * i + 1] === ha && slots[3 * i + 2] === hb)) return f;
+    }
+  }
+
+  /** The distinct rows as (first row, lane A, lane B) triples in increasing row order. */
+  sortedByRow(): Int32Array<ArrayBuffer> {
+    return sortedByRow(this.slots, this.slotCount, this.size);
+  }
+}
+
+export class DuplicateRowDetector {
+  private readonly table = new FirstRowTable();
   private duplicates = 0;
   private readonly examples: { row: number; duplicateOf: number }[] = [];
   /** The examples' hash lanes, two a row, for {@link finishPart}. */
@@ -58,29 +101,14 @@ export class DuplicateRowDetector {
 
   /** Adds row `index` (1-based, in order) by a 64-bit hash of its values the caller computed (see `hashCells`). */
   addHash(index: number, ha: number, hb: number): void {
-    const slots = this.slots;
-    const mask = this.slotCount - 1;
-    let i = ha & mask;
-    for (;;) {
-      const f = slots[3 * i] as number;
-      if (f === 0) break;
-      if (slots[3 * i + 1] === ha && slots[3 * i + 2] === hb) {
-        this.duplicates++;
-        if (this.examples.length < MAX_EXAMPLES) {
-          this.exampleLanes[2 * this.examples.length] = ha;
-          this.exampleLanes[2 * this.examples.length + 1] = hb;
-          this.examples.push({ row: index, duplicateOf: f });
-        }
-        return;
-      }
-      i = (i + 1) & mask;
+    const f = this.table.findOrInsert(index, ha, hb);
+    if (f === 0) return;
+    this.duplicates++;
+    if (this.examples.length < MAX_EXAMPLES) {
+      this.exampleLanes[2 * this.examples.length] = ha;
+      this.exampleLanes[2 * this.examples.length + 1] = hb;
+      this.examples.push({ row: index, duplicateOf: f });
     }
-    slots[3 * i] = index;
-    slots[3 * i + 1] = ha;
-    slots[3 * i + 2] = hb;
-    // Grown at a load of 3/4 (linear probing stays short with a 64-bit hash): 600,000 distinct rows fit in
-    // 2^20 slots, 12 MB, where a load of 1/2 took twice that.
-    if (++this.size * 4 > this.slotCount * 3) this.grow();
   }
 
   finish(): DuplicateResult {
@@ -96,15 +124,10 @@ export class DuplicateRowDetector {
       examples[3 * k + 2] = this.exampleLanes[2 * k + 1] as number;
     });
     return {
-      distinct: sortedByRow(this.slots, this.slotCount, this.size),
+      distinct: this.table.sortedByRow(),
       duplicateRows: this.duplicates,
       examples,
     };
-  }
-
-  private grow(): void {
-    this.slots = growSlots(this.slots, this.slotCount);
-    this.slotCount *= 2;
   }
 }
 
@@ -170,9 +193,7 @@ function sortedByRow(slots: Int32Array, slotCount: number, size: number): Int32A
  * range kept. The two lists are merged in row order.
  */
 export class DuplicateMerge {
-  private slots = new Int32Array(3 << 12);
-  private slotCount = 1 << 12;
-  private size = 0;
+  private readonly table = new FirstRowTable();
   private duplicates = 0;
   private readonly examples: { row: number; duplicateOf: number }[] = [];
 
@@ -183,7 +204,7 @@ export class DuplicateMerge {
     const distinct = part.distinct;
     for (let k = 0; k < distinct.length; k += 3) {
       const row = rowOffset + (distinct[k] as number);
-      const first = this.findOrInsert(row, distinct[k + 1] as number, distinct[k + 2] as number);
+      const first = this.table.findOrInsert(row, distinct[k + 1] as number, distinct[k + 2] as number);
       if (first === 0) continue;
       this.duplicates++;
       // Rows increase, so the first `need` are the only ones that can still become examples.
@@ -202,7 +223,7 @@ export class DuplicateMerge {
         i++;
         continue;
       }
-      const first = this.find(own[3 * j + 1] as number, own[3 * j + 2] as number);
+      const first = this.table.find(own[3 * j + 1] as number, own[3 * j + 2] as number);
       if (first === 0) throw new Error(`Row ${ownRow} repeats a row its part does not list.`);
       this.examples.push({ row: ownRow, duplicateOf: first });
       j++;
@@ -211,36 +232,5 @@ export class DuplicateMerge {
 
   finish(): DuplicateResult {
     return { duplicateRows: this.duplicates, examples: this.examples.slice() };
-  }
-
-  /** The first row with these lanes, or 0 when there was none (`row` is then that row). */
-  private findOrInsert(row: number, ha: number, hb: number): number {
-    const slots = this.slots;
-    const mask = this.slotCount - 1;
-    let i = ha & mask;
-    for (;;) {
-      const f = slots[3 * i] as number;
-      if (f === 0) break;
-      if (slots[3 * i + 1] === ha && slots[3 * i + 2] === hb) return f;
-      i = (i + 1) & mask;
-    }
-    slots[3 * i] = row;
-    slots[3 * i + 1] = ha;
-    slots[3 * i + 2] = hb;
-    // The detector's load factor, for the same reasons.
-    if (++this.size * 4 > this.slotCount * 3) {
-      this.slots = growSlots(this.slots, this.slotCount);
-      this.slotCount *= 2;
-    }
-    return 0;
-  }
-
-  private find(ha: number, hb: number): number {
-    const slots = this.slots;
-    const mask = this.slotCount - 1;
-    for (let i = ha & mask; ; i = (i + 1) & mask) {
-      const f = slots[3 * i] as number;
-      if (f === 0 || (slots[3 * i + 1] === ha && slots[3 * i + 2] === hb)) return f;
-    }
   }
 }

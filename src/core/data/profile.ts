@@ -94,11 +94,11 @@ export interface ProfilerPart {
 }
 
 /** One column of a {@link ProfilerPart}. */
-export interface ColumnPart {
-  index: number;
+/** What a column profile is worked out from besides its distinct and top values. */
+export interface ColumnTotals {
   missing: number;
-  /** Non-missing values of each kind, in the order integer, number, boolean, date, text. */
-  kindCounts: Float64Array<ArrayBuffer>;
+  /** Non-missing values of each kind, indexed as {@link KINDS} (integer, number, boolean, date, text). */
+  kindCounts: Float64Array;
   /** Values holding a space, and their total length (UTF-16 units). */
   withSpace: number;
   totalLength: number;
@@ -108,6 +108,12 @@ export interface ColumnPart {
   m2: number;
   min: number;
   max: number;
+}
+
+export interface ColumnPart extends ColumnTotals {
+  index: number;
+  /** Transferred: a typed array of its own. */
+  kindCounts: Float64Array<ArrayBuffer>;
   values: ExactValues | EstimatedValues;
 }
 
@@ -506,21 +512,6 @@ class ColumnState implements ColumnTotals {
       values,
     };
   }
-}
-
-/** What a column profile is worked out from besides its distinct and top values. */
-interface ColumnTotals {
-  missing: number;
-  /** Indexed as {@link KINDS}. */
-  kindCounts: Float64Array;
-  withSpace: number;
-  totalLength: number;
-  /** Welford's state over the finite numbers. */
-  numericCount: number;
-  mean: number;
-  m2: number;
-  min: number;
-  max: number;
 }
 
 /**

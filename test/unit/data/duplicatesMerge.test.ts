@@ -6,6 +6,7 @@ import {
   type DuplicatePart,
   type DuplicateResult,
 } from '../../../src/core/data/duplicates';
+import { seededRandom } from '../../../src/core/random';
 
 const row = (index: number, values: (string | undefined)[]) => ({
   index,
@@ -13,17 +14,8 @@ const row = (index: number, values: (string | undefined)[]) => ({
   positions: new Int32Array(4 * values.length),
 });
 
-/** mulberry32: a small seeded generator, so a failure names its seed and replays. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so a failure names its seed and replays. */
+const prng = seededRandom;
 
 type Row = (string | undefined)[];
 

@@ -6,18 +6,10 @@ import {
   type BuilderPart,
   type EncodedColumn,
 } from '../../../src/core/data/encoded';
+import { seededRandom } from '../../../src/core/random';
 
-/** mulberry32: a small seeded generator, so a failure names its seed and replays. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so a failure names its seed and replays. */
+const prng = seededRandom;
 
 type Value = string | undefined;
 interface Limits {

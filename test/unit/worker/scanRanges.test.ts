@@ -6,6 +6,7 @@ import { generateCsv } from '../../../bench/scan/generate';
 import { scanDataset, type ScanOptions } from '../../../src/core/scan';
 import { parsePolicy } from '../../../src/core/policy';
 import { scanFileInThreads } from '../../../src/worker/scanThreads';
+import { seededRandom } from '../../../src/core/random';
 
 const adult = path.resolve(__dirname, '../../../../shared/data/adult/adult.csv');
 
@@ -156,11 +157,7 @@ y",${i}`
   });
 
   it('gives the one-pass report on random messy files: quotes, quoted line breaks, CRLF, BOM, blank and ragged lines', async () => {
-    let seed = 20261128;
-    const rnd = () => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed / 0x7fffffff;
-    };
+    const rnd = seededRandom(20261128);
     const pick = <T>(a: readonly T[]): T => a[Math.floor(rnd() * a.length)]!;
     for (let it = 0; it < 4; it++) {
       const nl = pick(['\n', '\r\n']);
