@@ -1,12 +1,18 @@
 /**
  * Columns held in memory in compact form, for the analyses that need whole columns at once (k-anonymity,
- * group metrics, proxies). Dictionary codes keep a million-row column at 4 bytes a row instead of a string.
+ * group metrics, proxies). Dictionary codes keep a million-row column at 1 to 4 bytes a row instead of a string.
  */
+
+/**
+ * Dictionary codes, as narrow as the levels allow: one byte a row up to 128 levels (sex, race, age, most
+ * categories), two up to 32,768, else four. Kept columns are most of what a scan holds per row.
+ */
+export type CodeArray = Int8Array | Int16Array | Int32Array;
 
 /** Missing cells are code -1. `levels[code]` is the value. */
 export interface CategoricalColumn {
   kind: 'categorical';
-  codes: Int32Array;
+  codes: CodeArray;
   levels: string[];
 }
 
@@ -20,7 +26,7 @@ export type EncodedColumn = CategoricalColumn | NumericColumn;
 
 /** Grows a categorical column one value at a time; `undefined` or a missing token becomes -1. */
 export class CategoricalBuilder {
-  private codes: Int32Array;
+  private codes: CodeArray;
   private length = 0;
   private readonly index = new Map<string, number>();
   /** Levels added by {@link pushCode} are not in `index` yet (filled on the next {@link push}). */
@@ -28,15 +34,10 @@ export class CategoricalBuilder {
   readonly levels: string[] = [];
 
   constructor(initialCapacity = 1024) {
-    this.codes = new Int32Array(Math.max(16, initialCapacity));
+    this.codes = new Int8Array(Math.max(16, initialCapacity));
   }
 
   push(value: string | undefined): void {
-    if (this.length === this.codes.length) {
-      const next = new Int32Array(grownLength(this.codes.length));
-      next.set(this.codes);
-      this.codes = next;
-    }
     let code = -1;
     if (value !== undefined) {
       if (this.indexed < this.levels.length) this.catchUp();
@@ -50,7 +51,7 @@ export class CategoricalBuilder {
         code = known;
       }
     }
-    this.codes[this.length++] = code;
+    this.append(code);
   }
 
   /**
@@ -65,12 +66,23 @@ export class CategoricalBuilder {
     } else if (code < -1 || code > this.levels.length) {
       throw new RangeError(`Code ${code} is neither a known level nor the next one (${this.levels.length}).`);
     }
-    if (this.length === this.codes.length) {
-      const next = new Int32Array(grownLength(this.codes.length));
-      next.set(this.codes);
-      this.codes = next;
+    this.append(code);
+  }
+
+  private append(code: number): void {
+    let codes = this.codes;
+    // Widened when a level no longer fits (codes only grow, so at most twice), or grown for the row.
+    if (code > 127 && !(codes instanceof Int32Array) && (code > 32767 || codes instanceof Int8Array)) {
+      const wider = code > 32767 ? new Int32Array(codes.length) : new Int16Array(codes.length);
+      wider.set(codes.subarray(0, this.length));
+      this.codes = codes = wider;
     }
-    this.codes[this.length++] = code;
+    if (this.length === codes.length) {
+      const next = new (codes.constructor as new (n: number) => CodeArray)(grownLength(codes.length));
+      next.set(codes);
+      this.codes = codes = next;
+    }
+    codes[this.length++] = code;
   }
 
   private catchUp(): void {
@@ -131,7 +143,7 @@ export interface AdaptiveColumnOptions {
  * - `dropped`: a `first` range that settled the file's column is dropped.
  */
 export type BuilderPart =
-  | { kind: 'categorical'; codes: Int32Array; levels: string[] }
+  | { kind: 'categorical'; codes: CodeArray; levels: string[] }
   | { kind: 'numeric'; firstLevels: string[]; leadingNaN: number; values: Float64Array }
   | { kind: 'dropped' };
 

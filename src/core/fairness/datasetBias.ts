@@ -111,7 +111,12 @@ interface Resolved {
 }
 
 /** Accumulates labelled counts per group code. */
-function tally(label: Int8Array, codes: Int32Array, levels: number, weights: ArrayLike<number> | undefined) {
+function tally(
+  label: Int8Array,
+  codes: ArrayLike<number>,
+  levels: number,
+  weights: ArrayLike<number> | undefined,
+) {
   const n = new Float64Array(levels);
   const w = new Float64Array(levels);
   const w2 = new Float64Array(levels);
@@ -137,7 +142,7 @@ function tally(label: Int8Array, codes: Int32Array, levels: number, weights: Arr
 function analyse(
   names: string[],
   label: Int8Array,
-  codes: Int32Array,
+  codes: ArrayLike<number>,
   levelValues: string[][],
   weights: ArrayLike<number> | undefined,
   referenceValue: string | undefined,
