@@ -210,7 +210,7 @@ export class AdaptiveColumnBuilder {
       if (this.allNumeric && value !== undefined && !NUMBER.test(value)) this.allNumeric = false;
       if (levels > this.softLimit) {
         if (this.keepText) {
-          // A quasi-identifier stays coded (4 bytes a row, its values as written: postal code 02134 is not
+          // A quasi-identifier stays coded (at most 4 bytes a row, its values as written: postal code 02134 is not
           // 2134), as the categories k-anonymity needs; numbers only past the hard limit.
           if (levels === this.softLimit + 1) this.numericPastSoft = this.allNumeric;
           if (levels > this.hardLimit) this.pastLimit(this.numericPastSoft);
