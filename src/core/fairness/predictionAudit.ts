@@ -6,6 +6,7 @@
 import type { Finding } from '../findings';
 import type { CategoricalColumn } from '../data/encoded';
 import { checkWeights, fmt, readOutcome } from './stats';
+import { DEFAULT_THRESHOLDS } from '../thresholds';
 
 /** Policy limits on disparities; a subset of the workspace policy's `thresholds`, so that can be passed as is. */
 export interface FairnessThresholds {
@@ -25,14 +26,15 @@ export interface FairnessThresholds {
   minGroupSize?: number;
 }
 
+/** The policy's defaults for these thresholds: one set of numbers for the policy, the audits and the panels. */
 export const DEFAULT_FAIRNESS_THRESHOLDS: Required<FairnessThresholds> = {
-  demographicParityDifference: 0.1,
-  demographicParityRatio: 0.8,
-  equalizedOddsDifference: 0.1,
-  equalizedOddsRatio: 0.8,
-  equalOpportunityDifference: 0.1,
-  predictiveParityDifference: 0.1,
-  minGroupSize: 30,
+  demographicParityDifference: DEFAULT_THRESHOLDS.demographicParityDifference,
+  demographicParityRatio: DEFAULT_THRESHOLDS.demographicParityRatio,
+  equalizedOddsDifference: DEFAULT_THRESHOLDS.equalizedOddsDifference,
+  equalizedOddsRatio: DEFAULT_THRESHOLDS.equalizedOddsRatio,
+  equalOpportunityDifference: DEFAULT_THRESHOLDS.equalOpportunityDifference,
+  predictiveParityDifference: DEFAULT_THRESHOLDS.predictiveParityDifference,
+  minGroupSize: DEFAULT_THRESHOLDS.minGroupSize,
 };
 
 /** Weighted counts (row counts without weights). */
