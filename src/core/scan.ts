@@ -388,6 +388,8 @@ async function runPass(
   const summary = await readTable(abortable(chunks, options.signal, options.onProgress), sink, {
     fileName: options.fileName,
     format: options.format ?? 'auto',
+    // Nothing above keeps a row's positions past `row()`: findings and row ranges copy the numbers.
+    transientPositions: true,
     ...(range?.start
       ? { continuation: { header: range.start.header, startLine: range.start.startLine } }
       : {}),

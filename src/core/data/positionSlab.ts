@@ -1,12 +1,15 @@
 /**
  * Row positions are cut from large zero-filled blocks: one allocation per block instead of one per row, and
  * the CSV parser writes a record's positions straight into the block where the row will keep them.
- * A block is never reused, so a view handed out stays valid and unshared.
+ * A block is never reused, so a view handed out stays valid and unshared, unless `reuse` says that no view
+ * handed out is read any more once the next record starts (see `ReadOptions.transientPositions`).
  */
 export class PositionSlab {
   block = new Int32Array(1 << 12);
   /** Start of the region being written (the next row's positions). */
   at = 0;
+  /** Move the record being written back to the start of the block when it fills, instead of a new block. */
+  reuse = false;
 
   /**
    * Makes room for `need` more numbers after the `used` already written at `at`; moves those to a new block
@@ -14,6 +17,11 @@ export class PositionSlab {
    */
   ensure(used: number, need: number): void {
     if (this.at + used + need <= this.block.length) return;
+    if (this.reuse && used + need <= this.block.length) {
+      this.block.copyWithin(0, this.at, this.at + used);
+      this.at = 0;
+      return;
+    }
     const size = Math.max(Math.min(this.block.length * 4, 1 << 20), 2 * (used + need));
     const next = new Int32Array(size);
     next.set(this.block.subarray(this.at, this.at + used));

@@ -434,3 +434,33 @@ function be(s: string): number[] {
   for (let i = 0; i < s.length; i++) out.push(s.charCodeAt(i) >> 8, s.charCodeAt(i) & 0xff);
   return out;
 }
+
+describe('readTable: transient positions', () => {
+  /** Rows of varied width (ragged both ways), quoted line breaks and very wide cells, to wrap the block often. */
+  function messy(rows: number): string {
+    const lines = ['id,name,"note",n,flag'];
+    for (let i = 0; i < rows; i++) {
+      const width = i % 97 === 0 ? 3 : i % 89 === 0 ? 9 : 5;
+      const cells = Array.from({ length: width }, (_, j) =>
+        j === 2 && i % 7 === 0
+          ? `"line ${i}\nnext, ""quoted"""`
+          : j === 1 && i % 500 === 0
+            ? 'w'.repeat(70_000)
+            : `v${i}_${j}`,
+      );
+      lines.push(cells.join(','));
+    }
+    return lines.join('\n') + '\n';
+  }
+  it('gives every row the positions of a reader that keeps its blocks, whatever the chunking', async () => {
+    const bytes = bytesOf(messy(5_000));
+    const kept = await readAll([bytes], { fileName: 'x.csv' });
+    const pieces = splitAt(bytes, [1_000, 4_097, 65_536, 200_003, 200_004]);
+    for (const chunks of [[bytes], pieces]) {
+      const reused = await readAll(chunks, { fileName: 'x.csv', transientPositions: true });
+      assert.deepEqual(reused, kept);
+    }
+    assert.equal(kept.rows.length, 5_000);
+    assert.ok(kept.problems.some((p) => p.rule === 'data/ragged-row'));
+  });
+});
