@@ -9,7 +9,6 @@ import {
   CategoricalBuilder,
   ColumnMerge,
   builderPartTransferables,
-  grownLength,
   type BuilderPart,
   type CategoricalColumn,
   type EncodedColumn,
@@ -105,32 +104,39 @@ async function* abortable(
   }
 }
 
+/** Rows per block of {@link RowRanges}: 256 KiB, appended without copying what is stored. */
+const RANGE_BLOCK_ROWS = 1 << 16;
+/** Line step that marks a row kept whole on the side (and an absolute line to step from). */
+const WIDE = 255;
+
 /**
- * Each row's source range, grown as rows arrive, so duplicate findings can point at both rows. Two numbers a
- * row: the line, and the start and end columns in 16 bits each; the rare row that spans lines or runs past
- * column 65,534 is kept whole on the side. This is one of the few things kept per row (8 bytes, half of four
- * plain numbers), so it counts on large files.
+ * Each row's source range, so that duplicate findings can point at both rows: four bytes a row, as this is
+ * one of the few things kept per row and counts on large files. A row's range runs from its first positioned
+ * cell to its last; the bytes are the step from the line of the last row with a range (at most 254), the
+ * start column (1 to 255; 0 when the row has no positioned cell) and the end column in 16 bits. A row that
+ * spans lines, runs past column 65,535 or starts more than 254 lines after the last one, and the first row
+ * of each instance (so that the blocks of several ranges of a file can be joined), is kept whole on the side.
+ * Lines are found again by one walk over the steps ({@link locateRows}), needed for the few rows a report
+ * names.
  */
 class RowRanges {
-  constructor(
-    private data: Int32Array = new Int32Array(2 * 1024),
-    private readonly wide = new Map<number, SourceRange>(),
-  ) {}
-  /** Rows 1..rows (index 2 * row), a view for sending to another thread, and the rows kept on the side. */
-  packed(rows: number): { packed: Int32Array; wide: Map<number, SourceRange> } {
-    return { packed: this.data.subarray(0, 2 * (rows + 1)), wide: this.wide };
-  }
-  /**
-   * Stores the range from the row's first positioned cell to its last, read straight from the packed
-   * positions (no object per cell: this runs for every row).
-   */
+  private readonly blocks: Uint8Array[] = [];
+  private block = new Uint8Array(4 * RANGE_BLOCK_ROWS);
+  private used = 0;
+  private line = -1;
+  private rows = 0;
+  private readonly wide = new Map<number, SourceRange>();
+
+  /** Stores row `row.index`, the next row (rows come in order from 1), read from the packed positions. */
   setFrom(row: DataRow): void {
-    const at = 2 * row.index;
-    if (at + 2 > this.data.length) {
-      const next = new Int32Array(Math.max(grownLength(this.data.length), at + 2));
-      next.set(this.data);
-      this.data = next;
+    if (this.used === RANGE_BLOCK_ROWS) {
+      this.blocks.push(this.block);
+      this.block = new Uint8Array(4 * RANGE_BLOCK_ROWS);
+      this.used = 0;
     }
+    const at = 4 * this.used++;
+    this.rows++;
+    const b = this.block;
     const p = row.positions;
     const n = row.values.length;
     let first = -1;
@@ -140,26 +146,74 @@ class RowRanges {
       if (first < 0) first = i;
       last = i;
     }
-    if (first < 0) return;
+    if (first < 0) {
+      b[at] = 0;
+      b[at + 1] = 0;
+      b[at + 2] = 0;
+      b[at + 3] = 0;
+      return;
+    }
     const line = p[4 * first]!;
     const startColumn = p[4 * first + 1]!;
     const endLine = p[4 * last + 2] ?? line;
     const endColumn = p[4 * last + 3]!;
-    this.data[at] = line;
-    if (endLine === line && startColumn < 0xffff && endColumn < 0xffff) {
-      this.data[at + 1] = startColumn | (endColumn << 16);
+    const step = line - this.line;
+    if (
+      this.line >= 0 &&
+      step < WIDE &&
+      endLine === line &&
+      startColumn >= 1 &&
+      startColumn <= 255 &&
+      endColumn <= 0xffff
+    ) {
+      b[at] = step;
+      b[at + 1] = startColumn;
+      b[at + 2] = endColumn & 0xff;
+      b[at + 3] = endColumn >>> 8;
     } else {
-      this.data[at + 1] = -1;
-      this.wide.set(row.index, { line, startColumn, endLine, endColumn });
+      b[at] = WIDE;
+      b[at + 1] = 1;
+      this.wide.set(this.rows, { line, startColumn, endLine, endColumn });
+    }
+    this.line = line;
+  }
+
+  /** Rows 1..n in blocks of whole rows (transferable to another thread), and the rows kept on the side. */
+  part(): RowRangesPart {
+    return { blocks: [...this.blocks, this.block.slice(0, 4 * this.used)], wide: this.wide };
+  }
+}
+
+/** The ranges of rows 1..n as {@link RowRanges} keeps them (blocks of four bytes a row, in row order). */
+export interface RowRangesPart {
+  blocks: Uint8Array[];
+  wide: Map<number, SourceRange>;
+}
+
+/** The source ranges of the given rows (those that have one), by one walk over the line steps. */
+function locateRows(part: RowRangesPart, wanted: Iterable<number>): Map<number, SourceRange> {
+  const want = new Set(wanted);
+  const out = new Map<number, SourceRange>();
+  if (want.size === 0) return out;
+  const lastWanted = Math.max(...want);
+  let row = 0;
+  let line = 0;
+  for (const b of part.blocks) {
+    for (let at = 0; at < b.length; at += 4) {
+      row++;
+      if (b[at + 1] === 0) continue;
+      const step = b[at]!;
+      const wide = step === WIDE ? part.wide.get(row) : undefined;
+      line = wide ? wide.line : line + step;
+      if (want.has(row))
+        out.set(
+          row,
+          wide ?? { line, startColumn: b[at + 1]!, endLine: line, endColumn: b[at + 2]! | (b[at + 3]! << 8) },
+        );
+      if (row >= lastWanted) return out;
     }
   }
-  get(row: number): SourceRange | undefined {
-    const line = this.data[2 * row] ?? 0;
-    if (line === 0) return undefined;
-    const cols = this.data[2 * row + 1]!;
-    if (cols === -1) return this.wide.get(row);
-    return { line, startColumn: cols & 0xffff, endLine: line, endColumn: cols >>> 16 };
-  }
+  return out;
 }
 
 const int = (n: number) => n.toLocaleString('en-US');
@@ -191,7 +245,7 @@ export interface ScanPart {
   kept: { index: number; column: EncodedColumn }[];
   /** With `plan.rows`. */
   duplicates?: DuplicateResult;
-  rowRanges?: { packed: Int32Array; wide: Map<number, SourceRange> };
+  rowRanges?: RowRangesPart;
 }
 
 /** The buffers of a part, to transfer rather than copy when posting it to another thread. */
@@ -199,7 +253,7 @@ export function transferablesOf(part: ScanPart): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
   for (const k of part.kept)
     out.add((k.column.kind === 'numeric' ? k.column.values : k.column.codes).buffer as ArrayBuffer);
-  if (part.rowRanges) out.add(part.rowRanges.packed.buffer as ArrayBuffer);
+  for (const b of part.rowRanges?.blocks ?? []) out.add(b.buffer as ArrayBuffer);
   return [...out];
 }
 
@@ -232,7 +286,7 @@ export interface RangePart {
   privacy: PrivacyPart;
   builders: { index: number; part: BuilderPart }[];
   duplicates: DuplicatePart;
-  rowRanges: { packed: Int32Array; wide: Map<number, SourceRange> };
+  rowRanges: RowRangesPart;
 }
 
 /** The buffers of a range part, to transfer rather than copy. */
@@ -240,7 +294,7 @@ export function rangeTransferables(part: RangePart): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>([
     ...profilerPartTransferables(part.profiler),
     ...duplicatePartTransferables(part.duplicates),
-    part.rowRanges.packed.buffer as ArrayBuffer,
+    ...part.rowRanges.blocks.map((b) => b.buffer as ArrayBuffer),
   ]);
   for (const b of part.builders) for (const t of builderPartTransferables(b.part)) out.add(t);
   return [...out];
@@ -422,7 +476,7 @@ export async function scanPart(
     privacy: pass.privacy?.finishPart() ?? { findings: [], raisedAt: [], truncated: {}, columns: [] },
     kept,
     ...(pass.duplicates ? { duplicates: pass.duplicates.finish() } : {}),
-    ...(pass.rowRanges ? { rowRanges: pass.rowRanges.packed(pass.rows) } : {}),
+    ...(pass.rowRanges ? { rowRanges: pass.rowRanges.part() } : {}),
   };
 }
 
@@ -447,7 +501,7 @@ export async function scanRange(
     privacy: pass.privacy?.finishPart() ?? { findings: [], raisedAt: [], truncated: {}, columns: [] },
     builders: pass.builders.map((b, j) => ({ index: pass.builderColumns[j]!, part: b.finishPart() })),
     duplicates: pass.duplicates!.finishPart(),
-    rowRanges: pass.rowRanges!.packed(pass.rows),
+    rowRanges: pass.rowRanges!.part(),
   };
 }
 
@@ -471,7 +525,7 @@ export class RangeMerge {
   private columnIndex: number[] = [];
   private readonly privacy: PrivacyPart = { findings: [], raisedAt: [], truncated: {}, columns: [] };
   private entities = new Map<number, Set<EntityType>>();
-  private rowData = new Int32Array(2 * 1024);
+  private readonly rowBlocks: Uint8Array[] = [];
   private readonly wide = new Map<number, SourceRange>();
 
   constructor(private readonly options: ScanOptions) {}
@@ -514,14 +568,9 @@ export class RangeMerge {
       for (const e of c.entities) set.add(e);
     }
     // Row ranges: rows 1..n of the range land at offset + 1..n.
-    const { packed, wide } = part.rowRanges;
-    const need = 2 * (offset + part.rows + 1);
-    if (need > this.rowData.length) {
-      const next = new Int32Array(Math.max(need, grownLength(this.rowData.length)));
-      next.set(this.rowData);
-      this.rowData = next;
-    }
-    this.rowData.set(packed.subarray(2, 2 * (part.rows + 1)), 2 * (offset + 1));
+    // Each range's first row with a range is kept whole, so its blocks join the earlier ones as they are.
+    const { blocks, wide } = part.rowRanges;
+    for (const b of blocks) if (b.length > 0) this.rowBlocks.push(b);
     for (const [row, r] of wide) this.wide.set(row + offset, r);
     this.rows += part.rows;
   }
@@ -546,7 +595,7 @@ export class RangeMerge {
       privacy: { ...this.privacy, columns },
       kept,
       duplicates: this.duplicates.finish(),
-      rowRanges: { packed: this.rowData.subarray(0, 2 * (this.rows + 1)), wide: this.wide },
+      rowRanges: { blocks: this.rowBlocks, wide: this.wide },
     };
   }
 }
@@ -596,7 +645,6 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
   const rowPart = parts.find((p) => p.duplicates && p.rowRanges);
   if (!rowPart) throw new Error('No part of the scan looked at whole rows.');
   const dup = rowPart.duplicates!;
-  const rowRanges = new RowRanges(rowPart.rowRanges!.packed, rowPart.rowRanges!.wide);
   const privByIndex = new Map(priv.columns.map((c) => [c.index, c]));
 
   const headerLocation = (name: string): SourceRange | undefined =>
@@ -694,6 +742,10 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
       );
     }
   }
+  const rowRanges = locateRows(
+    rowPart.rowRanges!,
+    dup.examples.flatMap((ex) => [ex.row, ex.duplicateOf]),
+  );
   for (const ex of dup.examples) {
     const location = rowRanges.get(ex.row);
     const original = rowRanges.get(ex.duplicateOf);

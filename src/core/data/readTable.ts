@@ -36,7 +36,7 @@ export interface ReadOptions {
    * The sink reads a row's `positions` only while `row()` runs and keeps no view of them. The CSV reader
    * then writes every row's positions into one reused block, where it otherwise cuts each row's from fresh
    * 4 MiB blocks: those die young but outlive the young generation, so up to the collector's 64 MB of
-   * external memory of them waited for a full collection, a third of a scan's peak on small files.
+   * external memory of them waited for a full collection (the peak of a 200 MB scan fell from 303 to 254 MB).
    */
   transientPositions?: boolean;
 }

@@ -217,6 +217,40 @@ describe('scanDataset duplicate rows', () => {
     }
   });
 
+  it('points at duplicate rows far apart: past 65,536 rows, after 300 blank lines, from column 301', async () => {
+    const lines = ['id,amount'];
+    const lineOf: number[] = [0];
+    const add = (text: string) => {
+      lines.push(text);
+      lineOf.push(lines.length);
+    };
+    for (let i = 1; i <= 70_000; i++) {
+      if (i === 10) for (let k = 0; k < 300; k++) lines.push('');
+      add(i === 20 ? `${' '.repeat(300)}20,20.5` : `${i},${i}.5`);
+    }
+    add('10,10.5');
+    add('20,20.5');
+    add('5,5.5');
+    const report = await scanDataset(fromBytes(Buffer.from(lines.join('\n') + '\n')), {
+      fileName: 'far.csv',
+    });
+    const span = (row: number) => {
+      const text = lines[lineOf[row]! - 1]!;
+      const start = text.length - text.trimStart().length + 1;
+      return { line: lineOf[row], startColumn: start, endLine: lineOf[row], endColumn: text.length + 1 };
+    };
+    const found = report.findings.filter((f) => f.rule === 'quality/duplicate-rows');
+    assert.deepEqual(
+      found.map((f) => [f.row, f.location, f.related?.[0]?.location]),
+      [
+        [70_001, span(70_001), span(10)],
+        [70_002, span(70_002), span(20)],
+        [70_003, span(70_003), span(5)],
+      ],
+    );
+    assert.equal(span(20).startColumn, 301);
+  });
+
   it('points at duplicate rows that span lines or run past column 65,534', async () => {
     const wide = 'w'.repeat(70000);
     const text = `id,text\n1,"two\nlines"\n1,"two\nlines"\n2,${wide}\n2,${wide}\n`;
