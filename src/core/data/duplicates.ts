@@ -1,7 +1,13 @@
 /**
- * Exact duplicate rows with bounded memory: a 64-bit hash per distinct row (see `hash.ts`), kept in an
- * open-addressing table of typed arrays (12 bytes a slot), never the rows themselves. Two different rows
- * are taken as equal only if both 32-bit lanes collide, about 2^-64 per pair.
+ * Exact duplicate rows with little memory per row: a 64-bit hash per row (see `hash.ts`), never the rows
+ * themselves. Two different rows are taken as equal only if both 32-bit lanes collide, about 2^-64 per pair.
+ *
+ * Rows are not looked up as they come. Each row's (row, lane A, lane B) goes to one of 16 lists by the top
+ * bits of lane B, 12 bytes a row in blocks that are never copied; at the end each list in turn fills a table
+ * sized for it, in row order, which finds every row's first occurrence. One growing table of all rows took
+ * 16 to 32 bytes a row (load 3/8 to 3/4), and each doubling held the old and the new table at once: about 24 MB
+ * of 63 kept per row on a 1.2 million row file. Now the lists take 12 bytes a row and the tables one
+ * sixteenth of the rows at a time.
  */
 import type { DataRow } from './table';
 import { growSlots, hashOut, hashValues } from './hash';
@@ -43,9 +49,17 @@ const MAX_EXAMPLES = 100;
  * slot), lane A, lane B. Shared by the detector and the merge of a file split by rows.
  */
 class FirstRowTable {
-  private slots = new Int32Array(3 << 12);
-  private slotCount = 1 << 12;
+  private slots: Int32Array;
+  private slotCount: number;
   size = 0;
+
+  /** Sized so that `expected` rows fit without growing. */
+  constructor(expected = 3072) {
+    let n = 16;
+    while (n * 3 < expected * 4) n *= 2;
+    this.slotCount = n;
+    this.slots = new Int32Array(3 * n);
+  }
 
   /** The first row with these lanes, or 0 when there was none (`row` is then recorded as the first). */
   findOrInsert(row: number, ha: number, hb: number): number {
@@ -79,19 +93,75 @@ class FirstRowTable {
       if (f === 0 || (slots[3 * i + 1] === ha && slots[3 * i + 2] === hb)) return f;
     }
   }
+}
 
-  /** The distinct rows as (first row, lane A, lane B) triples in increasing row order. */
-  sortedByRow(): Int32Array<ArrayBuffer> {
-    return sortedByRow(this.slots, this.slotCount, this.size);
+/** Lists of {@link TripleLists}: the top four bits of lane B. */
+const LISTS = 16;
+/** Triples a block of a list holds once the list is past its first, smaller blocks. */
+const BLOCK_TRIPLES = 4096;
+
+/**
+ * (row, lane A, lane B) triples appended in row order to 16 lists by the top bits of lane B, in blocks that
+ * are never copied; {@link walk} finds each list's first occurrences in a table sized for that list alone.
+ */
+class TripleLists {
+  private readonly blocks: Int32Array[][] = Array.from({ length: LISTS }, () => []);
+  private readonly current: Int32Array[] = Array.from({ length: LISTS }, () => new Int32Array(0));
+  private readonly used = new Int32Array(LISTS);
+
+  push(row: number, ha: number, hb: number): void {
+    const l = hb >>> 28;
+    let cur = this.current[l] as Int32Array;
+    let u = this.used[l] as number;
+    if (u === cur.length) {
+      // Blocks start small (a small file or range pays little) and double up to BLOCK_TRIPLES.
+      if (u > 0) this.blocks[l]!.push(cur);
+      cur = new Int32Array(3 * Math.min(BLOCK_TRIPLES, Math.max(16, (2 * u) / 3)));
+      this.current[l] = cur;
+      u = 0;
+    }
+    cur[u] = row;
+    cur[u + 1] = ha;
+    cur[u + 2] = hb;
+    this.used[l] = u + 3;
+  }
+
+  /** Triples in list `l`. */
+  count(l: number): number {
+    let n = (this.used[l] as number) / 3;
+    for (const b of this.blocks[l]!) n += b.length / 3;
+    return n;
+  }
+
+  /**
+   * Walks list `l` in row order through a new table: `first` for each row whose lanes are new, `repeat` with
+   * the row they first came in for the others. Returns the table, for looking up further lanes of the list.
+   */
+  walk(
+    l: number,
+    repeat: (row: number, first: number, ha: number, hb: number) => void,
+    first?: (row: number, ha: number, hb: number) => void,
+  ): FirstRowTable {
+    const table = new FirstRowTable(this.count(l));
+    const visit = (b: Int32Array, end: number) => {
+      for (let k = 0; k < end; k += 3) {
+        const row = b[k] as number;
+        const ha = b[k + 1] as number;
+        const hb = b[k + 2] as number;
+        const f = table.findOrInsert(row, ha, hb);
+        if (f !== 0) repeat(row, f, ha, hb);
+        else first?.(row, ha, hb);
+      }
+    };
+    for (const b of this.blocks[l]!) visit(b, b.length);
+    visit(this.current[l] as Int32Array, this.used[l] as number);
+    return table;
   }
 }
 
 export class DuplicateRowDetector {
-  private readonly table = new FirstRowTable();
-  private duplicates = 0;
-  private readonly examples: { row: number; duplicateOf: number }[] = [];
-  /** The examples' hash lanes, two a row, for {@link finishPart}. */
-  private readonly exampleLanes = new Int32Array(2 * MAX_EXAMPLES);
+  private readonly lists = new TripleLists();
+  private rows = 0;
 
   /** Rows are compared on `values` exactly as read (a missing cell differs from an empty string). */
   add(row: DataRow): void {
@@ -101,50 +171,64 @@ export class DuplicateRowDetector {
 
   /** Adds row `index` (1-based, in order) by a 64-bit hash of its values the caller computed (see `hashCells`). */
   addHash(index: number, ha: number, hb: number): void {
-    const f = this.table.findOrInsert(index, ha, hb);
-    if (f === 0) return;
-    this.duplicates++;
-    if (this.examples.length < MAX_EXAMPLES) {
-      this.exampleLanes[2 * this.examples.length] = ha;
-      this.exampleLanes[2 * this.examples.length + 1] = hb;
-      this.examples.push({ row: index, duplicateOf: f });
-    }
+    this.lists.push(index, ha, hb);
+    this.rows++;
   }
 
   finish(): DuplicateResult {
-    return { duplicateRows: this.duplicates, examples: this.examples.slice() };
+    let duplicates = 0;
+    const examples: { row: number; duplicateOf: number }[] = [];
+    for (let l = 0; l < LISTS; l++) {
+      // Each list's first 100 in row order hold the file's first 100 that fall in that list.
+      let kept = 0;
+      this.lists.walk(l, (row, first) => {
+        duplicates++;
+        if (kept++ < MAX_EXAMPLES) examples.push({ row, duplicateOf: first });
+      });
+    }
+    examples.sort((x, y) => x.row - y.row);
+    return { duplicateRows: duplicates, examples: examples.slice(0, MAX_EXAMPLES) };
   }
 
   /** The rows added so far as one range of a file split by rows (see {@link DuplicateMerge}). */
   finishPart(): DuplicatePart {
-    const examples = new Int32Array(3 * this.examples.length);
-    this.examples.forEach((e, k) => {
-      examples[3 * k] = e.row;
-      examples[3 * k + 1] = this.exampleLanes[2 * k] as number;
-      examples[3 * k + 2] = this.exampleLanes[2 * k + 1] as number;
-    });
+    let duplicates = 0;
+    let size = 0;
+    const firsts = new Int32Array(3 * this.rows);
+    const repeats: number[] = [];
+    for (let l = 0; l < LISTS; l++) {
+      let kept = 0;
+      this.lists.walk(
+        l,
+        (row, _first, ha, hb) => {
+          duplicates++;
+          if (kept++ < MAX_EXAMPLES) repeats.push(row, ha, hb);
+        },
+        (row, ha, hb) => {
+          firsts[3 * size] = row;
+          firsts[3 * size + 1] = ha;
+          firsts[3 * size + 2] = hb;
+          size++;
+        },
+      );
+    }
+    const examples = sortTriplesByRow(Int32Array.from(repeats), repeats.length / 3);
     return {
-      distinct: this.table.sortedByRow(),
-      duplicateRows: this.duplicates,
-      examples,
+      distinct: sortTriplesByRow(firsts, size),
+      duplicateRows: duplicates,
+      examples: examples.slice(0, 3 * MAX_EXAMPLES),
     };
   }
 }
 
 /**
- * The occupied slots of a table as triples in increasing row order. A radix sort on the row (three 11-bit
- * digits; rows are positive 31-bit numbers): linear in the table, where a comparison sort of a million rows
- * would call back into JavaScript some twenty million times, and small counts so a small range stays cheap.
+ * The first `size` triples of `triples` in increasing row order (rows are distinct). A radix sort on the
+ * row (three 11-bit digits; rows are positive 31-bit numbers): linear, where a comparison sort of a million
+ * rows would call back into JavaScript some twenty million times, and small counts so a small range stays
+ * cheap. Reuses `triples` as scratch.
  */
-function sortedByRow(slots: Int32Array, slotCount: number, size: number): Int32Array<ArrayBuffer> {
-  let from = new Int32Array(3 * size);
-  let k = 0;
-  for (let j = 0; j < slotCount; j++) {
-    if (slots[3 * j] === 0) continue;
-    from[k++] = slots[3 * j] as number;
-    from[k++] = slots[3 * j + 1] as number;
-    from[k++] = slots[3 * j + 2] as number;
-  }
+function sortTriplesByRow(triples: Int32Array<ArrayBuffer>, size: number): Int32Array<ArrayBuffer> {
+  let from = triples.subarray(0, 3 * size);
   let to = new Int32Array(3 * size);
   const start = new Int32Array(1 << 11);
   for (let shift = 0; shift < 33; shift += 11) {
@@ -178,59 +262,56 @@ function sortedByRow(slots: Int32Array, slotCount: number, size: number): Int32A
 
 /**
  * Joins the {@link DuplicatePart}s of a file split into consecutive row ranges, given in file order, into
- * exactly the result of one {@link DuplicateRowDetector} over the whole file. It keeps one table of the
- * file's distinct rows, as the detector does (12 bytes a slot, global first rows), and folds each part in:
- * a range's distinct row already in the table is a duplicate across ranges, of the row the table holds;
- * a range's own duplicates count as they are and repeat whatever row the table holds for their lanes once
- * the range's distinct rows are in (the range's first occurrence, or the earlier range's row that one
- * repeats).
+ * exactly the result of one {@link DuplicateRowDetector} over the whole file. It keeps the ranges' distinct
+ * rows as the detector keeps rows (lists by lane, global row numbers) and at the end finds, list by list, a
+ * range's distinct row seen in an earlier range: a duplicate across ranges, of the row first seen. A range's
+ * own duplicates count as they are and repeat the file's first row with their lanes.
  *
  * Why the first 100 global examples are always at hand: a range's duplicates in the whole file are its
  * duplicates across ranges (all of them, from its distinct rows) and its own duplicates (only the first 100
- * kept). The global list takes, range by range in file order, a range's duplicates in row order until it
- * holds 100, so at most the first 100 of one range's duplicates. Any of the range's own duplicates among
- * those is preceded, within the range, by fewer than 100 of its own duplicates, so it is among the 100 the
- * range kept. The two lists are merged in row order.
+ * kept). An own duplicate among the file's first 100 is preceded by fewer than 100 own duplicates of any
+ * range, so it is among the first 100 own duplicates of the file, which the kept ones of the ranges, taken in
+ * file order, include. The two lists are merged in row order.
  */
 export class DuplicateMerge {
-  private readonly table = new FirstRowTable();
-  private duplicates = 0;
-  private readonly examples: { row: number; duplicateOf: number }[] = [];
+  private readonly lists = new TripleLists();
+  private ownDuplicates = 0;
+  /** The file's first 100 own duplicates of ranges, as (row, lane A, lane B). */
+  private readonly own: number[] = [];
 
   /** Folds in the next range's part; `rowOffset` is the number of rows in all earlier ranges. */
   add(part: DuplicatePart, rowOffset: number): void {
-    const need = MAX_EXAMPLES - this.examples.length;
-    const across: { row: number; duplicateOf: number }[] = [];
     const distinct = part.distinct;
-    for (let k = 0; k < distinct.length; k += 3) {
-      const row = rowOffset + (distinct[k] as number);
-      const first = this.table.findOrInsert(row, distinct[k + 1] as number, distinct[k + 2] as number);
-      if (first === 0) continue;
-      this.duplicates++;
-      // Rows increase, so the first `need` are the only ones that can still become examples.
-      if (across.length < need) across.push({ row, duplicateOf: first });
-    }
-    this.duplicates += part.duplicateRows;
-    if (need === 0) return;
-    const own = part.examples;
-    let i = 0;
-    let j = 0;
-    while (this.examples.length < MAX_EXAMPLES && (i < across.length || 3 * j < own.length)) {
-      const ownRow = 3 * j < own.length ? rowOffset + (own[3 * j] as number) : Infinity;
-      const a = across[i];
-      if (a !== undefined && a.row < ownRow) {
-        this.examples.push(a);
-        i++;
-        continue;
-      }
-      const first = this.table.find(own[3 * j + 1] as number, own[3 * j + 2] as number);
-      if (first === 0) throw new Error(`Row ${ownRow} repeats a row its part does not list.`);
-      this.examples.push({ row: ownRow, duplicateOf: first });
-      j++;
-    }
+    for (let k = 0; k < distinct.length; k += 3)
+      this.lists.push(
+        rowOffset + (distinct[k] as number),
+        distinct[k + 1] as number,
+        distinct[k + 2] as number,
+      );
+    this.ownDuplicates += part.duplicateRows;
+    const e = part.examples;
+    for (let k = 0; k < e.length && this.own.length < 3 * MAX_EXAMPLES; k += 3)
+      this.own.push(rowOffset + (e[k] as number), e[k + 1] as number, e[k + 2] as number);
   }
 
   finish(): DuplicateResult {
-    return { duplicateRows: this.duplicates, examples: this.examples.slice() };
+    let duplicates = this.ownDuplicates;
+    const examples: { row: number; duplicateOf: number }[] = [];
+    for (let l = 0; l < LISTS; l++) {
+      let kept = 0;
+      const table = this.lists.walk(l, (row, first) => {
+        duplicates++;
+        if (kept++ < MAX_EXAMPLES) examples.push({ row, duplicateOf: first });
+      });
+      for (let k = 0; k < this.own.length; k += 3) {
+        const hb = this.own[k + 2] as number;
+        if (hb >>> 28 !== l) continue;
+        const first = table.find(this.own[k + 1] as number, hb);
+        if (first === 0) throw new Error(`Row ${this.own[k]} repeats a row its part does not list.`);
+        examples.push({ row: this.own[k] as number, duplicateOf: first });
+      }
+    }
+    examples.sort((x, y) => x.row - y.row);
+    return { duplicateRows: duplicates, examples: examples.slice(0, MAX_EXAMPLES) };
   }
 }
