@@ -19,27 +19,28 @@ export interface KAnonymityResult {
   records: number;
 }
 
+/**
+ * A partition of the records: record r is in class `ids[r] + shift`, classes numbered from 0 below `classes`.
+ * A partition by one column is its codes as they are (shift 1, so that missing, code -1, is class 0).
+ */
 interface Classes {
-  ids: Int32Array;
+  ids: ArrayLike<number>;
+  shift: number;
   classes: number;
 }
 
 /**
- * Refines a partition of the records by one more column: records stay together when they agreed before and
- * agree on `c`. Missing values (code -1) are a value of their own: two records both missing `zip` are alike
- * on `zip`. This is the cautious reading for risk (a suppressed value still says something, and treating
- * missing as matching everything would hide unique records). `base` null is the one-class partition.
- */
-/**
  * Work tables reused by every refinement of one analysis: the singling-out search refines a dozen times over
- * the same records, and fresh tables each time (up to 25 MB apiece on 600,000 records) were garbage the
- * collector freed only later, the largest part of the audit's memory peak.
+ * the same records, and fresh tables each time were garbage the collector freed only later. On large files
+ * these tables are the audit's memory peak, so they are kept lean: a hash slot holds only its class, and
+ * the class's (earlier class, code) is read from one record of it.
  */
 class Scratch {
   private lookup = new Int32Array(0);
-  keyClass = new Int32Array(0);
-  keyCode = new Int32Array(0);
+  /** id + 1 of the class in each hash slot; 0 marks an empty one. */
   slotId = new Int32Array(0);
+  /** A record of each class, by class id. */
+  member = new Int32Array(0);
 
   /** A lookup table of `size` entries, all -1. */
   table(size: number): Int32Array {
@@ -49,32 +50,32 @@ class Scratch {
     return t;
   }
 
-  /** Hash slots: `slots` of them, all empty. */
-  hash(slots: number): void {
-    if (this.slotId.length < slots) {
-      this.keyClass = new Int32Array(slots);
-      this.keyCode = new Int32Array(slots);
-      this.slotId = new Int32Array(slots);
-    } else {
-      this.slotId.fill(0, 0, slots);
-    }
+  /** `slots` empty hash slots, and room for a member of each of up to `classes` classes. */
+  hash(slots: number, classes: number): void {
+    if (this.slotId.length < slots) this.slotId = new Int32Array(slots);
+    else this.slotId.fill(0, 0, slots);
+    if (this.member.length < classes) this.member = new Int32Array(classes);
   }
 }
 
-function refine(base: Classes | null, c: CategoricalColumn, scratch = new Scratch()): Classes {
+/**
+ * Refines a partition of the records by one more column: records stay together when they agreed before and
+ * agree on `c`. Missing values (code -1) are a value of their own: two records both missing `zip` are alike
+ * on `zip`. This is the cautious reading for risk (a suppressed value still says something, and treating
+ * missing as matching everything would hide unique records). `base` null is the one-class partition, and
+ * then the column's codes are the partition, with no copy. Otherwise the new class ids go to `out` (one per
+ * record), which must not be `base.ids`.
+ */
+function refine(base: Classes | null, c: CategoricalColumn, scratch: Scratch, out: Int32Array): Classes {
   const n = c.codes.length;
   if (base && base.ids.length !== n) {
     throw new RangeError(`columns differ in length: ${c.codes.length} and ${base.ids.length} records`);
   }
   const width = c.levels.length + 1;
-  const next = new Int32Array(n);
-  if (!base) {
-    // One column alone: its codes are the classes (shifted so that missing is class 0); empty ones are skipped
-    // by summarise.
-    for (let r = 0; r < n; r++) next[r] = c.codes[r]! + 1;
-    return { ids: next, classes: width };
-  }
-  const ids = base.ids;
+  if (!base) return { ids: c.codes, shift: 1, classes: width };
+  const { ids, shift } = base;
+  const codes = c.codes;
+  const next = out;
   const space = base.classes * width;
   // The table is used while it is at most one entry a record (4 bytes a record); larger key spaces hash.
   if (space <= Math.max(1 << 16, n)) {
@@ -82,7 +83,7 @@ function refine(base: Classes | null, c: CategoricalColumn, scratch = new Scratc
     const table = scratch.table(space);
     let count = 0;
     for (let r = 0; r < n; r++) {
-      const key = ids[r]! * width + (c.codes[r]! + 1);
+      const key = (ids[r]! + shift) * width + (codes[r]! + 1);
       let id = table[key]!;
       if (id < 0) {
         id = count++;
@@ -90,52 +91,49 @@ function refine(base: Classes | null, c: CategoricalColumn, scratch = new Scratc
       }
       next[r] = id;
     }
-    return { ids: next, classes: count };
+    return { ids: next, shift: 0, classes: count };
   }
-  // Large key space (age x ZIP x date over many records): an open-addressing table keyed by the pair (class,
-  // code) in typed arrays, sized for every record being its own class. A Map here cost several times the
-  // time and held about 80 bytes a class, the audit's memory peak on large files.
-  // At most n classes: a load of at most 2/3 keeps linear probing short.
-  let slots = 1024;
-  while (slots < 1.5 * n) slots *= 2;
-  const mask = slots - 1;
-  scratch.hash(slots);
-  const { keyClass, keyCode } = scratch;
-  /** id + 1 of the class in each slot; 0 marks an empty one. */
-  const slotId = scratch.slotId;
+  // Large key space (age x ZIP x date over many records): open addressing keyed by the pair (class, code), in
+  // typed arrays sized for every record being its own class. A Map here cost several times the time and held
+  // about 80 bytes a class. A slot holds the class alone (4 bytes), its pair read back from a member record,
+  // and the slot count is 1.5 a record, not a power of two (a multiply maps the hash onto it): about 10 bytes
+  // a record in all, where slots of three numbers in a power of two took 18 to 36.
+  const slots = Math.ceil(1.5 * n) + 1;
+  scratch.hash(slots, n);
+  const { slotId, member } = scratch;
   let count = 0;
   for (let r = 0; r < n; r++) {
-    const a = ids[r]!;
-    const b = c.codes[r]! + 1;
+    const a = ids[r]! + shift;
+    const b = codes[r]! + 1;
     let h = Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77);
     h ^= h >>> 15;
-    let i = h & mask;
+    let i = Math.floor(((h >>> 0) * slots) / 4294967296);
     let id = -1;
     for (;;) {
-      const s = slotId[i]!;
-      if (s === 0) break;
-      if (keyClass[i] === a && keyCode[i] === b) {
-        id = s - 1;
+      const sid = slotId[i]!;
+      if (sid === 0) break;
+      const m = member[sid - 1]!;
+      if (ids[m]! + shift === a && codes[m]! + 1 === b) {
+        id = sid - 1;
         break;
       }
-      i = (i + 1) & mask;
+      if (++i === slots) i = 0;
     }
     if (id < 0) {
       id = count++;
-      keyClass[i] = a;
-      keyCode[i] = b;
+      member[id] = r;
       slotId[i] = id + 1;
     }
     next[r] = id;
   }
-  return { ids: next, classes: count };
+  return { ids: next, shift: 0, classes: count };
 }
 
-function summarise({ ids, classes }: Classes): KAnonymityResult {
+function summarise({ ids, shift, classes }: Classes): KAnonymityResult {
   const n = ids.length;
   if (n === 0) return { k: 0, uniqueRecords: 0, classes: 0, records: 0 };
   const sizes = new Int32Array(classes);
-  for (let r = 0; r < n; r++) sizes[ids[r]!]!++;
+  for (let r = 0; r < n; r++) sizes[ids[r]! + shift]!++;
   let k = Infinity;
   let unique = 0;
   let nonEmpty = 0;
@@ -160,7 +158,15 @@ export function kAnonymity(columns: readonly CategoricalColumn[]): KAnonymityRes
   }
   let partition: Classes | null = null;
   const scratch = new Scratch();
-  for (const c of columns) partition = refine(partition, c, scratch);
+  // Two buffers of class ids in turn: each refinement reads the last one's (the first is the column's codes).
+  const n = columns[0]!.codes.length;
+  const buffers = [
+    columns.length > 1 ? new Int32Array(n) : null,
+    columns.length > 2 ? new Int32Array(n) : null,
+  ];
+  columns.forEach((c, j) => {
+    partition = refine(partition, c, scratch, buffers[(j + 1) % 2] ?? new Int32Array(0));
+  });
   return summarise(partition!);
 }
 
@@ -188,6 +194,12 @@ export function smallestSinglingOutSet(
   if (columns.length === 0 || n === 0) return null;
   let bestOverall: SinglingOutSet | null = null;
   const scratch = new Scratch();
+  // One buffer of class ids per depth past the first (a set's prefix is refined once for all its extensions,
+  // and a deeper buffer is done with before the next prefix of that depth is made).
+  const buffers = Array.from(
+    { length: Math.max(0, Math.min(maxSize, columns.length) - 1) },
+    () => new Int32Array(n),
+  );
   for (let size = 1; size <= Math.min(maxSize, columns.length); size++) {
     let bestOfSize: SinglingOutSet | null = null;
     // Depth-first over the sets of this size in lexicographic order, refining each prefix once for all its
@@ -201,7 +213,8 @@ export function smallestSinglingOutSet(
         return;
       }
       for (let i = start; i <= columns.length - (size - chosen.length); i++) {
-        visit(i + 1, [...chosen, i], refine(partition, columns[i]!.column, scratch));
+        const out = chosen.length === 0 ? new Int32Array(0) : buffers[chosen.length - 1]!;
+        visit(i + 1, [...chosen, i], refine(partition, columns[i]!.column, scratch, out));
       }
     };
     visit(0, [], null);
