@@ -42,7 +42,7 @@ import { auditPredictions } from './fairness/predictionAudit';
 import { proxyAssociations } from './fairness/proxies';
 import type { EntityType, Finding, SourceRange } from './findings';
 import { DEFAULT_POLICY, applyPolicy, type Policy } from './policy';
-import { kAnonymity, kAnonymityFinding, smallestSinglingOutSet } from './privacy/kAnonymity';
+import { KAnonymityWork, kAnonymity, kAnonymityFinding, smallestSinglingOutSet } from './privacy/kAnonymity';
 import { headerEvidence } from './privacy/headers';
 import { maskExcerpt } from './privacy/mask';
 import {
@@ -813,10 +813,15 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
   let unique: number | null = null;
   let singlingOut: AuditReport['privacy']['singlingOut'] = null;
   if (qiCols.length > 0 && rows > 0) {
-    const k = kAnonymity(qiCols.map((q) => q.column));
+    // One set of work tables for both analyses: on large files they are the audit's memory peak.
+    const work = new KAnonymityWork();
+    const k = kAnonymity(
+      qiCols.map((q) => q.column),
+      work,
+    );
     kAnon = k.k;
     unique = k.uniqueRecords;
-    const so = smallestSinglingOutSet(qiCols, policy.thresholds.singlingOutShare, 3);
+    const so = smallestSinglingOutSet(qiCols, policy.thresholds.singlingOutShare, 3, work);
     if (so && so.columns.length > 0) singlingOut = { columns: so.columns, share: so.share };
     const kFinding = kAnonymityFinding(
       k,

@@ -30,17 +30,22 @@ interface Classes {
 }
 
 /**
- * Work tables reused by every refinement of one analysis: the singling-out search refines a dozen times over
- * the same records, and fresh tables each time were garbage the collector freed only later. On large files
- * these tables are the audit's memory peak, so they are kept lean: a hash slot holds only its class, and
- * the class's (earlier class, code) is read from one record of it.
+ * Work tables reused by every refinement of the analyses of one table: the singling-out search refines a
+ * dozen times over the same records, and fresh tables each time were garbage the collector freed only
+ * later. On large files these tables are the audit's memory peak, so they are kept lean: a hash slot holds
+ * only its class, and the class's (earlier class, code) is read from one record of it. Pass one to
+ * {@link kAnonymity} and {@link smallestSinglingOutSet} of the same columns to share it.
  */
-class Scratch {
+const EMPTY = new Int32Array(0);
+
+export class KAnonymityWork {
   private lookup = new Int32Array(0);
   /** id + 1 of the class in each hash slot; 0 marks an empty one. */
   slotId = new Int32Array(0);
   /** A record of each class, by class id. */
   member = new Int32Array(0);
+  private counts = new Int32Array(0);
+  private readonly ids: Int32Array[] = [];
 
   /** A lookup table of `size` entries, all -1. */
   table(size: number): Int32Array {
@@ -56,6 +61,21 @@ class Scratch {
     else this.slotId.fill(0, 0, slots);
     if (this.member.length < classes) this.member = new Int32Array(classes);
   }
+
+  /** `classes` zeroed counters. */
+  sizes(classes: number): Int32Array {
+    if (this.counts.length < classes) this.counts = new Int32Array(classes);
+    const t = this.counts.subarray(0, classes);
+    t.fill(0);
+    return t;
+  }
+
+  /** Class-id buffer number `k` for `n` records. */
+  buffer(k: number, n: number): Int32Array {
+    let b = this.ids[k];
+    if (!b || b.length < n) this.ids[k] = b = new Int32Array(n);
+    return b.subarray(0, n);
+  }
 }
 
 /**
@@ -66,7 +86,12 @@ class Scratch {
  * then the column's codes are the partition, with no copy. Otherwise the new class ids go to `out` (one per
  * record), which must not be `base.ids`.
  */
-function refine(base: Classes | null, c: CategoricalColumn, scratch: Scratch, out: Int32Array): Classes {
+function refine(
+  base: Classes | null,
+  c: CategoricalColumn,
+  scratch: KAnonymityWork,
+  out: Int32Array,
+): Classes {
   const n = c.codes.length;
   if (base && base.ids.length !== n) {
     throw new RangeError(`columns differ in length: ${c.codes.length} and ${base.ids.length} records`);
@@ -129,10 +154,10 @@ function refine(base: Classes | null, c: CategoricalColumn, scratch: Scratch, ou
   return { ids: next, shift: 0, classes: count };
 }
 
-function summarise({ ids, shift, classes }: Classes): KAnonymityResult {
+function summarise({ ids, shift, classes }: Classes, work: KAnonymityWork): KAnonymityResult {
   const n = ids.length;
   if (n === 0) return { k: 0, uniqueRecords: 0, classes: 0, records: 0 };
-  const sizes = new Int32Array(classes);
+  const sizes = work.sizes(classes);
   for (let r = 0; r < n; r++) sizes[ids[r]! + shift]!++;
   let k = Infinity;
   let unique = 0;
@@ -152,22 +177,20 @@ function summarise({ ids, shift, classes }: Classes): KAnonymityResult {
  * quasi-identifier values that occurs is shared by at least k records. Missing values count as a value of
  * their own (see above). Columns must have the same length (RangeError otherwise).
  */
-export function kAnonymity(columns: readonly CategoricalColumn[]): KAnonymityResult {
+export function kAnonymity(
+  columns: readonly CategoricalColumn[],
+  work = new KAnonymityWork(),
+): KAnonymityResult {
   if (columns.length === 0) {
     return { k: 0, uniqueRecords: 0, classes: 0, records: 0 };
   }
   let partition: Classes | null = null;
-  const scratch = new Scratch();
   // Two buffers of class ids in turn: each refinement reads the last one's (the first is the column's codes).
   const n = columns[0]!.codes.length;
-  const buffers = [
-    columns.length > 1 ? new Int32Array(n) : null,
-    columns.length > 2 ? new Int32Array(n) : null,
-  ];
   columns.forEach((c, j) => {
-    partition = refine(partition, c, scratch, buffers[(j + 1) % 2] ?? new Int32Array(0));
+    partition = refine(partition, c, work, j === 0 ? EMPTY : work.buffer((j + 1) % 2, n));
   });
-  return summarise(partition!);
+  return summarise(partition!, work);
 }
 
 export interface SinglingOutSet {
@@ -189,32 +212,28 @@ export function smallestSinglingOutSet(
   columns: readonly { name: string; column: CategoricalColumn }[],
   share = 0.5,
   maxSize = 3,
+  work = new KAnonymityWork(),
 ): SinglingOutSet | null {
   const n = columns[0]?.column.codes.length ?? 0;
   if (columns.length === 0 || n === 0) return null;
   let bestOverall: SinglingOutSet | null = null;
-  const scratch = new Scratch();
-  // One buffer of class ids per depth past the first (a set's prefix is refined once for all its extensions,
-  // and a deeper buffer is done with before the next prefix of that depth is made).
-  const buffers = Array.from(
-    { length: Math.max(0, Math.min(maxSize, columns.length) - 1) },
-    () => new Int32Array(n),
-  );
   for (let size = 1; size <= Math.min(maxSize, columns.length); size++) {
     let bestOfSize: SinglingOutSet | null = null;
     // Depth-first over the sets of this size in lexicographic order, refining each prefix once for all its
     // extensions: C(m, 3) sets cost about C(m, 2) + C(m, 3) column passes instead of 3 * C(m, 3).
     const visit = (start: number, chosen: number[], partition: Classes | null): void => {
       if (chosen.length === size) {
-        const s = summarise(partition!).uniqueRecords;
+        const s = summarise(partition!, work).uniqueRecords;
         if (!bestOfSize || s > bestOfSize.share) {
           bestOfSize = { columns: chosen.map((i) => columns[i]!.name), share: s, reached: s >= share };
         }
         return;
       }
       for (let i = start; i <= columns.length - (size - chosen.length); i++) {
-        const out = chosen.length === 0 ? new Int32Array(0) : buffers[chosen.length - 1]!;
-        visit(i + 1, [...chosen, i], refine(partition, columns[i]!.column, scratch, out));
+        // One buffer of class ids per depth past the first: a set's prefix is refined once for all its
+        // extensions, and a deeper buffer is done with before the next prefix of that depth is made.
+        const out = chosen.length === 0 ? EMPTY : work.buffer(chosen.length - 1, n);
+        visit(i + 1, [...chosen, i], refine(partition, columns[i]!.column, work, out));
       }
     };
     visit(0, [], null);

@@ -2,7 +2,12 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeCategorical, type CategoricalColumn } from '../../../src/core/data/encoded';
-import { kAnonymity, kAnonymityFinding, smallestSinglingOutSet } from '../../../src/core/privacy/kAnonymity';
+import {
+  KAnonymityWork,
+  kAnonymity,
+  kAnonymityFinding,
+  smallestSinglingOutSet,
+} from '../../../src/core/privacy/kAnonymity';
 
 const ADULT = join(__dirname, '../../../../shared/data/adult/adult.csv');
 
@@ -116,6 +121,8 @@ describe('k-anonymity', () => {
   });
 
   it('agrees with the reference over four columns and in the singling-out search, through reused buffers', () => {
+    // One set of work tables for every analysis below, as the audit shares one: each must start clean.
+    const work = new KAnonymityWork();
     // Columns of 5, 60, 2,500 and 2 levels over 8,000 records: lookup-table and hashed refinements mixed, and a
     // search over sets of up to three that reuses one buffer per depth.
     let seed = 11;
@@ -132,7 +139,10 @@ describe('k-anonymity', () => {
       [3, 2, 1, 0],
       [2, 0, 3],
     ]) {
-      const got = kAnonymity(cols.map((c) => encoded[c]!));
+      const got = kAnonymity(
+        cols.map((c) => encoded[c]!),
+        work,
+      );
       const want = reference(rows, cols);
       assert.deepEqual(
         [got.k, got.classes, got.uniqueRecords],
@@ -163,6 +173,8 @@ describe('k-anonymity', () => {
       const got = smallestSinglingOutSet(
         names.map((name, c) => ({ name, column: encoded[c]! })),
         share,
+        3,
+        work,
       );
       assert.deepEqual(got, want, String(share));
     }
