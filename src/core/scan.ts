@@ -190,6 +190,15 @@ export interface RowRangesPart {
   wide: Map<number, SourceRange>;
 }
 
+/** The duplicate rows' result, with the source ranges of the rows its examples name. */
+function withDuplicates(
+  duplicates: DuplicateResult,
+  rows: RowRangesPart,
+): { duplicates: DuplicateResult; duplicateRanges: Map<number, SourceRange> } {
+  const named = duplicates.examples.flatMap((ex) => [ex.row, ex.duplicateOf]);
+  return { duplicates, duplicateRanges: locateRows(rows, named) };
+}
+
 /** The source ranges of the given rows (those that have one), by one walk over the line steps. */
 function locateRows(part: RowRangesPart, wanted: Iterable<number>): Map<number, SourceRange> {
   const want = new Set(wanted);
@@ -245,7 +254,11 @@ export interface ScanPart {
   kept: { index: number; column: EncodedColumn }[];
   /** With `plan.rows`. */
   duplicates?: DuplicateResult;
-  rowRanges?: RowRangesPart;
+  /**
+   * With `plan.rows`: the source ranges of the rows the duplicate examples name, found when reading ends so
+   * that every row's range is not kept into the analyses after it.
+   */
+  duplicateRanges?: Map<number, SourceRange>;
 }
 
 /** The buffers of a part, to transfer rather than copy when posting it to another thread. */
@@ -253,7 +266,6 @@ export function transferablesOf(part: ScanPart): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
   for (const k of part.kept)
     out.add((k.column.kind === 'numeric' ? k.column.values : k.column.codes).buffer as ArrayBuffer);
-  for (const b of part.rowRanges?.blocks ?? []) out.add(b.buffer as ArrayBuffer);
   return [...out];
 }
 
@@ -475,8 +487,9 @@ export async function scanPart(
     profiles: pass.profiler?.finish() ?? [],
     privacy: pass.privacy?.finishPart() ?? { findings: [], raisedAt: [], truncated: {}, columns: [] },
     kept,
-    ...(pass.duplicates ? { duplicates: pass.duplicates.finish() } : {}),
-    ...(pass.rowRanges ? { rowRanges: pass.rowRanges.part() } : {}),
+    ...(pass.duplicates && pass.rowRanges
+      ? withDuplicates(pass.duplicates.finish(), pass.rowRanges.part())
+      : {}),
   };
 }
 
@@ -594,8 +607,7 @@ export class RangeMerge {
       profiles: this.profiles?.finish() ?? [],
       privacy: { ...this.privacy, columns },
       kept,
-      duplicates: this.duplicates.finish(),
-      rowRanges: { blocks: this.rowBlocks, wide: this.wide },
+      ...withDuplicates(this.duplicates.finish(), { blocks: this.rowBlocks, wide: this.wide }),
     };
   }
 }
@@ -642,7 +654,7 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
     parts.map((p) => p.privacy),
     maxPerRule,
   );
-  const rowPart = parts.find((p) => p.duplicates && p.rowRanges);
+  const rowPart = parts.find((p) => p.duplicates && p.duplicateRanges);
   if (!rowPart) throw new Error('No part of the scan looked at whole rows.');
   const dup = rowPart.duplicates!;
   const privByIndex = new Map(priv.columns.map((c) => [c.index, c]));
@@ -742,10 +754,7 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
       );
     }
   }
-  const rowRanges = locateRows(
-    rowPart.rowRanges!,
-    dup.examples.flatMap((ex) => [ex.row, ex.duplicateOf]),
-  );
+  const rowRanges = rowPart.duplicateRanges!;
   for (const ex of dup.examples) {
     const location = rowRanges.get(ex.row);
     const original = rowRanges.get(ex.duplicateOf);
