@@ -5,8 +5,8 @@
  * Rows are not looked up as they come. Each row's (row, lane A, lane B) goes to one of 16 lists by the top
  * bits of lane B, 12 bytes a row in blocks that are never copied; at the end each list in turn fills a table
  * sized for it, in row order, which finds every row's first occurrence. One growing table of all rows took
- * 16 to 32 bytes a row (load 3/8 to 3/4), and each doubling held the old and the new table at once: about 24 MB
- * of 63 kept per row on a 1.2 million row file. Now the lists take 12 bytes a row and the tables one
+ * 16 to 32 bytes a row (load 3/8 to 3/4), and each doubling held the old and the new table at once: 25 MB of
+ * the 63 MB a 1.2-million-row scan kept for its rows. The lists take 12 bytes a row, and the tables one
  * sixteenth of the rows at a time.
  */
 import type { DataRow } from './table';
