@@ -75,6 +75,11 @@ export interface ScanOptions {
   signal?: AbortSignal;
   /** Called with the bytes read so far, after each chunk (for a progress line; the caller throttles). */
   onProgress?: (bytesRead: number) => void;
+  /**
+   * Called once reading is done, before the whole-column analyses: the reading's per-row state has just
+   * become garbage there. The CLI and the scan worker run a full garbage collection (`src/worker/collect.ts`).
+   */
+  afterReading?: () => void;
 }
 
 /**
@@ -599,6 +604,9 @@ export class RangeMerge {
       ...c,
       entities: [...new Set([...c.entities, ...(this.entities.get(c.index) ?? [])])],
     }));
+    const duplicates = withDuplicates(this.duplicates.finish(), { blocks: this.rowBlocks, wide: this.wide });
+    // The rows' ranges are done with: let them go before the analyses (see `ScanOptions.afterReading`).
+    this.rowBlocks.length = 0;
     return {
       header: this.header,
       format: this.format,
@@ -607,7 +615,7 @@ export class RangeMerge {
       profiles: this.profiles?.finish() ?? [],
       privacy: { ...this.privacy, columns },
       kept,
-      ...withDuplicates(this.duplicates.finish(), { blocks: this.rowBlocks, wide: this.wide }),
+      ...duplicates,
     };
   }
 }
@@ -630,7 +638,9 @@ export async function scanDataset(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   options: ScanOptions,
 ): Promise<AuditReport> {
-  return assembleReport([await scanPart(chunks, options)], options);
+  const part = await scanPart(chunks, options);
+  options.afterReading?.();
+  return assembleReport([part], options);
 }
 
 /**

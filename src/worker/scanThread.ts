@@ -19,7 +19,7 @@ import {
 
 export interface ScanThreadData {
   file: string;
-  options: Omit<ScanOptions, 'signal' | 'onProgress'>;
+  options: Omit<ScanOptions, 'signal' | 'onProgress' | 'afterReading'>;
   plan: ScanPlan;
 }
 
@@ -54,7 +54,7 @@ export type RangeReply =
 
 export interface RangeThreadData {
   file: string;
-  options: Omit<ScanOptions, 'signal' | 'onProgress'>;
+  options: Omit<ScanOptions, 'signal' | 'onProgress' | 'afterReading'>;
 }
 
 /**

@@ -136,12 +136,13 @@ export async function scanFileInThreads(
   const covered = new Set(parts.flatMap((p) => p.profiles.map((c) => c.index)));
   if (parts.some((p) => p.rows !== parts[0]!.rows) || covered.size !== columns) return single();
   threaded.onSplit?.('columns');
+  options.afterReading?.();
   return assembleReport(parts, options);
 }
 
 /** The options a worker thread gets: no signal (a thread is stopped by terminating it) and no callbacks. */
-function withoutSignal(options: ScanOptions): Omit<ScanOptions, 'signal' | 'onProgress'> {
-  const { signal: _signal, onProgress: _onProgress, ...rest } = options;
+function withoutSignal(options: ScanOptions): Omit<ScanOptions, 'signal' | 'onProgress' | 'afterReading'> {
+  const { signal: _signal, onProgress: _onProgress, afterReading: _afterReading, ...rest } = options;
   return rest;
 }
 
@@ -299,6 +300,7 @@ async function scanByRanges(
       rangeThread: true,
     };
     const count = Math.max(1, Math.min(threads, Math.ceil(bytes / rangeBytes)));
+    const ends: number[] = [];
     await new Promise<void>((resolve, reject) => {
       let failed = false;
       const fail = (e: unknown) => {
@@ -322,6 +324,7 @@ async function scanByRanges(
         }
         if (!range) return false;
         const id = next++;
+        ends[id] = range.end;
         const job: RangeJob = {
           id,
           start: range.start,
@@ -364,8 +367,9 @@ async function scanByRanges(
             problems += part.problems.length;
             if (problems > maxProblems) broken = true;
             if (!broken) merge.add(part);
+            // Progress: the bytes up to the end of the last range merged (ranges end where records do).
+            options.onProgress?.(ends[merged]!);
             merged++;
-            options.onProgress?.(Math.min(bytes, merged * rangeBytes));
           }
           settleIfDone();
         });
@@ -382,7 +386,9 @@ async function scanByRanges(
       settleIfDone();
     });
     if (cutFailed || broken) return 'single';
-    return assembleReport([merge.finish()], options);
+    const part = merge.finish();
+    options.afterReading?.();
+    return assembleReport([part], options);
   } catch (e) {
     throw options.signal?.aborted ? abortError() : e;
   } finally {

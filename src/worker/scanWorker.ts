@@ -18,13 +18,14 @@ import {
 } from 'vscode-jsonrpc/node';
 import type { AuditReport } from '../core/report/auditReport';
 import { scanDataset, type ScanOptions } from '../core/scan';
+import { collectGarbage } from './collect';
 
 export const SCAN_FILE_METHOD = 'rml/scanFile';
 export const PING_METHOD = 'rml/ping';
 
 /** What the extension asks for: the scanner's options (without the signal, which is the request's
  * cancellation), plus where to read from. */
-export type ScanFileParams = Omit<ScanOptions, 'signal' | 'onProgress'> & {
+export type ScanFileParams = Omit<ScanOptions, 'signal' | 'onProgress' | 'afterReading'> & {
   /** Absolute path read from disk, unless `text` is given. */
   path: string;
   /** Unsaved editor text to scan instead of the file on disk. */
@@ -53,6 +54,7 @@ export async function scanFile(params: ScanFileParams, signal?: AbortSignal): Pr
       ...(params.groups ? { groups: params.groups } : {}),
       ...(params.maxFindingsPerRule ? { maxFindingsPerRule: params.maxFindingsPerRule } : {}),
       ...(signal ? { signal } : {}),
+      afterReading: collectGarbage,
     });
   } finally {
     if (chunks instanceof fs.ReadStream) chunks.destroy();

@@ -4,6 +4,7 @@ import { severityRank, SEVERITIES, type Finding, type Severity } from '../../cor
 import { DEFAULT_POLICY, parsePolicy, type Policy } from '../../core/policy';
 import type { AuditReport } from '../../core/report/auditReport';
 import { toSarif } from '../../core/report/sarif';
+import { collectGarbage } from '../../worker/collect';
 import { scanFileInThreads } from '../../worker/scanThreads';
 import { countBySeverity, formatAuditText } from '../auditText';
 import { UsageError, type CliCommand, type CliIo, parseCommandLine } from '../command';
@@ -165,6 +166,7 @@ export const auditCommand: CliCommand = {
             groups: o.group,
             maxFindingsPerRule: maxFindings,
             ...(progress ? { onProgress: progress.update } : {}),
+            afterReading: collectGarbage,
           },
           threads !== undefined ? { threads } : {},
         );

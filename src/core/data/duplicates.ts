@@ -126,6 +126,15 @@ class TripleLists {
     this.used[l] = u + 3;
   }
 
+  /** Drops every triple (the lists' blocks become garbage). */
+  clear(): void {
+    for (let l = 0; l < LISTS; l++) {
+      this.blocks[l] = [];
+      this.current[l] = new Int32Array(0);
+      this.used[l] = 0;
+    }
+  }
+
   /** Triples in list `l`. */
   count(l: number): number {
     let n = (this.used[l] as number) / 3;
@@ -162,6 +171,8 @@ class TripleLists {
 export class DuplicateRowDetector {
   private readonly lists = new TripleLists();
   private rows = 0;
+  /** What {@link finish} found; the lists are dropped then, so that a scan's analyses do not keep them. */
+  private result: DuplicateResult | undefined;
 
   /** Rows are compared on `values` exactly as read (a missing cell differs from an empty string). */
   add(row: DataRow): void {
@@ -171,11 +182,14 @@ export class DuplicateRowDetector {
 
   /** Adds row `index` (1-based, in order) by a 64-bit hash of its values the caller computed (see `hashCells`). */
   addHash(index: number, ha: number, hb: number): void {
+    if (this.result) throw new Error('DuplicateRowDetector.add after finish');
     this.lists.push(index, ha, hb);
     this.rows++;
   }
 
+  /** The result over the rows added; no rows may be added after it. */
   finish(): DuplicateResult {
+    if (this.result) return { ...this.result, examples: this.result.examples.slice() };
     let duplicates = 0;
     const examples: { row: number; duplicateOf: number }[] = [];
     for (let l = 0; l < LISTS; l++) {
@@ -187,11 +201,14 @@ export class DuplicateRowDetector {
       });
     }
     examples.sort((x, y) => x.row - y.row);
-    return { duplicateRows: duplicates, examples: examples.slice(0, MAX_EXAMPLES) };
+    this.result = { duplicateRows: duplicates, examples: examples.slice(0, MAX_EXAMPLES) };
+    this.lists.clear();
+    return { ...this.result, examples: this.result.examples.slice() };
   }
 
   /** The rows added so far as one range of a file split by rows (see {@link DuplicateMerge}). */
   finishPart(): DuplicatePart {
+    if (this.result) throw new Error('DuplicateRowDetector.finishPart after finish');
     let duplicates = 0;
     let size = 0;
     const firsts = new Int32Array(3 * this.rows);
@@ -276,11 +293,14 @@ function sortTriplesByRow(triples: Int32Array<ArrayBuffer>, size: number): Int32
 export class DuplicateMerge {
   private readonly lists = new TripleLists();
   private ownDuplicates = 0;
+  /** What {@link finish} found; the lists are dropped then. */
+  private result: DuplicateResult | undefined;
   /** The file's first 100 own duplicates of ranges, as (row, lane A, lane B). */
   private readonly own: number[] = [];
 
   /** Folds in the next range's part; `rowOffset` is the number of rows in all earlier ranges. */
   add(part: DuplicatePart, rowOffset: number): void {
+    if (this.result) throw new Error('DuplicateMerge.add after finish');
     const distinct = part.distinct;
     for (let k = 0; k < distinct.length; k += 3)
       this.lists.push(
@@ -294,7 +314,9 @@ export class DuplicateMerge {
       this.own.push(rowOffset + (e[k] as number), e[k + 1] as number, e[k + 2] as number);
   }
 
+  /** The result over the parts added; no parts may be added after it. */
   finish(): DuplicateResult {
+    if (this.result) return { ...this.result, examples: this.result.examples.slice() };
     let duplicates = this.ownDuplicates;
     const examples: { row: number; duplicateOf: number }[] = [];
     for (let l = 0; l < LISTS; l++) {
@@ -312,6 +334,8 @@ export class DuplicateMerge {
       }
     }
     examples.sort((x, y) => x.row - y.row);
-    return { duplicateRows: duplicates, examples: examples.slice(0, MAX_EXAMPLES) };
+    this.result = { duplicateRows: duplicates, examples: examples.slice(0, MAX_EXAMPLES) };
+    this.lists.clear();
+    return { ...this.result, examples: this.result.examples.slice() };
   }
 }

@@ -206,6 +206,33 @@ y",${i}`
     }
   });
 
+  it('calls afterReading once, when the whole file is read and before the analyses, however it is split', async () => {
+    const size = fs.statSync(generated).size;
+    for (const [threads, split, expected] of [
+      [1, undefined, 'single'],
+      [2, undefined, 'ranges'],
+      [2, 'columns', 'columns'],
+    ] as const) {
+      let read = 0;
+      const seen: number[] = [];
+      let how: string | undefined;
+      const report = await scanFileInThreads(
+        generated,
+        {
+          fileName: 'customers.csv',
+          onProgress: (b) => (read = b),
+          afterReading: () => seen.push(read),
+        },
+        { threads, rangeBytes: 500_000, ...(split ? { split } : {}), onSplit: (h) => (how = h) },
+      );
+      assert.equal(how, expected);
+      assert.equal(seen.length, 1, `${expected}: called ${seen.length} times`);
+      // The column split reads in its threads too and reports this thread's share; the others read alike.
+      if (expected !== 'columns') assert.equal(seen[0], size, expected);
+      assert.ok(report.rows > 0);
+    }
+  });
+
   it('is cancelled by the signal', async () => {
     const controller = new AbortController();
     const p = scanFileInThreads(
