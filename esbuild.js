@@ -11,6 +11,8 @@ const watch = process.argv.includes('--watch');
 const nodeBundles = [
   { name: 'extension', entry: 'src/extension/extension.ts', external: ['vscode'] },
   { name: 'cli', entry: 'src/cli/main.ts' },
+  // `rml predict`'s model runner, apart so that the CLI's bundle carries no TensorFlow.js.
+  { name: 'predictModel', entry: 'src/cli/predictModel.ts' },
   { name: 'trainWorker', entry: 'src/worker/trainWorker.ts' },
   { name: 'scanWorker', entry: 'src/worker/scanWorker.ts' },
   { name: 'scanThread', entry: 'src/worker/scanThread.ts' },
@@ -31,7 +33,11 @@ function copyWasm() {
   const src = path.join(__dirname, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
   const out = path.join(__dirname, 'dist');
   fs.mkdirSync(out, { recursive: true });
-  for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
+  for (const f of [
+    'tfjs-backend-wasm.wasm',
+    'tfjs-backend-wasm-simd.wasm',
+    'tfjs-backend-wasm-threaded-simd.wasm',
+  ]) {
     const p = path.join(src, f);
     if (fs.existsSync(p)) fs.copyFileSync(p, path.join(out, f));
   }

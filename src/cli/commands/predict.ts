@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { BACKEND_NAMES, type BackendName } from '../../core/training/config';
-import { loadTable } from '../../core/training/loadTable';
 import { writeFileAtomic } from '../../core/training/runFolder';
 import { UsageError, type CliCommand, type CliIo, parseCommandLine } from '../command';
+import type * as PredictModel from '../predictModel';
 
 const usage = `Usage: rml predict <run-dir> <data-file> [options]
 
@@ -17,6 +17,17 @@ Options:
   --backend B      auto|tensorflow|wasm|cpu (default: auto).
 
 Exit status: 0 done, 1 failed, 2 usage errors.`;
+
+/**
+ * The model runner (`src/cli/predictModel.ts`): its own bundle beside dist/cli.js, else the TypeScript source
+ * through tsx (development, tests). Required by a computed path so that esbuild leaves it out of the CLI.
+ */
+function loadModelRunner(): typeof PredictModel {
+  const bundled = path.join(__dirname, 'predictModel.js');
+  const file = fs.existsSync(bundled) ? bundled : path.resolve(__dirname, '../predictModel.ts');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(file) as typeof PredictModel;
+}
 
 async function predict(argv: string[], io: CliIo): Promise<number> {
   const parsed = parseCommandLine(argv, {
@@ -42,43 +53,34 @@ async function predict(argv: string[], io: CliIo): Promise<number> {
   if (path.resolve(output) === dataFile) throw new UsageError('--output must not be the input file.');
 
   const wasmDir = fs.existsSync(path.join(__dirname, 'tfjs-backend-wasm.wasm')) ? __dirname : undefined;
-  // TensorFlow.js is loaded only by the commands that run a model: every other `rml` command (an audit in CI)
-  // would otherwise pay about 100 MB and half a second to start.
-  const { selectBackend } = await import('../../core/training/backends/select.js');
-  const { loadPredictor, predictionsCsv } = await import('../../core/training/predictor.js');
-  await selectBackend(backend, { env: io.env, ...(wasmDir ? { wasmDir } : {}) });
   const thresholdsFile = path.join(runDir, 'thresholds.json');
-  const predictor = await loadPredictor({
-    model: {
-      modelJson: fs.readFileSync(path.join(runDir, 'model/model.json'), 'utf8'),
-      weights: fs.readFileSync(path.join(runDir, 'model/weights.bin')),
+  const result = await loadModelRunner().runModel({
+    artifacts: {
+      model: {
+        modelJson: fs.readFileSync(path.join(runDir, 'model/model.json'), 'utf8'),
+        weights: fs.readFileSync(path.join(runDir, 'model/weights.bin')),
+      },
+      preprocess: fs.readFileSync(path.join(runDir, 'preprocess.json'), 'utf8'),
+      ...(fs.existsSync(thresholdsFile) ? { thresholds: fs.readFileSync(thresholdsFile, 'utf8') } : {}),
     },
-    preprocess: fs.readFileSync(path.join(runDir, 'preprocess.json'), 'utf8'),
-    ...(fs.existsSync(thresholdsFile) ? { thresholds: fs.readFileSync(thresholdsFile, 'utf8') } : {}),
+    dataFile,
+    backend,
+    env: io.env,
+    ...(wasmDir ? { wasmDir } : {}),
+    keep: values.keep ?? [],
+    warn: (line) => io.stderr.write(line + '\n'),
   });
-  const loaded = await loadTable(fs.createReadStream(dataFile), dataFile, predictor.spec.missingTokens);
-  for (const p of loaded.problems.slice(0, 5))
-    io.stderr.write(`${dataFile}:${p.location?.line ?? ''}: ${p.message}\n`);
-  const keep = values.keep ?? [];
-  const missing = keep.filter((c) => !loaded.table.names.includes(c));
-  if (missing.length > 0)
-    throw new UsageError(`--keep names column(s) not in the file: ${missing.join(', ')}.`);
-  let p;
-  try {
-    p = await predictor.predict(loaded.table);
-  } finally {
-    predictor.dispose();
-  }
-  writeFileAtomic(output, predictionsCsv(p, predictor.spec, loaded.table, keep));
-  const skipped = loaded.table.rowNumbers.length - p.rows.length;
+  if (result.kind === 'missing-keep')
+    throw new UsageError(`--keep names column(s) not in the file: ${result.columns.join(', ')}.`);
+  writeFileAtomic(output, result.csv);
   io.stdout.write(
-    `Wrote ${p.rows.length} prediction(s) to ${path.relative(io.cwd, output) || output}` +
-      (skipped ? ` (${skipped} row(s) skipped for missing values)` : '') +
+    `Wrote ${result.rows} prediction(s) to ${path.relative(io.cwd, output) || output}` +
+      (result.skipped ? ` (${result.skipped} row(s) skipped for missing values)` : '') +
       '.\n',
   );
-  if (p.unknownCategories > 0)
-    io.stderr.write(`${p.unknownCategories} categorical cell(s) had a value unseen in training.\n`);
-  if (p.thresholdNote) io.stderr.write(p.thresholdNote + '\n');
+  if (result.unknownCategories > 0)
+    io.stderr.write(`${result.unknownCategories} categorical cell(s) had a value unseen in training.\n`);
+  if (result.thresholdNote) io.stderr.write(result.thresholdNote + '\n');
   return 0;
 }
 
