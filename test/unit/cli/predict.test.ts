@@ -10,9 +10,8 @@ import * as path from 'path';
 import { Writable } from 'stream';
 import { main } from '../../../src/cli/main';
 import { startTraining } from '../../../src/core/training/runnerClient';
+import { fixtures, root, worker, writeConfig } from '../training/smallRun';
 
-const root = path.resolve(__dirname, '../../..');
-const fixtures = path.join(root, 'test/fixtures/training');
 const testFile = path.join(fixtures, 'adult-small-test.csv');
 
 async function rml(args: string[], cwd: string) {
@@ -48,34 +47,9 @@ describe('rml predict', function () {
   let runDir: string;
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rml-predict-'));
-    const config = path.join(dir, 'p.train.json');
-    fs.writeFileSync(
-      config,
-      JSON.stringify({
-        name: 'p',
-        data: {
-          train: path.join(fixtures, 'adult-small.csv'),
-          test: testFile,
-          label: 'income',
-          positive: '>50K',
-          features: { exclude: ['fnlwgt'] },
-        },
-        protected: ['sex'],
-        model: { type: 'mlp', hidden: [16] },
-        training: {
-          epochs: 3,
-          batchSize: 64,
-          learningRate: 0.01,
-          seed: 3,
-          backend: 'wasm',
-          earlyStopping: false,
-        },
-        output: { runsDir: path.join(dir, 'runs') },
-      }),
-    );
+    const config = writeConfig(dir, 'p');
     const session = startTraining({
-      workerPath: path.join(root, 'src/worker/trainWorker.ts'),
-      execArgv: ['--require', 'tsx/cjs'],
+      ...worker,
       params: { configPath: config, backend: 'wasm' },
       onProgress: () => {},
     });

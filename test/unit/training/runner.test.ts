@@ -14,41 +14,7 @@ import { startTraining, type StartTrainingOptions } from '../../../src/core/trai
 import type { RunStatus } from '../../../src/core/training/runFolder';
 import type { RunAudit } from '../../../src/core/training/runTraining';
 import type { TrainProgress } from '../../../src/protocol/training';
-
-const root = path.resolve(__dirname, '../../..');
-const fixtures = path.join(root, 'test/fixtures/training');
-const worker = {
-  workerPath: path.join(root, 'src/worker/trainWorker.ts'),
-  execArgv: ['--require', 'tsx/cjs'],
-};
-
-function writeConfig(dir: string, name: string, extra: Record<string, unknown> = {}): string {
-  const config = {
-    name,
-    data: {
-      train: path.join(fixtures, 'adult-small.csv'),
-      test: path.join(fixtures, 'adult-small-test.csv'),
-      label: 'income',
-      positive: '>50K',
-      features: { exclude: ['fnlwgt'] },
-    },
-    protected: ['sex'],
-    model: { type: 'mlp', hidden: [16], dropout: 0.1 },
-    training: {
-      epochs: 4,
-      batchSize: 64,
-      learningRate: 0.01,
-      seed: 3,
-      backend: 'wasm',
-      earlyStopping: false,
-    },
-    output: { runsDir: path.join(dir, 'runs') },
-    ...extra,
-  };
-  const file = path.join(dir, `${name}.train.json`);
-  fs.writeFileSync(file, JSON.stringify(config, null, 2));
-  return file;
-}
+import { fixtures, worker, writeConfig } from './smallRun';
 
 function start(configPath: string, o: Partial<StartTrainingOptions> = {}) {
   const events: TrainProgress[] = [];
