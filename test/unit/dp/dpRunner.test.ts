@@ -12,9 +12,7 @@ import { dpSgdEpsilon } from '../../../src/core/training/dp/rdpAccountant';
 import type { DpSgdRecord } from '../../../src/core/training/dp/dpSgd';
 import { startTraining } from '../../../src/core/training/runnerClient';
 import type { RunAudit } from '../../../src/core/training/runTraining';
-
-const root = path.resolve(__dirname, '../../..');
-const fixtures = path.join(root, 'test/fixtures/training');
+import { worker, writeConfig } from '../training/smallRun';
 
 describe('dp/DP-SGD through the training runner', function () {
   this.timeout(180_000);
@@ -26,26 +24,14 @@ describe('dp/DP-SGD through the training runner', function () {
 
   it('calibrates σ for targetEpsilon, logs ε per epoch and audits (ε, δ), σ, C, q, steps, notes and membership inference', async () => {
     const epochs = 3;
-    const config = {
-      name: 'dp',
-      data: {
-        train: path.join(fixtures, 'adult-small.csv'),
-        test: path.join(fixtures, 'adult-small-test.csv'),
-        label: 'income',
-        positive: '>50K',
-        features: { exclude: ['fnlwgt'] },
-      },
-      protected: ['sex'],
+    // The shared small run with DP-SGD: no dropout, three epochs.
+    const file = writeConfig(dir, 'dp', {
       model: { type: 'mlp', hidden: [16] },
       training: { epochs, batchSize: 64, learningRate: 0.01, seed: 3, backend: 'wasm', earlyStopping: false },
       privacy: { dpSgd: { l2NormClip: 1, targetEpsilon: 3 } },
-      output: { runsDir: path.join(dir, 'runs') },
-    };
-    const file = path.join(dir, 'dp.train.json');
-    fs.writeFileSync(file, JSON.stringify(config, null, 2));
+    });
     const session = startTraining({
-      workerPath: path.join(root, 'src/worker/trainWorker.ts'),
-      execArgv: ['--require', 'tsx/cjs'],
+      ...worker,
       params: { configPath: file, backend: 'wasm', batchReportIntervalMs: 0 },
       onProgress: () => undefined,
     });
