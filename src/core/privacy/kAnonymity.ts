@@ -19,163 +19,220 @@ export interface KAnonymityResult {
   records: number;
 }
 
-/**
- * A partition of the records: record r is in class `ids[r] + shift`, classes numbered from 0 below `classes`.
- * A partition by one column is its codes as they are (shift 1, so that missing, code -1, is class 0).
- */
-interface Classes {
-  ids: ArrayLike<number>;
-  shift: number;
+/** Class sizes over some columns, summed over the passes of {@link classStats}. */
+interface ClassStats {
+  k: number;
+  unique: number;
   classes: number;
 }
 
-/**
- * Work tables reused by every refinement of the analyses of one table: the singling-out search refines a
- * dozen times over the same records, and fresh tables each time were garbage the collector freed only
- * later. On large files these tables are the audit's memory peak, so they are kept lean: a hash slot holds
- * only its class, and the class's (earlier class, code) is read from one record of it. Pass one to
- * {@link kAnonymity} and {@link smallestSinglingOutSet} of the same columns to share it.
- */
-const EMPTY = new Int32Array(0);
+/** The default bound on the classes a hash table holds at once: 2^21 classes, 14 bytes each, 29 MB. */
+const DEFAULT_MAX_CLASSES = 1 << 21;
 
+/**
+ * Work tables reused by every count of the analyses of one table (the singling-out search counts a dozen
+ * sets over the same records), and bounded whatever the number of records: a table holds at most
+ * `maxClasses` classes, and when a set of columns has more, its records are counted in several passes, each
+ * over the classes whose hash falls in one share. On large files these tables were the audit's memory peak
+ * (26 bytes a record at 500 MB), so no array here has one entry per record. Pass one to {@link kAnonymity}
+ * and {@link smallestSinglingOutSet} of the same columns to share it.
+ */
 export class KAnonymityWork {
+  /** The most classes one pass counts; more passes when a set of columns has more classes than this. */
+  readonly maxClasses: number;
   private lookup = new Int32Array(0);
   /** id + 1 of the class in each hash slot; 0 marks an empty one. */
-  slotId = new Int32Array(0);
-  /** A record of each class, by class id. */
-  member = new Int32Array(0);
+  private slotId = new Int32Array(0);
+  /** A record of each class, by class id: the class's values are read back from it. */
+  private member = new Int32Array(0);
   private counts = new Int32Array(0);
-  private readonly ids: Int32Array[] = [];
+  /** Passes of the last count (1 unless a set had more than `maxClasses` classes): for tests and benchmarks. */
+  lastPasses = 0;
 
-  /** A lookup table of `size` entries, all -1. */
+  constructor(options: { maxClasses?: number } = {}) {
+    this.maxClasses = Math.max(16, Math.floor(options.maxClasses ?? DEFAULT_MAX_CLASSES));
+  }
+
+  /** Bytes the tables hold now (never more than about 14 bytes a class of `maxClasses`, or 4 a lookup key). */
+  get bytes(): number {
+    return this.lookup.byteLength + this.slotId.byteLength + this.member.byteLength + this.counts.byteLength;
+  }
+
+  /** A lookup table of `size` counters, all 0. */
   table(size: number): Int32Array {
     if (this.lookup.length < size) this.lookup = new Int32Array(size);
     const t = this.lookup.subarray(0, size);
-    t.fill(-1);
-    return t;
-  }
-
-  /** `slots` empty hash slots, and room for a member of each of up to `classes` classes. */
-  hash(slots: number, classes: number): void {
-    if (this.slotId.length < slots) this.slotId = new Int32Array(slots);
-    else this.slotId.fill(0, 0, slots);
-    if (this.member.length < classes) this.member = new Int32Array(classes);
-  }
-
-  /** `classes` zeroed counters. */
-  sizes(classes: number): Int32Array {
-    if (this.counts.length < classes) this.counts = new Int32Array(classes);
-    const t = this.counts.subarray(0, classes);
     t.fill(0);
     return t;
   }
 
-  /** Class-id buffer number `k` for `n` records. */
-  buffer(k: number, n: number): Int32Array {
-    let b = this.ids[k];
-    if (!b || b.length < n) this.ids[k] = b = new Int32Array(n);
-    return b.subarray(0, n);
+  /** `slots` empty hash slots, and a member and a counter for each of up to `classes` classes. */
+  hash(slots: number, classes: number): { slotId: Int32Array; member: Int32Array; counts: Int32Array } {
+    if (this.slotId.length < slots) this.slotId = new Int32Array(slots);
+    else this.slotId.fill(0, 0, slots);
+    if (this.member.length < classes) {
+      this.member = new Int32Array(classes);
+      this.counts = new Int32Array(classes);
+    }
+    return { slotId: this.slotId, member: this.member, counts: this.counts };
   }
 }
 
 /**
- * Refines a partition of the records by one more column: records stay together when they agreed before and
- * agree on `c`. Missing values (code -1) are a value of their own: two records both missing `zip` are alike
+ * Sizes of the equivalence classes of the records over `cols`: records are in one class when they agree on
+ * every column. Missing values (code -1) are a value of their own: two records both missing `zip` are alike
  * on `zip`. This is the cautious reading for risk (a suppressed value still says something, and treating
- * missing as matching everything would hide unique records). `base` null is the one-class partition, and
- * then the column's codes are the partition, with no copy. Otherwise the new class ids go to `out` (one per
- * record), which must not be `base.ids`.
+ * missing as matching everything would hide unique records). Exact, with memory bounded by the work's
+ * `maxClasses` whatever the number of records.
  */
-function refine(
-  base: Classes | null,
-  c: CategoricalColumn,
-  scratch: KAnonymityWork,
-  out: Int32Array,
-): Classes {
-  const n = c.codes.length;
-  if (base && base.ids.length !== n) {
-    throw new RangeError(`columns differ in length: ${c.codes.length} and ${base.ids.length} records`);
-  }
-  const width = c.levels.length + 1;
-  if (!base) return { ids: c.codes, shift: 1, classes: width };
-  const { ids, shift } = base;
-  const codes = c.codes;
-  const next = out;
-  const space = base.classes * width;
-  // The table is used while it is at most one entry a record (4 bytes a record); larger key spaces hash.
-  if (space <= Math.max(1 << 16, n)) {
-    // Small key space (the usual case: age x sex x race): a lookup table, several times faster than a Map.
-    const table = scratch.table(space);
-    let count = 0;
-    for (let r = 0; r < n; r++) {
-      const key = (ids[r]! + shift) * width + (codes[r]! + 1);
-      let id = table[key]!;
-      if (id < 0) {
-        id = count++;
-        table[key] = id;
-      }
-      next[r] = id;
+function classStats(cols: readonly CategoricalColumn[], work: KAnonymityWork): ClassStats {
+  const n = cols[0]!.codes.length;
+  for (const c of cols) {
+    if (c.codes.length !== n) {
+      throw new RangeError(`columns differ in length: ${n} and ${c.codes.length} records`);
     }
-    return { ids: next, shift: 0, classes: count };
   }
-  // Large key space (age x ZIP x date over many records): open addressing keyed by the pair (class, code), in
-  // typed arrays sized for every record being its own class. A Map here cost several times the time and held
-  // about 80 bytes a class. A slot holds the class alone (4 bytes), its pair read back from a member record,
-  // and the slot count is 1.5 a record, not a power of two (a multiply maps the hash onto it): about 10 bytes
-  // a record in all, where slots of three numbers in a power of two took 18 to 36.
-  const slots = Math.ceil(1.5 * n) + 1;
-  scratch.hash(slots, n);
-  const { slotId, member } = scratch;
-  let count = 0;
-  for (let r = 0; r < n; r++) {
-    const a = ids[r]! + shift;
-    const b = codes[r]! + 1;
-    let h = Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca77);
-    h ^= h >>> 15;
-    let i = Math.floor(((h >>> 0) * slots) / 4294967296);
-    let id = -1;
-    for (;;) {
-      const sid = slotId[i]!;
-      if (sid === 0) break;
-      const m = member[sid - 1]!;
-      if (ids[m]! + shift === a && codes[m]! + 1 === b) {
-        id = sid - 1;
-        break;
-      }
-      if (++i === slots) i = 0;
+  work.lastPasses = 1;
+  let space = 1;
+  for (const c of cols) space *= c.levels.length + 1;
+  // A lookup table while it is at most one counter a record (or 64K) and within the bound; larger key spaces
+  // (age x ZIP x date over many records) hash.
+  if (space <= Math.max(1 << 16, Math.min(n, work.maxClasses))) return lookupStats(cols, work.table(space));
+  // One pass when the classes fit; else passes over shares of the classes by hash, with room for 20% more
+  // than an even share (a share of a set where every record is unique varies by about its square root).
+  let passes = 1;
+  for (;;) {
+    const stats = hashedStats(cols, work, passes);
+    if (stats) {
+      work.lastPasses = passes;
+      return stats;
     }
-    if (id < 0) {
-      id = count++;
-      member[id] = r;
-      slotId[i] = id + 1;
-    }
-    next[r] = id;
+    passes = Math.max(2 * passes, Math.ceil((1.2 * n) / work.maxClasses));
   }
-  return { ids: next, shift: 0, classes: count };
 }
 
-function summarise({ ids, shift, classes }: Classes, work: KAnonymityWork): KAnonymityResult {
-  const n = ids.length;
-  if (n === 0) return { k: 0, uniqueRecords: 0, classes: 0, records: 0 };
-  const sizes = work.sizes(classes);
-  for (let r = 0; r < n; r++) sizes[ids[r]! + shift]!++;
-  let k = Infinity;
-  let unique = 0;
-  let nonEmpty = 0;
-  for (let i = 0; i < classes; i++) {
-    const s = sizes[i]!;
-    if (s === 0) continue;
-    nonEmpty++;
-    if (s < k) k = s;
-    if (s === 1) unique++;
+/** Class sizes through a table of a counter per possible key (`table` zeroed, one entry per key). */
+function lookupStats(cols: readonly CategoricalColumn[], table: Int32Array): ClassStats {
+  const n = cols[0]!.codes.length;
+  // The common one, two and three columns are written out: a loop over the columns per record was about
+  // twice as slow.
+  if (cols.length === 1) {
+    const a = cols[0]!.codes;
+    for (let r = 0; r < n; r++) table[a[r]! + 1]!++;
+  } else if (cols.length === 2) {
+    const a = cols[0]!.codes;
+    const b = cols[1]!.codes;
+    const wb = cols[1]!.levels.length + 1;
+    for (let r = 0; r < n; r++) table[(a[r]! + 1) * wb + b[r]! + 1]!++;
+  } else if (cols.length === 3) {
+    const a = cols[0]!.codes;
+    const b = cols[1]!.codes;
+    const c = cols[2]!.codes;
+    const wb = cols[1]!.levels.length + 1;
+    const wc = cols[2]!.levels.length + 1;
+    for (let r = 0; r < n; r++) table[((a[r]! + 1) * wb + b[r]! + 1) * wc + c[r]! + 1]!++;
+  } else {
+    const codes = cols.map((c) => c.codes);
+    const widths = cols.map((c) => c.levels.length + 1);
+    for (let r = 0; r < n; r++) {
+      let key = 0;
+      for (let j = 0; j < codes.length; j++) key = key * widths[j]! + codes[j]![r]! + 1;
+      table[key]!++;
+    }
   }
-  return { k, uniqueRecords: unique / n, classes: nonEmpty, records: n };
+  const stats: ClassStats = { k: Infinity, unique: 0, classes: 0 };
+  for (let i = 0; i < table.length; i++) tally(stats, table[i]!);
+  return stats;
+}
+
+function tally(stats: ClassStats, size: number): void {
+  if (size === 0) return;
+  stats.classes++;
+  if (size < stats.k) stats.k = size;
+  if (size === 1) stats.unique++;
+}
+
+/** A 32-bit hash of record `r`'s codes (MurmurHash3's block and finish). */
+function hashRecord(codes: readonly CategoricalColumn['codes'][], r: number): number {
+  let h = 0x2545f491;
+  for (let j = 0; j < codes.length; j++) {
+    let k = Math.imul(codes[j]![r]! + 1, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, 0x1b873593);
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/**
+ * Class sizes through open addressing, in `passes` passes: pass p counts the classes whose hash's top share
+ * is p. A slot holds the class alone (4 bytes), the class's values read back from its member record, and
+ * there are 1.5 slots a class, not a power of two (a multiply maps the hash onto them): 14 bytes a class in
+ * all. Null when a pass meets more than `maxClasses` classes (the caller then takes more passes).
+ */
+function hashedStats(
+  cols: readonly CategoricalColumn[],
+  work: KAnonymityWork,
+  passes: number,
+): ClassStats | null {
+  const n = cols[0]!.codes.length;
+  const codes = cols.map((c) => c.codes);
+  const width = codes.length;
+  const cap = Math.min(work.maxClasses, n);
+  const slots = Math.ceil(1.5 * cap) + 1;
+  const stats: ClassStats = { k: Infinity, unique: 0, classes: 0 };
+  for (let p = 0; p < passes; p++) {
+    const { slotId, member, counts } = work.hash(slots, cap);
+    let count = 0;
+    for (let r = 0; r < n; r++) {
+      const h = hashRecord(codes, r);
+      if (passes > 1 && Math.floor(((h >>> 0) * passes) / 4294967296) !== p) continue;
+      // The slot from other bits than the pass's: within a pass the top bits are nearly fixed.
+      let i = Math.floor(((Math.imul(h, 0x9e3779b1) >>> 0) * slots) / 4294967296);
+      for (;;) {
+        const sid = slotId[i]!;
+        if (sid === 0) {
+          if (count === cap) return null;
+          member[count] = r;
+          counts[count] = 1;
+          slotId[i] = ++count;
+          break;
+        }
+        const m = member[sid - 1]!;
+        let same = true;
+        for (let j = 0; j < width; j++) {
+          const c = codes[j]!;
+          if (c[m] !== c[r]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) {
+          counts[sid - 1]!++;
+          break;
+        }
+        if (++i === slots) i = 0;
+      }
+    }
+    for (let i = 0; i < count; i++) tally(stats, counts[i]!);
+  }
+  return stats;
+}
+
+function summary(stats: ClassStats, n: number): KAnonymityResult {
+  if (n === 0) return { k: 0, uniqueRecords: 0, classes: 0, records: 0 };
+  return { k: stats.k, uniqueRecords: stats.unique / n, classes: stats.classes, records: n };
 }
 
 /**
  * k-anonymity of a table over its quasi-identifier columns: the table is k-anonymous when every combination of
  * quasi-identifier values that occurs is shared by at least k records. Missing values count as a value of
- * their own (see above). Columns must have the same length (RangeError otherwise).
+ * their own (see {@link classStats}). Columns must have the same length (RangeError otherwise).
  */
 export function kAnonymity(
   columns: readonly CategoricalColumn[],
@@ -184,13 +241,14 @@ export function kAnonymity(
   if (columns.length === 0) {
     return { k: 0, uniqueRecords: 0, classes: 0, records: 0 };
   }
-  let partition: Classes | null = null;
-  // Two buffers of class ids in turn: each refinement reads the last one's (the first is the column's codes).
   const n = columns[0]!.codes.length;
-  columns.forEach((c, j) => {
-    partition = refine(partition, c, work, j === 0 ? EMPTY : work.buffer((j + 1) % 2, n));
-  });
-  return summarise(partition!, work);
+  if (n === 0) {
+    for (const c of columns)
+      if (c.codes.length !== 0)
+        throw new RangeError(`columns differ in length: 0 and ${c.codes.length} records`);
+    return summary({ k: 0, unique: 0, classes: 0 }, 0);
+  }
+  return summary(classStats(columns, work), n);
 }
 
 export interface SinglingOutSet {
@@ -219,24 +277,23 @@ export function smallestSinglingOutSet(
   let bestOverall: SinglingOutSet | null = null;
   for (let size = 1; size <= Math.min(maxSize, columns.length); size++) {
     let bestOfSize: SinglingOutSet | null = null;
-    // Depth-first over the sets of this size in lexicographic order, refining each prefix once for all its
-    // extensions: C(m, 3) sets cost about C(m, 2) + C(m, 3) column passes instead of 3 * C(m, 3).
-    const visit = (start: number, chosen: number[], partition: Classes | null): void => {
+    // The sets of this size in lexicographic order, each counted on its own: refining a prefix once for all
+    // its extensions was a little faster but kept a class id a record for each depth.
+    const visit = (start: number, chosen: number[]): void => {
       if (chosen.length === size) {
-        const s = summarise(partition!, work).uniqueRecords;
+        const s =
+          classStats(
+            chosen.map((i) => columns[i]!.column),
+            work,
+          ).unique / n;
         if (!bestOfSize || s > bestOfSize.share) {
           bestOfSize = { columns: chosen.map((i) => columns[i]!.name), share: s, reached: s >= share };
         }
         return;
       }
-      for (let i = start; i <= columns.length - (size - chosen.length); i++) {
-        // One buffer of class ids per depth past the first: a set's prefix is refined once for all its
-        // extensions, and a deeper buffer is done with before the next prefix of that depth is made.
-        const out = chosen.length === 0 ? EMPTY : work.buffer(chosen.length - 1, n);
-        visit(i + 1, [...chosen, i], refine(partition, columns[i]!.column, work, out));
-      }
+      for (let i = start; i <= columns.length - (size - chosen.length); i++) visit(i + 1, [...chosen, i]);
     };
-    visit(0, [], null);
+    visit(0, []);
     const found = bestOfSize as SinglingOutSet | null;
     if (found && found.reached) return found;
     if (found && (!bestOverall || found.share > bestOverall.share)) bestOverall = found;

@@ -180,6 +180,54 @@ describe('k-anonymity', () => {
     }
   });
 
+  it('counts in several passes when the classes outgrow the bound, with tables that stay within it', () => {
+    // 9,000 records over columns of 3,000, 3,000 and 7 levels: pairs and triples have thousands of classes,
+    // past a bound of 500, so they are counted in passes over shares of the classes (and a pass that meets
+    // more than the bound starts over with more passes). Same answers as the reference and the unbounded work.
+    let seed = 23;
+    const next = (m: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % m;
+    const levels = [3000, 3000, 7];
+    const rows = Array.from({ length: 9000 }, () =>
+      levels.map((m) => (next(11) === 0 ? '?' : String(next(5) === 0 ? 1 : next(m)))),
+    );
+    const encoded = levels.map((_, c) =>
+      encodeCategorical(rows.map((r) => (r[c] === '?' ? undefined : r[c]))),
+    );
+    const bounded = new KAnonymityWork({ maxClasses: 500 });
+    for (const cols of [
+      [0, 1],
+      [0, 1, 2],
+      [2, 1],
+      [2, 0, 1],
+    ]) {
+      const got = kAnonymity(
+        cols.map((c) => encoded[c]!),
+        bounded,
+      );
+      // Key spaces of up to 64K (7 x 3,000) take one pass through the lookup table.
+      const space = cols.reduce((p, c) => p * (encoded[c]!.levels.length + 1), 1);
+      if (space <= 65536) assert.equal(bounded.lastPasses, 1, String(cols));
+      else assert.ok(bounded.lastPasses > 9, `${String(cols)}: ${bounded.lastPasses} passes`);
+      const want = reference(rows, cols);
+      assert.deepEqual(
+        [got.k, got.classes, got.uniqueRecords],
+        [want.k, want.classes, want.unique],
+        String(cols),
+      );
+      assert.deepEqual(got, kAnonymity(cols.map((c) => encoded[c]!)), String(cols));
+    }
+    // 500 classes a pass: 14 bytes each, and the lookup table of 64K counters for the small key spaces.
+    assert.ok(bounded.bytes <= 4 * 65536 + 16 * 500, String(bounded.bytes));
+    const columns = ['a', 'b', 'c'].map((name, c) => ({ name, column: encoded[c]! }));
+    for (const share of [0.3, 0.9, 1]) {
+      assert.deepEqual(
+        smallestSinglingOutSet(columns, share, 3, bounded),
+        smallestSinglingOutSet(columns, share, 3),
+        String(share),
+      );
+    }
+  });
+
   it("matches an independent reference on Adult's quasi-identifiers", function () {
     this.timeout(30000);
     const lines = readFileSync(ADULT, 'utf8').trim().split('\n');
