@@ -90,6 +90,19 @@ const SOFT_LEVELS = 1_000;
 /** Quasi-identifiers are kept up to this many distinct values (k-anonymity needs them whole). */
 const HARD_LEVELS = 200_000;
 
+/**
+ * The label column the fairness analyses use, or undefined: the one given for this file, else the policy's
+ * when this file has it (or a prediction audit asks for it, which then reports it missing).
+ */
+function labelOf(options: ScanOptions, policy: Policy, has: (name: string) => boolean): string | undefined {
+  return (
+    options.label ??
+    (policy.label !== undefined && (has(policy.label) || options.prediction !== undefined)
+      ? policy.label
+      : undefined)
+  );
+}
+
 /** Wraps bytes as the async iterable the scanner reads (for text already in memory, e.g. an editor buffer). */
 export async function* fromBytes(bytes: Uint8Array): AsyncIterable<Uint8Array> {
   yield bytes;
@@ -365,6 +378,10 @@ async function runPass(
   let privacy: PrivacyScanner | undefined;
   let builders: AdaptiveColumnBuilder[] = [];
   let builderColumns: number[] = [];
+  // Without a label, the only whole-column analyses are k-anonymity and singling out, over the
+  // quasi-identifiers: every other column's builder is dropped once the privacy scanner has classified it.
+  let onlyQuasiIdentifiers = false;
+  let undecided = 0;
   // Each cell's hash lanes for the row hash: the profiler's where it hashed the cell, else computed here.
   let cellA = new Int32Array(0);
   let cellB = new Int32Array(0);
@@ -405,6 +422,9 @@ async function runPass(
       pass.privacy = privacy;
       pass.builders = builders;
       pass.builderColumns = builderColumns;
+      const names = new Set(h.columns.map((c) => c.name));
+      onlyQuasiIdentifiers = labelOf(options, policy, (name) => names.has(name)) === undefined;
+      undecided = onlyQuasiIdentifiers ? builders.length : 0;
     },
     row(r) {
       pass.rows++;
@@ -450,11 +470,24 @@ async function runPass(
           builders[j]!.push(v === undefined || missingSet.has(v) ? undefined : v);
         else builders[j]!.pushCode(id, id === MISSING ? undefined : v);
       }
+      if (undecided > 0 && (pass.rows & 1023) === 1) discardUnneeded();
     },
     problem(f) {
       pass.problems.push(f);
     },
   };
+
+  /** Drops the builders of columns the privacy scanner has decided are not quasi-identifiers. */
+  function discardUnneeded(): void {
+    undecided = 0;
+    for (let j = 0; j < builders.length; j++) {
+      const b = builders[j]!;
+      if (b.isDropped) continue;
+      const qi = privacy?.isQuasiIdentifier(builderColumns[j]!);
+      if (qi === false) b.discard();
+      else if (qi === undefined) undecided++;
+    }
+  }
 
   const summary = await readTable(abortable(chunks, options.signal, options.onProgress), sink, {
     fileName: options.fileName,
@@ -865,11 +898,7 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
   let fairness: FairnessReport | undefined;
   // A workspace policy names the label of its main dataset; other datasets in the workspace without that
   // column are audited without a label rather than reported as wrong. A label given for this file must exist.
-  const labelName =
-    options.label ??
-    (policy.label !== undefined && (indexOf(policy.label) >= 0 || options.prediction !== undefined)
-      ? policy.label
-      : undefined);
+  const labelName = labelOf(options, policy, (name) => indexOf(name) >= 0);
   const positive = options.positive ?? policy.positive;
   const protectedNames = columns
     .filter(

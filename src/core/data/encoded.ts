@@ -141,11 +141,14 @@ export interface AdaptiveColumnOptions {
  *   (NaN for missing), the first `leadingNaN` rows left out while they were all NaN, and the range's
  *   first `softLimit + 1` distinct values in order, all the merge needs to tell which of the two it is.
  * - `dropped`: a `first` range that settled the file's column is dropped.
+ * - `unneeded`: no analysis of this scan uses the column (see {@link AdaptiveColumnBuilder.discard}), which
+ *   every range can tell from the head of the file, so the merge drops it too.
  */
 export type BuilderPart =
   | { kind: 'categorical'; codes: CodeArray; levels: string[] }
   | { kind: 'numeric'; firstLevels: string[]; leadingNaN: number; values: Float64Array }
-  | { kind: 'dropped' };
+  | { kind: 'dropped' }
+  | { kind: 'unneeded' };
 
 /** The buffers of a part, to transfer rather than copy when posting it to another thread. */
 export function builderPartTransferables(part: BuilderPart): ArrayBuffer[] {
@@ -174,6 +177,8 @@ export class AdaptiveColumnBuilder {
   /** A kept column whose values were all numbers when it passed the soft limit. */
   private numericPastSoft = false;
   private dropped = false;
+  /** Dropped by {@link discard}, not by its values. */
+  private unneeded = false;
   private readonly partial: boolean;
   private readonly first: boolean;
   /** Range mode past the limit: the range's first `softLimit + 1` distinct values. */
@@ -272,8 +277,22 @@ export class AdaptiveColumnBuilder {
   }
 
   /**
+   * Drops the column because no analysis will use it (without a label, only the quasi-identifiers are
+   * needed, for k-anonymity): its codes were most of what a scan held per row. Later values are ignored;
+   * {@link build} gives undefined and a range's part is `unneeded`.
+   */
+  discard(): void {
+    this.cat = null;
+    this.num = null;
+    this.firstLevels = null;
+    this.dropped = true;
+    this.unneeded = true;
+  }
+
+  /**
    * True once the column was dropped: later values change nothing, so a caller may stop pushing them. In
-   * range mode only a `first` range ever drops: any other cannot know the file's first distinct values.
+   * range mode only a `first` range ever drops by its values: any other cannot know the file's first
+   * distinct values.
    */
   get isDropped(): boolean {
     return this.dropped;
@@ -290,6 +309,7 @@ export class AdaptiveColumnBuilder {
   /** The range's part for {@link ColumnMerge} (range mode). */
   finishPart(): BuilderPart {
     if (!this.partial) throw new Error('finishPart needs a builder in range mode (options.partial).');
+    if (this.unneeded) return { kind: 'unneeded' };
     if (this.dropped) return { kind: 'dropped' };
     if (this.cat) return this.cat.build();
     return {
@@ -347,6 +367,10 @@ export class ColumnMerge {
   /** Folds in the next range's part. */
   add(part: BuilderPart): void {
     if (this.dropped) return;
+    if (part.kind === 'unneeded') {
+      this.drop();
+      return;
+    }
     if (part.kind === 'dropped') {
       if (this.levels.length > 0 || this.num)
         throw new Error('Only a range with no value before it may drop a column (options.first).');
@@ -435,7 +459,7 @@ export class ColumnMerge {
   }
 
   private appendNumbers(part: BuilderPart): void {
-    if (part.kind === 'dropped') return;
+    if (part.kind === 'dropped' || part.kind === 'unneeded') return;
     const n = part.kind === 'categorical' ? part.codes.length : part.leadingNaN + part.values.length;
     let num = this.num as Float64Array;
     if (this.numLength + n > num.length) {

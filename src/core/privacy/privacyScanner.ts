@@ -78,6 +78,8 @@ export interface PrivacyDecision {
   columnEntity: EntityType | null;
   suppressNumbers: boolean;
   memo: boolean;
+  /** Whether the column is a quasi-identifier (see {@link PrivacyScanner.isQuasiIdentifier}). */
+  quasiIdentifier: boolean;
 }
 
 export interface PrivacyColumn {
@@ -212,6 +214,8 @@ interface ColumnState {
   shares: Record<string, number>;
   protectedKind: ProtectedKind | null;
   quasiIdentifierKind: string | null;
+  /** From the head's decision (a later range of a file split by rows), which classified it. */
+  decidedQuasiIdentifier: boolean | undefined;
   /** Results for repeated short values; dropped for high-cardinality columns, where lookups only cost. */
   memo: Map<string, EntityMatch[]> | null;
 }
@@ -269,6 +273,7 @@ export class PrivacyScanner {
         shares: {},
         protectedKind: null,
         quasiIdentifierKind: null,
+        decidedQuasiIdentifier: undefined,
         memo: new Map(),
       };
     });
@@ -283,6 +288,7 @@ export class PrivacyScanner {
         col.classified = true;
         col.columnEntity = d.columnEntity;
         col.suppressNumbers = d.suppressNumbers;
+        col.decidedQuasiIdentifier = d.quasiIdentifier;
         if (!d.memo) col.memo = null;
       }
     }
@@ -303,9 +309,22 @@ export class PrivacyScanner {
         columnEntity: col.columnEntity,
         suppressNumbers: col.suppressNumbers,
         memo: col.memo !== null,
+        quasiIdentifier: col.decidedQuasiIdentifier ?? col.quasiIdentifierKind !== null,
       });
     }
     return out;
+  }
+
+  /**
+   * Whether column `index` is a quasi-identifier, once that is decided (after `sampleSize` values, or from
+   * the head's decisions); undefined before. An ignored column never is one. The scan drops columns no
+   * analysis needs as soon as this says so.
+   */
+  isQuasiIdentifier(index: number): boolean | undefined {
+    const col = this.columns[index];
+    if (!col || col.ignored) return false;
+    if (col.decidedQuasiIdentifier !== undefined) return col.decidedQuasiIdentifier;
+    return col.classified ? col.quasiIdentifierKind !== null : undefined;
   }
 
   /** Scans one row. Rows must come in file order; cells beyond the header's columns are ignored. */

@@ -1,7 +1,11 @@
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { scanDataset, fromBytes, type FairnessReport } from '../../../src/core/scan';
+import { scanDataset, scanPart, scanRange, fromBytes, type FairnessReport } from '../../../src/core/scan';
+import { readTable } from '../../../src/core/data/readTable';
+import type { TableHeader } from '../../../src/core/data/table';
+import { ColumnMerge, encodeCategorical } from '../../../src/core/data/encoded';
+import { PrivacyScanner } from '../../../src/core/privacy/privacyScanner';
 import { parsePolicy } from '../../../src/core/policy';
 
 const adult = path.resolve(__dirname, '../../../../shared/data/adult/adult.csv');
@@ -269,5 +273,80 @@ describe('scanDataset duplicate rows', () => {
         ],
       ],
     );
+  });
+});
+
+describe('columns kept for the whole-column analyses', function () {
+  this.timeout(60000);
+  const adultLines = () => fs.readFileSync(adult, 'utf8').split('\n');
+
+  it('without a label keeps only the quasi-identifiers (the rest are dropped once classified); with one, all', async () => {
+    const report = await scanDataset(fs.createReadStream(adult), { fileName: 'adult.csv' });
+    const qi = report.columns.filter((c) => c.quasiIdentifier).map((c) => c.index);
+    assert.ok(qi.length >= 6, String(qi));
+    const noLabel = await scanPart(fs.createReadStream(adult), { fileName: 'adult.csv' });
+    assert.deepEqual(
+      noLabel.kept.map((k) => k.index),
+      qi,
+    );
+    // A policy's label counts only where the file has it.
+    const elsewhere = await scanPart(fs.createReadStream(adult), {
+      fileName: 'adult.csv',
+      policy: parsePolicy(JSON.stringify({ label: 'outcome' }), 'p.json').policy,
+    });
+    assert.deepEqual(
+      elsewhere.kept.map((k) => k.index),
+      qi,
+    );
+    for (const options of [
+      { label: 'income' },
+      { policy: parsePolicy(JSON.stringify({ label: 'income' }), 'p.json').policy },
+    ]) {
+      const labelled = await scanPart(fs.createReadStream(adult), { fileName: 'adult.csv', ...options });
+      assert.deepEqual(
+        labelled.kept.map((k) => k.index),
+        report.columns.map((c) => c.index),
+      );
+    }
+  });
+
+  it('a later range of a file split by rows drops them from its first row, by the head decision', async () => {
+    const lines = adultLines();
+    const head = lines.slice(0, 3001).join('\n') + '\n';
+    let header: TableHeader | undefined;
+    let scanner: PrivacyScanner | undefined;
+    await readTable([Buffer.from(head)], {
+      header(h) {
+        header = h;
+        scanner = new PrivacyScanner(h, {});
+      },
+      row(r) {
+        scanner!.add(r);
+      },
+      problem() {},
+    });
+    const decided = scanner!.decisions()!;
+    assert.ok(decided);
+    const rest = lines.slice(3001).join('\n');
+    const part = await scanRange(
+      [Buffer.from(rest)],
+      { fileName: 'adult.csv' },
+      {
+        header: header!,
+        startLine: 3002,
+        decided,
+      },
+    );
+    const qi = new Set(decided.filter((d) => d.quasiIdentifier).map((d) => d.index));
+    assert.ok(qi.size >= 6);
+    for (const b of part.builders) {
+      assert.equal(b.part.kind === 'unneeded', !qi.has(b.index), String(b.index));
+    }
+    // And the merge drops such a column even after a range that kept it.
+    const merge = new ColumnMerge(1000, false, 200000);
+    merge.add(encodeCategorical(['a', 'b', undefined]));
+    merge.add({ kind: 'unneeded' });
+    merge.add(encodeCategorical(['c']));
+    assert.equal(merge.build(), undefined);
   });
 });
