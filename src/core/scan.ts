@@ -42,6 +42,7 @@ import { auditPredictions } from './fairness/predictionAudit';
 import { proxyAssociations } from './fairness/proxies';
 import type { EntityType, Finding, SourceRange } from './findings';
 import { DEFAULT_POLICY, applyPolicy, type Policy } from './policy';
+import { DEFAULT_SPILL_ROWS, SpillDir, type SpillFile } from './data/spill';
 import { KAnonymityWork, kAnonymity, kAnonymityFinding, smallestSinglingOutSet } from './privacy/kAnonymity';
 import { headerEvidence } from './privacy/headers';
 import { maskExcerpt } from './privacy/mask';
@@ -80,6 +81,19 @@ export interface ScanOptions {
    * become garbage there. The CLI and the scan worker run a full garbage collection (`src/worker/collect.ts`).
    */
   afterReading?: () => void;
+  /**
+   * Rows of per-row state (row hashes for duplicates, row ranges) a scan keeps in memory before it moves
+   * them to encrypted temporary files (see `data/spill.ts`); default 2^20. Infinity keeps them in memory.
+   */
+  spillRows?: number;
+  /** Where those files go; default the system's temporary directory. */
+  spillDir?: string;
+}
+
+/** The spill of a scan, or undefined when it keeps everything in memory. */
+function spillOf(options: ScanOptions): SpillDir | undefined {
+  const rows = options.spillRows ?? DEFAULT_SPILL_ROWS;
+  return Number.isFinite(rows) ? new SpillDir(Math.max(0, rows), options.spillDir) : undefined;
 }
 
 /**
@@ -144,12 +158,25 @@ class RowRanges {
   private line = -1;
   private rows = 0;
   private readonly wide = new Map<number, SourceRange>();
+  /** The older blocks, once past the spill's `afterRows` rows. */
+  private file: SpillFile | undefined;
+
+  constructor(private readonly spill?: SpillDir) {}
 
   /** Stores row `row.index`, the next row (rows come in order from 1), read from the packed positions. */
   setFrom(row: DataRow): void {
     if (this.used === RANGE_BLOCK_ROWS) {
-      this.blocks.push(this.block);
-      this.block = new Uint8Array(4 * RANGE_BLOCK_ROWS);
+      if (!this.file && this.spill && this.rows >= this.spill.afterRows) {
+        this.file = this.spill.file();
+        for (const b of this.blocks) this.file.append(b);
+        this.blocks.length = 0;
+      }
+      // Written out, the block is free to fill again.
+      if (this.file) this.file.append(this.block);
+      else {
+        this.blocks.push(this.block);
+        this.block = new Uint8Array(4 * RANGE_BLOCK_ROWS);
+      }
       this.used = 0;
     }
     const at = 4 * this.used++;
@@ -196,14 +223,25 @@ class RowRanges {
     this.line = line;
   }
 
-  /** Rows 1..n in blocks of whole rows (transferable to another thread), and the rows kept on the side. */
+  /**
+   * Rows 1..n in blocks of whole rows (transferable to another thread unless spilled), and the rows kept on
+   * the side.
+   */
   part(): RowRangesPart {
-    return { blocks: [...this.blocks, this.block.slice(0, 4 * this.used)], wide: this.wide };
+    return {
+      ...(this.file ? { spilled: this.file } : {}),
+      blocks: [...this.blocks, this.block.slice(0, 4 * this.used)],
+      wide: this.wide,
+    };
   }
 }
 
-/** The ranges of rows 1..n as {@link RowRanges} keeps them (blocks of four bytes a row, in row order). */
+/**
+ * The ranges of rows 1..n as {@link RowRanges} keeps them (blocks of four bytes a row, in row order): those
+ * in `spilled` (a scan past its spill's `afterRows` rows, never one posted between threads), then `blocks`.
+ */
 export interface RowRangesPart {
+  spilled?: SpillFile;
   blocks: Uint8Array[];
   wide: Map<number, SourceRange>;
 }
@@ -225,7 +263,8 @@ function locateRows(part: RowRangesPart, wanted: Iterable<number>): Map<number, 
   const lastWanted = Math.max(...want);
   let row = 0;
   let line = 0;
-  for (const b of part.blocks) {
+  /** Walks one block; true once every wanted row is found. */
+  const walk = (b: Uint8Array): boolean => {
     for (let at = 0; at < b.length; at += 4) {
       row++;
       if (b[at + 1] === 0) continue;
@@ -237,9 +276,17 @@ function locateRows(part: RowRangesPart, wanted: Iterable<number>): Map<number, 
           row,
           wide ?? { line, startColumn: b[at + 1]!, endLine: line, endColumn: b[at + 2]! | (b[at + 3]! << 8) },
         );
-      if (row >= lastWanted) return out;
+      if (row >= lastWanted) return true;
     }
-  }
+    return false;
+  };
+  let done = false;
+  // The spilled blocks are read to the end even once done: a walk cannot stop a read midway, and the rest
+  // costs little next to the rows read.
+  part.spilled?.read(4 * RANGE_BLOCK_ROWS, (b) => {
+    if (!done) done = walk(b);
+  });
+  for (const b of part.blocks) if (done || (done = walk(b))) break;
   return out;
 }
 
@@ -354,6 +401,7 @@ async function runPass(
   options: ScanOptions,
   plan: ScanPlan,
   range?: { start?: RangeStart },
+  spill?: SpillDir,
 ): Promise<Pass> {
   const policy = options.policy ?? DEFAULT_POLICY;
   const missingTokens = missingTokensOf(policy);
@@ -369,8 +417,8 @@ async function runPass(
     privacy: undefined,
     builders: [],
     builderColumns: [],
-    duplicates: withRows ? new DuplicateRowDetector() : undefined,
-    rowRanges: withRows ? new RowRanges() : undefined,
+    duplicates: withRows ? new DuplicateRowDetector(spill) : undefined,
+    rowRanges: withRows ? new RowRanges(spill) : undefined,
   };
   const duplicates = pass.duplicates;
   const rowRanges = pass.rowRanges;
@@ -511,24 +559,30 @@ export async function scanPart(
   options: ScanOptions,
   plan: ScanPlan = {},
 ): Promise<ScanPart> {
-  const pass = await runPass(chunks, options, plan);
-  const kept: ScanPart['kept'] = [];
-  pass.builders.forEach((b, j) => {
-    const column = b.build();
-    if (column) kept.push({ index: pass.builderColumns[j]!, column });
-  });
-  return {
-    header: pass.header,
-    format: pass.format,
-    rows: pass.rows,
-    problems: pass.problems,
-    profiles: pass.profiler?.finish() ?? [],
-    privacy: pass.privacy?.finishPart() ?? { findings: [], raisedAt: [], truncated: {}, columns: [] },
-    kept,
-    ...(pass.duplicates && pass.rowRanges
-      ? withDuplicates(pass.duplicates.finish(), pass.rowRanges.part())
-      : {}),
-  };
+  // Only a pass over whole rows keeps state per row.
+  const spill = (plan.rows ?? true) ? spillOf(options) : undefined;
+  try {
+    const pass = await runPass(chunks, options, plan, undefined, spill);
+    const kept: ScanPart['kept'] = [];
+    pass.builders.forEach((b, j) => {
+      const column = b.build();
+      if (column) kept.push({ index: pass.builderColumns[j]!, column });
+    });
+    return {
+      header: pass.header,
+      format: pass.format,
+      rows: pass.rows,
+      problems: pass.problems,
+      profiles: pass.profiler?.finish() ?? [],
+      privacy: pass.privacy?.finishPart() ?? { findings: [], raisedAt: [], truncated: {}, columns: [] },
+      kept,
+      ...(pass.duplicates && pass.rowRanges
+        ? withDuplicates(pass.duplicates.finish(), pass.rowRanges.part())
+        : {}),
+    };
+  } finally {
+    spill?.close();
+  }
 }
 
 /**
@@ -571,15 +625,27 @@ export class RangeMerge {
   private format: DataFormat = 'csv';
   private readonly problems: Finding[] = [];
   private profiles: ProfilerMerge | undefined;
-  private readonly duplicates = new DuplicateMerge();
+  private readonly spill: SpillDir | undefined;
+  private readonly duplicates: DuplicateMerge;
   private columns: ColumnMerge[] = [];
   private columnIndex: number[] = [];
   private readonly privacy: PrivacyPart = { findings: [], raisedAt: [], truncated: {}, columns: [] };
   private entities = new Map<number, Set<EntityType>>();
   private readonly rowBlocks: Uint8Array[] = [];
+  /** The older row blocks, once past the spill's `afterRows` rows. */
+  private rowFile: SpillFile | undefined;
   private readonly wide = new Map<number, SourceRange>();
 
-  constructor(private readonly options: ScanOptions) {}
+  /** Call {@link finish} or {@link close}: past `spillRows` rows, the merge holds temporary files. */
+  constructor(private readonly options: ScanOptions) {
+    this.spill = spillOf(options);
+    this.duplicates = new DuplicateMerge(this.spill);
+  }
+
+  /** Drops the temporary files (after {@link finish}, or when the scan is given up). */
+  close(): void {
+    this.spill?.close();
+  }
 
   /** Folds in the next range (the first call takes the first range). */
   add(part: RangePart): void {
@@ -621,7 +687,16 @@ export class RangeMerge {
     // Row ranges: rows 1..n of the range land at offset + 1..n.
     // Each range's first row with a range is kept whole, so its blocks join the earlier ones as they are.
     const { blocks, wide } = part.rowRanges;
-    for (const b of blocks) if (b.length > 0) this.rowBlocks.push(b);
+    if (!this.rowFile && this.spill && offset >= this.spill.afterRows) {
+      this.rowFile = this.spill.file();
+      for (const b of this.rowBlocks) this.rowFile.append(b);
+      this.rowBlocks.length = 0;
+    }
+    for (const b of blocks) {
+      if (b.length === 0) continue;
+      if (this.rowFile) this.rowFile.append(b);
+      else this.rowBlocks.push(b);
+    }
     for (const [row, r] of wide) this.wide.set(row + offset, r);
     this.rows += part.rows;
   }
@@ -637,7 +712,12 @@ export class RangeMerge {
       ...c,
       entities: [...new Set([...c.entities, ...(this.entities.get(c.index) ?? [])])],
     }));
-    const duplicates = withDuplicates(this.duplicates.finish(), { blocks: this.rowBlocks, wide: this.wide });
+    const duplicates = withDuplicates(this.duplicates.finish(), {
+      ...(this.rowFile ? { spilled: this.rowFile } : {}),
+      blocks: this.rowBlocks,
+      wide: this.wide,
+    });
+    this.close();
     // The rows' ranges are done with: let them go before the analyses (see `ScanOptions.afterReading`).
     this.rowBlocks.length = 0;
     return {

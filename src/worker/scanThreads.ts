@@ -284,8 +284,9 @@ async function scanByRanges(
   const onAbort = () => stop.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const workers: Worker[] = [];
+  // Past `spillRows` rows the merge holds temporary files, closed however the scan ends.
+  const merge = new RangeMerge(options);
   try {
-    const merge = new RangeMerge(options);
     const done = new Map<number, RangePart>();
     let next = 0;
     let merged = 0;
@@ -394,6 +395,7 @@ async function scanByRanges(
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     for (const w of workers) void w.terminate();
+    merge.close();
     fs.closeSync(fd);
   }
 }

@@ -7,10 +7,12 @@
  * sized for it, in row order, which finds every row's first occurrence. One growing table of all rows took
  * 16 to 32 bytes a row (load 3/8 to 3/4), and each doubling held the old and the new table at once: 25 MB of
  * the 63 MB a 1.2-million-row scan kept for its rows. The lists take 12 bytes a row, and the tables one
- * sixteenth of the rows at a time.
+ * sixteenth of the rows at a time. Past `SpillDir.afterRows` rows the lists go to encrypted temporary files
+ * (see `spill.ts`) and only each list's block being filled stays in memory.
  */
 import type { DataRow } from './table';
 import { growSlots, hashOut, hashValues } from './hash';
+import type { SpillDir, SpillFile } from './spill';
 
 export interface DuplicateResult {
   /** Rows equal to an earlier row (the first occurrence is not counted). */
@@ -108,36 +110,60 @@ class TripleLists {
   private readonly blocks: Int32Array[][] = Array.from({ length: LISTS }, () => []);
   private readonly current: Int32Array[] = Array.from({ length: LISTS }, () => new Int32Array(0));
   private readonly used = new Int32Array(LISTS);
+  /** Each list's file once the lists spill: its older blocks, in order, before `blocks` and `current`. */
+  private files: SpillFile[] | undefined;
+  /** Triples pushed while not spilling yet. */
+  private pushed = 0;
+
+  /** With `spill`, the lists go to its files past its `afterRows` triples. */
+  constructor(private readonly spill?: SpillDir) {}
 
   push(row: number, ha: number, hb: number): void {
     const l = hb >>> 28;
     let cur = this.current[l] as Int32Array;
     let u = this.used[l] as number;
     if (u === cur.length) {
-      // Blocks start small (a small file or range pays little) and double up to BLOCK_TRIPLES.
-      if (u > 0) this.blocks[l]!.push(cur);
-      cur = new Int32Array(3 * Math.min(BLOCK_TRIPLES, Math.max(16, (2 * u) / 3)));
-      this.current[l] = cur;
+      // Written out (encrypted into a new buffer) once spilling, so a full-size block is free to fill again.
+      if (this.files) this.files[l]!.append(cur);
+      else if (u > 0) this.blocks[l]!.push(cur);
+      if (!this.files || u < 3 * BLOCK_TRIPLES) {
+        // Blocks start small (a small file or range pays little) and double up to BLOCK_TRIPLES.
+        cur = new Int32Array(3 * Math.min(BLOCK_TRIPLES, Math.max(16, (2 * u) / 3)));
+        this.current[l] = cur;
+      }
       u = 0;
     }
     cur[u] = row;
     cur[u + 1] = ha;
     cur[u + 2] = hb;
     this.used[l] = u + 3;
+    if (this.spill && !this.files && ++this.pushed > this.spill.afterRows) this.startSpilling(this.spill);
   }
 
-  /** Drops every triple (the lists' blocks become garbage). */
+  /** Moves every full block to the lists' files; from now on blocks are written out as they fill. */
+  private startSpilling(spill: SpillDir): void {
+    const files = Array.from({ length: LISTS }, () => spill.file());
+    for (let l = 0; l < LISTS; l++) {
+      for (const b of this.blocks[l]!) files[l]!.append(b);
+      this.blocks[l] = [];
+    }
+    this.files = files;
+  }
+
+  /** Drops every triple (the lists' blocks become garbage, their files are closed). */
   clear(): void {
     for (let l = 0; l < LISTS; l++) {
       this.blocks[l] = [];
       this.current[l] = new Int32Array(0);
       this.used[l] = 0;
+      this.files?.[l]!.close();
     }
+    this.files = undefined;
   }
 
   /** Triples in list `l`. */
   count(l: number): number {
-    let n = (this.used[l] as number) / 3;
+    let n = (this.used[l] as number) / 3 + (this.files ? this.files[l]!.size / 12 : 0);
     for (const b of this.blocks[l]!) n += b.length / 3;
     return n;
   }
@@ -162,6 +188,14 @@ class TripleLists {
         else first?.(row, ha, hb);
       }
     };
+    this.files?.[l]!.read(12 * BLOCK_TRIPLES * 8, (bytes) => {
+      // A view where the bytes are aligned for one (a large decrypted chunk has a buffer of its own).
+      const b =
+        bytes.byteOffset % 4 === 0
+          ? new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4)
+          : new Int32Array(bytes.slice().buffer);
+      visit(b, b.length);
+    });
     for (const b of this.blocks[l]!) visit(b, b.length);
     visit(this.current[l] as Int32Array, this.used[l] as number);
     return table;
@@ -169,10 +203,15 @@ class TripleLists {
 }
 
 export class DuplicateRowDetector {
-  private readonly lists = new TripleLists();
+  private readonly lists: TripleLists;
   private rows = 0;
   /** What {@link finish} found; the lists are dropped then, so that a scan's analyses do not keep them. */
   private result: DuplicateResult | undefined;
+
+  /** With `spill`, the rows' hashes go to encrypted temporary files past its `afterRows` rows. */
+  constructor(spill?: SpillDir) {
+    this.lists = new TripleLists(spill);
+  }
 
   /** Rows are compared on `values` exactly as read (a missing cell differs from an empty string). */
   add(row: DataRow): void {
@@ -291,12 +330,17 @@ function sortTriplesByRow(triples: Int32Array<ArrayBuffer>, size: number): Int32
  * file order, include. The two lists are merged in row order.
  */
 export class DuplicateMerge {
-  private readonly lists = new TripleLists();
+  private readonly lists: TripleLists;
   private ownDuplicates = 0;
   /** What {@link finish} found; the lists are dropped then. */
   private result: DuplicateResult | undefined;
   /** The file's first 100 own duplicates of ranges, as (row, lane A, lane B). */
   private readonly own: number[] = [];
+
+  /** With `spill`, the ranges' distinct rows go to encrypted temporary files past its `afterRows` rows. */
+  constructor(spill?: SpillDir) {
+    this.lists = new TripleLists(spill);
+  }
 
   /** Folds in the next range's part; `rowOffset` is the number of rows in all earlier ranges. */
   add(part: DuplicatePart, rowOffset: number): void {

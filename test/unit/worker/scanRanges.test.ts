@@ -7,6 +7,7 @@ import { scanDataset, type ScanOptions } from '../../../src/core/scan';
 import { parsePolicy } from '../../../src/core/policy';
 import { scanFileInThreads } from '../../../src/worker/scanThreads';
 import { seededRandom } from '../../../src/core/random';
+import { SpillDir } from '../../../src/core/data/spill';
 
 const adult = path.resolve(__dirname, '../../../../shared/data/adult/adult.csv');
 
@@ -203,6 +204,66 @@ y",${i}`
       );
       assert.equal(got.how, 'ranges', file);
       assert.equal(got.report, await single(file, options), file);
+    }
+  });
+
+  it('gives the same report when the per-row state spills to encrypted temporary files, and leaves none', async () => {
+    const spillDir = fs.mkdtempSync(path.join(dir, 'spill-'));
+    const options = { fileName: 'customers.csv' };
+    // The generated rows four times over (72,000 rows): duplicates far apart, and more rows than a block of
+    // row ranges holds, so that those spill too.
+    const text = fs.readFileSync(generated, 'utf8');
+    const body = text.slice(text.indexOf('\n') + 1);
+    const file = path.join(dir, 'repeated.csv');
+    fs.writeFileSync(file, text + body + body + body);
+    const inMemory = await single(file, { ...options, spillRows: Infinity });
+    const report = JSON.parse(inMemory);
+    // Duplicates far apart with the ranges of both rows: what the spilled state is for.
+    const dups = report.findings.filter((f: { rule: string }) => f.rule === 'quality/duplicate-rows');
+    assert.ok(dups.length > 10, String(dups.length));
+    assert.ok(
+      dups.every((f: { location?: unknown; related?: unknown[] }) => f.location && f.related?.length),
+    );
+    // Count the files the scans ask for, so that a scan that never spilled cannot pass.
+    const makeFile = SpillDir.prototype.file;
+    let files = 0;
+    SpillDir.prototype.file = function (this: SpillDir) {
+      files++;
+      return makeFile.call(this);
+    };
+    try {
+      for (const spillRows of [0, 3000]) {
+        files = 0;
+        assert.equal(
+          await single(file, { ...options, spillRows, spillDir }),
+          inMemory,
+          `single, ${spillRows}`,
+        );
+        // 16 duplicate lists and the row ranges.
+        assert.equal(files, 17, `single, ${spillRows}`);
+        files = 0;
+        const got = await ranged(file, { ...options, spillRows, spillDir }, 500_000);
+        assert.equal(got.how, 'ranges');
+        assert.equal(got.report, inMemory, `ranges, ${spillRows}`);
+        assert.equal(files, 17, `ranges, ${spillRows}`);
+        assert.deepEqual(fs.readdirSync(spillDir), []);
+      }
+      // A cancelled scan leaves nothing either.
+      const controller = new AbortController();
+      const p = scanDataset(fs.createReadStream(file, { highWaterMark: 64 * 1024 }), {
+        ...options,
+        spillRows: 0,
+        spillDir,
+        signal: controller.signal,
+        onProgress: (b) => {
+          if (b > 1_000_000) controller.abort();
+        },
+      });
+      await assert.rejects(p, { name: 'AbortError' });
+      assert.ok(files > 0);
+      assert.deepEqual(fs.readdirSync(spillDir), []);
+    } finally {
+      SpillDir.prototype.file = makeFile;
     }
   });
 

@@ -1,0 +1,121 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { SpillDir, type SpillFile } from '../../../src/core/data/spill';
+import {
+  DuplicateMerge,
+  DuplicateRowDetector,
+  type DuplicateResult,
+} from '../../../src/core/data/duplicates';
+import { seededRandom } from '../../../src/core/random';
+
+const row = (index: number, values: (string | undefined)[]) => ({
+  index,
+  values,
+  positions: new Int32Array(4 * values.length),
+});
+
+describe('SpillDir and SpillFile', () => {
+  let parent: string;
+  beforeEach(() => (parent = fs.mkdtempSync(path.join(os.tmpdir(), 'rml-spill-test-'))));
+  afterEach(() => fs.rmSync(parent, { recursive: true, force: true }));
+
+  it('reads back what was appended, in any chunking, encrypted on disk and with no name left there', () => {
+    const dir = new SpillDir(0, parent);
+    const f = dir.file();
+    const rand = seededRandom(5);
+    const written: number[] = [];
+    for (let k = 0; k < 40; k++) {
+      const block = new Int32Array(1 + Math.floor(rand() * 3000));
+      for (let i = 0; i < block.length; i++) block[i] = (rand() * 2 ** 32) | 0;
+      // Views into a larger buffer as well as whole arrays.
+      const view = k % 3 === 0 ? new Int32Array(block.buffer, 4, block.length - 1) : block;
+      f.append(view);
+      written.push(...view);
+    }
+    assert.equal(f.size, 4 * written.length);
+    const want = Buffer.from(new Int32Array(written).buffer);
+    for (const chunk of [4, 12, 4096, 1 << 20]) {
+      const parts: Buffer[] = [];
+      f.read(chunk, (b) => {
+        assert.ok(b.length <= chunk);
+        parts.push(Buffer.from(b));
+      });
+      assert.ok(Buffer.concat(parts).equals(want), `chunks of ${chunk}`);
+    }
+    // The directory is private and holds no name: the file was unlinked once open.
+    const made = fs.readdirSync(parent)[0]!;
+    assert.ok(made.startsWith('rml-spill-'));
+    assert.deepEqual(fs.readdirSync(path.join(parent, made)), []);
+    if (process.platform !== 'win32') assert.equal(fs.statSync(path.join(parent, made)).mode & 0o777, 0o700);
+    // What is on disk is not the data: read the open file's raw bytes.
+    const raw = Buffer.alloc(want.length);
+    fs.readSync((f as unknown as { fd: number }).fd, raw, 0, raw.length, 0);
+    assert.ok(!raw.equals(want));
+    let same = 0;
+    for (let i = 0; i < want.length; i += 4) if (raw.readInt32LE(i) === want.readInt32LE(i)) same++;
+    assert.ok(same < 5, `${same} of ${want.length / 4} numbers in the clear`);
+    // Two files never share a key stream.
+    const g: SpillFile = dir.file();
+    g.append(new Int32Array(written.slice(0, 100)));
+    const rawG = Buffer.alloc(400);
+    fs.readSync((g as unknown as { fd: number }).fd, rawG, 0, 400, 0);
+    assert.ok(!rawG.equals(raw.subarray(0, 400)));
+    assert.equal(dir.open, 2);
+    dir.close();
+    assert.equal(dir.open, 0);
+    assert.deepEqual(fs.readdirSync(parent), []);
+    assert.throws(() => f.read(4, () => {}), /after close/);
+    dir.close();
+  });
+
+  it('touches the disk only when a file is asked for', () => {
+    const dir = new SpillDir(10, parent);
+    dir.close();
+    assert.deepEqual(fs.readdirSync(parent), []);
+  });
+
+  it('gives the duplicate rows of the in-memory lists when they spill, for the detector and the merge', () => {
+    for (const [seed, length] of [
+      [1, 30_000],
+      [2, 70_000],
+      [3, 5_000],
+    ] as const) {
+      const rand = seededRandom(seed);
+      // About 6,000 distinct rows: repeats near and far, across every spilled block.
+      const rows = Array.from({ length }, () => [
+        String(Math.floor(rand() * 3000)),
+        rand() < 0.5 ? 'a' : undefined,
+      ]);
+      const inMemory = new DuplicateRowDetector();
+      rows.forEach((v, i) => inMemory.add(row(i + 1, v)));
+      const want = inMemory.finish();
+      assert.ok(want.duplicateRows > 1000, String(want.duplicateRows));
+      for (const afterRows of [0, 1000, 20_000]) {
+        const dir = new SpillDir(afterRows, parent);
+        const spilled = new DuplicateRowDetector(dir);
+        rows.forEach((v, i) => spilled.add(row(i + 1, v)));
+        assert.equal(dir.open, length > afterRows ? 16 : 0);
+        assert.deepEqual(spilled.finish(), want, `seed ${seed}, after ${afterRows}`);
+        // The lists' files are closed when the detector finishes.
+        assert.equal(dir.open, 0);
+        dir.close();
+
+        const mergeDir = new SpillDir(afterRows, parent);
+        const merge = new DuplicateMerge(mergeDir);
+        const cuts = [0, Math.floor(length / 3), Math.floor(length / 2), length];
+        for (let p = 0; p + 1 < cuts.length; p++) {
+          const d = new DuplicateRowDetector();
+          rows.slice(cuts[p], cuts[p + 1]).forEach((v, i) => d.add(row(i + 1, v)));
+          merge.add(d.finishPart(), cuts[p]!);
+        }
+        const got: DuplicateResult = merge.finish();
+        assert.deepEqual(got, want, `merge, seed ${seed}, after ${afterRows}`);
+        assert.equal(mergeDir.open, 0);
+        mergeDir.close();
+      }
+    }
+    assert.deepEqual(fs.readdirSync(parent), []);
+  });
+});
