@@ -98,16 +98,18 @@ function classStats(cols: readonly CategoricalColumn[], work: KAnonymityWork): C
   // A lookup table while it is at most one counter a record (or 64K) and within the bound; larger key spaces
   // (age x ZIP x date over many records) hash.
   if (space <= Math.max(1 << 16, Math.min(n, work.maxClasses))) return lookupStats(cols, work.table(space));
-  // One pass when the classes fit; else passes over shares of the classes by hash, with room for 20% more
-  // than an even share (a share of a set where every record is unique varies by about its square root).
+  // One pass when the classes fit. Else passes over shares of the classes by hash, as many as the classes met
+  // before the table filled suggest, with room for 20% more than an even share (a share's count varies by
+  // about its square root), and at least twice as many as last time.
   let passes = 1;
   for (;;) {
     const stats = hashedStats(cols, work, passes);
-    if (stats) {
+    if (typeof stats !== 'number') {
       work.lastPasses = passes;
       return stats;
     }
-    passes = Math.max(2 * passes, Math.ceil((1.2 * n) / work.maxClasses));
+    const classes = (work.maxClasses * n * passes) / stats;
+    passes = Math.max(2 * passes, Math.ceil((1.2 * classes) / work.maxClasses));
   }
 }
 
@@ -173,13 +175,14 @@ function hashRecord(codes: readonly CategoricalColumn['codes'][], r: number): nu
  * Class sizes through open addressing, in `passes` passes: pass p counts the classes whose hash's top share
  * is p. A slot holds the class alone (4 bytes), the class's values read back from its member record, and
  * there are 1.5 slots a class, not a power of two (a multiply maps the hash onto them): 14 bytes a class in
- * all. Null when a pass meets more than `maxClasses` classes (the caller then takes more passes).
+ * all. When a pass meets more than `maxClasses` classes, the number of records it had read by then (the
+ * caller then takes more passes).
  */
 function hashedStats(
   cols: readonly CategoricalColumn[],
   work: KAnonymityWork,
   passes: number,
-): ClassStats | null {
+): ClassStats | number {
   const n = cols[0]!.codes.length;
   const codes = cols.map((c) => c.codes);
   const width = codes.length;
@@ -197,7 +200,7 @@ function hashedStats(
       for (;;) {
         const sid = slotId[i]!;
         if (sid === 0) {
-          if (count === cap) return null;
+          if (count === cap) return r + 1;
           member[count] = r;
           counts[count] = 1;
           slotId[i] = ++count;
