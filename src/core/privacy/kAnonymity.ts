@@ -28,10 +28,10 @@ interface ClassStats {
 }
 
 /**
- * The default bound on the classes a hash table holds at once: 2^21 classes, at most 18 bytes each (38 MB);
- * lookup tables go up to four times as many counters (32 MB).
+ * The default bound on the classes a hash table holds at once: 2^20 classes, at most 18 bytes each (19 MB);
+ * lookup tables go up to eight times as many 16-bit counters (16 MB).
  */
-const DEFAULT_MAX_CLASSES = 1 << 21;
+const DEFAULT_MAX_CLASSES = 1 << 20;
 
 /**
  * Work tables reused by every count of the analyses of one table (the singling-out search counts a dozen
@@ -45,6 +45,8 @@ export class KAnonymityWork {
   /** The most classes one pass counts; more passes when a set of columns has more classes than this. */
   readonly maxClasses: number;
   private lookup = new Int32Array(0);
+  /** The 16-bit lookup table for key spaces past 64K. */
+  private wide = new Uint16Array(0);
   /** id + 1 of the class in each hash slot; 0 marks an empty one. */
   private slotId = new Int32Array(0);
   /** A record of each class, by class id: the class's values are read back from it. */
@@ -71,6 +73,7 @@ export class KAnonymityWork {
   get bytes(): number {
     return (
       this.lookup.byteLength +
+      this.wide.byteLength +
       this.slotId.byteLength +
       this.member.byteLength +
       this.counts.byteLength +
@@ -79,24 +82,33 @@ export class KAnonymityWork {
     );
   }
 
-  /** A lookup table of `size` counters, all 0. */
-  table(size: number): Int32Array {
-    // One kind of table at a time, so that the bound holds.
+  /**
+   * A lookup table of `size` counters, all 0: 32-bit up to 64K counters, 16-bit (2 bytes a counter, at
+   * most 16 MB) above.
+   */
+  table(size: number): Int32Array | Uint16Array {
+    if (size <= 1 << 16) {
+      if (this.lookup.length < size) this.lookup = new Int32Array(size);
+      const t = this.lookup.subarray(0, size);
+      t.fill(0);
+      return t;
+    }
+    // One large table at a time, so that the bound holds.
     this.slotId = new Int32Array(0);
     this.member = new Int32Array(0);
     this.counts = new Int32Array(0);
     this.keys = new Float64Array(0);
     this.keyCounts = new Int32Array(0);
-    if (this.lookup.length < size) this.lookup = new Int32Array(size);
-    const t = this.lookup.subarray(0, size);
+    if (this.wide.length < size) this.wide = new Uint16Array(size);
+    const t = this.wide.subarray(0, size);
     t.fill(0);
     return t;
   }
 
   /** `slots` empty hash slots, and a member and a counter for each of up to `classes` classes. */
   hash(slots: number, classes: number): { slotId: Int32Array; member: Int32Array; counts: Int32Array } {
-    // One kind of table at a time, so that the bound holds.
-    this.lookup = new Int32Array(0);
+    // One large table at a time, so that the bound holds.
+    this.wide = new Uint16Array(0);
     this.keys = new Float64Array(0);
     this.keyCounts = new Int32Array(0);
     if (this.slotId.length < slots) this.slotId = new Int32Array(slots);
@@ -110,7 +122,7 @@ export class KAnonymityWork {
 
   /** `slots` empty slots of packed keys. */
   packed(slots: number): { keys: Float64Array; counts: Int32Array } {
-    this.lookup = new Int32Array(0);
+    this.wide = new Uint16Array(0);
     this.slotId = new Int32Array(0);
     this.member = new Int32Array(0);
     this.counts = new Int32Array(0);
@@ -139,10 +151,10 @@ function classStats(cols: readonly CategoricalColumn[], work: KAnonymityWork): C
   work.lastPasses = 1;
   let space = 1;
   for (const c of cols) space *= c.levels.length + 1;
-  // A lookup table while it is at most two counters a record (or 64K) and four times the bound on classes (32
-  // MB by default): several times faster than hashing, as its counters are reached without a probe. Larger key
-  // spaces (age x ZIP x date over many records) hash.
-  if (space <= Math.max(1 << 16, Math.min(2 * n, 4 * work.maxClasses)))
+  // A lookup table while it is at most two counters a record (or 64K) and eight times the bound on classes
+  // (16 MB by default): several times faster than hashing, as its counters are reached without a probe.
+  // Larger key spaces (age x ZIP x date over many records) hash.
+  if (space <= Math.max(1 << 16, Math.min(2 * n, 8 * work.maxClasses)))
     return lookupStats(cols, work.table(space));
   // A key space within 2^53 packs each record's codes into one exact number, kept in the table itself: no
   // probe reads another record's codes (a cache miss in each column), which made the search four times slower.
@@ -193,36 +205,53 @@ function fmix(h: number): number {
 }
 
 /** Class sizes through a table of a counter per possible key (`table` zeroed, one entry per key). */
-function lookupStats(cols: readonly CategoricalColumn[], table: Int32Array): ClassStats {
+function lookupStats(cols: readonly CategoricalColumn[], table: Int32Array | Uint16Array): ClassStats {
   const n = cols[0]!.codes.length;
+  // 16-bit counters stop at their limit: a class that reaches it is neither unique nor the smallest, unless
+  // every class reached it (then counted again below, in 32 bits).
+  const limit = table instanceof Uint16Array ? 0xffff : 0x7fffffff;
   // The common one, two and three columns are written out: a loop over the columns per record was about
   // twice as slow.
   if (cols.length === 1) {
     const a = cols[0]!.codes;
-    for (let r = 0; r < n; r++) table[a[r]! + 1]!++;
+    for (let r = 0; r < n; r++) {
+      const k = a[r]! + 1;
+      const v = table[k]!;
+      if (v < limit) table[k] = v + 1;
+    }
   } else if (cols.length === 2) {
     const a = cols[0]!.codes;
     const b = cols[1]!.codes;
     const wb = cols[1]!.levels.length + 1;
-    for (let r = 0; r < n; r++) table[(a[r]! + 1) * wb + b[r]! + 1]!++;
+    for (let r = 0; r < n; r++) {
+      const k = (a[r]! + 1) * wb + b[r]! + 1;
+      const v = table[k]!;
+      if (v < limit) table[k] = v + 1;
+    }
   } else if (cols.length === 3) {
     const a = cols[0]!.codes;
     const b = cols[1]!.codes;
     const c = cols[2]!.codes;
     const wb = cols[1]!.levels.length + 1;
     const wc = cols[2]!.levels.length + 1;
-    for (let r = 0; r < n; r++) table[((a[r]! + 1) * wb + b[r]! + 1) * wc + c[r]! + 1]!++;
+    for (let r = 0; r < n; r++) {
+      const k = ((a[r]! + 1) * wb + b[r]! + 1) * wc + c[r]! + 1;
+      const v = table[k]!;
+      if (v < limit) table[k] = v + 1;
+    }
   } else {
     const codes = cols.map((c) => c.codes);
     const widths = cols.map((c) => c.levels.length + 1);
     for (let r = 0; r < n; r++) {
       let key = 0;
       for (let j = 0; j < codes.length; j++) key = key * widths[j]! + codes[j]![r]! + 1;
-      table[key]!++;
+      const v = table[key]!;
+      if (v < limit) table[key] = v + 1;
     }
   }
   const stats: ClassStats = { k: Infinity, unique: 0, classes: 0 };
   for (let i = 0; i < table.length; i++) tally(stats, table[i]!);
+  if (stats.k >= limit) return lookupStats(cols, new Int32Array(table.length));
   return stats;
 }
 

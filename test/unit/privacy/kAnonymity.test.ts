@@ -234,6 +234,31 @@ describe('k-anonymity', () => {
     }
   });
 
+  it('counts classes of 65,535 records and more exactly through 16-bit lookup counters', () => {
+    // 301 x 301 possible keys (past 64K: 16-bit counters) over 70,000 records in few classes.
+    const levels = Array.from({ length: 300 }, (_, i) => String(i));
+    const column = (codes: number[]): CategoricalColumn => ({
+      kind: 'categorical',
+      codes: Int16Array.from(codes),
+      levels,
+    });
+    const n = 70_000;
+    const one = column(new Array<number>(n).fill(7));
+    assert.deepEqual(kAnonymity([one, one]), { k: n, uniqueRecords: 0, classes: 1, records: n });
+    const codes = Array.from({ length: n }, (_, r) => (r < 3 ? 1 : r < 5 ? 2 : 0));
+    assert.deepEqual(kAnonymity([column(codes), one]), { k: 2, uniqueRecords: 0, classes: 3, records: n });
+    const split = Array.from({ length: n }, (_, r) => (r < 66_000 ? 0 : 5));
+    assert.deepEqual(kAnonymity([column(split), one]), { k: 4000, uniqueRecords: 0, classes: 2, records: n });
+    const twoBig = Array.from({ length: 2 * n }, (_, r) => (r < n ? 0 : 5));
+    const twice = column(new Array<number>(2 * n).fill(7));
+    assert.deepEqual(kAnonymity([column(twoBig), twice]), {
+      k: n,
+      uniqueRecords: 0,
+      classes: 2,
+      records: 2 * n,
+    });
+  });
+
   it("matches an independent reference on Adult's quasi-identifiers", function () {
     this.timeout(30000);
     const lines = readFileSync(ADULT, 'utf8').trim().split('\n');
