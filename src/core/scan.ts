@@ -136,28 +136,31 @@ async function* abortable(
   }
 }
 
-/** Rows per block of {@link RowRanges}: 256 KiB, appended without copying what is stored. */
-const RANGE_BLOCK_ROWS = 1 << 16;
-/** Line step that marks a row kept whole on the side (and an absolute line to step from). */
+/** Slots (4 bytes each) per block of {@link RowRanges}: 256 KiB, appended without copying what is stored. */
+const RANGE_BLOCK_SLOTS = 1 << 16;
+/** Line step that marks a row kept whole, in the four slots after its own. */
 const WIDE = 255;
+/** Slots a row kept whole takes: its marker and line, start column, end line, end column in 32 bits each. */
+const WIDE_SLOTS = 5;
 
 /**
  * Each row's source range, so that duplicate findings can point at both rows: four bytes a row, as this is
  * one of the few things kept per row and counts on large files. A row's range runs from its first positioned
- * cell to its last; the bytes are the step from the line of the last row with a range (at most 254), the
+ * cell to its last; its slot holds the step from the line of the last row with a range (at most 254), the
  * start column (1 to 255; 0 when the row has no positioned cell) and the end column in 16 bits. A row that
  * spans lines, runs past column 65,535 or starts more than 254 lines after the last one, and the first row
- * of each instance (so that the blocks of several ranges of a file can be joined), is kept whole on the side.
- * Lines are found again by one walk over the steps ({@link locateRows}), needed for the few rows a report
- * names.
+ * of each instance (so that the blocks of several ranges of a file can be joined), is kept whole in four more
+ * slots after its marker: inline, not on the side, so that a file whose every row has a quoted line break
+ * costs 20 bytes a row, spilled with the rest, rather than a Map entry a row. Lines are found again by one
+ * walk over the slots ({@link locateRows}), needed for the few rows a report names.
  */
 class RowRanges {
   private readonly blocks: Uint8Array[] = [];
-  private block = new Uint8Array(4 * RANGE_BLOCK_ROWS);
+  private block = new Uint8Array(4 * RANGE_BLOCK_SLOTS);
+  private view = new DataView(this.block.buffer);
   private used = 0;
   private line = -1;
   private rows = 0;
-  private readonly wide = new Map<number, SourceRange>();
   /** The older blocks, once past the spill's `afterRows` rows. */
   private file: SpillFile | undefined;
 
@@ -165,23 +168,7 @@ class RowRanges {
 
   /** Stores row `row.index`, the next row (rows come in order from 1), read from the packed positions. */
   setFrom(row: DataRow): void {
-    if (this.used === RANGE_BLOCK_ROWS) {
-      if (!this.file && this.spill && this.rows >= this.spill.afterRows) {
-        this.file = this.spill.file();
-        for (const b of this.blocks) this.file.append(b);
-        this.blocks.length = 0;
-      }
-      // Written out, the block is free to fill again.
-      if (this.file) this.file.append(this.block);
-      else {
-        this.blocks.push(this.block);
-        this.block = new Uint8Array(4 * RANGE_BLOCK_ROWS);
-      }
-      this.used = 0;
-    }
-    const at = 4 * this.used++;
     this.rows++;
-    const b = this.block;
     const p = row.positions;
     const n = row.values.length;
     let first = -1;
@@ -192,10 +179,8 @@ class RowRanges {
       last = i;
     }
     if (first < 0) {
-      b[at] = 0;
-      b[at + 1] = 0;
-      b[at + 2] = 0;
-      b[at + 3] = 0;
+      const at = this.slots(1);
+      this.block.fill(0, at, at + 4);
       return;
     }
     const line = p[4 * first]!;
@@ -203,47 +188,73 @@ class RowRanges {
     const endLine = p[4 * last + 2] ?? line;
     const endColumn = p[4 * last + 3]!;
     const step = line - this.line;
+    const known = this.line >= 0;
+    this.line = line;
     if (
-      this.line >= 0 &&
+      known &&
       step < WIDE &&
       endLine === line &&
       startColumn >= 1 &&
       startColumn <= 255 &&
       endColumn <= 0xffff
     ) {
+      const at = this.slots(1);
+      const b = this.block;
       b[at] = step;
       b[at + 1] = startColumn;
       b[at + 2] = endColumn & 0xff;
       b[at + 3] = endColumn >>> 8;
-    } else {
-      b[at] = WIDE;
-      b[at + 1] = 1;
-      this.wide.set(this.rows, { line, startColumn, endLine, endColumn });
+      return;
     }
-    this.line = line;
+    const at = this.slots(WIDE_SLOTS);
+    this.block[at] = WIDE;
+    this.block[at + 1] = 1;
+    const v = this.view;
+    v.setUint32(at + 4, line, true);
+    v.setUint32(at + 8, startColumn, true);
+    v.setUint32(at + 12, endLine, true);
+    v.setUint32(at + 16, endColumn, true);
   }
 
-  /**
-   * Rows 1..n in blocks of whole rows (transferable to another thread unless spilled), and the rows kept on
-   * the side.
-   */
+  /** The byte offset of `k` free slots in the current block (a row's slots never straddle two blocks). */
+  private slots(k: number): number {
+    if (this.used + k > RANGE_BLOCK_SLOTS) {
+      const full = this.block.subarray(0, 4 * this.used);
+      if (!this.file && this.spill && this.rows > this.spill.afterRows) {
+        this.file = this.spill.file();
+        for (const b of this.blocks) this.file.append(b);
+        this.blocks.length = 0;
+      }
+      // Written out, the block is free to fill again.
+      if (this.file) this.file.append(full);
+      else {
+        this.blocks.push(full);
+        this.block = new Uint8Array(4 * RANGE_BLOCK_SLOTS);
+        this.view = new DataView(this.block.buffer);
+      }
+      this.used = 0;
+    }
+    const at = 4 * this.used;
+    this.used += k;
+    return at;
+  }
+
+  /** Rows 1..n in blocks of whole rows (transferable to another thread unless spilled). */
   part(): RowRangesPart {
     return {
       ...(this.file ? { spilled: this.file } : {}),
       blocks: [...this.blocks, this.block.slice(0, 4 * this.used)],
-      wide: this.wide,
     };
   }
 }
 
 /**
- * The ranges of rows 1..n as {@link RowRanges} keeps them (blocks of four bytes a row, in row order): those
- * in `spilled` (a scan past its spill's `afterRows` rows, never one posted between threads), then `blocks`.
+ * The ranges of rows 1..n as {@link RowRanges} keeps them (slots of four bytes in row order): those in
+ * `spilled` (a scan past its spill's `afterRows` rows, never one posted between threads), then `blocks`.
  */
 export interface RowRangesPart {
   spilled?: SpillFile;
   blocks: Uint8Array[];
-  wide: Map<number, SourceRange>;
 }
 
 /** The duplicate rows' result, with the source ranges of the rows its examples name. */
@@ -263,30 +274,49 @@ function locateRows(part: RowRangesPart, wanted: Iterable<number>): Map<number, 
   const lastWanted = Math.max(...want);
   let row = 0;
   let line = 0;
-  /** Walks one block; true once every wanted row is found. */
-  const walk = (b: Uint8Array): boolean => {
-    for (let at = 0; at < b.length; at += 4) {
-      row++;
-      if (b[at + 1] === 0) continue;
-      const step = b[at]!;
-      const wide = step === WIDE ? part.wide.get(row) : undefined;
-      line = wide ? wide.line : line + step;
-      if (want.has(row))
-        out.set(
-          row,
-          wide ?? { line, startColumn: b[at + 1]!, endLine: line, endColumn: b[at + 2]! | (b[at + 3]! << 8) },
-        );
-      if (row >= lastWanted) return true;
-    }
-    return false;
-  };
   let done = false;
+  /** A row kept whole: its four numbers, read as they come (spilled chunks may cut between them). */
+  const whole: number[] = [];
+  let inWhole = false;
+  const walk = (b: Uint8Array): void => {
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    for (let at = 0; at < b.length && !done; at += 4) {
+      if (inWhole) {
+        whole.push(v.getUint32(at, true));
+        if (whole.length < 4) continue;
+        inWhole = false;
+        line = whole[0]!;
+        if (want.has(row))
+          out.set(row, { line, startColumn: whole[1]!, endLine: whole[2]!, endColumn: whole[3]! });
+        if (row >= lastWanted) done = true;
+        continue;
+      }
+      row++;
+      if (b[at] === WIDE) {
+        inWhole = true;
+        whole.length = 0;
+        continue;
+      }
+      if (b[at + 1] !== 0) {
+        line += b[at]!;
+        if (want.has(row))
+          out.set(row, {
+            line,
+            startColumn: b[at + 1]!,
+            endLine: line,
+            endColumn: b[at + 2]! | (b[at + 3]! << 8),
+          });
+      }
+      if (row >= lastWanted) done = true;
+    }
+  };
   // The spilled blocks are read to the end even once done: a walk cannot stop a read midway, and the rest
   // costs little next to the rows read.
-  part.spilled?.read(4 * RANGE_BLOCK_ROWS, (b) => {
-    if (!done) done = walk(b);
-  });
-  for (const b of part.blocks) if (done || (done = walk(b))) break;
+  part.spilled?.read(4 * RANGE_BLOCK_SLOTS, walk);
+  for (const b of part.blocks) {
+    if (done) break;
+    walk(b);
+  }
   return out;
 }
 
@@ -634,7 +664,6 @@ export class RangeMerge {
   private readonly rowBlocks: Uint8Array[] = [];
   /** The older row blocks, once past the spill's `afterRows` rows. */
   private rowFile: SpillFile | undefined;
-  private readonly wide = new Map<number, SourceRange>();
 
   /** Call {@link finish} or {@link close}: past `spillRows` rows, the merge holds temporary files. */
   constructor(private readonly options: ScanOptions) {
@@ -684,9 +713,9 @@ export class RangeMerge {
       if (!set) this.entities.set(c.index, (set = new Set()));
       for (const e of c.entities) set.add(e);
     }
-    // Row ranges: rows 1..n of the range land at offset + 1..n.
-    // Each range's first row with a range is kept whole, so its blocks join the earlier ones as they are.
-    const { blocks, wide } = part.rowRanges;
+    // Row ranges: rows 1..n of the range land at offset + 1..n. Each range's first row with a range is kept
+    // whole, so its blocks join the earlier ones as they are.
+    const { blocks } = part.rowRanges;
     if (!this.rowFile && this.spill && offset >= this.spill.afterRows) {
       this.rowFile = this.spill.file();
       for (const b of this.rowBlocks) this.rowFile.append(b);
@@ -697,7 +726,6 @@ export class RangeMerge {
       if (this.rowFile) this.rowFile.append(b);
       else this.rowBlocks.push(b);
     }
-    for (const [row, r] of wide) this.wide.set(row + offset, r);
     this.rows += part.rows;
   }
 
@@ -715,7 +743,6 @@ export class RangeMerge {
     const duplicates = withDuplicates(this.duplicates.finish(), {
       ...(this.rowFile ? { spilled: this.rowFile } : {}),
       blocks: this.rowBlocks,
-      wide: this.wide,
     });
     this.close();
     // The rows' ranges are done with: let them go before the analyses (see `ScanOptions.afterReading`).

@@ -267,6 +267,44 @@ y",${i}`
     }
   });
 
+  it('points duplicates at rows that span lines, every row kept whole, spilled or not, split or not', async () => {
+    // 80,000 rows, each with a quoted line break (every row's range is kept whole, in five slots); the last
+    // 20,000 repeat the first. Spilled from row 0, the ranges are read back in chunks that cut those records.
+    const file = path.join(dir, 'multiline.csv');
+    const rows = Array.from({ length: 80_000 }, (_, i) => `${i % 60_000},"note\nline ${i % 60_000}"`);
+    fs.writeFileSync(file, `id,text\n${rows.join('\n')}\n`);
+    const options = { fileName: 'multiline.csv' };
+    const inMemory = await single(file, { ...options, spillRows: Infinity });
+    const report = JSON.parse(inMemory);
+    const dups = report.findings.filter((f: { rule: string }) => f.rule === 'quality/duplicate-rows');
+    assert.equal(dups.length, 100);
+    for (const f of dups) {
+      // Row r is on lines 2r and 2r + 1 (the header is line 1), its range ending before the closing quote;
+      // it repeats row r - 60,000.
+      const k = f.row - 60_001;
+      assert.deepEqual(f.location, {
+        line: 2 * f.row,
+        startColumn: 1,
+        endLine: 2 * f.row + 1,
+        endColumn: `line ${k}`.length + 1,
+      });
+      assert.deepEqual(f.related[0].location, {
+        line: 2 * (k + 1),
+        startColumn: 1,
+        endLine: 2 * (k + 1) + 1,
+        endColumn: `line ${k}`.length + 1,
+      });
+    }
+    const spillDir = fs.mkdtempSync(path.join(dir, 'spill-'));
+    assert.equal(await single(file, { ...options, spillRows: 0, spillDir }), inMemory);
+    for (const spillRows of [Infinity, 0]) {
+      const got = await ranged(file, { ...options, spillRows, spillDir }, 300_000);
+      assert.equal(got.how, 'ranges');
+      assert.equal(got.report, inMemory, String(spillRows));
+    }
+    assert.deepEqual(fs.readdirSync(spillDir), []);
+  });
+
   it('calls afterReading once, when the whole file is read and before the analyses, however it is split', async () => {
     const size = fs.statSync(generated).size;
     for (const [threads, split, expected] of [
