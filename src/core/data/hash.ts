@@ -14,8 +14,11 @@ const C2 = 0x1b873593;
 const P1 = 0x9e3779b1;
 const P2 = 0x85ebca77;
 
-/** Mixes one 32-bit block (two UTF-16 code units, one, or a marker above 0xFFFF) into lane A. */
-function mixA(h: number, c: number): number {
+/**
+ * Mixes one 32-bit block (two UTF-16 code units, one, or a marker above 0xFFFF) into lane A: MurmurHash3's
+ * block step, also used on dictionary codes by k-anonymity.
+ */
+export function mixA(h: number, c: number): number {
   let k = Math.imul(c, C1);
   k = (k << 15) | (k >>> 17);
   k = Math.imul(k, C2);
@@ -31,7 +34,8 @@ function mixB(h: number, c: number): number {
   return Math.imul(h, P1);
 }
 
-function fmix(h: number): number {
+/** MurmurHash3's 32-bit finish (avalanche). */
+export function fmix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

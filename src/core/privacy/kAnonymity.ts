@@ -4,6 +4,7 @@
  */
 import type { Finding, SourceRange } from '../findings';
 import type { CategoricalColumn } from '../data/encoded';
+import { fmix, mixA } from '../data/hash';
 import { HyperLogLog } from '../data/sketches';
 
 export interface KAnonymityResult {
@@ -195,15 +196,6 @@ function estimateClasses(cols: readonly CategoricalColumn[], packed: boolean): n
   return hll.estimate();
 }
 
-/** MurmurHash3's 32-bit finish. */
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
-
 /** Class sizes through a table of a counter per possible key (`table` zeroed, one entry per key). */
 function lookupStats(cols: readonly CategoricalColumn[], table: Int32Array | Uint16Array): ClassStats {
   const n = cols[0]!.codes.length;
@@ -311,11 +303,7 @@ function packedStats(
       const m = Math.imul(Math.imul((key / 4294967296) | 0, 0x85ebca6b) ^ (key >>> 0), 0x9e3779b1);
       if (passes > 1 && Math.floor(((m >>> 0) * passes) / 4294967296) !== p) continue;
       // MurmurHash3's finish for the slot: within a pass the top bits of `m` are nearly fixed.
-      let h = m ^ (m >>> 16);
-      h = Math.imul(h, 0x85ebca6b);
-      h ^= h >>> 13;
-      h = Math.imul(h, 0xc2b2ae35);
-      h ^= h >>> 16;
+      const h = fmix(m);
       let i = Math.floor(((h >>> 0) * slots) / 4294967296);
       for (;;) {
         const c = counts[i]!;
@@ -341,18 +329,8 @@ function packedStats(
 /** A 32-bit hash of record `r`'s codes (MurmurHash3's block and finish). */
 function hashRecord(codes: readonly CategoricalColumn['codes'][], r: number): number {
   let h = 0x2545f491;
-  for (let j = 0; j < codes.length; j++) {
-    let k = Math.imul(codes[j]![r]! + 1, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, 0x1b873593);
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
+  for (let j = 0; j < codes.length; j++) h = mixA(h, codes[j]![r]! + 1);
+  return fmix(h);
 }
 
 /**
