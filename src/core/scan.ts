@@ -164,7 +164,7 @@ class RowRanges {
   /** The older blocks, once past the spill's `afterRows` rows. */
   private file: SpillFile | undefined;
 
-  constructor(private readonly spill?: SpillDir) {}
+  constructor(private spill?: SpillDir) {}
 
   /** Stores row `row.index`, the next row (rows come in order from 1), read from the packed positions. */
   setFrom(row: DataRow): void {
@@ -222,8 +222,10 @@ class RowRanges {
       const full = this.block.subarray(0, 4 * this.used);
       if (!this.file && this.spill && this.rows > this.spill.afterRows) {
         this.file = this.spill.file();
-        for (const b of this.blocks) this.file.append(b);
-        this.blocks.length = 0;
+        if (this.file) {
+          for (const b of this.blocks) this.file.append(b);
+          this.blocks.length = 0;
+        } else this.spill = undefined; // no room on disk: the blocks stay in memory
       }
       // Written out, the block is free to fill again.
       if (this.file) this.file.append(full);
@@ -656,6 +658,8 @@ export class RangeMerge {
   private readonly problems: Finding[] = [];
   private profiles: ProfilerMerge | undefined;
   private readonly spill: SpillDir | undefined;
+  /** Set when the row blocks could not spill: they stay in memory. */
+  private rowsInMemory = false;
   private readonly duplicates: DuplicateMerge;
   private columns: ColumnMerge[] = [];
   private columnIndex: number[] = [];
@@ -716,10 +720,12 @@ export class RangeMerge {
     // Row ranges: rows 1..n of the range land at offset + 1..n. Each range's first row with a range is kept
     // whole, so its blocks join the earlier ones as they are.
     const { blocks } = part.rowRanges;
-    if (!this.rowFile && this.spill && offset >= this.spill.afterRows) {
+    if (!this.rowFile && !this.rowsInMemory && this.spill && offset >= this.spill.afterRows) {
       this.rowFile = this.spill.file();
-      for (const b of this.rowBlocks) this.rowFile.append(b);
-      this.rowBlocks.length = 0;
+      if (this.rowFile) {
+        for (const b of this.rowBlocks) this.rowFile.append(b);
+        this.rowBlocks.length = 0;
+      } else this.rowsInMemory = true; // no room on disk
     }
     for (const b of blocks) {
       if (b.length === 0) continue;

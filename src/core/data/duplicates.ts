@@ -116,7 +116,7 @@ class TripleLists {
   private pushed = 0;
 
   /** With `spill`, the lists go to its files past its `afterRows` triples. */
-  constructor(private readonly spill?: SpillDir) {}
+  constructor(private spill?: SpillDir) {}
 
   push(row: number, ha: number, hb: number): void {
     const l = hb >>> 28;
@@ -142,7 +142,14 @@ class TripleLists {
 
   /** Moves every full block to the lists' files; from now on blocks are written out as they fill. */
   private startSpilling(spill: SpillDir): void {
-    const files = Array.from({ length: LISTS }, () => spill.file());
+    const made = Array.from({ length: LISTS }, () => spill.file());
+    if (made.some((f) => !f)) {
+      // No room on disk: the lists stay in memory.
+      for (const f of made) f?.close();
+      this.spill = undefined;
+      return;
+    }
+    const files = made as SpillFile[];
     for (let l = 0; l < LISTS; l++) {
       for (const b of this.blocks[l]!) files[l]!.append(b);
       this.blocks[l] = [];

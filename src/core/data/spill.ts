@@ -21,23 +21,33 @@ export const DEFAULT_SPILL_ROWS = 1 << 20;
 
 /**
  * Where and when a scan spills: past `afterRows` rows, into files under `parent` (the system's temporary
- * directory by default). Made lazily: a scan of fewer rows never touches the disk.
+ * directory by default). Made lazily: a scan of fewer rows never touches the disk. Where no file can be made
+ * there (a read-only or full disk), {@link file} says so and the scan keeps its rows in memory, as it did
+ * before spilling existed, rather than fail.
  */
 export class SpillDir {
   private dir: string | undefined;
   private readonly files = new Set<SpillFile>();
+  /** Set once a file could not be made: no further attempt. */
+  private failed = false;
 
   constructor(
     readonly afterRows = DEFAULT_SPILL_ROWS,
     private readonly parent = os.tmpdir(),
   ) {}
 
-  /** A new empty file in this directory. */
-  file(): SpillFile {
-    this.dir ??= fs.mkdtempSync(path.join(this.parent, 'rml-spill-'));
-    const f = new SpillFile(this.dir, () => this.files.delete(f));
-    this.files.add(f);
-    return f;
+  /** A new empty file in this directory, or undefined when none can be made. */
+  file(): SpillFile | undefined {
+    if (this.failed) return undefined;
+    try {
+      this.dir ??= fs.mkdtempSync(path.join(this.parent, 'rml-spill-'));
+      const f = new SpillFile(this.dir, () => this.files.delete(f));
+      this.files.add(f);
+      return f;
+    } catch {
+      this.failed = true;
+      return undefined;
+    }
   }
 
   /** Files made and not yet closed (for tests). */

@@ -23,7 +23,7 @@ describe('SpillDir and SpillFile', () => {
 
   it('reads back what was appended, in any chunking, encrypted on disk and with no name left there', () => {
     const dir = new SpillDir(0, parent);
-    const f = dir.file();
+    const f = dir.file()!;
     const rand = seededRandom(5);
     const written: number[] = [];
     for (let k = 0; k < 40; k++) {
@@ -57,7 +57,7 @@ describe('SpillDir and SpillFile', () => {
     for (let i = 0; i < want.length; i += 4) if (raw.readInt32LE(i) === want.readInt32LE(i)) same++;
     assert.ok(same < 5, `${same} of ${want.length / 4} numbers in the clear`);
     // Two files never share a key stream.
-    const g: SpillFile = dir.file();
+    const g: SpillFile = dir.file()!;
     g.append(new Int32Array(written.slice(0, 100)));
     const rawG = Buffer.alloc(400);
     fs.readSync((g as unknown as { fd: number }).fd, rawG, 0, 400, 0);
@@ -74,6 +74,28 @@ describe('SpillDir and SpillFile', () => {
     const dir = new SpillDir(10, parent);
     dir.close();
     assert.deepEqual(fs.readdirSync(parent), []);
+  });
+
+  it('keeps the rows in memory, with the same result, where no file can be made', () => {
+    const nowhere = path.join(parent, 'missing', 'deeper');
+    const dir = new SpillDir(0, nowhere);
+    assert.equal(dir.file(), undefined);
+    const rows = Array.from({ length: 5000 }, (_, i) => [String(i % 1500)]);
+    const inMemory = new DuplicateRowDetector();
+    const unspilled = new DuplicateRowDetector(new SpillDir(0, nowhere));
+    const merge = new DuplicateMerge(new SpillDir(0, nowhere));
+    rows.forEach((v, i) => {
+      inMemory.add(row(i + 1, v));
+      unspilled.add(row(i + 1, v));
+    });
+    const part = new DuplicateRowDetector();
+    rows.forEach((v, i) => part.add(row(i + 1, v)));
+    merge.add(part.finishPart(), 0);
+    const want = inMemory.finish();
+    assert.equal(want.duplicateRows, 3500);
+    assert.deepEqual(unspilled.finish(), want);
+    assert.deepEqual(merge.finish(), want);
+    assert.equal(fs.existsSync(nowhere), false);
   });
 
   it('gives the duplicate rows of the in-memory lists when they spill, for the detector and the merge', () => {

@@ -248,6 +248,12 @@ y",${i}`
         assert.equal(files, 17, `ranges, ${spillRows}`);
         assert.deepEqual(fs.readdirSync(spillDir), []);
       }
+      // Where no file can be made (here a directory that does not exist), the rows stay in memory: same report.
+      const nowhere = path.join(spillDir, 'missing');
+      assert.equal(await single(file, { ...options, spillRows: 0, spillDir: nowhere }), inMemory);
+      const fallback = await ranged(file, { ...options, spillRows: 0, spillDir: nowhere }, 500_000);
+      assert.equal(fallback.report, inMemory);
+      assert.equal(fs.existsSync(nowhere), false);
       // A cancelled scan leaves nothing either.
       const controller = new AbortController();
       const p = scanDataset(fs.createReadStream(file, { highWaterMark: 64 * 1024 }), {
