@@ -1,12 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fc from 'fast-check';
 import { DuplicateRowDetector } from '../../../src/core/data/duplicates';
-
-const row = (index: number, values: (string | undefined)[]) => ({
-  index,
-  values,
-  positions: new Int32Array(4 * values.length),
-});
+import { dataRow as row } from './readHelpers';
 
 describe('DuplicateRowDetector', () => {
   it('counts rows equal to an earlier row and names the first occurrence', () => {

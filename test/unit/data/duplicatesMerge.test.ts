@@ -7,12 +7,7 @@ import {
   type DuplicateResult,
 } from '../../../src/core/data/duplicates';
 import { seededRandom } from '../../../src/core/random';
-
-const row = (index: number, values: (string | undefined)[]) => ({
-  index,
-  values,
-  positions: new Int32Array(4 * values.length),
-});
+import { dataRow as row } from './readHelpers';
 
 /** Seeded, so a failure names its seed and replays. */
 const prng = seededRandom;

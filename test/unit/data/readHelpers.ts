@@ -86,3 +86,10 @@ export function cellAt(row: { positions: number[] }, i: number) {
   const [line = 0, startColumn = 0, endLine = 0, endColumn = 0] = row.positions.slice(4 * i, 4 * i + 4);
   return line === 0 ? undefined : { line, startColumn, endLine, endColumn };
 }
+
+/** A data row with the given values and no source positions (for the duplicate detectors). */
+export const dataRow = (index: number, values: (string | undefined)[]) => ({
+  index,
+  values,
+  positions: new Int32Array(4 * values.length),
+});
