@@ -214,6 +214,8 @@ function findUrls(ctx: Ctx): void {
 
 const PHONE_RE = /\+?\(?\d[\d(). -]{5,22}\d/g;
 const DATE_PREFIX = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{4})(?!\d)/;
+/** A value that is one of {@link DATE_PREFIX}'s dates and nothing else. */
+const DATE_ONLY = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{4})$/;
 
 /** What a region's numbering plans say about numbers written without `+`: see {@link nationalPlans}. */
 interface NationalPlans {
@@ -737,6 +739,12 @@ function run(text: string, options: DetectOptions | undefined, whole: boolean): 
     (text.length >= 20 && flags.upper + flags.digits > 0) ||
     ((flags.colons > 0 || flags.dots > 0) && (text.includes('://') || /www\./i.test(text)));
   if (!triggered) return NO_MATCHES;
+  // A date alone (a sign-up or birth date column, scanned cell by cell) has at most 8 digits, so only the
+  // phone search runs on it, and its every candidate is the date itself, which DATE_PREFIX rejects, or has
+  // fewer than 7 digits. Answering here skips that search: half a microsecond a cell, a sixth of the
+  // scanner's time on the bench file.
+  if (flags.digits <= 8 && text.length <= 10 && flags.upper + flags.lower === 0 && DATE_ONLY.test(text))
+    return NO_MATCHES;
   const only = options?.entities;
   const ctx: Ctx = { text, flags, region: options?.defaultRegion ?? 'US', whole, only, out: [] };
   const letters = flags.upper + flags.lower;
