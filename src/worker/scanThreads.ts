@@ -44,7 +44,10 @@ const SAMPLE_ROWS = 5000;
 export interface ThreadedScanOptions {
   /** Threads to use; default {@link defaultThreads}. 1 scans in this thread. */
   threads?: number;
-  /** How to split: by byte range where the file allows (default), else by column; `columns` forces the latter. */
+  /**
+   * How to split: `ranges` by byte range where the file allows, else by column; `columns` by column. Default
+   * {@link defaultSplit} of the thread count.
+   */
   split?: 'ranges' | 'columns';
   /** Bytes per range; default {@link RANGE_BYTES} (smaller in tests, to cut small files into many ranges). */
   rangeBytes?: number;
@@ -53,17 +56,36 @@ export interface ThreadedScanOptions {
 }
 
 /**
- * The thread count used by default on this machine for a file of `bytes`: one per core up to 4, but one in
- * all on two cores. Measured with bench/scan: on two cores the garbage collector's helper threads already use
- * the second core of a single-threaded scan, and two threads gained 5 to 30% in wall time for more than twice
- * the memory; on 16 cores a 100 MB file went from 13 MB/s in one thread to 24 to 35 MB/s in four and about 40
- * in eight, at roughly 110 MB of memory per thread (bench/scan/README.md), so four is the default and more
- * are for `--threads`.
+ * The thread count used by default on this machine for a file of `bytes`: one per core up to 4, and two on
+ * two cores from {@link MIN_TWO_CORE_BYTES} (split by column, see {@link defaultSplit}). Measured with bench/scan: on 16 cores a 100 MB file
+ * went from 13 MB/s in one thread to 24 to 35 MB/s in four ranges and about 40 in eight, at roughly 110 MB
+ * of memory per thread (bench/scan/README.md), so four is the default and more are for `--threads`. On two
+ * cores, two threads split by column read 100 MB to 1 GB in 0.75 to 0.9 of one thread's wall time for 30
+ * to 50 MB more.
  */
 export function defaultThreads(bytes: number): number {
   if (bytes < MIN_PARALLEL_BYTES) return 1;
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return cores <= 2 ? 1 : Math.min(MAX_THREADS, cores);
+  if (cores <= 2) return bytes < MIN_TWO_CORE_BYTES ? 1 : 2;
+  return Math.min(MAX_THREADS, cores);
+}
+
+/**
+ * On two cores, one thread below this size: the second thread's start and the analyses after reading, which
+ * run in one thread either way, ate the gain (25 MB: 14.1 MB/s in two threads, 14.5 in one; 50 MB: 21 against
+ * 18.5; bench/scan/README.md).
+ */
+export const MIN_TWO_CORE_BYTES = 40 * 1024 * 1024;
+
+/**
+ * How `threads` threads split a file by default. Two split by column: each parses the whole file, an eighth of
+ * the work, and does half the rest, with one isolate beside this one. Split by range, two threads are three
+ * isolates (this one merges), and each range rebuilds its tables from nothing: about twice one pass's CPU
+ * time, so no faster than one thread, for twice the memory. From three threads on, ranges scale where every
+ * column thread would still parse the whole file.
+ */
+export function defaultSplit(threads: number): 'ranges' | 'columns' {
+  return threads <= 2 ? 'columns' : 'ranges';
 }
 
 /**
@@ -85,7 +107,7 @@ export async function scanFileInThreads(
   if (threads <= 1) return single();
   const entry = locateScanThread();
   if (!entry) return single();
-  if (threaded.split !== 'columns') {
+  if ((threaded.split ?? defaultSplit(threads)) === 'ranges') {
     const ranged = await scanByRanges(
       file,
       bytes,

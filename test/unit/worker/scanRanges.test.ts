@@ -34,6 +34,7 @@ async function ranged(
   let how: string | undefined;
   const report = await scanFileInThreads(file, options, {
     threads,
+    split: 'ranges',
     rangeBytes,
     onSplit: (h) => (how = h),
   });
@@ -315,8 +316,9 @@ y",${i}`
     const size = fs.statSync(generated).size;
     for (const [threads, split, expected] of [
       [1, undefined, 'single'],
-      [2, undefined, 'ranges'],
-      [2, 'columns', 'columns'],
+      [2, undefined, 'columns'],
+      [2, 'ranges', 'ranges'],
+      [3, undefined, 'ranges'],
     ] as const) {
       let read = 0;
       const seen: number[] = [];
@@ -343,7 +345,7 @@ y",${i}`
     const p = scanFileInThreads(
       generated,
       { fileName: 'customers.csv', signal: controller.signal },
-      { threads: 2, rangeBytes: 500_000 },
+      { threads: 2, split: 'ranges', rangeBytes: 500_000 },
     );
     setTimeout(() => controller.abort(), 200);
     await assert.rejects(p, (e: Error) => e.name === 'AbortError');

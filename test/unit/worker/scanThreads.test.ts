@@ -5,7 +5,13 @@ import * as path from 'path';
 import { generateCsv } from '../../../bench/scan/generate';
 import { scanDataset, type ScanOptions } from '../../../src/core/scan';
 import { parsePolicy } from '../../../src/core/policy';
-import { scanFileInThreads } from '../../../src/worker/scanThreads';
+import {
+  MIN_PARALLEL_BYTES,
+  MIN_TWO_CORE_BYTES,
+  defaultSplit,
+  defaultThreads,
+  scanFileInThreads,
+} from '../../../src/worker/scanThreads';
 
 const adult = path.resolve(__dirname, '../../../../shared/data/adult/adult.csv');
 
@@ -47,6 +53,16 @@ describe('scanFileInThreads: a scan split by column across worker threads', func
       }
     });
   }
+
+  it('splits two threads by column and more by range, and uses at least two threads on a large file', () => {
+    assert.equal(defaultSplit(2), 'columns');
+    assert.equal(defaultSplit(3), 'ranges');
+    assert.equal(defaultSplit(8), 'ranges');
+    assert.equal(defaultThreads(MIN_PARALLEL_BYTES - 1), 1);
+    const cores = os.availableParallelism();
+    assert.equal(defaultThreads(1e9), cores <= 2 ? 2 : Math.min(4, cores));
+    assert.equal(defaultThreads(MIN_TWO_CORE_BYTES - 1), cores <= 2 ? 1 : Math.min(4, cores));
+  });
 
   it('gives the single-threaded report on Adult with a label and a policy (fairness from columns of several threads)', async () => {
     const { policy } = parsePolicy(
