@@ -5,8 +5,9 @@
  *
  * Speeds are given twice: by wall time, and by CPU time (user + system of the child process, all its threads).
  * On a shared, loaded machine the wall time also measures the other processes; the CPU time is the work done.
- * The audit runs twice: in one thread (`--threads 1`), and split by column across threads as `rml audit`
- * does by default on more than two cores (at least two threads), where the wall time is the one that counts.
+ * The audit runs twice: in one thread (`--threads 1`), and in the threads `rml audit` picks by default for the
+ * file on this machine (at least two: split by column for two, by range for more), where the wall time is the
+ * one that counts.
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
