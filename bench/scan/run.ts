@@ -7,7 +7,7 @@
  * On a shared, loaded machine the wall time also measures the other processes; the CPU time is the work done.
  * The audit runs twice: in one thread (`--threads 1`), and in the threads `rml audit` picks by default for the
  * file on this machine (at least two: split by column for two, by range for more), where the wall time is the
- * one that counts.
+ * one that counts. BENCH_SCAN_SPLIT=columns or ranges sets `--split` for every thread count.
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -62,7 +62,8 @@ const { main } = require('./dist/cli.js');
 const t0 = process.hrtime.bigint();
 const c0 = process.cpuUsage();
 const sink = { write() { return true; }, isTTY: false };
-main(['audit', process.argv[process.argv.length - 2], '--format', 'json', '--threads', process.argv[process.argv.length - 1]], { stdout: sink, stderr: process.stderr, cwd: process.cwd(), env: {} }).then((code) => {
+const split = process.env.BENCH_SCAN_SPLIT ? ['--split', process.env.BENCH_SCAN_SPLIT] : [];
+main(['audit', process.argv[process.argv.length - 2], '--format', 'json', '--threads', process.argv[process.argv.length - 1], ...split], { stdout: sink, stderr: process.stderr, cwd: process.cwd(), env: {} }).then((code) => {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (code > 1) process.exit(3);
   const c = process.cpuUsage(c0);

@@ -30,6 +30,9 @@ Options:
                              machine, one for files under 8 MB). Two split the columns, byte for byte
                              the one-thread report, for about 50 MB more; three or more split the file
                              into 4 MB ranges, the same report for any N, 110 to 150 MB per thread.
+  --split columns|ranges     How threads share the work (default: columns for two, ranges for more).
+                             By column, each thread reads the whole file: less memory per thread, and
+                             the one-thread report byte for byte.
   --no-color                 Plain text output.
 
 JSON output: one report object for one file, an array of them for several (see the README).
@@ -109,6 +112,7 @@ export const auditCommand: CliCommand = {
       'max-findings': { type: 'string' },
       output: { type: 'string' },
       threads: { type: 'string' },
+      split: { type: 'string' },
       'no-color': { type: 'boolean', default: false },
     });
     const { values: o, positionals: files } = parsed;
@@ -135,6 +139,11 @@ export const auditCommand: CliCommand = {
       if (!Number.isInteger(threads) || threads < 1) {
         throw new UsageError(`--threads must be a positive integer (got '${o.threads}').`);
       }
+    }
+
+    const split = o.split;
+    if (split !== undefined && split !== 'columns' && split !== 'ranges') {
+      throw new UsageError(`--split must be columns or ranges (got '${split}').`);
     }
 
     const reports: AuditReport[] = [];
@@ -169,7 +178,7 @@ export const auditCommand: CliCommand = {
             ...(progress ? { onProgress: progress.update } : {}),
             afterReading: collectGarbage,
           },
-          threads !== undefined ? { threads } : {},
+          { ...(threads !== undefined ? { threads } : {}), ...(split ? { split } : {}) },
         );
         reports.push(report);
       } finally {

@@ -83,9 +83,22 @@ describe('rml audit', () => {
     const r = await rml(['audit', 'customers.csv', '--format', 'xml']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--format must be text, json or sarif/);
+    const split = await rml(['audit', 'customers.csv', '--split', 'rows']);
+    assert.equal(split.code, 2);
+    assert.match(split.stderr, /--split must be columns or ranges \(got 'rows'\)/);
     const missing = await rml(['audit', 'nope.csv']);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /nope\.csv: no such file/);
+  });
+
+  it('gives the one-thread report split by column or by range in threads', async () => {
+    const one = await rml(['audit', 'customers.csv', '--format', 'json', '--threads', '1']);
+    assert.equal(one.code, 0, one.stderr);
+    for (const split of ['columns', 'ranges']) {
+      const r = await rml(['audit', 'customers.csv', '--format', 'json', '--threads', '2', '--split', split]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, one.stdout, split);
+    }
   });
 
   it('audits predictions per group and writes the output to a file', async () => {
