@@ -4,13 +4,17 @@
  * (k-anonymity, group rates, proxies, prediction audits). The CLI and the extension both call this, so a
  * finding the CLI reports is the finding the editor shows.
  */
+import type {
+  SpilledCodes} from './data/encoded';
 import {
   AdaptiveColumnBuilder,
   CategoricalBuilder,
   ColumnMerge,
   builderPartTransferables,
+  WINDOW_ROWS,
   type BuilderPart,
   type CategoricalColumn,
+  type CodeSpill,
   type EncodedColumn,
   type NumericColumn,
 } from './data/encoded';
@@ -43,7 +47,13 @@ import { proxyAssociations } from './fairness/proxies';
 import type { EntityType, Finding, SourceRange } from './findings';
 import { DEFAULT_POLICY, applyPolicy, type Policy } from './policy';
 import { DEFAULT_SPILL_ROWS, SpillDir, type SpillFile } from './data/spill';
-import { KAnonymityWork, kAnonymity, kAnonymityFinding, smallestSinglingOutSet } from './privacy/kAnonymity';
+import {
+  KAnonymityWork,
+  kAnonymity,
+  kAnonymityFinding,
+  smallestSinglingOutSet,
+  type KColumn,
+} from './privacy/kAnonymity';
 import { headerEvidence } from './privacy/headers';
 import { maskExcerpt } from './privacy/mask';
 import {
@@ -333,6 +343,11 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 export interface ScanPlan {
   columns?: readonly number[];
   rows?: boolean;
+  /**
+   * Whether the kept columns may spill to disk (default true): only for a part assembled in the thread that
+   * read it, since the spill files stay with their {@link ScanPart.keptSpill}.
+   */
+  spillKept?: boolean;
 }
 
 /**
@@ -347,8 +362,17 @@ export interface ScanPart {
   problems: Finding[];
   profiles: ColumnProfile[];
   privacy: PrivacyPart;
-  /** Encoded copies of the part's columns that could be kept, by column index. */
-  kept: { index: number; column: EncodedColumn }[];
+  /**
+   * Encoded copies of the part's columns that could be kept, by column index. Without a label only the
+   * quasi-identifiers are kept, for k-anonymity, and past the spill's `afterRows` rows their codes go to
+   * disk ({@link SpilledCodes}, read back in windows).
+   */
+  kept: { index: number; column: EncodedColumn | SpilledCodes }[];
+  /**
+   * The temporary files of the spilled kept columns: the caller closes it once the report is assembled (see
+   * {@link scanDataset}). Never on a part posted between threads (`ScanPlan.spillKept`).
+   */
+  keptSpill?: SpillDir;
   /** With `plan.rows`. */
   duplicates?: DuplicateResult;
   /**
@@ -361,8 +385,10 @@ export interface ScanPart {
 /** The buffers of a part, to transfer rather than copy when posting it to another thread. */
 export function transferablesOf(part: ScanPart): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
-  for (const k of part.kept)
+  for (const k of part.kept) {
+    if (k.column.kind === 'spilled') throw new Error('A part with spilled columns cannot be posted.');
     out.add((k.column.kind === 'numeric' ? k.column.values : k.column.codes).buffer as ArrayBuffer);
+  }
   return [...out];
 }
 
@@ -434,6 +460,7 @@ async function runPass(
   plan: ScanPlan,
   range?: { start?: RangeStart },
   spill?: SpillDir,
+  keptSpill?: SpillDir,
 ): Promise<Pass> {
   const policy = options.policy ?? DEFAULT_POLICY;
   const missingTokens = missingTokensOf(policy);
@@ -488,6 +515,13 @@ async function runPass(
         ...(plan.columns ? { columns: plan.columns } : {}),
         ...(range?.start ? { decided: range.start.decided } : {}),
       });
+      const names = new Set(h.columns.map((c) => c.name));
+      onlyQuasiIdentifiers = labelOf(options, policy, (name) => names.has(name)) === undefined;
+      // Only k-anonymity reads the kept columns then, and it reads them in windows: they may go to disk.
+      const codeSpill: CodeSpill | undefined =
+        onlyQuasiIdentifiers && keptSpill && !range
+          ? { afterRows: keptSpill.afterRows, file: () => keptSpill.file() }
+          : undefined;
       builders = builderColumns.map(
         (i) =>
           new AdaptiveColumnBuilder(
@@ -495,15 +529,13 @@ async function runPass(
             headerEvidence(h.columns[i]!.name).quasiIdentifier !== undefined,
             HARD_LEVELS,
             // A range keeps what the merge may need; only the first range may drop a column early.
-            range ? { partial: true, first: !range.start } : undefined,
+            range ? { partial: true, first: !range.start } : codeSpill ? { spill: codeSpill } : undefined,
           ),
       );
       pass.profiler = profiler;
       pass.privacy = privacy;
       pass.builders = builders;
       pass.builderColumns = builderColumns;
-      const names = new Set(h.columns.map((c) => c.name));
-      onlyQuasiIdentifiers = labelOf(options, policy, (name) => names.has(name)) === undefined;
       undecided = onlyQuasiIdentifiers ? builders.length : 0;
     },
     row(r) {
@@ -593,14 +625,19 @@ export async function scanPart(
 ): Promise<ScanPart> {
   // Only a pass over whole rows keeps state per row.
   const spill = (plan.rows ?? true) ? spillOf(options) : undefined;
+  // The kept columns' files outlive the pass: they are read by the analyses after it.
+  const keptSpill = (plan.spillKept ?? true) ? spillOf(options) : undefined;
+  let handedOver = false;
   try {
-    const pass = await runPass(chunks, options, plan, undefined, spill);
+    const pass = await runPass(chunks, options, plan, undefined, spill, keptSpill);
     const kept: ScanPart['kept'] = [];
     pass.builders.forEach((b, j) => {
       const column = b.build();
       if (column) kept.push({ index: pass.builderColumns[j]!, column });
     });
+    handedOver = keptSpill !== undefined && keptSpill.open > 0;
     return {
+      ...(handedOver ? { keptSpill } : {}),
       header: pass.header,
       format: pass.format,
       rows: pass.rows,
@@ -614,6 +651,7 @@ export async function scanPart(
     };
   } finally {
     spill?.close();
+    if (!handedOver) keptSpill?.close();
   }
 }
 
@@ -785,8 +823,22 @@ export async function scanDataset(
   options: ScanOptions,
 ): Promise<AuditReport> {
   const part = await scanPart(chunks, options);
-  options.afterReading?.();
-  return assembleReport([part], options);
+  try {
+    options.afterReading?.();
+    return assembleReport([part], options);
+  } finally {
+    part.keptSpill?.close();
+  }
+}
+
+/** A spilled column read back into memory, for an analysis that needs it whole. */
+function readBack(c: SpilledCodes): CategoricalColumn {
+  const codes = new Int32Array(c.length);
+  for (let from = 0; from < c.length; from += WINDOW_ROWS) {
+    const to = Math.min(c.length, from + WINDOW_ROWS);
+    codes.set(c.window(from, to), from);
+  }
+  return { kind: 'categorical', codes, levels: c.levels };
 }
 
 /**
@@ -929,13 +981,21 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
 
   // Encoded columns for whole-column analyses.
   const kept = new Map<string, EncodedColumn>();
+  const spilled = new Map<string, SpilledCodes>();
   for (const k of parts.flatMap((p) => p.kept).sort((a, b) => a.index - b.index)) {
     const name = hdr.columns[k.index]?.name;
-    if (name !== undefined) kept.set(name, k.column);
+    if (name === undefined) continue;
+    if (k.column.kind === 'spilled') spilled.set(name, k.column);
+    else kept.set(name, k.column);
   }
+  /** A kept column in memory: spilled ones (k-anonymity's alone, in practice) are read back whole. */
+  const inMemory = (name: string): EncodedColumn | undefined => {
+    const c = spilled.get(name);
+    return c ? readBack(c) : kept.get(name);
+  };
   /** Numeric columns as numbers: stored so, or dictionary-coded with a numeric profile (ages, counts). */
   const numericOf = (name: string): NumericColumn | undefined => {
-    const c = kept.get(name);
+    const c = inMemory(name);
     if (!c) return undefined;
     if (c.kind === 'numeric') return c;
     const p = profiles.find((x) => x.name === name);
@@ -951,7 +1011,7 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
   /** Every kept column as categories (numbers by their exact value). */
   const encoded = {
     get(name: string): CategoricalColumn | undefined {
-      const c = kept.get(name);
+      const c = inMemory(name);
       if (!c || c.kind === 'categorical') return c;
       const b = new CategoricalBuilder(c.values.length);
       for (const v of c.values) b.push(Number.isNaN(v) ? undefined : String(v));
@@ -970,8 +1030,8 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
 
   // Privacy: k-anonymity and singling out over the quasi-identifiers that could be kept.
   const qiNames = columns.filter((c) => c.quasiIdentifier).map((c) => c.name);
-  const qiCols = qiNames.flatMap((name) => {
-    const column = encoded.get(name);
+  const qiCols = qiNames.flatMap((name): { name: string; column: KColumn }[] => {
+    const column = spilled.get(name) ?? encoded.get(name);
     return column ? [{ name, column }] : [];
   });
   let kAnon: number | null = null;

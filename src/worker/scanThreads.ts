@@ -19,6 +19,7 @@ import type { TableHeader, TableSink } from '../core/data/table';
 import type { PrivacyDecision } from '../core/privacy/privacyScanner';
 import type { AuditReport } from '../core/report/auditReport';
 import { PrivacyScanner } from '../core/privacy/privacyScanner';
+import { headerEvidence } from '../core/privacy/headers';
 import { DEFAULT_MISSING_TOKENS } from '../core/data/profile';
 import { DEFAULT_POLICY } from '../core/policy';
 import {
@@ -129,6 +130,8 @@ export async function scanFileInThreads(
   const onAbort = () => stop.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   let parts: ScanPart[];
+  // This thread's part may hold spilled kept columns, closed once the report is assembled (or on failure).
+  let own: ScanPart | undefined;
   try {
     // This thread takes the first share itself: one isolate fewer (about 50 MB) and no idle thread.
     parts = await Promise.all(
@@ -138,8 +141,12 @@ export async function scanFileInThreads(
               fs.createReadStream(file, { highWaterMark: 1 << 18 }),
               { ...options, signal: stop.signal },
               plan,
+            ).then((p) => (own = p))
+          : runThread(
+              entry,
+              { file, options: withoutSignal(options), plan: { ...plan, spillKept: false } },
+              stop.signal,
             )
-          : runThread(entry, { file, options: withoutSignal(options), plan }, stop.signal)
         ).catch((e: unknown) => {
           stop.abort();
           throw e;
@@ -147,19 +154,25 @@ export async function scanFileInThreads(
       ),
     );
   } catch (e) {
+    own?.keptSpill?.close();
     // The first failure is the one to report, not the cancellations it caused.
     throw options.signal?.aborted ? abortError() : e;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }
-  // A file rewritten while the threads read it gives parts that disagree, and a header the first megabyte did
-  // not show in full (a JSON key that appears later) leaves columns to no thread: read it again, in one pass.
-  const columns = parts[0]!.header?.columns.length ?? 0;
-  const covered = new Set(parts.flatMap((p) => p.profiles.map((c) => c.index)));
-  if (parts.some((p) => p.rows !== parts[0]!.rows) || covered.size !== columns) return single();
-  threaded.onSplit?.('columns');
-  options.afterReading?.();
-  return assembleReport(parts, options);
+  try {
+    // A file rewritten while the threads read it gives parts that disagree, and a header the first megabyte
+    // did not show in full (a JSON key that appears later) leaves columns to no thread: read it again, in one
+    // pass.
+    const columns = parts[0]!.header?.columns.length ?? 0;
+    const covered = new Set(parts.flatMap((p) => p.profiles.map((c) => c.index)));
+    if (parts.some((p) => p.rows !== parts[0]!.rows) || covered.size !== columns) return single();
+    threaded.onSplit?.('columns');
+    options.afterReading?.();
+    return assembleReport(parts, options);
+  } finally {
+    own?.keptSpill?.close();
+  }
 }
 
 /** The options a worker thread gets: no signal (a thread is stopped by terminating it) and no callbacks. */
@@ -185,12 +198,14 @@ async function planSplit(file: string, options: ScanOptions, threads: number): P
   }
   let columns = 0;
   let costs: number[] = [];
+  let quasi: boolean[] = [];
   let rowCost = 0;
   let seen = 0;
   const sink: TableSink = {
     header(h) {
       columns = h.columns.length;
       costs = new Array<number>(columns).fill(0);
+      quasi = h.columns.map((c) => headerEvidence(c.name).quasiIdentifier !== undefined);
     },
     row(r) {
       if (seen++ >= SAMPLE_ROWS) return;
@@ -210,9 +225,17 @@ async function planSplit(file: string, options: ScanOptions, threads: number): P
     columns: [],
     rows: false,
   }));
-  const items = [...costs.map((cost, i) => ({ cost, column: i })), { cost: rowCost, column: -1 }].sort(
-    (a, b) => b.cost - a.cost || a.column - b.column,
-  );
+  // Columns named as quasi-identifiers go to this thread (plan 0), whose kept columns may spill to disk: a
+  // worker's part is posted back, so its kept columns stay in memory.
+  for (let i = 0; i < columns; i++) {
+    if (!quasi[i]) continue;
+    load[0]! += costs[i]!;
+    plans[0]!.columns.push(i);
+  }
+  const items = [
+    ...costs.flatMap((cost, i) => (quasi[i] ? [] : [{ cost, column: i }])),
+    { cost: rowCost, column: -1 },
+  ].sort((a, b) => b.cost - a.cost || a.column - b.column);
   for (const item of items) {
     let t = 0;
     for (let k = 1; k < n; k++) if (load[k]! < load[t]!) t = k;

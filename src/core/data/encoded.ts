@@ -3,6 +3,8 @@
  * group metrics, proxies). Dictionary codes keep a million-row column at 1 to 4 bytes a row instead of a string.
  */
 
+import type { SpillFile } from './spill';
+
 /**
  * Dictionary codes, as narrow as the levels allow: one byte a row up to 128 levels (sex, race, age, most
  * categories), two up to 32,768, else four. Kept columns are most of what a scan holds per row.
@@ -24,17 +26,41 @@ export interface NumericColumn {
 
 export type EncodedColumn = CategoricalColumn | NumericColumn;
 
+/**
+ * Where a {@link CategoricalBuilder} may move its codes once it holds `afterRows` rows: `file()` gives the
+ * temporary file (undefined when none can be made: the codes then stay in memory).
+ */
+export interface CodeSpill {
+  afterRows: number;
+  file(): SpillFile | undefined;
+}
+
+/** Rows of codes written to a spill file at one width: rows `start` to `start + rows` at byte `offset`. */
+interface CodeSegment {
+  start: number;
+  rows: number;
+  width: 1 | 2 | 4;
+  offset: number;
+}
+
 /** Grows a categorical column one value at a time; `undefined` or a missing token becomes -1. */
 export class CategoricalBuilder {
   private codes: CodeArray;
+  /** Rows in `codes`: those after the spilled ones. */
   private length = 0;
+  /** Rows written to the spill file, before those in `codes`. */
+  private spilledRows = 0;
+  private spill: CodeSpill | undefined;
+  private file: SpillFile | undefined;
+  private readonly segments: CodeSegment[] = [];
   private readonly index = new Map<string, number>();
   /** Levels added by {@link pushCode} are not in `index` yet (filled on the next {@link push}). */
   private indexed = 0;
   readonly levels: string[] = [];
 
-  constructor(initialCapacity = 1024) {
+  constructor(initialCapacity = 1024, spill?: CodeSpill) {
     this.codes = new Int8Array(Math.max(16, initialCapacity));
+    this.spill = spill;
   }
 
   push(value: string | undefined): void {
@@ -77,12 +103,38 @@ export class CategoricalBuilder {
       wider.set(codes.subarray(0, this.length));
       this.codes = codes = wider;
     }
-    if (this.length === codes.length) {
+    if (this.length === codes.length && !this.spillFull()) {
       const next = new (codes.constructor as new (n: number) => CodeArray)(grownLength(codes.length));
       next.set(codes);
       this.codes = codes = next;
     }
     codes[this.length++] = code;
+  }
+
+  /**
+   * Past the spill's `afterRows` rows, writes the full array to the spill file and empties it for the next
+   * rows (the array is reused, so memory stops growing); false when the codes stay in memory.
+   */
+  private spillFull(): boolean {
+    const spill = this.spill;
+    if (!spill || this.spilledRows + this.length < spill.afterRows) return false;
+    this.file ??= spill.file();
+    const file = this.file;
+    if (!file) {
+      this.spill = undefined; // no room on disk: grow in memory as without a spill
+      return false;
+    }
+    const rows = this.codes.subarray(0, this.length);
+    this.segments.push({
+      start: this.spilledRows,
+      rows: this.length,
+      width: rows.BYTES_PER_ELEMENT as 1 | 2 | 4,
+      offset: file.size,
+    });
+    file.append(rows);
+    this.spilledRows += this.length;
+    this.length = 0;
+    return true;
   }
 
   private catchUp(): void {
@@ -91,10 +143,33 @@ export class CategoricalBuilder {
   }
 
   get size(): number {
-    return this.length;
+    return this.spilledRows + this.length;
+  }
+
+  /** Closes the spill file, if any, once the column is not needed. */
+  release(): void {
+    this.file?.close();
+    this.file = undefined;
+  }
+
+  /** Whether some codes went to the spill file: then {@link buildSpilled} gives the column, not {@link build}. */
+  get spilled(): boolean {
+    return this.segments.length > 0;
+  }
+
+  /** The column whose older codes are in the spill file, read back in windows (see {@link SpilledCodes}). */
+  buildSpilled(): SpilledCodes {
+    return new SpilledCodes(
+      this.levels.slice(),
+      this.spilledRows + this.length,
+      this.file as SpillFile,
+      this.segments.slice(),
+      this.codes.subarray(0, this.length),
+    );
   }
 
   build(): CategoricalColumn {
+    if (this.spilled) throw new Error('CategoricalBuilder.build: the codes were spilled; call buildSpilled.');
     // A view, not a copy: codes are only ever appended, and a copy of every kept column at the end of a scan
     // was the audit's memory peak on large files (4 bytes a row a column, twice).
     return { kind: 'categorical', codes: this.codes.subarray(0, this.length), levels: this.levels.slice() };
@@ -107,6 +182,83 @@ export class CategoricalBuilder {
  */
 export function grownLength(length: number): number {
   return Math.max(16, Math.ceil(length * 1.5));
+}
+
+/**
+ * A categorical column read in windows of rows: k-anonymity's input, which is the same whether the codes are
+ * in memory or spilled. A window's array is valid until the next call on the same column.
+ */
+export interface CodeWindows {
+  readonly levels: readonly string[];
+  readonly length: number;
+  window(from: number, to: number): CodeArray;
+}
+
+/** Rows a pass over {@link CodeWindows} reads at a time. */
+export const WINDOW_ROWS = 1 << 16;
+
+/** An in-memory column as {@link CodeWindows}: each window is a view, no copy. */
+export function codeWindows(column: CategoricalColumn | SpilledCodes): CodeWindows {
+  if (column instanceof SpilledCodes) return column;
+  const codes = column.codes;
+  return { levels: column.levels, length: codes.length, window: (from, to) => codes.subarray(from, to) };
+}
+
+/**
+ * A categorical column whose codes are mostly in an encrypted temporary file (see `spill.ts`): the codes of
+ * the rows written before the last full array, in segments at the width they had then, and the rest in
+ * memory. Read back in windows, each decoded into one reused array, so a pass over the rows holds one window
+ * in memory whatever their number. The file is closed by whoever owns the spill (the scan, once its report
+ * is assembled).
+ */
+export class SpilledCodes implements CodeWindows {
+  readonly kind = 'spilled';
+  private out = new Int32Array(0);
+  private bytes = new Uint8Array(0);
+
+  constructor(
+    readonly levels: string[],
+    readonly length: number,
+    private readonly file: SpillFile,
+    private readonly segments: readonly CodeSegment[],
+    private readonly tail: CodeArray,
+  ) {}
+
+  window(from: number, to: number): CodeArray {
+    if (from < 0 || to > this.length || from > to)
+      throw new RangeError(`window(${from}, ${to}) of ${this.length} rows`);
+    const tailStart = this.length - this.tail.length;
+    if (from >= tailStart) return this.tail.subarray(from - tailStart, to - tailStart);
+    // Most windows lie in one segment (a segment is a million rows or more): its codes at their own width,
+    // with no copy into 32 bits.
+    for (const s of this.segments) {
+      if (from >= s.start && to <= s.start + s.rows) return this.read(s, from, to);
+    }
+    const n = to - from;
+    if (this.out.length < n) this.out = new Int32Array(n);
+    const out = this.out.subarray(0, n);
+    for (const s of this.segments) {
+      const lo = Math.max(from, s.start);
+      const hi = Math.min(to, s.start + s.rows);
+      if (lo < hi) out.set(this.read(s, lo, hi), lo - from);
+    }
+    if (to > tailStart)
+      out.set(
+        this.tail.subarray(Math.max(from, tailStart) - tailStart, to - tailStart),
+        Math.max(0, tailStart - from),
+      );
+    return out;
+  }
+
+  /** Rows `lo` to `hi` of segment `s`, decrypted into this column's byte buffer (valid until the next read). */
+  private read(s: CodeSegment, lo: number, hi: number): CodeArray {
+    const size = (hi - lo) * s.width;
+    if (this.bytes.length < size) this.bytes = new Uint8Array(Math.max(size, 1 << 16));
+    const raw = this.file.readRange(s.offset + (lo - s.start) * s.width, size, this.bytes);
+    if (s.width === 1) return new Int8Array(raw.buffer, raw.byteOffset, hi - lo);
+    if (s.width === 2) return new Int16Array(raw.buffer, raw.byteOffset, hi - lo);
+    return new Int32Array(raw.buffer, raw.byteOffset, hi - lo);
+  }
 }
 
 /** Encodes a plain array (tests, small inputs). */
@@ -130,6 +282,12 @@ export interface AdaptiveColumnOptions {
    * distinct values come first in the file too and it may drop the column as a whole-file builder would.
    */
   first?: boolean;
+  /**
+   * Codes past `spill.afterRows` rows go to a temporary file (not with `partial`): for a scan whose only
+   * use of the column is k-anonymity, which reads it back in windows. {@link AdaptiveColumnBuilder.build}
+   * then gives {@link SpilledCodes}.
+   */
+  spill?: CodeSpill;
 }
 
 /**
@@ -170,7 +328,7 @@ export function builderPartTransferables(part: BuilderPart): ArrayBuffer[] {
  * relies on exactly this.
  */
 export class AdaptiveColumnBuilder {
-  private cat: CategoricalBuilder | null = new CategoricalBuilder();
+  private cat: CategoricalBuilder | null;
   private num: Float64Array | null = null;
   private numLength = 0;
   private allNumeric = true;
@@ -194,6 +352,9 @@ export class AdaptiveColumnBuilder {
   ) {
     this.partial = options.partial ?? false;
     this.first = options.first ?? false;
+    if (this.partial && options.spill)
+      throw new Error('A range-mode builder cannot spill (its part is posted).');
+    this.cat = new CategoricalBuilder(1024, options.spill);
   }
 
   push(value: string | undefined): void {
@@ -256,22 +417,29 @@ export class AdaptiveColumnBuilder {
   }
 
   private toNumeric(): void {
-    const c = (this.cat as CategoricalBuilder).build();
+    const cat = this.cat as CategoricalBuilder;
+    // A spilled column turns numeric in memory: a quasi-identifier past the hard limit, rare enough.
+    const c = codeWindows(cat.spilled ? cat.buildSpilled() : cat.build());
     const parsed = c.levels.map(Number);
     this.cat = null;
     if (this.partial && parsed.every((x) => x !== x)) {
-      this.leadingNaN = c.codes.length;
+      this.leadingNaN = c.length;
       return;
     }
-    this.num = new Float64Array(Math.max(1024, grownLength(c.codes.length)));
-    for (let i = 0; i < c.codes.length; i++) {
-      const code = c.codes[i] as number;
-      this.num[i] = code < 0 ? NaN : (parsed[code] as number);
+    this.num = new Float64Array(Math.max(1024, grownLength(c.length)));
+    for (let from = 0; from < c.length; from += WINDOW_ROWS) {
+      const codes = c.window(from, Math.min(c.length, from + WINDOW_ROWS));
+      for (let i = 0; i < codes.length; i++) {
+        const code = codes[i] as number;
+        this.num[from + i] = code < 0 ? NaN : (parsed[code] as number);
+      }
     }
-    this.numLength = c.codes.length;
+    this.numLength = c.length;
+    cat.release();
   }
 
   private drop(): void {
+    this.cat?.release();
     this.cat = null;
     this.dropped = true;
   }
@@ -282,6 +450,7 @@ export class AdaptiveColumnBuilder {
    * {@link build} gives undefined and a range's part is `unneeded`.
    */
   discard(): void {
+    this.cat?.release();
     this.cat = null;
     this.num = null;
     this.firstLevels = null;
@@ -298,11 +467,15 @@ export class AdaptiveColumnBuilder {
     return this.dropped;
   }
 
-  /** The column, or undefined when it was dropped for having too many distinct non-numeric values. */
-  build(): EncodedColumn | undefined {
+  /**
+   * The column, or undefined when it was dropped for having too many distinct non-numeric values; with a
+   * spill, {@link SpilledCodes} once its codes passed `spill.afterRows` rows.
+   */
+  build(): EncodedColumn | SpilledCodes | undefined {
     if (this.partial) throw new Error('A range-mode builder gives a part for ColumnMerge: call finishPart.');
     if (this.dropped) return undefined;
     if (this.num) return { kind: 'numeric', values: this.num.subarray(0, this.numLength) };
+    if (this.cat?.spilled) return this.cat.buildSpilled();
     return this.cat?.build();
   }
 

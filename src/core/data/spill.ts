@@ -121,6 +121,31 @@ export class SpillFile {
     }
   }
 
+  /**
+   * The `length` bytes from `offset`, decrypted into `into` (a view of its first `length` bytes is returned).
+   * CTR mode lets a read start anywhere: the counter block of byte `offset` is the IV plus `offset / 16`, and
+   * the first `offset % 16` bytes of its key stream are skipped.
+   */
+  readRange(offset: number, length: number, into: Uint8Array): Uint8Array {
+    if (this.fd === undefined) throw new Error('SpillFile.readRange after close');
+    if (offset < 0 || length < 0 || offset + length > this.size || length > into.length)
+      throw new RangeError(`readRange(${offset}, ${length}) of a ${this.size}-byte file`);
+    const skip = offset % 16;
+    const start = offset - skip;
+    const raw = Buffer.allocUnsafe(skip + length);
+    let got = 0;
+    while (got < raw.length) {
+      const n = fs.readSync(this.fd, raw, got, raw.length - got, start + got);
+      if (n <= 0)
+        throw new Error(`A temporary file of the scan ended at ${start + got} of ${this.size} bytes.`);
+      got += n;
+    }
+    const decipher = crypto.createDecipheriv('aes-256-ctr', this.key, counterAt(this.iv, start / 16));
+    const plain = decipher.update(raw);
+    into.set(plain.subarray(skip));
+    return into.subarray(0, length);
+  }
+
   /** Closes (and where it still has a name, removes) the file. */
   close(): void {
     if (this.fd === undefined) return;
@@ -130,4 +155,16 @@ export class SpillFile {
     this.name = undefined;
     this.onClose();
   }
+}
+
+/** The 128-bit big-endian counter block `blocks` after `iv`, as AES-CTR numbers them (wrapping at 2^128). */
+function counterAt(iv: Buffer, blocks: number): Buffer {
+  const out = Buffer.from(iv);
+  let carry = blocks;
+  for (let i = 15; i >= 0 && carry > 0; i--) {
+    const sum = out[i]! + (carry % 256);
+    out[i] = sum & 0xff;
+    carry = Math.floor(carry / 256) + (sum >> 8);
+  }
+  return out;
 }

@@ -3,9 +3,19 @@
  * smallest set of columns that singles out a given share of records.
  */
 import type { Finding, SourceRange } from '../findings';
-import type { CategoricalColumn } from '../data/encoded';
+import {
+  WINDOW_ROWS,
+  codeWindows,
+  type CategoricalColumn,
+  type CodeArray,
+  type CodeWindows,
+  type SpilledCodes,
+} from '../data/encoded';
 import { fmix, mixA } from '../data/hash';
 import { HyperLogLog } from '../data/sketches';
+
+/** A column k-anonymity counts: in memory, or with its codes spilled to disk (read back in windows). */
+export type KColumn = CategoricalColumn | SpilledCodes;
 
 export interface KAnonymityResult {
   /**
@@ -50,7 +60,7 @@ export class KAnonymityWork {
   private wide = new Uint16Array(0);
   /** id + 1 of the class in each hash slot; 0 marks an empty one. */
   private slotId = new Int32Array(0);
-  /** A record of each class, by class id: the class's values are read back from it. */
+  /** The codes of each class, `width` a class, by class id (see {@link hashedStats}). */
   private member = new Int32Array(0);
   private counts = new Int32Array(0);
   /** Packed keys of the key table (see {@link packedStats}), and their counts (0: empty slot). */
@@ -106,18 +116,20 @@ export class KAnonymityWork {
     return t;
   }
 
-  /** `slots` empty hash slots, and a member and a counter for each of up to `classes` classes. */
-  hash(slots: number, classes: number): { slotId: Int32Array; member: Int32Array; counts: Int32Array } {
+  /** `slots` empty hash slots, and `width` codes and a counter for each of up to `classes` classes. */
+  hash(
+    slots: number,
+    classes: number,
+    width: number,
+  ): { slotId: Int32Array; member: Int32Array; counts: Int32Array } {
     // One large table at a time, so that the bound holds.
     this.wide = new Uint16Array(0);
     this.keys = new Float64Array(0);
     this.keyCounts = new Int32Array(0);
     if (this.slotId.length < slots) this.slotId = new Int32Array(slots);
     else this.slotId.fill(0, 0, slots);
-    if (this.member.length < classes) {
-      this.member = new Int32Array(classes);
-      this.counts = new Int32Array(classes);
-    }
+    if (this.member.length < classes * width) this.member = new Int32Array(classes * width);
+    if (this.counts.length < classes) this.counts = new Int32Array(classes);
     return { slotId: this.slotId, member: this.member, counts: this.counts };
   }
 
@@ -140,13 +152,14 @@ export class KAnonymityWork {
  * every column. Missing values (code -1) are a value of their own: two records both missing `zip` are alike
  * on `zip`. This is the cautious reading for risk (a suppressed value still says something, and treating
  * missing as matching everything would hide unique records). Exact, with memory bounded by the work's
- * `maxClasses` whatever the number of records.
+ * `maxClasses` whatever the number of records, and the records read in windows of {@link WINDOW_ROWS}, so
+ * columns spilled to disk are counted as columns in memory are.
  */
-function classStats(cols: readonly CategoricalColumn[], work: KAnonymityWork): ClassStats {
-  const n = cols[0]!.codes.length;
+function classStats(cols: readonly CodeWindows[], work: KAnonymityWork): ClassStats {
+  const n = cols[0]!.length;
   for (const c of cols) {
-    if (c.codes.length !== n) {
-      throw new RangeError(`columns differ in length: ${n} and ${c.codes.length} records`);
+    if (c.length !== n) {
+      throw new RangeError(`columns differ in length: ${n} and ${c.length} records`);
     }
   }
   work.lastPasses = 1;
@@ -179,66 +192,79 @@ function classStats(cols: readonly CategoricalColumn[], work: KAnonymityWork): C
   }
 }
 
+/** The codes of rows `from` to `to` of each column (views, or windows read back from disk). */
+function windowsOf(cols: readonly CodeWindows[], from: number, to: number): CodeArray[] {
+  return cols.map((c) => c.window(from, to));
+}
+
 /** The number of classes over `cols`, estimated in one pass (HyperLogLog, about 1% error). */
-function estimateClasses(cols: readonly CategoricalColumn[], packed: boolean): number {
-  const n = cols[0]!.codes.length;
+function estimateClasses(cols: readonly CodeWindows[], packed: boolean): number {
+  const n = cols[0]!.length;
   const hll = new HyperLogLog();
-  const keyOf = packed ? packedKey(cols) : undefined;
-  const codes = cols.map((c) => c.codes);
-  for (let r = 0; r < n; r++) {
-    let a: number;
-    if (keyOf) {
-      const key = keyOf(r);
-      a = fmix(Math.imul((key / 4294967296) | 0, 0x85ebca6b) ^ (key >>> 0));
-    } else a = hashRecord(codes, r);
-    hll.addHash(a, fmix(a ^ 0x5bd1e995));
+  const widths = cols.map((c) => c.levels.length + 1);
+  for (let from = 0; from < n; from += WINDOW_ROWS) {
+    const to = Math.min(n, from + WINDOW_ROWS);
+    const codes = windowsOf(cols, from, to);
+    const keyOf = packed ? packedKey(codes, widths) : undefined;
+    for (let r = 0; r < to - from; r++) {
+      let a: number;
+      if (keyOf) {
+        const key = keyOf(r);
+        a = fmix(Math.imul((key / 4294967296) | 0, 0x85ebca6b) ^ (key >>> 0));
+      } else a = hashRecord(codes, r);
+      hll.addHash(a, fmix(a ^ 0x5bd1e995));
+    }
   }
   return hll.estimate();
 }
 
 /** Class sizes through a table of a counter per possible key (`table` zeroed, one entry per key). */
-function lookupStats(cols: readonly CategoricalColumn[], table: Int32Array | Uint16Array): ClassStats {
-  const n = cols[0]!.codes.length;
+function lookupStats(cols: readonly CodeWindows[], table: Int32Array | Uint16Array): ClassStats {
+  const n = cols[0]!.length;
   // 16-bit counters stop at their limit: a class that reaches it is neither unique nor the smallest, unless
   // every class reached it (then counted again below, in 32 bits).
   const limit = table instanceof Uint16Array ? 0xffff : 0x7fffffff;
-  // The common one, two and three columns are written out: a loop over the columns per record was about
-  // twice as slow.
-  if (cols.length === 1) {
-    const a = cols[0]!.codes;
-    for (let r = 0; r < n; r++) {
-      const k = a[r]! + 1;
-      const v = table[k]!;
-      if (v < limit) table[k] = v + 1;
-    }
-  } else if (cols.length === 2) {
-    const a = cols[0]!.codes;
-    const b = cols[1]!.codes;
-    const wb = cols[1]!.levels.length + 1;
-    for (let r = 0; r < n; r++) {
-      const k = (a[r]! + 1) * wb + b[r]! + 1;
-      const v = table[k]!;
-      if (v < limit) table[k] = v + 1;
-    }
-  } else if (cols.length === 3) {
-    const a = cols[0]!.codes;
-    const b = cols[1]!.codes;
-    const c = cols[2]!.codes;
-    const wb = cols[1]!.levels.length + 1;
-    const wc = cols[2]!.levels.length + 1;
-    for (let r = 0; r < n; r++) {
-      const k = ((a[r]! + 1) * wb + b[r]! + 1) * wc + c[r]! + 1;
-      const v = table[k]!;
-      if (v < limit) table[k] = v + 1;
-    }
-  } else {
-    const codes = cols.map((c) => c.codes);
-    const widths = cols.map((c) => c.levels.length + 1);
-    for (let r = 0; r < n; r++) {
-      let key = 0;
-      for (let j = 0; j < codes.length; j++) key = key * widths[j]! + codes[j]![r]! + 1;
-      const v = table[key]!;
-      if (v < limit) table[key] = v + 1;
+  const widths = cols.map((c) => c.levels.length + 1);
+  for (let from = 0; from < n; from += WINDOW_ROWS) {
+    const to = Math.min(n, from + WINDOW_ROWS);
+    const m = to - from;
+    const codes = windowsOf(cols, from, to);
+    // The common one, two and three columns are written out: a loop over the columns per record was about
+    // twice as slow.
+    if (codes.length === 1) {
+      const a = codes[0]!;
+      for (let r = 0; r < m; r++) {
+        const k = a[r]! + 1;
+        const v = table[k]!;
+        if (v < limit) table[k] = v + 1;
+      }
+    } else if (codes.length === 2) {
+      const a = codes[0]!;
+      const b = codes[1]!;
+      const wb = widths[1]!;
+      for (let r = 0; r < m; r++) {
+        const k = (a[r]! + 1) * wb + b[r]! + 1;
+        const v = table[k]!;
+        if (v < limit) table[k] = v + 1;
+      }
+    } else if (codes.length === 3) {
+      const a = codes[0]!;
+      const b = codes[1]!;
+      const c = codes[2]!;
+      const wb = widths[1]!;
+      const wc = widths[2]!;
+      for (let r = 0; r < m; r++) {
+        const k = ((a[r]! + 1) * wb + b[r]! + 1) * wc + c[r]! + 1;
+        const v = table[k]!;
+        if (v < limit) table[k] = v + 1;
+      }
+    } else {
+      for (let r = 0; r < m; r++) {
+        let key = 0;
+        for (let j = 0; j < codes.length; j++) key = key * widths[j]! + codes[j]![r]! + 1;
+        const v = table[key]!;
+        if (v < limit) table[key] = v + 1;
+      }
     }
   }
   const stats: ClassStats = { k: Infinity, unique: 0, classes: 0 };
@@ -255,23 +281,21 @@ function tally(stats: ClassStats, size: number): void {
 }
 
 /** Record r's codes as one number below the product of the columns' widths (exact below 2^53). */
-function packedKey(cols: readonly CategoricalColumn[]): (r: number) => number {
-  if (cols.length === 2) {
-    const a = cols[0]!.codes;
-    const b = cols[1]!.codes;
-    const wb = cols[1]!.levels.length + 1;
+function packedKey(codes: readonly CodeArray[], widths: readonly number[]): (r: number) => number {
+  if (codes.length === 2) {
+    const a = codes[0]!;
+    const b = codes[1]!;
+    const wb = widths[1]!;
     return (r) => (a[r]! + 1) * wb + b[r]! + 1;
   }
-  if (cols.length === 3) {
-    const a = cols[0]!.codes;
-    const b = cols[1]!.codes;
-    const c = cols[2]!.codes;
-    const wb = cols[1]!.levels.length + 1;
-    const wc = cols[2]!.levels.length + 1;
+  if (codes.length === 3) {
+    const a = codes[0]!;
+    const b = codes[1]!;
+    const c = codes[2]!;
+    const wb = widths[1]!;
+    const wc = widths[2]!;
     return (r) => ((a[r]! + 1) * wb + b[r]! + 1) * wc + c[r]! + 1;
   }
-  const codes = cols.map((c) => c.codes);
-  const widths = cols.map((c) => c.levels.length + 1);
   return (r) => {
     let key = 0;
     for (let j = 0; j < codes.length; j++) key = key * widths[j]! + codes[j]![r]! + 1;
@@ -284,41 +308,45 @@ function packedKey(cols: readonly CategoricalColumn[]): (r: number) => number {
  * slots a class.
  */
 function packedStats(
-  cols: readonly CategoricalColumn[],
+  cols: readonly CodeWindows[],
   work: KAnonymityWork,
   passes: number,
 ): ClassStats | number {
-  const n = cols[0]!.codes.length;
-  const keyOf = packedKey(cols);
+  const n = cols[0]!.length;
+  const widths = cols.map((c) => c.levels.length + 1);
   const cap = Math.min(work.maxClasses, n);
   const slots = Math.ceil(1.5 * cap) + 1;
   const stats: ClassStats = { k: Infinity, unique: 0, classes: 0 };
   for (let p = 0; p < passes; p++) {
     const { keys, counts } = work.packed(slots);
     let count = 0;
-    for (let r = 0; r < n; r++) {
-      const key = keyOf(r);
-      // A multiplicative hash picks the pass: one multiply for each of the records the pass skips, where a
-      // full mix cost a third of the search's time.
-      const m = Math.imul(Math.imul((key / 4294967296) | 0, 0x85ebca6b) ^ (key >>> 0), 0x9e3779b1);
-      if (passes > 1 && Math.floor(((m >>> 0) * passes) / 4294967296) !== p) continue;
-      // MurmurHash3's finish for the slot: within a pass the top bits of `m` are nearly fixed.
-      const h = fmix(m);
-      let i = Math.floor(((h >>> 0) * slots) / 4294967296);
-      for (;;) {
-        const c = counts[i]!;
-        if (c === 0) {
-          if (count === cap) return r + 1;
-          keys[i] = key;
-          counts[i] = 1;
-          count++;
-          break;
+    for (let from = 0; from < n; from += WINDOW_ROWS) {
+      const to = Math.min(n, from + WINDOW_ROWS);
+      const keyOf = packedKey(windowsOf(cols, from, to), widths);
+      for (let r = 0; r < to - from; r++) {
+        const key = keyOf(r);
+        // A multiplicative hash picks the pass: one multiply for each of the records the pass skips, where a
+        // full mix cost a third of the search's time.
+        const m = Math.imul(Math.imul((key / 4294967296) | 0, 0x85ebca6b) ^ (key >>> 0), 0x9e3779b1);
+        if (passes > 1 && Math.floor(((m >>> 0) * passes) / 4294967296) !== p) continue;
+        // MurmurHash3's finish for the slot: within a pass the top bits of `m` are nearly fixed.
+        const h = fmix(m);
+        let i = Math.floor(((h >>> 0) * slots) / 4294967296);
+        for (;;) {
+          const c = counts[i]!;
+          if (c === 0) {
+            if (count === cap) return from + r + 1;
+            keys[i] = key;
+            counts[i] = 1;
+            count++;
+            break;
+          }
+          if (keys[i] === key) {
+            counts[i] = c + 1;
+            break;
+          }
+          if (++i === slots) i = 0;
         }
-        if (keys[i] === key) {
-          counts[i] = c + 1;
-          break;
-        }
-        if (++i === slots) i = 0;
       }
     }
     for (let i = 0; i < slots; i++) tally(stats, counts[i]!);
@@ -327,7 +355,7 @@ function packedStats(
 }
 
 /** A 32-bit hash of record `r`'s codes (MurmurHash3's block and finish). */
-function hashRecord(codes: readonly CategoricalColumn['codes'][], r: number): number {
+function hashRecord(codes: readonly CodeArray[], r: number): number {
   let h = 0x2545f491;
   for (let j = 0; j < codes.length; j++) h = mixA(h, codes[j]![r]! + 1);
   return fmix(h);
@@ -335,53 +363,56 @@ function hashRecord(codes: readonly CategoricalColumn['codes'][], r: number): nu
 
 /**
  * Class sizes through open addressing, in `passes` passes: pass p counts the classes whose hash's top share
- * is p. A slot holds the class alone (4 bytes), the class's values read back from its member record, and
- * there are 1.5 slots a class, not a power of two (a multiply maps the hash onto them): 14 bytes a class in
- * all. When a pass meets more than `maxClasses` classes, the number of records it had read by then (the
- * caller then takes more passes).
+ * is p. A slot holds the class alone (4 bytes), each class keeps its codes (4 bytes a column: the records
+ * are read in windows, so another record's codes cannot be read back), and there are 1.5 slots a class, not
+ * a power of two (a multiply maps the hash onto them). For key spaces past 2^53 only, where the codes do not
+ * pack into one number. When a pass meets more than `maxClasses` classes, the number of records it had read
+ * by then (the caller then takes more passes).
  */
 function hashedStats(
-  cols: readonly CategoricalColumn[],
+  cols: readonly CodeWindows[],
   work: KAnonymityWork,
   passes: number,
 ): ClassStats | number {
-  const n = cols[0]!.codes.length;
-  const codes = cols.map((c) => c.codes);
-  const width = codes.length;
+  const n = cols[0]!.length;
+  const width = cols.length;
   const cap = Math.min(work.maxClasses, n);
   const slots = Math.ceil(1.5 * cap) + 1;
   const stats: ClassStats = { k: Infinity, unique: 0, classes: 0 };
   for (let p = 0; p < passes; p++) {
-    const { slotId, member, counts } = work.hash(slots, cap);
+    const { slotId, member, counts } = work.hash(slots, cap, width);
     let count = 0;
-    for (let r = 0; r < n; r++) {
-      const h = hashRecord(codes, r);
-      if (passes > 1 && Math.floor(((h >>> 0) * passes) / 4294967296) !== p) continue;
-      // The slot from other bits than the pass's: within a pass the top bits are nearly fixed.
-      let i = Math.floor(((Math.imul(h, 0x9e3779b1) >>> 0) * slots) / 4294967296);
-      for (;;) {
-        const sid = slotId[i]!;
-        if (sid === 0) {
-          if (count === cap) return r + 1;
-          member[count] = r;
-          counts[count] = 1;
-          slotId[i] = ++count;
-          break;
-        }
-        const m = member[sid - 1]!;
-        let same = true;
-        for (let j = 0; j < width; j++) {
-          const c = codes[j]!;
-          if (c[m] !== c[r]) {
-            same = false;
+    for (let from = 0; from < n; from += WINDOW_ROWS) {
+      const to = Math.min(n, from + WINDOW_ROWS);
+      const codes = windowsOf(cols, from, to);
+      for (let r = 0; r < to - from; r++) {
+        const h = hashRecord(codes, r);
+        if (passes > 1 && Math.floor(((h >>> 0) * passes) / 4294967296) !== p) continue;
+        // The slot from other bits than the pass's: within a pass the top bits are nearly fixed.
+        let i = Math.floor(((Math.imul(h, 0x9e3779b1) >>> 0) * slots) / 4294967296);
+        for (;;) {
+          const sid = slotId[i]!;
+          if (sid === 0) {
+            if (count === cap) return from + r + 1;
+            for (let j = 0; j < width; j++) member[count * width + j] = codes[j]![r]!;
+            counts[count] = 1;
+            slotId[i] = ++count;
             break;
           }
+          const at = (sid - 1) * width;
+          let same = true;
+          for (let j = 0; j < width; j++) {
+            if (member[at + j] !== codes[j]![r]) {
+              same = false;
+              break;
+            }
+          }
+          if (same) {
+            counts[sid - 1]!++;
+            break;
+          }
+          if (++i === slots) i = 0;
         }
-        if (same) {
-          counts[sid - 1]!++;
-          break;
-        }
-        if (++i === slots) i = 0;
       }
     }
     for (let i = 0; i < count; i++) tally(stats, counts[i]!);
@@ -399,21 +430,18 @@ function summary(stats: ClassStats, n: number): KAnonymityResult {
  * quasi-identifier values that occurs is shared by at least k records. Missing values count as a value of
  * their own (see {@link classStats}). Columns must have the same length (RangeError otherwise).
  */
-export function kAnonymity(
-  columns: readonly CategoricalColumn[],
-  work = new KAnonymityWork(),
-): KAnonymityResult {
+export function kAnonymity(columns: readonly KColumn[], work = new KAnonymityWork()): KAnonymityResult {
   if (columns.length === 0) {
     return { k: 0, uniqueRecords: 0, classes: 0, records: 0 };
   }
-  const n = columns[0]!.codes.length;
+  const cols = columns.map(codeWindows);
+  const n = cols[0]!.length;
   if (n === 0) {
-    for (const c of columns)
-      if (c.codes.length !== 0)
-        throw new RangeError(`columns differ in length: 0 and ${c.codes.length} records`);
+    for (const c of cols)
+      if (c.length !== 0) throw new RangeError(`columns differ in length: 0 and ${c.length} records`);
     return summary({ k: 0, unique: 0, classes: 0 }, 0);
   }
-  return summary(classStats(columns, work), n);
+  return summary(classStats(cols, work), n);
 }
 
 export interface SinglingOutSet {
@@ -432,12 +460,13 @@ export interface SinglingOutSet {
  * `reached: false`. Null when there are no columns or no records.
  */
 export function smallestSinglingOutSet(
-  columns: readonly { name: string; column: CategoricalColumn }[],
+  columns: readonly { name: string; column: KColumn }[],
   share = 0.5,
   maxSize = 3,
   work = new KAnonymityWork(),
 ): SinglingOutSet | null {
-  const n = columns[0]?.column.codes.length ?? 0;
+  const windows = columns.map((c) => codeWindows(c.column));
+  const n = windows[0]?.length ?? 0;
   if (columns.length === 0 || n === 0) return null;
   let bestOverall: SinglingOutSet | null = null;
   for (let size = 1; size <= Math.min(maxSize, columns.length); size++) {
@@ -448,7 +477,7 @@ export function smallestSinglingOutSet(
       if (chosen.length === size) {
         const s =
           classStats(
-            chosen.map((i) => columns[i]!.column),
+            chosen.map((i) => windows[i]!),
             work,
           ).unique / n;
         if (!bestOfSize || s > bestOfSize.share) {

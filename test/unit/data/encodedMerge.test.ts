@@ -96,7 +96,9 @@ function plain(c: EncodedColumn | undefined): unknown {
 function whole(values: Value[], l: Limits): EncodedColumn | undefined {
   const b = new AdaptiveColumnBuilder(l.soft, l.keepText, l.hard);
   for (const v of values) b.push(v);
-  return b.build();
+  const c = b.build();
+  if (c?.kind === 'spilled') throw new Error('no spill here');
+  return c;
 }
 
 /** Each range through its own range-mode builder, posted as a worker would, then merged in order. */

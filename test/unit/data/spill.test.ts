@@ -65,6 +65,31 @@ describe('SpillDir and SpillFile', () => {
     dir.close();
   });
 
+  it('reads any range of bytes back, wherever it starts in the key stream', () => {
+    const dir = new SpillDir(0, parent);
+    const f = dir.file()!;
+    const rand = seededRandom(11);
+    // 1.5 MB: counter blocks up to about 100,000 after the IV, so carries reach its third byte from the end.
+    const data = new Uint8Array(1_500_000);
+    for (let i = 0; i < data.length; i++) data[i] = (rand() * 256) | 0;
+    for (let at = 0; at < data.length; at += 70_001)
+      f.append(data.subarray(at, Math.min(data.length, at + 70_001)));
+    const into = new Uint8Array(1 << 16);
+    for (let k = 0; k < 300; k++) {
+      const offset = Math.floor(rand() * data.length);
+      const length = Math.min(data.length - offset, Math.floor(rand() * into.length));
+      const got = f.readRange(offset, length, into);
+      assert.equal(got.length, length);
+      assert.ok(
+        Buffer.from(got).equals(Buffer.from(data.subarray(offset, offset + length))),
+        `${offset}+${length}`,
+      );
+    }
+    assert.equal(f.readRange(data.length, 0, into).length, 0);
+    assert.throws(() => f.readRange(data.length - 1, 2, into), RangeError);
+    dir.close();
+  });
+
   it('touches the disk only when a file is asked for', () => {
     const dir = new SpillDir(10, parent);
     dir.close();

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { generateCsv } from '../../../bench/scan/generate';
 import { scanDataset, type ScanOptions } from '../../../src/core/scan';
 import { parsePolicy } from '../../../src/core/policy';
+import { SpillDir } from '../../../src/core/data/spill';
 import {
   MIN_PARALLEL_BYTES,
   MIN_TWO_CORE_BYTES,
@@ -53,6 +54,34 @@ describe('scanFileInThreads: a scan split by column across worker threads', func
       }
     });
   }
+
+  it('gives the in-memory report when this thread spills its kept columns, the quasi-identifiers among them', async () => {
+    const spillDir = fs.mkdtempSync(path.join(dir, 'spill-'));
+    const options = { fileName: 'customers.csv' };
+    const inMemory = await single(generated, { ...options, spillRows: Infinity });
+    const made = SpillDir.prototype.file;
+    let files = 0;
+    SpillDir.prototype.file = function (this: SpillDir) {
+      files++;
+      return made.call(this);
+    };
+    try {
+      const got = JSON.stringify(
+        await scanFileInThreads(
+          generated,
+          { ...options, spillRows: 3000, spillDir },
+          { threads: 2, split: 'columns' },
+        ),
+      );
+      assert.equal(got, inMemory);
+      // Counted in this thread only (the worker has its own module): this thread read the four
+      // quasi-identifiers (named so) and spilled them, one file each; whole rows went to the worker.
+      assert.equal(files, 4);
+    } finally {
+      SpillDir.prototype.file = made;
+    }
+    assert.deepEqual(fs.readdirSync(spillDir), []);
+  });
 
   it('splits two threads by column and more by range, and uses at least two threads on a large file', () => {
     assert.equal(defaultSplit(2), 'columns');
