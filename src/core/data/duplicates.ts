@@ -99,6 +99,12 @@ class FirstRowTable {
 
 /** Lists of {@link TripleLists}: the top four bits of lane B. */
 const LISTS = 16;
+/**
+ * The most triples {@link TripleLists.walk} puts in one table (12 MB of slots): a spilled list with more is
+ * first split into sub-lists by lane A, so the table at the end does not grow with the file (at 4 GB a list
+ * holds 1.5 million rows).
+ */
+const MAX_WALK = 1 << 19;
 /** Triples a block of a list holds once the list is past its first, smaller blocks. */
 const BLOCK_TRIPLES = 4096;
 
@@ -115,8 +121,14 @@ class TripleLists {
   /** Triples pushed while not spilling yet. */
   private pushed = 0;
 
-  /** With `spill`, the lists go to its files past its `afterRows` triples. */
-  constructor(private spill?: SpillDir) {}
+  /**
+   * With `spill`, the lists go to its files past its `afterRows` triples; `maxWalk` triples at most in one
+   * table at the end (see {@link walk}; smaller in tests).
+   */
+  constructor(
+    private spill?: SpillDir,
+    private readonly maxWalk = MAX_WALK,
+  ) {}
 
   push(row: number, ha: number, hb: number): void {
     const l = hb >>> 28;
@@ -176,36 +188,107 @@ class TripleLists {
   }
 
   /**
-   * Walks list `l` in row order through a new table: `first` for each row whose lanes are new, `repeat` with
-   * the row they first came in for the others. Returns the table, for looking up further lanes of the list.
+   * Walks list `l` through tables of at most `maxWalk` triples: `first` for each row whose lanes are new,
+   * `repeat` with the row they first came in for the others, and `done` with each table once its triples are
+   * walked, for looking up further lanes (those `holds` says are its). A list of at most `maxWalk` triples,
+   * or one that cannot be split (not spilled, or no file can be made), is one table walked in row order.
+   * Past that, a spilled list is first copied into sub-lists by lane A (`sub` numbers them), each walked in
+   * row order: a row's repeats are in its own sub-list, so the first rows found are the same.
    */
   walk(
     l: number,
-    repeat: (row: number, first: number, ha: number, hb: number) => void,
+    repeat: (row: number, first: number, ha: number, hb: number, sub: number) => void,
     first?: (row: number, ha: number, hb: number) => void,
-  ): FirstRowTable {
-    const table = new FirstRowTable(this.count(l));
-    const visit = (b: Int32Array, end: number) => {
-      for (let k = 0; k < end; k += 3) {
-        const row = b[k] as number;
-        const ha = b[k + 1] as number;
-        const hb = b[k + 2] as number;
-        const f = table.findOrInsert(row, ha, hb);
-        if (f !== 0) repeat(row, f, ha, hb);
-        else first?.(row, ha, hb);
-      }
-    };
-    this.files?.[l]!.read(12 * BLOCK_TRIPLES * 8, (bytes) => {
-      // A view where the bytes are aligned for one (a large decrypted chunk has a buffer of its own).
-      const b =
-        bytes.byteOffset % 4 === 0
-          ? new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4)
-          : new Int32Array(bytes.slice().buffer);
-      visit(b, b.length);
+    done?: (table: FirstRowTable, holds: (ha: number) => boolean) => void,
+  ): void {
+    const maxWalk = this.maxWalk;
+    const count = this.count(l);
+    const parts = this.files && count > maxWalk ? this.split(l, Math.ceil(count / maxWalk)) : undefined;
+    if (!parts) {
+      const table = new FirstRowTable(count);
+      this.each(l, (b, end) => visitTriples(b, end, table, 0, repeat, first));
+      done?.(table, () => true);
+      return;
+    }
+    const n = parts.length;
+    parts.forEach((file, sub) => {
+      const table = new FirstRowTable(file.size / 12);
+      readTriples(file, (b) => visitTriples(b, b.length, table, sub, repeat, first));
+      file.close();
+      done?.(table, (ha) => subOf(ha, n) === sub);
     });
+  }
+
+  /** Calls `visit` with list `l`'s triples in row order: its file, then its blocks in memory. */
+  private each(l: number, visit: (b: Int32Array, end: number) => void): void {
+    if (this.files) readTriples(this.files[l]!, (b) => visit(b, b.length));
     for (const b of this.blocks[l]!) visit(b, b.length);
     visit(this.current[l] as Int32Array, this.used[l] as number);
-    return table;
+  }
+
+  /** List `l` copied into `n` files by lane A, each in row order; undefined when the files cannot be made. */
+  private split(l: number, n: number): SpillFile[] | undefined {
+    const spill = this.spill;
+    const made = spill ? Array.from({ length: n }, () => spill.file()) : [];
+    if (!spill || made.some((f) => !f)) {
+      for (const f of made) f?.close();
+      return undefined;
+    }
+    const files = made as SpillFile[];
+    const blocks = Array.from({ length: n }, () => new Int32Array(3 * BLOCK_TRIPLES));
+    const used = new Int32Array(n);
+    this.each(l, (b, end) => {
+      for (let k = 0; k < end; k += 3) {
+        const s = subOf(b[k + 1] as number, n);
+        const block = blocks[s]!;
+        let u = used[s] as number;
+        if (u === block.length) {
+          files[s]!.append(block);
+          u = 0;
+        }
+        block[u] = b[k] as number;
+        block[u + 1] = b[k + 1] as number;
+        block[u + 2] = b[k + 2] as number;
+        used[s] = u + 3;
+      }
+    });
+    files.forEach((f, s) => f.append(blocks[s]!.subarray(0, used[s])));
+    return files;
+  }
+}
+
+/** The sub-list of lane A among `n`: its top bits, since the tables probe from its low bits. */
+function subOf(ha: number, n: number): number {
+  return Math.floor(((ha >>> 0) * n) / 4294967296);
+}
+
+/** A spilled file's triples, in order. */
+function readTriples(file: SpillFile, visit: (b: Int32Array) => void): void {
+  file.read(12 * BLOCK_TRIPLES * 8, (bytes) => {
+    // A view where the bytes are aligned for one (a large decrypted chunk has a buffer of its own).
+    const b =
+      bytes.byteOffset % 4 === 0
+        ? new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4)
+        : new Int32Array(bytes.slice().buffer);
+    visit(b);
+  });
+}
+
+function visitTriples(
+  b: Int32Array,
+  end: number,
+  table: FirstRowTable,
+  sub: number,
+  repeat: (row: number, first: number, ha: number, hb: number, sub: number) => void,
+  first?: (row: number, ha: number, hb: number) => void,
+): void {
+  for (let k = 0; k < end; k += 3) {
+    const row = b[k] as number;
+    const ha = b[k + 1] as number;
+    const hb = b[k + 2] as number;
+    const f = table.findOrInsert(row, ha, hb);
+    if (f !== 0) repeat(row, f, ha, hb, sub);
+    else first?.(row, ha, hb);
   }
 }
 
@@ -215,9 +298,12 @@ export class DuplicateRowDetector {
   /** What {@link finish} found; the lists are dropped then, so that a scan's analyses do not keep them. */
   private result: DuplicateResult | undefined;
 
-  /** With `spill`, the rows' hashes go to encrypted temporary files past its `afterRows` rows. */
-  constructor(spill?: SpillDir) {
-    this.lists = new TripleLists(spill);
+  /**
+   * With `spill`, the rows' hashes go to encrypted temporary files past its `afterRows` rows; `maxWalk`
+   * bounds the table that finds them at the end (see `TripleLists.walk`).
+   */
+  constructor(spill?: SpillDir, maxWalk?: number) {
+    this.lists = new TripleLists(spill, maxWalk);
   }
 
   /** Rows are compared on `values` exactly as read (a missing cell differs from an empty string). */
@@ -239,10 +325,12 @@ export class DuplicateRowDetector {
     let duplicates = 0;
     const examples: { row: number; duplicateOf: number }[] = [];
     for (let l = 0; l < LISTS; l++) {
-      // Each list's first 100 in row order hold the file's first 100 that fall in that list.
+      // Each (sub-)list's first 100 in row order hold the file's first 100 that fall in it.
       let kept = 0;
-      this.lists.walk(l, (row, first) => {
+      let last = 0;
+      this.lists.walk(l, (row, first, _ha, _hb, sub) => {
         duplicates++;
+        if (sub !== last) [kept, last] = [0, sub];
         if (kept++ < MAX_EXAMPLES) examples.push({ row, duplicateOf: first });
       });
     }
@@ -344,9 +432,12 @@ export class DuplicateMerge {
   /** The file's first 100 own duplicates of ranges, as (row, lane A, lane B). */
   private readonly own: number[] = [];
 
-  /** With `spill`, the ranges' distinct rows go to encrypted temporary files past its `afterRows` rows. */
-  constructor(spill?: SpillDir) {
-    this.lists = new TripleLists(spill);
+  /**
+   * With `spill`, the ranges' distinct rows go to encrypted temporary files past its `afterRows` rows;
+   * `maxWalk` as for {@link DuplicateRowDetector}.
+   */
+  constructor(spill?: SpillDir, maxWalk?: number) {
+    this.lists = new TripleLists(spill, maxWalk);
   }
 
   /** Folds in the next range's part; `rowOffset` is the number of rows in all earlier ranges. */
@@ -372,17 +463,26 @@ export class DuplicateMerge {
     const examples: { row: number; duplicateOf: number }[] = [];
     for (let l = 0; l < LISTS; l++) {
       let kept = 0;
-      const table = this.lists.walk(l, (row, first) => {
-        duplicates++;
-        if (kept++ < MAX_EXAMPLES) examples.push({ row, duplicateOf: first });
-      });
-      for (let k = 0; k < this.own.length; k += 3) {
-        const hb = this.own[k + 2] as number;
-        if (hb >>> 28 !== l) continue;
-        const first = table.find(this.own[k + 1] as number, hb);
-        if (first === 0) throw new Error(`Row ${this.own[k]} repeats a row its part does not list.`);
-        examples.push({ row: this.own[k] as number, duplicateOf: first });
-      }
+      let last = 0;
+      this.lists.walk(
+        l,
+        (row, first, _ha, _hb, sub) => {
+          duplicates++;
+          if (sub !== last) [kept, last] = [0, sub];
+          if (kept++ < MAX_EXAMPLES) examples.push({ row, duplicateOf: first });
+        },
+        undefined,
+        (table, holds) => {
+          for (let k = 0; k < this.own.length; k += 3) {
+            const ha = this.own[k + 1] as number;
+            const hb = this.own[k + 2] as number;
+            if (hb >>> 28 !== l || !holds(ha)) continue;
+            const first = table.find(ha, hb);
+            if (first === 0) throw new Error(`Row ${this.own[k]} repeats a row its part does not list.`);
+            examples.push({ row: this.own[k] as number, duplicateOf: first });
+          }
+        },
+      );
     }
     examples.sort((x, y) => x.row - y.row);
     this.result = { duplicateRows: duplicates, examples: examples.slice(0, MAX_EXAMPLES) };

@@ -134,18 +134,31 @@ describe('SpillDir and SpillFile', () => {
       rows.forEach((v, i) => inMemory.add(row(i + 1, v)));
       const want = inMemory.finish();
       assert.ok(want.duplicateRows > 1000, String(want.duplicateRows));
-      for (const afterRows of [0, 1000, 20_000]) {
+      // With a small `maxWalk` a spilled list is walked in sub-lists (2 to 90 a list here): same result.
+      for (const [afterRows, maxWalk] of [
+        [0, undefined],
+        [1000, undefined],
+        [20_000, undefined],
+        [0, 50],
+        [1000, 100],
+      ] as const) {
         const dir = new SpillDir(afterRows, parent);
-        const spilled = new DuplicateRowDetector(dir);
+        const spilled = new DuplicateRowDetector(dir, maxWalk);
         rows.forEach((v, i) => spilled.add(row(i + 1, v)));
         assert.equal(dir.open, length > afterRows ? 16 : 0);
-        assert.deepEqual(spilled.finish(), want, `seed ${seed}, after ${afterRows}`);
+        let made = 0;
+        const file = dir.file.bind(dir);
+        dir.file = () => (made++, file());
+        assert.deepEqual(spilled.finish(), want, `seed ${seed}, after ${afterRows}, ${maxWalk}`);
+        // Sub-lists only past `maxWalk`, where the lists spilled.
+        if (maxWalk && length > afterRows) assert.ok(made >= 32, String(made));
+        else assert.equal(made, 0);
         // The lists' files are closed when the detector finishes.
         assert.equal(dir.open, 0);
         dir.close();
 
         const mergeDir = new SpillDir(afterRows, parent);
-        const merge = new DuplicateMerge(mergeDir);
+        const merge = new DuplicateMerge(mergeDir, maxWalk);
         const cuts = [0, Math.floor(length / 3), Math.floor(length / 2), length];
         for (let p = 0; p + 1 < cuts.length; p++) {
           const d = new DuplicateRowDetector();
@@ -153,7 +166,7 @@ describe('SpillDir and SpillFile', () => {
           merge.add(d.finishPart(), cuts[p]!);
         }
         const got: DuplicateResult = merge.finish();
-        assert.deepEqual(got, want, `merge, seed ${seed}, after ${afterRows}`);
+        assert.deepEqual(got, want, `merge, seed ${seed}, after ${afterRows}, ${maxWalk}`);
         assert.equal(mergeDir.open, 0);
         mergeDir.close();
       }
