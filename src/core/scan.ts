@@ -4,8 +4,6 @@
  * (k-anonymity, group rates, proxies, prediction audits). The CLI and the extension both call this, so a
  * finding the CLI reports is the finding the editor shows.
  */
-import type {
-  SpilledCodes} from './data/encoded';
 import {
   AdaptiveColumnBuilder,
   CategoricalBuilder,
@@ -17,6 +15,7 @@ import {
   type CodeSpill,
   type EncodedColumn,
   type NumericColumn,
+  type SpilledCodes,
 } from './data/encoded';
 import {
   DuplicateMerge,

@@ -2,14 +2,13 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type {
-  SpilledCodes} from '../../../src/core/data/encoded';
 import {
   AdaptiveColumnBuilder,
   CategoricalBuilder,
   WINDOW_ROWS,
   type CategoricalColumn,
   type CodeSpill,
+  type SpilledCodes,
 } from '../../../src/core/data/encoded';
 import { SpillDir } from '../../../src/core/data/spill';
 import { KAnonymityWork, kAnonymity, smallestSinglingOutSet } from '../../../src/core/privacy/kAnonymity';
