@@ -7,7 +7,7 @@ import { scanDataset, type ScanOptions } from '../../../src/core/scan';
 import { parsePolicy } from '../../../src/core/policy';
 import { scanFileInThreads } from '../../../src/worker/scanThreads';
 import { seededRandom } from '../../../src/core/random';
-import { SpillDir } from '../../../src/core/data/spill';
+import { countSpillFiles } from './spillSpy';
 
 const adult = path.resolve(__dirname, '../../../../shared/data/adult/adult.csv');
 
@@ -225,16 +225,10 @@ y",${i}`
     assert.ok(
       dups.every((f: { location?: unknown; related?: unknown[] }) => f.location && f.related?.length),
     );
-    // Count the files the scans ask for, so that a scan that never spilled cannot pass.
-    const makeFile = SpillDir.prototype.file;
-    let files = 0;
-    SpillDir.prototype.file = function (this: SpillDir) {
-      files++;
-      return makeFile.call(this);
-    };
+    const files = countSpillFiles();
     try {
       for (const spillRows of [0, 3000]) {
-        files = 0;
+        files.count = 0;
         assert.equal(
           await single(file, { ...options, spillRows, spillDir }),
           inMemory,
@@ -243,12 +237,12 @@ y",${i}`
         // 16 duplicate lists and the row ranges, and one file a kept column: the 4 quasi-identifiers, and from
         // row 0 also the 4 other columns still coded at row 1,024 (before the privacy scanner has classified
         // them; ids, e-mails and notes were dropped at 1,000 distinct values).
-        assert.equal(files, spillRows === 0 ? 17 + 8 : 17 + 4, `single, ${spillRows}`);
-        files = 0;
+        assert.equal(files.count, spillRows === 0 ? 17 + 8 : 17 + 4, `single, ${spillRows}`);
+        files.count = 0;
         const got = await ranged(file, { ...options, spillRows, spillDir }, 500_000);
         assert.equal(got.how, 'ranges');
         assert.equal(got.report, inMemory, `ranges, ${spillRows}`);
-        assert.equal(files, 17, `ranges, ${spillRows}`);
+        assert.equal(files.count, 17, `ranges, ${spillRows}`);
         assert.deepEqual(fs.readdirSync(spillDir), []);
       }
       // Where no file can be made (here a directory that does not exist), the rows stay in memory: same report.
@@ -269,10 +263,10 @@ y",${i}`
         },
       });
       await assert.rejects(p, { name: 'AbortError' });
-      assert.ok(files > 0);
+      assert.ok(files.count > 0);
       assert.deepEqual(fs.readdirSync(spillDir), []);
     } finally {
-      SpillDir.prototype.file = makeFile;
+      files.restore();
     }
   });
 

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { generateCsv } from '../../../bench/scan/generate';
 import { scanDataset, type ScanOptions } from '../../../src/core/scan';
 import { parsePolicy } from '../../../src/core/policy';
-import { SpillDir } from '../../../src/core/data/spill';
+import { countSpillFiles } from './spillSpy';
 import {
   MIN_PARALLEL_BYTES,
   MIN_TWO_CORE_BYTES,
@@ -59,12 +59,7 @@ describe('scanFileInThreads: a scan split by column across worker threads', func
     const spillDir = fs.mkdtempSync(path.join(dir, 'spill-'));
     const options = { fileName: 'customers.csv' };
     const inMemory = await single(generated, { ...options, spillRows: Infinity });
-    const made = SpillDir.prototype.file;
-    let files = 0;
-    SpillDir.prototype.file = function (this: SpillDir) {
-      files++;
-      return made.call(this);
-    };
+    const files = countSpillFiles();
     try {
       const got = JSON.stringify(
         await scanFileInThreads(
@@ -76,9 +71,9 @@ describe('scanFileInThreads: a scan split by column across worker threads', func
       assert.equal(got, inMemory);
       // Counted in this thread only (the worker has its own module): this thread read the four
       // quasi-identifiers (named so) and spilled them, one file each; whole rows went to the worker.
-      assert.equal(files, 4);
+      assert.equal(files.count, 4);
     } finally {
-      SpillDir.prototype.file = made;
+      files.restore();
     }
     assert.deepEqual(fs.readdirSync(spillDir), []);
   });
