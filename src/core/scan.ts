@@ -992,8 +992,17 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
     const c = spilled.get(name);
     return c ? readBack(c) : kept.get(name);
   };
-  /** Numeric columns as numbers: stored so, or dictionary-coded with a numeric profile (ages, counts). */
+  /**
+   * Numeric columns as numbers: stored so, or dictionary-coded with a numeric profile (ages, counts). Made
+   * once per column: the proxy and leakage checks ask for the same columns, and each copy is 8 bytes a row
+   * (47 MB a column at 1 GB).
+   */
+  const numericMade = new Map<string, NumericColumn | undefined>();
   const numericOf = (name: string): NumericColumn | undefined => {
+    if (!numericMade.has(name)) numericMade.set(name, makeNumeric(name));
+    return numericMade.get(name);
+  };
+  const makeNumeric = (name: string): NumericColumn | undefined => {
     const c = inMemory(name);
     if (!c) return undefined;
     if (c.kind === 'numeric') return c;

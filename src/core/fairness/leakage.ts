@@ -44,21 +44,38 @@ export interface LeakageResult {
   findings: Finding[];
 }
 
+/**
+ * The Mann-Whitney AUC of `values` as a score for `y`, ties counted half, folded. The labelled values of each
+ * class are sorted apart (a native numeric sort, 8 bytes a row) and walked together in increasing value,
+ * which sums the same terms in the same order as one sort of all rows by value: an index array sorted with a
+ * comparator took 8 bytes a row more on the heap and several seconds a column on a million rows.
+ */
 function foldedAuc(values: Float64Array, y: Int8Array): number | null {
-  const idx: number[] = [];
-  for (let i = 0; i < values.length; i++) if (y[i]! >= 0 && !Number.isNaN(values[i]!)) idx.push(i);
-  idx.sort((a, b) => values[a]! - values[b]!);
+  let np = 0;
+  let nn = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (y[i]! < 0 || Number.isNaN(values[i]!)) continue;
+    if (y[i] === 1) np++;
+    else nn++;
+  }
+  const posValues = new Float64Array(np);
+  const negValues = new Float64Array(nn);
+  for (let i = 0, p = 0, q = 0; i < values.length; i++) {
+    if (y[i]! < 0 || Number.isNaN(values[i]!)) continue;
+    if (y[i] === 1) posValues[p++] = values[i]!;
+    else negValues[q++] = values[i]!;
+  }
+  posValues.sort();
+  negValues.sort();
   let pos = 0;
   let neg = 0;
   let num = 0;
-  for (let k = 0; k < idx.length;) {
-    const v = values[idx[k]!]!;
+  for (let p = 0, q = 0; p < np || q < nn;) {
+    const v = q >= nn || (p < np && posValues[p]! <= negValues[q]!) ? posValues[p]! : negValues[q]!;
     let bp = 0;
     let bn = 0;
-    for (; k < idx.length && values[idx[k]!] === v; k++) {
-      if (y[idx[k]!] === 1) bp++;
-      else bn++;
-    }
+    for (; p < np && posValues[p] === v; p++) bp++;
+    for (; q < nn && negValues[q] === v; q++) bn++;
     num += bp * neg + 0.5 * bp * bn;
     pos += bp;
     neg += bn;
