@@ -207,6 +207,33 @@ describe('fairness: label leakage', () => {
     assert.strictEqual(r.findings.length, 1);
   });
 
+  it('gives the Mann-Whitney AUC with ties counted half, NaN values and unlabelled rows left out', () => {
+    // Brute force over every (positive, negative) pair, against the sorted walk of the implementation.
+    let state = 7;
+    const rand = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let trial = 0; trial < 20; trial++) {
+      const n = 300 + trial * 17;
+      const label = Array.from({ length: n }, () => (rand() < 0.1 ? -1 : rand() < 0.4 ? 1 : 0));
+      const values = Array.from({ length: n }, () =>
+        rand() < 0.05 ? NaN : rand() < 0.05 ? -0 : Math.floor(rand() * (3 + trial)) - 1,
+      );
+      let wins = 0;
+      let pairs = 0;
+      for (let i = 0; i < n; i++) {
+        if (label[i] !== 1 || Number.isNaN(values[i]!)) continue;
+        for (let j = 0; j < n; j++) {
+          if (label[j] !== 0 || Number.isNaN(values[j]!)) continue;
+          pairs++;
+          if (values[i]! > values[j]!) wins++;
+          else if (values[i] === values[j]) wins += 0.5;
+        }
+      }
+      const auc = wins / pairs;
+      const r = labelLeakage(label, [{ name: 'x', column: num(values) }]);
+      assert.ok(Math.abs(r.scores[0]!.auc! - Math.max(auc, 1 - auc)) < 1e-12, `trial ${trial}`);
+    }
+  });
+
   it('is null with a reason for a one-class label, and skips identifier-like columns', () => {
     const r = labelLeakage([1, 1, 1, 1], [{ name: 'x', column: encodeCategorical(['a', 'b', 'a', 'b']) }]);
     assert.strictEqual(r.scores[0]!.lambda, null);
