@@ -9,7 +9,7 @@ import {
   CategoricalBuilder,
   ColumnMerge,
   builderPartTransferables,
-  WINDOW_ROWS,
+  eachWindow,
   type BuilderPart,
   type CategoricalColumn,
   type CodeSpill,
@@ -833,10 +833,7 @@ export async function scanDataset(
 /** A spilled column read back into memory, for an analysis that needs it whole. */
 function readBack(c: SpilledCodes): CategoricalColumn {
   const codes = new Int32Array(c.length);
-  for (let from = 0; from < c.length; from += WINDOW_ROWS) {
-    const to = Math.min(c.length, from + WINDOW_ROWS);
-    codes.set(c.window(from, to), from);
-  }
+  eachWindow(c, (window, from) => codes.set(window, from));
   return { kind: 'categorical', codes, levels: c.levels };
 }
 

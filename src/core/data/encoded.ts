@@ -197,6 +197,12 @@ export interface CodeWindows {
 /** Rows a pass over {@link CodeWindows} reads at a time. */
 export const WINDOW_ROWS = 1 << 16;
 
+/** Calls `visit` with each window of `c` in order, and the row it starts at. */
+export function eachWindow(c: CodeWindows, visit: (codes: CodeArray, from: number) => void): void {
+  for (let from = 0; from < c.length; from += WINDOW_ROWS)
+    visit(c.window(from, Math.min(c.length, from + WINDOW_ROWS)), from);
+}
+
 /** An in-memory column as {@link CodeWindows}: each window is a view, no copy. */
 export function codeWindows(column: CategoricalColumn | SpilledCodes): CodeWindows {
   if (column instanceof SpilledCodes) return column;
@@ -427,13 +433,13 @@ export class AdaptiveColumnBuilder {
       return;
     }
     this.num = new Float64Array(Math.max(1024, grownLength(c.length)));
-    for (let from = 0; from < c.length; from += WINDOW_ROWS) {
-      const codes = c.window(from, Math.min(c.length, from + WINDOW_ROWS));
+    const num = this.num;
+    eachWindow(c, (codes, from) => {
       for (let i = 0; i < codes.length; i++) {
         const code = codes[i] as number;
-        this.num[from + i] = code < 0 ? NaN : (parsed[code] as number);
+        num[from + i] = code < 0 ? NaN : (parsed[code] as number);
       }
-    }
+    });
     this.numLength = c.length;
     cat.release();
   }
