@@ -16,6 +16,10 @@ import {
   type EncodedColumn,
   type NumericColumn,
   type SpilledCodes,
+  SpilledNumbers,
+  codeWindows,
+  eachNumberWindow,
+  numberWindows,
 } from './data/encoded';
 import {
   DuplicateMerge,
@@ -37,12 +41,20 @@ import {
 } from './data/profile';
 import { raggedRowMessage, readTable } from './data/readTable';
 import type { DataFormat, DataRow, TableHeader, TableSink } from './data/table';
-import { datasetBias } from './fairness/datasetBias';
-import { labelLeakage } from './fairness/leakage';
+import { datasetBiasOf } from './fairness/datasetBias';
+import { labelLeakageOf } from './fairness/leakage';
 import { OutcomeMappingError, toBinaryOutcome } from './fairness/positives';
 import type { FairnessReport } from './fairness/fairnessReport';
 import { auditPredictions } from './fairness/predictionAudit';
-import { proxyAssociations } from './fairness/proxies';
+import { NumericSummaries, proxyAssociationsOf } from './fairness/proxies';
+import {
+  eachRange,
+  labelledGroups,
+  mappedOutcome,
+  ownCodes,
+  type FairColumn,
+  type OutcomeWindows,
+} from './fairness/windows';
 import type { EntityType, Finding, SourceRange } from './findings';
 import { DEFAULT_POLICY, applyPolicy, type Policy } from './policy';
 import { DEFAULT_SPILL_ROWS, SpillDir, type SpillFile } from './data/spill';
@@ -363,10 +375,10 @@ export interface ScanPart {
   privacy: PrivacyPart;
   /**
    * Encoded copies of the part's columns that could be kept, by column index. Without a label only the
-   * quasi-identifiers are kept, for k-anonymity, and past the spill's `afterRows` rows their codes go to
-   * disk ({@link SpilledCodes}, read back in windows).
+   * quasi-identifiers are kept, for k-anonymity. Past the spill's `afterRows` rows their codes or numbers go
+   * to disk ({@link SpilledCodes}, {@link SpilledNumbers}, read back in windows).
    */
-  kept: { index: number; column: EncodedColumn | SpilledCodes }[];
+  kept: { index: number; column: EncodedColumn | SpilledCodes | SpilledNumbers }[];
   /**
    * The temporary files of the spilled kept columns: the caller closes it once the report is assembled (see
    * {@link scanDataset}). Never on a part posted between threads (`ScanPlan.spillKept`).
@@ -385,7 +397,8 @@ export interface ScanPart {
 export function transferablesOf(part: ScanPart): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
   for (const k of part.kept) {
-    if (k.column.kind === 'spilled') throw new Error('A part with spilled columns cannot be posted.');
+    if (k.column.kind === 'spilled' || k.column.kind === 'spilledNumeric')
+      throw new Error('A part with spilled columns cannot be posted.');
     out.add((k.column.kind === 'numeric' ? k.column.values : k.column.codes).buffer as ArrayBuffer);
   }
   return [...out];
@@ -516,11 +529,10 @@ async function runPass(
       });
       const names = new Set(h.columns.map((c) => c.name));
       onlyQuasiIdentifiers = labelOf(options, policy, (name) => names.has(name)) === undefined;
-      // Only k-anonymity reads the kept columns then, and it reads them in windows: they may go to disk.
+      // Every analysis of the kept columns reads them in windows (k-anonymity; with a label dataset bias,
+      // proxies and leakage), so they may go to disk.
       const codeSpill: CodeSpill | undefined =
-        onlyQuasiIdentifiers && keptSpill && !range
-          ? { afterRows: keptSpill.afterRows, file: () => keptSpill.file() }
-          : undefined;
+        keptSpill && !range ? { afterRows: keptSpill.afterRows, file: () => keptSpill.file() } : undefined;
       builders = builderColumns.map(
         (i) =>
           new AdaptiveColumnBuilder(
@@ -837,6 +849,18 @@ function readBack(c: SpilledCodes): CategoricalColumn {
   return { kind: 'categorical', codes, levels: c.levels };
 }
 
+function readBackNumbers(c: SpilledNumbers): NumericColumn {
+  const values = new Float64Array(c.length);
+  eachNumberWindow(c, (window, from) => values.set(window, from));
+  return { kind: 'numeric', values };
+}
+
+function wholeOutcome(y: OutcomeWindows): Int8Array {
+  const out = new Int8Array(y.length);
+  eachRange(y.length, (from, to) => out.set(y.window(from, to), from));
+  return out;
+}
+
 /**
  * The report from the reading pass's parts (one part, or one per thread of a scan split by column, with
  * every column in exactly one part and whole rows in the first): joins them, then runs the whole-column
@@ -978,16 +1002,57 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
   // Encoded columns for whole-column analyses.
   const kept = new Map<string, EncodedColumn>();
   const spilled = new Map<string, SpilledCodes>();
+  const spilledNumbers = new Map<string, SpilledNumbers>();
   for (const k of parts.flatMap((p) => p.kept).sort((a, b) => a.index - b.index)) {
     const name = hdr.columns[k.index]?.name;
     if (name === undefined) continue;
     if (k.column.kind === 'spilled') spilled.set(name, k.column);
+    else if (k.column.kind === 'spilledNumeric') spilledNumbers.set(name, k.column);
     else kept.set(name, k.column);
   }
-  /** A kept column in memory: spilled ones (k-anonymity's alone, in practice) are read back whole. */
+  /** A kept column in memory: spilled ones are read back whole (the prediction audit's columns alone). */
   const inMemory = (name: string): EncodedColumn | undefined => {
     const c = spilled.get(name);
-    return c ? readBack(c) : kept.get(name);
+    if (c) return readBack(c);
+    const n = spilledNumbers.get(name);
+    return n ? readBackNumbers(n) : kept.get(name);
+  };
+  const numericProfile = (name: string): boolean => {
+    const p = profiles.find((x) => x.name === name);
+    return p !== undefined && (p.type === 'integer' || p.type === 'number');
+  };
+  /**
+   * Every kept column in windows, in memory or spilled, for the fairness passes; numbers for a coded column
+   * with a numeric profile (ages, counts). Made once per column: the analyses that share a column share
+   * its sort (see `NumericSummaries`).
+   */
+  const fairMade = new Map<string, FairColumn | undefined>();
+  const fairOf = (name: string): FairColumn | undefined => {
+    if (!fairMade.has(name)) fairMade.set(name, makeFair(name));
+    return fairMade.get(name);
+  };
+  const makeFair = (name: string): FairColumn | undefined => {
+    const inMem = kept.get(name);
+    const coded = spilled.get(name) ?? (inMem?.kind === 'categorical' ? inMem : undefined);
+    if (coded) {
+      const codes = codeWindows(coded);
+      return numericProfile(name)
+        ? {
+            kind: 'numeric',
+            length: codes.length,
+            coded: codes,
+            numbers: Float64Array.from(codes.levels, Number),
+          }
+        : { kind: 'categorical', codes };
+    }
+    const num = spilledNumbers.get(name) ?? (inMem?.kind === 'numeric' ? inMem : undefined);
+    return num
+      ? {
+          kind: 'numeric',
+          length: num instanceof SpilledNumbers ? num.length : num.values.length,
+          values: numberWindows(num),
+        }
+      : undefined;
   };
   /**
    * Numeric columns as numbers: stored so, or dictionary-coded with a numeric profile (ages, counts). Made
@@ -1003,8 +1068,7 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
     const c = inMemory(name);
     if (!c) return undefined;
     if (c.kind === 'numeric') return c;
-    const p = profiles.find((x) => x.name === name);
-    if (!p || (p.type !== 'integer' && p.type !== 'number')) return undefined;
+    if (!numericProfile(name)) return undefined;
     const parsed = c.levels.map((l) => Number(l));
     const values = new Float64Array(c.codes.length);
     for (let i = 0; i < values.length; i++) {
@@ -1023,7 +1087,6 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
       return b.build();
     },
   };
-  const asEncoded = (name: string): EncodedColumn | undefined => numericOf(name) ?? kept.get(name);
   /** Group column for rates: numeric protected attributes (age) in ten-year bands, as reports usually show them. */
   const groupColumn = (name: string): CategoricalColumn | undefined => {
     const num = numericOf(name);
@@ -1107,8 +1170,19 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
     });
   }
 
-  function outcomeOf(name: string): { outcome: Int8Array; positiveValues: string[] } | undefined {
-    const col = encoded.get(name);
+  /**
+   * A label or prediction column as outcomes, window by window, mapped from its levels (`positive`). A numeric
+   * column is made categorical first (it has over a thousand distinct values, so the mapping mostly refuses
+   * it with a finding).
+   */
+  function outcomeOf(
+    name: string,
+  ): { outcome: OutcomeWindows; labelled: number; positiveValues: string[] } | undefined {
+    const f = fairOf(name);
+    const whole =
+      f === undefined || (f.kind === 'numeric' && !('coded' in f)) ? encoded.get(name) : undefined;
+    const col =
+      f?.kind === 'categorical' ? f.codes : f && 'coded' in f ? f.coded : whole && codeWindows(whole);
     if (!col) {
       findings.push(
         headerFinding(
@@ -1122,16 +1196,18 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
     }
     try {
       const counts = new Float64Array(col.levels.length);
-      for (const code of col.codes) if (code >= 0) counts[code]!++;
+      eachWindow(col, (codes) => {
+        for (let i = 0; i < codes.length; i++) {
+          const code = codes[i]!;
+          if (code >= 0) counts[code]!++;
+        }
+      });
       const mapped = toBinaryOutcome(col.levels, positive, { counts });
       for (const p of mapped.problems)
         findings.push(headerFinding('fairness/label-values', 'warning', name, p));
-      const outcome = new Int8Array(col.codes.length);
-      for (let i = 0; i < outcome.length; i++) {
-        const code = col.codes[i]!;
-        outcome[i] = code < 0 ? -1 : (mapped.outcome[code] ?? -1);
-      }
-      return { outcome, positiveValues: mapped.positiveValues };
+      let labelled = 0;
+      for (let c = 0; c < counts.length; c++) if ((mapped.outcome[c] ?? -1) >= 0) labelled += counts[c]!;
+      return { outcome: mappedOutcome(col, mapped.outcome), labelled, positiveValues: mapped.positiveValues };
     } catch (e) {
       if (e instanceof OutcomeMappingError) {
         findings.push(headerFinding('fairness/label-values', 'error', name, `${e.message}`));
@@ -1150,73 +1226,85 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
       proxies: [],
       leakage: [],
     };
+    // Groups for rates: numeric protected attributes (age) in ten-year bands, as reports usually show them.
     const attributes = protectedNames.flatMap((name) => {
-      const column = groupColumn(name);
-      return column ? [{ name, column }] : [];
+      const f = fairOf(name);
+      if (!f) return [];
+      return [{ name, groups: f.kind === 'numeric' ? labelledGroups(f, bandOf) : ownCodes(f.codes) }];
     });
     // Association measures on a handful of rows are noise (any id "determines" six labels): below this many
     // labelled rows, proxies and leakage are not assessed, and the report says so.
     const minRows = 2 * policy.thresholds.minGroupSize;
-    const labelled = label.outcome.reduce((n, v) => (v >= 0 ? n + 1 : n), 0);
+    const labelled = label.labelled;
     const enoughRows = labelled >= minRows;
     if (!enoughRows)
       report.notAssessed = `Proxies and label leakage need at least ${minRows} labelled rows (found ${labelled}).`;
-    if (attributes.length > 0) {
-      const bias = datasetBias(
-        { label: label.outcome, labelName, attributes },
-        {
-          reference: policy.referenceGroups,
-          minGroupSize: policy.thresholds.minGroupSize,
-          fourFifths: policy.thresholds.disparateImpact,
-        },
+    // Numeric columns are sorted for their deciles and AUC in runs that go to disk past the spill's rows.
+    const sortSpill = spillOf(options);
+    try {
+      const summaries = new NumericSummaries(
+        label.outcome,
+        sortSpill,
+        sortSpill ? Math.max(1, sortSpill.afterRows) : undefined,
       );
-      const { findings: biasFindings, ...rest } = bias;
-      report.dataset = rest;
-      findings.push(...biasFindings.map((f) => anchor({ ...f, file: options.fileName })));
-    }
-    if (attributes.length > 0 && enoughRows) {
-      const protectedEncoded = protectedNames.flatMap((name) => {
-        const column = asEncoded(name);
-        return column ? [{ name, column }] : [];
-      });
-      // Every column is a candidate, other protected attributes and the label included: `relationship`
-      // standing in for `sex` is exactly what a proxy check is for.
-      const others = hdr.columns.flatMap((c) => {
-        const column = asEncoded(c.name);
-        return column ? [{ name: c.name, column }] : [];
-      });
-      const proxies = proxyAssociations(protectedEncoded, others, {
-        threshold: policy.thresholds.proxyCramersV,
-      });
-      report.proxies = proxies.associations;
-      // V is symmetric: between two protected attributes report the pair once, on the column with more
-      // levels (`relationship` encodes `sex`, rather than the other way round).
-      const levelsOf = (name: string) => columns.find((c) => c.name === name)?.distinct ?? 0;
-      const proxyFindings = proxies.findings.filter((f) => {
-        const other = (f.data as { protected?: string } | undefined)?.protected;
-        const col = f.column ?? '';
-        if (!other || !protectedNames.includes(col)) return true;
-        return (
-          levelsOf(col) > levelsOf(other) ||
-          (levelsOf(col) === levelsOf(other) && indexOf(col) > indexOf(other))
+      if (attributes.length > 0) {
+        const bias = datasetBiasOf(
+          { label: label.outcome, labelName, attributes },
+          {
+            reference: policy.referenceGroups,
+            minGroupSize: policy.thresholds.minGroupSize,
+            fourFifths: policy.thresholds.disparateImpact,
+          },
         );
-      });
-      findings.push(...proxyFindings.map((f) => anchor({ ...f, file: options.fileName })));
-    }
-    const features = hdr.columns.flatMap((c) => {
-      if (c.name === labelName || c.name === options.prediction || c.name === options.score) return [];
-      const column = asEncoded(c.name);
-      return column ? [{ name: c.name, column }] : [];
-    });
-    if (enoughRows) {
-      const leakage = labelLeakage(label.outcome, features);
-      report.leakage = leakage.scores;
-      findings.push(...leakage.findings.map((f) => anchor({ ...f, file: options.fileName })));
+        const { findings: biasFindings, ...rest } = bias;
+        report.dataset = rest;
+        findings.push(...biasFindings.map((f) => anchor({ ...f, file: options.fileName })));
+      }
+      const fair = (names: readonly string[]) =>
+        names.flatMap((name) => {
+          const column = fairOf(name);
+          return column ? [{ name, column }] : [];
+        });
+      if (attributes.length > 0 && enoughRows) {
+        // Every column is a candidate, other protected attributes and the label included: `relationship`
+        // standing in for `sex` is exactly what a proxy check is for.
+        const proxies = proxyAssociationsOf(fair(protectedNames), fair(hdr.columns.map((c) => c.name)), {
+          threshold: policy.thresholds.proxyCramersV,
+          summaries,
+        });
+        report.proxies = proxies.associations;
+        // V is symmetric: between two protected attributes report the pair once, on the column with more
+        // levels (`relationship` encodes `sex`, rather than the other way round).
+        const levelsOf = (name: string) => columns.find((c) => c.name === name)?.distinct ?? 0;
+        const proxyFindings = proxies.findings.filter((f) => {
+          const other = (f.data as { protected?: string } | undefined)?.protected;
+          const col = f.column ?? '';
+          if (!other || !protectedNames.includes(col)) return true;
+          return (
+            levelsOf(col) > levelsOf(other) ||
+            (levelsOf(col) === levelsOf(other) && indexOf(col) > indexOf(other))
+          );
+        });
+        findings.push(...proxyFindings.map((f) => anchor({ ...f, file: options.fileName })));
+      }
+      if (enoughRows) {
+        const features = fair(
+          hdr.columns
+            .map((c) => c.name)
+            .filter((n) => n !== labelName && n !== options.prediction && n !== options.score),
+        );
+        const leakage = labelLeakageOf(label.outcome, features, { summaries });
+        report.leakage = leakage.scores;
+        findings.push(...leakage.findings.map((f) => anchor({ ...f, file: options.fileName })));
+      }
+    } finally {
+      sortSpill?.close();
     }
 
     if (options.prediction !== undefined) {
       const pred = outcomeOf(options.prediction);
       if (!pred) return report;
+      // The audit of predictions reads its columns whole (its score metrics sort by score within groups).
       const groupNames = options.groups ?? protectedNames;
       const groups: Record<string, CategoricalColumn> = {};
       for (const g of groupNames) {
@@ -1235,7 +1323,12 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
         );
       }
       const audit = auditPredictions(
-        { label: label.outcome, prediction: pred.outcome, score: score?.values, groups },
+        {
+          label: wholeOutcome(label.outcome),
+          prediction: wholeOutcome(pred.outcome),
+          score: score?.values,
+          groups,
+        },
         {
           thresholds: {
             demographicParityDifference: policy.thresholds.demographicParityDifference,

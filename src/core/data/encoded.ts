@@ -267,6 +267,131 @@ export class SpilledCodes implements CodeWindows {
   }
 }
 
+/** A numeric column read in windows of rows (see {@link CodeWindows}). */
+export interface NumberWindows {
+  readonly length: number;
+  window(from: number, to: number): Float64Array;
+}
+
+/** Calls `visit` with each window of `c` in order, and the row it starts at. */
+export function eachNumberWindow(
+  c: NumberWindows,
+  visit: (values: Float64Array, from: number) => void,
+): void {
+  for (let from = 0; from < c.length; from += WINDOW_ROWS)
+    visit(c.window(from, Math.min(c.length, from + WINDOW_ROWS)), from);
+}
+
+/** An in-memory numeric column as {@link NumberWindows}: each window is a view, no copy. */
+export function numberWindows(column: NumericColumn | SpilledNumbers): NumberWindows {
+  if (column instanceof SpilledNumbers) return column;
+  const values = column.values;
+  return { length: values.length, window: (from, to) => values.subarray(from, to) };
+}
+
+/**
+ * Grows a Float64Array one row at a time and, with a spill, moves it to the spill file in blocks past
+ * `afterRows` rows, as {@link CategoricalBuilder} does with codes: an amount or a postal code past the
+ * dictionary limit is 8 bytes a row, the largest thing a kept column holds.
+ */
+export class NumberBuilder {
+  private values: Float64Array;
+  private length = 0;
+  private spilledRows = 0;
+  private file: SpillFile | undefined;
+  /** Offsets of the spilled blocks: rows `start` to `start + rows` at byte `offset`. */
+  private readonly segments: { start: number; rows: number; offset: number }[] = [];
+
+  constructor(
+    capacity: number,
+    private spill: CodeSpill | undefined,
+  ) {
+    this.values = new Float64Array(Math.max(16, spill ? Math.min(capacity, spill.afterRows) : capacity));
+  }
+
+  push(x: number): void {
+    if (this.length === this.values.length && !this.spillFull()) {
+      const next = new Float64Array(grownLength(this.values.length));
+      next.set(this.values);
+      this.values = next;
+    }
+    this.values[this.length++] = x;
+  }
+
+  private spillFull(): boolean {
+    const spill = this.spill;
+    if (!spill || this.spilledRows + this.length < spill.afterRows) return false;
+    this.file ??= spill.file();
+    if (!this.file) {
+      this.spill = undefined;
+      return false;
+    }
+    this.segments.push({ start: this.spilledRows, rows: this.length, offset: this.file.size });
+    this.file.append(this.values.subarray(0, this.length));
+    this.spilledRows += this.length;
+    this.length = 0;
+    return true;
+  }
+
+  get size(): number {
+    return this.spilledRows + this.length;
+  }
+
+  release(): void {
+    this.file?.close();
+    this.file = undefined;
+  }
+
+  build(): NumericColumn | SpilledNumbers {
+    const tail = this.values.subarray(0, this.length);
+    if (this.segments.length === 0) return { kind: 'numeric', values: tail };
+    return new SpilledNumbers(this.size, this.file as SpillFile, this.segments.slice(), tail);
+  }
+}
+
+/**
+ * A numeric column whose older values are in an encrypted temporary file, read back in windows (see
+ * {@link SpilledCodes}, which this mirrors at one width).
+ */
+export class SpilledNumbers implements NumberWindows {
+  readonly kind = 'spilledNumeric';
+  private out = new Float64Array(0);
+  private bytes = new Uint8Array(0);
+
+  constructor(
+    readonly length: number,
+    private readonly file: SpillFile,
+    private readonly segments: readonly { start: number; rows: number; offset: number }[],
+    private readonly tail: Float64Array,
+  ) {}
+
+  window(from: number, to: number): Float64Array {
+    if (from < 0 || to > this.length || from > to)
+      throw new RangeError(`window(${from}, ${to}) of ${this.length} rows`);
+    const tailStart = this.length - this.tail.length;
+    if (from >= tailStart) return this.tail.subarray(from - tailStart, to - tailStart);
+    const n = to - from;
+    if (this.out.length < n) this.out = new Float64Array(Math.max(n, WINDOW_ROWS));
+    const out = this.out.subarray(0, n);
+    for (const s of this.segments) {
+      const lo = Math.max(from, s.start);
+      const hi = Math.min(to, s.start + s.rows);
+      if (lo >= hi) continue;
+      const size = (hi - lo) * 8;
+      // A fresh buffer starts at byte 0, so the view below is aligned for 8-byte values.
+      if (this.bytes.length < size) this.bytes = new Uint8Array(Math.max(size, WINDOW_ROWS * 8));
+      const raw = this.file.readRange(s.offset + (lo - s.start) * 8, size, this.bytes);
+      out.set(new Float64Array(raw.buffer, raw.byteOffset, hi - lo), lo - from);
+    }
+    if (to > tailStart)
+      out.set(
+        this.tail.subarray(Math.max(from, tailStart) - tailStart, to - tailStart),
+        Math.max(0, tailStart - from),
+      );
+    return out;
+  }
+}
+
 /** Encodes a plain array (tests, small inputs). */
 export function encodeCategorical(values: readonly (string | undefined)[]): CategoricalColumn {
   const b = new CategoricalBuilder(values.length);
@@ -289,9 +414,9 @@ export interface AdaptiveColumnOptions {
    */
   first?: boolean;
   /**
-   * Codes past `spill.afterRows` rows go to a temporary file (not with `partial`): for a scan whose only
-   * use of the column is k-anonymity, which reads it back in windows. {@link AdaptiveColumnBuilder.build}
-   * then gives {@link SpilledCodes}.
+   * Codes (or numbers) past `spill.afterRows` rows go to a temporary file (not with `partial`): for a scan
+   * whose analyses read the column back in windows (k-anonymity, and with a label the fairness passes).
+   * {@link AdaptiveColumnBuilder.build} then gives {@link SpilledCodes} or {@link SpilledNumbers}.
    */
   spill?: CodeSpill;
 }
@@ -335,8 +460,8 @@ export function builderPartTransferables(part: BuilderPart): ArrayBuffer[] {
  */
 export class AdaptiveColumnBuilder {
   private cat: CategoricalBuilder | null;
-  private num: Float64Array | null = null;
-  private numLength = 0;
+  private num: NumberBuilder | null = null;
+  private readonly spill: CodeSpill | undefined;
   private allNumeric = true;
   /** A kept column whose values were all numbers when it passed the soft limit. */
   private numericPastSoft = false;
@@ -360,6 +485,7 @@ export class AdaptiveColumnBuilder {
     this.first = options.first ?? false;
     if (this.partial && options.spill)
       throw new Error('A range-mode builder cannot spill (its part is posted).');
+    this.spill = options.spill;
     this.cat = new CategoricalBuilder(1024, options.spill);
   }
 
@@ -391,21 +517,15 @@ export class AdaptiveColumnBuilder {
       return;
     }
     if (this.num) {
-      if (this.numLength === this.num.length) {
-        const next = new Float64Array(grownLength(this.num.length));
-        next.set(this.num);
-        this.num = next;
-      }
-      this.num[this.numLength++] = value === undefined ? NaN : Number(value);
+      this.num.push(value === undefined ? NaN : Number(value));
     } else if (this.firstLevels) {
       // A text column past the limit in a range that cannot tell whether the file keeps it: NaN after NaN
       // costs nothing until a value parses, so ids and names in a column the file drops stay cheap.
       const x = value === undefined ? NaN : Number(value);
       if (x !== x) this.leadingNaN++;
       else {
-        this.num = new Float64Array(1024);
-        this.num[0] = x;
-        this.numLength = 1;
+        this.num = new NumberBuilder(1024, undefined);
+        this.num.push(x);
       }
     }
   }
@@ -424,7 +544,7 @@ export class AdaptiveColumnBuilder {
 
   private toNumeric(): void {
     const cat = this.cat as CategoricalBuilder;
-    // A spilled column turns numeric in memory: a quasi-identifier past the hard limit, rare enough.
+    // A spilled column's numbers go through the same spill, read from its file window by window.
     const c = codeWindows(cat.spilled ? cat.buildSpilled() : cat.build());
     const parsed = c.levels.map(Number);
     this.cat = null;
@@ -432,15 +552,14 @@ export class AdaptiveColumnBuilder {
       this.leadingNaN = c.length;
       return;
     }
-    this.num = new Float64Array(Math.max(1024, grownLength(c.length)));
-    const num = this.num;
-    eachWindow(c, (codes, from) => {
+    const num = new NumberBuilder(Math.max(1024, grownLength(c.length)), this.spill);
+    this.num = num;
+    eachWindow(c, (codes) => {
       for (let i = 0; i < codes.length; i++) {
         const code = codes[i] as number;
-        num[from + i] = code < 0 ? NaN : (parsed[code] as number);
+        num.push(code < 0 ? NaN : (parsed[code] as number));
       }
     });
-    this.numLength = c.length;
     cat.release();
   }
 
@@ -458,6 +577,7 @@ export class AdaptiveColumnBuilder {
   discard(): void {
     this.cat?.release();
     this.cat = null;
+    this.num?.release();
     this.num = null;
     this.firstLevels = null;
     this.dropped = true;
@@ -477,10 +597,10 @@ export class AdaptiveColumnBuilder {
    * The column, or undefined when it was dropped for having too many distinct non-numeric values; with a
    * spill, {@link SpilledCodes} once its codes passed `spill.afterRows` rows.
    */
-  build(): EncodedColumn | SpilledCodes | undefined {
+  build(): EncodedColumn | SpilledCodes | SpilledNumbers | undefined {
     if (this.partial) throw new Error('A range-mode builder gives a part for ColumnMerge: call finishPart.');
     if (this.dropped) return undefined;
-    if (this.num) return { kind: 'numeric', values: this.num.subarray(0, this.numLength) };
+    if (this.num) return this.num.build();
     if (this.cat?.spilled) return this.cat.buildSpilled();
     return this.cat?.build();
   }
@@ -495,7 +615,7 @@ export class AdaptiveColumnBuilder {
       kind: 'numeric',
       firstLevels: this.firstLevels as string[],
       leadingNaN: this.leadingNaN,
-      values: this.num ? this.num.subarray(0, this.numLength) : new Float64Array(0),
+      values: this.num ? (this.num.build() as NumericColumn).values : new Float64Array(0),
     };
   }
 }

@@ -6,6 +6,7 @@
 import type { Finding } from '../findings';
 import type { CategoricalColumn } from '../data/encoded';
 import { checkWeights, effectiveSampleSize, fmt, readOutcome, wilsonInterval } from './stats';
+import { OutcomeTally, PairOutcomeTally, countPass, type CodeView, type OutcomeWindows } from './windows';
 
 export interface DatasetBiasInput {
   /** 1 positive, 0 negative, -1 (or NaN) missing; rows with a missing label are left out of every rate. */
@@ -110,6 +111,15 @@ interface Resolved {
   minGroupShare: number;
 }
 
+/** Labelled rows per group code: rows, weight, squared weight, weighted positives; rows missing the group. */
+interface GroupTally {
+  n: Float64Array;
+  w: Float64Array;
+  w2: Float64Array;
+  pos: Float64Array;
+  missing: number;
+}
+
 /** Accumulates labelled counts per group code. */
 function tally(
   label: Int8Array,
@@ -139,19 +149,32 @@ function tally(
   return { n, w, w2, pos, missing };
 }
 
+/**
+ * The unweighted {@link GroupTally} of `levels` groups from labelled rows per (group, outcome),
+ * `counts[2 * g + y]`, and the labelled rows missing the group.
+ */
+function tallyOfCounts(counts: Float64Array, levels: number, missing: number): GroupTally {
+  const n = new Float64Array(levels);
+  const pos = new Float64Array(levels);
+  for (let g = 0; g < levels; g++) {
+    n[g] = counts[2 * g]! + counts[2 * g + 1]!;
+    pos[g] = counts[2 * g + 1]!;
+  }
+  // Unweighted, every row weighs 1: the weight and the squared weight are the row count.
+  return { n, w: n, w2: n, pos, missing };
+}
+
 function analyse(
   names: string[],
-  label: Int8Array,
-  codes: ArrayLike<number>,
+  t: GroupTally,
   levelValues: string[][],
-  weights: ArrayLike<number> | undefined,
+  weights: boolean,
   referenceValue: string | undefined,
   o: Resolved,
   problems: Finding[],
 ): AttributeBias {
   const attribute = names.join(' & ');
   const levels = levelValues.length;
-  const t = tally(label, codes, levels, weights);
   let totalW = 0;
   for (let g = 0; g < levels; g++) totalW += t.w[g]!;
 
@@ -366,13 +389,6 @@ export function datasetBias(input: DatasetBiasInput, options: DatasetBiasOptions
       throw new RangeError(`attribute '${a.name}': expected ${rows} values, got ${a.column.codes.length}.`);
   }
   checkWeights(input.weights, rows);
-  const o: Resolved = {
-    minGroupSize: options.minGroupSize ?? 30,
-    maxIntervalWidth: options.maxIntervalWidth ?? Infinity,
-    fourFifths: options.fourFifths ?? 0.8,
-    minLabelShare: options.minLabelShare ?? 0.2,
-    minGroupShare: options.minGroupShare ?? 0.05,
-  };
   const weights = input.weights;
   let labelled = 0;
   let positives = 0;
@@ -385,34 +401,140 @@ export function datasetBias(input: DatasetBiasInput, options: DatasetBiasOptions
     totalW += w;
     if (y === 1) positives += w;
   }
+  const attrs = input.attributes;
+  const pairs: Tallied[] = [];
+  if (options.intersections !== false) {
+    for (let i = 0; i < attrs.length; i++) {
+      for (let j = i + 1; j < attrs.length; j++) {
+        const a = attrs[i]!;
+        const b = attrs[j]!;
+        const p = pairCodes(a.column, b.column);
+        pairs.push({
+          names: [a.name, b.name],
+          tally: tally(label, p.codes, p.levels.length, weights),
+          levels: p.levels,
+        });
+      }
+    }
+  }
+  return biasOfTallies(
+    { rows, labelled, positives, totalW, weighted: weights !== undefined, labelName: input.labelName },
+    attrs.map((a) => ({
+      names: [a.name],
+      tally: tally(label, a.column.codes, a.column.levels.length, weights),
+      levels: a.column.levels.map((l) => [l]),
+    })),
+    pairs,
+    options,
+  );
+}
+
+/**
+ * {@link datasetBias} (unweighted) over the label and the attributes' groups read in windows (see
+ * `windows.ts`): one pass counts each attribute's and each pair's groups by outcome.
+ */
+export function datasetBiasOf(
+  input: { label: OutcomeWindows; labelName?: string; attributes: { name: string; groups: CodeView }[] },
+  options: DatasetBiasOptions = {},
+): DatasetBias {
+  const y = input.label;
+  const attrs = input.attributes;
+  const singles = attrs.map((a) => new OutcomeTally(a.groups));
+  const pairs: { names: string[]; t: PairOutcomeTally; levels: string[][] }[] = [];
+  if (options.intersections !== false) {
+    for (let i = 0; i < attrs.length; i++)
+      for (let j = i + 1; j < attrs.length; j++) {
+        const a = attrs[i]!;
+        const b = attrs[j]!;
+        const levels: string[][] = [];
+        for (const va of a.groups.levels) for (const vb of b.groups.levels) levels.push([va, vb]);
+        pairs.push({ names: [a.name, b.name], t: new PairOutcomeTally(a.groups, b.groups), levels });
+      }
+  }
+  // A view with no groups puts every labelled row in its missing slot: its two counts are the classes.
+  let none = new Int8Array(0);
+  const all = new OutcomeTally({
+    levels: [],
+    window: (from, to) => {
+      if (none.length < to - from) none = new Int8Array(to - from).fill(-1);
+      return none.subarray(0, to - from);
+    },
+  });
+  countPass(y.length, y, [all, ...singles, ...pairs.map((p) => p.t)]);
+  const labelled = all.counts[0]! + all.counts[1]!;
+  return biasOfTallies(
+    {
+      rows: y.length,
+      labelled,
+      positives: all.counts[1]!,
+      totalW: labelled,
+      weighted: false,
+      labelName: input.labelName,
+    },
+    attrs.map((a, k) => {
+      const levels = a.groups.levels.length;
+      const c = singles[k]!.counts;
+      return {
+        names: [a.name],
+        tally: tallyOfCounts(c, levels, c[2 * levels]! + c[2 * levels + 1]!),
+        levels: a.groups.levels.map((l) => [l]),
+      };
+    }),
+    pairs.map((p) => ({
+      names: p.names,
+      tally: tallyOfCounts(p.t.counts, p.levels.length, p.t.missing),
+      levels: p.levels,
+    })),
+    options,
+  );
+}
+
+/** An attribute (or pair) with its groups counted. */
+interface Tallied {
+  names: string[];
+  tally: GroupTally;
+  levels: string[][];
+}
+
+/** The bias report from the counts, however they were made. */
+function biasOfTallies(
+  totals: {
+    rows: number;
+    labelled: number;
+    positives: number;
+    totalW: number;
+    weighted: boolean;
+    labelName: string | undefined;
+  },
+  attributeTallies: Tallied[],
+  pairTallies: Tallied[],
+  options: DatasetBiasOptions,
+): DatasetBias {
+  const { rows, labelled, positives, totalW } = totals;
+  const o: Resolved = {
+    minGroupSize: options.minGroupSize ?? 30,
+    maxIntervalWidth: options.maxIntervalWidth ?? Infinity,
+    fourFifths: options.fourFifths ?? 0.8,
+    minLabelShare: options.minLabelShare ?? 0.2,
+    minGroupShare: options.minGroupShare ?? 0.05,
+  };
   const findings: Finding[] = [];
-  const attributes = input.attributes.map((a) =>
+  const attributes = attributeTallies.map((a) =>
     analyse(
-      [a.name],
-      label,
-      a.column.codes,
-      a.column.levels.map((l) => [l]),
-      weights,
-      options.reference && Object.prototype.hasOwnProperty.call(options.reference, a.name)
-        ? options.reference[a.name]
+      a.names,
+      a.tally,
+      a.levels,
+      totals.weighted,
+      options.reference && Object.prototype.hasOwnProperty.call(options.reference, a.names[0]!)
+        ? options.reference[a.names[0]!]
         : undefined,
       o,
       findings,
     ),
   );
-  const intersections: AttributeBias[] = [];
-  if (options.intersections !== false) {
-    for (let i = 0; i < input.attributes.length; i++) {
-      for (let j = i + 1; j < input.attributes.length; j++) {
-        const a = input.attributes[i]!;
-        const b = input.attributes[j]!;
-        const p = pairCodes(a.column, b.column);
-        intersections.push(
-          analyse([a.name, b.name], label, p.codes, p.levels, weights, undefined, o, findings),
-        );
-      }
-    }
-  }
+  const intersections = pairTallies.map((p) =>
+    analyse(p.names, p.tally, p.levels, totals.weighted, undefined, o, findings),
+  );
   for (const a of attributes) findings.push(...findingsFor(a, o, false));
   for (const a of intersections) findings.push(...findingsFor(a, o, true));
 
@@ -423,7 +545,7 @@ export function datasetBias(input: DatasetBiasInput, options: DatasetBiasOptions
       findings.push({
         rule: 'fairness/label-imbalance',
         severity: 'warning',
-        ...(input.labelName !== undefined ? { column: input.labelName } : {}),
+        ...(totals.labelName !== undefined ? { column: totals.labelName } : {}),
         message: `Every labelled row has the ${baseRate === 1 ? 'positive' : 'negative'} outcome; no rate or model can be compared across groups.`,
         data: { labelled, positives, baseRate },
       });
@@ -431,7 +553,7 @@ export function datasetBias(input: DatasetBiasInput, options: DatasetBiasOptions
       findings.push({
         rule: 'fairness/label-imbalance',
         severity: minority < o.minLabelShare / 4 ? 'warning' : 'info',
-        ...(input.labelName !== undefined ? { column: input.labelName } : {}),
+        ...(totals.labelName !== undefined ? { column: totals.labelName } : {}),
         message:
           `The ${baseRate < 0.5 ? 'positive' : 'negative'} outcome is rare (${fmt(minority * 100, 1)}% of labelled rows); ` +
           `accuracy hides errors on it, and small groups may have none.`,

@@ -4,9 +4,19 @@
  * that holds at prediction time. Each column is scored on its own against the label.
  */
 import type { Finding } from '../findings';
-import type { CategoricalColumn, EncodedColumn } from '../data/encoded';
-import { quantileBins } from './proxies';
+import type { EncodedColumn } from '../data/encoded';
+import { NumericSummaries } from './proxies';
 import { entropy, fmt, readOutcome } from './stats';
+import {
+  OutcomeTally,
+  countPass,
+  fairColumn,
+  outcomeWindows,
+  ownCodes,
+  rowsOf,
+  type FairColumn,
+  type OutcomeWindows,
+} from './windows';
 
 export interface LeakageOptions {
   /** Goodman–Kruskal λ at or above which a column is flagged. Default 0.9. */
@@ -44,60 +54,14 @@ export interface LeakageResult {
   findings: Finding[];
 }
 
-/**
- * The Mann-Whitney AUC of `values` as a score for `y`, ties counted half, folded. The labelled values of each
- * class are sorted apart (a native numeric sort, 8 bytes a row) and walked together in increasing value,
- * which sums the same terms in the same order as one sort of all rows by value: an index array sorted with a
- * comparator took 8 bytes a row more on the heap and several seconds a column on a million rows.
- */
-function foldedAuc(values: Float64Array, y: Int8Array): number | null {
-  let np = 0;
-  let nn = 0;
-  for (let i = 0; i < values.length; i++) {
-    if (y[i]! < 0 || Number.isNaN(values[i]!)) continue;
-    if (y[i] === 1) np++;
-    else nn++;
-  }
-  const posValues = new Float64Array(np);
-  const negValues = new Float64Array(nn);
-  for (let i = 0, p = 0, q = 0; i < values.length; i++) {
-    if (y[i]! < 0 || Number.isNaN(values[i]!)) continue;
-    if (y[i] === 1) posValues[p++] = values[i]!;
-    else negValues[q++] = values[i]!;
-  }
-  posValues.sort();
-  negValues.sort();
-  let pos = 0;
-  let neg = 0;
-  let num = 0;
-  for (let p = 0, q = 0; p < np || q < nn;) {
-    const v = q >= nn || (p < np && posValues[p]! <= negValues[q]!) ? posValues[p]! : negValues[q]!;
-    let bp = 0;
-    let bn = 0;
-    for (; p < np && posValues[p] === v; p++) bp++;
-    for (; q < nn && negValues[q] === v; q++) bn++;
-    num += bp * neg + 0.5 * bp * bn;
-    pos += bp;
-    neg += bn;
-  }
-  if (pos === 0 || neg === 0) return null;
-  const auc = num / (pos * neg);
-  return Math.max(auc, 1 - auc);
-}
-
-function scoreCategorical(col: CategoricalColumn, y: Int8Array): Omit<LeakageScore, 'column' | 'kind'> {
-  const k = col.levels.length + 1;
-  const counts = new Float64Array(2 * k);
-  let n = 0;
+/** λ, accuracy and uncertainty from labelled rows per (slot, outcome): `counts[2 * slot + y]`, `k` slots. */
+function scoreCounts(counts: Float64Array, k: number): Omit<LeakageScore, 'column' | 'kind'> {
   const classes = [0, 0];
-  for (let i = 0; i < y.length; i++) {
-    const l = y[i]!;
-    if (l < 0) continue;
-    const c = col.codes[i]!;
-    counts[2 * (c < 0 ? k - 1 : c) + l]!++;
-    classes[l]!++;
-    n++;
+  for (let v = 0; v < k; v++) {
+    classes[0]! += counts[2 * v]!;
+    classes[1]! += counts[2 * v + 1]!;
   }
+  const n = classes[0]! + classes[1]!;
   if (n === 0)
     return { lambda: null, accuracy: null, baseline: null, uncertainty: null, reason: 'no labelled rows' };
   const majority = Math.max(classes[0]!, classes[1]!);
@@ -140,39 +104,68 @@ export function labelLeakage(
   options: LeakageOptions = {},
 ): LeakageResult {
   const y = readOutcome(label, label.length, 'label');
+  return labelLeakageOf(
+    outcomeWindows(y),
+    columns.map((c) => ({ name: c.name, column: fairColumn(c.column) })),
+    options,
+  );
+}
+
+/**
+ * {@link labelLeakage} over columns read in windows: numeric columns sorted first for their deciles and AUC
+ * (`summaries`, which must read the same outcome), then one pass counts every column against the label.
+ */
+export function labelLeakageOf(
+  y: OutcomeWindows,
+  columns: { name: string; column: FairColumn }[],
+  options: LeakageOptions & { summaries?: NumericSummaries } = {},
+): LeakageResult {
   const lambdaLimit = options.lambda ?? 0.9;
   const aucLimit = options.auc ?? 0.98;
   const bins = options.bins ?? 10;
   const maxLevels = options.maxLevels ?? 200;
-  const scores: LeakageScore[] = [];
-  const findings: Finding[] = [];
-  for (const { name, column } of columns) {
-    const rows = column.kind === 'numeric' ? column.values.length : column.codes.length;
+  const summaries = options.summaries ?? new NumericSummaries(y);
+  const planned = columns.map(({ name, column }) => {
+    const rows = rowsOf(column);
     if (rows !== y.length)
       throw new RangeError(`column '${name}': expected ${y.length} values, got ${rows}.`);
-    let s: LeakageScore;
     if (column.kind === 'categorical') {
-      if (column.levels.length > maxLevels || column.levels.length > rows / 2) {
-        scores.push({
-          column: name,
-          kind: 'categorical',
-          lambda: null,
-          accuracy: null,
-          baseline: null,
-          uncertainty: null,
-          reason: `the column has ${column.levels.length} distinct values, too many to judge (identifier-like)`,
-        });
-        continue;
-      }
-      s = { column: name, kind: 'categorical', ...scoreCategorical(column, y) };
-    } else {
-      s = {
-        column: name,
-        kind: 'numeric',
-        ...scoreCategorical(quantileBins(column.values, bins), y),
-        auc: foldedAuc(column.values, y),
-      };
+      const levels = column.codes.levels.length;
+      if (levels > maxLevels || levels > rows / 2) return { name, column, levels };
+      return { name, column, tally: new OutcomeTally(ownCodes(column.codes)) };
     }
+    return { name, column, tally: new OutcomeTally(summaries.bins(column, bins)) };
+  });
+  countPass(
+    y.length,
+    y,
+    planned.flatMap((p) => (p.tally ? [p.tally] : [])),
+  );
+  const scores: LeakageScore[] = [];
+  const findings: Finding[] = [];
+  for (const { name, column, tally, levels } of planned) {
+    if (!tally) {
+      scores.push({
+        column: name,
+        kind: 'categorical',
+        lambda: null,
+        accuracy: null,
+        baseline: null,
+        uncertainty: null,
+        reason: `the column has ${levels} distinct values, too many to judge (identifier-like)`,
+      });
+      continue;
+    }
+    const k = tally.views[0]!.levels.length + 1;
+    const s: LeakageScore =
+      column.kind === 'categorical'
+        ? { column: name, kind: 'categorical', ...scoreCounts(tally.counts, k) }
+        : {
+            column: name,
+            kind: 'numeric',
+            ...scoreCounts(tally.counts, k),
+            auc: summaries.of(column, bins).auc,
+          };
     scores.push(s);
     const byLambda = s.lambda !== null && s.lambda >= lambdaLimit;
     const byAuc = s.auc !== undefined && s.auc !== null && s.auc >= aucLimit;

@@ -6,7 +6,23 @@
  */
 import type { Finding } from '../findings';
 import type { CategoricalColumn, EncodedColumn } from '../data/encoded';
+import type { SpillDir } from '../data/spill';
 import { fmt } from './stats';
+import {
+  FirstSeen,
+  PairTally,
+  RUN_ROWS,
+  countPass,
+  fairColumn,
+  numberCodes,
+  ownCodes,
+  rowsOf,
+  valueBlocks,
+  walkBlocks,
+  type CodeView,
+  type FairColumn,
+  type OutcomeWindows,
+} from './windows';
 
 export interface ProxyOptions {
   /** Cramér's V at or above which a column is reported as a proxy. Default 0.5. */
@@ -46,16 +62,58 @@ export interface ProxyResult {
  * `sorted` must be ascending and free of NaN.
  */
 export function linearQuantile(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
+  return linearQuantileAt(sorted.length, q, (i) => sorted[i]!);
+}
+
+/** {@link linearQuantile} of `n` sorted values, the value of rank `i` given by `at(i)`. */
+function linearQuantileAt(n: number, q: number, at: (rank: number) => number): number {
   if (n === 0) return NaN;
   const virtual = (n - 1) * q;
   const prev = Math.min(n - 1, Math.max(0, Math.floor(virtual)));
   const next = Math.min(n - 1, prev + 1);
   const t = virtual - prev;
-  const a = sorted[prev]!;
-  const b = sorted[next]!;
+  const a = at(prev);
+  const b = at(next);
   const diff = b - a;
   return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
+}
+
+/** Quantile bin edges (duplicates dropped) and their interval labels, as {@link quantileBins} cuts. */
+export interface BinEdges {
+  edges: number[];
+  levels: string[];
+}
+
+/** {@link BinEdges} of `n` sorted values (`n` > 0), the value of rank `i` given by `at(i)`. */
+function binEdges(n: number, at: (rank: number) => number, bins: number): BinEdges {
+  // NumPy's linspace multiplies the index by the step (1/bins) and pins the last point to exactly 1.
+  const step = 1 / bins;
+  const raw: number[] = [];
+  for (let i = 0; i <= bins; i++) raw.push(linearQuantileAt(n, i === bins ? 1 : i * step, at));
+  const edges = raw.filter((e, i) => i === 0 || e !== raw[i - 1]);
+  const levels: string[] = [];
+  if (edges.length === 1) levels.push(`[${edges[0]}, ${edges[0]}]`);
+  else
+    for (let i = 1; i < edges.length; i++) levels.push(`${i === 1 ? '[' : '('}${edges[i - 1]}, ${edges[i]}]`);
+  return { edges, levels };
+}
+
+/** The bin of a non-NaN value: the first edge >= v (searchsorted side='left'); the lowest edge is bin 0. */
+function binOf(edges: readonly number[], v: number): number {
+  if (edges.length === 1) return 0;
+  let lo = 1;
+  let hi = edges.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (edges[mid]! >= v) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo - 1;
+}
+
+function checkBins(bins: number): void {
+  if (!(bins >= 1) || !Number.isInteger(bins))
+    throw new RangeError(`bins must be a positive integer, got ${bins}.`);
 }
 
 /**
@@ -65,8 +123,7 @@ export function linearQuantile(sorted: ArrayLike<number>, q: number): number {
  * lowest edge included. NaN stays missing (code -1). A column with one distinct value gets a single bin.
  */
 export function quantileBins(values: ArrayLike<number>, bins = 10): CategoricalColumn & { edges: number[] } {
-  if (!(bins >= 1) || !Number.isInteger(bins))
-    throw new RangeError(`bins must be a positive integer, got ${bins}.`);
+  checkBins(bins);
   // Typed arrays throughout: a million-row column is 8 MB sorted, where an array of numbers was several times
   // that on the heap, and the codes take one byte a row (at most `bins` levels) unless more bins are asked.
   let present = 0;
@@ -79,33 +136,69 @@ export function quantileBins(values: ArrayLike<number>, bins = 10): CategoricalC
   sorted.sort();
   const codes = (bins <= 127 ? new Int8Array(values.length) : new Int32Array(values.length)).fill(-1);
   if (sorted.length === 0) return { kind: 'categorical', codes, levels: [], edges: [] };
-  // NumPy's linspace multiplies the index by the step (1/bins) and pins the last point to exactly 1.
-  const step = 1 / bins;
-  const raw: number[] = [];
-  for (let i = 0; i <= bins; i++) raw.push(linearQuantile(sorted, i === bins ? 1 : i * step));
-  const edges = raw.filter((e, i) => i === 0 || e !== raw[i - 1]);
-  const levels: string[] = [];
-  if (edges.length === 1) levels.push(`[${edges[0]}, ${edges[0]}]`);
-  else
-    for (let i = 1; i < edges.length; i++) levels.push(`${i === 1 ? '[' : '('}${edges[i - 1]}, ${edges[i]}]`);
+  const { edges, levels } = binEdges(sorted.length, (i) => sorted[i]!, bins);
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    if (Number.isNaN(v)) continue;
-    // Binary search for the first edge >= v (searchsorted side='left'); the lowest edge belongs to bin 0.
-    let lo = 1;
-    let hi = edges.length - 1;
-    if (edges.length === 1) {
-      codes[i] = 0;
-      continue;
-    }
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (edges[mid]! >= v) hi = mid;
-      else lo = mid + 1;
-    }
-    codes[i] = lo - 1;
+    if (!Number.isNaN(v)) codes[i] = binOf(edges, v);
   }
   return { kind: 'categorical', codes, levels, edges };
+}
+
+/** What a numeric column needs from its values in order: bin edges, and against a label its AUC. */
+export interface NumericSummary extends BinEdges {
+  /** The folded Mann-Whitney AUC against the outcome (null without one, or without both classes). */
+  auc: number | null;
+}
+
+/**
+ * The {@link NumericSummary} of each numeric column, made once per column and bin count however many
+ * analyses ask (proxies and leakage cut the same columns): each is a sort of the column's values, in runs
+ * on disk past {@link RUN_ROWS} values when `spill` is given.
+ */
+export class NumericSummaries {
+  private readonly made = new Map<FairColumn, Map<number, NumericSummary>>();
+
+  constructor(
+    private readonly y?: OutcomeWindows,
+    private readonly spill?: SpillDir,
+    private readonly runRows = RUN_ROWS,
+  ) {}
+
+  of(column: Extract<FairColumn, { kind: 'numeric' }>, bins: number): NumericSummary {
+    checkBins(bins);
+    let byBins = this.made.get(column);
+    if (!byBins) this.made.set(column, (byBins = new Map()));
+    let s = byBins.get(bins);
+    if (!s) byBins.set(bins, (s = this.make(column, bins)));
+    return s;
+  }
+
+  private make(column: Extract<FairColumn, { kind: 'numeric' }>, bins: number): NumericSummary {
+    const blocks = valueBlocks(column, this.y, this.spill, this.runRows);
+    try {
+      if (blocks.n === 0) return { edges: [], levels: [], auc: null };
+      // The ranks the quantiles read, found by asking for them once with a stand-in value.
+      const ranks: number[] = [];
+      binEdges(
+        blocks.n,
+        (i) => {
+          ranks.push(i);
+          return 0;
+        },
+        bins,
+      );
+      const walked = walkBlocks(blocks, ranks, this.y !== undefined);
+      return { ...binEdges(blocks.n, (i) => walked.at.get(i)!, bins), auc: walked.auc };
+    } finally {
+      blocks.close();
+    }
+  }
+
+  /** A numeric column's bin codes, window by window (missing -1). */
+  bins(column: Extract<FairColumn, { kind: 'numeric' }>, bins: number): CodeView {
+    const { edges, levels } = this.of(column, bins);
+    return numberCodes(column, levels, (v) => binOf(edges, v));
+  }
 }
 
 /**
@@ -164,16 +257,17 @@ export interface AssociationResult {
 export function association(a: CategoricalColumn, b: CategoricalColumn): AssociationResult {
   if (a.codes.length !== b.codes.length)
     throw new RangeError(`columns differ in length: ${a.codes.length} and ${b.codes.length}.`);
-  const n = a.codes.length;
   const ca = compact(a);
   const cb = compact(b);
-  const levels: [number, number] = [ca.k, cb.k];
+  return associationOfTable(contingency(ca.codes, ca.k, cb.codes, cb.k), ca.k, cb.k, a.codes.length);
+}
+
+/** {@link association} from the `r × c` table of the two columns' levels numbered as {@link compact} does. */
+function associationOfTable(t: Float64Array, r: number, c: number, n: number): AssociationResult {
+  const levels: [number, number] = [r, c];
   if (n === 0) return { cramersV: null, nmi: null, levels, reason: 'no rows' };
-  if (ca.k < 2 || cb.k < 2)
+  if (r < 2 || c < 2)
     return { cramersV: null, nmi: null, levels, reason: 'one of the columns has a single value' };
-  const r = ca.k;
-  const c = cb.k;
-  const t = contingency(ca.codes, r, cb.codes, c);
   const rs = new Float64Array(r);
   const cs = new Float64Array(c);
   for (let i = 0; i < r; i++)
@@ -202,15 +296,6 @@ export function association(a: CategoricalColumn, b: CategoricalColumn): Associa
   return { cramersV: Math.min(1, v), nmi: Math.min(1, nmi), levels };
 }
 
-function distinctLevels(col: EncodedColumn): number {
-  if (col.kind === 'categorical') return col.levels.length;
-  return Infinity;
-}
-
-function asCategorical(col: EncodedColumn, bins: number): CategoricalColumn {
-  return col.kind === 'numeric' ? quantileBins(col.values, bins) : col;
-}
-
 /**
  * Association of every other column with each protected attribute (see {@link association}); numeric columns
  * (protected ones too, like age) are cut into quantile bins as pandas `qcut(x, bins, duplicates='drop')` does.
@@ -223,57 +308,132 @@ export function proxyAssociations(
   others: { name: string; column: EncodedColumn }[],
   options: ProxyOptions = {},
 ): ProxyResult {
+  // The same column object may be a protected attribute and another column: one FairColumn for it.
+  const made = new Map<EncodedColumn, FairColumn>();
+  const fair = (c: EncodedColumn) => {
+    let f = made.get(c);
+    if (!f) made.set(c, (f = fairColumn(c)));
+    return f;
+  };
+  return proxyAssociationsOf(
+    protectedCols.map((p) => ({ name: p.name, column: fair(p.column) })),
+    others.map((o) => ({ name: o.name, column: fair(o.column) })),
+    options,
+  );
+}
+
+/**
+ * {@link proxyAssociations} over columns read in windows: one pass counts every pair's table, numeric
+ * columns first sorted for their bin edges (`summaries`, shared with the leakage check of the same scan).
+ */
+export function proxyAssociationsOf(
+  protectedCols: { name: string; column: FairColumn }[],
+  others: { name: string; column: FairColumn }[],
+  options: ProxyOptions & { summaries?: NumericSummaries } = {},
+): ProxyResult {
   const threshold = options.threshold ?? 0.5;
   const bins = options.bins ?? 10;
   const maxLevels = options.maxLevels ?? 200;
-  const binnedCache = new Map<EncodedColumn, CategoricalColumn>();
-  const cat = (col: EncodedColumn) => {
-    let c = binnedCache.get(col);
-    if (!c) binnedCache.set(col, (c = asCategorical(col, bins)));
-    return c;
+  const summaries = options.summaries ?? new NumericSummaries();
+  const views = new Map<FairColumn, { view: CodeView; seen: FirstSeen }>();
+  const viewOf = (c: FairColumn) => {
+    let v = views.get(c);
+    if (!v) {
+      const view = c.kind === 'numeric' ? summaries.bins(c, bins) : ownCodes(c.codes);
+      views.set(c, (v = { view, seen: new FirstSeen(view) }));
+    }
+    return v;
   };
-  const associations: ProxyAssociation[] = [];
-  const findings: Finding[] = [];
+  type Pair = {
+    p: (typeof protectedCols)[number];
+    o: (typeof others)[number];
+    skip?: string;
+    tally?: PairTally;
+  };
+  const pairs: Pair[] = [];
   for (const p of protectedCols) {
     for (const o of others) {
       if (o.name === p.name) continue;
-      const binned = p.column.kind === 'numeric' || o.column.kind === 'numeric';
-      const rows = o.column.kind === 'numeric' ? o.column.values.length : o.column.codes.length;
-      const lv = distinctLevels(o.column);
+      const rows = rowsOf(o.column);
+      const lv = o.column.kind === 'categorical' ? o.column.codes.levels.length : Infinity;
       if (lv !== Infinity && (lv > maxLevels || (rows > 0 && lv > rows / 2))) {
-        associations.push({
-          protected: p.name,
-          column: o.name,
-          cramersV: null,
-          nmi: null,
-          levels: [0, lv],
-          binned,
-          reason: `the column has ${lv} distinct values, too many for a meaningful association (identifier-like)`,
+        pairs.push({
+          p,
+          o,
+          skip: `the column has ${lv} distinct values, too many for a meaningful association (identifier-like)`,
         });
         continue;
       }
-      const r = association(cat(p.column), cat(o.column));
+      const n = rowsOf(p.column);
+      if (rows !== n) throw new RangeError(`columns differ in length: ${n} and ${rows}.`);
+      pairs.push({ p, o, tally: new PairTally(viewOf(p.column).view, viewOf(o.column).view) });
+    }
+  }
+  const tallies = pairs.flatMap((x) => (x.tally ? [x.tally] : []));
+  if (tallies.length > 0)
+    countPass(rowsOf(protectedCols[0]!.column), undefined, [
+      ...[...views.values()].map((v) => v.seen),
+      ...tallies,
+    ]);
+
+  const associations: ProxyAssociation[] = [];
+  const findings: Finding[] = [];
+  for (const { p, o, skip, tally } of pairs) {
+    const binned = p.column.kind === 'numeric' || o.column.kind === 'numeric';
+    if (skip !== undefined) {
+      const lv = o.column.kind === 'categorical' ? o.column.codes.levels.length : 0;
       associations.push({
         protected: p.name,
         column: o.name,
-        cramersV: r.cramersV,
-        nmi: r.nmi,
-        levels: r.levels,
+        cramersV: null,
+        nmi: null,
+        levels: [0, lv],
         binned,
-        ...(r.reason ? { reason: r.reason } : {}),
+        reason: skip,
       });
-      if (r.cramersV !== null && r.cramersV >= threshold) {
-        findings.push({
-          rule: 'fairness/proxy',
-          severity: 'warning',
-          column: o.name,
-          message:
-            `\`${o.name}\` is a proxy for \`${p.name}\` (Cramér's V ${fmt(r.cramersV)}, normalised mutual information ${fmt(r.nmi)}): ` +
-            `a model can recover ${p.name} from it even when ${p.name} is left out.`,
-          data: { protected: p.name, column: o.name, cramersV: r.cramersV, nmi: r.nmi, threshold },
-        });
-      }
+      continue;
+    }
+    const r = associationOfCounts(tally!, viewOf(p.column).seen, viewOf(o.column).seen, rowsOf(p.column));
+    associations.push({
+      protected: p.name,
+      column: o.name,
+      cramersV: r.cramersV,
+      nmi: r.nmi,
+      levels: r.levels,
+      binned,
+      ...(r.reason ? { reason: r.reason } : {}),
+    });
+    if (r.cramersV !== null && r.cramersV >= threshold) {
+      findings.push({
+        rule: 'fairness/proxy',
+        severity: 'warning',
+        column: o.name,
+        message:
+          `\`${o.name}\` is a proxy for \`${p.name}\` (Cramér's V ${fmt(r.cramersV)}, normalised mutual information ${fmt(r.nmi)}): ` +
+          `a model can recover ${p.name} from it even when ${p.name} is left out.`,
+        data: { protected: p.name, column: o.name, cramersV: r.cramersV, nmi: r.nmi, threshold },
+      });
     }
   }
   return { associations, findings };
+}
+
+/**
+ * {@link association} from a pair's counts over slots: the table reordered to each column's order of first
+ * appearance, which is how {@link compact} numbers levels, so the sums run in the same order.
+ */
+function associationOfCounts(t: PairTally, a: FirstSeen, b: FirstSeen, n: number): AssociationResult {
+  const r = a.seen;
+  const c = b.seen;
+  const w = b.order.length;
+  const table = new Float64Array(r * c);
+  for (let i = 0; i < a.order.length; i++) {
+    const ri = a.order[i]!;
+    if (ri < 0) continue;
+    for (let j = 0; j < w; j++) {
+      const cj = b.order[j]!;
+      if (cj >= 0) table[ri * c + cj] = t.counts[i * w + j]!;
+    }
+  }
+  return associationOfTable(table, r, c, n);
 }

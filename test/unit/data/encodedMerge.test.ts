@@ -97,7 +97,7 @@ function whole(values: Value[], l: Limits): EncodedColumn | undefined {
   const b = new AdaptiveColumnBuilder(l.soft, l.keepText, l.hard);
   for (const v of values) b.push(v);
   const c = b.build();
-  if (c?.kind === 'spilled') throw new Error('no spill here');
+  if (c?.kind === 'spilled' || c?.kind === 'spilledNumeric') throw new Error('no spill here');
   return c;
 }
 

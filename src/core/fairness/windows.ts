@@ -1,0 +1,552 @@
+/**
+ * The fairness analyses' view of a dataset: every column and the label read in windows of rows, whether
+ * they are in memory or spilled to disk (see `data/encoded.ts`). Dataset bias, proxies and leakage are all
+ * counts in small tables (group × outcome, column × column, value × outcome), so a pass over the windows
+ * gives them with one window and the tables in memory. The two things that need values in order, quantile
+ * bin edges and the Mann-Whitney AUC of a numeric column, come from each class's values sorted in runs of at
+ * most a million (spilled, then merged) or, for a dictionary-coded column, from its level counts.
+ *
+ * Hand-written: no maintained JavaScript library sorts typed arrays out of core or counts contingency
+ * tables over a windowed source; each piece is small and checked against the in-memory definitions.
+ */
+import {
+  WINDOW_ROWS,
+  codeWindows,
+  numberWindows,
+  type CodeArray,
+  type CodeWindows,
+  type EncodedColumn,
+  type NumberWindows,
+} from '../data/encoded';
+import type { SpillDir, SpillFile } from '../data/spill';
+
+/** The label (or a prediction) as 1 positive, 0 negative, -1 missing, window by window. */
+export interface OutcomeWindows {
+  readonly length: number;
+  window(from: number, to: number): Int8Array;
+}
+
+/** An outcome held in memory, as windows (views, no copy). */
+export function outcomeWindows(y: Int8Array): OutcomeWindows {
+  return { length: y.length, window: (from, to) => y.subarray(from, to) };
+}
+
+/** An outcome mapped from a coded label column, `outcome[code]` a level (missing cells are -1). */
+export function mappedOutcome(label: CodeWindows, outcome: ArrayLike<number>): OutcomeWindows {
+  let out = new Int8Array(0);
+  return {
+    length: label.length,
+    window(from, to) {
+      const codes = label.window(from, to);
+      if (out.length < codes.length) out = new Int8Array(Math.max(codes.length, WINDOW_ROWS));
+      const w = out.subarray(0, codes.length);
+      for (let i = 0; i < codes.length; i++) {
+        const c = codes[i]!;
+        w[i] = c < 0 ? -1 : (outcome[c] ?? -1);
+      }
+      return w;
+    },
+  };
+}
+
+/**
+ * A column as the fairness analyses read it: categories, or numbers, either stored as numbers or as
+ * dictionary codes whose levels parse as numbers (`numbers[code]`, NaN for a level that does not).
+ */
+export type FairColumn =
+  | { kind: 'categorical'; codes: CodeWindows }
+  | { kind: 'numeric'; length: number; values: NumberWindows }
+  | { kind: 'numeric'; length: number; coded: CodeWindows; numbers: Float64Array };
+
+/** An in-memory column as a {@link FairColumn}. */
+export function fairColumn(c: EncodedColumn): FairColumn {
+  return c.kind === 'categorical'
+    ? { kind: 'categorical', codes: codeWindows(c) }
+    : { kind: 'numeric', length: c.values.length, values: numberWindows(c) };
+}
+
+export function rowsOf(c: FairColumn): number {
+  return c.kind === 'categorical' ? c.codes.length : c.length;
+}
+
+/** Calls `visit` for each window of rows `0..rows` with its bounds. */
+export function eachRange(rows: number, visit: (from: number, to: number) => void): void {
+  for (let from = 0; from < rows; from += WINDOW_ROWS) visit(from, Math.min(rows, from + WINDOW_ROWS));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Values in order: sorted runs and their merge.
+
+/** A cursor over ascending values. */
+interface Cursor {
+  done: boolean;
+  head: number;
+  advance(): void;
+}
+
+class ArrayCursor implements Cursor {
+  done: boolean;
+  head: number;
+  private i = 0;
+  constructor(private readonly a: Float64Array) {
+    this.done = a.length === 0;
+    this.head = a[0] ?? 0;
+  }
+  advance(): void {
+    if (++this.i >= this.a.length) this.done = true;
+    else this.head = this.a[this.i]!;
+  }
+}
+
+/** A sorted run in a spill file, read a block at a time. */
+class RunCursor implements Cursor {
+  done = false;
+  head = 0;
+  private block: Float64Array = new Float64Array(0);
+  private i = 0;
+  private read = 0;
+  private readonly bytes = new Uint8Array(RUN_BLOCK * 8);
+  constructor(
+    private readonly file: SpillFile,
+    private readonly offset: number,
+    private readonly rows: number,
+  ) {
+    this.fill();
+  }
+  private fill(): void {
+    const n = Math.min(RUN_BLOCK, this.rows - this.read);
+    if (n <= 0) {
+      this.done = true;
+      return;
+    }
+    const raw = this.file.readRange(this.offset + this.read * 8, n * 8, this.bytes);
+    this.block = new Float64Array(raw.buffer, raw.byteOffset, n);
+    this.read += n;
+    this.i = 0;
+    this.head = this.block[0]!;
+  }
+  advance(): void {
+    if (++this.i < this.block.length) this.head = this.block[this.i]!;
+    else this.fill();
+  }
+}
+
+/** The ascending merge of several cursors (a handful: a run per million values). */
+class MergeCursor implements Cursor {
+  done = false;
+  head = 0;
+  private at = -1;
+  constructor(private readonly parts: Cursor[]) {
+    this.pick();
+  }
+  private pick(): void {
+    let best = -1;
+    for (let i = 0; i < this.parts.length; i++) {
+      const p = this.parts[i]!;
+      if (!p.done && (best < 0 || p.head < this.parts[best]!.head)) best = i;
+    }
+    this.at = best;
+    this.done = best < 0;
+    if (best >= 0) this.head = this.parts[best]!.head;
+  }
+  advance(): void {
+    this.parts[this.at]!.advance();
+    this.pick();
+  }
+}
+
+/** Values read back from a run file at a time. */
+const RUN_BLOCK = 1 << 13;
+
+/** Values sorted in memory at a time before a run goes to disk: 8 MB. */
+export const RUN_ROWS = 1 << 20;
+
+/**
+ * Values collected in any order and read back ascending: in memory while they fit in a run (or when no
+ * spill is given or no file can be made), else as sorted runs in a spill file, merged.
+ */
+class SortedValues {
+  private buf: Float64Array;
+  private n = 0;
+  private file: SpillFile | undefined;
+  private readonly runs: { offset: number; rows: number }[] = [];
+
+  constructor(
+    private spill: SpillDir | undefined,
+    private readonly runRows: number,
+  ) {
+    this.buf = new Float64Array(Math.max(16, Math.min(1024, runRows)));
+  }
+
+  push(v: number): void {
+    if (this.n === this.buf.length) this.full();
+    this.buf[this.n++] = v;
+  }
+
+  private full(): void {
+    if (this.spill && this.n >= this.runRows) {
+      this.file ??= this.spill.file();
+      if (this.file) {
+        const run = this.buf.subarray(0, this.n).sort();
+        this.runs.push({ offset: this.file.size, rows: this.n });
+        this.file.append(run);
+        this.n = 0;
+        return;
+      }
+      this.spill = undefined; // no room on disk: sort in memory
+    }
+    const next = new Float64Array(Math.max(16, Math.ceil(this.buf.length * 1.5)));
+    next.set(this.buf);
+    this.buf = next;
+  }
+
+  cursor(): Cursor {
+    const rest = new ArrayCursor(this.buf.subarray(0, this.n).sort());
+    if (this.runs.length === 0) return rest;
+    const file = this.file as SpillFile;
+    return new MergeCursor([...this.runs.map((r) => new RunCursor(file, r.offset, r.rows)), rest]);
+  }
+
+  close(): void {
+    this.file?.close();
+    this.file = undefined;
+    this.buf = new Float64Array(0);
+  }
+}
+
+/**
+ * Each distinct non-NaN value of a numeric column in ascending order (`-0` and `0` one value, as `===`
+ * has it), with its rows among positive, negative and unlabelled (or, without an outcome, all) rows.
+ */
+export interface ValueBlocks {
+  /** Non-NaN values in all. */
+  n: number;
+  walk(visit: (value: number, positives: number, negatives: number, others: number) => void): void;
+  /** Frees what the walk needed (run files). */
+  close(): void;
+}
+
+/** The {@link ValueBlocks} of `column` against `y` (or none). */
+export function valueBlocks(
+  column: Extract<FairColumn, { kind: 'numeric' }>,
+  y: OutcomeWindows | undefined,
+  spill?: SpillDir,
+  runRows = RUN_ROWS,
+): ValueBlocks {
+  if ('coded' in column) return codedBlocks(column.coded, column.numbers, y);
+  const sorted = [0, 1, 2].map(() => new SortedValues(spill, runRows));
+  const [neg, pos, other] = sorted as [SortedValues, SortedValues, SortedValues];
+  let n = 0;
+  eachRange(column.length, (from, to) => {
+    const v = column.values.window(from, to);
+    const l = y?.window(from, to);
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i]!;
+      if (x !== x) continue;
+      n++;
+      const c = l ? l[i]! : -1;
+      (c === 1 ? pos : c === 0 ? neg : other).push(x);
+    }
+  });
+  return {
+    n,
+    walk(visit) {
+      const p = pos.cursor();
+      const q = neg.cursor();
+      const o = other.cursor();
+      while (!p.done || !q.done || !o.done) {
+        let v = p.done ? (q.done ? o.head : q.head) : p.head;
+        if (!q.done && q.head < v) v = q.head;
+        if (!o.done && o.head < v) v = o.head;
+        let bp = 0;
+        let bn = 0;
+        let bo = 0;
+        for (; !p.done && p.head === v; p.advance()) bp++;
+        for (; !q.done && q.head === v; q.advance()) bn++;
+        for (; !o.done && o.head === v; o.advance()) bo++;
+        visit(v, bp, bn, bo);
+      }
+    },
+    close() {
+      for (const s of sorted) s.close();
+    },
+  };
+}
+
+function codedBlocks(codes: CodeWindows, numbers: Float64Array, y: OutcomeWindows | undefined): ValueBlocks {
+  const levels = numbers.length;
+  const counts = new Float64Array(3 * levels);
+  eachRange(codes.length, (from, to) => {
+    const c = codes.window(from, to);
+    const l = y?.window(from, to);
+    for (let i = 0; i < c.length; i++) {
+      const code = c[i]!;
+      if (code < 0) continue;
+      const cls = l ? l[i]! : -1;
+      counts[3 * code + (cls === 1 ? 0 : cls === 0 ? 1 : 2)]!++;
+    }
+  });
+  const order: number[] = [];
+  for (let k = 0; k < levels; k++) if (!Number.isNaN(numbers[k]!)) order.push(k);
+  order.sort((a, b) => numbers[a]! - numbers[b]!);
+  let n = 0;
+  for (const k of order) n += counts[3 * k]! + counts[3 * k + 1]! + counts[3 * k + 2]!;
+  return {
+    n,
+    walk(visit) {
+      for (let i = 0; i < order.length;) {
+        const v = numbers[order[i]!]!;
+        let bp = 0;
+        let bn = 0;
+        let bo = 0;
+        // Levels that parse to the same number ("30", "30.0") are one value, as they were as numbers.
+        for (; i < order.length && numbers[order[i]!] === v; i++) {
+          const k = order[i]!;
+          bp += counts[3 * k]!;
+          bn += counts[3 * k + 1]!;
+          bo += counts[3 * k + 2]!;
+        }
+        if (bp + bn + bo > 0) visit(v, bp, bn, bo);
+      }
+    },
+    close() {},
+  };
+}
+
+/**
+ * One walk over `blocks`: the values at the given 0-based ranks of the ascending non-NaN values, and with
+ * `auc` the Mann-Whitney AUC of the values as a score for the outcome, ties counted half, folded so that
+ * 0.5 is no signal and 1 perfect (null without both classes). The AUC sums the same terms in the same order
+ * as a walk over all labelled rows sorted by value.
+ */
+export function walkBlocks(
+  blocks: ValueBlocks,
+  ranks: readonly number[],
+  auc: boolean,
+): { at: Map<number, number>; auc: number | null } {
+  const wanted = [...new Set(ranks)].sort((a, b) => a - b);
+  const at = new Map<number, number>();
+  let next = 0;
+  let seen = 0;
+  let pos = 0;
+  let neg = 0;
+  let num = 0;
+  blocks.walk((v, bp, bn, bo) => {
+    seen += bp + bn + bo;
+    while (next < wanted.length && wanted[next]! < seen) at.set(wanted[next++]!, v);
+    if (bp === 0 && bn === 0) return;
+    num += bp * neg + 0.5 * bp * bn;
+    pos += bp;
+    neg += bn;
+  });
+  if (!auc || pos === 0 || neg === 0) return { at, auc: null };
+  const a = num / (pos * neg);
+  return { at, auc: Math.max(a, 1 - a) };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Codes per window and count tables.
+
+/**
+ * A column's codes as an analysis counts them: `slots` codes 0..slots-1 named by `levels`, -1 missing.
+ * `window` gives the codes of rows `from..to` (valid until the next call).
+ */
+export interface CodeView {
+  readonly levels: readonly string[];
+  window(from: number, to: number): CodeArray;
+}
+
+/** A categorical column's own codes. */
+export function ownCodes(codes: CodeWindows): CodeView {
+  return { levels: codes.levels, window: (from, to) => codes.window(from, to) };
+}
+
+/**
+ * Codes by a function of each number (`codeOf`, -1 for missing), for a numeric column: per level for a coded
+ * one, per value otherwise.
+ */
+export function numberCodes(
+  column: Extract<FairColumn, { kind: 'numeric' }>,
+  levels: readonly string[],
+  codeOf: (v: number) => number,
+): CodeView {
+  let out = new Int32Array(0);
+  const scratch = (n: number) => {
+    if (out.length < n) out = new Int32Array(Math.max(n, WINDOW_ROWS));
+    return out.subarray(0, n);
+  };
+  if ('coded' in column) {
+    const byLevel = Int32Array.from(column.numbers, (v) => (Number.isNaN(v) ? -1 : codeOf(v)));
+    return {
+      levels,
+      window(from, to) {
+        const c = column.coded.window(from, to);
+        const w = scratch(c.length);
+        for (let i = 0; i < c.length; i++) {
+          const code = c[i]!;
+          w[i] = code < 0 ? -1 : byLevel[code]!;
+        }
+        return w;
+      },
+    };
+  }
+  return {
+    levels,
+    window(from, to) {
+      const v = column.values.window(from, to);
+      const w = scratch(v.length);
+      for (let i = 0; i < v.length; i++) {
+        const x = v[i]!;
+        w[i] = x !== x ? -1 : codeOf(x);
+      }
+      return w;
+    },
+  };
+}
+
+/**
+ * Groups of a numeric column by a label of each value (ten-year age bands), numbered in order of first
+ * appearance as a column built row by row numbers them; one pass to find that order.
+ */
+export function labelledGroups(
+  column: Extract<FairColumn, { kind: 'numeric' }>,
+  label: (v: number) => string,
+): CodeView {
+  const levels: string[] = [];
+  const index = new Map<string, number>();
+  const codeOf = (v: number) => {
+    const l = label(v);
+    let code = index.get(l);
+    if (code === undefined) {
+      code = levels.length;
+      index.set(l, code);
+      levels.push(l);
+    }
+    return code;
+  };
+  // Numbering while reading gives the order of first appearance; the view then only looks the labels up.
+  const first = numberCodes(column, levels, codeOf);
+  eachRange(rowsOf(column), (from, to) => first.window(from, to));
+  return numberCodes(column, levels, (v) => index.get(label(v))!);
+}
+
+/** A table counted over windows: `add` sees each window's codes of its views and the outcome. */
+export interface Tally {
+  readonly views: readonly CodeView[];
+  add(codes: readonly CodeArray[], y: Int8Array | undefined): void;
+}
+
+/**
+ * One pass over `rows` in windows: each view's window read once (views shared by several tallies are
+ * the same object), then every tally counts it.
+ */
+export function countPass(rows: number, y: OutcomeWindows | undefined, tallies: readonly Tally[]): void {
+  const views = [...new Set(tallies.flatMap((t) => t.views))];
+  const slot = new Map(views.map((v, i) => [v, i]));
+  const index = tallies.map((t) => t.views.map((v) => slot.get(v)!));
+  const codes: CodeArray[] = new Array(views.length);
+  eachRange(rows, (from, to) => {
+    for (let i = 0; i < views.length; i++) codes[i] = views[i]!.window(from, to);
+    const w = y?.window(from, to);
+    tallies.forEach((t, k) =>
+      t.add(
+        index[k]!.map((i) => codes[i]!),
+        w,
+      ),
+    );
+  });
+}
+
+/**
+ * Rows per (code, outcome) over labelled rows: `counts[2 * slot + y]`, slot `levels.length` for missing.
+ */
+export class OutcomeTally implements Tally {
+  readonly views: CodeView[];
+  readonly counts: Float64Array;
+  constructor(view: CodeView) {
+    this.views = [view];
+    this.counts = new Float64Array(2 * (view.levels.length + 1));
+  }
+  add([codes]: readonly CodeArray[], y: Int8Array | undefined): void {
+    if (!y) return;
+    const counts = this.counts;
+    const missing = this.views[0]!.levels.length;
+    for (let i = 0; i < y.length; i++) {
+      const l = y[i]!;
+      if (l < 0) continue;
+      const c = codes![i]!;
+      counts[2 * (c < 0 ? missing : c) + l]!++;
+    }
+  }
+}
+
+/**
+ * Rows per (code of a, code of b) over labelled rows with both present, by outcome: `counts[2 * (a × nb +
+ * b) + y]`; labelled rows missing either are counted in `missing`.
+ */
+export class PairOutcomeTally implements Tally {
+  readonly views: CodeView[];
+  readonly counts: Float64Array;
+  missing = 0;
+  constructor(a: CodeView, b: CodeView) {
+    this.views = [a, b];
+    this.counts = new Float64Array(2 * a.levels.length * b.levels.length);
+  }
+  add([ca, cb]: readonly CodeArray[], y: Int8Array | undefined): void {
+    if (!y) return;
+    const nb = this.views[1]!.levels.length;
+    const counts = this.counts;
+    for (let i = 0; i < y.length; i++) {
+      const l = y[i]!;
+      if (l < 0) continue;
+      const a = ca![i]!;
+      const b = cb![i]!;
+      if (a < 0 || b < 0) this.missing++;
+      else counts[2 * (a * nb + b) + l]!++;
+    }
+  }
+}
+
+/**
+ * The order in which a view's slots (missing last) first appear, over all rows: `order[slot]` is the
+ * slot's rank, -1 if it never appears.
+ */
+export class FirstSeen implements Tally {
+  readonly views: CodeView[];
+  readonly order: Int32Array;
+  seen = 0;
+  constructor(view: CodeView) {
+    this.views = [view];
+    this.order = new Int32Array(view.levels.length + 1).fill(-1);
+  }
+  add([codes]: readonly CodeArray[]): void {
+    const order = this.order;
+    const missing = order.length - 1;
+    for (let i = 0; i < codes!.length; i++) {
+      const c = codes![i]!;
+      const s = c < 0 ? missing : c;
+      if (order[s]! < 0) order[s] = this.seen++;
+    }
+  }
+}
+
+/** Rows per (slot of a, slot of b) over all rows, missing as the last slot of each: `(na + 1) × (nb + 1)`. */
+export class PairTally implements Tally {
+  readonly views: CodeView[];
+  readonly counts: Float64Array;
+  constructor(a: CodeView, b: CodeView) {
+    this.views = [a, b];
+    this.counts = new Float64Array((a.levels.length + 1) * (b.levels.length + 1));
+  }
+  add([ca, cb]: readonly CodeArray[]): void {
+    const ma = this.views[0]!.levels.length;
+    const mb = this.views[1]!.levels.length;
+    const w = mb + 1;
+    const counts = this.counts;
+    for (let i = 0; i < ca!.length; i++) {
+      const a = ca![i]!;
+      const b = cb![i]!;
+      counts[(a < 0 ? ma : a) * w + (b < 0 ? mb : b)]!++;
+    }
+  }
+}
