@@ -17,6 +17,8 @@ import {
   type NumericColumn,
   type SpilledCodes,
   SpilledNumbers,
+  adoptSpilled,
+  type PostedSpill,
   codeWindows,
   eachNumberWindow,
   numberWindows,
@@ -57,7 +59,7 @@ import {
 } from './fairness/windows';
 import type { EntityType, Finding, SourceRange } from './findings';
 import { DEFAULT_POLICY, applyPolicy, type Policy } from './policy';
-import { DEFAULT_SPILL_ROWS, SpillDir, type SpillFile } from './data/spill';
+import { DEFAULT_SPILL_ROWS, SpillDir, discardHandedOver, type SpillFile } from './data/spill';
 import {
   KAnonymityWork,
   kAnonymity,
@@ -112,9 +114,9 @@ export interface ScanOptions {
 }
 
 /** The spill of a scan, or undefined when it keeps everything in memory. */
-function spillOf(options: ScanOptions): SpillDir | undefined {
+function spillOf(options: ScanOptions, named = false): SpillDir | undefined {
   const rows = options.spillRows ?? DEFAULT_SPILL_ROWS;
-  return Number.isFinite(rows) ? new SpillDir(Math.max(0, rows), options.spillDir) : undefined;
+  return Number.isFinite(rows) ? new SpillDir(Math.max(0, rows), options.spillDir, named) : undefined;
 }
 
 /**
@@ -359,6 +361,11 @@ export interface ScanPlan {
    * read it, since the spill files stay with their {@link ScanPart.keptSpill}.
    */
   spillKept?: boolean;
+  /**
+   * The kept columns spill to files another thread can adopt: for a worker thread, whose part is posted
+   * with {@link postPart} and adopted with {@link adoptPart}.
+   */
+  handOverKept?: boolean;
 }
 
 /**
@@ -393,13 +400,59 @@ export interface ScanPart {
   duplicateRanges?: Map<number, SourceRange>;
 }
 
-/** The buffers of a part, to transfer rather than copy when posting it to another thread. */
-export function transferablesOf(part: ScanPart): ArrayBuffer[] {
+/** A {@link ScanPart} as a worker thread posts it: its spilled columns' files handed over. */
+export type PostedScanPart = Omit<ScanPart, 'kept' | 'keptSpill'> & {
+  kept: { index: number; column: EncodedColumn | PostedSpill }[];
+};
+
+/**
+ * A worker's part, ready to post: each spilled kept column's file is handed over (closed here, left in
+ * place for the receiving thread to open with {@link adoptPart}), and the spill's directory left to it.
+ */
+export function postPart(part: ScanPart): PostedScanPart {
+  const { keptSpill, kept, ...rest } = part;
+  try {
+    const posted = kept.map((k) => ({
+      index: k.index,
+      column: k.column.kind === 'spilled' || k.column.kind === 'spilledNumeric' ? k.column.post() : k.column,
+    }));
+    keptSpill?.leave();
+    return { ...rest, kept: posted };
+  } catch (e) {
+    keptSpill?.close();
+    throw e;
+  }
+}
+
+/** A posted part's spilled columns opened in this thread; `dir` takes charge of their files. */
+export function adoptPart(part: PostedScanPart, dir: SpillDir): ScanPart {
+  return {
+    ...part,
+    kept: part.kept.map((k) => ({
+      index: k.index,
+      column:
+        k.column.kind === 'postedCodes' || k.column.kind === 'postedNumbers'
+          ? adoptSpilled(k.column, dir)
+          : k.column,
+    })),
+  };
+}
+
+/** Removes the files of a posted part that will not be adopted (its thread's work was abandoned). */
+export function discardPart(part: PostedScanPart): void {
+  for (const k of part.kept) {
+    if (k.column.kind === 'postedCodes' || k.column.kind === 'postedNumbers')
+      discardHandedOver(k.column.file);
+  }
+}
+
+/** The buffers of a posted part, to transfer rather than copy. */
+export function transferablesOf(part: PostedScanPart): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
   for (const k of part.kept) {
-    if (k.column.kind === 'spilled' || k.column.kind === 'spilledNumeric')
-      throw new Error('A part with spilled columns cannot be posted.');
-    out.add((k.column.kind === 'numeric' ? k.column.values : k.column.codes).buffer as ArrayBuffer);
+    const c = k.column;
+    const array = c.kind === 'numeric' ? c.values : c.kind === 'categorical' ? c.codes : c.tail;
+    out.add(array.buffer as ArrayBuffer);
   }
   return [...out];
 }
@@ -637,7 +690,7 @@ export async function scanPart(
   // Only a pass over whole rows keeps state per row.
   const spill = (plan.rows ?? true) ? spillOf(options) : undefined;
   // The kept columns' files outlive the pass: they are read by the analyses after it.
-  const keptSpill = (plan.spillKept ?? true) ? spillOf(options) : undefined;
+  const keptSpill = (plan.spillKept ?? true) ? spillOf(options, plan.handOverKept) : undefined;
   let handedOver = false;
   try {
     const pass = await runPass(chunks, options, plan, undefined, spill, keptSpill);

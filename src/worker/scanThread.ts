@@ -7,11 +7,14 @@
 import * as fs from 'fs';
 import { parentPort, workerData } from 'worker_threads';
 import {
+  discardPart,
+  postPart,
   rangeTransferables,
   scanPart,
   scanRange,
   transferablesOf,
   type RangePart,
+  type PostedScanPart,
   type RangeStart,
   type ScanOptions,
   type ScanPlan,
@@ -24,15 +27,18 @@ export interface ScanThreadData {
 }
 
 export type ScanThreadReply =
-  { ok: true; part: Awaited<ReturnType<typeof scanPart>> } | { ok: false; message: string; stack?: string };
+  { ok: true; part: PostedScanPart } | { ok: false; message: string; stack?: string };
 
 async function run(data: ScanThreadData): Promise<void> {
   const stream = fs.createReadStream(data.file, { highWaterMark: 1 << 18 });
+  let posted: PostedScanPart | undefined;
   try {
-    const part = await scanPart(stream, data.options, data.plan);
-    const reply: ScanThreadReply = { ok: true, part };
-    parentPort!.postMessage(reply, transferablesOf(part));
+    // Spilled kept columns are handed over: their files outlive this thread, opened again by the main one.
+    posted = postPart(await scanPart(stream, data.options, data.plan));
+    const reply: ScanThreadReply = { ok: true, part: posted };
+    parentPort!.postMessage(reply, transferablesOf(posted));
   } catch (e) {
+    if (posted) discardPart(posted);
     const reply: ScanThreadReply = failure(e);
     parentPort!.postMessage(reply);
   } finally {

@@ -19,12 +19,14 @@ import type { TableHeader, TableSink } from '../core/data/table';
 import type { PrivacyDecision } from '../core/privacy/privacyScanner';
 import type { AuditReport } from '../core/report/auditReport';
 import { PrivacyScanner } from '../core/privacy/privacyScanner';
-import { headerEvidence } from '../core/privacy/headers';
 import { DEFAULT_MISSING_TOKENS } from '../core/data/profile';
 import { DEFAULT_POLICY } from '../core/policy';
+import { SpillDir } from '../core/data/spill';
 import {
   RangeMerge,
+  adoptPart,
   assembleReport,
+  discardPart,
   scanDataset,
   scanPart,
   type RangePart,
@@ -130,8 +132,10 @@ export async function scanFileInThreads(
   const onAbort = () => stop.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   let parts: ScanPart[];
-  // This thread's part may hold spilled kept columns, closed once the report is assembled (or on failure).
+  // This thread's part may hold spilled kept columns, closed once the report is assembled (or on failure),
+  // and so may the other threads' parts, whose files this thread adopts.
   let own: ScanPart | undefined;
+  const adopted = new SpillDir();
   try {
     // This thread takes the first share itself: one isolate fewer (about 50 MB) and no idle thread.
     parts = await Promise.all(
@@ -144,7 +148,8 @@ export async function scanFileInThreads(
             ).then((p) => (own = p))
           : runThread(
               entry,
-              { file, options: withoutSignal(options), plan: { ...plan, spillKept: false } },
+              { file, options: withoutSignal(options), plan: { ...plan, handOverKept: true } },
+              adopted,
               stop.signal,
             )
         ).catch((e: unknown) => {
@@ -155,6 +160,7 @@ export async function scanFileInThreads(
     );
   } catch (e) {
     own?.keptSpill?.close();
+    adopted.close();
     // The first failure is the one to report, not the cancellations it caused.
     throw options.signal?.aborted ? abortError() : e;
   } finally {
@@ -172,6 +178,7 @@ export async function scanFileInThreads(
     return assembleReport(parts, options);
   } finally {
     own?.keptSpill?.close();
+    adopted.close();
   }
 }
 
@@ -198,14 +205,12 @@ async function planSplit(file: string, options: ScanOptions, threads: number): P
   }
   let columns = 0;
   let costs: number[] = [];
-  let quasi: boolean[] = [];
   let rowCost = 0;
   let seen = 0;
   const sink: TableSink = {
     header(h) {
       columns = h.columns.length;
       costs = new Array<number>(columns).fill(0);
-      quasi = h.columns.map((c) => headerEvidence(c.name).quasiIdentifier !== undefined);
     },
     row(r) {
       if (seen++ >= SAMPLE_ROWS) return;
@@ -225,15 +230,9 @@ async function planSplit(file: string, options: ScanOptions, threads: number): P
     columns: [],
     rows: false,
   }));
-  // Columns named as quasi-identifiers go to this thread (plan 0), whose kept columns may spill to disk: a
-  // worker's part is posted back, so its kept columns stay in memory.
-  for (let i = 0; i < columns; i++) {
-    if (!quasi[i]) continue;
-    load[0]! += costs[i]!;
-    plans[0]!.columns.push(i);
-  }
+  // Every thread's kept columns may spill (a worker hands its files over), so columns go by cost alone.
   const items = [
-    ...costs.flatMap((cost, i) => (quasi[i] ? [] : [{ cost, column: i }])),
+    ...costs.map((cost, i) => ({ cost, column: i })),
     { cost: rowCost, column: -1 },
   ].sort((a, b) => b.cost - a.cost || a.column - b.column);
   for (const item of items) {
@@ -260,6 +259,7 @@ function locateScanThread(): { file: string; eval: boolean } | null {
 function runThread(
   entry: { file: string; eval: boolean },
   data: ScanThreadData,
+  adopted: SpillDir,
   signal?: AbortSignal,
 ): Promise<ScanPart> {
   return new Promise<ScanPart>((resolve, reject) => {
@@ -273,18 +273,27 @@ function runThread(
       settle(() => reject(abortError()));
       void worker.terminate();
     };
-    const settle = (f: () => void) => {
-      if (settled) return;
+    const settle = (f: () => void): boolean => {
+      if (settled) return false;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
       f();
+      return true;
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     worker.once('message', (reply: ScanThreadReply) => {
-      settle(() => {
-        if (reply.ok) resolve(reply.part);
-        else reject(Object.assign(new Error(reply.message), reply.stack ? { stack: reply.stack } : {}));
+      const taken = settle(() => {
+        if (!reply.ok)
+          return reject(Object.assign(new Error(reply.message), reply.stack ? { stack: reply.stack } : {}));
+        try {
+          resolve(adoptPart(reply.part, adopted));
+        } catch (e) {
+          discardPart(reply.part);
+          reject(e instanceof Error ? e : new Error(String(e)));
+        }
       });
+      // A part that came after the scan was abandoned: its handed-over files are removed, not left behind.
+      if (!taken && reply.ok) discardPart(reply.part);
       void worker.terminate();
     });
     worker.once('error', (e) => settle(() => reject(e)));

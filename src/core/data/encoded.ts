@@ -3,7 +3,7 @@
  * group metrics, proxies). Dictionary codes keep a million-row column at 1 to 4 bytes a row instead of a string.
  */
 
-import type { SpillFile } from './spill';
+import type { SpillDir, SpillFile, SpillFileHandle } from './spill';
 
 /**
  * Dictionary codes, as narrow as the levels allow: one byte a row up to 128 levels (sex, race, age, most
@@ -256,6 +256,18 @@ export class SpilledCodes implements CodeWindows {
     return out;
   }
 
+  /** This column for another thread, its file handed over (see {@link adoptSpilled}); unusable here after. */
+  post(): PostedSpill {
+    return {
+      kind: 'postedCodes',
+      levels: this.levels,
+      length: this.length,
+      file: this.file.handOver(),
+      segments: this.segments.slice(),
+      tail: this.tail,
+    };
+  }
+
   /** Rows `lo` to `hi` of segment `s`, decrypted into this column's byte buffer (valid until the next read). */
   private read(s: CodeSegment, lo: number, hi: number): CodeArray {
     const size = (hi - lo) * s.width;
@@ -289,6 +301,42 @@ export function numberWindows(column: NumericColumn | SpilledNumbers): NumberWin
   return { length: values.length, window: (from, to) => values.subarray(from, to) };
 }
 
+/** Rows of numbers written to a spill file: rows `start` to `start + rows` at byte `offset`. */
+interface NumberSegment {
+  start: number;
+  rows: number;
+  offset: number;
+}
+
+/**
+ * A spilled column posted to another thread of this process: plain data and its file's handle (see
+ * `SpillFile.handOver`), made by `post()` and turned back into a column there by {@link adoptSpilled}.
+ */
+export type PostedSpill =
+  | {
+      kind: 'postedCodes';
+      levels: string[];
+      length: number;
+      file: SpillFileHandle;
+      segments: CodeSegment[];
+      tail: CodeArray;
+    }
+  | {
+      kind: 'postedNumbers';
+      length: number;
+      file: SpillFileHandle;
+      segments: NumberSegment[];
+      tail: Float64Array;
+    };
+
+/** A posted spilled column, its file adopted by `dir` (which closes it). */
+export function adoptSpilled(p: PostedSpill, dir: SpillDir): SpilledCodes | SpilledNumbers {
+  const file = dir.adopt(p.file);
+  return p.kind === 'postedCodes'
+    ? new SpilledCodes(p.levels, p.length, file, p.segments, p.tail)
+    : new SpilledNumbers(p.length, file, p.segments, p.tail);
+}
+
 /**
  * Grows a Float64Array one row at a time and, with a spill, moves it to the spill file in blocks past
  * `afterRows` rows, as {@link CategoricalBuilder} does with codes: an amount or a postal code past the
@@ -299,8 +347,7 @@ export class NumberBuilder {
   private length = 0;
   private spilledRows = 0;
   private file: SpillFile | undefined;
-  /** Offsets of the spilled blocks: rows `start` to `start + rows` at byte `offset`. */
-  private readonly segments: { start: number; rows: number; offset: number }[] = [];
+  private readonly segments: NumberSegment[] = [];
 
   constructor(
     capacity: number,
@@ -361,9 +408,20 @@ export class SpilledNumbers implements NumberWindows {
   constructor(
     readonly length: number,
     private readonly file: SpillFile,
-    private readonly segments: readonly { start: number; rows: number; offset: number }[],
+    private readonly segments: readonly NumberSegment[],
     private readonly tail: Float64Array,
   ) {}
+
+  /** This column for another thread, its file handed over (see {@link adoptSpilled}); unusable here after. */
+  post(): PostedSpill {
+    return {
+      kind: 'postedNumbers',
+      length: this.length,
+      file: this.file.handOver(),
+      segments: this.segments.slice(),
+      tail: this.tail,
+    };
+  }
 
   window(from: number, to: number): Float64Array {
     if (from < 0 || to > this.length || from > to)

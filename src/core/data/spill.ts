@@ -7,7 +7,10 @@
  * of a row's content, so nothing is written in the clear: each file is encrypted with AES-256-CTR under a
  * key drawn for it and kept only in this process's memory. Each file is created with mode 0600 in a private
  * directory (mode 0700) and unlinked as soon as it is open, so nothing is left on disk even when the process
- * is killed; where the system does not allow that (Windows), it is removed when the scan ends. Hand-written
+ * is killed; where the system does not allow that (Windows), it is removed when the scan ends. A file made
+ * in one thread for another (a worker's kept columns, see {@link SpillFile.handOver}) keeps its name until
+ * the other thread has opened it: a process killed in between leaves it behind, encrypted under a key that
+ * died with the process. Hand-written
  * because no maintained library spills typed arrays to encrypted temporary files; `node:crypto` does the
  * encryption.
  */
@@ -28,12 +31,19 @@ export const DEFAULT_SPILL_ROWS = 1 << 20;
 export class SpillDir {
   private dir: string | undefined;
   private readonly files = new Set<SpillFile>();
+  /** Directories of files adopted from another thread, removed with this one. */
+  private readonly adoptedDirs = new Set<string>();
   /** Set once a file could not be made: no further attempt. */
   private failed = false;
 
+  /**
+   * `named`: files keep their names (not unlinked when opened), so that they can be handed over to another
+   * thread; the directory is then left to whoever adopts them (see {@link leave}).
+   */
   constructor(
     readonly afterRows = DEFAULT_SPILL_ROWS,
     private readonly parent = os.tmpdir(),
+    private readonly named = false,
   ) {}
 
   /** A new empty file in this directory, or undefined when none can be made. */
@@ -41,13 +51,33 @@ export class SpillDir {
     if (this.failed) return undefined;
     try {
       this.dir ??= fs.mkdtempSync(path.join(this.parent, 'rml-spill-'));
-      const f = new SpillFile(this.dir, () => this.files.delete(f));
+      const f = SpillFile.create(this.dir, () => this.files.delete(f), this.named);
       this.files.add(f);
       return f;
     } catch {
       this.failed = true;
       return undefined;
     }
+  }
+
+  /**
+   * Opens a file another thread handed over ({@link SpillFile.handOver}) and takes charge of it and of its
+   * directory: both are removed by {@link close}.
+   */
+  adopt(handle: SpillFileHandle): SpillFile {
+    this.adoptedDirs.add(handle.dir);
+    const f = SpillFile.adopt(handle, () => this.files.delete(f));
+    this.files.add(f);
+    return f;
+  }
+
+  /**
+   * Forgets the directory once every file in it was handed over: another thread removes it (see
+   * {@link adopt}). Files not handed over are closed and removed.
+   */
+  leave(): void {
+    for (const f of [...this.files]) f.close();
+    this.dir = undefined;
   }
 
   /** Files made and not yet closed (for tests). */
@@ -60,32 +90,77 @@ export class SpillDir {
     for (const f of [...this.files]) f.close();
     if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
     this.dir = undefined;
+    for (const d of this.adoptedDirs) fs.rmSync(d, { recursive: true, force: true });
+    this.adoptedDirs.clear();
   }
+}
+
+/**
+ * What another thread needs to open a spill file and read it: its name and directory, its key and IV (plain
+ * bytes, posted between threads of this process only) and its size.
+ */
+export interface SpillFileHandle {
+  path: string;
+  dir: string;
+  key: Uint8Array;
+  iv: Uint8Array;
+  size: number;
 }
 
 /** An append-only encrypted temporary file of bytes, read back from the start. */
 export class SpillFile {
-  private fd: number | undefined;
-  /** Set while the file still has a name (where it could not be unlinked while open). */
-  private name: string | undefined;
-  private readonly key = crypto.randomBytes(32);
-  private readonly iv = crypto.randomBytes(16);
   private readonly cipher: crypto.Cipher;
-  /** Bytes written. */
-  size = 0;
 
-  constructor(
-    dir: string,
+  private constructor(
+    private fd: number | undefined,
+    /** Set while the file still has a name (named for a hand-over, or not unlinkable while open). */
+    private name: string | undefined,
+    private readonly dir: string,
+    private readonly key: Buffer,
+    private readonly iv: Buffer,
+    /** Bytes written. */
+    public size: number,
     private readonly onClose: () => void,
   ) {
-    const name = path.join(dir, crypto.randomUUID());
-    this.fd = fs.openSync(name, 'wx+', 0o600);
-    try {
-      fs.unlinkSync(name);
-    } catch {
-      this.name = name;
-    }
     this.cipher = crypto.createCipheriv('aes-256-ctr', this.key, this.iv);
+  }
+
+  /** A new empty file in `dir`, unlinked at once unless `named`. */
+  static create(dir: string, onClose: () => void, named = false): SpillFile {
+    const name = path.join(dir, crypto.randomUUID());
+    const fd = fs.openSync(name, 'wx+', 0o600);
+    let kept: string | undefined = name;
+    if (!named) kept = unlinked(name) ? undefined : name;
+    return new SpillFile(fd, kept, dir, crypto.randomBytes(32), crypto.randomBytes(16), 0, onClose);
+  }
+
+  /** Opens a handed-over file for reading and unlinks it. */
+  static adopt(h: SpillFileHandle, onClose: () => void): SpillFile {
+    const fd = fs.openSync(h.path, 'r');
+    const name = unlinked(h.path) ? undefined : h.path;
+    return new SpillFile(fd, name, h.dir, Buffer.from(h.key), Buffer.from(h.iv), h.size, onClose);
+  }
+
+  /**
+   * Gives the file to another thread of this process: closes it here without removing it (it must have been
+   * made `named`), and returns what {@link SpillDir.adopt} needs. Nothing may be appended afterwards.
+   */
+  handOver(): SpillFileHandle {
+    if (this.fd === undefined || this.name === undefined)
+      throw new Error('SpillFile.handOver needs an open file that kept its name.');
+    fs.closeSync(this.fd);
+    this.fd = undefined;
+    // Copies of exactly the key and IV bytes: a posted view would carry its whole backing buffer.
+    const handle = {
+      path: this.name,
+      dir: this.dir,
+      key: new Uint8Array(this.key),
+      iv: new Uint8Array(this.iv),
+      size: this.size,
+    };
+    this.name = undefined;
+    this.onClose();
+    return handle;
   }
 
   /** Appends the bytes of `data`. */
@@ -157,6 +232,16 @@ export class SpillFile {
   }
 }
 
+/** Unlinks an open file so that it leaves nothing behind; false where the system does not allow it. */
+function unlinked(name: string): boolean {
+  try {
+    fs.unlinkSync(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The 128-bit big-endian counter block `blocks` after `iv`, as AES-CTR numbers them (wrapping at 2^128). */
 function counterAt(iv: Buffer, blocks: number): Buffer {
   const out = Buffer.from(iv);
@@ -167,4 +252,9 @@ function counterAt(iv: Buffer, blocks: number): Buffer {
     carry = Math.floor(carry / 256) + (sum >> 8);
   }
   return out;
+}
+
+/** Removes a handed-over file that no thread will adopt, with its directory. */
+export function discardHandedOver(h: SpillFileHandle): void {
+  fs.rmSync(h.dir, { recursive: true, force: true });
 }

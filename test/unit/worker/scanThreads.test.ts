@@ -5,6 +5,7 @@ import * as path from 'path';
 import { generateCsv } from '../../../bench/scan/generate';
 import { scanDataset, type ScanOptions } from '../../../src/core/scan';
 import { parsePolicy } from '../../../src/core/policy';
+import { SpillDir, type SpillFileHandle } from '../../../src/core/data/spill';
 import { countSpillFiles } from './spillSpy';
 import {
   MIN_PARALLEL_BYTES,
@@ -55,27 +56,42 @@ describe('scanFileInThreads: a scan split by column across worker threads', func
     });
   }
 
-  it('gives the in-memory report when this thread spills its kept columns, the quasi-identifiers among them', async () => {
+  it('gives the in-memory report when every thread spills its kept columns, a worker handing its files over', async () => {
     const spillDir = fs.mkdtempSync(path.join(dir, 'spill-'));
-    const options = { fileName: 'customers.csv' };
-    const inMemory = await single(generated, { ...options, spillRows: Infinity });
+    const adopt = SpillDir.prototype.adopt;
+    let adopted = 0;
+    SpillDir.prototype.adopt = function (this: SpillDir, handle: SpillFileHandle) {
+      adopted++;
+      return adopt.call(this, handle);
+    };
     const files = countSpillFiles();
     try {
-      const got = JSON.stringify(
-        await scanFileInThreads(
-          generated,
-          { ...options, spillRows: 3000, spillDir },
-          { threads: 2, split: 'columns' },
-        ),
-      );
-      assert.equal(got, inMemory);
-      // Counted in this thread only (the worker has its own module): this thread read the four
-      // quasi-identifiers (named so) and spilled them, one file each; whole rows went to the worker.
-      assert.equal(files.count, 4);
+      // Without a label only the quasi-identifiers are kept; with one, every column that can be.
+      for (const label of [{}, { label: 'sex', positive: ['Female'] }]) {
+        const options = { fileName: 'customers.csv', ...label };
+        const inMemory = await single(generated, { ...options, spillRows: Infinity });
+        for (const threads of [2, 3]) {
+          files.count = 0;
+          adopted = 0;
+          const got = JSON.stringify(
+            await scanFileInThreads(
+              generated,
+              { ...options, spillRows: 3000, spillDir },
+              { threads, split: 'columns' },
+            ),
+          );
+          assert.equal(got, inMemory, `${threads} threads, ${JSON.stringify(label)}`);
+          // The workers' files (made in their own modules, so not counted here) came over to this thread.
+          assert.ok(adopted > 0, `${threads} threads: nothing handed over`);
+          assert.ok(files.count > 0, `${threads} threads: this thread spilled nothing`);
+          // Handed-over files and their directories are gone once the report is made.
+          assert.deepEqual(fs.readdirSync(spillDir), []);
+        }
+      }
     } finally {
       files.restore();
+      SpillDir.prototype.adopt = adopt;
     }
-    assert.deepEqual(fs.readdirSync(spillDir), []);
   });
 
   it('splits two threads by column and more by range, and uses at least two threads on a large file', () => {
