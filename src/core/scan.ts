@@ -771,15 +771,23 @@ export class RangeMerge {
   /** The older row blocks, once past the spill's `afterRows` rows. */
   private rowFile: SpillFile | undefined;
 
+  /** The merged kept columns' files, handed to the part by {@link finish}. */
+  private keptSpill: SpillDir | undefined;
+
   /** Call {@link finish} or {@link close}: past `spillRows` rows, the merge holds temporary files. */
   constructor(private readonly options: ScanOptions) {
     this.spill = spillOf(options);
+    this.keptSpill = spillOf(options);
     this.duplicates = new DuplicateMerge(this.spill);
   }
 
-  /** Drops the temporary files (after {@link finish}, or when the scan is given up). */
+  /**
+   * Drops the temporary files (after {@link finish}, or when the scan is given up); the kept columns'
+   * files, once finished, are the part's to close (`ScanPart.keptSpill`).
+   */
   close(): void {
     this.spill?.close();
+    this.keptSpill?.close();
   }
 
   /** Folds in the next range (the first call takes the first range). */
@@ -792,12 +800,15 @@ export class RangeMerge {
       const policy = this.options.policy ?? DEFAULT_POLICY;
       this.profiles = new ProfilerMerge(h, { missingTokens: missingTokensOf(policy) });
       this.columnIndex = part.builders.map((b) => b.index);
+      const kept = this.keptSpill;
       this.columns = part.builders.map(
         (b) =>
           new ColumnMerge(
             SOFT_LEVELS,
             headerEvidence(h.columns[b.index]!.name).quasiIdentifier !== undefined,
             HARD_LEVELS,
+            // Merged columns are read in windows by every analysis, as a single pass's are.
+            kept && { afterRows: kept.afterRows, file: () => kept.file() },
           ),
       );
       this.privacy.columns = part.privacy.columns;
@@ -852,6 +863,8 @@ export class RangeMerge {
       ...(this.rowFile ? { spilled: this.rowFile } : {}),
       blocks: this.rowBlocks,
     });
+    const keptSpill = this.keptSpill && this.keptSpill.open > 0 ? this.keptSpill : undefined;
+    if (keptSpill) this.keptSpill = undefined;
     this.close();
     // The rows' ranges are done with: let them go before the analyses (see `ScanOptions.afterReading`).
     this.rowBlocks.length = 0;
@@ -863,6 +876,7 @@ export class RangeMerge {
       profiles: this.profiles?.finish() ?? [],
       privacy: { ...this.privacy, columns },
       kept,
+      ...(keptSpill ? { keptSpill } : {}),
       ...duplicates,
     };
   }

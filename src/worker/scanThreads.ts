@@ -231,10 +231,9 @@ async function planSplit(file: string, options: ScanOptions, threads: number): P
     rows: false,
   }));
   // Every thread's kept columns may spill (a worker hands its files over), so columns go by cost alone.
-  const items = [
-    ...costs.map((cost, i) => ({ cost, column: i })),
-    { cost: rowCost, column: -1 },
-  ].sort((a, b) => b.cost - a.cost || a.column - b.column);
+  const items = [...costs.map((cost, i) => ({ cost, column: i })), { cost: rowCost, column: -1 }].sort(
+    (a, b) => b.cost - a.cost || a.column - b.column,
+  );
   for (const item of items) {
     let t = 0;
     for (let k = 1; k < n; k++) if (load[k]! < load[t]!) t = k;
@@ -442,8 +441,12 @@ async function scanByRanges(
     });
     if (cutFailed || broken) return 'single';
     const part = merge.finish();
-    options.afterReading?.();
-    return assembleReport([part], options);
+    try {
+      options.afterReading?.();
+      return assembleReport([part], options);
+    } finally {
+      part.keptSpill?.close();
+    }
   } catch (e) {
     throw options.signal?.aborted ? abortError() : e;
   } finally {

@@ -702,23 +702,26 @@ function limitOf(softLimit: number, keepText: boolean, hardLimit: number): numbe
  */
 export class ColumnMerge {
   private readonly limit: number;
-  private codes: Int32Array | null = new Int32Array(1024);
-  private length = 0;
+  /** The merged codes, numbered by first appearance in the file; with a spill, moved to disk as they grow. */
+  private cat: CategoricalBuilder | null;
+  /** The merged levels: a level gets its code when a part lists it, before its rows reach `cat`. */
   private levels: string[] = [];
   private index = new Map<string, number>();
   private allNumeric = true;
   /** Whether the file's first `softLimit + 1` distinct values are all numbers, once it has that many. */
   private numericPastSoft: boolean | undefined;
-  private num: Float64Array | null = null;
-  private numLength = 0;
+  private num: NumberBuilder | null = null;
   private dropped = false;
 
+  /** `spill`: where the merged codes or numbers go past its `afterRows` rows (see {@link CodeSpill}). */
   constructor(
     private readonly softLimit: number,
     keepText: boolean,
     hardLimit: number,
+    private readonly spill?: CodeSpill,
   ) {
     this.limit = limitOf(softLimit, keepText, hardLimit);
+    this.cat = new CategoricalBuilder(1024, spill);
   }
 
   /** Folds in the next range's part. */
@@ -741,10 +744,13 @@ export class ColumnMerge {
     if (part.kind === 'categorical') {
       const map = new Int32Array(part.levels.length);
       part.levels.forEach((level, k) => (map[k] = this.levelCode(level)));
-      const codes = this.reserve(part.codes.length);
+      // A part numbers its levels by first appearance, and new merged codes follow the part's order, so
+      // each new code reaches `cat` as its next level.
+      const cat = this.cat as CategoricalBuilder;
       for (let i = 0; i < part.codes.length; i++) {
         const c = part.codes[i] as number;
-        codes[this.length++] = c < 0 ? -1 : (map[c] as number);
+        const code = c < 0 ? -1 : (map[c] as number);
+        cat.pushCode(code, code === cat.levels.length ? this.levels[code] : undefined);
       }
       if (this.levels.length > this.limit) this.pastLimit();
       return;
@@ -765,14 +771,11 @@ export class ColumnMerge {
   }
 
   /** The column, or undefined when the file's column would have been dropped. */
-  build(): EncodedColumn | undefined {
+  build(): EncodedColumn | SpilledCodes | SpilledNumbers | undefined {
     if (this.dropped) return undefined;
-    if (this.num) return { kind: 'numeric', values: this.num.subarray(0, this.numLength) };
-    return {
-      kind: 'categorical',
-      codes: (this.codes as Int32Array).subarray(0, this.length),
-      levels: this.levels.slice(),
-    };
+    if (this.num) return this.num.build();
+    const cat = this.cat as CategoricalBuilder;
+    return cat.spilled ? cat.buildSpilled() : cat.build();
   }
 
   /** The merged code of `level`, added as the next level when new. */
@@ -787,64 +790,51 @@ export class ColumnMerge {
     return code;
   }
 
-  /** The codes array with room for `n` more. */
-  private reserve(n: number): Int32Array {
-    let codes = this.codes as Int32Array;
-    if (this.length + n > codes.length) {
-      const next = new Int32Array(Math.max(this.length + n, grownLength(codes.length)));
-      next.set(codes.subarray(0, this.length));
-      this.codes = codes = next;
-    }
-    return codes;
-  }
-
   /** The file has more distinct values than the limit: numbers or nothing, as the whole-file builder. */
   private pastLimit(): void {
     if (this.numericPastSoft !== true) {
       this.drop();
       return;
     }
+    const cat = this.cat as CategoricalBuilder;
+    const c = codeWindows(cat.spilled ? cat.buildSpilled() : cat.build());
     const parsed = this.levels.map(Number);
-    const codes = this.codes as Int32Array;
-    this.num = new Float64Array(Math.max(1024, grownLength(this.length)));
-    for (let i = 0; i < this.length; i++) {
-      const code = codes[i] as number;
-      this.num[i] = code < 0 ? NaN : (parsed[code] as number);
-    }
-    this.numLength = this.length;
+    const num = new NumberBuilder(Math.max(1024, grownLength(c.length)), this.spill);
+    eachWindow(c, (codes) => {
+      for (let i = 0; i < codes.length; i++) {
+        const code = codes[i] as number;
+        num.push(code < 0 ? NaN : (parsed[code] as number));
+      }
+    });
+    this.num = num;
     this.freeCodes();
   }
 
   private appendNumbers(part: BuilderPart): void {
     if (part.kind === 'dropped' || part.kind === 'unneeded') return;
-    const n = part.kind === 'categorical' ? part.codes.length : part.leadingNaN + part.values.length;
-    let num = this.num as Float64Array;
-    if (this.numLength + n > num.length) {
-      const next = new Float64Array(Math.max(this.numLength + n, grownLength(num.length)));
-      next.set(num.subarray(0, this.numLength));
-      this.num = num = next;
-    }
+    const num = this.num as NumberBuilder;
     if (part.kind === 'categorical') {
       const parsed = part.levels.map(Number);
       for (let i = 0; i < part.codes.length; i++) {
         const c = part.codes[i] as number;
-        num[this.numLength++] = c < 0 ? NaN : (parsed[c] as number);
+        num.push(c < 0 ? NaN : (parsed[c] as number));
       }
     } else {
-      num.fill(NaN, this.numLength, this.numLength + part.leadingNaN);
-      num.set(part.values, this.numLength + part.leadingNaN);
-      this.numLength += n;
+      for (let i = 0; i < part.leadingNaN; i++) num.push(NaN);
+      for (let i = 0; i < part.values.length; i++) num.push(part.values[i]!);
     }
   }
 
   private drop(): void {
     this.dropped = true;
+    this.num?.release();
     this.num = null;
     this.freeCodes();
   }
 
   private freeCodes(): void {
-    this.codes = null;
+    this.cat?.release();
+    this.cat = null;
     this.levels = [];
     this.index = new Map();
   }

@@ -243,9 +243,21 @@ y",${i}`
         const got = await ranged(file, { ...options, spillRows, spillDir }, 500_000);
         assert.equal(got.how, 'ranges');
         assert.equal(got.report, inMemory, `ranges, ${spillRows}`);
-        assert.equal(files.count, 17, `ranges, ${spillRows}`);
+        // The merge's 16 duplicate lists and row ranges, and its 4 merged quasi-identifier columns.
+        assert.equal(files.count, 17 + 4, `ranges, ${spillRows}`);
         assert.deepEqual(fs.readdirSync(spillDir), []);
       }
+      // With a label every column that can be is kept and merged, and spills: the fairness analyses read
+      // them in windows, numeric ones sorted in runs on disk.
+      const labelled = { ...options, label: 'sex', positive: ['Female'] };
+      const labelledInMemory = await single(file, { ...labelled, spillRows: Infinity });
+      assert.ok(JSON.parse(labelledInMemory).fairness.proxies.length > 5);
+      files.count = 0;
+      const got = await ranged(file, { ...labelled, spillRows: 3000, spillDir }, 500_000);
+      assert.equal(got.how, 'ranges');
+      assert.equal(got.report, labelledInMemory);
+      assert.ok(files.count > 17 + 4, String(files.count));
+      assert.deepEqual(fs.readdirSync(spillDir), []);
       // Where no file can be made (here a directory that does not exist), the rows stay in memory: same report.
       const nowhere = path.join(spillDir, 'missing');
       assert.equal(await single(file, { ...options, spillRows: 0, spillDir: nowhere }), inMemory);
