@@ -314,6 +314,14 @@ function abortError(): Error {
 export const RANGE_BYTES = 4 * 1024 * 1024;
 
 /**
+ * A range thread's young generation. Each range makes its tables afresh, so a thread's heap is mostly
+ * short-lived garbage, and V8's default nursery let three range threads hold about 120 MB more: with 8 MB,
+ * three threads peaked at 522 MB instead of 605 on 200 MB and 559 instead of 637 on 1 GB (2 cores, same
+ * report, CPU time within 4%). The thread that splits by column gained nothing from it.
+ */
+const RANGE_THREAD_LIMITS = { maxYoungGenerationSizeMb: 8 };
+
+/**
  * Audits a CSV or TSV file split into byte ranges of {@link RANGE_BYTES} cut at record boundaries, one range at a
  * time per worker thread, the parts merged in file order (`RangeMerge`) as they come. Undefined when the file
  * is not one to split (JSON, not UTF-8, small, or a column the head of the file leaves undecided); 'single'
@@ -399,8 +407,9 @@ async function scanByRanges(
           ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(entry.file)});`, {
               eval: true,
               workerData,
+              resourceLimits: RANGE_THREAD_LIMITS,
             })
-          : new Worker(entry.file, { workerData });
+          : new Worker(entry.file, { workerData, resourceLimits: RANGE_THREAD_LIMITS });
         workers.push(w);
         w.on('message', (reply: RangeReply) => {
           if (!reply.ok) {
