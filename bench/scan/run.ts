@@ -8,6 +8,8 @@
  * The audit runs twice: in one thread (`--threads 1`), and in the threads `rml audit` picks by default for the
  * file on this machine (at least two: split by column for two, by range for more), where the wall time is the
  * one that counts. BENCH_SCAN_SPLIT=columns or ranges sets `--split` for every thread count.
+ * BENCH_SCAN_LABEL=1 audits with `--label sex --positive Female`: every column that can be is then kept for
+ * the fairness analyses (dataset bias, proxies, leakage), the memory figure that matters with a label.
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -63,7 +65,8 @@ const t0 = process.hrtime.bigint();
 const c0 = process.cpuUsage();
 const sink = { write() { return true; }, isTTY: false };
 const split = process.env.BENCH_SCAN_SPLIT ? ['--split', process.env.BENCH_SCAN_SPLIT] : [];
-main(['audit', process.argv[process.argv.length - 2], '--format', 'json', '--threads', process.argv[process.argv.length - 1], ...split], { stdout: sink, stderr: process.stderr, cwd: process.cwd(), env: {} }).then((code) => {
+const label = process.env.BENCH_SCAN_LABEL ? ['--label', 'sex', '--positive', 'Female'] : [];
+main(['audit', process.argv[process.argv.length - 2], '--format', 'json', '--threads', process.argv[process.argv.length - 1], ...split, ...label], { stdout: sink, stderr: process.stderr, cwd: process.cwd(), env: {} }).then((code) => {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (code > 1) process.exit(3);
   const c = process.cpuUsage(c0);
@@ -102,7 +105,8 @@ function main(): void {
   }
   const load = os.loadavg()[0]!.toFixed(1);
   console.log(
-    `\nMachine: ${os.cpus().length} cores, load average ${load}. Speeds by CPU time (by wall time in brackets).`,
+    `\nMachine: ${os.cpus().length} cores, load average ${load}. Speeds by CPU time (by wall time in brackets).` +
+      (process.env.BENCH_SCAN_LABEL ? ' Audited with --label sex --positive Female.' : ''),
   );
   console.log(
     '\n| file | raw read+split | raw peak RSS | threads | rml audit | audit peak RSS | audit / raw speed |',

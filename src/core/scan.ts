@@ -357,8 +357,8 @@ export interface ScanPlan {
   columns?: readonly number[];
   rows?: boolean;
   /**
-   * Whether the kept columns may spill to disk (default true): only for a part assembled in the thread that
-   * read it, since the spill files stay with their {@link ScanPart.keptSpill}.
+   * Whether the kept columns may spill to disk (default true). Their files stay with the part's
+   * {@link ScanPart.keptSpill}; a part for another thread needs `handOverKept` as well.
    */
   spillKept?: boolean;
   /**
@@ -388,7 +388,7 @@ export interface ScanPart {
   kept: { index: number; column: EncodedColumn | SpilledCodes | SpilledNumbers }[];
   /**
    * The temporary files of the spilled kept columns: the caller closes it once the report is assembled (see
-   * {@link scanDataset}). Never on a part posted between threads (`ScanPlan.spillKept`).
+   * {@link scanDataset}). A part posted between threads hands its files over instead ({@link postPart}).
    */
   keptSpill?: SpillDir;
   /** With `plan.rows`. */

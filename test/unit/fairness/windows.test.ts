@@ -206,6 +206,32 @@ describe('fairness in windows', () => {
     assert.equal(got.nmi, want.nmi);
   });
 
+  it('audits predictions whose columns spilled exactly as in memory (read back whole)', async () => {
+    const file = path.join(__dirname, 'fixtures', 'adult-test-logreg.csv');
+    const options = {
+      fileName: 'preds.csv',
+      label: 'income',
+      positive: ['>50K'],
+      prediction: 'prediction',
+      score: 'score',
+      groups: ['sex', 'race'],
+    };
+    const inMemory = await scanDataset(fs.createReadStream(file), { ...options, spillRows: Infinity });
+    const fairness = inMemory.fairness as FairnessReport | undefined;
+    assert.ok(fairness?.groups && fairness.score === 'score');
+    const dir = tmpDir();
+    try {
+      const spilled = await scanDataset(fs.createReadStream(file), {
+        ...options,
+        spillRows: 1000,
+        spillDir: dir,
+      });
+      assert.deepStrictEqual(spilled, inMemory);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('audits Adult with a label spilled to disk exactly as in memory', async function () {
     this.timeout(120_000);
     const options = { fileName: 'adult.csv', label: 'income', positive: ['>50K'] };
