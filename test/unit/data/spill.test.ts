@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SpillDir, type SpillFile } from '../../../src/core/data/spill';
+import { SpillDir, discardHandedOver, type SpillFile } from '../../../src/core/data/spill';
 import {
   DuplicateMerge,
   DuplicateRowDetector,
@@ -15,6 +15,46 @@ describe('SpillDir and SpillFile', () => {
   let parent: string;
   beforeEach(() => (parent = fs.mkdtempSync(path.join(os.tmpdir(), 'rml-spill-test-'))));
   afterEach(() => fs.rmSync(parent, { recursive: true, force: true }));
+
+  it('hands a named file over to another SpillDir, which reads it, unlinks it and removes its directory', () => {
+    const made = new SpillDir(0, parent, true);
+    const f = made.file()!;
+    const data = Float64Array.from({ length: 5000 }, (_, i) => i * 1.5 - 7);
+    f.append(data);
+    // Named until handed over, and never in the clear.
+    const [dirName] = fs.readdirSync(parent);
+    const [fileName] = fs.readdirSync(path.join(parent, dirName!));
+    const onDisk = fs.readFileSync(path.join(parent, dirName!, fileName!));
+    assert.equal(onDisk.length, data.byteLength);
+    assert.ok(!onDisk.equals(Buffer.from(data.buffer)));
+    const handle = structuredClone(f.handOver());
+    assert.equal(made.open, 0);
+    // The making side forgets its directory; the file stays for the adopter.
+    made.leave();
+    made.close();
+    assert.ok(fs.existsSync(handle.path));
+    const taker = new SpillDir();
+    const g = taker.adopt(handle);
+    assert.equal(fs.existsSync(handle.path), false, 'unlinked once open');
+    const bytes = g.readRange(8 * 1234, 8 * 100, new Uint8Array(800));
+    assert.deepEqual(new Float64Array(bytes.buffer, bytes.byteOffset, 100), data.subarray(1234, 1334));
+    taker.close();
+    assert.equal(fs.existsSync(handle.dir), false);
+    assert.deepEqual(fs.readdirSync(parent), []);
+  });
+
+  it('removes a handed-over file nobody adopts, and refuses to hand over an unnamed one', () => {
+    const made = new SpillDir(0, parent, true);
+    const f = made.file()!;
+    f.append(new Uint8Array(100));
+    const handle = f.handOver();
+    made.leave();
+    discardHandedOver(handle);
+    assert.deepEqual(fs.readdirSync(parent), []);
+    const plain = new SpillDir(0, parent);
+    assert.throws(() => plain.file()!.handOver(), /kept its name/);
+    plain.close();
+  });
 
   it('reads back what was appended, in any chunking, encrypted on disk and with no name left there', () => {
     const dir = new SpillDir(0, parent);
