@@ -124,7 +124,18 @@ function merged(
       l.hard,
       dir && { afterRows: dir.afterRows, file: () => dir.file() },
     );
-    mergeRanges(m, values, cuts, l, how, first, rand);
+    const bounds = [0, ...cuts, values.length];
+    for (let p = 0; p + 1 < bounds.length; p++) {
+      const b = new AdaptiveColumnBuilder(l.soft, l.keepText, l.hard, {
+        partial: true,
+        first: first && p === 0,
+      });
+      feed(b, values.slice(bounds[p], bounds[p + 1]), how, rand);
+      if (b.isDropped)
+        assert.equal(plain(whole(values, l)), undefined, 'a range said dropped, the file keeps it');
+      const part = b.finishPart();
+      m.add(structuredClone(part, { transfer: builderPartTransferables(part) }) as BuilderPart);
+    }
     return readBack(m.build());
   } finally {
     dir?.close();
@@ -138,29 +149,6 @@ function readBack(c: EncodedColumn | SpilledCodes | SpilledNumbers | undefined):
   if (c instanceof SpilledNumbers)
     return { kind: 'numeric', values: Float64Array.from(c.window(0, c.length)) };
   return c;
-}
-
-function mergeRanges(
-  m: ColumnMerge,
-  values: Value[],
-  cuts: number[],
-  l: Limits,
-  how: 'push' | 'code' | 'mixed',
-  first: boolean,
-  rand: () => number,
-): void {
-  const bounds = [0, ...cuts, values.length];
-  for (let p = 0; p + 1 < bounds.length; p++) {
-    const b = new AdaptiveColumnBuilder(l.soft, l.keepText, l.hard, {
-      partial: true,
-      first: first && p === 0,
-    });
-    feed(b, values.slice(bounds[p], bounds[p + 1]), how, rand);
-    if (b.isDropped)
-      assert.equal(plain(whole(values, l)), undefined, 'a range said dropped, the file keeps it');
-    const part = b.finishPart();
-    m.add(structuredClone(part, { transfer: builderPartTransferables(part) }) as BuilderPart);
-  }
 }
 
 function randomCuts(rand: () => number, length: number, n: number): number[] {

@@ -247,6 +247,17 @@ describe('fairness in windows', () => {
         spillDir: dir,
       });
       assert.deepStrictEqual(spilled, inMemory);
+      // Where no file can be made, columns and sorts stay in memory: the same report.
+      const nowhere = path.join(dir, 'missing', 'deeper');
+      assert.deepStrictEqual(
+        await scanDataset(fs.createReadStream(ADULT_PATH), {
+          ...options,
+          spillRows: 2000,
+          spillDir: nowhere,
+        }),
+        inMemory,
+      );
+      assert.equal(fs.existsSync(nowhere), false);
       // 15 kept columns (the label and fnlwgt's numbers included), the duplicate lists and row ranges, and
       // the sorted runs of the numeric columns: fewer would mean something stayed in memory.
       assert.ok(files.count >= 15 + 17, `${files.count} files`);
