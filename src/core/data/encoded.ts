@@ -721,7 +721,8 @@ export class ColumnMerge {
     private readonly spill?: CodeSpill,
   ) {
     this.limit = limitOf(softLimit, keepText, hardLimit);
-    this.cat = new CategoricalBuilder(1024, spill);
+    // A small spill threshold (tests) spills small blocks, as `NumberBuilder` does.
+    this.cat = new CategoricalBuilder(spill ? Math.min(1024, spill.afterRows) : 1024, spill);
   }
 
   /** Folds in the next range's part. */
