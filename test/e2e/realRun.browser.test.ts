@@ -54,11 +54,13 @@ describe('panels on a real training run (rml train on Adult, headless Chromium)'
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'rml-e2e-run-'));
     for (const f of ['adult.csv', 'adult-test.csv'])
       fs.symlinkSync(path.join(EXAMPLE, f), path.join(work, f));
-    // The example's config with 5 epochs: seconds, not minutes, yet long enough to watch live on an idle machine
-    // (early stopping, patience 4, cannot end it sooner).
+    // The example's config with 5 epochs (early stopping, patience 4, cannot end it sooner) of batches of 64:
+    // seconds, not minutes, yet four times the steps of the example's batches of 256, so that the chart is
+    // seen to grow while a loaded machine (CI) runs it too; with 256 the run once ended between two samples.
     const cfg = fs
       .readFileSync(path.join(EXAMPLE, 'income.train.json'), 'utf8')
-      .replace(/"epochs":\s*\d+/, '"epochs": 5');
+      .replace(/"epochs":\s*\d+/, '"epochs": 5')
+      .replace(/"batchSize":\s*\d+/, '"batchSize": 64');
     fs.writeFileSync(path.join(work, 'income.train.json'), cfg);
     server = await startPanelServer();
     browser = await launchBrowser();
