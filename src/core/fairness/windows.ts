@@ -406,7 +406,7 @@ export function numberCodes(
 
 /**
  * Groups of a numeric column by a label of each value (ten-year age bands), numbered in order of first
- * appearance as a column built row by row numbers them; one pass to find that order.
+ * appearance as a column built row by row numbers them (for a stored-number column, one pass finds it).
  */
 export function labelledGroups(
   column: Extract<FairColumn, { kind: 'numeric' }>,
@@ -424,9 +424,11 @@ export function labelledGroups(
     }
     return code;
   };
-  // Numbering while reading gives the order of first appearance; the view then only looks the labels up.
+  // Numbering while reading gives the order of first appearance; the view then only looks the labels up. A
+  // coded column needs no pass: its levels are numbered by first appearance, so labelling them in level order
+  // (which `numberCodes` does at once) numbers the groups in that order too.
   const first = numberCodes(column, levels, codeOf);
-  eachRange(rowsOf(column), (from, to) => first.window(from, to));
+  if (!('coded' in column)) eachRange(rowsOf(column), (from, to) => first.window(from, to));
   return numberCodes(column, levels, (v) => index.get(label(v))!);
 }
 
