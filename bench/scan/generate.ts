@@ -56,12 +56,29 @@ const words =
     ' ',
   );
 
-export function generateCsv(file: string, targetBytes: number, seed = 42): number {
+export interface GenerateOptions {
+  /**
+   * Appends a model's output to every row: `approved` (the true outcome, 0/1), `approved_pred` (the model's
+   * decision) and `approved_score` (its probability, six decimals). The outcome depends on income and,
+   * unfairly, on sex, and the model is imperfect, so a prediction audit has disparities to find. Drawn from
+   * a second generator, so the other columns are those of the plain file.
+   */
+  predictions?: boolean;
+}
+
+export function generateCsv(
+  file: string,
+  targetBytes: number,
+  seed = 42,
+  options: GenerateOptions = {},
+): number {
   const r = seededRandom(seed);
+  const m = seededRandom(seed + 1);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
   const fd = fs.openSync(file, 'w');
   const header =
-    'customer_id,first_name,last_name,email,phone,age,sex,zip,occupation,annual_income,signup_date,notes\n';
+    'customer_id,first_name,last_name,email,phone,age,sex,zip,occupation,annual_income,signup_date,notes' +
+    (options.predictions ? ',approved,approved_pred,approved_score\n' : '\n');
   fs.writeSync(fd, header);
   let bytes = header.length;
   let rows = 0;
@@ -83,7 +100,16 @@ export function generateCsv(file: string, targetBytes: number, seed = 42): numbe
     if (r() < 0.02) note.push(`contact ${email}`);
     if (r() < 0.01) note.push(`or ${phone}`);
     const notes = r() < 0.3 ? `"${note.join(' ')}, thanks"` : note.join(' ');
-    const line = `${id},${fn},${ln},${email},${phone},${age},${sex},${zip},${pick(occupations)},${income},${date},${notes}\n`;
+    let model = '';
+    if (options.predictions) {
+      const logit = (Number(income) - 90000) / 30000 + (sex === 'Male' ? 0.6 : -0.2) + (age - 50) / 40;
+      const approved = m() < 1 / (1 + Math.exp(-logit)) ? 1 : 0;
+      // The model sees income and age through noise, and sex more strongly than the truth does.
+      const seen = logit + (sex === 'Male' ? 0.3 : -0.3) + (m() - 0.5) * 2.5;
+      const score = 1 / (1 + Math.exp(-seen));
+      model = `,${approved},${score >= 0.5 ? 1 : 0},${score.toFixed(6)}`;
+    }
+    const line = `${id},${fn},${ln},${email},${phone},${age},${sex},${zip},${pick(occupations)},${income},${date},${notes}${model}\n`;
     batch.push(line);
     bytes += Buffer.byteLength(line);
     rows++;

@@ -10,6 +10,9 @@
  * one that counts. BENCH_SCAN_SPLIT=columns or ranges sets `--split` for every thread count.
  * BENCH_SCAN_LABEL=1 audits with `--label sex --positive Female`: every column that can be is then kept for
  * the fairness analyses (dataset bias, proxies, leakage), the memory figure that matters with a label.
+ * BENCH_SCAN_PREDICTION=1 audits a model's output instead: the file gains `approved`, `approved_pred` and
+ * `approved_score` (`scan-<MB>mb-pred.csv`), audited with `--label approved --positive 1 --prediction
+ * approved_pred --score approved_score` (the prediction audit by age band and sex, ROC AUC and calibration).
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -65,7 +68,9 @@ const t0 = process.hrtime.bigint();
 const c0 = process.cpuUsage();
 const sink = { write() { return true; }, isTTY: false };
 const split = process.env.BENCH_SCAN_SPLIT ? ['--split', process.env.BENCH_SCAN_SPLIT] : [];
-const label = process.env.BENCH_SCAN_LABEL ? ['--label', 'sex', '--positive', 'Female'] : [];
+const label = process.env.BENCH_SCAN_PREDICTION
+  ? ['--label', 'approved', '--positive', '1', '--prediction', 'approved_pred', '--score', 'approved_score']
+  : process.env.BENCH_SCAN_LABEL ? ['--label', 'sex', '--positive', 'Female'] : [];
 main(['audit', process.argv[process.argv.length - 2], '--format', 'json', '--threads', process.argv[process.argv.length - 1], ...split, ...label], { stdout: sink, stderr: process.stderr, cwd: process.cwd(), env: {} }).then((code) => {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (code > 1) process.exit(3);
@@ -80,9 +85,10 @@ function main(): void {
   const sizes = (process.env.BENCH_SCAN_SIZES ?? '25,100').split(',').map(Number);
   const rows: string[] = [];
   for (const mb of sizes) {
-    const file = path.join(outDir, `scan-${mb}mb.csv`);
+    const predictions = Boolean(process.env.BENCH_SCAN_PREDICTION);
+    const file = path.join(outDir, `scan-${mb}mb${predictions ? '-pred' : ''}.csv`);
     if (!fs.existsSync(file)) {
-      const n = generateCsv(file, mb * 1e6);
+      const n = generateCsv(file, mb * 1e6, 42, { predictions });
       console.log(`generated ${path.relative(root, file)}: ${n.toLocaleString('en-US')} rows`);
     }
     const bytes = fs.statSync(file).size / 1e6;
@@ -106,7 +112,11 @@ function main(): void {
   const load = os.loadavg()[0]!.toFixed(1);
   console.log(
     `\nMachine: ${os.cpus().length} cores, load average ${load}. Speeds by CPU time (by wall time in brackets).` +
-      (process.env.BENCH_SCAN_LABEL ? ' Audited with --label sex --positive Female.' : ''),
+      (process.env.BENCH_SCAN_PREDICTION
+        ? ' Audited with --label approved --prediction approved_pred --score approved_score.'
+        : process.env.BENCH_SCAN_LABEL
+          ? ' Audited with --label sex --positive Female.'
+          : ''),
   );
   console.log(
     '\n| file | raw read+split | raw peak RSS | threads | rml audit | audit peak RSS | audit / raw speed |',

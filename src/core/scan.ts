@@ -47,10 +47,10 @@ import { datasetBiasOf } from './fairness/datasetBias';
 import { labelLeakageOf } from './fairness/leakage';
 import { OutcomeMappingError, toBinaryOutcome } from './fairness/positives';
 import type { FairnessReport } from './fairness/fairnessReport';
-import { auditPredictions } from './fairness/predictionAudit';
+import type { PredictionAudit } from './fairness/predictionAudit';
+import { RECORD_RUN_ROWS, auditPredictionsOf } from './fairness/predictionWindows';
 import { NumericSummaries, proxyAssociationsOf } from './fairness/proxies';
 import {
-  eachRange,
   labelledGroups,
   mappedOutcome,
   ownCodes,
@@ -922,23 +922,11 @@ export async function scanDataset(
   }
 }
 
-/** A spilled column read back into memory, for an analysis that needs it whole. */
-function readBack(c: SpilledCodes): CategoricalColumn {
-  const codes = new Int32Array(c.length);
-  eachWindow(c, (window, from) => codes.set(window, from));
-  return { kind: 'categorical', codes, levels: c.levels };
-}
-
+/** A spilled numeric column read back into memory, for an analysis that needs it whole. */
 function readBackNumbers(c: SpilledNumbers): NumericColumn {
   const values = new Float64Array(c.length);
   eachNumberWindow(c, (window, from) => values.set(window, from));
   return { kind: 'numeric', values };
-}
-
-function wholeOutcome(y: OutcomeWindows): Int8Array {
-  const out = new Int8Array(y.length);
-  eachRange(y.length, (from, to) => out.set(y.window(from, to), from));
-  return out;
 }
 
 /**
@@ -1090,10 +1078,11 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
     else if (k.column.kind === 'spilledNumeric') spilledNumbers.set(name, k.column);
     else kept.set(name, k.column);
   }
-  /** A kept column in memory: spilled ones are read back whole (the prediction audit's columns alone). */
+  /**
+   * A kept column in memory, for what reads columns whole: k-anonymity's quasi-identifiers (codes; spilled
+   * ones are read in windows) and a label stored as numbers (made categorical, mostly to be refused).
+   */
   const inMemory = (name: string): EncodedColumn | undefined => {
-    const c = spilled.get(name);
-    if (c) return readBack(c);
     const n = spilledNumbers.get(name);
     return n ? readBackNumbers(n) : kept.get(name);
   };
@@ -1134,29 +1123,6 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
         }
       : undefined;
   };
-  /**
-   * Numeric columns as numbers: stored so, or dictionary-coded with a numeric profile (ages, counts). Made
-   * once per column: the proxy and leakage checks ask for the same columns, and each copy is 8 bytes a row
-   * (47 MB a column at 1 GB).
-   */
-  const numericMade = new Map<string, NumericColumn | undefined>();
-  const numericOf = (name: string): NumericColumn | undefined => {
-    if (!numericMade.has(name)) numericMade.set(name, makeNumeric(name));
-    return numericMade.get(name);
-  };
-  const makeNumeric = (name: string): NumericColumn | undefined => {
-    const c = inMemory(name);
-    if (!c) return undefined;
-    if (c.kind === 'numeric') return c;
-    if (!numericProfile(name)) return undefined;
-    const parsed = c.levels.map((l) => Number(l));
-    const values = new Float64Array(c.codes.length);
-    for (let i = 0; i < values.length; i++) {
-      const code = c.codes[i]!;
-      values[i] = code < 0 ? NaN : (parsed[code] ?? NaN);
-    }
-    return { kind: 'numeric', values };
-  };
   /** Every kept column as categories (numbers by their exact value). */
   const encoded = {
     get(name: string): CategoricalColumn | undefined {
@@ -1166,14 +1132,6 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
       for (const v of c.values) b.push(Number.isNaN(v) ? undefined : String(v));
       return b.build();
     },
-  };
-  /** Group column for rates: numeric protected attributes (age) in ten-year bands, as reports usually show them. */
-  const groupColumn = (name: string): CategoricalColumn | undefined => {
-    const num = numericOf(name);
-    if (!num) return encoded.get(name);
-    const b = new CategoricalBuilder(num.values.length);
-    for (const v of num.values) b.push(Number.isNaN(v) ? undefined : bandOf(v));
-    return b.build();
   };
 
   // Privacy: k-anonymity and singling out over the quasi-identifiers that could be kept.
@@ -1384,14 +1342,14 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
     if (options.prediction !== undefined) {
       const pred = outcomeOf(options.prediction);
       if (!pred) return report;
-      // The audit of predictions reads its columns whole (its score metrics sort by score within groups).
       const groupNames = options.groups ?? protectedNames;
-      const groups: Record<string, CategoricalColumn> = {};
-      for (const g of groupNames) {
-        const c = groupColumn(g);
-        if (c) groups[g] = c;
-      }
-      const score = options.score !== undefined ? numericOf(options.score) : undefined;
+      const groups = groupNames.flatMap((name) => {
+        const f = fairOf(name);
+        if (!f) return [];
+        return [{ name, view: f.kind === 'numeric' ? labelledGroups(f, bandOf) : ownCodes(f.codes) }];
+      });
+      const scoreColumn = options.score !== undefined ? fairOf(options.score) : undefined;
+      const score = scoreColumn?.kind === 'numeric' ? scoreColumn : undefined;
       if (options.score !== undefined && !score) {
         findings.push(
           headerFinding(
@@ -1402,25 +1360,29 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
           ),
         );
       }
-      const audit = auditPredictions(
-        {
-          label: wholeOutcome(label.outcome),
-          prediction: wholeOutcome(pred.outcome),
-          score: score?.values,
-          groups,
-        },
-        {
-          thresholds: {
-            demographicParityDifference: policy.thresholds.demographicParityDifference,
-            demographicParityRatio: policy.thresholds.demographicParityRatio,
-            equalizedOddsDifference: policy.thresholds.equalizedOddsDifference,
-            equalizedOddsRatio: policy.thresholds.equalizedOddsRatio,
-            equalOpportunityDifference: policy.thresholds.equalOpportunityDifference,
-            predictiveParityDifference: policy.thresholds.predictiveParityDifference,
-            minGroupSize: policy.thresholds.minGroupSize,
+      // The score sort's runs go to disk past the spill's rows, as the numeric columns' sorts do.
+      const scoreSpill = spillOf(options);
+      let audit: PredictionAudit;
+      try {
+        audit = auditPredictionsOf(
+          { label: label.outcome, prediction: pred.outcome, score, groups },
+          {
+            thresholds: {
+              demographicParityDifference: policy.thresholds.demographicParityDifference,
+              demographicParityRatio: policy.thresholds.demographicParityRatio,
+              equalizedOddsDifference: policy.thresholds.equalizedOddsDifference,
+              equalizedOddsRatio: policy.thresholds.equalizedOddsRatio,
+              equalOpportunityDifference: policy.thresholds.equalOpportunityDifference,
+              predictiveParityDifference: policy.thresholds.predictiveParityDifference,
+              minGroupSize: policy.thresholds.minGroupSize,
+            },
           },
-        },
-      );
+          scoreSpill,
+          scoreSpill ? Math.max(1, Math.min(RECORD_RUN_ROWS, scoreSpill.afterRows)) : undefined,
+        );
+      } finally {
+        scoreSpill?.close();
+      }
       report.prediction = options.prediction;
       if (score) report.score = options.score;
       report.overall = audit.overall;

@@ -172,6 +172,34 @@ function binOf(edges: Float64Array, s: number): number {
   return lo;
 }
 
+/** The weighted confusion counts of a group and its rows (`n`) as {@link GroupMetrics}, without score metrics. */
+export function metricsOfCounts(n: number, c: Confusion): GroupMetrics {
+  const { tp, fp, tn, fn } = c;
+  const reasons: Record<string, string> = {};
+  const P = tp + fn;
+  const N = fp + tn;
+  const T = P + N;
+  const empty =
+    n === 0 ? 'the group has no rows with a label and a prediction' : "the group's rows all have weight 0";
+  const noPos = 'the group has no positive labels';
+  const noNeg = 'the group has no negative labels';
+  return {
+    n,
+    positives: P,
+    baseRate: ratio(P, T, reasons, 'baseRate', empty),
+    selectionRate: ratio(tp + fp, T, reasons, 'selectionRate', empty),
+    tpr: ratio(tp, P, reasons, 'tpr', noPos),
+    fpr: ratio(fp, N, reasons, 'fpr', noNeg),
+    fnr: ratio(fn, P, reasons, 'fnr', noPos),
+    tnr: ratio(tn, N, reasons, 'tnr', noNeg),
+    ppv: ratio(tp, tp + fp, reasons, 'ppv', 'nothing in the group is predicted positive'),
+    npv: ratio(tn, tn + fn, reasons, 'npv', 'nothing in the group is predicted negative'),
+    accuracy: ratio(tp + tn, T, reasons, 'accuracy', empty),
+    confusion: { tp, fp, tn, fn },
+    reasons,
+  };
+}
+
 /**
  * Metrics over the rows `idx` (which all have a label and a prediction). Exported for the threshold
  * optimiser and training, which report the same metrics.
@@ -197,141 +225,140 @@ export function computeGroupMetrics(
     } else if (prediction[i] === 1) fp += w;
     else tn += w;
   }
-  const reasons: Record<string, string> = {};
-  const P = tp + fn;
-  const N = fp + tn;
-  const T = P + N;
-  const empty =
-    idx.length === 0
-      ? 'the group has no rows with a label and a prediction'
-      : "the group's rows all have weight 0";
-  const noPos = 'the group has no positive labels';
-  const noNeg = 'the group has no negative labels';
-  const m: GroupMetrics = {
-    n: idx.length,
-    positives: P,
-    baseRate: ratio(P, T, reasons, 'baseRate', empty),
-    selectionRate: ratio(tp + fp, T, reasons, 'selectionRate', empty),
-    tpr: ratio(tp, P, reasons, 'tpr', noPos),
-    fpr: ratio(fp, N, reasons, 'fpr', noNeg),
-    fnr: ratio(fn, P, reasons, 'fnr', noPos),
-    tnr: ratio(tn, N, reasons, 'tnr', noNeg),
-    ppv: ratio(tp, tp + fp, reasons, 'ppv', 'nothing in the group is predicted positive'),
-    npv: ratio(tn, tn + fn, reasons, 'npv', 'nothing in the group is predicted negative'),
-    accuracy: ratio(tp + tn, T, reasons, 'accuracy', empty),
-    confusion: { tp, fp, tn, fn },
-    reasons,
-  };
-  if (score) scoreMetrics(m, idx, label, score, weights, calibrationBins);
+  const m = metricsOfCounts(idx.length, { tp, fp, tn, fn });
+  if (score) {
+    const scored: number[] = [];
+    for (let k = 0; k < idx.length; k++) {
+      const i = idx[k]!;
+      if (!Number.isNaN(score[i]!)) scored.push(i);
+    }
+    scored.sort((a, b) => score[a]! - score[b]!);
+    const tally = new ScoreTally(calibrationBins);
+    let last = NaN;
+    for (const i of scored) {
+      const s = score[i]!;
+      if (s !== last) tally.endBlock();
+      last = s;
+      tally.add(s, weights ? weights[i]! : 1, label[i] === 1);
+    }
+    tally.finish(m);
+  }
   return m;
 }
 
-function scoreMetrics(
-  m: GroupMetrics,
-  idx: ArrayLike<number>,
-  label: Int8Array,
-  score: ArrayLike<number>,
-  weights: ArrayLike<number> | undefined,
-  bins: number,
-): void {
-  const scored: number[] = [];
-  let outside = false;
-  for (let k = 0; k < idx.length; k++) {
-    const i = idx[k]!;
-    const s = score[i]!;
-    if (Number.isNaN(s)) continue;
-    scored.push(i);
-    if (!(s >= 0 && s <= 1)) outside = true;
-  }
-  // ROC AUC by the rank-sum over tie blocks: each positive counts the negatives scored below it, plus half
-  // of those tied with it, so equal scores are neither rewarded nor punished.
-  scored.sort((a, b) => score[a]! - score[b]!);
-  let wPos = 0;
-  let wNeg = 0;
-  let num = 0;
-  for (let k = 0; k < scored.length;) {
-    const s = score[scored[k]!]!;
-    let bp = 0;
-    let bn = 0;
-    let j = k;
-    for (; j < scored.length && score[scored[j]!] === s; j++) {
-      const i = scored[j]!;
-      const w = weights ? weights[i]! : 1;
-      if (label[i] === 1) bp += w;
-      else bn += w;
-    }
-    num += bp * wNeg + 0.5 * bp * bn;
-    wPos += bp;
-    wNeg += bn;
-    k = j;
-  }
-  if (scored.length === 0) {
-    m.rocAuc = null;
-    m.reasons.rocAuc = 'no row of the group has a score';
-  } else if (wPos * wNeg > 0) m.rocAuc = num / (wPos * wNeg);
-  else {
-    // The product, not each factor, is tested: two tiny weights can multiply to 0 and make 0 / 0.
-    m.rocAuc = null;
-    m.reasons.rocAuc =
-      wPos > 0 && wNeg > 0
-        ? "the weights of the group's positive and negative rows are too small to compare"
-        : wPos > 0
-          ? 'the group has no negative labels'
-          : wNeg > 0
-            ? 'the group has no positive labels'
-            : "the group's scored rows all have weight 0";
+/**
+ * A group's score metrics (ROC AUC and calibration, see {@link GroupMetrics}), from its scored rows given in
+ * ascending score order with a block end between different scores. Kept apart from where the rows come
+ * from, so that the audit of arrays and the audit of spilled columns (`predictionWindows.ts`) sum the same
+ * numbers in the same order and agree to the last bit.
+ */
+export class ScoreTally {
+  private scored = 0;
+  private outside = false;
+  private wPos = 0;
+  private wNeg = 0;
+  private num = 0;
+  private bp = 0;
+  private bn = 0;
+  private readonly inner: Float64Array;
+  private readonly cnt: Float64Array;
+  private readonly wsum: Float64Array;
+  private readonly ssum: Float64Array;
+  private readonly psum: Float64Array;
+
+  constructor(private readonly bins: number) {
+    // Edges as NumPy's linspace makes them (index times step), so that a score on an edge lands where
+    // scikit-learn puts it.
+    const step = 1 / bins;
+    this.inner = new Float64Array(bins - 1);
+    for (let b = 1; b < bins; b++) this.inner[b - 1] = b * step;
+    this.cnt = new Float64Array(bins);
+    this.wsum = new Float64Array(bins);
+    this.ssum = new Float64Array(bins);
+    this.psum = new Float64Array(bins);
   }
 
-  if (scored.length === 0) {
-    m.ece = null;
-    m.reasons.ece = 'no row of the group has a score';
-    return;
+  /** One scored row (not NaN), no lower than the rows before it. */
+  add(s: number, w: number, positive: boolean): void {
+    this.scored++;
+    if (!(s >= 0 && s <= 1)) this.outside = true;
+    if (positive) this.bp += w;
+    else this.bn += w;
+    const b = binOf(this.inner, s);
+    this.cnt[b]!++;
+    this.wsum[b]! += w;
+    this.ssum[b]! += w * s;
+    if (positive) this.psum[b]! += w;
   }
-  if (outside) {
-    m.ece = null;
-    m.reasons.ece = 'some scores lie outside [0, 1], so they are not probabilities';
-    return;
+
+  /**
+   * Closes a block of equal scores. ROC AUC by the rank-sum over tie blocks: each positive counts the
+   * negatives scored below it, plus half of those tied with it, so equal scores are neither rewarded nor
+   * punished.
+   */
+  endBlock(): void {
+    const { bp, bn } = this;
+    if (bp === 0 && bn === 0) return;
+    this.num += bp * this.wNeg + 0.5 * bp * bn;
+    this.wPos += bp;
+    this.wNeg += bn;
+    this.bp = 0;
+    this.bn = 0;
   }
-  // Edges as NumPy's linspace makes them (index times step), so that a score on an edge lands where
-  // scikit-learn puts it.
-  const step = 1 / bins;
-  const inner = new Float64Array(bins - 1);
-  for (let b = 1; b < bins; b++) inner[b - 1] = b * step;
-  const cnt = new Float64Array(bins);
-  const wsum = new Float64Array(bins);
-  const ssum = new Float64Array(bins);
-  const psum = new Float64Array(bins);
-  for (const i of scored) {
-    const s = score[i]!;
-    const w = weights ? weights[i]! : 1;
-    const b = binOf(inner, s);
-    cnt[b]!++;
-    wsum[b]! += w;
-    ssum[b]! += w * s;
-    if (label[i] === 1) psum[b]! += w;
-  }
-  const total = wPos + wNeg;
-  let ece = 0;
-  const reliability: ReliabilityBin[] = [];
-  for (let b = 0; b < bins; b++) {
-    const w = wsum[b]!;
-    const meanScore = w > 0 ? ssum[b]! / w : null;
-    const fractionPositive = w > 0 ? psum[b]! / w : null;
-    if (meanScore !== null && fractionPositive !== null)
-      ece += (w / total) * Math.abs(meanScore - fractionPositive);
-    reliability.push({
-      lower: b === 0 ? 0 : inner[b - 1]!,
-      upper: b === bins - 1 ? 1 : inner[b]!,
-      count: cnt[b]!,
-      meanScore,
-      fractionPositive,
-    });
-  }
-  m.reliability = reliability;
-  if (total > 0) m.ece = ece;
-  else {
-    m.ece = null;
-    m.reasons.ece = "the group's scored rows all have weight 0";
+
+  /** Adds `rocAuc`, `ece` and `reliability` (or their reasons) to `m`. */
+  finish(m: GroupMetrics): void {
+    this.endBlock();
+    const { wPos, wNeg, num, bins, inner } = this;
+    if (this.scored === 0) {
+      m.rocAuc = null;
+      m.reasons.rocAuc = 'no row of the group has a score';
+    } else if (wPos * wNeg > 0) m.rocAuc = num / (wPos * wNeg);
+    else {
+      // The product, not each factor, is tested: two tiny weights can multiply to 0 and make 0 / 0.
+      m.rocAuc = null;
+      m.reasons.rocAuc =
+        wPos > 0 && wNeg > 0
+          ? "the weights of the group's positive and negative rows are too small to compare"
+          : wPos > 0
+            ? 'the group has no negative labels'
+            : wNeg > 0
+              ? 'the group has no positive labels'
+              : "the group's scored rows all have weight 0";
+    }
+    if (this.scored === 0) {
+      m.ece = null;
+      m.reasons.ece = 'no row of the group has a score';
+      return;
+    }
+    if (this.outside) {
+      m.ece = null;
+      m.reasons.ece = 'some scores lie outside [0, 1], so they are not probabilities';
+      return;
+    }
+    const total = wPos + wNeg;
+    let ece = 0;
+    const reliability: ReliabilityBin[] = [];
+    for (let b = 0; b < bins; b++) {
+      const w = this.wsum[b]!;
+      const meanScore = w > 0 ? this.ssum[b]! / w : null;
+      const fractionPositive = w > 0 ? this.psum[b]! / w : null;
+      if (meanScore !== null && fractionPositive !== null)
+        ece += (w / total) * Math.abs(meanScore - fractionPositive);
+      reliability.push({
+        lower: b === 0 ? 0 : inner[b - 1]!,
+        upper: b === bins - 1 ? 1 : inner[b]!,
+        count: this.cnt[b]!,
+        meanScore,
+        fractionPositive,
+      });
+    }
+    m.reliability = reliability;
+    if (total > 0) m.ece = ece;
+    else {
+      m.ece = null;
+      m.reasons.ece = "the group's scored rows all have weight 0";
+    }
   }
 }
 
@@ -456,17 +483,13 @@ export function auditPredictions(
   if (input.score && input.score.length !== rows)
     throw new RangeError(`score: expected ${rows} values, got ${input.score.length}.`);
   checkWeights(input.weights, rows);
-  const th = { ...DEFAULT_FAIRNESS_THRESHOLDS, ...(options.thresholds ?? {}) };
   const bins = options.calibrationBins ?? 10;
 
   const valid: number[] = [];
   for (let i = 0; i < rows; i++) if (label[i]! >= 0 && prediction[i]! >= 0) valid.push(i);
   const overall = computeGroupMetrics(valid, label, prediction, input.score, input.weights, bins);
 
-  // Keyed by data values: without a prototype, a group called `__proto__` or `constructor` is a group.
-  const groups: PredictionAudit['groups'] = Object.create(null) as PredictionAudit['groups'];
-  const disparities: PredictionAudit['disparities'] = Object.create(null) as PredictionAudit['disparities'];
-  const findings: Finding[] = [];
+  const perAttribute: [string, Record<string, GroupMetrics>][] = [];
   for (const [attr, col] of Object.entries(input.groups)) {
     if (col.codes.length !== rows)
       throw new RangeError(`group '${attr}': expected ${rows} values, got ${col.codes.length}.`);
@@ -475,12 +498,32 @@ export function auditPredictions(
       const c = col.codes[i]!;
       if (c >= 0) buckets[c]!.push(i);
     }
+    // Keyed by data values: without a prototype, a group called `__proto__` or `constructor` is a group.
     const byValue = Object.create(null) as Record<string, GroupMetrics>;
     col.levels.forEach((value, c) => {
       const idx = buckets[c]!;
       if (idx.length > 0)
         byValue[value] = computeGroupMetrics(idx, label, prediction, input.score, input.weights, bins);
     });
+    perAttribute.push([attr, byValue]);
+  }
+  return auditOfGroups(overall, perAttribute, options);
+}
+
+/**
+ * The audit from each group's metrics (`perAttribute`: attribute, then its groups by value, in the order to
+ * report): disparities and findings. Shared by the audit of arrays and of spilled columns.
+ */
+export function auditOfGroups(
+  overall: GroupMetrics,
+  perAttribute: readonly (readonly [string, Record<string, GroupMetrics>])[],
+  options: PredictionAuditOptions = {},
+): PredictionAudit {
+  const th = { ...DEFAULT_FAIRNESS_THRESHOLDS, ...(options.thresholds ?? {}) };
+  const groups: PredictionAudit['groups'] = Object.create(null) as PredictionAudit['groups'];
+  const disparities: PredictionAudit['disparities'] = Object.create(null) as PredictionAudit['disparities'];
+  const findings: Finding[] = [];
+  for (const [attr, byValue] of perAttribute) {
     groups[attr] = byValue;
     const d = computeDisparities(byValue);
     disparities[attr] = d;

@@ -206,7 +206,7 @@ describe('fairness in windows', () => {
     assert.equal(got.nmi, want.nmi);
   });
 
-  it('audits predictions whose columns spilled exactly as in memory (read back whole)', async () => {
+  it('audits predictions whose columns spilled exactly as in memory', async () => {
     const file = path.join(__dirname, 'fixtures', 'adult-test-logreg.csv');
     const options = {
       fileName: 'preds.csv',
