@@ -163,6 +163,194 @@ export function parseObjectText(
   return { object: { keys, values, positions, keyLocations, line } };
 }
 
+/**
+ * The common case of {@link parseObjectText} without jsonc-parser: one flat object whose keys and string values
+ * hold no escape, whose values are strings, numbers, `true`, `false` or `null`, laid out with spaces, tabs and
+ * `\n`. Returns what {@link parseObjectText} returns for such text, or undefined for anything else (nesting,
+ * escapes, `\r`, any syntax error), which the caller then parses in full. The visitor's callbacks, closures and
+ * position arrays were a third of a JSON Lines audit; this reads each character once.
+ *
+ * `previousKeys` are the keys of the object before: where a key's text is the same, its string is reused, so
+ * that objects with the same keys (nearly every JSON Lines file) share key strings and Map lookups of them
+ * hash nothing.
+ */
+export function fastObjectText(
+  text: string,
+  line: number,
+  column: number,
+  previousKeys: readonly string[] = [],
+): ParsedObject | undefined {
+  const n = text.length;
+  if (text.charCodeAt(0) !== 123) return undefined;
+  const keys: string[] = [];
+  const values: (string | undefined)[] = [];
+  const positions: number[] = [];
+  const keyLocations: SourceRange[] = [];
+  let l = 0;
+  let lineStart = 0;
+  let i = 1;
+  // White space: space, tab and \n (lines counted); false where anything else stops the fast path.
+  const skip = (): void => {
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 32 || c === 9) continue;
+      if (c === 10) {
+        l++;
+        lineStart = i + 1;
+        continue;
+      }
+      break;
+    }
+  };
+  // Escapes and control characters other than white space anywhere: the visitor's business. Tabs and line
+  // breaks are white space between tokens but not allowed inside strings, so their places are tracked.
+  if (NOT_FAST.test(text)) return undefined;
+  let nl = -1;
+  let tab = -1;
+  /** The end of a plain string whose opening quote is at `q`, or -1 (a tab or line break inside, no end). */
+  const stringEnd = (q: number): number => {
+    const e = text.indexOf('"', q + 1);
+    if (e < 0) return -1;
+    if (nl < q) nl = indexOrEnd(text, '\n', q);
+    if (tab < q) tab = indexOrEnd(text, '\t', q);
+    return nl < e || tab < e ? -1 : e;
+  };
+  skip();
+  if (i < n && text.charCodeAt(i) === 125) {
+    i++;
+  } else {
+    for (;;) {
+      if (i >= n || text.charCodeAt(i) !== 34) return undefined;
+      const q = i;
+      const e = stringEnd(q);
+      if (e < 0) return undefined;
+      const k = keys.length;
+      const prev = previousKeys[k];
+      const name =
+        prev !== undefined && prev.length === e - q - 1 && text.startsWith(prev, q + 1)
+          ? prev
+          : text.slice(q + 1, e);
+      const kl = line + l;
+      const kc = l === 0 ? column + (q - lineStart) : q - lineStart + 1;
+      i = e + 1;
+      skip();
+      if (i >= n || text.charCodeAt(i) !== 58) return undefined;
+      i++;
+      skip();
+      if (i >= n) return undefined;
+      const vs = i;
+      const c = text.charCodeAt(i);
+      let value: string | undefined;
+      let quoted = false;
+      if (c === 34) {
+        const ve = stringEnd(vs);
+        if (ve < 0) return undefined;
+        value = text.slice(vs + 1, ve);
+        quoted = true;
+        i = ve + 1;
+      } else if (c === 45 || (c >= 48 && c <= 57)) {
+        i = numberEnd(text, vs);
+        if (i < 0) return undefined;
+        value = text.slice(vs, i);
+      } else if (text.startsWith('true', vs)) {
+        i = vs + 4;
+        value = 'true';
+      } else if (text.startsWith('false', vs)) {
+        i = vs + 5;
+        value = 'false';
+      } else if (text.startsWith('null', vs)) {
+        i = vs + 4;
+        value = undefined;
+      } else return undefined;
+      // A value runs into the next token only through white space, a comma or the closing brace.
+      const after = i < n ? text.charCodeAt(i) : -1;
+      if (after !== 32 && after !== 9 && after !== 10 && after !== 44 && after !== 125) return undefined;
+      const vc = l === 0 ? column + (vs - lineStart) : vs - lineStart + 1;
+      // A repeated key keeps its first place and location and takes the last value, as the visitor does.
+      let slot = k;
+      for (let j = 0; j < k; j++) {
+        if (keys[j] === name) {
+          slot = j;
+          break;
+        }
+      }
+      if (slot === k) {
+        keys.push(name);
+        keyLocations.push({ line: kl, startColumn: kc + 1, endColumn: kc + (e - q) });
+        values.push(undefined);
+        positions.push(0, 0, 0, 0);
+      }
+      values[slot] = value;
+      const at = 4 * slot;
+      if (value === undefined) {
+        positions[at] = positions[at + 1] = positions[at + 2] = positions[at + 3] = 0;
+      } else {
+        positions[at] = line + l;
+        positions[at + 1] = quoted ? vc + 1 : vc;
+        positions[at + 2] = line + l;
+        positions[at + 3] = quoted ? vc + (i - vs) - 1 : vc + (i - vs);
+      }
+      skip();
+      if (i >= n) return undefined;
+      const d = text.charCodeAt(i++);
+      if (d === 125) break;
+      if (d !== 44) return undefined;
+      skip();
+    }
+  }
+  skip();
+  return i === n ? { keys, values, positions, keyLocations, line } : undefined;
+}
+
+/** Characters that keep a text off {@link fastObjectText}: a backslash, and control characters but tab and \n. */
+const NOT_FAST = /[\\\x00-\x08\x0b-\x1f]/;
+
+function indexOrEnd(text: string, c: string, from: number): number {
+  const i = text.indexOf(c, from);
+  return i < 0 ? text.length : i;
+}
+
+/** The end of the JSON number that starts at `s`, or -1 where the text there is not one. */
+function numberEnd(text: string, s: number): number {
+  const n = text.length;
+  let i = s;
+  if (text.charCodeAt(i) === 45) i++;
+  const digits = (): number => {
+    const from = i;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      i++;
+    }
+    return i - from;
+  };
+  if (text.charCodeAt(i) === 48) i++;
+  else if (digits() === 0) return -1;
+  if (text.charCodeAt(i) === 46) {
+    i++;
+    if (digits() === 0) return -1;
+  }
+  const c = text.charCodeAt(i);
+  if (c === 101 || c === 69) {
+    i++;
+    const sign = text.charCodeAt(i);
+    if (sign === 43 || sign === 45) i++;
+    if (digits() === 0) return -1;
+  }
+  return i;
+}
+
+/** {@link fastObjectText} where it applies, else {@link parseObjectText}: the same result either way. */
+function parseObject(
+  text: string,
+  line: number,
+  column: number,
+  previousKeys: readonly string[],
+): ReturnType<typeof parseObjectText> {
+  const fast = fastObjectText(text, line, column, previousKeys);
+  return fast ? { object: fast } : parseObjectText(text, line, column);
+}
+
 const enum State {
   BeforeArray,
   BeforeElement,
@@ -188,6 +376,8 @@ export class JsonArrayReader {
   private elementLine = 0;
   private elementLineStart = 0;
   private elements = 0;
+  /** The last object's keys (see {@link fastObjectText}). */
+  private keysBefore: readonly string[] = [];
 
   constructor(
     private readonly onObject: ObjectHandler,
@@ -250,6 +440,10 @@ export class JsonArrayReader {
     let i = this.scan;
     // This scanner visits every character anyway, so invalid bytes are placed as they are passed.
     let nextInvalid = this.invalid.next - this.bufBase;
+    // The next backslash and line breaks, found as the scan passes them (see the jump below).
+    let bs = -1;
+    let lf = -1;
+    let cr = -1;
     while (i < len) {
       const c = buf.charCodeAt(i);
       if (i === nextInvalid) {
@@ -354,6 +548,19 @@ export class JsonArrayReader {
         this.lineStartAbs = this.bufBase + i + 1;
       }
       i++;
+      // Inside a string only a quote, a backslash, a line break or an invalid character changes anything, so
+      // the scan jumps to the next of them: most of an array's characters are in strings.
+      if (this.inString && !this.escaped && this.state === State.InElement) {
+        let to = indexOrEnd(buf, '"', i);
+        if (bs < i) bs = indexOrEnd(buf, '\\', i);
+        if (lf < i) lf = indexOrEnd(buf, '\n', i);
+        if (cr < i) cr = indexOrEnd(buf, '\r', i);
+        if (bs < to) to = bs;
+        if (lf < to) to = lf;
+        if (cr < to) to = cr;
+        if (nextInvalid >= i && nextInvalid < to) to = nextInvalid;
+        i = to;
+      }
     }
     this.scan = i;
   }
@@ -364,8 +571,9 @@ export class JsonArrayReader {
     const base = this.bufBase;
     const col = base + start - this.elementLineStart + 1;
     this.elements++;
-    const r = parseObjectText(text, this.elementLine, col);
+    const r = parseObject(text, this.elementLine, col, this.keysBefore);
     if (r.object) {
+      this.keysBefore = r.object.keys;
       this.onObject(r.object);
     } else if (r.error) {
       this.problems.report({ rule: 'data/invalid-json', severity: 'error', ...r.error });
@@ -388,6 +596,8 @@ export class JsonLinesReader {
   private line = 1;
   private lineStartAbs = 0;
   sawContent = false;
+  /** The last object's keys (see {@link fastObjectText}). */
+  private keysBefore: readonly string[] = [];
 
   constructor(
     private readonly onObject: ObjectHandler,
@@ -448,9 +658,12 @@ export class JsonLinesReader {
         let t = e;
         while (t > s && isJsonSpace(buf.charCodeAt(t - 1))) t--;
         const col = s - p + 1;
-        const r = parseObjectText(buf.slice(s, t), this.line, col);
-        if (r.object) this.onObject(r.object);
-        else if (r.error) this.problems.report({ rule: 'data/invalid-json', severity: 'error', ...r.error });
+        const r = parseObject(buf.slice(s, t), this.line, col, this.keysBefore);
+        if (r.object) {
+          this.keysBefore = r.object.keys;
+          this.onObject(r.object);
+        } else if (r.error)
+          this.problems.report({ rule: 'data/invalid-json', severity: 'error', ...r.error });
         else {
           this.problems.report({
             rule: 'data/invalid-json',

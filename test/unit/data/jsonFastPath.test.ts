@@ -1,0 +1,119 @@
+import * as assert from 'node:assert/strict';
+import * as fc from 'fast-check';
+import { fastObjectText, parseObjectText } from '../../../src/core/data/jsonReader';
+
+/**
+ * The fast path of the JSON readers gives exactly what jsonc-parser's visitor gives, or declines; and it
+ * takes the flat objects that tabular JSON is made of.
+ */
+
+const plainString = fc.string({
+  unit: fc.constantFrom('a', 'B', ' ', '1', 'é', '日', '😀', '-', '.', ':', ','),
+});
+const value = fc.oneof(
+  plainString.map((s) => JSON.stringify(s)),
+  fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => JSON.stringify(x)),
+  fc.integer().map(String),
+  fc.constantFrom('true', 'false', 'null', '0', '-0', '1e5', '1E-5', '-2.5e+3'),
+);
+const key = fc.oneof(fc.constantFrom('a', 'b', 'age', 'sex', ''), plainString).map((k) => JSON.stringify(k));
+const space = fc.constantFrom('', ' ', '\t', '\n', ' \n  ');
+
+/** Flat objects laid out in any of the ways JSON files use. */
+const flatObject = fc
+  .tuple(fc.array(fc.tuple(key, value, space, space, space), { maxLength: 8 }), space)
+  .map(([pairs, end]) => `{${pairs.map(([k, v, a, b, c]) => `${a}${k}${b}:${c}${v}`).join(',')}${end}}`);
+
+/** Pieces that take the text off the fast path, or out of JSON altogether. */
+const noise = fc.constantFrom(
+  '\\',
+  '\\"',
+  '\\u0041',
+  '\r',
+  '\r\n',
+  '{',
+  '}',
+  '[',
+  ']',
+  '"',
+  ',',
+  ':',
+  ' ',
+  '\u0001',
+  'tru',
+  'nul',
+  'truex',
+  '01',
+  '-',
+  '1.',
+  '1e',
+  '.5',
+  '+1',
+  '//c',
+  '/*c*/',
+  'x',
+);
+
+function compare(text: string, line: number, column: number): 'fast' | 'visitor' {
+  const fast = fastObjectText(text, line, column);
+  const full = parseObjectText(text, line, column);
+  if (fast === undefined) return 'visitor';
+  assert.ok(full.object, `the fast path took ${JSON.stringify(text)}, which the visitor refuses`);
+  assert.deepStrictEqual(fast, full.object, JSON.stringify(text));
+  return 'fast';
+}
+
+describe('JSON readers: the fast path for flat objects', () => {
+  it('gives what the visitor gives on flat objects, and takes them', () => {
+    fc.assert(
+      fc.property(
+        flatObject,
+        fc.integer({ min: 1, max: 1e6 }),
+        fc.integer({ min: 1, max: 300 }),
+        (t, l, c) => {
+          assert.equal(compare(t, l, c), 'fast', JSON.stringify(t));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('gives what the visitor gives, or declines, on damaged and nested objects', () => {
+    const damaged = fc
+      .tuple(flatObject, fc.array(fc.tuple(fc.nat(), noise), { minLength: 1, maxLength: 3 }))
+      .map(([t, cuts]) => {
+        let s = t;
+        for (const [at, piece] of cuts) {
+          const p = at % (s.length + 1);
+          s = s.slice(0, p) + piece + s.slice(p);
+        }
+        return s;
+      });
+    let fast = 0;
+    fc.assert(
+      fc.property(damaged, fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 50 }), (t, l, c) => {
+        if (compare(t, l, c) === 'fast') fast++;
+      }),
+      { numRuns: 3000 },
+    );
+    // Some insertions (a space, a digit into a number) leave valid flat objects, which it still takes.
+    assert.ok(fast > 100, `${fast} damaged texts went the fast way`);
+  });
+
+  it('reuses the keys of the object before where their text is the same', () => {
+    const first = fastObjectText('{"age": 39, "sex": "Male"}', 1, 1)!;
+    const second = fastObjectText('{"age": 50, "sex": "Female", "extra": 1}', 2, 1, first.keys)!;
+    assert.equal(second.keys[0], first.keys[0]);
+    assert.deepStrictEqual(second.keys, ['age', 'sex', 'extra']);
+    // A key of another text at the same place is read from the text.
+    const third = fastObjectText('{"ages": 1, "se": 2}', 3, 1, first.keys)!;
+    assert.deepStrictEqual(third.keys, ['ages', 'se']);
+    assert.deepStrictEqual(third, parseObjectText('{"ages": 1, "se": 2}', 3, 1).object);
+  });
+
+  it('keeps a repeated key in its first place with the last value, as the visitor does', () => {
+    const text = '{"a": 1, "b": "x", "a": null, "b": "y"}';
+    assert.equal(compare(text, 7, 3), 'fast');
+    assert.deepStrictEqual(fastObjectText(text, 7, 3)!.values, [undefined, 'y']);
+  });
+});
