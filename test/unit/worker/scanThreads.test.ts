@@ -102,6 +102,10 @@ describe('scanFileInThreads: a scan split by column across worker threads', func
     const cores = os.availableParallelism();
     assert.equal(defaultThreads(1e9), cores <= 2 ? 2 : Math.min(4, cores));
     assert.equal(defaultThreads(MIN_TWO_CORE_BYTES - 1), cores <= 2 ? 1 : Math.min(4, cores));
+    // JSON splits by column only, every thread parsing it all: one thread on two cores.
+    assert.equal(defaultThreads(1e9, 'jsonl'), cores <= 2 ? 1 : Math.min(4, cores));
+    assert.equal(defaultThreads(1e9, 'json'), cores <= 2 ? 1 : Math.min(4, cores));
+    assert.equal(defaultThreads(1e9, 'csv'), defaultThreads(1e9));
   });
 
   it('gives the single-threaded report on Adult with a label and a policy (fairness from columns of several threads)', async () => {
