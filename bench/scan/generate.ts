@@ -64,6 +64,11 @@ export interface GenerateOptions {
    * a second generator, so the other columns are those of the plain file.
    */
   predictions?: boolean;
+  /**
+   * The same rows as JSON Lines (`jsonl`) or as a JSON array of objects, one per line (`json`): numbers as
+   * JSON numbers (ages, incomes with the CSV's digits), the rest as strings, the notes without their CSV quotes.
+   */
+  format?: 'csv' | 'json' | 'jsonl';
 }
 
 export function generateCsv(
@@ -76,9 +81,14 @@ export function generateCsv(
   const m = seededRandom(seed + 1);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
   const fd = fs.openSync(file, 'w');
+  const format = options.format ?? 'csv';
   const header =
-    'customer_id,first_name,last_name,email,phone,age,sex,zip,occupation,annual_income,signup_date,notes' +
-    (options.predictions ? ',approved,approved_pred,approved_score\n' : '\n');
+    format === 'jsonl'
+      ? ''
+      : format === 'json'
+        ? '[\n'
+        : 'customer_id,first_name,last_name,email,phone,age,sex,zip,occupation,annual_income,signup_date,notes' +
+          (options.predictions ? ',approved,approved_pred,approved_score\n' : '\n');
   fs.writeSync(fd, header);
   let bytes = header.length;
   let rows = 0;
@@ -99,17 +109,34 @@ export function generateCsv(
     for (let i = 0; i < n; i++) note.push(pick(words));
     if (r() < 0.02) note.push(`contact ${email}`);
     if (r() < 0.01) note.push(`or ${phone}`);
-    const notes = r() < 0.3 ? `"${note.join(' ')}, thanks"` : note.join(' ');
-    let model = '';
+    const thanks = r() < 0.3;
+    const notes = thanks ? `"${note.join(' ')}, thanks"` : note.join(' ');
+    let model: [number, number, string] | undefined;
     if (options.predictions) {
       const logit = (Number(income) - 90000) / 30000 + (sex === 'Male' ? 0.6 : -0.2) + (age - 50) / 40;
       const approved = m() < 1 / (1 + Math.exp(-logit)) ? 1 : 0;
       // The model sees income and age through noise, and sex more strongly than the truth does.
       const seen = logit + (sex === 'Male' ? 0.3 : -0.3) + (m() - 0.5) * 2.5;
       const score = 1 / (1 + Math.exp(-seen));
-      model = `,${approved},${score >= 0.5 ? 1 : 0},${score.toFixed(6)}`;
+      model = [approved, score >= 0.5 ? 1 : 0, score.toFixed(6)];
     }
-    const line = `${id},${fn},${ln},${email},${phone},${age},${sex},${zip},${pick(occupations)},${income},${date},${notes}${model}\n`;
+    const occupation = pick(occupations);
+    let line: string;
+    if (format === 'csv') {
+      const tail = model ? `,${model.join(',')}` : '';
+      line = `${id},${fn},${ln},${email},${phone},${age},${sex},${zip},${occupation},${income},${date},${notes}${tail}\n`;
+    } else {
+      const q = JSON.stringify;
+      const text = thanks ? `${note.join(' ')}, thanks` : note.join(' ');
+      const tail = model
+        ? `,"approved":${model[0]},"approved_pred":${model[1]},"approved_score":${model[2]}`
+        : '';
+      const object =
+        `{"customer_id":${q(id)},"first_name":${q(fn)},"last_name":${q(ln)},"email":${q(email)},` +
+        `"phone":${q(phone)},"age":${age},"sex":${q(sex)},"zip":${q(zip)},"occupation":${q(occupation)},` +
+        `"annual_income":${income},"signup_date":${q(date)},"notes":${q(text)}${tail}}`;
+      line = format === 'jsonl' ? `${object}\n` : `${rows > 0 ? ',\n' : ''}${object}`;
+    }
     batch.push(line);
     bytes += Buffer.byteLength(line);
     rows++;
@@ -119,6 +146,7 @@ export function generateCsv(
     }
   }
   if (batch.length) fs.writeSync(fd, batch.join(''));
+  if (format === 'json') fs.writeSync(fd, '\n]\n');
   fs.closeSync(fd);
   return rows;
 }

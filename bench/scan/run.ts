@@ -13,6 +13,8 @@
  * BENCH_SCAN_PREDICTION=1 audits a model's output instead: the file gains `approved`, `approved_pred` and
  * `approved_score` (`scan-<MB>mb-pred.csv`), audited with `--label approved --positive 1 --prediction
  * approved_pred --score approved_score` (the prediction audit by age band and sex, ROC AUC and calibration).
+ * BENCH_SCAN_FORMAT=jsonl or json writes the same rows as JSON Lines or a JSON array (one object per line),
+ * and the raw reference then reads the file and JSON.parses each line.
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -62,6 +64,29 @@ s.on('end', () => {
   console.log(JSON.stringify({ seconds, cpuSeconds: (c.user + c.system) / 1e6, maxRssMb: process.resourceUsage().maxRSS / 1024, fields }));
 });`;
 
+/** The reference for JSON: each line parsed with JSON.parse (the generator writes one object per line). */
+const rawReadAndParse = `
+const fs = require('fs');
+const t0 = process.hrtime.bigint();
+const c0 = process.cpuUsage();
+let rest = '', fields = 0;
+const s = fs.createReadStream(process.argv[process.argv.length - 1], { encoding: 'utf8', highWaterMark: 1 << 20 });
+const line = (l) => {
+  if (l.charCodeAt(0) !== 123) return;
+  fields += Object.keys(JSON.parse(l.endsWith(',') ? l.slice(0, -1) : l)).length;
+};
+s.on('data', (chunk) => {
+  const lines = (rest + chunk).split('\\n');
+  rest = lines.pop();
+  for (const l of lines) line(l);
+});
+s.on('end', () => {
+  line(rest);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const c = process.cpuUsage(c0);
+  console.log(JSON.stringify({ seconds, cpuSeconds: (c.user + c.system) / 1e6, maxRssMb: process.resourceUsage().maxRSS / 1024, fields }));
+});`;
+
 const audit = `
 const { main } = require('./dist/cli.js');
 const t0 = process.hrtime.bigint();
@@ -86,15 +111,17 @@ function main(): void {
   const rows: string[] = [];
   for (const mb of sizes) {
     const predictions = Boolean(process.env.BENCH_SCAN_PREDICTION);
-    const file = path.join(outDir, `scan-${mb}mb${predictions ? '-pred' : ''}.csv`);
+    const format = (process.env.BENCH_SCAN_FORMAT ?? 'csv') as 'csv' | 'json' | 'jsonl';
+    const file = path.join(outDir, `scan-${mb}mb${predictions ? '-pred' : ''}.${format}`);
     if (!fs.existsSync(file)) {
-      const n = generateCsv(file, mb * 1e6, 42, { predictions });
+      const n = generateCsv(file, mb * 1e6, 42, { predictions, format });
       console.log(`generated ${path.relative(root, file)}: ${n.toLocaleString('en-US')} rows`);
     }
     const bytes = fs.statSync(file).size / 1e6;
     // Warm the page cache so neither side pays for the disk.
-    measure(rawReadAndSplit, [file]);
-    const raw = measure(rawReadAndSplit, [file]);
+    const reference = format === 'csv' ? rawReadAndSplit : rawReadAndParse;
+    measure(reference, [file]);
+    const raw = measure(reference, [file]);
     // One thread, and what `rml audit` picks by default for this file on this machine (at least two), or the
     // counts in BENCH_SCAN_THREADS (e.g. 1,2,4,8).
     const threads = process.env.BENCH_SCAN_THREADS
@@ -112,6 +139,9 @@ function main(): void {
   const load = os.loadavg()[0]!.toFixed(1);
   console.log(
     `\nMachine: ${os.cpus().length} cores, load average ${load}. Speeds by CPU time (by wall time in brackets).` +
+      (process.env.BENCH_SCAN_FORMAT && process.env.BENCH_SCAN_FORMAT !== 'csv'
+        ? ` Format ${process.env.BENCH_SCAN_FORMAT}: the raw reference reads and JSON.parses each line.`
+        : '') +
       (process.env.BENCH_SCAN_PREDICTION
         ? ' Audited with --label approved --prediction approved_pred --score approved_score.'
         : process.env.BENCH_SCAN_LABEL
