@@ -1,14 +1,8 @@
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import fc from 'fast-check';
-import {
-  CategoricalBuilder,
-  NumberBuilder,
-  SpilledNumbers,
-  numberWindows,
-} from '../../../src/core/data/encoded';
+import { CategoricalBuilder, codeWindows, numberWindows } from '../../../src/core/data/encoded';
 import { SpillDir } from '../../../src/core/data/spill';
 import type { FairnessReport } from '../../../src/core/fairness/fairnessReport';
 import { auditPredictions } from '../../../src/core/fairness/predictionAudit';
@@ -19,18 +13,14 @@ import {
   ownCodes,
   type FairColumn,
 } from '../../../src/core/fairness/windows';
-import { codeWindows } from '../../../src/core/data/encoded';
 import { scanDataset } from '../../../src/core/scan';
 import { countSpillFiles } from '../worker/spillSpy';
+import { spilledNumbers, tmpDir } from './windowColumns';
 
 /**
  * The prediction audit over windows, its score sort in runs on disk, gives exactly the audit of arrays: the
  * same counts, and the same sums in the same order within each group.
  */
-
-function tmpDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'rml-predwin-'));
-}
 
 /** Scores with ties, NaN, -0 and 0, the calibration edges, and values outside [0, 1]. */
 const score = fc.oneof(
@@ -38,18 +28,6 @@ const score = fc.oneof(
   fc.double({ min: 0, max: 1, noNaN: true }),
   fc.constantFrom(-1, 2, Infinity, -Infinity, 1e-310),
 );
-
-/** A numeric column spilled past `afterRows` rows, as a scan keeps a score of many distinct values. */
-function spilledNumbers(values: readonly number[], spill: SpillDir, afterRows: number): FairColumn {
-  const b = new NumberBuilder(16, { afterRows, file: () => spill.file() });
-  for (const v of values) b.push(v);
-  const c = b.build();
-  return {
-    kind: 'numeric',
-    length: values.length,
-    values: c instanceof SpilledNumbers ? c : numberWindows(c),
-  };
-}
 
 describe('fairness: the prediction audit in windows', () => {
   it('orders keys as a stable numeric sort does, -0 just before 0', () => {
@@ -80,7 +58,7 @@ describe('fairness: the prediction audit in windows', () => {
   });
 
   it('walks records in key order with their payload, from runs on disk and the tail', () => {
-    const dir = tmpDir();
+    const dir = tmpDir('rml-predwin-');
     const spill = new SpillDir(0, dir);
     try {
       const r = (() => {
@@ -118,7 +96,7 @@ describe('fairness: the prediction audit in windows', () => {
       g: fc.constantFrom('a', 'b', 'c', undefined),
       age: fc.oneof(fc.integer({ min: 15, max: 80 }), fc.constant(NaN)),
     });
-    const dir = tmpDir();
+    const dir = tmpDir('rml-predwin-');
     try {
       fc.assert(
         fc.property(
@@ -205,7 +183,7 @@ describe('fairness: the prediction audit in windows', () => {
     assert.ok(fairness?.groups && fairness.score === 'score');
     assert.ok(fairness.overall?.rocAuc !== undefined && fairness.overall.rocAuc !== null);
     assert.deepStrictEqual(Object.keys(fairness.groups), ['race', 'sex']);
-    const dir = tmpDir();
+    const dir = tmpDir('rml-predwin-');
     const files = countSpillFiles();
     try {
       const spilled = await scanDataset(fs.createReadStream(file), {

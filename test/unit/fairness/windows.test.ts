@@ -1,6 +1,5 @@
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import fc from 'fast-check';
 import {
@@ -9,12 +8,7 @@ import {
   codeWindows,
   type EncodedColumn,
 } from '../../../src/core/data/encoded';
-import {
-  AdaptiveColumnBuilder,
-  NumberBuilder,
-  SpilledNumbers,
-  numberWindows,
-} from '../../../src/core/data/encoded';
+import { AdaptiveColumnBuilder, SpilledNumbers } from '../../../src/core/data/encoded';
 import { SpillDir } from '../../../src/core/data/spill';
 import { datasetBias, datasetBiasOf } from '../../../src/core/fairness/datasetBias';
 import type { FairnessReport } from '../../../src/core/fairness/fairnessReport';
@@ -36,15 +30,12 @@ import { seededRandom } from '../../../src/core/random';
 import { scanDataset } from '../../../src/core/scan';
 import { countSpillFiles } from '../worker/spillSpy';
 import { ADULT_PATH } from './adultData';
+import { spilledNumbers, tmpDir } from './windowColumns';
 
 /**
  * The fairness analyses over windows (in memory or spilled, numeric columns sorted in runs on disk) give
  * exactly what the whole-array definitions give: the same tables summed in the same order.
  */
-
-function tmpDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'rml-windows-'));
-}
 
 /** Values with ties, NaN, -0 and 0, large and small. */
 const value = fc.oneof(
@@ -53,21 +44,9 @@ const value = fc.oneof(
   fc.double({ noNaN: true, min: -1e6, max: 1e6 }),
 );
 
-/** A numeric column spilled past `afterRows` rows, as a scan's builder keeps it. */
-function spilledNumbers(values: readonly number[], spill: SpillDir, afterRows: number): FairColumn {
-  const b = new NumberBuilder(16, { afterRows, file: () => spill.file() });
-  for (const v of values) b.push(v);
-  const c = b.build();
-  return {
-    kind: 'numeric',
-    length: values.length,
-    values: c instanceof SpilledNumbers ? c : numberWindows(c),
-  };
-}
-
 describe('fairness in windows', () => {
   it('reads a spilled numeric column back window by window, across blocks and the tail', () => {
-    const dir = tmpDir();
+    const dir = tmpDir('rml-windows-');
     const spill = new SpillDir(1000, dir);
     try {
       const values = Array.from({ length: 250_003 }, (_, i) => (i % 7 === 0 ? NaN : i * 0.5 - 1000));
@@ -105,7 +84,7 @@ describe('fairness in windows', () => {
         fc.integer({ min: 1, max: 60 }),
         fc.integer({ min: 1, max: 12 }),
         (rows, runRows, bins) => {
-          const dir = tmpDir();
+          const dir = tmpDir('rml-windows-');
           const spill = new SpillDir(runRows, dir);
           try {
             const values = rows.map((r) => r[0]);
@@ -206,39 +185,13 @@ describe('fairness in windows', () => {
     assert.equal(got.nmi, want.nmi);
   });
 
-  it('audits predictions whose columns spilled exactly as in memory', async () => {
-    const file = path.join(__dirname, 'fixtures', 'adult-test-logreg.csv');
-    const options = {
-      fileName: 'preds.csv',
-      label: 'income',
-      positive: ['>50K'],
-      prediction: 'prediction',
-      score: 'score',
-      groups: ['sex', 'race'],
-    };
-    const inMemory = await scanDataset(fs.createReadStream(file), { ...options, spillRows: Infinity });
-    const fairness = inMemory.fairness as FairnessReport | undefined;
-    assert.ok(fairness?.groups && fairness.score === 'score');
-    const dir = tmpDir();
-    try {
-      const spilled = await scanDataset(fs.createReadStream(file), {
-        ...options,
-        spillRows: 1000,
-        spillDir: dir,
-      });
-      assert.deepStrictEqual(spilled, inMemory);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
   it('audits Adult with a label spilled to disk exactly as in memory', async function () {
     this.timeout(120_000);
     const options = { fileName: 'adult.csv', label: 'income', positive: ['>50K'] };
     const inMemory = await scanDataset(fs.createReadStream(ADULT_PATH), { ...options, spillRows: Infinity });
     const fairness = inMemory.fairness as FairnessReport | undefined;
     assert.ok(fairness?.dataset && fairness.leakage.length > 10 && fairness.proxies.length > 10);
-    const dir = tmpDir();
+    const dir = tmpDir('rml-windows-');
     const files = countSpillFiles();
     try {
       const spilled = await scanDataset(fs.createReadStream(ADULT_PATH), {
