@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fc from 'fast-check';
 import { fastObjectText, parseObjectText } from '../../../src/core/data/jsonReader';
+import { readAll } from './readHelpers';
 
 /**
  * The fast path of the JSON readers gives exactly what jsonc-parser's visitor gives, or declines; and it
@@ -109,6 +110,65 @@ describe('JSON readers: the fast path for flat objects', () => {
     const third = fastObjectText('{"ages": 1, "se": 2}', 3, 1, first.keys)!;
     assert.deepStrictEqual(third.keys, ['ages', 'se']);
     assert.deepStrictEqual(third, parseObjectText('{"ages": 1, "se": 2}', 3, 1).object);
+  });
+
+  it('declines every near miss of a number, literal or layout that JSON refuses or the visitor reads otherwise', () => {
+    const declined = [
+      '{"a":1.}',
+      '{"a":-}',
+      '{"a":1e}',
+      '{"a":1.5e+}',
+      '{"a":01}',
+      '{"a":.5}',
+      '{"a":+1}',
+      '{"a":tru}',
+      '{"a":nulll}',
+      '{"a":"x",}',
+      '{"a" "x"}',
+      '{,}',
+      '{"a":"x"}x',
+      '{"a":"x"\r}',
+      '{"a":{"b":1}}',
+      '{"a":[1]}',
+      '{"a":"\\n"}',
+      '{"a":"x\ty"}',
+      '{"a":"x\ny"}',
+      '{"a\u0001":1}',
+    ];
+    for (const text of declined) {
+      assert.equal(fastObjectText(text, 1, 1), undefined, text);
+      compare(text, 1, 1);
+    }
+    for (const text of ['{"a":1.5e+3}', '{"a":-0}', '{"a":0.25}', '{ }', '{"a":"x" ,\n "b" :\ttrue}'])
+      assert.equal(compare(text, 3, 5), 'fast', text);
+  });
+
+  it('counts the lines of a raw line break inside a broken string of a JSON array', async () => {
+    // The scanner jumps over string contents, but never over a line break: the element after keeps its line.
+    const { rows, problems } = await readAll('[\n{"a": "x\ny"},\n{"a": "z"}\n]\n', { format: 'json' });
+    assert.equal(problems[0]?.location?.line, 2);
+    assert.deepStrictEqual(
+      rows.map((r) => r.values),
+      [['z']],
+    );
+    assert.deepStrictEqual(rows[0]!.positions.slice(0, 2), [4, 8]);
+  });
+
+  it('places an invalid byte inside a string of a JSON array, which the scanner does not jump over', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from('[\n{"a": "x'),
+      Buffer.from([0xff]),
+      Buffer.from('y"},\n{"a": "z"}\n]\n'),
+    ]);
+    const { rows, problems } = await readAll(new Uint8Array(bytes), { format: 'json' });
+    assert.deepStrictEqual(
+      problems.map((p) => [p.rule, p.location]),
+      [['data/invalid-encoding', { line: 2, startColumn: 9, endColumn: 10 }]],
+    );
+    assert.deepStrictEqual(
+      rows.map((r) => r.values),
+      [['x\ufffdy'], ['z']],
+    );
   });
 
   it('keeps a repeated key in its first place with the last value, as the visitor does', () => {
