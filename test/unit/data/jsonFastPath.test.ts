@@ -110,6 +110,8 @@ describe('JSON readers: the fast path for flat objects', () => {
     const third = fastObjectText('{"ages": 1, "se": 2}', 3, 1, first.keys)!;
     assert.deepStrictEqual(third.keys, ['ages', 'se']);
     assert.deepStrictEqual(third, parseObjectText('{"ages": 1, "se": 2}', 3, 1).object);
+    // So is one of the same length.
+    assert.deepStrictEqual(fastObjectText('{"agf": 1, "sey": 2}', 4, 1, first.keys)!.keys, ['agf', 'sey']);
   });
 
   it('declines every near miss of a number, literal or layout that JSON refuses or the visitor reads otherwise', () => {
@@ -169,6 +171,37 @@ describe('JSON readers: the fast path for flat objects', () => {
       rows.map((r) => r.values),
       [['x\ufffdy'], ['z']],
     );
+  });
+
+  it('reports a key first seen after the sample once, at its row and place, and reads the rest of the row', async () => {
+    const lines = Array.from({ length: 1005 }, (_, i) => JSON.stringify({ a: String(i), b: 'x' }));
+    lines.push('{"a": "z", "late": 1, "b": "y"}', '{"late": 2}', '{"b": "w", "a": "v"}');
+    const { header, rows, problems } = await readAll(`${lines.join('\n')}\n`, { format: 'jsonl' });
+    assert.deepStrictEqual(
+      header?.columns.map((c) => [c.name, c.location]),
+      [
+        ['a', { line: 1, startColumn: 3, endColumn: 4 }],
+        ['b', { line: 1, startColumn: 11, endColumn: 12 }],
+      ],
+    );
+    assert.deepStrictEqual(problems, [
+      {
+        rule: 'data/late-key',
+        severity: 'warning',
+        message:
+          'The key "late" first appears in row 1006, after the columns were fixed from the first 1000 objects; its values were not read.',
+        row: 1006,
+        location: { line: 1006, startColumn: 13, endColumn: 17 },
+      },
+    ]);
+    assert.deepStrictEqual(rows[1005], {
+      index: 1006,
+      values: ['z', 'y'],
+      positions: [1006, 8, 1006, 9, 1006, 29, 1006, 30],
+    });
+    assert.deepStrictEqual(rows[1006]!.values, [undefined, undefined]);
+    // Keys in another order than the object before: each value still lands in its own column.
+    assert.deepStrictEqual(rows[1007]!.values, ['v', 'w']);
   });
 
   it('keeps a repeated key in its first place with the last value, as the visitor does', () => {
