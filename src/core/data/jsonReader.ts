@@ -186,6 +186,9 @@ export function fastObjectText(
   const values: (string | undefined)[] = [];
   const positions: number[] = [];
   const keyLocations: SourceRange[] = [];
+  /** True while every key so far is `previousKeys`' at the same place. */
+  let sameKeys = true;
+  let index: Map<string, number> | undefined;
   let l = 0;
   let lineStart = 0;
   let i = 1;
@@ -226,10 +229,8 @@ export function fastObjectText(
       if (e < 0) return undefined;
       const k = keys.length;
       const prev = previousKeys[k];
-      const name =
-        prev !== undefined && prev.length === e - q - 1 && text.startsWith(prev, q + 1)
-          ? prev
-          : text.slice(q + 1, e);
+      const reused = prev !== undefined && prev.length === e - q - 1 && text.startsWith(prev, q + 1);
+      const name = reused ? prev : text.slice(q + 1, e);
       const kl = line + l;
       const kc = l === 0 ? column + (q - lineStart) : q - lineStart + 1;
       i = e + 1;
@@ -266,16 +267,30 @@ export function fastObjectText(
       const after = i < n ? text.charCodeAt(i) : -1;
       if (after !== 32 && after !== 9 && after !== 10 && after !== 44 && after !== 125) return undefined;
       const vc = l === 0 ? column + (vs - lineStart) : vs - lineStart + 1;
-      // A repeated key keeps its first place and location and takes the last value, as the visitor does.
+      // A repeated key keeps its first place and location and takes the last value, as the visitor does. While
+      // every key is the object before's at the same place, none can repeat (that object's keys are distinct);
+      // past that, a few keys are searched and many looked up (objects of thousands of keys).
       let slot = k;
-      for (let j = 0; j < k; j++) {
-        if (keys[j] === name) {
-          slot = j;
-          break;
+      if (!(sameKeys && reused)) {
+        sameKeys = false;
+        if (k <= 16) {
+          for (let j = 0; j < k; j++) {
+            if (keys[j] === name) {
+              slot = j;
+              break;
+            }
+          }
+        } else {
+          if (!index) {
+            index = new Map<string, number>();
+            for (let j = 0; j < k; j++) index.set(keys[j]!, j);
+          }
+          slot = index.get(name) ?? k;
         }
       }
       if (slot === k) {
         keys.push(name);
+        index?.set(name, k);
         keyLocations.push({ line: kl, startColumn: kc + 1, endColumn: kc + (e - q) });
         values.push(undefined);
         positions.push(0, 0, 0, 0);

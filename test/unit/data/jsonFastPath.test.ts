@@ -101,6 +101,26 @@ describe('JSON readers: the fast path for flat objects', () => {
     assert.ok(fast > 100, `${fast} damaged texts went the fast way`);
   });
 
+  it('gives what the visitor gives on objects of many keys, repeated, or in the order of the object before', () => {
+    const names = Array.from({ length: 40 }, (_, i) => `k${i}`);
+    const objectOf = (keys: readonly string[]) => `{${keys.map((k, i) => `"${k}": ${i}`).join(', ')}}`;
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...names), { maxLength: 80 }),
+        fc.uniqueArray(fc.constantFrom(...names), { maxLength: 40 }),
+        fc.nat(40),
+        (keys, before, keep) => {
+          // Often the object before has the same first keys, as rows of one file do.
+          const previous = fastObjectText(objectOf([...new Set(keys.slice(0, keep)), ...before]), 1, 1)!.keys;
+          const text = objectOf(keys);
+          const fast = fastObjectText(text, 2, 1, previous);
+          assert.deepStrictEqual(fast, parseObjectText(text, 2, 1).object);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
   it('reuses the keys of the object before where their text is the same', () => {
     const first = fastObjectText('{"age": 39, "sex": "Male"}', 1, 1)!;
     const second = fastObjectText('{"age": 50, "sex": "Female", "extra": 1}', 2, 1, first.keys)!;
@@ -208,5 +228,9 @@ describe('JSON readers: the fast path for flat objects', () => {
     const text = '{"a": 1, "b": "x", "a": null, "b": "y"}';
     assert.equal(compare(text, 7, 3), 'fast');
     assert.deepStrictEqual(fastObjectText(text, 7, 3)!.values, [undefined, 'y']);
+    // A key of the object before at its place, repeated from an earlier place of this one, is still a repeat.
+    const again = '{"b": 1, "b": 2}';
+    assert.deepStrictEqual(fastObjectText(again, 1, 1, ['a', 'b']), parseObjectText(again, 1, 1).object);
+    assert.deepStrictEqual(fastObjectText(again, 1, 1, ['a', 'b'])!.keys, ['b']);
   });
 });
