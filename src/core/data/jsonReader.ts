@@ -19,7 +19,8 @@ export interface ParsedObject {
   line: number;
 }
 
-export type ObjectHandler = (object: ParsedObject) => void;
+/** An object read, with the text it was read from and where that starts (to read it again: see `JsonTable`). */
+export type ObjectHandler = (object: ParsedObject, text: string, column: number) => void;
 
 const ERROR_TEXT: Record<number, string> = {
   1: 'an invalid symbol',
@@ -356,7 +357,7 @@ function numberEnd(text: string, s: number): number {
 }
 
 /** {@link fastObjectText} where it applies, else {@link parseObjectText}: the same result either way. */
-function parseObject(
+export function parseObject(
   text: string,
   line: number,
   column: number,
@@ -589,7 +590,7 @@ export class JsonArrayReader {
     const r = parseObject(text, this.elementLine, col, this.keysBefore);
     if (r.object) {
       this.keysBefore = r.object.keys;
-      this.onObject(r.object);
+      this.onObject(r.object, text, col);
     } else if (r.error) {
       this.problems.report({ rule: 'data/invalid-json', severity: 'error', ...r.error });
     } else {
@@ -673,10 +674,11 @@ export class JsonLinesReader {
         let t = e;
         while (t > s && isJsonSpace(buf.charCodeAt(t - 1))) t--;
         const col = s - p + 1;
-        const r = parseObject(buf.slice(s, t), this.line, col, this.keysBefore);
+        const text = buf.slice(s, t);
+        const r = parseObject(text, this.line, col, this.keysBefore);
         if (r.object) {
           this.keysBefore = r.object.keys;
-          this.onObject(r.object);
+          this.onObject(r.object, text, col);
         } else if (r.error)
           this.problems.report({ rule: 'data/invalid-json', severity: 'error', ...r.error });
         else {
