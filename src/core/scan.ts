@@ -1342,7 +1342,8 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
     if (options.prediction !== undefined) {
       const pred = outcomeOf(options.prediction);
       if (!pred) return report;
-      const groupNames = options.groups ?? protectedNames;
+      // A group given twice is audited once, as the array audit's record of groups did.
+      const groupNames = [...new Set(options.groups ?? protectedNames)];
       const groups = groupNames.flatMap((name) => {
         const f = fairOf(name);
         if (!f) return [];

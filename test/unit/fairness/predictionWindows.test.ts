@@ -183,6 +183,13 @@ describe('fairness: the prediction audit in windows', () => {
     assert.ok(fairness?.groups && fairness.score === 'score');
     assert.ok(fairness.overall?.rocAuc !== undefined && fairness.overall.rocAuc !== null);
     assert.deepStrictEqual(Object.keys(fairness.groups), ['race', 'sex']);
+    // A group given twice is audited once (no repeated findings).
+    const twice = await scanDataset(fs.createReadStream(file), {
+      ...options,
+      groups: ['race', 'sex', 'race'],
+      spillRows: Infinity,
+    });
+    assert.deepStrictEqual(twice, inMemory);
     const dir = tmpDir('rml-predwin-');
     const files = countSpillFiles();
     try {
