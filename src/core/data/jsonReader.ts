@@ -169,7 +169,8 @@ export function parseObjectText(
  * hold no escape, whose values are strings, numbers, `true`, `false` or `null`, laid out with spaces, tabs and
  * `\n`. Returns what {@link parseObjectText} returns for such text, or undefined for anything else (nesting,
  * escapes, `\r`, any syntax error), which the caller then parses in full. The visitor's callbacks, closures and
- * position arrays were a third of a JSON Lines audit; this reads each character once.
+ * position arrays were a third of a JSON Lines audit; this finds strings' ends with `indexOf` and steps only
+ * through the characters between tokens.
  *
  * `previousKeys` are the keys of the object before: where a key's text is the same, its string is reused, so
  * that objects with the same keys (nearly every JSON Lines file) share key strings and Map lookups of them
@@ -193,7 +194,7 @@ export function fastObjectText(
   let l = 0;
   let lineStart = 0;
   let i = 1;
-  // White space: space, tab and \n (lines counted); false where anything else stops the fast path.
+  // White space: space, tab and \n (lines counted); what follows is checked by the caller.
   const skip = (): void => {
     for (; i < n; i++) {
       const c = text.charCodeAt(i);
