@@ -39,8 +39,9 @@ export interface ColumnProfile {
   distinctExact: boolean;
   /**
    * Most frequent non-missing values, most frequent first (ties in order of first appearance); counts are
-   * exact while `distinctExact`, else Space-Saving upper bounds, and then only values seen at least twice
-   * while counted (none for a column of unique values).
+   * exact while `distinctExact`, else Space-Saving upper bounds, and then only values whose guaranteed count
+   * is at least 2 and at least the bound on any value not counted (none for a column where no value stands
+   * out, such as unique ids or e-mail addresses each seen a few times).
    *
    * From a scan split by rows ({@link ProfilerMerge}) whose parts were profiled without
    * {@link ProfileOptions.allTexts}, a value can be counted without its text: when it occurred at most once in
@@ -232,6 +233,17 @@ function kthLargest(counts: Int32Array, from: number, k: number): number {
 function textOf(v: ExactValues, j: number): string | undefined {
   const piece = v.textPiece[j] as number;
   return piece < 0 ? undefined : detach((v.textPieces[piece] as string).slice(v.textStart[j], v.textEnd[j]));
+}
+
+/**
+ * The smallest guaranteed count (`count - error`) of a Space-Saving counter shown as a top value, given the
+ * summary's bound on the count of any value without a counter. A counter's `count` is only an upper bound:
+ * in a column of near-unique values each counter inherits the count of the values it replaced, so an e-mail
+ * address seen 12 times can hold a count of 456. Shown are only the values certainly at least as frequent as
+ * any value not counted, and seen at least twice: none, in a column where no value stands out.
+ */
+function shownFloor(absent: number): number {
+  return Math.max(2, absent);
 }
 
 /** A column past the distinct cap: its sketches. */
@@ -459,14 +471,13 @@ class ColumnState implements ColumnTotals {
     if (exact) {
       topValues = this.exactTop(topN).map(([value, count]) => ({ value, count }));
     } else {
-      // A counter that saw its value once while counting stands for a value that may occur only once: in a
-      // column of unique ids every counter has that form, with a large count inherited from the values it
-      // replaced (C694592 "485 times"). Only values seen at least twice while counted are shown.
-      topValues = (this.top as SpaceSaving)
-        .top(SPACE_SAVING_COUNTERS)
-        .filter((t) => t.count - t.error >= 2)
-        .slice(0, topN)
-        .map(({ value, count }) => ({ value, count }));
+      const top = this.top as SpaceSaving;
+      const floor = shownFloor(top.absent());
+      topValues = [];
+      for (const { value, count, error } of top.top(SPACE_SAVING_COUNTERS)) {
+        if (topValues.length === topN) break;
+        if (value !== undefined && count - error >= floor) topValues.push({ value, count });
+      }
     }
     return columnProfile(this, name, index, rows, distinct, exact, topValues);
   }
@@ -903,7 +914,6 @@ class MergedColumn implements ColumnTotals {
     }
     const hll = this.hll as HyperLogLog;
     for (let i = j; i < n; i++) hll.addHash(v.laneA[i] as number, v.laneB[i] as number);
-    // Exact counts of the values from j on: a complete summary, so a value absent from it counts 0 there.
     // Exact counts of the values from j on: a complete summary, so a value absent from it counts 0 there. Only
     // its largest counts can survive the merge into SPACE_SAVING_COUNTERS counters, so only they are passed.
     this.top = mergeCounters(SPACE_SAVING_COUNTERS, this.top as SpaceSavingCounters, largestOf(v, j));
@@ -971,13 +981,14 @@ class MergedColumn implements ColumnTotals {
       }));
     } else {
       distinct = Math.max(this.cap, (this.hll as HyperLogLog).estimate());
-      // As ColumnState.profile: values seen at least twice while counted, most frequent first, ties by value.
+      // As ColumnState.profile, most frequent first, ties by value.
       const t = this.top as SpaceSavingCounters;
+      const floor = shownFloor(t.absent);
       const shown: { value: string; count: number }[] = [];
       for (let i = 0; i < t.values.length; i++) {
         const value = t.values[i];
         const count = t.counts[i] as number;
-        if (value !== undefined && count - (t.errors[i] as number) >= 2) shown.push({ value, count });
+        if (value !== undefined && count - (t.errors[i] as number) >= floor) shown.push({ value, count });
       }
       topValues = shown
         .sort((x, y) => y.count - x.count || (x.value < y.value ? -1 : x.value > y.value ? 1 : 0))

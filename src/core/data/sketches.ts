@@ -108,9 +108,14 @@ export function detach(s: string): string {
  * overestimates the true one by at most the counter's `error`. Counters are found by the value's 64-bit
  * hash (lane A as the map key, lane B checked), and kept in a min-heap of counter ids in typed arrays, so an
  * update costs one number-keyed map lookup and O(log capacity) moves without touching the map.
+ *
+ * A counter learns its value's text at the value's second occurrence while counted (or when added with a
+ * weight above 1), not when it takes the counter: a counter whose value came once holds `count - error = 1`,
+ * which no caller shows, and in a column of near-unique values nearly every update is such a replacement,
+ * whose copy of the text (see {@link detach}) would be thrown away at the next.
  */
 export class SpaceSaving {
-  private readonly values: string[] = [];
+  private readonly values: (string | undefined)[] = [];
   private readonly laneA: Int32Array;
   private readonly laneB: Int32Array;
   private readonly counts: Float64Array;
@@ -153,13 +158,14 @@ export class SpaceSaving {
     if (id !== -1) {
       // Two of the counted values sharing lane A (odds about capacity / 2^32): the occurrence is dropped.
       if (this.laneB[id] !== b) return;
+      if (this.values[id] === undefined) this.values[id] = detach(value);
       this.counts[id] = (this.counts[id] as number) + weight;
       this.down(this.where[id] as number);
       return;
     }
     if (this.size < this.capacity) {
       id = this.size++;
-      this.values[id] = detach(value);
+      this.values[id] = weight > 1 ? detach(value) : undefined;
       this.laneA[id] = a;
       this.laneB[id] = b;
       this.counts[id] = weight;
@@ -173,7 +179,7 @@ export class SpaceSaving {
     id = this.heap[0] as number;
     const min = this.counts[id] as number;
     this.remove(this.laneA[id] as number);
-    this.values[id] = detach(value);
+    this.values[id] = weight > 1 ? detach(value) : undefined;
     this.laneA[id] = a;
     this.laneB[id] = b;
     this.counts[id] = min + weight;
@@ -224,6 +230,11 @@ export class SpaceSaving {
     this.slotId[i] = -1;
   }
 
+  /** An upper bound on the count of any value without a counter: the smallest count once all are taken. */
+  absent(): number {
+    return this.size === this.capacity && this.size > 0 ? (this.counts[this.heap[0] as number] as number) : 0;
+  }
+
   /** The counters in arrays of their own, to send to another thread or {@link mergeCounters merge}. */
   counters(): SpaceSavingCounters {
     const n = this.size;
@@ -233,16 +244,19 @@ export class SpaceSaving {
       laneB: this.laneB.slice(0, n),
       counts: this.counts.slice(0, n),
       errors: this.errors.slice(0, n),
-      absent: n === this.capacity && n > 0 ? (this.counts[this.heap[0] as number] as number) : 0,
+      absent: this.absent(),
     };
   }
 
-  /** The `n` largest counters, largest first (ties by value for a stable order). */
-  top(n: number): { value: string; count: number; error: number }[] {
-    return this.values
-      .map((value, i) => ({ value, count: this.counts[i] as number, error: this.errors[i] as number }))
-      .sort((x, y) => y.count - x.count || (x.value < y.value ? -1 : x.value > y.value ? 1 : 0))
-      .slice(0, n);
+  /**
+   * The `n` largest counters, largest first (ties by value, counters without a text last, for a stable
+   * order). `value` is undefined where the text is not known: where `count - error` is 1.
+   */
+  top(n: number): { value: string | undefined; count: number; error: number }[] {
+    const out: { value: string | undefined; count: number; error: number }[] = [];
+    for (let i = 0; i < this.size; i++)
+      out.push({ value: this.values[i], count: this.counts[i] as number, error: this.errors[i] as number });
+    return out.sort((x, y) => y.count - x.count || byText(x.value, y.value)).slice(0, n);
   }
 
   private place(position: number, id: number): void {
@@ -286,6 +300,14 @@ export class SpaceSaving {
     }
     this.place(position, id);
   }
+}
+
+/** Orders texts, an unknown text after every known one. */
+function byText(x: string | undefined, y: string | undefined): number {
+  if (x === y) return 0;
+  if (x === undefined) return 1;
+  if (y === undefined) return -1;
+  return x < y ? -1 : 1;
 }
 
 /**

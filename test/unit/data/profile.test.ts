@@ -180,6 +180,21 @@ describe('TableProfiler', () => {
     assert.equal(p.c?.type, 'text');
   });
 
+  it('past the cap, shows only values certainly more frequent than any value not counted', () => {
+    // Each e-value comes three times in a row: counted twice after taking a counter, with the count that
+    // counter had before (about n / 1024) on top. Only 'heavy' stands out.
+    const n = 60000;
+    const values = repeat(n, (i) => (i % 20 === 0 ? 'heavy' : `e${Math.floor(i / 3)}`));
+    const p = profileColumns({ c: values }, { distinctCap: 1000 });
+    assert.equal(p.c?.distinctExact, false);
+    assert.deepEqual(
+      p.c?.topValues.map((t) => t.value),
+      ['heavy'],
+    );
+    const count = p.c?.topValues[0]?.count ?? 0;
+    assert.ok(count >= n / 20 && count <= n / 20 + n / 1024, `count ${count}`);
+  });
+
   it('past the cap, shows no top values for a column of unique values rather than counts inherited by chance', () => {
     const p = profileColumns({ id: repeat(20000, (i) => `C${100000 + i}`) }, { distinctCap: 1000 });
     assert.equal(p.id?.distinctExact, false);

@@ -9,6 +9,7 @@ import {
   type ProfileOptions,
   type ProfilerPart,
 } from '../../../src/core/data/profile';
+import { hashOut, hashString } from '../../../src/core/data/hash';
 import { SpaceSaving, mergeCounters, type SpaceSavingCounters } from '../../../src/core/data/sketches';
 
 interface Table {
@@ -187,6 +188,8 @@ describe('ProfilerMerge', () => {
     const big = table({
       c: repeat(n, (i) => (i % 4 === 0 ? 'hot' : i % 20 === 1 ? 'warm' : `u${i}`)),
       id: repeat(n, (i) => `C${100_000 + i}`),
+      // Values three times in a row: counted twice after taking a counter, on top of its inherited count.
+      near: repeat(n, (i) => (i % 10 === 0 ? 'hot' : `e${Math.floor(i / 3)}`)),
     });
     const capped: ProfileOptions = { distinctCap: 1000 };
     const single = onePass(big, capped);
@@ -213,6 +216,13 @@ describe('ProfilerMerge', () => {
       assert.ok(hot >= n / 4 && hot <= n / 4 + n / 1024, `${what}: hot ${hot}`);
       assert.ok(warm >= n / 20 && warm <= n / 20 + n / 1024, `${what}: warm ${warm}`);
       assert.deepEqual((m[1] as ColumnProfile).topValues, [], `${what}: unique values are not shown`);
+      // Only values certainly more frequent than any value not counted are shown.
+      for (const p of [m[2], single[2]] as ColumnProfile[])
+        assert.deepEqual(
+          p.topValues.map((v) => v.value),
+          ['hot'],
+          what,
+        );
     }
   });
 
@@ -305,9 +315,12 @@ describe('mergeCounters', () => {
           }
           const m = merged as SpaceSavingCounters;
           assert.ok(m.values.length <= capacity);
-          const kept = new Map(m.values.map((v, i) => [v, i]));
+          // Counters by their hash lanes: a value that came once in each summary has no text.
+          const kept = new Map<string, number>();
+          for (let i = 0; i < m.counts.length; i++) kept.set(`${m.laneA[i]},${m.laneB[i]}`, i);
           for (const [v, c] of truth) {
-            const i = kept.get(v);
+            hashString(v);
+            const i = kept.get(`${hashOut[0]},${hashOut[1]}`);
             if (i === undefined) {
               assert.ok(c <= m.absent, `${v} (${c}) left out above ${m.absent}`);
               // As one summary would, the merge keeps every value above total / capacity.
@@ -317,6 +330,8 @@ describe('mergeCounters', () => {
             const count = m.counts[i] as number;
             const error = m.errors[i] as number;
             assert.ok(count >= c && count - error <= c, `${v}: ${count} - ${error}, true ${c}`);
+            // A text, where known, is the value's own.
+            assert.ok(m.values[i] === undefined || m.values[i] === v);
           }
         },
       ),
