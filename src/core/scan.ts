@@ -819,7 +819,7 @@ export class RangeMerge {
     }
     for (const f of part.problems) this.problems.push(offset === 0 ? f : shiftProblem(f, offset));
     this.profiles!.add(part.profiler);
-    part.builders.forEach((b, j) => this.columns[j]!.add(b.part));
+    part.builders.forEach((b, j) => this.columns[j]!.add(b.part, this.profiles!.mergedIds(b.index)));
     this.duplicates.add(part.duplicates, offset);
     const width = (this.header?.columns.length ?? 0) + 1;
     const p = part.privacy;

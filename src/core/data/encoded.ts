@@ -706,7 +706,14 @@ export class ColumnMerge {
   private cat: CategoricalBuilder | null;
   /** The merged levels: a level gets its code when a part lists it, before its rows reach `cat`. */
   private levels: string[] = [];
+  /** Code by text, of the first `indexed` levels: built only when a part's levels must be looked up. */
   private index = new Map<string, number>();
+  private indexed = 0;
+  /**
+   * Whether the levels so far all came by merged ids. A new code cannot be checked against the texts without
+   * the lookup it saves, so once a part's levels were looked up by text, ids are not taken again.
+   */
+  private byIdsSoFar = true;
   private allNumeric = true;
   /** Whether the file's first `softLimit + 1` distinct values are all numbers, once it has that many. */
   private numericPastSoft: boolean | undefined;
@@ -725,8 +732,12 @@ export class ColumnMerge {
     this.cat = new CategoricalBuilder(spill ? Math.min(1024, spill.afterRows) : 1024, spill);
   }
 
-  /** Folds in the next range's part. */
-  add(part: BuilderPart): void {
+  /**
+   * Folds in the next range's part. `mergedIds`, where the caller has them: the merged code of each of the
+   * part's levels, as numbered by a merge of the ranges' value ids (`ProfilerMerge.mergedIds`, whose ids are
+   * the builders' codes); checked against the levels' texts and used instead of looking every text up.
+   */
+  add(part: BuilderPart, mergedIds?: Int32Array): void {
     if (this.dropped) return;
     if (part.kind === 'unneeded') {
       this.drop();
@@ -743,8 +754,12 @@ export class ColumnMerge {
       return;
     }
     if (part.kind === 'categorical') {
-      const map = new Int32Array(part.levels.length);
-      part.levels.forEach((level, k) => (map[k] = this.levelCode(level)));
+      let map = mergedIds && this.byIdsSoFar ? this.byIds(part.levels, mergedIds) : undefined;
+      if (!map) {
+        if (part.levels.length > 0) this.byIdsSoFar = false;
+        map = new Int32Array(part.levels.length);
+        for (let k = 0; k < part.levels.length; k++) map[k] = this.levelCode(part.levels[k] as string);
+      }
       // A part numbers its levels by first appearance, and new merged codes follow the part's order, so
       // each new code reaches `cat` as its next level.
       const cat = this.cat as CategoricalBuilder;
@@ -758,6 +773,7 @@ export class ColumnMerge {
     }
     let known = this.levels.length;
     let allNumeric = this.allNumeric;
+    this.catchUp();
     for (const level of part.firstLevels) {
       if (this.numericPastSoft !== undefined) break;
       if (this.index.has(level)) continue;
@@ -781,11 +797,43 @@ export class ColumnMerge {
 
   /** The merged code of `level`, added as the next level when new. */
   private levelCode(level: string): number {
+    this.catchUp();
     const known = this.index.get(level);
     if (known !== undefined) return known;
+    const code = this.newLevel(level);
+    this.index.set(level, code);
+    this.indexed++;
+    return code;
+  }
+
+  /**
+   * `ids` as the part's map to merged codes, or undefined where they do not fit this merge's levels: a code
+   * already given must name the same text, a new code must be the next one (and its text is new where the
+   * ids and this merge have seen the same values, which {@link byIdsSoFar} ensures). In a ZIP-code column of a 200 MB
+   * file split into 4 MB ranges, the text lookups they replace were a third of the merging thread's time.
+   */
+  private byIds(levels: readonly string[], ids: Int32Array): Int32Array | undefined {
+    if (ids.length !== levels.length) return undefined;
+    let next = this.levels.length;
+    for (let k = 0; k < ids.length; k++) {
+      const code = ids[k] as number;
+      if (code === next) next++;
+      else if (code < 0 || code > next || this.levels[code] !== levels[k]) return undefined;
+    }
+    for (let k = 0; k < ids.length; k++)
+      if ((ids[k] as number) === this.levels.length) this.newLevel(levels[k] as string);
+    return ids;
+  }
+
+  /** Enters the levels given codes by {@link byIds} into the index, before a lookup by text. */
+  private catchUp(): void {
+    for (; this.indexed < this.levels.length; this.indexed++)
+      this.index.set(this.levels[this.indexed] as string, this.indexed);
+  }
+
+  private newLevel(level: string): number {
     const code = this.levels.length;
     this.levels.push(level);
-    this.index.set(level, code);
     if (this.allNumeric && !NUMBER.test(level)) this.allNumeric = false;
     if (code + 1 === this.softLimit + 1) this.numericPastSoft = this.allNumeric;
     return code;
@@ -838,5 +886,6 @@ export class ColumnMerge {
     this.cat = null;
     this.levels = [];
     this.index = new Map();
+    this.indexed = 0;
   }
 }

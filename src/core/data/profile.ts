@@ -184,18 +184,24 @@ function largestOf(v: ExactValues, from: number): SpaceSavingCounters {
     ids = Array.from({ length: n }, (_, k) => from + k);
   } else {
     const threshold = kthLargest(v.counts, from, SPACE_SAVING_COUNTERS);
-    const above: number[] = [];
-    const at: number[] = [];
+    // Two passes: in a range of near-unique values the threshold is 1 and nearly every value is at it, of
+    // which only the first `room` are kept.
+    let above = 0;
+    let at = 0;
     let below = 0;
     for (let j = from; j < v.counts.length; j++) {
       const c = v.counts[j] as number;
-      if (c > threshold) above.push(j);
-      else if (c === threshold) at.push(j);
+      if (c > threshold) above++;
+      else if (c === threshold) at++;
       else if (c > below) below = c;
     }
-    const room = SPACE_SAVING_COUNTERS - above.length;
-    ids = [...above, ...at.slice(0, room)].sort((x, y) => x - y);
-    absent = at.length > room ? threshold : below;
+    let room = SPACE_SAVING_COUNTERS - above;
+    absent = at > room ? threshold : below;
+    ids = [];
+    for (let j = from; j < v.counts.length; j++) {
+      const c = v.counts[j] as number;
+      if (c > threshold || (c === threshold && room-- > 0)) ids.push(j);
+    }
   }
   return {
     values: ids.map((j) => textOf(v, j) as string),
@@ -776,6 +782,7 @@ export class ProfilerMerge {
    * with the same header, distinct cap and columns (a mistake in the caller, so it throws).
    */
   add(part: ProfilerPart): void {
+    for (const c of this.columns) c.lastIds = undefined;
     if (part.rows === 0) return;
     if (part.distinctCap !== this.cap)
       throw new Error(
@@ -788,6 +795,17 @@ export class ProfilerMerge {
       );
     this.rows += part.rows;
     for (let j = 0; j < cols.length; j++) (this.columns[j] as MergedColumn).add(cols[j] as ColumnPart);
+  }
+
+  /**
+   * For column `index` of the part last added, the merged id of each of the part's value ids (ids number
+   * values by first appearance, in a part and in the merge alike): what a `ColumnMerge` of the same column
+   * would find by looking every level's text up. Undefined where the part or the merge no longer counted the
+   * column exactly, or the column is not profiled here.
+   */
+  mergedIds(index: number): Int32Array | undefined {
+    const j = this.owned.indexOf(index);
+    return j === -1 ? undefined : (this.columns[j] as MergedColumn).lastIds;
   }
 
   /** The profiles of the columns profiled, in column order. */
@@ -823,10 +841,13 @@ class MergedColumn implements ColumnTotals {
   private texts: (string | undefined)[] = [];
   private hll: HyperLogLog | undefined;
   private top: SpaceSavingCounters | undefined;
+  /** See {@link ProfilerMerge.mergedIds}. */
+  lastIds: Int32Array | undefined;
 
   constructor(private readonly cap: number) {}
 
   add(part: ColumnPart): void {
+    this.lastIds = undefined;
     this.missing += part.missing;
     for (let k = 0; k < KINDS.length; k++) this.kindCounts[k]! += part.kindCounts[k] as number;
     this.withSpace += part.withSpace;
@@ -877,6 +898,7 @@ class MergedColumn implements ColumnTotals {
         grown.set(this.counts);
         this.counts = grown;
       }
+      const ids = new Int32Array(n);
       for (; j < n; j++) {
         const a = v.laneA[j] as number;
         const b = v.laneB[j] as number;
@@ -894,6 +916,7 @@ class MergedColumn implements ColumnTotals {
           i = (i + 1) & mask;
         }
         if (id !== -1) {
+          ids[j] = id;
           const c = (this.counts[id] as number) + (v.counts[j] as number);
           this.counts[id] = c;
           // One pass keeps a text from a value's second occurrence on; the parts kept every text.
@@ -903,13 +926,17 @@ class MergedColumn implements ColumnTotals {
         // The value one pass would have met past the cap: the rest of this part goes to the sketches.
         if (this.distinctCount === this.cap) break;
         id = this.distinctCount++;
+        ids[j] = id;
         slots[3 * i] = id + 1;
         slots[3 * i + 1] = a;
         slots[3 * i + 2] = b;
         this.counts[id] = v.counts[j] as number;
         this.texts.push(id < KEPT_FIRST || (v.counts[j] as number) >= 2 ? textOf(v, j) : undefined);
       }
-      if (j === n) return;
+      if (j === n) {
+        this.lastIds = ids;
+        return;
+      }
       this.overflow();
     }
     const hll = this.hll as HyperLogLog;

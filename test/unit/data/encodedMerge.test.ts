@@ -114,6 +114,7 @@ function merged(
   first: boolean,
   rand: () => number,
   spillAfter?: number,
+  ids?: MergedIds,
 ): EncodedColumn | undefined {
   // With `spillAfter`, the merged codes or numbers go to a temporary file past that many rows.
   const dir = spillAfter === undefined ? undefined : new SpillDir(spillAfter, os.tmpdir());
@@ -125,6 +126,9 @@ function merged(
       dir && { afterRows: dir.afterRows, file: () => dir.file() },
     );
     const bounds = [0, ...cuts, values.length];
+    // The merged code of each text, numbered by first appearance over the parts, as a ProfilerMerge of the
+    // ranges' value ids numbers them; given for parts until more than `ids.cap` texts are known.
+    const byText = new Map<string, number>();
     for (let p = 0; p + 1 < bounds.length; p++) {
       const b = new AdaptiveColumnBuilder(l.soft, l.keepText, l.hard, {
         partial: true,
@@ -134,7 +138,19 @@ function merged(
       if (b.isDropped)
         assert.equal(plain(whole(values, l)), undefined, 'a range said dropped, the file keeps it');
       const part = b.finishPart();
-      m.add(structuredClone(part, { transfer: builderPartTransferables(part) }) as BuilderPart);
+      let given: Int32Array | undefined;
+      if (ids && part.kind === 'categorical' && byText.size <= ids.cap) {
+        given = Int32Array.from(part.levels, (level) => {
+          if (!byText.has(level)) byText.set(level, byText.size);
+          return byText.get(level)!;
+        });
+        // Ids that do not fit the levels (swapped, or off by one) must be noticed, and the texts looked up.
+        if (ids.wrong && given.length > 0) {
+          if (given.length > 1 && rand() < 0.5) given.reverse();
+          else given[Math.floor(rand() * given.length)]! += rand() < 0.5 ? 1 : -1;
+        }
+      }
+      m.add(structuredClone(part, { transfer: builderPartTransferables(part) }) as BuilderPart, given);
     }
     return readBack(m.build());
   } finally {
@@ -149,6 +165,12 @@ function readBack(c: EncodedColumn | SpilledCodes | SpilledNumbers | undefined):
   if (c instanceof SpilledNumbers)
     return { kind: 'numeric', values: Float64Array.from(c.window(0, c.length)) };
   return c;
+}
+
+/** Merged codes given with the parts (see `ColumnMerge.add`): right or wrong, up to `cap` distinct texts. */
+interface MergedIds {
+  cap: number;
+  wrong: boolean;
 }
 
 function randomCuts(rand: () => number, length: number, n: number): number[] {
@@ -194,6 +216,32 @@ describe('ColumnMerge', () => {
       }
     }
     for (const [k, n] of Object.entries(seen)) assert.ok(n > 200, `only ${n} ${k}`);
+  });
+
+  it('gives the same column when parts come with merged codes, right, wrong or only up to a cap', () => {
+    let given = 0;
+    for (let seed = 1; seed <= 300; seed++) {
+      const rand = prng(seed);
+      const values = column(rand);
+      for (const l of LIMITS) {
+        const expected = plain(whole(values, l));
+        const cuts = randomCuts(rand, values.length, 1 + Math.floor(rand() * 6));
+        for (const ids of [
+          { cap: Infinity, wrong: false },
+          { cap: Math.floor(rand() * 8), wrong: false },
+          { cap: Infinity, wrong: true },
+        ]) {
+          const got = plain(merged(values, cuts, l, 'code', rand() < 0.5, rand, undefined, ids));
+          assert.deepStrictEqual(
+            got,
+            expected,
+            `seed ${seed}, ${JSON.stringify(l)}, cuts ${cuts}, ${JSON.stringify(ids)}`,
+          );
+          given++;
+        }
+      }
+    }
+    assert.equal(given, 300 * LIMITS.length * 3);
   });
 
   it('keeps a range the whole file keeps as numbers though the range alone would drop it', () => {

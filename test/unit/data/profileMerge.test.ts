@@ -10,6 +10,7 @@ import {
   type ProfilerPart,
 } from '../../../src/core/data/profile';
 import { hashOut, hashString } from '../../../src/core/data/hash';
+import { seededRandom } from '../../../src/core/random';
 import { SpaceSaving, mergeCounters, type SpaceSavingCounters } from '../../../src/core/data/sketches';
 
 interface Table {
@@ -289,6 +290,52 @@ describe('ProfilerMerge', () => {
     const part = p.finishPart();
     structuredClone(part, { transfer: profilerPartTransferables(part) });
     assert.deepEqual(p.finish(), expected);
+  });
+});
+
+describe('ProfilerMerge.mergedIds', () => {
+  it("maps each part's value ids to the merged ids by first appearance, while the merge counts exactly", () => {
+    let exact = 0;
+    let past = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const rand = seededRandom(seed);
+      const n = 300 + Math.floor(rand() * 300);
+      const spread = 5 + Math.floor(rand() * 80);
+      const t = table({
+        c: repeat(n, () => (rand() < 0.1 ? undefined : `v${Math.floor(rand() * spread)}`)),
+        d: repeat(n, (i) => `${i}`),
+      });
+      const options: ProfileOptions = { distinctCap: 20 + Math.floor(rand() * 60), columns: [0] };
+      const sizes: number[] = [];
+      for (let left = n; left > 0;) {
+        const size = Math.min(left, Math.floor(rand() * 120));
+        sizes.push(size);
+        left -= size;
+      }
+      const m = new ProfilerMerge(t.header, options);
+      const merged = new Map<string, number>();
+      let at = 0;
+      for (const part of parts(t, sizes, options)) {
+        const own = new Map<string, number>();
+        for (const row of t.rows.slice(at, at + part.rows)) {
+          const v = row.values[0];
+          if (v === undefined) continue;
+          if (!own.has(v)) own.set(v, own.size);
+          if (!merged.has(v)) merged.set(v, merged.size);
+        }
+        at += part.rows;
+        m.add(part);
+        const expected =
+          part.rows > 0 && merged.size <= (options.distinctCap as number)
+            ? Int32Array.from(own.keys(), (v) => merged.get(v) as number)
+            : undefined;
+        if (expected) exact++;
+        else past++;
+        assert.deepEqual(m.mergedIds(0), expected, `seed ${seed}`);
+        assert.equal(m.mergedIds(1), undefined, 'a column not profiled here');
+      }
+    }
+    assert.ok(exact > 50 && past > 50, `${exact} parts counted exactly, ${past} not`);
   });
 });
 
