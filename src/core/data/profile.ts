@@ -203,11 +203,22 @@ function largestOf(v: ExactValues, from: number): SpaceSavingCounters {
       if (c > threshold || (c === threshold && room-- > 0)) ids.push(j);
     }
   }
+  // Loops, not `TypedArray.from(ids, f)`, which takes the iterator protocol and a call per element: a
+  // merge calls this for every near-unique column of every range.
+  const laneA = new Int32Array(ids.length);
+  const laneB = new Int32Array(ids.length);
+  const counts = new Float64Array(ids.length);
+  for (let k = 0; k < ids.length; k++) {
+    const j = ids[k] as number;
+    laneA[k] = v.laneA[j] as number;
+    laneB[k] = v.laneB[j] as number;
+    counts[k] = v.counts[j] as number;
+  }
   return {
     values: ids.map((j) => textOf(v, j) as string),
-    laneA: Int32Array.from(ids, (j) => v.laneA[j] as number),
-    laneB: Int32Array.from(ids, (j) => v.laneB[j] as number),
-    counts: Float64Array.from(ids, (j) => v.counts[j] as number),
+    laneA,
+    laneB,
+    counts,
     errors: new Float64Array(ids.length),
     absent,
   };

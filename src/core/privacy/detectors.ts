@@ -809,6 +809,11 @@ const POSTAL_PATTERNS: RegExp[] = [
   /^\d{4}$|^\d{6}$/, // AT, CH, BE, DK, AU, NO / CN, IN, RU, SG
 ];
 
+// Module constants: esbuild writes these literals as `new RegExp(...)` calls, which would compile (or look up)
+// the pattern on every call.
+const UPPER_FIRST = /^\p{Lu}/u;
+const PLACE_NAME = /^\p{Lu}[\p{L}'. -]*$/u;
+
 function personWholeConfidence(value: string): number {
   const lex = lexicon();
   let tokens: string[];
@@ -820,7 +825,7 @@ function personWholeConfidence(value: string): number {
   const lower = tokens.map((t) => t.toLowerCase().replace(/\.$/, ''));
   const first = lower[0]!;
   const last = lower[lower.length - 1]!;
-  const capitalised = tokens.every((t) => /^\p{Lu}/u.test(t));
+  const capitalised = tokens.every((t) => UPPER_FIRST.test(t));
   if (tokens.length === 1) {
     if (lex.firstNames.has(first) || lex.lastNames.has(first)) return 0.45;
     return capitalised && !lex.commonWords.has(first) ? 0.3 : 0;
@@ -839,7 +844,7 @@ function locationWholeConfidence(value: string): number {
   const lower = value.toLowerCase().replace(/[-_]/g, ' ').trim();
   if (lex.cities.has(lower)) return 0.6;
   if (lex.countries.has(lower)) return 0.4;
-  return /^\p{Lu}[\p{L}'. -]*$/u.test(value) ? 0.3 : 0;
+  return PLACE_NAME.test(value) ? 0.3 : 0;
 }
 
 /**
@@ -881,7 +886,7 @@ export function matchWholeValue(value: string, options?: WholeValueOptions): Who
     }
     default:
       // Without a hint, a name still counts when the lexicon is sure (given name and family name).
-      if (/^\p{Lu}/u.test(v) && /\s|,/.test(v)) {
+      if (UPPER_FIRST.test(v) && /\s|,/.test(v)) {
         const c = personWholeConfidence(v);
         if (c >= 0.75) consider('PERSON', c);
       }
