@@ -307,6 +307,22 @@ export const ESTIMATED = -2;
 
 const KINDS: readonly ValueKind[] = ['integer', 'number', 'boolean', 'date', 'text'];
 
+/** The index of `kind` in {@link KINDS}, without a search (once per cell of a column past the distinct cap). */
+function kindIndex(kind: ValueKind): number {
+  switch (kind) {
+    case 'integer':
+      return 0;
+    case 'number':
+      return 1;
+    case 'boolean':
+      return 2;
+    case 'date':
+      return 3;
+    default:
+      return 4;
+  }
+}
+
 /**
  * One column's counters. The exact phase counts distinct values by their 64-bit hash (see `hash.ts`) in an
  * open-addressing table of typed arrays, as the duplicate-row detector does, rather than in a Map of strings:
@@ -424,7 +440,7 @@ class ColumnState implements ColumnTotals {
     // than a copy, and the range's chunks are dropped with it.
     this.texts.push(id < this.keptFirst ? (this.keptFirst === Infinity ? value : detach(value)) : undefined);
     const kind = classifyValue(value);
-    this.kindOf[id] = KINDS.indexOf(kind);
+    this.kindOf[id] = kindIndex(kind);
     this.numberOf[id] = kind === 'integer' || kind === 'number' ? Number(value) : NaN;
     this.spaceOf[id] = value.indexOf(' ') !== -1 ? 1 : 0;
   }
@@ -439,7 +455,7 @@ class ColumnState implements ColumnTotals {
   }
 
   private addKind(value: string, kind: ValueKind): void {
-    this.kindCounts[KINDS.indexOf(kind)]!++;
+    this.kindCounts[kindIndex(kind)]!++;
     if (kind === 'integer' || kind === 'number') this.addNumber(Number(value));
     if (value.indexOf(' ') !== -1) this.withSpace++;
   }
@@ -657,6 +673,11 @@ export class TableProfiler {
   private readonly owned: number[];
   private readonly ownedMask: Uint8Array;
   private readonly tokens: ReadonlySet<string>;
+  /**
+   * 1 at the first UTF-16 unit (below 128) of each token: a short value whose first unit is not one of them
+   * (`30`, `Male`) is not looked up, which would hash a new string per cell.
+   */
+  private readonly tokenStarts = new Uint8Array(128);
   /** Values longer than every token are not looked up (most values). */
   private readonly longestToken: number;
   private readonly topN: number;
@@ -692,6 +713,10 @@ export class TableProfiler {
     this.lastHashB = new Int32Array(header.columns.length);
     this.tokens = new Set([...DEFAULT_MISSING_TOKENS, ...(options.missingTokens ?? [])]);
     this.longestToken = Math.max(...[...this.tokens].map((t) => t.length));
+    for (const t of this.tokens) {
+      const c = t.charCodeAt(0);
+      if (c < 128) this.tokenStarts[c] = 1;
+    }
     this.topN = options.topValues ?? 10;
   }
 
@@ -702,12 +727,19 @@ export class TableProfiler {
     const values = row.values;
     const tokens = this.tokens;
     const longest = this.longestToken;
+    const starts = this.tokenStarts;
     const owned = this.owned;
     for (let j = 0; j < owned.length; j++) {
       const i = owned[j] as number;
       const col = cols[i] as ColumnState;
       const v = values[i];
-      if (v === undefined || (v.length <= longest && tokens.has(v))) {
+      let c: number;
+      if (
+        v === undefined ||
+        (v.length <= longest &&
+          (v.length === 0 || (c = v.charCodeAt(0)) >= 128 || starts[c] === 1) &&
+          tokens.has(v))
+      ) {
         col.missing++;
         ids[i] = MISSING;
       } else {
