@@ -54,6 +54,11 @@ export interface ThreadedScanOptions {
   split?: 'ranges' | 'columns';
   /** Bytes per range; default {@link RANGE_BYTES} (smaller in tests, to cut small files into many ranges). */
   rangeBytes?: number;
+  /**
+   * The most bytes the head of the file may take to decide every column; default four ranges (see
+   * {@link HEAD_RANGES}).
+   */
+  headBytes?: number;
   /** Told how the scan ran in the end: in ranges, by column, or in one pass. */
   onSplit?: (how: 'ranges' | 'columns' | 'single') => void;
 }
@@ -125,6 +130,7 @@ export async function scanFileInThreads(
       threads,
       entry,
       threaded.rangeBytes ?? RANGE_BYTES,
+      threaded.headBytes,
     );
     if (ranged === 'single') return single();
     if (ranged) {
@@ -326,6 +332,13 @@ function abortError(): Error {
 export const RANGE_BYTES = 1024 * 1024;
 
 /**
+ * The ranges after the first take the privacy scanner's decisions from the head of the file, so the first range
+ * runs at least to where every column was decided (2,000 values each), which rows that are wide or mostly
+ * missing may push past 1 MB. In {@link RANGE_BYTES}: 4 MB, the length of every range before 1 MB ones.
+ */
+const HEAD_RANGES = 4;
+
+/**
  * Audits a CSV or TSV file split into byte ranges of {@link RANGE_BYTES} cut at record boundaries, one range at a
  * time per worker thread, the parts merged in file order (`RangeMerge`) as they come. Undefined when the file
  * is not one to split (JSON, not UTF-8, small, or a column the head of the file leaves undecided); 'single'
@@ -339,12 +352,15 @@ async function scanByRanges(
   threads: number,
   entry: { file: string; eval: boolean },
   rangeBytes: number,
+  headBytes = HEAD_RANGES * rangeBytes,
 ): Promise<AuditReport | 'single' | undefined> {
   if (bytes < 2 * rangeBytes) return undefined;
-  const head = await readHead(file, options, rangeBytes);
+  const head = await readHead(file, options, headBytes);
   if (!head) return undefined;
+  const firstBytes = Math.max(rangeBytes, head.decidedWithin);
+  if (bytes < firstBytes + rangeBytes) return undefined;
   const fd = fs.openSync(file, 'r');
-  const cutter = new RangeCutter(fd, bytes, rangeBytes);
+  const cutter = new RangeCutter(fd, bytes, rangeBytes, firstBytes);
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -365,7 +381,7 @@ async function scanByRanges(
       options: withoutSignal(options),
       rangeThread: true,
     };
-    const count = Math.max(1, Math.min(threads, Math.ceil(bytes / rangeBytes)));
+    const count = Math.max(1, Math.min(threads, 1 + Math.ceil((bytes - firstBytes) / rangeBytes)));
     const ends: number[] = [];
     await new Promise<void>((resolve, reject) => {
       let failed = false;
@@ -471,19 +487,23 @@ async function scanByRanges(
 
 /**
  * The header and the privacy scanner's per-column decisions from the head of the file, read in this thread
- * (usually a few thousand rows), for the ranges after the first. Undefined unless the file is UTF-8 CSV/TSV and
- * every column is decided within the first range, the rows the first range's own scanner decides on.
+ * (usually a few thousand rows), for the ranges after the first; and the bytes read by the time every column
+ * was decided, which the first range must hold, so that its own scanner decides on the same rows. Undefined
+ * unless the file is UTF-8 CSV/TSV and every column is decided within `limit` bytes.
  */
 async function readHead(
   file: string,
   options: ScanOptions,
   limit: number,
-): Promise<{ header: TableHeader; decided: PrivacyDecision[] } | undefined> {
+): Promise<{ header: TableHeader; decided: PrivacyDecision[]; decidedWithin: number } | undefined> {
   const policy = options.policy ?? DEFAULT_POLICY;
   const missingTokens = [...new Set([...DEFAULT_MISSING_TOKENS, ...policy.missingTokens])];
   let header: TableHeader | undefined;
   let scanner: PrivacyScanner | undefined;
   let decided: PrivacyDecision[] | undefined;
+  // Bytes handed to the reader so far: a row it has read lies within them.
+  let read = 0;
+  let decidedWithin = 0;
   const sink: TableSink = {
     header(h) {
       header = h;
@@ -500,16 +520,18 @@ async function readHead(
       if (decided || !scanner) return;
       scanner.add(r);
       decided = scanner.decisions();
+      if (decided) decidedWithin = read;
     },
     problem() {},
   };
   const fd = fs.openSync(file, 'r');
   async function* chunks(): AsyncIterable<Uint8Array> {
-    const buf = Buffer.alloc(1 << 18);
-    for (let at = 0; at < limit && !decided;) {
-      const n = fs.readSync(fd, buf, 0, Math.min(buf.length, limit - at), at);
+    // 64 KiB at a time: the first range is cut a little past where the decisions came.
+    const buf = Buffer.alloc(1 << 16);
+    while (read < limit && !decided) {
+      const n = fs.readSync(fd, buf, 0, Math.min(buf.length, limit - read), read);
       if (n <= 0) return;
-      at += n;
+      read += n;
       yield buf.subarray(0, n).slice();
     }
   }
@@ -520,16 +542,16 @@ async function readHead(
     });
     if (summary.format !== 'csv' && summary.format !== 'tsv') return undefined;
     if (summary.encoding !== 'utf-8' || !header || !decided) return undefined;
-    return { header, decided };
+    return { header, decided, decidedWithin };
   } finally {
     fs.closeSync(fd);
   }
 }
 
 /**
- * Cuts a file into byte ranges of about `rangeBytes` at record boundaries, one at a time: a cut goes
- * after the first line feed past the nominal offset at which the count of double quotes since the start of
- * the file is even, i.e. outside any quoted field of well-formed CSV (an escaped quote is two). Malformed
+ * Cuts a file into byte ranges of about `rangeBytes` (the first of `firstBytes`) at record boundaries, one at
+ * a time: a cut goes after the first line feed past the nominal offset at which the count of double quotes
+ * since the start of the file is even, i.e. outside any quoted field of well-formed CSV (an escaped quote is two). Malformed
  * quoting can fool the count; the range before such a cut then ends inside a quoted field, its reader reports
  * an unclosed quote, and the caller reads the file in one pass instead. Counts line feeds for each range's
  * first line; a lone carriage return (a line break to the reader, not counted here) stops the cutting.
@@ -550,12 +572,13 @@ class RangeCutter {
     private readonly fd: number,
     private readonly size: number,
     private readonly rangeBytes: number,
+    private readonly firstBytes: number,
   ) {}
 
   /** The next range, null after the last, 'lone-cr' when the file has a line break this cannot count. */
   next(): { start: number; end: number; startLine: number } | null | 'lone-cr' {
     if (this.finished) return null;
-    const nominal = this.start + this.rangeBytes;
+    const nominal = this.start + (this.start === 0 ? this.firstBytes : this.rangeBytes);
     if (nominal >= this.size - this.rangeBytes / 4) return this.last();
     // Count up to the nominal offset, then line by line until a line feed with an even quote count.
     for (;;) {
