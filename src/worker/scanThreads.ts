@@ -325,16 +325,17 @@ function abortError(): Error {
  * on every machine with more than one thread. A thread's memory grows with its range (the range's text, the
  * texts of its distinct values, its tables): on 200 MB, four threads peaked at 598 MB with 4 MB ranges and
  * 476 MB with 1 MB, for about 10% more CPU time in the merging thread (2 cores, the same report). Range
- * threads keep V8's default young generation: with 4 MB ranges a smaller one (8 MB) saved about 40 MB a thread,
- * with 1 MB about 9 MB, for 13% more CPU time (four threads, 200 MB: 466 to 489 MB and 21.6 to 23.4 s, against
- * 495 to 531 MB and 18.1 to 20.2 s).
+ * threads keep V8's default young generation: with 4 MB ranges a smaller one (8 MB) saved about 40 MB a
+ * thread, with 1 MB about 9 MB, for 13% more CPU time (four threads, 200 MB: 466 to 489 MB and 21.6 to
+ * 23.4 s, against 495 to 531 MB and 18.1 to 20.2 s).
  */
 export const RANGE_BYTES = 1024 * 1024;
 
 /**
- * The ranges after the first take the privacy scanner's decisions from the head of the file, so the first range
- * runs at least to where every column was decided (2,000 values each), which rows that are wide or mostly
- * missing may push past 1 MB. In {@link RANGE_BYTES}: 4 MB, the length of every range before 1 MB ones.
+ * The most the head of the file may take to decide every column, in {@link RANGE_BYTES}: 4 MB, the length of
+ * every range before 1 MB ones. The ranges after the first take the privacy scanner's decisions from the
+ * head, so the first range runs at least to where every column was decided (2,000 values each), which rows
+ * that are wide or mostly missing may push past 1 MB.
  */
 const HEAD_RANGES = 4;
 
@@ -551,9 +552,9 @@ async function readHead(
 /**
  * Cuts a file into byte ranges of about `rangeBytes` (the first of `firstBytes`) at record boundaries, one at
  * a time: a cut goes after the first line feed past the nominal offset at which the count of double quotes
- * since the start of the file is even, i.e. outside any quoted field of well-formed CSV (an escaped quote is two). Malformed
- * quoting can fool the count; the range before such a cut then ends inside a quoted field, its reader reports
- * an unclosed quote, and the caller reads the file in one pass instead. Counts line feeds for each range's
+ * since the start of the file is even, i.e. outside any quoted field of well-formed CSV (an escaped quote is
+ * two). Malformed quoting can fool the count; the range before such a cut then ends inside a quoted field, its
+ * reader reports an unclosed quote, and the caller reads the file in one pass instead. Counts line feeds for each range's
  * first line; a lone carriage return (a line break to the reader, not counted here) stops the cutting.
  */
 class RangeCutter {

@@ -809,8 +809,9 @@ export class ColumnMerge {
   /**
    * `ids` as the part's map to merged codes, or undefined where they do not fit this merge's levels: a code
    * already given must name the same text, a new code must be the next one (and its text is new where the
-   * ids and this merge have seen the same values, which {@link byIdsSoFar} ensures). In a ZIP-code column of a 200 MB
-   * file split into 4 MB ranges, the text lookups they replace were a third of the merging thread's time.
+   * ids and this merge have seen the same values, which {@link byIdsSoFar} ensures). In a ZIP-code column of
+   * a 200 MB file split into 4 MB ranges, the text lookups they replace were a third of the merging thread's
+   * time.
    */
   private byIds(levels: readonly string[], ids: Int32Array): Int32Array | undefined {
     if (ids.length !== levels.length) return undefined;

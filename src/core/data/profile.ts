@@ -307,7 +307,7 @@ export const ESTIMATED = -2;
 
 const KINDS: readonly ValueKind[] = ['integer', 'number', 'boolean', 'date', 'text'];
 
-/** The index of `kind` in {@link KINDS}, without a search (once per cell of a column past the distinct cap). */
+/** The index of `kind` in {@link KINDS}, without a search (once per cell of a column past the cap). */
 function kindIndex(kind: ValueKind): number {
   switch (kind) {
     case 'integer':

@@ -809,8 +809,8 @@ const POSTAL_PATTERNS: RegExp[] = [
   /^\d{4}$|^\d{6}$/, // AT, CH, BE, DK, AU, NO / CN, IN, RU, SG
 ];
 
-// Module constants: esbuild writes these literals as `new RegExp(...)` calls, which would compile (or look up)
-// the pattern on every call.
+// Module constants: esbuild writes these literals as `new RegExp(...)` calls, which would compile (or look
+// up) the pattern on every call.
 const UPPER_FIRST = /^\p{Lu}/u;
 const PLACE_NAME = /^\p{Lu}[\p{L}'. -]*$/u;
 

@@ -162,8 +162,8 @@ y",${i}`
   });
 
   it('makes the first range long enough to decide a sparse column, which the ranges after it take over', async () => {
-    // Half the notes are missing: 60 kB holds about 1,500 rows, 750 notes, short of the 2,000 values the privacy
-    // scanner decides a column on; four times that (the default head) holds 3,000.
+    // Half the notes are missing: 60 kB holds about 1,500 rows, 750 notes, short of the 2,000 values the
+    // privacy scanner decides a column on; four times that (the default head) holds 3,000.
     const lines = ['id,note,email,amount'];
     for (let i = 0; i < 20000; i++) {
       const note =
