@@ -41,7 +41,7 @@ import {
   type ColumnProfile,
   type ProfilerPart,
 } from './data/profile';
-import { raggedRowMessage, readTable } from './data/readTable';
+import { lateKeyMessage, raggedRowMessage, readTable } from './data/readTable';
 import type { DataFormat, DataRow, TableHeader, TableSink } from './data/table';
 import { datasetBiasOf } from './fairness/datasetBias';
 import { labelLeakageOf } from './fairness/leakage';
@@ -775,6 +775,8 @@ export class RangeMerge {
   private keptSpill: SpillDir | undefined;
   /** Findings kept per rule, against the report's cap. */
   private readonly perRule = new Map<string, number>();
+  /** Keys outside the header already reported (`data/late-key`), by the earliest range that met them. */
+  private readonly lateKeys = new Set<string>();
   private readonly cap: number;
 
   /** Call {@link finish} or {@link close}: past `spillRows` rows, the merge holds temporary files. */
@@ -817,7 +819,15 @@ export class RangeMerge {
       );
       this.privacy.columns = part.privacy.columns;
     }
-    for (const f of part.problems) this.problems.push(offset === 0 ? f : shiftProblem(f, offset));
+    for (const f of part.problems) {
+      // Each range reports a key outside the header where it first sees it; the file, once.
+      if (f.rule === 'data/late-key') {
+        const key = (f.data as { key?: string } | undefined)?.key;
+        if (key !== undefined && this.lateKeys.has(key)) continue;
+        if (key !== undefined) this.lateKeys.add(key);
+      }
+      this.problems.push(offset === 0 ? f : shiftProblem(f, offset));
+    }
     this.profiles!.add(part.profiler);
     part.builders.forEach((b, j) => this.columns[j]!.add(b.part, this.profiles!.mergedIds(b.index)));
     this.duplicates.add(part.duplicates, offset);
@@ -899,9 +909,11 @@ export class RangeMerge {
 function shiftProblem(f: Finding, offset: number): Finding {
   if (f.row === undefined) return f;
   const row = f.row + offset;
-  const data = f.data as { fields?: number; expected?: number } | undefined;
+  const data = f.data as { fields?: number; expected?: number; key?: string } | undefined;
   if (f.rule === 'data/ragged-row' && data?.fields !== undefined && data.expected !== undefined)
     return { ...f, row, message: raggedRowMessage(row, f.location?.line ?? 0, data.fields, data.expected) };
+  if (f.rule === 'data/late-key' && data?.key !== undefined)
+    return { ...f, row, message: lateKeyMessage(data.key, row) };
   return { ...f, row };
 }
 

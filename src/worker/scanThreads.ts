@@ -74,9 +74,9 @@ export interface ThreadedScanOptions {
 export function defaultThreads(bytes: number, format?: DataFormat): number {
   if (bytes < MIN_PARALLEL_BYTES) return 1;
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  // JSON is split by column only, and parsing it is a larger share of the work, which every thread repeats:
-  // on two cores a second thread took 8% off the wall time of 200 MB for half as much CPU time again and
-  // 70 to 100 MB more (over 300 MB for JSON Lines).
+  // Two threads split JSON by column, and parsing it is a larger share of the work, which every thread
+  // repeats: on two cores a second thread took 8% off the wall time of 200 MB for half as much CPU time again
+  // and 70 to 100 MB more (over 300 MB for JSON Lines). From three, JSON Lines is split by range as CSV is.
   if (cores <= 2) return bytes < MIN_TWO_CORE_BYTES || format === 'json' || format === 'jsonl' ? 1 : 2;
   return Math.min(MAX_THREADS, cores);
 }
@@ -340,11 +340,12 @@ export const RANGE_BYTES = 1024 * 1024;
 const HEAD_RANGES = 4;
 
 /**
- * Audits a CSV or TSV file split into byte ranges of {@link RANGE_BYTES} cut at record boundaries, one range at a
- * time per worker thread, the parts merged in file order (`RangeMerge`) as they come. Undefined when the file
- * is not one to split (JSON, not UTF-8, small, or a column the head of the file leaves undecided); 'single'
- * when the ranges turned out not to match one pass (a quoted field across a cut, found by an unclosed quote at
- * a range's end, or more reading problems than the cap), for the caller to read it again in one pass.
+ * Audits a CSV, TSV or JSON Lines file split into byte ranges of {@link RANGE_BYTES} cut at record boundaries,
+ * one range at a time per worker thread, the parts merged in file order (`RangeMerge`) as they come. Undefined
+ * when the file is not one to split (a JSON array, not UTF-8, small, or a column the head of the file leaves
+ * undecided); 'single' when the ranges turned out not to match one pass (a quoted field across a cut, found by
+ * an unclosed quote at a range's end, or more reading problems than the cap), for the caller to read it again
+ * in one pass.
  */
 async function scanByRanges(
   file: string,
@@ -361,7 +362,7 @@ async function scanByRanges(
   const firstBytes = Math.max(rangeBytes, head.decidedWithin);
   if (bytes < firstBytes + rangeBytes) return undefined;
   const fd = fs.openSync(file, 'r');
-  const cutter = new RangeCutter(fd, bytes, rangeBytes, firstBytes);
+  const cutter = new RangeCutter(fd, bytes, rangeBytes, firstBytes, head.header.format !== 'jsonl');
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -490,7 +491,7 @@ async function scanByRanges(
  * The header and the privacy scanner's per-column decisions from the head of the file, read in this thread
  * (usually a few thousand rows), for the ranges after the first; and the bytes read by the time every column
  * was decided, which the first range must hold, so that its own scanner decides on the same rows. Undefined
- * unless the file is UTF-8 CSV/TSV and every column is decided within `limit` bytes.
+ * unless the file is UTF-8 CSV, TSV or JSON Lines and every column is decided within `limit` bytes.
  */
 async function readHead(
   file: string,
@@ -541,7 +542,7 @@ async function readHead(
       fileName: options.fileName,
       format: options.format ?? 'auto',
     });
-    if (summary.format !== 'csv' && summary.format !== 'tsv') return undefined;
+    if (summary.format === 'json') return undefined;
     if (summary.encoding !== 'utf-8' || !header || !decided) return undefined;
     return { header, decided, decidedWithin };
   } finally {
@@ -554,8 +555,10 @@ async function readHead(
  * a time: a cut goes after the first line feed past the nominal offset at which the count of double quotes
  * since the start of the file is even, i.e. outside any quoted field of well-formed CSV (an escaped quote is
  * two). Malformed quoting can fool the count; the range before such a cut then ends inside a quoted field, its
- * reader reports an unclosed quote, and the caller reads the file in one pass instead. Counts line feeds for each range's
- * first line; a lone carriage return (a line break to the reader, not counted here) stops the cutting.
+ * reader reports an unclosed quote, and the caller reads the file in one pass instead. JSON Lines is cut after
+ * any line feed: a record is one line, and a raw line break inside a string breaks it in one pass too. Counts
+ * line feeds for each range's first line; a lone carriage return (a line break to the reader, not counted
+ * here) stops the cutting.
  */
 class RangeCutter {
   private readonly buf = Buffer.alloc(1 << 22);
@@ -574,6 +577,8 @@ class RangeCutter {
     private readonly size: number,
     private readonly rangeBytes: number,
     private readonly firstBytes: number,
+    /** Whether quotes can hold line breaks (CSV, TSV); JSON Lines has none inside a record. */
+    private readonly quoted: boolean,
   ) {}
 
   /** The next range, null after the last, 'lone-cr' when the file has a line break this cannot count. */
@@ -597,7 +602,7 @@ class RangeCutter {
         continue;
       }
       if (!this.count(lf + 1)) return 'lone-cr';
-      if (this.quotes % 2 === 0) {
+      if (!this.quoted || this.quotes % 2 === 0) {
         const end = this.base + lf + 1;
         const range = { start: this.start, end, startLine: this.startLine };
         this.start = end;
@@ -625,7 +630,8 @@ class RangeCutter {
   /** Counts quotes and line feeds in buf[pos, to); false on a carriage return not followed by a line feed. */
   private count(to: number): boolean {
     const buf = this.buf.subarray(0, to);
-    for (let i = buf.indexOf(34, this.pos); i !== -1; i = buf.indexOf(34, i + 1)) this.quotes++;
+    if (this.quoted)
+      for (let i = buf.indexOf(34, this.pos); i !== -1; i = buf.indexOf(34, i + 1)) this.quotes++;
     for (let i = buf.indexOf(10, this.pos); i !== -1; i = buf.indexOf(10, i + 1)) this.lines++;
     for (let i = buf.indexOf(13, this.pos); i !== -1; i = buf.indexOf(13, i + 1)) {
       // A CR at the end of the block is checked against the next block's first byte.

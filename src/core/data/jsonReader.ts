@@ -620,7 +620,11 @@ export class JsonLinesReader {
     private readonly onObject: ObjectHandler,
     private readonly problems: ProblemReporter,
     private readonly invalid: InvalidCharQueue,
-  ) {}
+    /** Line number of the first character (a later range of a scan split by rows starts past line 1). */
+    startLine = 1,
+  ) {
+    this.line = startLine;
+  }
 
   /** Characters after `pos` already searched for a line break without finding one (a long line in parts). */
   private searched = 0;

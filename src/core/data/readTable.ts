@@ -28,9 +28,9 @@ export interface ReadOptions {
   /** Cap on reported problem findings (default 1000); the rest are summarised in one finding. */
   maxProblems?: number;
   /**
-   * Reads a later byte range of a UTF-8 CSV/TSV file whose head was read already (a scan split by rows): the
-   * range starts at a record boundary on line `startLine`, and every record is a data row of `header`. No
-   * encoding, format, delimiter or header is guessed; row indices count from 1 within the range.
+   * Reads a later byte range of a UTF-8 CSV, TSV or JSON Lines file whose head was read already (a scan split
+   * by rows): the range starts at a record boundary on line `startLine`, and every record is a data row of
+   * `header`. No encoding, format, delimiter or header is guessed; row indices count from 1 within the range.
    */
   continuation?: { header: TableHeader; startLine: number };
   /**
@@ -190,6 +190,21 @@ class TableReader {
     const sample = this.sample.join('');
     this.sample = [];
     const o = this.options;
+    if (o.continuation?.header.format === 'jsonl') {
+      const { header, startLine } = o.continuation;
+      this.format = 'jsonl';
+      const table = new JsonTable(this.sink, this.problems, 'jsonl');
+      table.continueWith(header);
+      this.table = table;
+      this.parser = new JsonLinesReader(
+        (obj, text, column) => table.object(obj, text, column),
+        this.problems,
+        this.invalid,
+        startLine,
+      );
+      this.parser.push(sample);
+      return;
+    }
     if (o.continuation) {
       const { header, startLine } = o.continuation;
       const delimiter = header.delimiter ?? ',';
@@ -261,6 +276,11 @@ class TableReader {
   private report(f: Finding): void {
     this.problems.report(f);
   }
+}
+
+/** The message of a `data/late-key` finding; exported so that a scan split by rows can renumber its row. */
+export function lateKeyMessage(key: string, row: number): string {
+  return `The key "${key}" first appears in row ${row}, after the columns were fixed from the first ${JSON_SAMPLE_OBJECTS} objects; its values were not read.`;
 }
 
 /**
@@ -485,6 +505,19 @@ class JsonTable {
     if (this.pending) this.decide();
   }
 
+  /**
+   * Takes a header read elsewhere (see {@link ReadOptions.continuation}): every object is a row, and a key
+   * outside it is late here too (a scan split by rows keeps the first report of each key).
+   */
+  continueWith(header: TableHeader): void {
+    this.pending = undefined;
+    header.columns.forEach((c, i) => {
+      this.columns.set(c.name, i);
+      this.cells.push(c);
+    });
+    this.sink.header(header);
+  }
+
   private decide(): void {
     const sample = this.pending ?? [];
     this.pending = undefined;
@@ -514,8 +547,9 @@ class JsonTable {
           const f: Finding = {
             rule: 'data/late-key',
             severity: 'warning',
-            message: `The key "${k}" first appears in row ${index}, after the columns were fixed from the first ${JSON_SAMPLE_OBJECTS} objects; its values were not read.`,
+            message: lateKeyMessage(k, index),
             row: index,
+            data: { key: k },
           };
           if (loc) f.location = loc;
           this.problems.report(f);

@@ -211,6 +211,7 @@ describe('JSON readers: the fast path for flat objects', () => {
         message:
           'The key "late" first appears in row 1006, after the columns were fixed from the first 1000 objects; its values were not read.',
         row: 1006,
+        data: { key: 'late' },
         location: { line: 1006, startColumn: 13, endColumn: 17 },
       },
     ]);

@@ -238,6 +238,50 @@ y",${i}`
     }
   });
 
+  it('splits JSON Lines by range: late keys reported once, bad lines, blank lines, CRLF and escapes', async () => {
+    const rnd = seededRandom(20261129);
+    for (let it = 0; it < 3; it++) {
+      const nl = it === 1 ? '\r\n' : '\n';
+      const lines: string[] = [];
+      const rows = 12000 + Math.floor(rnd() * 8000);
+      for (let i = 0; i < rows; i++) {
+        const r = rnd();
+        if (r < 0.004)
+          lines.push('{"id": ' + i + ', "name": "broken'); // not closed
+        else if (r < 0.006) lines.push('[1, 2, 3]');
+        else if (r < 0.01) lines.push('');
+        else {
+          const o: Record<string, unknown> = {
+            id: i,
+            name: ['Ann Lee', 'Bob Stone', 'Chen Wu', 'Dee "D" Roe'][i % 4],
+            email: rnd() < 0.1 ? `u${i}@example.com` : `v${i % 40}@example.com`,
+            amount: (i * 13) % 997,
+          };
+          if (rnd() < 0.3)
+            o.note = rnd() < 0.2 ? `call 415-555-01${String(i % 100).padStart(2, '0')}` : 'a\nb';
+          // Keys the first 1,000 objects do not have: one from row 1,500 on, one only near the end.
+          if (i > 1500 && rnd() < 0.05) o.extra = i % 7;
+          if (i > rows - 500 && rnd() < 0.2) o.late = 'x';
+          lines.push(rnd() < 0.5 ? JSON.stringify(o) : JSON.stringify(o, null, 0).replace(/,"/g, ', "'));
+        }
+      }
+      const file = path.join(dir, `lines-${it}.jsonl`);
+      fs.writeFileSync(file, (it === 2 ? '\ufeff' : '') + lines.join(nl) + nl);
+      const options = { fileName: `lines-${it}.jsonl`, maxFindingsPerRule: it === 0 ? 5 : 1000 };
+      const expected = await single(file, options);
+      const got = await ranged(file, options, 60_000, 2 + (it % 2), 600_000);
+      assert.equal(got.how, 'ranges');
+      assert.equal(got.report, expected);
+      const report = JSON.parse(got.report);
+      const late = report.findings.filter((f: { rule: string }) => f.rule === 'data/late-key');
+      assert.deepEqual(
+        late.map((f: { data: { key: string } }) => f.data.key),
+        ['extra', 'late'],
+      );
+      assert.ok(report.findings.some((f: { rule: string }) => f.rule === 'data/invalid-json'));
+    }
+  });
+
   it('gives the same report when the per-row state spills to encrypted temporary files, and leaves none', async () => {
     const spillDir = fs.mkdtempSync(path.join(dir, 'spill-'));
     const options = { fileName: 'customers.csv' };
