@@ -68,8 +68,8 @@ export interface ThreadedScanOptions {
  * two cores from {@link MIN_TWO_CORE_BYTES} (split by column, see {@link defaultSplit}). Measured with
  * bench/scan: on 16 cores a 100 MB file went from 13 MB/s in one thread to 24 to 35 MB/s in four ranges and
  * about 40 in eight, at roughly 110 MB of memory per thread with 4 MB ranges (65 to 95 MB with 1 MB ranges
- * since; bench/scan/README.md), so four is the default and more are for `--threads`. On two cores, two threads split by column read 100 MB to 4 GB in 0.75 to 0.9
- * of one thread's wall time for 30 to 70 MB more.
+ * since; bench/scan/README.md), so four is the default and more are for `--threads`. On two cores, two
+ * threads split by column read 100 MB to 4 GB in 0.75 to 0.9 of one thread's wall time for 30 to 70 MB more.
  */
 export function defaultThreads(bytes: number, format?: DataFormat): number {
   if (bytes < MIN_PARALLEL_BYTES) return 1;
