@@ -68,6 +68,8 @@ export class KAnonymityWork {
   private keyCounts = new Int32Array(0);
   /** Passes of the last count (1 unless a set had more than `maxClasses` classes): for tests and benchmarks. */
   lastPasses = 0;
+  /** Sets of columns the last {@link smallestSinglingOutSet} counted (the others were ruled out by a bound). */
+  setsCounted = 0;
 
   /** Whether to estimate a set's classes before counting them (see {@link classStats}); tests turn it off. */
   readonly estimate: boolean;
@@ -458,6 +460,13 @@ export interface SinglingOutSet {
  * out). Among sets of that size, the one with the highest unique share; ties go to the earlier columns. When
  * no set reaches `share`, the set with the highest unique share found, the smallest such, with
  * `reached: false`. Null when there are no columns or no records.
+ *
+ * A set's records unique on it are at most its classes, and its classes at most those of the set without one
+ * of its columns times that column's levels (and its missing value). So a set whose bound cannot beat the best
+ * of its size so far is not counted: on the bench's four quasi-identifiers (age, sex, ZIP, occupation) the
+ * pairs after age + ZIP are all ruled out, where each with ZIP was a full pass of a hash table. Sets are
+ * tried in order of that bound, most promising first; the answer is the one the plain search in
+ * lexicographic order gives.
  */
 export function smallestSinglingOutSet(
   columns: readonly { name: string; column: KColumn }[],
@@ -468,29 +477,57 @@ export function smallestSinglingOutSet(
   const windows = columns.map((c) => codeWindows(c.column));
   const n = windows[0]?.length ?? 0;
   if (columns.length === 0 || n === 0) return null;
+  work.setsCounted = 0;
+  // Classes of each set, counted or bounded, by its columns' indices joined with commas.
+  const classes = new Map<string, number>();
   let bestOverall: SinglingOutSet | null = null;
   for (let size = 1; size <= Math.min(maxSize, columns.length); size++) {
-    let bestOfSize: SinglingOutSet | null = null;
-    // The sets of this size in lexicographic order, each counted on its own: refining a prefix once for all
-    // its extensions was a little faster but kept a class id a record for each depth.
-    const visit = (start: number, chosen: number[]): void => {
+    const sets: { cols: number[]; bound: number }[] = [];
+    const gather = (start: number, chosen: number[]): void => {
       if (chosen.length === size) {
-        const s =
-          classStats(
-            chosen.map((i) => windows[i]!),
-            work,
-          ).unique / n;
-        if (!bestOfSize || s > bestOfSize.share) {
-          bestOfSize = { columns: chosen.map((i) => columns[i]!.name), share: s, reached: s >= share };
+        let bound = n;
+        for (let j = 0; j < size; j++) {
+          const rest = chosen.filter((_, k) => k !== j);
+          const restClasses = size === 1 ? 1 : classes.get(rest.join(','))!;
+          bound = Math.min(bound, restClasses * (windows[chosen[j]!]!.levels.length + 1));
         }
+        sets.push({ cols: chosen, bound });
         return;
       }
-      for (let i = start; i <= columns.length - (size - chosen.length); i++) visit(i + 1, [...chosen, i]);
+      for (let i = start; i <= columns.length - (size - chosen.length); i++) gather(i + 1, [...chosen, i]);
     };
-    visit(0, []);
-    const found = bestOfSize as SinglingOutSet | null;
-    if (found && found.reached) return found;
-    if (found && (!bestOverall || found.share > bestOverall.share)) bestOverall = found;
+    gather(0, []);
+    // Most promising first, the earlier set on equal bounds: a set is compared as the plain search would
+    // meet it, so the earlier one keeps a tie.
+    const order = sets.map((s, i) => ({ ...s, i })).sort((a, b) => b.bound - a.bound || a.i - b.i);
+    let best: { i: number; unique: number; cols: number[] } | null = null;
+    for (const set of order) {
+      const key = set.cols.join(',');
+      // A bound equal to the best's unique records is n (a set reaches its bound only when every record is
+      // its own class), and sets bounded by n come first in their plain order: an equal one comes later, and
+      // the earlier set keeps a tie.
+      if (best && set.bound <= best.unique) {
+        classes.set(key, set.bound);
+        continue;
+      }
+      const stats = classStats(
+        set.cols.map((i) => windows[i]!),
+        work,
+      );
+      work.setsCounted++;
+      classes.set(key, stats.classes);
+      if (!best || stats.unique > best.unique || (stats.unique === best.unique && set.i < best.i))
+        best = { i: set.i, unique: stats.unique, cols: set.cols };
+    }
+    if (!best) continue;
+    const s = best.unique / n;
+    const found: SinglingOutSet = {
+      columns: best.cols.map((i) => columns[i]!.name),
+      share: s,
+      reached: s >= share,
+    };
+    if (found.reached) return found;
+    if (!bestOverall || found.share > bestOverall.share) bestOverall = found;
   }
   return bestOverall;
 }
