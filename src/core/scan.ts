@@ -472,6 +472,12 @@ export interface RangeStart {
   decided: PrivacyDecision[];
 }
 
+/** How a range of a scan split by rows is read, besides its start. */
+export interface RangeReading {
+  /** A JSON array's range that ends after an element's comma (see `ReadOptions.endsAfterComma`). */
+  endsAfterComma?: boolean;
+}
+
 /**
  * What one byte range of a scan split by rows found: like a {@link ScanPart}, but with every accumulator in a
  * mergeable form, rows numbered from 1 within the range (lines are the file's). {@link RangeMerge} joins the
@@ -523,7 +529,7 @@ async function runPass(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   options: ScanOptions,
   plan: ScanPlan,
-  range?: { start?: RangeStart },
+  range?: { start?: RangeStart; reading?: RangeReading },
   spill?: SpillDir,
   keptSpill?: SpillDir,
 ): Promise<Pass> {
@@ -673,6 +679,7 @@ async function runPass(
     ...(range?.start
       ? { continuation: { header: range.start.header, startLine: range.start.startLine } }
       : {}),
+    ...(range?.reading?.endsAfterComma ? { endsAfterComma: true } : {}),
   });
   pass.format = summary.format;
   return pass;
@@ -727,8 +734,9 @@ export async function scanRange(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   options: ScanOptions,
   start?: RangeStart,
+  reading: RangeReading = {},
 ): Promise<RangePart> {
-  const pass = await runPass(chunks, options, {}, start ? { start } : {});
+  const pass = await runPass(chunks, options, {}, { ...(start ? { start } : {}), reading });
   const header = pass.header;
   const empty = new TableProfiler(header ?? { format: pass.format, hasHeader: false, columns: [] });
   return {

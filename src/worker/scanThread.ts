@@ -53,6 +53,8 @@ export interface RangeJob {
   end: number;
   /** Absent for the first range, which reads the head of the file as usual. */
   from?: RangeStart;
+  /** A JSON array's range that ends after an element's comma, before the end of the file. */
+  endsAfterComma?: boolean;
 }
 
 export type RangeReply =
@@ -78,7 +80,9 @@ function serveRanges(data: RangeThreadData): void {
       highWaterMark: 1 << 18,
     });
     try {
-      const part = await scanRange(stream, data.options, job.from);
+      const part = await scanRange(stream, data.options, job.from, {
+        ...(job.endsAfterComma ? { endsAfterComma: true } : {}),
+      });
       const reply: RangeReply = { id: job.id, ok: true, part };
       parentPort!.postMessage(reply, rangeTransferables(part));
     } catch (e) {

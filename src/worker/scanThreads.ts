@@ -1,14 +1,15 @@
 /**
- * `rml audit` on a large file across worker threads. A CSV or TSV file is split by byte range: cut at record
- * boundaries into ranges of {@link RANGE_BYTES}, each range read and scanned whole by one thread (profile,
- * privacy scan, duplicates, encoded copies), the ranges merged in file order by `RangeMerge`. The header and
- * the privacy scanner's per-column decisions come from the head of the file first, so every range searches its
- * cells as one pass would. This scales with cores, since each thread parses only its share of the file.
+ * `rml audit` on a large file across worker threads. A CSV, TSV, JSON Lines or JSON file is split by byte
+ * range: cut at record boundaries into ranges of {@link RANGE_BYTES}, each range read and scanned whole by
+ * one thread (profile, privacy scan, duplicates, encoded copies), the ranges merged in file order by
+ * `RangeMerge`. The header and the privacy scanner's per-column decisions come from the head of the file
+ * first, so every range searches its cells as one pass would. This scales with cores, since each thread
+ * parses only its share of the file.
  *
- * Where ranges do not apply (JSON, a file the head does not decide, a quoted field across a cut) the split is by
- * column: each thread reads the whole file and does the work for its share of the columns; the parts are
- * joined by `assembleReport`, which gives the single-threaded report byte for byte. The price is that every
- * thread parses the whole file.
+ * Where ranges do not apply (a JSON array on one line, a file the head does not decide, a quoted field
+ * across a cut) the split is by column: each thread reads the whole file and does the work for its share of
+ * the columns; the parts are joined by `assembleReport`, which gives the single-threaded report byte for
+ * byte. The price is that every thread parses the whole file.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -76,7 +77,8 @@ export function defaultThreads(bytes: number, format?: DataFormat): number {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   // Two threads split JSON by column, and parsing it is a larger share of the work, which every thread
   // repeats: on two cores a second thread took 8% off the wall time of 200 MB for half as much CPU time again
-  // and 70 to 100 MB more (over 300 MB for JSON Lines). From three, JSON Lines is split by range as CSV is.
+  // and 70 to 100 MB more (over 300 MB for JSON Lines). From three, JSON Lines and JSON arrays (one element a
+  // line, or pretty-printed) are split by range as CSV is.
   if (cores <= 2) return bytes < MIN_TWO_CORE_BYTES || format === 'json' || format === 'jsonl' ? 1 : 2;
   return Math.min(MAX_THREADS, cores);
 }
@@ -340,12 +342,13 @@ export const RANGE_BYTES = 1024 * 1024;
 const HEAD_RANGES = 4;
 
 /**
- * Audits a CSV, TSV or JSON Lines file split into byte ranges of {@link RANGE_BYTES} cut at record boundaries,
- * one range at a time per worker thread, the parts merged in file order (`RangeMerge`) as they come. Undefined
- * when the file is not one to split (a JSON array, not UTF-8, small, or a column the head of the file leaves
- * undecided); 'single' when the ranges turned out not to match one pass (a quoted field across a cut, found by
- * an unclosed quote at a range's end, or more reading problems than the cap), for the caller to read it again
- * in one pass.
+ * Audits a CSV, TSV, JSON Lines or JSON file split into byte ranges of {@link RANGE_BYTES} cut at record
+ * boundaries, one range at a time per worker thread, the parts merged in file order (`RangeMerge`) as they
+ * come. Undefined when the file is not one to split (a JSON array with no element on a line of its own, not
+ * UTF-8, small, or a column the head of the file leaves undecided); 'single' when the ranges turned out not
+ * to match one pass (a quoted field across a cut, found by an unclosed quote at a range's end; in a JSON
+ * array any invalid JSON, such as a range ending inside an element; or more reading problems than the cap),
+ * for the caller to read it again in one pass.
  */
 async function scanByRanges(
   file: string,
@@ -362,7 +365,11 @@ async function scanByRanges(
   const firstBytes = Math.max(rangeBytes, head.decidedWithin);
   if (bytes < firstBytes + rangeBytes) return undefined;
   const fd = fs.openSync(file, 'r');
-  const cutter = new RangeCutter(fd, bytes, rangeBytes, firstBytes, head.header.format !== 'jsonl');
+  const format = head.header.format;
+  const kind = format === 'jsonl' || format === 'json' ? format : 'csv';
+  // A JSON array is cut only between elements on lines of their own; an array on one line is split by column.
+  if (kind === 'json' && !hasElementCut(file, firstBytes, rangeBytes)) return undefined;
+  const cutter = new RangeCutter(fd, bytes, rangeBytes, firstBytes, kind);
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -416,6 +423,7 @@ async function scanByRanges(
           ...(id === 0
             ? {}
             : { from: { header: head.header, startLine: range.startLine, decided: head.decided } }),
+          ...(kind === 'json' && range.end < bytes ? { endsAfterComma: true } : {}),
         };
         dispatched++;
         w.postMessage(job);
@@ -444,7 +452,12 @@ async function scanByRanges(
             done.delete(merged);
             if (
               part.problems.some(
-                (f) => f.rule === 'data/unclosed-quote' || f.rule === 'data/too-many-problems',
+                (f) =>
+                  f.rule === 'data/unclosed-quote' ||
+                  f.rule === 'data/too-many-problems' ||
+                  // A cut inside an element (or a broken file): and messages that number the array's
+                  // elements are the one pass's to give.
+                  (kind === 'json' && f.rule === 'data/invalid-json'),
               )
             )
               broken = true;
@@ -491,7 +504,8 @@ async function scanByRanges(
  * The header and the privacy scanner's per-column decisions from the head of the file, read in this thread
  * (usually a few thousand rows), for the ranges after the first; and the bytes read by the time every column
  * was decided, which the first range must hold, so that its own scanner decides on the same rows. Undefined
- * unless the file is UTF-8 CSV, TSV or JSON Lines and every column is decided within `limit` bytes.
+ * unless the file is UTF-8 CSV, TSV, JSON Lines or a JSON array and every column is decided within `limit`
+ * bytes.
  */
 async function readHead(
   file: string,
@@ -542,7 +556,6 @@ async function readHead(
       fileName: options.fileName,
       format: options.format ?? 'auto',
     });
-    if (summary.format === 'json') return undefined;
     if (summary.encoding !== 'utf-8' || !header || !decided) return undefined;
     return { header, decided, decidedWithin };
   } finally {
@@ -560,6 +573,21 @@ async function readHead(
  * line feeds for each range's first line; a lone carriage return (a line break to the reader, not counted
  * here) stops the cutting.
  */
+/**
+ * Whether the megabyte of a JSON array after the first range has a place to cut: a line feed after an
+ * element's comma and before an element's opening brace (one element a line, or pretty-printed).
+ */
+function hasElementCut(file: string, from: number, rangeBytes: number): boolean {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(Math.min(rangeBytes, 1 << 20));
+    const n = fs.readSync(fd, buf, 0, buf.length, from);
+    return /,[ \t\r]*\n[ \t\r\n]*\{/.test(buf.toString('latin1', 0, n));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 class RangeCutter {
   private readonly buf = Buffer.alloc(1 << 22);
   /** File offset of buf[0], bytes in buf, and the scan position in buf. */
@@ -577,8 +605,13 @@ class RangeCutter {
     private readonly size: number,
     private readonly rangeBytes: number,
     private readonly firstBytes: number,
-    /** Whether quotes can hold line breaks (CSV, TSV); JSON Lines has none inside a record. */
-    private readonly quoted: boolean,
+    /**
+     * `csv` (and TSV): quotes can hold line breaks. `jsonl`: a record is one line. `json`: a JSON array,
+     * cut only where a line break lies between an element's comma and the next element's opening brace
+     * (a JSON string holds no raw line break; a cut inside a nested array of objects leaves the range before
+     * it inside an element, which its reader reports, and the caller then reads the file in one pass).
+     */
+    private readonly kind: 'csv' | 'jsonl' | 'json',
   ) {}
 
   /** The next range, null after the last, 'lone-cr' when the file has a line break this cannot count. */
@@ -602,7 +635,11 @@ class RangeCutter {
         continue;
       }
       if (!this.count(lf + 1)) return 'lone-cr';
-      if (!this.quoted || this.quotes % 2 === 0) {
+      if (
+        this.kind === 'jsonl' ||
+        (this.kind === 'csv' && this.quotes % 2 === 0) ||
+        (this.kind === 'json' && this.betweenElements(lf))
+      ) {
         const end = this.base + lf + 1;
         const range = { start: this.start, end, startLine: this.startLine };
         this.start = end;
@@ -619,6 +656,20 @@ class RangeCutter {
     return { start: this.start, end: this.size, startLine: this.startLine };
   }
 
+  /**
+   * Whether the line feed at `lf` in the block follows a comma and precedes an opening brace, white space
+   * aside; false where either lies outside the block (the next line feed is tried).
+   */
+  private betweenElements(lf: number): boolean {
+    const buf = this.buf;
+    let i = lf - 1;
+    while (i >= 0 && (buf[i] === 32 || buf[i] === 9 || buf[i] === 13)) i--;
+    if (i < 0 || buf[i] !== 44) return false;
+    let j = lf + 1;
+    while (j < this.length && (buf[j] === 32 || buf[j] === 9 || buf[j] === 13 || buf[j] === 10)) j++;
+    return j < this.length && buf[j] === 123;
+  }
+
   /** Reads the next block; false at the end of the file. */
   private fill(): boolean {
     this.base += this.length;
@@ -630,7 +681,7 @@ class RangeCutter {
   /** Counts quotes and line feeds in buf[pos, to); false on a carriage return not followed by a line feed. */
   private count(to: number): boolean {
     const buf = this.buf.subarray(0, to);
-    if (this.quoted)
+    if (this.kind === 'csv')
       for (let i = buf.indexOf(34, this.pos); i !== -1; i = buf.indexOf(34, i + 1)) this.quotes++;
     for (let i = buf.indexOf(10, this.pos); i !== -1; i = buf.indexOf(10, i + 1)) this.lines++;
     for (let i = buf.indexOf(13, this.pos); i !== -1; i = buf.indexOf(13, i + 1)) {

@@ -400,7 +400,19 @@ export class JsonArrayReader {
     private readonly onObject: ObjectHandler,
     private readonly problems: ProblemReporter,
     private readonly invalid: InvalidCharQueue,
-  ) {}
+    /**
+     * A byte range of a scan split by rows: `startLine` when it starts after an element's comma (not at the
+     * file's start), on that line; `endsAfterComma` when it ends after one (not at the file's end), where an
+     * array still open is what a range holds, not an error.
+     */
+    private readonly range: { startLine?: number; endsAfterComma?: boolean } = {},
+  ) {
+    if (range.startLine !== undefined) {
+      this.state = State.BeforeElement;
+      this.afterComma = true;
+      this.line = range.startLine;
+    }
+  }
 
   push(text: string): void {
     if (text.length === 0) return;
@@ -424,6 +436,8 @@ export class JsonArrayReader {
     };
     if (this.state === State.BeforeArray) {
       // Nothing but white space: the caller reports an empty file.
+    } else if (this.range.endsAfterComma && this.state === State.BeforeElement && this.afterComma) {
+      // The rest of the array is another range's.
     } else if (this.state !== State.End && this.state !== State.Dead) {
       this.problems.report({
         rule: 'data/invalid-json',

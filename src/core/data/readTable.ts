@@ -28,11 +28,17 @@ export interface ReadOptions {
   /** Cap on reported problem findings (default 1000); the rest are summarised in one finding. */
   maxProblems?: number;
   /**
-   * Reads a later byte range of a UTF-8 CSV, TSV or JSON Lines file whose head was read already (a scan split
-   * by rows): the range starts at a record boundary on line `startLine`, and every record is a data row of
-   * `header`. No encoding, format, delimiter or header is guessed; row indices count from 1 within the range.
+   * Reads a later byte range of a UTF-8 CSV, TSV, JSON Lines or JSON file whose head was read already (a scan
+   * split by rows): the range starts at a record boundary on line `startLine` (in a JSON array, after an
+   * element's comma), and every record is a data row of `header`. No encoding, format, delimiter or header
+   * is guessed; row indices count from 1 within the range.
    */
   continuation?: { header: TableHeader; startLine: number };
+  /**
+   * A JSON array's byte range that ends after an element's comma, not at the end of the file (a scan split by
+   * rows): the array left open there is no problem.
+   */
+  endsAfterComma?: boolean;
   /**
    * The sink reads a row's `positions` only while `row()` runs and keeps no view of them. The CSV reader
    * then writes every row's positions into one reused block, where it otherwise cuts each row's from fresh
@@ -205,6 +211,21 @@ class TableReader {
       this.parser.push(sample);
       return;
     }
+    if (o.continuation?.header.format === 'json') {
+      const { header, startLine } = o.continuation;
+      this.format = 'json';
+      const table = new JsonTable(this.sink, this.problems, 'json');
+      table.continueWith(header);
+      this.table = table;
+      this.parser = new JsonArrayReader(
+        (obj, text, column) => table.object(obj, text, column),
+        this.problems,
+        this.invalid,
+        { startLine, endsAfterComma: o.endsAfterComma === true },
+      );
+      this.parser.push(sample);
+      return;
+    }
     if (o.continuation) {
       const { header, startLine } = o.continuation;
       const delimiter = header.delimiter ?? ',';
@@ -267,7 +288,9 @@ class TableReader {
         table.object(obj, text, column);
       this.parser =
         format === 'json'
-          ? new JsonArrayReader(onObject, this.problems, this.invalid)
+          ? new JsonArrayReader(onObject, this.problems, this.invalid, {
+              endsAfterComma: o.endsAfterComma === true,
+            })
           : new JsonLinesReader(onObject, this.problems, this.invalid);
     }
     this.parser.push(sample);

@@ -282,6 +282,75 @@ y",${i}`
     }
   });
 
+  it('splits a JSON array between elements on lines of their own, else by column or in one pass', async () => {
+    const rnd = seededRandom(20261130);
+    const objects = (n: number, nested: boolean): Record<string, unknown>[] =>
+      Array.from({ length: n }, (_, i) => {
+        const o: Record<string, unknown> = {
+          id: i,
+          name: ['Ann Lee', 'Bob Stone', 'Chen Wu', 'Dee "D" Roe'][i % 4],
+          email: rnd() < 0.1 ? `u${i}@example.com` : `v${i % 40}@example.com`,
+          amount: (i * 13) % 997,
+          zip: String(10000 + (i % 300)),
+        };
+        // Nested: every column dense, so that the head decides them all early.
+        if (nested) {
+          o.items = [{ sku: i % 11 }, { sku: i % 5 }];
+          return o;
+        }
+        if (rnd() < 0.3) o.note = rnd() < 0.2 ? `call 415-555-01${String(i % 100).padStart(2, '0')}` : 'a\nb';
+        // Keys the first 1,000 objects do not have: one from element 1,500 on, one only near the end.
+        if (i > 1500 && rnd() < 0.05) o.extra = i % 7;
+        if (i > n - 500 && rnd() < 0.2) o.late = 'x';
+        return o;
+      });
+    const cases: { name: string; text: string; how: string; rows: number }[] = [];
+    // One element a line, as the bench writes it, with CRLF and a BOM.
+    const lines = objects(15000, false).map((o) => JSON.stringify(o));
+    cases.push({ name: 'lines', text: '[\n' + lines.join(',\n') + '\n]\n', how: 'ranges', rows: 15000 });
+    cases.push({
+      name: 'crlf',
+      text: '\ufeff[\r\n' + lines.join(',\r\n') + '\r\n]',
+      how: 'ranges',
+      rows: 15000,
+    });
+    // Pretty-printed (JSON.stringify's indent), flat elements: cut between "}," and "{".
+    const pretty = JSON.stringify(objects(9000, false), null, 2);
+    cases.push({ name: 'pretty', text: pretty, how: 'ranges', rows: 9000 });
+    // Pretty-printed with a nested array of objects in every element: most "},\n{" lie inside one, so a cut
+    // lands inside an element; the range before it says so, and the file is read in one pass.
+    const nested = JSON.stringify(objects(6000, true), null, 2);
+    cases.push({ name: 'nested', text: nested, how: 'single', rows: 6000 });
+    // The whole array on one line: nowhere to cut, so split by column.
+    const oneLine = JSON.stringify(objects(12000, false));
+    cases.push({ name: 'one-line', text: oneLine, how: 'columns', rows: 12000 });
+    // A bad element half-way: its message numbers the array's elements, which only one pass can.
+    const bad = lines.slice();
+    bad[7000] = '[1, 2]';
+    cases.push({ name: 'bad', text: '[\n' + bad.join(',\n') + '\n]\n', how: 'single', rows: 14999 });
+    for (const c of cases) {
+      const file = path.join(dir, `array-${c.name}.json`);
+      fs.writeFileSync(file, c.text);
+      const options = { fileName: `array-${c.name}.json`, maxFindingsPerRule: c.name === 'lines' ? 5 : 1000 };
+      const expected = await single(file, options);
+      for (const threads of [2, 3]) {
+        const got = await ranged(file, options, 60_000, threads, 900_000);
+        assert.equal(got.how, c.how, `${c.name}, ${threads} threads`);
+        assert.equal(got.report, expected, `${c.name}, ${threads} threads`);
+      }
+      const report = JSON.parse(expected);
+      assert.equal(report.rows, c.rows, c.name);
+      // Late keys are reported once, by the range that met them first, with the one pass's row.
+      assert.deepEqual(
+        report.findings
+          .filter((f: { rule: string }) => f.rule === 'data/late-key')
+          .map((f: { data: { key: string } }) => f.data.key),
+        c.name === 'nested' ? [] : ['extra', 'late'],
+        c.name,
+      );
+    }
+  });
+
   it('gives the same report when the per-row state spills to encrypted temporary files, and leaves none', async () => {
     const spillDir = fs.mkdtempSync(path.join(dir, 'spill-'));
     const options = { fileName: 'customers.csv' };
