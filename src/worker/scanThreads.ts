@@ -345,9 +345,9 @@ const HEAD_RANGES = 4;
  * Audits a CSV, TSV, JSON Lines or JSON file split into byte ranges of {@link RANGE_BYTES} cut at record
  * boundaries, one range at a time per worker thread, the parts merged in file order (`RangeMerge`) as they
  * come. Undefined when the file is not one to split (a JSON array with no element on a line of its own, not
- * UTF-8, small, or a column the head of the file leaves undecided); 'single' when the ranges turned out not
- * to match one pass (a quoted field across a cut, found by an unclosed quote at a range's end; in a JSON
- * array any invalid JSON, such as a range ending inside an element; or more reading problems than the cap),
+ * UTF-8, small, or a column the head of the file leaves undecided, or in a JSON array any invalid JSON, such
+ * as a range ending inside an element); 'single' when the ranges turned out not to match one pass (a quoted
+ * field across a cut, found by an unclosed quote at a range's end, or more reading problems than the cap),
  * for the caller to read it again in one pass.
  */
 async function scanByRanges(
@@ -383,6 +383,7 @@ async function scanByRanges(
     let dispatched = 0;
     let cutFailed = false;
     let broken = false;
+    let byColumn = false;
     const maxProblems = 1000;
     let problems = 0;
     const workerData: RangeThreadData & { rangeThread: true } = {
@@ -452,15 +453,17 @@ async function scanByRanges(
             done.delete(merged);
             if (
               part.problems.some(
-                (f) =>
-                  f.rule === 'data/unclosed-quote' ||
-                  f.rule === 'data/too-many-problems' ||
-                  // A cut inside an element (or a broken file): and messages that number the array's
-                  // elements are the one pass's to give.
-                  (kind === 'json' && f.rule === 'data/invalid-json'),
+                (f) => f.rule === 'data/unclosed-quote' || f.rule === 'data/too-many-problems',
               )
             )
               broken = true;
+            // In a JSON array, a range that ended inside an element (a cut inside a nested array of objects),
+            // or a file with invalid JSON, whose messages number the array's elements as only one reader can:
+            // split by column, which repeats the one pass's report.
+            if (kind === 'json' && part.problems.some((f) => f.rule === 'data/invalid-json')) {
+              broken = true;
+              byColumn = true;
+            }
             problems += part.problems.length;
             if (problems > maxProblems) broken = true;
             if (!broken) merge.add(part);
@@ -482,7 +485,7 @@ async function scanByRanges(
       }
       settleIfDone();
     });
-    if (cutFailed || broken) return 'single';
+    if (cutFailed || broken) return byColumn ? undefined : 'single';
     const part = merge.finish();
     try {
       options.afterReading?.();

@@ -282,7 +282,7 @@ y",${i}`
     }
   });
 
-  it('splits a JSON array between elements on lines of their own, else by column or in one pass', async () => {
+  it('splits a JSON array between elements on lines of their own, else by column', async () => {
     const rnd = seededRandom(20261130);
     const objects = (n: number, nested: boolean): Record<string, unknown>[] =>
       Array.from({ length: n }, (_, i) => {
@@ -318,16 +318,16 @@ y",${i}`
     const pretty = JSON.stringify(objects(9000, false), null, 2);
     cases.push({ name: 'pretty', text: pretty, how: 'ranges', rows: 9000 });
     // Pretty-printed with a nested array of objects in every element: most "},\n{" lie inside one, so a cut
-    // lands inside an element; the range before it says so, and the file is read in one pass.
+    // lands inside an element; the range before it says so, and the file is split by column instead.
     const nested = JSON.stringify(objects(6000, true), null, 2);
-    cases.push({ name: 'nested', text: nested, how: 'single', rows: 6000 });
+    cases.push({ name: 'nested', text: nested, how: 'columns', rows: 6000 });
     // The whole array on one line: nowhere to cut, so split by column.
     const oneLine = JSON.stringify(objects(12000, false));
     cases.push({ name: 'one-line', text: oneLine, how: 'columns', rows: 12000 });
-    // A bad element half-way: its message numbers the array's elements, which only one pass can.
+    // A bad element half-way: its message numbers the array's elements, which ranges cannot.
     const bad = lines.slice();
     bad[7000] = '[1, 2]';
-    cases.push({ name: 'bad', text: '[\n' + bad.join(',\n') + '\n]\n', how: 'single', rows: 14999 });
+    cases.push({ name: 'bad', text: '[\n' + bad.join(',\n') + '\n]\n', how: 'columns', rows: 14999 });
     for (const c of cases) {
       const file = path.join(dir, `array-${c.name}.json`);
       fs.writeFileSync(file, c.text);
