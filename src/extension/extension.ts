@@ -41,7 +41,10 @@ const DATASET_SELECTOR: vscode.DocumentSelector = [
 export function activate(context: vscode.ExtensionContext): ResponsibleMlApi {
   const started = performance.now();
   const policies = new PolicyStore();
-  const scanClient = new ScanClient(context.asAbsolutePath('dist/scanWorker.js'));
+  const scanClient = new ScanClient(
+    context.asAbsolutePath('dist/scanWorker.js'),
+    () => readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION)).scanThreads,
+  );
   const diagnostics = new DatasetDiagnostics(policies, scanClient);
   const configDiagnostics = new ConfigDiagnostics(scanClient);
   const statusBar = new StatusBar();

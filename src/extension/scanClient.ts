@@ -27,7 +27,11 @@ export class ScanClient {
   private idleTimer: NodeJS.Timeout | undefined;
   private pending = 0;
 
-  constructor(private readonly workerPath: string) {}
+  /** `threads`: the thread count for each scan of a file on disk (the `scan.threads` setting), read per scan. */
+  constructor(
+    private readonly workerPath: string,
+    private readonly threads: () => number = () => 1,
+  ) {}
 
   private start(): MessageConnection {
     if (this.connection && this.child && this.child.exitCode === null) return this.connection;
@@ -72,7 +76,11 @@ export class ScanClient {
         ),
       );
       return await Promise.race([
-        connection.sendRequest<AuditReport>(SCAN_FILE_METHOD, params, cts.token),
+        connection.sendRequest<AuditReport>(
+          SCAN_FILE_METHOD,
+          { threads: this.threads(), ...params },
+          cts.token,
+        ),
         exited,
       ]);
     } finally {

@@ -16,6 +16,8 @@ export interface Settings {
   scanInclude: string[];
   scanExclude: string[];
   scanMaxFileSizeMB: number;
+  /** Threads the scan worker may use for a dataset file on disk of 8 MB or more (see `scanFileInThreads`). */
+  scanThreads: number;
   trainingBackend: BackendSetting;
   openTrainingPanel: boolean;
   nativeBackendPath: string;
@@ -74,6 +76,7 @@ export const SETTINGS: readonly AnySpec[] = [
     ],
   },
   { key: 'scan.maxFileSizeMB', field: 'scanMaxFileSizeMB', type: 'number', default: 500, minimum: 0 },
+  { key: 'scan.threads', field: 'scanThreads', type: 'number', default: 2, minimum: 1 },
   {
     key: 'training.backend',
     field: 'trainingBackend',

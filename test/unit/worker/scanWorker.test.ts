@@ -10,6 +10,7 @@ import {
   IPCMessageWriter,
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
+import { generateCsv } from '../../../bench/scan/generate';
 import type { AuditReport } from '../../../src/core/report/auditReport';
 import { PING_METHOD, SCAN_FILE_METHOD, scanFile, type ScanFileParams } from '../../../src/worker/scanWorker';
 
@@ -52,6 +53,42 @@ describe('scan worker (child process, JSON-RPC over IPC)', function () {
       local.findings.map((f) => `${f.rule} ${f.column ?? ''} ${f.message}`),
     );
     assert.deepStrictEqual(report.findings, JSON.parse(JSON.stringify(local.findings)));
+  });
+
+  it('scans a file of 8 MB or more in the threads the setting gives, with the one-thread report; cancels them', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rml-scan-'));
+    const file = path.join(dir, 'customers.csv');
+    generateCsv(file, 9e6);
+    const params: ScanFileParams = { path: file, fileName: 'customers.csv', format: 'csv' };
+    try {
+      const how: string[] = [];
+      const one = await scanFile({ ...params, threads: 1 }, undefined, (h) => how.push(h));
+      const two = await scanFile({ ...params, threads: 2 }, undefined, (h) => how.push(h));
+      // Without a thread count (an older extension), one thread.
+      await scanFile(params, undefined, (h) => how.push(h));
+      assert.deepStrictEqual(how, ['single', 'columns', 'single']);
+      assert.deepStrictEqual(two, one);
+      const report = await connection.sendRequest<AuditReport>(SCAN_FILE_METHOD, { ...params, threads: 2 });
+      assert.deepStrictEqual(report, JSON.parse(JSON.stringify(one)));
+      // A cancel stops the threads too, and the worker serves the next request.
+      const cts = new CancellationTokenSource();
+      const pending = connection.sendRequest<AuditReport>(
+        SCAN_FILE_METHOD,
+        { ...params, threads: 3 },
+        cts.token,
+      );
+      setTimeout(() => cts.cancel(), 300);
+      await assert.rejects(pending);
+      const after = await connection.sendRequest<AuditReport>(SCAN_FILE_METHOD, {
+        path: sample,
+        fileName: 'adult-sample.csv',
+        format: 'csv',
+        threads: 2,
+      });
+      assert.strictEqual(after.rows, 800);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('scans unsaved editor text instead of the file when given', async () => {
