@@ -1,4 +1,6 @@
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import { COMMAND_IDS } from '../../src/extension/commandIds';
 import { api, codeOf, EXTENSION_ID, file, ours, waitFor } from './helpers';
@@ -15,6 +17,10 @@ describe('packaged extension (.vsix installed into code-server)', () => {
   });
 
   it('shows diagnostics for a CSV (the scanner and its worker are in the package)', async () => {
+    // The scan worker runs large files in threads from dist/scanThread.js; without it, in one thread.
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+    for (const bundle of ['scanWorker.js', 'scanThread.js'])
+      assert.ok(fs.existsSync(path.join(ext.extensionPath, 'dist', bundle)), bundle);
     const doc = await vscode.workspace.openTextDocument(file('people.csv'));
     await vscode.window.showTextDocument(doc);
     await waitFor('diagnostics', () => ours(doc.uri).some((d) => codeOf(d) === 'privacy/pii-column'));
