@@ -9,7 +9,13 @@ import { ByteDecoder, type TextEncodingName } from './decode';
 import { InvalidCharQueue, ProblemReporter } from './problems';
 import { CsvParser } from './csvParser';
 import { detectHeader, sniffDelimiter } from './csvSniff';
-import { JsonArrayReader, JsonLinesReader, parseObject, type ParsedObject } from './jsonReader';
+import {
+  JsonArrayReader,
+  JsonLinesReader,
+  parseObject,
+  type ObjectHandler,
+  type ParsedObject,
+} from './jsonReader';
 import { PositionSlab } from './positionSlab';
 import { detach } from './sketches';
 
@@ -196,33 +202,21 @@ class TableReader {
     const sample = this.sample.join('');
     this.sample = [];
     const o = this.options;
-    if (o.continuation?.header.format === 'jsonl') {
+    const continued = o.continuation?.header.format;
+    if (o.continuation && (continued === 'jsonl' || continued === 'json')) {
       const { header, startLine } = o.continuation;
-      this.format = 'jsonl';
-      const table = new JsonTable(this.sink, this.problems, 'jsonl');
+      this.format = continued;
+      const table = new JsonTable(this.sink, this.problems, continued);
       table.continueWith(header);
       this.table = table;
-      this.parser = new JsonLinesReader(
-        (obj, text, column) => table.object(obj, text, column),
-        this.problems,
-        this.invalid,
-        startLine,
-      );
-      this.parser.push(sample);
-      return;
-    }
-    if (o.continuation?.header.format === 'json') {
-      const { header, startLine } = o.continuation;
-      this.format = 'json';
-      const table = new JsonTable(this.sink, this.problems, 'json');
-      table.continueWith(header);
-      this.table = table;
-      this.parser = new JsonArrayReader(
-        (obj, text, column) => table.object(obj, text, column),
-        this.problems,
-        this.invalid,
-        { startLine, endsAfterComma: o.endsAfterComma === true },
-      );
+      const onObject: ObjectHandler = (obj, text, column) => table.object(obj, text, column);
+      this.parser =
+        continued === 'jsonl'
+          ? new JsonLinesReader(onObject, this.problems, this.invalid, startLine)
+          : new JsonArrayReader(onObject, this.problems, this.invalid, {
+              startLine,
+              endsAfterComma: o.endsAfterComma === true,
+            });
       this.parser.push(sample);
       return;
     }
