@@ -368,7 +368,10 @@ async function scanByRanges(
   const format = head.header.format;
   const kind = format === 'jsonl' || format === 'json' ? format : 'csv';
   // A JSON array is cut only between elements on lines of their own; an array on one line is split by column.
-  if (kind === 'json' && !hasElementCut(file, firstBytes, rangeBytes)) return undefined;
+  if (kind === 'json' && !hasElementCut(fd, firstBytes, rangeBytes)) {
+    fs.closeSync(fd);
+    return undefined;
+  }
   const cutter = new RangeCutter(fd, bytes, rangeBytes, firstBytes, kind);
   const stop = new AbortController();
   const onAbort = () => stop.abort();
@@ -567,30 +570,26 @@ async function readHead(
 }
 
 /**
+ * Whether the megabyte of a JSON array after the first range has a place to cut: a line feed after an
+ * element's comma and before an element's opening brace (one element a line, or pretty-printed).
+ */
+function hasElementCut(fd: number, from: number, rangeBytes: number): boolean {
+  const buf = Buffer.alloc(Math.min(rangeBytes, 1 << 20));
+  const n = fs.readSync(fd, buf, 0, buf.length, from);
+  return /,[ \t\r]*\n[ \t\r\n]*\{/.test(buf.toString('latin1', 0, n));
+}
+
+/**
  * Cuts a file into byte ranges of about `rangeBytes` (the first of `firstBytes`) at record boundaries, one at
  * a time: a cut goes after the first line feed past the nominal offset at which the count of double quotes
  * since the start of the file is even, i.e. outside any quoted field of well-formed CSV (an escaped quote is
  * two). Malformed quoting can fool the count; the range before such a cut then ends inside a quoted field, its
  * reader reports an unclosed quote, and the caller reads the file in one pass instead. JSON Lines is cut after
- * any line feed: a record is one line, and a raw line break inside a string breaks it in one pass too. Counts
- * line feeds for each range's first line; a lone carriage return (a line break to the reader, not counted
- * here) stops the cutting.
+ * any line feed: a record is one line, and a raw line break inside a string breaks it in one pass too. A JSON
+ * array is cut after a line feed between an element's comma and the next element's brace. Counts line feeds
+ * for each range's first line; a lone carriage return (a line break to the reader, not counted here) stops the
+ * cutting.
  */
-/**
- * Whether the megabyte of a JSON array after the first range has a place to cut: a line feed after an
- * element's comma and before an element's opening brace (one element a line, or pretty-printed).
- */
-function hasElementCut(file: string, from: number, rangeBytes: number): boolean {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(Math.min(rangeBytes, 1 << 20));
-    const n = fs.readSync(fd, buf, 0, buf.length, from);
-    return /,[ \t\r]*\n[ \t\r\n]*\{/.test(buf.toString('latin1', 0, n));
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 class RangeCutter {
   private readonly buf = Buffer.alloc(1 << 22);
   /** File offset of buf[0], bytes in buf, and the scan position in buf. */
@@ -612,7 +611,7 @@ class RangeCutter {
      * `csv` (and TSV): quotes can hold line breaks. `jsonl`: a record is one line. `json`: a JSON array,
      * cut only where a line break lies between an element's comma and the next element's opening brace
      * (a JSON string holds no raw line break; a cut inside a nested array of objects leaves the range before
-     * it inside an element, which its reader reports, and the caller then reads the file in one pass).
+     * it inside an element, which its reader reports, and the caller then splits the file by column).
      */
     private readonly kind: 'csv' | 'jsonl' | 'json',
   ) {}
