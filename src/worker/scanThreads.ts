@@ -49,6 +49,11 @@ export interface ThreadedScanOptions {
   /** Threads to use; default {@link defaultThreads}. 1 scans in this thread. */
   threads?: number;
   /**
+   * Without `threads`, the most the default may take (the editor's `scan.threads` setting): the default's
+   * choices for the file's size and format stand below it (one thread for JSON on two cores, for one).
+   */
+  maxThreads?: number;
+  /**
    * How to split: `ranges` by byte range where the file allows, else by column; `columns` by column. Default
    * {@link defaultSplit} of the thread count.
    */
@@ -116,7 +121,8 @@ export async function scanFileInThreads(
     options.format && options.format !== 'auto'
       ? options.format
       : formatFromFileName(options.fileName ?? file);
-  const threads = threaded.threads ?? defaultThreads(bytes, format);
+  const threads =
+    threaded.threads ?? Math.min(threaded.maxThreads ?? Infinity, defaultThreads(bytes, format));
   const single = () => {
     threaded.onSplit?.('single');
     return scanDataset(fs.createReadStream(file, { highWaterMark: 1 << 18 }), options);

@@ -1,11 +1,11 @@
 /**
  * Child process that scans datasets off the extension host: the editor's "Scan Workspace Datasets" and open
  * documents too large to scan in-process. It streams each file from disk in 256 KiB chunks, so memory stays
- * bounded by the scanner, not the file; a file of 8 MB or more in as many worker threads as the
- * `scan.threads` setting says (`scanFileInThreads`, as `rml audit` does). Cancellation arrives as
- * vscode-jsonrpc's `$/cancelRequest` and aborts the scan's AbortSignal, which the scanner checks between
- * chunks (and which stops the threads): smaller chunks make a cancel land sooner (measured: 0.75 s on a
- * loaded 2-core machine, against 3 s with 1 MiB chunks).
+ * bounded by the scanner, not the file; a large file in worker threads as `rml audit` would, up to the
+ * `scan.threads` setting (`scanFileInThreads`). Cancellation arrives as vscode-jsonrpc's `$/cancelRequest`
+ * and aborts the scan's AbortSignal, which the scanner checks between chunks (and which stops the threads):
+ * smaller chunks make a cancel land sooner (measured: 0.75 s on a loaded 2-core machine, against 3 s with
+ * 1 MiB chunks).
  *
  * Protocol (JSON-RPC over the Node IPC channel):
  *   request  `rml/scanFile` ScanFileParams -> AuditReport
@@ -33,8 +33,8 @@ export type ScanFileParams = Omit<ScanOptions, 'signal' | 'onProgress' | 'afterR
   /** Unsaved editor text to scan instead of the file on disk. */
   text?: string;
   /**
-   * Threads for a file on disk of 8 MB or more (`scanFileInThreads`; default 1). Unsaved text is scanned in
-   * this thread.
+   * The most threads for a file on disk (`scanFileInThreads`' `maxThreads`: below it, what `rml audit` would
+   * pick for the file's size and format; default 1). Unsaved text is scanned in this thread.
    */
   threads?: number;
 };
@@ -66,8 +66,8 @@ export async function scanFile(
     afterReading: collectGarbage,
   };
   if (params.text === undefined) {
-    const threads = Math.max(1, Math.floor(params.threads ?? 1));
-    return scanFileInThreads(params.path, options, { threads, ...(onSplit ? { onSplit } : {}) });
+    const maxThreads = Math.max(1, Math.floor(params.threads ?? 1));
+    return scanFileInThreads(params.path, options, { maxThreads, ...(onSplit ? { onSplit } : {}) });
   }
   return scanDataset(fromText(params.text), options);
 }
