@@ -469,6 +469,8 @@ function missingTokensOf(policy: Policy): string[] {
 export interface RangeStart {
   header: TableHeader;
   startLine: number;
+  /** Where on `startLine` the range starts (UTF-16 units, from 1): inside a line only in a JSON array. */
+  startColumn?: number;
   decided: PrivacyDecision[];
 }
 
@@ -677,7 +679,13 @@ async function runPass(
     // Nothing above keeps a row's positions past `row()`: findings and row ranges copy the numbers.
     transientPositions: true,
     ...(range?.start
-      ? { continuation: { header: range.start.header, startLine: range.start.startLine } }
+      ? {
+          continuation: {
+            header: range.start.header,
+            startLine: range.start.startLine,
+            ...(range.start.startColumn !== undefined ? { startColumn: range.start.startColumn } : {}),
+          },
+        }
       : {}),
     ...(range?.reading?.endsAfterComma ? { endsAfterComma: true } : {}),
   });

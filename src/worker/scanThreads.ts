@@ -6,11 +6,12 @@
  * first, so every range searches its cells as one pass would. This scales with cores, since each thread
  * parses only its share of the file.
  *
- * Where ranges do not apply (a JSON array on one line, a file the head does not decide, a quoted field
- * across a cut) the split is by column: each thread reads the whole file and does the work for its share of
- * the columns; the parts are joined by `assembleReport`, which gives the single-threaded report byte for
- * byte. The price is that every thread parses the whole file.
+ * Where ranges do not apply (a JSON array with no place to cut, a file the head does not decide, a quoted
+ * field across a cut) the split is by column: each thread reads the whole file and does the work for its
+ * share of the columns; the parts are joined by `assembleReport`, which gives the single-threaded report
+ * byte for byte. The price is that every thread parses the whole file.
  */
+import { isAscii } from 'buffer';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -82,8 +83,8 @@ export function defaultThreads(bytes: number, format?: DataFormat): number {
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   // Two threads split JSON by column, and parsing it is a larger share of the work, which every thread
   // repeats: on two cores a second thread took 8% off the wall time of 200 MB for half as much CPU time again
-  // and 70 to 100 MB more (over 300 MB for JSON Lines). From three, JSON Lines and JSON arrays (one element a
-  // line, or pretty-printed) are split by range as CSV is.
+  // and 70 to 100 MB more (over 300 MB for JSON Lines). From three, JSON Lines and JSON arrays of objects are
+  // split by range as CSV is.
   if (cores <= 2) return bytes < MIN_TWO_CORE_BYTES || format === 'json' || format === 'jsonl' ? 1 : 2;
   return Math.min(MAX_THREADS, cores);
 }
@@ -350,11 +351,11 @@ const HEAD_RANGES = 4;
 /**
  * Audits a CSV, TSV, JSON Lines or JSON file split into byte ranges of {@link RANGE_BYTES} cut at record
  * boundaries, one range at a time per worker thread, the parts merged in file order (`RangeMerge`) as they
- * come. Undefined when the file is not one to split (a JSON array with no element on a line of its own, not
- * UTF-8, small, or a column the head of the file leaves undecided, or in a JSON array any invalid JSON, such
- * as a range ending inside an element); 'single' when the ranges turned out not to match one pass (a quoted
- * field across a cut, found by an unclosed quote at a range's end, or more reading problems than the cap),
- * for the caller to read it again in one pass.
+ * come. Undefined when the file is not one to split (a JSON array with no "},{" to cut at, not UTF-8, small,
+ * or a column the head of the file leaves undecided, or in a JSON array any invalid JSON, such as a range
+ * ending inside an element); 'single' when the ranges turned out not to match one pass (a quoted field
+ * across a cut, found by an unclosed quote at a range's end, or more reading problems than the cap), for the
+ * caller to read it again in one pass.
  */
 async function scanByRanges(
   file: string,
@@ -373,7 +374,7 @@ async function scanByRanges(
   const fd = fs.openSync(file, 'r');
   const format = head.header.format;
   const kind = format === 'jsonl' || format === 'json' ? format : 'csv';
-  // A JSON array is cut only between elements on lines of their own; an array on one line is split by column.
+  // A JSON array is cut only between objects: an array with no "},{" near its head is split by column.
   if (kind === 'json' && !hasElementCut(fd, firstBytes, rangeBytes)) {
     fs.closeSync(fd);
     return undefined;
@@ -432,7 +433,14 @@ async function scanByRanges(
           end: range.end,
           ...(id === 0
             ? {}
-            : { from: { header: head.header, startLine: range.startLine, decided: head.decided } }),
+            : {
+                from: {
+                  header: head.header,
+                  startLine: range.startLine,
+                  startColumn: range.startColumn,
+                  decided: head.decided,
+                },
+              }),
           ...(kind === 'json' && range.end < bytes ? { endsAfterComma: true } : {}),
         };
         dispatched++;
@@ -466,10 +474,14 @@ async function scanByRanges(
               )
             )
               broken = true;
-            // In a JSON array, a range that ended inside an element (a cut inside a nested array of objects),
-            // or a file with invalid JSON, whose messages number the array's elements as only one reader can:
+            // In a JSON array, a range that ended inside an element (a cut inside a string or a nested
+            // array of objects), or a file with invalid JSON, whose messages number the array's elements as
+            // only one reader can, or with invalid UTF-8, which the cutter's columns may count otherwise:
             // split by column, which repeats the one pass's report.
-            if (kind === 'json' && part.problems.some((f) => f.rule === 'data/invalid-json')) {
+            if (
+              kind === 'json' &&
+              part.problems.some((f) => f.rule === 'data/invalid-json' || f.rule === 'data/invalid-encoding')
+            ) {
               broken = true;
               byColumn = true;
             }
@@ -576,13 +588,37 @@ async function readHead(
 }
 
 /**
- * Whether the megabyte of a JSON array after the first range has a place to cut: a line feed after an
- * element's comma and before an element's opening brace (one element a line, or pretty-printed).
+ * Whether the megabyte of a JSON array after the first range has a place to cut: an opening brace after a
+ * closing brace and a comma, white space aside (an array of objects, on one line or many).
  */
 function hasElementCut(fd: number, from: number, rangeBytes: number): boolean {
   const buf = Buffer.alloc(Math.min(rangeBytes, 1 << 20));
   const n = fs.readSync(fd, buf, 0, buf.length, from);
-  return /,[ \t\r]*\n[ \t\r\n]*\{/.test(buf.toString('latin1', 0, n));
+  return /\}[ \t\r\n]*,[ \t\r\n]*\{/.test(buf.toString('latin1', 0, n));
+}
+
+/** A byte range of the file, and the line and column (UTF-16 units, from 1) where it starts. */
+interface Range {
+  start: number;
+  end: number;
+  startLine: number;
+  startColumn: number;
+}
+
+/**
+ * UTF-16 units of the UTF-8 bytes `from` to `to` of `buf` (one a character, two past U+FFFF), as the
+ * reader's columns count them. Counted at each sequence's lead byte, so a sequence cut by `to` counts where
+ * it starts. Invalid UTF-8 may count otherwise than the decoder's replacements, so a JSON array's range that
+ * meets one is read again by column (see {@link scanByRanges}).
+ */
+function utf16Units(buf: Uint8Array, from: number, to: number): number {
+  if (isAscii(buf.subarray(from, to))) return to - from;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const b = buf[i]!;
+    if ((b & 0xc0) !== 0x80) n += b >= 0xf0 ? 2 : 1;
+  }
+  return n;
 }
 
 /**
@@ -604,8 +640,11 @@ class RangeCutter {
   private pos = 0;
   private quotes = 0;
   private lines = 0;
+  /** UTF-16 units since the last line feed up to `pos` (JSON arrays only: their cuts fall inside lines). */
+  private lineChars = 0;
   private start = 0;
   private startLine = 1;
+  private startColumn = 1;
   finished = false;
 
   constructor(
@@ -614,16 +653,17 @@ class RangeCutter {
     private readonly rangeBytes: number,
     private readonly firstBytes: number,
     /**
-     * `csv` (and TSV): quotes can hold line breaks. `jsonl`: a record is one line. `json`: a JSON array,
-     * cut only where a line break lies between an element's comma and the next element's opening brace
-     * (a JSON string holds no raw line break; a cut inside a nested array of objects leaves the range before
-     * it inside an element, which its reader reports, and the caller then splits the file by column).
+     * `csv` (and TSV): quotes can hold line breaks. `jsonl`: a record is one line. `json`: a JSON array, cut
+     * before an opening brace that follows a closing brace and a comma, white space aside, on one line or
+     * across lines. A cut inside a string (`"},{"` in a value) or inside a nested array of objects leaves
+     * the range before it inside an element, which its reader reports, and the caller then splits the file
+     * by column.
      */
     private readonly kind: 'csv' | 'jsonl' | 'json',
   ) {}
 
   /** The next range, null after the last, 'lone-cr' when the file has a line break this cannot count. */
-  next(): { start: number; end: number; startLine: number } | null | 'lone-cr' {
+  next(): Range | null | 'lone-cr' {
     if (this.finished) return null;
     const nominal = this.start + (this.start === 0 ? this.firstBytes : this.rangeBytes);
     if (nominal >= this.size - this.rangeBytes / 4) return this.last();
@@ -637,45 +677,54 @@ class RangeCutter {
         if (!this.count(stopAt)) return 'lone-cr';
         continue;
       }
+      if (this.kind === 'json') {
+        const brace = this.nextElement();
+        if (!this.count(brace === -1 ? this.length : brace)) return 'lone-cr';
+        if (brace !== -1) return this.cut(this.base + brace);
+        continue;
+      }
       const lf = buf.indexOf(10, this.pos);
       if (lf === -1 || lf >= this.length) {
         if (!this.count(this.length)) return 'lone-cr';
         continue;
       }
       if (!this.count(lf + 1)) return 'lone-cr';
-      if (
-        this.kind === 'jsonl' ||
-        (this.kind === 'csv' && this.quotes % 2 === 0) ||
-        (this.kind === 'json' && this.betweenElements(lf))
-      ) {
-        const end = this.base + lf + 1;
-        const range = { start: this.start, end, startLine: this.startLine };
-        this.start = end;
-        this.startLine = this.lines + 1;
-        if (end >= this.size) this.finished = true;
-        return range;
-      }
+      if (this.kind === 'jsonl' || this.quotes % 2 === 0) return this.cut(this.base + lf + 1);
     }
   }
 
-  private last(): { start: number; end: number; startLine: number } | null {
+  /** The range up to `end`, where the next one starts (on the line and column counted up to it). */
+  private cut(end: number): Range {
+    const range = { start: this.start, end, startLine: this.startLine, startColumn: this.startColumn };
+    this.start = end;
+    this.startLine = this.lines + 1;
+    this.startColumn = this.lineChars + 1;
+    if (end >= this.size) this.finished = true;
+    return range;
+  }
+
+  private last(): Range | null {
     this.finished = true;
     if (this.start >= this.size) return null;
-    return { start: this.start, end: this.size, startLine: this.startLine };
+    return { start: this.start, end: this.size, startLine: this.startLine, startColumn: this.startColumn };
   }
 
   /**
-   * Whether the line feed at `lf` in the block follows a comma and precedes an opening brace, white space
-   * aside; false where either lies outside the block (the next line feed is tried).
+   * The first opening brace in the block from `pos` on that follows a comma and a closing brace, white space
+   * aside, within the block: where a JSON array's next element may start. -1 when there is none.
    */
-  private betweenElements(lf: number): boolean {
+  private nextElement(): number {
     const buf = this.buf;
-    let i = lf - 1;
-    while (i >= 0 && (buf[i] === 32 || buf[i] === 9 || buf[i] === 13)) i--;
-    if (i < 0 || buf[i] !== 44) return false;
-    let j = lf + 1;
-    while (j < this.length && (buf[j] === 32 || buf[j] === 9 || buf[j] === 13 || buf[j] === 10)) j++;
-    return j < this.length && buf[j] === 123;
+    const white = (b: number | undefined) => b === 32 || b === 10 || b === 13 || b === 9;
+    for (let b = buf.indexOf(123, this.pos); b !== -1 && b < this.length; b = buf.indexOf(123, b + 1)) {
+      let i = b - 1;
+      while (i >= 0 && white(buf[i])) i--;
+      if (i < 0 || buf[i] !== 44) continue;
+      i--;
+      while (i >= 0 && white(buf[i])) i--;
+      if (i >= 0 && buf[i] === 125) return b;
+    }
+    return -1;
   }
 
   /** Reads the next block; false at the end of the file. */
@@ -692,6 +741,11 @@ class RangeCutter {
     if (this.kind === 'csv')
       for (let i = buf.indexOf(34, this.pos); i !== -1; i = buf.indexOf(34, i + 1)) this.quotes++;
     for (let i = buf.indexOf(10, this.pos); i !== -1; i = buf.indexOf(10, i + 1)) this.lines++;
+    if (this.kind === 'json') {
+      const lf = buf.lastIndexOf(10, to - 1);
+      if (lf >= this.pos) this.lineChars = utf16Units(buf, lf + 1, to);
+      else this.lineChars += utf16Units(buf, this.pos, to);
+    }
     for (let i = buf.indexOf(13, this.pos); i !== -1; i = buf.indexOf(13, i + 1)) {
       // A CR at the end of the block is checked against the next block's first byte.
       const nextByte = i + 1 < this.length ? this.buf[i + 1] : this.peek(this.base + i + 1);

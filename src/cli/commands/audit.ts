@@ -29,9 +29,8 @@ Options:
   --threads N                Threads for a large file (default: one per core up to 4, two on a 2-core
                              machine, one for files under 8 MB or JSON on 2 cores). Two split the
                              columns, byte for byte the one-thread report, for about 50 MB more; three
-                             or more split a CSV, TSV, JSON Lines or JSON file (elements on lines of
-                             their own) into 1 MB ranges, the same report for any N, 65 to 95 MB per
-                             thread.
+                             or more split a CSV, TSV, JSON Lines or JSON file into 1 MB ranges, the
+                             same report for any N, 65 to 95 MB per thread.
   --split columns|ranges     How threads share the work (default: columns for two, ranges for more).
                              By column, each thread reads the whole file: less memory per thread, and
                              the one-thread report byte for byte.

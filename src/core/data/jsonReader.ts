@@ -401,16 +401,18 @@ export class JsonArrayReader {
     private readonly problems: ProblemReporter,
     private readonly invalid: InvalidCharQueue,
     /**
-     * A byte range of a scan split by rows: `startLine` when it starts after an element's comma (not at the
-     * file's start), on that line; `endsAfterComma` when it ends after one (not at the file's end), where an
-     * array still open is what a range holds, not an error.
+     * A byte range of a scan split by rows: `startLine` and `startColumn` (UTF-16 units, from 1) when it
+     * starts at an element after a comma (not at the file's start); `endsAfterComma` when it ends after one
+     * (not at the file's end), where an array still open is what a range holds, not an error.
      */
-    private readonly range: { startLine?: number; endsAfterComma?: boolean } = {},
+    private readonly range: { startLine?: number; startColumn?: number; endsAfterComma?: boolean } = {},
   ) {
     if (range.startLine !== undefined) {
       this.state = State.BeforeElement;
       this.afterComma = true;
       this.line = range.startLine;
+      // Columns count from the line's start, `startColumn - 1` units before this range's first character.
+      this.lineStartAbs = 1 - (range.startColumn ?? 1);
     }
   }
 

@@ -35,11 +35,11 @@ export interface ReadOptions {
   maxProblems?: number;
   /**
    * Reads a later byte range of a UTF-8 CSV, TSV, JSON Lines or JSON file whose head was read already (a scan
-   * split by rows): the range starts at a record boundary on line `startLine` (in a JSON array, after an
-   * element's comma), and every record is a data row of `header`. No encoding, format, delimiter or header
-   * is guessed; row indices count from 1 within the range.
+   * split by rows): the range starts at a record boundary on line `startLine` (in a JSON array, at an
+   * element after a comma, on that line's `startColumn`), and every record is a data row of `header`. No
+   * encoding, format, delimiter or header is guessed; row indices count from 1 within the range.
    */
-  continuation?: { header: TableHeader; startLine: number };
+  continuation?: { header: TableHeader; startLine: number; startColumn?: number };
   /**
    * A JSON array's byte range that ends after an element's comma, not at the end of the file (a scan split by
    * rows): the array left open there is no problem.
@@ -204,7 +204,7 @@ class TableReader {
     const o = this.options;
     const continued = o.continuation?.header.format;
     if (o.continuation && (continued === 'jsonl' || continued === 'json')) {
-      const { header, startLine } = o.continuation;
+      const { header, startLine, startColumn } = o.continuation;
       this.format = continued;
       const table = new JsonTable(this.sink, this.problems, continued);
       table.continueWith(header);
@@ -215,6 +215,7 @@ class TableReader {
           ? new JsonLinesReader(onObject, this.problems, this.invalid, startLine)
           : new JsonArrayReader(onObject, this.problems, this.invalid, {
               startLine,
+              startColumn: startColumn ?? 1,
               endsAfterComma: o.endsAfterComma === true,
             });
       this.parser.push(sample);
