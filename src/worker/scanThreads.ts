@@ -667,7 +667,8 @@ class RangeCutter {
     if (this.finished) return null;
     const nominal = this.start + (this.start === 0 ? this.firstBytes : this.rangeBytes);
     if (nominal >= this.size - this.rangeBytes / 4) return this.last();
-    // Count up to the nominal offset, then line by line until a line feed with an even quote count.
+    // Count up to the nominal offset, then line by line until a line feed with an even quote count (in a
+    // JSON array, up to the next element's brace).
     for (;;) {
       if (this.base + this.pos >= this.size) return this.last();
       if (this.pos >= this.length && !this.fill()) return this.last();
