@@ -27,7 +27,7 @@ export class ScanClient {
   private idleTimer: NodeJS.Timeout | undefined;
   private pending = 0;
 
-  /** `threads`: the thread count for each scan of a file on disk (the `scan.threads` setting), read per scan. */
+  /** `threads`: the most threads a scan of a file on disk takes (the `scan.threads` setting), read per scan. */
   constructor(
     private readonly workerPath: string,
     private readonly threads: () => number = () => 1,

@@ -16,7 +16,7 @@ export interface Settings {
   scanInclude: string[];
   scanExclude: string[];
   scanMaxFileSizeMB: number;
-  /** Threads the scan worker may use for a dataset file on disk of 8 MB or more (see `scanFileInThreads`). */
+  /** The most threads the scan worker takes for a dataset file on disk (`scanFileInThreads`' `maxThreads`). */
   scanThreads: number;
   trainingBackend: BackendSetting;
   openTrainingPanel: boolean;
