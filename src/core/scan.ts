@@ -613,7 +613,8 @@ async function runPass(
     row(r) {
       pass.rows++;
       profiler?.add(r);
-      privacy?.add(r);
+      // The profiler's value ids tell the scanner which sampled values are new (both read the same columns).
+      privacy?.add(r, profiler?.lastIds);
       if (duplicates && profiler) {
         const values = r.values;
         const n = values.length;

@@ -544,7 +544,9 @@ export class AdaptiveColumnBuilder {
     if (this.partial && options.spill)
       throw new Error('A range-mode builder cannot spill (its part is posted).');
     this.spill = options.spill;
-    this.cat = new CategoricalBuilder(1024, options.spill);
+    // One builder a column, until the privacy scanner decides (2,000 values): small at first, since a table
+    // thousands of columns wide has few rows.
+    this.cat = new CategoricalBuilder(64, options.spill);
   }
 
   push(value: string | undefined): void {
@@ -582,7 +584,7 @@ export class AdaptiveColumnBuilder {
       const x = value === undefined ? NaN : Number(value);
       if (x !== x) this.leadingNaN++;
       else {
-        this.num = new NumberBuilder(1024, undefined);
+        this.num = new NumberBuilder(64, undefined);
         this.num.push(x);
       }
     }
@@ -610,7 +612,7 @@ export class AdaptiveColumnBuilder {
       this.leadingNaN = c.length;
       return;
     }
-    const num = new NumberBuilder(Math.max(1024, grownLength(c.length)), this.spill);
+    const num = new NumberBuilder(grownLength(c.length), this.spill);
     this.num = num;
     eachWindow(c, (codes) => {
       for (let i = 0; i < codes.length; i++) {

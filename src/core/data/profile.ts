@@ -45,8 +45,8 @@ export interface ColumnProfile {
    *
    * From a scan split by rows ({@link ProfilerMerge}) whose parts were profiled without
    * {@link ProfileOptions.allTexts}, a value can be counted without its text: when it occurred at most once in
-   * every part and after each part's first 2,048 distinct values (say twice in a column of more than 4,096
-   * distinct values, once in each half: common in columns of near-unique values). Such a value is left out and
+   * every part and after each part's first `2 * topValues` distinct values (say twice in a column of near-unique
+   * values, once in each half). Such a value is left out and
    * the next one by the same order is shown. Past the cap, merged counts are those of merged Space-Saving
    * summaries, within the same error bounds but not the counters one pass would hold.
    */
@@ -72,8 +72,8 @@ export interface ProfileOptions {
   /** Profile only these columns (0-based), for a scan split across threads by column. Default: all. */
   columns?: readonly number[];
   /**
-   * Keep the text of every distinct value while counting exactly, not only of the first 2,048 and of those
-   * seen twice: for the parts of a scan split by rows, so that {@link ProfilerMerge} can name every top value
+   * Keep the text of every distinct value while counting exactly, not only of the first `2 * topValues` and of
+   * those seen twice: for the parts of a scan split by rows, so that {@link ProfilerMerge} can name every top value
    * (a value seen once in each of two parts is a top value of a column of near-unique values, and no part
    * would have kept its text). Costs one copied string per distinct value, per column, up to the cap.
    */
@@ -126,7 +126,7 @@ export interface ExactValues {
   laneB: Int32Array<ArrayBuffer>;
   counts: Int32Array<ArrayBuffer>;
   /**
-   * The texts where kept (the first 2,048 ids and every value seen twice, or all with
+   * The texts where kept (the first `2 * topValues` ids and every value seen twice, or all with
    * {@link ProfileOptions.allTexts}) joined into a few strings of up to {@link TEXT_PIECE} characters: value
    * `j`'s text is `textPieces[textPiece[j]]` from `textStart[j]` to `textEnd[j]`, and absent where `textPiece[j]`
    * is -1. A few strings cross a thread boundary as a few copies, where an array of a range's 25,000 strings a
@@ -289,8 +289,9 @@ export function profilerPartTransferables(part: ProfilerPart): ArrayBuffer[] {
 /** Counters kept per column once exact counting stops. */
 const SPACE_SAVING_COUNTERS = 1024;
 /**
- * The text of the first this-many distinct values is kept, and of every value seen twice: enough to name the
- * `k <= KEPT_FIRST / 2` most frequent values exactly (see {@link ColumnState.exactTop}).
+ * A merge of parts keeps the text of the first this-many distinct values, and of every value seen twice:
+ * enough to name the `k <= KEPT_FIRST / 2` most frequent values (see {@link topIds}) it seeds its Space-Saving
+ * summary with.
  */
 const KEPT_FIRST = 2 * SPACE_SAVING_COUNTERS;
 
@@ -342,15 +343,16 @@ class ColumnState implements ColumnTotals {
    * a probe touches one cache line, not three arrays: with 100,000 values a column the table outgrows the
    * cache, and the probe's misses were a large part of the profiler's time.
    */
-  private slots = new Int32Array(3 * 256);
-  private slotCount = 256;
+  // Small at first, as everything per column: a table thousands of columns wide has few values in most.
+  private slots = new Int32Array(3 * 16);
+  private slotCount = 16;
   /** Per value id, in order of first appearance: occurrences, text (where kept), and what the value is. */
-  private counts = new Int32Array(64);
+  private counts = new Int32Array(16);
   private texts: (string | undefined)[] = [];
   /** Kind as an index into {@link KINDS}, the number for numeric kinds, whether it holds a space: worked out once per distinct value. */
-  private kindOf = new Uint8Array(64);
-  private numberOf = new Float64Array(64);
-  private spaceOf = new Uint8Array(64);
+  private kindOf = new Uint8Array(16);
+  private numberOf = new Float64Array(16);
+  private spaceOf = new Uint8Array(16);
   hll: HyperLogLog | undefined;
   top: SpaceSaving | undefined;
   numericCount = 0;
@@ -393,7 +395,7 @@ class ColumnState implements ColumnTotals {
           const id = s - 1;
           const c = (this.counts[id] as number) + 1;
           this.counts[id] = c;
-          if (c === 2 && id >= KEPT_FIRST) this.texts[id] = detach(value);
+          if (c === 2 && id >= this.keptFirst) this.texts[id] = detach(value);
           this.addKnown(id);
           return id;
         }
@@ -486,7 +488,20 @@ class ColumnState implements ColumnTotals {
       if (this.slots[3 * i] !== 0)
         hll.addHash(this.slots[3 * i + 1] as number, this.slots[3 * i + 2] as number);
     }
-    for (const [v, c] of this.exactTop(SPACE_SAVING_COUNTERS)) top.add(v, c);
+    // Seeded from the lanes, so the values seen once need no text: a counter learns its text at the second
+    // occurrence (or from a weight above 1, and a value counted twice has its text here).
+    const n = this.distinctCount;
+    const laneA = new Int32Array(n);
+    const laneB = new Int32Array(n);
+    for (let i = 0; i < this.slotCount; i++) {
+      const tag = this.slots[3 * i] as number;
+      if (tag === 0) continue;
+      laneA[tag - 1] = this.slots[3 * i + 1] as number;
+      laneB[tag - 1] = this.slots[3 * i + 2] as number;
+    }
+    for (const id of topIds(this.counts, null, n, SPACE_SAVING_COUNTERS)) {
+      top.addHashed(this.texts[id], laneA[id] as number, laneB[id] as number, this.counts[id]);
+    }
     this.hll = hll;
     this.top = top;
     this.distinctCount = -1;
@@ -559,33 +574,35 @@ class ColumnState implements ColumnTotals {
 }
 
 /**
- * The ids among `0..n-1` of the `k` most frequent values with a text, most frequent first, ties in order of
- * first appearance (id). Selects by a count threshold instead of sorting every distinct value: a column can
- * hold 100,000 of them. In one pass every value this would choose has its text: one seen twice always does;
- * one seen once is chosen only when fewer than `k` values were seen twice, and then it is among the first
- * `2k - 1` distinct values, whose text is kept for `k <= KEPT_FIRST / 2`. Only a merge of parts can count a
- * value without its text ({@link ColumnProfile.topValues}); it is passed over.
+ * The ids among `0..n-1` of the `k` most frequent values with a text (any value, for `texts` null), most
+ * frequent first, ties in order of first appearance (id). Selects by a count threshold instead of sorting
+ * every distinct value: a column can hold 100,000 of them. In one pass every value this would choose has its
+ * text: one seen twice always does; one seen once is chosen only when fewer than `k` values were seen twice,
+ * and then it is among the first `2k - 1` distinct values, whose text is kept (`keptFirst`). Only a merge of
+ * parts can count a value without its text ({@link ColumnProfile.topValues}); it is passed over.
  */
 function topIds(
   counts: ArrayLike<number>,
-  texts: readonly (string | undefined)[],
+  texts: readonly (string | undefined)[] | null,
   n: number,
   k: number,
 ): number[] {
   if (n <= 0 || k <= 0) return [];
   let withText = 0;
-  for (let id = 0; id < n; id++) if (texts[id] !== undefined) withText++;
+  for (let id = 0; id < n; id++) if (texts === null || texts[id] !== undefined) withText++;
   let threshold = 0;
   if (withText > k) {
     const sorted = new Float64Array(withText);
-    for (let id = 0, j = 0; id < n; id++) if (texts[id] !== undefined) sorted[j++] = counts[id] as number;
+    for (let id = 0, j = 0; id < n; id++) {
+      if (texts === null || texts[id] !== undefined) sorted[j++] = counts[id] as number;
+    }
     sorted.sort();
     threshold = sorted[withText - k] as number;
   }
   const above: number[] = [];
   const at: number[] = [];
   for (let id = 0; id < n; id++) {
-    if (texts[id] === undefined) continue;
+    if (texts !== null && texts[id] === undefined) continue;
     const c = counts[id] as number;
     if (c > threshold) above.push(id);
     else if (c === threshold && at.length < k) at.push(id);
@@ -703,7 +720,10 @@ export class TableProfiler {
   ) {
     const cap = options.distinctCap ?? 100_000;
     this.cap = cap;
-    const keptFirst = options.allTexts ? Infinity : KEPT_FIRST;
+    this.topN = options.topValues ?? 10;
+    // Naming the top `topN` values takes the texts of the first `2 * topN - 1` (see `topIds`): a column of
+    // wide, short tables holds thousands of distinct values each, and their texts were most of its memory.
+    const keptFirst = options.allTexts ? Infinity : 2 * this.topN;
     this.columns = header.columns.map(() => new ColumnState(cap, keptFirst));
     this.owned = ownedColumns(header, options);
     this.ownedMask = new Uint8Array(header.columns.length);
@@ -717,7 +737,6 @@ export class TableProfiler {
       const c = t.charCodeAt(0);
       if (c < 128) this.tokenStarts[c] = 1;
     }
-    this.topN = options.topValues ?? 10;
   }
 
   add(row: DataRow): void {

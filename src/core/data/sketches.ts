@@ -152,20 +152,23 @@ export class SpaceSaving {
     this.addHashed(value, hashOut[0] as number, hashOut[1] as number, weight);
   }
 
-  /** Adds a value whose {@link hashString} lanes the caller already has. */
-  addHashed(value: string, a: number, b: number, weight = 1): void {
+  /**
+   * Adds a value whose {@link hashString} lanes the caller already has. Its text may be missing for a value
+   * added once with weight 1 (a profiler's seed): such a counter learns no text then anyway.
+   */
+  addHashed(value: string | undefined, a: number, b: number, weight = 1): void {
     let id = this.find(a);
     if (id !== -1) {
       // Two of the counted values sharing lane A (odds about capacity / 2^32): the occurrence is dropped.
       if (this.laneB[id] !== b) return;
-      if (this.values[id] === undefined) this.values[id] = detach(value);
+      if (this.values[id] === undefined && value !== undefined) this.values[id] = detach(value);
       this.counts[id] = (this.counts[id] as number) + weight;
       this.down(this.where[id] as number);
       return;
     }
     if (this.size < this.capacity) {
       id = this.size++;
-      this.values[id] = weight > 1 ? detach(value) : undefined;
+      this.values[id] = weight > 1 && value !== undefined ? detach(value) : undefined;
       this.laneA[id] = a;
       this.laneB[id] = b;
       this.counts[id] = weight;
@@ -179,7 +182,7 @@ export class SpaceSaving {
     id = this.heap[0] as number;
     const min = this.counts[id] as number;
     this.remove(this.laneA[id] as number);
-    this.values[id] = weight > 1 ? detach(value) : undefined;
+    this.values[id] = weight > 1 && value !== undefined ? detach(value) : undefined;
     this.laneA[id] = a;
     this.laneB[id] = b;
     this.counts[id] = min + weight;

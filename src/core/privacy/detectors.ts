@@ -168,7 +168,7 @@ function wanted(only: readonly EntityType[] | undefined, e: EntityType): boolean
   return only === undefined || only.includes(e);
 }
 
-const NO_MATCHES: EntityMatch[] = Object.freeze([]) as unknown as EntityMatch[];
+export const NO_MATCHES: EntityMatch[] = Object.freeze([]) as unknown as EntityMatch[];
 
 const EMAIL_RE =
   /[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![A-Za-z0-9-])/g;
@@ -724,11 +724,15 @@ export function resolveOverlaps(matches: EntityMatch[]): EntityMatch[] {
   return kept.sort((a, b) => a.start - b.start);
 }
 
-function run(text: string, options: DetectOptions | undefined, whole: boolean): EntityMatch[] {
-  if (text.length < 4) return NO_MATCHES;
+/**
+ * False when no detector could find anything in `text`, from a count of its character classes: most cells of
+ * a table. Cheaper than a memo lookup (both read the text once, a lookup then probes a table), so the scanner
+ * asks this first and memoises only what passes. Leaves the counts in {@link FLAGS}.
+ */
+export function worthSearching(text: string): boolean {
+  if (text.length < 4) return false;
   const flags = scanFlags(text);
-  // Most cells of a table trigger nothing: answer before building any state. Each clause is the weakest
-  // trigger of some detector below.
+  // Each clause is the weakest trigger of some detector in `run`.
   const triggered =
     flags.at ||
     flags.digits >= 7 ||
@@ -738,13 +742,18 @@ function run(text: string, options: DetectOptions | undefined, whole: boolean): 
     (flags.upper >= 1 && flags.digits >= 1) ||
     (text.length >= 20 && flags.upper + flags.digits > 0) ||
     ((flags.colons > 0 || flags.dots > 0) && (text.includes('://') || /www\./i.test(text)));
-  if (!triggered) return NO_MATCHES;
+  if (!triggered) return false;
   // A date alone (a sign-up or birth date column, scanned cell by cell) has at most 8 digits, so only the
   // phone search runs on it, and its every candidate is the date itself, which DATE_PREFIX rejects, or has
   // fewer than 7 digits. Answering here skips that search: half a microsecond a cell, a sixth of the
   // scanner's time on the bench file.
-  if (flags.digits <= 8 && text.length <= 10 && flags.upper + flags.lower === 0 && DATE_ONLY.test(text))
-    return NO_MATCHES;
+  return !(flags.digits <= 8 && text.length <= 10 && flags.upper + flags.lower === 0 && DATE_ONLY.test(text));
+}
+
+function run(text: string, options: DetectOptions | undefined, whole: boolean): EntityMatch[] {
+  // Most cells of a table trigger nothing: answer before building any state.
+  if (!worthSearching(text)) return NO_MATCHES;
+  const flags = FLAGS;
   const only = options?.entities;
   const ctx: Ctx = { text, flags, region: options?.defaultRegion ?? 'US', whole, only, out: [] };
   const letters = flags.upper + flags.lower;

@@ -17,7 +17,14 @@
 import type { EntityType, Finding, Severity, SourceRange } from '../findings';
 import { cellRange, type DataRow, type TableHeader } from '../data/table';
 import type { ProtectedKind } from '../report/auditReport';
-import { detectEntities, matchWholeValue, type CountryCode, type EntityMatch } from './detectors';
+import {
+  detectEntities,
+  matchWholeValue,
+  NO_MATCHES,
+  worthSearching,
+  type CountryCode,
+  type EntityMatch,
+} from './detectors';
 import { headerEvidence, normaliseHeader, recogniseProtected, type HeaderEvidence } from './headers';
 import { maskExcerpt } from './mask';
 import { locateInCell } from './cellLocation';
@@ -200,7 +207,15 @@ interface ColumnState {
   sampled: number;
   plainNumbers: number;
   whole: Map<EntityType, { count: number; confidence: number; example: string }>;
-  distinct: Set<string>;
+  /** The first {@link DISTINCT_SAMPLE} distinct values, trimmed, in order; dropped at classification. */
+  distinct: string[];
+  /**
+   * The same values as a set, built only when needed: while cells come with the profiler's value ids and none
+   * had white space to trim, a value is new exactly when its id is past `lastId` (ids number values in order
+   * of first appearance). A table thousands of columns wide spent a third of its scan filling a set a column.
+   */
+  distinctSet: Set<string> | null;
+  lastId: number;
   pending: PendingCell[];
   /** Set at classification: the column's own entity (no cell scan), or null. */
   columnEntity: EntityType | null;
@@ -218,6 +233,26 @@ interface ColumnState {
   decidedQuasiIdentifier: boolean | undefined;
   /** Results for repeated short values; dropped for high-cardinality columns, where lookups only cost. */
   memo: Map<string, EntityMatch[]> | null;
+}
+
+/** Adds `trimmed` to the column's distinct sample unless it is there (see {@link ColumnState.distinctSet}). */
+function noteDistinct(col: ColumnState, value: string, trimmed: string, id: number | undefined): void {
+  let set = col.distinctSet;
+  if (set === null) {
+    if (id !== undefined && id >= 0 && trimmed === value) {
+      if (id > col.lastId) {
+        col.lastId = id;
+        col.distinct.push(trimmed);
+      }
+      return;
+    }
+    // A value the profiler did not number, or one with white space: " a" is new by id but not once trimmed.
+    set = col.distinctSet = new Set(col.distinct);
+  }
+  if (!set.has(trimmed)) {
+    set.add(trimmed);
+    col.distinct.push(trimmed);
+  }
 }
 
 /** Streams rows of one table and reports personal data, secrets, protected attributes and quasi-identifiers. */
@@ -264,7 +299,9 @@ export class PrivacyScanner {
         sampled: 0,
         plainNumbers: 0,
         whole: new Map(),
-        distinct: new Set(),
+        distinct: [],
+        distinctSet: null,
+        lastId: -1,
         pending: [],
         columnEntity: null,
         suppressNumbers: false,
@@ -327,8 +364,12 @@ export class PrivacyScanner {
     return col.classified ? col.quasiIdentifierKind !== null : undefined;
   }
 
-  /** Scans one row. Rows must come in file order; cells beyond the header's columns are ignored. */
-  add(row: DataRow): void {
+  /**
+   * Scans one row. Rows must come in file order; cells beyond the header's columns are ignored. `ids`, when
+   * given, are a {@link TableProfiler}'s {@link TableProfiler.lastIds} for this row, from a profiler of every
+   * column this scanner samples: they spare it a set of distinct values per column.
+   */
+  add(row: DataRow, ids?: ArrayLike<number>): void {
     if (this.finished) throw new Error('PrivacyScanner.add after finish');
     const n = Math.min(row.values.length, this.columns.length);
     const at = row.index * this.width;
@@ -338,7 +379,7 @@ export class PrivacyScanner {
       const col = this.columns[i]!;
       if (col.ignored || this.isMissing(value)) continue;
       this.now = at + i;
-      if (!col.classified) this.sample(col, row, value);
+      if (!col.classified) this.sample(col, row, value, ids?.[i]);
       else if (col.columnEntity === null) this.scanCell(col, row, i, value);
     }
   }
@@ -351,11 +392,11 @@ export class PrivacyScanner {
     return this.missing.has(value.trim());
   }
 
-  private sample(col: ColumnState, row: DataRow, value: string): void {
+  private sample(col: ColumnState, row: DataRow, value: string, id: number | undefined): void {
     col.sampled++;
     const trimmed = value.trim();
     if (PLAIN_NUMBER.test(trimmed)) col.plainNumbers++;
-    if (col.distinct.size < DISTINCT_SAMPLE) col.distinct.add(trimmed);
+    if (col.distinct.length < DISTINCT_SAMPLE) noteDistinct(col, value, trimmed, id);
     const whole = matchWholeValue(value, {
       hint: col.hint.entity,
       weakHint: col.hint.weak === true,
@@ -379,6 +420,8 @@ export class PrivacyScanner {
   }
 
   private detect(col: ColumnState, value: string): EntityMatch[] {
+    // Values no detector could match are most cells: answered without the memo, which would keep them all.
+    if (!worthSearching(value)) return NO_MATCHES;
     const memo = value.length <= MEMO_MAX_LENGTH ? col.memo : null;
     if (memo) {
       const known = memo.get(value);
@@ -468,9 +511,11 @@ export class PrivacyScanner {
     col.suppressNumbers = col.sampled > 0 && col.plainNumbers / col.sampled >= 0.5;
     // Memoise only columns that repeat their values (categories); for near-unique ones a lookup never hits.
     // The distinct sample stops at DISTINCT_SAMPLE values, so reaching it counts as near-unique.
-    if (col.distinct.size >= Math.min(DISTINCT_SAMPLE, Math.max(100, col.sampled / 2))) col.memo = null;
+    if (col.distinct.length >= Math.min(DISTINCT_SAMPLE, Math.max(100, col.sampled / 2))) col.memo = null;
 
-    const recognised = recogniseProtected(col.name, [...col.distinct]);
+    const recognised = recogniseProtected(col.name, col.distinct);
+    col.distinct = [];
+    col.distinctSet = null;
     col.protectedKind = recognised.protected;
     col.quasiIdentifierKind =
       recognised.quasiIdentifier ??

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as fc from 'fast-check';
 import type { DataRow, TableHeader } from '../../../src/core/data/table';
 import {
   DEFAULT_MISSING_TOKENS,
@@ -199,5 +200,35 @@ describe('TableProfiler', () => {
     const p = profileColumns({ id: repeat(20000, (i) => `C${100000 + i}`) }, { distinctCap: 1000 });
     assert.equal(p.id?.distinctExact, false);
     assert.deepEqual(p.id?.topValues, []);
+  });
+
+  it('names the same top values keeping the texts of the first 2k values as keeping them all', () => {
+    // One pass keeps the text of the first `2 * topValues` distinct values and of every value seen twice; the
+    // Space-Saving summary past the cap is seeded from the hash lanes. Keeping every text must change nothing.
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.nat(), { maxLength: 600 }), { minLength: 1, maxLength: 3 }),
+        fc.integer({ min: 10, max: 400 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 5, max: 300 }),
+        (columns, levels, topValues, distinctCap) => {
+          // Skewed levels: a few repeat often, the rest now and then, in any mix and order.
+          const named = Object.fromEntries(
+            columns.map((c, j) => [`c${j}`, c.map((x) => (x % 7 === 0 ? `v${x % 5}` : `v${x % levels}`))]),
+          );
+          const few = profileColumns(named, { topValues, distinctCap });
+          const all = profileColumns(named, { topValues, distinctCap, allTexts: true });
+          assert.deepEqual(few, all);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // 'e' is the fifth distinct value (no text kept for topValues 2), seen once before the cap of 5 and twice
+    // after: its counter starts from its exact count, though its text comes only after the cap.
+    const values = ['a', 'a', 'a', 'b', 'c', 'd', 'e', 'f', 'e', 'e'];
+    assert.deepEqual(profileColumns({ x: values }, { topValues: 2, distinctCap: 5 }).x?.topValues, [
+      { value: 'a', count: 3 },
+      { value: 'e', count: 3 },
+    ]);
   });
 });

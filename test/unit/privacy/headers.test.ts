@@ -74,6 +74,30 @@ describe('privacy header evidence', () => {
       );
       assert.equal(recogniseProtected('c', ['Male', 'Female']).evidence, 'values');
     });
+    it('needs 80% of the values in the vocabulary (70% for countries), wherever the others stand', () => {
+      const sex = ['Male', 'Female', 'male', 'female'];
+      for (const others of [['x'], ['x', 'y']]) {
+        const share = sex.length / (sex.length + others.length);
+        for (const values of [
+          [...others, ...sex],
+          [...sex, ...others],
+          [sex[0]!, ...others, ...sex.slice(1)],
+        ]) {
+          assert.equal(recogniseProtected('c', values).protected, share >= 0.8 ? 'sex' : null, values.join());
+        }
+      }
+      const countries = ['Germany', 'France', 'Mexico', 'India', 'Peru', 'Chile', 'Japan'];
+      const u = ['u1', 'u2', 'u3', 'u4'];
+      // 7 of 10 and 7 of 11, the outsiders first.
+      assert.equal(recogniseProtected('c', [...u.slice(0, 3), ...countries]).protected, 'nationality');
+      assert.equal(recogniseProtected('c', [...u, ...countries]).protected, null);
+      // Spelled as in Adult: 'United-States' is a country once normalised (3 of 4, then 2 of 4).
+      assert.equal(
+        recogniseProtected('c', ['x', 'United-States', 'Mexico', 'Peru']).protected,
+        'nationality',
+      );
+      assert.equal(recogniseProtected('c', ['x', 'United-States', 'y', 'Peru']).protected, null);
+    });
     it('needs two distinct core values: one word proves nothing', () => {
       assert.equal(recogniseProtected('c', ['Other']).protected, null);
       assert.equal(recogniseProtected('c', ['M', 'F']).protected, null);

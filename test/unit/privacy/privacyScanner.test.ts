@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { Finding, SourceRange } from '../../../src/core/findings';
 import type { DataRow, TableHeader } from '../../../src/core/data/table';
 import { readTable } from '../../../src/core/data/readTable';
+import { TableProfiler } from '../../../src/core/data/profile';
+import * as fc from 'fast-check';
 import {
   PrivacyScanner,
   type PrivacyScannerOptions,
@@ -252,6 +254,68 @@ describe('PrivacyScanner', () => {
     assert.equal(f?.severity, 'error');
     assert.equal(f?.row, undefined);
     assert.match(f!.excerpt!, /^AKIA\*\*\*$/);
+  });
+
+  it("samples the same with the profiler's value ids as without, white space and missing tokens included", () => {
+    const pool = [
+      'Male',
+      ' Male',
+      'Female',
+      'Female ',
+      'female',
+      'u1',
+      'NA',
+      ' NA',
+      '',
+      ' ',
+      '?',
+      '12',
+      '12 ',
+      '7',
+    ];
+    // A profiler past its cap (ids -2), or with other missing tokens (-1), numbers no value: the scanner
+    // then falls back to its set.
+    const scanBoth = (names: string[], rows: string[][], options: PrivacyScannerOptions, cap = 100) => {
+      const t = table(names, rows);
+      const plain = new PrivacyScanner(t.header, options);
+      const withIds = new PrivacyScanner(t.header, options);
+      const profiler = new TableProfiler(t.header, { distinctCap: cap, missingTokens: ['u1'] });
+      for (const r of t.rows) {
+        plain.add(r);
+        profiler.add(r);
+        withIds.add(r, profiler.lastIds);
+      }
+      return [plain.finish(), withIds.finish()];
+    };
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.nat(pool.length + 40), { minLength: 3, maxLength: 3 }), { maxLength: 120 }),
+        fc.integer({ min: 1, max: 60 }),
+        fc.integer({ min: 1, max: 100 }),
+        (cells, sampleSize, cap) => {
+          const rows = cells.map((r) => r.map((x) => pool[x] ?? `${x * 37}`));
+          const [plain, withIds] = scanBoth(['c1', 'c2', 'sex'], rows, { sampleSize }, cap);
+          assert.deepEqual(withIds, plain);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // Three values, two of them sex words once trimmed or counted once: not a sex column, though 80% of the
+    // untrimmed values are, and 5 of 6 cells.
+    const sexOf = (values: string[]) =>
+      scanBoth(
+        ['c'],
+        values.map((v) => [v]),
+        {},
+      ).map((result) => result.columns[0]!.protected);
+    assert.deepEqual(sexOf(['Male', ' Male', 'Female', ' Female', 'u2']), [null, null]);
+    assert.deepEqual(sexOf(['Male', 'Male', 'Male', 'Male', 'Female', 'u2']), [null, null]);
+    assert.deepEqual(sexOf(['Male', 'u1', 'Female', 'x']), [null, null]);
+    assert.deepEqual(sexOf(['Male', 'Female', 'Male', 'u1', 'Female']), [null, null]);
+    // Past the first 1,000 distinct values the sample stops, a value with white space among them or not.
+    const many = Array.from({ length: 1500 }, (_, i) => [i === 3 ? ' v2' : `v${i}`]);
+    const [plain, withIds] = scanBoth(['c'], many, {});
+    assert.deepEqual(withIds, plain);
   });
 
   it('skips ignored columns', () => {
