@@ -150,3 +150,37 @@ export function generateCsv(
   fs.closeSync(fd);
   return rows;
 }
+
+/**
+ * A wide table, as gene expression matrices and one-hot encoded feature tables are: `sample_id`, `age`, `sex`
+ * and `outcome`, then `columns` features `f0001`, ..., of which every tenth is a 0/1 indicator and the rest
+ * measurements with three decimals (nearly every value distinct within its column). Rows are added until the
+ * file reaches `targetBytes`, so a larger file has more rows, not more columns.
+ */
+export function generateWideCsv(file: string, targetBytes: number, columns: number, seed = 42): number {
+  const r = seededRandom(seed);
+  const fd = fs.openSync(file, 'w');
+  const names = Array.from({ length: columns }, (_, j) => `f${String(j + 1).padStart(4, '0')}`);
+  const header = `sample_id,age,sex,outcome,${names.join(',')}\n`;
+  fs.writeSync(fd, header);
+  let bytes = header.length;
+  let rows = 0;
+  // Each feature's own level and spread, so that columns differ.
+  const level = Array.from({ length: columns }, () => 1 + r() * 20);
+  const cells: string[] = new Array<string>(columns);
+  while (bytes < targetBytes) {
+    for (let j = 0; j < columns; j++) {
+      // A sum of three uniforms: roughly normal around the feature's level.
+      const x = level[j]! * (0.5 + (r() + r() + r()) / 3);
+      cells[j] = j % 10 === 9 ? (r() < 0.3 ? '1' : '0') : x.toFixed(3);
+    }
+    const line =
+      `S${100000 + rows},${18 + Math.floor(r() * 70)},${r() < 0.5 ? 'Female' : 'Male'},${r() < 0.4 ? 1 : 0},` +
+      `${cells.join(',')}\n`;
+    fs.writeSync(fd, line);
+    bytes += line.length;
+    rows++;
+  }
+  fs.closeSync(fd);
+  return rows;
+}

@@ -15,13 +15,16 @@
  * approved_pred --score approved_score` (the prediction audit by age band and sex, ROC AUC and calibration).
  * BENCH_SCAN_FORMAT=jsonl or json writes the same rows as JSON Lines or a JSON array (one object per line),
  * and the raw reference then reads the file and JSON.parses each line.
+ * BENCH_SCAN_WIDE=2000 writes a wide table instead (`scan-wide2000-<MB>mb.csv`: an id, age, sex, an outcome
+ * and 2,000 features, nearly every value distinct in its column; `generateWideCsv`): memory that grows with
+ * the columns rather than the rows.
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { defaultThreads } from '../../src/worker/scanThreads';
-import { generateCsv } from './generate';
+import { generateCsv, generateWideCsv } from './generate';
 
 // BENCH_ROOT: where dist/ is, for a bundled copy of this script run elsewhere (a machine with more cores).
 const root = process.env.BENCH_ROOT ?? path.resolve(__dirname, '../..');
@@ -112,9 +115,18 @@ function main(): void {
   for (const mb of sizes) {
     const predictions = Boolean(process.env.BENCH_SCAN_PREDICTION);
     const format = (process.env.BENCH_SCAN_FORMAT ?? 'csv') as 'csv' | 'json' | 'jsonl';
-    const file = path.join(outDir, `scan-${mb}mb${predictions ? '-pred' : ''}.${format}`);
+    const wide = Number(process.env.BENCH_SCAN_WIDE ?? 0);
+    if (wide > 0 && (predictions || format !== 'csv'))
+      throw new Error('BENCH_SCAN_WIDE writes CSV without predictions.');
+    const file = path.join(
+      outDir,
+      wide > 0 ? `scan-wide${wide}-${mb}mb.csv` : `scan-${mb}mb${predictions ? '-pred' : ''}.${format}`,
+    );
     if (!fs.existsSync(file)) {
-      const n = generateCsv(file, mb * 1e6, 42, { predictions, format });
+      const n =
+        wide > 0
+          ? generateWideCsv(file, mb * 1e6, wide)
+          : generateCsv(file, mb * 1e6, 42, { predictions, format });
       console.log(`generated ${path.relative(root, file)}: ${n.toLocaleString('en-US')} rows`);
     }
     const bytes = fs.statSync(file).size / 1e6;
@@ -139,6 +151,7 @@ function main(): void {
   const load = os.loadavg()[0]!.toFixed(1);
   console.log(
     `\nMachine: ${os.cpus().length} cores, load average ${load}. Speeds by CPU time (by wall time in brackets).` +
+      (process.env.BENCH_SCAN_WIDE ? ` Wide table: ${process.env.BENCH_SCAN_WIDE} feature columns.` : '') +
       (process.env.BENCH_SCAN_FORMAT && process.env.BENCH_SCAN_FORMAT !== 'csv'
         ? ` Format ${process.env.BENCH_SCAN_FORMAT}: the raw reference reads and JSON.parses each line.`
         : '') +
