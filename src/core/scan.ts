@@ -767,7 +767,7 @@ export async function scanRange(
  * numbers are shifted by the rows before the range (lines were the file's already), privacy findings keep
  * the order they were raised in (so the per-rule cap keeps the same ones), profiles, duplicate tables and
  * encoded columns merge exactly, except the approximations `ProfilerMerge` documents (means to the last
- * digits, Space-Saving counters past 100,000 distinct values).
+ * digits, Space-Saving counters past a column's exact cap).
  */
 export class RangeMerge {
   private rows = 0;

@@ -33,7 +33,8 @@ export interface ColumnProfile {
   missing: number;
   /**
    * Distinct non-missing values: exact while `distinctExact` (values compared by a 64-bit hash), else a
-   * HyperLogLog estimate (about 1% error), never below the cap.
+   * HyperLogLog estimate (about 1% error; 1.6% and 3.2% in tables of more than 24 and 240 columns: see
+   * {@link tableBudget}), never below the cap.
    */
   distinct: number;
   distinctExact: boolean;
@@ -65,7 +66,7 @@ export interface ColumnProfile {
 export interface ProfileOptions {
   /** Added to {@link DEFAULT_MISSING_TOKENS}. */
   missingTokens?: readonly string[];
-  /** Distinct values counted exactly per column before switching to estimates (default 100,000). */
+  /** Distinct values counted exactly per column before switching to estimates (default: {@link tableBudget}). */
   distinctCap?: number;
   /** How many top values to report (default 10). */
   topValues?: number;
@@ -172,18 +173,18 @@ function joinTexts(
 }
 
 /**
- * Values `from` on of an exact part as a complete summary, cut to the SPACE_SAVING_COUNTERS largest counts
- * (ties to the first): a merge into that many counters keeps no other value of it, and its absent bound,
- * the largest count left out, keeps the error bounds true.
+ * Values `from` on of an exact part as a complete summary, cut to the `counters` largest counts (ties to the
+ * first): a merge into that many counters keeps no other value of it, and its absent bound, the largest count
+ * left out, keeps the error bounds true.
  */
-function largestOf(v: ExactValues, from: number): SpaceSavingCounters {
+function largestOf(v: ExactValues, from: number, counters: number): SpaceSavingCounters {
   const n = v.counts.length - from;
   let ids: number[];
   let absent = 0;
-  if (n <= SPACE_SAVING_COUNTERS) {
+  if (n <= counters) {
     ids = Array.from({ length: n }, (_, k) => from + k);
   } else {
-    const threshold = kthLargest(v.counts, from, SPACE_SAVING_COUNTERS);
+    const threshold = kthLargest(v.counts, from, counters);
     // Two passes: in a range of near-unique values the threshold is 1 and nearly every value is at it, of
     // which only the first `room` are kept.
     let above = 0;
@@ -195,7 +196,7 @@ function largestOf(v: ExactValues, from: number): SpaceSavingCounters {
       else if (c === threshold) at++;
       else if (c > below) below = c;
     }
-    let room = SPACE_SAVING_COUNTERS - above;
+    let room = counters - above;
     absent = at > room ? threshold : below;
     ids = [];
     for (let j = from; j < v.counts.length; j++) {
@@ -286,14 +287,38 @@ export function profilerPartTransferables(part: ProfilerPart): ArrayBuffer[] {
   return [...out];
 }
 
-/** Counters kept per column once exact counting stops. */
-const SPACE_SAVING_COUNTERS = 1024;
 /**
- * A merge of parts keeps the text of the first this-many distinct values, and of every value seen twice:
- * enough to name the `k <= KEPT_FIRST / 2` most frequent values (see {@link topIds}) it seeds its Space-Saving
- * summary with.
+ * Distinct values counted exactly in a whole table, shared by its columns: 100,000 each for the bench's 12
+ * columns. Each costs 50 to 90 bytes (hash slot, count, kind, number, in tables grown by doubling), so without
+ * a share for the table, one of many columns of near-unique values grew with its cells: 567 MB for 50
+ * measurement columns of 300,000 rows, 763 MB for 2,000 columns of 8,200 rows.
  */
-const KEPT_FIRST = 2 * SPACE_SAVING_COUNTERS;
+const TABLE_EXACT_VALUES = 1_200_000;
+
+/** What each column of a table may hold (see {@link tableBudget}). */
+export interface ColumnBudget {
+  /** Distinct values a column counts exactly before its sketches take over. */
+  cap: number;
+  /** Space-Saving counters a column keeps past the cap. */
+  counters: number;
+  /** HyperLogLog precision past the cap: 2^precision registers. */
+  precision: number;
+}
+
+/**
+ * Each column's share of a table of `columns` columns: up to 24 columns, 100,000 exact values (at least
+ * 50,000) and full sketches (1,024 counters, 2^14 registers: 16 KB, 0.8% error); up to 240, its share of
+ * {@link TABLE_EXACT_VALUES} and 256 counters, 2^12 registers (1.6%); beyond, its share (at least 256 values:
+ * sketches cost about 5 KB a column, more than so few exact values, and switching costs time), 64 counters
+ * and 2^10 registers (3.2%). A function of the header alone, so that every part of a split scan, and their
+ * merge, count alike.
+ */
+export function tableBudget(columns: number): ColumnBudget {
+  const cap = Math.min(100_000, Math.max(256, Math.floor(TABLE_EXACT_VALUES / Math.max(1, columns))));
+  if (cap >= 50_000) return { cap, counters: 1024, precision: 14 };
+  if (cap >= 5_000) return { cap, counters: 256, precision: 12 };
+  return { cap, counters: 64, precision: 10 };
+}
 
 /** A text column with at most this many distinct values (or 5% of its values, up to 1,000) is a category. */
 const CATEGORY_MAX = 20;
@@ -330,7 +355,7 @@ function kindIndex(kind: ValueKind): number {
  * for many-valued columns (ids, e-mail addresses, amounts, free text) a Map of up to 100,000 copied strings
  * per column was the profiler's main cost and memory. Two different values count as one only if both 32-bit
  * lanes collide (about 2^-64 per pair). The text is kept only where a result can show it: the first
- * {@link KEPT_FIRST} distinct values and every value seen twice.
+ * `keptFirst` distinct values and every value seen twice.
  */
 class ColumnState implements ColumnTotals {
   missing = 0;
@@ -366,11 +391,15 @@ class ColumnState implements ColumnTotals {
   lastA = 0;
   lastB = 0;
 
+  private readonly cap: number;
+
   constructor(
-    private readonly cap: number,
+    private readonly budget: ColumnBudget,
     /** Ids below this keep their text from the first occurrence ({@link ProfileOptions.allTexts}). */
     private readonly keptFirst: number,
-  ) {}
+  ) {
+    this.cap = budget.cap;
+  }
 
   get exact(): boolean {
     return this.distinctCount >= 0;
@@ -482,8 +511,8 @@ class ColumnState implements ColumnTotals {
 
   /** Switches from exact counting to sketches, seeding them with what was counted so far. */
   private overflow(): void {
-    const hll = new HyperLogLog();
-    const top = new SpaceSaving(SPACE_SAVING_COUNTERS);
+    const hll = new HyperLogLog(undefined, this.budget.precision);
+    const top = new SpaceSaving(this.budget.counters);
     for (let i = 0; i < this.slotCount; i++) {
       if (this.slots[3 * i] !== 0)
         hll.addHash(this.slots[3 * i + 1] as number, this.slots[3 * i + 2] as number);
@@ -499,7 +528,7 @@ class ColumnState implements ColumnTotals {
       laneA[tag - 1] = this.slots[3 * i + 1] as number;
       laneB[tag - 1] = this.slots[3 * i + 2] as number;
     }
-    for (const id of topIds(this.counts, null, n, SPACE_SAVING_COUNTERS)) {
+    for (const id of topIds(this.counts, null, n, this.budget.counters)) {
       top.addHashed(this.texts[id], laneA[id] as number, laneB[id] as number, this.counts[id]);
     }
     this.hll = hll;
@@ -522,7 +551,7 @@ class ColumnState implements ColumnTotals {
       const top = this.top as SpaceSaving;
       const floor = shownFloor(top.absent());
       topValues = [];
-      for (const { value, count, error } of top.top(SPACE_SAVING_COUNTERS)) {
+      for (const { value, count, error } of top.top(this.budget.counters)) {
         if (topValues.length === topN) break;
         if (value !== undefined && count - error >= floor) topValues.push({ value, count });
       }
@@ -718,13 +747,14 @@ export class TableProfiler {
     private readonly header: TableHeader,
     options: ProfileOptions = {},
   ) {
-    const cap = options.distinctCap ?? 100_000;
+    const budget = tableBudget(header.columns.length);
+    const cap = options.distinctCap ?? budget.cap;
     this.cap = cap;
     this.topN = options.topValues ?? 10;
     // Naming the top `topN` values takes the texts of the first `2 * topN - 1` (see `topIds`): a column of
     // wide, short tables holds thousands of distinct values each, and their texts were most of its memory.
     const keptFirst = options.allTexts ? Infinity : 2 * this.topN;
-    this.columns = header.columns.map(() => new ColumnState(cap, keptFirst));
+    this.columns = header.columns.map(() => new ColumnState({ ...budget, cap }, keptFirst));
     this.owned = ownedColumns(header, options);
     this.ownedMask = new Uint8Array(header.columns.length);
     for (const i of this.owned) this.ownedMask[i] = 1;
@@ -832,9 +862,10 @@ export class ProfilerMerge {
     private readonly header: TableHeader,
     options: ProfileOptions = {},
   ) {
-    this.cap = options.distinctCap ?? 100_000;
+    const budget = tableBudget(header.columns.length);
+    this.cap = options.distinctCap ?? budget.cap;
     this.owned = ownedColumns(header, options);
-    this.columns = this.owned.map(() => new MergedColumn(this.cap));
+    this.columns = this.owned.map(() => new MergedColumn({ ...budget, cap: this.cap }));
     this.topN = options.topValues ?? 10;
   }
 
@@ -906,7 +937,17 @@ class MergedColumn implements ColumnTotals {
   /** See {@link ProfilerMerge.mergedIds}. */
   lastIds: Int32Array | undefined;
 
-  constructor(private readonly cap: number) {}
+  private readonly cap: number;
+  /**
+   * The texts of the first this-many distinct values are kept, and of every value seen twice: enough to name
+   * the `counters` most frequent values (see {@link topIds}) the Space-Saving summary is seeded with.
+   */
+  private readonly keptFirst: number;
+
+  constructor(private readonly budget: ColumnBudget) {
+    this.cap = budget.cap;
+    this.keptFirst = 2 * budget.counters;
+  }
 
   add(part: ColumnPart): void {
     this.lastIds = undefined;
@@ -982,7 +1023,7 @@ class MergedColumn implements ColumnTotals {
           const c = (this.counts[id] as number) + (v.counts[j] as number);
           this.counts[id] = c;
           // One pass keeps a text from a value's second occurrence on; the parts kept every text.
-          if (this.texts[id] === undefined && (c >= 2 || id < KEPT_FIRST)) this.texts[id] = textOf(v, j);
+          if (this.texts[id] === undefined && (c >= 2 || id < this.keptFirst)) this.texts[id] = textOf(v, j);
           continue;
         }
         // The value one pass would have met past the cap: the rest of this part goes to the sketches.
@@ -993,7 +1034,7 @@ class MergedColumn implements ColumnTotals {
         slots[3 * i + 1] = a;
         slots[3 * i + 2] = b;
         this.counts[id] = v.counts[j] as number;
-        this.texts.push(id < KEPT_FIRST || (v.counts[j] as number) >= 2 ? textOf(v, j) : undefined);
+        this.texts.push(id < this.keptFirst || (v.counts[j] as number) >= 2 ? textOf(v, j) : undefined);
       }
       if (j === n) {
         this.lastIds = ids;
@@ -1004,14 +1045,15 @@ class MergedColumn implements ColumnTotals {
     const hll = this.hll as HyperLogLog;
     for (let i = j; i < n; i++) hll.addHash(v.laneA[i] as number, v.laneB[i] as number);
     // Exact counts of the values from j on: a complete summary, so a value absent from it counts 0 there. Only
-    // its largest counts can survive the merge into SPACE_SAVING_COUNTERS counters, so only they are passed.
-    this.top = mergeCounters(SPACE_SAVING_COUNTERS, this.top as SpaceSavingCounters, largestOf(v, j));
+    // its largest counts can survive the merge into `counters` counters, so only they are passed.
+    const counters = this.budget.counters;
+    this.top = mergeCounters(counters, this.top as SpaceSavingCounters, largestOf(v, j, counters));
   }
 
   private addEstimated(v: EstimatedValues): void {
     if (this.distinctCount >= 0) this.overflow();
     (this.hll as HyperLogLog).merge(new HyperLogLog(v.registers));
-    this.top = mergeCounters(SPACE_SAVING_COUNTERS, this.top as SpaceSavingCounters, v.top);
+    this.top = mergeCounters(this.budget.counters, this.top as SpaceSavingCounters, v.top);
   }
 
   /**
@@ -1020,13 +1062,13 @@ class MergedColumn implements ColumnTotals {
    * largest count left out, which becomes the seed's `absent` bound.
    */
   private overflow(): void {
-    const hll = new HyperLogLog();
+    const hll = new HyperLogLog(undefined, this.budget.precision);
     for (let i = 0; i < this.slotCount; i++) {
       if (this.slots[3 * i] !== 0)
         hll.addHash(this.slots[3 * i + 1] as number, this.slots[3 * i + 2] as number);
     }
     const n = this.distinctCount;
-    const ids = topIds(this.counts, this.texts, n, SPACE_SAVING_COUNTERS);
+    const ids = topIds(this.counts, this.texts, n, this.budget.counters);
     const seeded = new Uint8Array(n);
     const top: SpaceSavingCounters = {
       values: [],

@@ -6,17 +6,28 @@
 import { hashOut, hashString } from './hash';
 
 /**
- * HyperLogLog (Flajolet et al. 2007) with 2^14 registers: standard error about 0.8%, 16 KiB per column.
+ * HyperLogLog (Flajolet et al. 2007), by default with 2^14 registers: standard error about 0.8%, 16 KiB per
+ * column (fewer registers for the columns of a wide table: see `tableBudget` in `profile.ts`).
  */
 export class HyperLogLog {
-  private static readonly P = 14;
+  /** The default precision: 2^14 registers (16 KB), about 0.8% standard error. */
+  static readonly P = 14;
   private readonly registers: Uint8Array<ArrayBuffer>;
+  /** 32 minus the precision: lane A's top bits pick the register. */
+  private readonly shift: number;
 
-  /** `registers`: from {@link HyperLogLog.registersCopy} of another sketch, taken over (not copied). */
-  constructor(registers?: Uint8Array<ArrayBuffer>) {
-    if (registers && registers.length !== 1 << HyperLogLog.P)
-      throw new Error(`HyperLogLog: ${registers.length} registers, expected ${1 << HyperLogLog.P}`);
-    this.registers = registers ?? new Uint8Array(1 << HyperLogLog.P);
+  /**
+   * `registers`: from {@link HyperLogLog.registersCopy} of another sketch, taken over (not copied), which sets
+   * the precision; else `precision` bits of register index (2^p registers, about 1.04 / sqrt(2^p) error).
+   */
+  constructor(registers?: Uint8Array<ArrayBuffer>, precision = HyperLogLog.P) {
+    const p = registers ? Math.log2(registers.length) : precision;
+    if (!Number.isInteger(p) || p < 4 || p > 16)
+      throw new Error(
+        `HyperLogLog: ${registers ? registers.length : `2^${precision}`} registers, not 2^4 to 2^16`,
+      );
+    this.registers = registers ?? new Uint8Array(1 << p);
+    this.shift = 32 - p;
   }
 
   /** The registers, in a buffer of their own (to send to another thread). */
@@ -32,6 +43,7 @@ export class HyperLogLog {
   merge(other: HyperLogLog): void {
     const r = this.registers;
     const o = other.registers;
+    if (o.length !== r.length) throw new Error(`HyperLogLog.merge: ${o.length} registers into ${r.length}`);
     for (let i = 0; i < r.length; i++) if ((o[i] as number) > (r[i] as number)) r[i] = o[i] as number;
   }
 
@@ -42,7 +54,7 @@ export class HyperLogLog {
 
   /** Adds a value by its two hash lanes: the register from lane A, the rank from lane B. */
   addHash(a: number, b: number): void {
-    const idx = a >>> (32 - HyperLogLog.P);
+    const idx = a >>> this.shift;
     const rank = Math.clz32(b) + 1;
     if (rank > (this.registers[idx] as number)) this.registers[idx] = rank;
   }

@@ -5,6 +5,7 @@ import {
   ProfilerMerge,
   TableProfiler,
   profilerPartTransferables,
+  tableBudget,
   type ColumnProfile,
   type ProfileOptions,
   type ProfilerPart,
@@ -224,6 +225,36 @@ describe('ProfilerMerge', () => {
           ['hot'],
           what,
         );
+    }
+  });
+
+  it('shares the exact values of a wide table among its columns, with smaller sketches, one pass or merged', () => {
+    // 300 columns: 4,000 exact values a column, 64 counters and 2^10 registers past them.
+    assert.deepEqual(tableBudget(300), { cap: 4000, counters: 64, precision: 10 });
+    const n = 8000;
+    const columns: Record<string, string[]> = {
+      c: repeat(n, (i) => (i % 4 === 0 ? 'hot' : `u${i}`)),
+    };
+    for (let j = 1; j < 300; j++) columns[`x${j}`] = repeat(n, (i) => String((i * j) % 7));
+    const wide = table(columns);
+    const single = onePass(wide);
+    const c = single[0] as ColumnProfile;
+    assert.equal(c.distinctExact, false);
+    // 6,001 values; 2^10 registers give about 3% standard error.
+    assert.ok(Math.abs(c.distinct - 6001) < 0.1 * 6001, String(c.distinct));
+    assert.deepEqual(c.topValues[0], { value: 'hot', count: 2000 });
+    assert.ok(single.slice(1).every((p) => p.distinctExact && p.distinct <= 7));
+    for (const sizes of [[2000, 3000, 3000], repeat(8, () => 1000)]) {
+      const ps = parts(wide, sizes);
+      const past = ps.map((p) => p.columns[0]!.values).filter((v) => v.phase === 'estimated');
+      assert.ok(past.every((v) => v.phase === 'estimated' && v.registers.length === 1024));
+      const m = merge(wide, ps);
+      // The registers' union is the one pass's sketch; the counters are within their bounds (n / 64).
+      assert.deepEqual({ ...m[0], topValues: [] }, { ...c, topValues: [] }, sizes.join());
+      const hot = (m[0] as ColumnProfile).topValues[0];
+      assert.equal(hot?.value, 'hot');
+      assert.ok(hot!.count >= 2000 && hot!.count <= 2000 + n / 64, String(hot?.count));
+      assertSameProfiles(m.slice(1), single.slice(1), sizes.join());
     }
   });
 
