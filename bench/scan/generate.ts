@@ -154,7 +154,8 @@ export function generateCsv(
 /**
  * A wide table, as gene expression matrices and one-hot encoded feature tables are: `sample_id`, `age`, `sex`
  * and `outcome`, then `columns` features `f0001`, ..., of which every tenth is a 0/1 indicator and the rest
- * measurements with three decimals (nearly every value distinct within its column). Rows are added until the
+ * measurements with four decimals (nearly every value distinct within its column, up to about 100,000 rows:
+ * each has up to a million possible values). Rows are added until the
  * file reaches `targetBytes`, so a larger file has more rows, not more columns.
  */
 export function generateWideCsv(file: string, targetBytes: number, columns: number, seed = 42): number {
@@ -166,13 +167,13 @@ export function generateWideCsv(file: string, targetBytes: number, columns: numb
   let bytes = header.length;
   let rows = 0;
   // Each feature's own level and spread, so that columns differ.
-  const level = Array.from({ length: columns }, () => 1 + r() * 20);
+  const level = Array.from({ length: columns }, () => 1 + r() * 100);
   const cells: string[] = new Array<string>(columns);
   while (bytes < targetBytes) {
     for (let j = 0; j < columns; j++) {
       // A sum of three uniforms: roughly normal around the feature's level.
       const x = level[j]! * (0.5 + (r() + r() + r()) / 3);
-      cells[j] = j % 10 === 9 ? (r() < 0.3 ? '1' : '0') : x.toFixed(3);
+      cells[j] = j % 10 === 9 ? (r() < 0.3 ? '1' : '0') : x.toFixed(4);
     }
     const line =
       `S${100000 + rows},${18 + Math.floor(r() * 70)},${r() < 0.5 ? 'Female' : 'Male'},${r() < 0.4 ? 1 : 0},` +
