@@ -46,9 +46,9 @@ export interface ColumnProfile {
    *
    * From a scan split by rows ({@link ProfilerMerge}) whose parts were profiled without
    * {@link ProfileOptions.allTexts}, a value can be counted without its text: when it occurred at most once in
-   * every part and after each part's first `2 * topValues` distinct values (say twice in a column of near-unique
-   * values, once in each half). Such a value is left out and
-   * the next one by the same order is shown. Past the cap, merged counts are those of merged Space-Saving
+   * every part and after each part's first `2 * topValues` distinct values (say twice in a column of
+   * near-unique values, once in each half). Such a value is left out and the next one by the same order is
+   * shown. Past the cap, merged counts are those of merged Space-Saving
    * summaries, within the same error bounds but not the counters one pass would hold.
    */
   topValues: { value: string; count: number }[];
@@ -66,17 +66,17 @@ export interface ColumnProfile {
 export interface ProfileOptions {
   /** Added to {@link DEFAULT_MISSING_TOKENS}. */
   missingTokens?: readonly string[];
-  /** Distinct values counted exactly per column before switching to estimates (default: {@link tableBudget}). */
+  /** Distinct values counted exactly per column before estimates take over (default: {@link tableBudget}). */
   distinctCap?: number;
   /** How many top values to report (default 10). */
   topValues?: number;
   /** Profile only these columns (0-based), for a scan split across threads by column. Default: all. */
   columns?: readonly number[];
   /**
-   * Keep the text of every distinct value while counting exactly, not only of the first `2 * topValues` and of
-   * those seen twice: for the parts of a scan split by rows, so that {@link ProfilerMerge} can name every top value
-   * (a value seen once in each of two parts is a top value of a column of near-unique values, and no part
-   * would have kept its text). Costs one copied string per distinct value, per column, up to the cap.
+   * Keep the text of every distinct value while counting exactly, not only of the first `2 * topValues` and
+   * of those seen twice: for the parts of a scan split by rows, so that {@link ProfilerMerge} can name every
+   * top value (a value seen once in each of two parts is a top value of a column of near-unique values, and
+   * no part would have kept its text). Costs one copied string per distinct value, per column, up to the cap.
    */
   allTexts?: boolean;
 }
@@ -289,9 +289,9 @@ export function profilerPartTransferables(part: ProfilerPart): ArrayBuffer[] {
 
 /**
  * Distinct values counted exactly in a whole table, shared by its columns: 100,000 each for the bench's 12
- * columns. Each costs 50 to 90 bytes (hash slot, count, kind, number, in tables grown by doubling), so without
- * a share for the table, one of many columns of near-unique values grew with its cells: 567 MB for 50
- * measurement columns of 300,000 rows, 763 MB for 2,000 columns of 8,200 rows.
+ * columns. Each costs 50 to 90 bytes (hash slot, count, kind, number, in tables grown by doubling), so
+ * without a share for the table, one of many columns of near-unique values grew with its cells: 567 MB for
+ * 50 measurement columns of 300,000 rows, 1,045 MB for 2,000 columns of 6,800 rows.
  */
 const TABLE_EXACT_VALUES = 1_200_000;
 
@@ -520,14 +520,7 @@ class ColumnState implements ColumnTotals {
     // Seeded from the lanes, so the values seen once need no text: a counter learns its text at the second
     // occurrence (or from a weight above 1, and a value counted twice has its text here).
     const n = this.distinctCount;
-    const laneA = new Int32Array(n);
-    const laneB = new Int32Array(n);
-    for (let i = 0; i < this.slotCount; i++) {
-      const tag = this.slots[3 * i] as number;
-      if (tag === 0) continue;
-      laneA[tag - 1] = this.slots[3 * i + 1] as number;
-      laneB[tag - 1] = this.slots[3 * i + 2] as number;
-    }
+    const { laneA, laneB } = this.lanesById();
     for (const id of topIds(this.counts, null, n, this.budget.counters)) {
       top.addHashed(this.texts[id], laneA[id] as number, laneB[id] as number, this.counts[id]);
     }
@@ -539,6 +532,19 @@ class ColumnState implements ColumnTotals {
     this.kindOf = this.spaceOf = new Uint8Array(0);
     this.numberOf = new Float64Array(0);
     this.texts = [];
+  }
+
+  /** Each exact value's hash lanes, by value id, out of the table. */
+  private lanesById(): { laneA: Int32Array<ArrayBuffer>; laneB: Int32Array<ArrayBuffer> } {
+    const laneA = new Int32Array(this.distinctCount);
+    const laneB = new Int32Array(this.distinctCount);
+    for (let i = 0; i < this.slotCount; i++) {
+      const tag = this.slots[3 * i] as number;
+      if (tag === 0) continue;
+      laneA[tag - 1] = this.slots[3 * i + 1] as number;
+      laneB[tag - 1] = this.slots[3 * i + 2] as number;
+    }
+    return { laneA, laneB };
   }
 
   profile(name: string, index: number, rows: number, topN: number): ColumnProfile {
@@ -564,14 +570,7 @@ class ColumnState implements ColumnTotals {
     let values: ColumnPart['values'];
     if (this.distinctCount >= 0) {
       const n = this.distinctCount;
-      const laneA = new Int32Array(n);
-      const laneB = new Int32Array(n);
-      for (let i = 0; i < this.slotCount; i++) {
-        const tag = this.slots[3 * i] as number;
-        if (tag === 0) continue;
-        laneA[tag - 1] = this.slots[3 * i + 1] as number;
-        laneB[tag - 1] = this.slots[3 * i + 2] as number;
-      }
+      const { laneA, laneB } = this.lanesById();
       values = {
         phase: 'exact',
         laneA,

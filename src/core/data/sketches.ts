@@ -17,8 +17,9 @@ export class HyperLogLog {
   private readonly shift: number;
 
   /**
-   * `registers`: from {@link HyperLogLog.registersCopy} of another sketch, taken over (not copied), which sets
-   * the precision; else `precision` bits of register index (2^p registers, about 1.04 / sqrt(2^p) error).
+   * `registers`: from {@link HyperLogLog.registersCopy} of another sketch, taken over (not copied), which
+   * sets the precision; else `precision` bits of register index (2^p registers, about 1.04 / sqrt(2^p)
+   * error).
    */
   constructor(registers?: Uint8Array<ArrayBuffer>, precision = HyperLogLog.P) {
     const p = registers ? Math.log2(registers.length) : precision;

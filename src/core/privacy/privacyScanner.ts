@@ -235,7 +235,7 @@ interface ColumnState {
   memo: Map<string, EntityMatch[]> | null;
 }
 
-/** Adds `trimmed` to the column's distinct sample unless it is there (see {@link ColumnState.distinctSet}). */
+/** Adds `trimmed` to the column's distinct sample unless it is there ({@link ColumnState.distinctSet}). */
 function noteDistinct(col: ColumnState, value: string, trimmed: string, id: number | undefined): void {
   let set = col.distinctSet;
   if (set === null) {
