@@ -5,6 +5,7 @@ import {
   DEFAULT_MISSING_TOKENS,
   TableProfiler,
   isMissing,
+  tableBudget,
   type ColumnProfile,
 } from '../../../src/core/data/profile';
 import { classifyValue } from '../../../src/core/data/valueKinds';
@@ -200,6 +201,30 @@ describe('TableProfiler', () => {
     const p = profileColumns({ id: repeat(20000, (i) => `C${100000 + i}`) }, { distinctCap: 1000 });
     assert.equal(p.id?.distinctExact, false);
     assert.deepEqual(p.id?.topValues, []);
+  });
+
+  it("shares 1.2 million exact values among a table's columns, with sketches sized by the share", () => {
+    const budget = (columns: number) => {
+      const b = tableBudget(columns);
+      return [b.cap, b.counters, b.precision];
+    };
+    assert.deepEqual(budget(1), [100_000, 1024, 14]);
+    assert.deepEqual(budget(12), [100_000, 1024, 14]);
+    assert.deepEqual(budget(13), [92_307, 1024, 14]);
+    assert.deepEqual(budget(24), [50_000, 1024, 14]);
+    assert.deepEqual(budget(25), [48_000, 256, 12]);
+    assert.deepEqual(budget(240), [5_000, 256, 12]);
+    assert.deepEqual(budget(241), [4_979, 64, 10]);
+    assert.deepEqual(budget(4_687), [256, 64, 10]);
+    assert.deepEqual(budget(20_000), [256, 64, 10]);
+    // The profiler takes its cap from the header, unless told one.
+    const header = (n: number): TableHeader => ({
+      format: 'csv',
+      hasHeader: true,
+      columns: Array.from({ length: n }, (_, i) => ({ name: `c${i}` })),
+    });
+    assert.equal(new TableProfiler(header(50)).finishPart().distinctCap, 24_000);
+    assert.equal(new TableProfiler(header(50), { distinctCap: 7 }).finishPart().distinctCap, 7);
   });
 
   it('names the same top values keeping the texts of the first 2k values as keeping them all', () => {
