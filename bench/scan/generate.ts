@@ -155,8 +155,8 @@ export function generateCsv(
  * A wide table, as gene expression matrices and one-hot encoded feature tables are: `sample_id`, `age`, `sex`
  * and `outcome`, then `columns` features `f0001`, ..., of which every tenth is a 0/1 indicator and the rest
  * measurements with four decimals (nearly every value distinct within its column, up to about 100,000 rows:
- * each has up to a million possible values). Rows are added until the
- * file reaches `targetBytes`, so a larger file has more rows, not more columns.
+ * each has up to a million possible values). Rows are added until the file reaches `targetBytes`, so a larger
+ * file has more rows, not more columns.
  */
 export function generateWideCsv(file: string, targetBytes: number, columns: number, seed = 42): number {
   const r = seededRandom(seed);

@@ -16,8 +16,8 @@
  * BENCH_SCAN_FORMAT=jsonl or json writes the same rows as JSON Lines or a JSON array (one object per line),
  * and the raw reference then reads the file and JSON.parses each line.
  * BENCH_SCAN_WIDE=2000 writes a wide table instead (`scan-wide2000-<MB>mb.csv`: an id, age, sex, an outcome
- * and 2,000 features, nearly every value distinct in its column; `generateWideCsv`): memory that grows with
- * the columns rather than the rows.
+ * and 2,000 features, nearly every value distinct in its column; `generateWideCsv`): a table made large by
+ * its columns rather than its rows, where each column's share of the exact values is small.
  */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';

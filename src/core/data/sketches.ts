@@ -11,7 +11,7 @@ import { hashOut, hashString } from './hash';
  */
 export class HyperLogLog {
   /** The default precision: 2^14 registers (16 KB), about 0.8% standard error. */
-  static readonly P = 14;
+  private static readonly P = 14;
   private readonly registers: Uint8Array<ArrayBuffer>;
   /** 32 minus the precision: lane A's top bits pick the register. */
   private readonly shift: number;
