@@ -37,6 +37,7 @@ import {
   MISSING,
   ProfilerMerge,
   TableProfiler,
+  type RowFacts,
   profilerPartTransferables,
   type ColumnProfile,
   type ProfilerPart,
@@ -111,6 +112,11 @@ export interface ScanOptions {
   spillRows?: number;
   /** Where those files go; default the system's temporary directory. */
   spillDir?: string;
+  /**
+   * Distinct values each column counts exactly before its estimates take over; default the table's share of
+   * 1.2 million (see `tableBudget`). A small cap lets a test reach the estimates with a small table.
+   */
+  distinctCap?: number;
 }
 
 /** The spill of a scan, or undefined when it keeps everything in memory. */
@@ -126,6 +132,15 @@ function spillOf(options: ScanOptions, named = false): SpillDir | undefined {
 const SOFT_LEVELS = 1_000;
 /** Quasi-identifiers are kept up to this many distinct values (k-anonymity needs them whole). */
 const HARD_LEVELS = 200_000;
+
+/**
+ * Cells a reading pass batches for the profiler (see `TableProfiler.addRows`), as rows: 256 of a narrow table,
+ * fewer of a wide one, but at least 16 (a batch of 20,000 columns then holds 4 MB of ids and lanes and 5 MB of
+ * positions).
+ */
+const BATCH_CELLS = 1 << 16;
+const BATCH_MAX_ROWS = 256;
+const BATCH_MIN_ROWS = 16;
 
 /**
  * The label column the fairness analyses use, or undefined: the one given for this file, else the policy's
@@ -566,14 +581,23 @@ async function runPass(
   let cellA = new Int32Array(0);
   let cellB = new Int32Array(0);
   let present = new Uint8Array(0);
+  // Rows wait here until the batch is full (see flush): their positions are copied, since the reader reuses
+  // its own once the next record starts.
+  let batch: DataRow[] = [];
+  let batched = 0;
+  let batchWidth = 0;
+  let facts: RowFacts = { ids: new Int32Array(0), laneA: new Int32Array(0), laneB: new Int32Array(0) };
+  let idsOf: Int32Array[] = [];
 
   const sink: TableSink = {
     header(h) {
       pass.header = h;
+      startBatch(h.columns.length);
       const all = h.columns.map((_, i) => i);
       builderColumns = plan.columns ? all.filter((i) => plan.columns!.includes(i)) : all;
       profiler = new TableProfiler(h, {
         missingTokens,
+        ...(options.distinctCap !== undefined ? { distinctCap: options.distinctCap } : {}),
         ...(plan.columns ? { columns: plan.columns } : {}),
         // A value seen once in each of two ranges needs its text from one of them to be shown as a top value.
         ...(range ? { allTexts: true } : {}),
@@ -611,11 +635,74 @@ async function runPass(
       undecided = onlyQuasiIdentifiers ? builders.length : 0;
     },
     row(r) {
+      const k = batched++;
+      const slot = batch[k] as DataRow;
+      slot.index = r.index;
+      slot.values = r.values;
+      const keep = slot.positions;
+      if (r.positions.length === keep.length) keep.set(r.positions);
+      else slot.positions = r.positions.slice();
+      if (batched === batch.length) flush();
+    },
+    problem(f) {
+      pass.problems.push(f);
+    },
+  };
+
+  /** Sizes the batch for a header of `width` columns (see {@link BATCH_CELLS}). */
+  function startBatch(width: number): void {
+    const rows = Math.max(
+      BATCH_MIN_ROWS,
+      Math.min(BATCH_MAX_ROWS, Math.floor(BATCH_CELLS / Math.max(1, width))),
+    );
+    const positions = new Int32Array(rows * 4 * width);
+    batch = [];
+    for (let k = 0; k < rows; k++)
+      batch.push({ index: 0, values: [], positions: positions.subarray(4 * width * k, 4 * width * (k + 1)) });
+    facts = {
+      ids: new Int32Array(rows * width).fill(ESTIMATED),
+      laneA: new Int32Array(rows * width),
+      laneB: new Int32Array(rows * width),
+    };
+    idsOf = batch.map((_, k) => facts.ids.subarray(width * k, width * (k + 1)));
+    batchWidth = width;
+  }
+
+  /**
+   * Feeds the rows waiting in the batch to the profiler and the builders a column at a time, then row by row
+   * to the privacy scanner and the duplicate detector. The profiler's ids are the builders' dictionary codes;
+   * past the profiler's cap, a builder's own codes number the values instead, so the scanner can tell a new
+   * value by its number for as long as either numbers them.
+   */
+  function flush(): void {
+    const count = batched;
+    if (count === 0) return;
+    batched = 0;
+    const width = batchWidth;
+    const ids = facts.ids;
+    // Rows come only after the header, which made the profiler.
+    const prof = profiler as TableProfiler;
+    prof.addRows(batch, count, facts);
+    for (let j = 0; j < builders.length; j++) {
+      const b = builders[j]!;
+      const i = builderColumns[j]!;
+      for (let k = 0, at = i; k < count && !b.isDropped; k++, at += width) {
+        const v = batch[k]!.values[i];
+        const id = ids[at]!;
+        if (id !== ESTIMATED) b.pushCode(id, id === MISSING ? undefined : v);
+        else {
+          const code = b.push(v === undefined || missingSet.has(v) ? undefined : v);
+          if (code >= 0) ids[at] = code;
+        }
+      }
+    }
+    for (let k = 0; k < count; k++) {
+      const r = batch[k]!;
+      const rowIds = idsOf[k]!;
+      const base = k * width;
       pass.rows++;
-      profiler?.add(r);
-      // The profiler's value ids tell the scanner which sampled values are new (both read the same columns).
-      privacy?.add(r, profiler?.lastIds);
-      if (duplicates && profiler) {
+      privacy?.add(r, rowIds);
+      if (duplicates) {
         const values = r.values;
         const n = values.length;
         if (n > cellA.length) {
@@ -623,7 +710,6 @@ async function runPass(
           cellB = new Int32Array(n);
           present = new Uint8Array(n);
         }
-        const ids = profiler.lastIds;
         for (let i = 0; i < n; i++) {
           const v = values[i];
           if (v === undefined) {
@@ -631,9 +717,10 @@ async function runPass(
             continue;
           }
           present[i] = 1;
-          if (i < ids.length && ids[i] !== MISSING && profiler.profiles(i)) {
-            cellA[i] = profiler.lastHashA[i]!;
-            cellB[i] = profiler.lastHashB[i]!;
+          // Every value the profiler reads is hashed, whatever its id: only a missing one is not.
+          if (i < width && rowIds[i] !== MISSING && prof.profiles(i)) {
+            cellA[i] = facts.laneA[base + i]!;
+            cellB[i] = facts.laneB[base + i]!;
           } else {
             hashString(v);
             cellA[i] = hashOut[0]!;
@@ -644,23 +731,9 @@ async function runPass(
         duplicates.addHash(r.index, hashOut[0]!, hashOut[1]!);
       }
       rowRanges?.setFrom(r);
-      // The profiler has just looked every value up: its ids are the builders' dictionary codes.
-      const ids = profiler?.lastIds;
-      for (let j = 0; j < builders.length; j++) {
-        if (builders[j]!.isDropped) continue;
-        const i = builderColumns[j]!;
-        const v = r.values[i];
-        const id = ids?.[i];
-        if (id === undefined || id === ESTIMATED)
-          builders[j]!.push(v === undefined || missingSet.has(v) ? undefined : v);
-        else builders[j]!.pushCode(id, id === MISSING ? undefined : v);
-      }
       if (undecided > 0 && (pass.rows & 1023) === 1) discardUnneeded();
-    },
-    problem(f) {
-      pass.problems.push(f);
-    },
-  };
+    }
+  }
 
   /** Drops the builders of columns the privacy scanner has decided are not quasi-identifiers. */
   function discardUnneeded(): void {
@@ -690,6 +763,7 @@ async function runPass(
       : {}),
     ...(range?.reading?.endsAfterComma ? { endsAfterComma: true } : {}),
   });
+  flush();
   pass.format = summary.format;
   return pass;
 }
@@ -821,7 +895,10 @@ export class RangeMerge {
       this.format = part.format;
       const h = part.header ?? { format: part.format, hasHeader: false, columns: [] };
       const policy = this.options.policy ?? DEFAULT_POLICY;
-      this.profiles = new ProfilerMerge(h, { missingTokens: missingTokensOf(policy) });
+      this.profiles = new ProfilerMerge(h, {
+        missingTokens: missingTokensOf(policy),
+        ...(this.options.distinctCap !== undefined ? { distinctCap: this.options.distinctCap } : {}),
+      });
       this.columnIndex = part.builders.map((b) => b.index);
       const kept = this.keptSpill;
       this.columns = part.builders.map(

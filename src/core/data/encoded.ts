@@ -63,7 +63,8 @@ export class CategoricalBuilder {
     this.spill = spill;
   }
 
-  push(value: string | undefined): void {
+  /** Appends a value (`undefined`: missing) and returns its code. */
+  push(value: string | undefined): number {
     let code = -1;
     if (value !== undefined) {
       if (this.indexed < this.levels.length) this.catchUp();
@@ -78,6 +79,7 @@ export class CategoricalBuilder {
       }
     }
     this.append(code);
+    return code;
   }
 
   /**
@@ -504,6 +506,9 @@ export function builderPartTransferables(part: BuilderPart): ArrayBuffer[] {
   return [];
 }
 
+/** What {@link AdaptiveColumnBuilder.pushCode} returns once the column is not coded. */
+export const NOT_CODED = -2;
+
 /**
  * Keeps one column in the cheapest faithful form while rows stream by: dictionary codes while it has few
  * distinct values; a Float64Array once a numeric column has many (an amount, a weight); nothing once a text
@@ -549,21 +554,24 @@ export class AdaptiveColumnBuilder {
     this.cat = new CategoricalBuilder(64, options.spill);
   }
 
-  push(value: string | undefined): void {
-    this.pushCode(undefined, value);
+  /** Appends a value (`undefined`: missing); returns its code as {@link pushCode} does. */
+  push(value: string | undefined): number {
+    return this.pushCode(undefined, value);
   }
 
   /**
    * {@link push} with the value's dictionary code when the caller has one (see
-   * {@link CategoricalBuilder.pushCode}); `undefined` to look it up.
+   * {@link CategoricalBuilder.pushCode}); `undefined` to look it up. Returns the code while the column is
+   * coded (-1 for a missing value), else {@link NOT_CODED}: so a caller whose own numbering of the values
+   * stopped (the profiler's, past its cap) can go on with the builder's.
    */
-  pushCode(code: number | undefined, value: string | undefined): void {
+  pushCode(code: number | undefined, value: string | undefined): number {
     if (this.cat) {
       const before = this.cat.levels.length;
-      if (code === undefined) this.cat.push(value);
+      if (code === undefined) code = this.cat.push(value);
       else this.cat.pushCode(code, value);
       const levels = this.cat.levels.length;
-      if (levels === before) return;
+      if (levels === before) return code;
       // Only a value never seen before can change what the column is.
       if (this.allNumeric && value !== undefined && !NUMBER.test(value)) this.allNumeric = false;
       if (levels > this.softLimit) {
@@ -574,7 +582,7 @@ export class AdaptiveColumnBuilder {
           if (levels > this.hardLimit) this.pastLimit(this.numericPastSoft);
         } else this.pastLimit(this.allNumeric);
       }
-      return;
+      return code;
     }
     if (this.num) {
       this.num.push(value === undefined ? NaN : Number(value));
@@ -588,6 +596,7 @@ export class AdaptiveColumnBuilder {
         this.num.push(x);
       }
     }
+    return NOT_CODED;
   }
 
   /** Past the limit: numbers or nothing, as the first `softLimit + 1` distinct values say. */

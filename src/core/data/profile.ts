@@ -704,7 +704,17 @@ function columnProfile(
 }
 
 /**
- * Profiles the columns of one table, row by row.
+ * What {@link TableProfiler.addRows} gives per row and column: the value's id ({@link MISSING},
+ * {@link ESTIMATED} or its number in order of first appearance) and its hash lanes where it is not missing.
+ */
+export interface RowFacts {
+  ids: Int32Array;
+  laneA: Int32Array;
+  laneB: Int32Array;
+}
+
+/**
+ * Profiles the columns of one table, a row or a batch of rows at a time.
  *
  * Type inference over non-missing values, by the kind most values have: `empty` (no values), `integer`,
  * `number`, `boolean`, `date`, or for text: `identifier` (at least 95% distinct among at least 20 values,
@@ -741,6 +751,8 @@ export class TableProfiler {
    */
   readonly lastHashA: Int32Array;
   readonly lastHashB: Int32Array;
+  private readonly lastFacts: RowFacts;
+  private readonly one: DataRow[] = [];
 
   constructor(
     private readonly header: TableHeader,
@@ -760,6 +772,7 @@ export class TableProfiler {
     this.lastIds = new Int32Array(header.columns.length).fill(ESTIMATED);
     this.lastHashA = new Int32Array(header.columns.length);
     this.lastHashB = new Int32Array(header.columns.length);
+    this.lastFacts = { ids: this.lastIds, laneA: this.lastHashA, laneB: this.lastHashB };
     this.tokens = new Set([...DEFAULT_MISSING_TOKENS, ...(options.missingTokens ?? [])]);
     this.longestToken = Math.max(...[...this.tokens].map((t) => t.length));
     for (const t of this.tokens) {
@@ -769,10 +782,22 @@ export class TableProfiler {
   }
 
   add(row: DataRow): void {
-    this.rows++;
+    this.one[0] = row;
+    this.addRows(this.one, 1, this.lastFacts);
+  }
+
+  /**
+   * Adds the first `count` of `rows` a column at a time: a column's table and sketches stay in the cache
+   * through the batch, where a row at a time touches every column's in turn (2,000 columns: every update a
+   * cache miss, and the profiler about half as fast). Row `k`'s ids and hash lanes go to `out` at
+   * `k * width + i` for column `i` of the `width` in the header, as {@link lastIds}, {@link lastHashA} and
+   * {@link lastHashB} give them for one row; columns not profiled here are not written.
+   */
+  addRows(rows: readonly DataRow[], count: number, out: RowFacts): void {
+    this.rows += count;
+    const width = this.lastIds.length;
+    const { ids, laneA, laneB } = out;
     const cols = this.columns;
-    const ids = this.lastIds;
-    const values = row.values;
     const tokens = this.tokens;
     const longest = this.longestToken;
     const starts = this.tokenStarts;
@@ -780,20 +805,22 @@ export class TableProfiler {
     for (let j = 0; j < owned.length; j++) {
       const i = owned[j] as number;
       const col = cols[i] as ColumnState;
-      const v = values[i];
-      let c: number;
-      if (
-        v === undefined ||
-        (v.length <= longest &&
-          (v.length === 0 || (c = v.charCodeAt(0)) >= 128 || starts[c] === 1) &&
-          tokens.has(v))
-      ) {
-        col.missing++;
-        ids[i] = MISSING;
-      } else {
-        ids[i] = col.add(v);
-        this.lastHashA[i] = col.lastA;
-        this.lastHashB[i] = col.lastB;
+      for (let k = 0, at = i; k < count; k++, at += width) {
+        const v = (rows[k] as DataRow).values[i];
+        let c: number;
+        if (
+          v === undefined ||
+          (v.length <= longest &&
+            (v.length === 0 || (c = v.charCodeAt(0)) >= 128 || starts[c] === 1) &&
+            tokens.has(v))
+        ) {
+          col.missing++;
+          ids[at] = MISSING;
+        } else {
+          ids[at] = col.add(v);
+          laneA[at] = col.lastA;
+          laneB[at] = col.lastB;
+        }
       }
     }
   }

@@ -210,7 +210,7 @@ interface ColumnState {
   /** The first {@link DISTINCT_SAMPLE} distinct values, trimmed, in order; dropped at classification. */
   distinct: string[];
   /**
-   * The same values as a set, built only when needed: while cells come with the profiler's value ids and none
+   * The same values as a set, built only when needed: while cells come with value ids (see `add`) and none
    * had white space to trim, a value is new exactly when its id is past `lastId` (ids number values in order
    * of first appearance). A table thousands of columns wide spent a third of its scan filling a set a column.
    */
@@ -366,8 +366,10 @@ export class PrivacyScanner {
 
   /**
    * Scans one row. Rows must come in file order; cells beyond the header's columns are ignored. `ids`, when
-   * given, are a {@link TableProfiler}'s {@link TableProfiler.lastIds} for this row, from a profiler of every
-   * column this scanner samples: they spare it a set of distinct values per column.
+   * given, number each cell's value within its column from 0 in order of first appearance, as a
+   * {@link TableProfiler}'s {@link TableProfiler.lastIds} do (past the profiler's cap, a column builder's
+   * codes go on with them), or are negative where no such number is known; they must cover every column this
+   * scanner samples, and spare it a set of distinct values per column.
    */
   add(row: DataRow, ids?: ArrayLike<number>): void {
     if (this.finished) throw new Error('PrivacyScanner.add after finish');

@@ -76,6 +76,60 @@ describe('scanDataset on Adult', function () {
   });
 });
 
+describe('scanDataset past the distinct cap', function () {
+  this.timeout(60000);
+
+  it("samples for the privacy scanner with the builders' codes as with the profiler's ids", async () => {
+    // With a cap of 3, every column but sex and income passes it within its first rows, long before the
+    // scanner has its 2,000 values: from there the builders number the values for it.
+    const [exact, capped] = await Promise.all(
+      [{}, { distinctCap: 3 }].map((o) =>
+        scanDataset(fs.createReadStream(adult), { fileName: 'adult.csv', label: 'income', ...o }),
+      ),
+    );
+    const privacyOf = (r: typeof exact) => ({
+      columns: r.columns.map((c) => [c.name, c.entities, c.protected, c.quasiIdentifier]),
+      privacy: r.privacy,
+      findings: r.findings.filter((f) => f.rule.startsWith('privacy/')),
+      fairness: r.fairness,
+    });
+    assert.ok(capped.columns.filter((c) => c.distinctExact === false).length >= 12);
+    assert.deepEqual(privacyOf(capped), privacyOf(exact));
+    assert.deepEqual(
+      exact.columns.filter((c) => c.protected !== null).map((c) => c.name),
+      ['age', 'marital-status', 'relationship', 'race', 'sex', 'native-country'],
+    );
+  });
+
+  it('recognises protected columns by their values past the cap as below it', async () => {
+    // Headers say nothing here: only the sampled distinct values can tell. Each column starts with a value
+    // outside its vocabulary, so a sample cut at the cap (3 values) would fall short of the share needed.
+    const sex = ['x1', 'Male', 'x2', 'Female', 'M', 'F', 'male', 'female', 'woman', 'man', 'Woman', 'Man'];
+    const countries = ['x3', 'x4', 'France', 'Germany', 'Peru', 'Kenya', 'Japan', 'Chile', 'India', 'Spain'];
+    const rows = Array.from({ length: 400 }, (_, i) =>
+      [sex[i % sex.length], countries[i % countries.length], `k${(i * 7919) % 100003}`, String(i % 37)].join(
+        ',',
+      ),
+    );
+    const csv = Buffer.from(['c1,c2,c3,c4', ...rows].join('\n') + '\n');
+    const [exact, capped] = await Promise.all(
+      [{}, { distinctCap: 3 }].map((o) => scanDataset([csv], { fileName: 't.csv', ...o })),
+    );
+    assert.deepEqual(
+      exact.columns.map((c) => c.protected),
+      ['sex', 'nationality', null, null],
+    );
+    assert.deepEqual(
+      capped.columns.map((c) => [c.protected, c.quasiIdentifier, c.entities]),
+      exact.columns.map((c) => [c.protected, c.quasiIdentifier, c.entities]),
+    );
+    assert.deepEqual(
+      capped.findings.filter((f) => f.rule.startsWith('privacy/')),
+      exact.findings.filter((f) => f.rule.startsWith('privacy/')),
+    );
+  });
+});
+
 describe('scanDataset on personal data', () => {
   it('finds personal data at the header and in cells, masked, and never leaks a full value', async () => {
     const report = await scanDataset(fs.createReadStream(fixture), { fileName: 'customers.csv' });

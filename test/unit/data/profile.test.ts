@@ -256,4 +256,60 @@ describe('TableProfiler', () => {
       { value: 'e', count: 3 },
     ]);
   });
+
+  it('gives the same ids, lanes and profiles a batch of rows at a time as a row at a time', () => {
+    // `addRows` goes column by column through the batch; each column still sees its values in row order.
+    const cells = fc.oneof(fc.constantFrom(undefined, '', 'NA', ' x'), fc.nat(60).map(String));
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(cells, { minLength: 4, maxLength: 4 }), { maxLength: 80 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.subarray([0, 1, 2, 3]),
+        fc.integer({ min: 2, max: 40 }),
+        (rows, batchRows, columns, distinctCap) => {
+          const header: TableHeader = {
+            format: 'csv',
+            hasHeader: true,
+            columns: [{ name: 'a' }, { name: 'b' }, { name: 'c' }, { name: 'd' }],
+          };
+          const dataRows: DataRow[] = rows.map((values, i) => ({
+            index: i + 1,
+            values,
+            positions: new Int32Array(16),
+          }));
+          // A missing cell (id -1) has no lanes; a column not profiled is not written at all.
+          const facts = (ids: ArrayLike<number>, a: ArrayLike<number>, b: ArrayLike<number>, at: number) =>
+            [0, 1, 2, 3].map((i) =>
+              !columns.includes(i)
+                ? ids[at + i]
+                : ids[at + i] === -1
+                  ? -1
+                  : [ids[at + i], a[at + i], b[at + i]],
+            );
+          const one = new TableProfiler(header, { columns, distinctCap });
+          const expected = dataRows.map((row) => {
+            one.add(row);
+            return facts(one.lastIds, one.lastHashA, one.lastHashB, 0);
+          });
+          const batched = new TableProfiler(header, { columns, distinctCap });
+          const got: unknown[] = [];
+          for (let from = 0; from < dataRows.length; from += batchRows) {
+            const part = dataRows.slice(from, from + batchRows);
+            const n = 4 * part.length;
+            const out = {
+              ids: new Int32Array(n).fill(-2),
+              laneA: new Int32Array(n),
+              laneB: new Int32Array(n),
+            };
+            batched.addRows(part, part.length, out);
+            part.forEach((_, k) => got.push(facts(out.ids, out.laneA, out.laneB, 4 * k)));
+          }
+          assert.deepEqual(got, expected);
+          assert.deepEqual(batched.finish(), one.finish());
+          assert.deepEqual(batched.finishPart(), one.finishPart());
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });
