@@ -669,8 +669,8 @@ async function runPass(
   }
 
   /**
-   * Feeds the rows waiting in the batch to the profiler and the builders a column at a time, then row by row
-   * to the privacy scanner and the duplicate detector. The profiler's ids are the builders' dictionary codes;
+   * Feeds the rows waiting in the batch to the profiler, the builders and the privacy scanner a column at a
+   * time, then row by row to the duplicate detector. The profiler's ids are the builders' dictionary codes;
    * past the profiler's cap, a builder's own codes number the values instead, so the scanner can tell a new
    * value by its number for as long as either numbers them.
    */
@@ -696,12 +696,12 @@ async function runPass(
         }
       }
     }
+    privacy?.addRows(batch, count, ids, width);
     for (let k = 0; k < count; k++) {
       const r = batch[k]!;
       const rowIds = idsOf[k]!;
       const base = k * width;
       pass.rows++;
-      privacy?.add(r, rowIds);
       if (duplicates) {
         const values = r.values;
         const n = values.length;

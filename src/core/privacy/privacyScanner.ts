@@ -270,6 +270,8 @@ export class PrivacyScanner {
   private readonly raisedAt: number[] = [];
   /** The row and column being read, as one number ({@link PrivacyPart.raisedAt}); after the last row, past every row. */
   private now = 0;
+  /** Findings raised during {@link addRows}, not yet admitted. */
+  private deferred: { at: number; rule: string; make: () => Finding }[] | null = null;
   private readonly width: number;
   private finished: PrivacyPart | undefined;
 
@@ -386,6 +388,37 @@ export class PrivacyScanner {
     }
   }
 
+  /**
+   * {@link add} for the first `count` of `rows`, a column at a time: a column's memo and sample stay in the
+   * cache through the batch. `ids`, when given, hold row `k`'s ids (see {@link add}) from `k * stride`.
+   * Findings come out as {@link add} gives them: each is stamped with the row and column that raised it, and
+   * at the end of the batch they are admitted under the per-rule cap in that order.
+   */
+  addRows(rows: readonly DataRow[], count: number, ids?: ArrayLike<number>, stride = 0): void {
+    if (this.finished) throw new Error('PrivacyScanner.addRows after finish');
+    this.deferred = [];
+    try {
+      for (let i = 0; i < this.columns.length; i++) {
+        const col = this.columns[i]!;
+        if (col.ignored || (col.classified && col.columnEntity !== null)) continue;
+        for (let k = 0; k < count; k++) {
+          const row = rows[k]!;
+          const value = row.values[i];
+          if (value === undefined || this.isMissing(value)) continue;
+          this.now = row.index * this.width + i;
+          if (!col.classified) this.sample(col, row, value, ids?.[k * stride + i]);
+          else if (col.columnEntity === null) this.scanCell(col, row, i, value);
+        }
+      }
+    } finally {
+      const raised = this.deferred;
+      this.deferred = null;
+      // A stable sort: findings raised by one cell keep their order.
+      raised.sort((x, y) => x.at - y.at);
+      for (const r of raised) if (this.admit(r.rule, r.at)) this.findings.push(r.make());
+    }
+  }
+
   /** Missing-token check without trimming (a new string) for every cell: only short or space-edged values can be. */
   private isMissing(value: string): boolean {
     const n = value.length;
@@ -455,33 +488,43 @@ export class PrivacyScanner {
     if (col.suppressNumbers && isPlainNumber(value)) return;
     col.cellEntities.add(match.entity);
     const rule = match.entity === 'SECRET' ? RULE_SECRET : RULE_PII_CELL;
-    if (!this.admit(rule)) return;
-    const location = range
-      ? locateInCell(range, value, match.start, match.end, this.header.format)
-      : undefined;
-    this.findings.push({
-      rule,
-      severity: SEVERITY[match.entity],
-      message: `${SINGULAR[match.entity]} in column '${col.name}'.`,
-      ...(this.options.fileName !== undefined ? { file: this.options.fileName } : {}),
-      column: col.name,
-      columnIndex: col.index,
-      entity: match.entity,
-      row,
-      ...(location ? { location } : {}),
-      excerpt: maskExcerpt(text, match.entity),
-      data: { confidence: match.confidence, start: match.start, end: match.end },
+    this.raise(rule, () => {
+      const location = range
+        ? locateInCell(range, value, match.start, match.end, this.header.format)
+        : undefined;
+      return {
+        rule,
+        severity: SEVERITY[match.entity],
+        message: `${SINGULAR[match.entity]} in column '${col.name}'.`,
+        ...(this.options.fileName !== undefined ? { file: this.options.fileName } : {}),
+        column: col.name,
+        columnIndex: col.index,
+        entity: match.entity,
+        row,
+        ...(location ? { location } : {}),
+        excerpt: maskExcerpt(text, match.entity),
+        data: { confidence: match.confidence, start: match.start, end: match.end },
+      };
     });
   }
 
-  private admit(rule: string): boolean {
+  /**
+   * Raises a finding now ({@link now}): kept if its rule is under the cap, built only then. While
+   * {@link addRows} goes a column at a time, it waits for the end of the batch instead.
+   */
+  private raise(rule: string, make: () => Finding): void {
+    if (this.deferred) this.deferred.push({ at: this.now, rule, make });
+    else if (this.admit(rule, this.now)) this.findings.push(make());
+  }
+
+  private admit(rule: string, at: number): boolean {
     const n = this.counts.get(rule) ?? 0;
     if (n >= this.cap) {
       this.truncated[rule] = (this.truncated[rule] ?? 0) + 1;
       return false;
     }
     this.counts.set(rule, n + 1);
-    this.raisedAt.push(this.now);
+    this.raisedAt.push(at);
     return true;
   }
 
@@ -489,14 +532,13 @@ export class PrivacyScanner {
     col: ColumnState,
     f: Omit<Finding, 'column' | 'columnIndex' | 'location' | 'file'>,
   ): void {
-    if (!this.admit(f.rule)) return;
-    this.findings.push({
+    this.raise(f.rule, () => ({
       ...f,
       ...(this.options.fileName !== undefined ? { file: this.options.fileName } : {}),
       column: col.name,
       columnIndex: col.index,
       ...(col.headerLocation ? { location: col.headerLocation } : {}),
-    });
+    }));
   }
 
   private classify(col: ColumnState): void {
