@@ -272,6 +272,7 @@ export class PrivacyScanner {
   private now = 0;
   /** Findings raised during {@link addRows}, not yet admitted. */
   private deferred: { at: number; rule: string; make: () => Finding }[] | null = null;
+  private readonly one: DataRow[] = [];
   private readonly width: number;
   private finished: PrivacyPart | undefined;
 
@@ -374,18 +375,8 @@ export class PrivacyScanner {
    * scanner samples, and spare it a set of distinct values per column.
    */
   add(row: DataRow, ids?: ArrayLike<number>): void {
-    if (this.finished) throw new Error('PrivacyScanner.add after finish');
-    const n = Math.min(row.values.length, this.columns.length);
-    const at = row.index * this.width;
-    for (let i = 0; i < n; i++) {
-      const value = row.values[i];
-      if (value === undefined) continue;
-      const col = this.columns[i]!;
-      if (col.ignored || this.isMissing(value)) continue;
-      this.now = at + i;
-      if (!col.classified) this.sample(col, row, value, ids?.[i]);
-      else if (col.columnEntity === null) this.scanCell(col, row, i, value);
-    }
+    this.one[0] = row;
+    this.addRows(this.one, 1, ids, 0);
   }
 
   /**
@@ -395,7 +386,7 @@ export class PrivacyScanner {
    * at the end of the batch they are admitted under the per-rule cap in that order.
    */
   addRows(rows: readonly DataRow[], count: number, ids?: ArrayLike<number>, stride = 0): void {
-    if (this.finished) throw new Error('PrivacyScanner.addRows after finish');
+    if (this.finished) throw new Error('PrivacyScanner.add after finish');
     this.deferred = [];
     try {
       for (let i = 0; i < this.columns.length; i++) {
