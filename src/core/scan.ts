@@ -37,6 +37,7 @@ import {
   MISSING,
   ProfilerMerge,
   TableProfiler,
+  tableBudget,
   type RowFacts,
   profilerPartTransferables,
   type ColumnProfile,
@@ -127,9 +128,13 @@ function spillOf(options: ScanOptions, named = false): SpillDir | undefined {
 
 /**
  * Text columns with more distinct values than this are not kept for whole-column analyses (ids, names, free
- * text); numeric ones switch to Float64 storage.
+ * text); numeric ones switch to Float64 storage: 1,000, fewer in a table of more than 1,200 columns (see
+ * `tableBudget`), as many as the privacy scanner's sample of distinct values, which numbers them past the
+ * profiler's cap with the builders' codes.
  */
-const SOFT_LEVELS = 1_000;
+function softLevels(header: TableHeader): number {
+  return tableBudget(header.columns.length).levels;
+}
 /** Quasi-identifiers are kept up to this many distinct values (k-anonymity needs them whole). */
 const HARD_LEVELS = 200_000;
 
@@ -621,7 +626,7 @@ async function runPass(
       builders = builderColumns.map(
         (i) =>
           new AdaptiveColumnBuilder(
-            SOFT_LEVELS,
+            softLevels(h),
             headerEvidence(h.columns[i]!.name).quasiIdentifier !== undefined,
             HARD_LEVELS,
             // A range keeps what the merge may need; only the first range may drop a column early.
@@ -902,7 +907,7 @@ export class RangeMerge {
       this.columns = part.builders.map(
         (b) =>
           new ColumnMerge(
-            SOFT_LEVELS,
+            softLevels(h),
             headerEvidence(h.columns[b.index]!.name).quasiIdentifier !== undefined,
             HARD_LEVELS,
             // Merged columns are read in windows by every analysis, as a single pass's are.

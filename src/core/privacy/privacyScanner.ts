@@ -16,6 +16,7 @@
  */
 import type { EntityType, Finding, Severity, SourceRange } from '../findings';
 import { cellRange, type DataRow, type TableHeader } from '../data/table';
+import { tableBudget } from '../data/profile';
 import type { ProtectedKind } from '../report/auditReport';
 import {
   detectEntities,
@@ -181,7 +182,6 @@ const SINGULAR: Record<EntityType, string> = {
 /** Share of sampled values needed to call a column one entity, without and with the header's agreement. */
 const COLUMN_SHARE = 0.5;
 const COLUMN_SHARE_WITH_HEADER = 0.3;
-const DISTINCT_SAMPLE = 1000;
 const MEMO_LIMIT = 5000;
 const MEMO_MAX_LENGTH = 64;
 /** A number as a whole value: digits, with a sign and a decimal part or not. */
@@ -207,7 +207,7 @@ interface ColumnState {
   sampled: number;
   plainNumbers: number;
   whole: Map<EntityType, { count: number; confidence: number; example: string }>;
-  /** The first {@link DISTINCT_SAMPLE} distinct values, trimmed, in order; dropped at classification. */
+  /** The first {@link PrivacyScanner.distinctSample} distinct values, trimmed, in order; dropped at classification. */
   distinct: string[];
   /**
    * The same values as a set, built only when needed: while cells come with value ids (see `add`) and none
@@ -262,6 +262,8 @@ export class PrivacyScanner {
   private readonly maxMissingLength: number;
   private readonly cap: number;
   private readonly sampleSize: number;
+  /** Distinct values a column's sample keeps: the table's `levels` (see `tableBudget`). */
+  private readonly distinctSample: number;
   private readonly region: CountryCode;
   private readonly detectOptions: { defaultRegion: CountryCode };
   private readonly counts = new Map<string, number>();
@@ -284,6 +286,7 @@ export class PrivacyScanner {
     this.maxMissingLength = Math.max(0, ...[...this.missing].map((t) => t.length));
     this.cap = options.maxFindingsPerRule ?? 1000;
     this.sampleSize = Math.max(1, options.sampleSize ?? 2000);
+    this.distinctSample = tableBudget(header.columns.length).levels;
     this.region = options.defaultRegion ?? 'US';
     this.detectOptions = { defaultRegion: this.region };
     const ignored = new Set(options.ignoredColumns ?? []);
@@ -422,7 +425,7 @@ export class PrivacyScanner {
     col.sampled++;
     const trimmed = value.trim();
     if (PLAIN_NUMBER.test(trimmed)) col.plainNumbers++;
-    if (col.distinct.length < DISTINCT_SAMPLE) noteDistinct(col, value, trimmed, id);
+    if (col.distinct.length < this.distinctSample) noteDistinct(col, value, trimmed, id);
     const whole = matchWholeValue(value, {
       hint: col.hint.entity,
       weakHint: col.hint.weak === true,
@@ -545,8 +548,8 @@ export class PrivacyScanner {
     }
     col.suppressNumbers = col.sampled > 0 && col.plainNumbers / col.sampled >= 0.5;
     // Memoise only columns that repeat their values (categories); for near-unique ones a lookup never hits.
-    // The distinct sample stops at DISTINCT_SAMPLE values, so reaching it counts as near-unique.
-    if (col.distinct.length >= Math.min(DISTINCT_SAMPLE, Math.max(100, col.sampled / 2))) col.memo = null;
+    // The distinct sample stops at `distinctSample` values, so reaching it counts as near-unique.
+    if (col.distinct.length >= Math.min(this.distinctSample, Math.max(100, col.sampled / 2))) col.memo = null;
 
     const recognised = recogniseProtected(col.name, col.distinct);
     col.distinct = [];

@@ -100,6 +100,22 @@ describe('scanDataset past the distinct cap', function () {
     );
   });
 
+  it('keeps a text column of 60 values for the analyses in a narrow table, not in one of 24,000 columns', async () => {
+    // 24,000 columns share the table's budget: 50 values a column's sample and dictionary may hold.
+    const csvOf = (width: number) => {
+      const fill = ',0'.repeat(width - 2);
+      const lines = [`outcome,tag${Array.from({ length: width - 2 }, (_, i) => `,f${i}`).join('')}`];
+      for (let r = 0; r < 60; r++) lines.push(`${r % 2},t${r}${fill}`);
+      return Buffer.from(lines.join('\n') + '\n');
+    };
+    const keptTag = async (width: number) => {
+      const part = await scanPart([csvOf(width)], { fileName: 't.csv', label: 'outcome' });
+      return part.kept.some((k) => k.index === 1);
+    };
+    assert.equal(await keptTag(3), true);
+    assert.equal(await keptTag(24_000), false);
+  });
+
   it('recognises protected columns by their values past the cap as below it', async () => {
     // Headers say nothing here: only the sampled distinct values can tell. Each column starts with a value
     // outside its vocabulary, so a sample cut at the cap (3 values) would fall short of the share needed.

@@ -203,20 +203,25 @@ describe('TableProfiler', () => {
     assert.deepEqual(p.id?.topValues, []);
   });
 
-  it("shares 1.2 million exact values among a table's columns, with sketches sized by the share", () => {
+  it("shares 1.2 million exact values among a table's columns, with sketches and samples sized by the share", () => {
     const budget = (columns: number) => {
       const b = tableBudget(columns);
-      return [b.cap, b.counters, b.precision];
+      return [b.cap, b.counters, b.precision, b.levels];
     };
-    assert.deepEqual(budget(1), [100_000, 1024, 14]);
-    assert.deepEqual(budget(12), [100_000, 1024, 14]);
-    assert.deepEqual(budget(13), [92_307, 1024, 14]);
-    assert.deepEqual(budget(24), [50_000, 1024, 14]);
-    assert.deepEqual(budget(25), [48_000, 256, 12]);
-    assert.deepEqual(budget(240), [5_000, 256, 12]);
-    assert.deepEqual(budget(241), [4_979, 64, 10]);
-    assert.deepEqual(budget(4_687), [256, 64, 10]);
-    assert.deepEqual(budget(20_000), [256, 64, 10]);
+    assert.deepEqual(budget(1), [100_000, 1024, 14, 1000]);
+    assert.deepEqual(budget(12), [100_000, 1024, 14, 1000]);
+    assert.deepEqual(budget(13), [92_307, 1024, 14, 1000]);
+    assert.deepEqual(budget(24), [50_000, 1024, 14, 1000]);
+    assert.deepEqual(budget(25), [48_000, 256, 12, 1000]);
+    assert.deepEqual(budget(240), [5_000, 256, 12, 1000]);
+    assert.deepEqual(budget(241), [4_979, 64, 10, 1000]);
+    // The sample and the dictionaries keep 1,000 values up to 1,200 columns, then the same share, at least 50.
+    assert.deepEqual(budget(1_200), [1_000, 64, 10, 1000]);
+    assert.deepEqual(budget(1_201), [999, 64, 10, 999]);
+    assert.deepEqual(budget(4_687), [256, 64, 10, 256]);
+    assert.deepEqual(budget(20_000), [256, 64, 10, 60]);
+    assert.deepEqual(budget(24_000), [256, 64, 10, 50]);
+    assert.deepEqual(budget(100_000), [256, 64, 10, 50]);
     // The profiler takes its cap from the header, unless told one.
     const header = (n: number): TableHeader => ({
       format: 'csv',
