@@ -307,7 +307,7 @@ export interface ColumnBudget {
    * Distinct values a column's privacy sample and its dictionary codes keep before a reading pass has decided
    * what the column is: 1,000, or in a table wider than 1,200 columns its share of the same 1.2 million (at
    * least 50). Every column holds them as strings until then, so a table of 20,000 columns held 20,000 times
-   * its first 1,000 rows (1.6 GB at 406 rows).
+   * its first 1,000 rows (1.5 GB at 406 rows).
    */
   levels: number;
 }
@@ -317,8 +317,9 @@ export interface ColumnBudget {
  * 50,000) and full sketches (1,024 counters, 2^14 registers: 16 KB, 0.8% error); up to 240, its share of
  * {@link TABLE_EXACT_VALUES} and 256 counters, 2^12 registers (1.6%); beyond, its share (at least 256 values:
  * sketches cost about 5 KB a column, more than so few exact values, and switching costs time), 64 counters
- * and 2^10 registers (3.2%). A function of the header alone, so that every part of a split scan, and their
- * merge, count alike.
+ * and 2^10 registers (3.2%). The samples and dictionaries of a reading pass take the same share as `levels`,
+ * between 50 and 1,000. A function of the header alone, so that every part of a split scan, and their merge,
+ * count alike.
  */
 export function tableBudget(columns: number): ColumnBudget {
   const share = Math.floor(TABLE_EXACT_VALUES / Math.max(1, columns));

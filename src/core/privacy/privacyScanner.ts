@@ -207,7 +207,10 @@ interface ColumnState {
   sampled: number;
   plainNumbers: number;
   whole: Map<EntityType, { count: number; confidence: number; example: string }>;
-  /** The first {@link PrivacyScanner.distinctSample} distinct values, trimmed, in order; dropped at classification. */
+  /**
+   * The first {@link PrivacyScanner.distinctSample} distinct values, trimmed, in order; dropped at
+   * classification.
+   */
   distinct: string[];
   /**
    * The same values as a set, built only when needed: while cells come with value ids (see `add`) and none

@@ -215,7 +215,7 @@ describe('TableProfiler', () => {
     assert.deepEqual(budget(25), [48_000, 256, 12, 1000]);
     assert.deepEqual(budget(240), [5_000, 256, 12, 1000]);
     assert.deepEqual(budget(241), [4_979, 64, 10, 1000]);
-    // The sample and the dictionaries keep 1,000 values up to 1,200 columns, then the same share, at least 50.
+    // The samples and dictionaries keep 1,000 values up to 1,200 columns, then the same share, at least 50.
     assert.deepEqual(budget(1_200), [1_000, 64, 10, 1000]);
     assert.deepEqual(budget(1_201), [999, 64, 10, 999]);
     assert.deepEqual(budget(4_687), [256, 64, 10, 256]);

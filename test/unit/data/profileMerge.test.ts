@@ -229,7 +229,7 @@ describe('ProfilerMerge', () => {
   });
 
   it('shares the exact values of a wide table among its columns, with smaller sketches, one pass or merged', () => {
-    // 300 columns: 4,000 exact values a column, 64 counters and 2^10 registers past them (and samples of 1,000).
+    // 300 columns: 4,000 exact values a column, 64 counters and 2^10 registers past them; samples of 1,000.
     assert.deepEqual(tableBudget(300), { cap: 4000, counters: 64, precision: 10, levels: 1000 });
     const n = 8000;
     const columns: Record<string, string[]> = {
