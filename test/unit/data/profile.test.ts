@@ -204,24 +204,27 @@ describe('TableProfiler', () => {
   });
 
   it("shares 1.2 million exact values among a table's columns, with sketches and samples sized by the share", () => {
-    const budget = (columns: number) => {
-      const b = tableBudget(columns);
-      return [b.cap, b.counters, b.precision, b.levels];
-    };
-    assert.deepEqual(budget(1), [100_000, 1024, 14, 1000]);
-    assert.deepEqual(budget(12), [100_000, 1024, 14, 1000]);
-    assert.deepEqual(budget(13), [92_307, 1024, 14, 1000]);
-    assert.deepEqual(budget(24), [50_000, 1024, 14, 1000]);
-    assert.deepEqual(budget(25), [48_000, 256, 12, 1000]);
-    assert.deepEqual(budget(240), [5_000, 256, 12, 1000]);
-    assert.deepEqual(budget(241), [4_979, 64, 10, 1000]);
-    // The samples and dictionaries keep 1,000 values up to 1,200 columns, then the same share, at least 50.
-    assert.deepEqual(budget(1_200), [1_000, 64, 10, 1000]);
-    assert.deepEqual(budget(1_201), [999, 64, 10, 999]);
-    assert.deepEqual(budget(4_687), [256, 64, 10, 256]);
-    assert.deepEqual(budget(20_000), [256, 64, 10, 60]);
-    assert.deepEqual(budget(24_000), [256, 64, 10, 50]);
-    assert.deepEqual(budget(100_000), [256, 64, 10, 50]);
+    // [columns, cap, counters, precision, levels]: the tiers' edges. The samples and dictionaries keep 1,000
+    // values up to 1,200 columns, then the same share, at least 50.
+    const tiers = [
+      [1, 100_000, 1024, 14, 1000],
+      [12, 100_000, 1024, 14, 1000],
+      [13, 92_307, 1024, 14, 1000],
+      [24, 50_000, 1024, 14, 1000],
+      [25, 48_000, 256, 12, 1000],
+      [240, 5_000, 256, 12, 1000],
+      [241, 4_979, 64, 10, 1000],
+      [1_200, 1_000, 64, 10, 1000],
+      [1_201, 999, 64, 10, 999],
+      [4_687, 256, 64, 10, 256],
+      [20_000, 256, 64, 10, 60],
+      [24_000, 256, 64, 10, 50],
+      [100_000, 256, 64, 10, 50],
+    ];
+    for (const [columns, ...expected] of tiers) {
+      const b = tableBudget(columns!);
+      assert.deepEqual([b.cap, b.counters, b.precision, b.levels], expected, `${columns} columns`);
+    }
     // The profiler takes its cap from the header, unless told one.
     const header = (n: number): TableHeader => ({
       format: 'csv',
