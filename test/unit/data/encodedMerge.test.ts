@@ -178,7 +178,9 @@ function randomCuts(rand: () => number, length: number, n: number): number[] {
 }
 
 describe('ColumnMerge', () => {
-  it('gives what one builder gives over the whole column, however the column is cut', () => {
+  it('gives what one builder gives over the whole column, however the column is cut', function () {
+    // 600 seeded tables: 10 to 12 s alone here, past mocha's 20 s when the machine is busy.
+    this.timeout(120_000);
     const seen = { categorical: 0, numeric: 0, dropped: 0, partNumeric: 0 };
     for (let seed = 1; seed <= 600; seed++) {
       const rand = prng(seed);
