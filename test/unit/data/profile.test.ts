@@ -205,7 +205,7 @@ describe('TableProfiler', () => {
 
   it("shares 1.2 million exact values among a table's columns, with sketches and samples sized by the share", () => {
     // [columns, cap, counters, precision, levels]: the tiers' edges. The samples and dictionaries keep 1,000
-    // values up to 1,200 columns, then the same share, at least 50.
+    // values up to 1,200 columns, then the same share, at least 50; the cap stays above them.
     const tiers = [
       [1, 100_000, 1024, 14, 1000],
       [12, 100_000, 1024, 14, 1000],
@@ -214,9 +214,10 @@ describe('TableProfiler', () => {
       [25, 48_000, 256, 12, 1000],
       [240, 5_000, 256, 12, 1000],
       [241, 4_979, 64, 10, 1000],
-      [1_200, 1_000, 64, 10, 1000],
-      [1_201, 999, 64, 10, 999],
-      [4_687, 256, 64, 10, 256],
+      [1_200, 1_001, 64, 10, 1000],
+      [1_201, 1_000, 64, 10, 999],
+      [4_687, 257, 64, 10, 256],
+      [4_688, 256, 64, 10, 255],
       [20_000, 256, 64, 10, 60],
       [24_000, 256, 64, 10, 50],
       [100_000, 256, 64, 10, 50],
