@@ -1,7 +1,13 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import type { EntityType } from '../../../src/core/findings';
-import { detectEntities, matchWholeValue, resolveOverlaps } from '../../../src/core/privacy/detectors';
+import {
+  detectEntities,
+  matchWholeValue,
+  resolveOverlaps,
+  triggeredByCounts,
+  worthSearching,
+} from '../../../src/core/privacy/detectors';
 
 /** The matched texts per entity, for compact assertions. */
 function found(text: string, options?: Parameters<typeof detectEntities>[1]): string[] {
@@ -356,5 +362,31 @@ describe('privacy detectors', () => {
       assert.equal(matchWholeValue('John', { hint: 'PERSON' })?.entity, 'PERSON');
       assert.equal(matchWholeValue('Springfield', { hint: 'LOCATION' })?.entity, 'LOCATION');
     });
+  });
+  it('rules a long text out by its characters exactly when its counts rule it out', () => {
+    // Texts of 10 to 40 characters without a trigger's character, with up to two of them put in (or a
+    // trigger's string: `www.`, `://`), so that both sides of the shortcut come up.
+    const plain = fc.constantFrom('a', 'w', '.', '/', ' ', ',', '-', 'é');
+    const trigger = fc.constantFrom('www.', '://', ':', '@', '7', 'Q', 'W', 'WWW.');
+    const text = fc
+      .tuple(
+        fc.array(plain, { minLength: 10, maxLength: 40 }),
+        fc.array(fc.tuple(trigger, fc.nat()), { maxLength: 2 }),
+      )
+      .map(([generated, inserts]) => {
+        const chars: string[] = [...generated];
+        for (const [t, at] of inserts) chars.splice(at % (chars.length + 1), 0, t);
+        return chars.join('');
+      });
+    let ruledOut = 0;
+    fc.assert(
+      fc.property(text, (t) => {
+        if (!triggeredByCounts(t)) ruledOut++;
+        assert.equal(worthSearching(t), triggeredByCounts(t), JSON.stringify(t));
+      }),
+      { numRuns: 3000, seed: 7 },
+    );
+    // Both answers came up often.
+    assert.ok(ruledOut > 500 && ruledOut < 2500, `${ruledOut} of 3000 ruled out`);
   });
 });
