@@ -449,7 +449,9 @@ class ColumnState implements ColumnTotals {
         slots[3 * i + 2] = b;
         this.remember(id, value);
         this.addKnown(id);
-        if (this.distinctCount * 2 > this.slotCount) this.growTable();
+        // Past half full, unless the table already holds the cap at three quarters full: a wide table's small
+        // caps (601 values at 2,000 columns) then stop at 1,024 slots, not 2,048.
+        if (this.distinctCount * 2 > this.slotCount && this.slotCount * 3 < this.cap * 4) this.growTable();
         return id;
       }
       this.overflow();
@@ -468,7 +470,8 @@ class ColumnState implements ColumnTotals {
   /** Records a new distinct value: its first count, its text where kept, and what it is. */
   private remember(id: number, value: string): void {
     if (id >= this.counts.length) {
-      const n = this.counts.length * 2;
+      // Ids stay below the cap.
+      const n = Math.min(this.counts.length * 2, this.cap);
       const grow = <T extends Int32Array | Uint8Array | Float64Array>(from: T, to: T): T => {
         to.set(from);
         return to;
