@@ -236,6 +236,26 @@ interface ColumnState {
   decidedQuasiIdentifier: boolean | undefined;
   /** Results for repeated short values; dropped for high-cardinality columns, where lookups only cost. */
   memo: Map<string, EntityMatch[]> | null;
+  /**
+   * After classification: 1 for each value id (see `addRows`) whose cell was searched and held nothing. The
+   * next cell of that value is then passed over without reading it: most cells of a category, a date or a
+   * small number. Where the column's values do not repeat, a byte a value written for nothing.
+   */
+  clean: Uint8Array | null;
+}
+
+/** Value ids below this are remembered as clean (see {@link ColumnState.clean}): at most 128 KB a column. */
+const CLEAN_IDS = 1 << 17;
+
+/** Remembers that value `id` of a classified column needs no search, growing the column's list to hold it. */
+function markClean(col: ColumnState, id: number): void {
+  let clean = col.clean as Uint8Array;
+  if (id >= clean.length) {
+    const grown = new Uint8Array(Math.min(CLEAN_IDS, Math.max(2 * clean.length, id + 1)));
+    grown.set(clean);
+    col.clean = clean = grown;
+  }
+  clean[id] = 1;
 }
 
 /** Adds `trimmed` to the column's distinct sample unless it is there ({@link ColumnState.distinctSet}). */
@@ -321,6 +341,7 @@ export class PrivacyScanner {
         quasiIdentifierKind: null,
         decidedQuasiIdentifier: undefined,
         memo: new Map(),
+        clean: null,
       };
     });
     if (options.decided) {
@@ -336,6 +357,7 @@ export class PrivacyScanner {
         col.suppressNumbers = d.suppressNumbers;
         col.decidedQuasiIdentifier = d.quasiIdentifier;
         if (!d.memo) col.memo = null;
+        col.clean = new Uint8Array(64);
       }
     }
   }
@@ -404,7 +426,16 @@ export class PrivacyScanner {
           if (value === undefined || this.isMissing(value)) continue;
           this.now = row.index * this.width + i;
           if (!col.classified) this.sample(col, row, value, ids?.[k * stride + i]);
-          else if (col.columnEntity === null) this.scanCell(col, row, i, value);
+          else if (col.columnEntity === null) {
+            // A value's id stands for its exact text (as the profiler's counts and the builders' codes do), and
+            // a cell's search depends on its text alone once the column is classified.
+            const id = ids === undefined ? -1 : (ids[k * stride + i] as number);
+            const clean = col.clean;
+            if (clean === null || id < 0 || id >= CLEAN_IDS) this.scanCell(col, row, i, value);
+            else if (id >= clean.length || clean[id] === 0) {
+              if (!this.scanCell(col, row, i, value)) markClean(col, id);
+            }
+          }
         }
       }
     } finally {
@@ -465,13 +496,15 @@ export class PrivacyScanner {
     return matches;
   }
 
-  private scanCell(col: ColumnState, row: DataRow, i: number, value: string): void {
-    if (col.suppressNumbers && isPlainNumber(value)) return;
+  /** Searches one cell of a classified column; false when it held nothing to report. */
+  private scanCell(col: ColumnState, row: DataRow, i: number, value: string): boolean {
+    if (col.suppressNumbers && isPlainNumber(value)) return false;
     const matches = this.detect(col, value);
-    if (matches.length === 0) return;
+    if (matches.length === 0) return false;
     // The range object only for cells with a match: most cells have none.
     const range = cellRange(row, i);
     for (const match of matches) this.emitCell(col, row.index, match, value, range);
+    return true;
   }
 
   private emitCell(
@@ -553,6 +586,7 @@ export class PrivacyScanner {
     // Memoise only columns that repeat their values (categories); for near-unique ones a lookup never hits.
     // The distinct sample stops at `distinctSample` values, so reaching it counts as near-unique.
     if (col.distinct.length >= Math.min(this.distinctSample, Math.max(100, col.sampled / 2))) col.memo = null;
+    col.clean = new Uint8Array(64);
 
     const recognised = recogniseProtected(col.name, col.distinct);
     col.distinct = [];
