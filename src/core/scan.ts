@@ -695,7 +695,11 @@ async function runPass(
         const id = ids[at]!;
         if (id !== ESTIMATED) b.pushCode(id, id === MISSING ? undefined : v);
         else {
-          const code = b.push(v === undefined || missingSet.has(v) ? undefined : v);
+          // Past the profiler's cap the builder numbers the values itself, by the lanes the profiler hashed.
+          const code =
+            v === undefined || missingSet.has(v)
+              ? b.push(undefined)
+              : b.pushHashed(v, facts.laneA[at]!, facts.laneB[at]!);
           if (code >= 0) ids[at] = code;
         }
       }
