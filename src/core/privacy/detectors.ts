@@ -887,8 +887,14 @@ export function matchWholeValue(value: string, options?: WholeValueOptions): Who
       best = { entity, confidence };
     }
   };
-  for (const m of run(v, { defaultRegion: options?.defaultRegion, minConfidence: 0 }, true)) {
-    if (m.start === 0 && m.end === v.length) consider(m.entity, m.confidence);
+  // Asked first, as `run` asks it, so that a value no detector could match (most of a column sample) costs no
+  // options object.
+  if (worthSearching(v)) {
+    const matches = run(v, { defaultRegion: options?.defaultRegion, minConfidence: 0 }, true);
+    for (let k = 0; k < matches.length; k++) {
+      const m = matches[k] as EntityMatch;
+      if (m.start === 0 && m.end === v.length) consider(m.entity, m.confidence);
+    }
   }
   switch (hint) {
     case 'PERSON':

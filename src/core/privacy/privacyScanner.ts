@@ -23,6 +23,7 @@ import {
   matchWholeValue,
   NO_MATCHES,
   worthSearching,
+  type WholeValueOptions,
   type CountryCode,
   type EntityMatch,
 } from './detectors';
@@ -242,6 +243,8 @@ interface ColumnState {
    * small number. Where the column's values do not repeat, a byte a value written for nothing.
    */
   clean: Uint8Array | null;
+  /** What {@link matchWholeValue} is told about the column, made at its first sampled cell. */
+  wholeOptions: WholeValueOptions | null;
 }
 
 /** Value ids below this are remembered as clean (see {@link ColumnState.clean}): at most 128 KB a column. */
@@ -342,6 +345,7 @@ export class PrivacyScanner {
         decidedQuasiIdentifier: undefined,
         memo: new Map(),
         clean: null,
+        wholeOptions: null,
       };
     });
     if (options.decided) {
@@ -460,11 +464,13 @@ export class PrivacyScanner {
     const trimmed = value.trim();
     if (PLAIN_NUMBER.test(trimmed)) col.plainNumbers++;
     if (col.distinct.length < this.distinctSample) noteDistinct(col, value, trimmed, id);
-    const whole = matchWholeValue(value, {
+    // One options object a column, not one a cell: a wide table samples nearly every cell it has.
+    col.wholeOptions ??= {
       hint: col.hint.entity,
       weakHint: col.hint.weak === true,
       defaultRegion: this.region,
-    });
+    };
+    const whole = matchWholeValue(value, col.wholeOptions);
     if (whole) {
       const w = col.whole.get(whole.entity);
       if (w) {
