@@ -125,23 +125,21 @@ export function hashCells(n: number, cellA: Int32Array, cellB: Int32Array, prese
 }
 
 /**
- * Doubles an open-addressing table of three numbers a slot, `[tag, lane A, lane B]` (tag 0: empty; probed
- * linearly from lane A), as the profiler's distinct values and the duplicate detector's rows are kept:
- * returns the new slots, `2 * count` of them.
+ * Doubles an open-addressing table of `width` numbers a slot, `[tag, lane A, lane B, ...]` (tag 0: empty;
+ * probed linearly from lane A), as the duplicate detector's rows (three) and the profiler's distinct values
+ * (four, with a count) are kept: returns the new slots, `2 * count` of them.
  */
-export function growSlots(old: Int32Array, count: number): Int32Array<ArrayBuffer> {
+export function growSlots(old: Int32Array, count: number, width = 3): Int32Array<ArrayBuffer> {
   const n = count * 2;
-  const slots = new Int32Array(3 * n);
+  const slots = new Int32Array(width * n);
   const mask = n - 1;
   for (let j = 0; j < count; j++) {
-    const tag = old[3 * j] as number;
-    if (tag === 0) continue;
-    const a = old[3 * j + 1] as number;
-    let i = a & mask;
-    while (slots[3 * i] !== 0) i = (i + 1) & mask;
-    slots[3 * i] = tag;
-    slots[3 * i + 1] = a;
-    slots[3 * i + 2] = old[3 * j + 2] as number;
+    const from = width * j;
+    if (old[from] === 0) continue;
+    let i = (old[from + 1] as number) & mask;
+    while (slots[width * i] !== 0) i = (i + 1) & mask;
+    const to = width * i;
+    for (let k = 0; k < width; k++) slots[to + k] = old[from + k] as number;
   }
   return slots;
 }

@@ -361,6 +361,9 @@ function kindIndex(kind: ValueKind): number {
   }
 }
 
+/** Numbers a slot of {@link ColumnState}'s table: value id + 1, lane A, lane B, occurrences. */
+const SLOT = 4;
+
 /**
  * One column's counters. The exact phase counts distinct values by their 64-bit hash (see `hash.ts`) in an
  * open-addressing table of typed arrays, as the duplicate-row detector does, rather than in a Map of strings:
@@ -376,15 +379,15 @@ class ColumnState implements ColumnTotals {
   /** Exact phase: distinct values so far; -1 once the sketches took over. */
   private distinctCount = 0;
   /**
-   * Hash table, three numbers a slot side by side: value id + 1 (0: empty), lane A, lane B. Interleaved so that
-   * a probe touches one cache line, not three arrays: with 100,000 values a column the table outgrows the
-   * cache, and the probe's misses were a large part of the profiler's time.
+   * Hash table, four numbers a slot side by side: value id + 1 (0: empty), lane A, lane B, occurrences.
+   * Interleaved so that a cell's probe and count touch one cache line (16 bytes a slot, four to a line), not
+   * several arrays: with 100,000 values a column the table outgrows the cache, and the misses of the probe and
+   * then of a count by id were a large part of the profiler's time.
    */
   // Small at first, as everything per column: a table thousands of columns wide has few values in most.
-  private slots = new Int32Array(3 * 16);
+  private slots = new Int32Array(SLOT * 16);
   private slotCount = 16;
-  /** Per value id, in order of first appearance: occurrences, text (where kept), and what the value is. */
-  private counts = new Int32Array(16);
+  /** Per value id, in order of first appearance: text (where kept), and what the value is. */
   private texts: (string | undefined)[] = [];
   /** Kind as an index into {@link KINDS}, the number for numeric kinds, whether it holds a space: worked out once per distinct value. */
   private kindOf = new Uint8Array(16);
@@ -430,28 +433,31 @@ class ColumnState implements ColumnTotals {
       const mask = this.slotCount - 1;
       let i = a & mask;
       for (;;) {
-        const s = slots[3 * i] as number;
+        const at = SLOT * i;
+        const s = slots[at] as number;
         if (s === 0) break;
-        if (slots[3 * i + 1] === a && slots[3 * i + 2] === b) {
+        if (slots[at + 1] === a && slots[at + 2] === b) {
           const id = s - 1;
-          const c = (this.counts[id] as number) + 1;
-          this.counts[id] = c;
+          const c = (slots[at + 3] as number) + 1;
+          slots[at + 3] = c;
           if (c === 2 && id >= this.keptFirst) this.texts[id] = detach(value);
-          this.addKnown(id);
           return id;
         }
         i = (i + 1) & mask;
       }
       if (this.distinctCount < this.cap) {
         const id = this.distinctCount++;
-        slots[3 * i] = id + 1;
-        slots[3 * i + 1] = a;
-        slots[3 * i + 2] = b;
+        const at = SLOT * i;
+        slots[at] = id + 1;
+        slots[at + 1] = a;
+        slots[at + 2] = b;
+        slots[at + 3] = 1;
         this.remember(id, value);
-        this.addKnown(id);
-        // Past half full, unless the table already holds the cap at three quarters full: a wide table's small
-        // caps (601 values at 2,000 columns) then stop at 1,024 slots, not 2,048.
-        if (this.distinctCount * 2 > this.slotCount && this.slotCount * 3 < this.cap * 4) this.growTable();
+        // Past three quarters full, unless the table already holds the cap so. Four slots share a cache line, so
+        // a longer probe seldom reads another line, and a table thousands of columns wide is half the size it
+        // was at half full (169 values: 256 slots); the bench's table read no slower.
+        if (this.distinctCount * 4 > this.slotCount * 3 && this.slotCount * 3 < this.cap * 4)
+          this.growTable();
         return id;
       }
       this.overflow();
@@ -463,25 +469,23 @@ class ColumnState implements ColumnTotals {
   }
 
   private growTable(): void {
-    this.slots = growSlots(this.slots, this.slotCount);
+    this.slots = growSlots(this.slots, this.slotCount, SLOT);
     this.slotCount *= 2;
   }
 
-  /** Records a new distinct value: its first count, its text where kept, and what it is. */
+  /** Records a new distinct value: its text where kept, and what it is. */
   private remember(id: number, value: string): void {
-    if (id >= this.counts.length) {
+    if (id >= this.kindOf.length) {
       // Ids stay below the cap.
-      const n = Math.min(this.counts.length * 2, this.cap);
-      const grow = <T extends Int32Array | Uint8Array | Float64Array>(from: T, to: T): T => {
+      const n = Math.min(this.kindOf.length * 2, this.cap);
+      const grow = <T extends Uint8Array | Float64Array>(from: T, to: T): T => {
         to.set(from);
         return to;
       };
-      this.counts = grow(this.counts, new Int32Array(n));
       this.kindOf = grow(this.kindOf, new Uint8Array(n));
       this.numberOf = grow(this.numberOf, new Float64Array(n));
       this.spaceOf = grow(this.spaceOf, new Uint8Array(n));
     }
-    this.counts[id] = 1;
     // Keeping every text (a range of a split scan) holds the range's decoded text anyway: a slice costs less
     // than a copy, and the range's chunks are dropped with it.
     this.texts.push(id < this.keptFirst ? (this.keptFirst === Infinity ? value : detach(value)) : undefined);
@@ -491,13 +495,68 @@ class ColumnState implements ColumnTotals {
     this.spaceOf[id] = value.indexOf(' ') !== -1 ? 1 : 0;
   }
 
-  /** One occurrence of the exact value `id`: the same updates as {@link addKind}, from the remembered facts. */
-  private addKnown(id: number): void {
-    const k = this.kindOf[id] as number;
-    this.kindCounts[k]!++;
-    // KINDS[0] and KINDS[1]: integer and number.
-    if (k < 2) this.addNumber(this.numberOf[id] as number);
-    if (this.spaceOf[id] === 1) this.withSpace++;
+  /**
+   * Adds what the exact values counted so far are (kinds, spaces, numbers) to `t`, which holds what the cells
+   * past the cap added (nothing before {@link overflow}): a value's facts are worked out once and weighed by
+   * its count here, not applied at each of its cells, where reading them was a cache miss a cell in columns
+   * of many values. The numbers' moments are the corrected two-pass ones over the distinct values, shifted by
+   * the first: as accurate as Welford's a cell, or more.
+   */
+  private foldExact(t: ColumnTotals, counts: Int32Array): void {
+    const n = this.distinctCount;
+    const kindOf = this.kindOf;
+    const numberOf = this.numberOf;
+    let numeric = 0;
+    let shift = NaN;
+    let sum = 0;
+    let min = Infinity;
+    let max = -Infinity;
+    for (let id = 0; id < n; id++) {
+      const c = counts[id] as number;
+      const k = kindOf[id] as number;
+      t.kindCounts[k]! += c;
+      if (this.spaceOf[id] === 1) t.withSpace += c;
+      // KINDS[0] and KINDS[1]: integer and number.
+      const x = numberOf[id] as number;
+      if (k >= 2 || !Number.isFinite(x)) continue;
+      if (numeric === 0) shift = x;
+      numeric += c;
+      sum += c * (x - shift);
+      if (x < min) min = x;
+      if (x > max) max = x;
+    }
+    if (numeric === 0) return;
+    const mean = shift + sum / numeric;
+    let m2 = 0;
+    let residual = 0;
+    for (let id = 0; id < n; id++) {
+      const x = numberOf[id] as number;
+      if ((kindOf[id] as number) >= 2 || !Number.isFinite(x)) continue;
+      const c = counts[id] as number;
+      const d = x - mean;
+      m2 += c * d * d;
+      residual += c * d;
+    }
+    m2 = Math.max(0, m2 - (residual * residual) / numeric);
+    combineMoments(t, numeric, mean, m2, min, max);
+  }
+
+  /** This column's totals: its own fields, with the exact values folded in while it counts exactly. */
+  totals(): ColumnTotals {
+    if (this.distinctCount <= 0) return this;
+    const t: ColumnTotals = {
+      missing: this.missing,
+      kindCounts: this.kindCounts.slice(),
+      withSpace: this.withSpace,
+      totalLength: this.totalLength,
+      numericCount: this.numericCount,
+      mean: this.mean,
+      m2: this.m2,
+      min: this.min,
+      max: this.max,
+    };
+    this.foldExact(t, this.byId().counts);
+    return t;
   }
 
   private addKind(value: string, kind: ValueKind): void {
@@ -518,48 +577,56 @@ class ColumnState implements ColumnTotals {
 
   /** The `k` most frequent exact values (see {@link topIds}). */
   private exactTop(k: number): [string, number][] {
-    return topIds(this.counts, this.texts, this.distinctCount, k).map((id): [string, number] => [
+    const { counts } = this.byId();
+    return topIds(counts, this.texts, this.distinctCount, k).map((id): [string, number] => [
       this.texts[id] as string,
-      this.counts[id] as number,
+      counts[id] as number,
     ]);
   }
 
   /** Switches from exact counting to sketches, seeding them with what was counted so far. */
   private overflow(): void {
+    const { laneA, laneB, counts } = this.byId();
+    // From here every cell adds its own facts.
+    this.foldExact(this, counts);
     const hll = new HyperLogLog(undefined, this.budget.precision);
     const top = new SpaceSaving(this.budget.counters);
-    for (let i = 0; i < this.slotCount; i++) {
-      if (this.slots[3 * i] !== 0)
-        hll.addHash(this.slots[3 * i + 1] as number, this.slots[3 * i + 2] as number);
-    }
+    const n = this.distinctCount;
+    for (let id = 0; id < n; id++) hll.addHash(laneA[id] as number, laneB[id] as number);
     // Seeded from the lanes, so the values seen once need no text: a counter learns its text at the second
     // occurrence (or from a weight above 1, and a value counted twice has its text here).
-    const n = this.distinctCount;
-    const { laneA, laneB } = this.lanesById();
-    for (const id of topIds(this.counts, null, n, this.budget.counters)) {
-      top.addHashed(this.texts[id], laneA[id] as number, laneB[id] as number, this.counts[id]);
+    for (const id of topIds(counts, null, n, this.budget.counters)) {
+      top.addHashed(this.texts[id], laneA[id] as number, laneB[id] as number, counts[id]);
     }
     this.hll = hll;
     this.top = top;
     this.distinctCount = -1;
-    this.slots = this.counts = new Int32Array(0);
+    this.slots = new Int32Array(0);
     this.slotCount = 0;
     this.kindOf = this.spaceOf = new Uint8Array(0);
     this.numberOf = new Float64Array(0);
     this.texts = [];
   }
 
-  /** Each exact value's hash lanes, by value id, out of the table. */
-  private lanesById(): { laneA: Int32Array<ArrayBuffer>; laneB: Int32Array<ArrayBuffer> } {
+  /** Each exact value's hash lanes and count, by value id, out of the table. */
+  private byId(): {
+    laneA: Int32Array<ArrayBuffer>;
+    laneB: Int32Array<ArrayBuffer>;
+    counts: Int32Array<ArrayBuffer>;
+  } {
     const laneA = new Int32Array(this.distinctCount);
     const laneB = new Int32Array(this.distinctCount);
+    const counts = new Int32Array(this.distinctCount);
+    const slots = this.slots;
     for (let i = 0; i < this.slotCount; i++) {
-      const tag = this.slots[3 * i] as number;
+      const at = SLOT * i;
+      const tag = slots[at] as number;
       if (tag === 0) continue;
-      laneA[tag - 1] = this.slots[3 * i + 1] as number;
-      laneB[tag - 1] = this.slots[3 * i + 2] as number;
+      laneA[tag - 1] = slots[at + 1] as number;
+      laneB[tag - 1] = slots[at + 2] as number;
+      counts[tag - 1] = slots[at + 3] as number;
     }
-    return { laneA, laneB };
+    return { laneA, laneB, counts };
   }
 
   profile(name: string, index: number, rows: number, topN: number): ColumnProfile {
@@ -577,7 +644,7 @@ class ColumnState implements ColumnTotals {
         if (value !== undefined && count - error >= floor) topValues.push({ value, count });
       }
     }
-    return columnProfile(this, name, index, rows, distinct, exact, topValues);
+    return columnProfile(this.totals(), name, index, rows, distinct, exact, topValues);
   }
 
   /** The counters, for {@link TableProfiler.finishPart}: arrays of their own, exact length. */
@@ -585,12 +652,12 @@ class ColumnState implements ColumnTotals {
     let values: ColumnPart['values'];
     if (this.distinctCount >= 0) {
       const n = this.distinctCount;
-      const { laneA, laneB } = this.lanesById();
+      const { laneA, laneB, counts } = this.byId();
       values = {
         phase: 'exact',
         laneA,
         laneB,
-        counts: this.counts.slice(0, n),
+        counts,
         ...joinTexts(this.texts, n),
       };
     } else {
@@ -600,17 +667,18 @@ class ColumnState implements ColumnTotals {
         top: (this.top as SpaceSaving).counters(),
       };
     }
+    const t = this.totals();
     return {
       index,
-      missing: this.missing,
-      kindCounts: this.kindCounts.slice(),
-      withSpace: this.withSpace,
-      totalLength: this.totalLength,
-      numericCount: this.numericCount,
-      mean: this.mean,
-      m2: this.m2,
-      min: this.min,
-      max: this.max,
+      missing: t.missing,
+      kindCounts: t.kindCounts.slice(),
+      withSpace: t.withSpace,
+      totalLength: t.totalLength,
+      numericCount: t.numericCount,
+      mean: t.mean,
+      m2: t.m2,
+      min: t.min,
+      max: t.max,
       values,
     };
   }
@@ -651,6 +719,37 @@ function topIds(
     else if (c === threshold && at.length < k) at.push(id);
   }
   return [...above, ...at].sort((x, y) => (counts[y] as number) - (counts[x] as number) || x - y).slice(0, k);
+}
+
+/**
+ * Adds `nb` numbers of mean `mean`, squared deviations `m2` and range `min`..`max` to `t`: Chan, Golub and
+ * LeVeque's pairwise update of Welford's state. It rounds in other places than one pass over the rows, so the
+ * mean and the standard deviation agree with one pass's to about 1e-12 of the values' magnitude, not to the
+ * bit (exactly where one side holds no numbers, as with a single part). Values near 1e9 with a spread of 30
+ * lose about 1e-9 of the spread this way, as one pass does against the exact sum.
+ */
+function combineMoments(
+  t: ColumnTotals,
+  nb: number,
+  mean: number,
+  m2: number,
+  min: number,
+  max: number,
+): void {
+  if (nb === 0) return;
+  const na = t.numericCount;
+  if (na === 0) {
+    t.mean = mean;
+    t.m2 = m2;
+  } else {
+    const n = na + nb;
+    const delta = mean - t.mean;
+    t.mean += delta * (nb / n);
+    t.m2 += m2 + delta * delta * ((na * nb) / n);
+  }
+  t.numericCount = na + nb;
+  if (min < t.min) t.min = min;
+  if (max > t.max) t.max = max;
 }
 
 /** The profile of a column from its totals and its distinct and top values. */
@@ -1001,28 +1100,8 @@ class MergedColumn implements ColumnTotals {
     else this.addEstimated(part.values);
   }
 
-  /**
-   * Chan, Golub and LeVeque's pairwise update of Welford's state. It rounds in other places than one pass over
-   * the rows, so the mean and the standard deviation agree with one pass's to about 1e-12 of the values'
-   * magnitude, not to the bit (exactly where one side holds no numbers, as with a single part). Values near
-   * 1e9 with a spread of 30 lose about 1e-9 of the spread this way, as one pass does against the exact sum.
-   */
   private addMoments(p: ColumnPart): void {
-    const nb = p.numericCount;
-    if (nb === 0) return;
-    const na = this.numericCount;
-    if (na === 0) {
-      this.mean = p.mean;
-      this.m2 = p.m2;
-    } else {
-      const n = na + nb;
-      const delta = p.mean - this.mean;
-      this.mean += delta * (nb / n);
-      this.m2 += p.m2 + delta * delta * ((na * nb) / n);
-    }
-    this.numericCount = na + nb;
-    if (p.min < this.min) this.min = p.min;
-    if (p.max > this.max) this.max = p.max;
+    combineMoments(this, p.numericCount, p.mean, p.m2, p.min, p.max);
   }
 
   private addExact(v: ExactValues): void {

@@ -140,7 +140,7 @@ describe('TableProfiler', () => {
     assert.equal(p.single?.constant, true);
   });
 
-  it('summarises numbers with Welford (sample standard deviation) and ignores text in the summary', () => {
+  it('summarises numbers (sample standard deviation) and ignores text in the summary', () => {
     const xs = [1e9 + 4, 1e9 + 7, 1e9 + 13, 1e9 + 16];
     const p = profileColumns({ x: [...xs.map(String), '?'] });
     assert.deepEqual(p.x?.numeric, { min: 1e9 + 4, max: 1e9 + 16, mean: 1e9 + 10, std: Math.sqrt(30) });
@@ -148,6 +148,48 @@ describe('TableProfiler', () => {
     assert.deepEqual(one.x?.numeric, { min: 5, max: 5, mean: 5, std: 0 });
     const text = profileColumns({ x: ['a', 'b'] });
     assert.equal(text.x?.numeric, undefined);
+  });
+
+  it('counts kinds, spaces and numbers of a value once per cell, whether it was counted exactly or past the cap', () => {
+    // The exact phase weighs each value's facts by its count at the end (or when the cap is reached); past the
+    // cap every cell adds its own. Caps from 4 values put the switch anywhere in the column.
+    const cell = fc.oneof(
+      fc.integer({ min: -50, max: 50 }).map(String),
+      fc.double({ min: -1e6, max: 1e6, noNaN: true }).map((x) => x.toFixed(3)),
+      fc.integer({ min: 0, max: 30 }).map((k) => String(1e9 + k)),
+      fc.constantFrom('a b', 'word', 'true', '2024-01-05', '1e400', '?', ' 7 '),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(cell, { minLength: 1, maxLength: 300 }),
+        fc.integer({ min: 4, max: 120 }),
+        (cells, cap) => {
+          const p = profileColumns({ c: cells }, { distinctCap: cap }).c!;
+          const present = cells.filter((v) => !isMissing(v, DEFAULT_MISSING_TOKENS));
+          const kinds = { integer: 0, number: 0, boolean: 0, date: 0, text: 0 };
+          for (const v of present) kinds[classifyValue(v)]++;
+          assert.deepEqual(p.typeCounts, kinds);
+          if (!p.numeric) return;
+          const xs = present
+            .filter((v) => ['integer', 'number'].includes(classifyValue(v)))
+            .map(Number)
+            .filter(Number.isFinite);
+          const mean = xs.reduce((a, x) => a + x, 0) / xs.length;
+          const m2 = xs.reduce((a, x) => a + (x - mean) ** 2, 0);
+          const std = xs.length > 1 ? Math.sqrt(m2 / (xs.length - 1)) : 0;
+          const scale = Math.max(1, ...xs.map(Math.abs));
+          // `===`: -0 and 0 are one minimum.
+          assert.ok(p.numeric.min === Math.min(...xs), `min ${p.numeric.min}`);
+          assert.ok(p.numeric.max === Math.max(...xs), `max ${p.numeric.max}`);
+          assert.ok(Math.abs(p.numeric.mean - mean) <= 1e-12 * scale, `mean ${p.numeric.mean} vs ${mean}`);
+          assert.ok(
+            Math.abs(p.numeric.std - std) <= 1e-9 * Math.max(1, std),
+            `std ${p.numeric.std} vs ${std}`,
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('reports top values with exact counts, most frequent first, ties by value', () => {
