@@ -119,8 +119,11 @@ export function detach(s: string): string {
  * Space-Saving (Metwally et al. 2005): `capacity` counters; an unseen value takes over the smallest counter
  * and inherits its count. Every value with a true frequency above n/capacity is kept, and a count
  * overestimates the true one by at most the counter's `error`. Counters are found by the value's 64-bit
- * hash (lane A as the map key, lane B checked), and kept in a min-heap of counter ids in typed arrays, so an
- * update costs one number-keyed map lookup and O(log capacity) moves without touching the map.
+ * hash (lane A as the map key, lane B checked), and ordered by count in the paper's Stream-Summary: a list of
+ * buckets of equal count, ascending, each a list of its counters, all in typed arrays. An update moves one
+ * counter to the next bucket up (or a new one), so it costs O(1) where a min-heap took O(log capacity) moves:
+ * in a column of near-unique values every update replaces the smallest counter and sank it through the
+ * whole heap, which was most of the update's time.
  *
  * A counter learns its value's text at the value's second occurrence while counted (or when added with a
  * weight above 1), not when it takes the counter: a counter whose value came once holds `count - error = 1`,
@@ -133,9 +136,21 @@ export class SpaceSaving {
   private readonly laneB: Int32Array;
   private readonly counts: Float64Array;
   private readonly errors: Float64Array;
-  /** heap[position] = counter id; where[id] = position. */
-  private readonly heap: Int32Array;
-  private readonly where: Int32Array;
+  /** Per counter: its bucket, and its neighbours in the bucket's list (-1: none). */
+  private readonly bucketOf: Int32Array;
+  private readonly prev: Int32Array;
+  private readonly next: Int32Array;
+  /**
+   * Per bucket (at most one a counter): its count, first counter, and neighbours in ascending order of count
+   * (-1: none). Unused buckets are chained through `bucketNext` from `freeBucket`.
+   */
+  private readonly bucketCount: Float64Array;
+  private readonly bucketHead: Int32Array;
+  private readonly bucketPrev: Int32Array;
+  private readonly bucketNext: Int32Array;
+  private freeBucket = 0;
+  /** The bucket of the smallest count, -1 while there are no counters. */
+  private minBucket = -1;
   /**
    * Open-addressing index from lane A to counter id (linear probing, backward-shift deletion) in typed
    * arrays: in a column of unique ids every value replaces a counter, and a Map's delete and insert per value
@@ -156,8 +171,15 @@ export class SpaceSaving {
     this.laneB = new Int32Array(capacity);
     this.counts = new Float64Array(capacity);
     this.errors = new Float64Array(capacity);
-    this.heap = new Int32Array(capacity);
-    this.where = new Int32Array(capacity);
+    this.bucketOf = new Int32Array(capacity);
+    this.prev = new Int32Array(capacity);
+    this.next = new Int32Array(capacity);
+    this.bucketCount = new Float64Array(capacity);
+    this.bucketHead = new Int32Array(capacity);
+    this.bucketPrev = new Int32Array(capacity);
+    this.bucketNext = new Int32Array(capacity);
+    for (let k = 0; k < capacity; k++) this.bucketNext[k] = k + 1 < capacity ? k + 1 : -1;
+    if (capacity === 0) this.freeBucket = -1;
   }
 
   add(value: string, weight = 1): void {
@@ -175,8 +197,7 @@ export class SpaceSaving {
       // Two of the counted values sharing lane A (odds about capacity / 2^32): the occurrence is dropped.
       if (this.laneB[id] !== b) return;
       if (this.values[id] === undefined && value !== undefined) this.values[id] = detach(value);
-      this.counts[id] = (this.counts[id] as number) + weight;
-      this.down(this.where[id] as number);
+      this.raise(id, weight);
       return;
     }
     if (this.size < this.capacity) {
@@ -186,22 +207,21 @@ export class SpaceSaving {
       this.laneB[id] = b;
       this.counts[id] = weight;
       this.errors[id] = 0;
-      this.heap[id] = id;
-      this.where[id] = id;
       this.insert(a, id);
-      this.up(id);
+      this.place(id, weight);
       return;
     }
-    id = this.heap[0] as number;
+    if (this.capacity === 0) return;
+    // The smallest counter: the first of the first bucket.
+    id = this.bucketHead[this.minBucket] as number;
     const min = this.counts[id] as number;
     this.remove(this.laneA[id] as number);
     this.values[id] = weight > 1 && value !== undefined ? detach(value) : undefined;
     this.laneA[id] = a;
     this.laneB[id] = b;
-    this.counts[id] = min + weight;
     this.errors[id] = min;
     this.insert(a, id);
-    this.down(0);
+    this.raise(id, weight);
   }
 
   private home(a: number): number {
@@ -248,7 +268,7 @@ export class SpaceSaving {
 
   /** An upper bound on the count of any value without a counter: the smallest count once all are taken. */
   absent(): number {
-    return this.size === this.capacity && this.size > 0 ? (this.counts[this.heap[0] as number] as number) : 0;
+    return this.size === this.capacity && this.size > 0 ? (this.bucketCount[this.minBucket] as number) : 0;
   }
 
   /** The counters in arrays of their own, to send to another thread or {@link mergeCounters merge}. */
@@ -275,46 +295,79 @@ export class SpaceSaving {
     return out.sort((x, y) => y.count - x.count || byText(x.value, y.value)).slice(0, n);
   }
 
-  private place(position: number, id: number): void {
-    this.heap[position] = id;
-    this.where[id] = position;
+  /** Adds `weight` to counter `id`'s count, moving it up to the bucket of its new count. */
+  private raise(id: number, weight: number): void {
+    const from = this.bucketOf[id] as number;
+    const count = (this.counts[id] as number) + weight;
+    this.counts[id] = count;
+    // The last bucket below the new count: where a bucket for it goes, if there is none.
+    let below = from;
+    let up = this.bucketNext[from] as number;
+    while (up !== -1 && (this.bucketCount[up] as number) < count) {
+      below = up;
+      up = this.bucketNext[up] as number;
+    }
+    this.unlink(id, from);
+    // `from` is gone when `id` was its only counter: then the new bucket goes where it was.
+    if (below === from && this.bucketHead[from] === -1) below = this.bucketPrev[from] as number;
+    if (this.bucketHead[from] === -1) this.dropBucket(from);
+    this.join(id, up !== -1 && this.bucketCount[up] === count ? up : this.newBucket(count, below));
   }
 
-  private up(position: number): void {
-    const id = this.heap[position] as number;
-    const c = this.counts[id] as number;
-    while (position > 0) {
-      const parent = (position - 1) >> 1;
-      const pid = this.heap[parent] as number;
-      if ((this.counts[pid] as number) <= c) break;
-      this.place(position, pid);
-      position = parent;
+  /** Places a new counter `id` of count `count` in its bucket, found from the smallest up. */
+  private place(id: number, count: number): void {
+    let below = -1;
+    let up = this.minBucket;
+    while (up !== -1 && (this.bucketCount[up] as number) < count) {
+      below = up;
+      up = this.bucketNext[up] as number;
     }
-    this.place(position, id);
+    this.join(id, up !== -1 && this.bucketCount[up] === count ? up : this.newBucket(count, below));
   }
 
-  private down(position: number): void {
-    const n = this.size;
-    const id = this.heap[position] as number;
-    const c = this.counts[id] as number;
-    for (;;) {
-      const l = 2 * position + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      let child = l;
-      let cc = this.counts[this.heap[l] as number] as number;
-      if (r < n) {
-        const rc = this.counts[this.heap[r] as number] as number;
-        if (rc < cc) {
-          child = r;
-          cc = rc;
-        }
-      }
-      if (cc >= c) break;
-      this.place(position, this.heap[child] as number);
-      position = child;
-    }
-    this.place(position, id);
+  /** Puts counter `id` first in bucket `bucket`. */
+  private join(id: number, bucket: number): void {
+    const head = this.bucketHead[bucket] as number;
+    this.bucketOf[id] = bucket;
+    this.prev[id] = -1;
+    this.next[id] = head;
+    if (head !== -1) this.prev[head] = id;
+    this.bucketHead[bucket] = id;
+  }
+
+  /** Takes counter `id` out of bucket `bucket`'s list. */
+  private unlink(id: number, bucket: number): void {
+    const p = this.prev[id] as number;
+    const n = this.next[id] as number;
+    if (p === -1) this.bucketHead[bucket] = n;
+    else this.next[p] = n;
+    if (n !== -1) this.prev[n] = p;
+  }
+
+  /** An empty bucket of count `count`, linked after bucket `below` (-1: first). */
+  private newBucket(count: number, below: number): number {
+    const k = this.freeBucket;
+    this.freeBucket = this.bucketNext[k] as number;
+    this.bucketCount[k] = count;
+    this.bucketHead[k] = -1;
+    const above = below === -1 ? this.minBucket : (this.bucketNext[below] as number);
+    this.bucketPrev[k] = below;
+    this.bucketNext[k] = above;
+    if (below === -1) this.minBucket = k;
+    else this.bucketNext[below] = k;
+    if (above !== -1) this.bucketPrev[above] = k;
+    return k;
+  }
+
+  /** Unlinks the empty bucket `k` and frees it. */
+  private dropBucket(k: number): void {
+    const below = this.bucketPrev[k] as number;
+    const above = this.bucketNext[k] as number;
+    if (below === -1) this.minBucket = above;
+    else this.bucketNext[below] = above;
+    if (above !== -1) this.bucketPrev[above] = below;
+    this.bucketNext[k] = this.freeBucket;
+    this.freeBucket = k;
   }
 }
 

@@ -76,4 +76,50 @@ describe('SpaceSaving', () => {
       { numRuns: 200 },
     );
   });
+
+  it('keeps its bounds with weighted updates, its smallest count the bound on values without a counter', () => {
+    // Weights move a counter up past several counts at once (as the profiler's seeds and merges do).
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat({ max: 40 }), fc.integer({ min: 1, max: 5 })), {
+          minLength: 1,
+          maxLength: 600,
+        }),
+        fc.integer({ min: 1, max: 12 }),
+        (stream, capacity) => {
+          const s = new SpaceSaving(capacity);
+          const truth = new Map<string, number>();
+          let total = 0;
+          for (const [x, w] of stream) {
+            const v = `v${Math.floor((x * x) / 40)}`;
+            s.add(v, w);
+            truth.set(v, (truth.get(v) ?? 0) + w);
+            total += w;
+          }
+          const c = s.counters();
+          const byLanes = new Map<string, number>();
+          for (let i = 0; i < c.counts.length; i++) byLanes.set(`${c.laneA[i]},${c.laneB[i]}`, i);
+          if (c.counts.length === capacity) assert.equal(c.absent, Math.min(...c.counts));
+          else assert.equal(c.absent, 0);
+          assert.equal(
+            c.counts.reduce((sum, n) => sum + n, 0),
+            total,
+          );
+          for (const [v, n] of truth) {
+            hashString(v);
+            const i = byLanes.get(`${hashOut[0]},${hashOut[1]}`) ?? -1;
+            if (n > total / capacity) assert.ok(i !== -1, `${v} (${n} of ${total}) lost`);
+            if (i === -1) {
+              assert.ok(n <= c.absent, `${v} (${n}) not counted, above the bound ${c.absent}`);
+              continue;
+            }
+            const count = c.counts[i] as number;
+            const error = c.errors[i] as number;
+            assert.ok(count >= n && count - error <= n, `${v}: ${count} - ${error}, true ${n}`);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });
