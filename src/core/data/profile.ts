@@ -145,7 +145,7 @@ const TEXT_PIECE = 1 << 15;
 
 /** Joins the first `n` texts for {@link ExactValues}. */
 function joinTexts(
-  texts: readonly (string | undefined)[],
+  text: (id: number) => string | undefined,
   n: number,
 ): Pick<ExactValues, 'textPieces' | 'textPiece' | 'textStart' | 'textEnd'> {
   const textPiece = new Int32Array(n).fill(-1);
@@ -155,7 +155,7 @@ function joinTexts(
   let piece: string[] = [];
   let at = 0;
   for (let j = 0; j < n; j++) {
-    const t = texts[j];
+    const t = text(j);
     if (t === undefined) continue;
     if (at > 0 && at + t.length > TEXT_PIECE) {
       textPieces.push(piece.join(''));
@@ -387,8 +387,13 @@ class ColumnState implements ColumnTotals {
   // Small at first, as everything per column: a table thousands of columns wide has few values in most.
   private slots = new Int32Array(SLOT * 16);
   private slotCount = 16;
-  /** Per value id, in order of first appearance: text (where kept), and what the value is. */
-  private texts: (string | undefined)[] = [];
+  /**
+   * Per value id, in order of first appearance: where its text is in `textList` (1-based; 0: not kept), and
+   * what the value is. The texts kept are few in a column of near-unique values, where an array by id held a
+   * place for every value, and grew and was dropped at the cap: a tenth of the garbage of a wide table.
+   */
+  private textAt = new Int32Array(16);
+  private textList: string[] = [];
   /** Kind as an index into {@link KINDS}, the number for numeric kinds, whether it holds a space: worked out once per distinct value. */
   private kindOf = new Uint8Array(16);
   private numberOf = new Float64Array(16);
@@ -440,7 +445,7 @@ class ColumnState implements ColumnTotals {
           const id = s - 1;
           const c = (slots[at + 3] as number) + 1;
           slots[at + 3] = c;
-          if (c === 2 && id >= this.keptFirst) this.texts[id] = detach(value);
+          if (c === 2 && id >= this.keptFirst) this.textAt[id] = this.textList.push(detach(value));
           return id;
         }
         i = (i + 1) & mask;
@@ -478,17 +483,19 @@ class ColumnState implements ColumnTotals {
     if (id >= this.kindOf.length) {
       // Ids stay below the cap.
       const n = Math.min(this.kindOf.length * 2, this.cap);
-      const grow = <T extends Uint8Array | Float64Array>(from: T, to: T): T => {
+      const grow = <T extends Int32Array | Uint8Array | Float64Array>(from: T, to: T): T => {
         to.set(from);
         return to;
       };
+      this.textAt = grow(this.textAt, new Int32Array(n));
       this.kindOf = grow(this.kindOf, new Uint8Array(n));
       this.numberOf = grow(this.numberOf, new Float64Array(n));
       this.spaceOf = grow(this.spaceOf, new Uint8Array(n));
     }
     // Keeping every text (a range of a split scan) holds the range's decoded text anyway: a slice costs less
     // than a copy, and the range's chunks are dropped with it.
-    this.texts.push(id < this.keptFirst ? (this.keptFirst === Infinity ? value : detach(value)) : undefined);
+    if (id < this.keptFirst)
+      this.textAt[id] = this.textList.push(this.keptFirst === Infinity ? value : detach(value));
     const kind = classifyValue(value);
     this.kindOf[id] = kindIndex(kind);
     this.numberOf[id] = kind === 'integer' || kind === 'number' ? Number(value) : NaN;
@@ -578,8 +585,9 @@ class ColumnState implements ColumnTotals {
   /** The `k` most frequent exact values (see {@link topIds}). */
   private exactTop(k: number): [string, number][] {
     const { counts } = this.byId();
-    return topIds(counts, this.texts, this.distinctCount, k).map((id): [string, number] => [
-      this.texts[id] as string,
+    const text = this.textOf;
+    return topIds(counts, text, this.distinctCount, k).map((id): [string, number] => [
+      text(id) as string,
       counts[id] as number,
     ]);
   }
@@ -596,7 +604,7 @@ class ColumnState implements ColumnTotals {
     // Seeded from the lanes, so the values seen once need no text: a counter learns its text at the second
     // occurrence (or from a weight above 1, and a value counted twice has its text here).
     for (const id of topIds(counts, null, n, this.budget.counters)) {
-      top.addHashed(this.texts[id], laneA[id] as number, laneB[id] as number, counts[id]);
+      top.addHashed(this.textOf(id), laneA[id] as number, laneB[id] as number, counts[id]);
     }
     this.hll = hll;
     this.top = top;
@@ -605,8 +613,15 @@ class ColumnState implements ColumnTotals {
     this.slotCount = 0;
     this.kindOf = this.spaceOf = new Uint8Array(0);
     this.numberOf = new Float64Array(0);
-    this.texts = [];
+    this.textAt = new Int32Array(0);
+    this.textList = [];
   }
+
+  /** The text of exact value `id`, where kept. */
+  private readonly textOf = (id: number): string | undefined => {
+    const k = this.textAt[id] as number;
+    return k === 0 ? undefined : this.textList[k - 1];
+  };
 
   /** Each exact value's hash lanes and count, by value id, out of the table. */
   private byId(): {
@@ -658,7 +673,7 @@ class ColumnState implements ColumnTotals {
         laneA,
         laneB,
         counts,
-        ...joinTexts(this.texts, n),
+        ...joinTexts(this.textOf, n),
       };
     } else {
       values = {
@@ -685,7 +700,7 @@ class ColumnState implements ColumnTotals {
 }
 
 /**
- * The ids among `0..n-1` of the `k` most frequent values with a text (any value, for `texts` null), most
+ * The ids among `0..n-1` of the `k` most frequent values with a text (any value, for `text` null), most
  * frequent first, ties in order of first appearance (id). Selects by a count threshold instead of sorting
  * every distinct value: a column can hold 100,000 of them. In one pass every value this would choose has its
  * text: one seen twice always does; one seen once is chosen only when fewer than `k` values were seen twice,
@@ -694,18 +709,18 @@ class ColumnState implements ColumnTotals {
  */
 function topIds(
   counts: ArrayLike<number>,
-  texts: readonly (string | undefined)[] | null,
+  text: ((id: number) => string | undefined) | null,
   n: number,
   k: number,
 ): number[] {
   if (n <= 0 || k <= 0) return [];
   let withText = 0;
-  for (let id = 0; id < n; id++) if (texts === null || texts[id] !== undefined) withText++;
+  for (let id = 0; id < n; id++) if (text === null || text(id) !== undefined) withText++;
   let threshold = 0;
   if (withText > k) {
     const sorted = new Float64Array(withText);
     for (let id = 0, j = 0; id < n; id++) {
-      if (texts === null || texts[id] !== undefined) sorted[j++] = counts[id] as number;
+      if (text === null || text(id) !== undefined) sorted[j++] = counts[id] as number;
     }
     sorted.sort();
     threshold = sorted[withText - k] as number;
@@ -713,7 +728,7 @@ function topIds(
   const above: number[] = [];
   const at: number[] = [];
   for (let id = 0; id < n; id++) {
-    if (texts !== null && texts[id] === undefined) continue;
+    if (text !== null && text(id) === undefined) continue;
     const c = counts[id] as number;
     if (c > threshold) above.push(id);
     else if (c === threshold && at.length < k) at.push(id);
@@ -1072,6 +1087,7 @@ class MergedColumn implements ColumnTotals {
   /** Per value id: occurrences (a sum of parts, so not bounded by one part's Int32Array), text where known. */
   private counts = new Float64Array(64);
   private texts: (string | undefined)[] = [];
+  private readonly textById = (id: number): string | undefined => this.texts[id];
   private hll: HyperLogLog | undefined;
   private top: SpaceSavingCounters | undefined;
   /** See {@link ProfilerMerge.mergedIds}. */
@@ -1188,7 +1204,7 @@ class MergedColumn implements ColumnTotals {
         hll.addHash(this.slots[3 * i + 1] as number, this.slots[3 * i + 2] as number);
     }
     const n = this.distinctCount;
-    const ids = topIds(this.counts, this.texts, n, this.budget.counters);
+    const ids = topIds(this.counts, this.textById, n, this.budget.counters);
     const seeded = new Uint8Array(n);
     const top: SpaceSavingCounters = {
       values: [],
@@ -1226,7 +1242,7 @@ class MergedColumn implements ColumnTotals {
     let topValues: { value: string; count: number }[];
     if (exact) {
       distinct = this.distinctCount;
-      topValues = topIds(this.counts, this.texts, this.distinctCount, topN).map((id) => ({
+      topValues = topIds(this.counts, this.textById, this.distinctCount, topN).map((id) => ({
         value: this.texts[id] as string,
         count: this.counts[id] as number,
       }));
