@@ -4,7 +4,8 @@
  * Two levels, as a reviewer reads a dataset:
  * - Column level (`privacy/pii-column`, on the header cell): most values of the column are one kind of personal
  *   data ("92% of values in 'email' are email addresses"). Decided on the first `sampleSize` non-missing values
- *   of the column (default 2,000), where the header's evidence lowers the share needed and raises confidence.
+ *   of the column (default 2,000, fewer in a table of more than 500 columns: see {@link defaultSampleSize}),
+ *   where the header's evidence lowers the share needed and raises confidence.
  * - Cell level (`privacy/pii-cell`): every occurrence inside the other columns (free text, mixed content,
  *   and columns that looked clean in the sample), with the location narrowed to the match inside the cell.
  * Secrets use `privacy/secret` at both levels. Protected attributes (`privacy/protected-attribute`) and
@@ -63,7 +64,7 @@ export interface PrivacyScannerOptions {
   ignoredColumns?: string[];
   /** Region for phone numbers without `+`. Default `US`. */
   defaultRegion?: CountryCode;
-  /** Non-missing values per column used to classify it. Default 2,000. */
+  /** Non-missing values per column used to classify it. Default {@link defaultSampleSize} of the width. */
   sampleSize?: number;
   /**
    * Scan only these columns (0-based), for a scan split across threads by column; the others are neither
@@ -281,6 +282,23 @@ function noteDistinct(col: ColumnState, value: string, trimmed: string, id: numb
   }
 }
 
+/** Cells a table's column samples hold together at most, beyond {@link MIN_SAMPLE} a column. */
+const SAMPLE_CELLS = 1_000_000;
+const MAX_SAMPLE = 2000;
+const MIN_SAMPLE = 500;
+
+/**
+ * Values sampled per column before it is classified: 2,000, or a share of a million cells in a table of more
+ * than 500 columns, but at least 500. Every sampled cell is searched as a whole value and as text, and a column
+ * not yet classified keeps all its values for k-anonymity (it may be a quasi-identifier). At 2,000 columns a
+ * sample of 2,000 was every cell of a 25 MB file: 500 read it a fifth faster in 8% less memory (5,000 columns,
+ * 60 MB: 18% faster, 12% less). A share is still known to about 2 points from 500 values (its standard error
+ * is at most 2.2% there), against thresholds of 30% (with the header's support) and 50%.
+ */
+export function defaultSampleSize(columns: number): number {
+  return Math.max(MIN_SAMPLE, Math.min(MAX_SAMPLE, Math.floor(SAMPLE_CELLS / Math.max(1, columns))));
+}
+
 /** Streams rows of one table and reports personal data, secrets, protected attributes and quasi-identifiers. */
 export class PrivacyScanner {
   private readonly columns: ColumnState[];
@@ -311,7 +329,7 @@ export class PrivacyScanner {
     this.missing = new Set((options.missingTokens ?? DEFAULT_MISSING_TOKENS).map((t) => t.trim()));
     this.maxMissingLength = Math.max(0, ...[...this.missing].map((t) => t.length));
     this.cap = options.maxFindingsPerRule ?? 1000;
-    this.sampleSize = Math.max(1, options.sampleSize ?? 2000);
+    this.sampleSize = Math.max(1, options.sampleSize ?? defaultSampleSize(header.columns.length));
     this.distinctSample = tableBudget(header.columns.length).levels;
     this.region = options.defaultRegion ?? 'US';
     this.detectOptions = { defaultRegion: this.region };

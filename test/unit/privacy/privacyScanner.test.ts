@@ -8,6 +8,7 @@ import { TableProfiler } from '../../../src/core/data/profile';
 import * as fc from 'fast-check';
 import {
   PrivacyScanner,
+  defaultSampleSize,
   type PrivacyScannerOptions,
   type PrivacyScanResult,
 } from '../../../src/core/privacy/privacyScanner';
@@ -167,6 +168,26 @@ describe('PrivacyScanner', () => {
     assert.deepEqual(
       cells.map((f) => f.row),
       [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    );
+  });
+
+  it('samples 2,000 values a column, fewer past 500 columns (a million cells in all), never fewer than 500', () => {
+    assert.deepEqual(
+      [1, 12, 500, 501, 1000, 2000, 5000, 20000].map(defaultSampleSize),
+      [2000, 2000, 2000, 1996, 1000, 500, 500, 500],
+    );
+    // A table of 2,000 columns classifies each on its first 500 values, and says so.
+    const names = Array.from({ length: 2000 }, (_, i) => (i === 0 ? 'contact' : `f${i}`));
+    const rows = Array.from({ length: 600 }, (_, r) =>
+      names.map((_, i) => (i === 0 ? `u${r}@example.com` : '1')),
+    );
+    const t = table(names, rows);
+    const s = new PrivacyScanner(t.header);
+    for (const r of t.rows) s.add(r);
+    const column = s.finish().findings.filter((f) => f.rule === 'privacy/pii-column');
+    assert.deepEqual(
+      column.map((f) => f.message),
+      ["100% of the first 500 values in 'contact' are email addresses."],
     );
   });
 
