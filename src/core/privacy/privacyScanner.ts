@@ -210,10 +210,14 @@ interface ColumnState {
   plainNumbers: number;
   whole: Map<EntityType, { count: number; confidence: number; example: string }>;
   /**
-   * The first {@link PrivacyScanner.distinctSample} distinct values, trimmed, in order; dropped at
-   * classification.
+   * The first {@link PrivacyScanner.distinctSample} distinct values, trimmed, in order: `distinctCount` of them,
+   * in an array made at the first with room for as many as the sample can hold; dropped at classification.
+   * Made whole rather than grown: in a table thousands of columns wide every column's array grew to hundreds
+   * of values and was dropped, a seventh of the garbage.
    */
-  distinct: string[];
+  distinct: string[] | null;
+  distinctCount: number;
+  distinctRoom: number;
   /**
    * The same values as a set, built only when needed: while cells come with value ids (see `add`) and none
    * had white space to trim, a value is new exactly when its id is past `lastId` (ids number values in order
@@ -269,17 +273,27 @@ function noteDistinct(col: ColumnState, value: string, trimmed: string, id: numb
     if (id !== undefined && id >= 0 && trimmed === value) {
       if (id > col.lastId) {
         col.lastId = id;
-        col.distinct.push(trimmed);
+        addDistinct(col, trimmed);
       }
       return;
     }
     // A value the profiler did not number, or one with white space: " a" is new by id but not once trimmed.
-    set = col.distinctSet = new Set(col.distinct);
+    set = col.distinctSet = new Set(distinctValues(col));
   }
   if (!set.has(trimmed)) {
     set.add(trimmed);
-    col.distinct.push(trimmed);
+    addDistinct(col, trimmed);
   }
+}
+
+function addDistinct(col: ColumnState, value: string): void {
+  // Filled in order, so no place is read before it is written.
+  (col.distinct ??= new Array<string>(col.distinctRoom))[col.distinctCount++] = value;
+}
+
+/** The column's distinct sample so far, as an array of its own. */
+function distinctValues(col: ColumnState): string[] {
+  return col.distinct === null ? [] : col.distinct.slice(0, col.distinctCount);
 }
 
 /** Cells a table's column samples hold together at most, beyond {@link MIN_SAMPLE} a column. */
@@ -349,7 +363,9 @@ export class PrivacyScanner {
         sampled: 0,
         plainNumbers: 0,
         whole: new Map(),
-        distinct: [],
+        distinct: null,
+        distinctCount: 0,
+        distinctRoom: Math.min(this.distinctSample, this.sampleSize),
         distinctSet: null,
         lastId: -1,
         pending: [],
@@ -481,7 +497,7 @@ export class PrivacyScanner {
     col.sampled++;
     const trimmed = value.trim();
     if (PLAIN_NUMBER.test(trimmed)) col.plainNumbers++;
-    if (col.distinct.length < this.distinctSample) noteDistinct(col, value, trimmed, id);
+    if (col.distinctCount < this.distinctSample) noteDistinct(col, value, trimmed, id);
     // One options object a column, not one a cell: a wide table samples nearly every cell it has.
     col.wholeOptions ??= {
       hint: col.hint.entity,
@@ -609,11 +625,12 @@ export class PrivacyScanner {
     col.suppressNumbers = col.sampled > 0 && col.plainNumbers / col.sampled >= 0.5;
     // Memoise only columns that repeat their values (categories); for near-unique ones a lookup never hits.
     // The distinct sample stops at `distinctSample` values, so reaching it counts as near-unique.
-    if (col.distinct.length >= Math.min(this.distinctSample, Math.max(100, col.sampled / 2))) col.memo = null;
+    if (col.distinctCount >= Math.min(this.distinctSample, Math.max(100, col.sampled / 2))) col.memo = null;
     col.clean = new Uint8Array(64);
 
-    const recognised = recogniseProtected(col.name, col.distinct);
-    col.distinct = [];
+    const recognised = recogniseProtected(col.name, distinctValues(col));
+    col.distinct = null;
+    col.distinctCount = 0;
     col.distinctSet = null;
     col.protectedKind = recognised.protected;
     col.quasiIdentifierKind =
