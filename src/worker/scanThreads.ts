@@ -76,17 +76,35 @@ export interface ThreadedScanOptions {
  * bench/scan: on 16 cores a 100 MB file went from 13 MB/s in one thread to 24 to 35 MB/s in four ranges and
  * about 40 in eight, at roughly 110 MB of memory per thread with 4 MB ranges (65 to 95 MB with 1 MB ranges
  * since; bench/scan/README.md), so four is the default and more are for `--threads`. On two cores, two
- * threads split by column read 100 MB to 4 GB in 0.75 to 0.9 of one thread's wall time for 30 to 70 MB more.
+ * threads split by column read 100 MB to 4 GB in 0.75 to 0.9 of one thread's wall time for 30 to 70 MB more;
+ * a table of {@link MAX_TWO_CORE_COLUMNS} columns or more then stays in one, once its header is read.
  */
 export function defaultThreads(bytes: number, format?: DataFormat): number {
   if (bytes < MIN_PARALLEL_BYTES) return 1;
-  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  const cores = availableCores();
   // Two threads split JSON by column, and parsing it is a larger share of the work, which every thread
   // repeats: on two cores a second thread took 8% off the wall time of 200 MB for half as much CPU time again
   // and 70 to 100 MB more (over 300 MB for JSON Lines). From three, JSON Lines and JSON arrays of objects are
   // split by range as CSV is.
   if (cores <= 2) return bytes < MIN_TWO_CORE_BYTES || format === 'json' || format === 'jsonl' ? 1 : 2;
   return Math.min(MAX_THREADS, cores);
+}
+
+function availableCores(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
+/**
+ * On two cores, one thread from this many columns: there a second thread costs memory by the table's width,
+ * not its length (each thread keeps its columns' state, and its own heap's slack), for little speed. The
+ * bench's table of 2,000 columns, 100 MB, read 24% faster in two (17 against 13 MB/s) for 90 MB more (382
+ * against 292 MB); one of 5,000 columns, 60 MB, 18% faster for 120 MB more (483 against 364 MB).
+ */
+export const MAX_TWO_CORE_COLUMNS = 1000;
+
+/** Whether a default of two threads on `cores` cores gives way to one for a table of `columns` columns. */
+export function oneThreadForWidth(columns: number, cores: number): boolean {
+  return cores <= 2 && columns >= MAX_TWO_CORE_COLUMNS;
 }
 
 /**
@@ -149,6 +167,8 @@ export async function scanFileInThreads(
   }
   const plans = await planSplit(file, options, threads);
   if (!plans) return single();
+  const columns = plans.reduce((n, p) => n + (p.columns?.length ?? 0), 0);
+  if (threaded.threads === undefined && oneThreadForWidth(columns, availableCores())) return single();
   // One signal stops every thread: the caller's cancel, or the first thread to fail.
   const stop = new AbortController();
   const onAbort = () => stop.abort();
