@@ -381,8 +381,8 @@ class ColumnState implements ColumnTotals {
   /**
    * Hash table, four numbers a slot side by side: value id + 1 (0: empty), lane A, lane B, occurrences.
    * Interleaved so that a cell's probe and count touch one cache line (16 bytes a slot, four to a line), not
-   * several arrays: with 100,000 values a column the table outgrows the cache, and the misses of the probe and
-   * then of a count by id were a large part of the profiler's time.
+   * several arrays: with 100,000 values a column the table outgrows the cache, and the misses of the probe
+   * and then of a count by id were a large part of the profiler's time.
    */
   // Small at first, as everything per column: a table thousands of columns wide has few values in most.
   private slots = new Int32Array(SLOT * 16);
@@ -390,7 +390,8 @@ class ColumnState implements ColumnTotals {
   /**
    * Per value id, in order of first appearance: where its text is in `textList` (1-based; 0: not kept), and
    * what the value is. The texts kept are few in a column of near-unique values, where an array by id held a
-   * place for every value, and grew and was dropped at the cap: a tenth of the garbage of a wide table.
+   * place for every value, and grew and was dropped at the cap: about a fifth of what a wide table left for
+   * the full collections.
    */
   private textAt = new Int32Array(16);
   private textList: string[] = [];
@@ -458,9 +459,9 @@ class ColumnState implements ColumnTotals {
         slots[at + 2] = b;
         slots[at + 3] = 1;
         this.remember(id, value);
-        // Past three quarters full, unless the table already holds the cap so. Four slots share a cache line, so
-        // a longer probe seldom reads another line, and a table thousands of columns wide is half the size it
-        // was at half full (169 values: 256 slots); the bench's table read no slower.
+        // Past three quarters full, unless the table already holds the cap so. Four slots share a cache line,
+        // so a longer probe seldom reads another line, and a table thousands of columns wide is half the size
+        // it was at half full (169 values: 256 slots); the bench's table read no slower.
         if (this.distinctCount * 4 > this.slotCount * 3 && this.slotCount * 3 < this.cap * 4)
           this.growTable();
         return id;

@@ -151,8 +151,8 @@ describe('TableProfiler', () => {
   });
 
   it('counts kinds, spaces and numbers of a value once per cell, whether it was counted exactly or past the cap', () => {
-    // The exact phase weighs each value's facts by its count at the end (or when the cap is reached); past the
-    // cap every cell adds its own. Caps from 4 values put the switch anywhere in the column.
+    // The exact phase weighs each value's facts by its count at the end (or when the cap is reached); past
+    // the cap every cell adds its own. Caps from 4 values put the switch anywhere in the column.
     const cell = fc.oneof(
       fc.integer({ min: -50, max: 50 }).map(String),
       fc.double({ min: -1e6, max: 1e6, noNaN: true }).map((x) => x.toFixed(3)),
