@@ -1,8 +1,9 @@
 /**
  * Column profiles computed in one pass over the rows with bounded memory: missing cells, value kinds and the
  * inferred column type, distinct values (exact up to a cap, then HyperLogLog), most frequent values (exact,
- * then Space-Saving) and a numeric summary (Welford's algorithm). A scan split by rows profiles each range
- * apart and joins the counters with {@link ProfilerMerge}.
+ * then Space-Saving) and a numeric summary (the exact values' moments by the corrected two-pass formula,
+ * weighed by their counts, then Welford's update a cell). A scan split by rows profiles each range apart and
+ * joins the counters with {@link ProfilerMerge}.
  */
 import type { ColumnType, NumericSummary } from '../report/auditReport';
 import type { DataRow, TableHeader } from './table';
