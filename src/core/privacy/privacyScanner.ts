@@ -212,9 +212,8 @@ interface ColumnState {
   /**
    * The first {@link PrivacyScanner.distinctSample} distinct values, trimmed, in order: `distinctCount` of
    * them, in an array made at the first with room for as many as the sample can hold; dropped at
-   * classification.
-   * Made whole rather than grown: in a table thousands of columns wide every column's array grew to hundreds
-   * of values and was dropped, a sixth of what was left for the full collections.
+   * classification. Made whole rather than grown: in a table thousands of columns wide every column's array
+   * grew to hundreds of values and was dropped, a sixth of what was left for the full collections.
    */
   distinct: string[] | null;
   distinctCount: number;
