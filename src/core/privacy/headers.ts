@@ -361,6 +361,37 @@ function looksLikeCountries(values: NormedValues): boolean {
   return true;
 }
 
+let vocabularyWords: { all: ReadonlySet<string>; digits: boolean } | undefined;
+
+/**
+ * Whether `value` (trimmed, not blank) could count inside any of the value tests of {@link recogniseProtected}
+ * (the vocabularies and the countries). Where it cannot, it counts against all of them, and a sample with
+ * more than 30% of such values matches none: the privacy scanner then stops keeping a column's sample, which in
+ * a table thousands of columns wide held every column's first values. None of the words holds a digit, so a
+ * value with one is told without normalising it (most values of most columns).
+ */
+export function mayBeVocabulary(value: string): boolean {
+  if (vocabularyWords === undefined) {
+    const all = new Set<string>([
+      ...SEX_VALUES,
+      ...RACE_VALUES,
+      ...RELIGION_VALUES,
+      ...MARITAL_VALUES,
+      ...RELATIONSHIP_VALUES,
+      ...lexicon().countries,
+    ]);
+    vocabularyWords = { all, digits: [...all].some((w) => /\d/.test(w)) };
+  }
+  const { all, digits } = vocabularyWords;
+  if (!digits) {
+    for (let i = 0; i < value.length; i++) {
+      const c = value.charCodeAt(i);
+      if (c >= 48 && c <= 57) return false;
+    }
+  }
+  return all.has(norm(value)) || all.has(value.trim().toLowerCase());
+}
+
 /**
  * A sample's values with their {@link norm} forms, each worked out once and only when a test reads it: the
  * vocabulary tests read the same values, and most stop early. At classification of every column of a table
@@ -390,6 +421,14 @@ function looksLikeAges(values: readonly string[]): boolean {
 }
 
 /**
+ * Whether {@link recogniseProtected} reads every value of a column whose header gave `h`, beyond the
+ * vocabularies: an `age` column, whose values must be ages.
+ */
+export function readsEveryValue(h: HeaderEvidence): boolean {
+  return h.protected === 'age' && h.quasiIdentifier === 'age';
+}
+
+/**
  * Recognises a protected attribute and quasi-identifier from the header and a sample of the column's distinct
  * non-missing values. The header decides when it is explicit; values decide for unnamed or oddly named columns
  * (values {Male, Female} -> sex; race categories; religion names; marital statuses; family relationships;
@@ -414,7 +453,7 @@ export function recogniseProtected(name: string, sampleValues: readonly string[]
   else if (looksLikeCountries(normed))
     fromValues = { protected: 'nationality', quasiIdentifier: 'native-country' };
 
-  if (h.protected === 'age' && h.quasiIdentifier === 'age') {
+  if (readsEveryValue(h)) {
     // "age" must hold ages; an `age` column of other content is neither.
     if (values.length > 0 && !looksLikeAges(values))
       return { protected: null, quasiIdentifier: null, evidence: null };

@@ -28,7 +28,14 @@ import {
   type CountryCode,
   type EntityMatch,
 } from './detectors';
-import { headerEvidence, normaliseHeader, recogniseProtected, type HeaderEvidence } from './headers';
+import {
+  headerEvidence,
+  mayBeVocabulary,
+  normaliseHeader,
+  readsEveryValue,
+  recogniseProtected,
+  type HeaderEvidence,
+} from './headers';
 import { maskExcerpt } from './mask';
 import { locateInCell } from './cellLocation';
 
@@ -219,6 +226,15 @@ interface ColumnState {
   distinctCount: number;
   distinctRoom: number;
   /**
+   * Values of the sample that no value test of {@link recogniseProtected} can count inside (see
+   * {@link mayBeVocabulary}); -1 where the column is not tested so (a column named as an age, whose values
+   * are all read). Past 30% of `distinctRoom` no test can match, and the values are no longer kept: in a table
+   * thousands of columns wide of measurements, the samples held 30 to 40 MB of the scan's memory.
+   */
+  outside: number;
+  /** False once `outside` ruled out every value test: the sample is counted, not kept. */
+  keepsSample: boolean;
+  /**
    * The same values as a set, built only when needed: while cells come with value ids (see `add`) and none
    * had white space to trim, a value is new exactly when its id is past `lastId` (ids number values in order
    * of first appearance). A table thousands of columns wide spent a third of its scan filling a set a column.
@@ -287,11 +303,26 @@ function noteDistinct(col: ColumnState, value: string, trimmed: string, id: numb
 }
 
 function addDistinct(col: ColumnState, value: string): void {
-  // Filled in order, so no place is read before it is written.
-  (col.distinct ??= new Array<string>(col.distinctRoom))[col.distinctCount++] = value;
+  if (
+    col.keepsSample &&
+    col.outside >= 0 &&
+    value !== '' &&
+    !mayBeVocabulary(value) &&
+    ++col.outside * 10 > 3 * col.distinctRoom
+  ) {
+    // At most `distinctRoom` values are sampled, so more than 30% of them outside every vocabulary fails every
+    // test (80% inside, or 70% for countries). The set (values without ids) is kept: it still tells repeats.
+    col.keepsSample = false;
+    col.distinct = null;
+  }
+  if (col.keepsSample) {
+    // Filled in order, so no place is read before it is written.
+    (col.distinct ??= new Array<string>(col.distinctRoom))[col.distinctCount] = value;
+  }
+  col.distinctCount++;
 }
 
-/** The column's distinct sample so far, as an array of its own. */
+/** The column's distinct sample so far, as an array of its own (empty once it is no longer kept). */
 function distinctValues(col: ColumnState): string[] {
   return col.distinct === null ? [] : col.distinct.slice(0, col.distinctCount);
 }
@@ -352,11 +383,12 @@ export class PrivacyScanner {
     this.width = header.columns.length + 1;
     this.columns = header.columns.map((c, index) => {
       const norm = normaliseHeader(c.name);
+      const hint = headerEvidence(c.name);
       return {
         name: c.name,
         index,
         headerLocation: c.location,
-        hint: headerEvidence(c.name),
+        hint,
         ignored: ignored.has(c.name) || (owned !== null && !owned.has(index)),
         owned: owned === null || owned.has(index),
         classified: false,
@@ -366,6 +398,8 @@ export class PrivacyScanner {
         distinct: null,
         distinctCount: 0,
         distinctRoom: Math.min(this.distinctSample, this.sampleSize),
+        outside: readsEveryValue(hint) ? -1 : 0,
+        keepsSample: true,
         distinctSet: null,
         lastId: -1,
         pending: [],

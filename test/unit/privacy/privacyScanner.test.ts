@@ -5,6 +5,7 @@ import type { Finding, SourceRange } from '../../../src/core/findings';
 import type { DataRow, TableHeader } from '../../../src/core/data/table';
 import { readTable } from '../../../src/core/data/readTable';
 import { TableProfiler } from '../../../src/core/data/profile';
+import { recogniseProtected } from '../../../src/core/privacy/headers';
 import * as fc from 'fast-check';
 import {
   PrivacyScanner,
@@ -321,6 +322,89 @@ describe('PrivacyScanner', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('recognises protected attributes from values as from the whole sample, though it stops keeping most samples', () => {
+    // Each column draws from one vocabulary (the tests need 80% of the distinct values inside it, 70% for
+    // countries) or from values no vocabulary holds, with a share of its own: once more than 30% of a column's
+    // sample room is values of no vocabulary, the scanner counts its sample instead of keeping it.
+    const vocabularies = [
+      ['Male', ' Female', 'female', 'Other', 'man'],
+      ['White', 'Black', 'Asian-Pac-Islander', 'Amer-Indian-Eskimo', 'Other'],
+      ['Married-civ-spouse', 'Divorced', 'Never-married', 'Widowed', 'Separated'],
+      ['Husband', 'Wife', 'Own-child', 'Not-in-family', 'Unmarried'],
+      // Adult's countries: enough distinct values for a sample of 30 or more.
+      (
+        'United-States Mexico Philippines Germany Canada Puerto-Rico El-Salvador India Cuba England Jamaica ' +
+        'China Italy Dominican-Republic Vietnam Guatemala Japan Poland Columbia Haiti Iran Portugal Peru France'
+      ).split(' '),
+    ];
+    const noise = (x: number) => (x % 3 === 0 ? `${x}` : x % 3 === 1 ? `w${x}` : `${x}.5 units`);
+    const names = ['c1', 'c2', 'c3', 'age', 'sex'];
+    const recognised = [0, 0];
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(vocabularies.length - 1), fc.integer({ min: 40, max: 100 }), fc.nat(30)), {
+          minLength: 5,
+          maxLength: 5,
+        }),
+        fc.integer({ min: 1, max: 80 }),
+        fc.integer({ min: 0, max: 150 }),
+        fc.array(fc.tuple(fc.nat(99), fc.nat(1000)), { minLength: 1, maxLength: 300 }),
+        (columns, sampleSize, count, draws) => {
+          const rows = Array.from({ length: count }, (_, r) =>
+            columns.map(([v, share, kinds], j) => {
+              const [roll, pick] = draws[(r * 5 + j) % draws.length]!;
+              if (roll === 0 && j === 2) return 'NA';
+              const words = vocabularies[v]!;
+              return roll < share ? words[pick % words.length]! : noise(pick % (kinds + 1));
+            }),
+          );
+          const t = table(names, rows);
+          const s = new PrivacyScanner(t.header, { sampleSize });
+          for (const r of t.rows) s.add(r);
+          const got = s.finish().columns;
+          names.forEach((name, j) => {
+            // The distinct sample as the module comment defines it: the first `sampleSize` values that are not
+            // missing, trimmed, each once, in order.
+            const sample: string[] = [];
+            let sampled = 0;
+            for (const row of rows) {
+              const v = row[j]!.trim();
+              if (v === 'NA' || v === '') continue;
+              if (sampled++ === sampleSize) break;
+              if (!sample.includes(v)) sample.push(v);
+            }
+            const want = recogniseProtected(name, sample);
+            if (j < 3) recognised[want.protected === null ? 0 : 1]!++;
+            assert.equal(got[j]!.protected, want.protected, `${name}: ${JSON.stringify(sample)}`);
+            if (want.quasiIdentifier !== null)
+              assert.equal(got[j]!.quasiIdentifierKind, want.quasiIdentifier);
+          });
+        },
+      ),
+      { numRuns: 400 },
+    );
+    // Both outcomes are common, so that a sample dropped too soon or kept too long would show.
+    assert.ok(recognised[0]! > 200 && recognised[1]! > 200, `${recognised}`);
+    // At the thresholds, in samples of ten distinct values: 70% countries, 80% sex words; and 60%, whose
+    // sample is dropped at its fourth other value.
+    const protectedOf = (values: string[]) => {
+      const t = table(
+        ['c'],
+        values.map((v) => [v]),
+      );
+      const s = new PrivacyScanner(t.header, { sampleSize: values.length });
+      for (const r of t.rows) s.add(r);
+      return s.finish().columns[0]!.protected;
+    };
+    const countries = 'Mexico Canada India Cuba Japan Peru France'.split(' ');
+    assert.equal(protectedOf(['x1', 'x2', ...countries, 'x3']), 'nationality');
+    assert.equal(
+      protectedOf(['Male', 'Female', 'x1', 'man', 'woman', 'x2', 'men', 'women', 'boy', 'girl']),
+      'sex',
+    );
+    assert.equal(protectedOf(['x1', 'x2', 'x3', 'x4', ...countries.slice(0, 6)]), null);
   });
 
   it("samples the same with the profiler's value ids as without, white space and missing tokens included", () => {
