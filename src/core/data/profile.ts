@@ -747,12 +747,13 @@ function topIds(
   for (let id = 0; id < n; id++) if (text === null || text(id) !== undefined) withText++;
   let threshold = 0;
   if (withText > k) {
-    const sorted = new Float64Array(withText);
+    // A histogram of the counts, not a sort: a sort of the 100,000 counts of a column at its cap took 8 ms,
+    // five times over when the bench's near-unique columns reach it.
+    const kept = new Int32Array(withText);
     for (let id = 0, j = 0; id < n; id++) {
-      if (text === null || text(id) !== undefined) sorted[j++] = counts[id] as number;
+      if (text === null || text(id) !== undefined) kept[j++] = counts[id] as number;
     }
-    sorted.sort();
-    threshold = sorted[withText - k] as number;
+    threshold = kthLargest(kept, 0, k);
   }
   const above: number[] = [];
   const at: number[] = [];
