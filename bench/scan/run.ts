@@ -5,7 +5,7 @@
  *
  * Speeds are given twice: by wall time, and by CPU time (user + system of the child process, all its threads).
  * On a shared, loaded machine the wall time also measures the other processes; the CPU time is the work done.
- * The audit runs twice: in one thread (`--threads 1`), and in the threads `rml audit` picks by default for the
+ * The audit runs in one thread (`--threads 1`), and in the threads `rml audit` picks by default for the
  * file on this machine (at least two: split by column for two, by range for more), where the wall time is the
  * one that counts. BENCH_SCAN_SPLIT=columns or ranges sets `--split` for every thread count.
  * BENCH_SCAN_LABEL=1 audits with `--label sex --positive Female`: every column that can be is then kept for
