@@ -4,6 +4,7 @@
  */
 
 import { growSlots, hashOut, hashString } from './hash';
+import { parseNumber } from './valueKinds';
 import type { SpillDir, SpillFile, SpillFileHandle } from './spill';
 
 /**
@@ -663,11 +664,11 @@ export class AdaptiveColumnBuilder {
   /** A value once the column is no longer coded: its number, or nothing. */
   private pushPast(value: string | undefined): number {
     if (this.num) {
-      this.num.push(value === undefined ? NaN : Number(value));
+      this.num.push(value === undefined ? NaN : parseNumber(value));
     } else if (this.firstLevels) {
       // A text column past the limit in a range that cannot tell whether the file keeps it: NaN after NaN
       // costs nothing until a value parses, so ids and names in a column the file drops stay cheap.
-      const x = value === undefined ? NaN : Number(value);
+      const x = value === undefined ? NaN : parseNumber(value);
       if (x !== x) this.leadingNaN++;
       else {
         this.num = new NumberBuilder(64, undefined);
@@ -694,7 +695,7 @@ export class AdaptiveColumnBuilder {
     // A spilled column's numbers go through the same spill, read from its file window by window.
     const c = codeWindows(cat.spilled ? cat.buildSpilled() : cat.build());
     // Unboxed: every column of a wide table passes its limit at about the same row.
-    const parsed = Float64Array.from(c.levels, Number);
+    const parsed = Float64Array.from(c.levels, parseNumber);
     this.cat = null;
     if (this.partial && parsed.every((x) => x !== x)) {
       this.leadingNaN = c.length;

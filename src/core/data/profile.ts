@@ -7,7 +7,7 @@
  */
 import type { ColumnType, NumericSummary } from '../report/auditReport';
 import type { DataRow, TableHeader } from './table';
-import { classifyValue, type ValueKind } from './valueKinds';
+import { classifyValue, parseNumber, type ValueKind } from './valueKinds';
 import { HyperLogLog, SpaceSaving, detach, mergeCounters, type SpaceSavingCounters } from './sketches';
 import { growSlots, hashOut, hashString } from './hash';
 
@@ -527,7 +527,7 @@ class ColumnState implements ColumnTotals {
       this.textAt[id] = this.textList.push(this.keptFirst === Infinity ? value : detach(value));
     const kind = classifyValue(value);
     this.kindOf[id] = kindIndex(kind);
-    this.numberOf[id] = kind === 'integer' || kind === 'number' ? Number(value) : NaN;
+    this.numberOf[id] = kind === 'integer' || kind === 'number' ? parseNumber(value) : NaN;
     this.spaceOf[id] = value.indexOf(' ') !== -1 ? 1 : 0;
   }
 
@@ -597,8 +597,9 @@ class ColumnState implements ColumnTotals {
 
   private addKind(value: string, kind: ValueKind): void {
     this.kindCounts[kindIndex(kind)]!++;
-    if (kind === 'integer' || kind === 'number') this.addNumber(Number(value));
-    if (value.indexOf(' ') !== -1) this.withSpace++;
+    // A number holds no space.
+    if (kind === 'integer' || kind === 'number') this.addNumber(parseNumber(value));
+    else if (value.indexOf(' ') !== -1) this.withSpace++;
   }
 
   private addNumber(x: number): void {

@@ -64,6 +64,39 @@ export function classifyValue(s: string): ValueKind {
   return 'text';
 }
 
+/** 10^0 to 10^22: every one exactly a double. */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+
+/**
+ * `Number(s)`, bit for bit, with a fast path for the plain decimals numeric columns hold (optional sign,
+ * at most 15 digits, at most one point). Past the profiler's cap every numeric cell is parsed, and V8's
+ * `Number` of a string (a call into the runtime) was 10% of the reading time of a table of 2,000
+ * measurement columns. With at most 15 digits the digits make an exact integer `m` below 2^53, and 10^k is
+ * exact for k <= 22, so `m / 10^k` is the correctly rounded quotient of two exact numbers: the correctly
+ * rounded value of the decimal, which is what `Number` returns (Clinger's fast path). Anything else goes to
+ * `Number`.
+ */
+export function parseNumber(s: string): number {
+  const n = s.length;
+  if (n === 0 || n > 17) return Number(s);
+  const c0 = s.charCodeAt(0);
+  let i = c0 === 45 || c0 === 43 ? 1 : 0;
+  let m = 0;
+  let digits = 0;
+  let point = -1;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      digits++;
+    } else if (c === 46 && point < 0) point = i;
+    else return Number(s);
+  }
+  if (digits === 0 || digits > 15) return Number(s);
+  const x = point < 0 ? m : m / (POWERS_OF_TEN[n - 1 - point] as number);
+  return c0 === 45 ? -x : x;
+}
+
 /** Three-letter month abbreviations as numbers of their lower-cased letters, to test a prefix cheaply. */
 const MONTH_KEYS = new Set(
   MONTHS.split('|').map((m) => (m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2)),

@@ -8,7 +8,7 @@ import {
   tableBudget,
   type ColumnProfile,
 } from '../../../src/core/data/profile';
-import { classifyValue } from '../../../src/core/data/valueKinds';
+import { classifyValue, parseNumber } from '../../../src/core/data/valueKinds';
 
 function profileColumns(
   columns: Record<string, (string | undefined)[]>,
@@ -67,6 +67,70 @@ describe('classifyValue', () => {
       ['hello world', 'text'],
     ];
     for (const [value, kind] of cases) assert.equal(classifyValue(value), kind, value);
+  });
+});
+
+describe('parseNumber', () => {
+  // Object.is tells -0 from 0 and NaN from NaN: the fast path must be Number itself, bit for bit.
+  const same = (s: string) => assert.ok(Object.is(parseNumber(s), Number(s)), `${s}: ${parseNumber(s)}`);
+
+  it('reads every value as Number does, at the edges of its fast path', () => {
+    for (const s of [
+      '',
+      '0',
+      '-0',
+      '+0',
+      '-0.0',
+      '.5',
+      '-.5',
+      '5.',
+      '-5.',
+      '.',
+      '+',
+      '-',
+      '+.',
+      '1.2.3',
+      '007',
+      '0.1',
+      '0.3',
+      '123456789012345',
+      '1234567890123456',
+      '12345678901234567',
+      '9007199254740993',
+      '0.000000000000001',
+      '1.00000000000000',
+      '999999999999999',
+      '99999999999999.9',
+      '4.35',
+      '1e5',
+      '1E-3',
+      ' 5',
+      '5 ',
+      '0x10',
+      'Infinity',
+      '-Infinity',
+      'NaN',
+      '1_000',
+      '١٢',
+      '12.3456',
+      '-98765.4321',
+      '123456789012345.',
+    ])
+      same(s);
+  });
+
+  it('reads random decimals as Number does', () => {
+    const digits = fc.stringMatching(/^[0-9]{0,18}$/);
+    fc.assert(
+      fc.property(fc.constantFrom('', '-', '+'), digits, fc.boolean(), digits, (sign, whole, point, frac) =>
+        same(`${sign}${whole}${point ? '.' : ''}${point ? frac : ''}`),
+      ),
+      { numRuns: 20000 },
+    );
+    fc.assert(
+      fc.property(fc.double(), (x) => same(String(x))),
+      { numRuns: 5000 },
+    );
   });
 });
 
