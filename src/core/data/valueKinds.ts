@@ -97,6 +97,32 @@ export function parseNumber(s: string): number {
   return c0 === 45 ? -x : x;
 }
 
+/**
+ * Optional sign, digits, and optionally a point and digits (`/^[-+]?\d+(?:\.\d+)?$/`) by its characters: the
+ * privacy scanner asks it of every cell of a numeric column, where the regular expression was 3% of the
+ * reading time of a table of 2,000 measurement columns.
+ */
+export function isPlainDecimal(v: string): boolean {
+  const n = v.length;
+  let i = 0;
+  if (n > 0) {
+    const c = v.charCodeAt(0);
+    if (c === 43 || c === 45) i = 1;
+  }
+  const first = i;
+  while (i < n && isDigit(v.charCodeAt(i))) i++;
+  if (i === first) return false;
+  if (i === n) return true;
+  if (v.charCodeAt(i) !== 46) return false;
+  const point = ++i;
+  while (i < n && isDigit(v.charCodeAt(i))) i++;
+  return i === n && i > point;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
 /** Three-letter month abbreviations as numbers of their lower-cased letters, to test a prefix cheaply. */
 const MONTH_KEYS = new Set(
   MONTHS.split('|').map((m) => (m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2)),

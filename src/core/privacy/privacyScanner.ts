@@ -18,6 +18,7 @@
 import type { EntityType, Finding, Severity, SourceRange } from '../findings';
 import { cellRange, type DataRow, type TableHeader } from '../data/table';
 import { tableBudget } from '../data/profile';
+import { isPlainDecimal } from '../data/valueKinds';
 import type { ProtectedKind } from '../report/auditReport';
 import {
   detectEntities,
@@ -193,8 +194,6 @@ const COLUMN_SHARE = 0.5;
 const COLUMN_SHARE_WITH_HEADER = 0.3;
 const MEMO_LIMIT = 5000;
 const MEMO_MAX_LENGTH = 64;
-/** A number as a whole value: digits, with a sign and a decimal part or not. */
-const PLAIN_NUMBER = /^[-+]?\d+(?:\.\d+)?$/;
 
 interface PendingCell {
   row: number;
@@ -530,7 +529,7 @@ export class PrivacyScanner {
   private sample(col: ColumnState, row: DataRow, value: string, id: number | undefined): void {
     col.sampled++;
     const trimmed = value.trim();
-    if (PLAIN_NUMBER.test(trimmed)) col.plainNumbers++;
+    if (isPlainDecimal(trimmed)) col.plainNumbers++;
     if (col.distinctCount < this.distinctSample) noteDistinct(col, value, trimmed, id);
     // One options object a column, not one a cell: a wide table samples nearly every cell it has.
     col.wholeOptions ??= {
@@ -783,11 +782,14 @@ export function mergePrivacyParts(parts: readonly PrivacyPart[], cap: number): P
   };
 }
 
-/** {@link PLAIN_NUMBER} after trimming, without making a trimmed copy of the (usual) value that needs none. */
+/**
+ * A number as a whole value ({@link isPlainDecimal}) after trimming, without making a trimmed copy of the
+ * (usual) value that needs none.
+ */
 function isPlainNumber(v: string): boolean {
-  if (PLAIN_NUMBER.test(v)) return true;
+  if (isPlainDecimal(v)) return true;
   const n = v.length;
-  return n > 0 && (v.charCodeAt(0) <= 32 || v.charCodeAt(n - 1) <= 32) && PLAIN_NUMBER.test(v.trim());
+  return n > 0 && (v.charCodeAt(0) <= 32 || v.charCodeAt(n - 1) <= 32) && isPlainDecimal(v.trim());
 }
 
 function quasiKindOfEntity(e: EntityType): string | null {

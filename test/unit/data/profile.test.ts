@@ -8,7 +8,7 @@ import {
   tableBudget,
   type ColumnProfile,
 } from '../../../src/core/data/profile';
-import { classifyValue, parseNumber } from '../../../src/core/data/valueKinds';
+import { classifyValue, isPlainDecimal, parseNumber } from '../../../src/core/data/valueKinds';
 
 function profileColumns(
   columns: Record<string, (string | undefined)[]>,
@@ -131,6 +131,35 @@ describe('parseNumber', () => {
       fc.property(fc.double(), (x) => same(String(x))),
       { numRuns: 5000 },
     );
+  });
+});
+
+describe('isPlainDecimal', () => {
+  it('answers as /^[-+]?\\d+(?:\\.\\d+)?$/ does', () => {
+    const regex = /^[-+]?\d+(?:\.\d+)?$/;
+    const same = (s: string) => assert.equal(isPlainDecimal(s), regex.test(s), JSON.stringify(s));
+    for (const s of [
+      '',
+      '+',
+      '-',
+      '.',
+      '5',
+      '-5',
+      '+5',
+      '5.',
+      '.5',
+      '-.5',
+      '5.5',
+      '5.5.5',
+      '--5',
+      ' 5',
+      '5 ',
+      '1e5',
+      '٣',
+    ])
+      same(s);
+    fc.assert(fc.property(fc.stringMatching(/^[-+. 0-9e]{0,8}$/), same), { numRuns: 20000 });
+    fc.assert(fc.property(fc.string(), same), { numRuns: 2000 });
   });
 });
 
