@@ -624,7 +624,9 @@ class ColumnState implements ColumnTotals {
 
   /** Switches from exact counting to sketches, seeding them with what was counted so far. */
   private overflow(): void {
-    const { laneA, laneB, counts } = this.byId();
+    // Into arrays shared by every column: the columns of a wide table reach their caps within a few rows of
+    // each other, and arrays of their own, garbage at once, were 16 MB of a 2,000-column table's peak.
+    const { laneA, laneB, counts } = this.byId(overflowScratch);
     // From here every cell adds its own facts.
     this.foldExact(this, counts);
     const hll = new HyperLogLog(undefined, this.budget.precision);
@@ -633,17 +635,17 @@ class ColumnState implements ColumnTotals {
     for (let id = 0; id < n; id++) hll.addHash(laneA[id] as number, laneB[id] as number);
     // Seeded from the lanes, so the values seen once need no text: a counter learns its text at the second
     // occurrence (or from a weight above 1, and a value counted twice has its text here).
-    for (const id of topIds(counts, null, n, this.budget.counters)) {
+    for (const id of topIds(counts, null, n, this.budget.counters, overflowScratch)) {
       top.addHashed(this.textOf(id), laneA[id] as number, laneB[id] as number, counts[id]);
     }
     this.hll = hll;
     this.top = top;
     this.distinctCount = -1;
-    this.slots = new Int32Array(0);
+    this.slots = NO_INTS;
     this.slotCount = 0;
-    this.kindOf = this.spaceOf = new Uint8Array(0);
-    this.numberOf = new Float64Array(0);
-    this.textAt = new Int32Array(0);
+    this.kindOf = this.spaceOf = NO_BYTES;
+    this.numberOf = NO_NUMBERS;
+    this.textAt = NO_INTS;
     this.textList = [];
   }
 
@@ -653,15 +655,19 @@ class ColumnState implements ColumnTotals {
     return k === 0 ? undefined : this.textList[k - 1];
   };
 
-  /** Each exact value's hash lanes and count, by value id, out of the table. */
-  private byId(): {
+  /**
+   * Each exact value's hash lanes and count, by value id, out of the table: in arrays of their own, or views
+   * of `scratch`'s, valid until its next use.
+   */
+  private byId(scratch?: Scratch): {
     laneA: Int32Array<ArrayBuffer>;
     laneB: Int32Array<ArrayBuffer>;
     counts: Int32Array<ArrayBuffer>;
   } {
-    const laneA = new Int32Array(this.distinctCount);
-    const laneB = new Int32Array(this.distinctCount);
-    const counts = new Int32Array(this.distinctCount);
+    const n = this.distinctCount;
+    const laneA = scratch ? scratch.ints(0, n) : new Int32Array(n);
+    const laneB = scratch ? scratch.ints(1, n) : new Int32Array(n);
+    const counts = scratch ? scratch.ints(2, n) : new Int32Array(n);
     const slots = this.slots;
     for (let i = 0; i < this.slotCount; i++) {
       const at = SLOT * i;
@@ -742,6 +748,7 @@ function topIds(
   text: ((id: number) => string | undefined) | null,
   n: number,
   k: number,
+  scratch?: Scratch,
 ): number[] {
   if (n <= 0 || k <= 0) return [];
   let withText = 0;
@@ -750,7 +757,7 @@ function topIds(
   if (withText > k) {
     // A histogram of the counts, not a sort: a sort of the 100,000 counts of a column at its cap took 8 ms,
     // five times over when the bench's near-unique columns reach it.
-    const kept = new Int32Array(withText);
+    const kept = scratch ? scratch.ints(3, withText) : new Int32Array(withText);
     for (let id = 0, j = 0; id < n; id++) {
       if (text === null || text(id) !== undefined) kept[j++] = counts[id] as number;
     }
@@ -766,6 +773,28 @@ function topIds(
   }
   return [...above, ...at].sort((x, y) => (counts[y] as number) - (counts[x] as number) || x - y).slice(0, k);
 }
+
+/** Int32 arrays reused from one call to the next (one thread: each isolate has its own module state). */
+class Scratch {
+  private readonly arrays: Int32Array<ArrayBuffer>[] = [];
+
+  /** Array `which`'s first `n` numbers, zeroed. */
+  ints(which: number, n: number): Int32Array<ArrayBuffer> {
+    let a = this.arrays[which];
+    if (a === undefined || a.length < n) {
+      a = new Int32Array(Math.max(n, 2 * (a?.length ?? 0)));
+      this.arrays[which] = a;
+    }
+    const view = a.subarray(0, n);
+    view.fill(0);
+    return view;
+  }
+}
+
+const overflowScratch = new Scratch();
+const NO_INTS = new Int32Array(0);
+const NO_BYTES = new Uint8Array(0);
+const NO_NUMBERS = new Float64Array(0);
 
 /**
  * Adds `nb` numbers of mean `mean`, squared deviations `m2` and range `min`..`max` to `t`: Chan, Golub and
