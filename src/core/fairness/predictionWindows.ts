@@ -22,7 +22,7 @@ import {
   type PredictionAudit,
   type PredictionAuditOptions,
 } from './predictionAudit';
-import { eachRange, type CodeView, type FairColumn, type OutcomeWindows } from './windows';
+import { HIGH, LOW, eachRange, type CodeView, type FairColumn, type OutcomeWindows } from './windows';
 
 export interface PredictionWindowsInput {
   label: OutcomeWindows;
@@ -196,10 +196,6 @@ function numbersOf(c: Extract<FairColumn, { kind: 'numeric' }>): (from: number, 
 /** Records read back from a run file at a time. */
 const RUN_BLOCK = 1 << 13;
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-const LOW = LITTLE_ENDIAN ? 0 : 1;
-const HIGH = 1 - LOW;
-
 /**
  * The order of `keys[0..n)` ascending (not NaN; -0 just before 0, so `===` ties stay adjacent), stable: an
  * LSD radix sort in four 16-bit digits of the keys' bits, mapped so that unsigned order is numeric order
@@ -255,29 +251,57 @@ interface RecordCursor {
   advance(): void;
 }
 
-/** Records in memory, in the order a {@link sortOrder} gives. */
+/**
+ * Records in memory, in the order a {@link sortOrder} gives, copied a block at a time into arrays of their
+ * own and read from there in order. The copy's reads are as scattered as reading each record where it lies,
+ * but in a short loop of independent loads whose cache misses overlap; read one at a time between visits,
+ * each miss waited on its own, and the walk took twice as long on 524,288 scored rows.
+ */
 class MemoryCursor implements RecordCursor {
   done: boolean;
   key = 0;
   at = 0;
+  words: Int32Array;
+  private readonly blockKeys: Float64Array;
   private i = 0;
+  private length = 0;
+  private next = 0;
   constructor(
     private readonly keys: Float64Array,
-    readonly words: Int32Array,
+    private readonly allWords: Int32Array,
     private readonly order: Uint32Array,
     private readonly width: number,
   ) {
+    const block = Math.min(RUN_BLOCK, order.length);
+    this.blockKeys = new Float64Array(block);
+    this.words = new Int32Array(block * width);
     this.done = order.length === 0;
-    if (!this.done) this.load();
+    if (!this.done) this.fill();
   }
-  private load(): void {
-    const r = this.order[this.i]!;
-    this.key = this.keys[r]!;
-    this.at = r * this.width;
+  private fill(): void {
+    const from = this.next;
+    const n = Math.min(this.blockKeys.length, this.order.length - from);
+    if (n <= 0) {
+      this.done = true;
+      return;
+    }
+    const { keys, allWords, order, width, blockKeys, words } = this;
+    for (let j = 0; j < n; j++) {
+      const r = order[from + j]!;
+      blockKeys[j] = keys[r]!;
+      for (let k = 0, src = r * width, dst = j * width; k < width; k++) words[dst + k] = allWords[src + k]!;
+    }
+    this.next = from + n;
+    this.length = n;
+    this.i = 0;
+    this.key = blockKeys[0]!;
+    this.at = 0;
   }
   advance(): void {
-    if (++this.i >= this.order.length) this.done = true;
-    else this.load();
+    if (++this.i < this.length) {
+      this.key = this.blockKeys[this.i]!;
+      this.at = this.i * this.width;
+    } else this.fill();
   }
 }
 

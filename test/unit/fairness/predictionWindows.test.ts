@@ -88,6 +88,28 @@ describe('fairness: the prediction audit in windows', () => {
     }
   });
 
+  it('walks records held in memory in key order with their payload, over several blocks', () => {
+    let seed = 11;
+    const r = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    // Without a spill every record stays in memory: 20,000 of them are read back in three blocks.
+    const sort = new RecordSort(3, undefined);
+    const want: [number, number, number, number][] = [];
+    for (let i = 0; i < 20000; i++) {
+      const key = Math.floor(r() * 3000) / 11 - 100;
+      const at = sort.push(key);
+      sort.words[at] = i;
+      sort.words[at + 1] = -i;
+      sort.words[at + 2] = i % 5;
+      want.push([key, i, -i | 0, i % 5]);
+    }
+    const got: [number, number, number, number][] = [];
+    sort.walk((key, words, at) => got.push([key, words[at]!, words[at + 1]!, words[at + 2]!]));
+    // One run, sorted stably: ties keep the order they were pushed in.
+    want.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    assert.deepStrictEqual(got, want);
+    sort.close();
+  });
+
   it('equals the audit of arrays to the last bit, with the score sorted in runs of 1 to 60 rows', () => {
     const row = fc.record({
       y: fc.constantFrom(0, 1, 1, 0, -1),

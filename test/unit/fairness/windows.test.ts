@@ -24,6 +24,7 @@ import {
   labelledGroups,
   outcomeWindows,
   ownCodes,
+  sortNumbers,
   type FairColumn,
 } from '../../../src/core/fairness/windows';
 import { seededRandom } from '../../../src/core/random';
@@ -36,6 +37,60 @@ import { spilledNumbers, tmpDir } from './windowColumns';
  * The fairness analyses over windows (in memory or spilled, numeric columns sorted in runs on disk) give
  * exactly what the whole-array definitions give: the same tables summed in the same order.
  */
+
+describe('sortNumbers', () => {
+  /** The built-in sort's result, element for element (Object.is: -0 apart from 0). */
+  const check = (values: Float64Array) => {
+    const want = values.slice().sort();
+    const got = sortNumbers(values);
+    assert.equal(got, values, 'sorts in place');
+    for (let i = 0; i < want.length; i++)
+      assert.ok(Object.is(got[i], want[i]), `at ${i}: ${got[i]} ${want[i]}`);
+  };
+
+  it('sorts as Float64Array.prototype.sort does, past the size where it takes over', () => {
+    const edges = [
+      0,
+      -0,
+      1,
+      -1,
+      0.1,
+      -0.1,
+      5e-324,
+      -5e-324,
+      Number.MAX_VALUE,
+      -Number.MAX_VALUE,
+      Infinity,
+      -Infinity,
+    ];
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(fc.double({ noNaN: true }), fc.constantFrom(...edges), fc.integer({ min: -3, max: 3 })),
+          {
+            minLength: 4096,
+            maxLength: 9000,
+          },
+        ),
+        (xs) => check(Float64Array.from(xs)),
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('sorts scores in [0, 1], whose high digits are all alike, and ties', () => {
+    const random = seededRandom(5);
+    check(Float64Array.from({ length: 100000 }, () => Math.round(random() * 1e6) / 1e6));
+    check(Float64Array.from({ length: 5000 }, (_, i) => (i % 7) - 3));
+    check(new Float64Array(5000));
+  });
+
+  it('leaves a NaN to the built-in sort', () => {
+    const values = Float64Array.from({ length: 5000 }, (_, i) => (i === 17 ? NaN : 5000 - i));
+    check(values);
+    assert.ok(Number.isNaN(values[4999]));
+  });
+});
 
 /** Values with ties, NaN, -0 and 0, large and small. */
 const value = fc.oneof(
