@@ -40,15 +40,15 @@ import { spilledNumbers, tmpDir } from './windowColumns';
 
 describe('sortNumbers', () => {
   /** The built-in sort's result, element for element (Object.is: -0 apart from 0). */
-  const check = (values: Float64Array) => {
+  const check = (values: Float64Array, radixFrom?: number) => {
     const want = values.slice().sort();
-    const got = sortNumbers(values);
+    const got = sortNumbers(values, radixFrom);
     assert.equal(got, values, 'sorts in place');
     for (let i = 0; i < want.length; i++)
       assert.ok(Object.is(got[i], want[i]), `at ${i}: ${got[i]} ${want[i]}`);
   };
 
-  it('sorts as Float64Array.prototype.sort does, past the size where it takes over', () => {
+  it('sorts as Float64Array.prototype.sort does', () => {
     const edges = [
       0,
       -0,
@@ -72,22 +72,26 @@ describe('sortNumbers', () => {
             maxLength: 9000,
           },
         ),
-        (xs) => check(Float64Array.from(xs)),
+        (xs) => check(Float64Array.from(xs), 1),
       ),
-      { numRuns: 60 },
+      { numRuns: 300 },
     );
   });
 
   it('sorts scores in [0, 1], whose high digits are all alike, and ties', () => {
     const random = seededRandom(5);
-    check(Float64Array.from({ length: 100000 }, () => Math.round(random() * 1e6) / 1e6));
-    check(Float64Array.from({ length: 5000 }, (_, i) => (i % 7) - 3));
-    check(new Float64Array(5000));
+    // Past the size from which the radix sort is used by default.
+    check(Float64Array.from({ length: 200000 }, () => Math.round(random() * 1e6) / 1e6));
+    check(
+      Float64Array.from({ length: 5000 }, (_, i) => (i % 7) - 3),
+      1,
+    );
+    check(new Float64Array(5000), 1);
   });
 
   it('leaves a NaN to the built-in sort', () => {
     const values = Float64Array.from({ length: 5000 }, (_, i) => (i === 17 ? NaN : 5000 - i));
-    check(values);
+    check(values, 1);
     assert.ok(Number.isNaN(values[4999]));
   });
 });
