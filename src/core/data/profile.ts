@@ -625,7 +625,7 @@ class ColumnState implements ColumnTotals {
   /** Switches from exact counting to sketches, seeding them with what was counted so far. */
   private overflow(): void {
     // Into arrays shared by every column: the columns of a wide table reach their caps within a few rows of
-    // each other, and arrays of their own, garbage at once, were 16 MB of a 2,000-column table's peak.
+    // each other, and arrays of their own, garbage at once, came to 16 MB in a table of 2,000 columns.
     const { laneA, laneB, counts } = this.byId(overflowScratch);
     // From here every cell adds its own facts.
     this.foldExact(this, counts);
