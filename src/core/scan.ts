@@ -738,18 +738,23 @@ async function runPass(
         duplicates.addHash(r.index, hashOut[0]!, hashOut[1]!);
       }
       rowRanges?.setFrom(r);
-      if (undecided > 0 && (pass.rows & 1023) === 1) discardUnneeded();
     }
+    // After every batch: a wide table's batch is 16 rows, and its columns may be ruled out within a few.
+    if (undecided > 0) discardUnneeded();
   }
 
-  /** Drops the builders of columns the privacy scanner has decided are not quasi-identifiers. */
+  /**
+   * Drops the builders of columns the privacy scanner has decided, or ruled out early, are not
+   * quasi-identifiers.
+   */
   function discardUnneeded(): void {
     undecided = 0;
     for (let j = 0; j < builders.length; j++) {
       const b = builders[j]!;
       if (b.isDropped) continue;
-      const qi = privacy?.isQuasiIdentifier(builderColumns[j]!);
-      if (qi === false) b.discard();
+      const i = builderColumns[j]!;
+      const qi = privacy?.isQuasiIdentifier(i);
+      if (qi === false || (qi === undefined && privacy?.ruledOutQuasiIdentifier(i))) b.discard();
       else if (qi === undefined) undecided++;
     }
   }

@@ -869,6 +869,17 @@ function locationWholeConfidence(value: string): number {
 }
 
 /**
+ * Entities {@link matchWholeValue} finds in a whole value only when the header's hint names them: a postal
+ * code alone is any short number, and a date is a birth date only in a birth-date column (the detectors find
+ * a ZIP code only after a state code, so never as a whole value). The privacy scanner relies on it to rule a
+ * column out as a quasi-identifier before its sample ends.
+ */
+export const WHOLE_ONLY_WITH_HINT: ReadonlySet<EntityType> = new Set<EntityType>([
+  'POSTAL_CODE',
+  'DATE_OF_BIRTH',
+]);
+
+/**
  * Classifies a whole cell value for column classification: the entity the value as a whole is (a match that
  * spans it, leading and trailing spaces aside), with its confidence, or null. With a `hint` from the header,
  * forms that are too weak on their own count for that entity (see {@link WholeValueOptions.hint}).

@@ -4,6 +4,7 @@ import type { EntityType } from '../../../src/core/findings';
 import {
   detectEntities,
   matchWholeValue,
+  WHOLE_ONLY_WITH_HINT,
   resolveOverlaps,
   triggeredByCounts,
   worthSearching,
@@ -361,6 +362,28 @@ describe('privacy detectors', () => {
       assert.equal(matchWholeValue('John'), null);
       assert.equal(matchWholeValue('John', { hint: 'PERSON' })?.entity, 'PERSON');
       assert.equal(matchWholeValue('Springfield', { hint: 'LOCATION' })?.entity, 'LOCATION');
+    });
+    it('finds a postal code or a birth date only under their own hint', () => {
+      const values = ['94107', '94107-1234', 'CA 94107', 'Springfield, IL 62704', 'SW1A 1AA', 'K1A 0B1'];
+      values.push('1985-03-07', '03/07/1985', '7 March 1985', '19850307', '1985-03-07T10:00:00Z');
+      const hints = [undefined, 'PERSON', 'LOCATION', 'US_SSN', 'PHONE_NUMBER', 'EMAIL_ADDRESS'] as const;
+      for (const v of values) {
+        for (const hint of hints) {
+          const m = matchWholeValue(v, hint ? { hint } : undefined);
+          assert.ok(!m || !WHOLE_ONLY_WITH_HINT.has(m.entity), `${v} with ${hint}: ${m?.entity}`);
+        }
+      }
+      fc.assert(
+        fc.property(
+          fc.constantFrom('', 'CA ', 'NY ', 'Boston, MA ', 'born ', 'dob: '),
+          fc.constantFrom('94107', '10001-0001', '1990-12-31', '12/31/1990', 'EC1A 1BB'),
+          fc.constantFrom('', ' ', ', USA'),
+          (a, b, c) => {
+            const m = matchWholeValue(a + b + c);
+            return !m || !WHOLE_ONLY_WITH_HINT.has(m.entity);
+          },
+        ),
+      );
     });
   });
   it('rules a long text out by its characters exactly when its counts rule it out', () => {

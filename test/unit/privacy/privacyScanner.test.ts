@@ -192,6 +192,78 @@ describe('PrivacyScanner', () => {
     );
   });
 
+  it('rules a column out as a quasi-identifier early only when its classification will agree', () => {
+    // Columns named as nothing, as a quasi-identifier, a protected attribute or a hinted entity, holding
+    // measurements, vocabulary words (sex, marital status, countries), postal codes or dates, alone or mixed.
+    const name = fc.constantFrom(
+      ...['f1', 'x', 'zip', 'dob', 'birth_date', 'gender', 'religion', 'disability', 'age', 'notes'],
+      ...['city', 'occupation', 'postcode', 'date_of_birth'],
+    );
+    // Runs of one kind of value each, every value of a run its own: the vocabulary or dates may come late.
+    const kinds: Record<string, (r: number) => string> = {
+      measure: (r) => `${(r * 7.31) % 1000}`,
+      vocabulary: (r) => ['Male', 'Female', 'Married', 'Divorced', 'France', 'Peru'][r % 6]!,
+      zip: (r) => String(10000 + r * 37),
+      stateZip: (r) => `CA ${94000 + r}`,
+      date: (r) => `19${50 + (r % 50)}-0${1 + (r % 9)}-1${r % 10}`,
+      age: (r) => String(r % 90),
+      missing: (r) => (r % 2 ? '' : 'NA'),
+    };
+    const run = fc.tuple(fc.constantFrom(...Object.keys(kinds)), fc.integer({ min: 1, max: 50 }));
+    const column = fc.array(run, { minLength: 1, maxLength: 4 });
+    let seen = 0;
+    fc.assert(
+      fc.property(fc.array(fc.tuple(name, column), { minLength: 1, maxLength: 4 }), (cols) => {
+        const columns = cols.map(([, runs]) => {
+          const values: string[] = [];
+          for (const [kind, n] of runs) for (let k = 0; k < n; k++) values.push(kinds[kind]!(values.length));
+          return values;
+        });
+        const rows = Math.max(...columns.map((c) => c.length));
+        const t = table(
+          cols.map(([n], i) => `${n}${i > 0 ? ` ${i}` : ''}`),
+          Array.from({ length: rows }, (_, r) => columns.map((c) => c[r % c.length]!)),
+        );
+        const s = new PrivacyScanner(t.header, { sampleSize: 60 });
+        const ruledOut = new Set<number>();
+        for (const r of t.rows) {
+          s.add(r);
+          cols.forEach((_, i) => {
+            if (s.ruledOutQuasiIdentifier(i)) {
+              ruledOut.add(i);
+              // Never said of a column already decided either way.
+              assert.equal(s.isQuasiIdentifier(i), undefined);
+            }
+          });
+        }
+        s.finish();
+        for (const i of ruledOut) assert.equal(s.isQuasiIdentifier(i), false, t.header.columns[i]!.name);
+        seen += ruledOut.size;
+      }),
+      { numRuns: 300 },
+    );
+    // The rule came up, not only its absence.
+    assert.ok(seen > 50, `${seen} columns ruled out`);
+    // Measurements are ruled out once 30% of the distinct values a sample keeps (here 500) are outside
+    // every vocabulary: 151 rows, before the sample of 500 ends.
+    const names = ['f1', 'f2', 'sex', 'zip'];
+    const t = table(
+      names,
+      Array.from({ length: 151 }, (_, r) => [`${r}.5`, `${-r}.25`, r % 2 ? 'Male' : 'Female', '94107']),
+    );
+    const s = new PrivacyScanner(t.header, { sampleSize: 500 });
+    t.rows.slice(0, 150).forEach((r) => s.add(r));
+    assert.deepEqual(
+      names.map((_, i) => s.ruledOutQuasiIdentifier(i)),
+      [false, false, false, false],
+    );
+    s.add(t.rows[150]!);
+    assert.deepEqual(
+      names.map((_, i) => s.ruledOutQuasiIdentifier(i)),
+      [true, true, false, false],
+    );
+  });
+
   it('classifies on the sample and stops searching a personal-data column after it', () => {
     const rows = Array.from({ length: 30 }, (_, i) => [`user${i}@example.com`]);
     const t = table(['contact'], rows);
