@@ -548,7 +548,13 @@ export class PrivacyScanner {
     col.sampled++;
     const trimmed = value.trim();
     if (isPlainDecimal(trimmed)) col.plainNumbers++;
-    if (col.distinctCount < this.distinctSample) noteDistinct(col, value, trimmed, id);
+    if (col.distinctCount < this.distinctSample) {
+      noteDistinct(col, value, trimmed, id);
+      // A full distinct sample is near-unique, so classification drops the memo (see `classify`): dropped now,
+      // it does not fill with values never met again. In a table of 20,000 columns, whose sample lasted as long
+      // as the file, the memos and the cells they kept were 30 MB.
+      if (col.distinctCount === this.distinctSample) col.memo = null;
+    }
     // One options object a column, not one a cell: a wide table samples nearly every cell it has.
     col.wholeOptions ??= {
       hint: col.hint.entity,
