@@ -107,6 +107,11 @@ export interface ScanOptions {
    */
   afterReading?: () => void;
   /**
+   * Called after every million cells read. The CLI, the scan worker and the scan threads collect garbage there
+   * when it has piled up (`collectorForScan` in `src/worker/collect.ts`).
+   */
+  whileReading?: () => void;
+  /**
    * Rows of per-row state (row hashes for duplicates, row ranges) a scan keeps in memory before it moves
    * them to encrypted temporary files (see `data/spill.ts`); default 2^20. Infinity keeps them in memory.
    */
@@ -741,7 +746,13 @@ async function runPass(
     }
     // After every batch: a wide table's batch is 16 rows, and its columns may be ruled out within a few.
     if (undecided > 0) discardUnneeded();
+    cellsRead += count * width;
+    if (cellsRead >= 1 << 20) {
+      cellsRead = 0;
+      options.whileReading?.();
+    }
   }
+  let cellsRead = 0;
 
   /**
    * Drops the builders of columns the privacy scanner has decided, or ruled out early, are not

@@ -6,6 +6,7 @@
  */
 import * as fs from 'fs';
 import { parentPort, workerData } from 'worker_threads';
+import { collectorForScan } from './collect';
 import {
   discardPart,
   postPart,
@@ -22,7 +23,7 @@ import {
 
 export interface ScanThreadData {
   file: string;
-  options: Omit<ScanOptions, 'signal' | 'onProgress' | 'afterReading'>;
+  options: Omit<ScanOptions, 'signal' | 'onProgress' | 'afterReading' | 'whileReading'>;
   plan: ScanPlan;
 }
 
@@ -34,7 +35,9 @@ async function run(data: ScanThreadData): Promise<void> {
   let posted: PostedScanPart | undefined;
   try {
     // Spilled kept columns are handed over: their files outlive this thread, opened again by the main one.
-    posted = postPart(await scanPart(stream, data.options, data.plan));
+    posted = postPart(
+      await scanPart(stream, { ...data.options, whileReading: collectorForScan() }, data.plan),
+    );
     const reply: ScanThreadReply = { ok: true, part: posted };
     parentPort!.postMessage(reply, transferablesOf(posted));
   } catch (e) {
@@ -62,7 +65,7 @@ export type RangeReply =
 
 export interface RangeThreadData {
   file: string;
-  options: Omit<ScanOptions, 'signal' | 'onProgress' | 'afterReading'>;
+  options: Omit<ScanOptions, 'signal' | 'onProgress' | 'afterReading' | 'whileReading'>;
 }
 
 /**
@@ -80,7 +83,7 @@ function serveRanges(data: RangeThreadData): void {
       highWaterMark: 1 << 18,
     });
     try {
-      const part = await scanRange(stream, data.options, job.from, {
+      const part = await scanRange(stream, { ...data.options, whileReading: collectorForScan() }, job.from, {
         ...(job.endsAfterComma ? { endsAfterComma: true } : {}),
       });
       const reply: RangeReply = { id: job.id, ok: true, part };

@@ -225,8 +225,16 @@ export async function scanFileInThreads(
 }
 
 /** The options a worker thread gets: no signal (a thread is stopped by terminating it) and no callbacks. */
-function withoutSignal(options: ScanOptions): Omit<ScanOptions, 'signal' | 'onProgress' | 'afterReading'> {
-  const { signal: _signal, onProgress: _onProgress, afterReading: _afterReading, ...rest } = options;
+function withoutSignal(
+  options: ScanOptions,
+): Omit<ScanOptions, 'signal' | 'onProgress' | 'afterReading' | 'whileReading'> {
+  const {
+    signal: _signal,
+    onProgress: _onProgress,
+    afterReading: _afterReading,
+    whileReading: _whileReading,
+    ...rest
+  } = options;
   return rest;
 }
 

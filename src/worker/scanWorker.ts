@@ -20,14 +20,14 @@ import {
 import type { AuditReport } from '../core/report/auditReport';
 import { scanDataset, type ScanOptions } from '../core/scan';
 import { scanFileInThreads, type ThreadedScanOptions } from './scanThreads';
-import { collectGarbage } from './collect';
+import { collectGarbage, collectorForScan } from './collect';
 
 export const SCAN_FILE_METHOD = 'rml/scanFile';
 export const PING_METHOD = 'rml/ping';
 
 /** What the extension asks for: the scanner's options (without the signal, which is the request's
  * cancellation), plus where to read from. */
-export type ScanFileParams = Omit<ScanOptions, 'signal' | 'onProgress' | 'afterReading'> & {
+export type ScanFileParams = Omit<ScanOptions, 'signal' | 'onProgress' | 'afterReading' | 'whileReading'> & {
   /** Absolute path read from disk, unless `text` is given. */
   path: string;
   /** Unsaved editor text to scan instead of the file on disk. */
@@ -64,6 +64,7 @@ export async function scanFile(
     ...(params.maxFindingsPerRule ? { maxFindingsPerRule: params.maxFindingsPerRule } : {}),
     ...(signal ? { signal } : {}),
     afterReading: collectGarbage,
+    whileReading: collectorForScan(),
   };
   if (params.text === undefined) {
     const maxThreads = Math.max(1, Math.floor(params.threads ?? 1));

@@ -4,7 +4,7 @@ import { severityRank, SEVERITIES, type Finding, type Severity } from '../../cor
 import { DEFAULT_POLICY, parsePolicy, type Policy } from '../../core/policy';
 import type { AuditReport } from '../../core/report/auditReport';
 import { toSarif } from '../../core/report/sarif';
-import { collectGarbage } from '../../worker/collect';
+import { collectGarbage, collectorForScan } from '../../worker/collect';
 import { scanFileInThreads } from '../../worker/scanThreads';
 import { countBySeverity, formatAuditText } from '../auditText';
 import { UsageError, type CliCommand, type CliIo, parseCommandLine } from '../command';
@@ -178,6 +178,7 @@ export const auditCommand: CliCommand = {
             maxFindingsPerRule: maxFindings,
             ...(progress ? { onProgress: progress.update } : {}),
             afterReading: collectGarbage,
+            whileReading: collectorForScan(),
           },
           { ...(threads !== undefined ? { threads } : {}), ...(split ? { split } : {}) },
         );

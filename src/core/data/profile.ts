@@ -316,9 +316,10 @@ export interface ColumnBudget {
 /**
  * Each column's share of a table of `columns` columns: up to 24 columns, 100,000 exact values (at least
  * 50,000) and full sketches (1,024 counters, 2^14 registers: 16 KB, 0.8% error); up to 240, its share of
- * {@link TABLE_EXACT_VALUES} and 256 counters, 2^12 registers (1.6%); beyond, its share (at least 256 values:
- * sketches cost about 5 KB a column, more than so few exact values, and switching costs time), 64 counters
- * and 2^10 registers (3.2%). The samples and dictionaries of a reading pass take the same share as `levels`,
+ * {@link TABLE_EXACT_VALUES} and 256 counters, 2^12 registers (1.6%); beyond, its share, 64 counters and 2^10
+ * registers (3.2%). A floor of 256 exact values broke the share past 4,700 columns: a table of 20,000 columns
+ * held every column's exact table at about 12 KB before its sketches (6.4 KB) took over, 160 MB more at its
+ * peak than its share of 61. The samples and dictionaries of a reading pass take the same share as `levels`,
  * between 50 and 1,000, and the cap stays above it: a column's dictionary then passes its limit on a value
  * the profiler still numbers. With both at 600 (2,000 columns), every column's dictionary indexed its 600
  * values in a Map when the profiler stopped numbering, to find that value new and drop it (95 MB allocated).
@@ -327,7 +328,7 @@ export interface ColumnBudget {
 export function tableBudget(columns: number): ColumnBudget {
   const share = Math.floor(TABLE_EXACT_VALUES / Math.max(1, columns));
   const levels = Math.min(1000, Math.max(50, share));
-  const cap = Math.min(100_000, Math.max(256, share, levels + 1));
+  const cap = Math.min(100_000, Math.max(share, levels + 1));
   if (cap >= 50_000) return { cap, counters: 1024, precision: 14, levels };
   if (cap >= 5_000) return { cap, counters: 256, precision: 12, levels };
   return { cap, counters: 64, precision: 10, levels };

@@ -220,6 +220,20 @@ describe('scanDataset on personal data', () => {
     assert.equal(ragged.findings.filter((f) => f.rule === 'data/ragged-row').length, 2);
   });
 
+  it('calls whileReading once every million cells read, and reads the same with it', async () => {
+    // 100 columns of 25,000 rows: 2.5 million cells, so two calls, at the batches that pass 1 and 2 million.
+    const header = Array.from({ length: 100 }, (_, i) => `c${i}`).join(',');
+    const rows = Array.from({ length: 25_000 }, (_, r) =>
+      Array.from({ length: 100 }, (_, i) => (r * 7 + i) % 13).join(','),
+    );
+    const bytes = Buffer.from(`${header}\n${rows.join('\n')}\n`);
+    let calls = 0;
+    const report = await scanDataset(fromBytes(bytes), { fileName: 'w.csv', whileReading: () => calls++ });
+    assert.equal(calls, 2);
+    const plain = await scanDataset(fromBytes(bytes), { fileName: 'w.csv' });
+    assert.deepEqual(report, plain);
+  });
+
   it('stops when cancelled', async () => {
     const ac = new AbortController();
     ac.abort();

@@ -340,7 +340,8 @@ describe('TableProfiler', () => {
 
   it("shares 1.2 million exact values among a table's columns, with sketches and samples sized by the share", () => {
     // [columns, cap, counters, precision, levels]: the tiers' edges. The samples and dictionaries keep 1,000
-    // values up to 1,200 columns, then the same share, at least 50; the cap stays above them.
+    // values up to 1,200 columns, then the same share, at least 50; the cap stays above them, and is the share
+    // however wide the table.
     const tiers = [
       [1, 100_000, 1024, 14, 1000],
       [12, 100_000, 1024, 14, 1000],
@@ -353,9 +354,10 @@ describe('TableProfiler', () => {
       [1_201, 1_000, 64, 10, 999],
       [4_687, 257, 64, 10, 256],
       [4_688, 256, 64, 10, 255],
-      [20_000, 256, 64, 10, 60],
-      [24_000, 256, 64, 10, 50],
-      [100_000, 256, 64, 10, 50],
+      [10_000, 121, 64, 10, 120],
+      [20_000, 61, 64, 10, 60],
+      [24_000, 51, 64, 10, 50],
+      [100_000, 51, 64, 10, 50],
     ];
     for (const [columns, ...expected] of tiers) {
       const b = tableBudget(columns!);
