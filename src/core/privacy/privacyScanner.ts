@@ -471,9 +471,8 @@ export class PrivacyScanner {
    * True when column `index`, not yet classified, can no longer turn out a quasi-identifier, whatever its
    * remaining sample holds: its name announces none, its distinct values have ruled out every vocabulary
    * (see {@link ColumnState.keepsSample}), and the entities that make one are matched as whole values only
-   * under a header's hint it lacks. Without a label the scan
-   * then drops the column's values at once: in a table of 20,000 measurement columns, whose sample was every
-   * row it had, they were 63 MB of its peak.
+   * under a header's hint it lacks. Without a label the scan then drops the column's values at once: in a
+   * table of 20,000 measurement columns, whose sample was every row it had, they were 63 MB of its peak.
    */
   ruledOutQuasiIdentifier(index: number): boolean {
     const col = this.columns[index];
