@@ -541,41 +541,9 @@ class ColumnState implements ColumnTotals {
    */
   private foldExact(t: ColumnTotals, counts: Int32Array): void {
     const n = this.distinctCount;
-    const kindOf = this.kindOf;
-    const numberOf = this.numberOf;
-    let numeric = 0;
-    let shift = NaN;
-    let sum = 0;
-    let min = Infinity;
-    let max = -Infinity;
-    for (let id = 0; id < n; id++) {
-      const c = counts[id] as number;
-      const k = kindOf[id] as number;
-      t.kindCounts[k]! += c;
-      if (this.spaceOf[id] === 1) t.withSpace += c;
-      // KINDS[0] and KINDS[1]: integer and number.
-      const x = numberOf[id] as number;
-      if (k >= 2 || !Number.isFinite(x)) continue;
-      if (numeric === 0) shift = x;
-      numeric += c;
-      sum += c * (x - shift);
-      if (x < min) min = x;
-      if (x > max) max = x;
-    }
-    if (numeric === 0) return;
-    const mean = shift + sum / numeric;
-    let m2 = 0;
-    let residual = 0;
-    for (let id = 0; id < n; id++) {
-      const x = numberOf[id] as number;
-      if ((kindOf[id] as number) >= 2 || !Number.isFinite(x)) continue;
-      const c = counts[id] as number;
-      const d = x - mean;
-      m2 += c * d * d;
-      residual += c * d;
-    }
-    m2 = Math.max(0, m2 - (residual * residual) / numeric);
-    combineMoments(t, numeric, mean, m2, min, max);
+    t.withSpace += foldKinds(this.kindOf, this.spaceOf, counts, n, t.kindCounts);
+    const m = foldNumbers(this.kindOf, this.numberOf, counts, n);
+    combineMoments(t, m[0] as number, m[1] as number, m[2] as number, m[3] as number, m[4] as number);
   }
 
   /** This column's totals: its own fields, with the exact values folded in while it counts exactly. */
@@ -633,7 +601,7 @@ class ColumnState implements ColumnTotals {
     const hll = new HyperLogLog(undefined, this.budget.precision);
     const top = new SpaceSaving(this.budget.counters);
     const n = this.distinctCount;
-    for (let id = 0; id < n; id++) hll.addHash(laneA[id] as number, laneB[id] as number);
+    hll.addHashes(laneA, laneB, n);
     // Seeded from the lanes, so the values seen once need no text: a counter learns its text at the second
     // occurrence (or from a weight above 1, and a value counted twice has its text here).
     for (const id of topIds(counts, null, n, this.budget.counters, overflowScratch)) {
@@ -669,15 +637,7 @@ class ColumnState implements ColumnTotals {
     const laneA = scratch ? scratch.ints(0, n) : new Int32Array(n);
     const laneB = scratch ? scratch.ints(1, n) : new Int32Array(n);
     const counts = scratch ? scratch.ints(2, n) : new Int32Array(n);
-    const slots = this.slots;
-    for (let i = 0; i < this.slotCount; i++) {
-      const at = SLOT * i;
-      const tag = slots[at] as number;
-      if (tag === 0) continue;
-      laneA[tag - 1] = slots[at + 1] as number;
-      laneB[tag - 1] = slots[at + 2] as number;
-      counts[tag - 1] = slots[at + 3] as number;
-    }
+    scatterSlots(this.slots, this.slotCount, laneA, laneB, counts);
     return { laneA, laneB, counts };
   }
 
@@ -736,6 +696,98 @@ class ColumnState implements ColumnTotals {
   }
 }
 
+/*
+ * The loops of a column's switch to sketches, each in a function of its own. A column switches once, after
+ * 100,000 values in a narrow table, so V8 optimizes these loops on the stack, part way through (on-stack
+ * replacement): code after a loop in the same function has run nowhere yet, and its first use threw the
+ * optimized code away (foldExact and topIds were deoptimized 9 and 19 times reading the bench's 25 MB). A
+ * kernel returns as its loop ends, and the next column's switch finds it optimized: the four switches of the
+ * bench's 100 MB took 37 ms instead of 54.
+ */
+
+/** Puts each exact value's lanes and count from the table's slots at its id. */
+function scatterSlots(
+  slots: Int32Array,
+  slotCount: number,
+  laneA: Int32Array,
+  laneB: Int32Array,
+  counts: Int32Array,
+): void {
+  for (let i = 0, at = 0; i < slotCount; i++, at += SLOT) {
+    const tag = slots[at] as number;
+    if (tag === 0) continue;
+    laneA[tag - 1] = slots[at + 1] as number;
+    laneB[tag - 1] = slots[at + 2] as number;
+    counts[tag - 1] = slots[at + 3] as number;
+  }
+}
+
+/** Adds each of the `n` exact values' count to its kind's; returns the count of those holding a space. */
+function foldKinds(
+  kindOf: Uint8Array,
+  spaceOf: Uint8Array,
+  counts: Int32Array,
+  n: number,
+  kindCounts: Float64Array,
+): number {
+  let withSpace = 0;
+  for (let id = 0; id < n; id++) {
+    const c = counts[id] as number;
+    kindCounts[kindOf[id] as number]! += c;
+    if (spaceOf[id] === 1) withSpace += c;
+  }
+  return withSpace;
+}
+
+/** {@link foldNumbers}'s answer: numeric count, mean, m2, min, max. */
+const moments = new Float64Array(5);
+
+/**
+ * The moments of the numeric exact values weighed by their counts: the corrected two-pass ones over the
+ * distinct values, shifted by the first (as accurate as Welford's a cell, or more). In {@link moments}.
+ */
+function foldNumbers(
+  kindOf: Uint8Array,
+  numberOf: Float64Array,
+  counts: Int32Array,
+  n: number,
+): Float64Array {
+  let numeric = 0;
+  let shift = NaN;
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (let id = 0; id < n; id++) {
+    const x = numberOf[id] as number;
+    // KINDS[0] and KINDS[1]: integer and number.
+    if ((kindOf[id] as number) >= 2 || !Number.isFinite(x)) continue;
+    const c = counts[id] as number;
+    if (numeric === 0) shift = x;
+    numeric += c;
+    sum += c * (x - shift);
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  moments[0] = numeric;
+  if (numeric === 0) return moments;
+  const mean = shift + sum / numeric;
+  let m2 = 0;
+  let residual = 0;
+  for (let id = 0; id < n; id++) {
+    const x = numberOf[id] as number;
+    if ((kindOf[id] as number) >= 2 || !Number.isFinite(x)) continue;
+    const c = counts[id] as number;
+    const d = x - mean;
+    m2 += c * d * d;
+    residual += c * d;
+  }
+  moments[1] = mean;
+  moments[2] = Math.max(0, m2 - (residual * residual) / numeric);
+  moments[3] = min;
+  moments[4] = max;
+  return moments;
+}
+
 /**
  * The ids among `0..n-1` of the `k` most frequent values with a text (any value, for `text` null), most
  * frequent first, ties in order of first appearance (id). Selects by a count threshold instead of sorting
@@ -745,34 +797,74 @@ class ColumnState implements ColumnTotals {
  * parts can count a value without its text ({@link ColumnProfile.topValues}); it is passed over.
  */
 function topIds(
-  counts: ArrayLike<number>,
+  counts: Int32Array | Float64Array,
   text: ((id: number) => string | undefined) | null,
   n: number,
   k: number,
   scratch?: Scratch,
 ): number[] {
   if (n <= 0 || k <= 0) return [];
-  let withText = 0;
-  for (let id = 0; id < n; id++) if (text === null || text(id) !== undefined) withText++;
+  const withText = text === null ? n : countWithText(text, n);
   let threshold = 0;
   if (withText > k) {
     // A histogram of the counts, not a sort: a sort of the 100,000 counts of a column at its cap took 8 ms,
     // five times over when the bench's near-unique columns reach it.
     const kept = scratch ? scratch.ints(3, withText) : new Int32Array(withText);
-    for (let id = 0, j = 0; id < n; id++) {
-      if (text === null || text(id) !== undefined) kept[j++] = counts[id] as number;
-    }
+    if (text === null) kept.set(counts.subarray(0, n));
+    else keepCountsWithText(counts, text, n, kept);
     threshold = kthLargest(kept, 0, k);
   }
+  const chosen =
+    text === null ? countsAbove(counts, n, threshold, k) : countsAboveWithText(counts, text, n, threshold, k);
+  return chosen.sort((x, y) => (counts[y] as number) - (counts[x] as number) || x - y).slice(0, k);
+}
+
+/** How many of ids `0..n-1` have a text. */
+function countWithText(text: (id: number) => string | undefined, n: number): number {
+  let withText = 0;
+  for (let id = 0; id < n; id++) if (text(id) !== undefined) withText++;
+  return withText;
+}
+
+/** The counts of the ids with a text, in order, into `kept`. */
+function keepCountsWithText(
+  counts: Int32Array | Float64Array,
+  text: (id: number) => string | undefined,
+  n: number,
+  kept: Int32Array,
+): void {
+  for (let id = 0, j = 0; id < n; id++) if (text(id) !== undefined) kept[j++] = counts[id] as number;
+}
+
+/** The ids counted more than `threshold` times, then the first `k` counted exactly so often. */
+function countsAbove(counts: Int32Array | Float64Array, n: number, threshold: number, k: number): number[] {
   const above: number[] = [];
   const at: number[] = [];
   for (let id = 0; id < n; id++) {
-    if (text !== null && text(id) === undefined) continue;
     const c = counts[id] as number;
     if (c > threshold) above.push(id);
     else if (c === threshold && at.length < k) at.push(id);
   }
-  return [...above, ...at].sort((x, y) => (counts[y] as number) - (counts[x] as number) || x - y).slice(0, k);
+  return above.concat(at);
+}
+
+/** {@link countsAbove} among the ids with a text. */
+function countsAboveWithText(
+  counts: Int32Array | Float64Array,
+  text: (id: number) => string | undefined,
+  n: number,
+  threshold: number,
+  k: number,
+): number[] {
+  const above: number[] = [];
+  const at: number[] = [];
+  for (let id = 0; id < n; id++) {
+    if (text(id) === undefined) continue;
+    const c = counts[id] as number;
+    if (c > threshold) above.push(id);
+    else if (c === threshold && at.length < k) at.push(id);
+  }
+  return above.concat(at);
 }
 
 /** Int32 arrays reused from one call to the next (one thread: each isolate has its own module state). */

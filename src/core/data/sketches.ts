@@ -53,6 +53,17 @@ export class HyperLogLog {
     this.addHash(hashOut[0] as number, hashOut[1] as number);
   }
 
+  /** {@link addHash} for the first `n` of `laneA` and `laneB`, in a loop of its own (see `scatterSlots`). */
+  addHashes(laneA: Int32Array, laneB: Int32Array, n: number): void {
+    const registers = this.registers;
+    const shift = this.shift;
+    for (let i = 0; i < n; i++) {
+      const idx = (laneA[i] as number) >>> shift;
+      const rank = Math.clz32(laneB[i] as number) + 1;
+      if (rank > (registers[idx] as number)) registers[idx] = rank;
+    }
+  }
+
   /** Adds a value by its two hash lanes: the register from lane A, the rank from lane B. */
   addHash(a: number, b: number): void {
     const idx = a >>> this.shift;

@@ -16,6 +16,27 @@ describe('HyperLogLog', () => {
       assert.ok(error < 0.03, `n=${n} estimate ${h.estimate()}`);
     }
   });
+
+  it('adds lanes in bulk exactly as one at a time, over the first n only', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer(), fc.integer()), { maxLength: 400 }),
+        fc.nat(400),
+        fc.constantFrom(4, 10, 14),
+        (pairs, cut, precision) => {
+          const n = Math.min(cut, pairs.length);
+          const laneA = Int32Array.from(pairs, ([a]) => a);
+          const laneB = Int32Array.from(pairs, ([, b]) => b);
+          const bulk = new HyperLogLog(undefined, precision);
+          bulk.addHashes(laneA, laneB, n);
+          const single = new HyperLogLog(undefined, precision);
+          for (let i = 0; i < n; i++) single.addHash(laneA[i]!, laneB[i]!);
+          assert.deepEqual(bulk.registersCopy(), single.registersCopy());
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
 });
 
 describe('SpaceSaving', () => {
