@@ -697,10 +697,10 @@ class ColumnState implements ColumnTotals {
 }
 
 /*
- * The loops of a column's switch to sketches, each in a function of its own. A column switches once, after
- * 100,000 values in a narrow table, so V8 optimizes these loops on the stack, part way through (on-stack
- * replacement): code after a loop in the same function has run nowhere yet, and its first use threw the
- * optimized code away (foldExact and topIds were deoptimized 9 and 19 times reading the bench's 25 MB). A
+ * The loops of a column's switch to sketches, each in a function of its own. A column switches once, at its
+ * 100,001st distinct value in a narrow table, so V8 optimizes these loops on the stack, part way through
+ * (on-stack replacement): code after a loop in the same function has run nowhere yet, and its first use threw
+ * the optimized code away (foldExact and topIds were deoptimized 9 and 19 times reading the bench's 25 MB). A
  * kernel returns as its loop ends, and the next column's switch finds it optimized: the four switches of the
  * bench's 100 MB took 37 ms instead of 54.
  */

@@ -53,7 +53,10 @@ export class HyperLogLog {
     this.addHash(hashOut[0] as number, hashOut[1] as number);
   }
 
-  /** {@link addHash} for the first `n` of `laneA` and `laneB`, in a loop of its own (see `scatterSlots`). */
+  /**
+   * {@link addHash} for the first `n` of `laneA` and `laneB`, in a loop of its own (see `scatterSlots` in
+   * `profile.ts`).
+   */
   addHashes(laneA: Int32Array, laneB: Int32Array, n: number): void {
     const registers = this.registers;
     const shift = this.shift;
