@@ -107,7 +107,7 @@ export interface ScanOptions {
    */
   afterReading?: () => void;
   /**
-   * Called after every million cells read. The CLI, the scan worker and the scan threads collect garbage there
+   * Called after every 65,536 cells read (at most once a batch). The CLI, the scan worker and the scan threads collect garbage there
    * when it has piled up (`collectorForScan` in `src/worker/collect.ts`).
    */
   whileReading?: () => void;
@@ -747,7 +747,7 @@ async function runPass(
     // After every batch: a wide table's batch is 16 rows, and its columns may be ruled out within a few.
     if (undecided > 0) discardUnneeded();
     cellsRead += count * width;
-    if (cellsRead >= 1 << 20) {
+    if (cellsRead >= 1 << 16) {
       cellsRead = 0;
       options.whileReading?.();
     }

@@ -29,24 +29,38 @@ export function collectGarbage(): void {
   gc?.();
 }
 
-/** Growth of the heap that makes a {@link collectorForScan}'s collector collect. */
+/** Growth of what a scan holds (heap and array buffers) that makes a {@link collectorForScan}'s collector collect. */
 const GROWTH = 64 * 1048576;
 
 /**
- * A scan's `whileReading`: collects once the heap holds 64 MB more than the scan's start or the collector's
- * last collection left. V8 sizes the old generation by how long its collections take: where they are quick,
- * it lets garbage grow to four times what survived before it collects. A table of 20,000 columns promotes its
- * cells (the privacy scanner's work on a batch outlasts several scavenges) and sheds each column's exact table
- * for sketches, so its heap grew from 95 MB live to 340 MB. Array buffers need no help: V8 collects by itself
- * once they grow by 64 MB. A collection there takes about 20 ms; reading `v8.getHeapStatistics` about a
- * microsecond, and the scan asks once a million cells. One a scan, so that a large scan's heap is not the
- * mark the next one measures from.
+ * A scan's `whileReading`: collects once the heap and the array buffers together hold 64 MB more than the
+ * least they held since the scan's start or the collector's last collection. V8 sizes the old generation by
+ * how long its collections take: where they are quick, it lets garbage grow to four times what survived before
+ * it collects. A table of 20,000 columns promotes its cells (the privacy scanner's work on a batch outlasts
+ * several scavenges) and sheds each column's exact table for sketches, so its heap grew from 95 MB live to
+ * 340 MB.
+ *
+ * The least, not the start: V8's own full collections come in between, and a mark taken before one of them
+ * let a table of 10,000 columns grow 106 MB past what it held after it. The array buffers too: a wide table's
+ * exact tables are buffers, garbage once the sketches take over, which V8 alone frees only after another 64 MB
+ * of them. With both, that table peaked at 315 MB instead of 350 MB, in no more time.
+ *
+ * A collection there takes about 20 ms; reading `v8.getHeapStatistics` about a microsecond, and the scan asks
+ * every 65,536 cells (every batch of a wide table: its heap grew 60 MB in a million cells). One a scan, so that
+ * a large scan's heap is not the mark the next one measures from.
  */
 export function collectorForScan(): () => void {
-  let heldAfter = v8.getHeapStatistics().used_heap_size;
+  let low = held();
   return () => {
-    if (v8.getHeapStatistics().used_heap_size < heldAfter + GROWTH) return;
+    const now = held();
+    if (now < low) low = now;
+    if (now < low + GROWTH) return;
     collectGarbage();
-    heldAfter = v8.getHeapStatistics().used_heap_size;
+    low = held();
   };
+}
+
+function held(): number {
+  const s = v8.getHeapStatistics();
+  return s.used_heap_size + s.external_memory;
 }

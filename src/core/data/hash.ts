@@ -127,11 +127,15 @@ export function hashCells(n: number, cellA: Int32Array, cellB: Int32Array, prese
 /**
  * Doubles an open-addressing table of `width` numbers a slot, `[tag, lane A, lane B, ...]` (tag 0: empty;
  * probed linearly from lane A), as the duplicate detector's rows (three) and the profiler's distinct values
- * (four, with a count) are kept: returns the new slots, `2 * count` of them.
+ * (four, with a count) are kept: returns the new slots, `2 * count` of them, in a buffer of at least
+ * `minBytes`.
  */
-export function growSlots(old: Int32Array, count: number, width = 3): Int32Array<ArrayBuffer> {
+export function growSlots(old: Int32Array, count: number, width = 3, minBytes = 0): Int32Array<ArrayBuffer> {
   const n = count * 2;
-  const slots = new Int32Array(width * n);
+  const slots =
+    4 * width * n >= minBytes
+      ? new Int32Array(width * n)
+      : new Int32Array(new ArrayBuffer(minBytes), 0, width * n);
   const mask = n - 1;
   for (let j = 0; j < count; j++) {
     const from = width * j;

@@ -35,7 +35,7 @@ export interface ColumnProfile {
   /**
    * Distinct non-missing values: exact while `distinctExact` (values compared by a 64-bit hash), else a
    * HyperLogLog estimate (about 1% error; 1.6% and 3.2% in tables of more than 24 and 240 columns: see
-   * {@link tableBudget}), never below the cap.
+   * {@link tableBudget}), never below the cap nor above the number of non-missing values.
    */
   distinct: number;
   distinctExact: boolean;
@@ -317,8 +317,13 @@ export interface ColumnBudget {
  * Each column's share of a table of `columns` columns: up to 24 columns, 100,000 exact values (at least
  * 50,000) and full sketches (1,024 counters, 2^14 registers: 16 KB, 0.8% error); up to 240, its share of
  * {@link TABLE_EXACT_VALUES} and 256 counters, 2^12 registers (1.6%); beyond, its share, 64 counters and 2^10
- * registers (3.2%). A floor of 256 exact values broke the share past 4,700 columns: a table of 20,000 columns
- * held every column's exact table at about 12 KB before its sketches (6.4 KB) took over, 160 MB more at its
+ * registers (3.2%), and past 5,000 and 10,000 columns 32 and 16 counters. Such a table's columns show top
+ * values only where a value stands out (see {@link ColumnProfile.topValues}), which 16 counters still find at
+ * a sixteenth of the rows; fewer registers would have cost the distinct counts (2^8 moved one count in 20,000
+ * by a fifth). With 16 counters a column's sketches take 2.4 KB instead of 6.6 KB.
+ *
+ * A floor of 256 exact values broke the share past 4,700 columns: a table of 20,000 columns held every
+ * column's exact table at about 12 KB before its sketches (6.4 KB) took over, 160 MB more at its
  * peak than its share of 61. The samples and dictionaries of a reading pass take the same share as `levels`,
  * between 50 and 1,000, and the cap stays above it: a column's dictionary then passes its limit on a value
  * the profiler still numbers. With both at 600 (2,000 columns), every column's dictionary indexed its 600
@@ -331,7 +336,22 @@ export function tableBudget(columns: number): ColumnBudget {
   const cap = Math.min(100_000, Math.max(share, levels + 1));
   if (cap >= 50_000) return { cap, counters: 1024, precision: 14, levels };
   if (cap >= 5_000) return { cap, counters: 256, precision: 12, levels };
-  return { cap, counters: 64, precision: 10, levels };
+  if (columns <= 5000) return { cap, counters: 64, precision: 10, levels };
+  if (columns <= 10000) return { cap, counters: 32, precision: 10, levels };
+  return { cap, counters: 16, precision: 10, levels };
+}
+
+/**
+ * A column's distinct values past its cap: the HyperLogLog's estimate, within what is known for certain. An
+ * estimate of 823 in a column of 814 values was shown as such.
+ */
+function estimated(hll: HyperLogLog, cap: number, values: number): number {
+  return Math.min(values, Math.max(cap, hll.estimate()));
+}
+
+/** The bytes of a column's sketches: its Space-Saving summary, then its HyperLogLog registers. */
+function sketchBytes(budget: ColumnBudget): number {
+  return SpaceSaving.bytes(budget.counters) + (1 << budget.precision);
 }
 
 /** A text column with at most this many distinct values (or 5% of its values, up to 1,000) is a category. */
@@ -504,8 +524,11 @@ class ColumnState implements ColumnTotals {
   }
 
   private growTable(): void {
-    this.slots = growSlots(this.slots, this.slotCount, SLOT);
-    this.slotCount *= 2;
+    const next = 2 * this.slotCount;
+    // The last table before the cap gets room for the sketches that take it over (see `overflow`).
+    const last = next * 4 >= this.cap * 5;
+    this.slots = growSlots(this.slots, this.slotCount, SLOT, last ? sketchBytes(this.budget) : 0);
+    this.slotCount = next;
   }
 
   /** Records a new distinct value: its text where kept, and what it is. */
@@ -598,8 +621,22 @@ class ColumnState implements ColumnTotals {
     const { laneA, laneB, counts } = this.byId(overflowScratch);
     // From here every cell adds its own facts.
     this.foldExact(this, counts);
-    const hll = new HyperLogLog(undefined, this.budget.precision);
-    const top = new SpaceSaving(this.budget.counters);
+    const { counters, precision } = this.budget;
+    const need = sketchBytes(this.budget);
+    // Both sketches in one buffer, the exact table's where it has room and no more than twice that: its
+    // values are in the scratch arrays now. The columns of a wide table switch within a few rows of each other,
+    // and their tables, garbage until the next full collection, made malloc's memory peak at the switch with
+    // both: 104 MB of array buffers for 10,000 columns, where their sketches hold 66 MB.
+    const old = this.slots.buffer;
+    let memory: ArrayBuffer;
+    if (old.byteLength >= need && old.byteLength <= 2 * need && this.slots.byteOffset === 0) {
+      memory = old;
+      new Uint8Array(memory, 0, need).fill(0);
+    } else {
+      memory = new ArrayBuffer(need);
+    }
+    const top = new SpaceSaving(counters, memory);
+    const hll = new HyperLogLog(new Uint8Array(memory, SpaceSaving.bytes(counters), 1 << precision));
     const n = this.distinctCount;
     hll.addHashes(laneA, laneB, n);
     // Seeded from the lanes, so the values seen once need no text: a counter learns its text at the second
@@ -643,7 +680,9 @@ class ColumnState implements ColumnTotals {
 
   profile(name: string, index: number, rows: number, topN: number): ColumnProfile {
     const exact = this.exact;
-    const distinct = exact ? this.distinctCount : Math.max(this.cap, (this.hll as HyperLogLog).estimate());
+    const distinct = exact
+      ? this.distinctCount
+      : estimated(this.hll as HyperLogLog, this.cap, rows - this.missing);
     let topValues: { value: string; count: number }[];
     if (exact) {
       topValues = this.exactTop(topN).map(([value, count]) => ({ value, count }));
@@ -1405,7 +1444,7 @@ class MergedColumn implements ColumnTotals {
         count: this.counts[id] as number,
       }));
     } else {
-      distinct = Math.max(this.cap, (this.hll as HyperLogLog).estimate());
+      distinct = estimated(this.hll as HyperLogLog, this.cap, rows - this.missing);
       // As ColumnState.profile, most frequent first, ties by value.
       const t = this.top as SpaceSavingCounters;
       const floor = shownFloor(t.absent);

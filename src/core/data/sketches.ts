@@ -150,8 +150,8 @@ export class SpaceSaving {
    * Per index `k`, {@link INTS} numbers side by side: counter `k`'s lanes, bucket and neighbours in its
    * bucket's list (-1: none), then bucket `k`'s first counter and neighbours in ascending order of count (at
    * most one bucket a counter; unused buckets are chained through their next from `freeBucket`). With
-   * `floats` (counter `k`'s count and error, bucket `k`'s count) and `slots`, three typed arrays where there
-   * were thirteen: a table of 20,000 columns keeps a summary for nearly every column, and each typed array
+   * `floats` (counter `k`'s count and error, bucket `k`'s count) and `slots`, three typed arrays (views of one
+   * buffer) where there were thirteen: a table of 20,000 columns keeps a summary for nearly every column, and each typed array
    * costs several hundred bytes besides its data (20,000 summaries of 64 counters: 237 MB of resident memory
    * in thirteen arrays, for 5.6 KB of data each). An update's fields are on one or two cache lines, too.
    */
@@ -169,16 +169,29 @@ export class SpaceSaving {
   private readonly slotMask: number;
   private size = 0;
 
-  constructor(private readonly capacity: number) {
-    let slots = 16;
-    while (slots < capacity * 4) slots *= 2;
-    this.slots = new Int32Array(2 * slots);
+  /**
+   * `memory`: where its arrays go, from byte 0 on ({@link SpaceSaving.bytes} of them, zeroed), for a caller
+   * that has a buffer to spare; else buffers of its own.
+   */
+  constructor(
+    private readonly capacity: number,
+    memory?: ArrayBuffer,
+  ) {
+    const slots = slotCount(capacity);
+    const m = memory ?? new ArrayBuffer(SpaceSaving.bytes(capacity));
+    // The floats first: their offset must be a multiple of 8.
+    this.floats = new Float64Array(m, 0, FLOATS * capacity);
+    this.ints = new Int32Array(m, 8 * FLOATS * capacity, INTS * capacity);
+    this.slots = new Int32Array(m, (8 * FLOATS + 4 * INTS) * capacity, 2 * slots);
     for (let i = 1; i < 2 * slots; i += 2) this.slots[i] = -1;
     this.slotMask = slots - 1;
-    this.ints = new Int32Array(INTS * capacity);
-    this.floats = new Float64Array(FLOATS * capacity);
     for (let k = 0; k < capacity; k++) this.ints[INTS * k + B_NEXT] = k + 1 < capacity ? k + 1 : -1;
     if (capacity === 0) this.freeBucket = -1;
+  }
+
+  /** The bytes of memory a summary of `capacity` counters uses (see the constructor). */
+  static bytes(capacity: number): number {
+    return (8 * FLOATS + 4 * INTS) * capacity + 8 * slotCount(capacity);
   }
 
   add(value: string, weight = 1): void {
@@ -395,6 +408,13 @@ export class SpaceSaving {
     ints[INTS * k + B_NEXT] = this.freeBucket;
     this.freeBucket = k;
   }
+}
+
+/** {@link SpaceSaving}'s index slots: a power of two, at least four per counter. */
+function slotCount(capacity: number): number {
+  let slots = 16;
+  while (slots < capacity * 4) slots *= 2;
+  return slots;
 }
 
 /** {@link SpaceSaving}'s `ints` per index: a counter's fields, then a bucket's. */

@@ -220,8 +220,9 @@ describe('scanDataset on personal data', () => {
     assert.equal(ragged.findings.filter((f) => f.rule === 'data/ragged-row').length, 2);
   });
 
-  it('calls whileReading once every million cells read, and reads the same with it', async () => {
-    // 100 columns of 25,000 rows: 2.5 million cells, so two calls, at the batches that pass 1 and 2 million.
+  it('calls whileReading once every 65,536 cells read, and reads the same with it', async () => {
+    // 100 columns of 25,000 rows: batches of 256 rows (25,600 cells), so a call every third batch, 32 calls in
+    // the 97 full batches and the last of 168 rows.
     const header = Array.from({ length: 100 }, (_, i) => `c${i}`).join(',');
     const rows = Array.from({ length: 25_000 }, (_, r) =>
       Array.from({ length: 100 }, (_, i) => (r * 7 + i) % 13).join(','),
@@ -229,7 +230,7 @@ describe('scanDataset on personal data', () => {
     const bytes = Buffer.from(`${header}\n${rows.join('\n')}\n`);
     let calls = 0;
     const report = await scanDataset(fromBytes(bytes), { fileName: 'w.csv', whileReading: () => calls++ });
-    assert.equal(calls, 2);
+    assert.equal(calls, 32);
     const plain = await scanDataset(fromBytes(bytes), { fileName: 'w.csv' });
     assert.deepEqual(report, plain);
   });

@@ -338,6 +338,44 @@ describe('TableProfiler', () => {
     assert.deepEqual(p.id?.topValues, []);
   });
 
+  it('past the cap of a wide table, counts in sketches kept in the buffer of the exact table they replace', () => {
+    // 10,000 columns: a cap of 121 values, whose last exact table (256 slots, 4 KB) holds 32 counters and 2^10
+    // registers. Its slots are not zero when the sketches take it over.
+    const header: TableHeader = {
+      format: 'csv',
+      hasHeader: true,
+      columns: Array.from({ length: 10_000 }, (_, i) => ({ name: `m${i}` })),
+    };
+    const profiler = new TableProfiler(header, { columns: [0] });
+    const values: string[] = [];
+    for (let i = 0; i < 6000; i++) values.push(i % 10 === 0 ? 'hot' : i % 20 === 5 ? 'warm' : `u${i}`);
+    values.forEach((v, i) => profiler.add({ index: i + 1, values: [v], positions: new Int32Array(4) }));
+    const [p] = profiler.finish();
+    assert.equal(p?.distinctExact, false);
+    // 5,102 distinct values; the registers' standard error is 3.2%.
+    assert.ok(Math.abs(p!.distinct - 5102) / 5102 < 0.1, `distinct ${p?.distinct}`);
+    const [hot, warm] = p!.topValues;
+    // Space-Saving's bounds: the true count at most, n / 32 more at most.
+    assert.equal(hot?.value, 'hot');
+    assert.ok(hot!.count >= 600 && hot!.count <= 600 + 6000 / 32, `hot ${hot?.count}`);
+    assert.equal(warm?.value, 'warm');
+    assert.ok(warm!.count >= 300 && warm!.count <= 300 + 6000 / 32, `warm ${warm?.count}`);
+  });
+
+  it('never estimates more distinct values than a column holds', () => {
+    // 2,000 unique values past a cap of 50: 2^14 registers estimate within about 1%, either side.
+    for (let seed = 0; seed < 20; seed++) {
+      const p = profileColumns({ id: repeat(2000, (i) => `id-${seed}-${i}`) }, { distinctCap: 50 });
+      assert.equal(p.id?.distinctExact, false);
+      assert.ok(p.id!.distinct <= 2000 && p.id!.distinct > 1900, `distinct ${p.id?.distinct}`);
+    }
+    const p = profileColumns(
+      { id: repeat(2000, (i) => (i % 4 === 0 ? undefined : `id-${i}`)) },
+      { distinctCap: 50 },
+    );
+    assert.ok(p.id!.distinct <= 1500, `distinct ${p.id?.distinct} of 1,500 values`);
+  });
+
   it("shares 1.2 million exact values among a table's columns, with sketches and samples sized by the share", () => {
     // [columns, cap, counters, precision, levels]: the tiers' edges. The samples and dictionaries keep 1,000
     // values up to 1,200 columns, then the same share, at least 50; the cap stays above them, and is the share
@@ -354,10 +392,13 @@ describe('TableProfiler', () => {
       [1_201, 1_000, 64, 10, 999],
       [4_687, 257, 64, 10, 256],
       [4_688, 256, 64, 10, 255],
-      [10_000, 121, 64, 10, 120],
-      [20_000, 61, 64, 10, 60],
-      [24_000, 51, 64, 10, 50],
-      [100_000, 51, 64, 10, 50],
+      [5_000, 241, 64, 10, 240],
+      [5_001, 240, 32, 10, 239],
+      [10_000, 121, 32, 10, 120],
+      [10_001, 120, 16, 10, 119],
+      [20_000, 61, 16, 10, 60],
+      [24_000, 51, 16, 10, 50],
+      [100_000, 51, 16, 10, 50],
     ];
     for (const [columns, ...expected] of tiers) {
       const b = tableBudget(columns!);

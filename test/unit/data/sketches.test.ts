@@ -98,6 +98,30 @@ describe('SpaceSaving', () => {
     );
   });
 
+  it('counts alike in memory it is given, whatever follows its bytes there', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat({ max: 50 }), fc.integer({ min: 1, max: 3 })), { maxLength: 500 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.nat(64),
+        (stream, capacity, spare) => {
+          const own = new SpaceSaving(capacity);
+          // Zeroed bytes as the constructor asks, then bytes it must not touch.
+          const memory = new ArrayBuffer(SpaceSaving.bytes(capacity) + spare);
+          new Uint8Array(memory, SpaceSaving.bytes(capacity)).fill(0xa5);
+          const given = new SpaceSaving(capacity, memory);
+          for (const [x, w] of stream) {
+            own.add(`v${Math.floor((x * x) / 50)}`, w);
+            given.add(`v${Math.floor((x * x) / 50)}`, w);
+          }
+          assert.deepEqual(given.counters(), own.counters());
+          assert.ok(new Uint8Array(memory, SpaceSaving.bytes(capacity)).every((b) => b === 0xa5));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('keeps its bounds with weighted updates, its smallest count the bound on values without a counter', () => {
     // Weights move a counter up past several counts at once (as the profiler's seeds and merges do).
     fc.assert(

@@ -17,18 +17,28 @@ describe('collectGarbage', () => {
 });
 
 describe('collectorForScan', () => {
-  it('collects once the heap has grown 64 MB past its start or its last collection, not before', async () => {
-    let forced = 0;
-    const observer = new PerformanceObserver((list) => {
+  let forced = 0;
+  let observer: PerformanceObserver;
+  // Entries arrive after the collection, in a later turn.
+  const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 50));
+  beforeEach(async () => {
+    // What earlier tests left is collected first: a collection of V8's own while a test allocates would free it
+    // and hide that test's growth.
+    collectGarbage();
+    await settle();
+    forced = 0;
+    observer = new PerformanceObserver((list) => {
       for (const e of list.getEntries()) {
         const flags = (e as unknown as { detail?: { flags?: number } }).detail?.flags ?? 0;
         if (flags & constants.NODE_PERFORMANCE_GC_FLAGS_FORCED) forced++;
       }
     });
     observer.observe({ entryTypes: ['gc'] });
-    // Entries arrive after the collection, in a later turn.
-    const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 50));
-    try {
+  });
+  afterEach(() => observer.disconnect());
+
+  it('collects once the heap has grown 64 MB past its start or its last collection, not before', async () => {
+    {
       const collect = collectorForScan();
       collect();
       await settle();
@@ -42,8 +52,35 @@ describe('collectorForScan', () => {
       await settle();
       assert.equal(forced, 1, 'no growth since its collection');
       assert.equal(held.length, 80);
-    } finally {
-      observer.disconnect();
     }
+  });
+
+  it('counts array buffers too', async () => {
+    const collect = collectorForScan();
+    // 80 MB outside the heap: 80 buffers of 1 MB.
+    const held = Array.from({ length: 80 }, () => new Float64Array(131072).fill(0.5));
+    collect();
+    await settle();
+    assert.equal(forced, 1);
+    assert.equal(held.length, 80);
+  });
+
+  it('measures from the least it has seen held, as after a collection it did not ask for', async () => {
+    // On the heap: a full collection frees it at once, where V8 frees array buffers after it, in the background.
+    let early: number[][] | undefined = Array.from({ length: 40 }, () => new Array<number>(131072).fill(1.5));
+    const collect = collectorForScan();
+    collect();
+    // The 40 MB it started with are freed by a collection of someone else's (one forced one, not its own).
+    early = undefined;
+    collectGarbage();
+    await settle();
+    collect();
+    const held = Array.from({ length: 90 }, () => new Array<number>(131072).fill(0.5));
+    collect();
+    await settle();
+    // Measured from its start, 90 MB would be 50 MB more than it began with.
+    assert.equal(forced, 2, 'grown by 90 MB since the least it saw');
+    assert.equal(held.length, 90);
+    assert.equal(early, undefined);
   });
 });
