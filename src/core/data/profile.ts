@@ -317,10 +317,12 @@ export interface ColumnBudget {
  * Each column's share of a table of `columns` columns: up to 24 columns, 100,000 exact values (at least
  * 50,000) and full sketches (1,024 counters, 2^14 registers: 16 KB, 0.8% error); up to 240, its share of
  * {@link TABLE_EXACT_VALUES} and 256 counters, 2^12 registers (1.6%); beyond, its share, 64 counters and 2^10
- * registers (3.2%), and past 5,000 and 10,000 columns 32 and 16 counters. Such a table's columns show top
- * values only where a value stands out (see {@link ColumnProfile.topValues}), which 16 counters still find at
- * a sixteenth of the rows; fewer registers would have cost the distinct counts (2^8 moved one count in 20,000
- * by a fifth). With 16 counters a column's sketches take 2.4 KB instead of 6.6 KB.
+ * registers (3.2%), and past 5,000 and 10,000 columns 32 and 16 counters, so that the sketches of such a
+ * table take about as much as their exact tables (38 MB at 10,000 columns, 48 MB at 20,000) and fit in their
+ * buffers (see `overflow`): 10,000 columns peaked at 294 MB instead of 313. The cost is in top values past the
+ * cap, shown only where Space-Saving guarantees them (see {@link ColumnProfile.topValues}), which takes more
+ * than a 16th of the rows: 919 columns of a 20,000-column table of 169 rows lost values seen 2 to 4 times.
+ * Fewer registers would have cost the distinct counts (2^8 moved one count in 20,000 by a fifth).
  *
  * A floor of 256 exact values broke the share past 4,700 columns: a table of 20,000 columns held every
  * column's exact table at about 12 KB before its sketches (6.4 KB) took over, 160 MB more at its
