@@ -107,8 +107,8 @@ export interface ScanOptions {
    */
   afterReading?: () => void;
   /**
-   * Called after every 65,536 cells read (at most once a batch). The CLI, the scan worker and the scan threads collect garbage there
-   * when it has piled up (`collectorForScan` in `src/worker/collect.ts`).
+   * Called after every 65,536 cells read (at most once a batch). The CLI, the scan worker and the scan threads
+   * collect garbage there when it has piled up (`collectorForScan` in `src/worker/collect.ts`).
    */
   whileReading?: () => void;
   /**

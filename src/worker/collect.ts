@@ -29,7 +29,7 @@ export function collectGarbage(): void {
   gc?.();
 }
 
-/** Growth of what a scan holds (heap and array buffers) that makes a {@link collectorForScan}'s collector collect. */
+/** Growth of the heap and array buffers that makes a {@link collectorForScan}'s collector collect. */
 const GROWTH = 64 * 1048576;
 
 /**

@@ -151,9 +151,10 @@ export class SpaceSaving {
    * bucket's list (-1: none), then bucket `k`'s first counter and neighbours in ascending order of count (at
    * most one bucket a counter; unused buckets are chained through their next from `freeBucket`). With
    * `floats` (counter `k`'s count and error, bucket `k`'s count) and `slots`, three typed arrays (views of one
-   * buffer) where there were thirteen: a table of 20,000 columns keeps a summary for nearly every column, and each typed array
-   * costs several hundred bytes besides its data (20,000 summaries of 64 counters: 237 MB of resident memory
-   * in thirteen arrays, for 5.6 KB of data each). An update's fields are on one or two cache lines, too.
+   * buffer) where there were thirteen: a table of 20,000 columns keeps a summary for nearly every column, and
+   * each typed array costs several hundred bytes besides its data (20,000 summaries of 64 counters: 237 MB of
+   * resident memory in thirteen arrays, for 5.6 KB of data each). An update's fields are on one or two cache
+   * lines, too.
    */
   private readonly ints: Int32Array;
   private readonly floats: Float64Array;
