@@ -388,6 +388,15 @@ function kindIndex(kind: ValueKind): number {
 /** Numbers a slot of {@link ColumnState}'s table: value id + 1, lane A, lane B, occurrences. */
 const SLOT = 4;
 
+/** {@link ColumnState}'s facts of a value: its kind in the low bits, a space, then where its text is. */
+const KIND_MASK = 7;
+const SPACE_BIT = 8;
+const FACT_BITS = 4;
+/** Distinct values a column counts exactly at most: a text's place must fit in a fact's 27 bits. */
+const MAX_CAP = 1 << 27;
+/** Bytes a value id takes in a column's exact state: its number and its facts. */
+const FACT_BYTES = 12;
+
 /**
  * One column's counters. The exact phase counts distinct values by their 64-bit hash (see `hash.ts`) in an
  * open-addressing table of typed arrays, as the duplicate-row detector does, rather than in a Map of strings:
@@ -399,7 +408,11 @@ const SLOT = 4;
 class ColumnState implements ColumnTotals {
   missing = 0;
   /** Values of each kind, indexed as {@link KINDS} (a typed array: this is updated for every cell). */
-  readonly kindCounts = new Float64Array(KINDS.length);
+  /**
+   * Values of each kind, indexed as {@link KINDS} (a typed array: this is updated for every cell). A view of
+   * one array for the whole table: an array of its own cost about 240 bytes a column for its 40.
+   */
+  readonly kindCounts: Float64Array;
   /** Exact phase: distinct values so far; -1 once the sketches took over. */
   private distinctCount = 0;
   /**
@@ -412,17 +425,16 @@ class ColumnState implements ColumnTotals {
   private slots = new Int32Array(SLOT * 16);
   private slotCount = 16;
   /**
-   * Per value id, in order of first appearance: where its text is in `textList` (1-based; 0: not kept), and
-   * what the value is. The texts kept are few in a column of near-unique values, where an array by id held a
-   * place for every value, and grew and was dropped at the cap: about a fifth of what a wide table left for
-   * the full collections.
+   * Per value id, in order of first appearance, worked out once per distinct value: where its text is in
+   * `textList` (1-based; 0: not kept) shifted by {@link FACT_BITS}, whether it holds a space
+   * ({@link SPACE_BIT}), and its kind as an index into {@link KINDS} (the low bits, {@link KIND_MASK}). The
+   * texts kept are few in a column of near-unique values, where an array by id held a place for every value,
+   * and grew and was dropped at the cap: about a fifth of what a wide table left for the full collections.
    */
-  private textAt = new Int32Array(16);
+  private facts: Int32Array;
+  /** Per value id, the number for numeric kinds; in the buffer of `facts`. */
+  private numberOf: Float64Array;
   private textList: string[] = [];
-  /** Kind as an index into {@link KINDS}, the number for numeric kinds, whether it holds a space: worked out once per distinct value. */
-  private kindOf = new Uint8Array(16);
-  private numberOf = new Float64Array(16);
-  private spaceOf = new Uint8Array(16);
   hll: HyperLogLog | undefined;
   top: SpaceSaving | undefined;
   numericCount = 0;
@@ -439,8 +451,16 @@ class ColumnState implements ColumnTotals {
     private readonly budget: ColumnBudget,
     /** Ids below this keep their text from the first occurrence ({@link ProfileOptions.allTexts}). */
     private readonly keptFirst: number,
+    /** A view of the profiler's array of every column's counts by kind. */
+    kindCounts: Float64Array,
   ) {
+    if (budget.cap > MAX_CAP) throw new RangeError(`a distinct cap of at most ${MAX_CAP} values`);
     this.cap = budget.cap;
+    this.kindCounts = kindCounts;
+    const n = Math.min(16, budget.cap);
+    const memory = new ArrayBuffer(FACT_BYTES * n);
+    this.numberOf = new Float64Array(memory, 0, n);
+    this.facts = new Int32Array(memory, 8 * n, n);
   }
 
   get exact(): boolean {
@@ -482,8 +502,10 @@ class ColumnState implements ColumnTotals {
             id = s - 1;
             const c = (slots[to + 3] as number) + 1;
             slots[to + 3] = c;
-            if (c === 2 && id >= this.keptFirst)
-              this.textAt[id] = this.textList.push(detach((rows[k] as DataRow).values[i] as string));
+            if (c === 2 && id >= this.keptFirst) {
+              const at = this.textList.push(detach((rows[k] as DataRow).values[i] as string));
+              this.facts[id] = ((this.facts[id] as number) & (SPACE_BIT | KIND_MASK)) | (at << FACT_BITS);
+            }
             break;
           }
           j = (j + 1) & mask;
@@ -535,26 +557,26 @@ class ColumnState implements ColumnTotals {
 
   /** Records a new distinct value: its text where kept, and what it is. */
   private remember(id: number, value: string): void {
-    if (id >= this.kindOf.length) {
-      // Ids stay below the cap.
-      const n = Math.min(this.kindOf.length * 2, this.cap);
-      const grow = <T extends Int32Array | Uint8Array | Float64Array>(from: T, to: T): T => {
-        to.set(from);
-        return to;
-      };
-      this.textAt = grow(this.textAt, new Int32Array(n));
-      this.kindOf = grow(this.kindOf, new Uint8Array(n));
-      this.numberOf = grow(this.numberOf, new Float64Array(n));
-      this.spaceOf = grow(this.spaceOf, new Uint8Array(n));
+    if (id >= this.facts.length) {
+      // Ids stay below the cap. Both arrays in one buffer: a buffer costs a few hundred bytes besides its
+      // data, which in a table thousands of columns wide is most of a column's exact state.
+      const n = Math.min(this.facts.length * 2, this.cap);
+      const memory = new ArrayBuffer(FACT_BYTES * n);
+      const numberOf = new Float64Array(memory, 0, n);
+      const facts = new Int32Array(memory, 8 * n, n);
+      numberOf.set(this.numberOf);
+      facts.set(this.facts);
+      this.numberOf = numberOf;
+      this.facts = facts;
     }
     // Keeping every text (a range of a split scan) holds the range's decoded text anyway: a slice costs less
     // than a copy, and the range's chunks are dropped with it.
-    if (id < this.keptFirst)
-      this.textAt[id] = this.textList.push(this.keptFirst === Infinity ? value : detach(value));
+    const at =
+      id < this.keptFirst ? this.textList.push(this.keptFirst === Infinity ? value : detach(value)) : 0;
     const kind = classifyValue(value);
-    this.kindOf[id] = kindIndex(kind);
+    const space = value.indexOf(' ') !== -1 ? SPACE_BIT : 0;
+    this.facts[id] = (at << FACT_BITS) | space | kindIndex(kind);
     this.numberOf[id] = kind === 'integer' || kind === 'number' ? parseNumber(value) : NaN;
-    this.spaceOf[id] = value.indexOf(' ') !== -1 ? 1 : 0;
   }
 
   /**
@@ -566,8 +588,8 @@ class ColumnState implements ColumnTotals {
    */
   private foldExact(t: ColumnTotals, counts: Int32Array): void {
     const n = this.distinctCount;
-    t.withSpace += foldKinds(this.kindOf, this.spaceOf, counts, n, t.kindCounts);
-    const m = foldNumbers(this.kindOf, this.numberOf, counts, n);
+    t.withSpace += foldKinds(this.facts, counts, n, t.kindCounts);
+    const m = foldNumbers(this.facts, this.numberOf, counts, n);
     combineMoments(t, m[0] as number, m[1] as number, m[2] as number, m[3] as number, m[4] as number);
   }
 
@@ -609,7 +631,7 @@ class ColumnState implements ColumnTotals {
   /** The `k` most frequent exact values (see {@link topIds}). */
   private exactTop(k: number): [string, number][] {
     const { counts } = this.byId();
-    const text = this.textOf;
+    const text = (id: number): string | undefined => this.textOf(id);
     return topIds(counts, text, this.distinctCount, k).map((id): [string, number] => [
       text(id) as string,
       counts[id] as number,
@@ -651,17 +673,16 @@ class ColumnState implements ColumnTotals {
     this.distinctCount = -1;
     this.slots = NO_INTS;
     this.slotCount = 0;
-    this.kindOf = this.spaceOf = NO_BYTES;
+    this.facts = NO_INTS;
     this.numberOf = NO_NUMBERS;
-    this.textAt = NO_INTS;
     this.textList = [];
   }
 
-  /** The text of exact value `id`, where kept. */
-  private readonly textOf = (id: number): string | undefined => {
-    const k = this.textAt[id] as number;
+  /** The text of exact value `id`, where kept. A method, not a closure a column (92 bytes each). */
+  private textOf(id: number): string | undefined {
+    const k = (this.facts[id] as number) >>> FACT_BITS;
     return k === 0 ? undefined : this.textList[k - 1];
-  };
+  }
 
   /**
    * Each exact value's hash lanes and count, by value id, out of the table: in arrays of their own, or views
@@ -711,7 +732,7 @@ class ColumnState implements ColumnTotals {
         laneA,
         laneB,
         counts,
-        ...joinTexts(this.textOf, n),
+        ...joinTexts((id) => this.textOf(id), n),
       };
     } else {
       values = {
@@ -764,18 +785,13 @@ function scatterSlots(
 }
 
 /** Adds each of the `n` exact values' count to its kind's; returns the count of those holding a space. */
-function foldKinds(
-  kindOf: Uint8Array,
-  spaceOf: Uint8Array,
-  counts: Int32Array,
-  n: number,
-  kindCounts: Float64Array,
-): number {
+function foldKinds(facts: Int32Array, counts: Int32Array, n: number, kindCounts: Float64Array): number {
   let withSpace = 0;
   for (let id = 0; id < n; id++) {
     const c = counts[id] as number;
-    kindCounts[kindOf[id] as number]! += c;
-    if (spaceOf[id] === 1) withSpace += c;
+    const f = facts[id] as number;
+    kindCounts[f & KIND_MASK]! += c;
+    if ((f & SPACE_BIT) !== 0) withSpace += c;
   }
   return withSpace;
 }
@@ -787,12 +803,7 @@ const moments = new Float64Array(5);
  * The moments of the numeric exact values weighed by their counts: the corrected two-pass ones over the
  * distinct values, shifted by the first (as accurate as Welford's a cell, or more). In {@link moments}.
  */
-function foldNumbers(
-  kindOf: Uint8Array,
-  numberOf: Float64Array,
-  counts: Int32Array,
-  n: number,
-): Float64Array {
+function foldNumbers(facts: Int32Array, numberOf: Float64Array, counts: Int32Array, n: number): Float64Array {
   let numeric = 0;
   let shift = NaN;
   let sum = 0;
@@ -801,7 +812,7 @@ function foldNumbers(
   for (let id = 0; id < n; id++) {
     const x = numberOf[id] as number;
     // KINDS[0] and KINDS[1]: integer and number.
-    if ((kindOf[id] as number) >= 2 || !Number.isFinite(x)) continue;
+    if (((facts[id] as number) & KIND_MASK) >= 2 || !Number.isFinite(x)) continue;
     const c = counts[id] as number;
     if (numeric === 0) shift = x;
     numeric += c;
@@ -816,7 +827,7 @@ function foldNumbers(
   let residual = 0;
   for (let id = 0; id < n; id++) {
     const x = numberOf[id] as number;
-    if ((kindOf[id] as number) >= 2 || !Number.isFinite(x)) continue;
+    if (((facts[id] as number) & KIND_MASK) >= 2 || !Number.isFinite(x)) continue;
     const c = counts[id] as number;
     const d = x - mean;
     m2 += c * d * d;
@@ -927,7 +938,6 @@ class Scratch {
 
 const overflowScratch = new Scratch();
 const NO_INTS = new Int32Array(0);
-const NO_BYTES = new Uint8Array(0);
 const NO_NUMBERS = new Float64Array(0);
 
 /**
@@ -1088,7 +1098,12 @@ export class TableProfiler {
     // Naming the top `topN` values takes the texts of the first `2 * topN - 1` (see `topIds`): a column of
     // wide, short tables holds thousands of distinct values each, and their texts were most of its memory.
     const keptFirst = options.allTexts ? Infinity : 2 * this.topN;
-    this.columns = header.columns.map(() => new ColumnState({ ...budget, cap }, keptFirst));
+    const columnBudget = { ...budget, cap };
+    const kinds = new Float64Array(KINDS.length * header.columns.length);
+    this.columns = header.columns.map(
+      (_, i) =>
+        new ColumnState(columnBudget, keptFirst, kinds.subarray(KINDS.length * i, KINDS.length * (i + 1))),
+    );
     this.owned = ownedColumns(header, options);
     this.ownedMask = new Uint8Array(header.columns.length);
     for (const i of this.owned) this.ownedMask[i] = 1;

@@ -215,7 +215,12 @@ interface ColumnState {
   classified: boolean;
   sampled: number;
   plainNumbers: number;
-  whole: Map<EntityType, { count: number; confidence: number; example: string }>;
+  /**
+   * Sampled values that are each entity as a whole; null until one is. This and the other collections of a
+   * column are made at their first entry: empty, a Map or a Set took about 200 bytes, and in a table of
+   * 20,000 columns of numbers most stay empty.
+   */
+  whole: Map<EntityType, { count: number; confidence: number; example: string }> | null;
   /**
    * The first {@link PrivacyScanner.distinctSample} distinct values, trimmed, in order: `distinctCount` of
    * them, in an array made at the first with room for as many as the sample can hold; dropped at
@@ -241,7 +246,7 @@ interface ColumnState {
    */
   distinctSet: Set<string> | null;
   lastId: number;
-  pending: PendingCell[];
+  pending: PendingCell[] | null;
   /** Set at classification: the column's own entity (no cell scan), or null. */
   columnEntity: EntityType | null;
   /**
@@ -250,14 +255,17 @@ interface ColumnState {
    */
   suppressNumbers: boolean;
   suppressIp: boolean;
-  cellEntities: Set<EntityType>;
-  shares: Record<string, number>;
+  cellEntities: Set<EntityType> | null;
+  shares: Record<string, number> | null;
   protectedKind: ProtectedKind | null;
   quasiIdentifierKind: string | null;
   /** From the head's decision (a later range of a file split by rows), which classified it. */
   decidedQuasiIdentifier: boolean | undefined;
-  /** Results for repeated short values; dropped for high-cardinality columns, where lookups only cost. */
-  memo: Map<string, EntityMatch[]> | null;
+  /**
+   * Results for repeated short values; null for high-cardinality columns, where lookups only cost; undefined
+   * until the first result to keep.
+   */
+  memo: Map<string, EntityMatch[]> | null | undefined;
   /**
    * After classification: 1 for each value id (see `addRows`) whose cell was searched and held nothing. The
    * next cell of that value is then passed over without reading it: most cells of a category, a date or a
@@ -364,6 +372,8 @@ export class PrivacyScanner {
   /** Findings raised during {@link addRows}, not yet admitted. */
   private deferred: { at: number; rule: string; make: () => Finding }[] | null = null;
   private readonly one: DataRow[] = [];
+  /** {@link WholeValueOptions} by header hint, shared by the columns with the same: most have none. */
+  private readonly wholeOptions = new Map<string, WholeValueOptions>();
   private readonly width: number;
   private finished: PrivacyPart | undefined;
 
@@ -394,7 +404,7 @@ export class PrivacyScanner {
         classified: false,
         sampled: 0,
         plainNumbers: 0,
-        whole: new Map(),
+        whole: null,
         distinct: null,
         distinctCount: 0,
         distinctRoom: Math.min(this.distinctSample, this.sampleSize),
@@ -402,16 +412,16 @@ export class PrivacyScanner {
         keepsSample: true,
         distinctSet: null,
         lastId: -1,
-        pending: [],
+        pending: null,
         columnEntity: null,
         suppressNumbers: false,
         suppressIp: /(?:^|_)(?:version|ver|release|build|revision|rev)(?:_|$)/.test(norm),
-        cellEntities: new Set(),
-        shares: {},
+        cellEntities: null,
+        shares: null,
         protectedKind: null,
         quasiIdentifierKind: null,
         decidedQuasiIdentifier: undefined,
-        memo: new Map(),
+        memo: undefined,
         clean: null,
         wholeOptions: null,
       };
@@ -555,27 +565,39 @@ export class PrivacyScanner {
       if (col.distinctCount === this.distinctSample) col.memo = null;
     }
     // One options object a column, not one a cell: a wide table samples nearly every cell it has.
-    col.wholeOptions ??= {
-      hint: col.hint.entity,
-      weakHint: col.hint.weak === true,
-      defaultRegion: this.region,
-    };
+    col.wholeOptions ??= this.wholeOptionsFor(col.hint);
     const whole = matchWholeValue(value, col.wholeOptions);
     if (whole) {
-      const w = col.whole.get(whole.entity);
+      const w = col.whole?.get(whole.entity);
       if (w) {
         w.count++;
         w.confidence += whole.confidence;
       } else {
-        col.whole.set(whole.entity, { count: 1, confidence: whole.confidence, example: trimmed });
+        (col.whole ??= new Map()).set(whole.entity, {
+          count: 1,
+          confidence: whole.confidence,
+          example: trimmed,
+        });
       }
     }
     const matches = this.detect(col, value);
     if (matches.length > 0) {
       const range = cellRange(row, col.index);
-      for (const match of matches) col.pending.push({ row: row.index, match, value, range });
+      const pending = (col.pending ??= []);
+      for (const match of matches) pending.push({ row: row.index, match, value, range });
     }
     if (col.sampled >= this.sampleSize) this.classify(col);
+  }
+
+  private wholeOptionsFor(hint: HeaderEvidence): WholeValueOptions {
+    const weak = hint.weak === true;
+    const key = `${hint.entity ?? ''}:${weak}`;
+    let options = this.wholeOptions.get(key);
+    if (!options) {
+      options = { hint: hint.entity, weakHint: weak, defaultRegion: this.region };
+      this.wholeOptions.set(key, options);
+    }
+    return options;
   }
 
   private detect(col: ColumnState, value: string): EntityMatch[] {
@@ -588,7 +610,8 @@ export class PrivacyScanner {
     }
     let matches = detectEntities(value, this.detectOptions);
     if (col.suppressIp && matches.length > 0) matches = matches.filter((m) => m.entity !== 'IP_ADDRESS');
-    if (memo && memo.size < MEMO_LIMIT) memo.set(value, matches);
+    if (memo === undefined) (col.memo = new Map()).set(value, matches);
+    else if (memo && memo.size < MEMO_LIMIT) memo.set(value, matches);
     return matches;
   }
 
@@ -612,7 +635,7 @@ export class PrivacyScanner {
   ): void {
     const text = value.slice(match.start, match.end);
     if (col.suppressNumbers && isPlainNumber(value)) return;
-    col.cellEntities.add(match.entity);
+    (col.cellEntities ??= new Set()).add(match.entity);
     const rule = match.entity === 'SECRET' ? RULE_SECRET : RULE_PII_CELL;
     this.raise(rule, () => {
       const location = range
@@ -670,9 +693,9 @@ export class PrivacyScanner {
   private classify(col: ColumnState): void {
     col.classified = true;
     let best: { entity: EntityType; share: number; confidence: number; example: string } | null = null;
-    for (const [entity, w] of col.whole) {
+    for (const [entity, w] of col.whole ?? []) {
       const share = col.sampled > 0 ? w.count / col.sampled : 0;
-      col.shares[entity] = Math.round(share * 10000) / 10000;
+      (col.shares ??= {})[entity] = Math.round(share * 10000) / 10000;
       const need = col.hint.entity === entity ? COLUMN_SHARE_WITH_HEADER : COLUMN_SHARE;
       if (share >= need && (!best || share > best.share)) {
         best = { entity, share, confidence: w.confidence / w.count, example: w.example };
@@ -710,10 +733,10 @@ export class PrivacyScanner {
         data: { share: best.share, sampled: col.sampled, confidence, headerEvidence: headerAgrees },
       });
     } else {
-      for (const p of col.pending) this.emitCell(col, p.row, p.match, p.value, p.range);
+      for (const p of col.pending ?? []) this.emitCell(col, p.row, p.match, p.value, p.range);
     }
-    col.pending = [];
-    col.whole.clear();
+    col.pending = null;
+    col.whole = null;
 
     if (col.protectedKind) {
       this.headerFinding(col, {
@@ -754,12 +777,12 @@ export class PrivacyScanner {
         .filter((c) => c.owned)
         .map((c) => {
           const entities = new Set<EntityType>(c.columnEntity ? [c.columnEntity] : []);
-          for (const e of c.cellEntities) entities.add(e);
+          for (const e of c.cellEntities ?? []) entities.add(e);
           return {
             name: c.name,
             index: c.index,
             entities: [...entities],
-            entityShares: { ...c.shares },
+            entityShares: { ...(c.shares ?? {}) },
             protected: c.protectedKind,
             quasiIdentifier: c.quasiIdentifierKind !== null,
             quasiIdentifierKind: c.quasiIdentifierKind,
