@@ -107,10 +107,11 @@ export interface ScanOptions {
    */
   afterReading?: () => void;
   /**
-   * Called after every 65,536 cells read (at most once a batch). The CLI, the scan worker and the scan threads
-   * collect garbage there when it has piled up (`collectorForScan` in `src/worker/collect.ts`).
+   * Called after every 65,536 cells read (at most once a batch), with the table's width in columns. The CLI,
+   * the scan worker and the scan threads collect garbage there when it has piled up (`collectorForScan` in
+   * `src/worker/collect.ts`).
    */
-  whileReading?: () => void;
+  whileReading?: (columns: number) => void;
   /**
    * Rows of per-row state (row hashes for duplicates, row ranges) a scan keeps in memory before it moves
    * them to encrypted temporary files (see `data/spill.ts`); default 2^20. Infinity keeps them in memory.
@@ -749,7 +750,7 @@ async function runPass(
     cellsRead += count * width;
     if (cellsRead >= 1 << 16) {
       cellsRead = 0;
-      options.whileReading?.();
+      options.whileReading?.(width);
     }
   }
   let cellsRead = 0;

@@ -220,7 +220,7 @@ describe('scanDataset on personal data', () => {
     assert.equal(ragged.findings.filter((f) => f.rule === 'data/ragged-row').length, 2);
   });
 
-  it('calls whileReading once every 65,536 cells read, and reads the same with it', async () => {
+  it('calls whileReading once every 65,536 cells read with the width, and reads the same with it', async () => {
     // 100 columns of 25,000 rows: batches of 256 rows (25,600 cells), so a call every third batch, 32 calls in
     // the 97 full batches and the last of 168 rows.
     const header = Array.from({ length: 100 }, (_, i) => `c${i}`).join(',');
@@ -229,8 +229,16 @@ describe('scanDataset on personal data', () => {
     );
     const bytes = Buffer.from(`${header}\n${rows.join('\n')}\n`);
     let calls = 0;
-    const report = await scanDataset(fromBytes(bytes), { fileName: 'w.csv', whileReading: () => calls++ });
+    const widths = new Set<number>();
+    const report = await scanDataset(fromBytes(bytes), {
+      fileName: 'w.csv',
+      whileReading: (columns) => {
+        calls++;
+        widths.add(columns);
+      },
+    });
     assert.equal(calls, 32);
+    assert.deepEqual([...widths], [100]);
     const plain = await scanDataset(fromBytes(bytes), { fileName: 'w.csv' });
     assert.deepEqual(report, plain);
   });

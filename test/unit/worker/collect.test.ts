@@ -17,6 +17,8 @@ describe('collectGarbage', () => {
 });
 
 describe('collectorForScan', () => {
+  /** The width of a narrow table, in columns. */
+  const NARROW = 12;
   let forced = 0;
   let observer: PerformanceObserver;
   // Entries arrive after the collection, in a later turn.
@@ -40,26 +42,42 @@ describe('collectorForScan', () => {
   it('collects once the heap has grown 64 MB past its start or its last collection, not before', async () => {
     {
       const collect = collectorForScan();
-      collect();
+      collect(NARROW);
       await settle();
       assert.equal(forced, 0, 'no growth yet');
       // 80 MB held: 80 arrays of 131,072 doubles.
       const held = Array.from({ length: 80 }, () => new Array<number>(131072).fill(0.5));
-      collect();
+      collect(NARROW);
       await settle();
       assert.equal(forced, 1, 'grown by 80 MB');
-      collect();
+      collect(NARROW);
       await settle();
       assert.equal(forced, 1, 'no growth since its collection');
       assert.equal(held.length, 80);
     }
   });
 
+  it('collects after 32 MB for a table of 1,000 columns or more', async () => {
+    const collect = collectorForScan();
+    // 40 MB held: 40 arrays of 131,072 doubles.
+    const held = Array.from({ length: 40 }, () => new Array<number>(131072).fill(0.5));
+    collect(NARROW);
+    await settle();
+    assert.equal(forced, 0, 'a narrow table waits for 64 MB');
+    collect(999);
+    await settle();
+    assert.equal(forced, 0, '999 columns are narrow');
+    collect(1000);
+    await settle();
+    assert.equal(forced, 1, 'a wide table collects after 32 MB');
+    assert.equal(held.length, 40);
+  });
+
   it('counts array buffers too', async () => {
     const collect = collectorForScan();
     // 80 MB outside the heap: 80 buffers of 1 MB.
     const held = Array.from({ length: 80 }, () => new Float64Array(131072).fill(0.5));
-    collect();
+    collect(NARROW);
     await settle();
     assert.equal(forced, 1);
     assert.equal(held.length, 80);
@@ -69,14 +87,14 @@ describe('collectorForScan', () => {
     // On the heap: a full collection frees it at once, where V8 frees array buffers after it, in the background.
     let early: number[][] | undefined = Array.from({ length: 40 }, () => new Array<number>(131072).fill(1.5));
     const collect = collectorForScan();
-    collect();
+    collect(NARROW);
     // The 40 MB it started with are freed by a collection of someone else's (one forced one, not its own).
     early = undefined;
     collectGarbage();
     await settle();
-    collect();
+    collect(NARROW);
     const held = Array.from({ length: 90 }, () => new Array<number>(131072).fill(0.5));
-    collect();
+    collect(NARROW);
     await settle();
     // Measured from its start, 90 MB would be 50 MB more than it began with.
     assert.equal(forced, 2, 'grown by 90 MB since the least it saw');
