@@ -130,8 +130,13 @@ export function hashCells(n: number, cellA: Int32Array, cellB: Int32Array, prese
  * (four, with a count) are kept: returns the new slots, `2 * count` of them, in a buffer of at least
  * `minBytes`.
  */
-export function growSlots(old: Int32Array, count: number, width = 3, minBytes = 0): Int32Array<ArrayBuffer> {
-  const n = count * 2;
+export function growSlots(
+  old: Int32Array,
+  count: number,
+  width = 3,
+  minBytes = 0,
+  n = count * 2,
+): Int32Array<ArrayBuffer> {
   const slots =
     4 * width * n >= minBytes
       ? new Int32Array(width * n)

