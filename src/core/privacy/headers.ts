@@ -172,12 +172,18 @@ const RULES: Rule[] = [
   { pattern: whole('employer|company|workplace'), evidence: { quasiIdentifier: 'employer' } },
 ];
 
-/** What the column name alone says. An unknown name gives `{}`. */
-export function headerEvidence(name: string): HeaderEvidence {
+for (const rule of RULES) Object.freeze(rule.evidence);
+const NO_EVIDENCE: HeaderEvidence = Object.freeze({});
+
+/**
+ * What the column name alone says. An unknown name gives `{}`. Frozen and shared, not made a column: a table
+ * of 20,000 unknown names held 20,000 empty objects.
+ */
+export function headerEvidence(name: string): Readonly<HeaderEvidence> {
   const n = normaliseHeader(name);
-  if (n.length === 0) return {};
-  for (const rule of RULES) if (rule.pattern.test(n)) return { ...rule.evidence };
-  return {};
+  if (n.length === 0) return NO_EVIDENCE;
+  for (const rule of RULES) if (rule.pattern.test(n)) return rule.evidence;
+  return NO_EVIDENCE;
 }
 
 /** What {@link recogniseProtected} concluded, and from what. */
