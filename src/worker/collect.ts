@@ -34,19 +34,19 @@ const GROWTH = 64 * 1048576;
 /**
  * The growth for a table of {@link WIDE_COLUMNS} columns or more. Its garbage is mostly promoted cells and the
  * exact tables its columns shed, and what survives a collection is its columns' state, so collecting sooner
- * frees much and costs little: tables of 2,000 to 20,000 columns peaked 13 to 25 MB lower for no more time.
- * The bench's narrow table, whose heap grows mostly by what it keeps, read about 5% slower.
+ * frees much and costs little: tables of 2,000 to 20,000 columns peaked 13 to 27 MB lower for no more time.
+ * The bench's narrow table, whose heap grows mostly by what it keeps, read 3 to 6% slower at 32 MB.
  */
 const WIDE_GROWTH = 32 * 1048576;
 const WIDE_COLUMNS = 1000;
 
 /**
  * A scan's `whileReading`: collects once the heap and the array buffers together hold 64 MB more (32 MB for a
- * wide table) than the least they held since the scan's start or the collector's last collection. V8 sizes the old generation by
- * how long its collections take: where they are quick, it lets garbage grow to four times what survived before
- * it collects. A table of 20,000 columns promotes its cells (the privacy scanner's work on a batch outlasts
- * several scavenges) and sheds each column's exact table for sketches, so its heap grew from 95 MB live to
- * 340 MB.
+ * wide table) than the least they held since the scan's start or the collector's last collection. V8 sizes
+ * the old generation by how long its collections take: where they are quick, it lets garbage grow to four
+ * times what survived before it collects. A table of 20,000 columns promotes its cells (the privacy scanner's
+ * work on a batch outlasts several scavenges) and sheds each column's exact table for sketches, so its heap
+ * grew from 95 MB live to 340 MB.
  *
  * The least, not the start: V8's own full collections come in between, and a mark taken before one of them
  * let a table of 10,000 columns grow 106 MB past what it held after it. The array buffers too: a wide table's
