@@ -69,9 +69,13 @@ export function rowsOf(c: FairColumn): number {
   return c.kind === 'categorical' ? c.codes.length : c.length;
 }
 
-/** Calls `visit` for each window of rows `0..rows` with its bounds. */
-export function eachRange(rows: number, visit: (from: number, to: number) => void): void {
-  for (let from = 0; from < rows; from += WINDOW_ROWS) visit(from, Math.min(rows, from + WINDOW_ROWS));
+/** Calls `visit` for each window of rows `0..rows` with its bounds, `step` rows at a time. */
+export function eachRange(
+  rows: number,
+  visit: (from: number, to: number) => void,
+  step: number = WINDOW_ROWS,
+): void {
+  for (let from = 0; from < rows; from += step) visit(from, Math.min(rows, from + step));
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -437,9 +441,11 @@ export function numberCodes(
   levels: readonly string[],
   codeOf: (v: number) => number,
 ): CodeView {
+  // As long as the longest window asked for: a pass over thousands of columns holds every view's at once
+  // (see `countPass`), and a column shorter than a window needs no more than its rows.
   let out = new Int32Array(0);
   const scratch = (n: number) => {
-    if (out.length < n) out = new Int32Array(Math.max(n, WINDOW_ROWS));
+    if (out.length < n) out = new Int32Array(n);
     return out.subarray(0, n);
   };
   if ('coded' in column) {
@@ -505,25 +511,37 @@ export interface Tally {
   add(codes: readonly CodeArray[], y: Int8Array | undefined): void;
 }
 
+/** What the windows of one {@link countPass} hold together at most, four bytes a code. */
+const PASS_BYTES = 32 << 20;
+/** The fewest rows a {@link countPass} window has, however many views it reads. */
+const MIN_PASS_ROWS = 1024;
+
 /**
  * One pass over `rows` in windows: each view's window read once (views shared by several tallies are
- * the same object), then every tally counts it.
+ * the same object), then every tally counts it. Every view's window is held at once, so a window has fewer
+ * rows the more views there are ({@link PASS_BYTES}): with a label, the proxies and leakage of a table of
+ * 2,000 columns read 2,000 views in one pass, whose windows of 65,536 rows took 512 MB.
  */
 export function countPass(rows: number, y: OutcomeWindows | undefined, tallies: readonly Tally[]): void {
   const views = [...new Set(tallies.flatMap((t) => t.views))];
   const slot = new Map(views.map((v, i) => [v, i]));
   const index = tallies.map((t) => t.views.map((v) => slot.get(v)!));
   const codes: CodeArray[] = new Array(views.length);
-  eachRange(rows, (from, to) => {
-    for (let i = 0; i < views.length; i++) codes[i] = views[i]!.window(from, to);
-    const w = y?.window(from, to);
-    tallies.forEach((t, k) =>
-      t.add(
-        index[k]!.map((i) => codes[i]!),
-        w,
-      ),
-    );
-  });
+  const step = Math.max(MIN_PASS_ROWS, Math.min(WINDOW_ROWS, Math.floor(PASS_BYTES / (4 * views.length))));
+  eachRange(
+    rows,
+    (from, to) => {
+      for (let i = 0; i < views.length; i++) codes[i] = views[i]!.window(from, to);
+      const w = y?.window(from, to);
+      tallies.forEach((t, k) =>
+        t.add(
+          index[k]!.map((i) => codes[i]!),
+          w,
+        ),
+      );
+    },
+    step,
+  );
 }
 
 /**

@@ -21,12 +21,18 @@ import {
   quantileBins,
 } from '../../../src/core/fairness/proxies';
 import {
+  OutcomeTally,
+  PairTally,
+  countPass,
   labelledGroups,
+  numberCodes,
   outcomeWindows,
   ownCodes,
   sortNumbers,
+  type CodeView,
   type FairColumn,
 } from '../../../src/core/fairness/windows';
+import { WINDOW_ROWS } from '../../../src/core/data/encoded';
 import { seededRandom } from '../../../src/core/random';
 import { scanDataset } from '../../../src/core/scan';
 import { countSpillFiles } from '../worker/spillSpy';
@@ -279,5 +285,59 @@ describe('fairness in windows', () => {
       files.restore();
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('countPass', () => {
+  /** A view of `codes` that records the longest window asked of it. */
+  function recording(codes: Int32Array, levels: readonly string[]): CodeView & { longest: number } {
+    const view = {
+      levels,
+      longest: 0,
+      window(from: number, to: number) {
+        view.longest = Math.max(view.longest, to - from);
+        return codes.subarray(from, to);
+      },
+    };
+    return view;
+  }
+
+  it('reads fewer rows at a time the more views a pass holds, and counts the same', () => {
+    // 32 MB of windows at 4 bytes a code: 41,943 rows for 200 views, 65,536 (a whole window) for 2.
+    const rows = 100_000;
+    const r = seededRandom(7);
+    const columns = Array.from({ length: 200 }, () =>
+      Int32Array.from({ length: rows }, () => Math.floor(r() * 3)),
+    );
+    const y = Int8Array.from({ length: rows }, () => (r() < 0.3 ? 1 : 0));
+    const levels = ['a', 'b', 'c'];
+    const many = columns.map((c) => recording(c, levels));
+    const tallies = many.map((v) => new OutcomeTally(v));
+    countPass(rows, outcomeWindows(y), [...tallies, new PairTally(many[0]!, many[1]!)]);
+    assert.ok(Math.max(...many.map((v) => v.longest)) <= 41_943, `${many[0]!.longest} rows`);
+    const few = [recording(columns[0]!, levels), recording(columns[1]!, levels)];
+    const alone = new OutcomeTally(few[0]!);
+    const pair = new PairTally(few[0]!, few[1]!);
+    countPass(rows, outcomeWindows(y), [alone, pair]);
+    assert.equal(few[0]!.longest, WINDOW_ROWS);
+    assert.deepEqual(tallies[0]!.counts, alone.counts);
+    let total = 0;
+    for (let i = 0; i < rows; i++) total += y[i]!;
+    assert.equal(alone.counts[1]! + alone.counts[3]! + alone.counts[5]!, total);
+  });
+
+  it("gives a numeric view's windows no more room than the rows they hold", () => {
+    const values = Float64Array.from({ length: 1000 }, (_, i) => i / 10);
+    const column: FairColumn = {
+      kind: 'numeric',
+      length: values.length,
+      values: { length: values.length, window: (from, to) => values.subarray(from, to) },
+    };
+    const view = numberCodes(column, ['low', 'high'], (v) => (v < 50 ? 0 : 1));
+    const w = view.window(0, 1000);
+    assert.equal(w[0], 0);
+    assert.equal(w[999], 1);
+    // A window of 65,536 rows for every numeric column of a wide table was 512 MB at 2,000 columns.
+    assert.equal(w.buffer.byteLength, 4 * 1000);
   });
 });
