@@ -96,15 +96,23 @@ function availableCores(): number {
 
 /**
  * On two cores, one thread from this many columns: there a second thread costs memory by the table's width,
- * not its length (each thread keeps its columns' state, and its own heap's slack), for little speed. The
- * bench's table of 2,000 columns, 100 MB, read 24% faster in two (17 against 13 MB/s) for 90 MB more (382
- * against 292 MB); one of 5,000 columns, 60 MB, 18% faster for 120 MB more (483 against 364 MB).
+ * not its length (each thread keeps its columns' state, and its own heap's slack). Measured in the twentieth
+ * session (bench/scan/README.md), two threads against one: tables of 1,000 to 4,000 columns read 6 to 26%
+ * faster and peaked at 252 to 271 MB (185 to 198 in one); 5,000 columns, 9% faster at 289 to 293 MB.
  */
-export const MAX_TWO_CORE_COLUMNS = 1000;
+export const MAX_TWO_CORE_COLUMNS = 4000;
+/**
+ * The same with a label (or a model's output), when every column is kept for the fairness analyses: two
+ * threads peaked at 300 MB at 1,000 columns and 332 to 346 MB at 2,000 and 4,000 (253 to 284 in one).
+ */
+export const MAX_TWO_CORE_COLUMNS_LABELLED = 1000;
 
-/** Whether a default of two threads on `cores` cores gives way to one for a table of `columns` columns. */
-export function oneThreadForWidth(columns: number, cores: number): boolean {
-  return cores <= 2 && columns >= MAX_TWO_CORE_COLUMNS;
+/**
+ * Whether a default of two threads on `cores` cores gives way to one for a table of `columns` columns;
+ * `labelled` when the audit keeps every column (a label or a prediction, from the options or the policy).
+ */
+export function oneThreadForWidth(columns: number, cores: number, labelled = false): boolean {
+  return cores <= 2 && columns >= (labelled ? MAX_TWO_CORE_COLUMNS_LABELLED : MAX_TWO_CORE_COLUMNS);
 }
 
 /**
@@ -168,7 +176,10 @@ export async function scanFileInThreads(
   const plans = await planSplit(file, options, threads);
   if (!plans) return single();
   const columns = plans.reduce((n, p) => n + (p.columns?.length ?? 0), 0);
-  if (threaded.threads === undefined && oneThreadForWidth(columns, availableCores())) return single();
+  const labelled =
+    options.label !== undefined || options.prediction !== undefined || options.policy?.label !== undefined;
+  if (threaded.threads === undefined && oneThreadForWidth(columns, availableCores(), labelled))
+    return single();
   // One signal stops every thread: the caller's cancel, or the first thread to fail.
   const stop = new AbortController();
   const onAbort = () => stop.abort();

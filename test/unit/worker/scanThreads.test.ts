@@ -10,6 +10,7 @@ import { countSpillFiles } from './spillSpy';
 import {
   MIN_PARALLEL_BYTES,
   MAX_TWO_CORE_COLUMNS,
+  MAX_TWO_CORE_COLUMNS_LABELLED,
   MIN_TWO_CORE_BYTES,
   defaultSplit,
   defaultThreads,
@@ -108,11 +109,17 @@ describe('scanFileInThreads: a scan split by column across worker threads', func
     assert.equal(defaultThreads(1e9, 'jsonl'), cores <= 2 ? 1 : Math.min(4, cores));
     assert.equal(defaultThreads(1e9, 'json'), cores <= 2 ? 1 : Math.min(4, cores));
     assert.equal(defaultThreads(1e9, 'csv'), defaultThreads(1e9));
-    // On two cores a wide table stays in one thread, whatever its length; more cores split it by range.
+    // On two cores a wide table stays in one thread, whatever its length, from fewer columns with a label,
+    // which keeps every column; more cores split it by range.
     assert.equal(oneThreadForWidth(MAX_TWO_CORE_COLUMNS - 1, 2), false);
     assert.equal(oneThreadForWidth(MAX_TWO_CORE_COLUMNS, 2), true);
     assert.equal(oneThreadForWidth(MAX_TWO_CORE_COLUMNS, 1), true);
+    assert.equal(oneThreadForWidth(MAX_TWO_CORE_COLUMNS_LABELLED - 1, 2, true), false);
+    assert.equal(oneThreadForWidth(MAX_TWO_CORE_COLUMNS_LABELLED, 2, true), true);
+    assert.equal(oneThreadForWidth(MAX_TWO_CORE_COLUMNS_LABELLED, 2), false);
+    assert.ok(MAX_TWO_CORE_COLUMNS_LABELLED < MAX_TWO_CORE_COLUMNS);
     assert.equal(oneThreadForWidth(20_000, 3), false);
+    assert.equal(oneThreadForWidth(20_000, 3, true), false);
   });
 
   it('gives the single-threaded report on Adult with a label and a policy (fairness from columns of several threads)', async () => {
