@@ -6,7 +6,7 @@
 import type { Finding } from '../findings';
 import type { CategoricalColumn } from '../data/encoded';
 import { checkWeights, effectiveSampleSize, fmt, readOutcome, wilsonInterval } from './stats';
-import { OutcomeTally, PairOutcomeTally, countPass, type CodeView, type OutcomeWindows } from './windows';
+import { OutcomeTally, PairOutcomeTally, countPass, type GroupView, type OutcomeWindows } from './windows';
 
 export interface DatasetBiasInput {
   /** 1 positive, 0 negative, -1 (or NaN) missing; rows with a missing label are left out of every rate. */
@@ -434,7 +434,7 @@ export function datasetBias(input: DatasetBiasInput, options: DatasetBiasOptions
  * `windows.ts`): one pass counts each attribute's and each pair's groups by outcome.
  */
 export function datasetBiasOf(
-  input: { label: OutcomeWindows; labelName?: string; attributes: { name: string; groups: CodeView }[] },
+  input: { label: OutcomeWindows; labelName?: string; attributes: { name: string; groups: GroupView }[] },
   options: DatasetBiasOptions = {},
 ): DatasetBias {
   const y = input.label;
@@ -454,7 +454,7 @@ export function datasetBiasOf(
   // A view with no groups puts every labelled row in its missing slot: its two counts are the classes.
   let none = new Int8Array(0);
   const all = new OutcomeTally({
-    levels: [],
+    slots: 0,
     window: (from, to) => {
       if (none.length < to - from) none = new Int8Array(to - from).fill(-1);
       return none.subarray(0, to - from);

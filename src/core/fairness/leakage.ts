@@ -156,7 +156,7 @@ export function labelLeakageOf(
       });
       continue;
     }
-    const k = tally.views[0]!.levels.length + 1;
+    const k = tally.views[0]!.slots + 1;
     const s: LeakageScore =
       column.kind === 'categorical'
         ? { column: name, kind: 'categorical', ...scoreCounts(tally.counts, k) }

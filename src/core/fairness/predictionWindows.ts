@@ -22,7 +22,7 @@ import {
   type PredictionAudit,
   type PredictionAuditOptions,
 } from './predictionAudit';
-import { HIGH, LOW, eachRange, type CodeView, type FairColumn, type OutcomeWindows } from './windows';
+import { HIGH, LOW, eachRange, type FairColumn, type GroupView, type OutcomeWindows } from './windows';
 
 export interface PredictionWindowsInput {
   label: OutcomeWindows;
@@ -30,7 +30,7 @@ export interface PredictionWindowsInput {
   /** The model's score: numbers, or dictionary codes whose levels parse as numbers. */
   score?: Extract<FairColumn, { kind: 'numeric' }>;
   /** The attributes to audit by, in report order, each as codes of its groups (levels fixed). */
-  groups: readonly { name: string; view: CodeView }[];
+  groups: readonly { name: string; view: GroupView }[];
 }
 
 /** Scored rows sorted in memory at a time before a run goes to disk (with three payload words, 10 MB). */

@@ -78,24 +78,26 @@ function linearQuantileAt(n: number, q: number, at: (rank: number) => number): n
   return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
 }
 
-/** Quantile bin edges (duplicates dropped) and their interval labels, as {@link quantileBins} cuts. */
-export interface BinEdges {
-  edges: number[];
-  levels: string[];
-}
-
-/** {@link BinEdges} of `n` sorted values (`n` > 0), the value of rank `i` given by `at(i)`. */
-function binEdges(n: number, at: (rank: number) => number, bins: number): BinEdges {
+/** {@link linearQuantile} edges of `n` sorted values (`n` > 0), duplicates dropped, as {@link quantileBins} cuts. */
+function binEdges(n: number, at: (rank: number) => number, bins: number): number[] {
   // NumPy's linspace multiplies the index by the step (1/bins) and pins the last point to exactly 1.
   const step = 1 / bins;
   const raw: number[] = [];
   for (let i = 0; i <= bins; i++) raw.push(linearQuantileAt(n, i === bins ? 1 : i * step, at));
-  const edges = raw.filter((e, i) => i === 0 || e !== raw[i - 1]);
+  return raw.filter((e, i) => i === 0 || e !== raw[i - 1]);
+}
+
+/** How many bins `edges` cut (one when every value is the same). */
+function binCount(edges: readonly number[]): number {
+  return edges.length <= 1 ? edges.length : edges.length - 1;
+}
+
+/** The bins' interval labels, as pandas prints them: `[a, b]`, then `(b, c]` and so on. */
+function binLevels(edges: readonly number[]): string[] {
+  if (edges.length === 1) return [`[${edges[0]}, ${edges[0]}]`];
   const levels: string[] = [];
-  if (edges.length === 1) levels.push(`[${edges[0]}, ${edges[0]}]`);
-  else
-    for (let i = 1; i < edges.length; i++) levels.push(`${i === 1 ? '[' : '('}${edges[i - 1]}, ${edges[i]}]`);
-  return { edges, levels };
+  for (let i = 1; i < edges.length; i++) levels.push(`${i === 1 ? '[' : '('}${edges[i - 1]}, ${edges[i]}]`);
+  return levels;
 }
 
 /** The bin of a non-NaN value: the first edge >= v (searchsorted side='left'); the lowest edge is bin 0. */
@@ -136,16 +138,20 @@ export function quantileBins(values: ArrayLike<number>, bins = 10): CategoricalC
   sorted.sort();
   const codes = (bins <= 127 ? new Int8Array(values.length) : new Int32Array(values.length)).fill(-1);
   if (sorted.length === 0) return { kind: 'categorical', codes, levels: [], edges: [] };
-  const { edges, levels } = binEdges(sorted.length, (i) => sorted[i]!, bins);
+  const edges = binEdges(sorted.length, (i) => sorted[i]!, bins);
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (!Number.isNaN(v)) codes[i] = binOf(edges, v);
   }
-  return { kind: 'categorical', codes, levels, edges };
+  return { kind: 'categorical', codes, levels: binLevels(edges), edges };
 }
 
 /** What a numeric column needs from its values in order: bin edges, and against a label its AUC. */
-export interface NumericSummary extends BinEdges {
+export interface NumericSummary {
+  /** The bin count asked for (fewer bins when edges repeat). */
+  bins: number;
+  /** The edges {@link quantileBins} cuts at; its interval labels are {@link binLevels} of them. */
+  edges: number[];
   /** The folded Mann-Whitney AUC against the outcome (null without one, or without both classes). */
   auc: number | null;
 }
@@ -156,7 +162,8 @@ export interface NumericSummary extends BinEdges {
  * on disk past {@link RUN_ROWS} values when `spill` is given.
  */
 export class NumericSummaries {
-  private readonly made = new Map<FairColumn, Map<number, NumericSummary>>();
+  /** A column's summaries by bin count; one in practice (proxies and leakage both cut deciles). */
+  private readonly made = new Map<FairColumn, NumericSummary[]>();
 
   constructor(
     private readonly y?: OutcomeWindows,
@@ -167,16 +174,16 @@ export class NumericSummaries {
   of(column: Extract<FairColumn, { kind: 'numeric' }>, bins: number): NumericSummary {
     checkBins(bins);
     let byBins = this.made.get(column);
-    if (!byBins) this.made.set(column, (byBins = new Map()));
-    let s = byBins.get(bins);
-    if (!s) byBins.set(bins, (s = this.make(column, bins)));
+    if (!byBins) this.made.set(column, (byBins = []));
+    let s = byBins.find((x) => x.bins === bins);
+    if (!s) byBins.push((s = this.make(column, bins)));
     return s;
   }
 
   private make(column: Extract<FairColumn, { kind: 'numeric' }>, bins: number): NumericSummary {
     const blocks = valueBlocks(column, this.y, this.spill, this.runRows);
     try {
-      if (blocks.n === 0) return { edges: [], levels: [], auc: null };
+      if (blocks.n === 0) return { bins, edges: [], auc: null };
       // The ranks the quantiles read, found by asking for them once with a stand-in value.
       const ranks: number[] = [];
       binEdges(
@@ -188,7 +195,7 @@ export class NumericSummaries {
         bins,
       );
       const walked = walkBlocks(blocks, ranks, this.y !== undefined);
-      return { ...binEdges(blocks.n, (i) => walked.at.get(i)!, bins), auc: walked.auc };
+      return { bins, edges: binEdges(blocks.n, (i) => walked.at.get(i)!, bins), auc: walked.auc };
     } finally {
       blocks.close();
     }
@@ -196,8 +203,8 @@ export class NumericSummaries {
 
   /** A numeric column's bin codes, window by window (missing -1). */
   bins(column: Extract<FairColumn, { kind: 'numeric' }>, bins: number): CodeView {
-    const { edges, levels } = this.of(column, bins);
-    return numberCodes(column, levels, (v) => binOf(edges, v));
+    const { edges } = this.of(column, bins);
+    return numberCodes(column, binCount(edges), (v) => binOf(edges, v));
   }
 }
 

@@ -419,39 +419,58 @@ export function walkBlocks(
 // Codes per window and count tables.
 
 /**
- * A column's codes as an analysis counts them: `slots` codes 0..slots-1 named by `levels`, -1 missing.
- * `window` gives the codes of rows `from..to` (valid until the next call).
+ * A column's codes as an analysis counts them: codes 0..slots-1, -1 missing. `window` gives the codes of
+ * rows `from..to` (valid until the next call).
  */
 export interface CodeView {
-  readonly levels: readonly string[];
+  readonly slots: number;
   window(from: number, to: number): CodeArray;
 }
 
+/**
+ * A {@link CodeView} whose codes are groups a report names (`levels[code]`). Quantile bins are counted without
+ * names: a table of 10,000 numeric columns held 13 MB of interval labels that no report showed.
+ */
+export interface GroupView extends CodeView {
+  readonly levels: readonly string[];
+}
+
 /** A categorical column's own codes. */
-export function ownCodes(codes: CodeWindows): CodeView {
-  return { levels: codes.levels, window: (from, to) => codes.window(from, to) };
+export function ownCodes(codes: CodeWindows): GroupView {
+  return {
+    levels: codes.levels,
+    slots: codes.levels.length,
+    window: (from, to) => codes.window(from, to),
+  };
+}
+
+/** The narrowest code array for codes below `slots`. */
+function codeArrayFor(slots: number): new (n: number) => CodeArray {
+  return slots <= 128 ? Int8Array : slots <= 32768 ? Int16Array : Int32Array;
 }
 
 /**
- * Codes by a function of each number (`codeOf`, -1 for missing), for a numeric column: per level for a coded
- * one, per value otherwise.
+ * Codes by a function of each number (`codeOf`: 0..slots-1, or -1 for missing), for a numeric column: per
+ * level for a coded one, per value otherwise.
  */
 export function numberCodes(
   column: Extract<FairColumn, { kind: 'numeric' }>,
-  levels: readonly string[],
+  slots: number,
   codeOf: (v: number) => number,
 ): CodeView {
-  // As long as the longest window asked for: a pass over thousands of columns holds every view's at once
-  // (see `countPass`), and a column shorter than a window needs no more than its rows.
-  let out = new Int32Array(0);
+  // As long as the longest window asked for, and as narrow as the codes: a pass over thousands of columns
+  // holds every view's at once (see `countPass`), and a column shorter than a window needs no more than
+  // its rows.
+  const Codes = codeArrayFor(slots);
+  let out = new Codes(0);
   const scratch = (n: number) => {
-    if (out.length < n) out = new Int32Array(n);
+    if (out.length < n) out = new Codes(n);
     return out.subarray(0, n);
   };
   if ('coded' in column) {
     const byLevel = Int32Array.from(column.numbers, (v) => (Number.isNaN(v) ? -1 : codeOf(v)));
     return {
-      levels,
+      slots,
       window(from, to) {
         const c = column.coded.window(from, to);
         const w = scratch(c.length);
@@ -464,7 +483,7 @@ export function numberCodes(
     };
   }
   return {
-    levels,
+    slots,
     window(from, to) {
       const v = column.values.window(from, to);
       const w = scratch(v.length);
@@ -484,7 +503,7 @@ export function numberCodes(
 export function labelledGroups(
   column: Extract<FairColumn, { kind: 'numeric' }>,
   label: (v: number) => string,
-): CodeView {
+): GroupView {
   const levels: string[] = [];
   const index = new Map<string, number>();
   const codeOf = (v: number) => {
@@ -500,9 +519,16 @@ export function labelledGroups(
   // Numbering while reading gives the order of first appearance; the view then only looks the labels up. A
   // coded column needs no pass: its levels are numbered by first appearance, so labelling them in level order
   // (which `numberCodes` does at once) numbers the groups in that order too.
-  const first = numberCodes(column, levels, codeOf);
-  if (!('coded' in column)) eachRange(rowsOf(column), (from, to) => first.window(from, to));
-  return numberCodes(column, levels, (v) => index.get(label(v))!);
+  if ('coded' in column) {
+    for (const v of column.numbers) if (!Number.isNaN(v)) codeOf(v);
+  } else {
+    eachRange(rowsOf(column), (from, to) => {
+      const v = column.values.window(from, to);
+      for (let i = 0; i < v.length; i++) if (!Number.isNaN(v[i]!)) codeOf(v[i]!);
+    });
+  }
+  const view = numberCodes(column, levels.length, (v) => index.get(label(v))!);
+  return { levels, slots: levels.length, window: view.window };
 }
 
 /** A table counted over windows: `add` sees each window's codes of its views and the outcome. */
@@ -545,19 +571,19 @@ export function countPass(rows: number, y: OutcomeWindows | undefined, tallies: 
 }
 
 /**
- * Rows per (code, outcome) over labelled rows: `counts[2 * slot + y]`, slot `levels.length` for missing.
+ * Rows per (code, outcome) over labelled rows: `counts[2 * slot + y]`, slot `slots` for missing.
  */
 export class OutcomeTally implements Tally {
   readonly views: CodeView[];
   readonly counts: Float64Array;
   constructor(view: CodeView) {
     this.views = [view];
-    this.counts = new Float64Array(2 * (view.levels.length + 1));
+    this.counts = new Float64Array(2 * (view.slots + 1));
   }
   add([codes]: readonly CodeArray[], y: Int8Array | undefined): void {
     if (!y) return;
     const counts = this.counts;
-    const missing = this.views[0]!.levels.length;
+    const missing = this.views[0]!.slots;
     for (let i = 0; i < y.length; i++) {
       const l = y[i]!;
       if (l < 0) continue;
@@ -577,11 +603,11 @@ export class PairOutcomeTally implements Tally {
   missing = 0;
   constructor(a: CodeView, b: CodeView) {
     this.views = [a, b];
-    this.counts = new Float64Array(2 * a.levels.length * b.levels.length);
+    this.counts = new Float64Array(2 * a.slots * b.slots);
   }
   add([ca, cb]: readonly CodeArray[], y: Int8Array | undefined): void {
     if (!y) return;
-    const nb = this.views[1]!.levels.length;
+    const nb = this.views[1]!.slots;
     const counts = this.counts;
     for (let i = 0; i < y.length; i++) {
       const l = y[i]!;
@@ -604,7 +630,7 @@ export class FirstSeen implements Tally {
   seen = 0;
   constructor(view: CodeView) {
     this.views = [view];
-    this.order = new Int32Array(view.levels.length + 1).fill(-1);
+    this.order = new Int32Array(view.slots + 1).fill(-1);
   }
   add([codes]: readonly CodeArray[]): void {
     const order = this.order;
@@ -623,11 +649,11 @@ export class PairTally implements Tally {
   readonly counts: Float64Array;
   constructor(a: CodeView, b: CodeView) {
     this.views = [a, b];
-    this.counts = new Float64Array((a.levels.length + 1) * (b.levels.length + 1));
+    this.counts = new Float64Array((a.slots + 1) * (b.slots + 1));
   }
   add([ca, cb]: readonly CodeArray[]): void {
-    const ma = this.views[0]!.levels.length;
-    const mb = this.views[1]!.levels.length;
+    const ma = this.views[0]!.slots;
+    const mb = this.views[1]!.slots;
     const w = mb + 1;
     const counts = this.counts;
     for (let i = 0; i < ca!.length; i++) {

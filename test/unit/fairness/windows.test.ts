@@ -290,9 +290,9 @@ describe('fairness in windows', () => {
 
 describe('countPass', () => {
   /** A view of `codes` that records the longest window asked of it. */
-  function recording(codes: Int32Array, levels: readonly string[]): CodeView & { longest: number } {
+  function recording(codes: Int32Array, slots: number): CodeView & { longest: number } {
     const view = {
-      levels,
+      slots,
       longest: 0,
       window(from: number, to: number) {
         view.longest = Math.max(view.longest, to - from);
@@ -310,12 +310,11 @@ describe('countPass', () => {
       Int32Array.from({ length: rows }, () => Math.floor(r() * 3)),
     );
     const y = Int8Array.from({ length: rows }, () => (r() < 0.3 ? 1 : 0));
-    const levels = ['a', 'b', 'c'];
-    const many = columns.map((c) => recording(c, levels));
+    const many = columns.map((c) => recording(c, 3));
     const tallies = many.map((v) => new OutcomeTally(v));
     countPass(rows, outcomeWindows(y), [...tallies, new PairTally(many[0]!, many[1]!)]);
     assert.ok(Math.max(...many.map((v) => v.longest)) <= 41_943, `${many[0]!.longest} rows`);
-    const few = [recording(columns[0]!, levels), recording(columns[1]!, levels)];
+    const few = [recording(columns[0]!, 3), recording(columns[1]!, 3)];
     const alone = new OutcomeTally(few[0]!);
     const pair = new PairTally(few[0]!, few[1]!);
     countPass(rows, outcomeWindows(y), [alone, pair]);
@@ -326,18 +325,30 @@ describe('countPass', () => {
     assert.equal(alone.counts[1]! + alone.counts[3]! + alone.counts[5]!, total);
   });
 
-  it("gives a numeric view's windows no more room than the rows they hold", () => {
+  it("gives a numeric view's windows no more room than the rows they hold, as narrow as its codes", () => {
     const values = Float64Array.from({ length: 1000 }, (_, i) => i / 10);
     const column: FairColumn = {
       kind: 'numeric',
       length: values.length,
       values: { length: values.length, window: (from, to) => values.subarray(from, to) },
     };
-    const view = numberCodes(column, ['low', 'high'], (v) => (v < 50 ? 0 : 1));
+    const view = numberCodes(column, 2, (v) => (v < 50 ? 0 : 1));
     const w = view.window(0, 1000);
     assert.equal(w[0], 0);
     assert.equal(w[999], 1);
-    // A window of 65,536 rows for every numeric column of a wide table was 512 MB at 2,000 columns.
-    assert.equal(w.buffer.byteLength, 4 * 1000);
+    // A window of 65,536 rows for every numeric column of a wide table was 512 MB at 2,000 columns; deciles
+    // take a byte a row.
+    assert.equal(w.buffer.byteLength, 1000);
+    // Codes up to the view's slots fit: 128 in bytes, 129 and 32,768 in two, beyond in four.
+    for (const [slots, bytes] of [
+      [128, 1],
+      [129, 2],
+      [32_768, 2],
+      [32_769, 4],
+    ] as const) {
+      const top = numberCodes(column, slots, () => slots - 1).window(0, 10);
+      assert.equal(top.BYTES_PER_ELEMENT, bytes, `${slots} slots`);
+      assert.equal(top[9], slots - 1);
+    }
   });
 });
