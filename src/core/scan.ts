@@ -15,11 +15,13 @@ import {
   type CodeSpill,
   type EncodedColumn,
   type NumericColumn,
+  type ScaledColumn,
   type SpilledCodes,
   SpilledNumbers,
   adoptSpilled,
   type PostedSpill,
   codeWindows,
+  decodeScaled,
   eachNumberWindow,
   numberWindows,
 } from './data/encoded';
@@ -412,7 +414,7 @@ export interface ScanPart {
    * quasi-identifiers are kept, for k-anonymity. Past the spill's `afterRows` rows their codes or numbers go
    * to disk ({@link SpilledCodes}, {@link SpilledNumbers}, read back in windows).
    */
-  kept: { index: number; column: EncodedColumn | SpilledCodes | SpilledNumbers }[];
+  kept: { index: number; column: EncodedColumn | ScaledColumn | SpilledCodes | SpilledNumbers }[];
   /**
    * The temporary files of the spilled kept columns: the caller closes it once the report is assembled (see
    * {@link scanDataset}). A part posted between threads hands its files over instead ({@link postPart}).
@@ -429,7 +431,7 @@ export interface ScanPart {
 
 /** A {@link ScanPart} as a worker thread posts it: its spilled columns' files handed over. */
 export type PostedScanPart = Omit<ScanPart, 'kept' | 'keptSpill'> & {
-  kept: { index: number; column: EncodedColumn | PostedSpill }[];
+  kept: { index: number; column: EncodedColumn | ScaledColumn | PostedSpill }[];
 };
 
 /**
@@ -478,7 +480,14 @@ export function transferablesOf(part: PostedScanPart): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
   for (const k of part.kept) {
     const c = k.column;
-    const array = c.kind === 'numeric' ? c.values : c.kind === 'categorical' ? c.codes : c.tail;
+    const array =
+      c.kind === 'numeric'
+        ? c.values
+        : c.kind === 'scaled'
+          ? c.mantissas
+          : c.kind === 'categorical'
+            ? c.codes
+            : c.tail;
     out.add(array.buffer as ArrayBuffer);
   }
   return [...out];
@@ -1198,7 +1207,7 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
   }
 
   // Encoded columns for whole-column analyses.
-  const kept = new Map<string, EncodedColumn>();
+  const kept = new Map<string, EncodedColumn | ScaledColumn>();
   const spilled = new Map<string, SpilledCodes>();
   const spilledNumbers = new Map<string, SpilledNumbers>();
   for (const k of parts.flatMap((p) => p.kept).sort((a, b) => a.index - b.index)) {
@@ -1214,7 +1223,9 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
    */
   const inMemory = (name: string): EncodedColumn | undefined => {
     const n = spilledNumbers.get(name);
-    return n ? readBackNumbers(n) : kept.get(name);
+    if (n) return readBackNumbers(n);
+    const c = kept.get(name);
+    return c?.kind === 'scaled' ? { kind: 'numeric', values: decodeScaled(c, 0, c.mantissas.length) } : c;
   };
   const numericProfile = (name: string): boolean => {
     const p = profiles.find((x) => x.name === name);
@@ -1244,6 +1255,8 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
           }
         : { kind: 'categorical', codes };
     }
+    if (inMem?.kind === 'scaled')
+      return { kind: 'numeric', length: inMem.mantissas.length, values: numberWindows(inMem), scaled: inMem };
     const num = spilledNumbers.get(name) ?? (inMem?.kind === 'numeric' ? inMem : undefined);
     return num
       ? {

@@ -356,9 +356,15 @@ export function eachNumberWindow(
     visit(c.window(from, Math.min(c.length, from + WINDOW_ROWS)), from);
 }
 
-/** An in-memory numeric column as {@link NumberWindows}: each window is a view, no copy. */
-export function numberWindows(column: NumericColumn | SpilledNumbers): NumberWindows {
+/**
+ * An in-memory numeric column as {@link NumberWindows}: each window is a view, no copy; a scaled column's
+ * is decoded into a new array each time, since a pass over thousands of columns would otherwise hold a
+ * window's doubles for each (the fairness passes read its mantissas instead, see `numberCodes`).
+ */
+export function numberWindows(column: NumericColumn | ScaledColumn | SpilledNumbers): NumberWindows {
   if (column instanceof SpilledNumbers) return column;
+  if (column.kind === 'scaled')
+    return { length: column.mantissas.length, window: (from, to) => decodeScaled(column, from, to) };
   const values = column.values;
   return { length: values.length, window: (from, to) => values.subarray(from, to) };
 }
@@ -400,31 +406,145 @@ export function adoptSpilled(p: PostedSpill, dir: SpillDir): SpilledCodes | Spil
 }
 
 /**
- * Grows a Float64Array one row at a time and, with a spill, moves it to the spill file in blocks past
- * `afterRows` rows, as {@link CategoricalBuilder} does with codes: an amount or a postal code past the
- * dictionary limit is 8 bytes a row, the largest thing a kept column holds.
+ * A numeric column held as decimal mantissas: row `i` is `mantissas[i] / 10 ** digits`, exactly the number
+ * the reader parsed (NaN where the mantissa is {@link NAN_MANTISSA}). Half the memory of a Float64Array for
+ * the numbers files mostly hold (counts, amounts and measurements written with a few decimals): with a label
+ * every column of a table is kept, and a table of 10,000 such columns held 65 MB of them as doubles.
+ */
+export interface ScaledColumn {
+  kind: 'scaled';
+  mantissas: Int32Array;
+  digits: number;
+}
+
+/** The mantissa of a missing value (NaN). */
+export const NAN_MANTISSA = -0x80000000;
+const MAX_MANTISSA = 0x7fffffff;
+/** Powers of ten a mantissa is divided by: all exact doubles, and 10^9 still leaves a mantissa room. */
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+const MAX_DIGITS = POW10.length - 1;
+
+/** What a scaled column's mantissas are divided by. */
+export function divisorOf(c: ScaledColumn): number {
+  return POW10[c.digits] as number;
+}
+
+/**
+ * The numbers of rows `from..to` of a scaled column. `m / 10^k` with both exact is the double nearest the
+ * decimal `m × 10^-k`, as is the reader's parse of that decimal's text, so every value comes back bit for
+ * bit (the builder checks each one as it stores it).
+ */
+export function decodeScaled(
+  c: ScaledColumn,
+  from: number,
+  to: number,
+  out: Float64Array = new Float64Array(to - from),
+): Float64Array {
+  const m = c.mantissas;
+  const p = POW10[c.digits] as number;
+  for (let i = from; i < to; i++) {
+    const x = m[i] as number;
+    out[i - from] = x === NAN_MANTISSA ? NaN : x / p;
+  }
+  return out;
+}
+
+/**
+ * Grows a numeric column one row at a time: as decimal mantissas while every value is one (see
+ * {@link ScaledColumn}), else as a Float64Array; with a spill, doubles moved to the spill file in blocks past
+ * `afterRows` rows, as {@link CategoricalBuilder} does with codes.
  */
 export class NumberBuilder {
+  /** The mantissas while the column is scaled, else null. */
+  private ints: Int32Array | null;
+  private digits = 0;
+  /** The largest mantissa's magnitude: what a finer scale multiplies. */
+  private maxAbs = 0;
   private values: Float64Array;
   private length = 0;
   private spilledRows = 0;
   private file: SpillFile | undefined;
   private readonly segments: NumberSegment[] = [];
 
+  /** `scaled`: whether to try mantissas at all (a range's part posts its numbers as doubles). */
   constructor(
     capacity: number,
     private spill: CodeSpill | undefined,
+    scaled = true,
   ) {
-    this.values = new Float64Array(Math.max(16, spill ? Math.min(capacity, spill.afterRows) : capacity));
+    const n = Math.max(16, spill ? Math.min(capacity, spill.afterRows) : capacity);
+    this.ints = scaled ? new Int32Array(n) : null;
+    this.values = new Float64Array(scaled ? 0 : n);
   }
 
   push(x: number): void {
+    if (this.ints !== null && this.pushScaled(x)) return;
     if (this.length === this.values.length && !this.spillFull()) {
       const next = new Float64Array(grownLength(this.values.length));
       next.set(this.values);
       this.values = next;
     }
     this.values[this.length++] = x;
+  }
+
+  /** Stores `x` as a mantissa; false once the column is doubles (this value included, for `push`). */
+  private pushScaled(x: number): boolean {
+    let m = NAN_MANTISSA;
+    if (x === x) {
+      m = Math.round(x * (POW10[this.digits] as number));
+      if (!this.fits(x, m, this.digits)) {
+        if (!this.finerFor(x)) return this.toDoubles();
+        m = Math.round(x * (POW10[this.digits] as number));
+      }
+      const a = m < 0 ? -m : m;
+      if (a > this.maxAbs) this.maxAbs = a;
+    }
+    let ints = this.ints as Int32Array;
+    if (this.length === ints.length) {
+      // Past the spill's rows the column goes to disk as doubles, as it always did.
+      if (this.spill && this.spilledRows + this.length >= this.spill.afterRows) return this.toDoubles();
+      const next = new Int32Array(grownLength(ints.length));
+      next.set(ints);
+      this.ints = ints = next;
+    }
+    ints[this.length++] = m;
+    return true;
+  }
+
+  /** Whether mantissa `m` at `digits` gives back `x` exactly (-0 does not: its mantissa is 0). */
+  private fits(x: number, m: number, digits: number): boolean {
+    return m / (POW10[digits] as number) === x && (m < 0 ? -m : m) <= MAX_MANTISSA && (m !== 0 || 1 / x > 0);
+  }
+
+  /** Moves to the fewest digits past the current ones at which `x` fits, if the stored mantissas allow. */
+  private finerFor(x: number): boolean {
+    for (let d = this.digits + 1; d <= MAX_DIGITS; d++) {
+      const factor = POW10[d - this.digits] as number;
+      if (this.maxAbs * factor > MAX_MANTISSA) return false;
+      if (!this.fits(x, Math.round(x * (POW10[d] as number)), d)) continue;
+      const ints = this.ints as Int32Array;
+      for (let i = 0; i < this.length; i++) {
+        const v = ints[i] as number;
+        if (v !== NAN_MANTISSA) ints[i] = v * factor;
+      }
+      this.maxAbs *= factor;
+      this.digits = d;
+      return true;
+    }
+    return false;
+  }
+
+  /** The stored mantissas as doubles, from now on; returns false for {@link pushScaled}. */
+  private toDoubles(): false {
+    const ints = this.ints as Int32Array;
+    this.values = decodeScaled(
+      { kind: 'scaled', mantissas: ints, digits: this.digits },
+      0,
+      this.length,
+      new Float64Array(ints.length),
+    );
+    this.ints = null;
+    return false;
   }
 
   private spillFull(): boolean {
@@ -451,10 +571,20 @@ export class NumberBuilder {
     this.file = undefined;
   }
 
-  build(): NumericColumn | SpilledNumbers {
+  build(): NumericColumn | ScaledColumn | SpilledNumbers {
+    if (this.ints !== null)
+      return { kind: 'scaled', mantissas: this.ints.subarray(0, this.length), digits: this.digits };
     const tail = this.values.subarray(0, this.length);
     if (this.segments.length === 0) return { kind: 'numeric', values: tail };
     return new SpilledNumbers(this.size, this.file as SpillFile, this.segments.slice(), tail);
+  }
+
+  /** The column's numbers as doubles in memory (a range's part; never spilled). */
+  doubles(): Float64Array {
+    if (this.segments.length > 0) throw new Error('NumberBuilder.doubles: the numbers were spilled.');
+    return this.ints !== null
+      ? decodeScaled({ kind: 'scaled', mantissas: this.ints, digits: this.digits }, 0, this.length)
+      : this.values.subarray(0, this.length);
   }
 }
 
@@ -671,7 +801,7 @@ export class AdaptiveColumnBuilder {
       const x = value === undefined ? NaN : parseNumber(value);
       if (x !== x) this.leadingNaN++;
       else {
-        this.num = new NumberBuilder(64, undefined);
+        this.num = new NumberBuilder(64, undefined, false);
         this.num.push(x);
       }
     }
@@ -746,7 +876,7 @@ export class AdaptiveColumnBuilder {
    * The column, or undefined when it was dropped for having too many distinct non-numeric values; with a
    * spill, {@link SpilledCodes} once its codes passed `spill.afterRows` rows.
    */
-  build(): EncodedColumn | SpilledCodes | SpilledNumbers | undefined {
+  build(): EncodedColumn | ScaledColumn | SpilledCodes | SpilledNumbers | undefined {
     if (this.partial) throw new Error('A range-mode builder gives a part for ColumnMerge: call finishPart.');
     if (this.dropped) return undefined;
     if (this.num) return this.num.build();
@@ -764,7 +894,7 @@ export class AdaptiveColumnBuilder {
       kind: 'numeric',
       firstLevels: this.firstLevels as string[],
       leadingNaN: this.leadingNaN,
-      values: this.num ? (this.num.build() as NumericColumn).values : new Float64Array(0),
+      values: this.num ? this.num.doubles() : new Float64Array(0),
     };
   }
 }
@@ -879,7 +1009,7 @@ export class ColumnMerge {
   }
 
   /** The column, or undefined when the file's column would have been dropped. */
-  build(): EncodedColumn | SpilledCodes | SpilledNumbers | undefined {
+  build(): EncodedColumn | ScaledColumn | SpilledCodes | SpilledNumbers | undefined {
     if (this.dropped) return undefined;
     if (this.num) return this.num.build();
     const cat = this.cat as CategoricalBuilder;

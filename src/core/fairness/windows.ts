@@ -10,13 +10,16 @@
  * tables over a windowed source; each piece is small and checked against the in-memory definitions.
  */
 import {
+  NAN_MANTISSA,
   WINDOW_ROWS,
   codeWindows,
+  divisorOf,
   numberWindows,
   type CodeArray,
   type CodeWindows,
   type EncodedColumn,
   type NumberWindows,
+  type ScaledColumn,
 } from '../data/encoded';
 import type { SpillDir, SpillFile } from '../data/spill';
 
@@ -55,7 +58,7 @@ export function mappedOutcome(label: CodeWindows, outcome: ArrayLike<number>): O
  */
 export type FairColumn =
   | { kind: 'categorical'; codes: CodeWindows }
-  | { kind: 'numeric'; length: number; values: NumberWindows }
+  | { kind: 'numeric'; length: number; values: NumberWindows; scaled?: ScaledColumn }
   | { kind: 'numeric'; length: number; coded: CodeWindows; numbers: Float64Array };
 
 /** An in-memory column as a {@link FairColumn}. */
@@ -477,6 +480,24 @@ export function numberCodes(
         for (let i = 0; i < c.length; i++) {
           const code = c[i]!;
           w[i] = code < 0 ? -1 : byLevel[code]!;
+        }
+        return w;
+      },
+    };
+  }
+  const scaled = column.scaled;
+  if (scaled) {
+    // The mantissas themselves: decoding a window of doubles for each of thousands of columns would cost a
+    // window's worth of garbage a column a pass.
+    const p = divisorOf(scaled);
+    return {
+      slots,
+      window(from, to) {
+        const m = scaled.mantissas;
+        const w = scratch(to - from);
+        for (let i = from; i < to; i++) {
+          const x = m[i]!;
+          w[i - from] = x === NAN_MANTISSA ? -1 : codeOf(x / p);
         }
         return w;
       },

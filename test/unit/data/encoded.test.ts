@@ -1,7 +1,17 @@
 import * as assert from 'node:assert/strict';
+import * as os from 'node:os';
 import fc from 'fast-check';
-import { AdaptiveColumnBuilder, CategoricalBuilder } from '../../../src/core/data/encoded';
+import {
+  AdaptiveColumnBuilder,
+  CategoricalBuilder,
+  NAN_MANTISSA,
+  NumberBuilder,
+  SpilledNumbers,
+  decodeScaled,
+} from '../../../src/core/data/encoded';
 import { hashOut, hashString } from '../../../src/core/data/hash';
+import { SpillDir } from '../../../src/core/data/spill';
+import { parseNumber } from '../../../src/core/data/valueKinds';
 
 const lanes = (v: string): [number, number] => {
   hashString(v);
@@ -63,5 +73,75 @@ describe('column builders by hash lanes', () => {
       ),
       { numRuns: 500, seed: 12 },
     );
+  });
+});
+
+describe('numbers kept as decimal mantissas', () => {
+  /** A decimal as a file writes it: sign, digits, a point and up to `places` decimals. */
+  const decimal = (places: number) =>
+    fc
+      .tuple(fc.boolean(), fc.bigInt({ min: 0n, max: 10n ** 12n }), fc.integer({ min: 0, max: places }))
+      .map(([neg, digits, k]) => {
+        const s = digits.toString().padStart(k + 1, '0');
+        const text = k === 0 ? s : `${s.slice(0, s.length - k)}.${s.slice(s.length - k)}`;
+        return (neg ? '-' : '') + text;
+      });
+  // Decimals of up to 12 places (some past the mantissas' reach), NaN, -0, infinities, tiny and huge values.
+  const value = fc.oneof(
+    { weight: 8, arbitrary: decimal(4).map(parseNumber) },
+    { weight: 2, arbitrary: decimal(12).map(parseNumber) },
+    { weight: 1, arbitrary: fc.constantFrom(NaN, -0, Infinity, -Infinity, 1e-300, 1 / 3, 2 ** 40, 2 ** 31) },
+  );
+
+  function built(values: readonly number[], scaled = true): Float64Array {
+    const b = new NumberBuilder(4, undefined, scaled);
+    for (const v of values) b.push(v);
+    const c = b.build();
+    if (c.kind === 'scaled') return decodeScaled(c, 0, c.mantissas.length);
+    assert.ok(c.kind === 'numeric');
+    return c.values;
+  }
+
+  it('gives back every number bit for bit, scaled or not', () => {
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 60 }), (values) => {
+        const got = built(values);
+        assert.equal(got.length, values.length);
+        values.forEach((v, i) => assert.ok(Object.is(got[i], v), `row ${i}: ${got[i]} for ${v}`));
+        assert.deepEqual(built(values, false), Float64Array.from(values));
+      }),
+      { numRuns: 1000, seed: 5 },
+    );
+  });
+
+  it('stays scaled while every value has at most nine decimals and fits, moving to finer digits', () => {
+    const b = new NumberBuilder(2, undefined);
+    for (const t of ['3', '-12', '', '0.5', '68.4707', '1.25', '-0.000001']) b.push(t ? parseNumber(t) : NaN);
+    const c = b.build();
+    assert.ok(c.kind === 'scaled');
+    assert.equal(c.digits, 6);
+    assert.deepEqual(Array.from(c.mantissas), [3e6, -12e6, NAN_MANTISSA, 5e5, 68_470_700, 1_250_000, -1]);
+    // Past a mantissa's 31 bits, or with more decimals than nine, or -0: doubles.
+    for (const last of [2147.483648, 0.1234567891, -0]) {
+      const d = new NumberBuilder(2, undefined);
+      for (const v of [1, 2.5, last]) d.push(v);
+      const col = d.build();
+      assert.equal(col.kind, 'numeric', String(last));
+      assert.ok(col.kind === 'numeric' && Object.is(col.values[2], last));
+    }
+  });
+
+  it('spills as doubles past the spill rows, scaled before', () => {
+    const dir = new SpillDir(100, os.tmpdir());
+    try {
+      const values = Array.from({ length: 450 }, (_, i) => (i % 17 === 0 ? NaN : (i * 37) / 100));
+      const b = new NumberBuilder(8, { afterRows: 100, file: () => dir.file() });
+      values.forEach((v) => b.push(v));
+      const c = b.build();
+      assert.ok(c instanceof SpilledNumbers);
+      assert.deepEqual(c.window(0, c.length), Float64Array.from(values));
+    } finally {
+      dir.close();
+    }
   });
 });

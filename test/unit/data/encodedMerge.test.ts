@@ -6,8 +6,10 @@ import {
   SpilledCodes,
   SpilledNumbers,
   builderPartTransferables,
+  decodeScaled,
   type BuilderPart,
   type EncodedColumn,
+  type ScaledColumn,
 } from '../../../src/core/data/encoded';
 import { SpillDir } from '../../../src/core/data/spill';
 import { seededRandom } from '../../../src/core/random';
@@ -102,7 +104,7 @@ function whole(values: Value[], l: Limits): EncodedColumn | undefined {
   for (const v of values) b.push(v);
   const c = b.build();
   if (c?.kind === 'spilled' || c?.kind === 'spilledNumeric') throw new Error('no spill here');
-  return c;
+  return readBack(c);
 }
 
 /** Each range through its own range-mode builder, posted as a worker would, then merged in order. */
@@ -159,7 +161,11 @@ function merged(
 }
 
 /** A spilled column read back whole. */
-function readBack(c: EncodedColumn | SpilledCodes | SpilledNumbers | undefined): EncodedColumn | undefined {
+/** A built column in memory as plain codes or doubles, however it was stored. */
+function readBack(
+  c: EncodedColumn | ScaledColumn | SpilledCodes | SpilledNumbers | undefined,
+): EncodedColumn | undefined {
+  if (c?.kind === 'scaled') return { kind: 'numeric', values: decodeScaled(c, 0, c.mantissas.length) };
   if (c instanceof SpilledCodes)
     return { kind: 'categorical', codes: Int32Array.from(c.window(0, c.length)), levels: c.levels };
   if (c instanceof SpilledNumbers)

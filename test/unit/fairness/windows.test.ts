@@ -8,7 +8,12 @@ import {
   codeWindows,
   type EncodedColumn,
 } from '../../../src/core/data/encoded';
-import { AdaptiveColumnBuilder, SpilledNumbers } from '../../../src/core/data/encoded';
+import {
+  AdaptiveColumnBuilder,
+  NumberBuilder,
+  SpilledNumbers,
+  decodeScaled,
+} from '../../../src/core/data/encoded';
 import { SpillDir } from '../../../src/core/data/spill';
 import { datasetBias, datasetBiasOf } from '../../../src/core/fairness/datasetBias';
 import type { FairnessReport } from '../../../src/core/fairness/fairnessReport';
@@ -323,6 +328,32 @@ describe('countPass', () => {
     let total = 0;
     for (let i = 0; i < rows; i++) total += y[i]!;
     assert.equal(alone.counts[1]! + alone.counts[3]! + alone.counts[5]!, total);
+  });
+
+  it('codes a column kept as mantissas as it codes the same numbers as doubles', () => {
+    const b = new NumberBuilder(16, undefined);
+    const r = seededRandom(3);
+    for (let i = 0; i < 5000; i++) b.push(r() < 0.1 ? NaN : Math.round(r() * 1e6) / 1e4);
+    const scaled = b.build();
+    assert.ok(scaled.kind === 'scaled');
+    const values = decodeScaled(scaled, 0, scaled.mantissas.length);
+    const numbers = {
+      length: values.length,
+      window: (from: number, to: number) => values.subarray(from, to),
+    };
+    const codeOf = (v: number) => Math.min(9, Math.floor(v / 10));
+    const fromMantissas = numberCodes(
+      { kind: 'numeric', length: values.length, values: numbers, scaled },
+      10,
+      codeOf,
+    );
+    const fromDoubles = numberCodes({ kind: 'numeric', length: values.length, values: numbers }, 10, codeOf);
+    for (const [from, to] of [
+      [0, 5000],
+      [1234, 4321],
+      [4999, 5000],
+    ] as const)
+      assert.deepEqual(Array.from(fromMantissas.window(from, to)), Array.from(fromDoubles.window(from, to)));
   });
 
   it("gives a numeric view's windows no more room than the rows they hold, as narrow as its codes", () => {
