@@ -78,7 +78,10 @@ function linearQuantileAt(n: number, q: number, at: (rank: number) => number): n
   return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
 }
 
-/** {@link linearQuantile} edges of `n` sorted values (`n` > 0), duplicates dropped, as {@link quantileBins} cuts. */
+/**
+ * The {@link linearQuantile} edges of `n` sorted values (`n` > 0), the value of rank `i` given by `at(i)`,
+ * duplicates dropped, as {@link quantileBins} cuts.
+ */
 function binEdges(n: number, at: (rank: number) => number, bins: number): number[] {
   // NumPy's linspace multiplies the index by the step (1/bins) and pins the last point to exactly 1.
   const step = 1 / bins;

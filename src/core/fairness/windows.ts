@@ -431,8 +431,8 @@ export interface CodeView {
 }
 
 /**
- * A {@link CodeView} whose codes are groups a report names (`levels[code]`). Quantile bins are counted without
- * names: a table of 10,000 numeric columns held 13 MB of interval labels that no report showed.
+ * A {@link CodeView} whose codes are groups a report names (`levels[code]`). Quantile bins are counted
+ * without names: a table of 10,000 numeric columns held 13 MB of interval labels that no report showed.
  */
 export interface GroupView extends CodeView {
   readonly levels: readonly string[];
