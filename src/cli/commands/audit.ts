@@ -8,6 +8,7 @@ import { collectGarbage, collectorForScan } from '../../worker/collect';
 import { scanFileInThreads } from '../../worker/scanThreads';
 import { countBySeverity, formatAuditText } from '../auditText';
 import { UsageError, type CliCommand, type CliIo, parseCommandLine } from '../command';
+import { writeJson } from '../jsonOut';
 import { version } from '../version';
 
 const usage = `Usage: rml audit <file...> [options]
@@ -178,7 +179,7 @@ export const auditCommand: CliCommand = {
             maxFindingsPerRule: maxFindings,
             ...(progress ? { onProgress: progress.update } : {}),
             afterReading: collectGarbage,
-            whileReading: collectorForScan(),
+            whileScanning: collectorForScan(),
           },
           { ...(threads !== undefined ? { threads } : {}), ...(split ? { split } : {}) },
         );
@@ -189,11 +190,13 @@ export const auditCommand: CliCommand = {
     }
 
     const allFindings = [...policyProblems, ...reports.flatMap((r) => r.findings)];
-    let text: string;
+    // JSON and SARIF are written in pieces (see `writeJson`), text as one string.
+    let text: string | undefined;
+    let json: unknown;
     if (format === 'json') {
-      text = JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2);
+      json = reports.length === 1 ? reports[0] : reports;
     } else if (format === 'sarif') {
-      text = JSON.stringify(toSarif(allFindings, { toolVersion: version, root: io.cwd }), null, 2);
+      json = toSarif(allFindings, { toolVersion: version, root: io.cwd });
     } else {
       const colour = !o['no-color'] && !o.output && Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
       const parts = reports.map((r) => formatAuditText(r, { colour }));
@@ -215,13 +218,34 @@ export const auditCommand: CliCommand = {
       }
       text = parts.join('\n\n');
     }
+    const emit = (write: (piece: string) => void): void => {
+      if (text !== undefined) write(text);
+      else writeJson(json, write);
+      write('\n');
+    };
     if (o.output) {
       const out = path.resolve(io.cwd, o.output);
       const tmp = `${out}.tmp-${process.pid}`;
-      fs.writeFileSync(tmp, text + '\n');
-      fs.renameSync(tmp, out);
+      const fd = fs.openSync(tmp, 'w');
+      try {
+        emit((piece) => {
+          const bytes = Buffer.from(piece);
+          for (let at = 0; at < bytes.length; ) at += fs.writeSync(fd, bytes, at);
+        });
+        fs.closeSync(fd);
+        fs.renameSync(tmp, out);
+      } catch (e) {
+        // A report cut short (a full disk) never replaces the last one.
+        try {
+          fs.closeSync(fd);
+        } catch {
+          // already closed
+        }
+        fs.rmSync(tmp, { force: true });
+        throw e;
+      }
     } else {
-      io.stdout.write(text + '\n');
+      emit((piece) => io.stdout.write(piece));
     }
     for (const e of inputErrors) io.stderr.write(`rml audit: ${e}\n`);
     if (inputErrors.length) return 2;

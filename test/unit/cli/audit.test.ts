@@ -1,4 +1,5 @@
 import { strict as assert } from 'assert';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -150,6 +151,36 @@ describe('rml audit', () => {
     assert.deepEqual([a.n, a.tpr, a.fpr, a.selectionRate], [4, 0.5, 0.5, 0.5]);
     assert.deepEqual([b.n, b.tpr, b.fpr, b.selectionRate], [4, 1, 0, 0.5]);
     assert.equal(report.fairness.disparities.grp!.demographicParityDifference, 0);
+    // Written in pieces, the file holds the layout JSON.stringify gives, and no temporary file is left.
+    const text = fs.readFileSync(path.join(dir, 'out.json'), 'utf8');
+    assert.equal(text, JSON.stringify(report, null, 2) + '\n');
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['out.json', 'preds.csv']);
+  });
+
+  it('writes JSON and SARIF to standard output as JSON.stringify(value, null, 2) lays them out', async () => {
+    for (const format of ['json', 'sarif']) {
+      const r = await rml(['audit', fixture, '--format', format, '--label', 'approved']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, JSON.stringify(JSON.parse(r.stdout), null, 2) + '\n', format);
+    }
+  });
+
+  it('stops quietly when the reader of its output goes away (`rml audit ... | head`)', async () => {
+    const root = path.resolve(__dirname, '../../..');
+    const child = spawn(
+      process.execPath,
+      [path.join(root, 'bin/rml.js'), 'audit', fixture, '--format', 'sarif'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    // The read end closed before the first write: every write fails with EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
   });
 });
 
