@@ -109,13 +109,11 @@ export interface ScanOptions {
    */
   afterReading?: () => void;
   /**
-   * Called with the table's width in columns after every 65,536 cells read (at most once a batch), and once a
-   * column (or a pair of columns) as the fairness analyses set their counts up after reading. The CLI, the
-   * scan worker and the scan threads collect garbage there when it has piled up (`collectorForScan` in
-   * `src/worker/collect.ts`): a table of 20,000 columns with a label sorts each column for its bins, and the
-   * sorts' garbage had raised the audit's peak by 60 MB by the end of the leakage check.
+   * Called after every 65,536 cells read (at most once a batch), with the table's width in columns. The CLI,
+   * the scan worker and the scan threads collect garbage there when it has piled up (`collectorForScan` in
+   * `src/worker/collect.ts`).
    */
-  whileScanning?: (columns: number) => void;
+  whileReading?: (columns: number) => void;
   /**
    * Rows of per-row state (row hashes for duplicates, row ranges) a scan keeps in memory before it moves
    * them to encrypted temporary files (see `data/spill.ts`); default 2^20. Infinity keeps them in memory.
@@ -761,7 +759,7 @@ async function runPass(
     cellsRead += count * width;
     if (cellsRead >= 1 << 16) {
       cellsRead = 0;
-      options.whileScanning?.(width);
+      options.whileReading?.(width);
     }
   }
   let cellsRead = 0;
@@ -1424,8 +1422,6 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
       report.notAssessed = `Proxies and label leakage need at least ${minRows} labelled rows (found ${labelled}).`;
     // Numeric columns are sorted for their deciles and AUC in runs that go to disk past the spill's rows.
     const sortSpill = spillOf(options);
-    const whileScanning = options.whileScanning;
-    const tick = whileScanning && (() => whileScanning(hdr.columns.length));
     try {
       const summaries = new NumericSummaries(
         label.outcome,
@@ -1456,7 +1452,6 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
         const proxies = proxyAssociationsOf(fair(protectedNames), fair(hdr.columns.map((c) => c.name)), {
           threshold: policy.thresholds.proxyCramersV,
           summaries,
-          tick,
         });
         report.proxies = proxies.associations;
         // V is symmetric: between two protected attributes report the pair once, on the column with more
@@ -1479,7 +1474,7 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
             .map((c) => c.name)
             .filter((n) => n !== labelName && n !== options.prediction && n !== options.score),
         );
-        const leakage = labelLeakageOf(label.outcome, features, { summaries, tick });
+        const leakage = labelLeakageOf(label.outcome, features, { summaries });
         report.leakage = leakage.scores;
         findings.push(...leakage.findings.map((f) => anchor({ ...f, file: options.fileName })));
       }

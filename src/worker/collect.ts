@@ -1,6 +1,6 @@
 /**
  * A full garbage collection between a scan's reading pass and its analyses (`ScanOptions.afterReading`), and
- * while it reads once garbage has piled up (`ScanOptions.whileScanning`).
+ * while it reads once garbage has piled up (`ScanOptions.whileReading`).
  *
  * Why: reading leaves its per-row state (the duplicate lists and row ranges, 16 bytes a row) as garbage in
  * large buffers of the old generation, which V8 frees only at a full collection. It starts one by itself only
@@ -41,7 +41,7 @@ const WIDE_GROWTH = 32 * 1048576;
 const WIDE_COLUMNS = 1000;
 
 /**
- * A scan's `whileScanning`: collects once the heap and the array buffers together hold 64 MB more (32 MB for a
+ * A scan's `whileReading`: collects once the heap and the array buffers together hold 64 MB more (32 MB for a
  * wide table) than the least they held since the scan's start or the collector's last collection. V8 sizes
  * the old generation by how long its collections take: where they are quick, it lets garbage grow to four
  * times what survived before it collects. A table of 20,000 columns promotes its cells (the privacy scanner's

@@ -23,7 +23,7 @@ import {
 
 export interface ScanThreadData {
   file: string;
-  options: Omit<ScanOptions, 'signal' | 'onProgress' | 'afterReading' | 'whileScanning'>;
+  options: Omit<ScanOptions, 'signal' | 'onProgress' | 'afterReading' | 'whileReading'>;
   plan: ScanPlan;
 }
 
@@ -36,7 +36,7 @@ async function run(data: ScanThreadData): Promise<void> {
   try {
     // Spilled kept columns are handed over: their files outlive this thread, opened again by the main one.
     posted = postPart(
-      await scanPart(stream, { ...data.options, whileScanning: collectorForScan() }, data.plan),
+      await scanPart(stream, { ...data.options, whileReading: collectorForScan() }, data.plan),
     );
     const reply: ScanThreadReply = { ok: true, part: posted };
     parentPort!.postMessage(reply, transferablesOf(posted));
@@ -65,7 +65,7 @@ export type RangeReply =
 
 export interface RangeThreadData {
   file: string;
-  options: Omit<ScanOptions, 'signal' | 'onProgress' | 'afterReading' | 'whileScanning'>;
+  options: Omit<ScanOptions, 'signal' | 'onProgress' | 'afterReading' | 'whileReading'>;
 }
 
 /**
@@ -83,7 +83,7 @@ function serveRanges(data: RangeThreadData): void {
       highWaterMark: 1 << 18,
     });
     try {
-      const part = await scanRange(stream, { ...data.options, whileScanning: collectorForScan() }, job.from, {
+      const part = await scanRange(stream, { ...data.options, whileReading: collectorForScan() }, job.from, {
         ...(job.endsAfterComma ? { endsAfterComma: true } : {}),
       });
       const reply: RangeReply = { id: job.id, ok: true, part };

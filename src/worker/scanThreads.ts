@@ -238,12 +238,12 @@ export async function scanFileInThreads(
 /** The options a worker thread gets: no signal (a thread is stopped by terminating it) and no callbacks. */
 function withoutSignal(
   options: ScanOptions,
-): Omit<ScanOptions, 'signal' | 'onProgress' | 'afterReading' | 'whileScanning'> {
+): Omit<ScanOptions, 'signal' | 'onProgress' | 'afterReading' | 'whileReading'> {
   const {
     signal: _signal,
     onProgress: _onProgress,
     afterReading: _afterReading,
-    whileScanning: _whileScanning,
+    whileReading: _whileReading,
     ...rest
   } = options;
   return rest;

@@ -27,7 +27,7 @@ export const PING_METHOD = 'rml/ping';
 
 /** What the extension asks for: the scanner's options (without the signal, which is the request's
  * cancellation), plus where to read from. */
-export type ScanFileParams = Omit<ScanOptions, 'signal' | 'onProgress' | 'afterReading' | 'whileScanning'> & {
+export type ScanFileParams = Omit<ScanOptions, 'signal' | 'onProgress' | 'afterReading' | 'whileReading'> & {
   /** Absolute path read from disk, unless `text` is given. */
   path: string;
   /** Unsaved editor text to scan instead of the file on disk. */
@@ -64,7 +64,7 @@ export async function scanFile(
     ...(params.maxFindingsPerRule ? { maxFindingsPerRule: params.maxFindingsPerRule } : {}),
     ...(signal ? { signal } : {}),
     afterReading: collectGarbage,
-    whileScanning: collectorForScan(),
+    whileReading: collectorForScan(),
   };
   if (params.text === undefined) {
     const maxThreads = Math.max(1, Math.floor(params.threads ?? 1));

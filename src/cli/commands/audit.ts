@@ -179,7 +179,7 @@ export const auditCommand: CliCommand = {
             maxFindingsPerRule: maxFindings,
             ...(progress ? { onProgress: progress.update } : {}),
             afterReading: collectGarbage,
-            whileScanning: collectorForScan(),
+            whileReading: collectorForScan(),
           },
           { ...(threads !== undefined ? { threads } : {}), ...(split ? { split } : {}) },
         );
@@ -230,7 +230,7 @@ export const auditCommand: CliCommand = {
       try {
         emit((piece) => {
           const bytes = Buffer.from(piece);
-          for (let at = 0; at < bytes.length; ) at += fs.writeSync(fd, bytes, at);
+          for (let at = 0; at < bytes.length;) at += fs.writeSync(fd, bytes, at);
         });
         fs.closeSync(fd);
         fs.renameSync(tmp, out);

@@ -27,8 +27,6 @@ export interface LeakageOptions {
   bins?: number;
   /** Categorical columns with more levels than this (or half the rows) are skipped: each value would "predict" its own row. Default 200. */
   maxLevels?: number;
-  /** Called once a column is set up (sorted for its bins the first time): see `ScanOptions.whileScanning`. */
-  tick?: () => void;
 }
 
 export interface LeakageScore {
@@ -131,7 +129,6 @@ export function labelLeakageOf(
     const rows = rowsOf(column);
     if (rows !== y.length)
       throw new RangeError(`column '${name}': expected ${y.length} values, got ${rows}.`);
-    options.tick?.();
     if (column.kind === 'categorical') {
       const levels = column.codes.levels.length;
       if (levels > maxLevels || levels > rows / 2) return { name, column, levels };

@@ -34,11 +34,6 @@ export interface ProxyOptions {
    * columns the uncorrected V approaches 1 whatever the data, so it would flag every id as a proxy. Default 200.
    */
   maxLevels?: number;
-  /**
-   * Called once a pair is set up (its column sorted for its bins the first time): see
-   * `ScanOptions.whileScanning`.
-   */
-  tick?: () => void;
 }
 
 export interface ProxyAssociation {
@@ -382,7 +377,6 @@ export function proxyAssociationsOf(
       const n = rowsOf(p.column);
       if (rows !== n) throw new RangeError(`columns differ in length: ${n} and ${rows}.`);
       pairs.push({ p, o, tally: new PairTally(viewOf(p.column).view, viewOf(o.column).view) });
-      options.tick?.();
     }
   }
   const tallies = pairs.flatMap((x) => (x.tally ? [x.tally] : []));
