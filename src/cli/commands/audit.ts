@@ -9,6 +9,7 @@ import { scanFileInThreads } from '../../worker/scanThreads';
 import { countBySeverity, formatAuditText } from '../auditText';
 import { UsageError, type CliCommand, type CliIo, parseCommandLine } from '../command';
 import { writeJson } from '../jsonOut';
+import { writeAllSync, writeThroughTemporary } from '../writeFile';
 import { version } from '../version';
 
 const usage = `Usage: rml audit <file...> [options]
@@ -224,26 +225,7 @@ export const auditCommand: CliCommand = {
       write('\n');
     };
     if (o.output) {
-      const out = path.resolve(io.cwd, o.output);
-      const tmp = `${out}.tmp-${process.pid}`;
-      const fd = fs.openSync(tmp, 'w');
-      try {
-        emit((piece) => {
-          const bytes = Buffer.from(piece);
-          for (let at = 0; at < bytes.length;) at += fs.writeSync(fd, bytes, at);
-        });
-        fs.closeSync(fd);
-        fs.renameSync(tmp, out);
-      } catch (e) {
-        // A report cut short (a full disk) never replaces the last one.
-        try {
-          fs.closeSync(fd);
-        } catch {
-          // already closed
-        }
-        fs.rmSync(tmp, { force: true });
-        throw e;
-      }
+      writeThroughTemporary(path.resolve(io.cwd, o.output), (fd) => emit((piece) => writeAllSync(fd, piece)));
     } else {
       emit((piece) => io.stdout.write(piece));
     }

@@ -15,6 +15,7 @@ import { optimizeThresholds, type FairnessConstraint } from '../../core/fairness
 import { MISSING_OUTCOME_TOKENS, OutcomeMappingError, toBinaryOutcome } from '../../core/fairness/positives';
 import { fmt } from '../../core/fairness/stats';
 import { UsageError, type CliCommand, type CliIo, parseCommandLine } from '../command';
+import { writeThroughTemporary } from '../writeFile';
 
 const usage = `Usage: rml fix <transform> FILE [options]
 
@@ -185,25 +186,7 @@ function writeAtomically(out: string, input: string, force: boolean, write: (fd:
   }
   if (fs.existsSync(out) && !force)
     throw new UsageError(`${out} exists; pass --force to replace it, or choose another --out.`);
-  const tmp = path.join(
-    path.dirname(out),
-    `.${path.basename(out)}.${process.pid}.${Date.now().toString(36)}.tmp`,
-  );
-  const fd = fs.openSync(tmp, 'wx');
-  try {
-    write(fd);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fs.renameSync(tmp, out);
-  } catch (e) {
-    try {
-      fs.closeSync(fd);
-    } catch {
-      // already closed
-    }
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
+  writeThroughTemporary(out, write);
 }
 
 /** RFC 4180 quoting: only fields that need it, so a plain file comes back byte for byte. */
