@@ -128,7 +128,7 @@ export function hashCells(n: number, cellA: Int32Array, cellB: Int32Array, prese
  * Doubles an open-addressing table of `width` numbers a slot, `[tag, lane A, lane B, ...]` (tag 0: empty;
  * probed linearly from lane A), as the duplicate detector's rows (three) and the profiler's distinct values
  * (four, with a count) are kept: returns the new slots, `2 * count` of them, in a buffer of at least
- * `minBytes`.
+ * `minBytes`, or in `room` (zeroed, at least that long; a longer view is returned whole).
  */
 export function growSlots(
   old: Int32Array,
@@ -136,11 +136,14 @@ export function growSlots(
   width = 3,
   minBytes = 0,
   n = count * 2,
+  room?: Int32Array<ArrayBuffer>,
 ): Int32Array<ArrayBuffer> {
-  const slots =
-    4 * width * n >= minBytes
-      ? new Int32Array(width * n)
-      : new Int32Array(new ArrayBuffer(minBytes), 0, width * n);
+  let slots = room;
+  if (slots === undefined)
+    slots =
+      4 * width * n >= minBytes
+        ? new Int32Array(width * n)
+        : new Int32Array(new ArrayBuffer(minBytes), 0, width * n);
   const mask = n - 1;
   for (let j = 0; j < count; j++) {
     const from = width * j;

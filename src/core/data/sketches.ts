@@ -171,19 +171,20 @@ export class SpaceSaving {
   private size = 0;
 
   /**
-   * `memory`: where its arrays go, from byte 0 on ({@link SpaceSaving.bytes} of them, zeroed), for a caller
-   * that has a buffer to spare; else buffers of its own.
+   * `memory`: where its arrays go, from byte `at` on (a multiple of 8; {@link SpaceSaving.bytes} of them,
+   * zeroed), for a caller that has a buffer to spare; else buffers of its own.
    */
   constructor(
     private readonly capacity: number,
     memory?: ArrayBuffer,
+    at = 0,
   ) {
     const slots = slotCount(capacity);
     const m = memory ?? new ArrayBuffer(SpaceSaving.bytes(capacity));
     // The floats first: their offset must be a multiple of 8.
-    this.floats = new Float64Array(m, 0, FLOATS * capacity);
-    this.ints = new Int32Array(m, 8 * FLOATS * capacity, INTS * capacity);
-    this.slots = new Int32Array(m, (8 * FLOATS + 4 * INTS) * capacity, 2 * slots);
+    this.floats = new Float64Array(m, at, FLOATS * capacity);
+    this.ints = new Int32Array(m, at + 8 * FLOATS * capacity, INTS * capacity);
+    this.slots = new Int32Array(m, at + (8 * FLOATS + 4 * INTS) * capacity, 2 * slots);
     for (let i = 1; i < 2 * slots; i += 2) this.slots[i] = -1;
     this.slotMask = slots - 1;
     for (let k = 0; k < capacity; k++) this.ints[INTS * k + B_NEXT] = k + 1 < capacity ? k + 1 : -1;

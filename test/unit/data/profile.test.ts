@@ -389,6 +389,43 @@ describe('TableProfiler', () => {
     assert.ok(warm!.count >= 300 && warm!.count <= 300 + 6000 / 32, `warm ${warm?.count}`);
   });
 
+  it("keeps every column's table, facts and sketches apart where a wide table cuts them from shared buffers", () => {
+    // 3,000 columns: a cap of 400, a last table of 8 KB with room for 64 counters and 2^10 registers, and 4.8
+    // KB of facts, about a hundred columns to each 1 MB buffer. Forty columns pass the cap at different rows;
+    // forty more stay below it. Each column's counts, numbers and top value are its own.
+    const width = 3_000;
+    const header: TableHeader = {
+      format: 'csv',
+      hasHeader: true,
+      columns: Array.from({ length: width }, (_, i) => ({ name: `m${i}` })),
+    };
+    const columns = Array.from({ length: 80 }, (_, j) => j * 37);
+    const profiler = new TableProfiler(header, { columns });
+    const rows = 1_500;
+    // Column j: a value of its own every 7th row, else one of 421 + 28j numbers (j < 40) or of 150 (j >= 40).
+    const cell = (j: number, r: number): string =>
+      r % 7 === 0 ? `${j * 1000 + 0.5}` : `${j * 1e6 + (r % (j < 40 ? 421 + 28 * j : 150))}`;
+    for (let r = 0; r < rows; r++) {
+      const values: string[] = new Array<string>(width);
+      for (const [j, c] of columns.entries()) values[c] = cell(j, r);
+      profiler.add({ index: r + 1, values, positions: new Int32Array(4 * width) });
+    }
+    const profiles = profiler.finish();
+    for (const [j, c] of columns.entries()) {
+      const p = profiles.find((x) => x.index === c)!;
+      const cells = Array.from({ length: rows }, (_, r) => Number(cell(j, r)));
+      const distinct = new Set(cells).size;
+      assert.equal(p.distinctExact, j >= 40, `m${c}`);
+      if (j >= 40) assert.equal(p.distinct, distinct, `m${c}`);
+      else assert.ok(Math.abs(p.distinct - distinct) / distinct < 0.1, `m${c}: ${p.distinct} of ${distinct}`);
+      assert.equal(p.numeric?.min, Math.min(...cells), `m${c}`);
+      assert.equal(p.numeric?.max, Math.max(...cells), `m${c}`);
+      const mean = cells.reduce((a, b) => a + b, 0) / rows;
+      assert.ok(Math.abs(p.numeric!.mean - mean) <= 1e-9 * Math.abs(mean), `m${c}`);
+      assert.equal(p.topValues[0]?.value, `${j * 1000 + 0.5}`, `m${c}`);
+    }
+  });
+
   it('never estimates more distinct values than a column holds', () => {
     // 2,000 unique values past a cap of 50: 2^14 registers estimate within about 1%, either side.
     for (let seed = 0; seed < 20; seed++) {
