@@ -45,6 +45,7 @@ import {
   type ColumnProfile,
   type ProfilerPart,
 } from './data/profile';
+import { SPARE_FIELDS } from './data/csvParser';
 import { lateKeyMessage, raggedRowMessage, readTable } from './data/readTable';
 import type { DataFormat, DataRow, TableHeader, TableSink } from './data/table';
 import { datasetBiasOf } from './fairness/datasetBias';
@@ -147,14 +148,27 @@ function softLevels(header: TableHeader): number {
 const HARD_LEVELS = 200_000;
 
 /**
+ * Copies a wide row's values into its batch slot's own array: the CSV reader fills the same array with the
+ * next record (see `SPARE_FIELDS`).
+ */
+function copyValues(slot: DataRow, values: (string | undefined)[]): void {
+  const own = slot.values;
+  if (own.length !== values.length) {
+    slot.values = values.slice();
+    return;
+  }
+  for (let i = 0; i < values.length; i++) own[i] = values[i];
+}
+
+/**
  * Cells in a batch of the reading pass (see `flush` in `runPass`), as rows: 256 of a narrow table, fewer of a
- * wide one, but at least 16 (a batch of 20,000 columns then holds 4 MB of ids and lanes and 5 MB of
- * positions). Batches of a quarter or four times the size read the bench's table and a table of 2,000
- * columns no faster.
+ * wide one, but at least 8 (a batch of 20,000 columns then holds 2 MB of ids and lanes, 2.5 MB of positions
+ * and 160,000 values). Batches of a quarter or four times the size read the bench's table and a table of
+ * 2,000 columns no faster. With 16 rows at least, tables of 10,000 columns peaked 9 MB higher.
  */
 const BATCH_CELLS = 1 << 16;
 const BATCH_MAX_ROWS = 256;
-const BATCH_MIN_ROWS = 16;
+const BATCH_MIN_ROWS = 8;
 
 /**
  * The label column the fairness analyses use, or undefined: the one given for this file, else the policy's
@@ -658,7 +672,9 @@ async function runPass(
       const k = batched++;
       const slot = batch[k] as DataRow;
       slot.index = r.index;
-      slot.values = r.values;
+      const values = r.values;
+      if (values.length < SPARE_FIELDS) slot.values = values;
+      else copyValues(slot, values);
       const keep = slot.positions;
       if (r.positions.length === keep.length) keep.set(r.positions);
       else slot.positions = r.positions.slice();
@@ -678,7 +694,11 @@ async function runPass(
     const positions = new Int32Array(rows * 4 * width);
     batch = [];
     for (let k = 0; k < rows; k++)
-      batch.push({ index: 0, values: [], positions: positions.subarray(4 * width * k, 4 * width * (k + 1)) });
+      batch.push({
+        index: 0,
+        values: width < SPARE_FIELDS ? [] : new Array<string | undefined>(width),
+        positions: positions.subarray(4 * width * k, 4 * width * (k + 1)),
+      });
     facts = {
       ids: new Int32Array(rows * width).fill(ESTIMATED),
       laneA: new Int32Array(rows * width),
@@ -754,7 +774,9 @@ async function runPass(
       }
       rowRanges?.setFrom(r);
     }
-    // After every batch: a wide table's batch is 16 rows, and its columns may be ruled out within a few.
+    // The batch's own arrays (see `copyValues`) let go of the values read, for the young generation to take.
+    if (width >= SPARE_FIELDS) for (let k = 0; k < count; k++) (batch[k] as DataRow).values.fill(undefined);
+    // After every batch: a wide table's batch is 8 rows, and its columns may be ruled out within a few.
     if (undecided > 0) discardUnneeded();
     cellsRead += count * width;
     if (cellsRead >= 1 << 16) {
@@ -784,7 +806,7 @@ async function runPass(
     fileName: options.fileName,
     format: options.format ?? 'auto',
     // Nothing above keeps a row's positions past `row()`: findings and row ranges copy the numbers.
-    transientPositions: true,
+    transientRows: true,
     ...(range?.start
       ? {
           continuation: {

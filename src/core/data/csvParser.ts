@@ -17,6 +17,15 @@ export type CsvRecordHandler = (fields: string[], line: number) => void;
 /** A record still open after this many characters is cut (an unclosed quote), so that memory stays bounded. */
 const MAX_RECORD_CHARS = 1 << 24;
 
+/**
+ * Records of this many fields or more (as the sink had them) fill the array of the record before, once the
+ * sink keeps no row's array (`PositionSlab.transient`), which must then copy them. Such an array, of 128 KB
+ * or more, is a large object to V8: each record's was, and those a young collection found in use, filled and
+ * not yet read, waited in the old generation for a full collection. Narrower records get arrays of their own,
+ * cheaper than a copy into an array the old generation holds (its write barrier, every field).
+ */
+export const SPARE_FIELDS = 1 << 14;
+
 export class CsvParser {
   private buf = '';
   private pos = 0;
@@ -29,6 +38,8 @@ export class CsvParser {
    * record of 20,000 fields grew through a dozen arrays, a quarter of what a wide table's reading allocated).
    */
   private width = 0;
+  /** The last record's array, for the next to fill (see {@link SPARE_FIELDS}). */
+  private spare: string[] | null = null;
   private pending: string[] = [];
   private pendingLength = 0;
   /** After an incomplete record, wait until this many characters are available before parsing again. */
@@ -123,7 +134,7 @@ export class CsvParser {
     let p = this.pos;
     let line = this.line;
     let ls = this.lineStartAbs;
-    const fields: string[] = this.width > 0 ? new Array<string>(this.width) : [];
+    const fields: string[] = this.spare ?? (this.width > 0 ? new Array<string>(this.width) : []);
     let n = 0;
     const slab = this.slab;
     let pos = slab.block;
@@ -270,6 +281,7 @@ export class CsvParser {
     if (n === 1 && !quoted && fields[0] === '') return true;
     this.width = n;
     this.onRecord(fields, startLine);
+    this.spare = this.slab.transient && fields.length >= SPARE_FIELDS ? fields : null;
     return true;
   }
 }

@@ -1,15 +1,18 @@
 /**
  * Row positions are cut from large zero-filled blocks: one allocation per block instead of one per row, and
  * the CSV parser writes a record's positions straight into the block where the row will keep them.
- * A block is never reused, so a view handed out stays valid and unshared, unless `reuse` says that no view
- * handed out is read any more once the next record starts (see `ReadOptions.transientPositions`).
+ * A block is never reused, so a view handed out stays valid and unshared, unless `transient` says that no
+ * view handed out is read any more once the next record starts (see `ReadOptions.transientRows`).
  */
 export class PositionSlab {
   block = new Int32Array(1 << 12);
   /** Start of the region being written (the next row's positions). */
   at = 0;
-  /** Move the record being written back to the start of the block when it fills, instead of a new block. */
-  reuse = false;
+  /**
+   * Move the record being written back to the start of the block when it fills, instead of a new block. The
+   * CSV parser, which shares this slab, then also reuses its array of fields (see `CsvParser.spare`).
+   */
+  transient = false;
 
   /**
    * Makes room for `need` more numbers after the `used` already written at `at`; moves those to a new block
@@ -17,7 +20,7 @@ export class PositionSlab {
    */
   ensure(used: number, need: number): void {
     if (this.at + used + need <= this.block.length) return;
-    if (this.reuse && used + need <= this.block.length) {
+    if (this.transient && used + need <= this.block.length) {
       this.block.copyWithin(0, this.at, this.at + used);
       this.at = 0;
       return;

@@ -220,6 +220,26 @@ describe('scanDataset on personal data', () => {
     assert.equal(ragged.findings.filter((f) => f.rule === 'data/ragged-row').length, 2);
   });
 
+  it('keeps each row of a table wide enough for the reader to refill one array of values', async () => {
+    // 16,400 columns: batches of 8 rows copied from the reader's one array. The last row repeats the fourth, and
+    // one is short. A batch of rows sharing the array would show every column with 6 or 7 distinct values and
+    // most rows as duplicates.
+    const width = 16_400;
+    const header = Array.from({ length: width }, (_, i) => `m${i}`).join(',');
+    const lines = Array.from({ length: 60 }, (_, r) => {
+      const row = r === 59 ? 3 : r;
+      return Array.from({ length: r === 20 ? width - 1 : width }, (_, i) => `${i % 50}.${row}`).join(',');
+    });
+    const report = await scanDataset(fromBytes(Buffer.from(`${header}\n${lines.join('\n')}\n`)), {
+      fileName: 'wide.csv',
+    });
+    assert.equal(report.rows, 60);
+    assert.equal(report.quality.duplicateRows, 1);
+    for (const i of [0, 1, 7, 8_191, 16_398]) assert.equal(report.columns[i]?.distinct, 59, `m${i}`);
+    assert.equal(report.columns[16_399]?.distinct, 58);
+    assert.equal(report.columns[16_399]?.missing, 1);
+  });
+
   it('calls whileReading once every 65,536 cells read with the width, and reads the same with it', async () => {
     // 100 columns of 25,000 rows: batches of 256 rows (25,600 cells), so a call every third batch, 32 calls in
     // the 97 full batches and the last of 168 rows.

@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import { SPARE_FIELDS } from '../../../src/core/data/csvParser';
+import { readTable } from '../../../src/core/data/readTable';
 import { bytesOf, cellAt, editorLines, grid, readAll, sourceAt, splitAt } from './readHelpers';
 
 describe('readTable: CSV', () => {
@@ -435,7 +437,7 @@ function be(s: string): number[] {
   return out;
 }
 
-describe('readTable: transient positions', () => {
+describe('readTable: transient rows', () => {
   /** Rows of varied width (ragged both ways), quoted line breaks and very wide cells, to wrap the block often. */
   function messy(rows: number): string {
     const lines = ['id,name,"note",n,flag'];
@@ -457,10 +459,44 @@ describe('readTable: transient positions', () => {
     const kept = await readAll([bytes], { fileName: 'x.csv' });
     const pieces = splitAt(bytes, [1_000, 4_097, 65_536, 200_003, 200_004]);
     for (const chunks of [[bytes], pieces]) {
-      const reused = await readAll(chunks, { fileName: 'x.csv', transientPositions: true });
+      const reused = await readAll(chunks, { fileName: 'x.csv', transientRows: true });
       assert.deepEqual(reused, kept);
     }
     assert.equal(kept.rows.length, 5_000);
     assert.ok(kept.problems.some((p) => p.rule === 'data/ragged-row'));
+  });
+
+  it('fills one array with the values of every record as wide as a large object, and fresh ones below', async () => {
+    // Ragged rows come to the sink at the header's width, so they share the array too.
+    for (const width of [SPARE_FIELDS - 1, SPARE_FIELDS, SPARE_FIELDS + 3]) {
+      const lines = [Array.from({ length: width }, (_, j) => `c${j}`).join(',')];
+      for (let i = 0; i < 60; i++) {
+        const n = i === 5 || i === 55 ? width - 2 : i === 8 || i === 58 ? width + 1 : width;
+        lines.push(Array.from({ length: n }, (_, j) => (j % 1000 === 7 ? `r${i}` : `${j}`)).join(','));
+      }
+      const bytes = bytesOf(lines.join('\n') + '\n');
+      const kept = await readAll([bytes], { fileName: 'x.csv' });
+      const arrays: unknown[] = [];
+      const copies: (string | undefined)[][] = [];
+      await readTable(
+        [bytes],
+        {
+          header() {},
+          row(r) {
+            arrays.push(r.values);
+            copies.push(r.values.slice());
+          },
+          problem() {},
+        },
+        { fileName: 'x.csv', transientRows: true },
+      );
+      assert.deepEqual(
+        copies,
+        kept.rows.map((r) => r.values),
+      );
+      // The 49 rows of the header's sample of 50 records have arrays of their own; the last one's is refilled.
+      assert.equal(new Set(arrays).size, width < SPARE_FIELDS ? 60 : 49, `width ${width}`);
+      if (width >= SPARE_FIELDS) assert.equal(arrays[48], arrays[59]);
+    }
   });
 });
