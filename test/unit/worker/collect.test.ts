@@ -73,6 +73,19 @@ describe('collectorForScan', () => {
     assert.equal(held.length, 40);
   });
 
+  it('collects after 16 MB for a table of 10,000 columns or more', async () => {
+    const collect = collectorForScan();
+    // 24 MB held: 24 arrays of 131,072 doubles.
+    const held = Array.from({ length: 24 }, () => new Array<number>(131072).fill(0.5));
+    collect(9_999);
+    await settle();
+    assert.equal(forced, 0, '9,999 columns wait for 32 MB');
+    collect(10_000);
+    await settle();
+    assert.equal(forced, 1, '10,000 columns collect after 16 MB');
+    assert.equal(held.length, 24);
+  });
+
   it('counts array buffers too', async () => {
     const collect = collectorForScan();
     // 80 MB outside the heap: 80 buffers of 1 MB.
