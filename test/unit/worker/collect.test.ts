@@ -57,34 +57,27 @@ describe('collectorForScan', () => {
     }
   });
 
-  it('collects after 32 MB for a table of 1,000 columns or more', async () => {
-    const collect = collectorForScan();
-    // 40 MB held: 40 arrays of 131,072 doubles.
-    const held = Array.from({ length: 40 }, () => new Array<number>(131072).fill(0.5));
-    collect(NARROW);
-    await settle();
-    assert.equal(forced, 0, 'a narrow table waits for 64 MB');
-    collect(999);
-    await settle();
-    assert.equal(forced, 0, '999 columns are narrow');
-    collect(1000);
-    await settle();
-    assert.equal(forced, 1, 'a wide table collects after 32 MB');
-    assert.equal(held.length, 40);
-  });
-
-  it('collects after 16 MB for a table of 10,000 columns or more', async () => {
-    const collect = collectorForScan();
-    // 24 MB held: 24 arrays of 131,072 doubles.
-    const held = Array.from({ length: 24 }, () => new Array<number>(131072).fill(0.5));
-    collect(9_999);
-    await settle();
-    assert.equal(forced, 0, '9,999 columns wait for 32 MB');
-    collect(10_000);
-    await settle();
-    assert.equal(forced, 1, '10,000 columns collect after 16 MB');
-    assert.equal(held.length, 24);
-  });
+  // [columns, growth it collects after, the widest table that waits for more, MB held]
+  for (const [columns, growth, narrower, mb] of [
+    [1000, 32, 999, 40],
+    [10_000, 16, 9_999, 24],
+  ] as const) {
+    it(`collects after ${growth} MB for a table of ${columns.toLocaleString('en')} columns or more`, async () => {
+      const collect = collectorForScan();
+      // Arrays of 131,072 doubles, a MB each.
+      const held = Array.from({ length: mb }, () => new Array<number>(131072).fill(0.5));
+      collect(NARROW);
+      await settle();
+      assert.equal(forced, 0, 'a narrow table waits for 64 MB');
+      collect(narrower);
+      await settle();
+      assert.equal(forced, 0, `${narrower} columns wait for more`);
+      collect(columns);
+      await settle();
+      assert.equal(forced, 1, `${columns} columns collect after ${growth} MB`);
+      assert.equal(held.length, mb);
+    });
+  }
 
   it('counts array buffers too', async () => {
     const collect = collectorForScan();
