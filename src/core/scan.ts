@@ -805,7 +805,8 @@ async function runPass(
   const summary = await readTable(abortable(chunks, options.signal, options.onProgress), sink, {
     fileName: options.fileName,
     format: options.format ?? 'auto',
-    // Nothing above keeps a row's positions past `row()`: findings and row ranges copy the numbers.
+    // Nothing above keeps a row's positions past `row()` (findings and row ranges copy the numbers), nor the
+    // array of a row wide enough for the reader to refill (see `copyValues`).
     transientRows: true,
     ...(range?.start
       ? {

@@ -10,7 +10,8 @@ export class PositionSlab {
   at = 0;
   /**
    * Move the record being written back to the start of the block when it fills, instead of a new block. The
-   * CSV parser, which shares this slab, then also reuses its array of fields (see `CsvParser.spare`).
+   * CSV parser, which shares this slab, then also refills its array of fields for records of `SPARE_FIELDS`
+   * fields or more.
    */
   transient = false;
 

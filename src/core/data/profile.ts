@@ -402,8 +402,9 @@ const LAST_SLOTS = 512;
 /**
  * Memory for the last exact tables and facts of a wide table's columns, cut from shared 1 MB buffers. An
  * `ArrayBuffer` costs 250 to 350 bytes besides its data (its object, backing store and malloc's share), and
- * a table of 20,000 columns held 40,000 of them: its peak fell from 315 to 302 and 309 MB. A chunk is freed
- * once no column holds a view of it, so the facts' chunks go when their columns have switched to sketches.
+ * a table of 20,000 columns held 40,000 of them: it peaked at 303 to 309 MB instead of 313 to 330. A chunk
+ * is freed once no column holds a view of it, so the facts' chunks go when their columns have switched to
+ * sketches.
  */
 class Slab {
   private chunk = new ArrayBuffer(0);
