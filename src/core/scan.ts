@@ -116,6 +116,14 @@ export interface ScanOptions {
    */
   whileReading?: (columns: number) => void;
   /**
+   * Called between the whole-table analyses that follow the reading of a table with a label (around the
+   * label-leakage check), with the table's width. The CLI and the scan worker give it the collector they give
+   * `whileReading`: the proxies leave their tallies and each column's sorts as garbage, and in a table of
+   * 20,000 columns the leakage check and the report then grew the heap past it (331 and 335 MB on 60 MB, 313
+   * and 314 with these collections, in the same time).
+   */
+  betweenAnalyses?: (columns: number) => void;
+  /**
    * Rows of per-row state (row hashes for duplicates, row ranges) a scan keeps in memory before it moves
    * them to encrypted temporary files (see `data/spill.ts`); default 2^20. Infinity keeps them in memory.
    */
@@ -1492,6 +1500,7 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
         findings.push(...proxyFindings.map((f) => anchor({ ...f, file: options.fileName })));
       }
       if (enoughRows) {
+        options.betweenAnalyses?.(hdr.columns.length);
         const features = fair(
           hdr.columns
             .map((c) => c.name)
@@ -1500,6 +1509,7 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
         const leakage = labelLeakageOf(label.outcome, features, { summaries });
         report.leakage = leakage.scores;
         findings.push(...leakage.findings.map((f) => anchor({ ...f, file: options.fileName })));
+        options.betweenAnalyses?.(hdr.columns.length);
       }
     } finally {
       sortSpill?.close();

@@ -23,7 +23,7 @@ import {
 
 export interface ScanThreadData {
   file: string;
-  options: Omit<ScanOptions, 'signal' | 'onProgress' | 'afterReading' | 'whileReading'>;
+  options: Omit<ScanOptions, 'signal' | 'onProgress' | 'afterReading' | 'whileReading' | 'betweenAnalyses'>;
   plan: ScanPlan;
 }
 
@@ -65,7 +65,7 @@ export type RangeReply =
 
 export interface RangeThreadData {
   file: string;
-  options: Omit<ScanOptions, 'signal' | 'onProgress' | 'afterReading' | 'whileReading'>;
+  options: Omit<ScanOptions, 'signal' | 'onProgress' | 'afterReading' | 'whileReading' | 'betweenAnalyses'>;
 }
 
 /**

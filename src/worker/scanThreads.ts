@@ -238,12 +238,13 @@ export async function scanFileInThreads(
 /** The options a worker thread gets: no signal (a thread is stopped by terminating it) and no callbacks. */
 function withoutSignal(
   options: ScanOptions,
-): Omit<ScanOptions, 'signal' | 'onProgress' | 'afterReading' | 'whileReading'> {
+): Omit<ScanOptions, 'signal' | 'onProgress' | 'afterReading' | 'whileReading' | 'betweenAnalyses'> {
   const {
     signal: _signal,
     onProgress: _onProgress,
     afterReading: _afterReading,
     whileReading: _whileReading,
+    betweenAnalyses: _betweenAnalyses,
     ...rest
   } = options;
   return rest;

@@ -27,7 +27,10 @@ export const PING_METHOD = 'rml/ping';
 
 /** What the extension asks for: the scanner's options (without the signal, which is the request's
  * cancellation), plus where to read from. */
-export type ScanFileParams = Omit<ScanOptions, 'signal' | 'onProgress' | 'afterReading' | 'whileReading'> & {
+export type ScanFileParams = Omit<
+  ScanOptions,
+  'signal' | 'onProgress' | 'afterReading' | 'whileReading' | 'betweenAnalyses'
+> & {
   /** Absolute path read from disk, unless `text` is given. */
   path: string;
   /** Unsaved editor text to scan instead of the file on disk. */
@@ -52,6 +55,7 @@ export async function scanFile(
   signal?: AbortSignal,
   onSplit?: ThreadedScanOptions['onSplit'],
 ): Promise<AuditReport> {
+  const collector = collectorForScan();
   const options: ScanOptions = {
     fileName: params.fileName,
     format: params.format ?? 'auto',
@@ -64,7 +68,8 @@ export async function scanFile(
     ...(params.maxFindingsPerRule ? { maxFindingsPerRule: params.maxFindingsPerRule } : {}),
     ...(signal ? { signal } : {}),
     afterReading: collectGarbage,
-    whileReading: collectorForScan(),
+    whileReading: collector,
+    betweenAnalyses: collector,
   };
   if (params.text === undefined) {
     const maxThreads = Math.max(1, Math.floor(params.threads ?? 1));

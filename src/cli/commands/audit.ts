@@ -166,6 +166,8 @@ export const auditCommand: CliCommand = {
         policyProblems.push(...problems);
       }
       const progress = progressLine(io, f, fs.statSync(abs).size);
+      // One a file: its mark is the file's (see `collectorForScan`).
+      const collector = collectorForScan();
       try {
         const report = await scanFileInThreads(
           abs,
@@ -180,7 +182,8 @@ export const auditCommand: CliCommand = {
             maxFindingsPerRule: maxFindings,
             ...(progress ? { onProgress: progress.update } : {}),
             afterReading: collectGarbage,
-            whileReading: collectorForScan(),
+            whileReading: collector,
+            betweenAnalyses: collector,
           },
           { ...(threads !== undefined ? { threads } : {}), ...(split ? { split } : {}) },
         );

@@ -220,6 +220,21 @@ describe('scanDataset on personal data', () => {
     assert.equal(ragged.findings.filter((f) => f.rule === 'data/ragged-row').length, 2);
   });
 
+  it('calls betweenAnalyses around the label-leakage check of a table with a label, with its width', async () => {
+    const bytes = fs.readFileSync(adult);
+    const widths: number[] = [];
+    await scanDataset(fromBytes(bytes), {
+      fileName: 'adult.csv',
+      label: 'income',
+      positive: ['>50K'],
+      betweenAnalyses: (columns) => widths.push(columns),
+    });
+    assert.deepEqual(widths, [15, 15]);
+    widths.length = 0;
+    await scanDataset(fromBytes(bytes), { fileName: 'adult.csv', betweenAnalyses: (c) => widths.push(c) });
+    assert.deepEqual(widths, []);
+  });
+
   it('keeps each row of a table wide enough for the reader to refill one array of values', async () => {
     // 16,400 columns: batches of 8 rows copied from the reader's one array. The last row repeats the fourth, and
     // one is short. A batch of rows sharing the array would show every column with 6 or 7 distinct values and
