@@ -47,12 +47,12 @@ const WIDEST_GROWTH = 16 * 1048576;
 const WIDEST_COLUMNS = 10_000;
 
 /**
- * A scan's `whileReading`: collects once the heap and the array buffers together hold 64 MB more (32 or 16
- * MB for a wide table) than the least they held since the scan's start or the collector's last collection. V8
- * sizes the old generation by how long its collections take: where they are quick, it lets garbage grow to
- * four times what survived before it collects. A table of 20,000 columns promotes its cells (the privacy scanner's
- * work on a batch outlasts several scavenges) and sheds each column's exact table for sketches, so its heap
- * grew from 95 MB live to 340 MB.
+ * A scan's `whileReading` and `betweenAnalyses`: collects once the heap and the array buffers together hold
+ * 64 MB more (32 or 16 MB for a wide table) than the least they held since the scan's start or the
+ * collector's last collection. V8 sizes the old generation by how long its collections take: where they are
+ * quick, it lets garbage grow to four times what survived before it collects. A table of 20,000 columns
+ * promotes its cells (the privacy scanner's work on a batch outlasts several scavenges) and sheds each
+ * column's exact table for sketches, so its heap grew from 95 MB live to 340 MB.
  *
  * The least, not the start: V8's own full collections come in between, and a mark taken before one of them
  * let a table of 10,000 columns grow 106 MB past what it held after it. The array buffers too: a wide table's
