@@ -4,7 +4,7 @@
  */
 
 import { growSlots, hashOut, hashString } from './hash';
-import { parseNumber } from './valueKinds';
+import { decimalCode, decimalText, decimalValue, parseNumber } from './valueKinds';
 import type { SpillDir, SpillFile, SpillFileHandle } from './spill';
 
 /**
@@ -55,7 +55,8 @@ export class CategoricalBuilder {
   private spill: CodeSpill | undefined;
   private file: SpillFile | undefined;
   private readonly segments: CodeSegment[] = [];
-  private readonly index = new Map<string, number>();
+  /** Made by the first {@link push} of a value: a scan numbers its values itself (20,000 empty maps: 3.5 MB). */
+  private index: Map<string, number> | undefined;
   /** Levels added by {@link pushCode} are not in `index` yet (filled on the next {@link push}). */
   private indexed = 0;
   /**
@@ -65,23 +66,74 @@ export class CategoricalBuilder {
   private slots: Int32Array<ArrayBuffer> | null = null;
   private slotCount = 0;
   private hashed = 0;
-  readonly levels: string[] = [];
+  /**
+   * The levels while each is a decimal that `decimalCode` takes, as those codes, else null: 8 bytes a level
+   * in a plain array of doubles, where a string and its slot in `texts` took 32 or more. A table of 20,000
+   * measurement columns held a million levels until its columns turned numeric at 50 distinct values: 34 MB
+   * of them as text. Their texts are written again when asked for.
+   */
+  private numbers: number[] | null = [];
+  /** The levels' texts once {@link numbers} is null. */
+  private texts: string[] = [];
+  private count = 0;
 
   constructor(initialCapacity = 1024, spill?: CodeSpill) {
     this.codes = new Int8Array(Math.max(16, initialCapacity));
     this.spill = spill;
   }
 
+  /** The number of levels: the next new level's code. */
+  get levelCount(): number {
+    return this.count;
+  }
+
+  /** The text of level `code`. */
+  level(code: number): string {
+    const numbers = this.numbers;
+    return numbers !== null ? decimalText(numbers[code] as number) : (this.texts[code] as string);
+  }
+
+  /** The texts of levels `from` to `to` (all by default), in a new array. */
+  levelTexts(from = 0, to = this.count): string[] {
+    const numbers = this.numbers;
+    return numbers === null ? this.texts.slice(from, to) : numbers.slice(from, to).map(decimalText);
+  }
+
+  /** `parseNumber` of every level, without writing the texts of levels kept as numbers. */
+  parsedLevels(): Float64Array {
+    const numbers = this.numbers;
+    return numbers !== null
+      ? Float64Array.from(numbers, decimalValue)
+      : Float64Array.from(this.texts, parseNumber);
+  }
+
+  private addLevel(value: string): void {
+    const numbers = this.numbers;
+    if (numbers !== null) {
+      const code = decimalCode(value);
+      if (code === code) {
+        numbers.push(code);
+        this.count++;
+        return;
+      }
+      this.texts = numbers.map(decimalText);
+      this.numbers = null;
+    }
+    this.texts.push(value);
+    this.count++;
+  }
+
   /** Appends a value (`undefined`: missing) and returns its code. */
   push(value: string | undefined): number {
     let code = -1;
     if (value !== undefined) {
-      if (this.indexed < this.levels.length) this.catchUp();
-      const known = this.index.get(value);
+      if (this.index === undefined || this.indexed < this.count) this.catchUp();
+      const index = this.index as Map<string, number>;
+      const known = index.get(value);
       if (known === undefined) {
-        code = this.levels.length;
-        this.index.set(value, code);
-        this.levels.push(value);
+        code = this.count;
+        index.set(value, code);
+        this.addLevel(value);
         this.indexed++;
       } else {
         code = known;
@@ -99,7 +151,7 @@ export class CategoricalBuilder {
    * with a probability of about 2^-64 a pair).
    */
   pushHashed(value: string, a: number, b: number): number {
-    if (this.hashed < this.levels.length || this.slots === null) this.catchUpHashed();
+    if (this.hashed < this.count || this.slots === null) this.catchUpHashed();
     const code = this.findOrAddHashed(value, a, b);
     this.append(code);
     return code;
@@ -115,9 +167,9 @@ export class CategoricalBuilder {
       if (slots[3 * i + 1] === a && slots[3 * i + 2] === b) return s - 1;
       i = (i + 1) & mask;
     }
-    // A level already in `levels` (catching up) or a new one.
+    // A level already numbered (catching up) or a new one.
     const code = this.hashed++;
-    if (code === this.levels.length) this.levels.push(value as string);
+    if (code === this.count) this.addLevel(value as string);
     slots[3 * i] = code + 1;
     slots[3 * i + 1] = a;
     slots[3 * i + 2] = b;
@@ -133,9 +185,9 @@ export class CategoricalBuilder {
       this.slotCount = 64;
       this.slots = new Int32Array(3 * this.slotCount);
     }
-    while (this.hashed < this.levels.length) {
+    while (this.hashed < this.count) {
       const before = this.hashed;
-      hashString(this.levels[before] as string);
+      hashString(this.level(before));
       this.findOrAddHashed(undefined, hashOut[0] as number, hashOut[1] as number);
       // Two levels with one hash (by chance): the later is left out, and its value takes the earlier's code.
       if (this.hashed === before) this.hashed++;
@@ -145,14 +197,14 @@ export class CategoricalBuilder {
   /**
    * Appends a value whose code the caller already knows, numbered as {@link push} would (from 0, in order
    * of first appearance; -1 for missing), so a caller that keeps its own dictionary saves the lookup: `code`
-   * is either a known level or the next one, `levels.length`, which adds `value`.
+   * is either a known level or the next one, {@link levelCount}, which adds `value`.
    */
   pushCode(code: number, value: string | undefined): void {
-    if (code === this.levels.length) {
+    if (code === this.count) {
       if (value === undefined) throw new RangeError('A new level needs its value.');
-      this.levels.push(value);
-    } else if (code < -1 || code > this.levels.length) {
-      throw new RangeError(`Code ${code} is neither a known level nor the next one (${this.levels.length}).`);
+      this.addLevel(value);
+    } else if (code < -1 || code > this.count) {
+      throw new RangeError(`Code ${code} is neither a known level nor the next one (${this.count}).`);
     }
     this.append(code);
   }
@@ -200,8 +252,9 @@ export class CategoricalBuilder {
   }
 
   private catchUp(): void {
-    for (let i = this.indexed; i < this.levels.length; i++) this.index.set(this.levels[i] as string, i);
-    this.indexed = this.levels.length;
+    const index = (this.index ??= new Map());
+    for (let i = this.indexed; i < this.count; i++) index.set(this.level(i), i);
+    this.indexed = this.count;
   }
 
   get size(): number {
@@ -220,9 +273,9 @@ export class CategoricalBuilder {
   }
 
   /** The column whose older codes are in the spill file, read back in windows (see {@link SpilledCodes}). */
-  buildSpilled(): SpilledCodes {
+  buildSpilled(levels = this.levelTexts()): SpilledCodes {
     return new SpilledCodes(
-      this.levels.slice(),
+      levels,
       this.spilledRows + this.length,
       this.file as SpillFile,
       this.segments.slice(),
@@ -234,7 +287,14 @@ export class CategoricalBuilder {
     if (this.spilled) throw new Error('CategoricalBuilder.build: the codes were spilled; call buildSpilled.');
     // A view, not a copy: codes are only ever appended, and a copy of every kept column at the end of a scan
     // was the audit's memory peak on large files (4 bytes a row a column, twice).
-    return { kind: 'categorical', codes: this.codes.subarray(0, this.length), levels: this.levels.slice() };
+    return { kind: 'categorical', codes: this.codes.subarray(0, this.length), levels: this.levelTexts() };
+  }
+
+  /** The codes, in memory or spilled, without the texts of the levels (see {@link parsedLevels}). */
+  windows(): CodeWindows {
+    if (this.spilled) return this.buildSpilled([]);
+    const codes = this.codes.subarray(0, this.length);
+    return { levels: [], length: codes.length, window: (from, to) => codes.subarray(from, to) };
   }
 }
 
@@ -757,7 +817,7 @@ export class AdaptiveColumnBuilder {
    */
   pushCode(code: number | undefined, value: string | undefined): number {
     if (this.cat) {
-      const before = this.cat.levels.length;
+      const before = this.cat.levelCount;
       if (code === undefined) code = this.cat.push(value);
       else this.cat.pushCode(code, value);
       return this.coded(before, code, value);
@@ -768,7 +828,7 @@ export class AdaptiveColumnBuilder {
   /** {@link push} of a present value with its hash lanes (see {@link CategoricalBuilder.pushHashed}). */
   pushHashed(value: string, a: number, b: number): number {
     if (this.cat) {
-      const before = this.cat.levels.length;
+      const before = this.cat.levelCount;
       return this.coded(before, this.cat.pushHashed(value, a, b), value);
     }
     return this.pushPast(value);
@@ -776,7 +836,7 @@ export class AdaptiveColumnBuilder {
 
   /** After a value was coded: what a new level tells about the column. */
   private coded(before: number, code: number, value: string | undefined): number {
-    const levels = (this.cat as CategoricalBuilder).levels.length;
+    const levels = (this.cat as CategoricalBuilder).levelCount;
     if (levels === before) return code;
     // Only a value never seen before can change what the column is.
     if (this.allNumeric && value !== undefined && !NUMBER.test(value)) this.allNumeric = false;
@@ -813,7 +873,7 @@ export class AdaptiveColumnBuilder {
     if (this.partial) {
       // Whether the file keeps the column depends on the distinct values before the range, unless there were
       // none.
-      this.firstLevels = (this.cat as CategoricalBuilder).levels.slice(0, this.softLimit + 1);
+      this.firstLevels = (this.cat as CategoricalBuilder).levelTexts(0, this.softLimit + 1);
       if (numeric || !this.first) this.toNumeric();
       else this.drop();
     } else if (numeric) this.toNumeric();
@@ -823,9 +883,9 @@ export class AdaptiveColumnBuilder {
   private toNumeric(): void {
     const cat = this.cat as CategoricalBuilder;
     // A spilled column's numbers go through the same spill, read from its file window by window.
-    const c = codeWindows(cat.spilled ? cat.buildSpilled() : cat.build());
+    const c = cat.windows();
     // Unboxed: every column of a wide table passes its limit at about the same row.
-    const parsed = Float64Array.from(c.levels, parseNumber);
+    const parsed = cat.parsedLevels();
     this.cat = null;
     if (this.partial && parsed.every((x) => x !== x)) {
       this.leadingNaN = c.length;
@@ -987,7 +1047,7 @@ export class ColumnMerge {
       for (let i = 0; i < part.codes.length; i++) {
         const c = part.codes[i] as number;
         const code = c < 0 ? -1 : (map[c] as number);
-        cat.pushCode(code, code === cat.levels.length ? this.levels[code] : undefined);
+        cat.pushCode(code, code === cat.levelCount ? this.levels[code] : undefined);
       }
       if (this.levels.length > this.limit) this.pastLimit();
       return;

@@ -20,7 +20,8 @@ const lanes = (v: string): [number, number] => {
 
 describe('column builders by hash lanes', () => {
   // Values that differ only slightly (case, white space, a digit), numbers and text, and missing cells.
-  const pool = ['02134', '2134', '02134 ', 'a', 'A', 'ab', 'b', '1', '1.0', '', 'x'.repeat(40)];
+  // Decimals `toFixed` writes back ('2134', '1', '1.0', '-2.5') are kept as doubles until another level comes.
+  const pool = ['02134', '2134', '02134 ', 'a', 'A', 'ab', 'b', '1', '1.0', '-2.5', '-0', '', 'x'.repeat(40)];
   const cell = fc.option(fc.constantFrom(...pool), { nil: undefined, freq: 6 });
   // How each cell reaches the builder: by `push`, by `pushHashed`, or by `pushCode` with the reference's code
   // (as the profiler's ids come before its cap).
@@ -37,7 +38,7 @@ describe('column builders by hash lanes', () => {
           else if (way === 'hashed') assert.equal(mixed.pushHashed(v, ...lanes(v)), code);
           else assert.equal(mixed.push(v), code);
         }
-        assert.deepEqual(mixed.levels, reference.levels);
+        assert.deepEqual(mixed.levelTexts(), reference.levelTexts());
         assert.deepEqual(mixed.build(), reference.build());
       }),
       { numRuns: 500, seed: 11 },
@@ -73,6 +74,36 @@ describe('column builders by hash lanes', () => {
       ),
       { numRuns: 500, seed: 12 },
     );
+  });
+});
+
+describe('levels kept as decimal codes', () => {
+  it('gives back the texts and numbers of its levels as written, before and after a text comes', () => {
+    const texts = ['12.50', '-3', '0.000', '7', '12.5', '0.0000001', '281474976710656', '-0'];
+    const b = new CategoricalBuilder(4);
+    for (const t of texts) b.push(t);
+    // '281474976710656' and '-0' are kept as text, and so is every level after them.
+    assert.deepEqual(b.levelTexts(), texts);
+    b.push('007');
+    b.push('12.50');
+    assert.deepEqual(b.levelTexts(), [...texts, '007']);
+    assert.deepEqual(b.build().levels, [...texts, '007']);
+    assert.deepEqual(Array.from(b.build().codes), [0, 1, 2, 3, 4, 5, 6, 7, 8, 0]);
+    const decimals = new CategoricalBuilder(4);
+    for (const t of texts.slice(0, 6)) decimals.pushCode(decimals.levelCount, t);
+    assert.deepEqual(decimals.levelTexts(2, 4), ['0.000', '7']);
+    assert.equal(decimals.level(0), '12.50');
+    assert.deepEqual(Array.from(decimals.parsedLevels()), texts.slice(0, 6).map(Number));
+  });
+
+  it('turns a column of decimals to numbers as from their texts', () => {
+    // Four decimals, written with trailing zeros as fixed-point columns are, pass a soft limit of 3.
+    const b = new AdaptiveColumnBuilder(3, false, 10);
+    for (const t of ['1.50', '2.25', undefined, '1.50', '-0.10', '300']) b.push(t);
+    const column = b.build();
+    assert.equal(column?.kind, 'scaled');
+    const values = column?.kind === 'scaled' ? Array.from(decodeScaled(column, 0, 6)) : [];
+    assert.deepEqual(values, [1.5, 2.25, NaN, 1.5, -0.1, 300]);
   });
 });
 

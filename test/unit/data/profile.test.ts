@@ -8,7 +8,14 @@ import {
   tableBudget,
   type ColumnProfile,
 } from '../../../src/core/data/profile';
-import { classifyValue, isPlainDecimal, parseNumber } from '../../../src/core/data/valueKinds';
+import {
+  classifyValue,
+  decimalCode,
+  decimalText,
+  decimalValue,
+  isPlainDecimal,
+  parseNumber,
+} from '../../../src/core/data/valueKinds';
 
 function profileColumns(
   columns: Record<string, (string | undefined)[]>,
@@ -129,6 +136,78 @@ describe('parseNumber', () => {
     );
     fc.assert(
       fc.property(fc.double(), (x) => same(String(x))),
+      { numRuns: 5000 },
+    );
+  });
+});
+
+describe('decimalCode', () => {
+  // A text it takes must come back from its code, with `Number`'s value.
+  const check = (s: string) => {
+    const code = decimalCode(s);
+    if (code === code) {
+      assert.equal(decimalText(code), s, `${s} coded as ${code}`);
+      assert.ok(Object.is(decimalValue(code), Number(s)), s);
+    }
+    return code === code;
+  };
+
+  it('takes the decimals it can write back and nothing else, at its edges', () => {
+    const taken = [
+      '0',
+      '1',
+      '-1',
+      '12.50',
+      '-0.5',
+      '108.0210',
+      '0.0000001',
+      '0.00',
+      '100',
+      '281474976710655',
+      '-2814749767.10655',
+      '0.00000000000001',
+    ];
+    for (const s of taken) assert.ok(check(s), s);
+    const refused = [
+      '',
+      '-0',
+      '-0.000',
+      '+1',
+      '01',
+      '00.5',
+      '1.',
+      '.5',
+      '-',
+      '1e3',
+      'NaN',
+      'Infinity',
+      ' 1',
+      '1 ',
+      '1234567890123456',
+      '281474976710656',
+      '0.123456789012345',
+      '12345678901234.56',
+      '1_0',
+      '0x1',
+      '1.2.3',
+    ];
+    for (const s of refused) assert.ok(!check(s), s);
+  });
+
+  it('never takes a text it would write otherwise', () => {
+    const digits = fc.stringMatching(/^[0-9]{0,17}$/);
+    fc.assert(
+      fc.property(fc.constantFrom('', '-', '+'), digits, fc.boolean(), digits, (sign, whole, point, frac) => {
+        check(`${sign}${whole}${point ? '.' : ''}${point ? frac : ''}`);
+      }),
+      { numRuns: 20000 },
+    );
+    // And takes every fixed-point text of up to 15 digits.
+    fc.assert(
+      fc.property(fc.integer({ min: -1e9, max: 1e9 }), fc.integer({ min: 0, max: 6 }), (m, k) => {
+        const s = (m / 10 ** k).toFixed(k);
+        assert.ok(check(s) || Object.is(Number(s), -0), s);
+      }),
       { numRuns: 5000 },
     );
   });
