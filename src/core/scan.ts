@@ -116,11 +116,12 @@ export interface ScanOptions {
    */
   whileReading?: (columns: number) => void;
   /**
-   * Called between the whole-table analyses that follow the reading of a table with a label (around the
-   * label-leakage check), with the table's width. The CLI and the scan worker give it the collector they give
-   * `whileReading`: the proxies leave their tallies and each column's sorts as garbage, and in a table of
-   * 20,000 columns the leakage check and the report then grew the heap past it (331 and 335 MB on 60 MB, 313
-   * and 314 with these collections, in the same time).
+   * Called after each pass of the whole-table analyses that follow the reading of a table with a label (the
+   * proxies and the label-leakage check, a pass every `PASS_COLUMNS` columns), with the table's width. The CLI
+   * and the scan worker give it the collector they give `whileReading`: each pass leaves its tallies and views,
+   * and each column's sorts, as garbage. In a table of 20,000 columns the leakage check and the report grew
+   * the heap past the proxies' garbage (331 and 335 MB on 60 MB, 313 and 314 with a collection around the
+   * leakage check, in the same time).
    */
   betweenAnalyses?: (columns: number) => void;
   /**
@@ -1459,6 +1460,8 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
       report.notAssessed = `Proxies and label leakage need at least ${minRows} labelled rows (found ${labelled}).`;
     // Numeric columns are sorted for their deciles and AUC in runs that go to disk past the spill's rows.
     const sortSpill = spillOf(options);
+    // Between the proxies' and the leakage check's passes over a wide table's columns (`PASS_COLUMNS`).
+    const between = () => options.betweenAnalyses?.(hdr.columns.length);
     try {
       const summaries = new NumericSummaries(
         label.outcome,
@@ -1489,6 +1492,7 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
         const proxies = proxyAssociationsOf(fair(protectedNames), fair(hdr.columns.map((c) => c.name)), {
           threshold: policy.thresholds.proxyCramersV,
           summaries,
+          between,
         });
         report.proxies = proxies.associations;
         // V is symmetric: between two protected attributes report the pair once, on the column with more
@@ -1506,16 +1510,14 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
         findings.push(...proxyFindings.map((f) => anchor({ ...f, file: options.fileName })));
       }
       if (enoughRows) {
-        options.betweenAnalyses?.(hdr.columns.length);
         const features = fair(
           hdr.columns
             .map((c) => c.name)
             .filter((n) => n !== labelName && n !== options.prediction && n !== options.score),
         );
-        const leakage = labelLeakageOf(label.outcome, features, { summaries });
+        const leakage = labelLeakageOf(label.outcome, features, { summaries, between });
         report.leakage = leakage.scores;
         findings.push(...leakage.findings.map((f) => anchor({ ...f, file: options.fileName })));
-        options.betweenAnalyses?.(hdr.columns.length);
       }
     } finally {
       sortSpill?.close();

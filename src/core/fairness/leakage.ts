@@ -9,6 +9,7 @@ import { NumericSummaries } from './proxies';
 import { entropy, fmt, readOutcome } from './stats';
 import {
   OutcomeTally,
+  PASS_COLUMNS,
   countPass,
   fairColumn,
   outcomeWindows,
@@ -27,6 +28,8 @@ export interface LeakageOptions {
   bins?: number;
   /** Categorical columns with more levels than this (or half the rows) are skipped: each value would "predict" its own row. Default 200. */
   maxLevels?: number;
+  /** Called after each pass over `PASS_COLUMNS` columns, as the proxies' `between`. */
+  between?: () => void;
 }
 
 export interface LeakageScore {
@@ -125,69 +128,73 @@ export function labelLeakageOf(
   const bins = options.bins ?? 10;
   const maxLevels = options.maxLevels ?? 200;
   const summaries = options.summaries ?? new NumericSummaries(y);
-  const planned = columns.map(({ name, column }) => {
-    const rows = rowsOf(column);
-    if (rows !== y.length)
-      throw new RangeError(`column '${name}': expected ${y.length} values, got ${rows}.`);
-    if (column.kind === 'categorical') {
-      const levels = column.codes.levels.length;
-      if (levels > maxLevels || levels > rows / 2) return { name, column, levels };
-      return { name, column, tally: new OutcomeTally(ownCodes(column.codes)) };
-    }
-    return { name, column, tally: new OutcomeTally(summaries.bins(column, bins)) };
-  });
-  countPass(
-    y.length,
-    y,
-    planned.flatMap((p) => (p.tally ? [p.tally] : [])),
-  );
   const scores: LeakageScore[] = [];
   const findings: Finding[] = [];
-  for (const { name, column, tally, levels } of planned) {
-    if (!tally) {
-      scores.push({
-        column: name,
-        kind: 'categorical',
-        lambda: null,
-        accuracy: null,
-        baseline: null,
-        uncertainty: null,
-        reason: `the column has ${levels} distinct values, too many to judge (identifier-like)`,
-      });
-      continue;
-    }
-    const k = tally.views[0]!.slots + 1;
-    const s: LeakageScore =
-      column.kind === 'categorical'
-        ? { column: name, kind: 'categorical', ...scoreCounts(tally.counts, k) }
-        : {
-            column: name,
-            kind: 'numeric',
-            ...scoreCounts(tally.counts, k),
-            auc: summaries.of(column, bins).auc,
-          };
-    scores.push(s);
-    const byLambda = s.lambda !== null && s.lambda >= lambdaLimit;
-    const byAuc = s.auc !== undefined && s.auc !== null && s.auc >= aucLimit;
-    if (byLambda || byAuc) {
-      const why = byLambda
-        ? `predicting each ${s.kind === 'numeric' ? 'decile' : 'value'}'s majority label is right for ${fmt((s.accuracy ?? 0) * 100, 1)}% of rows, against ${fmt((s.baseline ?? 0) * 100, 1)}% for the overall majority (λ ${fmt(s.lambda)})`
-        : `its values alone rank the outcomes with ROC AUC ${fmt(s.auc)}`;
-      findings.push({
-        rule: 'fairness/label-leakage',
-        severity: 'warning',
-        column: name,
-        message: `\`${name}\` almost determines the label: ${why}. It may be a copy or a consequence of the outcome.`,
-        data: {
+  // A pass at a time (see `PASS_COLUMNS`): a wide table's tallies and views are not all live at once.
+  for (let start = 0; start < columns.length; start += PASS_COLUMNS) {
+    const planned = columns.slice(start, start + PASS_COLUMNS).map(({ name, column }) => {
+      const rows = rowsOf(column);
+      if (rows !== y.length)
+        throw new RangeError(`column '${name}': expected ${y.length} values, got ${rows}.`);
+      if (column.kind === 'categorical') {
+        const levels = column.codes.levels.length;
+        if (levels > maxLevels || levels > rows / 2) return { name, column, levels };
+        return { name, column, tally: new OutcomeTally(ownCodes(column.codes)) };
+      }
+      return { name, column, tally: new OutcomeTally(summaries.bins(column, bins)) };
+    });
+    countPass(
+      y.length,
+      y,
+      planned.flatMap((p) => (p.tally ? [p.tally] : [])),
+    );
+    for (const { name, column, tally, levels } of planned) {
+      if (!tally) {
+        scores.push({
           column: name,
-          lambda: s.lambda,
-          uncertainty: s.uncertainty,
-          auc: s.auc ?? null,
-          accuracy: s.accuracy,
-          baseline: s.baseline,
-        },
-      });
+          kind: 'categorical',
+          lambda: null,
+          accuracy: null,
+          baseline: null,
+          uncertainty: null,
+          reason: `the column has ${levels} distinct values, too many to judge (identifier-like)`,
+        });
+        continue;
+      }
+      const k = tally.views[0]!.slots + 1;
+      const s: LeakageScore =
+        column.kind === 'categorical'
+          ? { column: name, kind: 'categorical', ...scoreCounts(tally.counts, k) }
+          : {
+              column: name,
+              kind: 'numeric',
+              ...scoreCounts(tally.counts, k),
+              auc: summaries.of(column, bins).auc,
+            };
+      scores.push(s);
+      const byLambda = s.lambda !== null && s.lambda >= lambdaLimit;
+      const byAuc = s.auc !== undefined && s.auc !== null && s.auc >= aucLimit;
+      if (byLambda || byAuc) {
+        const why = byLambda
+          ? `predicting each ${s.kind === 'numeric' ? 'decile' : 'value'}'s majority label is right for ${fmt((s.accuracy ?? 0) * 100, 1)}% of rows, against ${fmt((s.baseline ?? 0) * 100, 1)}% for the overall majority (λ ${fmt(s.lambda)})`
+          : `its values alone rank the outcomes with ROC AUC ${fmt(s.auc)}`;
+        findings.push({
+          rule: 'fairness/label-leakage',
+          severity: 'warning',
+          column: name,
+          message: `\`${name}\` almost determines the label: ${why}. It may be a copy or a consequence of the outcome.`,
+          data: {
+            column: name,
+            lambda: s.lambda,
+            uncertainty: s.uncertainty,
+            auc: s.auc ?? null,
+            accuracy: s.accuracy,
+            baseline: s.baseline,
+          },
+        });
+      }
     }
+    options.between?.();
   }
   return { scores, findings };
 }

@@ -11,6 +11,7 @@ import { fmt } from './stats';
 import {
   FirstSeen,
   PairTally,
+  PASS_COLUMNS,
   RUN_ROWS,
   countPass,
   fairColumn,
@@ -34,6 +35,11 @@ export interface ProxyOptions {
    * columns the uncorrected V approaches 1 whatever the data, so it would flag every id as a proxy. Default 200.
    */
   maxLevels?: number;
+  /**
+   * Called after each pass over {@link PASS_COLUMNS} columns, whose views and tallies are then garbage (the
+   * scan's garbage collector, see `ScanOptions.betweenAnalyses`).
+   */
+  between?: () => void;
 }
 
 export interface ProxyAssociation {
@@ -345,86 +351,103 @@ export function proxyAssociationsOf(
   const bins = options.bins ?? 10;
   const maxLevels = options.maxLevels ?? 200;
   const summaries = options.summaries ?? new NumericSummaries();
-  const views = new Map<FairColumn, { view: CodeView; seen: FirstSeen }>();
-  const viewOf = (c: FairColumn) => {
-    let v = views.get(c);
-    if (!v) {
-      const view = c.kind === 'numeric' ? summaries.bins(c, bins) : ownCodes(c.codes);
-      views.set(c, (v = { view, seen: new FirstSeen(view) }));
-    }
-    return v;
-  };
+  type Viewed = { view: CodeView; seen: FirstSeen };
+  // The protected attributes' views serve every pass; a pass's other columns' views go with it.
+  const isProtected = new Set(protectedCols.map((p) => p.column));
+  const kept = new Map<FairColumn, Viewed>();
+  // Kept views whose first appearances a pass has counted (every row, so once is enough).
+  const counted = new Set<FairColumn>();
   type Pair = {
     p: (typeof protectedCols)[number];
     o: (typeof others)[number];
     skip?: string;
     tally?: PairTally;
   };
-  const pairs: Pair[] = [];
-  for (const p of protectedCols) {
-    for (const o of others) {
-      if (o.name === p.name) continue;
-      const rows = rowsOf(o.column);
-      const lv = o.column.kind === 'categorical' ? o.column.codes.levels.length : Infinity;
-      if (lv !== Infinity && (lv > maxLevels || (rows > 0 && lv > rows / 2))) {
-        pairs.push({
-          p,
-          o,
-          skip: `the column has ${lv} distinct values, too many for a meaningful association (identifier-like)`,
-        });
-        continue;
+  // Each attribute's associations and findings in the columns' order, whatever pass counted them.
+  const byAttribute = protectedCols.map(() => ({
+    associations: [] as ProxyAssociation[],
+    findings: [] as Finding[],
+  }));
+  for (let start = 0; start < others.length; start += PASS_COLUMNS) {
+    const chunk = others.slice(start, start + PASS_COLUMNS);
+    const views = new Map<FairColumn, Viewed>();
+    const viewOf = (c: FairColumn) => {
+      let v = kept.get(c) ?? views.get(c);
+      if (!v) {
+        const view = c.kind === 'numeric' ? summaries.bins(c, bins) : ownCodes(c.codes);
+        v = { view, seen: new FirstSeen(view) };
+        (isProtected.has(c) ? kept : views).set(c, v);
       }
-      const n = rowsOf(p.column);
-      if (rows !== n) throw new RangeError(`columns differ in length: ${n} and ${rows}.`);
-      pairs.push({ p, o, tally: new PairTally(viewOf(p.column).view, viewOf(o.column).view) });
+      return v;
+    };
+    const pairs: Pair[][] = protectedCols.map((p) =>
+      chunk.flatMap((o): Pair[] => {
+        if (o.name === p.name) return [];
+        const rows = rowsOf(o.column);
+        const lv = o.column.kind === 'categorical' ? o.column.codes.levels.length : Infinity;
+        if (lv !== Infinity && (lv > maxLevels || (rows > 0 && lv > rows / 2))) {
+          const skip = `the column has ${lv} distinct values, too many for a meaningful association (identifier-like)`;
+          return [{ p, o, skip }];
+        }
+        const n = rowsOf(p.column);
+        if (rows !== n) throw new RangeError(`columns differ in length: ${n} and ${rows}.`);
+        return [{ p, o, tally: new PairTally(viewOf(p.column).view, viewOf(o.column).view) }];
+      }),
+    );
+    const tallies = pairs.flat().flatMap((x) => (x.tally ? [x.tally] : []));
+    if (tallies.length > 0) {
+      const firsts = [...views.values()].map((v) => v.seen);
+      for (const [c, v] of kept)
+        if (!counted.has(c)) {
+          firsts.push(v.seen);
+          counted.add(c);
+        }
+      countPass(rowsOf(protectedCols[0]!.column), undefined, [...firsts, ...tallies]);
     }
-  }
-  const tallies = pairs.flatMap((x) => (x.tally ? [x.tally] : []));
-  if (tallies.length > 0)
-    countPass(rowsOf(protectedCols[0]!.column), undefined, [
-      ...[...views.values()].map((v) => v.seen),
-      ...tallies,
-    ]);
-
-  const associations: ProxyAssociation[] = [];
-  const findings: Finding[] = [];
-  for (const { p, o, skip, tally } of pairs) {
-    const binned = p.column.kind === 'numeric' || o.column.kind === 'numeric';
-    if (skip !== undefined) {
-      const lv = o.column.kind === 'categorical' ? o.column.codes.levels.length : 0;
-      associations.push({
-        protected: p.name,
-        column: o.name,
-        cramersV: null,
-        nmi: null,
-        levels: [0, lv],
-        binned,
-        reason: skip,
-      });
-      continue;
-    }
-    const r = associationOfCounts(tally!, viewOf(p.column).seen, viewOf(o.column).seen, rowsOf(p.column));
-    associations.push({
-      protected: p.name,
-      column: o.name,
-      cramersV: r.cramersV,
-      nmi: r.nmi,
-      levels: r.levels,
-      binned,
-      ...(r.reason ? { reason: r.reason } : {}),
+    pairs.forEach((list, i) => {
+      const out = byAttribute[i]!;
+      for (const { p, o, skip, tally } of list) {
+        const binned = p.column.kind === 'numeric' || o.column.kind === 'numeric';
+        if (skip !== undefined) {
+          const lv = o.column.kind === 'categorical' ? o.column.codes.levels.length : 0;
+          out.associations.push({
+            protected: p.name,
+            column: o.name,
+            cramersV: null,
+            nmi: null,
+            levels: [0, lv],
+            binned,
+            reason: skip,
+          });
+          continue;
+        }
+        const r = associationOfCounts(tally!, viewOf(p.column).seen, viewOf(o.column).seen, rowsOf(p.column));
+        out.associations.push({
+          protected: p.name,
+          column: o.name,
+          cramersV: r.cramersV,
+          nmi: r.nmi,
+          levels: r.levels,
+          binned,
+          ...(r.reason ? { reason: r.reason } : {}),
+        });
+        if (r.cramersV !== null && r.cramersV >= threshold) {
+          out.findings.push({
+            rule: 'fairness/proxy',
+            severity: 'warning',
+            column: o.name,
+            message:
+              `\`${o.name}\` is a proxy for \`${p.name}\` (Cramér's V ${fmt(r.cramersV)}, normalised mutual information ${fmt(r.nmi)}): ` +
+              `a model can recover ${p.name} from it even when ${p.name} is left out.`,
+            data: { protected: p.name, column: o.name, cramersV: r.cramersV, nmi: r.nmi, threshold },
+          });
+        }
+      }
     });
-    if (r.cramersV !== null && r.cramersV >= threshold) {
-      findings.push({
-        rule: 'fairness/proxy',
-        severity: 'warning',
-        column: o.name,
-        message:
-          `\`${o.name}\` is a proxy for \`${p.name}\` (Cramér's V ${fmt(r.cramersV)}, normalised mutual information ${fmt(r.nmi)}): ` +
-          `a model can recover ${p.name} from it even when ${p.name} is left out.`,
-        data: { protected: p.name, column: o.name, cramersV: r.cramersV, nmi: r.nmi, threshold },
-      });
-    }
+    options.between?.();
   }
+  const associations = byAttribute.flatMap((a) => a.associations);
+  const findings = byAttribute.flatMap((a) => a.findings);
   return { associations, findings };
 }
 

@@ -558,6 +558,14 @@ export interface Tally {
   add(codes: readonly CodeArray[], y: Int8Array | undefined): void;
 }
 
+/**
+ * Columns the proxies and the leakage check count in one {@link countPass}: each column's view and tallies
+ * live until its pass ends, and a table of 20,000 columns with a label held 40,000 pair tallies and 20,000
+ * views at once (about 60 MB of heap and array buffers, with its garbage the audit's peak). A protected
+ * attribute's view is read again in each pass, a window at a time.
+ */
+export const PASS_COLUMNS = 1024;
+
 /** What the windows of one {@link countPass} hold together at most, four bytes a code. */
 const PASS_BYTES = 32 << 20;
 /** The fewest rows a {@link countPass} window has, however many views it reads. */

@@ -220,7 +220,7 @@ describe('scanDataset on personal data', () => {
     assert.equal(ragged.findings.filter((f) => f.rule === 'data/ragged-row').length, 2);
   });
 
-  it('calls betweenAnalyses around the label-leakage check of a table with a label, with its width', async () => {
+  it('calls betweenAnalyses after the proxies and the label-leakage check of a table with a label, with its width', async () => {
     const bytes = fs.readFileSync(adult);
     const widths: number[] = [];
     await scanDataset(fromBytes(bytes), {

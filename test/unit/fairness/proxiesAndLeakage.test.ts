@@ -156,6 +156,77 @@ describe("fairness: Cramér's V and normalised mutual information", () => {
   });
 });
 
+describe('fairness: tables wider than a pass', () => {
+  // 2,100 columns of 200 rows: three passes of PASS_COLUMNS (1,024). Numbers, categories tied to `sex` or
+  // not, an identifier-like column, and the protected attributes themselves among the columns.
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const rows = 200;
+  const sexes = Array.from({ length: rows }, () => (random() < 0.5 ? 'F' : 'M'));
+  const sex = encodeCategorical(sexes);
+  const age = num(
+    Array.from({ length: rows }, () => (random() < 0.05 ? NaN : 18 + Math.floor(random() * 60))),
+  );
+  const others = Array.from(
+    { length: 2_100 },
+    (_, j): { name: string; column: CategoricalColumn | NumericColumn } => {
+      const name = `c${j}`;
+      if (j === 5) return { name: 'sex', column: sex };
+      if (j === 1_500) return { name: 'age', column: age };
+      if (j === 2_000) return { name, column: encodeCategorical(sexes.map((_, i) => `id${i}`)) };
+      if (j % 3 === 0)
+        return {
+          name,
+          column: encodeCategorical(
+            sexes.map((s) => (random() < 0.1 * (j % 10) ? s : `${Math.floor(random() * 4)}`)),
+          ),
+        };
+      return {
+        name,
+        column: num(Array.from({ length: rows }, () => (random() < 0.02 ? NaN : random() * j))),
+      };
+    },
+  );
+  const protectedCols = [
+    { name: 'sex', column: sex },
+    { name: 'age', column: age },
+  ];
+
+  it('finds the proxies a pass at a time as column by column, in the same order', () => {
+    let passes = 0;
+    const r = proxyAssociations(protectedCols, others, { threshold: 0.3, between: () => passes++ });
+    assert.strictEqual(passes, 3);
+    const alone = others.map((o) => proxyAssociations(protectedCols, [o], { threshold: 0.3 }));
+    const expected = protectedCols.flatMap((p) =>
+      alone.flatMap((a) => a.associations.filter((x) => x.protected === p.name)),
+    );
+    assert.deepStrictEqual(r.associations, expected);
+    assert.strictEqual(r.associations.length, 2 * 2_100 - 2);
+    const findings = protectedCols.flatMap((p) =>
+      alone.flatMap((a) => a.findings.filter((f) => (f.data as { protected: string }).protected === p.name)),
+    );
+    assert.ok(findings.length > 100, `${findings.length} proxies`);
+    assert.deepStrictEqual(r.findings, findings);
+  });
+
+  it('scores leakage a pass at a time as column by column', () => {
+    const label = Int8Array.from(sexes, (s) => (s === 'F' ? 1 : 0));
+    let passes = 0;
+    const r = labelLeakage(label, others, { between: () => passes++ });
+    assert.strictEqual(passes, 3);
+    const alone = others.map((o) => labelLeakage(label, [o]));
+    assert.deepStrictEqual(
+      r.scores,
+      alone.flatMap((a) => a.scores),
+    );
+    assert.deepStrictEqual(
+      r.findings,
+      alone.flatMap((a) => a.findings),
+    );
+    assert.ok(r.findings.length > 50, `${r.findings.length} leaks`);
+  });
+});
+
 describe('fairness: label leakage', () => {
   let adult: Adult;
   let y: Int8Array;
