@@ -562,7 +562,8 @@ export interface Tally {
  * Columns the proxies and the leakage check count in one {@link countPass}: each column's view and tallies
  * live until its pass ends. A table of 20,000 columns with a label held 40,000 pair tallies and 20,000 views
  * at once, and the proxies' one pass grew the heap by 70 MB and the array buffers by 32 MB, mostly garbage
- * V8 left until the pass ended: the audit's peak on 60 MB (311 to 315 MB; 297 and 298 a pass at a time). A protected attribute's view is read again in each pass, a window at a time.
+ * V8 left until the pass ended: the audit's peak on 60 MB (311 to 315 MB; 297 and 298 a pass at a time). A
+ * protected attribute's view is read again in each pass, a window at a time.
  */
 export const PASS_COLUMNS = 1024;
 
