@@ -218,7 +218,11 @@ function estimateClasses(cols: readonly CodeWindows[], packed: boolean): number 
   return hll.estimate();
 }
 
-/** Class sizes through a table of a counter per possible key (`table` zeroed, one entry per key). */
+/**
+ * Class sizes through a table of a counter per possible key (`table` zeroed, one entry per key). The loops
+ * are functions of their own, as in {@link packedStats}: V8 threw away the code it had optimized on the stack
+ * in the first loop at the tally, which had not run yet.
+ */
 function lookupStats(cols: readonly CodeWindows[], table: Int32Array | Uint16Array): ClassStats {
   const n = cols[0]!.length;
   // 16-bit counters stop at their limit: a class that reaches it is neither unique nor the smallest, unless
@@ -227,50 +231,74 @@ function lookupStats(cols: readonly CodeWindows[], table: Int32Array | Uint16Arr
   const widths = cols.map((c) => c.levels.length + 1);
   for (let from = 0; from < n; from += WINDOW_ROWS) {
     const to = Math.min(n, from + WINDOW_ROWS);
-    const m = to - from;
     const codes = windowsOf(cols, from, to);
     // The common one, two and three columns are written out: a loop over the columns per record was about
     // twice as slow.
-    if (codes.length === 1) {
-      const a = codes[0]!;
-      for (let r = 0; r < m; r++) {
-        const k = a[r]! + 1;
-        const v = table[k]!;
-        if (v < limit) table[k] = v + 1;
-      }
-    } else if (codes.length === 2) {
-      const a = codes[0]!;
-      const b = codes[1]!;
-      const wb = widths[1]!;
-      for (let r = 0; r < m; r++) {
-        const k = (a[r]! + 1) * wb + b[r]! + 1;
-        const v = table[k]!;
-        if (v < limit) table[k] = v + 1;
-      }
-    } else if (codes.length === 3) {
-      const a = codes[0]!;
-      const b = codes[1]!;
-      const c = codes[2]!;
-      const wb = widths[1]!;
-      const wc = widths[2]!;
-      for (let r = 0; r < m; r++) {
-        const k = ((a[r]! + 1) * wb + b[r]! + 1) * wc + c[r]! + 1;
-        const v = table[k]!;
-        if (v < limit) table[k] = v + 1;
-      }
-    } else {
-      for (let r = 0; r < m; r++) {
-        let key = 0;
-        for (let j = 0; j < codes.length; j++) key = key * widths[j]! + codes[j]![r]! + 1;
-        const v = table[key]!;
-        if (v < limit) table[key] = v + 1;
-      }
-    }
+    if (codes.length === 1) lookupOne(table, limit, to - from, codes[0]!);
+    else if (codes.length === 2) lookupTwo(table, limit, to - from, codes[0]!, codes[1]!, widths[1]!);
+    else if (codes.length === 3)
+      lookupThree(table, limit, to - from, codes[0]!, codes[1]!, codes[2]!, widths[1]!, widths[2]!);
+    else lookupMany(table, limit, to - from, codes, widths);
   }
   const stats: ClassStats = { k: Infinity, unique: 0, classes: 0 };
-  for (let i = 0; i < table.length; i++) tally(stats, table[i]!);
+  tallyTable(stats, table);
   if (stats.k >= limit) return lookupStats(cols, new Int32Array(table.length));
   return stats;
+}
+
+type Counters = Int32Array | Uint16Array;
+
+function lookupOne(table: Counters, limit: number, m: number, a: CodeArray): void {
+  for (let r = 0; r < m; r++) {
+    const k = a[r]! + 1;
+    const v = table[k]!;
+    if (v < limit) table[k] = v + 1;
+  }
+}
+
+function lookupTwo(table: Counters, limit: number, m: number, a: CodeArray, b: CodeArray, wb: number): void {
+  for (let r = 0; r < m; r++) {
+    const k = (a[r]! + 1) * wb + b[r]! + 1;
+    const v = table[k]!;
+    if (v < limit) table[k] = v + 1;
+  }
+}
+
+function lookupThree(
+  table: Counters,
+  limit: number,
+  m: number,
+  a: CodeArray,
+  b: CodeArray,
+  c: CodeArray,
+  wb: number,
+  wc: number,
+): void {
+  for (let r = 0; r < m; r++) {
+    const k = ((a[r]! + 1) * wb + b[r]! + 1) * wc + c[r]! + 1;
+    const v = table[k]!;
+    if (v < limit) table[k] = v + 1;
+  }
+}
+
+function lookupMany(
+  table: Counters,
+  limit: number,
+  m: number,
+  codes: readonly CodeArray[],
+  widths: readonly number[],
+): void {
+  for (let r = 0; r < m; r++) {
+    let key = 0;
+    for (let j = 0; j < codes.length; j++) key = key * widths[j]! + codes[j]![r]! + 1;
+    const v = table[key]!;
+    if (v < limit) table[key] = v + 1;
+  }
+}
+
+/** Adds the counters of a lookup table to `stats`. */
+function tallyTable(stats: ClassStats, table: Counters): void {
+  for (let i = 0; i < table.length; i++) tally(stats, table[i]!);
 }
 
 function tally(stats: ClassStats, size: number): void {
@@ -317,7 +345,10 @@ const blockRow = new Int32Array(BLOCK);
 /**
  * {@link hashedStats} with each class's packed key (see {@link packedKey}) in its slot: 12 bytes a slot, 1.5
  * slots a class. With the blocks and the key beside its count, the bench's 1 GB file counted its sets in
- * 3.4 s instead of 4.4.
+ * 3.4 s instead of 4.4. Each loop is a function of its own ({@link blockKeys}, {@link probeBlock},
+ * {@link tallyKeys}), as the profiler's switch to sketches is: this runs once a set of columns, and V8
+ * optimized it on the stack, part way through the first loop, then threw the code away at the first code
+ * after it that had not run yet (four times a run, each time back in the interpreter until the next).
  */
 function packedStats(
   cols: readonly CodeWindows[],
@@ -336,50 +367,82 @@ function packedStats(
       const to = Math.min(n, from + WINDOW_ROWS);
       const keyOf = packedKey(windowsOf(cols, from, to), widths);
       for (let r0 = 0; r0 < to - from; r0 += BLOCK) {
-        const end = Math.min(to - from, r0 + BLOCK);
-        let q = 0;
-        for (let r = r0; r < end; r++) {
-          const key = keyOf(r);
-          // The key's 32-bit halves (below 2^53, so the high one has at most 21 bits).
-          const lo = key | 0;
-          const hi = (key / 4294967296) | 0;
-          // A multiplicative hash picks the pass: one multiply for each of the records the pass skips, where a
-          // full mix cost a third of the search's time.
-          const m = Math.imul(Math.imul(hi, 0x85ebca6b) ^ lo, 0x9e3779b1);
-          if (passes > 1 && Math.floor(((m >>> 0) * passes) / 4294967296) !== p) continue;
-          // MurmurHash3's finish for the slot: within a pass the top bits of `m` are nearly fixed.
-          blockLo[q] = lo;
-          blockHi[q] = hi;
-          blockSlot[q] = 3 * Math.floor(((fmix(m) >>> 0) * slots) / 4294967296);
-          blockRow[q++] = r;
-        }
-        for (let t = 0; t < q; t++) {
-          const lo = blockLo[t]!;
-          const hi = blockHi[t]!;
-          let i = blockSlot[t]!;
-          for (;;) {
-            const c = table[i + 2]!;
-            if (c === 0) {
-              if (count === cap) return from + blockRow[t]! + 1;
-              table[i] = lo;
-              table[i + 1] = hi;
-              table[i + 2] = 1;
-              count++;
-              break;
-            }
-            if (table[i] === lo && table[i + 1] === hi) {
-              table[i + 2] = c + 1;
-              break;
-            }
-            i += 3;
-            if (i === 3 * slots) i = 0;
-          }
-        }
+        const q = blockKeys(keyOf, r0, Math.min(to - from, r0 + BLOCK), passes, p, slots);
+        const added = probeBlock(table, q, slots, cap - count);
+        if (added < 0) return from + blockRow[-added - 1]! + 1;
+        count += added;
       }
     }
-    for (let i = 2; i < 3 * slots; i += 3) tally(stats, table[i]!);
+    tallyKeys(stats, table, slots);
   }
   return stats;
+}
+
+/**
+ * Works out the keys and slots of records `r0` to `end` of a window that fall in pass `p` of `passes`, into
+ * the block's arrays; returns how many.
+ */
+function blockKeys(
+  keyOf: (r: number) => number,
+  r0: number,
+  end: number,
+  passes: number,
+  p: number,
+  slots: number,
+): number {
+  let q = 0;
+  for (let r = r0; r < end; r++) {
+    const key = keyOf(r);
+    // The key's 32-bit halves (below 2^53, so the high one has at most 21 bits).
+    const lo = key | 0;
+    const hi = (key / 4294967296) | 0;
+    // A multiplicative hash picks the pass: one multiply for each of the records the pass skips, where a
+    // full mix cost a third of the search's time.
+    const m = Math.imul(Math.imul(hi, 0x85ebca6b) ^ lo, 0x9e3779b1);
+    if (passes > 1 && Math.floor(((m >>> 0) * passes) / 4294967296) !== p) continue;
+    // MurmurHash3's finish for the slot: within a pass the top bits of `m` are nearly fixed.
+    blockLo[q] = lo;
+    blockHi[q] = hi;
+    blockSlot[q] = 3 * Math.floor(((fmix(m) >>> 0) * slots) / 4294967296);
+    blockRow[q++] = r;
+  }
+  return q;
+}
+
+/**
+ * Counts the first `q` records of the block in `table` of `slots` slots: the number of new classes, or
+ * `-(t + 1)` when record `t` would be a class past the `room` left (the pass holds too many).
+ */
+function probeBlock(table: Int32Array, q: number, slots: number, room: number): number {
+  let added = 0;
+  for (let t = 0; t < q; t++) {
+    const lo = blockLo[t]!;
+    const hi = blockHi[t]!;
+    let i = blockSlot[t]!;
+    for (;;) {
+      const c = table[i + 2]!;
+      if (c === 0) {
+        if (added === room) return -(t + 1);
+        table[i] = lo;
+        table[i + 1] = hi;
+        table[i + 2] = 1;
+        added++;
+        break;
+      }
+      if (table[i] === lo && table[i + 1] === hi) {
+        table[i + 2] = c + 1;
+        break;
+      }
+      i += 3;
+      if (i === 3 * slots) i = 0;
+    }
+  }
+  return added;
+}
+
+/** Adds the counts of a key table of `slots` slots to `stats`. */
+function tallyKeys(stats: ClassStats, table: Int32Array, slots: number): void {
+  for (let i = 2; i < 3 * slots; i += 3) tally(stats, table[i]!);
 }
 
 /** A 32-bit hash of record `r`'s codes (MurmurHash3's block and finish). */
