@@ -3,6 +3,7 @@ import pc from 'picocolors';
 import type { Finding, Severity } from '../core/findings';
 import { severityRank } from '../core/findings';
 import type { AuditReport } from '../core/report/auditReport';
+import { groupDigits } from '../core/numberText';
 
 type Colours = Pick<typeof pc, 'red' | 'yellow' | 'cyan' | 'dim' | 'bold' | 'gray'>;
 
@@ -30,7 +31,7 @@ function where(f: Finding): string {
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-const int = (n: number) => n.toLocaleString('en-US');
+const int = groupDigits;
 
 function findingLine(f: Finding, c: Colours): string {
   const loc = where(f);

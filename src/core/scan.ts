@@ -81,6 +81,7 @@ import {
   type PrivacyPart,
 } from './privacy/privacyScanner';
 import type { AuditReport, ColumnReport, ProtectedKind } from './report/auditReport';
+import { groupDigits } from './numberText';
 
 export type { FairnessReport };
 
@@ -397,7 +398,7 @@ function locateRows(part: RowRangesPart, wanted: Iterable<number>): Map<number, 
   return out;
 }
 
-const int = (n: number) => n.toLocaleString('en-US');
+const int = groupDigits;
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 /**

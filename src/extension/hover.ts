@@ -3,11 +3,10 @@ import type { ColumnReport } from '../core/report/auditReport';
 import { ruleInfo } from '../core/ruleCatalog';
 import type { DatasetDiagnostics } from './diagnostics';
 import { toRange } from './diagnostics';
+import { groupDigits } from '../core/numberText';
 
 function fmt(n: number): string {
-  return Number.isInteger(n)
-    ? n.toLocaleString('en-US')
-    : n.toLocaleString('en-US', { maximumFractionDigits: 3 });
+  return Number.isInteger(n) ? groupDigits(n) : n.toLocaleString('en-US', { maximumFractionDigits: 3 });
 }
 
 function escapeMd(s: string): string {

@@ -8,6 +8,7 @@ import { readSettings, SETTINGS_SECTION } from './settings';
 import type { StatusBar } from './statusBar';
 import { startRun, type RunHandle, type RunProgress, type RunResult } from './trainingRunner';
 import { requireTrust } from './trust';
+import { groupDigits } from '../core/numberText';
 
 export type TrainOutcome =
   RunResult | { state: 'refused'; reason: 'untrusted' | 'invalid' | 'no-config' | 'busy'; message: string };
@@ -210,6 +211,6 @@ export class TrainingController implements vscode.Disposable {
 function describe(p: RunProgress): string {
   const parts = [`epoch ${p.epoch}${p.epochs ? `/${p.epochs}` : ''}`];
   if (p.loss !== undefined) parts.push(`loss ${p.loss.toFixed(4)}`);
-  if (p.samplesPerSecond) parts.push(`${Math.round(p.samplesPerSecond).toLocaleString('en-US')} samples/s`);
+  if (p.samplesPerSecond) parts.push(`${groupDigits(Math.round(p.samplesPerSecond))} samples/s`);
   return parts.join(' · ');
 }

@@ -40,6 +40,7 @@ import {
 } from './headers';
 import { maskExcerpt } from './mask';
 import { locateInCell } from './cellLocation';
+import { groupDigits } from '../numberText';
 
 export const RULE_PII_COLUMN = 'privacy/pii-column';
 export const RULE_PII_CELL = 'privacy/pii-cell';
@@ -723,7 +724,7 @@ export class PrivacyScanner {
       const confidence = Math.min(0.99, headerAgrees ? best.confidence + 0.1 : best.confidence * 0.9);
       const pct = Math.round(best.share * 100);
       const scope =
-        col.sampled >= this.sampleSize ? `the first ${col.sampled.toLocaleString('en-US')} values` : 'values';
+        col.sampled >= this.sampleSize ? `the first ${groupDigits(col.sampled)} values` : 'values';
       this.headerFinding(col, {
         rule: best.entity === 'SECRET' ? RULE_SECRET : RULE_PII_COLUMN,
         severity: SEVERITY[best.entity],

@@ -9,6 +9,7 @@
 import type { AuditReport } from './auditReport';
 import type { Finding, Severity } from '../findings';
 import { DEFAULT_THRESHOLDS, type PolicyThresholds } from '../thresholds';
+import { groupDigits } from '../numberText';
 
 // =============================================================================================== metrics
 
@@ -1346,7 +1347,7 @@ export function pct(v: number | null | undefined, digits = 1): string {
 /** Formats a number with up to `digits` significant decimals; null as an em dash. */
 export function fmt(v: number | null | undefined, digits = 3): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '—';
-  if (Number.isInteger(v)) return v.toLocaleString('en-US');
+  if (Number.isInteger(v)) return groupDigits(v);
   return v.toFixed(digits);
 }
 
