@@ -603,7 +603,10 @@ function findSecrets(ctx: Ctx): void {
   }
 }
 
-const CAP_WORD_RE = /\b[A-Z][a-z]+(?:['’-][A-Z]?[a-z]+)?\b/g;
+// Non-ASCII characters in regular expressions are written as escapes (\u2019 is the typographic apostrophe):
+// esbuild leaves them as they are in a literal, and one such character makes V8 keep the whole bundle's
+// source in two bytes a character, 1 MB more of every process's memory.
+const CAP_WORD_RE = /\b[A-Z][a-z]+(?:['\u2019-][A-Z]?[a-z]+)?\b/g;
 const HONORIFICS = new Set(['mr', 'mrs', 'ms', 'miss', 'dr', 'prof', 'sir', 'madam', 'mx']);
 /**
  * Given names that are also everyday English words ("Grace Period", "Mark Down", "Chase Bank"): in running
@@ -672,7 +675,7 @@ function findPersons(ctx: Ctx): void {
 const STREET_RE =
   /\b\d{1,6}[A-Za-z]?\s+(?:[A-Z][a-z]+\.?\s+){1,4}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl)\b\.?/g;
 const STRASSE_RE =
-  /\b[A-ZÄÖÜ][a-zäöüß]+(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm)\s+\d{1,4}[a-z]?(?![\p{L}\d])/gu;
+  /\b[A-Z\u00c4\u00d6\u00dc][a-z\u00e4\u00f6\u00fc\u00df]+(?:stra\u00dfe|strasse|str\.|weg|gasse|platz|allee|ring|damm)\s+\d{1,4}[a-z]?(?![\p{L}\d])/gu;
 const US_STATES =
   'AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR';
 const ZIP_AFTER_STATE_RE = new RegExp(
@@ -849,7 +852,7 @@ function personWholeConfidence(value: string): number {
   // "Garcia, Maria" is family name first.
   if (comma) tokens = [...comma[2]!.trim().split(/\s+/), ...comma[1]!.trim().split(/\s+/)];
   else tokens = value.split(/\s+/);
-  if (tokens.length > 4 || tokens.some((t) => !/^[\p{L}][\p{L}'’.-]*$/u.test(t))) return 0;
+  if (tokens.length > 4 || tokens.some((t) => !/^[\p{L}][\p{L}'\u2019.-]*$/u.test(t))) return 0;
   const lower = tokens.map((t) => t.toLowerCase().replace(/\.$/, ''));
   const first = lower[0]!;
   const last = lower[lower.length - 1]!;

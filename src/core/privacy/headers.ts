@@ -115,7 +115,7 @@ const RULES: Rule[] = [
   },
   {
     pattern:
-      /^(?:(?:first|last|full|given|family|middle|sur|maiden|nick|display|user|customer|client|patient|employee|person|contact|member|student|applicant|owner|account_holder|holder|cardholder)_?name|name|surname|forename|firstname|lastname|fullname|vorname|nachname|nombre|apellido|姓名)(?:_\d+)?$/,
+      /^(?:(?:first|last|full|given|family|middle|sur|maiden|nick|display|user|customer|client|patient|employee|person|contact|member|student|applicant|owner|account_holder|holder|cardholder)_?name|name|surname|forename|firstname|lastname|fullname|vorname|nachname|nombre|apellido|\u59d3\u540d)(?:_\d+)?$/,
     evidence: { entity: 'PERSON' },
   },
   // Quasi-identifiers and protected attributes that are not direct identifiers.
@@ -421,7 +421,7 @@ function looksLikeAges(values: readonly string[]): boolean {
   for (const v of values) {
     const n = Number(v.trim());
     if (v.trim() !== '' && Number.isFinite(n) && n >= 0 && n <= 125) numeric++;
-    else if (/^\d{1,3}\s*[-–]\s*\d{1,3}$|^\d{1,3}\+$/.test(v.trim())) numeric++;
+    else if (/^\d{1,3}\s*[-\u2013]\s*\d{1,3}$|^\d{1,3}\+$/.test(v.trim())) numeric++;
   }
   return values.length > 0 && numeric / values.length >= 0.9;
 }
