@@ -11,6 +11,8 @@ const watch = process.argv.includes('--watch');
 const nodeBundles = [
   { name: 'extension', entry: 'src/extension/extension.ts', external: ['vscode'] },
   { name: 'cli', entry: 'src/cli/main.ts' },
+  // What `bin/rml.js` runs: loads the CLI's bundle with a V8 code cache.
+  { name: 'launch', entry: 'src/cli/launch.ts' },
   // `rml predict`'s model runner, apart so that the CLI's bundle carries no TensorFlow.js.
   { name: 'predictModel', entry: 'src/cli/predictModel.ts' },
   { name: 'trainWorker', entry: 'src/worker/trainWorker.ts' },

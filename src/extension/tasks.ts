@@ -39,7 +39,8 @@ export class RmlTaskProvider implements vscode.TaskProvider {
   }
 
   private build(def: RmlTaskDefinition, folder: vscode.WorkspaceFolder, original?: vscode.Task): vscode.Task {
-    const cli = this.context.asAbsolutePath(path.join('dist', 'cli.js'));
+    // The launcher runs the CLI; the CLI's bundle itself only exports it (a task running it did nothing).
+    const cli = this.context.asAbsolutePath(path.join('dist', 'launch.js'));
     const args = [cli, 'train', def.config, ...(def.backend ? ['--backend', def.backend] : [])];
     const execution = new vscode.ProcessExecution(process.execPath, args, {
       cwd: folder.uri.fsPath,

@@ -1,5 +1,6 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import { api, codeOf, file, waitFor } from './helpers';
 
@@ -102,8 +103,36 @@ describe('training config diagnostics', () => {
     assert.strictEqual(small.source, 'rml');
     const exec = small.execution as vscode.ProcessExecution;
     assert.ok(
-      exec.args.some((a) => a.endsWith('dist/cli.js')) && exec.args.includes('train'),
+      exec.args.some((a) => a.endsWith('dist/launch.js')) && exec.args.includes('train'),
       exec.args.join(' '),
     );
+  });
+
+  it('the train task runs the training to the end and leaves its run folder', async () => {
+    const tasks = await vscode.tasks.fetchTasks({ type: 'rml' });
+    const small = tasks.find((t) => (t.definition as { config?: string }).config === 'small.train.json');
+    assert.ok(small);
+    const runs = path.join(file('runs').fsPath, 'small');
+    const list = () => (fs.existsSync(runs) ? fs.readdirSync(runs) : []);
+    const before = new Set(list());
+    const ended = new Promise<number | undefined>((resolve) => {
+      const listener = vscode.tasks.onDidEndTaskProcess((e) => {
+        if (e.execution.task.definition === small.definition) {
+          listener.dispose();
+          resolve(e.exitCode);
+        }
+      });
+    });
+    await vscode.tasks.executeTask(small);
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error('the task did not end within 180 s')), 180_000),
+    );
+    assert.strictEqual(await Promise.race([ended, timeout]), 0);
+    const added = list().filter((d) => !before.has(d));
+    assert.strictEqual(added.length, 1, `new run folders: ${added.join(', ')}`);
+    const status = JSON.parse(fs.readFileSync(path.join(runs, added[0]!, 'status.json'), 'utf8')) as {
+      state: string;
+    };
+    assert.strictEqual(status.state, 'finished');
   });
 });
