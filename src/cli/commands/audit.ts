@@ -8,6 +8,7 @@ import { collectGarbage, collectorForScan } from '../../worker/collect';
 import { scanFileInThreads } from '../../worker/scanThreads';
 import { countBySeverity, formatAuditText } from '../auditText';
 import { UsageError, type CliCommand, type CliIo, parseCommandLine } from '../command';
+import { unreadableFile } from '../inputFile';
 import { writeJson } from '../jsonOut';
 import { writeAllSync, writeThroughTemporary } from '../writeFile';
 import { version } from '../version';
@@ -155,8 +156,9 @@ export const auditCommand: CliCommand = {
     const seenPolicies = new Set<string>();
     for (const f of files) {
       const abs = path.resolve(io.cwd, f);
-      if (!fs.existsSync(abs) || !fs.statSync(abs).isFile()) {
-        inputErrors.push(`${f}: no such file.`);
+      const unreadable = unreadableFile(abs, f);
+      if (unreadable) {
+        inputErrors.push(unreadable);
         continue;
       }
       const policyFile = o.policy ? path.resolve(io.cwd, o.policy) : findPolicy(path.dirname(abs));

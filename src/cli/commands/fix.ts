@@ -15,6 +15,7 @@ import { optimizeThresholds, type FairnessConstraint } from '../../core/fairness
 import { MISSING_OUTCOME_TOKENS, OutcomeMappingError, toBinaryOutcome } from '../../core/fairness/positives';
 import { fmt } from '../../core/fairness/stats';
 import { UsageError, type CliCommand, type CliIo, parseCommandLine } from '../command';
+import { unreadableFile } from '../inputFile';
 import { writeThroughTemporary } from '../writeFile';
 
 const usage = `Usage: rml fix <transform> FILE [options]
@@ -442,7 +443,8 @@ export const fixCommand: CliCommand = {
     if (!o.label) throw new UsageError(`${transform} needs --label COL.`);
     if (!o.group || o.group.length === 0) throw new UsageError(`${transform} needs --group COL.`);
     const abs = path.resolve(io.cwd, file);
-    if (!fs.existsSync(abs) || !fs.statSync(abs).isFile()) throw new UsageError(`${file}: no such file.`);
+    const unreadable = unreadableFile(abs, file);
+    if (unreadable) throw new UsageError(unreadable);
     return transform === 'reweigh' ? runReweigh(abs, file, o, io) : runThresholds(abs, file, o, io);
   },
 };

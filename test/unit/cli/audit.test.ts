@@ -90,6 +90,10 @@ describe('rml audit', () => {
     const missing = await rml(['audit', 'nope.csv']);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /nope\.csv: no such file/);
+    const folder = await rml(['audit', '.', 'customers.csv', '--format', 'json']);
+    assert.equal(folder.code, 2, 'an input error, though the other file is audited');
+    assert.match(folder.stderr, /\.: a folder, not a dataset file\./);
+    assert.equal((JSON.parse(folder.stdout) as { rows: number }).rows, 6);
   });
 
   it('gives the one-thread report split by column or by range in threads', async () => {
