@@ -343,6 +343,47 @@ describe('privacy detectors', () => {
     );
   });
 
+  it('answers a value searched as a whole and then as text (or the other way) as if each were searched alone', () => {
+    // The column sample asks both about each value, and the phone parse is remembered from one to the other.
+    const values = [
+      '4155550132',
+      'phone: 4155550132',
+      '+1 415 555 0132',
+      '(415) 555-0132',
+      'john@example.com',
+      'Maria Garcia',
+      'call Maria Garcia on 4155550132 or mail maria@example.org',
+      '536-22-1234',
+      '536221234',
+      '4111 1111 1111 1111',
+      'AKIAIOSFODNN7EXAMPLE',
+    ];
+    const clear = () => detectEntities('an unrelated text, 12 Main St, +44 20 7946 0958');
+    const alone = (f: () => unknown) => {
+      clear();
+      return f();
+    };
+    for (const v of values) {
+      for (const options of [undefined, { minConfidence: 0 }]) {
+        const text = alone(() => detectEntities(v, options));
+        const whole = alone(() => matchWholeValue(v));
+        clear();
+        assert.deepEqual(matchWholeValue(v), whole, v);
+        assert.deepEqual(detectEntities(v, options), text, v);
+        clear();
+        assert.deepEqual(detectEntities(v, options), text, v);
+        assert.deepEqual(matchWholeValue(v), whole, v);
+      }
+    }
+    // Unformatted, alone in a cell it is a phone number; in text, not without a word such as "phone".
+    assert.equal(matchWholeValue('4155550132')?.confidence, 0.5);
+    assert.deepEqual(detectEntities('4155550132'), []);
+    assert.deepEqual(
+      detectEntities('4155550132', { minConfidence: 0 }).map((m) => m.confidence),
+      [0.4],
+    );
+  });
+
   describe('matchWholeValue', () => {
     it('classifies whole values and ignores values that only contain an entity', () => {
       assert.equal(matchWholeValue(' john@example.com ')?.entity, 'EMAIL_ADDRESS');
