@@ -1,13 +1,15 @@
 /**
  * Loads the CLI's bundle with a V8 code cache, so that a run of `rml` does not parse and compile the whole
- * 1 MB bundle again: loading it took 47 to 56 ms, 31 to 34 with the cache (fresh processes, this machine).
+ * 1 MB bundle again: `rml --version` took 99 ms with the cache against 117 without (the best of 15 fresh
+ * processes each; Node alone, 61).
  *
  * Why by hand: Node 22.1 and later have this built in (`module.enableCompileCache`), but the CLI supports
- * Node 20, which has only the `vm.Script` API it is built on; `v8-compile-cache`, the package that did this,
- * has been left since Node grew its own. What it needs to get right:
- * - The cache is written right after the bundle's top level has run, before the audit sets `--expose-gc` at
- *   run time (`src/worker/collect.ts`): V8 ties a cache to the flags, and rejected every cache written at
- *   the end of a run.
+ * Node 20, which has only the `vm` API this is built on; `v8-compile-cache`, the package that did this, has
+ * been left since Node grew its own. What it needs to get right:
+ * - The cache is made as the bundle is compiled, so before the audit sets `--expose-gc` at run time
+ *   (`src/worker/collect.ts`): V8 ties a cache to the flags, and rejected every cache made at the end of a
+ *   run. One made after the bundle's top level had run (`vm.Script`, `createCachedData`) held more (1.3 MB
+ *   against 1.0) and saved 6 ms more, but raised a small audit's peak by 3 to 6 MB.
  * - A cache is named by a hash of the source, the V8 version and the architecture. V8's own check of the
  *   source is its length only, and npm gives every installed file the same modification time, so a stale
  *   cache of a same-length build would otherwise run old code.
@@ -30,6 +32,15 @@ export interface LoadedBundle {
   exports: unknown;
   cache: CacheOutcome;
 }
+
+/** What `vm.compileFunction` returns, with the properties its options add. */
+type Compiled = ((
+  exports: unknown,
+  require: NodeJS.Require,
+  module: { exports: unknown },
+  filename: string,
+  dirname: string,
+) => void) & { cachedData?: Buffer; cachedDataRejected?: boolean };
 
 /** Cache files of one bundle kept in the folder (other builds, other Node versions); older ones are removed. */
 const KEEP = 3;
@@ -73,31 +84,29 @@ export function requireWithCodeCache(file: string, cacheDir: string | null): Loa
   // With source maps on (`--enable-source-maps`), Node maps stack traces only for modules it loads itself.
   if (cacheDir === null || process.sourceMapsEnabled)
     return { exports: createRequire(file)(file) as unknown, cache: 'off' };
-  const source = fs.readFileSync(file, 'utf8');
+  const bytes = fs.readFileSync(file);
   const key = createHash('sha1')
-    .update(source)
+    .update(bytes)
     .update(`\0${process.versions.v8}\0${process.arch}`)
     .digest('hex');
   const name = path.basename(file, '.js');
   const cacheFile = path.join(cacheDir, `${name}-${key}.v8cache`);
   const { found, data: cached } = readCache(cacheFile);
-  // Node's own wrapper, on the first line, so that line numbers in stack traces stay those of the file.
-  const script = new vm.Script(
-    `(function (exports, require, module, __filename, __dirname) { ${source}\n});`,
-    { filename: file, cachedData: cached },
-  );
-  const wrapper = script.runInThisContext() as (
-    exports: unknown,
-    require: NodeJS.Require,
-    module: { exports: unknown },
-    filename: string,
-    dirname: string,
-  ) => void;
+  const source = bytes.toString('utf8');
+  const compile = (cachedData: Buffer | undefined) =>
+    vm.compileFunction(source, ['exports', 'require', 'module', '__filename', '__dirname'], {
+      filename: file,
+      cachedData,
+      produceCachedData: cachedData === undefined,
+    }) as Compiled;
+  let wrapper = compile(cached);
+  // A cache V8 turns down is written again, from a second compilation (that run only).
+  if (wrapper.cachedDataRejected === true) wrapper = compile(undefined);
   const module = { exports: {} as unknown, id: file, filename: file, loaded: false };
   wrapper.call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
   module.loaded = true;
-  if (cached !== undefined && !script.cachedDataRejected) return { exports: module.exports, cache: 'used' };
-  const written = writeCache(cacheDir, cacheFile, name, script.createCachedData());
+  if (wrapper.cachedData === undefined) return { exports: module.exports, cache: 'used' };
+  const written = writeCache(cacheDir, cacheFile, name, wrapper.cachedData);
   return {
     exports: module.exports,
     cache: !written ? 'unwritable' : found ? 'replaced' : 'created',

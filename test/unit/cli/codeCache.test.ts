@@ -79,7 +79,7 @@ describe('the CLI code cache', function () {
       assert.equal(r.dirname, dir);
       assert.equal(r.filename, bundle);
       assert.equal(r.helper, 'helper1', 'require resolves beside the bundle');
-      // The wrapper shares the first line: a stack trace names the bundle's own line.
+      // A stack trace names the bundle's own line.
       assert.match(r.stack, new RegExp(`${bundle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:`));
     }
     const files = cacheFiles(cacheDir);
