@@ -14,7 +14,7 @@
  *   source is its length only, and npm gives every installed file the same modification time, so a stale
  *   cache of a same-length build would otherwise run old code.
  * - It lives in the user's own cache folder (made private): code read from a folder others can write to
- *   would run as this user.
+ *   would run as this user, so a folder that others own or may write to is not used.
  * - Any failure (no home, a read-only disk, a cache V8 rejects) costs only the time saved: the bundle is
  *   compiled as without a cache, and a rejected cache is replaced.
  */
@@ -26,7 +26,7 @@ import * as path from 'node:path';
 import * as vm from 'node:vm';
 
 /** What became of the cache on a load: for tests and for `RML_CODE_CACHE` users checking it works. */
-export type CacheOutcome = 'off' | 'created' | 'used' | 'replaced' | 'unwritable';
+export type CacheOutcome = 'off' | 'created' | 'used' | 'replaced' | 'unwritable' | 'shared';
 
 export interface LoadedBundle {
   exports: unknown;
@@ -84,6 +84,7 @@ export function requireWithCodeCache(file: string, cacheDir: string | null): Loa
   // With source maps on (`--enable-source-maps`), Node maps stack traces only for modules it loads itself.
   if (cacheDir === null || process.sourceMapsEnabled)
     return { exports: createRequire(file)(file) as unknown, cache: 'off' };
+  if (writableByOthers(cacheDir)) return { exports: createRequire(file)(file) as unknown, cache: 'shared' };
   const bytes = fs.readFileSync(file);
   const key = createHash('sha1')
     .update(bytes)
@@ -111,6 +112,23 @@ export function requireWithCodeCache(file: string, cacheDir: string | null): Loa
     exports: module.exports,
     cache: !written ? 'unwritable' : found ? 'replaced' : 'created',
   };
+}
+
+/**
+ * A folder another user owns or may write to (`RML_CODE_CACHE` set to a shared folder, a home made
+ * group-writable): a cache there could be anyone's code, run as this user, so none is read or written. A
+ * folder not there yet is made private when the first cache is written. POSIX only: Windows keeps
+ * `%LOCALAPPDATA%` to its user.
+ */
+function writableByOthers(dir: string): boolean {
+  if (process.platform === 'win32' || typeof process.getuid !== 'function') return false;
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch {
+    return false;
+  }
+  return stat.uid !== process.getuid() || (stat.mode & 0o022) !== 0;
 }
 
 /**

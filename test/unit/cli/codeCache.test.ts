@@ -134,7 +134,7 @@ describe('the CLI code cache', function () {
     assert.equal(cacheFiles(cacheDir).length, 3, 'the three newest caches are kept');
   });
 
-  it('runs without a cache where none can be written or it is off', () => {
+  it('runs without a cache where none can be written, others may write, or it is off', () => {
     const bundle = writeBundle(dir, 5);
     fs.writeFileSync(path.join(dir, 'file'), '');
     const blocked = load(bundle, path.join(dir, 'file', 'cache'));
@@ -145,6 +145,17 @@ describe('the CLI code cache', function () {
       ['bundle.js', 'file', 'helper.js'],
       'no temporary file is left behind',
     );
+    if (process.platform !== 'win32') {
+      // A folder others may write to could hold anyone's code: neither read nor written.
+      const shared = path.join(dir, 'shared');
+      fs.mkdirSync(shared);
+      fs.chmodSync(shared, 0o777);
+      const r = load(bundle, shared);
+      assert.equal(r.cache, 'shared');
+      assert.equal(r.answer, 5);
+      assert.deepEqual(fs.readdirSync(shared), []);
+      fs.rmSync(shared, { recursive: true });
+    }
     const off = load(bundle, null);
     assert.equal(off.cache, 'off');
     assert.equal(off.answer, 5);
