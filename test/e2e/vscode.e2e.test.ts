@@ -225,9 +225,21 @@ describe('panels in a real VS Code (code-server + headless Chromium)', function 
       },
     );
     await panel.click('#stop');
-    await panel.waitForFunction(() => document.body.dataset.state === 'cancelled', undefined, {
-      timeout: 60_000,
-    });
+    await panel
+      .waitForFunction(() => document.body.dataset.state === 'cancelled', undefined, { timeout: 60_000 })
+      .catch(async (e: unknown) => {
+        // What the panel and the run folder said when it did not come, for a failure that comes rarely.
+        const seen = await panel!
+          .evaluate(() => ({
+            state: document.body.dataset.state,
+            note: document.getElementById('note')?.textContent,
+            stopDisabled: document.getElementById('stop')?.hasAttribute('disabled'),
+          }))
+          .catch(() => 'the panel could not be read');
+        const statusFile = path.join(workspace, 'runs', 'income', id, 'status.json');
+        const status = fs.existsSync(statusFile) ? fs.readFileSync(statusFile, 'utf8') : 'no status.json';
+        throw new Error(`${String(e)}\npanel: ${JSON.stringify(seen)}\nstatus.json: ${status}`);
+      });
     const status = JSON.parse(
       fs.readFileSync(path.join(workspace, 'runs', 'income', id, 'status.json'), 'utf8'),
     ) as { state: string };
