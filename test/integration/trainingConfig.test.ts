@@ -124,10 +124,12 @@ describe('training config diagnostics', () => {
       });
     });
     await vscode.tasks.executeTask(small);
-    const timeout = new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error('the task did not end within 180 s')), 180_000),
-    );
-    assert.strictEqual(await Promise.race([ended, timeout]), 0);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('the task did not end within 180 s')), 180_000);
+    });
+    const code = await Promise.race([ended, timeout]).finally(() => clearTimeout(timer));
+    assert.strictEqual(code, 0);
     const added = list().filter((d) => !before.has(d));
     assert.strictEqual(added.length, 1, `new run folders: ${added.join(', ')}`);
     const status = JSON.parse(fs.readFileSync(path.join(runs, added[0]!, 'status.json'), 'utf8')) as {
