@@ -42,7 +42,7 @@ type Compiled = ((
   dirname: string,
 ) => void) & { cachedData?: Buffer; cachedDataRejected?: boolean };
 
-/** Cache files of one bundle kept in the folder (other builds, other Node versions); older ones are removed. */
+/** Cache files of one bundle kept (other builds, other Node versions); older ones are removed. */
 const KEEP = 3;
 
 /**

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 
 /**
- * Why the dataset file `abs` (given as `shown`) cannot be read, as a message for standard error, or null when it
- * can: a missing file, a folder and a file without read permission each get their own words, where all three
- * read "no such file" or came out as an `EACCES` error code.
+ * Why the dataset file `abs` (given as `shown`) cannot be read, as a message for standard error, or null when
+ * it can: a missing file, a folder and a file without read permission each get their own words, where all
+ * three read "no such file" or came out as an `EACCES` error code.
  */
 export function unreadableFile(abs: string, shown: string): string | null {
   let stat: fs.Stats;
