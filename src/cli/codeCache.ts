@@ -24,6 +24,7 @@ import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
+import { writeAllSync, writeThroughTemporary } from './writeFile';
 
 /** What became of the cache on a load: for tests and for `RML_CODE_CACHE` users checking it works. */
 export type CacheOutcome = 'off' | 'created' | 'used' | 'replaced' | 'unwritable' | 'shared';
@@ -133,8 +134,8 @@ function writableByOthers(dir: string): boolean {
 
 /**
  * Whether a cache file is there, and its data unless it is damaged. The data is checked against the digest
- * written before it because V8 checks only a header: a cache damaged after it crashed the process that read
- * it (found by the test of a damaged cache).
+ * written before it because V8 checks only a header: a cache damaged past its header crashed the process that
+ * read it (found by the test of a damaged cache).
  */
 function readCache(file: string): { found: boolean; data?: Buffer } {
   let bytes: Buffer;
@@ -161,17 +162,14 @@ function digest(data: Buffer): Buffer {
 
 /** Writes the cache whole or not at all (another `rml` may be reading it); false where it could not. */
 function writeCache(dir: string, file: string, name: string, data: Buffer): boolean {
-  const temp = `${file}.${process.pid}.tmp`;
   try {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    fs.writeFileSync(temp, Buffer.concat([MAGIC, digest(data), data]), { mode: 0o600 });
-    fs.renameSync(temp, file);
+    writeThroughTemporary(file, (fd) => {
+      fs.fchmodSync(fd, 0o600);
+      writeAllSync(fd, Buffer.concat([MAGIC, digest(data), data]));
+    });
   } catch {
-    try {
-      fs.rmSync(temp, { force: true });
-    } catch {
-      // Nothing was written, or it cannot be removed either: the next run tries again.
-    }
+    // Nothing is left behind: the next run tries again.
     return false;
   }
   prune(dir, name);

@@ -28,8 +28,8 @@ export function writeThroughTemporary(out: string, write: (fd: number) => void):
   }
 }
 
-/** Writes all of `text` at the file position, in as many calls as the system takes. */
-export function writeAllSync(fd: number, text: string): void {
-  const bytes = Buffer.from(text);
+/** Writes all of `text` (or bytes) at the file position, in as many calls as the system takes. */
+export function writeAllSync(fd: number, text: string | Uint8Array): void {
+  const bytes = typeof text === 'string' ? Buffer.from(text) : text;
   for (let at = 0; at < bytes.length;) at += fs.writeSync(fd, bytes, at);
 }
