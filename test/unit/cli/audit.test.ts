@@ -29,6 +29,8 @@ async function rml(args: string[], cwd = path.dirname(fixture)) {
 }
 
 describe('rml audit', () => {
+  const temps: string[] = [];
+  after(() => temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
   it('prints grouped text findings and exits 0 without --fail-on', async () => {
     const r = await rml(['audit', 'customers.csv']);
     assert.equal(r.code, 0, r.stderr);
@@ -108,6 +110,7 @@ describe('rml audit', () => {
 
   it('audits predictions per group and writes the output to a file', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rml-audit-'));
+    temps.push(dir);
     const csv = ['y,yhat,p,grp'];
     const rows: [number, number, number, string][] = [
       [1, 1, 0.9, 'a'],

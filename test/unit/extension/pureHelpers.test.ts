@@ -22,6 +22,14 @@ import { parseTrainConfig } from '../../../src/core/training/config';
 import type { AuditReport, ColumnReport } from '../../../src/core/report/auditReport';
 
 describe('extension helpers (no vscode)', () => {
+  const temps: string[] = [];
+  const tempDir = (prefix: string): string => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    temps.push(d);
+    return d;
+  };
+  after(() => temps.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
   describe('dataset files', () => {
     it('tells datasets from configuration by name and, for .json, by a top-level array', () => {
       assert.strictEqual(formatFromName('a/b.CSV'), 'csv');
@@ -45,7 +53,7 @@ describe('extension helpers (no vscode)', () => {
     });
 
     it('reads only the head of a file', () => {
-      const f = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rml-head-')), 'big.json');
+      const f = path.join(tempDir('rml-head-'), 'big.json');
       fs.writeFileSync(f, `[${'{"a":1},'.repeat(10_000)}{"a":1}]`);
       assert.strictEqual(readHead(f, 16).length, 16);
       assert.strictEqual(datasetFormat(f, readHead(f)), 'json');
@@ -144,7 +152,7 @@ describe('extension helpers (no vscode)', () => {
 
   describe('run folders', () => {
     it('lists runs newest first with state and key metrics, tolerating half-written folders', () => {
-      const runs = fs.mkdtempSync(path.join(os.tmpdir(), 'rml-runs-'));
+      const runs = tempDir('rml-runs-');
       const a = path.join(runs, 'income', '2026-11-28T10-00-00-000Z');
       const b = path.join(runs, 'income', '2026-11-28T11-00-00-000Z');
       fs.mkdirSync(path.join(a, 'model'), { recursive: true });
