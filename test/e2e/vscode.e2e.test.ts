@@ -217,16 +217,18 @@ describe('panels in a real VS Code (code-server + headless Chromium)', function 
     assert.ok(panel, 'the new run has its panel');
     await panel.waitForSelector('#stop:not([disabled])', { timeout: 60_000 });
     // Stop mid-training: once this run's own batch loss is drawn (the first run is overlaid from the start).
+    // Polled by timer, not on animation frames (Playwright's default), which a busy or throttled frame delays.
     await panel.waitForFunction(
       () => /batch loss/.test(document.getElementById('loss')?.textContent ?? ''),
       undefined,
-      {
-        timeout: 120_000,
-      },
+      { timeout: 120_000, polling: 250 },
     );
     await panel.click('#stop');
     await panel
-      .waitForFunction(() => document.body.dataset.state === 'cancelled', undefined, { timeout: 60_000 })
+      .waitForFunction(() => document.body.dataset.state === 'cancelled', undefined, {
+        timeout: 60_000,
+        polling: 250,
+      })
       .catch(async (e: unknown) => {
         // What the panel and the run folder said when it did not come, for a failure that comes rarely.
         const seen = await panel!
@@ -234,6 +236,7 @@ describe('panels in a real VS Code (code-server + headless Chromium)', function 
             state: document.body.dataset.state,
             note: document.getElementById('note')?.textContent,
             stopDisabled: document.getElementById('stop')?.hasAttribute('disabled'),
+            error: document.getElementById('error')?.textContent,
           }))
           .catch(() => 'the panel could not be read');
         const statusFile = path.join(workspace, 'runs', 'income', id, 'status.json');

@@ -147,9 +147,9 @@ function addRecords(records: MetricRecord[]): void {
   schedule();
 }
 
-function showError(e: Error): void {
+function showError(e: Error, what = 'show a message'): void {
   errorEl.hidden = false;
-  errorEl.textContent = `The panel could not show a message: ${e.message}`;
+  errorEl.textContent = `The panel could not ${what}: ${e.message}`;
 }
 
 // ------------------------------------------------------------------------------------------------ drawing
@@ -173,22 +173,29 @@ let batchesDrawnAt = -1;
 function draw(): void {
   pending = false;
   lastFrame = performance.now();
-  drawHeader();
-  if (
-    series.batchLoss.length !== batchesDrawnAt ||
-    epochChartsDrawnFor !== series ||
-    series.epochs.length !== epochChartsDrawnAt
-  ) {
-    batchesDrawnAt = series.batchLoss.length;
-    drawLoss();
+  try {
+    drawHeader();
+    if (
+      series.batchLoss.length !== batchesDrawnAt ||
+      epochChartsDrawnFor !== series ||
+      series.epochs.length !== epochChartsDrawnAt
+    ) {
+      batchesDrawnAt = series.batchLoss.length;
+      drawLoss();
+    }
+    if (epochChartsDrawnFor !== series || series.epochs.length !== epochChartsDrawnAt) {
+      epochChartsDrawnFor = series;
+      epochChartsDrawnAt = series.epochs.length;
+      drawMetrics();
+      drawFairness();
+    }
+  } catch (e) {
+    // A chart that cannot be drawn is said in the page; the run's state below still changes, so a finished
+    // or cancelled run never looks as if it were running.
+    showError(e instanceof Error ? e : new Error(String(e)), 'draw the charts');
+  } finally {
+    document.body.dataset.state = status.state;
   }
-  if (epochChartsDrawnFor !== series || series.epochs.length !== epochChartsDrawnAt) {
-    epochChartsDrawnFor = series;
-    epochChartsDrawnAt = series.epochs.length;
-    drawMetrics();
-    drawFairness();
-  }
-  document.body.dataset.state = status.state;
 }
 
 /** A label and its value, kept together when the header wraps (a `div` grouping is valid inside `dl`). */
