@@ -125,7 +125,9 @@ const split = process.env.BENCH_SCAN_SPLIT ? ['--split', process.env.BENCH_SCAN_
 const label = process.env.BENCH_SCAN_PREDICTION
   ? ['--label', 'approved', '--positive', '1', '--prediction', 'approved_pred', '--score', 'approved_score']
   : process.env.BENCH_SCAN_LABEL ? ['--label', 'sex', '--positive', 'Female'] : [];
-main(['audit', process.argv[process.argv.length - 2], '--format', 'json', '--output', report, '--threads', process.argv[process.argv.length - 1], ...split, ...label], { stdout: sink, stderr: process.stderr, cwd: process.cwd(), env: {} }).then((code) => {
+// A wide table is read whole (its features and the id, age, sex and outcome), past the default 16,384 columns.
+const wide = process.env.BENCH_SCAN_WIDE ? ['--max-columns', String(Number(process.env.BENCH_SCAN_WIDE) + 4)] : [];
+main(['audit', process.argv[process.argv.length - 2], '--format', 'json', '--output', report, '--threads', process.argv[process.argv.length - 1], ...split, ...label, ...wide], { stdout: sink, stderr: process.stderr, cwd: process.cwd(), env: {} }).then((code) => {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   fs.rmSync(path.dirname(report), { recursive: true, force: true });
   if (code > 1) process.exit(3);

@@ -6,6 +6,7 @@ import policySchema from '../../schemas/responsible-ml.schema.json';
 import { parseJsonDocument } from './config/jsonDocument';
 import type { Finding, Severity } from './findings';
 import { DEFAULT_THRESHOLDS, type PolicyThresholds } from './thresholds';
+import { DEFAULT_MAX_COLUMNS } from './data/readTable';
 
 export { DEFAULT_THRESHOLDS, type PolicyThresholds };
 
@@ -27,6 +28,8 @@ export interface Policy {
   referenceGroups: Record<string, string>;
   missingTokens: string[];
   maxFindingsPerRule: number;
+  /** Columns read of a dataset (see `ReadOptions.maxColumns`). */
+  maxColumns: number;
   thresholds: PolicyThresholds;
 }
 
@@ -38,6 +41,7 @@ export const DEFAULT_POLICY: Policy = {
   referenceGroups: {},
   missingTokens: [],
   maxFindingsPerRule: 1000,
+  maxColumns: DEFAULT_MAX_COLUMNS,
   thresholds: DEFAULT_THRESHOLDS,
 };
 
@@ -70,6 +74,7 @@ export function resolvePolicy(p: PolicyFile): Policy {
     referenceGroups: p.referenceGroups ?? {},
     missingTokens: p.missingTokens ?? [],
     maxFindingsPerRule: p.maxFindingsPerRule ?? 1000,
+    maxColumns: p.maxColumns ?? DEFAULT_MAX_COLUMNS,
     thresholds: { ...DEFAULT_THRESHOLDS, ...(p.thresholds ?? {}) },
   };
 }

@@ -20,7 +20,17 @@ const rules: RuleInfo[] = [
   {
     id: 'data/unclosed-quote',
     title: 'Unclosed quote',
-    description: 'A quoted field is never closed, so the rest of the file is one value.',
+    description: 'A quoted field is not closed on its line; it was read up to the end of that line.',
+  },
+  {
+    id: 'data/long-record',
+    title: 'Record too long',
+    description: 'A CSV record does not end within 16,777,216 characters; it was cut there.',
+  },
+  {
+    id: 'data/too-many-columns',
+    title: 'Too many columns',
+    description: 'The file has more columns than are read (16,384 by default); the others are not audited.',
   },
   {
     id: 'data/invalid-encoding',

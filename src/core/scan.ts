@@ -102,6 +102,8 @@ export interface ScanOptions {
   groups?: string[];
   /** Cap per rule; default: the policy's (1000). */
   maxFindingsPerRule?: number;
+  /** Columns read (see `ReadOptions.maxColumns`); default: the policy's (16,384). */
+  maxColumns?: number;
   signal?: AbortSignal;
   /** Called with the bytes read so far, after each chunk (for a progress line; the caller throttles). */
   onProgress?: (bytesRead: number) => void;
@@ -833,6 +835,7 @@ async function runPass(
     // Nothing above keeps a row's positions past `row()` (findings and row ranges copy the numbers), nor the
     // array of a row wide enough for the reader to refill (see `copyValues`).
     transientRows: true,
+    maxColumns: maxColumnsOf(options),
     ...(range?.start
       ? {
           continuation: {
@@ -1080,6 +1083,26 @@ export class RangeMerge {
   }
 }
 
+/**
+ * A top value's characters in the report. A cell of a malformed file can be megabytes long (a field whose
+ * quote never closes): its text, once in `topValues`, made a report of 60 MB.
+ */
+export const TOP_VALUE_CHARS = 1000;
+
+/** `value` cut to {@link TOP_VALUE_CHARS} characters and an ellipsis, never inside a surrogate pair. */
+export function clipValue(value: string): string {
+  if (value.length <= TOP_VALUE_CHARS) return value;
+  let end = TOP_VALUE_CHARS;
+  const c = value.charCodeAt(end - 1);
+  if (c >= 0xd800 && c <= 0xdbff) end--;
+  return `${value.slice(0, end)}\u2026`;
+}
+
+/** The columns a scan reads: the caller's, else the policy's. */
+export function maxColumnsOf(options: ScanOptions): number {
+  return options.maxColumns ?? (options.policy ?? DEFAULT_POLICY).maxColumns;
+}
+
 /** A reader problem of a later range, its row renumbered (only ragged rows name theirs). */
 function shiftProblem(f: Finding, offset: number): Finding {
   if (f.row === undefined) return f;
@@ -1171,8 +1194,10 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
       distinctExact: p.distinctExact,
       // Top values of a personal-data column are personal data: never show them in full.
       topValues: firstEntity
-        ? p.topValues.map((t) => ({ value: maskExcerpt(t.value, firstEntity), count: t.count }))
-        : p.topValues,
+        ? p.topValues.map((t) => ({ value: clipValue(maskExcerpt(t.value, firstEntity)), count: t.count }))
+        : p.topValues.map((t) =>
+            t.value.length > TOP_VALUE_CHARS ? { ...t, value: clipValue(t.value) } : t,
+          ),
       numeric: p.numeric,
       entities,
       protected: prot,

@@ -29,6 +29,7 @@ import {
   adoptPart,
   assembleReport,
   discardPart,
+  maxColumnsOf,
   scanDataset,
   scanPart,
   type RangePart,
@@ -300,7 +301,11 @@ async function planSplit(file: string, options: ScanOptions, threads: number): P
     },
     problem() {},
   };
-  await readTable([prefix], sink, { fileName: options.fileName, format: options.format ?? 'auto' });
+  await readTable([prefix], sink, {
+    fileName: options.fileName,
+    format: options.format ?? 'auto',
+    maxColumns: maxColumnsOf(options),
+  });
   if (columns < 2 || seen === 0) return null;
   const n = Math.min(threads, columns);
   const load = new Array<number>(n).fill(0);
@@ -640,6 +645,7 @@ async function readHead(
     const summary = await readTable(chunks(), sink, {
       fileName: options.fileName,
       format: options.format ?? 'auto',
+      maxColumns: maxColumnsOf(options),
     });
     if (summary.encoding !== 'utf-8' || !header || !decided) return undefined;
     return { header, decided, decidedWithin };

@@ -28,6 +28,8 @@ Options:
   --group COL                Attribute to audit by (repeatable; default: the protected attributes found).
   --fail-on SEVERITY         Exit with status 1 when a finding is at least this severe (error|warning|info|hint).
   --max-findings N           Cap per rule per file (default: 1000, or the policy's).
+  --max-columns N            Columns read of a file (default: 16384, or the policy's); a wider file's
+                             other columns are not audited, and a data/too-many-columns error says so.
   --output FILE              Write the output to FILE instead of standard output.
   --threads N                Threads for a large file (default: one per core up to 4, two on a 2-core
                              machine, one for files under 8 MB or JSON on 2 cores). Two split the
@@ -114,6 +116,7 @@ export const auditCommand: CliCommand = {
       group: { type: 'string', multiple: true },
       'fail-on': { type: 'string' },
       'max-findings': { type: 'string' },
+      'max-columns': { type: 'string' },
       output: { type: 'string' },
       threads: { type: 'string' },
       split: { type: 'string' },
@@ -134,6 +137,13 @@ export const auditCommand: CliCommand = {
       maxFindings = Number(o['max-findings']);
       if (!Number.isInteger(maxFindings) || maxFindings < 1) {
         throw new UsageError(`--max-findings must be a positive integer (got '${o['max-findings']}').`);
+      }
+    }
+    let maxColumns: number | undefined;
+    if (o['max-columns'] !== undefined) {
+      maxColumns = Number(o['max-columns']);
+      if (!Number.isInteger(maxColumns) || maxColumns < 1) {
+        throw new UsageError(`--max-columns must be a positive integer (got '${o['max-columns']}').`);
       }
     }
 
@@ -182,6 +192,7 @@ export const auditCommand: CliCommand = {
             score: o.score,
             groups: o.group,
             maxFindingsPerRule: maxFindings,
+            ...(maxColumns !== undefined ? { maxColumns } : {}),
             ...(progress ? { onProgress: progress.update } : {}),
             afterReading: collectGarbage,
             whileReading: collector,

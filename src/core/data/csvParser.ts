@@ -6,13 +6,15 @@
  */
 import type { InvalidCharQueue, ProblemReporter } from './problems';
 import type { PositionSlab } from './positionSlab';
+import { groupDigits } from '../numberText';
 
 /**
  * Receives each record. Its positions, 4 numbers per field (line, startColumn, endLine, endColumn; 1-based,
  * end exclusive, UTF-16 units), stand in `slab.block` from `slab.at`, not yet committed: the handler commits
- * what it keeps (see {@link PositionSlab}); the next record overwrites the rest.
+ * what it keeps (see {@link PositionSlab}); the next record overwrites the rest. `total` is the record's
+ * count of fields, more than `fields.length` when it had more than the parser's `maxFields`.
  */
-export type CsvRecordHandler = (fields: string[], line: number) => void;
+export type CsvRecordHandler = (fields: string[], line: number, total: number) => void;
 
 /** A record still open after this many characters is cut (an unclosed quote), so that memory stays bounded. */
 const MAX_RECORD_CHARS = 1 << 24;
@@ -51,6 +53,10 @@ export class CsvParser {
   private dl = -1;
   private readonly d: number;
   private readonly delimiter: string;
+  /** Set while a record over {@link MAX_RECORD_CHARS} is read as if the input ended there. */
+  private cut = false;
+  /** Whether that record was cut inside a quoted field (reported as such, not as a long record). */
+  private cutQuote = false;
 
   constructor(
     delimiter: string,
@@ -60,6 +66,12 @@ export class CsvParser {
     private readonly slab: PositionSlab,
     /** Line number of the first character (a later range of a scan split by rows starts past line 1). */
     startLine = 1,
+    /**
+     * Fields kept of a record: the rest are read past (to find where the record ends) and counted, but no
+     * string or position is made for them, so that a line of millions of fields costs no more memory than
+     * one of this many.
+     */
+    private readonly maxFields = Infinity,
   ) {
     this.line = startLine;
     this.delimiter = delimiter;
@@ -98,7 +110,23 @@ export class CsvParser {
       // The failed attempt moved the cached positions past the record start, where the next attempt begins.
       this.lf = this.cr = this.dl = -1;
       // Incomplete: a record this long is an unclosed quote in all likelihood; read it as if the input ended.
-      if (this.buf.length - this.pos > MAX_RECORD_CHARS && this.parseRecord(true)) continue;
+      if (this.buf.length - this.pos > MAX_RECORD_CHARS) {
+        const line = this.line;
+        this.cut = true;
+        const done = this.parseRecord(true);
+        this.cut = false;
+        if (done) {
+          if (!this.cutQuote)
+            this.problems.report({
+              rule: 'data/long-record',
+              severity: 'error',
+              message: `The record that starts at line ${line} does not end within ${groupDigits(MAX_RECORD_CHARS)} characters; it was cut there, and what follows was read as further records.`,
+              location: { line, startColumn: 1, endColumn: 1 },
+            });
+          this.cutQuote = false;
+          continue;
+        }
+      }
       this.waitFor = 2 * (this.buf.length - this.pos);
       return;
     }
@@ -140,6 +168,8 @@ export class CsvParser {
     let pos = slab.block;
     let k = slab.at;
     let quoted = false;
+    const max = this.maxFields;
+    let extra = 0;
     for (;;) {
       if (k + 4 > pos.length) {
         const used = k - slab.at;
@@ -194,23 +224,32 @@ export class CsvParser {
           let te = le;
           while (te > open + 1 && this.isTrim(buf.charCodeAt(te - 1))) te--;
           const col = base + open - ls + 1;
-          fields[n++] = buf.slice(open + 1, te);
-          pos[k++] = line;
-          pos[k++] = col + 1;
-          pos[k++] = line;
-          pos[k++] = base + te - ls + 1;
+          if (n < max) {
+            fields[n++] = buf.slice(open + 1, te);
+            pos[k++] = line;
+            pos[k++] = col + 1;
+            pos[k++] = line;
+            pos[k++] = base + te - ls + 1;
+          } else extra++;
+          const where = this.cut
+            ? `does not close within ${groupDigits(MAX_RECORD_CHARS)} characters`
+            : 'is never closed';
+          if (this.cut) this.cutQuote = true;
           this.problems.report({
             rule: 'data/unclosed-quote',
             severity: 'error',
-            message: `The quote that opens a field at line ${line}, column ${col} is never closed; the field was read up to the end of that line.`,
+            message: `The quote that opens a field at line ${line}, column ${col} ${where}; the field was read up to the end of that line.`,
             location: { line, startColumn: col, endColumn: col + 1 },
           });
           p = le;
         } else {
-          pos[k++] = openLine;
-          pos[k++] = base + open - openLs + 2;
-          pos[k++] = line;
-          pos[k++] = base + closed - ls + 1;
+          const keep = n < max;
+          if (keep) {
+            pos[k++] = openLine;
+            pos[k++] = base + open - openLs + 2;
+            pos[k++] = line;
+            pos[k++] = base + closed - ls + 1;
+          }
           p = closed + 1;
           while (p < len && this.isTrim((c = buf.charCodeAt(p)))) p++;
           if (p >= len && !final) return false;
@@ -223,7 +262,7 @@ export class CsvParser {
             let te = fe;
             while (te > p && this.isTrim(buf.charCodeAt(te - 1))) te--;
             value += buf.slice(closed + 1, te);
-            pos[k - 1] = base + te - ls + 1;
+            if (keep) pos[k - 1] = base + te - ls + 1;
             const col = base + closed - ls + 1;
             this.problems.report({
               rule: 'data/stray-quote',
@@ -233,7 +272,8 @@ export class CsvParser {
             });
             p = fe;
           }
-          fields[n++] = value;
+          if (keep) fields[n++] = value;
+          else extra++;
         }
       } else {
         // The next delimiter and line end by indexOf, each cached until the parse passes it: V8 searches a
@@ -245,12 +285,14 @@ export class CsvParser {
         if (fe >= len && !final) return false;
         let te = fe;
         while (te > p && this.isTrim(buf.charCodeAt(te - 1))) te--;
-        fields[n++] = te > p ? buf.slice(p, te) : '';
-        const col = base + p - ls + 1;
-        pos[k++] = line;
-        pos[k++] = col;
-        pos[k++] = line;
-        pos[k++] = col + (te - p);
+        if (n < max) {
+          fields[n++] = te > p ? buf.slice(p, te) : '';
+          const col = base + p - ls + 1;
+          pos[k++] = line;
+          pos[k++] = col;
+          pos[k++] = line;
+          pos[k++] = col + (te - p);
+        } else extra++;
         p = fe;
       }
       if (p >= len) break;
@@ -280,7 +322,7 @@ export class CsvParser {
     // A line with nothing on it is not a record.
     if (n === 1 && !quoted && fields[0] === '') return true;
     this.width = n;
-    this.onRecord(fields, startLine);
+    this.onRecord(fields, startLine, n + extra);
     this.spare = this.slab.transient && fields.length >= SPARE_FIELDS ? fields : null;
     return true;
   }

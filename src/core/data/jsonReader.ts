@@ -377,6 +377,32 @@ const enum State {
   Dead,
 }
 
+/**
+ * Text received but not yet added to a reader's buffer. Adding each piece to the buffer made a new string of
+ * the buffer and the piece, which V8 copies into one when it is next searched: a line or element of 60 MB,
+ * arriving in pieces of 64 KiB, was copied about a thousand times (15.8 s and 1 GB for one JSON Lines line).
+ * Pieces wait here until they are at least as long as what the buffer holds unread, so that a long record is
+ * copied a few times, while a short one is read as soon as its piece comes.
+ */
+class PendingText {
+  private pieces: string[] = [];
+  length = 0;
+
+  /** Keeps `text`; true when the pieces should now join the buffer, which holds `held` characters unread. */
+  add(text: string, held: number): boolean {
+    this.pieces.push(text);
+    this.length += text.length;
+    return this.length >= held;
+  }
+
+  take(): string {
+    const t = this.pieces.length === 1 ? (this.pieces[0] as string) : this.pieces.join('');
+    this.pieces = [];
+    this.length = 0;
+    return t;
+  }
+}
+
 /** Streams the elements of a top-level JSON array. */
 export class JsonArrayReader {
   private buf = '';
@@ -416,10 +442,13 @@ export class JsonArrayReader {
     }
   }
 
+  private readonly pending = new PendingText();
+
   push(text: string): void {
     if (text.length === 0) return;
     const keep = this.state === State.InElement ? this.elementStart : this.scan;
-    this.buf = this.buf.slice(keep) + text;
+    if (!this.pending.add(text, this.buf.length - keep)) return;
+    this.buf = this.buf.slice(keep) + this.pending.take();
     this.bufBase += keep;
     this.scan -= keep;
     this.elementStart -= keep;
@@ -427,6 +456,13 @@ export class JsonArrayReader {
   }
 
   end(): void {
+    if (this.pending.length > 0) {
+      const keep = this.state === State.InElement ? this.elementStart : this.scan;
+      this.buf = this.buf.slice(keep) + this.pending.take();
+      this.bufBase += keep;
+      this.scan -= keep;
+      this.elementStart -= keep;
+    }
     this.run(true);
     if (this.state === State.InElement) {
       this.finishElement(this.buf.length);
@@ -645,15 +681,23 @@ export class JsonLinesReader {
   /** Characters after `pos` already searched for a line break without finding one (a long line in parts). */
   private searched = 0;
 
+  private readonly pending = new PendingText();
+
   push(text: string): void {
     if (text.length === 0) return;
-    this.buf = this.buf.slice(this.pos) + text;
-    this.bufBase += this.pos;
-    this.pos = 0;
+    if (!this.pending.add(text, this.buf.length - this.pos)) return;
+    this.refill();
     this.run(false);
   }
 
+  private refill(): void {
+    this.buf = this.buf.slice(this.pos) + this.pending.take();
+    this.bufBase += this.pos;
+    this.pos = 0;
+  }
+
   end(): void {
+    if (this.pending.length > 0) this.refill();
     this.run(true);
     this.invalid.flush(this.buf, this.bufBase, this.bufBase + this.pos, this.line, this.lineStartAbs);
   }

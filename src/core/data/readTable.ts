@@ -17,6 +17,7 @@ import {
   type ParsedObject,
 } from './jsonReader';
 import { PositionSlab } from './positionSlab';
+import { groupDigits } from '../numberText';
 import { detach } from './sketches';
 
 export interface ReadOptions {
@@ -53,7 +54,22 @@ export interface ReadOptions {
    * peak of a 200 MB scan fell from 303 to 254 MB). It also fills one array of values, record after record.
    */
   transientRows?: boolean;
+  /**
+   * Columns read (default {@link DEFAULT_MAX_COLUMNS}): a CSV record's fields past this many, or a JSON
+   * file's keys past this many in its sample, are not read, and one `data/too-many-columns` finding says so.
+   * Each column's profile, privacy state and sketches hold some kilobytes whatever the rows, so a line of
+   * millions of fields would otherwise take gigabytes.
+   */
+  maxColumns?: number;
 }
+
+/**
+ * The columns read by default, as many as a spreadsheet has (Excel's 16,384). Each column holds some
+ * kilobytes whatever the rows: tables of 20,000 columns peaked at 286 to 311 MB, and read up to this many,
+ * at 261 to 276 MB (with a label too); 100,000 columns took 585 MB for a single row, and 8 million fields
+ * on one line ran out of memory after 8 GB.
+ */
+export const DEFAULT_MAX_COLUMNS = 16_384;
 
 export interface ReadSummary {
   format: DataFormat;
@@ -234,11 +250,12 @@ class TableReader {
       this.table = table;
       this.parser = new CsvParser(
         delimiter,
-        (f, l) => table.record(f, l),
+        (f, l, t) => table.record(f, l, t),
         this.problems,
         this.invalid,
         slab,
         startLine,
+        maxColumns(o),
       );
       this.parser.push(sample);
       return;
@@ -275,10 +292,18 @@ class TableReader {
       const table = new CsvTable(this.sink, this.problems, format, delimiter, o.hasHeader ?? 'auto', slab);
       table.transientAfterHeader = o.transientRows === true;
       this.table = table;
-      this.parser = new CsvParser(delimiter, (f, l) => table.record(f, l), this.problems, this.invalid, slab);
+      this.parser = new CsvParser(
+        delimiter,
+        (f, l, t) => table.record(f, l, t),
+        this.problems,
+        this.invalid,
+        slab,
+        1,
+        maxColumns(o),
+      );
     } else {
       this.format = format;
-      const table = new JsonTable(this.sink, this.problems, format);
+      const table = new JsonTable(this.sink, this.problems, format, maxColumns(o));
       this.table = table;
       const onObject = (obj: ParsedObject, text: string, column: number): void =>
         table.object(obj, text, column);
@@ -295,6 +320,23 @@ class TableReader {
   private report(f: Finding): void {
     this.problems.report(f);
   }
+}
+
+function maxColumns(o: ReadOptions): number {
+  const m = o.maxColumns ?? DEFAULT_MAX_COLUMNS;
+  if (!(m >= 1)) throw new RangeError(`maxColumns must be at least 1, not ${m}.`);
+  return Math.floor(m);
+}
+
+/** The finding of a table wider than {@link ReadOptions.maxColumns}, at the first column not read. */
+function tooManyColumns(total: number, read: number, location: SourceRange, what: string): Finding {
+  return {
+    rule: 'data/too-many-columns',
+    severity: 'error',
+    message: `The ${what} has ${groupDigits(total)} columns; only the first ${groupDigits(read)} were read and audited (the limit keeps memory bounded: raise it with --max-columns or the policy's maxColumns).`,
+    location,
+    data: { columns: total, read },
+  };
 }
 
 /** The message of a `data/late-key` finding; exported so that a scan split by rows can renumber its row. */
@@ -326,8 +368,12 @@ function raggedLocation(positions: ArrayLike<number>, fields: number): SourceRan
 class CsvTable {
   rows = 0;
   hasHeader = false;
-  private pending: { fields: string[]; positions: Int32Array; line: number }[] | undefined = [];
+  private pending: { fields: string[]; positions: Int32Array; line: number; total: number }[] | undefined =
+    [];
+  /** Columns read: the first record's fields, at most the parser's `maxFields`. */
   private width = 0;
+  /** The first record's count of fields, read or not: a record with another count is ragged. */
+  private total = 0;
   /**
    * Set the slab transient once the header sample's rows (views into it, with arrays of their own) have gone
    * to the sink.
@@ -343,13 +389,13 @@ class CsvTable {
     private readonly slab: PositionSlab,
   ) {}
 
-  record(fields: string[], line: number): void {
+  record(fields: string[], line: number, total: number): void {
     if (this.pending) {
-      this.pending.push({ fields, positions: this.slab.commit(4 * fields.length), line });
+      this.pending.push({ fields, positions: this.slab.commit(4 * fields.length), line, total });
       if (this.pending.length >= HEADER_SAMPLE_RECORDS) this.decide();
       return;
     }
-    this.emitWritten(fields, line);
+    this.emitWritten(fields, line, total);
   }
 
   finish(): void {
@@ -361,6 +407,7 @@ class CsvTable {
     this.pending = undefined;
     this.hasHeader = header.hasHeader;
     this.width = header.columns.length;
+    this.total = header.totalColumns ?? this.width;
     this.sink.header(header);
   }
 
@@ -373,6 +420,19 @@ class CsvTable {
       (this.headerOption === 'auto' ? detectHeader(sample.map((r) => r.fields)) : this.headerOption);
     this.hasHeader = hasHeader;
     this.width = first ? first.fields.length : 0;
+    this.total = first ? first.total : 0;
+    if (first && this.total > this.width) {
+      const p = first.positions;
+      const end = p[4 * this.width - 1] as number;
+      const location: SourceRange = {
+        line: p[4 * this.width - 2] as number,
+        startColumn: end,
+        endColumn: end + 1,
+      };
+      this.problems.report(
+        tooManyColumns(this.total, this.width, location, hasHeader ? 'header' : 'first record'),
+      );
+    }
     const columns: HeaderCell[] = [];
     if (hasHeader && first) {
       const seen = new Map<string, SourceRange>();
@@ -417,16 +477,17 @@ class CsvTable {
       for (let i = 0; i < this.width; i++) columns.push({ name: `column_${i + 1}` });
     }
     const header: TableHeader = { format: this.format, delimiter: this.delimiter, hasHeader, columns };
+    if (this.total > this.width) header.totalColumns = this.total;
     this.sink.header(header);
     for (let k = hasHeader ? 1 : 0; k < sample.length; k++) {
-      const r = sample[k] as { fields: string[]; positions: Int32Array; line: number };
-      this.emit(r.fields, r.positions, r.line);
+      const r = sample[k] as { fields: string[]; positions: Int32Array; line: number; total: number };
+      this.emit(r.fields, r.positions, r.line, r.total);
     }
     this.slab.transient = this.transientAfterHeader;
   }
 
   /** A record from the header sample, its positions already committed. */
-  private emit(fields: string[], positions: Int32Array, line: number): void {
+  private emit(fields: string[], positions: Int32Array, line: number, total: number): void {
     const n = this.width;
     let pos = positions;
     if (fields.length !== n) {
@@ -434,11 +495,11 @@ class CsvTable {
       pos = new Int32Array(4 * n);
       pos.set(positions.subarray(0, Math.min(positions.length, 4 * n)));
     }
-    this.finishRow(fields, pos, positions, line);
+    this.finishRow(fields, pos, positions, line, total);
   }
 
   /** A streamed record whose positions the parser wrote at `slab.at`: commit them as the row's, no copy. */
-  private emitWritten(fields: string[], line: number): void {
+  private emitWritten(fields: string[], line: number, total: number): void {
     const n = this.width;
     const count = fields.length;
     const slab = this.slab;
@@ -448,37 +509,36 @@ class CsvTable {
     }
     let written = slab.block.subarray(slab.at, slab.at + 4 * count);
     if (count > n) written = written.slice();
-    this.finishRow(fields, slab.commit(4 * n), written, line);
+    this.finishRow(fields, slab.commit(4 * n), written, line, total);
   }
 
-  private finishRow(fields: string[], pos: Int32Array, positions: Int32Array, line: number): void {
+  /** `total` is the record's count of fields, more than `fields.length` past the parser's `maxFields`. */
+  private finishRow(
+    fields: string[],
+    pos: Int32Array,
+    positions: Int32Array,
+    line: number,
+    total: number,
+  ): void {
     const index = ++this.rows;
     const n = this.width;
     const count = fields.length;
-    if (count !== n) {
-      const location = raggedLocation(positions, count);
-      if (count > n) {
-        this.problems.report({
-          rule: 'data/ragged-row',
-          severity: 'error',
-          message: raggedRowMessage(index, line, count, n),
-          row: index,
-          location,
-          data: { fields: count, expected: n },
-        });
-        fields.length = n;
-      } else {
-        this.problems.report({
-          rule: 'data/ragged-row',
-          severity: 'warning',
-          message: raggedRowMessage(index, line, count, n),
-          row: index,
-          location,
-          data: { fields: count, expected: n },
-        });
-        const values: (string | undefined)[] = fields;
-        for (let i = count; i < n; i++) values.push(undefined);
-      }
+    if (total !== this.total) {
+      const expected = this.total;
+      this.problems.report({
+        rule: 'data/ragged-row',
+        severity: total > expected ? 'error' : 'warning',
+        message: raggedRowMessage(index, line, total, expected),
+        row: index,
+        location: raggedLocation(positions, count),
+        data: { fields: total, expected },
+      });
+    }
+    if (count > n) {
+      fields.length = n;
+    } else if (count < n) {
+      const values: (string | undefined)[] = fields;
+      for (let i = count; i < n; i++) values.push(undefined);
     }
     const row: DataRow = { index, values: fields, positions: pos };
     this.sink.row(row);
@@ -499,20 +559,40 @@ class JsonTable {
   private readonly columns = new Map<string, number>();
   private readonly lateKeys = new Set<string>();
   private readonly slab = new PositionSlab();
+  /**
+   * Whether the sample had more keys than `maxColumns`. Those past it are neither columns nor remembered, so
+   * a key missing from the header is then not reported as late: the `data/too-many-columns` finding says it.
+   */
+  private capped = false;
 
   constructor(
     private readonly sink: TableSink,
     private readonly problems: ProblemReporter,
     private readonly format: DataFormat,
+    private readonly maxColumns = Infinity,
   ) {}
 
   object(o: ParsedObject, text: string, column: number): void {
     if (this.pending) {
       o.keys.forEach((k, i) => {
         if (this.columns.has(k)) return;
+        const loc = o.keyLocations[i];
+        if (this.cells.length >= this.maxColumns) {
+          if (!this.capped) {
+            this.capped = true;
+            const n = groupDigits(this.maxColumns);
+            this.problems.report({
+              rule: 'data/too-many-columns',
+              severity: 'error',
+              message: `The objects have more than ${n} keys; only the first ${n} (in the order they first appear) were read and audited (the limit keeps memory bounded: raise it with --max-columns or the policy's maxColumns).`,
+              ...(loc ? { location: loc } : {}),
+              data: { read: this.maxColumns },
+            });
+          }
+          return;
+        }
         this.columns.set(k, this.cells.length);
         const cell: HeaderCell = { name: k };
-        const loc = o.keyLocations[i];
         if (loc) cell.location = loc;
         this.cells.push(cell);
       });
@@ -537,13 +617,17 @@ class JsonTable {
       this.columns.set(c.name, i);
       this.cells.push(c);
     });
+    this.capped = header.totalColumns !== undefined;
     this.sink.header(header);
   }
 
   private decide(): void {
     const sample = this.pending ?? [];
     this.pending = undefined;
-    this.sink.header({ format: this.format, hasHeader: true, columns: this.cells });
+    const header: TableHeader = { format: this.format, hasHeader: true, columns: this.cells };
+    // More than were read; how many more is not counted (that would keep every key).
+    if (this.capped) header.totalColumns = this.cells.length + 1;
+    this.sink.header(header);
     let keys: readonly string[] = [];
     for (const p of sample) {
       // The same text gives the same object: it was read without an error the first time.
@@ -563,7 +647,7 @@ class JsonTable {
       const k = o.keys[i] as string;
       const col = this.columns.get(k);
       if (col === undefined) {
-        if (!this.lateKeys.has(k)) {
+        if (!this.capped && !this.lateKeys.has(k)) {
           this.lateKeys.add(k);
           const loc = o.keyLocations[i];
           const f: Finding = {

@@ -19,6 +19,11 @@ export interface TableHeader {
   /** False when the file had no header row and names were generated (`column_1`, ...). */
   hasHeader: boolean;
   columns: HeaderCell[];
+  /**
+   * Set when the file had more columns than were read (`ReadOptions.maxColumns`): a CSV file's count of fields
+   * in its first record; for JSON one more than were read (keys past the limit are not counted).
+   */
+  totalColumns?: number;
 }
 
 /**

@@ -96,6 +96,35 @@ describe('rml audit', () => {
     assert.equal(folder.code, 2, 'an input error, though the other file is audited');
     assert.match(folder.stderr, /\.: a folder, not a dataset file\./);
     assert.equal((JSON.parse(folder.stdout) as { rows: number }).rows, 6);
+    const cols = await rml(['audit', 'customers.csv', '--max-columns', '0']);
+    assert.equal(cols.code, 2);
+    assert.match(cols.stderr, /--max-columns must be a positive integer \(got '0'\)/);
+  });
+
+  it("reads the columns --max-columns allows, else the policy's, and says how many it left", async () => {
+    type Report = { columns: { name: string }[]; findings: { rule: string; data?: unknown }[] };
+    const read = async (args: string[], cwd?: string) => {
+      const r = await rml(['audit', fixture, '--format', 'json', ...args], cwd);
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout) as Report;
+    };
+    const all = await read([]);
+    assert.equal(all.columns.length, 10);
+    assert.ok(!all.findings.some((f) => f.rule === 'data/too-many-columns'));
+    const four = await read(['--max-columns', '4']);
+    assert.deepEqual(
+      four.columns.map((c) => c.name),
+      all.columns.slice(0, 4).map((c) => c.name),
+    );
+    assert.deepEqual(four.findings.find((f) => f.rule === 'data/too-many-columns')?.data, {
+      columns: 10,
+      read: 4,
+    });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rml-audit-'));
+    temps.push(dir);
+    fs.writeFileSync(path.join(dir, 'policy.json'), '{ "maxColumns": 6 }');
+    assert.equal((await read(['--policy', 'policy.json'], dir)).columns.length, 6);
+    assert.equal((await read(['--policy', 'policy.json', '--max-columns', '3'], dir)).columns.length, 3);
   });
 
   it('gives the one-thread report split by column or by range in threads', async () => {

@@ -12,6 +12,9 @@ describe('policy', () => {
     assert.equal(policy.label, 'income');
     assert.equal(policy.thresholds.kAnonymity, 10);
     assert.equal(policy.thresholds.disparateImpact, DEFAULT_THRESHOLDS.disparateImpact);
+    assert.equal(policy.maxColumns, 16_384);
+    assert.equal(parsePolicy('{ "maxColumns": 50000 }', 'p.json').policy.maxColumns, 50_000);
+    assert.equal(parsePolicy('{ "maxColumns": 0 }', 'p.json').problems[0]?.rule, 'policy/schema');
   });
 
   it('reports schema problems at their line and column with the JSON path and allowed values', () => {

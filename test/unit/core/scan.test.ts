@@ -1,7 +1,14 @@
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { scanDataset, scanPart, scanRange, fromBytes, type FairnessReport } from '../../../src/core/scan';
+import {
+  clipValue,
+  scanDataset,
+  scanPart,
+  scanRange,
+  fromBytes,
+  type FairnessReport,
+} from '../../../src/core/scan';
 import { readTable } from '../../../src/core/data/readTable';
 import type { TableHeader } from '../../../src/core/data/table';
 import { ColumnMerge, encodeCategorical } from '../../../src/core/data/encoded';
@@ -109,7 +116,7 @@ describe('scanDataset past the distinct cap', function () {
       return Buffer.from(lines.join('\n') + '\n');
     };
     const keptTag = async (width: number) => {
-      const part = await scanPart([csvOf(width)], { fileName: 't.csv', label: 'outcome' });
+      const part = await scanPart([csvOf(width)], { fileName: 't.csv', label: 'outcome', maxColumns: width });
       return part.kept.some((k) => k.index === 1);
     };
     assert.equal(await keptTag(3), true);
@@ -247,6 +254,7 @@ describe('scanDataset on personal data', () => {
     });
     const report = await scanDataset(fromBytes(Buffer.from(`${header}\n${lines.join('\n')}\n`)), {
       fileName: 'wide.csv',
+      maxColumns: width,
     });
     assert.equal(report.rows, 60);
     assert.equal(report.quality.duplicateRows, 1);
@@ -302,6 +310,26 @@ describe('scanDataset on personal data', () => {
       scanDataset(fs.createReadStream(fixture), { fileName: 'c.csv', signal: ac.signal }),
       { name: 'AbortError' },
     );
+  });
+});
+
+describe('scanDataset top values', () => {
+  it('cuts a top value past 1,000 characters, never inside a surrogate pair', async () => {
+    const long = 'y'.repeat(5_000);
+    const csv = `id,text\n1,${long}\n2,${long}\n3,short\n`;
+    const report = await scanDataset(fromBytes(Buffer.from(csv)), { fileName: 't.csv' });
+    const top = report.columns[1]!.topValues;
+    assert.deepEqual(
+      top.map((t) => [t.value.length, t.count]),
+      [
+        [1001, 2],
+        [5, 1],
+      ],
+    );
+    assert.equal(top[0]!.value, `${'y'.repeat(1000)}\u2026`);
+    const pair = `${'z'.repeat(999)}\u{1F600}tail`;
+    assert.equal(clipValue(pair), `${'z'.repeat(999)}\u2026`);
+    assert.equal(clipValue('short'), 'short');
   });
 });
 

@@ -500,3 +500,97 @@ describe('readTable: transient rows', () => {
     }
   });
 });
+
+describe('readTable: limits that keep memory bounded', () => {
+  const csv = 'a,b,c,d,e\n1,2,3,4,5\n1,2,3,4\n1,2,3,4,5,6\n1,2\n';
+
+  it('reads at most maxColumns columns of a CSV file, says so once, and counts ragged rows by all fields', async () => {
+    const all = await readAll(csv);
+    const r = await readAll(csv, { maxColumns: 3 });
+    assert.deepEqual(grid(r), [
+      ['a', 'b', 'c'],
+      ['1', '2', '3'],
+      ['1', '2', '3'],
+      ['1', '2', '3'],
+      ['1', '2', undefined],
+    ]);
+    assert.equal(r.header?.totalColumns, 5);
+    assert.equal(all.header?.totalColumns, undefined);
+    // The cells read sit where they sit in a read of every column.
+    r.rows.forEach((row, i) => assert.deepEqual(row.positions, all.rows[i]!.positions.slice(0, 12)));
+    assert.deepEqual(
+      r.problems.map((p) => [p.rule, p.severity, p.row, p.message]),
+      [
+        [
+          'data/too-many-columns',
+          'error',
+          undefined,
+          "The header has 5 columns; only the first 3 were read and audited (the limit keeps memory bounded: raise it with --max-columns or the policy's maxColumns).",
+        ],
+        ...all.problems.map((p) => [p.rule, p.severity, p.row, p.message]),
+      ],
+    );
+    assert.deepEqual(r.problems[0]!.location, { line: 1, startColumn: 6, endColumn: 7 });
+    assert.deepEqual(r.problems[0]!.data, { columns: 5, read: 3 });
+    assert.match(
+      r.problems[2]!.message,
+      /has 6 fields where the header has 5; the 1 extra value was not read/,
+    );
+  });
+
+  it('gives the same capped read whatever the chunking, and names a headerless first record', async () => {
+    const whole = JSON.stringify(await readAll(csv, { maxColumns: 3 }));
+    const bytes = bytesOf(csv);
+    for (let cut = 1; cut < bytes.length; cut++)
+      assert.equal(
+        JSON.stringify(await readAll(splitAt(bytes, [cut]), { maxColumns: 3 })),
+        whole,
+        `cut ${cut}`,
+      );
+    const headerless = await readAll('1,2,3,4\n5,6,7,8\n', { maxColumns: 2, hasHeader: false });
+    assert.deepEqual(grid(headerless), [
+      ['column_1', 'column_2'],
+      ['1', '2'],
+      ['5', '6'],
+    ]);
+    assert.match(headerless.problems[0]!.message, /^The first record has 4 columns; only the first 2/);
+  });
+
+  it("reads a JSON file's first maxColumns keys, and does not call the others late", async () => {
+    for (const [name, text] of [
+      ['x.json', '[{"a": 1, "b": 2, "c": 3},\n {"a": 4, "d": 5, "b": 6}]'],
+      ['x.jsonl', '{"a": 1, "b": 2, "c": 3}\n{"a": 4, "d": 5, "b": 6}\n'],
+    ] as const) {
+      const r = await readAll(text, { fileName: name, maxColumns: 2 });
+      assert.deepEqual(grid(r), [
+        ['a', 'b'],
+        ['1', '2'],
+        ['4', '6'],
+      ]);
+      assert.deepEqual(
+        r.problems.map((p) => [p.rule, p.location?.line, p.location?.startColumn]),
+        [['data/too-many-columns', 1, name === 'x.json' ? 20 : 19]],
+        name,
+      );
+      assert.match(r.problems[0]!.message, /^The objects have more than 2 keys; only the first 2/);
+      assert.ok(r.header?.totalColumns !== undefined);
+    }
+  });
+
+  it('cuts a record that does not end within 16,777,216 characters, and reads on', async () => {
+    // Twice the limit: the parser looks at the length when its buffer doubles, not at every character.
+    const long = 'x'.repeat(1 << 25);
+    const unquoted = await readAll(`a,b\n1,${long}\n2,3\n`);
+    assert.equal(unquoted.rows.at(-1)?.values.join(), '2,3');
+    const cut = unquoted.problems.find((p) => p.rule === 'data/long-record');
+    assert.equal(
+      cut?.message.startsWith('The record that starts at line 2 does not end within 16,777,216'),
+      true,
+    );
+    const quoted = await readAll(`a,b\n1,"${long}"\n2,3\n`);
+    assert.equal(quoted.rows.at(-1)?.values.join(), '2,3');
+    const open = quoted.problems.find((p) => p.rule === 'data/unclosed-quote');
+    assert.match(open!.message, /line 2, column 3 does not close within 16,777,216 characters/);
+    assert.equal(quoted.problems.filter((p) => p.rule === 'data/long-record').length, 0);
+  });
+});
