@@ -55,19 +55,20 @@ export interface ReadOptions {
    */
   transientRows?: boolean;
   /**
-   * Columns read (default {@link DEFAULT_MAX_COLUMNS}): a CSV record's fields past this many, or a JSON
-   * file's keys past this many in its sample, are not read, and one `data/too-many-columns` finding says so.
-   * Each column's profile, privacy state and sketches hold some kilobytes whatever the rows, so a line of
-   * millions of fields would otherwise take gigabytes.
+   * Columns read (default: all): a CSV record's fields past this many, or a JSON file's keys past this many in
+   * its sample, are not read, and one `data/too-many-columns` finding says so. The audit reads at most the
+   * policy's `maxColumns` ({@link DEFAULT_MAX_COLUMNS}), since each column's profile, privacy state and
+   * sketches hold some kilobytes whatever the rows: a line of millions of fields took gigabytes. A copy
+   * (`rml fix`, the quick fixes) or a training run reads every column.
    */
   maxColumns?: number;
 }
 
 /**
- * The columns read by default, as many as a spreadsheet has (Excel's 16,384). Each column holds some
- * kilobytes whatever the rows: tables of 20,000 columns peaked at 286 to 311 MB, and read up to this many,
- * at 261 to 276 MB (with a label too); 100,000 columns took 585 MB for a single row, and 8 million fields
- * on one line ran out of memory after 8 GB.
+ * The columns an audit reads by default (the policy's `maxColumns`), as many as a spreadsheet has (Excel's
+ * 16,384). Each column holds some kilobytes whatever the rows: tables of 20,000 columns peaked at 286 to
+ * 311 MB, and read up to this many, at 261 to 276 MB (with a label too); 100,000 columns took 585 MB for a
+ * single row, and 8 million fields on one line ran out of memory after 8 GB.
  */
 export const DEFAULT_MAX_COLUMNS = 16_384;
 
@@ -323,7 +324,7 @@ class TableReader {
 }
 
 function maxColumns(o: ReadOptions): number {
-  const m = o.maxColumns ?? DEFAULT_MAX_COLUMNS;
+  const m = o.maxColumns ?? Infinity;
   if (!(m >= 1)) throw new RangeError(`maxColumns must be at least 1, not ${m}.`);
   return Math.floor(m);
 }
