@@ -181,6 +181,21 @@ function copyValues(slot: DataRow, values: (string | undefined)[]): void {
 const BATCH_CELLS = 1 << 16;
 const BATCH_MAX_ROWS = 256;
 const BATCH_MIN_ROWS = 8;
+/**
+ * Characters a batch's values may hold before it is fed on, however few its rows: a batch of 256 documents of
+ * 1 MB (a corpus, or a file whose quotes never close) held 256 MB of text at once.
+ */
+const BATCH_CHARS = 1 << 22;
+
+/** Characters of a row's values: from its positions when it lies on one line, else by adding them up. */
+function rowChars(r: DataRow): number {
+  const p = r.positions;
+  const n = p.length;
+  if (n >= 4 && p[0] !== 0 && p[n - 2] === p[0]) return (p[n - 1] as number) - (p[1] as number);
+  let chars = 0;
+  for (const v of r.values) if (v !== undefined) chars += v.length;
+  return chars;
+}
 
 /**
  * The label column the fairness analyses use, or undefined: the one given for this file, else the policy's
@@ -632,6 +647,7 @@ async function runPass(
   // its own once the next record starts.
   let batch: DataRow[] = [];
   let batched = 0;
+  let batchChars = 0;
   let batchWidth = 0;
   let facts: RowFacts = { ids: new Int32Array(0), laneA: new Int32Array(0), laneB: new Int32Array(0) };
 
@@ -690,7 +706,8 @@ async function runPass(
       const keep = slot.positions;
       if (r.positions.length === keep.length) keep.set(r.positions);
       else slot.positions = r.positions.slice();
-      if (batched === batch.length) flush();
+      batchChars += rowChars(r);
+      if (batched === batch.length || batchChars > BATCH_CHARS) flush();
     },
     problem(f) {
       pass.problems.push(f);
@@ -729,6 +746,8 @@ async function runPass(
     const count = batched;
     if (count === 0) return;
     batched = 0;
+    const chars = batchChars;
+    batchChars = 0;
     const width = batchWidth;
     const ids = facts.ids;
     // Rows come only after the header, which made the profiler.
@@ -795,9 +814,10 @@ async function runPass(
     if (width >= SPARE_FIELDS) for (let k = 0; k < count; k++) (batch[k] as DataRow).values.fill(undefined);
     // After every batch: a wide table's batch is 8 rows, and its columns may be ruled out within a few.
     if (undecided > 0) discardUnneeded();
-    countCells(count, width);
+    countCells(count, width, chars);
   }
   let cellsRead = 0;
+  let charsRead = 0;
 
   /**
    * Counts a batch's cells, and gives `whileReading` its turn every 65,536. A function of its own, called
@@ -805,10 +825,14 @@ async function runPass(
    * the flush, and each time it came the flush's optimized code was thrown away (five times a run of the
    * bench's 25 MB), and the flush ran in the interpreter until it was optimized again.
    */
-  function countCells(count: number, width: number): void {
+  function countCells(count: number, width: number, chars: number): void {
     cellsRead += count * width;
-    if (cellsRead >= 1 << 16) {
+    charsRead += chars;
+    // Or every 16M characters: a table of long documents reads few cells, and the garbage its reader leaves
+    // (its buffers of whole records) waited for V8 (400 documents of 0.5 MB peaked at 329 MB, 271 with this).
+    if (cellsRead >= 1 << 16 || charsRead >= 1 << 24) {
       cellsRead = 0;
+      charsRead = 0;
       options.whileReading?.(width);
     }
   }
@@ -1083,21 +1107,6 @@ export class RangeMerge {
   }
 }
 
-/**
- * A top value's characters in the report. A cell of a malformed file can be megabytes long (a field whose
- * quote never closes): its text, once in `topValues`, made a report of 60 MB.
- */
-export const TOP_VALUE_CHARS = 1000;
-
-/** `value` cut to {@link TOP_VALUE_CHARS} characters and an ellipsis, never inside a surrogate pair. */
-export function clipValue(value: string): string {
-  if (value.length <= TOP_VALUE_CHARS) return value;
-  let end = TOP_VALUE_CHARS;
-  const c = value.charCodeAt(end - 1);
-  if (c >= 0xd800 && c <= 0xdbff) end--;
-  return `${value.slice(0, end)}\u2026`;
-}
-
 /** The columns a scan reads: the caller's, else the policy's. */
 export function maxColumnsOf(options: ScanOptions): number {
   return options.maxColumns ?? (options.policy ?? DEFAULT_POLICY).maxColumns;
@@ -1194,10 +1203,8 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
       distinctExact: p.distinctExact,
       // Top values of a personal-data column are personal data: never show them in full.
       topValues: firstEntity
-        ? p.topValues.map((t) => ({ value: clipValue(maskExcerpt(t.value, firstEntity)), count: t.count }))
-        : p.topValues.map((t) =>
-            t.value.length > TOP_VALUE_CHARS ? { ...t, value: clipValue(t.value) } : t,
-          ),
+        ? p.topValues.map((t) => ({ value: maskExcerpt(t.value, firstEntity), count: t.count }))
+        : p.topValues,
       numeric: p.numeric,
       entities,
       protected: prot,

@@ -8,7 +8,15 @@
 import type { ColumnType, NumericSummary } from '../report/auditReport';
 import type { DataRow, TableHeader } from './table';
 import { classifyValue, parseNumber, type ValueKind } from './valueKinds';
-import { HyperLogLog, SpaceSaving, detach, mergeCounters, type SpaceSavingCounters } from './sketches';
+import {
+  HyperLogLog,
+  SpaceSaving,
+  TOP_VALUE_CHARS,
+  detach,
+  keptText,
+  mergeCounters,
+  type SpaceSavingCounters,
+} from './sketches';
 import { growSlots, hashOut, hashString } from './hash';
 
 /** Cell texts read as missing unless a policy adds more: empty, `NA`, `N/A`, `null`, `NULL`, `?`. */
@@ -604,7 +612,7 @@ class ColumnState implements ColumnTotals {
             const c = (slots[to + 3] as number) + 1;
             slots[to + 3] = c;
             if (c === 2 && id >= this.keptFirst) {
-              const at = this.keepText(detach((rows[k] as DataRow).values[i] as string));
+              const at = this.keepText(keptText((rows[k] as DataRow).values[i] as string));
               this.facts[id] = ((this.facts[id] as number) & (SPACE_BIT | KIND_MASK)) | (at << FACT_BITS);
             }
             break;
@@ -687,7 +695,12 @@ class ColumnState implements ColumnTotals {
     }
     // Keeping every text (a range of a split scan) holds the range's decoded text anyway: a slice costs less
     // than a copy, and the range's chunks are dropped with it.
-    const at = id < this.keptFirst ? this.keepText(this.keptFirst === Infinity ? value : detach(value)) : 0;
+    const at =
+      id < this.keptFirst
+        ? this.keepText(
+            this.keptFirst === Infinity && value.length <= TOP_VALUE_CHARS ? value : keptText(value),
+          )
+        : 0;
     const kind = classifyValue(value);
     const space = value.indexOf(' ') !== -1 ? SPACE_BIT : 0;
     this.facts[id] = (at << FACT_BITS) | space | kindIndex(kind);

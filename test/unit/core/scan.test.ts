@@ -1,14 +1,8 @@
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import {
-  clipValue,
-  scanDataset,
-  scanPart,
-  scanRange,
-  fromBytes,
-  type FairnessReport,
-} from '../../../src/core/scan';
+import { scanDataset, scanPart, scanRange, fromBytes, type FairnessReport } from '../../../src/core/scan';
+import { clipValue } from '../../../src/core/data/sketches';
 import { readTable } from '../../../src/core/data/readTable';
 import type { TableHeader } from '../../../src/core/data/table';
 import { ColumnMerge, encodeCategorical } from '../../../src/core/data/encoded';
@@ -284,6 +278,20 @@ describe('scanDataset on personal data', () => {
     assert.deepEqual([...widths], [100]);
     const plain = await scanDataset(fromBytes(bytes), { fileName: 'w.csv' });
     assert.deepEqual(report, plain);
+  });
+
+  it('feeds on a batch of long rows past 4M characters, and calls whileReading every 16M characters', async () => {
+    // 48 documents of 1M characters: batches of 5 rows (past 4,194,304 characters) where 256 rows made one, so
+    // what the batch holds stays bounded; 96 cells, far fewer than 65,536, but 48M characters: 2 calls.
+    const doc = (r: number) => `${'w'.repeat(999_990)} ${String(r).padStart(8, '0')}`;
+    const lines = ['id,doc', ...Array.from({ length: 48 }, (_, r) => `${r},${doc(r)}`)];
+    const bytes = Buffer.from(lines.join('\n') + '\n');
+    let calls = 0;
+    const report = await scanDataset(fromBytes(bytes), { fileName: 'docs.csv', whileReading: () => calls++ });
+    assert.equal(calls, 2);
+    assert.equal(report.rows, 48);
+    assert.equal(report.columns[1]!.distinct, 48);
+    assert.ok(report.columns[1]!.topValues.every((t) => t.value.length === 1001));
   });
 
   it("calls whileReading after the profiler's pass of a batch of more than 65,536 cells too", async () => {

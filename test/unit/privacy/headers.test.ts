@@ -1,7 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { headerEvidence, normaliseHeader, recogniseProtected } from '../../../src/core/privacy/headers';
+import {
+  headerEvidence,
+  mayBeVocabulary,
+  normaliseHeader,
+  recogniseProtected,
+} from '../../../src/core/privacy/headers';
 
 const ADULT = join(__dirname, '../../../../shared/data/adult/adult.csv');
 
@@ -73,6 +78,15 @@ describe('privacy header evidence', () => {
         'nationality',
       );
       assert.equal(recogniseProtected('c', ['Male', 'Female']).evidence, 'values');
+    });
+    it('takes no value longer than 256 characters for a vocabulary word, and reads the rest as before', () => {
+      assert.equal(mayBeVocabulary(' Married-civ-spouse '), true);
+      assert.equal(mayBeVocabulary(`Male${' '.repeat(200)}`), true);
+      assert.equal(mayBeVocabulary(`Male${' '.repeat(300)}`), false);
+      const doc = 'male '.repeat(200_000);
+      assert.equal(mayBeVocabulary(doc), false);
+      assert.equal(recogniseProtected('c', ['Male', 'Female', 'Male', doc, 'Female']).protected, 'sex');
+      assert.equal(recogniseProtected('c', ['Germany', 'France', doc, 'India']).protected, 'nationality');
     });
     it('needs 80% of the values in the vocabulary (70% for countries), wherever the others stand', () => {
       const sex = ['Male', 'Female', 'male', 'female'];
