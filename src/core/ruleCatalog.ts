@@ -25,7 +25,8 @@ const rules: RuleInfo[] = [
   {
     id: 'data/long-record',
     title: 'Record too long',
-    description: 'A CSV record does not end within 16,777,216 characters; it was cut there.',
+    description:
+      'A CSV record or a JSON Lines line does not end within 16,777,216 characters: the record was cut there, the line skipped.',
   },
   {
     id: 'data/too-many-columns',

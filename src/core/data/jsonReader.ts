@@ -7,6 +7,7 @@
 import { visit } from 'jsonc-parser';
 import type { SourceRange } from '../findings';
 import type { InvalidCharQueue, ProblemReporter } from './problems';
+import { groupDigits } from '../numberText';
 
 /** One object read from the file: keys in order, with values and positions (4 numbers per key). */
 export interface ParsedObject {
@@ -403,6 +404,9 @@ class PendingText {
   }
 }
 
+/** A JSON Lines line still open after this many characters is skipped to its end, as a CSV record is cut. */
+const MAX_LINE_CHARS = 1 << 24;
+
 /** Streams the elements of a top-level JSON array. */
 export class JsonArrayReader {
   private buf = '';
@@ -680,6 +684,11 @@ export class JsonLinesReader {
 
   /** Characters after `pos` already searched for a line break without finding one (a long line in parts). */
   private searched = 0;
+  /**
+   * In a line longer than {@link MAX_LINE_CHARS}, reported and read past to its end without keeping it: a line
+   * of 60 MB, read whole, peaked at 300 MB.
+   */
+  private skipping = false;
 
   private readonly pending = new PendingText();
 
@@ -702,6 +711,20 @@ export class JsonLinesReader {
     this.invalid.flush(this.buf, this.bufBase, this.bufBase + this.pos, this.line, this.lineStartAbs);
   }
 
+  /** Reports the invalid bytes between `from` and `to` in the buffer, on the current line. */
+  private resolveInvalid(from: number, to: number): void {
+    if (this.invalid.next < this.bufBase + to) {
+      this.invalid.resolve(
+        this.buf,
+        this.bufBase,
+        this.bufBase + from,
+        this.line,
+        this.lineStartAbs,
+        this.bufBase + to,
+      );
+    }
+  }
+
   private run(final: boolean): void {
     const buf = this.buf;
     const len = buf.length;
@@ -716,21 +739,38 @@ export class JsonLinesReader {
       if (cr === -1) cr = len;
       const e = lf < cr ? lf : cr;
       if ((e >= len || (e === cr && e + 1 >= len)) && !final) {
+        const wait = Math.min(e, len);
+        if (this.skipping || wait - p > MAX_LINE_CHARS) {
+          if (!this.skipping) {
+            this.skipping = true;
+            this.problems.report({
+              rule: 'data/long-record',
+              severity: 'error',
+              message: `Line ${this.line} does not end within ${groupDigits(MAX_LINE_CHARS)} characters; it was skipped to its end.`,
+              location: { line: this.line, startColumn: 1, endColumn: 1 },
+            });
+          }
+          // Read past: only its invalid bytes are still reported, at their places.
+          this.resolveInvalid(p, wait);
+          this.pos = wait;
+          this.searched = 0;
+          break;
+        }
         // Wait for the rest of the line; what was searched need not be searched again.
-        this.searched = Math.max(0, Math.min(e, len) - p);
+        this.searched = wait - p;
         break;
       }
       this.searched = 0;
       const next = e >= len ? len : e === cr && buf.charCodeAt(e + 1) === 10 ? e + 2 : e + 1;
-      if (this.invalid.next < this.bufBase + next) {
-        this.invalid.resolve(
-          buf,
-          this.bufBase,
-          this.bufBase + p,
-          this.line,
-          this.lineStartAbs,
-          this.bufBase + next,
-        );
+      this.resolveInvalid(p, next);
+      if (this.skipping) {
+        this.skipping = false;
+        this.pos = next;
+        if (next > e) {
+          this.line++;
+          this.lineStartAbs = this.bufBase + next;
+        }
+        continue;
       }
       let s = p;
       while (s < e && isJsonSpace(buf.charCodeAt(s))) s++;

@@ -593,4 +593,27 @@ describe('readTable: limits that keep memory bounded', () => {
     assert.match(open!.message, /line 2, column 3 does not close within 16,777,216 characters/);
     assert.equal(quoted.problems.filter((p) => p.rule === 'data/long-record').length, 0);
   });
+
+  it('skips a JSON Lines line that does not end within 16,777,216 characters, still reporting bad bytes', async () => {
+    const long = 'y'.repeat(1 << 25);
+    const bytes = Buffer.concat([
+      Buffer.from(`{"a": 1}\n{"a": "${long}`),
+      Buffer.from([0xff]),
+      Buffer.from(`"}\r\n{"a": 3}\n`),
+    ]);
+    const r = await readAll([bytes], { fileName: 'x.jsonl' });
+    assert.deepEqual(grid(r), [['a'], ['1'], ['3']]);
+    assert.deepEqual(
+      r.problems.map((p) => [p.rule, p.location?.line, p.location?.startColumn]),
+      [
+        ['data/long-record', 2, 1],
+        ['data/invalid-encoding', 2, long.length + 8],
+      ],
+    );
+    assert.equal(
+      r.problems[0]!.message,
+      'Line 2 does not end within 16,777,216 characters; it was skipped to its end.',
+    );
+    assert.equal(r.rows[1]!.positions[0], 3, 'the line after it keeps its number');
+  });
 });
