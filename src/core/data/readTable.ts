@@ -249,15 +249,7 @@ class TableReader {
       table.continueWith(header);
       slab.transient = o.transientRows === true;
       this.table = table;
-      this.parser = new CsvParser(
-        delimiter,
-        (f, l, t) => table.record(f, l, t),
-        this.problems,
-        this.invalid,
-        slab,
-        startLine,
-        maxColumns(o),
-      );
+      this.parser = this.csvParser(delimiter, table, slab, startLine);
       this.parser.push(sample);
       return;
     }
@@ -293,15 +285,7 @@ class TableReader {
       const table = new CsvTable(this.sink, this.problems, format, delimiter, o.hasHeader ?? 'auto', slab);
       table.transientAfterHeader = o.transientRows === true;
       this.table = table;
-      this.parser = new CsvParser(
-        delimiter,
-        (f, l, t) => table.record(f, l, t),
-        this.problems,
-        this.invalid,
-        slab,
-        1,
-        maxColumns(o),
-      );
+      this.parser = this.csvParser(delimiter, table, slab, 1);
     } else {
       this.format = format;
       const table = new JsonTable(this.sink, this.problems, format, maxColumns(o));
@@ -316,6 +300,19 @@ class TableReader {
           : new JsonLinesReader(onObject, this.problems, this.invalid);
     }
     this.parser.push(sample);
+  }
+
+  private csvParser(delimiter: string, table: CsvTable, slab: PositionSlab, startLine: number): CsvParser {
+    const onRecord = (f: string[], l: number, t: number): void => table.record(f, l, t);
+    return new CsvParser(
+      delimiter,
+      onRecord,
+      this.problems,
+      this.invalid,
+      slab,
+      startLine,
+      maxColumns(this.options),
+    );
   }
 
   private report(f: Finding): void {
