@@ -182,8 +182,8 @@ const BATCH_CELLS = 1 << 16;
 const BATCH_MAX_ROWS = 256;
 const BATCH_MIN_ROWS = 8;
 /**
- * Characters a batch's values may hold before it is fed on, however few its rows: a batch of 256 documents of
- * 1 MB (a corpus, or a file whose quotes never close) held 256 MB of text at once.
+ * Characters a batch's values may hold before it is fed on, however few its rows: a batch of up to 256
+ * documents held them all at once (400 documents of 0.5 MB peaked at 535 MB, and at 329 MB with this).
  */
 const BATCH_CHARS = 1 << 22;
 
@@ -746,7 +746,6 @@ async function runPass(
     const count = batched;
     if (count === 0) return;
     batched = 0;
-    const chars = batchChars;
     batchChars = 0;
     const width = batchWidth;
     const ids = facts.ids;
@@ -814,10 +813,9 @@ async function runPass(
     if (width >= SPARE_FIELDS) for (let k = 0; k < count; k++) (batch[k] as DataRow).values.fill(undefined);
     // After every batch: a wide table's batch is 8 rows, and its columns may be ruled out within a few.
     if (undecided > 0) discardUnneeded();
-    countCells(count, width, chars);
+    countCells(count, width);
   }
   let cellsRead = 0;
-  let charsRead = 0;
 
   /**
    * Counts a batch's cells, and gives `whileReading` its turn every 65,536. A function of its own, called
@@ -825,14 +823,10 @@ async function runPass(
    * the flush, and each time it came the flush's optimized code was thrown away (five times a run of the
    * bench's 25 MB), and the flush ran in the interpreter until it was optimized again.
    */
-  function countCells(count: number, width: number, chars: number): void {
+  function countCells(count: number, width: number): void {
     cellsRead += count * width;
-    charsRead += chars;
-    // Or every 16M characters: a table of long documents reads few cells, and the garbage its reader leaves
-    // (its buffers of whole records) waited for V8 (400 documents of 0.5 MB peaked at 329 MB, 271 with this).
-    if (cellsRead >= 1 << 16 || charsRead >= 1 << 24) {
+    if (cellsRead >= 1 << 16) {
       cellsRead = 0;
-      charsRead = 0;
       options.whileReading?.(width);
     }
   }
