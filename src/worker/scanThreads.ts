@@ -133,6 +133,18 @@ export function oneThreadForWidth(columns: number, cores: number, labelled = fal
 }
 
 /**
+ * A default column split gives way to one thread when the first megabyte's cells average this many characters
+ * or more. Every thread parses the whole file and holds its longest records, and the work a second thread
+ * takes over is mostly per cell, while long text costs mostly per character: for the parse and the duplicate
+ * hash, which each thread repeats. Measured in the twenty-seventh session on 100 MB (bench/scan/README.md),
+ * two threads against one by mean cell: 5 characters 14% faster, 8 3%, the bench's table (14) 12 to 20%; 13
+ * and 21 even; 23 to 44 (the bench's table with a note of 200 or 400 characters, a text column of 200 beside
+ * eight small numbers) 7 to 18% slower; 105 to 200,000 (a text column beside an id) 0.1 to 0.2 s slower for
+ * 33 to 71 MB more; a CSV field of 60 MB 373 MB against 189, 400 documents of 0.5 MB 336 against 292.
+ */
+export const MAX_SPLIT_CELL_CHARS = 20;
+
+/**
  * On two cores, one thread below this size: the second thread's start and the analyses after reading, which
  * run in one thread either way, ate the gain (25 MB: 14.1 MB/s in two threads, 14.5 in one; 50 MB: 21 against
  * 18.5; bench/scan/README.md).
@@ -190,12 +202,16 @@ export async function scanFileInThreads(
       return ranged;
     }
   }
-  const plans = await planSplit(file, options, threads);
-  if (!plans) return single();
+  const split = await planSplit(file, options, threads);
+  if (!split) return single();
+  const { plans, meanCellChars } = split;
   const columns = plans.reduce((n, p) => n + (p.columns?.length ?? 0), 0);
   const labelled =
     options.label !== undefined || options.prediction !== undefined || options.policy?.label !== undefined;
-  if (threaded.threads === undefined && oneThreadForWidth(columns, availableCores(), labelled))
+  if (
+    threaded.threads === undefined &&
+    (oneThreadForWidth(columns, availableCores(), labelled) || meanCellChars >= MAX_SPLIT_CELL_CHARS)
+  )
     return single();
   // One signal stops every thread: the caller's cancel, or the first thread to fail.
   const stop = new AbortController();
@@ -271,9 +287,14 @@ function withoutSignal(
  * Splits the work by weighing each column on the first megabyte of the file: a column costs about its
  * characters (hashed by the profiler, searched by the privacy scanner) plus a fixed amount per cell; whole
  * rows cost about their characters once (the duplicate hash). Largest first, each to the least loaded thread
- * (LPT). Null when there is nothing to split (no header, one column).
+ * (LPT), with the mean characters of a sampled cell. Null when there is nothing to split (no header, one
+ * column).
  */
-async function planSplit(file: string, options: ScanOptions, threads: number): Promise<ScanPlan[] | null> {
+async function planSplit(
+  file: string,
+  options: ScanOptions,
+  threads: number,
+): Promise<{ plans: ScanPlan[]; meanCellChars: number } | null> {
   const fd = fs.openSync(file, 'r');
   let prefix: Buffer;
   try {
@@ -286,6 +307,7 @@ async function planSplit(file: string, options: ScanOptions, threads: number): P
   let costs: number[] = [];
   let rowCost = 0;
   let seen = 0;
+  let chars = 0;
   const sink: TableSink = {
     header(h) {
       columns = h.columns.length;
@@ -297,6 +319,7 @@ async function planSplit(file: string, options: ScanOptions, threads: number): P
         const n = r.values[i]?.length ?? 0;
         costs[i]! += 2 * n + 24;
         rowCost += n + 1;
+        chars += n;
       }
     },
     problem() {},
@@ -324,9 +347,12 @@ async function planSplit(file: string, options: ScanOptions, threads: number): P
     if (item.column < 0) plans[t]!.rows = true;
     else plans[t]!.columns.push(item.column);
   }
-  return plans
-    .filter((p) => p.columns.length > 0 || p.rows)
-    .map((p) => ({ columns: p.columns.sort((a, b) => a - b), rows: p.rows }));
+  return {
+    plans: plans
+      .filter((p) => p.columns.length > 0 || p.rows)
+      .map((p) => ({ columns: p.columns.sort((a, b) => a - b), rows: p.rows })),
+    meanCellChars: chars / (Math.min(seen, SAMPLE_ROWS) * columns),
+  };
 }
 
 /** The bundled thread entry beside this bundle, else the TypeScript source through tsx (development, tests). */

@@ -32,7 +32,8 @@ Options:
                              other columns are not audited, and a data/too-many-columns error says so.
   --output FILE              Write the output to FILE instead of standard output.
   --threads N                Threads for a large file (default: one per core up to 4, two on a 2-core
-                             machine, one for files under 8 MB or JSON on 2 cores). Two split the
+                             machine, one for files under 8 MB, or on 2 cores for JSON, a table of
+                             thousands of columns or long text cells). Two split the
                              columns, byte for byte the one-thread report, for about 50 MB more; three
                              or more split a CSV, TSV, JSON Lines or JSON file into 1 MB ranges, the
                              same report for any N, 65 to 95 MB per thread.

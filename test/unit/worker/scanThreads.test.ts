@@ -11,6 +11,7 @@ import {
   MIN_PARALLEL_BYTES,
   MAX_TWO_CORE_COLUMNS,
   MAX_TWO_CORE_COLUMNS_LABELLED,
+  MAX_SPLIT_CELL_CHARS,
   MIN_TWO_CORE_BYTES,
   defaultSplit,
   defaultThreads,
@@ -120,6 +121,29 @@ describe('scanFileInThreads: a scan split by column across worker threads', func
     assert.ok(MAX_TWO_CORE_COLUMNS_LABELLED < MAX_TWO_CORE_COLUMNS);
     assert.equal(oneThreadForWidth(20_000, 3), false);
     assert.equal(oneThreadForWidth(20_000, 3, true), false);
+  });
+
+  it('keeps a table of long text cells in one thread by default, where two would split it by column', async () => {
+    // 41 MB of an id and a text of about 300 characters: a mean cell past MAX_SPLIT_CELL_CHARS. Two threads
+    // at most, so that the default is a split by column on any machine.
+    const file = path.join(dir, 'texts.csv');
+    const fd = fs.openSync(file, 'w');
+    const text = 'the model was trained on data we never saw again '.repeat(6);
+    const rows = Array.from({ length: 1_000 }, (_, i) => `${i},"${text}${i}"`).join('\n');
+    fs.writeSync(fd, 'id,text\n');
+    for (let written = 0; written <= MIN_TWO_CORE_BYTES; written += rows.length + 1)
+      fs.writeSync(fd, rows + '\n');
+    fs.closeSync(fd);
+    let how: string | undefined;
+    const report = await scanFileInThreads(
+      file,
+      { fileName: 'texts.csv' },
+      { maxThreads: 2, onSplit: (h) => (how = h) },
+    );
+    assert.equal(how, 'single');
+    assert.ok(report.rows > 130_000, String(report.rows));
+    assert.ok(MAX_SPLIT_CELL_CHARS < 150);
+    fs.rmSync(file);
   });
 
   it('gives the single-threaded report on Adult with a label and a policy (fairness from columns of several threads)', async () => {
