@@ -760,10 +760,18 @@ async function runPass(
     for (let j = 0; j < builders.length; j++) {
       const b = builders[j]!;
       const i = builderColumns[j]!;
+      const hashed = prof.profiles(i);
       for (let k = 0, at = i; k < count && !b.isDropped; k++, at += width) {
         const v = batch[k]!.values[i];
         const id = ids[at]!;
-        if (id !== ESTIMATED) b.pushCode(id, id === MISSING ? undefined : v);
+        // The profiler's hash of a value spares a long one's stand-in hashing it again (see `standIn`).
+        if (id !== ESTIMATED)
+          b.pushCode(
+            id,
+            id === MISSING ? undefined : v,
+            hashed ? facts.laneA[at] : undefined,
+            hashed ? facts.laneB[at] : undefined,
+          );
         else {
           // Past the profiler's cap the builder numbers the values itself, by the lanes the profiler hashed.
           const code =
@@ -774,7 +782,7 @@ async function runPass(
         }
       }
     }
-    privacy?.addRows(batch, count, ids, width);
+    privacy?.addRows(batch, count, ids, width, facts);
     for (let k = 0; k < count; k++) {
       const r = batch[k]!;
       const base = k * width;

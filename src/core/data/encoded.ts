@@ -4,6 +4,7 @@
  */
 
 import { growSlots, hashOut, hashString } from './hash';
+import { TOP_VALUE_CHARS, standIn } from './sketches';
 import { decimalCode, decimalText, decimalValue, parseNumber } from './valueKinds';
 import type { SpillDir, SpillFile, SpillFileHandle } from './spill';
 
@@ -769,7 +770,8 @@ export const NOT_CODED = -2;
  * So the outcome hangs on two things only: whether the column ever has more distinct values than its limit
  * (see `limitOf`), and whether its first `softLimit + 1` distinct values (in order of first appearance) are
  * all numbers. A numeric column holds `Number(value)` for every row however late it switched. {@link ColumnMerge}
- * relies on exactly this.
+ * relies on exactly this. A value past `TOP_VALUE_CHARS` characters is taken as its `standIn` (text, then) by
+ * every way in, so one value is one level in any range.
  */
 export class AdaptiveColumnBuilder {
   private cat: CategoricalBuilder | null;
@@ -815,7 +817,9 @@ export class AdaptiveColumnBuilder {
    * coded (-1 for a missing value), else {@link NOT_CODED}: so a caller whose own numbering of the values
    * stopped (the profiler's, past its cap) can go on with the builder's.
    */
-  pushCode(code: number | undefined, value: string | undefined): number {
+  pushCode(code: number | undefined, value: string | undefined, a?: number, b?: number): number {
+    // A long value is kept as its stand-in, which numbers as the value would (see `standIn`).
+    if (value !== undefined && value.length > TOP_VALUE_CHARS) value = standIn(value, a, b);
     if (this.cat) {
       const before = this.cat.levelCount;
       if (code === undefined) code = this.cat.push(value);
@@ -827,6 +831,13 @@ export class AdaptiveColumnBuilder {
 
   /** {@link push} of a present value with its hash lanes (see {@link CategoricalBuilder.pushHashed}). */
   pushHashed(value: string, a: number, b: number): number {
+    if (value.length > TOP_VALUE_CHARS) {
+      // The levels are looked up by their texts' hashes: the stand-in's, then.
+      value = standIn(value, a, b);
+      hashString(value);
+      a = hashOut[0] as number;
+      b = hashOut[1] as number;
+    }
     if (this.cat) {
       const before = this.cat.levelCount;
       return this.coded(before, this.cat.pushHashed(value, a, b), value);

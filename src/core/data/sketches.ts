@@ -136,10 +136,10 @@ export function detach(s: string): string {
  */
 export const TOP_VALUE_CHARS = 1000;
 
-/** `value` cut to {@link TOP_VALUE_CHARS} characters and an ellipsis, never inside a surrogate pair. */
-export function clipValue(value: string): string {
-  if (value.length <= TOP_VALUE_CHARS) return value;
-  let end = TOP_VALUE_CHARS;
+/** `value` cut to `chars` characters and an ellipsis, never inside a surrogate pair. */
+export function clipValue(value: string, chars = TOP_VALUE_CHARS): string {
+  if (value.length <= chars) return value;
+  let end = chars;
   const c = value.charCodeAt(end - 1);
   if (c >= 0xd800 && c <= 0xdbff) end--;
   return `${value.slice(0, end)}\u2026`;
@@ -148,6 +148,35 @@ export function clipValue(value: string): string {
 /** A value's text to keep for naming it: {@link clipValue}d, and {@link detach}ed from its chunk. */
 export function keptText(s: string): string {
   return detach(s.length > TOP_VALUE_CHARS ? clipValue(s) : s);
+}
+
+/**
+ * What a column's state keeps of a value longer than {@link TOP_VALUE_CHARS}: its {@link clipValue}d text
+ * with its length and 64-bit hash (`hashString`, or its lanes `a` and `b` where the caller has them),
+ * {@link detach}ed. Equal values give one stand-in and different ones different stand-ins (two merge with a
+ * probability of about 2^-64), so a dictionary of stand-ins numbers values as one of the values would, and its
+ * texts still name them. The privacy scanner's sample of distinct values and the column builders' levels kept
+ * each long value whole until the column was ruled out: 400 documents of 0.5 MB were all held at once (325 MB;
+ * 153 MB with stand-ins), and a corpus's peak grew with its documents up to a thousand of them (1,200 of 0.5
+ * MB: 747 MB; 157 MB).
+ */
+export function standIn(value: string, a?: number, b?: number): string {
+  // Not longer than TOP_VALUE_CHARS itself, so that a stand-in stands for itself.
+  if (value.length <= TOP_VALUE_CHARS) return value;
+  if (a === undefined || b === undefined) {
+    hashString(value);
+    a = hashOut[0] as number;
+    b = hashOut[1] as number;
+  }
+  const hash = hex32(a) + hex32(b);
+  return detach(`${clipValue(value, STAND_IN_CHARS)} (${value.length} characters, #${hash})`);
+}
+
+/** Characters of a long value that its {@link standIn} keeps: room for its length and hash up to 1,000. */
+const STAND_IN_CHARS = TOP_VALUE_CHARS - 64;
+
+function hex32(n: number): string {
+  return (n >>> 0).toString(16).padStart(8, '0');
 }
 
 /**

@@ -18,6 +18,7 @@
 import type { EntityType, Finding, Severity, SourceRange } from '../findings';
 import { cellRange, type DataRow, type TableHeader } from '../data/table';
 import { tableBudget } from '../data/profile';
+import { standIn } from '../data/sketches';
 import { isPlainDecimal } from '../data/valueKinds';
 import type { ProtectedKind } from '../report/auditReport';
 import {
@@ -291,27 +292,44 @@ function markClean(col: ColumnState, id: number): void {
   clean[id] = 1;
 }
 
+/**
+ * The 64-bit hashes (`hashString`) of the values of a batch, where `ids` are (the profiler's `laneA` and
+ * `laneB`): they spare a long value's stand-in hashing it again.
+ */
+export interface ValueHashes {
+  laneA: ArrayLike<number>;
+  laneB: ArrayLike<number>;
+}
+
 /** Adds `trimmed` to the column's distinct sample unless it is there ({@link ColumnState.distinctSet}). */
-function noteDistinct(col: ColumnState, value: string, trimmed: string, id: number | undefined): void {
+function noteDistinct(
+  col: ColumnState,
+  value: string,
+  trimmed: string,
+  id: number | undefined,
+  hash: ValueHashes | undefined,
+  at: number,
+): void {
   let set = col.distinctSet;
   if (set === null) {
     if (id !== undefined && id >= 0 && trimmed === value) {
       if (id > col.lastId) {
         col.lastId = id;
-        addDistinct(col, trimmed);
+        addDistinct(col, trimmed, hash, at);
       }
       return;
     }
     // A value the profiler did not number, or one with white space: " a" is new by id but not once trimmed.
     set = col.distinctSet = new Set(distinctValues(col));
   }
-  if (!set.has(trimmed)) {
-    set.add(trimmed);
-    addDistinct(col, trimmed);
+  const key = standIn(trimmed);
+  if (!set.has(key)) {
+    set.add(key);
+    addDistinct(col, key);
   }
 }
 
-function addDistinct(col: ColumnState, value: string): void {
+function addDistinct(col: ColumnState, value: string, hash?: ValueHashes, at = 0): void {
   if (
     col.keepsSample &&
     col.outside >= 0 &&
@@ -325,8 +343,13 @@ function addDistinct(col: ColumnState, value: string): void {
     col.distinct = null;
   }
   if (col.keepsSample) {
-    // Filled in order, so no place is read before it is written.
-    (col.distinct ??= new Array<string>(col.distinctRoom))[col.distinctCount] = value;
+    // Filled in order, so no place is read before it is written. A long value is in no vocabulary, and its
+    // stand-in is as long and tells it from the others (see `standIn`), for the set above.
+    (col.distinct ??= new Array<string>(col.distinctRoom))[col.distinctCount] = standIn(
+      value,
+      hash?.laneA[at],
+      hash?.laneB[at],
+    );
   }
   col.distinctCount++;
 }
@@ -512,7 +535,13 @@ export class PrivacyScanner {
    * Findings come out as {@link add} gives them: each is stamped with the row and column that raised it, and
    * at the end of the batch they are admitted under the per-rule cap in that order.
    */
-  addRows(rows: readonly DataRow[], count: number, ids?: ArrayLike<number>, stride = 0): void {
+  addRows(
+    rows: readonly DataRow[],
+    count: number,
+    ids?: ArrayLike<number>,
+    stride = 0,
+    hash?: ValueHashes,
+  ): void {
     if (this.finished) throw new Error('PrivacyScanner.add after finish');
     this.deferred = [];
     try {
@@ -524,7 +553,7 @@ export class PrivacyScanner {
           const value = row.values[i];
           if (value === undefined || this.isMissing(value)) continue;
           this.now = row.index * this.width + i;
-          if (!col.classified) this.sample(col, row, value, ids?.[k * stride + i]);
+          if (!col.classified) this.sample(col, row, value, ids?.[k * stride + i], hash, k * stride + i);
           else if (col.columnEntity === null) {
             // A value's id stands for its exact text (as the profiler's counts and the builders' codes do), and
             // a cell's search depends on its text alone once the column is classified.
@@ -554,12 +583,19 @@ export class PrivacyScanner {
     return this.missing.has(value.trim());
   }
 
-  private sample(col: ColumnState, row: DataRow, value: string, id: number | undefined): void {
+  private sample(
+    col: ColumnState,
+    row: DataRow,
+    value: string,
+    id: number | undefined,
+    hash: ValueHashes | undefined,
+    at: number,
+  ): void {
     col.sampled++;
     const trimmed = value.trim();
     if (isPlainDecimal(trimmed)) col.plainNumbers++;
     if (col.distinctCount < this.distinctSample) {
-      noteDistinct(col, value, trimmed, id);
+      noteDistinct(col, value, trimmed, id, hash, at);
       // A full distinct sample is near-unique, so classification drops the memo (see `classify`): dropped now,
       // it does not fill with values never met again. In a table of 20,000 columns, whose sample lasted as long
       // as the file, the memos and the cells they kept were 30 MB.

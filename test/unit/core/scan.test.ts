@@ -291,6 +291,26 @@ describe('scanDataset on personal data', () => {
     assert.ok(report.columns[1]!.topValues.every((t) => t.value.length === 1001));
   });
 
+  it('numbers long values as the values: k-anonymity over documents as over short names for them', async () => {
+    // An `occupation` column (a quasi-identifier by its name) of documents alike for their first 5,000
+    // characters, kept by the column builder as stand-ins (see `standIn`), and the same with short values.
+    const kinds = [1, 2, 1, 3, 2, 1, 4, 4, 5, 2];
+    const table = (name: (n: number) => string) =>
+      Buffer.from(
+        ['id,occupation,sex', ...kinds.map((n, r) => `${r},${name(n)},${r % 3 ? 'Male' : 'Female'}`)].join(
+          '\n',
+        ),
+      );
+    const long = await scanDataset(fromBytes(table((n) => `${'d'.repeat(5_000)} ${n}`)), {
+      fileName: 'l.csv',
+    });
+    const short = await scanDataset(fromBytes(table((n) => `job ${n}`)), { fileName: 's.csv' });
+    assert.deepEqual(long.privacy.quasiIdentifiers, ['occupation', 'sex']);
+    assert.deepEqual(long.privacy, short.privacy);
+    assert.equal(long.columns[1]!.distinct, 5);
+    assert.equal(long.privacy.kAnonymity, 1);
+  });
+
   it("calls whileReading after the profiler's pass of a batch of more than 65,536 cells too", async () => {
     // 9,000 columns of 20 rows: two batches of 8 rows (72,000 cells) call it after the profiler and at the
     // end; the last batch of 4 rows (36,000 cells) reads too few cells to call it.

@@ -21,7 +21,24 @@ const lanes = (v: string): [number, number] => {
 describe('column builders by hash lanes', () => {
   // Values that differ only slightly (case, white space, a digit), numbers and text, and missing cells.
   // Decimals `toFixed` writes back ('2134', '1', '1.0', '-2.5') are kept as doubles until another level comes.
-  const pool = ['02134', '2134', '02134 ', 'a', 'A', 'ab', 'b', '1', '1.0', '-2.5', '-0', '', 'x'.repeat(40)];
+  // Long values (kept as stand-ins by the adaptive builder, see `standIn`): two alike but for their ends.
+  const pool = [
+    '02134',
+    '2134',
+    '02134 ',
+    'a',
+    'A',
+    'ab',
+    'b',
+    '1',
+    '1.0',
+    '-2.5',
+    '-0',
+    '',
+    'x'.repeat(40),
+    `${'x'.repeat(1_500)}1`,
+    `${'x'.repeat(1_500)}2`,
+  ];
   const cell = fc.option(fc.constantFrom(...pool), { nil: undefined, freq: 6 });
   // How each cell reaches the builder: by `push`, by `pushHashed`, or by `pushCode` with the reference's code
   // (as the profiler's ids come before its cap).
@@ -74,6 +91,23 @@ describe('column builders by hash lanes', () => {
       ),
       { numRuns: 500, seed: 12 },
     );
+  });
+});
+
+describe('long values', () => {
+  it('are levels by their stand-ins: one a value, never longer than 1,000 characters', () => {
+    const doc = (n: number) => `${'w'.repeat(100_000)} ${n}`;
+    const b = new AdaptiveColumnBuilder(10, true, 100);
+    const codes = [doc(1), doc(2), doc(1), 'short', doc(2), doc(3)].map((v, i) =>
+      i % 2 === 0 ? b.push(v) : b.pushHashed(v, ...lanes(v)),
+    );
+    assert.deepEqual(codes, [0, 1, 0, 2, 1, 3]);
+    const built = b.build();
+    assert.ok(built && built.kind === 'categorical');
+    assert.equal(built.levels.length, 4);
+    assert.ok(built.levels.every((l) => l.length <= 1_000));
+    assert.equal(built.levels[2], 'short');
+    assert.ok(built.levels[0]!.startsWith('w'.repeat(900)) && built.levels[0]!.endsWith(')'));
   });
 });
 

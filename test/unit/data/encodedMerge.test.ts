@@ -52,7 +52,27 @@ const NUMBERS = [
   '14',
   '1e400',
 ];
-const TEXTS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', '', ' 7', '0x1F', 'Infinity', 'NaN', '1_0', 'x', 'y'];
+/** With two long values alike but for their ends: kept as stand-ins (see `standIn`). */
+const TEXTS = [
+  'a',
+  'b',
+  `${'l'.repeat(1_200)}1`,
+  `${'l'.repeat(1_200)}2`,
+  'c',
+  'd',
+  'e',
+  'f',
+  'g',
+  'h',
+  '',
+  ' 7',
+  '0x1F',
+  'Infinity',
+  'NaN',
+  '1_0',
+  'x',
+  'y',
+];
 
 /** A column: a mix of numbers, text (from the start, or only late) and missing values. */
 function column(rand: () => number): Value[] {

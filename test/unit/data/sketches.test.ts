@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fc from 'fast-check';
 import { hashOut, hashString } from '../../../src/core/data/hash';
-import { HyperLogLog, SpaceSaving } from '../../../src/core/data/sketches';
+import { HyperLogLog, SpaceSaving, TOP_VALUE_CHARS, standIn } from '../../../src/core/data/sketches';
 
 describe('HyperLogLog', () => {
   it('is exact-ish for tiny sets and within 3% (about 4 standard errors) from 100 to 200,000', () => {
@@ -166,5 +166,28 @@ describe('SpaceSaving', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('standIn', () => {
+  it('keeps a short value, and a long one as its start, length and hash: one per value, at most 1,000 characters', () => {
+    const short = 'x'.repeat(TOP_VALUE_CHARS);
+    assert.equal(standIn(short), short);
+    const a = `${'a'.repeat(5_000)}1`;
+    const b = `${'a'.repeat(5_000)}2`;
+    const s = standIn(a);
+    assert.ok(s.length <= TOP_VALUE_CHARS && s.length > 256);
+    assert.ok(s.startsWith('a'.repeat(900)));
+    assert.match(s, /\u2026 \(5001 characters, #[0-9a-f]{16}\)$/);
+    // Equal values (as different strings) share one; values alike for thousands of characters do not.
+    assert.equal(standIn(`${'a'.repeat(5_000)}${String(1)}`), s);
+    assert.notEqual(standIn(b), s);
+    // A stand-in stands for itself, and the caller's lanes of the value give the same one.
+    assert.equal(standIn(s), s);
+    hashString(a);
+    assert.equal(standIn(a, hashOut[0], hashOut[1]), s);
+    // Never cut inside a surrogate pair.
+    const pair = `${'z'.repeat(TOP_VALUE_CHARS - 65)}\u{1F600}${'z'.repeat(2_000)}`;
+    assert.ok(standIn(pair).startsWith(`${'z'.repeat(TOP_VALUE_CHARS - 65)}\u2026`));
   });
 });

@@ -87,6 +87,41 @@ describe('scanFileInThreads: a scan split by byte range', function () {
     assert.ok(report.fairness.proxies.length > 0);
   });
 
+  it('gives the one-pass report on long documents: a quasi-identifier and a label beside them, split or not', async () => {
+    // Values past 1,000 characters are kept as stand-ins (see `standIn`): every range must make the same
+    // ones, and the merge must number them as one pass does. Occupations alike for 1,100 characters; 2,400 rows, so
+    // that the head (5 MB) decides every column after the privacy scanner's sample of 2,000.
+    const rand = seededRandom(5);
+    const occupation = (n: number) => `${'o'.repeat(1_100)} ${n}`;
+    const lines = ['id,occupation,notes,sex,income'];
+    for (let i = 0; i < 2_400; i++) {
+      // 400 notes repeat: one whose length is the same, in another row.
+      const notes = `${'n'.repeat(1_000 + (((i % 2_000) * 37) % 400))} ${i % 2_000}`;
+      const sex = rand() < 0.5 ? 'Male' : 'Female';
+      lines.push(
+        `${i},${occupation(Math.floor(rand() * 6))},${notes},${sex},${rand() < 0.3 ? '>50K' : '<=50K'}`,
+      );
+    }
+    const file = path.join(dir, 'documents.csv');
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const { policy } = parsePolicy(
+      JSON.stringify({ label: 'income', positive: ['>50K'] }),
+      'responsible-ml.json',
+    );
+    for (const options of [{ fileName: 'documents.csv' }, { fileName: 'documents.csv', policy }]) {
+      const want = await single(file, options);
+      const got = await ranged(file, options, 400_000, 3, 5_500_000);
+      assert.equal(got.how, 'ranges');
+      assert.equal(got.report, want);
+      const report = JSON.parse(want);
+      assert.ok(report.privacy.quasiIdentifiers.includes('occupation'));
+      assert.equal(report.columns[1].distinct, 6);
+      assert.equal(report.columns[2].distinct, 2_000);
+      const byColumn = await scanFileInThreads(file, options, { threads: 2, split: 'columns' });
+      assert.equal(normalised(byColumn), want);
+    }
+  });
+
   it('cuts outside quoted line breaks, and renumbers ragged rows of later ranges', async () => {
     const lines = ['id,comment,email,amount'];
     for (let i = 0; i < 20000; i++) {
