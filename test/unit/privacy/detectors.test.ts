@@ -6,6 +6,7 @@ import {
   matchWholeValue,
   WHOLE_ONLY_WITH_HINT,
   resolveOverlaps,
+  tokenRuns,
   triggeredByCounts,
   worthSearching,
 } from '../../../src/core/privacy/detectors';
@@ -452,5 +453,65 @@ describe('privacy detectors', () => {
     );
     // Both answers came up often.
     assert.ok(ruledOut > 500 && ruledOut < 2500, `${ruledOut} of 3000 ruled out`);
+  });
+});
+
+describe('searches that skip ahead in long text', () => {
+  // The patterns as they were searched from every position: each search now starts later, and must find the
+  // same matches.
+  const OLD_EMAIL =
+    /[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![A-Za-z0-9-])/g;
+  const OLD_TOKEN = /[A-Za-z0-9+/_=-]{20,}/g;
+  function oldEmails(text: string): string[] {
+    const out: string[] = [];
+    for (const m of text.matchAll(OLD_EMAIL)) {
+      let start = m.index;
+      let local = m[0].slice(0, m[0].indexOf('@'));
+      while (local.startsWith('.')) {
+        local = local.slice(1);
+        start++;
+      }
+      if (local.length === 0 || local.endsWith('.') || local.includes('..') || local.length > 64) continue;
+      out.push(`${start}:${text.slice(start, m.index + m[0].length)}`);
+    }
+    return out;
+  }
+  const text = (chars: string[]) =>
+    fc.array(fc.constantFrom(...chars), { maxLength: 80 }).map((cs) => cs.join(''));
+
+  it('finds every e-mail address the pattern finds from the start, addresses run together included', () => {
+    fc.assert(
+      fc.property(
+        text(['a', 'b', 'x', '1', '.', '-', '_', '%', '+', '@', ' ', 'com', 'co.uk', '@', ',']),
+        (t) => {
+          const got = detectEntities(t, { entities: ['EMAIL_ADDRESS'] }).map(
+            (m) => `${m.start}:${t.slice(m.start, m.end)}`,
+          );
+          assert.deepEqual(got, oldEmails(t));
+        },
+      ),
+      { numRuns: 3000, seed: 41 },
+    );
+    // A match that ends inside a run of local-part characters: the next starts there ("x@c.org").
+    assert.deepEqual(oldEmails('a@b.com.x@c.org'), ['0:a@b.com', '8:x@c.org']);
+    assert.deepEqual(
+      detectEntities('a@b.com.x@c.org', { entities: ['EMAIL_ADDRESS'] }).map((m) => m.start),
+      [0, 8],
+    );
+  });
+
+  it('finds the tokens the pattern finds from every position', () => {
+    fc.assert(
+      fc.property(text(['a', 'B', '7', '+', '/', '_', '=', '-', ' ', '.', 'xY9zW2', 'é']), (t) => {
+        const runs = tokenRuns(t);
+        const ours = [];
+        for (let k = 0; k < runs.length; k += 2) ours.push(`${runs[k]}:${t.slice(runs[k], runs[k + 1])}`);
+        assert.deepEqual(
+          ours,
+          [...t.matchAll(OLD_TOKEN)].map((m) => `${m.index}:${m[0]}`),
+        );
+      }),
+      { numRuns: 3000, seed: 42 },
+    );
   });
 });
