@@ -190,8 +190,8 @@ function findEmails(ctx: Ctx): void {
   const text = ctx.text;
   // The search starts at the run of local-part characters before the next `@`, not where the last match
   // ended: no match can start before that run (its local part would have to reach the `@` through it), and a
-  // long text is then searched only near its addresses. A document of 0.5 MB with one address at its end
-  // took the pattern 12 ms from its start.
+  // long text is then searched only near its addresses. A document of 0.5 MB with one address at its end:
+  // 3.3 to 5.6 ms for the pattern from its start, 0.6 ms for the whole search of it now.
   for (let from = 0; ;) {
     const at = text.indexOf('@', from);
     if (at < 0) return;
@@ -587,8 +587,8 @@ for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+
 
 /**
  * The runs of 20 token characters or more, as `[start, end)` pairs: the matches of `/[A-Za-z0-9+/_=-]{20,}/g`,
- * each a whole run. The pattern read each word to its end from every letter of it (a quarter of the scan of
- * a long document); a look-behind that failed inside words saved nothing.
+ * each a whole run. The pattern read each word to its end from every letter of it (30% of the CPU time of
+ * 100 documents of 0.5 MB); a look-behind that failed inside words saved nothing.
  */
 export function tokenRuns(text: string): number[] {
   const out: number[] = [];
