@@ -18,7 +18,7 @@
 import type { EntityType, Finding, Severity, SourceRange } from '../findings';
 import { cellRange, type DataRow, type TableHeader } from '../data/table';
 import { tableBudget } from '../data/profile';
-import { standIn } from '../data/sketches';
+import { TOP_VALUE_CHARS, detach, standIn } from '../data/sketches';
 import { isPlainDecimal } from '../data/valueKinds';
 import type { ProtectedKind } from '../report/auditReport';
 import {
@@ -201,8 +201,21 @@ const MEMO_MAX_LENGTH = 64;
 interface PendingCell {
   row: number;
   match: EntityMatch;
-  value: string;
+  /** The cell's value, or what its finding needs of it (a long value: see {@link LongCellMatch}). */
+  value: string | LongCellMatch;
   range: SourceRange | undefined;
+}
+
+/**
+ * What the finding of a match in a long value needs, taken while the value is read: a column's sample keeps
+ * its matches until the column is classified, and kept with them, 400 documents of 0.5 MB with an address each
+ * were all held at once. The match's place in the file is worked out for as many matches of its rule in the
+ * column as the cap can admit; a later one would not be shown.
+ */
+interface LongCellMatch {
+  text: string;
+  plainNumber: boolean;
+  location: SourceRange | undefined;
 }
 
 interface ColumnState {
@@ -249,6 +262,8 @@ interface ColumnState {
   distinctSet: Set<string> | null;
   lastId: number;
   pending: PendingCell[] | null;
+  /** Matches in long values kept in {@link pending}, by rule (see {@link PrivacyScanner.pendLong}). */
+  longMatches?: Map<string, { all: number; notNumbers: number }>;
   /** Set at classification: the column's own entity (no cell scan), or null. */
   columnEntity: EntityType | null;
   /**
@@ -621,7 +636,9 @@ export class PrivacyScanner {
     if (matches.length > 0) {
       const range = cellRange(row, col.index);
       const pending = (col.pending ??= []);
-      for (const match of matches) pending.push({ row: row.index, match, value, range });
+      if (value.length <= TOP_VALUE_CHARS)
+        for (const match of matches) pending.push({ row: row.index, match, value, range });
+      else this.pendLong(col, row.index, matches, value, range);
     }
     if (col.sampled >= this.sampleSize) this.classify(col);
   }
@@ -663,21 +680,50 @@ export class PrivacyScanner {
     return true;
   }
 
+  /** Keeps a long value's matches until the column is classified, without the value (see {@link LongCellMatch}). */
+  private pendLong(
+    col: ColumnState,
+    row: number,
+    matches: readonly EntityMatch[],
+    value: string,
+    range: SourceRange | undefined,
+  ): void {
+    const plainNumber = isPlainNumber(value);
+    const counts = (col.longMatches ??= new Map<string, { all: number; notNumbers: number }>());
+    for (const match of matches) {
+      const rule = match.entity === 'SECRET' ? RULE_SECRET : RULE_PII_CELL;
+      let count = counts.get(rule);
+      if (!count) counts.set(rule, (count = { all: 0, notNumbers: 0 }));
+      // Matches in plain numbers count against the cap only if classification keeps them (`suppressNumbers`):
+      // one of those is admitted only among the first `cap` of them all, another among the first of its kind.
+      const place = plainNumber ? count.all++ : (count.all++, count.notNumbers++);
+      const location =
+        range && place < this.cap
+          ? locateInCell(range, value, match.start, match.end, this.header.format)
+          : undefined;
+      const text = detach(value.slice(match.start, match.end));
+      (col.pending as PendingCell[]).push({ row, match, value: { text, plainNumber, location }, range });
+    }
+  }
+
   private emitCell(
     col: ColumnState,
     row: number,
     match: EntityMatch,
-    value: string,
+    value: string | LongCellMatch,
     range: SourceRange | undefined,
   ): void {
-    const text = value.slice(match.start, match.end);
-    if (col.suppressNumbers && isPlainNumber(value)) return;
+    const long = typeof value === 'string' ? null : value;
+    const text = long ? long.text : (value as string).slice(match.start, match.end);
+    if (col.suppressNumbers && (long ? long.plainNumber : isPlainNumber(value as string))) return;
     (col.cellEntities ??= new Set()).add(match.entity);
     const rule = match.entity === 'SECRET' ? RULE_SECRET : RULE_PII_CELL;
     this.raise(rule, () => {
-      const location = range
-        ? locateInCell(range, value, match.start, match.end, this.header.format)
-        : undefined;
+      const location = long
+        ? (long.location ?? range)
+        : range
+          ? locateInCell(range, value as string, match.start, match.end, this.header.format)
+          : undefined;
       return {
         rule,
         severity: SEVERITY[match.entity],
@@ -773,6 +819,7 @@ export class PrivacyScanner {
       for (const p of col.pending ?? []) this.emitCell(col, p.row, p.match, p.value, p.range);
     }
     col.pending = null;
+    col.longMatches = undefined;
     col.whole = null;
 
     if (col.protectedKind) {

@@ -311,6 +311,32 @@ describe('scanDataset on personal data', () => {
     assert.equal(long.privacy.kAnonymity, 1);
   });
 
+  it('places and caps the findings in long values as in short ones', async () => {
+    // Cells over two lines with doubled quotes; an address on the second line of each. Found while the column
+    // is sampled, a long value's matches are kept without the value (`LongCellMatch`).
+    const csv = (pad: number) =>
+      Buffer.from(
+        [
+          'id,notes',
+          ...Array.from(
+            { length: 5 },
+            (_, r) => `${r},"${'x'.repeat(pad)} said ""hi""\nyy u${r}@example.com zz"`,
+          ),
+        ].join('\n'),
+      );
+    const cells = async (pad: number) => {
+      const report = await scanDataset(fromBytes(csv(pad)), { fileName: 'n.csv', maxFindingsPerRule: 3 });
+      assert.equal(report.truncated['privacy/pii-cell'], 2);
+      return report.findings
+        .filter((f) => f.rule === 'privacy/pii-cell')
+        .map((f) => [f.row, f.location, f.excerpt]);
+    };
+    const short = await cells(10);
+    assert.deepEqual(short[0]!.slice(0, 2), [1, { line: 3, startColumn: 4, endColumn: 18 }]);
+    assert.equal(short.length, 3);
+    assert.deepEqual(await cells(5_000), short);
+  });
+
   it("calls whileReading after the profiler's pass of a batch of more than 65,536 cells too", async () => {
     // 9,000 columns of 20 rows: two batches of 8 rows (72,000 cells) call it after the profiler and at the
     // end; the last batch of 4 rows (36,000 cells) reads too few cells to call it.
