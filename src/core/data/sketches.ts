@@ -154,11 +154,11 @@ export function keptText(s: string): string {
  * What a column's state keeps of a value longer than {@link TOP_VALUE_CHARS}: its {@link clipValue}d text
  * with its length and 64-bit hash (`hashString`, or its lanes `a` and `b` where the caller has them),
  * {@link detach}ed. Equal values give one stand-in and different ones different stand-ins (two merge with a
- * probability of about 2^-64), so a dictionary of stand-ins numbers values as one of the values would, and its
- * texts still name them. The privacy scanner's sample of distinct values and the column builders' levels kept
- * each long value whole until the column was ruled out: 400 documents of 0.5 MB were all held at once (325 MB;
- * 153 MB with stand-ins), and a corpus's peak grew with its documents up to a thousand of them (1,200 of 0.5
- * MB: 747 MB; 157 MB).
+ * probability of about 2^-64), so a dictionary of stand-ins numbers values as one of the values would, and
+ * its texts still name them. The privacy scanner's sample of distinct values and the column builders' levels
+ * kept each long value whole until the column was ruled out: 400 documents of 0.5 MB were all held at once
+ * (325 MB; 153 MB with stand-ins), and a corpus's peak grew with its documents up to a thousand of them
+ * (1,200 of 0.5 MB: 747 MB; 157 MB).
  */
 export function standIn(value: string, a?: number, b?: number): string {
   // Not longer than TOP_VALUE_CHARS itself, so that a stand-in stands for itself.

@@ -78,8 +78,8 @@ interface Flags {
 const FLAGS: Flags = { digits: 0, upper: 0, lower: 0, at: false, colons: 0, dots: 0 };
 
 /**
- * The text FLAGS were counted for. A sampled cell is searched twice, as a whole value and as text, each asking
- * {@link worthSearching} first: the second count of a long document was a tenth of its scan.
+ * The text FLAGS were counted for. A sampled cell is searched twice, as a whole value and as text, each
+ * asking {@link worthSearching} first: the second count of a long document was a tenth of its scan.
  */
 let flagsText: string | undefined;
 
@@ -586,9 +586,9 @@ for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+
   TOKEN_CODES[c.charCodeAt(0)] = 1;
 
 /**
- * The runs of 20 token characters or more, as `[start, end)` pairs: the matches of `/[A-Za-z0-9+/_=-]{20,}/g`,
- * each a whole run. The pattern read each word to its end from every letter of it (30% of the CPU time of
- * 100 documents of 0.5 MB); a look-behind that failed inside words saved nothing.
+ * The runs of 20 token characters or more, as `[start, end)` pairs: the matches of
+ * `/[A-Za-z0-9+/_=-]{20,}/g`, each a whole run. The pattern read each word to its end from every letter of
+ * it (30% of the CPU time of 100 documents of 0.5 MB); a look-behind that failed inside words saved nothing.
  */
 export function tokenRuns(text: string): number[] {
   const out: number[] = [];

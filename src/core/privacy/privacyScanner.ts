@@ -208,9 +208,9 @@ interface PendingCell {
 
 /**
  * What the finding of a match in a long value needs, taken while the value is read: a column's sample keeps
- * its matches until the column is classified, and kept with them, 400 documents of 0.5 MB with an address each
- * were all held at once. The match's place in the file is worked out for as many matches of its rule in the
- * column as the cap can admit; a later one would not be shown.
+ * its matches until the column is classified, and kept with them, 400 documents of 0.5 MB with an address
+ * each were all held at once. The match's place in the file is worked out for as many matches of its rule in
+ * the column as the cap can admit; a later one would not be shown.
  */
 interface LongCellMatch {
   text: string;
@@ -680,7 +680,7 @@ export class PrivacyScanner {
     return true;
   }
 
-  /** Keeps a long value's matches until the column is classified, without the value (see {@link LongCellMatch}). */
+  /** Keeps a long value's matches until its column is classified, not the value ({@link LongCellMatch}). */
   private pendLong(
     col: ColumnState,
     row: number,

@@ -89,8 +89,8 @@ describe('scanFileInThreads: a scan split by byte range', function () {
 
   it('gives the one-pass report on long documents: a quasi-identifier and a label beside them, split or not', async () => {
     // Values past 1,000 characters are kept as stand-ins (see `standIn`): every range must make the same
-    // ones, and the merge must number them as one pass does. Occupations alike for 1,100 characters; 2,400 rows, so
-    // that the head (5 MB) decides every column after the privacy scanner's sample of 2,000.
+    // ones, and the merge must number them as one pass does. Occupations alike for 1,100 characters; 2,400
+    // rows, so that the head (5 MB) decides every column after the privacy scanner's sample of 2,000.
     const rand = seededRandom(5);
     const occupation = (n: number) => `${'o'.repeat(1_100)} ${n}`;
     const lines = ['id,occupation,notes,sex,income'];
