@@ -152,6 +152,50 @@ export function generateCsv(
 }
 
 /**
+ * A corpus of documents, one a row: `id`, `author` and `text`, a quoted document of about `docChars`
+ * characters of prose (sentences that start with a capital, some numbers), one in 2,000 words an e-mail
+ * address or a phone number, and a doubled quote or a line break now and then. Long values are what the
+ * audit's columns keep as stand-ins and what its privacy detectors read whole; the rows are few. Rows are
+ * added until the file reaches `targetBytes`.
+ */
+export function generateDocumentsCsv(file: string, targetBytes: number, docChars: number, seed = 42): number {
+  const r = seededRandom(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const fd = fs.openSync(file, 'w');
+  const header = 'id,author,text\n';
+  fs.writeSync(fd, header);
+  let bytes = header.length;
+  let rows = 0;
+  while (bytes < targetBytes) {
+    const parts: string[] = [];
+    let chars = 0;
+    let sentence = 0;
+    while (chars < docChars) {
+      let word: string = pick(words);
+      const roll = r();
+      if (roll < 0.0005) word = `${pick(first).toLowerCase()}.${pick(last).toLowerCase()}${rows}@example.com`;
+      else if (roll < 0.001) word = `(415) 555-${String(1000 + Math.floor(r() * 9000))}`;
+      else if (roll < 0.01) word = String(Math.floor(r() * 1000));
+      else if (roll < 0.011) word = '""quoted""';
+      if (sentence === 0) word = word[0]!.toUpperCase() + word.slice(1);
+      sentence++;
+      if (sentence > 8 + r() * 12) {
+        word += r() < 0.05 ? '.\n' : '.';
+        sentence = 0;
+      }
+      parts.push(word);
+      chars += word.length + 1;
+    }
+    const line = `${rows},${pick(first)} ${pick(last)},"${parts.join(' ')}"\n`;
+    fs.writeSync(fd, line);
+    bytes += Buffer.byteLength(line);
+    rows++;
+  }
+  fs.closeSync(fd);
+  return rows;
+}
+
+/**
  * A wide table, as gene expression matrices and one-hot encoded feature tables are: `sample_id`, `age`, `sex`
  * and `outcome`, then `columns` features `f0001`, ..., of which every tenth is a 0/1 indicator and the rest
  * measurements with four decimals (nearly every value distinct within its column, up to about 100,000 rows:

@@ -18,6 +18,9 @@
  * BENCH_SCAN_WIDE=2000 writes a wide table instead (`scan-wide2000-<MB>mb.csv`: an id, age, sex, an outcome
  * and 2,000 features, nearly every value distinct in its column; `generateWideCsv`): a table made large by
  * its columns rather than its rows, where each column's share of the exact values is small.
+ * BENCH_SCAN_DOCS=500000 writes a corpus instead (`scan-docs500000-<MB>mb.csv`: an id, an author and a
+ * document of about that many characters, with sporadic e-mail addresses and phone numbers;
+ * `generateDocumentsCsv`): a file made large by its values' length, whose columns keep long values.
  * Each measurement is the best of BENCH_SCAN_REPEAT runs (default 2). With several sizes, it also prints the
  * speed on the bytes each larger file adds and the fixed cost left at the smaller one.
  */
@@ -26,7 +29,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { defaultThreads } from '../../src/worker/scanThreads';
-import { generateCsv, generateWideCsv } from './generate';
+import { generateCsv, generateDocumentsCsv, generateWideCsv } from './generate';
 
 // BENCH_ROOT: where dist/ is, for a bundled copy of this script run elsewhere (a machine with more cores).
 const root = process.env.BENCH_ROOT ?? path.resolve(__dirname, '../..');
@@ -210,17 +213,24 @@ function main(): void {
     const predictions = Boolean(process.env.BENCH_SCAN_PREDICTION);
     const format = (process.env.BENCH_SCAN_FORMAT ?? 'csv') as 'csv' | 'json' | 'jsonl';
     const wide = Number(process.env.BENCH_SCAN_WIDE ?? 0);
-    if (wide > 0 && (predictions || format !== 'csv'))
-      throw new Error('BENCH_SCAN_WIDE writes CSV without predictions.');
+    const docs = Number(process.env.BENCH_SCAN_DOCS ?? 0);
+    if ((wide > 0 || docs > 0) && (predictions || format !== 'csv'))
+      throw new Error('BENCH_SCAN_WIDE and BENCH_SCAN_DOCS write CSV without predictions.');
     const file = path.join(
       outDir,
-      wide > 0 ? `scan-wide${wide}-${mb}mb.csv` : `scan-${mb}mb${predictions ? '-pred' : ''}.${format}`,
+      wide > 0
+        ? `scan-wide${wide}-${mb}mb.csv`
+        : docs > 0
+          ? `scan-docs${docs}-${mb}mb.csv`
+          : `scan-${mb}mb${predictions ? '-pred' : ''}.${format}`,
     );
     if (!fs.existsSync(file)) {
       const n =
         wide > 0
           ? generateWideCsv(file, mb * 1e6, wide)
-          : generateCsv(file, mb * 1e6, 42, { predictions, format });
+          : docs > 0
+            ? generateDocumentsCsv(file, mb * 1e6, docs)
+            : generateCsv(file, mb * 1e6, 42, { predictions, format });
       console.log(`generated ${path.relative(root, file)}: ${n.toLocaleString('en-US')} rows`);
     }
     const bytes = fs.statSync(file).size / 1e6;
@@ -248,6 +258,9 @@ function main(): void {
     `\nMachine: ${os.cpus().length} cores, load average ${load}. Speeds by CPU time (by wall time in brackets), ` +
       `best of ${repeat} runs; peaks the highest.` +
       (process.env.BENCH_SCAN_WIDE ? ` Wide table: ${process.env.BENCH_SCAN_WIDE} feature columns.` : '') +
+      (process.env.BENCH_SCAN_DOCS
+        ? ` Corpus: documents of ${process.env.BENCH_SCAN_DOCS} characters.`
+        : '') +
       (process.env.BENCH_SCAN_FORMAT && process.env.BENCH_SCAN_FORMAT !== 'csv'
         ? ` Format ${process.env.BENCH_SCAN_FORMAT}: the raw reference reads and JSON.parses each line.`
         : '') +

@@ -908,7 +908,42 @@ const POSTAL_PATTERNS: RegExp[] = [
 const UPPER_FIRST = /^\p{Lu}/u;
 const PLACE_NAME = /^\p{Lu}[\p{L}'. -]*$/u;
 
+/**
+ * Whether `value` has six words or more (five runs of white space between words): then it has more than four
+ * in either of the forms below (the comma form has at most one more or one fewer). Counted up to there, where
+ * splitting a long document into its words took a tenth of the audit of a corpus.
+ */
+function overFiveWords(value: string): boolean {
+  let runs = 0;
+  let inSpace = false;
+  for (let i = 0; i < value.length; i++) {
+    const space = isSpaceCode(value.charCodeAt(i));
+    if (space && !inSpace && ++runs >= 5) return true;
+    inSpace = space;
+  }
+  return false;
+}
+
+/** The characters of `\s`. */
+export function isSpaceCode(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 160) return false;
+  return (
+    c === 160 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
 function personWholeConfidence(value: string): number {
+  // The value is trimmed: its white space runs are between words.
+  if (overFiveWords(value)) return 0;
   const lex = lexicon();
   let tokens: string[];
   const comma = /^([^,]+),\s*([^,]+)$/.exec(value);

@@ -7,6 +7,7 @@ import {
   WHOLE_ONLY_WITH_HINT,
   resolveOverlaps,
   tokenRuns,
+  isSpaceCode,
   triggeredByCounts,
   worthSearching,
 } from '../../../src/core/privacy/detectors';
@@ -513,5 +514,18 @@ describe('searches that skip ahead in long text', () => {
       }),
       { numRuns: 3000, seed: 42 },
     );
+  });
+});
+
+describe('whole values of many words', () => {
+  it('are no name, counted only to their sixth word; white space is what \\s is', () => {
+    for (let c = 0; c < 0x10000; c++)
+      assert.equal(isSpaceCode(c), /\s/.test(String.fromCharCode(c)), `U+${c}`);
+    assert.equal(matchWholeValue('Mary Ann Smith', { hint: 'PERSON' })?.entity, 'PERSON');
+    assert.equal(matchWholeValue('Smith, Mary Ann', { hint: 'PERSON' })?.entity, 'PERSON');
+    assert.equal(matchWholeValue('Mary Ann Jones Smith Brown Garcia', { hint: 'PERSON' }), null);
+    const doc = `Mary Smith ${'wrote the letter '.repeat(50_000)}`;
+    assert.equal(matchWholeValue(doc, { hint: 'PERSON' }), null);
+    assert.equal(matchWholeValue(doc), null);
   });
 });
