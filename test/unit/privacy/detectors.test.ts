@@ -8,6 +8,7 @@ import {
   resolveOverlaps,
   tokenRuns,
   isSpaceCode,
+  spanningMatches,
   triggeredByCounts,
   worthSearching,
 } from '../../../src/core/privacy/detectors';
@@ -527,5 +528,71 @@ describe('whole values of many words', () => {
     const doc = `Mary Smith ${'wrote the letter '.repeat(50_000)}`;
     assert.equal(matchWholeValue(doc, { hint: 'PERSON' }), null);
     assert.equal(matchWholeValue(doc), null);
+  });
+});
+
+describe('prose as a whole value', () => {
+  it('is no single entity: no detector spans seven words of more than 64 characters, a private key aside', () => {
+    // Words that detectors take in, alone or run together: digits for phones, cards and IBANs, names, street
+    // words, address and URL pieces, token and key characters, and white space of every kind.
+    const word = fc.constantFrom(
+      '1',
+      '415',
+      '555',
+      '0100',
+      '4111',
+      '1111',
+      'GB82',
+      'WEST',
+      '1234',
+      '5698',
+      '7654',
+      '32',
+      'Mary',
+      'Ann',
+      'Smith',
+      'F.',
+      'Dr',
+      'Main',
+      'Street',
+      'St',
+      'CA',
+      '94107',
+      'Hauptstra\u00dfe',
+      '12',
+      'a@b.com',
+      'www.x.org',
+      'http://x.org/a',
+      'eyJhbGciOiJIUzI1NiJ9',
+      'AKIAABCDEFGHIJKLMNOP',
+      '1BoatSLRHtKNngkdXEeobR76b53LETtpyT',
+      '-----BEGIN',
+      'PRIVATE',
+      'KEY-----',
+      '(415)',
+      '555-0100',
+      '+1',
+      '-',
+      '.',
+      ',',
+    );
+    const space = fc.constantFrom(' ', '  ', '\t', '\n', '\u00a0', ' \n ');
+    const value = fc.array(fc.tuple(word, space), { minLength: 7, maxLength: 30 }).map((ws) =>
+      ws
+        .map(([w, s]) => w + s)
+        .join('')
+        .trim(),
+    );
+    fc.assert(
+      fc.property(value, (v) => {
+        const words = v.split(/\s+/).length;
+        fc.pre(v.length > 64 && words >= 7 && !v.startsWith('-----BEGIN'));
+        assert.deepEqual(spanningMatches(v), [], v);
+      }),
+      { numRuns: 3000, seed: 43 },
+    );
+    // And one that starts as a private key is searched.
+    const key = `-----BEGIN PRIVATE KEY-----\n${'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC '.repeat(4)}\n-----END PRIVATE KEY-----`;
+    assert.equal(matchWholeValue(key)?.entity, 'SECRET');
   });
 });
