@@ -60,7 +60,8 @@ const WIDEST_COLUMNS = 10_000;
  * of them. With both, that table peaked at 315 MB instead of 350 MB, in no more time.
  *
  * A collection there takes about 20 ms; reading `v8.getHeapStatistics` about a microsecond, and the scan asks
- * every 65,536 cells (every batch of a wide table: its heap grew 60 MB in a million cells). One a scan, so that
+ * every 65,536 cells (every batch of a wide table: its heap grew 60 MB in a million cells) or 16,777,216
+ * characters (a corpus of documents reads few cells). One a scan, so that
  * a large scan's heap is not the mark the next one measures from.
  */
 export function collectorForScan(): (columns: number) => void {

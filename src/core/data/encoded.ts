@@ -4,7 +4,7 @@
  */
 
 import { growSlots, hashOut, hashString } from './hash';
-import { TOP_VALUE_CHARS, standIn } from './sketches';
+import { TOP_VALUE_CHARS, detach, standIn } from './sketches';
 import { decimalCode, decimalText, decimalValue, parseNumber } from './valueKinds';
 import type { SpillDir, SpillFile, SpillFileHandle } from './spill';
 
@@ -120,7 +120,9 @@ export class CategoricalBuilder {
       this.texts = numbers.map(decimalText);
       this.numbers = null;
     }
-    this.texts.push(value);
+    // Detached: a value the reader sliced from its buffer would keep the whole buffer (a megabyte for a row of
+    // long documents), one a level, for as long as the levels are kept.
+    this.texts.push(detach(value));
     this.count++;
   }
 

@@ -339,7 +339,7 @@ function noteDistinct(
   }
   const key = standIn(trimmed);
   if (!set.has(key)) {
-    set.add(key);
+    set.add(detach(key));
     addDistinct(col, key);
   }
 }
@@ -360,10 +360,8 @@ function addDistinct(col: ColumnState, value: string, hash?: ValueHashes, at = 0
   if (col.keepsSample) {
     // Filled in order, so no place is read before it is written. A long value is in no vocabulary, and its
     // stand-in is as long and tells it from the others (see `standIn`), for the set above.
-    (col.distinct ??= new Array<string>(col.distinctRoom))[col.distinctCount] = standIn(
-      value,
-      hash?.laneA[at],
-      hash?.laneB[at],
+    (col.distinct ??= new Array<string>(col.distinctRoom))[col.distinctCount] = detach(
+      standIn(value, hash?.laneA[at], hash?.laneB[at]),
     );
   }
   col.distinctCount++;
@@ -628,7 +626,7 @@ export class PrivacyScanner {
         (col.whole ??= new Map()).set(whole.entity, {
           count: 1,
           confidence: whole.confidence,
-          example: trimmed,
+          example: detach(trimmed),
         });
       }
     }
@@ -636,9 +634,10 @@ export class PrivacyScanner {
     if (matches.length > 0) {
       const range = cellRange(row, col.index);
       const pending = (col.pending ??= []);
-      if (value.length <= TOP_VALUE_CHARS)
-        for (const match of matches) pending.push({ row: row.index, match, value, range });
-      else this.pendLong(col, row.index, matches, value, range);
+      if (value.length <= TOP_VALUE_CHARS) {
+        const own = detach(value);
+        for (const match of matches) pending.push({ row: row.index, match, value: own, range });
+      } else this.pendLong(col, row.index, matches, value, range);
     }
     if (col.sampled >= this.sampleSize) this.classify(col);
   }
@@ -664,8 +663,8 @@ export class PrivacyScanner {
     }
     let matches = detectEntities(value, this.detectOptions);
     if (col.suppressIp && matches.length > 0) matches = matches.filter((m) => m.entity !== 'IP_ADDRESS');
-    if (memo === undefined) (col.memo = new Map()).set(value, matches);
-    else if (memo && memo.size < MEMO_LIMIT) memo.set(value, matches);
+    if (memo === undefined) (col.memo = new Map()).set(detach(value), matches);
+    else if (memo && memo.size < MEMO_LIMIT) memo.set(detach(value), matches);
     return matches;
   }
 
