@@ -830,11 +830,12 @@ async function runPass(
   /**
    * Counts a batch's cells, and gives `whileReading` its turn every 65,536, or every 16,777,216 characters:
    * a corpus of long documents reads few cells, and its garbage (pieces of the reader's buffer, the
-   * detectors' work on each document) had only V8's own collections, which let it grow: 200 documents of 0.5
-   * MB peaked at 183 to 303 MB from run to run, 176 to 185 MB with these turns, in the same time. A function of
-   * its own, called every batch: inline in {@link flush}, the call every twentieth batch or so had not run when
-   * V8 optimized the flush, and each time it came the flush's optimized code was thrown away (five times a
-   * run of the bench's 25 MB), and the flush ran in the interpreter until it was optimized again.
+   * detectors' work on each document) had only V8's own collections, which let it grow: 200 documents of
+   * 0.5 MB peaked at 183 to 303 MB from run to run, 176 to 185 MB with these turns, in the same time. A
+   * function of its own, called every batch: inline in {@link flush}, the call every twentieth batch or so
+   * had not run when V8 optimized the flush, and each time it came the flush's optimized code was thrown away
+   * (five times a run of the bench's 25 MB), and the flush ran in the interpreter until it was optimized
+   * again.
    */
   function countCells(count: number, width: number, chars: number): void {
     cellsRead += count * width;

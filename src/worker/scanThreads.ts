@@ -133,14 +133,15 @@ export function oneThreadForWidth(columns: number, cores: number, labelled = fal
 }
 
 /**
- * A default column split gives way to one thread when the first megabyte's cells average this many characters
- * or more. Every thread parses the whole file and holds its longest records, and the work a second thread
- * takes over is mostly per cell, while long text costs mostly per character: for the parse and the duplicate
- * hash, which each thread repeats. Measured in the twenty-seventh session on 100 MB (bench/scan/README.md),
- * two threads against one by mean cell: 5 characters 14% faster, 8 3%, the bench's table (14) 12 to 20%; 13
- * and 21 even; 23 to 44 (the bench's table with a note of 200 or 400 characters, a text column of 200 beside
- * eight small numbers) 7 to 18% slower; 105 to 200,000 (a text column beside an id) 0.1 to 0.2 s slower for
- * 33 to 71 MB more; a CSV field of 60 MB 373 MB against 189, 400 documents of 0.5 MB 336 against 292.
+ * A default column split gives way to one thread when the first megabyte's cells average this many
+ * characters or more. Every thread parses the whole file and holds its longest records, and the work a second
+ * thread takes over is mostly per cell, while long text costs mostly per character: for the parse and the
+ * duplicate hash, which each thread repeats. Measured in the twenty-seventh session on 100 MB
+ * (bench/scan/README.md), two threads against one by mean cell: 5 characters 14% faster, 8 3%, the bench's
+ * table (14) 12 to 20%; 13 and 21 even; 23 to 44 (the bench's table with a note of 200 or 400 characters, a
+ * text column of 200 beside eight small numbers) 7 to 18% slower; 105 to 200,000 (a text column beside an
+ * id) 0.1 to 0.2 s slower for 33 to 71 MB more; a CSV field of 60 MB 373 MB against 189, 400 documents of 0.5
+ * MB 336 against 292.
  */
 export const MAX_SPLIT_CELL_CHARS = 20;
 

@@ -120,8 +120,8 @@ export class CategoricalBuilder {
       this.texts = numbers.map(decimalText);
       this.numbers = null;
     }
-    // Detached: a value the reader sliced from its buffer would keep the whole buffer (a megabyte for a row of
-    // long documents), one a level, for as long as the levels are kept.
+    // Detached: a value the reader sliced from its buffer would keep the whole buffer (a megabyte for a row
+    // of long documents), one a level, for as long as the levels are kept.
     this.texts.push(detach(value));
     this.count++;
   }
