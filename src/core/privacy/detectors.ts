@@ -83,6 +83,11 @@ const FLAGS: Flags = { digits: 0, upper: 0, lower: 0, at: false, colons: 0, dots
  */
 let flagsText: string | undefined;
 
+/** Lets go of the last text counted: a scan's last cell, kept by a long-lived process (the editor's). */
+export function forgetCountedText(): void {
+  flagsText = undefined;
+}
+
 function scanFlags(text: string): Flags {
   if (text === flagsText) return FLAGS;
   let digits = 0;

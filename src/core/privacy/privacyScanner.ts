@@ -23,6 +23,7 @@ import { isPlainDecimal } from '../data/valueKinds';
 import type { ProtectedKind } from '../report/auditReport';
 import {
   detectEntities,
+  forgetCountedText,
   matchWholeValue,
   NO_MATCHES,
   worthSearching,
@@ -847,6 +848,7 @@ export class PrivacyScanner {
   /** Like {@link finish}, for a scanner over some of the columns: the findings before the cap across scanners. */
   finishPart(): PrivacyPart {
     if (this.finished) return this.finished;
+    forgetCountedText();
     for (const col of this.columns) {
       if (col.ignored || col.classified) continue;
       this.now = Number.MAX_SAFE_INTEGER - this.width + col.index;
