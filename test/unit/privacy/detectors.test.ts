@@ -11,6 +11,9 @@ import {
   spanningMatches,
   triggeredByCounts,
   worthSearching,
+  scanFlags,
+  FLAG_CAPS,
+  mayHoldVendorSecret,
 } from '../../../src/core/privacy/detectors';
 
 /** The matched texts per entity, for compact assertions. */
@@ -503,18 +506,107 @@ describe('searches that skip ahead in long text', () => {
   });
 
   it('finds the tokens the pattern finds from every position', () => {
+    const same = (t: string) => {
+      const runs = tokenRuns(t);
+      const ours = [];
+      for (let k = 0; k < runs.length; k += 2) ours.push(`${runs[k]}:${t.slice(runs[k], runs[k + 1])}`);
+      assert.deepEqual(
+        ours,
+        [...t.matchAll(OLD_TOKEN)].map((m) => `${m.index}:${m[0]}`),
+        JSON.stringify(t),
+      );
+    };
+    fc.assert(fc.property(text(['a', 'B', '7', '+', '/', '_', '=', '-', ' ', '.', 'xY9zW2', 'é']), same), {
+      numRuns: 3000,
+      seed: 42,
+    });
+    // Runs of 17 to 23 characters, back to back or a character apart, at the start and the end of the text:
+    // the search reads ahead by 20 and back, so lengths about 20 are where it could go wrong.
+    const run = fc.integer({ min: 1, max: 23 }).map((n) => 'aB7_'.repeat(6).slice(0, n));
+    const gap = fc.constantFrom('', ' ', '.', 'é', '  ');
     fc.assert(
-      fc.property(text(['a', 'B', '7', '+', '/', '_', '=', '-', ' ', '.', 'xY9zW2', 'é']), (t) => {
-        const runs = tokenRuns(t);
-        const ours = [];
-        for (let k = 0; k < runs.length; k += 2) ours.push(`${runs[k]}:${t.slice(runs[k], runs[k + 1])}`);
-        assert.deepEqual(
-          ours,
-          [...t.matchAll(OLD_TOKEN)].map((m) => `${m.index}:${m[0]}`),
-        );
-      }),
-      { numRuns: 3000, seed: 42 },
+      fc.property(fc.array(fc.tuple(run, gap), { maxLength: 12 }), (parts) =>
+        same(parts.map(([r, g]) => r + g).join('')),
+      ),
+      { numRuns: 3000, seed: 43 },
     );
+    for (let n = 0; n <= 45; n++) same('x'.repeat(n));
+  });
+});
+
+describe('character counts', () => {
+  it('are exact up to the largest number a trigger compares them with, long text included', () => {
+    const exact = (t: string) => ({
+      digits: Math.min(FLAG_CAPS.digits, (t.match(/[0-9]/g) ?? []).length),
+      upper: Math.min(FLAG_CAPS.upper, (t.match(/[A-Z]/g) ?? []).length),
+      lower: Math.min(FLAG_CAPS.lower, (t.match(/[a-z]/g) ?? []).length),
+      at: t.includes('@'),
+      colons: Math.min(FLAG_CAPS.colons, (t.match(/:/g) ?? []).length),
+      dots: Math.min(FLAG_CAPS.dots, (t.match(/\./g) ?? []).length),
+    });
+    const capped = (t: string) => {
+      const f = scanFlags(t);
+      return {
+        digits: Math.min(FLAG_CAPS.digits, f.digits),
+        upper: Math.min(FLAG_CAPS.upper, f.upper),
+        lower: Math.min(FLAG_CAPS.lower, f.lower),
+        at: f.at,
+        colons: Math.min(FLAG_CAPS.colons, f.colons),
+        dots: Math.min(FLAG_CAPS.dots, f.dots),
+      };
+    };
+    // Pieces long enough that the letters and digits reach their caps in the first block or a later one,
+    // and the rarer characters come before that, after it or not at all.
+    const piece = fc.oneof(
+      fc.constantFrom('a', 'Z', '7', '@', ':', '.', ' ', 'é', '\u4e2d'),
+      fc.integer({ min: 1, max: 600 }).map((n) => 'word '.repeat(n)),
+      fc.integer({ min: 1, max: 20 }).map((n) => '12 AB '.repeat(n)),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 30 }), (parts) => {
+        const t = parts.join('');
+        assert.deepEqual(capped(t), exact(t), JSON.stringify(t.slice(0, 200)));
+      }),
+      { numRuns: 2000, seed: 44 },
+    );
+    // A rare character about where the first block ends (the counts stop there, the search takes over).
+    const full = 'Ab1'.repeat(100);
+    for (const c of ['@', ':', '.', '::', '...'])
+      for (let at = 250; at <= 262; at++) {
+        const t = full.slice(0, at) + c + full.slice(at);
+        assert.deepEqual(capped(t), exact(t), `${c} at ${at}`);
+      }
+    const late = `${'Ab1'.repeat(400)}${'x'.repeat(5000)}a@b.c:d.e:f.`;
+    assert.deepEqual(capped(late), exact(late));
+    assert.deepEqual(exact(late), { digits: 17, upper: 2, lower: 2, at: true, colons: 2, dots: 3 });
+  });
+});
+
+describe('the look for vendor secrets', () => {
+  it('passes every text that one pattern of all their prefixes matches (the search it replaced)', () => {
+    const OLD_PREFIXES =
+      /A(?:KIA|SIA|BIA|CCA|GPA|IDA|ROA|IPA|NPA|NVA|PKA|Iza)|gh[pousr]_|github_pat_|xox[abposr]-|hooks\.slack|[sr]k_(?:live|test)_|ya29\.|glpat-|npm_/;
+    // Each prefix, pieces of them, and prose around them.
+    const piece = fc.constantFrom(
+      ...'A AK AKI AKIA ASIA AIza AIz AAKIA gh ghp ghp_ github_pat_ xox xoxb- xo'.split(' '),
+      ...'hooks.slack hooks.slac sk_live_ rk_test_ sk ya29. ya29 glpat- glpat npm_ npm a Z 7 . -'.split(' '),
+      ' ',
+      'word ',
+    );
+    let passed = 0;
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 20 }), (parts) => {
+        const t = parts.join('');
+        if (OLD_PREFIXES.test(t)) {
+          passed++;
+          assert.ok(mayHoldVendorSecret(t), JSON.stringify(t));
+        }
+      }),
+      { numRuns: 3000, seed: 45 },
+    );
+    assert.ok(passed > 500, `${passed} of 3000 texts hold a prefix`);
+    assert.equal(mayHoldVendorSecret('A call back. Arrived ASAP, About AKI'), false);
+    assert.equal(mayHoldVendorSecret(`${'A word. '.repeat(1000)}AKIAIOSFODNN7EXAMPLE`), true);
   });
 });
 
