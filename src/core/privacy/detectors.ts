@@ -201,6 +201,8 @@ interface Ctx {
   /** Only these entities, or all when undefined. */
   only: readonly EntityType[] | undefined;
   out: EntityMatch[];
+  /** The text's {@link tokenRuns}, once asked for (by {@link tokenRunsOf}). */
+  runs?: number[];
 }
 
 function wanted(only: readonly EntityType[] | undefined, e: EntityType): boolean {
@@ -561,10 +563,31 @@ function findIps(ctx: Ctx): void {
 const BTC_RE = /\b(?:[13][a-km-zA-HJ-NP-Z1-9]{25,34}|(?:bc1|tb1|BC1|TB1)[02-9ac-hj-np-zAC-HJ-NP-Z]{6,87})\b/g;
 const ETH_RE = /\b0x[0-9a-fA-F]{40}\b/g;
 
+/** Texts shorter than this are searched without first looking whether they can hold a match. */
+const LONG_TEXT = 256;
+
+/**
+ * False when {@link BTC_RE} cannot match: a legacy address is 26 to 35 letters and digits, so inside a run
+ * of 26 token characters or more; a SegWit one starts with its prefix. The pattern read 1.8 ns a character
+ * of prose, whose every letter could start it.
+ */
+function mayHoldBitcoinAddress(ctx: Ctx): boolean {
+  const text = ctx.text;
+  if (text.length < LONG_TEXT) return true;
+  // A SegWit prefix, looked for from its `1` (prose's digits are few, its b and t many).
+  for (let j = text.indexOf('1', 2); j >= 0; j = text.indexOf('1', j + 1)) {
+    const p = text.slice(j - 2, j);
+    if (p === 'bc' || p === 'tb' || p === 'BC' || p === 'TB') return true;
+  }
+  const runs = tokenRunsOf(ctx);
+  for (let k = 0; k < runs.length; k += 2) if (runs[k + 1]! - runs[k]! >= 26) return true;
+  return false;
+}
+
 function findCrypto(ctx: Ctx): void {
   const text = ctx.text;
   BTC_RE.lastIndex = 0;
-  for (let m = BTC_RE.exec(text); m; m = BTC_RE.exec(text)) {
+  for (let m = mayHoldBitcoinAddress(ctx) ? BTC_RE.exec(text) : null; m; m = BTC_RE.exec(text)) {
     if (isValidBitcoinAddress(m[0])) {
       ctx.out.push({ entity: 'CRYPTO', start: m.index, end: m.index + m[0].length, confidence: 0.95 });
     }
@@ -660,6 +683,11 @@ export function tokenRuns(text: string): number[] {
 
 const NO_RUNS: number[] = [];
 
+/** The {@link tokenRuns} of the context's text, found once for the detectors that ask. */
+function tokenRunsOf(ctx: Ctx): number[] {
+  return (ctx.runs ??= tokenRuns(ctx.text));
+}
+
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -690,6 +718,9 @@ export function mayHoldVendorSecret(text: string): boolean {
     return true;
   }
   for (let j = text.indexOf('A'); j >= 0; j = text.indexOf('A', j + 1)) {
+    // Every such prefix goes on with a capital: prose's "A" and "About" stop here, without the pattern.
+    const c = text.charCodeAt(j + 1);
+    if (c < 65 || c > 90) continue;
     A_PREFIX.lastIndex = j;
     if (A_PREFIX.test(text)) return true;
   }
@@ -720,7 +751,7 @@ function findSecrets(ctx: Ctx): void {
   }
   // A token needs a digit, a lower-case and a capital letter (below): text without one of them has none.
   const { digits, lower, upper } = ctx.flags;
-  const runs = digits > 0 && lower > 0 && upper > 0 ? tokenRuns(text) : NO_RUNS;
+  const runs = digits > 0 && lower > 0 && upper > 0 ? tokenRunsOf(ctx) : NO_RUNS;
   for (let k = 0; k < runs.length; k += 2) {
     const index = runs[k]!;
     const token = text.slice(index, runs[k + 1]);
@@ -757,46 +788,51 @@ const AMBIGUOUS_GIVEN_NAMES = new Set(
 function findPersons(ctx: Ctx): void {
   const lex = lexicon();
   const text = ctx.text;
-  const words: { start: number; end: number; lower: string }[] = [];
+  // The capitalised words' spans, their lower-case forms made only for words near the next: in prose most
+  // capitals are a sentence apart, and an object and a lower-case copy for each took 0.15 s of a corpus's 3.
+  const starts: number[] = [];
+  const ends: number[] = [];
   CAP_WORD_RE.lastIndex = 0;
   for (let m = CAP_WORD_RE.exec(text); m; m = CAP_WORD_RE.exec(text)) {
-    words.push({ start: m.index, end: m.index + m[0].length, lower: m[0].toLowerCase() });
+    starts.push(m.index);
+    ends.push(m.index + m[0].length);
   }
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i]!;
+  const lowers: (string | undefined)[] = new Array<string | undefined>(starts.length);
+  const lower = (k: number): string => (lowers[k] ??= text.slice(starts[k], ends[k]).toLowerCase());
+  const n = starts.length;
+  for (let i = 0; i < n; i++) {
     let j = i + 1;
-    let next = words[j];
-    if (!next) break;
-    let gap = text.slice(w.end, next.start);
+    if (j >= n) break;
+    // Each test below needs the next word at most four characters on (" F. "); most are further.
+    if (starts[j]! - ends[i]! > 4) continue;
+    let gap = text.slice(ends[i], starts[j]);
     // A middle initial: "John F. Kennedy".
-    if (/^ [A-Z]\. $/.test(gap) && words[j + 1]) {
+    if (/^ [A-Z]\. $/.test(gap) && j + 1 < n) {
       j++;
-      next = words[j]!;
-      gap = text.slice(w.end, next.start);
+      gap = text.slice(ends[i], starts[j]);
     }
-    if (HONORIFICS.has(w.lower) && /^\.? $/.test(gap)) {
-      if (lex.commonWords.has(next.lower) && !lex.lastNames.has(next.lower)) continue;
-      ctx.out.push({ entity: 'PERSON', start: w.start, end: next.end, confidence: 0.7 });
+    if (HONORIFICS.has(lower(i)) && /^\.? $/.test(gap)) {
+      if (lex.commonWords.has(lower(j)) && !lex.lastNames.has(lower(j))) continue;
+      ctx.out.push({ entity: 'PERSON', start: starts[i]!, end: ends[j]!, confidence: 0.7 });
       i = j;
       continue;
     }
-    if (!lex.firstNames.has(w.lower)) continue;
+    if (!lex.firstNames.has(lower(i))) continue;
     if (!/^ (?:[A-Z]\. )?$/.test(gap)) continue;
-    const isLast = lex.lastNames.has(next.lower);
-    if (!isLast && AMBIGUOUS_GIVEN_NAMES.has(w.lower)) continue;
+    const isLast = lex.lastNames.has(lower(j));
+    if (!isLast && AMBIGUOUS_GIVEN_NAMES.has(lower(i))) continue;
     if (
       !isLast &&
-      (lex.commonWords.has(next.lower) || lex.cities.has(next.lower) || lex.countries.has(next.lower))
+      (lex.commonWords.has(lower(j)) || lex.cities.has(lower(j)) || lex.countries.has(lower(j)))
     ) {
       continue;
     }
-    let end = next.end;
-    const third = words[j + 1];
-    if (third && text.slice(next.end, third.start) === ' ' && lex.lastNames.has(third.lower)) {
-      end = third.end;
+    let end = ends[j]!;
+    if (j + 1 < n && text.slice(ends[j], starts[j + 1]) === ' ' && lex.lastNames.has(lower(j + 1))) {
+      end = ends[j + 1]!;
       j++;
     }
-    ctx.out.push({ entity: 'PERSON', start: w.start, end, confidence: isLast ? 0.85 : 0.65 });
+    ctx.out.push({ entity: 'PERSON', start: starts[i]!, end, confidence: isLast ? 0.85 : 0.65 });
     i = j;
   }
 }
@@ -815,6 +851,84 @@ const ZIP_AFTER_STATE_RE = new RegExp(
 /** Any whitespace (the `\s` of the patterns below). */
 const WHITESPACE = /\s/;
 
+/** The two patterns that end in white space and a number, tried only where they can start (see below). */
+const STRASSE_AT = new RegExp(STRASSE_RE.source, 'uy');
+const ZIP_AFTER_STATE_AT = new RegExp(ZIP_AFTER_STATE_RE.source, 'y');
+/**
+ * The numbers those two patterns end in, to be found after white space: a run of digits, five digits. A
+ * search for the white space and the digit together read 1.2 to 2.2 ns a character of prose, as much as the
+ * patterns (white space is common, and `\s` a large class); one for digits alone about 0.6.
+ */
+const DIGIT_RUN = /\d+/g;
+const FIVE_DIGITS = /\d{5}/g;
+
+/** The small letters of {@link STRASSE_RE}, `[a-z\u00e4\u00f6\u00fc\u00df]`. */
+function isStreetLower(c: number): boolean {
+  return (c >= 97 && c <= 122) || c === 0xe4 || c === 0xf6 || c === 0xfc || c === 0xdf;
+}
+
+/** Where the run of white space that ends before `at` starts. */
+function spaceRunStart(text: string, at: number): number {
+  let w = at;
+  while (w > 0 && isSpaceCode(text.charCodeAt(w - 1))) w--;
+  return w;
+}
+
+/**
+ * The matches of a sticky pattern that ends in white space and a number, in the order and with the ends its
+ * global search gives. Each number after white space (a match of `numbers` that starts a run of digits)
+ * fixes where the one match that can reach it starts (`startOf`, from where the white space starts; -1 for
+ * none), and the pattern is tried there. Searched from every position, German street names and ZIP codes
+ * after a state read 1 and 2.1 ns a character of prose, each letter a possible start.
+ */
+function matchesBeforeNumbers(
+  text: string,
+  numbers: RegExp,
+  sticky: RegExp,
+  startOf: (spaceStart: number) => number,
+  each: (m: RegExpExecArray) => void,
+): void {
+  // A match starts at or after the end of the last (as the global search goes on from there).
+  let from = 0;
+  numbers.lastIndex = 0;
+  for (let h = numbers.exec(text); h; h = numbers.exec(text)) {
+    if (h.index === 0 || !isSpaceCode(text.charCodeAt(h.index - 1))) continue;
+    const start = startOf(spaceRunStart(text, h.index));
+    if (start < from) continue;
+    sticky.lastIndex = start;
+    const m = sticky.exec(text);
+    if (m === null) continue;
+    each(m);
+    from = start + m[0].length;
+    if (numbers.lastIndex < from) numbers.lastIndex = from;
+  }
+}
+
+/** Where a German street name that ends where white space starts at `w` starts: its capital. */
+function strasseStart(text: string, w: number): number {
+  let j = w - 1;
+  // `str.` is the one ending that is no small letter.
+  if (j >= 0 && text.charCodeAt(j) === 46) j--;
+  while (j >= 0 && isStreetLower(text.charCodeAt(j))) j--;
+  return j;
+}
+
+/** The matches of {@link STRASSE_RE} in `text`, as its global search finds them: exported for its test. */
+export function strasseMatches(text: string, each: (m: RegExpExecArray) => void): void {
+  if (text.length < LONG_TEXT) {
+    STRASSE_RE.lastIndex = 0;
+    for (let m = STRASSE_RE.exec(text); m; m = STRASSE_RE.exec(text)) each(m);
+  } else matchesBeforeNumbers(text, DIGIT_RUN, STRASSE_AT, (w) => strasseStart(text, w), each);
+}
+
+/** The matches of {@link ZIP_AFTER_STATE_RE} in `text`, as its global search finds them: exported for its test. */
+export function zipAfterStateMatches(text: string, each: (m: RegExpExecArray) => void): void {
+  if (text.length < LONG_TEXT) {
+    ZIP_AFTER_STATE_RE.lastIndex = 0;
+    for (let m = ZIP_AFTER_STATE_RE.exec(text); m; m = ZIP_AFTER_STATE_RE.exec(text)) each(m);
+  } else matchesBeforeNumbers(text, FIVE_DIGITS, ZIP_AFTER_STATE_AT, (w) => w - 2, each);
+}
+
 function findLocations(ctx: Ctx): void {
   const text = ctx.text;
   // Every pattern below needs whitespace: codes such as `C100000` (a capital and digits) stop here.
@@ -823,17 +937,15 @@ function findLocations(ctx: Ctx): void {
   for (let m = STREET_RE.exec(text); m; m = STREET_RE.exec(text)) {
     ctx.out.push({ entity: 'LOCATION', start: m.index, end: m.index + m[0].length, confidence: 0.75 });
   }
-  STRASSE_RE.lastIndex = 0;
-  for (let m = STRASSE_RE.exec(text); m; m = STRASSE_RE.exec(text)) {
+  strasseMatches(text, (m) => {
     ctx.out.push({ entity: 'LOCATION', start: m.index, end: m.index + m[0].length, confidence: 0.7 });
-  }
+  });
   if (wanted(ctx.only, 'POSTAL_CODE')) {
-    ZIP_AFTER_STATE_RE.lastIndex = 0;
-    for (let m = ZIP_AFTER_STATE_RE.exec(text); m; m = ZIP_AFTER_STATE_RE.exec(text)) {
+    zipAfterStateMatches(text, (m) => {
       const zip = m[1]!;
       const start = m.index + m[0].length - zip.length;
       ctx.out.push({ entity: 'POSTAL_CODE', start, end: start + zip.length, confidence: 0.6 });
-    }
+    });
   }
 }
 

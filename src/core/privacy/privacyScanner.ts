@@ -338,7 +338,12 @@ function noteDistinct(
     // A value the profiler did not number, or one with white space: " a" is new by id but not once trimmed.
     set = col.distinctSet = new Set(distinctValues(col));
   }
-  const key = standIn(trimmed);
+  // The profiler's lanes are the hash of `value`: of `trimmed` too where trimming took nothing off. Hashed
+  // again, the 140 documents of the bench's corpus that came this way were a tenth of its audit.
+  const key =
+    trimmed === value && hash !== undefined
+      ? standIn(trimmed, hash.laneA[at], hash.laneB[at])
+      : standIn(trimmed);
   if (!set.has(key)) {
     set.add(detach(key));
     addDistinct(col, key);

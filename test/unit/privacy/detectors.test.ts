@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import type { EntityType } from '../../../src/core/findings';
+import { lexicon } from '../../../src/core/privacy/lexicon';
+import { isValidBitcoinAddress } from '../../../src/core/privacy/validators';
 import {
   detectEntities,
   matchWholeValue,
@@ -14,6 +16,8 @@ import {
   scanFlags,
   FLAG_CAPS,
   mayHoldVendorSecret,
+  strasseMatches,
+  zipAfterStateMatches,
 } from '../../../src/core/privacy/detectors';
 
 /** The matched texts per entity, for compact assertions. */
@@ -607,6 +611,185 @@ describe('the look for vendor secrets', () => {
     assert.ok(passed > 500, `${passed} of 3000 texts hold a prefix`);
     assert.equal(mayHoldVendorSecret('A call back. Arrived ASAP, About AKI'), false);
     assert.equal(mayHoldVendorSecret(`${'A word. '.repeat(1000)}AKIAIOSFODNN7EXAMPLE`), true);
+  });
+});
+
+describe('the searches that start from numbers in long text', () => {
+  // The patterns as they were searched from every position of the text.
+  const OLD_STRASSE =
+    /\b[A-Z\u00c4\u00d6\u00dc][a-z\u00e4\u00f6\u00fc\u00df]+(?:stra\u00dfe|strasse|str\.|weg|gasse|platz|allee|ring|damm)\s+\d{1,4}[a-z]?(?![\p{L}\d])/gu;
+  const OLD_ZIP =
+    /\b(?:AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC|PR)\s+(\d{5}(?:-\d{4})?)\b/g;
+  const ours = (find: typeof strasseMatches, t: string) => {
+    const out: string[] = [];
+    find(t, (m) => out.push(`${m.index}:${m[0]}:${m[1] ?? ''}`));
+    return out;
+  };
+  const theirs = (re: RegExp, t: string) =>
+    [...t.matchAll(re)].map((m) => `${m.index}:${m[0]}:${m[1] ?? ''}`);
+  // Street names, states, numbers of every length about the ones the patterns take, and what goes between:
+  // white space of every kind \s has, a dot, letters glued on. After 256 characters of prose (shorter text
+  // is searched as before).
+  const word = fc.constantFrom(
+    ...'Hauptstra\u00dfe Hauptstrasse Hauptstr. Hauptstr Ring Kirchweg Marktplatz Lindenallee Damm'.split(
+      ' ',
+    ),
+    ...'\u00d6dweg x\u00dfring Xring aDamm CA NY ZZ aCA DC. 5CA Ca'.split(' '),
+  );
+  const space = fc.constantFrom(' ', '  ', '\t', '\n', '\u00a0', '\u2003', '', '.', ' . ');
+  const number = fc.constantFrom(
+    ...'1 12 123 1234 12345 123456 12345-6789 12345-678 5a 12b 7 007'.split(' '),
+  );
+  const after = fc.constantFrom('', ' ', 'a', 'Z', '7', '_', '-', '.', '\u00e9', '\u00e4', ',', '-1234');
+  const piece = fc.oneof(
+    { weight: 3, arbitrary: fc.tuple(word, space, number, after).map((p) => p.join('')) },
+    { weight: 1, arbitrary: fc.constantFrom(' ', 'a', 'Z', '7', '.', '\u00e4', 'word ') },
+  );
+  const prose = fc.constantFrom('a', 'word ', 'Word. ', '12 ', 'x').map((w) => w.repeat(300).slice(0, 256));
+  const text = fc
+    .tuple(prose, fc.array(piece, { maxLength: 40 }), fc.array(piece, { maxLength: 6 }))
+    .map(([p, a, b]) => a.join('') + p + b.join('') + a.join(''));
+  it('finds what the German street pattern finds from every position', () => {
+    let found = 0;
+    fc.assert(
+      fc.property(text, (t) => {
+        const expected = theirs(OLD_STRASSE, t);
+        found += expected.length;
+        assert.deepEqual(ours(strasseMatches, t), expected, JSON.stringify(t));
+      }),
+      { numRuns: 3000, seed: 46 },
+    );
+    assert.ok(found > 600, `${found} matches`);
+  });
+  it('finds what the ZIP-after-state pattern finds from every position', () => {
+    let found = 0;
+    fc.assert(
+      fc.property(text, (t) => {
+        const expected = theirs(OLD_ZIP, t);
+        found += expected.length;
+        assert.deepEqual(ours(zipAfterStateMatches, t), expected, JSON.stringify(t));
+      }),
+      { numRuns: 3000, seed: 47 },
+    );
+    assert.ok(found > 150, `${found} matches`);
+  });
+});
+
+describe('Bitcoin addresses in long text', () => {
+  it('are the ones the pattern finds from every position, found only where a look says they can be', () => {
+    const OLD_BTC =
+      /\b(?:[13][a-km-zA-HJ-NP-Z1-9]{25,34}|(?:bc1|tb1|BC1|TB1)[02-9ac-hj-np-zAC-HJ-NP-Z]{6,87})\b/g;
+    const oracle = (t: string) =>
+      [...t.matchAll(OLD_BTC)].filter((m) => isValidBitcoinAddress(m[0])).map((m) => `${m.index}:${m[0]}`);
+    const legacy = '1BoatSLRHtKNngkdXEeobR76b53LETtpyT';
+    const segwit = 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq';
+    const testnet = 'tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx';
+    // Whole addresses, their pieces, their prefixes and long runs of letters and digits around them, after
+    // 256 characters of prose (shorter text is searched without the look).
+    const piece = fc.constantFrom(
+      ...[legacy, segwit, segwit.toUpperCase(), testnet, testnet.toUpperCase(), legacy.slice(0, 20)],
+      ...['3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy', segwit.slice(0, 12), 'bc1', 'tb1', 'TB1', 'b', 'c1'],
+      // BIP 173's shortest valid address: shorter than a legacy one, found by its prefix alone.
+      ...['BC1SW50QGDZ25J', 'bc1sw50qgdz25j', 'x'.repeat(30), 'aB3'.repeat(9), ' ', '.', '_'],
+    );
+    let found = 0;
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(piece, fc.constantFrom(' ', ' ', '', '.')), { maxLength: 8 }),
+        fc.nat(300),
+        (parts, at) => {
+          const prose = 'Words and 12 more words. '.repeat(12);
+          const t = prose.slice(0, at % prose.length) + parts.map((p) => p.join('')).join('') + prose;
+          const expected = oracle(t);
+          found += expected.length;
+          const ours = detectEntities(t, { entities: ['CRYPTO'] }).map(
+            (m) => `${m.start}:${t.slice(m.start, m.end)}`,
+          );
+          assert.deepEqual(ours, expected, JSON.stringify(t));
+        },
+      ),
+      { numRuns: 2000, seed: 49 },
+    );
+    assert.ok(found > 500, `${found} addresses`);
+  });
+});
+
+describe('names in running text', () => {
+  // The search as it was: an object and a lower-case copy for every capitalised word.
+  const CAP_WORD = /\b[A-Z][a-z]+(?:['\u2019-][A-Z]?[a-z]+)?\b/g;
+  const HONORIFICS = new Set(['mr', 'mrs', 'ms', 'miss', 'dr', 'prof', 'sir', 'madam', 'mx']);
+  function oldPersons(text: string, ambiguous: ReadonlySet<string>): string[] {
+    const lex = lexicon();
+    const out: string[] = [];
+    const words = [...text.matchAll(CAP_WORD)].map((m) => ({
+      start: m.index,
+      end: m.index + m[0].length,
+      lower: m[0].toLowerCase(),
+    }));
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i]!;
+      let j = i + 1;
+      let next = words[j];
+      if (!next) break;
+      let gap = text.slice(w.end, next.start);
+      if (/^ [A-Z]\. $/.test(gap) && words[j + 1]) {
+        j++;
+        next = words[j]!;
+        gap = text.slice(w.end, next.start);
+      }
+      if (HONORIFICS.has(w.lower) && /^\.? $/.test(gap)) {
+        if (lex.commonWords.has(next.lower) && !lex.lastNames.has(next.lower)) continue;
+        out.push(`${w.start}:${next.end}`);
+        i = j;
+        continue;
+      }
+      if (!lex.firstNames.has(w.lower)) continue;
+      if (!/^ (?:[A-Z]\. )?$/.test(gap)) continue;
+      const isLast = lex.lastNames.has(next.lower);
+      if (!isLast && ambiguous.has(w.lower)) continue;
+      if (
+        !isLast &&
+        (lex.commonWords.has(next.lower) || lex.cities.has(next.lower) || lex.countries.has(next.lower))
+      ) {
+        continue;
+      }
+      let end = next.end;
+      const third = words[j + 1];
+      if (third && text.slice(next.end, third.start) === ' ' && lex.lastNames.has(third.lower)) {
+        end = third.end;
+        j++;
+      }
+      out.push(`${w.start}:${end}`);
+      i = j;
+    }
+    return out;
+  }
+  it('are the ones the search found when it kept every capitalised word', () => {
+    // Given names (one also a word), family names, honorifics, initials, cities and words, with the gaps
+    // the rules tell apart: one space, an initial, a dot, two spaces, a sentence.
+    const word = fc.constantFrom(
+      ...'Maria Garcia John Kennedy Grace Period Dr Mr Mrs Paris London The Order Smith Lee Anne-Marie'.split(
+        ' ',
+      ),
+      ...["O'Brien", 'Ann', 'Chase', 'Bank', 'F.', 'Q.', 'Xx'],
+    );
+    const gap = fc.constantFrom(' ', ' ', ' ', '  ', '. ', ', ', ' F. ', '.', ' and ', '\n');
+    const text = fc
+      .array(fc.tuple(word, gap), { maxLength: 30 })
+      .map((ps) => ps.map((p) => p.join('')).join(''));
+    // The given names of the list above that are also everyday words (AMBIGUOUS_GIVEN_NAMES in the detector).
+    const ambiguous = new Set(['grace', 'chase']);
+    let found = 0;
+    fc.assert(
+      fc.property(text, (t) => {
+        const ours = detectEntities(t, { entities: ['PERSON'] }).map((m) => `${m.start}:${m.end}`);
+        const expected = oldPersons(t, ambiguous);
+        found += expected.length;
+        assert.deepEqual(ours, expected, JSON.stringify(t));
+      }),
+      { numRuns: 3000, seed: 48 },
+    );
+    assert.ok(found > 300, `${found} names`);
   });
 });
 
