@@ -921,7 +921,7 @@ export function strasseMatches(text: string, each: (m: RegExpExecArray) => void)
   } else matchesBeforeNumbers(text, DIGIT_RUN, STRASSE_AT, (w) => strasseStart(text, w), each);
 }
 
-/** The matches of {@link ZIP_AFTER_STATE_RE} in `text`, as its global search finds them: exported for its test. */
+/** The matches of {@link ZIP_AFTER_STATE_RE} in `text`, as its global search finds them (exported for a test). */
 export function zipAfterStateMatches(text: string, each: (m: RegExpExecArray) => void): void {
   if (text.length < LONG_TEXT) {
     ZIP_AFTER_STATE_RE.lastIndex = 0;
