@@ -96,6 +96,8 @@ let flagsText: string | undefined;
 /** Lets go of the last text counted: a scan's last cell, kept by a long-lived process (the editor's). */
 export function forgetCountedText(): void {
   flagsText = undefined;
+  runsText = undefined;
+  runsOfText = [];
 }
 
 /**
@@ -191,6 +193,84 @@ function precededBy(text: string, start: number, pattern: RegExp, window = 32): 
 const PHONE_CONTEXT = /\b(?:phone|tel|telephone|mobile|cell|fax|call|contact|whatsapp|sms|ph)\b[^A-Za-z]*$/i;
 const SSN_CONTEXT = /\b(?:ssn|social security(?: number| no\.?)?|ss#)\b[^A-Za-z]*$/i;
 const VERSION_CONTEXT = /\b(?:v|ver|version|release|build|rev)\.?\s*$/i;
+
+/** A run of digits (`\d` is `[0-9]` in a pattern without the `u` flag). */
+const DIGIT_RUN = /\d+/g;
+
+/** The text whose runs of digits {@link digitRuns} found last, and they. */
+let runsText: string | undefined;
+let runsOfText: number[] = [];
+
+/**
+ * The runs of digits of `text`, as `[start, end)` pairs, for the searches of long text that start from
+ * numbers (see {@link execFromDigits}): found once for them all, at about 0.6 ns a character of prose, where
+ * each of their patterns searched from every position read 0.3 to 0.7.
+ */
+function digitRuns(text: string): number[] {
+  if (text === runsText) return runsOfText;
+  const out: number[] = [];
+  DIGIT_RUN.lastIndex = 0;
+  for (let m = DIGIT_RUN.exec(text); m; m = DIGIT_RUN.exec(text)) out.push(m.index, m.index + m[0].length);
+  runsText = text;
+  runsOfText = out;
+  return out;
+}
+
+/** A search of long text that starts from numbers: see {@link execFromDigits}. */
+export interface DigitSearch {
+  /** The pattern, global. */
+  re: RegExp;
+  /** The same pattern, sticky. */
+  sticky: RegExp;
+  /** False for a run of digits `[d, e)` at which no match can start. */
+  mayStart: (text: string, d: number, e: number) => boolean;
+  /** Matches may start at a `+` just before a run. */
+  plus?: boolean;
+}
+
+/**
+ * `re.exec(text)` from `re.lastIndex` (`re` global), found by trying `sticky` (the same pattern, sticky) only
+ * at the first digit of each run of digits from there, or at a `+` just before one when `plus`: for patterns
+ * every match of which starts so (a `\b` before a digit, or `\+86`). `mayStart` passes over runs at which
+ * no match can start without asking the pattern. Short texts are searched by `re` itself. Exported for the
+ * test that holds each search to its pattern's.
+ */
+export function execFromDigits(search: DigitSearch, text: string): RegExpExecArray | null {
+  const { re, sticky, mayStart, plus } = search;
+  if (text.length < LONG_TEXT) return re.exec(text);
+  const from = re.lastIndex;
+  const runs = digitRuns(text);
+  // The first run that starts at `from` or later.
+  let lo = 0;
+  let hi = runs.length >> 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (runs[2 * mid]! < from) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let k = 2 * lo; k < runs.length; k += 2) {
+    const d = runs[k]!;
+    for (
+      let at = plus === true && d - 1 >= from && text.charCodeAt(d - 1) === 43 ? d - 1 : d;
+      at <= d;
+      at++
+    ) {
+      if (at === d && !mayStart(text, d, runs[k + 1]!)) break;
+      sticky.lastIndex = at;
+      const m = sticky.exec(text);
+      if (m !== null) {
+        re.lastIndex = at + m[0].length;
+        return m;
+      }
+    }
+  }
+  re.lastIndex = 0;
+  return null;
+}
+
+function isDigitCode(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
 
 interface Ctx {
   text: string;
@@ -446,9 +526,26 @@ function findPhones(ctx: Ctx): void {
 
 const CN_MOBILE_RE = /(?:\+86[ -]?|\b0086[ -]?|\b86[ -])?\b1[3-9]\d(?:\d{8}|[ -]\d{4}[ -]\d{4})\b/g;
 
+const CN_MOBILE_AT = new RegExp(CN_MOBILE_RE.source, 'y');
+
+/** Where a Chinese mobile number can start: `1`, or a country code (`86`, `0086`; `+86` is the `+`). */
+function mayStartCnMobile(text: string, d: number): boolean {
+  const c = text.charCodeAt(d);
+  return c === 49 || c === 56 || c === 48;
+}
+
+export const CN_MOBILE_SEARCH: DigitSearch = {
+  re: CN_MOBILE_RE,
+  sticky: CN_MOBILE_AT,
+  mayStart: mayStartCnMobile,
+  plus: true,
+};
+
 function findCnMobiles(ctx: Ctx): void {
+  const text = ctx.text;
   CN_MOBILE_RE.lastIndex = 0;
-  for (let m = CN_MOBILE_RE.exec(ctx.text); m; m = CN_MOBILE_RE.exec(ctx.text)) {
+  const next = () => execFromDigits(CN_MOBILE_SEARCH, text);
+  for (let m = next(); m; m = next()) {
     const end = m.index + m[0].length;
     if (glued(ctx.text, m.index, end)) continue;
     const prefixed = /^(?:\+86|0086|86)/.test(m[0]);
@@ -458,10 +555,22 @@ function findCnMobiles(ctx: Ctx): void {
 
 const CARD_RE = /\b\d(?:[ -]?\d){12,18}\b/g;
 
+const CARD_AT = new RegExp(CARD_RE.source, 'y');
+
+/** Where a card number can start: 13 digits or more, or a first group that a separator and a digit follow. */
+function mayStartCard(text: string, d: number, e: number): boolean {
+  if (e - d >= 13) return true;
+  const c = text.charCodeAt(e);
+  return (c === 32 || c === 45) && isDigitCode(text.charCodeAt(e + 1));
+}
+
+export const CARD_SEARCH: DigitSearch = { re: CARD_RE, sticky: CARD_AT, mayStart: mayStartCard };
+
 function findCards(ctx: Ctx): void {
   CARD_RE.lastIndex = 0;
   const text = ctx.text;
-  for (let m = CARD_RE.exec(text); m; m = CARD_RE.exec(text)) {
+  const next = () => execFromDigits(CARD_SEARCH, text);
+  for (let m = next(); m; m = next()) {
     let candidate = m[0];
     let found = false;
     for (;;) {
@@ -514,10 +623,22 @@ function findIbans(ctx: Ctx): void {
 
 const SSN_RE = /\b\d{3}([- ])\d{2}\1\d{4}\b|\b\d{9}\b/g;
 
+const SSN_AT = new RegExp(SSN_RE.source, 'y');
+
+/** Where an SSN can start: three digits and a separator, or nine digits. */
+function mayStartSsn(text: string, d: number, e: number): boolean {
+  if (e - d === 9) return true;
+  const c = text.charCodeAt(e);
+  return e - d === 3 && (c === 45 || c === 32);
+}
+
+export const SSN_SEARCH: DigitSearch = { re: SSN_RE, sticky: SSN_AT, mayStart: mayStartSsn };
+
 function findSsns(ctx: Ctx): void {
   SSN_RE.lastIndex = 0;
   const text = ctx.text;
-  for (let m = SSN_RE.exec(text); m; m = SSN_RE.exec(text)) {
+  const next = () => execFromDigits(SSN_SEARCH, text);
+  for (let m = next(); m; m = next()) {
     const end = m.index + m[0].length;
     if (glued(text, m.index, end) || !isValidUsSsn(digitsOf(m[0]))) continue;
     let confidence: number;
@@ -530,13 +651,22 @@ function findSsns(ctx: Ctx): void {
 }
 
 const IPV4_RE = /\b(?:\d{1,3}\.){3}\d{1,3}\b/g;
+const IPV4_AT = new RegExp(IPV4_RE.source, 'y');
+
+/** Where an IPv4 address can start: one to three digits and a dot. */
+function mayStartIpv4(text: string, d: number, e: number): boolean {
+  return e - d <= 3 && text.charCodeAt(e) === 46;
+}
 const IPV6_RE = /(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{0,4})/g;
+
+export const IPV4_SEARCH: DigitSearch = { re: IPV4_RE, sticky: IPV4_AT, mayStart: mayStartIpv4 };
 
 function findIps(ctx: Ctx): void {
   const text = ctx.text;
   if (ctx.flags.dots >= 3) {
     IPV4_RE.lastIndex = 0;
-    for (let m = IPV4_RE.exec(text); m; m = IPV4_RE.exec(text)) {
+    const next = () => execFromDigits(IPV4_SEARCH, text);
+    for (let m = next(); m; m = next()) {
       const end = m.index + m[0].length;
       if (glued(text, m.index, end) || isIP(m[0]) !== 4) continue;
       if (precededBy(text, m.index, VERSION_CONTEXT, 12)) continue;
@@ -603,10 +733,18 @@ function findCrypto(ctx: Ctx): void {
 }
 
 const CN_ID_RE = /\b\d{17}[\dXx]\b/g;
+const CN_ID_AT = new RegExp(CN_ID_RE.source, 'y');
+
+export const CN_ID_SEARCH: DigitSearch = {
+  re: CN_ID_RE,
+  sticky: CN_ID_AT,
+  mayStart: (_, d, e) => e - d >= 17,
+};
 
 function findCnIds(ctx: Ctx): void {
   CN_ID_RE.lastIndex = 0;
-  for (let m = CN_ID_RE.exec(ctx.text); m; m = CN_ID_RE.exec(ctx.text)) {
+  const next = () => execFromDigits(CN_ID_SEARCH, ctx.text);
+  for (let m = next(); m; m = next()) {
     if (isValidCnResidentId(m[0])) {
       ctx.out.push({
         entity: 'CN_RESIDENT_ID',
@@ -839,6 +977,18 @@ function findPersons(ctx: Ctx): void {
 
 const STREET_RE =
   /\b\d{1,6}[A-Za-z]?\s+(?:[A-Z][a-z]+\.?\s+){1,4}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter|Parkway|Pkwy|Circle|Cir|Highway|Hwy|Square|Sq|Trail|Trl)\b\.?/g;
+const STREET_AT = new RegExp(STREET_RE.source, 'y');
+
+/** Where a US street address can start: a house number of up to six digits, a letter perhaps, white space. */
+function mayStartStreet(text: string, d: number, e: number): boolean {
+  if (e - d > 6) return false;
+  let c = text.charCodeAt(e);
+  if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) c = text.charCodeAt(e + 1);
+  return isSpaceCode(c);
+}
+
+export const STREET_SEARCH: DigitSearch = { re: STREET_RE, sticky: STREET_AT, mayStart: mayStartStreet };
+
 const STRASSE_RE =
   /\b[A-Z\u00c4\u00d6\u00dc][a-z\u00e4\u00f6\u00fc\u00df]+(?:stra\u00dfe|strasse|str\.|weg|gasse|platz|allee|ring|damm)\s+\d{1,4}[a-z]?(?![\p{L}\d])/gu;
 const US_STATES =
@@ -854,14 +1004,6 @@ const WHITESPACE = /\s/;
 /** The two patterns that end in white space and a number, tried only where they can start (see below). */
 const STRASSE_AT = new RegExp(STRASSE_RE.source, 'uy');
 const ZIP_AFTER_STATE_AT = new RegExp(ZIP_AFTER_STATE_RE.source, 'y');
-/**
- * The numbers those two patterns end in, to be found after white space: a run of digits, five digits. A
- * search for the white space and the digit together read 1.2 to 2.2 ns a character of prose, as much as the
- * patterns (white space is common, and `\s` a large class); one for digits alone about 0.6.
- */
-const DIGIT_RUN = /\d+/g;
-const FIVE_DIGITS = /\d{5}/g;
-
 /** The small letters of {@link STRASSE_RE}, `[a-z\u00e4\u00f6\u00fc\u00df]`. */
 function isStreetLower(c: number): boolean {
   return (c >= 97 && c <= 122) || c === 0xe4 || c === 0xf6 || c === 0xfc || c === 0xdf;
@@ -875,32 +1017,32 @@ function spaceRunStart(text: string, at: number): number {
 }
 
 /**
- * The matches of a sticky pattern that ends in white space and a number, in the order and with the ends its
- * global search gives. Each number after white space (a match of `numbers` that starts a run of digits)
- * fixes where the one match that can reach it starts (`startOf`, from where the white space starts; -1 for
- * none), and the pattern is tried there. Searched from every position, German street names and ZIP codes
- * after a state read 1 and 2.1 ns a character of prose, each letter a possible start.
+ * The matches of a sticky pattern that ends in white space and a number of at least `minDigits` digits, in
+ * the order and with the ends its global search gives. Each run of digits after white space fixes where the
+ * one match that can reach it starts (`startOf`, from where the white space starts; -1 for none), and the
+ * pattern is tried there. Searched from every position, German street names and ZIP codes after a state read
+ * 1 and 2.1 ns a character of prose, each letter a possible start.
  */
 function matchesBeforeNumbers(
   text: string,
-  numbers: RegExp,
+  minDigits: number,
   sticky: RegExp,
   startOf: (spaceStart: number) => number,
   each: (m: RegExpExecArray) => void,
 ): void {
+  const runs = digitRuns(text);
   // A match starts at or after the end of the last (as the global search goes on from there).
   let from = 0;
-  numbers.lastIndex = 0;
-  for (let h = numbers.exec(text); h; h = numbers.exec(text)) {
-    if (h.index === 0 || !isSpaceCode(text.charCodeAt(h.index - 1))) continue;
-    const start = startOf(spaceRunStart(text, h.index));
+  for (let k = 0; k < runs.length; k += 2) {
+    const d = runs[k]!;
+    if (runs[k + 1]! - d < minDigits || d === 0 || !isSpaceCode(text.charCodeAt(d - 1))) continue;
+    const start = startOf(spaceRunStart(text, d));
     if (start < from) continue;
     sticky.lastIndex = start;
     const m = sticky.exec(text);
     if (m === null) continue;
     each(m);
     from = start + m[0].length;
-    if (numbers.lastIndex < from) numbers.lastIndex = from;
   }
 }
 
@@ -918,7 +1060,7 @@ export function strasseMatches(text: string, each: (m: RegExpExecArray) => void)
   if (text.length < LONG_TEXT) {
     STRASSE_RE.lastIndex = 0;
     for (let m = STRASSE_RE.exec(text); m; m = STRASSE_RE.exec(text)) each(m);
-  } else matchesBeforeNumbers(text, DIGIT_RUN, STRASSE_AT, (w) => strasseStart(text, w), each);
+  } else matchesBeforeNumbers(text, 1, STRASSE_AT, (w) => strasseStart(text, w), each);
 }
 
 /** The matches of {@link ZIP_AFTER_STATE_RE} in `text`, as its global search finds them (exported for a test). */
@@ -926,7 +1068,7 @@ export function zipAfterStateMatches(text: string, each: (m: RegExpExecArray) =>
   if (text.length < LONG_TEXT) {
     ZIP_AFTER_STATE_RE.lastIndex = 0;
     for (let m = ZIP_AFTER_STATE_RE.exec(text); m; m = ZIP_AFTER_STATE_RE.exec(text)) each(m);
-  } else matchesBeforeNumbers(text, FIVE_DIGITS, ZIP_AFTER_STATE_AT, (w) => w - 2, each);
+  } else matchesBeforeNumbers(text, 5, ZIP_AFTER_STATE_AT, (w) => w - 2, each);
 }
 
 function findLocations(ctx: Ctx): void {
@@ -934,7 +1076,8 @@ function findLocations(ctx: Ctx): void {
   // Every pattern below needs whitespace: codes such as `C100000` (a capital and digits) stop here.
   if (!WHITESPACE.test(text)) return;
   STREET_RE.lastIndex = 0;
-  for (let m = STREET_RE.exec(text); m; m = STREET_RE.exec(text)) {
+  const next = () => execFromDigits(STREET_SEARCH, text);
+  for (let m = next(); m; m = next()) {
     ctx.out.push({ entity: 'LOCATION', start: m.index, end: m.index + m[0].length, confidence: 0.75 });
   }
   strasseMatches(text, (m) => {

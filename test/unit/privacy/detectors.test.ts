@@ -18,6 +18,13 @@ import {
   mayHoldVendorSecret,
   strasseMatches,
   zipAfterStateMatches,
+  execFromDigits,
+  CARD_SEARCH,
+  SSN_SEARCH,
+  IPV4_SEARCH,
+  CN_ID_SEARCH,
+  CN_MOBILE_SEARCH,
+  STREET_SEARCH,
 } from '../../../src/core/privacy/detectors';
 
 /** The matched texts per entity, for compact assertions. */
@@ -673,6 +680,69 @@ describe('the searches that start from numbers in long text', () => {
     );
     assert.ok(found > 150, `${found} matches`);
   });
+});
+
+describe('the searches that start at numbers in long text', () => {
+  // Numbers of every length about the ones the patterns take, the separators and prefixes they allow, and
+  // what may glue onto them, after 256 characters of prose (shorter text is searched as before).
+  const piece = fc.constantFrom(
+    ...'1 12 123 1234 12345 123456 1234567 123456789 1234567890123'.split(' '),
+    ...'12345678901234567 123456789012345678 110101199003074477 11010119900307447X'.split(' '),
+    ...'4111 1111 4111-1111-1111-1111 078-05-1121 192.168.1.20 10.0.0 13812345678 138'.split(' '),
+    ...'+86 0086 86 +86138 +8613812345678 Main Street St. Ave'.split(' '),
+    ...['123 45 6789', '078 05 1121', '0086 138 1234 5678', '008613812345678', '86 13812345678'],
+    ...['+86 13812345678', '+86 138 1234 5678', '+86-13812345678'],
+    ...['  ', '+', 'a', 'B', '_', '\n', '\u00a0', '12a ', '42 Elm St', '7 North Oak Road'],
+  );
+  const prose = 'Words and 12 more words. '.repeat(12);
+  const text = fc
+    .tuple(
+      fc.array(fc.tuple(piece, fc.constantFrom(' ', ' ', '', '.', '-')), { maxLength: 30 }),
+      fc.nat(prose.length),
+    )
+    .map(([parts, at]) => {
+      const numbers = parts.map((p) => p.join('')).join('');
+      return prose.slice(0, at) + numbers + prose.slice(at) + numbers;
+    });
+  const searches = {
+    card: CARD_SEARCH,
+    ssn: SSN_SEARCH,
+    ipv4: IPV4_SEARCH,
+    cnId: CN_ID_SEARCH,
+    cnMobile: CN_MOBILE_SEARCH,
+    street: STREET_SEARCH,
+  };
+  for (const [name, search] of Object.entries(searches)) {
+    it(`${name}: each step finds what the pattern's global search finds from the same place`, () => {
+      const oracle = new RegExp(search.re.source, 'g');
+      let found = 0;
+      fc.assert(
+        fc.property(text, fc.array(fc.nat(), { minLength: 1, maxLength: 6 }), (t, starts) => {
+          // From the start, match after match as the detectors go, and from anywhere (a detector that tries
+          // again after a rejected candidate goes on from inside it).
+          const froms = [0, ...starts.map((s) => s % (t.length + 1))];
+          for (const from of froms) {
+            oracle.lastIndex = from;
+            for (let k = 0; k < 50; k++) {
+              const start = oracle.lastIndex;
+              const expected = oracle.exec(t);
+              search.re.lastIndex = start;
+              const ours = execFromDigits(search, t);
+              assert.deepEqual(
+                ours && [ours.index, ours[0], ours[1], search.re.lastIndex],
+                expected && [expected.index, expected[0], expected[1], oracle.lastIndex],
+                `${JSON.stringify(t)} from ${start}`,
+              );
+              if (!expected) break;
+              found++;
+            }
+          }
+        }),
+        { numRuns: 500, seed: 50 },
+      );
+      assert.ok(found > 100, `${found} matches`);
+    });
+  }
 });
 
 describe('Bitcoin addresses in long text', () => {
