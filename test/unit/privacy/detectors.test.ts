@@ -25,6 +25,8 @@ import {
   CN_ID_SEARCH,
   CN_MOBILE_SEARCH,
   STREET_SEARCH,
+  IBAN_SEARCH,
+  PHONE_SEARCH,
 } from '../../../src/core/privacy/detectors';
 
 /** The matched texts per entity, for compact assertions. */
@@ -617,6 +619,14 @@ describe('the look for vendor secrets', () => {
     );
     assert.ok(passed > 500, `${passed} of 3000 texts hold a prefix`);
     assert.equal(mayHoldVendorSecret('A call back. Arrived ASAP, About AKI'), false);
+    // A JWT and a private key are looked for from a later character of their start: after every prefix.
+    const jwt =
+      'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';
+    const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----';
+    for (const before of ['', ' ', 'e ', 'ey ', 'J ', 'eyeyJ ', '---- ', `${'Just a word. '.repeat(30)}`]) {
+      assert.deepEqual(only(`${before}${jwt} end`, 'SECRET'), [jwt], JSON.stringify(before));
+      assert.deepEqual(only(`${before}${pem}\nend`, 'SECRET'), [pem], JSON.stringify(before));
+    }
     assert.equal(mayHoldVendorSecret(`${'A word. '.repeat(1000)}AKIAIOSFODNN7EXAMPLE`), true);
   });
 });
@@ -691,7 +701,12 @@ describe('the searches that start at numbers in long text', () => {
     ...'4111 1111 4111-1111-1111-1111 078-05-1121 192.168.1.20 10.0.0 13812345678 138'.split(' '),
     ...'+86 0086 86 +86138 +8613812345678 Main Street St. Ave'.split(' '),
     ...['123 45 6789', '078 05 1121', '0086 138 1234 5678', '008613812345678', '86 13812345678'],
-    ...['+86 13812345678', '+86 138 1234 5678', '+86-13812345678'],
+    ...['+86 13812345678', '+86 138 1234 5678', '+86-13812345678', '+1 415 555 2671', '(415) 555-0132'],
+    ...['+(44) 20 7946 0958', '415.555.0132', '2023-01-15', '(', ')', '1 - 2', '12.34', '+4'],
+    ...['GB82 WEST 1234 5698 7654 32', 'GB82WEST12345698765432', 'DE89370400440532013000'],
+    ...['GB82', 'WEST', 'DE'],
+    // A phone pattern that fails at a number's first digit and matches from its second: 22 characters apart.
+    ...[21, 22, 23].map((n) => `12${' '.repeat(n)}3`),
     ...['  ', '+', 'a', 'B', '_', '\n', '\u00a0', '12a ', '42 Elm St', '7 North Oak Road'],
   );
   const prose = 'Words and 12 more words. '.repeat(12);
@@ -711,6 +726,8 @@ describe('the searches that start at numbers in long text', () => {
     cnId: CN_ID_SEARCH,
     cnMobile: CN_MOBILE_SEARCH,
     street: STREET_SEARCH,
+    iban: IBAN_SEARCH,
+    phone: PHONE_SEARCH,
   };
   for (const [name, search] of Object.entries(searches)) {
     it(`${name}: each step finds what the pattern's global search finds from the same place`, () => {
