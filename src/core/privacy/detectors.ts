@@ -98,6 +98,8 @@ export function forgetCountedText(): void {
   flagsText = undefined;
   runsText = undefined;
   runsOfText = [];
+  colonsText = undefined;
+  colonsOfText = [];
 }
 
 /**
@@ -197,9 +199,11 @@ const VERSION_CONTEXT = /\b(?:v|ver|version|release|build|rev)\.?\s*$/i;
 /** A run of digits (`\d` is `[0-9]` in a pattern without the `u` flag). */
 const DIGIT_RUN = /\d+/g;
 
-/** The text whose runs of digits {@link digitRuns} found last, and they. */
+/** The text whose runs of digits {@link digitRuns} found last, and they; the same for its colons. */
 let runsText: string | undefined;
 let runsOfText: number[] = [];
+let colonsText: string | undefined;
+let colonsOfText: number[] = [];
 
 /**
  * The runs of digits of `text`, as `[start, end)` pairs, for the searches of long text that start from
@@ -216,7 +220,32 @@ function digitRuns(text: string): number[] {
   return out;
 }
 
-/** A search of long text that starts from numbers: see {@link execFromDigits}. */
+/** The colons of `text`, each as a run `[c, c + 1)` (see {@link digitRuns}), for the IPv6 search. */
+function colonRuns(text: string): number[] {
+  if (text === colonsText) return colonsOfText;
+  const out: number[] = [];
+  for (let c = text.indexOf(':'); c >= 0; c = text.indexOf(':', c + 1)) out.push(c, c + 1);
+  colonsText = text;
+  colonsOfText = out;
+  return out;
+}
+
+/** The places a {@link DigitSearch} gives for one run, reused: the first `n` of `at`. */
+class Places {
+  at = new Int32Array(64);
+  n = 0;
+
+  push(place: number): void {
+    if (this.n === this.at.length) {
+      const grown = new Int32Array(2 * this.n);
+      grown.set(this.at);
+      this.at = grown;
+    }
+    this.at[this.n++] = place;
+  }
+}
+
+/** A search of long text that starts from numbers (or another character): see {@link execFromDigits}. */
 export interface DigitSearch {
   /** The pattern, global. */
   re: RegExp;
@@ -228,32 +257,38 @@ export interface DigitSearch {
    * (so that places come in order run after run). Leaving out a place is exact only where the pattern cannot
    * match there.
    */
-  starts: (text: string, d: number, e: number, from: number, out: number[]) => void;
+  starts: (text: string, d: number, e: number, from: number, out: Places) => void;
+  /** The runs to start from, when not the runs of digits ({@link digitRuns}). */
+  runs?: (text: string) => number[];
 }
 
 /** {@link DigitSearch.starts} for patterns that start at the first digit of a run (`\b\d`): where `may`. */
 function atRunStart(
   may: (text: string, d: number, e: number) => boolean,
-): (text: string, d: number, e: number, from: number, out: number[]) => void {
+): (text: string, d: number, e: number, from: number, out: Places) => void {
   return (text, d, e, from, out) => {
     if (d >= from && may(text, d, e)) out.push(d);
   };
 }
 
-/** Reused by {@link execFromDigits}: the places to try in one run. */
-const STARTS: number[] = [];
+/**
+ * Reused by {@link execFromDigits}: the places to try in one run. Emptied by its count: emptying an array
+ * by setting its length to 0, once a run, took a tenth of an audit of text dense with numbers.
+ */
+const PLACES = new Places();
 
 /**
  * `re.exec(text)` from `re.lastIndex` (`re` global), found by trying `sticky` (the same pattern, sticky) only
  * where a match can start next to a run of digits ({@link DigitSearch.starts}), run after run from there:
- * for patterns every match of which has a digit within its first three characters. Short texts are searched
- * by `re` itself. Exported for the test that holds each search to its pattern's.
+ * for patterns every match of which has a digit within its first three characters (or, with its own runs,
+ * a colon within its first five). Short texts are searched by `re` itself. Exported for the test that holds
+ * each search to its pattern's.
  */
 export function execFromDigits(search: DigitSearch, text: string): RegExpExecArray | null {
   const { re, sticky, starts } = search;
   if (text.length < LONG_TEXT) return re.exec(text);
   const from = re.lastIndex;
-  const runs = digitRuns(text);
+  const runs = search.runs ? search.runs(text) : digitRuns(text);
   // The first run that ends after `from`: a run's places are before its end.
   let lo = 0;
   let hi = runs.length >> 1;
@@ -262,11 +297,12 @@ export function execFromDigits(search: DigitSearch, text: string): RegExpExecArr
     if (runs[2 * mid + 1]! <= from) lo = mid + 1;
     else hi = mid;
   }
+  const places = PLACES;
   for (let k = 2 * lo; k < runs.length; k += 2) {
-    STARTS.length = 0;
-    starts(text, runs[k]!, runs[k + 1]!, from, STARTS);
-    for (let j = 0; j < STARTS.length; j++) {
-      const at = STARTS[j]!;
+    places.n = 0;
+    starts(text, runs[k]!, runs[k + 1]!, from, places);
+    for (let j = 0; j < places.n; j++) {
+      const at = places.at[j]!;
       sticky.lastIndex = at;
       const m = sticky.exec(text);
       if (m !== null) {
@@ -723,6 +759,27 @@ function mayStartIpv4(text: string, d: number, e: number): boolean {
   return e - d <= 3 && text.charCodeAt(e) === 46;
 }
 const IPV6_RE = /(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{0,4})/g;
+const IPV6_AT = new RegExp(IPV6_RE.source, 'y');
+
+function isHexCode(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+
+/**
+ * An IPv6 address starts at most four hex digits before its first colon. From every position, the pattern
+ * read 3 ns a character of text with a URL or a clock time in it (its colons passed the counts' look); from
+ * the colons, a small part of that.
+ */
+export const IPV6_SEARCH: DigitSearch = {
+  re: IPV6_RE,
+  sticky: IPV6_AT,
+  runs: colonRuns,
+  starts: (text, c, _e, from, out) => {
+    let h = c;
+    while (h > c - 4 && isHexCode(text.charCodeAt(h - 1))) h--;
+    for (let at = Math.max(h, from); at <= c; at++) out.push(at);
+  },
+};
 
 export const IPV4_SEARCH: DigitSearch = { re: IPV4_RE, sticky: IPV4_AT, starts: atRunStart(mayStartIpv4) };
 
@@ -740,7 +797,8 @@ function findIps(ctx: Ctx): void {
   }
   if (ctx.flags.colons >= 2) {
     IPV6_RE.lastIndex = 0;
-    for (let m = IPV6_RE.exec(text); m; m = IPV6_RE.exec(text)) {
+    const nextMatch = () => execFromDigits(IPV6_SEARCH, text);
+    for (let m = nextMatch(); m; m = nextMatch()) {
       const s = m[0];
       const end = m.index + s.length;
       if (s.length < 6 || isIP(s) !== 6) continue;

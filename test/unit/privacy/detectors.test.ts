@@ -27,6 +27,7 @@ import {
   STREET_SEARCH,
   IBAN_SEARCH,
   PHONE_SEARCH,
+  IPV6_SEARCH,
 } from '../../../src/core/privacy/detectors';
 
 /** The matched texts per entity, for compact assertions. */
@@ -692,7 +693,7 @@ describe('the searches that start from numbers in long text', () => {
   });
 });
 
-describe('the searches that start at numbers in long text', () => {
+describe('the searches that start at numbers (or colons) in long text', () => {
   // Numbers of every length about the ones the patterns take, the separators and prefixes they allow, and
   // what may glue onto them, after 256 characters of prose (shorter text is searched as before).
   const piece = fc.constantFrom(
@@ -705,6 +706,9 @@ describe('the searches that start at numbers in long text', () => {
     ...['+(44) 20 7946 0958', '415.555.0132', '2023-01-15', '(', ')', '1 - 2', '12.34', '+4'],
     ...['GB82 WEST 1234 5698 7654 32', 'GB82WEST12345698765432', 'DE89370400440532013000'],
     ...['GB82', 'WEST', 'DE'],
+    ...['2001:db8::1', 'fe80::1ff:fe23:4567:890a', '12:30:45', '::', ':', 'ab:cd:ef', 'https://', 'abcdef:'],
+    ...['::ffff:192.168.1.1', '2001:0db8:85a3:0000:0000:8a2e:0370:7334', 'fade:', 'c0ffee::', 'FE80::1'],
+    ...['ABCD:EF01:2345::', 'DB8:', '7'.repeat(80)],
     // A phone pattern that fails at a number's first digit and matches from its second: 22 characters apart.
     ...[21, 22, 23].map((n) => `12${' '.repeat(n)}3`),
     ...['  ', '+', 'a', 'B', '_', '\n', '\u00a0', '12a ', '42 Elm St', '7 North Oak Road'],
@@ -728,6 +732,7 @@ describe('the searches that start at numbers in long text', () => {
     street: STREET_SEARCH,
     iban: IBAN_SEARCH,
     phone: PHONE_SEARCH,
+    ipv6: IPV6_SEARCH,
   };
   for (const [name, search] of Object.entries(searches)) {
     it(`${name}: each step finds what the pattern's global search finds from the same place`, () => {
