@@ -758,6 +758,7 @@ const IPV4_AT = new RegExp(IPV4_RE.source, 'y');
 function mayStartIpv4(text: string, d: number, e: number): boolean {
   return e - d <= 3 && text.charCodeAt(e) === 46;
 }
+
 const IPV6_RE = /(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{0,4})/g;
 const IPV6_AT = new RegExp(IPV6_RE.source, 'y');
 
@@ -766,9 +767,8 @@ function isHexCode(c: number): boolean {
 }
 
 /**
- * An IPv6 address starts at most four hex digits before its first colon. From every position, the pattern
- * read 3 ns a character of text with a URL or a clock time in it (its colons passed the counts' look); from
- * the colons, a small part of that.
+ * An IPv6 address starts at most four hex digits before its first colon. Tried at every position, the pattern
+ * took 0.3 s of the 3.7 of an audit of 50 MB of notes with URLs in them (whose colons pass the counts' look).
  */
 export const IPV6_SEARCH: DigitSearch = {
   re: IPV6_RE,
@@ -1144,6 +1144,7 @@ const WHITESPACE = /\s/;
 /** The two patterns that end in white space and a number, tried only where they can start (see below). */
 const STRASSE_AT = new RegExp(STRASSE_RE.source, 'uy');
 const ZIP_AFTER_STATE_AT = new RegExp(ZIP_AFTER_STATE_RE.source, 'y');
+
 /** The small letters of {@link STRASSE_RE}, `[a-z\u00e4\u00f6\u00fc\u00df]`. */
 function isStreetLower(c: number): boolean {
   return (c >= 97 && c <= 122) || c === 0xe4 || c === 0xf6 || c === 0xfc || c === 0xdf;
