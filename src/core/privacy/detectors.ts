@@ -97,9 +97,9 @@ let flagsText: string | undefined;
 export function forgetCountedText(): void {
   flagsText = undefined;
   runsText = undefined;
-  runsOfText = [];
+  runsOfText = null;
   colonsText = undefined;
-  colonsOfText = [];
+  colonsOfText = null;
 }
 
 /**
@@ -201,48 +201,56 @@ const DIGIT_RUN = /\d+/g;
 
 /** The text whose runs of digits {@link digitRuns} found last, and they; the same for its colons. */
 let runsText: string | undefined;
-let runsOfText: number[] = [];
+let runsOfText: number[] | null = null;
 let colonsText: string | undefined;
-let colonsOfText: number[] = [];
+let colonsOfText: number[] | null = null;
+
+/**
+ * Runs a text may have, a run for every this many characters, before the searches give them up and try every
+ * position instead: a text of numbers close together gains little from its runs, and their lists held 63 MB
+ * more at the peak of a 12 MB cell of numbers four characters apart with a run for every 16 characters
+ * (prose has one for every few hundred).
+ */
+const CHARS_PER_RUN = 64;
 
 /**
  * The runs of digits of `text`, as `[start, end)` pairs, for the searches of long text that start from
  * numbers (see {@link execFromDigits}): found once for them all, at about 0.6 ns a character of prose, where
- * each of their patterns searched from every position read 0.3 to 0.7.
+ * each of their patterns searched from every position read 0.3 to 0.7. Null when there are more than one for
+ * every {@link CHARS_PER_RUN} characters.
  */
-function digitRuns(text: string): number[] {
+function digitRuns(text: string): number[] | null {
   if (text === runsText) return runsOfText;
-  const out: number[] = [];
+  const most = 2 * Math.floor(text.length / CHARS_PER_RUN);
+  let out: number[] | null = [];
   DIGIT_RUN.lastIndex = 0;
-  for (let m = DIGIT_RUN.exec(text); m; m = DIGIT_RUN.exec(text)) out.push(m.index, m.index + m[0].length);
+  for (let m = DIGIT_RUN.exec(text); m; m = DIGIT_RUN.exec(text)) {
+    if (out.length === most) {
+      out = null;
+      break;
+    }
+    out.push(m.index, m.index + m[0].length);
+  }
   runsText = text;
   runsOfText = out;
   return out;
 }
 
 /** The colons of `text`, each as a run `[c, c + 1)` (see {@link digitRuns}), for the IPv6 search. */
-function colonRuns(text: string): number[] {
+function colonRuns(text: string): number[] | null {
   if (text === colonsText) return colonsOfText;
-  const out: number[] = [];
-  for (let c = text.indexOf(':'); c >= 0; c = text.indexOf(':', c + 1)) out.push(c, c + 1);
+  const most = 2 * Math.floor(text.length / CHARS_PER_RUN);
+  let out: number[] | null = [];
+  for (let c = text.indexOf(':'); c >= 0; c = text.indexOf(':', c + 1)) {
+    if (out.length === most) {
+      out = null;
+      break;
+    }
+    out.push(c, c + 1);
+  }
   colonsText = text;
   colonsOfText = out;
   return out;
-}
-
-/** The places a {@link DigitSearch} gives for one run, reused: the first `n` of `at`. */
-class Places {
-  at = new Int32Array(64);
-  n = 0;
-
-  push(place: number): void {
-    if (this.n === this.at.length) {
-      const grown = new Int32Array(2 * this.n);
-      grown.set(this.at);
-      this.at = grown;
-    }
-    this.at[this.n++] = place;
-  }
 }
 
 /** A search of long text that starts from numbers (or another character): see {@link execFromDigits}. */
@@ -252,43 +260,34 @@ export interface DigitSearch {
   /** The same pattern, sticky. */
   sticky: RegExp;
   /**
-   * Pushes onto `out`, in order, where a match can start whose first digit is in the run of digits `[d, e)`:
-   * none before `from`, none after the run's last digit, and none before the character after the last run
-   * (so that places come in order run after run). Leaving out a place is exact only where the pattern cannot
-   * match there.
+   * Tries (`tryAt`, true on a match) in order where a match can start whose first digit is in the run of
+   * digits `[d, e)`, until one matches, and says whether one did: none before `from`, none after the run's
+   * last digit, and none before the character after the last run (so that places come in order run after
+   * run). Leaving out a place is exact only where the pattern cannot match there.
    */
-  starts: (text: string, d: number, e: number, from: number, out: Places) => void;
+  starts: (text: string, d: number, e: number, from: number, tryAt: (at: number) => boolean) => boolean;
   /** The runs to start from, when not the runs of digits ({@link digitRuns}). */
-  runs?: (text: string) => number[];
+  runs?: (text: string) => number[] | null;
 }
 
 /** {@link DigitSearch.starts} for patterns that start at the first digit of a run (`\b\d`): where `may`. */
-function atRunStart(
-  may: (text: string, d: number, e: number) => boolean,
-): (text: string, d: number, e: number, from: number, out: Places) => void {
-  return (text, d, e, from, out) => {
-    if (d >= from && may(text, d, e)) out.push(d);
-  };
+function atRunStart(may: (text: string, d: number, e: number) => boolean): DigitSearch['starts'] {
+  return (text, d, e, from, tryAt) => d >= from && may(text, d, e) && tryAt(d);
 }
-
-/**
- * Reused by {@link execFromDigits}: the places to try in one run. Emptied by its count: emptying an array
- * by setting its length to 0, once a run, took a tenth of an audit of text dense with numbers.
- */
-const PLACES = new Places();
 
 /**
  * `re.exec(text)` from `re.lastIndex` (`re` global), found by trying `sticky` (the same pattern, sticky) only
  * where a match can start next to a run of digits ({@link DigitSearch.starts}), run after run from there:
  * for patterns every match of which has a digit within its first three characters (or, with its own runs,
- * a colon within its first five). Short texts are searched by `re` itself. Exported for the test that holds
- * each search to its pattern's.
+ * a colon within its first five). Short texts, and texts with too many runs to gain from them, are searched
+ * by `re` itself. Exported for the test that holds each search to its pattern's.
  */
 export function execFromDigits(search: DigitSearch, text: string): RegExpExecArray | null {
   const { re, sticky, starts } = search;
   if (text.length < LONG_TEXT) return re.exec(text);
-  const from = re.lastIndex;
   const runs = search.runs ? search.runs(text) : digitRuns(text);
+  if (runs === null) return re.exec(text);
+  const from = re.lastIndex;
   // The first run that ends after `from`: a run's places are before its end.
   let lo = 0;
   let hi = runs.length >> 1;
@@ -297,18 +296,19 @@ export function execFromDigits(search: DigitSearch, text: string): RegExpExecArr
     if (runs[2 * mid + 1]! <= from) lo = mid + 1;
     else hi = mid;
   }
-  const places = PLACES;
+  // Tried one at a time, not listed first: a run of a million digits has as many places, and a phone number
+  // matches at the first.
+  let found: RegExpExecArray | null = null;
+  const tryAt = (at: number): boolean => {
+    sticky.lastIndex = at;
+    found = sticky.exec(text);
+    return found !== null;
+  };
   for (let k = 2 * lo; k < runs.length; k += 2) {
-    places.n = 0;
-    starts(text, runs[k]!, runs[k + 1]!, from, places);
-    for (let j = 0; j < places.n; j++) {
-      const at = places.at[j]!;
-      sticky.lastIndex = at;
-      const m = sticky.exec(text);
-      if (m !== null) {
-        re.lastIndex = at + m[0].length;
-        return m;
-      }
+    if (starts(text, runs[k]!, runs[k + 1]!, from, tryAt)) {
+      const m = found as unknown as RegExpExecArray;
+      re.lastIndex = m.index + m[0].length;
+      return m;
     }
   }
   re.lastIndex = 0;
@@ -556,16 +556,17 @@ function isPhoneCode(c: number): boolean {
 export const PHONE_SEARCH: DigitSearch = {
   re: PHONE_RE,
   sticky: PHONE_AT,
-  starts: (text, d, e, from, out) => {
+  starts: (text, d, e, from, tryAt) => {
     let end = e;
     while (end < text.length && isPhoneCode(text.charCodeAt(end))) end++;
     // The last place a match of seven characters or more can start from the run.
     const last = end - 7;
-    if (last < d) return;
+    if (last < d) return false;
     const b1 = text.charCodeAt(d - 1);
-    if (d - 2 >= from && text.charCodeAt(d - 2) === 43 && b1 === 40) out.push(d - 2);
-    if (d - 1 >= from && (b1 === 43 || b1 === 40)) out.push(d - 1);
-    for (let at = Math.max(d, from); at < e && at <= last; at++) out.push(at);
+    if (d - 2 >= from && text.charCodeAt(d - 2) === 43 && b1 === 40 && tryAt(d - 2)) return true;
+    if (d - 1 >= from && (b1 === 43 || b1 === 40) && tryAt(d - 1)) return true;
+    for (let at = Math.max(d, from); at < e && at <= last; at++) if (tryAt(at)) return true;
+    return false;
   },
 };
 
@@ -612,11 +613,10 @@ function mayStartCnMobile(text: string, d: number): boolean {
 export const CN_MOBILE_SEARCH: DigitSearch = {
   re: CN_MOBILE_RE,
   sticky: CN_MOBILE_AT,
-  starts: (text, d, e, from, out) => {
+  starts: (text, d, _e, from, tryAt) =>
     // `+86` starts at its `+`.
-    if (d - 1 >= from && text.charCodeAt(d - 1) === 43) out.push(d - 1);
-    if (d >= from && mayStartCnMobile(text, d)) out.push(d);
-  },
+    (d - 1 >= from && text.charCodeAt(d - 1) === 43 && tryAt(d - 1)) ||
+    (d >= from && mayStartCnMobile(text, d) && tryAt(d)),
 };
 
 function findCnMobiles(ctx: Ctx): void {
@@ -686,16 +686,12 @@ function isCapitalCode(c: number): boolean {
 export const IBAN_SEARCH: DigitSearch = {
   re: IBAN_RE,
   sticky: IBAN_AT,
-  starts: (text, d, e, from, out) => {
-    if (
-      d - 2 >= from &&
-      e - d >= 2 &&
-      isCapitalCode(text.charCodeAt(d - 2)) &&
-      isCapitalCode(text.charCodeAt(d - 1))
-    ) {
-      out.push(d - 2);
-    }
-  },
+  starts: (text, d, e, from, tryAt) =>
+    d - 2 >= from &&
+    e - d >= 2 &&
+    isCapitalCode(text.charCodeAt(d - 2)) &&
+    isCapitalCode(text.charCodeAt(d - 1)) &&
+    tryAt(d - 2),
 };
 
 function findIbans(ctx: Ctx): void {
@@ -774,10 +770,11 @@ export const IPV6_SEARCH: DigitSearch = {
   re: IPV6_RE,
   sticky: IPV6_AT,
   runs: colonRuns,
-  starts: (text, c, _e, from, out) => {
+  starts: (text, c, _e, from, tryAt) => {
     let h = c;
     while (h > c - 4 && isHexCode(text.charCodeAt(h - 1))) h--;
-    for (let at = Math.max(h, from); at <= c; at++) out.push(at);
+    for (let at = Math.max(h, from); at <= c; at++) if (tryAt(at)) return true;
+    return false;
   },
 };
 
@@ -1166,12 +1163,12 @@ function spaceRunStart(text: string, at: number): number {
  */
 function matchesBeforeNumbers(
   text: string,
+  runs: readonly number[],
   minDigits: number,
   sticky: RegExp,
   startOf: (spaceStart: number) => number,
   each: (m: RegExpExecArray) => void,
 ): void {
-  const runs = digitRuns(text);
   // A match starts at or after the end of the last (as the global search goes on from there).
   let from = 0;
   for (let k = 0; k < runs.length; k += 2) {
@@ -1198,18 +1195,20 @@ function strasseStart(text: string, w: number): number {
 
 /** The matches of {@link STRASSE_RE} in `text`, as its global search finds them: exported for its test. */
 export function strasseMatches(text: string, each: (m: RegExpExecArray) => void): void {
-  if (text.length < LONG_TEXT) {
+  const runs = text.length < LONG_TEXT ? null : digitRuns(text);
+  if (runs === null) {
     STRASSE_RE.lastIndex = 0;
     for (let m = STRASSE_RE.exec(text); m; m = STRASSE_RE.exec(text)) each(m);
-  } else matchesBeforeNumbers(text, 1, STRASSE_AT, (w) => strasseStart(text, w), each);
+  } else matchesBeforeNumbers(text, runs, 1, STRASSE_AT, (w) => strasseStart(text, w), each);
 }
 
 /** The matches of {@link ZIP_AFTER_STATE_RE} in `text`, as its global search finds them (exported for a test). */
 export function zipAfterStateMatches(text: string, each: (m: RegExpExecArray) => void): void {
-  if (text.length < LONG_TEXT) {
+  const runs = text.length < LONG_TEXT ? null : digitRuns(text);
+  if (runs === null) {
     ZIP_AFTER_STATE_RE.lastIndex = 0;
     for (let m = ZIP_AFTER_STATE_RE.exec(text); m; m = ZIP_AFTER_STATE_RE.exec(text)) each(m);
-  } else matchesBeforeNumbers(text, 5, ZIP_AFTER_STATE_AT, (w) => w - 2, each);
+  } else matchesBeforeNumbers(text, runs, 5, ZIP_AFTER_STATE_AT, (w) => w - 2, each);
 }
 
 function findLocations(ctx: Ctx): void {
