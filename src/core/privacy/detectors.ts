@@ -557,8 +557,12 @@ export const PHONE_SEARCH: DigitSearch = {
   re: PHONE_RE,
   sticky: PHONE_AT,
   starts: (text, d, e, from, tryAt) => {
+    // Where the number's characters end, read no further than a match from the run's last digit needs (seven
+    // characters): spaces are such characters, and a text of digits far apart was read to its end from every
+    // one of them (55 s for 2 MB of digits a hundred spaces apart).
+    const reach = Math.min(text.length, e + 6);
     let end = e;
-    while (end < text.length && isPhoneCode(text.charCodeAt(end))) end++;
+    while (end < reach && isPhoneCode(text.charCodeAt(end))) end++;
     // The last place a match of seven characters or more can start from the run.
     const last = end - 7;
     if (last < d) return false;
@@ -824,10 +828,12 @@ const LONG_TEXT = 256;
 function mayHoldBitcoinAddress(ctx: Ctx): boolean {
   const text = ctx.text;
   if (text.length < LONG_TEXT) return true;
-  // A SegWit prefix, looked for from its `1` (prose's digits are few, its b and t many).
+  // A SegWit prefix (bc1, tb1, BC1, TB1), looked for from its `1`: prose's digits are few, its b and t many.
   for (let j = text.indexOf('1', 2); j >= 0; j = text.indexOf('1', j + 1)) {
-    const p = text.slice(j - 2, j);
-    if (p === 'bc' || p === 'tb' || p === 'BC' || p === 'TB') return true;
+    const p = text.charCodeAt(j - 2);
+    const q = text.charCodeAt(j - 1);
+    if ((p === 98 && q === 99) || (p === 116 && q === 98) || (p === 66 && q === 67) || (p === 84 && q === 66))
+      return true;
   }
   const runs = tokenRunsOf(ctx);
   for (let k = 0; k < runs.length; k += 2) if (runs[k + 1]! - runs[k]! >= 26) return true;
