@@ -1,8 +1,9 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import type { EntityType } from '../../../src/core/findings';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { lexicon } from '../../../src/core/privacy/lexicon';
-import { isValidBitcoinAddress } from '../../../src/core/privacy/validators';
+import { isValidBitcoinAddress, isValidCardNumber } from '../../../src/core/privacy/validators';
 import {
   detectEntities,
   matchWholeValue,
@@ -16,6 +17,9 @@ import {
   scanFlags,
   FLAG_CAPS,
   mayHoldVendorSecret,
+  mayBeValidPhone,
+  PRIORITY,
+  type EntityMatch,
   strasseMatches,
   zipAfterStateMatches,
   execFromDigits,
@@ -796,6 +800,128 @@ describe('the searches that start at numbers, on numbers long and many', () => {
   it('fall back to the pattern where numbers are too many to gain from their runs', () => {
     const t = `${'1 22 333 4444 +86 138 1234 5678 12:30:45 '.repeat(20_000)}GB82 WEST 1234 5698 7654 32`;
     for (const search of every) same(search, t);
+  });
+});
+
+describe('card numbers in lists of small numbers', () => {
+  it('are the ones the search found when it cut every candidate group by group', () => {
+    // The search as it was, without the look at the first group (`glued` as the detector has it).
+    const word = (c: number) =>
+      (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+    const glued = (t: string, start: number, end: number) => {
+      const b = start > 0 ? t.charCodeAt(start - 1) : -1;
+      const a = end < t.length ? t.charCodeAt(end) : -1;
+      return (
+        word(b) ||
+        ((b === 45 || b === 46 || b === 47) && start > 1 && word(t.charCodeAt(start - 2))) ||
+        word(a) ||
+        ((a === 45 || a === 46 || a === 47) && end + 1 < t.length && word(t.charCodeAt(end + 1)))
+      );
+    };
+    const oldCards = (t: string) => {
+      const re = /\b\d(?:[ -]?\d){12,18}\b/g;
+      const out: string[] = [];
+      for (let m = re.exec(t); m; m = re.exec(t)) {
+        let candidate = m[0];
+        let found = false;
+        for (;;) {
+          const end = m.index + candidate.length;
+          const seps = candidate.match(/[ -]/g);
+          const consistent =
+            !seps || (new Set(seps).size === 1 && candidate.split(/[ -]/).every((g) => g.length >= 3));
+          if (consistent && !glued(t, m.index, end) && isValidCardNumber(candidate.replace(/\D/g, ''))) {
+            out.push(`${m.index}:${end}`);
+            found = true;
+            break;
+          }
+          const cut = candidate.search(/[ -]\d+$/);
+          if (cut <= 0 || candidate.slice(0, cut).replace(/\D/g, '').length < 13) break;
+          candidate = candidate.slice(0, cut);
+        }
+        if (!found) {
+          const next = m[0].search(/[ -]/);
+          if (next > 0) re.lastIndex = m.index + next + 1;
+        }
+      }
+      return out;
+    };
+    const piece = fc.constantFrom(
+      ...['4111 1111 1111 1111', '4111-1111-1111-1111', '4111111111111111', '5500 0000 0000 0004', '0', '1'],
+      ...['12', '411', '4111', ' ', '-', ' 1 ', '1 4111 1111 1111 1111', '12 4111 1111 1111 1111', 'x'],
+      ...['411 111 111 111 1111'],
+    );
+    let found = 0;
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 30 }), (parts) => {
+        const t = parts.join(' ');
+        const expected = oldCards(t);
+        found += expected.length;
+        const ours = detectEntities(t, { entities: ['CREDIT_CARD'] }).map((m) => `${m.start}:${m.end}`);
+        assert.deepEqual(ours, expected, JSON.stringify(t));
+      }),
+      { numRuns: 2000, seed: 52 },
+    );
+    assert.ok(found > 500, `${found} cards`);
+  });
+});
+
+describe('the look before a phone number is parsed', () => {
+  it('passes every number libphonenumber finds valid, after a dialling prefix and a 0 too', () => {
+    // Numbers after the US, UK and German dialling prefixes (011, 00), with a 0 after them or not, national
+    // numbers, lists of small numbers; separated as text has them.
+    const start = fc.constantFrom('011', '0110', '00', '000', '0044', '01149', '1', '0', '');
+    const rest = fc.array(fc.constantFrom(...'0123456789'.split(''), ' ', '-'), {
+      minLength: 5,
+      maxLength: 14,
+    });
+    let rejected = 0;
+    fc.assert(
+      fc.property(start, rest, fc.constantFrom('US', 'GB', 'DE'), (s, r, region) => {
+        const candidate = `${s}${r.join('')}`;
+        if (mayBeValidPhone(candidate, region)) return;
+        rejected++;
+        assert.equal(parsePhoneNumberFromString(candidate, region)?.isValid() ?? false, false, candidate);
+      }),
+      { numRuns: 4000, seed: 53 },
+    );
+    assert.ok(rejected > 1000, `${rejected} rejected`);
+    assert.equal(mayBeValidPhone('0 1 1 0 1 0 0 1', 'US'), false);
+    assert.equal(mayBeValidPhone('011 44 20 7946 0958', 'US'), true);
+  });
+});
+
+describe('overlapping matches, many of them', () => {
+  it('keep the ones that comparing each with every kept one keeps (as it was done)', () => {
+    const oldResolve = (matches: EntityMatch[]) => {
+      const ranked = matches
+        .slice()
+        .sort(
+          (a, b) =>
+            b.confidence - a.confidence ||
+            b.end - b.start - (a.end - a.start) ||
+            PRIORITY.indexOf(a.entity) - PRIORITY.indexOf(b.entity) ||
+            a.start - b.start,
+        );
+      const kept: EntityMatch[] = [];
+      for (const m of ranked) if (kept.every((k) => m.end <= k.start || m.start >= k.end)) kept.push(m);
+      return kept.sort((a, b) => a.start - b.start);
+    };
+    const match = fc.record({
+      entity: fc.constantFrom(...PRIORITY),
+      start: fc.nat(400),
+      length: fc.integer({ min: 1, max: 30 }),
+      confidence: fc.constantFrom(0.4, 0.6, 0.6, 0.8, 0.95),
+    });
+    let many = 0;
+    fc.assert(
+      fc.property(fc.array(match, { maxLength: 120, size: 'max' }), (ms) => {
+        const matches = ms.map((m) => ({ ...m, end: m.start + m.length }));
+        if (matches.length > 32) many++;
+        assert.deepEqual(resolveOverlaps(matches), oldResolve(matches));
+      }),
+      { numRuns: 1000, seed: 51 },
+    );
+    assert.ok(many > 300, `${many} lists of more than 32`);
   });
 });
 
