@@ -207,9 +207,9 @@ let colonsOfText: number[] | null = null;
 
 /**
  * Runs a text may have, a run for every this many characters, before the searches give them up and try every
- * position instead: a text of numbers close together gains little from its runs, and their lists held 63 MB
- * more at the peak of a 12 MB cell of numbers four characters apart with a run for every 16 characters
- * (prose has one for every few hundred).
+ * position instead: a text of numbers close together gains little from its runs, and with one allowed for
+ * every 16 characters their lists held 63 MB more at the peak of a 12 MB cell of numbers four characters
+ * apart (prose has one for every few hundred).
  */
 const CHARS_PER_RUN = 64;
 
