@@ -70,7 +70,9 @@ import {
   kAnonymity,
   kAnonymityFinding,
   smallestSinglingOutSet,
+  type KAnonymityResult,
   type KColumn,
+  type SinglingOutSet,
 } from './privacy/kAnonymity';
 import { headerEvidence } from './privacy/headers';
 import { maskExcerpt } from './privacy/mask';
@@ -1377,15 +1379,24 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
   let unique: number | null = null;
   let singlingOut: AuditReport['privacy']['singlingOut'] = null;
   if (qiCols.length > 0 && rows > 0) {
-    // One set of work tables for both analyses: on large files they are the audit's memory peak.
-    const work = new KAnonymityWork();
-    const k = kAnonymity(
-      qiCols.map((q) => q.column),
-      work,
-    );
+    // One set of work tables for both analyses: on large files they are the audit's memory peak. A count in
+    // several passes (past about 870,000 records) sorts its keys by pass into temporary files, as the scan
+    // spills (and not where it keeps everything in memory).
+    const keySpill = spillOf(options);
+    const work = new KAnonymityWork(keySpill ? { spill: keySpill } : {});
+    let k: KAnonymityResult;
+    let so: SinglingOutSet | null;
+    try {
+      k = kAnonymity(
+        qiCols.map((q) => q.column),
+        work,
+      );
+      so = smallestSinglingOutSet(qiCols, policy.thresholds.singlingOutShare, 3, work);
+    } finally {
+      keySpill?.close();
+    }
     kAnon = k.k;
     unique = k.uniqueRecords;
-    const so = smallestSinglingOutSet(qiCols, policy.thresholds.singlingOutShare, 3, work);
     if (so && so.columns.length > 0) singlingOut = { columns: so.columns, share: so.share };
     const kFinding = kAnonymityFinding(
       k,

@@ -1,8 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { encodeCategorical, type CategoricalColumn } from '../../../src/core/data/encoded';
+import { SpillDir } from '../../../src/core/data/spill';
 import {
   KAnonymityWork,
   kAnonymity,
@@ -255,9 +257,17 @@ describe('k-anonymity', () => {
     const encoded = levels.map((_, c) =>
       encodeCategorical(rows.map((r) => (r[c] === '?' ? undefined : r[c]))),
     );
-    // With the classes estimated first (the default), and found out by filling the table (more passes then).
-    for (const estimate of [true, false]) {
-      const bounded = new KAnonymityWork({ maxClasses: 500, estimate });
+    // With the classes estimated first (the default), and found out by filling the table (more passes then);
+    // each pass reading every record's codes, or its own keys from a file its pass's keys were sorted into.
+    const parent = mkdtempSync(join(tmpdir(), 'rml-kanon-test-'));
+    const spill = new SpillDir(0, parent);
+    for (const [estimate, withFiles] of [
+      [true, false],
+      [false, false],
+      [true, true],
+      [false, true],
+    ]) {
+      const bounded = new KAnonymityWork({ maxClasses: 500, estimate, ...(withFiles ? { spill } : {}) });
       // The last two key spaces pass 2^53: classes are told apart by a member record's codes, not a packed key.
       for (const cols of [
         [0, 1],
@@ -275,6 +285,9 @@ describe('k-anonymity', () => {
         const space = cols.reduce((p, c) => p * (encoded[c]!.levels.length + 1), 1);
         if (space <= 65536) assert.equal(bounded.lastPasses, 1, String(cols));
         else assert.ok(bounded.lastPasses > 9, `${String(cols)}: ${bounded.lastPasses} passes`);
+        // Packed keys (a key space within 2^53) in several passes go through the files, and none is left open.
+        assert.equal(bounded.lastPartitioned, withFiles && space > 65536 && space <= 2 ** 53, String(cols));
+        assert.equal(spill.open, 0);
         const want = reference(rows, cols);
         assert.deepEqual(
           [got.k, got.classes, got.uniqueRecords],
@@ -294,6 +307,44 @@ describe('k-anonymity', () => {
         );
       }
     }
+    spill.close();
+    assert.deepEqual(readdirSync(parent), []);
+    rmSync(parent, { recursive: true });
+  });
+
+  it('starts over with more passes when a pass of sorted keys meets more classes than its table holds', () => {
+    // Without the estimate, a first pass over every record meets the bound late: 5,000 records of one class,
+    // then 5,000 unique ones. The classes it infers from that are far too few, so the passes that follow, by
+    // files of sorted keys, meet more than the bound too, and start over with more until they fit.
+    const n = 10_000;
+    const a = encodeCategorical(Array.from({ length: n }, (_, r) => (r < n / 2 ? '0' : String(r))));
+    const b = encodeCategorical(Array.from({ length: n }, (_, r) => (r < n / 2 ? 'x' : String(r % 97))));
+    const parent = mkdtempSync(join(tmpdir(), 'rml-kanon-test-'));
+    const spill = new SpillDir(0, parent);
+    const work = new KAnonymityWork({ maxClasses: 500, estimate: false, spill });
+    const got = kAnonymity([a, b], work);
+    assert.ok(work.lastPartitioned);
+    // Not far past what the classes need (11): the next count comes from how far a pass got.
+    assert.ok(work.lastPasses >= 11 && work.lastPasses <= 32, String(work.lastPasses));
+    assert.deepEqual(got, { k: 1, uniqueRecords: n / 2 / n, classes: n / 2 + 1, records: n });
+    assert.equal(spill.open, 0);
+    spill.close();
+    rmSync(parent, { recursive: true });
+  });
+
+  it('counts in passes over every record where no file for the keys can be made, with the same result', () => {
+    let seed = 5;
+    const next = (m: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % m;
+    const columns = [2000, 2000].map((m) =>
+      encodeCategorical(Array.from({ length: 5000 }, () => String(next(m)))),
+    );
+    // A spill under a folder that does not exist: no file can be made there.
+    const nowhere = new SpillDir(0, join(tmpdir(), 'rml-no-such-folder', 'deeper'));
+    const work = new KAnonymityWork({ maxClasses: 300, spill: nowhere });
+    const got = kAnonymity(columns, work);
+    assert.ok(work.lastPasses > 1);
+    assert.equal(work.lastPartitioned, false);
+    assert.deepEqual(got, kAnonymity(columns));
   });
 
   it('counts classes of 65,535 records and more exactly through 16-bit lookup counters', () => {
