@@ -126,9 +126,10 @@ export interface ScanOptions {
    * and the scan worker give it the collector they give `whileReading`: each pass leaves its tallies and views,
    * and each column's sorts, as garbage. In a table of 20,000 columns the leakage check and the report grew
    * the heap past the proxies' garbage (331 and 335 MB on 60 MB, 313 and 314 with a collection around the
-   * leakage check, in the same time).
+   * leakage check, in the same time). k-anonymity's counts in passes call it too, as they write and read their
+   * files of keys, with a `growth` in bytes past which to collect: each encrypted copy is a new buffer.
    */
-  betweenAnalyses?: (columns: number) => void;
+  betweenAnalyses?: (columns: number, growth?: number) => void;
   /**
    * Rows of per-row state (row hashes for duplicates, row ranges) a scan keeps in memory before it moves
    * them to encrypted temporary files (see `data/spill.ts`); default 2^20. Infinity keeps them in memory.
@@ -142,6 +143,13 @@ export interface ScanOptions {
    */
   distinctCap?: number;
 }
+
+/**
+ * The garbage k-anonymity's files of keys may leave before it asks for a collection (see
+ * `ScanOptions.betweenAnalyses`): every 64 KB of keys written and 256 KB read is a new buffer, and V8 let 60
+ * MB of them pile up on a 4 GB file in two threads (275 MB against 214 before those files).
+ */
+const KEY_GARBAGE_BYTES = 16 * 1048576;
 
 /** The spill of a scan, or undefined when it keeps everything in memory. */
 function spillOf(options: ScanOptions, named = false): SpillDir | undefined {
@@ -1383,7 +1391,11 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
     // several passes (past about 870,000 records) sorts its keys by pass into temporary files, as the scan
     // spills (and not where it keeps everything in memory).
     const keySpill = spillOf(options);
-    const work = new KAnonymityWork(keySpill ? { spill: keySpill } : {});
+    const between = options.betweenAnalyses;
+    const work = new KAnonymityWork({
+      ...(keySpill ? { spill: keySpill } : {}),
+      ...(between ? { collect: () => between(hdr.columns.length, KEY_GARBAGE_BYTES) } : {}),
+    });
     let k: KAnonymityResult;
     let so: SinglingOutSet | null;
     try {

@@ -64,12 +64,13 @@ const WIDEST_COLUMNS = 10_000;
  * characters (a corpus of documents reads few cells). One a scan, so that
  * a large scan's heap is not the mark the next one measures from.
  */
-export function collectorForScan(): (columns: number) => void {
+export function collectorForScan(): (columns: number, growth?: number) => void {
   let low = held();
-  return (columns) => {
+  return (columns, asked) => {
     const now = held();
     if (now < low) low = now;
-    const growth = columns >= WIDEST_COLUMNS ? WIDEST_GROWTH : columns >= WIDE_COLUMNS ? WIDE_GROWTH : GROWTH;
+    const growth =
+      asked ?? (columns >= WIDEST_COLUMNS ? WIDEST_GROWTH : columns >= WIDE_COLUMNS ? WIDE_GROWTH : GROWTH);
     if (now < low + growth) return;
     collectGarbage();
     low = held();

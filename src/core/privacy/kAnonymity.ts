@@ -84,11 +84,19 @@ export class KAnonymityWork {
    * where no file can be made, every pass reads every record's codes.
    */
   readonly spill: SpillDir | undefined;
+  /**
+   * Called as those files are written and read (each window of records sorted, every 256 KB read back), whose
+   * encrypted copies are new buffers each: the scan's garbage collector.
+   */
+  readonly collect: (() => void) | undefined;
 
-  constructor(options: { maxClasses?: number; estimate?: boolean; spill?: SpillDir } = {}) {
+  constructor(
+    options: { maxClasses?: number; estimate?: boolean; spill?: SpillDir; collect?: () => void } = {},
+  ) {
     this.maxClasses = Math.max(16, Math.floor(options.maxClasses ?? DEFAULT_MAX_CLASSES));
     this.estimate = options.estimate ?? true;
     this.spill = options.spill;
+    this.collect = options.collect;
   }
 
   /**
@@ -471,7 +479,7 @@ function partitionedStats(
       if (!f) return undefined;
       files.push(f);
     }
-    partitionKeys(cols, files);
+    partitionKeys(cols, files, work.collect);
     const n = cols[0]!.length;
     const cap = Math.min(work.maxClasses, n);
     const slots = Math.ceil(1.5 * cap) + 1;
@@ -483,6 +491,7 @@ function partitionedStats(
       let read = 0;
       let overflowAt = -1;
       files[p]!.read(BUCKET_READ_BYTES, (bytes) => {
+        work.collect?.();
         if (overflowAt >= 0) return;
         let keys: Int32Array;
         if ((bytes.byteOffset & 3) === 0)
@@ -521,7 +530,11 @@ function partitionedStats(
 }
 
 /** Appends each record's packed key, low and high halves, to the file of its pass. */
-function partitionKeys(cols: readonly CodeWindows[], files: readonly SpillFile[]): void {
+function partitionKeys(
+  cols: readonly CodeWindows[],
+  files: readonly SpillFile[],
+  collect: (() => void) | undefined,
+): void {
   const passes = files.length;
   const n = cols[0]!.length;
   const widths = cols.map((c) => c.levels.length + 1);
@@ -532,6 +545,7 @@ function partitionKeys(cols: readonly CodeWindows[], files: readonly SpillFile[]
     const to = Math.min(n, from + WINDOW_ROWS);
     const keyOf = packedKey(windowsOf(cols, from, to), widths);
     sortKeys(keyOf, to - from, keys, buffer, filled, files);
+    collect?.();
   }
   for (let p = 0; p < passes; p++) {
     const at = 2 * keys * p;
