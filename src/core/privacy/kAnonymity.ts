@@ -435,7 +435,9 @@ function passHash(lo: number, hi: number): number {
   return Math.imul(Math.imul(hi, 0x85ebca6b) ^ lo, 0x9e3779b1);
 }
 
-/** The first number of a key's slot: MurmurHash3's finish, as within a pass the top bits of `m` are nearly fixed. */
+/**
+ * The first number of a key's slot: MurmurHash3's finish of `m`, whose top bits hardly vary within a pass.
+ */
 function slotOf(m: number, slots: number): number {
   return 3 * Math.floor(((fmix(m) >>> 0) * slots) / 4294967296);
 }
@@ -579,7 +581,7 @@ function sortKeys(
   }
 }
 
-/** Keys `t0` to `t0 + q` of a pass's file (low and high halves side by side) and their slots, into the block. */
+/** Keys `t0` to `t0 + q` of a pass's file (low and high halves in turn) and their slots, into the block. */
 function blockFromKeys(keys: Int32Array, t0: number, q: number, slots: number): void {
   for (let t = 0; t < q; t++) {
     const lo = keys[2 * (t0 + t)]!;
