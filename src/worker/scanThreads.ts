@@ -39,10 +39,16 @@ import {
 } from '../core/scan';
 import type { RangeJob, RangeReply, RangeThreadData, ScanThreadData, ScanThreadReply } from './scanThread';
 
-/** Below this size one thread is faster: starting a thread and loading the scanner costs about 0.3 s. */
-export const MIN_PARALLEL_BYTES = 8 * 1024 * 1024;
-/** Every thread parses the whole file, so past a few threads the repeated parsing outweighs the split work. */
-const MAX_THREADS = 4;
+/**
+ * The threads a default split takes on three cores or more: a column split of three (this thread and two
+ * more), within the aim's 300 MB where four by range took twice that. Measured in the thirtieth session
+ * (bench/scan/README.md), each thread's CPU time on two cores, so the wall time on more is an estimate: 1 GB
+ * in three threads by column 14.0, 10.8 and 8.2 s at 257 MB; four by column 12.5 and three of 9 s at 330 MB;
+ * four by range (this thread merging) 10.4 and four of 8.6 s at 591 MB; one thread 23 s at 200 MB. Three
+ * threads by column would then read about 70 MB/s where four by range read about 95, in 40% of the memory
+ * and two thirds of the CPU time. More threads (by range from four) are for `--threads`.
+ */
+export const MANY_CORE_THREADS = 3;
 /** Bytes read from the start of the file to weigh the columns. */
 const SAMPLE_BYTES = 1 << 20;
 const SAMPLE_ROWS = 5000;
@@ -67,28 +73,26 @@ export interface ThreadedScanOptions {
    * {@link HEAD_RANGES}).
    */
   headBytes?: number;
-  /** Told how the scan ran in the end: in ranges, by column, or in one pass. */
-  onSplit?: (how: 'ranges' | 'columns' | 'single') => void;
+  /** Told how the scan ran in the end: in ranges, by column, or in one pass, and in how many threads. */
+  onSplit?: (how: 'ranges' | 'columns' | 'single', threads: number) => void;
+  /** The cores the default plans for; default this machine's (tests plan for others). */
+  cores?: number;
 }
 
 /**
- * The thread count used by default on this machine for a file of `bytes`: one per core up to 4, and two on
- * two cores from {@link MIN_TWO_CORE_BYTES} (split by column, see {@link defaultSplit}). Measured with
- * bench/scan: on 16 cores a 100 MB file went from 13 MB/s in one thread to 24 to 35 MB/s in four ranges and
- * about 40 in eight, at roughly 110 MB of memory per thread with 4 MB ranges (65 to 95 MB with 1 MB ranges
- * since; bench/scan/README.md), so four is the default and more are for `--threads`. On two cores, two
- * threads split by column read 100 MB to 4 GB in 0.75 to 0.9 of one thread's wall time for 30 to 70 MB more;
- * a table of {@link MAX_TWO_CORE_COLUMNS} columns or more then stays in one, once its header is read.
+ * The thread count used by default on a machine of `cores` cores for a file of `bytes`, split by column (see
+ * {@link defaultSplit}): one below {@link MIN_SPLIT_BYTES} and for JSON, else two on two cores and
+ * {@link MANY_CORE_THREADS} on more. On two cores, two threads split by column read 100 MB to 4 GB in 0.75 to
+ * 0.9 of one thread's wall time for 30 to 70 MB more. Once the header is read, a wide table, a labelled audit
+ * or long text cells may take fewer ({@link columnThreadsFor}, {@link MAX_SPLIT_CELL_CHARS}). Split by range
+ * (from four threads) a scan takes 65 to 95 MB more a thread, past the aim's 300 MB (bench/scan/README.md).
  */
-export function defaultThreads(bytes: number, format?: DataFormat): number {
-  if (bytes < MIN_PARALLEL_BYTES) return 1;
-  const cores = availableCores();
-  // Two threads split JSON by column, and parsing it is a larger share of the work, which every thread
-  // repeats: on two cores a second thread took 8% off the wall time of 200 MB for half as much CPU time again
-  // and 70 to 100 MB more (over 300 MB for JSON Lines). From three, JSON Lines and JSON arrays of objects are
-  // split by range as CSV is.
-  if (cores <= 2) return bytes < MIN_TWO_CORE_BYTES || format === 'json' || format === 'jsonl' ? 1 : 2;
-  return Math.min(MAX_THREADS, cores);
+export function defaultThreads(bytes: number, format?: DataFormat, cores = availableCores()): number {
+  // Every column thread parses the whole file, and parsing JSON is a larger share of the work: on two cores a
+  // second thread took 8% off the wall time of 200 MB for half as much CPU time again and 70 to 100 MB more
+  // (over 300 MB for JSON Lines). Ranges, which do not repeat the parse, cost more memory still.
+  if (bytes < MIN_SPLIT_BYTES || format === 'json' || format === 'jsonl' || cores <= 1) return 1;
+  return cores <= 2 ? 2 : MANY_CORE_THREADS;
 }
 
 function availableCores(): number {
@@ -96,12 +100,12 @@ function availableCores(): number {
 }
 
 /**
- * On two cores, one thread from this many columns: there a second thread costs memory by the table's width,
- * not its length (each thread keeps its columns' state, and its own heap's slack). Measured in the twentieth
+ * A default column split takes one thread from this many columns: a second thread costs memory by the
+ * table's width, not its length (each thread keeps its columns' state, and its own heap's slack). Measured in the twentieth
  * session (bench/scan/README.md), two threads against one: tables of 1,000 to 4,000 columns read 6 to 26%
  * faster and peaked at 252 to 271 MB (185 to 198 in one); 5,000 columns, 9% faster at 289 to 293 MB.
  */
-export const MAX_TWO_CORE_COLUMNS = 4000;
+export const MAX_TWO_THREAD_COLUMNS = 4000;
 /**
  * The same with a label (or a model's output), when every column is kept for the fairness analyses: two
  * threads peaked at 300 MB at 1,000 columns and 332 to 346 MB at 2,000 and 4,000 (253 to 284 in one). In the
@@ -110,7 +114,14 @@ export const MAX_TWO_CORE_COLUMNS = 4000;
  * for a quarter to a half more CPU time, against 203 to 228 MB in one: too near the aim's 300 MB for so
  * little.
  */
-export const MAX_TWO_CORE_COLUMNS_LABELLED = 1000;
+export const MAX_TWO_THREAD_COLUMNS_LABELLED = 1000;
+/**
+ * A default split takes three threads only for a table of fewer columns than this, and without a label (with
+ * one, every column is kept and two is the most). Measured in the thirtieth session (bench/scan/README.md), by
+ * column in one, two and three threads: 1,000 columns on 25 MB 183, 246 and 281 MB; 4,000 columns 194, 257
+ * and 325 MB; the bench's table of 12 columns with a label on 1 GB 260 MB in two threads and 297 in three.
+ */
+export const MAX_THREE_THREAD_COLUMNS = 1000;
 
 /**
  * The young generation of a thread that scans a share of the columns, in MB (`resourceLimits`; by default it
@@ -125,11 +136,20 @@ export const MAX_TWO_CORE_COLUMNS_LABELLED = 1000;
 export const COLUMN_THREAD_YOUNG_MB = 16;
 
 /**
- * Whether a default of two threads on `cores` cores gives way to one for a table of `columns` columns;
+ * The threads, at most `threads`, that a default column split takes for a table of `columns` columns;
  * `labelled` when the audit keeps every column (a label or a prediction, from the options or the policy).
  */
-export function oneThreadForWidth(columns: number, cores: number, labelled = false): boolean {
-  return cores <= 2 && columns >= (labelled ? MAX_TWO_CORE_COLUMNS_LABELLED : MAX_TWO_CORE_COLUMNS);
+export function columnThreadsFor(columns: number, threads: number, labelled = false): number {
+  const most = labelled
+    ? columns < MAX_TWO_THREAD_COLUMNS_LABELLED
+      ? 2
+      : 1
+    : columns < MAX_THREE_THREAD_COLUMNS
+      ? 3
+      : columns < MAX_TWO_THREAD_COLUMNS
+        ? 2
+        : 1;
+  return Math.min(threads, most);
 }
 
 /**
@@ -146,21 +166,23 @@ export function oneThreadForWidth(columns: number, cores: number, labelled = fal
 export const MAX_SPLIT_CELL_CHARS = 20;
 
 /**
- * On two cores, one thread below this size: the second thread's start and the analyses after reading, which
- * run in one thread either way, ate the gain (25 MB: 14.1 MB/s in two threads, 14.5 in one; 50 MB: 21 against
- * 18.5; bench/scan/README.md).
+ * One thread below this size: starting a thread and the analyses after reading, which run in one thread
+ * either way, ate the gain. On two cores 25 MB read at 14.1 MB/s in two threads and 14.5 in one, 50 MB at 21
+ * against 18.5; in the thirtieth session three threads on 25 MB took 0.64, 0.60 and 0.40 s of CPU time each
+ * against one thread's 0.9 to 1.2, the two others starting about 0.3 s late (bench/scan/README.md).
  */
-export const MIN_TWO_CORE_BYTES = 40 * 1024 * 1024;
+export const MIN_SPLIT_BYTES = 40 * 1024 * 1024;
 
 /**
- * How `threads` threads split a file by default. Two split by column: each parses the whole file, an eighth of
- * the work, and does half the rest, with one isolate beside this one. Split by range, two threads are three
- * isolates (this one merges), and each range rebuilds its tables from nothing: about twice one pass's CPU
- * time, so no faster than one thread, for twice the memory. From three threads on, ranges scale where every
- * column thread would still parse the whole file.
+ * How `threads` threads split a file by default. Up to three split by column: each parses the whole file, an
+ * eighth of the work, and does its share of the rest, with an isolate for each thread but this one. Split by
+ * range, `threads` threads are one isolate more (this one merges), and each range rebuilds its tables from
+ * nothing: two took about twice one pass's CPU time, so no faster than one thread, for twice the memory.
+ * From four threads on, ranges scale where every column thread would still parse the whole file, at 65 to 95
+ * MB a thread.
  */
 export function defaultSplit(threads: number): 'ranges' | 'columns' {
-  return threads <= 2 ? 'columns' : 'ranges';
+  return threads <= MANY_CORE_THREADS ? 'columns' : 'ranges';
 }
 
 /**
@@ -179,9 +201,10 @@ export async function scanFileInThreads(
       ? options.format
       : formatFromFileName(options.fileName ?? file);
   const threads =
-    threaded.threads ?? Math.min(threaded.maxThreads ?? Infinity, defaultThreads(bytes, format));
+    threaded.threads ??
+    Math.min(threaded.maxThreads ?? Infinity, defaultThreads(bytes, format, threaded.cores));
   const single = () => {
-    threaded.onSplit?.('single');
+    threaded.onSplit?.('single', 1);
     return scanDataset(fs.createReadStream(file, { highWaterMark: 1 << 18 }), options);
   };
   if (threads <= 1) return single();
@@ -199,21 +222,22 @@ export async function scanFileInThreads(
     );
     if (ranged === 'single') return single();
     if (ranged) {
-      threaded.onSplit?.('ranges');
+      threaded.onSplit?.('ranges', threads);
       return ranged;
     }
   }
-  const split = await planSplit(file, options, threads);
-  if (!split) return single();
-  const { plans, meanCellChars } = split;
-  const columns = plans.reduce((n, p) => n + (p.columns?.length ?? 0), 0);
+  const weights = await weighColumns(file, options);
+  if (!weights) return single();
   const labelled =
     options.label !== undefined || options.prediction !== undefined || options.policy?.label !== undefined;
-  if (
-    threaded.threads === undefined &&
-    (oneThreadForWidth(columns, availableCores(), labelled) || meanCellChars >= MAX_SPLIT_CELL_CHARS)
-  )
-    return single();
+  const taken =
+    threaded.threads !== undefined
+      ? threads
+      : weights.meanCellChars >= MAX_SPLIT_CELL_CHARS
+        ? 1
+        : columnThreadsFor(weights.costs.length, threads, labelled);
+  if (taken <= 1) return single();
+  const plans = splitColumns(weights, taken);
   // One signal stops every thread: the caller's cancel, or the first thread to fail.
   const stop = new AbortController();
   const onAbort = () => stop.abort();
@@ -260,7 +284,7 @@ export async function scanFileInThreads(
     const columns = parts[0]!.header?.columns.length ?? 0;
     const covered = new Set(parts.flatMap((p) => p.profiles.map((c) => c.index)));
     if (parts.some((p) => p.rows !== parts[0]!.rows) || covered.size !== columns) return single();
-    threaded.onSplit?.('columns');
+    threaded.onSplit?.('columns', parts.length);
     options.afterReading?.();
     return assembleReport(parts, options);
   } finally {
@@ -284,18 +308,20 @@ function withoutSignal(
   return rest;
 }
 
+/** What each column costs, and whole rows, weighed on the first megabyte; see {@link weighColumns}. */
+interface ColumnWeights {
+  costs: number[];
+  rowCost: number;
+  meanCellChars: number;
+}
+
 /**
- * Splits the work by weighing each column on the first megabyte of the file: a column costs about its
- * characters (hashed by the profiler, searched by the privacy scanner) plus a fixed amount per cell; whole
- * rows cost about their characters once (the duplicate hash). Largest first, each to the least loaded thread
- * (LPT), with the mean characters of a sampled cell. Null when there is nothing to split (no header, one
- * column).
+ * Weighs the work on the first megabyte of the file: a column costs about its characters (hashed by the
+ * profiler, searched by the privacy scanner) plus a fixed amount per cell; whole rows cost about their
+ * characters once (the duplicate hash); with the mean characters of a sampled cell. Null when there is
+ * nothing to split (no header, one column).
  */
-async function planSplit(
-  file: string,
-  options: ScanOptions,
-  threads: number,
-): Promise<{ plans: ScanPlan[]; meanCellChars: number } | null> {
+async function weighColumns(file: string, options: ScanOptions): Promise<ColumnWeights | null> {
   const fd = fs.openSync(file, 'r');
   let prefix: Buffer;
   try {
@@ -331,7 +357,12 @@ async function planSplit(
     maxColumns: maxColumnsOf(options),
   });
   if (columns < 2 || seen === 0) return null;
-  const n = Math.min(threads, columns);
+  return { costs, rowCost, meanCellChars: chars / (Math.min(seen, SAMPLE_ROWS) * columns) };
+}
+
+/** The columns of {@link weighColumns} shared among `threads` threads: largest first, each to the least loaded (LPT). */
+function splitColumns({ costs, rowCost }: ColumnWeights, threads: number): ScanPlan[] {
+  const n = Math.min(threads, costs.length);
   const load = new Array<number>(n).fill(0);
   const plans: { columns: number[]; rows: boolean }[] = Array.from({ length: n }, () => ({
     columns: [],
@@ -348,12 +379,9 @@ async function planSplit(
     if (item.column < 0) plans[t]!.rows = true;
     else plans[t]!.columns.push(item.column);
   }
-  return {
-    plans: plans
-      .filter((p) => p.columns.length > 0 || p.rows)
-      .map((p) => ({ columns: p.columns.sort((a, b) => a - b), rows: p.rows })),
-    meanCellChars: chars / (Math.min(seen, SAMPLE_ROWS) * columns),
-  };
+  return plans
+    .filter((p) => p.columns.length > 0 || p.rows)
+    .map((p) => ({ columns: p.columns.sort((a, b) => a - b), rows: p.rows }));
 }
 
 /** The bundled thread entry beside this bundle, else the TypeScript source through tsx (development, tests). */

@@ -31,13 +31,13 @@ Options:
   --max-columns N            Columns read of a file (default: 16384, or the policy's); a wider file's
                              other columns are not audited, and a data/too-many-columns error says so.
   --output FILE              Write the output to FILE instead of standard output.
-  --threads N                Threads for a large file (default: one per core up to 4, two on a 2-core
-                             machine, one for files under 8 MB, or on 2 cores for JSON, a table of
-                             thousands of columns or long text cells). Two split the
-                             columns, byte for byte the one-thread report, for about 50 MB more; three
+  --threads N                Threads for a large file (default: three on three cores or more, two on
+                             two, one for files under 40 MB, JSON, long text cells, and fewer for a
+                             wide table or with a label, within about 300 MB). Up to three split the
+                             columns, byte for byte the one-thread report, 50 to 60 MB a thread; four
                              or more split a CSV, TSV, JSON Lines or JSON file into 1 MB ranges, the
-                             same report for any N, 65 to 95 MB per thread.
-  --split columns|ranges     How threads share the work (default: columns for two, ranges for more).
+                             same report for any N, faster on many cores at 65 to 95 MB a thread.
+  --split columns|ranges     How threads share the work (default: columns up to three, ranges from four).
                              By column, each thread reads the whole file: less memory per thread, and
                              the one-thread report byte for byte.
   --no-color                 Plain text output.

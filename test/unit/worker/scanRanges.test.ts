@@ -520,7 +520,8 @@ y",${i}`
       [1, undefined, 'single'],
       [2, undefined, 'columns'],
       [2, 'ranges', 'ranges'],
-      [3, undefined, 'ranges'],
+      [3, undefined, 'columns'],
+      [4, undefined, 'ranges'],
     ] as const) {
       let read = 0;
       const seen: number[] = [];

@@ -8,14 +8,15 @@ import { parsePolicy } from '../../../src/core/policy';
 import { SpillDir, type SpillFileHandle } from '../../../src/core/data/spill';
 import { countSpillFiles } from './spillSpy';
 import {
-  MIN_PARALLEL_BYTES,
-  MAX_TWO_CORE_COLUMNS,
-  MAX_TWO_CORE_COLUMNS_LABELLED,
+  MANY_CORE_THREADS,
   MAX_SPLIT_CELL_CHARS,
-  MIN_TWO_CORE_BYTES,
+  MAX_THREE_THREAD_COLUMNS,
+  MAX_TWO_THREAD_COLUMNS,
+  MAX_TWO_THREAD_COLUMNS_LABELLED,
+  MIN_SPLIT_BYTES,
+  columnThreadsFor,
   defaultSplit,
   defaultThreads,
-  oneThreadForWidth,
   scanFileInThreads,
 } from '../../../src/worker/scanThreads';
 
@@ -98,29 +99,69 @@ describe('scanFileInThreads: a scan split by column across worker threads', func
     }
   });
 
-  it('splits two threads by column and more by range, and uses at least two threads on a large file', () => {
+  it('splits up to three threads by column and more by range, and takes what fits the memory aim by default', () => {
     assert.equal(defaultSplit(2), 'columns');
-    assert.equal(defaultSplit(3), 'ranges');
+    assert.equal(defaultSplit(3), 'columns');
+    assert.equal(defaultSplit(4), 'ranges');
     assert.equal(defaultSplit(8), 'ranges');
-    assert.equal(defaultThreads(MIN_PARALLEL_BYTES - 1), 1);
-    const cores = os.availableParallelism();
-    assert.equal(defaultThreads(1e9), cores <= 2 ? 2 : Math.min(4, cores));
-    assert.equal(defaultThreads(MIN_TWO_CORE_BYTES - 1), cores <= 2 ? 1 : Math.min(4, cores));
-    // JSON splits by column only, every thread parsing it all: one thread on two cores.
-    assert.equal(defaultThreads(1e9, 'jsonl'), cores <= 2 ? 1 : Math.min(4, cores));
-    assert.equal(defaultThreads(1e9, 'json'), cores <= 2 ? 1 : Math.min(4, cores));
-    assert.equal(defaultThreads(1e9, 'csv'), defaultThreads(1e9));
-    // On two cores a wide table stays in one thread, whatever its length, from fewer columns with a label,
-    // which keeps every column; more cores split it by range.
-    assert.equal(oneThreadForWidth(MAX_TWO_CORE_COLUMNS - 1, 2), false);
-    assert.equal(oneThreadForWidth(MAX_TWO_CORE_COLUMNS, 2), true);
-    assert.equal(oneThreadForWidth(MAX_TWO_CORE_COLUMNS, 1), true);
-    assert.equal(oneThreadForWidth(MAX_TWO_CORE_COLUMNS_LABELLED - 1, 2, true), false);
-    assert.equal(oneThreadForWidth(MAX_TWO_CORE_COLUMNS_LABELLED, 2, true), true);
-    assert.equal(oneThreadForWidth(MAX_TWO_CORE_COLUMNS_LABELLED, 2), false);
-    assert.ok(MAX_TWO_CORE_COLUMNS_LABELLED < MAX_TWO_CORE_COLUMNS);
-    assert.equal(oneThreadForWidth(20_000, 3), false);
-    assert.equal(oneThreadForWidth(20_000, 3, true), false);
+    assert.equal(MANY_CORE_THREADS, 3);
+    for (const cores of [1, 2, 3, 4, 16, 64]) {
+      const most = cores <= 1 ? 1 : cores === 2 ? 2 : 3;
+      assert.equal(defaultThreads(1e9, undefined, cores), most, `${cores} cores`);
+      assert.equal(defaultThreads(1e9, 'csv', cores), most, `${cores} cores`);
+      assert.equal(defaultThreads(1e9, 'tsv', cores), most, `${cores} cores`);
+      assert.equal(defaultThreads(MIN_SPLIT_BYTES, 'csv', cores), most, `${cores} cores`);
+      assert.equal(defaultThreads(MIN_SPLIT_BYTES - 1, 'csv', cores), 1, `${cores} cores`);
+      // JSON is split by column only, every thread parsing it all: one thread.
+      assert.equal(defaultThreads(1e9, 'jsonl', cores), 1, `${cores} cores`);
+      assert.equal(defaultThreads(1e9, 'json', cores), 1, `${cores} cores`);
+      // Never ranges by default: they take 65 to 95 MB a thread.
+      assert.equal(defaultSplit(defaultThreads(1e9, 'csv', cores)), 'columns');
+    }
+    assert.equal(defaultThreads(1e9), defaultThreads(1e9, 'csv', os.availableParallelism()));
+    // A wide table takes fewer threads, whatever its length, and fewer still with a label, which keeps
+    // every column.
+    assert.equal(columnThreadsFor(12, 3), 3);
+    assert.equal(columnThreadsFor(12, 2), 2);
+    assert.equal(columnThreadsFor(MAX_THREE_THREAD_COLUMNS - 1, 3), 3);
+    assert.equal(columnThreadsFor(MAX_THREE_THREAD_COLUMNS, 3), 2);
+    assert.equal(columnThreadsFor(MAX_TWO_THREAD_COLUMNS - 1, 3), 2);
+    assert.equal(columnThreadsFor(MAX_TWO_THREAD_COLUMNS, 3), 1);
+    assert.equal(columnThreadsFor(MAX_TWO_THREAD_COLUMNS, 2), 1);
+    assert.equal(columnThreadsFor(12, 3, true), 2);
+    assert.equal(columnThreadsFor(MAX_TWO_THREAD_COLUMNS_LABELLED - 1, 3, true), 2);
+    assert.equal(columnThreadsFor(MAX_TWO_THREAD_COLUMNS_LABELLED, 3, true), 1);
+    assert.equal(columnThreadsFor(MAX_TWO_THREAD_COLUMNS_LABELLED, 2), 2);
+    assert.ok(MAX_TWO_THREAD_COLUMNS_LABELLED < MAX_TWO_THREAD_COLUMNS);
+    assert.ok(MAX_THREE_THREAD_COLUMNS < MAX_TWO_THREAD_COLUMNS);
+    assert.equal(columnThreadsFor(20_000, 8), 1);
+    assert.equal(columnThreadsFor(20_000, 8, true), 1);
+  });
+
+  it('takes three threads by column on a machine of more cores by default, two with a label', async () => {
+    // Past MIN_SPLIT_BYTES, planned for four cores.
+    const file = path.join(dir, 'large.csv');
+    generateCsv(file, MIN_SPLIT_BYTES + 1e6);
+    try {
+      for (const cores of [4]) {
+        const how: [string, number][] = [];
+        const onSplit = (h: string, n: number) => how.push([h, n]);
+        const plain = await scanFileInThreads(file, { fileName: 'large.csv' }, { cores, onSplit });
+        const labelled = await scanFileInThreads(
+          file,
+          { fileName: 'large.csv', label: 'sex', positive: ['Female'] },
+          { cores, onSplit },
+        );
+        assert.deepEqual(how, [
+          ['columns', 3],
+          ['columns', 2],
+        ]);
+        assert.ok(plain.rows > 200_000 && labelled.rows === plain.rows, String(plain.rows));
+        assert.ok(labelled.fairness, 'the labelled audit has its fairness section');
+      }
+    } finally {
+      fs.rmSync(file);
+    }
   });
 
   it('keeps a table of long text cells in one thread by default, where two would split it by column', async () => {
@@ -131,7 +172,7 @@ describe('scanFileInThreads: a scan split by column across worker threads', func
     const text = 'the model was trained on data we never saw again '.repeat(6);
     const rows = Array.from({ length: 1_000 }, (_, i) => `${i},"${text}${i}"`).join('\n');
     fs.writeSync(fd, 'id,text\n');
-    for (let written = 0; written <= MIN_TWO_CORE_BYTES; written += rows.length + 1)
+    for (let written = 0; written <= MIN_SPLIT_BYTES; written += rows.length + 1)
       fs.writeSync(fd, rows + '\n');
     fs.closeSync(fd);
     let how: string | undefined;

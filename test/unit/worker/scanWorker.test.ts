@@ -92,8 +92,8 @@ describe('scan worker (child process, JSON-RPC over IPC)', function () {
       setTimeout(() => cts.cancel(), 300);
       await assert.rejects(pending);
       await scansSample({ threads: 2 });
-      // JSON Lines on two cores stays in one thread whatever the setting, as rml audit's default does: a
-      // column thread repeats the parse, for little gain and memory past the aim.
+      // JSON Lines stays in one thread whatever the setting, as rml audit's default does: a column thread
+      // repeats the parse, for little gain and memory past the aim.
       const lines = path.join(dir, 'customers.jsonl');
       generateCsv(lines, 44e6, 42, { format: 'jsonl' });
       const split: string[] = [];
@@ -102,7 +102,7 @@ describe('scan worker (child process, JSON-RPC over IPC)', function () {
         undefined,
         (h) => split.push(h),
       );
-      assert.deepStrictEqual(split, [os.availableParallelism() <= 2 ? 'single' : 'columns']);
+      assert.deepStrictEqual(split, ['single']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
