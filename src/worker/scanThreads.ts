@@ -42,11 +42,12 @@ import type { RangeJob, RangeReply, RangeThreadData, ScanThreadData, ScanThreadR
 /**
  * The threads a default split takes on three cores or more: a column split of three (this thread and two
  * more), within the aim's 300 MB where four by range took twice that. Measured in the thirtieth session
- * (bench/scan/README.md), each thread's CPU time on two cores, so the wall time on more is an estimate: 1 GB
- * in three threads by column 14.0, 10.8 and 8.2 s at 257 MB; four by column 12.5 and three of 9 s at 330 MB;
- * four by range (this thread merging) 10.4 and four of 8.6 s at 591 MB; one thread 23 s at 200 MB. Three
- * threads by column would then read about 70 MB/s where four by range read about 95, in 40% of the memory
- * and two thirds of the CPU time. More threads (by range from four) are for `--threads`.
+ * (bench/scan/README.md) on two cores, as each thread's CPU time, so the wall time on more is an estimate
+ * (the busiest reading thread, then the analyses after reading, about 2.5 s): 1 GB in three threads by
+ * column 10.5, 10.2 (this thread, with the analyses) and 10.1 s at 256 to 272 MB, about 13 s of wall time;
+ * four by range 8.6 s each (this thread merging, 10.4) at 591 MB, about 11 s; one thread 23 s at 177 to 200
+ * MB. Three threads by column take two thirds of the ranges' CPU time and under half their memory. More
+ * threads (by range from four) are for `--threads`.
  */
 export const MANY_CORE_THREADS = 3;
 /** Bytes read from the start of the file to weigh the columns. */
@@ -101,9 +102,10 @@ function availableCores(): number {
 
 /**
  * A default column split takes one thread from this many columns: a second thread costs memory by the
- * table's width, not its length (each thread keeps its columns' state, and its own heap's slack). Measured in the twentieth
- * session (bench/scan/README.md), two threads against one: tables of 1,000 to 4,000 columns read 6 to 26%
- * faster and peaked at 252 to 271 MB (185 to 198 in one); 5,000 columns, 9% faster at 289 to 293 MB.
+ * table's width, not its length (each thread keeps its columns' state, and its own heap's slack). Measured
+ * in the twentieth session (bench/scan/README.md), two threads against one: tables of 1,000 to 4,000 columns
+ * read 6 to 26% faster and peaked at 252 to 271 MB (185 to 198 in one); 5,000 columns, 9% faster at 289 to
+ * 293 MB.
  */
 export const MAX_TWO_THREAD_COLUMNS = 4000;
 /**
@@ -117,9 +119,10 @@ export const MAX_TWO_THREAD_COLUMNS = 4000;
 export const MAX_TWO_THREAD_COLUMNS_LABELLED = 1000;
 /**
  * A default split takes three threads only for a table of fewer columns than this, and without a label (with
- * one, every column is kept and two is the most). Measured in the thirtieth session (bench/scan/README.md), by
- * column in one, two and three threads: 1,000 columns on 25 MB 183, 246 and 281 MB; 4,000 columns 194, 257
- * and 325 MB; the bench's table of 12 columns with a label on 1 GB 260 MB in two threads and 297 in three.
+ * one, every column is kept and two is the most). Measured in the thirtieth session (bench/scan/README.md),
+ * by column in one, two and three threads: 1,000 columns on 25 MB 183, 246 and 281 MB; 4,000 columns 194,
+ * 257 and 325 MB; the bench's table of 12 columns with a label on 1 GB 260 MB in two threads and 297 in
+ * three.
  */
 export const MAX_THREE_THREAD_COLUMNS = 1000;
 
@@ -362,8 +365,9 @@ async function weighColumns(file: string, options: ScanOptions): Promise<ColumnW
 
 /**
  * The columns of {@link weighColumns} shared among `threads` threads: largest first, each to the least loaded
- * (LPT). The lightest share comes first, for this thread, which also runs the analyses after reading: in three
- * threads on 1 GB it took 14.0 s of CPU time against the others' 10.8 and 8.2 when it took the heaviest.
+ * (LPT). The lightest share comes first, for this thread, which also runs the analyses after reading: with
+ * the heaviest, three threads on 1 GB took 14.0 s of CPU time here against the others' 10.8 and 8.2 (with the
+ * lightest, 10.2 against 10.5 and 10.1).
  */
 function splitColumns({ costs, rowCost }: ColumnWeights, threads: number): ScanPlan[] {
   const n = Math.min(threads, costs.length);

@@ -34,7 +34,7 @@ Options:
   --threads N                Threads for a large file (default: three on three cores or more, two on
                              two, one for files under 40 MB, JSON, long text cells, and fewer for a
                              wide table or with a label, within about 300 MB). Up to three split the
-                             columns, byte for byte the one-thread report, 50 to 60 MB a thread; four
+                             columns, byte for byte the one-thread report, 20 to 55 MB a thread; four
                              or more split a CSV, TSV, JSON Lines or JSON file into 1 MB ranges, the
                              same report for any N, faster on many cores at 65 to 95 MB a thread.
   --split columns|ranges     How threads share the work (default: columns up to three, ranges from four).
