@@ -6,12 +6,13 @@
  */
 import * as fs from 'fs';
 import { parentPort, workerData } from 'worker_threads';
-import { collectorForScan } from './collect';
+import { collectGarbage, collectorForScan } from './collect';
 import {
   discardPart,
   postPart,
   rangeTransferables,
   scanPart,
+  scanDataset,
   scanRange,
   transferablesOf,
   type RangePart,
@@ -20,6 +21,7 @@ import {
   type ScanOptions,
   type ScanPlan,
 } from '../core/scan';
+import type { AuditReport } from '../core/report/auditReport';
 
 export interface ScanThreadData {
   file: string;
@@ -106,12 +108,51 @@ function serveRanges(data: RangeThreadData): void {
   });
 }
 
+/** A whole file for a thread that scans files side by side (`scanFiles.ts`). */
+export interface FileJob {
+  id: number;
+  file: string;
+  options: Omit<ScanOptions, 'signal' | 'onProgress' | 'afterReading' | 'whileReading' | 'betweenAnalyses'>;
+}
+
+export type FileReply =
+  { id: number; ok: true; report: AuditReport } | { id: number; ok: false; message: string; stack?: string };
+
+/**
+ * A file thread scans each file it is sent whole, analyses included, as `scanDataset` does in the main thread
+ * (the report is the same), and posts back the report; it stays up for the next.
+ */
+function serveFiles(): void {
+  parentPort!.on('message', (job: FileJob) => {
+    void (async () => {
+      const stream = fs.createReadStream(job.file, { highWaterMark: 1 << 18 });
+      try {
+        const collector = collectorForScan();
+        const report = await scanDataset(stream, {
+          ...job.options,
+          afterReading: collectGarbage,
+          whileReading: collector,
+          betweenAnalyses: collector,
+        });
+        const reply: FileReply = { id: job.id, ok: true, report };
+        parentPort!.postMessage(reply);
+      } catch (e) {
+        const reply: FileReply = { id: job.id, ...failure(e) };
+        parentPort!.postMessage(reply);
+      } finally {
+        stream.destroy();
+      }
+    })();
+  });
+}
+
 /** A failed scan as a reply: the message and stack, since an Error does not cross threads whole. */
 function failure(e: unknown): { ok: false; message: string; stack?: string } {
   const err = e instanceof Error ? e : new Error(String(e));
   return { ok: false, message: err.message, ...(err.stack ? { stack: err.stack } : {}) };
 }
 
-const wd = workerData as { scanThread?: boolean; rangeThread?: boolean } | undefined;
+const wd = workerData as { scanThread?: boolean; rangeThread?: boolean; fileThread?: boolean } | undefined;
 if (parentPort && wd?.scanThread) void run(workerData as ScanThreadData);
 else if (parentPort && wd?.rangeThread) serveRanges(workerData as RangeThreadData);
+else if (parentPort && wd?.fileThread) serveFiles();

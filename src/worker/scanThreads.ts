@@ -96,7 +96,7 @@ export function defaultThreads(bytes: number, format?: DataFormat, cores = avail
   return cores <= 2 ? 2 : MANY_CORE_THREADS;
 }
 
-function availableCores(): number {
+export function availableCores(): number {
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 }
 
@@ -297,7 +297,7 @@ export async function scanFileInThreads(
 }
 
 /** The options a worker thread gets: no signal (a thread is stopped by terminating it) and no callbacks. */
-function withoutSignal(
+export function withoutSignal(
   options: ScanOptions,
 ): Omit<ScanOptions, 'signal' | 'onProgress' | 'afterReading' | 'whileReading' | 'betweenAnalyses'> {
   const {
@@ -395,7 +395,7 @@ function splitColumns({ costs, rowCost }: ColumnWeights, threads: number): ScanP
 }
 
 /** The bundled thread entry beside this bundle, else the TypeScript source through tsx (development, tests). */
-function locateScanThread(): { file: string; eval: boolean } | null {
+export function locateScanThread(): { file: string; eval: boolean } | null {
   const bundled = path.join(__dirname, 'scanThread.js');
   if (fs.existsSync(bundled)) return { file: bundled, eval: false };
   const source = path.resolve(__dirname, 'scanThread.ts');

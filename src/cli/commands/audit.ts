@@ -2,10 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { severityRank, SEVERITIES, type Finding, type Severity } from '../../core/findings';
 import { DEFAULT_POLICY, parsePolicy, type Policy } from '../../core/policy';
-import type { AuditReport } from '../../core/report/auditReport';
 import { toSarif } from '../../core/report/sarif';
 import { collectGarbage, collectorForScan } from '../../worker/collect';
-import { scanFileInThreads } from '../../worker/scanThreads';
+import { scanFilesInThreads, type FileScan } from '../../worker/scanFiles';
 import { countBySeverity, formatAuditText } from '../auditText';
 import { UsageError, type CliCommand, type CliIo, parseCommandLine } from '../command';
 import { unreadableFile } from '../inputFile';
@@ -37,6 +36,8 @@ Options:
                              columns, byte for byte the one-thread report, 20 to 55 MB a thread; four
                              or more split a CSV, TSV, JSON Lines or JSON file into 1 MB ranges, the
                              same report for any N, faster on many cores at 65 to 95 MB a thread.
+                             Without it, several files under 40 MB are scanned two at a time, one a
+                             thread; with it, each file as N says, one after another.
   --split columns|ranges     How threads share the work (default: columns up to three, ranges from four).
                              By column, each thread reads the whole file: less memory per thread, and
                              the one-thread report byte for byte.
@@ -161,10 +162,10 @@ export const auditCommand: CliCommand = {
       throw new UsageError(`--split must be columns or ranges (got '${split}').`);
     }
 
-    const reports: AuditReport[] = [];
     const inputErrors: string[] = [];
     const policyProblems: Finding[] = [];
     const seenPolicies = new Set<string>();
+    const scans: (FileScan & { name: string })[] = [];
     for (const f of files) {
       const abs = path.resolve(io.cwd, f);
       const unreadable = unreadableFile(abs, f);
@@ -178,34 +179,42 @@ export const auditCommand: CliCommand = {
         seenPolicies.add(policyFile);
         policyProblems.push(...problems);
       }
-      const progress = progressLine(io, f, fs.statSync(abs).size);
-      // One a file: its mark is the file's (see `collectorForScan`).
-      const collector = collectorForScan();
-      try {
-        const report = await scanFileInThreads(
-          abs,
-          {
-            fileName: f,
-            policy,
-            label: o.label,
-            positive: o.positive,
-            prediction: o.prediction,
-            score: o.score,
-            groups: o.group,
-            maxFindingsPerRule: maxFindings,
-            ...(maxColumns !== undefined ? { maxColumns } : {}),
+      scans.push({
+        name: f,
+        file: abs,
+        options: {
+          fileName: f,
+          policy,
+          label: o.label,
+          positive: o.positive,
+          prediction: o.prediction,
+          score: o.score,
+          groups: o.group,
+          maxFindingsPerRule: maxFindings,
+          ...(maxColumns !== undefined ? { maxColumns } : {}),
+          afterReading: collectGarbage,
+        },
+      });
+    }
+    // Small files are scanned side by side (see `scanFiles.ts`); a progress line shows those in this thread.
+    const reports = await scanFilesInThreads(
+      scans,
+      { ...(threads !== undefined ? { threads } : {}), ...(split ? { split } : {}) },
+      (i) => {
+        const f = scans[i]!;
+        const progress = progressLine(io, f.name, fs.statSync(f.file).size);
+        // One a file: its mark is the file's (see `collectorForScan`).
+        const collector = collectorForScan();
+        return {
+          options: {
             ...(progress ? { onProgress: progress.update } : {}),
-            afterReading: collectGarbage,
             whileReading: collector,
             betweenAnalyses: collector,
           },
-          { ...(threads !== undefined ? { threads } : {}), ...(split ? { split } : {}) },
-        );
-        reports.push(report);
-      } finally {
-        progress?.clear();
-      }
-    }
+          ...(progress ? { done: progress.clear } : {}),
+        };
+      },
+    );
 
     const allFindings = [...policyProblems, ...reports.flatMap((r) => r.findings)];
     // JSON and SARIF are written in pieces (see `writeJson`), text as one string.

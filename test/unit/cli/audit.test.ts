@@ -137,6 +137,31 @@ describe('rml audit', () => {
     }
   });
 
+  it('scans several files side by side, with the output of one after another', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rml-audit-files-'));
+    temps.push(dir);
+    fs.mkdirSync(path.join(dir, 'strict'));
+    // Each file keeps its own policy: the nearest above it.
+    fs.writeFileSync(path.join(dir, 'strict', 'responsible-ml.json'), '{ "maxFindingsPerRule": 1 }');
+    fs.copyFileSync(fixture, path.join(dir, 'a.csv'));
+    fs.copyFileSync(fixture, path.join(dir, 'strict', 'b.csv'));
+    fs.writeFileSync(path.join(dir, 'c.csv'), 'id,email\n1,x.y@example.com\n2,"open\n');
+    const args = ['a.csv', 'strict/b.csv', 'missing.csv', 'c.csv', 'a.csv'];
+    for (const format of ['json', 'sarif', 'text']) {
+      const one = await rml(['audit', ...args, '--format', format, '--threads', '1'], dir);
+      const side = await rml(['audit', ...args, '--format', format], dir);
+      assert.equal(one.code, 2, one.stderr);
+      assert.match(one.stderr, /missing\.csv/);
+      assert.deepEqual(side, one, format);
+    }
+    const reports = JSON.parse((await rml(['audit', ...args, '--format', 'json'], dir)).stdout);
+    assert.deepEqual(
+      reports.map((r: { file: string }) => r.file),
+      ['a.csv', 'strict/b.csv', 'c.csv', 'a.csv'],
+    );
+    assert.ok(reports[1].findings.length < reports[0].findings.length, 'b.csv kept its own policy');
+  });
+
   it('audits predictions per group and writes the output to a file', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rml-audit-'));
     temps.push(dir);

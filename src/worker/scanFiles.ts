@@ -1,0 +1,226 @@
+/**
+ * `rml audit` on several files: the small ones scanned side by side, one file a thread. A file below
+ * {@link MIN_SPLIT_BYTES} is read in one thread by default (a second thread on it gains nothing: see
+ * `defaultThreads`), so an audit of many such files used one core. Here this thread and up to
+ * {@link MAX_FILE_THREADS} − 1 worker threads take the small files from one queue, each scanning a whole file
+ * as `scanDataset` does, so every report is the one a scan of that file alone gives. The large files are
+ * scanned after them, one at a time with their own split (`scanFileInThreads`), so that no two splits run at
+ * once and memory stays as for one file.
+ *
+ * A worker thread stays up for every file it is given: starting one, and warming its compiled code, is paid
+ * once, not for each file. It scans a file whole, analyses included, and posts back the report.
+ */
+import * as fs from 'fs';
+import { Worker } from 'worker_threads';
+import { formatFromFileName } from '../core/data/readTable';
+import type { AuditReport } from '../core/report/auditReport';
+import type { ScanOptions } from '../core/scan';
+import {
+  COLUMN_THREAD_YOUNG_MB,
+  MIN_SPLIT_BYTES,
+  availableCores,
+  defaultThreads,
+  locateScanThread,
+  scanFileInThreads,
+  withoutSignal,
+  type ThreadedScanOptions,
+} from './scanThreads';
+import type { FileJob, FileReply } from './scanThread';
+
+/** One file of an audit: its path on disk and the options to scan it with. */
+export interface FileScan {
+  file: string;
+  options: ScanOptions;
+}
+
+/** What a caller adds to a file scanned in this thread as it starts, and is told when it is done. */
+export interface FileStart {
+  /** Options only this thread can use (a progress callback, a garbage collector of its own). */
+  options?: Partial<ScanOptions>;
+  done?: () => void;
+}
+
+/**
+ * Files scanned at once at most: this thread and one worker, on any machine of two cores or more. A file
+ * under {@link MIN_SPLIT_BYTES} peaked at 150 to 160 MB alone; side by side, six files of 39 MB peaked at 238
+ * MB in two threads but 309 MB in three, past the aim's 300 MB (with a young generation of
+ * {@link COLUMN_THREAD_YOUNG_MB} in the workers; 251 to 257 and 333 to 342 MB with V8's default;
+ * bench/scan/README.md).
+ */
+export const MAX_FILE_THREADS = 2;
+
+/** The threads that scan small files side by side on a machine of `cores` cores. */
+export function fileThreadsFor(cores: number): number {
+  return cores <= 1 ? 1 : Math.min(cores, MAX_FILE_THREADS);
+}
+
+/**
+ * Audits `files` in order and returns their reports in that order. With `threaded.threads` set, each file is
+ * scanned as `scanFileInThreads` scans it, one after another; by default the files below
+ * {@link MIN_SPLIT_BYTES} are scanned side by side first (see the top of this file), then the others one at a
+ * time. `onFile(i)` is told when file `i` starts in this thread, and may add options for it (a progress
+ * line); files in worker threads start untold. Same contract as `scanFileInThreads`: bad input becomes
+ * findings; an aborted `signal` (of the first file's options) stops the threads and throws an `AbortError`.
+ */
+export async function scanFilesInThreads(
+  files: readonly FileScan[],
+  threaded: ThreadedScanOptions = {},
+  onFile?: (index: number) => FileStart | undefined,
+): Promise<AuditReport[]> {
+  const reports: AuditReport[] = new Array<AuditReport>(files.length);
+  const here = async (i: number, signal?: AbortSignal): Promise<void> => {
+    const f = files[i]!;
+    const start = onFile?.(i);
+    try {
+      reports[i] = await scanFileInThreads(
+        f.file,
+        { ...f.options, ...start?.options, ...(signal ? { signal } : {}) },
+        threaded,
+      );
+    } finally {
+      start?.done?.();
+    }
+  };
+  const cores = threaded.cores ?? availableCores();
+  const small: number[] = [];
+  const large: number[] = [];
+  files.forEach((f, i) => (isSmall(f, cores) ? small : large).push(i));
+  const width = threaded.threads === undefined ? Math.min(small.length, fileThreadsFor(cores)) : 1;
+  const entry = width > 1 ? locateScanThread() : null;
+  if (!entry || width <= 1) {
+    for (let i = 0; i < files.length; i++) await here(i);
+    return reports;
+  }
+  await sideBySide(small, width - 1, entry, files, reports, here, files[0]?.options.signal);
+  for (const i of large) await here(i);
+  return reports;
+}
+
+/** Whether the default scans `f` in one thread, so that it may run beside others. */
+function isSmall(f: FileScan, cores: number): boolean {
+  let bytes: number;
+  try {
+    bytes = fs.statSync(f.file).size;
+  } catch {
+    // Scanned here, where the scan reports what is wrong with it.
+    return false;
+  }
+  const format =
+    f.options.format && f.options.format !== 'auto'
+      ? f.options.format
+      : formatFromFileName(f.options.fileName ?? f.file);
+  return defaultThreads(bytes, format, cores) === 1 && bytes < MIN_SPLIT_BYTES;
+}
+
+/**
+ * Scans the files `queue` names: this thread and `workers` worker threads each take the next file until none
+ * is left. The first failure stops the others (this thread's scan too, through its signal) and is thrown.
+ */
+async function sideBySide(
+  queue: readonly number[],
+  workers: number,
+  entry: { file: string; eval: boolean },
+  files: readonly FileScan[],
+  reports: AuditReport[],
+  here: (i: number, signal: AbortSignal) => Promise<void>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const waiting = [...queue];
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const threads: FileThread[] = [];
+  try {
+    const mine = async (): Promise<void> => {
+      for (let i = waiting.shift(); i !== undefined && !stop.signal.aborted; i = waiting.shift())
+        await here(i, stop.signal);
+    };
+    const theirs = async (thread: FileThread): Promise<void> => {
+      for (let i = waiting.shift(); i !== undefined && !stop.signal.aborted; i = waiting.shift())
+        reports[i] = await thread.scan(files[i]!);
+    };
+    // Each worker starts only if a file is left for it once this thread has taken the first.
+    const runs: Promise<void>[] = [];
+    const first = mine();
+    for (let w = 0; w < workers && waiting.length > 0; w++) {
+      const thread = new FileThread(entry, stop.signal);
+      threads.push(thread);
+      runs.push(theirs(thread));
+    }
+    runs.unshift(first);
+    await Promise.all(
+      runs.map((r) =>
+        r.catch((e: unknown) => {
+          stop.abort();
+          throw e;
+        }),
+      ),
+    );
+  } catch (e) {
+    throw signal?.aborted ? abortError() : e;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    for (const t of threads) t.close();
+  }
+}
+
+/** A worker thread that scans whole files, one at a time, until closed. */
+class FileThread {
+  private readonly worker: Worker;
+  private next = 0;
+  private pending: { id: number; resolve: (r: AuditReport) => void; reject: (e: Error) => void } | null =
+    null;
+  private failed: Error | null = null;
+
+  constructor(entry: { file: string; eval: boolean }, signal: AbortSignal) {
+    const workerData = { fileThread: true };
+    const resourceLimits = { maxYoungGenerationSizeMb: COLUMN_THREAD_YOUNG_MB };
+    this.worker = entry.eval
+      ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(entry.file)});`, {
+          eval: true,
+          workerData,
+          resourceLimits,
+        })
+      : new Worker(entry.file, { workerData, resourceLimits });
+    this.worker.on('message', (reply: FileReply) => {
+      const p = this.pending;
+      if (!p || p.id !== reply.id) return;
+      this.pending = null;
+      if (reply.ok) p.resolve(reply.report);
+      else p.reject(Object.assign(new Error(reply.message), reply.stack ? { stack: reply.stack } : {}));
+    });
+    this.worker.once('error', (e) => this.fail(e));
+    this.worker.once('exit', (code) =>
+      this.fail(new Error(`A scan thread stopped (exit code ${code}) before it finished.`)),
+    );
+    signal.addEventListener('abort', () => this.fail(abortError()), { once: true });
+  }
+
+  scan(f: FileScan): Promise<AuditReport> {
+    if (this.failed) return Promise.reject(this.failed);
+    return new Promise<AuditReport>((resolve, reject) => {
+      const id = this.next++;
+      this.pending = { id, resolve, reject };
+      const job: FileJob = { id, file: f.file, options: withoutSignal(f.options) };
+      this.worker.postMessage(job);
+    });
+  }
+
+  close(): void {
+    this.failed ??= new Error('The scan thread was closed.');
+    void this.worker.terminate();
+  }
+
+  private fail(e: Error): void {
+    if (this.failed) return;
+    this.failed = e;
+    const p = this.pending;
+    this.pending = null;
+    p?.reject(e);
+    void this.worker.terminate();
+  }
+}
+
+function abortError(): Error {
+  return Object.assign(new Error('The scan was cancelled.'), { name: 'AbortError' });
+}

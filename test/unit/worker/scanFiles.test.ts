@@ -1,0 +1,133 @@
+import { strict as assert } from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { generateCsv } from '../../../bench/scan/generate';
+import { scanDataset, type ScanOptions } from '../../../src/core/scan';
+import { MIN_SPLIT_BYTES } from '../../../src/worker/scanThreads';
+import {
+  MAX_FILE_THREADS,
+  fileThreadsFor,
+  scanFilesInThreads,
+  type FileScan,
+} from '../../../src/worker/scanFiles';
+
+const adult = path.resolve(__dirname, '../../../../shared/data/adult/adult.csv');
+
+/** The report of one file scanned alone in this thread: what every file of an audit must get. */
+async function alone(f: FileScan): Promise<string> {
+  return JSON.stringify(await scanDataset(fs.createReadStream(f.file), f.options));
+}
+
+describe('scanFilesInThreads: several files of an audit', function () {
+  this.timeout(180000);
+  let dir: string;
+  let files: FileScan[];
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rml-files-'));
+    const customers = path.join(dir, 'customers.csv');
+    generateCsv(customers, 2e6);
+    const ragged = path.join(dir, 'ragged.csv');
+    fs.writeFileSync(ragged, 'id,email,age\n1,a.person@example.com,31\n2,"unclosed,40\n3,b@example.org\n');
+    const jsonl = path.join(dir, 'people.jsonl');
+    fs.writeFileSync(
+      jsonl,
+      Array.from({ length: 300 }, (_, i) =>
+        JSON.stringify({ id: i, sex: i % 3 ? 'Female' : 'Male', phone: `+1 415 555 01${i % 100}` }),
+      ).join('\n'),
+    );
+    const empty = path.join(dir, 'empty.csv');
+    fs.writeFileSync(empty, '');
+    const at = (file: string, options: ScanOptions = {}): FileScan => ({
+      file,
+      options: { fileName: path.basename(file), ...options },
+    });
+    files = [
+      at(customers),
+      at(adult),
+      at(ragged),
+      at(jsonl),
+      at(empty),
+      at(customers, { maxFindingsPerRule: 3 }),
+      at(adult, { label: 'income', positive: ['>50K'] }),
+    ];
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('scans two files at a time on two cores or more, one on one core', () => {
+    assert.equal(MAX_FILE_THREADS, 2);
+    assert.equal(fileThreadsFor(1), 1);
+    for (const cores of [2, 3, 4, 16, 64]) assert.equal(fileThreadsFor(cores), 2, `${cores} cores`);
+  });
+
+  it('gives each file the report a scan of it alone gives, in the order given, side by side', async () => {
+    const here: number[] = [];
+    const reports = await scanFilesInThreads(files, { cores: 2 }, (i) => {
+      here.push(i);
+      return undefined;
+    });
+    assert.equal(reports.length, files.length);
+    for (let i = 0; i < files.length; i++)
+      assert.equal(JSON.stringify(reports[i]), await alone(files[i]!), `file ${i}`);
+    // The files not told were scanned in the worker thread.
+    assert.ok(here.length > 0 && here.length < files.length, JSON.stringify(here));
+    assert.deepEqual(
+      here,
+      [...here].sort((a, b) => a - b),
+      'this thread takes the files in order',
+    );
+  });
+
+  it('scans one file after another with a thread count given, or on one core', async () => {
+    for (const threaded of [{ threads: 1 }, { threads: 2 }, { cores: 1 }]) {
+      const here: number[] = [];
+      const reports = await scanFilesInThreads(files.slice(0, 3), threaded, (i) => {
+        here.push(i);
+        return undefined;
+      });
+      assert.deepEqual(here, [0, 1, 2], JSON.stringify(threaded));
+      for (let i = 0; i < 3; i++) assert.equal(JSON.stringify(reports[i]), await alone(files[i]!));
+    }
+  });
+
+  it('adds what the caller gives to a file of this thread, and tells it when the file is done', async () => {
+    const events: string[] = [];
+    await scanFilesInThreads(files.slice(0, 2), { threads: 1 }, (i) => ({
+      options: { onProgress: () => events.push(`read ${i}`) },
+      done: () => events.push(`done ${i}`),
+    }));
+    const done0 = events.indexOf('done 0');
+    assert.ok(events.indexOf('read 0') >= 0 && events.indexOf('read 0') < done0, events.join());
+    assert.ok(events.indexOf('read 1') > done0 && events.at(-1) === 'done 1', events.join());
+  });
+
+  it('scans a file past MIN_SPLIT_BYTES after the small ones, with its own split', async () => {
+    const large = path.join(dir, 'large.csv');
+    generateCsv(large, MIN_SPLIT_BYTES + 1e6);
+    const mixed: FileScan[] = [files[2]!, { file: large, options: { fileName: 'large.csv' } }, files[3]!];
+    const here: number[] = [];
+    const reports = await scanFilesInThreads(mixed, { cores: 2 }, (i) => {
+      here.push(i);
+      return undefined;
+    });
+    assert.equal(here.at(-1), 1, JSON.stringify(here));
+    for (let i = 0; i < mixed.length; i++)
+      assert.equal(JSON.stringify(reports[i]), await alone(mixed[i]!), `file ${i}`);
+    fs.rmSync(large);
+  });
+
+  it('stops every thread when cancelled', async () => {
+    const controller = new AbortController();
+    const many = Array.from({ length: 6 }, () => ({
+      file: files[0]!.file,
+      options: { fileName: 'customers.csv', signal: controller.signal },
+    }));
+    await assert.rejects(
+      scanFilesInThreads(many, { cores: 2 }, () => {
+        setTimeout(() => controller.abort(), 50);
+        return undefined;
+      }),
+      (e: Error) => e.name === 'AbortError',
+    );
+  });
+});
