@@ -21,6 +21,8 @@
  * BENCH_SCAN_DOCS=500000 writes a corpus instead (`scan-docs500000-<MB>mb.csv`: an id, an author and a
  * document of about that many characters, with sporadic e-mail addresses and phone numbers;
  * `generateDocumentsCsv`): a file made large by its values' length, whose columns keep long values.
+ * BENCH_SCAN_FILES=8 also audits each size's file given 8 times in one audit, one after another (`--threads
+ * 1`) and by default, which scans files under 40 MB two at a time, one a thread (`scanFiles.ts`).
  * Each measurement is the best of BENCH_SCAN_REPEAT runs (default 2). With several sizes, it also prints the
  * speed on the bytes each larger file adds and the fixed cost left at the smaller one.
  */
@@ -130,7 +132,10 @@ const label = process.env.BENCH_SCAN_PREDICTION
   : process.env.BENCH_SCAN_LABEL ? ['--label', 'sex', '--positive', 'Female'] : [];
 // A wide table is read whole (its features and the id, age, sex and outcome), past the default 16,384 columns.
 const wide = process.env.BENCH_SCAN_WIDE ? ['--max-columns', String(Number(process.env.BENCH_SCAN_WIDE) + 4)] : [];
-main(['audit', process.argv[process.argv.length - 2], '--format', 'json', '--output', report, '--threads', process.argv[process.argv.length - 1], ...split, ...label, ...wide], { stdout: sink, stderr: process.stderr, cwd: process.cwd(), env: {} }).then((code) => {
+// The file, given this many times (several files of one audit), and the thread count ('default': none given).
+const [file, threads, copies] = process.argv.slice(-3);
+const count = threads === 'default' ? [] : ['--threads', threads];
+main(['audit', ...Array(Number(copies)).fill(file), '--format', 'json', '--output', report, ...count, ...split, ...label, ...wide], { stdout: sink, stderr: process.stderr, cwd: process.cwd(), env: {} }).then((code) => {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   fs.rmSync(path.dirname(report), { recursive: true, force: true });
   if (code > 1) process.exit(3);
@@ -207,6 +212,9 @@ function main(): void {
   fs.mkdirSync(outDir, { recursive: true });
   const sizes = (process.env.BENCH_SCAN_SIZES ?? '25,100').split(',').map(Number);
   const rows: string[] = [];
+  // BENCH_SCAN_FILES=N: an audit of N files as well, one after another and side by side.
+  const copies = Math.max(1, Number(process.env.BENCH_SCAN_FILES ?? 1));
+  const files: string[] = [];
   // Each audit by thread count, for the speed between sizes below.
   const runs = new Map<number, { bytes: number; cpuSeconds: number; seconds: number }[]>();
   for (const mb of sizes) {
@@ -243,8 +251,18 @@ function main(): void {
     const threads = process.env.BENCH_SCAN_THREADS
       ? process.env.BENCH_SCAN_THREADS.split(',').map(Number)
       : [1, Math.max(2, defaultThreads(fs.statSync(file).size))];
+    if (copies > 1) {
+      const one = measure(audit, [file, '1', String(copies)]);
+      const side = measure(audit, [file, 'default', String(copies)]);
+      const speed = (m: Measure) =>
+        `${((copies * bytes) / m.cpuSeconds).toFixed(1)} MB/s (${((copies * bytes) / m.seconds).toFixed(1)})`;
+      files.push(
+        `| ${bytes.toFixed(0)} MB | ${speed(one)} | ${one.maxRssMb.toFixed(0)} MB | ${speed(side)} | ` +
+          `${side.maxRssMb.toFixed(0)} MB |`,
+      );
+    }
     for (const t of threads) {
-      const rml = measure(audit, [file, String(t)]);
+      const rml = measure(audit, [file, String(t), '1']);
       runs.set(t, [...(runs.get(t) ?? []), { bytes, cpuSeconds: rml.cpuSeconds, seconds: rml.seconds }]);
       rows.push(
         `| ${bytes.toFixed(0)} MB | ${(bytes / raw.cpuSeconds).toFixed(1)} MB/s (${(bytes / raw.seconds).toFixed(1)}) | ${raw.maxRssMb.toFixed(0)} MB | ` +
@@ -276,6 +294,15 @@ function main(): void {
   console.log('|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
   printMarginal(runs);
+  if (files.length > 0) {
+    console.log(
+      `\n${copies} files of one audit (the same file given ${copies} times): one after another ` +
+        '(`--threads 1`) and by default (files under 40 MB two at a time, one a thread)\n',
+    );
+    console.log('| each file | one after another | peak | by default | peak |');
+    console.log('|---|---|---|---|---|');
+    for (const l of files) console.log(l);
+  }
   printStartup();
   console.log('\nAim: rml audit >= 40 MB/s and < 300 MB peak memory, independent of file size.');
 }

@@ -57,14 +57,18 @@ export function fileThreadsFor(cores: number): number {
 /**
  * Audits `files` in order and returns their reports in that order. With `threaded.threads` set, each file is
  * scanned as `scanFileInThreads` scans it, one after another; by default the files below
- * {@link MIN_SPLIT_BYTES} are scanned side by side first (see the top of this file), then the others one at a
- * time. `onFile(i)` is told when file `i` starts in this thread, and may add options for it (a progress
- * line); files in worker threads start untold. Same contract as `scanFileInThreads`: bad input becomes
- * findings; an aborted `signal` (of the first file's options) stops the threads and throws an `AbortError`.
+ * {@link MIN_SPLIT_BYTES} are scanned side by side first (see the top of this file), then the others one at a time;
+ * side by side only when the small files come to `threaded.sideBySideBytes` (default {@link MIN_SPLIT_BYTES})
+ * or more together. On two cores (bench/scan/README.md), an audit of eight files of 25 MB read at 44.8 MB/s
+ * side by side against 35.3 one after another, eight of 39 MB at 52.6 against 38.8; eight of 5 MB took 2.58 s
+ * side by side against 2.45 (a thread's start and its own warming of the code). `onFile(i)` is told when file
+ * `i` starts in this thread, and may add options for it (a progress line); files in worker threads start
+ * untold. Same contract as `scanFileInThreads`: bad input becomes findings; an aborted `signal` (of the first
+ * file's options) stops the threads and throws an `AbortError`.
  */
 export async function scanFilesInThreads(
   files: readonly FileScan[],
-  threaded: ThreadedScanOptions = {},
+  threaded: ThreadedScanOptions & { sideBySideBytes?: number } = {},
   onFile?: (index: number) => FileStart | undefined,
 ): Promise<AuditReport[]> {
   const reports: AuditReport[] = new Array<AuditReport>(files.length);
@@ -84,8 +88,20 @@ export async function scanFilesInThreads(
   const cores = threaded.cores ?? availableCores();
   const small: number[] = [];
   const large: number[] = [];
-  files.forEach((f, i) => (isSmall(f, cores) ? small : large).push(i));
-  const width = threaded.threads === undefined ? Math.min(small.length, fileThreadsFor(cores)) : 1;
+  let smallBytes = 0;
+  files.forEach((f, i) => {
+    const bytes = smallFileBytes(f, cores);
+    if (bytes === null) large.push(i);
+    else {
+      small.push(i);
+      smallBytes += bytes;
+    }
+  });
+  // Below MIN_SPLIT_BYTES in all, a second thread's start and its own warming of the code ate the gain.
+  const width =
+    threaded.threads === undefined && smallBytes >= (threaded.sideBySideBytes ?? MIN_SPLIT_BYTES)
+      ? Math.min(small.length, fileThreadsFor(cores))
+      : 1;
   const entry = width > 1 ? locateScanThread() : null;
   if (!entry || width <= 1) {
     for (let i = 0; i < files.length; i++) await here(i);
@@ -96,20 +112,20 @@ export async function scanFilesInThreads(
   return reports;
 }
 
-/** Whether the default scans `f` in one thread, so that it may run beside others. */
-function isSmall(f: FileScan, cores: number): boolean {
+/** The size of `f` when the default scans it in one thread, so that it may run beside others; else null. */
+function smallFileBytes(f: FileScan, cores: number): number | null {
   let bytes: number;
   try {
     bytes = fs.statSync(f.file).size;
   } catch {
     // Scanned here, where the scan reports what is wrong with it.
-    return false;
+    return null;
   }
   const format =
     f.options.format && f.options.format !== 'auto'
       ? f.options.format
       : formatFromFileName(f.options.fileName ?? f.file);
-  return defaultThreads(bytes, format, cores) === 1 && bytes < MIN_SPLIT_BYTES;
+  return defaultThreads(bytes, format, cores) === 1 && bytes < MIN_SPLIT_BYTES ? bytes : null;
 }
 
 /**

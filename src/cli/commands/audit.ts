@@ -36,8 +36,8 @@ Options:
                              columns, byte for byte the one-thread report, 20 to 55 MB a thread; four
                              or more split a CSV, TSV, JSON Lines or JSON file into 1 MB ranges, the
                              same report for any N, faster on many cores at 65 to 95 MB a thread.
-                             Without it, several files under 40 MB are scanned two at a time, one a
-                             thread; with it, each file as N says, one after another.
+                             Without it, files under 40 MB are scanned two at a time, one a thread,
+                             when they come to 40 MB together; with it, each as N says, in turn.
   --split columns|ranges     How threads share the work (default: columns up to three, ranges from four).
                              By column, each thread reads the whole file: less memory per thread, and
                              the one-thread report byte for byte.

@@ -137,7 +137,7 @@ describe('rml audit', () => {
     }
   });
 
-  it('scans several files side by side, with the output of one after another', async () => {
+  it('audits several files, each with its own policy, as one after another does', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rml-audit-files-'));
     temps.push(dir);
     fs.mkdirSync(path.join(dir, 'strict'));

@@ -38,9 +38,9 @@ describe('scanFilesInThreads: several files of an audit', function () {
     );
     const empty = path.join(dir, 'empty.csv');
     fs.writeFileSync(empty, '');
-    const at = (file: string, options: ScanOptions = {}): FileScan => ({
+    const at = (file: string, options: Omit<ScanOptions, 'fileName'> = {}): FileScan => ({
       file,
-      options: { fileName: path.basename(file), ...options },
+      options: { ...options, fileName: path.basename(file) },
     });
     files = [
       at(customers),
@@ -62,7 +62,7 @@ describe('scanFilesInThreads: several files of an audit', function () {
 
   it('gives each file the report a scan of it alone gives, in the order given, side by side', async () => {
     const here: number[] = [];
-    const reports = await scanFilesInThreads(files, { cores: 2 }, (i) => {
+    const reports = await scanFilesInThreads(files, { cores: 2, sideBySideBytes: 0 }, (i) => {
       here.push(i);
       return undefined;
     });
@@ -78,8 +78,13 @@ describe('scanFilesInThreads: several files of an audit', function () {
     );
   });
 
-  it('scans one file after another with a thread count given, or on one core', async () => {
-    for (const threaded of [{ threads: 1 }, { threads: 2 }, { cores: 1 }]) {
+  it('scans one file after another with a thread count given, on one core, or below the bytes', async () => {
+    for (const threaded of [
+      { threads: 1, sideBySideBytes: 0 },
+      { threads: 2, sideBySideBytes: 0 },
+      { cores: 1, sideBySideBytes: 0 },
+      { cores: 2 },
+    ]) {
       const here: number[] = [];
       const reports = await scanFilesInThreads(files.slice(0, 3), threaded, (i) => {
         here.push(i);
@@ -106,7 +111,7 @@ describe('scanFilesInThreads: several files of an audit', function () {
     generateCsv(large, MIN_SPLIT_BYTES + 1e6);
     const mixed: FileScan[] = [files[2]!, { file: large, options: { fileName: 'large.csv' } }, files[3]!];
     const here: number[] = [];
-    const reports = await scanFilesInThreads(mixed, { cores: 2 }, (i) => {
+    const reports = await scanFilesInThreads(mixed, { cores: 2, sideBySideBytes: 0 }, (i) => {
       here.push(i);
       return undefined;
     });
@@ -123,7 +128,7 @@ describe('scanFilesInThreads: several files of an audit', function () {
       options: { fileName: 'customers.csv', signal: controller.signal },
     }));
     await assert.rejects(
-      scanFilesInThreads(many, { cores: 2 }, () => {
+      scanFilesInThreads(many, { cores: 2, sideBySideBytes: 0 }, () => {
         setTimeout(() => controller.abort(), 50);
         return undefined;
       }),
