@@ -146,6 +146,7 @@ async function sideBySide(
   const onAbort = () => stop.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
   const threads: FileThread[] = [];
+  let first: Promise<void> | undefined;
   try {
     const mine = async (): Promise<void> => {
       for (let i = waiting.shift(); i !== undefined && !stop.signal.aborted; i = waiting.shift())
@@ -157,7 +158,7 @@ async function sideBySide(
     };
     // Each worker starts only if a file is left for it once this thread has taken the first.
     const runs: Promise<void>[] = [];
-    const first = mine();
+    first = mine();
     for (let w = 0; w < workers && waiting.length > 0; w++) {
       const thread = new FileThread(entry, stop.signal);
       threads.push(thread);
@@ -173,6 +174,9 @@ async function sideBySide(
       ),
     );
   } catch (e) {
+    // This thread's scan stops at its next chunk: the error is thrown once nothing runs on.
+    stop.abort();
+    await first?.catch(() => undefined);
     throw signal?.aborted ? abortError() : e;
   } finally {
     signal?.removeEventListener('abort', onAbort);

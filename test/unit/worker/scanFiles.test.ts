@@ -121,6 +121,22 @@ describe('scanFilesInThreads: several files of an audit', function () {
     fs.rmSync(large);
   });
 
+  it('throws the first failure once the scan in this thread has stopped too', async () => {
+    // A file the worker cannot be sent (its options hold a function): the failure comes from the worker's side.
+    const unsendable = {
+      file: files[2]!.file,
+      options: { fileName: 'ragged.csv', policy: { unsendable: () => 0 } } as unknown as ScanOptions,
+    };
+    const events: string[] = [];
+    await assert.rejects(
+      scanFilesInThreads([files[0]!, unsendable, files[0]!], { cores: 2, sideBySideBytes: 0 }, (i) => ({
+        done: () => events.push(`done ${i}`),
+      })).finally(() => events.push('thrown')),
+      (e: Error) => e.name === 'DataCloneError',
+    );
+    assert.deepEqual(events, ['done 0', 'thrown']);
+  });
+
   it('stops every thread when cancelled', async () => {
     const controller = new AbortController();
     const many = Array.from({ length: 6 }, () => ({
