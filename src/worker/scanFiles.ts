@@ -3,18 +3,18 @@
  * {@link MIN_SPLIT_BYTES} is read in one thread by default (a second thread on it gains nothing: see
  * `defaultThreads`), so an audit of many such files used one core. Here this thread and up to
  * {@link MAX_FILE_THREADS} − 1 worker threads take the small files from one queue, each scanning a whole file
- * as `scanDataset` does, so every report is the one a scan of that file alone gives. The large files are
- * scanned after them, one at a time with their own split (`scanFileInThreads`), so that no two splits run at
- * once and memory stays as for one file.
+ * as `scanDataset` does, so every report is the one a scan of that file alone gives. The other files (large,
+ * or too wide to have two at once: {@link MAX_SIDE_BY_SIDE_COLUMNS}) are scanned after them, one at a time
+ * with their own split (`scanFileInThreads`), so that no two splits run at once.
  *
  * A worker thread stays up for every file it is given: starting one, and warming its compiled code, is paid
  * once, not for each file. It scans a file whole, analyses included, and posts back the report.
  */
 import * as fs from 'fs';
 import { Worker } from 'worker_threads';
-import { formatFromFileName } from '../core/data/readTable';
+import { formatFromFileName, readTable } from '../core/data/readTable';
 import type { AuditReport } from '../core/report/auditReport';
-import type { ScanOptions } from '../core/scan';
+import { maxColumnsOf, type ScanOptions } from '../core/scan';
 import {
   COLUMN_THREAD_YOUNG_MB,
   MIN_SPLIT_BYTES,
@@ -88,20 +88,24 @@ export async function scanFilesInThreads(
   const cores = threaded.cores ?? availableCores();
   const small: number[] = [];
   const large: number[] = [];
-  let smallBytes = 0;
-  files.forEach((f, i) => {
-    const bytes = smallFileBytes(f, cores);
-    if (bytes === null) large.push(i);
-    else {
-      small.push(i);
-      smallBytes += bytes;
+  if (threaded.threads === undefined && fileThreadsFor(cores) > 1) {
+    const floor = threaded.sideBySideBytes ?? MIN_SPLIT_BYTES;
+    const sizes = files.map((f) => smallFileBytes(f, cores));
+    // The headers are read only when the files could come to enough.
+    if (sizes.reduce<number>((sum, b) => sum + (b ?? 0), 0) >= floor) {
+      let together = 0;
+      for (let i = 0; i < files.length; i++) {
+        const bytes = sizes[i];
+        if (bytes !== null && bytes !== undefined && (await narrowEnough(files[i]!))) {
+          small.push(i);
+          together += bytes;
+        } else large.push(i);
+      }
+      // Below the floor in all, a second thread's start and its own warming of the code ate the gain.
+      if (together < floor) small.length = 0;
     }
-  });
-  // Below MIN_SPLIT_BYTES in all, a second thread's start and its own warming of the code ate the gain.
-  const width =
-    threaded.threads === undefined && smallBytes >= (threaded.sideBySideBytes ?? MIN_SPLIT_BYTES)
-      ? Math.min(small.length, fileThreadsFor(cores))
-      : 1;
+  }
+  const width = Math.min(small.length, fileThreadsFor(cores));
   const entry = width > 1 ? locateScanThread() : null;
   if (!entry || width <= 1) {
     for (let i = 0; i < files.length; i++) await here(i);
@@ -110,6 +114,52 @@ export async function scanFilesInThreads(
   await sideBySide(small, width - 1, entry, files, reports, here, files[0]?.options.signal);
   for (const i of large) await here(i);
   return reports;
+}
+
+/**
+ * A table scanned beside another has fewer columns than this, and is audited without a label or a model's
+ * output. Each of the two scans holds its table's state whole, the privacy scanner's samples the most (2,000
+ * values a column up to 500 columns): two files side by side peaked at 245 to 262 MB with 104 columns (25 and
+ * 39 MB), 282 with 254 and 316 with 504 (25 MB); the bench's table of 12 columns at 231 to 257 (thirty-first
+ * session, bench/scan/README.md). A label keeps every column for the fairness analyses: two tables of 29
+ * columns with one peaked at 259 to 305 MB, of 104 columns 263 to 323, the bench's table 221 to 239.
+ */
+export const MAX_SIDE_BY_SIDE_COLUMNS = 128;
+
+/** Bytes read from the start of a file for its header. */
+const HEADER_BYTES = 1 << 16;
+
+/**
+ * Whether `f` may be scanned beside another file: audited without a label, its header, in its first 64 KB,
+ * narrow enough ({@link MAX_SIDE_BY_SIDE_COLUMNS}); false for a file with no header there (empty, or a
+ * header longer).
+ */
+async function narrowEnough(f: FileScan): Promise<boolean> {
+  const o = f.options;
+  if (o.label !== undefined || o.prediction !== undefined || o.policy?.label !== undefined) return false;
+  let prefix: Buffer;
+  try {
+    const fd = fs.openSync(f.file, 'r');
+    try {
+      prefix = Buffer.alloc(Math.min(HEADER_BYTES, fs.fstatSync(fd).size));
+      fs.readSync(fd, prefix, 0, prefix.length, 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+  let columns = -1;
+  await readTable(
+    [prefix],
+    {
+      header: (h) => void (columns = h.columns.length),
+      row: () => undefined,
+      problem: () => undefined,
+    },
+    { fileName: f.options.fileName, format: f.options.format ?? 'auto', maxColumns: maxColumnsOf(f.options) },
+  );
+  return columns > 0 && columns < MAX_SIDE_BY_SIDE_COLUMNS;
 }
 
 /** The size of `f` when the default scans it in one thread, so that it may run beside others; else null. */

@@ -7,6 +7,7 @@ import { scanDataset, type ScanOptions } from '../../../src/core/scan';
 import { MIN_SPLIT_BYTES } from '../../../src/worker/scanThreads';
 import {
   MAX_FILE_THREADS,
+  MAX_SIDE_BY_SIDE_COLUMNS,
   fileThreadsFor,
   scanFilesInThreads,
   type FileScan,
@@ -69,11 +70,14 @@ describe('scanFilesInThreads: several files of an audit', function () {
     assert.equal(reports.length, files.length);
     for (let i = 0; i < files.length; i++)
       assert.equal(JSON.stringify(reports[i]), await alone(files[i]!), `file ${i}`);
-    // The files not told were scanned in the worker thread.
-    assert.ok(here.length > 0 && here.length < files.length, JSON.stringify(here));
+    // The files not told were scanned in the worker thread; the empty file, with no header to tell its
+    // width, and the one with a label come last, alone.
+    assert.ok(here.length > 2 && here.length < files.length, JSON.stringify(here));
+    assert.deepEqual(here.slice(-2), [4, 6]);
+    const shared = here.slice(0, -2);
     assert.deepEqual(
-      here,
-      [...here].sort((a, b) => a - b),
+      shared,
+      [...shared].sort((a, b) => a - b),
       'this thread takes the files in order',
     );
   });
@@ -119,6 +123,36 @@ describe('scanFilesInThreads: several files of an audit', function () {
     for (let i = 0; i < mixed.length; i++)
       assert.equal(JSON.stringify(reports[i]), await alone(mixed[i]!), `file ${i}`);
     fs.rmSync(large);
+  });
+
+  it('scans a table too wide for two at once, or any with a label, after the others, alone', async () => {
+    const table = (name: string, columns: number) => {
+      const file = path.join(dir, name);
+      const header = Array.from({ length: columns }, (_, c) => `f${c}`);
+      const rows = Array.from({ length: 50 }, (_, r) => header.map((_, c) => r * c).join(','));
+      fs.writeFileSync(file, [header.join(','), ...rows].join('\n'));
+      return file;
+    };
+    const narrow = table('narrow.csv', MAX_SIDE_BY_SIDE_COLUMNS - 1);
+    const wide = table('wide.csv', MAX_SIDE_BY_SIDE_COLUMNS);
+    const list: FileScan[] = [wide, narrow, files[0]!.file, files[1]!.file].map((file) => ({
+      file,
+      options: { fileName: path.basename(file) },
+    }));
+    const labelled: FileScan = {
+      file: narrow,
+      options: { fileName: 'narrow.csv', label: 'f1', positive: ['0'] },
+    };
+    list.splice(1, 0, labelled);
+    const here: string[] = [];
+    const reports = await scanFilesInThreads(list, { cores: 2, sideBySideBytes: 0 }, (i) => {
+      here.push(`${list[i]!.options.fileName}${list[i]!.options.label ? ' labelled' : ''}`);
+      return undefined;
+    });
+    assert.deepEqual(here.slice(-2), ['wide.csv', 'narrow.csv labelled'], JSON.stringify(here));
+    assert.ok(here.length > 2 && here.length < list.length, JSON.stringify(here));
+    for (let i = 0; i < list.length; i++)
+      assert.equal(JSON.stringify(reports[i]), await alone(list[i]!), here[i]);
   });
 
   it('throws the first failure once the scan in this thread has stopped too', async () => {
