@@ -56,13 +56,14 @@ export function fileThreadsFor(cores: number): number {
 
 /**
  * Audits `files` in order and returns their reports in that order. With `threaded.threads` set, each file is
- * scanned as `scanFileInThreads` scans it, one after another; by default the files below
- * {@link MIN_SPLIT_BYTES} are scanned side by side first (see the top of this file), then the others one at a time;
- * side by side only when the small files come to `threaded.sideBySideBytes` (default {@link MIN_SPLIT_BYTES})
- * or more together. On two cores (bench/scan/README.md), an audit of eight files of 25 MB read at 44.8 MB/s
- * side by side against 35.3 one after another, eight of 39 MB at 52.6 against 38.8; eight of 5 MB took 2.58 s
- * side by side against 2.45 (a thread's start and its own warming of the code). `onFile(i)` is told when file
- * `i` starts in this thread, and may add options for it (a progress line); files in worker threads start
+ * scanned as `scanFileInThreads` scans it, one after another. By default the files that may go side by side
+ * (under {@link MIN_SPLIT_BYTES}, narrow, without a label: see the top of this file) are scanned two at a
+ * time first, at most `threaded.maxThreads`, when they come to `threaded.sideBySideBytes` (default
+ * {@link MIN_SPLIT_BYTES}) or more together; then the others, one at a time. On two cores
+ * (bench/scan/README.md), an audit of eight files of 25 MB read at 37.5 to 44.8 MB/s side by side against
+ * 30.5 to 35.3 one after another, eight of 39 MB at 43.3 to 52.6 against 34.7 to 38.8; eight of 5 MB took
+ * 2.58 s side by side against 2.45 (a thread's start and its own warming of the code). `onFile(i)` is told
+ * when file `i` starts in this thread, and may add options for it (a progress line); files in worker threads start
  * untold. Same contract as `scanFileInThreads`: bad input becomes findings; an aborted `signal` (of the first
  * file's options) stops the threads and throws an `AbortError`.
  */
@@ -86,9 +87,10 @@ export async function scanFilesInThreads(
     }
   };
   const cores = threaded.cores ?? availableCores();
+  const most = Math.min(fileThreadsFor(cores), threaded.maxThreads ?? Infinity);
   const small: number[] = [];
   const large: number[] = [];
-  if (threaded.threads === undefined && fileThreadsFor(cores) > 1) {
+  if (threaded.threads === undefined && most > 1) {
     const floor = threaded.sideBySideBytes ?? MIN_SPLIT_BYTES;
     const sizes = files.map((f) => smallFileBytes(f, cores));
     // The headers are read only when the files could come to enough.
@@ -105,7 +107,7 @@ export async function scanFilesInThreads(
       if (together < floor) small.length = 0;
     }
   }
-  const width = Math.min(small.length, fileThreadsFor(cores));
+  const width = Math.min(small.length, most);
   const entry = width > 1 ? locateScanThread() : null;
   if (!entry || width <= 1) {
     for (let i = 0; i < files.length; i++) await here(i);

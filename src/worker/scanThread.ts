@@ -2,7 +2,8 @@
  * Worker-thread entry of a scan split by column or by byte range (see `scanThreads.ts`). Split by column, a
  * thread reads the whole file itself (the page cache makes the second read cheap, and nothing has to be copied
  * between threads on the way in), does its part of the reading pass, and posts the part back with its typed
- * arrays transferred. Split by range, a thread stays up and scans each range it is sent.
+ * arrays transferred. Split by range, a thread stays up and scans each range it is sent. For files scanned
+ * side by side (`scanFiles.ts`), a thread stays up and scans each file it is sent whole.
  */
 import * as fs from 'fs';
 import { parentPort, workerData } from 'worker_threads';
