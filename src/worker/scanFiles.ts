@@ -63,9 +63,9 @@ export function fileThreadsFor(cores: number): number {
  * (bench/scan/README.md), an audit of eight files of 25 MB read at 37.5 to 44.8 MB/s side by side against
  * 30.5 to 35.3 one after another, eight of 39 MB at 43.3 to 52.6 against 34.7 to 38.8; eight of 5 MB took
  * 2.58 s side by side against 2.45 (a thread's start and its own warming of the code). `onFile(i)` is told
- * when file `i` starts in this thread, and may add options for it (a progress line); files in worker threads start
- * untold. Same contract as `scanFileInThreads`: bad input becomes findings; an aborted `signal` (of the first
- * file's options) stops the threads and throws an `AbortError`.
+ * when file `i` starts in this thread, and may add options for it (a progress line); files in worker threads
+ * start untold. Same contract as `scanFileInThreads`: bad input becomes findings; an aborted `signal` (of the
+ * first file's options) stops the threads and throws an `AbortError`.
  */
 export async function scanFilesInThreads(
   files: readonly FileScan[],
