@@ -21,6 +21,7 @@ import {
   availableCores,
   defaultThreads,
   locateScanThread,
+  readFileStart,
   scanFileInThreads,
   withoutSignal,
   type ThreadedScanOptions,
@@ -141,13 +142,7 @@ async function narrowEnough(f: FileScan): Promise<boolean> {
   if (o.label !== undefined || o.prediction !== undefined || o.policy?.label !== undefined) return false;
   let prefix: Buffer;
   try {
-    const fd = fs.openSync(f.file, 'r');
-    try {
-      prefix = Buffer.alloc(Math.min(HEADER_BYTES, fs.fstatSync(fd).size));
-      fs.readSync(fd, prefix, 0, prefix.length, 0);
-    } finally {
-      fs.closeSync(fd);
-    }
+    prefix = readFileStart(f.file, HEADER_BYTES);
   } catch {
     return false;
   }

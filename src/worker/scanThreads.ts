@@ -311,6 +311,18 @@ export function withoutSignal(
   return rest;
 }
 
+/** The first `bytes` bytes of `file` (all of a shorter file). */
+export function readFileStart(file: string, bytes: number): Buffer {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const prefix = Buffer.alloc(Math.min(bytes, fs.fstatSync(fd).size));
+    fs.readSync(fd, prefix, 0, prefix.length, 0);
+    return prefix;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** What each column costs, and whole rows, weighed on the first megabyte; see {@link weighColumns}. */
 interface ColumnWeights {
   costs: number[];
@@ -325,14 +337,7 @@ interface ColumnWeights {
  * nothing to split (no header, one column).
  */
 async function weighColumns(file: string, options: ScanOptions): Promise<ColumnWeights | null> {
-  const fd = fs.openSync(file, 'r');
-  let prefix: Buffer;
-  try {
-    prefix = Buffer.alloc(Math.min(SAMPLE_BYTES, fs.fstatSync(fd).size));
-    fs.readSync(fd, prefix, 0, prefix.length, 0);
-  } finally {
-    fs.closeSync(fd);
-  }
+  const prefix = readFileStart(file, SAMPLE_BYTES);
   let columns = 0;
   let costs: number[] = [];
   let rowCost = 0;
