@@ -55,18 +55,25 @@ export function fileThreadsFor(cores: number): number {
   return cores <= 1 ? 1 : Math.min(cores, MAX_FILE_THREADS);
 }
 
+/** What {@link scanFilesEach} tells its caller, and how it goes on after a failure. */
+export interface FileHooks {
+  /**
+   * Told when file `i` starts in this thread, and may add options for it (a progress line); files in worker
+   * threads start untold.
+   */
+  onStart?: (index: number) => FileStart | undefined;
+  /** Told as each file is done, in the order they finish: its report, or with `keepGoing` what stopped it. */
+  onDone?: (index: number, result: AuditReport | Error) => void;
+  /**
+   * Go on past a file whose scan fails (an unreadable file, a thread that stopped) instead of stopping every
+   * thread and throwing; a cancel still stops them all.
+   */
+  keepGoing?: boolean;
+}
+
 /**
- * Audits `files` in order and returns their reports in that order. With `threaded.threads` set, each file is
- * scanned as `scanFileInThreads` scans it, one after another. By default the files that may go side by side
- * (under {@link MIN_SPLIT_BYTES}, narrow, without a label: see the top of this file) are scanned two at a
- * time first, at most `threaded.maxThreads`, when they come to `threaded.sideBySideBytes` (default
- * {@link MIN_SPLIT_BYTES}) or more together; then the others, one at a time. On two cores
- * (bench/scan/README.md), an audit of eight files of 25 MB read at 37.5 to 44.8 MB/s side by side against
- * 30.5 to 35.3 one after another, eight of 39 MB at 43.3 to 52.6 against 34.7 to 38.8; eight of 5 MB took
- * 2.58 s side by side against 2.45 (a thread's start and its own warming of the code). `onFile(i)` is told
- * when file `i` starts in this thread, and may add options for it (a progress line); files in worker threads
- * start untold. Same contract as `scanFileInThreads`: bad input becomes findings; an aborted `signal` (of the
- * first file's options) stops the threads and throws an `AbortError`.
+ * Audits `files` in order and returns their reports in that order: {@link scanFilesEach}, stopping at the
+ * first failure. `onFile` is its `onStart`.
  */
 export async function scanFilesInThreads(
   files: readonly FileScan[],
@@ -74,18 +81,49 @@ export async function scanFilesInThreads(
   onFile?: (index: number) => FileStart | undefined,
 ): Promise<AuditReport[]> {
   const reports: AuditReport[] = new Array<AuditReport>(files.length);
+  await scanFilesEach(files, threaded, {
+    ...(onFile ? { onStart: onFile } : {}),
+    onDone: (i, result) => {
+      if (!(result instanceof Error)) reports[i] = result;
+    },
+  });
+  return reports;
+}
+
+/**
+ * Audits `files`, telling `hooks.onDone` each result. With `threaded.threads` set, each file is scanned as
+ * `scanFileInThreads` scans it, one after another. By default the files that may go side by side (under
+ * {@link MIN_SPLIT_BYTES}, narrow, without a label: see the top of this file) are scanned two at a time first,
+ * at most `threaded.maxThreads`, when they come to `threaded.sideBySideBytes` (default
+ * {@link MIN_SPLIT_BYTES}) or more together; then the others, one at a time. On two cores
+ * (bench/scan/README.md), an audit of eight files of 25 MB read at 37.5 to 44.8 MB/s side by side against
+ * 30.5 to 35.3 one after another, eight of 39 MB at 43.3 to 52.6 against 34.7 to 38.8; eight of 5 MB took
+ * 2.58 s side by side against 2.45 (a thread's start and its own warming of the code). Same contract as
+ * `scanFileInThreads`: bad input becomes findings; an aborted `signal` (of the first file's options) stops
+ * the threads and throws an `AbortError`.
+ */
+export async function scanFilesEach(
+  files: readonly FileScan[],
+  threaded: ThreadedScanOptions & { sideBySideBytes?: number } = {},
+  hooks: FileHooks = {},
+): Promise<void> {
   const here = async (i: number, signal?: AbortSignal): Promise<void> => {
     const f = files[i]!;
-    const start = onFile?.(i);
+    const start = hooks.onStart?.(i);
+    let result: AuditReport | Error;
     try {
-      reports[i] = await scanFileInThreads(
+      result = await scanFileInThreads(
         f.file,
         { ...f.options, ...start?.options, ...(signal ? { signal } : {}) },
         threaded,
       );
+    } catch (e) {
+      if (!hooks.keepGoing || signal?.aborted || f.options.signal?.aborted) throw e;
+      result = e instanceof Error ? e : new Error(String(e));
     } finally {
       start?.done?.();
     }
+    hooks.onDone?.(i, result);
   };
   const cores = threaded.cores ?? availableCores();
   const most = Math.min(fileThreadsFor(cores), threaded.maxThreads ?? Infinity);
@@ -112,11 +150,10 @@ export async function scanFilesInThreads(
   const entry = width > 1 ? locateScanThread() : null;
   if (!entry || width <= 1) {
     for (let i = 0; i < files.length; i++) await here(i);
-    return reports;
+    return;
   }
-  await sideBySide(small, width - 1, entry, files, reports, here, files[0]?.options.signal);
+  await sideBySide(small, width - 1, entry, files, hooks, here, files[0]?.options.signal);
   for (const i of large) await here(i);
-  return reports;
 }
 
 /**
@@ -177,14 +214,15 @@ function smallFileBytes(f: FileScan, cores: number): number | null {
 
 /**
  * Scans the files `queue` names: this thread and `workers` worker threads each take the next file until none
- * is left. The first failure stops the others (this thread's scan too, through its signal) and is thrown.
+ * is left. Without `hooks.keepGoing`, the first failure stops the others (this thread's scan too, through its
+ * signal) and is thrown; with it, a worker thread that stopped leaves the rest of the queue to this one.
  */
 async function sideBySide(
   queue: readonly number[],
   workers: number,
   entry: { file: string; eval: boolean },
   files: readonly FileScan[],
-  reports: AuditReport[],
+  hooks: FileHooks,
   here: (i: number, signal: AbortSignal) => Promise<void>,
   signal: AbortSignal | undefined,
 ): Promise<void> {
@@ -200,8 +238,17 @@ async function sideBySide(
         await here(i, stop.signal);
     };
     const theirs = async (thread: FileThread): Promise<void> => {
-      for (let i = waiting.shift(); i !== undefined && !stop.signal.aborted; i = waiting.shift())
-        reports[i] = await thread.scan(files[i]!);
+      for (let i = waiting.shift(); i !== undefined && !stop.signal.aborted; i = waiting.shift()) {
+        let result: AuditReport | Error;
+        try {
+          result = await thread.scan(files[i]!);
+        } catch (e) {
+          if (!hooks.keepGoing || stop.signal.aborted) throw e;
+          result = e instanceof Error ? e : new Error(String(e));
+        }
+        hooks.onDone?.(i, result);
+        if (thread.stopped) return;
+      }
     };
     // Each worker starts only if a file is left for it once this thread has taken the first.
     const runs: Promise<void>[] = [];
@@ -261,6 +308,11 @@ class FileThread {
       this.fail(new Error(`A scan thread stopped (exit code ${code}) before it finished.`)),
     );
     signal.addEventListener('abort', () => this.fail(abortError()), { once: true });
+  }
+
+  /** Whether the thread has stopped (failed, or closed): it takes no more files. */
+  get stopped(): boolean {
+    return this.failed !== null;
   }
 
   scan(f: FileScan): Promise<AuditReport> {

@@ -9,6 +9,7 @@ import {
   MAX_FILE_THREADS,
   MAX_SIDE_BY_SIDE_COLUMNS,
   fileThreadsFor,
+  scanFilesEach,
   scanFilesInThreads,
   type FileScan,
 } from '../../../src/worker/scanFiles';
@@ -169,6 +170,31 @@ describe('scanFilesInThreads: several files of an audit', function () {
       (e: Error) => e.name === 'DataCloneError',
     );
     assert.deepEqual(events, ['done 0', 'thrown']);
+  });
+
+  it('goes on past a failed file when asked to, telling each result as it comes', async () => {
+    const unsendable = {
+      file: files[2]!.file,
+      options: { fileName: 'ragged.csv', policy: { unsendable: () => 0 } } as unknown as ScanOptions,
+    };
+    const missing = { file: path.join(dir, 'gone.csv'), options: { fileName: 'gone.csv' } };
+    const list = [files[0]!, unsendable, files[3]!, missing, files[1]!];
+    const done = new Map<number, string>();
+    await scanFilesEach(
+      list,
+      { cores: 2, sideBySideBytes: 0 },
+      {
+        keepGoing: true,
+        onDone: (i, result) => {
+          assert.ok(!done.has(i), `file ${i} told twice`);
+          done.set(i, result instanceof Error ? `error ${result.name}` : JSON.stringify(result));
+        },
+      },
+    );
+    assert.deepEqual([...done.keys()].sort(), [0, 1, 2, 3, 4]);
+    assert.equal(done.get(1), 'error DataCloneError');
+    assert.match(done.get(3)!, /^error /);
+    for (const i of [0, 2, 4]) assert.equal(done.get(i), await alone(list[i]!), `file ${i}`);
   });
 
   it('stops every thread when cancelled', async () => {
