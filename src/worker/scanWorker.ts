@@ -9,6 +9,8 @@
  *
  * Protocol (JSON-RPC over the Node IPC channel):
  *   request  `rml/scanFile` ScanFileParams -> AuditReport
+ *   request  `rml/scanFiles` ScanFilesParams -> null, each file's result sent first as a notification
+ *            `rml/fileScanned` FileScanned, in the order the files finish
  *   request  `rml/ping` -> { pid }
  */
 import {
@@ -20,9 +22,12 @@ import {
 import type { AuditReport } from '../core/report/auditReport';
 import { scanDataset, type ScanOptions } from '../core/scan';
 import { scanFileInThreads, type ThreadedScanOptions } from './scanThreads';
+import { scanFilesEach } from './scanFiles';
 import { collectGarbage, collectorForScan } from './collect';
 
 export const SCAN_FILE_METHOD = 'rml/scanFile';
+export const SCAN_FILES_METHOD = 'rml/scanFiles';
+export const FILE_SCANNED_NOTIFICATION = 'rml/fileScanned';
 export const PING_METHOD = 'rml/ping';
 
 /** What the extension asks for: the scanner's options (without the signal, which is the request's
@@ -42,6 +47,21 @@ export type ScanFileParams = Omit<
   threads?: number;
 };
 
+/**
+ * Several files on disk ("Scan Workspace Datasets"), scanned as `rml audit` scans its files (`scanFilesEach`:
+ * small ones two at a time, up to `threads`), going on past a file that fails. `batch` names the request in
+ * its notifications.
+ */
+export interface ScanFilesParams {
+  batch: number;
+  files: Omit<ScanFileParams, 'text' | 'threads'>[];
+  /** The most threads: two files at a time from two, and a large file's split up to this. Default 1. */
+  threads?: number;
+}
+
+/** One file of a `rml/scanFiles` request done: its report, or why it could not be scanned. */
+export type FileScanned = { batch: number; index: number } & ({ report: AuditReport } | { error: string });
+
 async function* fromText(text: string): AsyncIterable<Uint8Array> {
   yield Buffer.from(text, 'utf8');
 }
@@ -57,6 +77,48 @@ export async function scanFile(
 ): Promise<AuditReport> {
   const collector = collectorForScan();
   const options: ScanOptions = {
+    ...scanOptions(params, signal),
+    whileReading: collector,
+    betweenAnalyses: collector,
+  };
+  if (params.text === undefined) {
+    const maxThreads = Math.max(1, Math.floor(params.threads ?? 1));
+    return scanFileInThreads(params.path, options, { maxThreads, ...(onSplit ? { onSplit } : {}) });
+  }
+  return scanDataset(fromText(params.text), options);
+}
+
+/** Scans several files on disk, telling `onDone` each result as it comes (see {@link ScanFilesParams}). */
+export async function scanFiles(
+  params: ScanFilesParams,
+  onDone: (result: FileScanned) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  const maxThreads = Math.max(1, Math.floor(params.threads ?? 1));
+  const files = params.files.map((p) => ({ file: p.path, options: scanOptions(p, signal) }));
+  await scanFilesEach(
+    files,
+    { maxThreads },
+    {
+      keepGoing: true,
+      // Each file's own collector, made as it starts (see `collectorForScan`); a worker thread makes its own.
+      onStart: () => {
+        const collector = collectorForScan();
+        return { options: { whileReading: collector, betweenAnalyses: collector } };
+      },
+      onDone: (index, result) =>
+        onDone(
+          result instanceof Error
+            ? { batch: params.batch, index, error: result.message }
+            : { batch: params.batch, index, report: result },
+        ),
+    },
+  );
+}
+
+/** A file's scan options, without the collector each scan makes for itself. */
+function scanOptions(params: Omit<ScanFileParams, 'text' | 'threads'>, signal?: AbortSignal): ScanOptions {
+  return {
     fileName: params.fileName,
     format: params.format ?? 'auto',
     ...(params.policy ? { policy: params.policy } : {}),
@@ -68,14 +130,7 @@ export async function scanFile(
     ...(params.maxFindingsPerRule ? { maxFindingsPerRule: params.maxFindingsPerRule } : {}),
     ...(signal ? { signal } : {}),
     afterReading: collectGarbage,
-    whileReading: collector,
-    betweenAnalyses: collector,
   };
-  if (params.text === undefined) {
-    const maxThreads = Math.max(1, Math.floor(params.threads ?? 1));
-    return scanFileInThreads(params.path, options, { maxThreads, ...(onSplit ? { onSplit } : {}) });
-  }
-  return scanDataset(fromText(params.text), options);
 }
 
 function serve(): void {
@@ -85,6 +140,20 @@ function serve(): void {
     const sub = token.onCancellationRequested(() => controller.abort());
     try {
       return await scanFile(params, controller.signal);
+    } finally {
+      sub.dispose();
+    }
+  });
+  connection.onRequest(SCAN_FILES_METHOD, async (params: ScanFilesParams, token: CancellationToken) => {
+    const controller = new AbortController();
+    const sub = token.onCancellationRequested(() => controller.abort());
+    try {
+      await scanFiles(
+        params,
+        (result) => void connection.sendNotification(FILE_SCANNED_NOTIFICATION, result),
+        controller.signal,
+      );
+      return null;
     } finally {
       sub.dispose();
     }

@@ -12,7 +12,17 @@ import {
 } from 'vscode-jsonrpc/node';
 import { generateCsv } from '../../../bench/scan/generate';
 import type { AuditReport } from '../../../src/core/report/auditReport';
-import { PING_METHOD, SCAN_FILE_METHOD, scanFile, type ScanFileParams } from '../../../src/worker/scanWorker';
+import {
+  FILE_SCANNED_NOTIFICATION,
+  PING_METHOD,
+  SCAN_FILE_METHOD,
+  SCAN_FILES_METHOD,
+  scanFile,
+  scanFiles,
+  type FileScanned,
+  type ScanFileParams,
+  type ScanFilesParams,
+} from '../../../src/worker/scanWorker';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const sample = path.join(root, 'test', 'integration', 'workspace', 'adult-sample.csv');
@@ -106,6 +116,45 @@ describe('scan worker (child process, JSON-RPC over IPC)', function () {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('scans several files, each result a notification as it comes, going on past one that fails', async () => {
+    const files: ScanFilesParams['files'] = [
+      { path: sample, fileName: 'adult-sample.csv', format: 'csv' },
+      { path: path.join(root, 'no-such-file.csv'), fileName: 'no-such-file.csv', format: 'csv' },
+      { path: sample, fileName: 'adult-sample.csv', format: 'csv', maxFindingsPerRule: 2 },
+    ];
+    const told: FileScanned[] = [];
+    const sub = connection.onNotification(FILE_SCANNED_NOTIFICATION, (r: FileScanned) => void told.push(r));
+    try {
+      const done = await connection.sendRequest(SCAN_FILES_METHOD, { batch: 7, files, threads: 2 });
+      assert.strictEqual(done, null);
+    } finally {
+      sub.dispose();
+    }
+    assert.deepStrictEqual(told.map((r) => [r.batch, r.index]).sort(), [
+      [7, 0],
+      [7, 1],
+      [7, 2],
+    ]);
+    for (const r of told) {
+      if (r.index === 1) {
+        assert.ok('error' in r && /no-such-file/.test(r.error), JSON.stringify(r));
+        continue;
+      }
+      assert.ok('report' in r, JSON.stringify(r));
+      const local = await scanFile(files[r.index]!);
+      assert.deepStrictEqual(r.report, JSON.parse(JSON.stringify(local)));
+    }
+    // In process, the same results.
+    const here: FileScanned[] = [];
+    await scanFiles({ batch: 1, files, threads: 2 }, (r) => here.push(r));
+    assert.deepStrictEqual(
+      here.map((r) => ('report' in r ? JSON.stringify(r.report) : r.error)),
+      [...told]
+        .sort((a, b) => a.index - b.index)
+        .map((r) => ('report' in r ? JSON.stringify(r.report) : r.error)),
+    );
   });
 
   it('scans unsaved editor text instead of the file when given', async () => {
