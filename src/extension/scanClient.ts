@@ -8,11 +8,13 @@ import {
 } from 'vscode-jsonrpc/node';
 import type * as vscode from 'vscode';
 import type { AuditReport } from '../core/report/auditReport';
-import type { ScanFileParams } from '../worker/scanWorker';
+import type { FileScanned, ScanFileParams, ScanFilesParams } from '../worker/scanWorker';
 import { log } from './log';
 
 // Method names are repeated (not imported) so the worker's module code never enters the extension bundle.
 const SCAN_FILE_METHOD = 'rml/scanFile';
+const SCAN_FILES_METHOD = 'rml/scanFiles';
+const FILE_SCANNED_NOTIFICATION = 'rml/fileScanned';
 const IDLE_EXIT_MS = 60_000;
 const CANCEL_GRACE_MS = 3_000;
 /**
@@ -33,6 +35,9 @@ export class ScanClient {
   private connection: MessageConnection | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private pending = 0;
+  /** `rml/scanFiles` requests under way, by batch: their files' results come as notifications. */
+  private readonly batches = new Map<number, (result: FileScanned) => void>();
+  private nextBatch = 1;
 
   /** `threads`: the most threads a scan of a file on disk takes (the `scan.threads` setting), read per scan. */
   constructor(
@@ -56,6 +61,7 @@ export class ScanClient {
       connection.dispose();
       log().debug(`scan worker exited (${code ?? signal})`);
     });
+    connection.onNotification(FILE_SCANNED_NOTIFICATION, (r: FileScanned) => this.batches.get(r.batch)?.(r));
     connection.listen();
     this.child = child;
     this.connection = connection;
@@ -64,7 +70,31 @@ export class ScanClient {
   }
 
   /** Scans a file from disk (or the given unsaved text) in the worker. Rejects with an AbortError when cancelled. */
-  async scan(params: ScanFileParams, token?: vscode.CancellationToken): Promise<AuditReport> {
+  scan(params: ScanFileParams, token?: vscode.CancellationToken): Promise<AuditReport> {
+    return this.request<AuditReport>(SCAN_FILE_METHOD, { threads: this.threads(), ...params }, token);
+  }
+
+  /**
+   * Scans files from disk as `rml audit` scans several (small ones two at a time, up to the `scan.threads`
+   * setting), telling `onResult` each file's report, or why it could not be scanned, as it comes: file `i`
+   * of `files` as `index` `i`. Resolves when every file is done; rejects when cancelled.
+   */
+  async scanFiles(
+    files: ScanFilesParams['files'],
+    onResult: (result: FileScanned) => void,
+    token?: vscode.CancellationToken,
+  ): Promise<void> {
+    const batch = this.nextBatch++;
+    this.batches.set(batch, onResult);
+    try {
+      const params: ScanFilesParams = { batch, files, threads: this.threads() };
+      await this.request<null>(SCAN_FILES_METHOD, params, token);
+    } finally {
+      this.batches.delete(batch);
+    }
+  }
+
+  private async request<T>(method: string, params: object, token?: vscode.CancellationToken): Promise<T> {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     const connection = this.start();
     const child = this.child;
@@ -85,14 +115,7 @@ export class ScanClient {
           ),
         ),
       );
-      return await Promise.race([
-        connection.sendRequest<AuditReport>(
-          SCAN_FILE_METHOD,
-          { threads: this.threads(), ...params },
-          cts.token,
-        ),
-        exited,
-      ]);
+      return await Promise.race([connection.sendRequest<T>(method, params, cts.token), exited]);
     } finally {
       this.pending--;
       sub?.dispose();

@@ -4,6 +4,7 @@ import { errorText, type DatasetDiagnostics } from './diagnostics';
 import { log } from './log';
 import type { PolicyStore } from './policyStore';
 import type { ScanClient } from './scanClient';
+import type { ScanFilesParams } from '../worker/scanWorker';
 import { readSettings, SETTINGS_SECTION } from './settings';
 
 /**
@@ -34,8 +35,9 @@ export interface WorkspaceScanSummary {
 
 /**
  * "Scan Workspace Datasets": every file matching the include globs (minus excludes and the size cap) is
- * scanned in the worker process, streaming from disk, one file at a time, with a cancellable progress
- * notification. Results become diagnostics like those of open files.
+ * scanned in the worker process, streaming from disk, as `rml audit` scans several files (small ones two at a
+ * time up to the `scan.threads` setting, `scanFilesEach`), with a cancellable progress notification. Results
+ * become diagnostics like those of open files, each as its file is done; a file that fails is skipped.
  */
 export async function scanWorkspace(
   diagnostics: DatasetDiagnostics,
@@ -43,7 +45,7 @@ export async function scanWorkspace(
   client: ScanClient,
 ): Promise<WorkspaceScanSummary> {
   const s = readSettings(vscode.workspace.getConfiguration(SETTINGS_SECTION));
-  const files = await findDatasetFiles(s.scanInclude, s.scanExclude);
+  const found = await findDatasetFiles(s.scanInclude, s.scanExclude);
   const summary: WorkspaceScanSummary = { scanned: 0, skipped: [], findings: 0, cancelled: false };
   await vscode.window.withProgress(
     {
@@ -52,43 +54,70 @@ export async function scanWorkspace(
       cancellable: true,
     },
     async (progress, token) => {
-      for (const [i, uri] of files.entries()) {
-        if (token.isCancellationRequested) {
-          summary.cancelled = true;
-          break;
-        }
+      const files: { uri: vscode.Uri; rel: string; params: ScanFilesParams['files'][number] }[] = [];
+      for (const uri of found) {
+        if (token.isCancellationRequested) break;
         const rel = vscode.workspace.asRelativePath(uri, false);
-        progress.report({ message: `${rel} (${i + 1}/${files.length})`, increment: 100 / files.length });
         try {
           const stat = await vscode.workspace.fs.stat(uri);
           if (s.scanMaxFileSizeMB > 0 && stat.size > s.scanMaxFileSizeMB * 1024 * 1024) {
             summary.skipped.push({ file: rel, reason: `larger than ${s.scanMaxFileSizeMB} MB` });
             continue;
           }
-          const head = readHead(uri.fsPath);
-          const format = datasetFormat(uri.fsPath, head);
+          const format = datasetFormat(uri.fsPath, readHead(uri.fsPath));
           if (!format) continue;
           const { policy } = await policies.policyFor(uri);
-          const report = await client.scan(
-            {
+          files.push({
+            uri,
+            rel,
+            params: {
               path: uri.fsPath,
               fileName: rel,
               format,
               policy,
               maxFindingsPerRule: Math.min(s.maxFindingsPerRule, policy.maxFindingsPerRule),
             },
-            token,
-          );
-          diagnostics.publish(uri, { report, version: -1 }, true);
-          summary.scanned++;
-          summary.findings += report.findings.length;
+          });
         } catch (e) {
-          if (token.isCancellationRequested) {
-            summary.cancelled = true;
-            break;
-          }
           summary.skipped.push({ file: rel, reason: errorText(e) });
           log().warn(`Workspace scan: ${rel}: ${errorText(e)}`);
+        }
+      }
+      if (token.isCancellationRequested) {
+        summary.cancelled = true;
+        return;
+      }
+      const done = new Set<number>();
+      progress.report({ message: `${files.length} files` });
+      try {
+        await client.scanFiles(
+          files.map((f) => f.params),
+          (result) => {
+            const f = files[result.index];
+            if (!f || done.has(result.index)) return;
+            done.add(result.index);
+            progress.report({
+              message: `${f.rel} (${done.size}/${files.length})`,
+              increment: 100 / files.length,
+            });
+            if ('report' in result) {
+              diagnostics.publish(f.uri, { report: result.report, version: -1 }, true);
+              summary.scanned++;
+              summary.findings += result.report.findings.length;
+            } else {
+              summary.skipped.push({ file: f.rel, reason: result.error });
+              log().warn(`Workspace scan: ${f.rel}: ${result.error}`);
+            }
+          },
+          token,
+        );
+      } catch (e) {
+        if (token.isCancellationRequested) summary.cancelled = true;
+        else {
+          // The worker process itself failed: the files it had not done are skipped with its reason.
+          const reason = errorText(e);
+          log().warn(`Workspace scan: ${reason}`);
+          files.forEach((f, i) => done.has(i) || summary.skipped.push({ file: f.rel, reason }));
         }
       }
     },

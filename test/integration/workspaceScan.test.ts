@@ -17,6 +17,9 @@ describe('Scan Workspace Datasets', () => {
     }>('responsibleMl.scanWorkspace');
     assert.ok(summary.scanned >= 2, JSON.stringify(summary));
     assert.strictEqual(summary.cancelled, false);
+    assert.deepStrictEqual(summary.skipped, []);
+    // Each file's report arrives on its own (`rml/fileScanned`), whatever order the files finish in.
+    assert.strictEqual(a.services.diagnostics.report(file('people.jsonl'))?.report.format, 'jsonl');
     assert.ok(ours(uri).length > 0, 'no diagnostics for adult-sample.csv');
     const report = a.services.diagnostics.report(uri);
     assert.strictEqual(report?.report.rows, 800);
