@@ -1,11 +1,12 @@
 /**
- * `rml audit` on several files: the small ones scanned side by side, one file a thread. A file below
- * {@link MIN_SPLIT_BYTES} is read in one thread by default (a second thread on it gains nothing: see
- * `defaultThreads`), so an audit of many such files used one core. Here this thread and up to
+ * `rml audit` on several files, and the editor's workspace scan (the scan worker's `rml/scanFiles`): the
+ * small ones scanned side by side, one file a thread. A file below {@link MIN_SPLIT_BYTES} is read in one
+ * thread by default (a second thread on it gains nothing: see `defaultThreads`), so an audit of many such
+ * files used one core. Here this thread and up to
  * {@link MAX_FILE_THREADS} − 1 worker threads take the small files from one queue, each scanning a whole file
  * as `scanDataset` does, so every report is the one a scan of that file alone gives. The other files (large,
- * or too wide to have two at once: {@link MAX_SIDE_BY_SIDE_COLUMNS}) are scanned after them, one at a time
- * with their own split (`scanFileInThreads`), so that no two splits run at once.
+ * too wide to have two at once, or audited with a label: {@link MAX_SIDE_BY_SIDE_COLUMNS}) are scanned after
+ * them, one at a time with their own split (`scanFileInThreads`), so that no two splits run at once.
  *
  * A worker thread stays up for every file it is given: starting one, and warming its compiled code, is paid
  * once, not for each file. It scans a file whole, analyses included, and posts back the report.
@@ -93,8 +94,8 @@ export async function scanFilesInThreads(
 /**
  * Audits `files`, telling `hooks.onDone` each result. With `threaded.threads` set, each file is scanned as
  * `scanFileInThreads` scans it, one after another. By default the files that may go side by side (under
- * {@link MIN_SPLIT_BYTES}, narrow, without a label: see the top of this file) are scanned two at a time first,
- * at most `threaded.maxThreads`, when they come to `threaded.sideBySideBytes` (default
+ * {@link MIN_SPLIT_BYTES}, narrow, without a label: see the top of this file) are scanned two at a time
+ * first, at most `threaded.maxThreads`, when they come to `threaded.sideBySideBytes` (default
  * {@link MIN_SPLIT_BYTES}) or more together; then the others, one at a time. On two cores
  * (bench/scan/README.md), an audit of eight files of 25 MB read at 37.5 to 44.8 MB/s side by side against
  * 30.5 to 35.3 one after another, eight of 39 MB at 43.3 to 52.6 against 34.7 to 38.8; eight of 5 MB took
