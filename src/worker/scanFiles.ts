@@ -13,14 +13,14 @@
  */
 import * as fs from 'fs';
 import { Worker } from 'worker_threads';
-import { formatFromFileName, readTable } from '../core/data/readTable';
+import { readTable } from '../core/data/readTable';
 import type { AuditReport } from '../core/report/auditReport';
 import { maxColumnsOf, type ScanOptions } from '../core/scan';
 import {
   COLUMN_THREAD_YOUNG_MB,
   MIN_SPLIT_BYTES,
   availableCores,
-  defaultThreads,
+  keepsEveryColumn,
   locateScanThread,
   readFileStart,
   scanFileInThreads,
@@ -132,7 +132,7 @@ export async function scanFilesEach(
   const large: number[] = [];
   if (threaded.threads === undefined && most > 1) {
     const floor = threaded.sideBySideBytes ?? MIN_SPLIT_BYTES;
-    const sizes = files.map((f) => smallFileBytes(f, cores));
+    const sizes = files.map(smallFileBytes);
     // The headers are read only when the files could come to enough.
     if (sizes.reduce<number>((sum, b) => sum + (b ?? 0), 0) >= floor) {
       let together = 0;
@@ -176,8 +176,7 @@ const HEADER_BYTES = 1 << 16;
  * header longer).
  */
 async function narrowEnough(f: FileScan): Promise<boolean> {
-  const o = f.options;
-  if (o.label !== undefined || o.prediction !== undefined || o.policy?.label !== undefined) return false;
+  if (keepsEveryColumn(f.options)) return false;
   let prefix: Buffer;
   try {
     prefix = readFileStart(f.file, HEADER_BYTES);
@@ -197,20 +196,18 @@ async function narrowEnough(f: FileScan): Promise<boolean> {
   return columns > 0 && columns < MAX_SIDE_BY_SIDE_COLUMNS;
 }
 
-/** The size of `f` when the default scans it in one thread, so that it may run beside others; else null. */
-function smallFileBytes(f: FileScan, cores: number): number | null {
-  let bytes: number;
+/**
+ * The size of `f` when it is under {@link MIN_SPLIT_BYTES}, which the default scans in one thread (whatever
+ * its format), so that it may run beside others; else null.
+ */
+function smallFileBytes(f: FileScan): number | null {
   try {
-    bytes = fs.statSync(f.file).size;
+    const bytes = fs.statSync(f.file).size;
+    return bytes < MIN_SPLIT_BYTES ? bytes : null;
   } catch {
-    // Scanned here, where the scan reports what is wrong with it.
+    // Scanned alone, where the scan reports what is wrong with it.
     return null;
   }
-  const format =
-    f.options.format && f.options.format !== 'auto'
-      ? f.options.format
-      : formatFromFileName(f.options.fileName ?? f.file);
-  return defaultThreads(bytes, format, cores) === 1 && bytes < MIN_SPLIT_BYTES ? bytes : null;
 }
 
 /**

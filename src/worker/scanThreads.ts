@@ -231,8 +231,7 @@ export async function scanFileInThreads(
   }
   const weights = await weighColumns(file, options);
   if (!weights) return single();
-  const labelled =
-    options.label !== undefined || options.prediction !== undefined || options.policy?.label !== undefined;
+  const labelled = keepsEveryColumn(options);
   const taken =
     threaded.threads !== undefined
       ? threads
@@ -397,6 +396,16 @@ function splitColumns({ costs, rowCost }: ColumnWeights, threads: number): ScanP
     .filter(({ plan }) => plan.columns.length > 0 || plan.rows)
     .sort((a, b) => a.load - b.load)
     .map(({ plan }) => ({ columns: plan.columns.sort((a, b) => a - b), rows: plan.rows }));
+}
+
+/**
+ * Whether an audit keeps every column for the fairness analyses: a label or a model's output, asked for or
+ * the policy's.
+ */
+export function keepsEveryColumn(options: ScanOptions): boolean {
+  return (
+    options.label !== undefined || options.prediction !== undefined || options.policy?.label !== undefined
+  );
 }
 
 /** The bundled thread entry beside this bundle, else the TypeScript source through tsx (development, tests). */
