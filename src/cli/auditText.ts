@@ -78,7 +78,8 @@ export function formatAuditText(
       `  ${c.bold('Privacy')}: quasi-identifiers ${p.quasiIdentifiers.join(', ')}; k-anonymity ${p.kAnonymity ?? '—'}; ` +
         `${p.uniqueRecords === null ? '—' : pct(p.uniqueRecords)} of records unique` +
         (p.singlingOut
-          ? `; {${p.singlingOut.columns.join(', ')}} single out ${pct(p.singlingOut.share)}`
+          ? `; {${p.singlingOut.columns.join(', ')}} ${p.singlingOut.columns.length === 1 ? 'singles' : 'single'} out ` +
+            pct(p.singlingOut.share)
           : ''),
     );
   }

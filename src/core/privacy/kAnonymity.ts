@@ -820,8 +820,9 @@ export function kAnonymityFinding(
   const names = quasiIdentifiers.map((q) => q.name);
   const pct = (x: number): string => `${(x * 100).toFixed(x < 0.01 && x > 0 ? 2 : 1)}%`;
   const so = options.singlingOut;
+  const verb = so?.columns.length === 1 ? 'singles out' : 'single out';
   const tail = so
-    ? ` ${so.columns.join(' + ')} alone ${so.reached ? 'single out' : 'single out at most'} ${pct(so.share)} of records.`
+    ? ` ${so.columns.join(' + ')} alone ${verb}${so.reached ? '' : ' at most'} ${pct(so.share)} of records.`
     : '';
   const anchor = quasiIdentifiers[0]!;
   const related = quasiIdentifiers

@@ -121,6 +121,16 @@ describe('k-anonymity', () => {
       f.message,
       'k-anonymity is 1 over the quasi-identifiers age, sex (threshold 5): 25.0% of records are unique on them.',
     );
+    // The set that singles people out, in the message: the verb agrees with the number of columns.
+    const one = kAnonymityFinding(result, qis, {
+      singlingOut: { columns: ['age'], share: 0.25, reached: true },
+    });
+    assert.match(one!.message, / age alone singles out 25\.0% of records\.$/);
+    const two = { columns: ['age', 'sex'], share: 0.25, reached: false };
+    assert.match(
+      kAnonymityFinding(result, qis, { singlingOut: two })!.message,
+      / age \+ sex alone single out at most 25\.0% of records\.$/,
+    );
     assert.equal(kAnonymityFinding({ ...result, k: 5 }, qis), null);
     assert.notEqual(kAnonymityFinding({ ...result, k: 5 }, qis, { threshold: 10 }), null);
   });
