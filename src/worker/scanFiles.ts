@@ -12,19 +12,21 @@
  * once, not for each file. It scans a file whole, analyses included, and posts back the report.
  */
 import * as fs from 'fs';
-import { Worker } from 'worker_threads';
+import type { Worker } from 'worker_threads';
 import { readTable } from '../core/data/readTable';
 import type { AuditReport } from '../core/report/auditReport';
 import { maxColumnsOf, type ScanOptions } from '../core/scan';
 import {
-  COLUMN_THREAD_YOUNG_MB,
   MIN_SPLIT_BYTES,
   availableCores,
   keepsEveryColumn,
   locateScanThread,
   readFileStart,
   scanFileInThreads,
+  startScanThread,
   withoutSignal,
+  WorkerScratch,
+  type ScanThreadEntry,
   type ThreadedScanOptions,
 } from './scanThreads';
 import type { FileJob, FileReply } from './scanThread';
@@ -46,7 +48,7 @@ export interface FileStart {
  * Files scanned at once at most: this thread and one worker, on any machine of two cores or more. A file
  * under {@link MIN_SPLIT_BYTES} peaked at 150 to 160 MB alone; side by side, six files of 39 MB peaked at 238
  * MB in two threads but 309 MB in three, past the aim's 300 MB (with a young generation of
- * {@link COLUMN_THREAD_YOUNG_MB} in the workers; 251 to 257 and 333 to 342 MB with V8's default;
+ * `COLUMN_THREAD_YOUNG_MB` in the workers; 251 to 257 and 333 to 342 MB with V8's default;
  * bench/scan/README.md).
  */
 export const MAX_FILE_THREADS = 2;
@@ -148,7 +150,7 @@ export async function scanFilesEach(
     }
   }
   const width = Math.min(small.length, most);
-  const entry = width > 1 ? locateScanThread() : null;
+  const entry = width > 1 ? locateScanThread(threaded.threadLimits) : null;
   if (!entry || width <= 1) {
     for (let i = 0; i < files.length; i++) await here(i);
     return;
@@ -218,7 +220,7 @@ function smallFileBytes(f: FileScan): number | null {
 async function sideBySide(
   queue: readonly number[],
   workers: number,
-  entry: { file: string; eval: boolean },
+  entry: ScanThreadEntry,
   files: readonly FileScan[],
   hooks: FileHooks,
   here: (i: number, signal: AbortSignal) => Promise<void>,
@@ -229,6 +231,7 @@ async function sideBySide(
   const onAbort = () => stop.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
   const threads: FileThread[] = [];
+  const scratch = new WorkerScratch();
   let first: Promise<void> | undefined;
   try {
     const mine = async (): Promise<void> => {
@@ -252,7 +255,7 @@ async function sideBySide(
     const runs: Promise<void>[] = [];
     first = mine();
     for (let w = 0; w < workers && waiting.length > 0; w++) {
-      const thread = new FileThread(entry, stop.signal);
+      const thread = new FileThread(entry, stop.signal, scratch);
       threads.push(thread);
       runs.push(theirs(thread));
     }
@@ -273,6 +276,7 @@ async function sideBySide(
   } finally {
     signal?.removeEventListener('abort', onAbort);
     for (const t of threads) t.close();
+    scratch.close();
   }
 }
 
@@ -284,16 +288,12 @@ class FileThread {
     null;
   private failed: Error | null = null;
 
-  constructor(entry: { file: string; eval: boolean }, signal: AbortSignal) {
-    const workerData = { fileThread: true };
-    const resourceLimits = { maxYoungGenerationSizeMb: COLUMN_THREAD_YOUNG_MB };
-    this.worker = entry.eval
-      ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(entry.file)});`, {
-          eval: true,
-          workerData,
-          resourceLimits,
-        })
-      : new Worker(entry.file, { workerData, resourceLimits });
+  constructor(
+    entry: ScanThreadEntry,
+    signal: AbortSignal,
+    private readonly scratch: WorkerScratch,
+  ) {
+    this.worker = startScanThread(entry, { fileThread: true }, true);
     this.worker.on('message', (reply: FileReply) => {
       const p = this.pending;
       if (!p || p.id !== reply.id) return;
@@ -318,7 +318,7 @@ class FileThread {
     return new Promise<AuditReport>((resolve, reject) => {
       const id = this.next++;
       this.pending = { id, resolve, reject };
-      const job: FileJob = { id, file: f.file, options: withoutSignal(f.options) };
+      const job: FileJob = { id, file: f.file, options: this.scratch.place(withoutSignal(f.options)) };
       this.worker.postMessage(job);
     });
   }

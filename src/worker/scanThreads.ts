@@ -15,7 +15,7 @@ import { isAscii } from 'buffer';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Worker } from 'worker_threads';
+import { Worker, type ResourceLimits } from 'worker_threads';
 import { formatFromFileName, readTable } from '../core/data/readTable';
 import type { DataFormat, TableHeader, TableSink } from '../core/data/table';
 import type { PrivacyDecision } from '../core/privacy/privacyScanner';
@@ -23,7 +23,7 @@ import type { AuditReport } from '../core/report/auditReport';
 import { PrivacyScanner } from '../core/privacy/privacyScanner';
 import { DEFAULT_MISSING_TOKENS } from '../core/data/profile';
 import { DEFAULT_POLICY } from '../core/policy';
-import { SpillDir } from '../core/data/spill';
+import { DEFAULT_SPILL_ROWS, SpillDir } from '../core/data/spill';
 import {
   RangeMerge,
   adoptPart,
@@ -78,6 +78,11 @@ export interface ThreadedScanOptions {
   onSplit?: (how: 'ranges' | 'columns' | 'single', threads: number) => void;
   /** The cores the default plans for; default this machine's (tests plan for others). */
   cores?: number;
+  /**
+   * V8 limits for the worker threads the scan starts, over its own (tests give a heap too small to live in,
+   * to have a thread die the way one out of memory does).
+   */
+  threadLimits?: ResourceLimits;
 }
 
 /**
@@ -211,7 +216,7 @@ export async function scanFileInThreads(
     return scanDataset(fs.createReadStream(file, { highWaterMark: 1 << 18 }), options);
   };
   if (threads <= 1) return single();
-  const entry = locateScanThread();
+  const entry = locateScanThread(threaded.threadLimits);
   if (!entry) return single();
   if ((threaded.split ?? defaultSplit(threads)) === 'ranges') {
     const ranged = await scanByRanges(
@@ -248,20 +253,22 @@ export async function scanFileInThreads(
   // This thread's part may hold spilled kept columns, closed once the report is assembled (or on failure),
   // and so may the other threads' parts, whose files this thread adopts.
   let own: ScanPart | undefined;
+  let mine: Promise<ScanPart> | undefined;
   const adopted = new SpillDir();
+  const scratch = new WorkerScratch();
   try {
     // This thread takes the first share itself: one isolate fewer (about 50 MB) and no idle thread.
     parts = await Promise.all(
       plans.map((plan, t) =>
         (t === 0
-          ? scanPart(
+          ? (mine = scanPart(
               fs.createReadStream(file, { highWaterMark: 1 << 18 }),
               { ...options, signal: stop.signal },
               plan,
-            ).then((p) => (own = p))
+            )).then((p) => (own = p))
           : runThread(
               entry,
-              { file, options: withoutSignal(options), plan: { ...plan, handOverKept: true } },
+              { file, options: scratch.place(withoutSignal(options)), plan: { ...plan, handOverKept: true } },
               adopted,
               stop.signal,
             )
@@ -272,8 +279,12 @@ export async function scanFileInThreads(
       ),
     );
   } catch (e) {
+    // This thread's share stops at its next chunk, or ends with files of its own: the error is thrown once
+    // they are closed, not while it still reads.
+    await mine?.catch(() => undefined);
     own?.keptSpill?.close();
     adopted.close();
+    scratch.close();
     // The first failure is the one to report, not the cancellations it caused.
     throw options.signal?.aborted ? abortError() : e;
   } finally {
@@ -292,6 +303,7 @@ export async function scanFileInThreads(
   } finally {
     own?.keptSpill?.close();
     adopted.close();
+    scratch.close();
   }
 }
 
@@ -308,6 +320,42 @@ export function withoutSignal(
     ...rest
   } = options;
   return rest;
+}
+
+/**
+ * A directory this thread makes for its worker threads' temporary files (their `spillDir`) and removes once
+ * the scan is over, whatever became of them: a thread that dies (out of memory) cannot remove its own
+ * directories, and a file it made to hand over keeps its name until it is opened here. One directory for each
+ * place the files were asked to go, made when a thread is first given options there; none when nothing
+ * spills (`spillRows` of Infinity) or none can be made (the scan then keeps its rows in memory, as
+ * `SpillDir` does).
+ */
+export class WorkerScratch {
+  private readonly dirs = new Map<string, string | null>();
+
+  /** `options` with their temporary files in this scratch's directory. */
+  place<T extends Pick<ScanOptions, 'spillRows' | 'spillDir'>>(options: T): T {
+    if (!Number.isFinite(options.spillRows ?? DEFAULT_SPILL_ROWS)) return options;
+    const parent = options.spillDir ?? os.tmpdir();
+    let dir = this.dirs.get(parent);
+    if (dir === undefined) {
+      try {
+        dir = fs.mkdtempSync(path.join(parent, 'rml-threads-'));
+      } catch {
+        dir = null;
+      }
+      this.dirs.set(parent, dir);
+    }
+    return dir === null ? options : { ...options, spillDir: dir };
+  }
+
+  /** Removes the directories with what the threads left in them. Safe to call more than once. */
+  close(): void {
+    // A thread being terminated may still be making a file: the removal tries again.
+    for (const dir of this.dirs.values())
+      if (dir) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 20 });
+    this.dirs.clear();
+  }
 }
 
 /** The first `bytes` bytes of `file` (all of a shorter file). */
@@ -408,32 +456,54 @@ export function keepsEveryColumn(options: ScanOptions): boolean {
   );
 }
 
-/** The bundled thread entry beside this bundle, else the TypeScript source through tsx (development, tests). */
-export function locateScanThread(): { file: string; eval: boolean } | null {
+/** Where a scan's worker threads start, and the V8 limits they are given over the scan's own. */
+export interface ScanThreadEntry {
+  file: string;
+  /** The TypeScript source, loaded through tsx. */
+  eval: boolean;
+  limits?: ResourceLimits;
+}
+
+/**
+ * The bundled thread entry beside this bundle, else the TypeScript source through tsx (development, tests),
+ * with `limits` for its threads.
+ */
+export function locateScanThread(limits?: ResourceLimits): ScanThreadEntry | null {
+  const more = limits ? { limits } : {};
   const bundled = path.join(__dirname, 'scanThread.js');
-  if (fs.existsSync(bundled)) return { file: bundled, eval: false };
+  if (fs.existsSync(bundled)) return { file: bundled, eval: false, ...more };
   const source = path.resolve(__dirname, 'scanThread.ts');
-  if (fs.existsSync(source)) return { file: source, eval: true };
+  if (fs.existsSync(source)) return { file: source, eval: true, ...more };
   return null;
 }
 
+/**
+ * Starts a worker thread at `entry`. A thread that holds a whole scan's state (a share of the columns, or a
+ * whole file) gets a young generation of {@link COLUMN_THREAD_YOUNG_MB} (`young`); a range thread V8's own.
+ */
+export function startScanThread(entry: ScanThreadEntry, workerData: unknown, young: boolean): Worker {
+  const resourceLimits = {
+    ...(young ? { maxYoungGenerationSizeMb: COLUMN_THREAD_YOUNG_MB } : {}),
+    ...entry.limits,
+  };
+  return entry.eval
+    ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(entry.file)});`, {
+        eval: true,
+        workerData,
+        resourceLimits,
+      })
+    : new Worker(entry.file, { workerData, resourceLimits });
+}
+
 function runThread(
-  entry: { file: string; eval: boolean },
+  entry: ScanThreadEntry,
   data: ScanThreadData,
   adopted: SpillDir,
   signal?: AbortSignal,
 ): Promise<ScanPart> {
   return new Promise<ScanPart>((resolve, reject) => {
     if (signal?.aborted) return reject(abortError());
-    const workerData = { ...data, scanThread: true };
-    const resourceLimits = { maxYoungGenerationSizeMb: COLUMN_THREAD_YOUNG_MB };
-    const worker = entry.eval
-      ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(entry.file)});`, {
-          eval: true,
-          workerData,
-          resourceLimits,
-        })
-      : new Worker(entry.file, { workerData, resourceLimits });
+    const worker = startScanThread(entry, { ...data, scanThread: true }, true);
     let settled = false;
     const onAbort = () => {
       settle(() => reject(abortError()));
@@ -507,7 +577,7 @@ async function scanByRanges(
   bytes: number,
   options: ScanOptions,
   threads: number,
-  entry: { file: string; eval: boolean },
+  entry: ScanThreadEntry,
   rangeBytes: number,
   headBytes = HEAD_RANGES * rangeBytes,
 ): Promise<AuditReport | 'single' | undefined> {
@@ -529,6 +599,7 @@ async function scanByRanges(
   const onAbort = () => stop.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const workers: Worker[] = [];
+  const scratch = new WorkerScratch();
   // Past `spillRows` rows the merge holds temporary files, closed however the scan ends.
   const merge = new RangeMerge(options);
   try {
@@ -543,7 +614,7 @@ async function scanByRanges(
     let problems = 0;
     const workerData: RangeThreadData & { rangeThread: true } = {
       file,
-      options: withoutSignal(options),
+      options: scratch.place(withoutSignal(options)),
       rangeThread: true,
     };
     const count = Math.max(1, Math.min(threads, 1 + Math.ceil((bytes - firstBytes) / rangeBytes)));
@@ -596,12 +667,7 @@ async function scanByRanges(
         if (merged === dispatched && (cutter.finished || cutFailed || broken)) resolve();
       };
       for (let t = 0; t < count; t++) {
-        const w = entry.eval
-          ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(entry.file)});`, {
-              eval: true,
-              workerData,
-            })
-          : new Worker(entry.file, { workerData });
+        const w = startScanThread(entry, workerData, false);
         workers.push(w);
         w.on('message', (reply: RangeReply) => {
           if (!reply.ok) {
@@ -665,6 +731,7 @@ async function scanByRanges(
     options.signal?.removeEventListener('abort', onAbort);
     for (const w of workers) void w.terminate();
     merge.close();
+    scratch.close();
     fs.closeSync(fd);
   }
 }

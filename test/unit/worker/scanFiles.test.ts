@@ -197,6 +197,41 @@ describe('scanFilesInThreads: several files of an audit', function () {
     for (const i of [0, 2, 4]) assert.equal(done.get(i), await alone(list[i]!), `file ${i}`);
   });
 
+  it('tells the file of a worker thread that dies, and leaves the rest to this thread', async () => {
+    // A heap too small to live in: the worker dies the way one out of memory does, with its first file.
+    const dying = { cores: 2, sideBySideBytes: 0, threadLimits: { maxOldGenerationSizeMb: 1 } };
+    const spillDir = fs.mkdtempSync(path.join(dir, 'spill-'));
+    const spilling = (f: FileScan) => ({ ...f, options: { ...f.options, spillRows: 0, spillDir } });
+    const list = [files[0]!, files[1]!, files[3]!, files[0]!].map(spilling);
+    const done = new Map<number, string>();
+    await scanFilesEach(list, dying, {
+      keepGoing: true,
+      onDone: (i, result) => {
+        assert.ok(!done.has(i), `file ${i} told twice`);
+        done.set(
+          i,
+          result instanceof Error
+            ? `error ${(result as NodeJS.ErrnoException).code}`
+            : JSON.stringify(result),
+        );
+      },
+    });
+    assert.deepEqual([...done.keys()].sort(), [0, 1, 2, 3]);
+    // This thread took the first file, the worker the second; the others fell to this thread.
+    assert.equal(done.get(1), 'error ERR_WORKER_OUT_OF_MEMORY');
+    for (const i of [0, 2, 3]) assert.equal(done.get(i), await alone(list[i]!), `file ${i}`);
+    // Without keepGoing the death stops the audit, once this thread's scan has stopped too.
+    const events: string[] = [];
+    await assert.rejects(
+      scanFilesInThreads(list, dying, (i) => ({ done: () => events.push(`done ${i}`) })).finally(() =>
+        events.push('thrown'),
+      ),
+      (e: NodeJS.ErrnoException) => e.code === 'ERR_WORKER_OUT_OF_MEMORY',
+    );
+    assert.equal(events.at(-1), 'thrown');
+    assert.deepEqual(fs.readdirSync(spillDir), []);
+  });
+
   it('stops every thread when cancelled', async () => {
     const controller = new AbortController();
     const many = Array.from({ length: 6 }, () => ({

@@ -543,6 +543,19 @@ y",${i}`
     }
   });
 
+  it('fails with the error of a range thread that dies, and leaves no temporary file', async () => {
+    const spillDir = fs.mkdtempSync(path.join(dir, 'spill-'));
+    await assert.rejects(
+      scanFileInThreads(
+        generated,
+        { fileName: 'customers.csv', spillRows: 0, spillDir },
+        { threads: 2, split: 'ranges', rangeBytes: 500_000, threadLimits: { maxOldGenerationSizeMb: 1 } },
+      ),
+      (e: NodeJS.ErrnoException) => e.code === 'ERR_WORKER_OUT_OF_MEMORY',
+    );
+    assert.deepEqual(fs.readdirSync(spillDir), []);
+  });
+
   it('is cancelled by the signal', async () => {
     const controller = new AbortController();
     const p = scanFileInThreads(

@@ -233,6 +233,35 @@ describe('scanFileInThreads: a scan split by column across worker threads', func
     assert.equal(got, await single(file, options));
   });
 
+  it('fails with the error of a worker thread that dies, and leaves no temporary file', async () => {
+    // Heaps too small to live in: the worker dies the way one out of memory does, as it starts (1 MB) or
+    // further on (8 MB), while every thread spills from the first row (kept columns handed over included).
+    const options = { fileName: 'customers.csv', label: 'sex', positive: ['Female'], spillRows: 0 };
+    for (const mb of [1, 8]) {
+      const spillDir = fs.mkdtempSync(path.join(dir, 'spill-'));
+      const files = countSpillFiles();
+      try {
+        const report = await scanFileInThreads(
+          generated,
+          { ...options, spillDir },
+          { threads: 2, split: 'columns', threadLimits: { maxOldGenerationSizeMb: mb } },
+        ).then(
+          (r) => JSON.stringify(r),
+          (e: NodeJS.ErrnoException) => String(e.code),
+        );
+        // At 8 MB a worker may live on a machine that needs less: then it gives the report.
+        if (mb === 1 || report.startsWith('ERR_'))
+          assert.equal(report, 'ERR_WORKER_OUT_OF_MEMORY', `${mb} MB`);
+        else assert.equal(report, await single(generated, { ...options, spillRows: Infinity }));
+        assert.ok(files.count > 0, `${mb} MB: this thread spilled nothing`);
+        // This thread's files, and the directory its worker had, are gone once the error is thrown.
+        assert.deepEqual(fs.readdirSync(spillDir), [], `${mb} MB`);
+      } finally {
+        files.restore();
+      }
+    }
+  });
+
   it('stops every thread when cancelled', async () => {
     const controller = new AbortController();
     const run = scanFileInThreads(
