@@ -435,13 +435,7 @@ class CsvTable {
     if (hasHeader && first) {
       const seen = new Map<string, SourceRange>();
       first.fields.forEach((name, i) => {
-        const p = first.positions;
-        const location: SourceRange = {
-          line: p[4 * i] as number,
-          startColumn: p[4 * i + 1] as number,
-          endColumn: p[4 * i + 3] as number,
-        };
-        if ((p[4 * i + 2] as number) !== location.line) location.endLine = p[4 * i + 2] as number;
+        const location = fieldRange(first.positions, i);
         let cellName = name;
         if (name === '') {
           cellName = `column_${i + 1}`;
@@ -472,7 +466,12 @@ class CsvTable {
         columns.push({ name: cellName, location });
       });
     } else {
-      for (let i = 0; i < this.width; i++) columns.push({ name: `column_${i + 1}` });
+      // No header cell to show a column's findings on: they stand on its first value.
+      for (let i = 0; i < this.width; i++)
+        columns.push({
+          name: `column_${i + 1}`,
+          ...(first ? { location: fieldRange(first.positions, i) } : {}),
+        });
     }
     const header: TableHeader = { format: this.format, delimiter: this.delimiter, hasHeader, columns };
     if (this.total > this.width) header.totalColumns = this.total;
@@ -665,4 +664,15 @@ class JsonTable {
     }
     this.sink.row({ index, values, positions: pos });
   }
+}
+
+/** The range of field `i` of a record from its positions (start line and column, end line and column). */
+function fieldRange(p: Int32Array, i: number): SourceRange {
+  const location: SourceRange = {
+    line: p[4 * i] as number,
+    startColumn: p[4 * i + 1] as number,
+    endColumn: p[4 * i + 3] as number,
+  };
+  if ((p[4 * i + 2] as number) !== location.line) location.endLine = p[4 * i + 2] as number;
+  return location;
 }

@@ -8,7 +8,10 @@ export type DataFormat = 'csv' | 'tsv' | 'json' | 'jsonl';
 
 export interface HeaderCell {
   name: string;
-  /** Where the header name stands; absent for generated names of a headerless file or JSON keys never seen as text. */
+  /**
+   * Where the header name stands; in a headerless file, the column's value in the first record (where its
+   * findings are shown); absent for JSON keys never seen as text.
+   */
   location?: SourceRange;
 }
 

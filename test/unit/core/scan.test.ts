@@ -184,6 +184,15 @@ describe('scanDataset on personal data', () => {
     }
   });
 
+  it("shows a headerless column's findings on its first value", async () => {
+    const text = '1|alice@example.com|25\n2|bob@example.org|31\n3|carol@example.net|47\n';
+    const report = await scanDataset([Buffer.from(text)], { fileName: 'people.txt' });
+    const email = report.findings.find((f) => f.rule === 'privacy/pii-column' && f.column === 'column_2');
+    assert.ok(email, JSON.stringify(report.findings.map((f) => [f.rule, f.column])));
+    assert.deepEqual(email.location, { line: 1, startColumn: 3, endColumn: 20 });
+    assert.deepEqual(report.columns[1]!.location, email.location);
+  });
+
   it('applies the policy: severities, ignores and declared columns', async () => {
     const { policy } = parsePolicy(
       JSON.stringify({

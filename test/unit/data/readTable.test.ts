@@ -92,7 +92,12 @@ describe('readTable: CSV', () => {
     const r = await readAll('1,2.5,x\n3,4.5,y\n5,6.5,z\n');
     assert.equal(r.summary.hasHeader, false);
     assert.equal(r.header?.hasHeader, false);
-    assert.deepEqual(r.header?.columns, [{ name: 'column_1' }, { name: 'column_2' }, { name: 'column_3' }]);
+    // With no header cell, each column stands on its first value (where the editor shows its findings).
+    assert.deepEqual(r.header?.columns, [
+      { name: 'column_1', location: { line: 1, startColumn: 1, endColumn: 2 } },
+      { name: 'column_2', location: { line: 1, startColumn: 3, endColumn: 6 } },
+      { name: 'column_3', location: { line: 1, startColumn: 7, endColumn: 8 } },
+    ]);
     assert.equal(r.rows.length, 3);
     assert.deepEqual(cellAt(r.rows[0]!, 0), { line: 1, startColumn: 1, endLine: 1, endColumn: 2 });
   });
