@@ -58,39 +58,18 @@ export function fileThreadsFor(cores: number): number {
   return cores <= 1 ? 1 : Math.min(cores, MAX_FILE_THREADS);
 }
 
-/** What {@link scanFilesEach} tells its caller, and how it goes on after a failure. */
+/** What {@link scanFilesEach} tells its caller. */
 export interface FileHooks {
   /**
    * Told when file `i` starts in this thread, and may add options for it (a progress line); files in worker
    * threads start untold.
    */
   onStart?: (index: number) => FileStart | undefined;
-  /** Told as each file is done, in the order they finish: its report, or with `keepGoing` what stopped it. */
-  onDone?: (index: number, result: AuditReport | Error) => void;
   /**
-   * Go on past a file whose scan fails (an unreadable file, a thread that stopped) instead of stopping every
-   * thread and throwing; a cancel still stops them all.
+   * Told as each file is done, in the order they finish: its report, or what stopped its scan (an unreadable
+   * file, a thread that died); the other files go on.
    */
-  keepGoing?: boolean;
-}
-
-/**
- * Audits `files` in order and returns their reports in that order: {@link scanFilesEach}, stopping at the
- * first failure. `onFile` is its `onStart`.
- */
-export async function scanFilesInThreads(
-  files: readonly FileScan[],
-  threaded: ThreadedScanOptions & { sideBySideBytes?: number } = {},
-  onFile?: (index: number) => FileStart | undefined,
-): Promise<AuditReport[]> {
-  const reports: AuditReport[] = new Array<AuditReport>(files.length);
-  await scanFilesEach(files, threaded, {
-    ...(onFile ? { onStart: onFile } : {}),
-    onDone: (i, result) => {
-      if (!(result instanceof Error)) reports[i] = result;
-    },
-  });
-  return reports;
+  onDone?: (index: number, result: AuditReport | Error) => void;
 }
 
 /**
@@ -101,9 +80,10 @@ export async function scanFilesInThreads(
  * {@link MIN_SPLIT_BYTES}) or more together; then the others, one at a time. On two cores
  * (bench/scan/README.md), an audit of eight files of 25 MB read at 37.5 to 44.8 MB/s side by side against
  * 30.5 to 35.3 one after another, eight of 39 MB at 43.3 to 52.6 against 34.7 to 38.8; eight of 5 MB took
- * 2.58 s side by side against 2.45 (a thread's start and its own warming of the code). Same contract as
- * `scanFileInThreads`: bad input becomes findings; an aborted `signal` (of the first file's options) stops
- * the threads and throws an `AbortError`.
+ * 2.58 s side by side against 2.45 (a thread's start and its own warming of the code). As in
+ * `scanFileInThreads`, bad input becomes findings; a file whose scan fails outright is told with its error
+ * and the others go on; an aborted `signal` (of the first file's options) stops the threads and throws an
+ * `AbortError`.
  */
 export async function scanFilesEach(
   files: readonly FileScan[],
@@ -121,7 +101,7 @@ export async function scanFilesEach(
         threaded,
       );
     } catch (e) {
-      if (!hooks.keepGoing || signal?.aborted || f.options.signal?.aborted) throw e;
+      if (signal?.aborted || f.options.signal?.aborted) throw e;
       result = e instanceof Error ? e : new Error(String(e));
     } finally {
       start?.done?.();
@@ -214,8 +194,7 @@ function smallFileBytes(f: FileScan): number | null {
 
 /**
  * Scans the files `queue` names: this thread and `workers` worker threads each take the next file until none
- * is left. Without `hooks.keepGoing`, the first failure stops the others (this thread's scan too, through its
- * signal) and is thrown; with it, a worker thread that stopped leaves the rest of the queue to this one.
+ * is left. A worker thread that stopped (its file told as failed) leaves the rest of the queue to the others.
  */
 async function sideBySide(
   queue: readonly number[],
@@ -244,7 +223,7 @@ async function sideBySide(
         try {
           result = await thread.scan(files[i]!);
         } catch (e) {
-          if (!hooks.keepGoing || stop.signal.aborted) throw e;
+          if (stop.signal.aborted) throw e;
           result = e instanceof Error ? e : new Error(String(e));
         }
         hooks.onDone?.(i, result);

@@ -100,7 +100,6 @@ export async function scanFiles(
     files,
     { maxThreads },
     {
-      keepGoing: true,
       // Each file's own collector, made as it starts (see `collectorForScan`); a worker thread makes its own.
       onStart: () => {
         const collector = collectorForScan();

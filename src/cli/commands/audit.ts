@@ -3,8 +3,9 @@ import * as path from 'path';
 import { severityRank, SEVERITIES, type Finding, type Severity } from '../../core/findings';
 import { DEFAULT_POLICY, parsePolicy, type Policy } from '../../core/policy';
 import { toSarif } from '../../core/report/sarif';
+import type { AuditReport } from '../../core/report/auditReport';
 import { collectGarbage, collectorForScan } from '../../worker/collect';
-import { scanFilesInThreads, type FileScan } from '../../worker/scanFiles';
+import { scanFilesEach, type FileScan } from '../../worker/scanFiles';
 import { countBySeverity, formatAuditText } from '../auditText';
 import { UsageError, type CliCommand, type CliIo, parseCommandLine } from '../command';
 import { unreadableFile } from '../inputFile';
@@ -43,8 +44,10 @@ Options:
                              the one-thread report byte for byte.
   --no-color                 Plain text output.
 
-JSON output: one report object for one file, an array of them for several (see the README).
-Exit status: 0 clean, 1 a finding reached --fail-on, 2 usage or input errors.`;
+JSON output: one report object for one file, an array of them for several (see the README). A file
+that cannot be read, or whose scan fails (a read error), is named on standard error; the others are
+still audited.
+Exit status: 0 clean, 1 a finding reached --fail-on, 2 usage or input errors (such a file included).`;
 
 function findPolicy(start: string): string | undefined {
   let dir = path.resolve(start);
@@ -197,24 +200,35 @@ export const auditCommand: CliCommand = {
       });
     }
     // Small files are scanned side by side (see `scanFiles.ts`); a progress line shows those in this thread.
-    const reports = await scanFilesInThreads(
+    // A file whose scan fails outright (a read error, a thread out of memory) is told and the others go on:
+    // in CI one such file must not hide every other file's findings.
+    const results: (AuditReport | Error)[] = new Array<AuditReport | Error>(scans.length);
+    await scanFilesEach(
       scans,
       { ...(threads !== undefined ? { threads } : {}), ...(split ? { split } : {}) },
-      (i) => {
-        const f = scans[i]!;
-        const progress = progressLine(io, f.name, fs.statSync(f.file).size);
-        // One a file: its mark is the file's (see `collectorForScan`).
-        const collector = collectorForScan();
-        return {
-          options: {
-            ...(progress ? { onProgress: progress.update } : {}),
-            whileReading: collector,
-            betweenAnalyses: collector,
-          },
-          ...(progress ? { done: progress.clear } : {}),
-        };
+      {
+        onDone: (i, result) => (results[i] = result),
+        onStart: (i) => {
+          const f = scans[i]!;
+          const progress = progressLine(io, f.name, fs.statSync(f.file).size);
+          // One a file: its mark is the file's (see `collectorForScan`).
+          const collector = collectorForScan();
+          return {
+            options: {
+              ...(progress ? { onProgress: progress.update } : {}),
+              whileReading: collector,
+              betweenAnalyses: collector,
+            },
+            ...(progress ? { done: progress.clear } : {}),
+          };
+        },
       },
     );
+    const reports: AuditReport[] = [];
+    results.forEach((r, i) => {
+      if (r instanceof Error) inputErrors.push(`${scans[i]!.name}: the scan failed: ${r.message}`);
+      else reports.push(r);
+    });
 
     const allFindings = [...policyProblems, ...reports.flatMap((r) => r.findings)];
     // JSON and SARIF are written in pieces (see `writeJson`), text as one string.

@@ -162,6 +162,24 @@ describe('rml audit', () => {
     assert.ok(reports[1].findings.length < reports[0].findings.length, 'b.csv kept its own policy');
   });
 
+  it('goes on past a file that fails to read mid-scan, says which, and exits 2', async function () {
+    // A regular file that every check before the scan passes and whose first read fails with EIO (Linux: this
+    // process's memory at address 0, never mapped).
+    const failing = '/proc/self/mem';
+    if (!fs.existsSync(failing)) this.skip();
+    const r = await rml(['audit', 'customers.csv', failing, 'customers.csv', '--format', 'json']);
+    assert.equal(r.code, 2);
+    assert.equal(r.stderr, `rml audit: ${failing}: the scan failed: EIO: i/o error, read\n`);
+    const reports = JSON.parse(r.stdout) as { file: string; rows: number }[];
+    assert.deepEqual(
+      reports.map((x) => [x.file, x.rows]),
+      [
+        ['customers.csv', 6],
+        ['customers.csv', 6],
+      ],
+    );
+  });
+
   it('audits predictions per group and writes the output to a file', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rml-audit-'));
     temps.push(dir);

@@ -10,9 +10,10 @@ import {
   MAX_SIDE_BY_SIDE_COLUMNS,
   fileThreadsFor,
   scanFilesEach,
-  scanFilesInThreads,
   type FileScan,
+  type FileStart,
 } from '../../../src/worker/scanFiles';
+import type { AuditReport } from '../../../src/core/report/auditReport';
 
 const adult = path.resolve(__dirname, '../../../../shared/data/adult/adult.csv');
 
@@ -21,7 +22,24 @@ async function alone(f: FileScan): Promise<string> {
   return JSON.stringify(await scanDataset(fs.createReadStream(f.file), f.options));
 }
 
-describe('scanFilesInThreads: several files of an audit', function () {
+/** Every file's result, in the order given (an `Error` where its scan failed), with `onStart` told. */
+async function scanAll(
+  files: readonly FileScan[],
+  threaded: Parameters<typeof scanFilesEach>[1],
+  onStart?: (i: number) => FileStart | undefined,
+): Promise<(AuditReport | Error)[]> {
+  const results = new Array<AuditReport | Error>(files.length);
+  await scanFilesEach(files, threaded, {
+    ...(onStart ? { onStart } : {}),
+    onDone: (i, result) => {
+      assert.equal(results[i], undefined, `file ${i} told twice`);
+      results[i] = result;
+    },
+  });
+  return results;
+}
+
+describe('scanFilesEach: several files of an audit', function () {
   this.timeout(180000);
   let dir: string;
   let files: FileScan[];
@@ -64,7 +82,7 @@ describe('scanFilesInThreads: several files of an audit', function () {
 
   it('gives each file the report a scan of it alone gives, in the order given, side by side', async () => {
     const here: number[] = [];
-    const reports = await scanFilesInThreads(files, { cores: 2, sideBySideBytes: 0 }, (i) => {
+    const reports = await scanAll(files, { cores: 2, sideBySideBytes: 0 }, (i) => {
       here.push(i);
       return undefined;
     });
@@ -91,7 +109,7 @@ describe('scanFilesInThreads: several files of an audit', function () {
       { cores: 2 },
     ]) {
       const here: number[] = [];
-      const reports = await scanFilesInThreads(files.slice(0, 3), threaded, (i) => {
+      const reports = await scanAll(files.slice(0, 3), threaded, (i) => {
         here.push(i);
         return undefined;
       });
@@ -102,7 +120,7 @@ describe('scanFilesInThreads: several files of an audit', function () {
 
   it('adds what the caller gives to a file of this thread, and tells it when the file is done', async () => {
     const events: string[] = [];
-    await scanFilesInThreads(files.slice(0, 2), { threads: 1 }, (i) => ({
+    await scanAll(files.slice(0, 2), { threads: 1 }, (i) => ({
       options: { onProgress: () => events.push(`read ${i}`) },
       done: () => events.push(`done ${i}`),
     }));
@@ -116,7 +134,7 @@ describe('scanFilesInThreads: several files of an audit', function () {
     generateCsv(large, MIN_SPLIT_BYTES + 1e6);
     const mixed: FileScan[] = [files[2]!, { file: large, options: { fileName: 'large.csv' } }, files[3]!];
     const here: number[] = [];
-    const reports = await scanFilesInThreads(mixed, { cores: 2, sideBySideBytes: 0 }, (i) => {
+    const reports = await scanAll(mixed, { cores: 2, sideBySideBytes: 0 }, (i) => {
       here.push(i);
       return undefined;
     });
@@ -146,7 +164,7 @@ describe('scanFilesInThreads: several files of an audit', function () {
     };
     list.splice(1, 0, labelled);
     const here: string[] = [];
-    const reports = await scanFilesInThreads(list, { cores: 2, sideBySideBytes: 0 }, (i) => {
+    const reports = await scanAll(list, { cores: 2, sideBySideBytes: 0 }, (i) => {
       here.push(`${list[i]!.options.fileName}${list[i]!.options.label ? ' labelled' : ''}`);
       return undefined;
     });
@@ -156,23 +174,7 @@ describe('scanFilesInThreads: several files of an audit', function () {
       assert.equal(JSON.stringify(reports[i]), await alone(list[i]!), here[i]);
   });
 
-  it('throws the first failure once the scan in this thread has stopped too', async () => {
-    // A file the worker cannot be sent (its options hold a function): the failure comes from the worker's side.
-    const unsendable = {
-      file: files[2]!.file,
-      options: { fileName: 'ragged.csv', policy: { unsendable: () => 0 } } as unknown as ScanOptions,
-    };
-    const events: string[] = [];
-    await assert.rejects(
-      scanFilesInThreads([files[0]!, unsendable, files[0]!], { cores: 2, sideBySideBytes: 0 }, (i) => ({
-        done: () => events.push(`done ${i}`),
-      })).finally(() => events.push('thrown')),
-      (e: Error) => e.name === 'DataCloneError',
-    );
-    assert.deepEqual(events, ['done 0', 'thrown']);
-  });
-
-  it('goes on past a failed file when asked to, telling each result as it comes', async () => {
+  it('goes on past a failed file, telling each result as it comes', async () => {
     const unsendable = {
       file: files[2]!.file,
       options: { fileName: 'ragged.csv', policy: { unsendable: () => 0 } } as unknown as ScanOptions,
@@ -184,7 +186,6 @@ describe('scanFilesInThreads: several files of an audit', function () {
       list,
       { cores: 2, sideBySideBytes: 0 },
       {
-        keepGoing: true,
         onDone: (i, result) => {
           assert.ok(!done.has(i), `file ${i} told twice`);
           done.set(i, result instanceof Error ? `error ${result.name}` : JSON.stringify(result));
@@ -205,7 +206,6 @@ describe('scanFilesInThreads: several files of an audit', function () {
     const list = [files[0]!, files[1]!, files[3]!, files[0]!].map(spilling);
     const done = new Map<number, string>();
     await scanFilesEach(list, dying, {
-      keepGoing: true,
       onDone: (i, result) => {
         assert.ok(!done.has(i), `file ${i} told twice`);
         done.set(
@@ -220,15 +220,6 @@ describe('scanFilesInThreads: several files of an audit', function () {
     // This thread took the first file, the worker the second; the others fell to this thread.
     assert.equal(done.get(1), 'error ERR_WORKER_OUT_OF_MEMORY');
     for (const i of [0, 2, 3]) assert.equal(done.get(i), await alone(list[i]!), `file ${i}`);
-    // Without keepGoing the death stops the audit, once this thread's scan has stopped too.
-    const events: string[] = [];
-    await assert.rejects(
-      scanFilesInThreads(list, dying, (i) => ({ done: () => events.push(`done ${i}`) })).finally(() =>
-        events.push('thrown'),
-      ),
-      (e: NodeJS.ErrnoException) => e.code === 'ERR_WORKER_OUT_OF_MEMORY',
-    );
-    assert.equal(events.at(-1), 'thrown');
     assert.deepEqual(fs.readdirSync(spillDir), []);
   });
 
@@ -239,7 +230,7 @@ describe('scanFilesInThreads: several files of an audit', function () {
       options: { fileName: 'customers.csv', signal: controller.signal },
     }));
     await assert.rejects(
-      scanFilesInThreads(many, { cores: 2, sideBySideBytes: 0 }, () => {
+      scanAll(many, { cores: 2, sideBySideBytes: 0 }, () => {
         setTimeout(() => controller.abort(), 50);
         return undefined;
       }),
