@@ -3,7 +3,7 @@ import pc from 'picocolors';
 import type { Finding, Severity } from '../core/findings';
 import { severityRank } from '../core/findings';
 import type { AuditReport } from '../core/report/auditReport';
-import { groupDigits } from '../core/numberText';
+import { count, groupDigits } from '../core/numberText';
 
 type Colours = Pick<typeof pc, 'red' | 'yellow' | 'cyan' | 'dim' | 'bold' | 'gray'>;
 
@@ -47,7 +47,7 @@ export function formatAuditText(
   const out: string[] = [];
   out.push(
     c.bold(`${report.file}`) +
-      c.dim(` — ${int(report.rows)} rows × ${report.columns.length} columns (${report.format})`),
+      c.dim(` — ${count(report.rows, 'row')} × ${count(report.columns.length, 'column')} (${report.format})`),
   );
   const sorted = [...report.findings].sort(
     (a, b) =>

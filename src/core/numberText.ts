@@ -12,3 +12,8 @@ export function groupDigits(n: number): string {
   for (let i = head; i < digits.length; i += 3) out += ',' + digits.slice(i, i + 3);
   return n < 0 || Object.is(n, -0) ? '-' + out : out;
 }
+
+/** `n` (digits grouped) and `noun`, plural unless n is 1: "1 row", "2,048 rows". */
+export function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${groupDigits(n)} ${n === 1 ? noun : plural}`;
+}

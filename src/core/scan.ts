@@ -83,7 +83,7 @@ import {
   type PrivacyPart,
 } from './privacy/privacyScanner';
 import type { AuditReport, ColumnReport, ProtectedKind } from './report/auditReport';
-import { groupDigits } from './numberText';
+import { count, groupDigits } from './numberText';
 
 export type { FairnessReport };
 
@@ -1249,7 +1249,7 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
           'quality/missing-values',
           'info',
           p.name,
-          `'${p.name}' has ${int(p.missing)} missing values (${pct(p.missing / rows)}).`,
+          `'${p.name}' has ${count(p.missing, 'missing value')} (${pct(p.missing / rows)}).`,
           {
             missing: p.missing,
             share: p.missing / rows,

@@ -17,6 +17,7 @@ import { fmt } from '../../core/fairness/stats';
 import { UsageError, type CliCommand, type CliIo, parseCommandLine } from '../command';
 import { unreadableFile } from '../inputFile';
 import { writeThroughTemporary } from '../writeFile';
+import { count } from '../../core/numberText';
 
 const usage = `Usage: rml fix <transform> FILE [options]
 
@@ -328,7 +329,11 @@ async function runReweigh(file: string, displayName: string, o: Options, io: Cli
       }),
     ),
   ];
-  if (r.missingLabel > 0) lines.push('', `${r.missingLabel} rows without a label keep weight 1.`);
+  if (r.missingLabel > 0)
+    lines.push(
+      '',
+      `${count(r.missingLabel, 'row')} without a label keep${r.missingLabel === 1 ? 's' : ''} weight 1.`,
+    );
   io.stdout.write(lines.join('\n') + '\n');
   return 0;
 }
@@ -409,7 +414,10 @@ async function runThresholds(file: string, displayName: string, o: Options, io: 
     ),
   ];
   if (result.skipped > 0)
-    lines.push('', `${result.skipped} rows without a label, score or group were not used.`);
+    lines.push(
+      '',
+      `${count(result.skipped, 'row')} without a label, score or group ${result.skipped === 1 ? 'was' : 'were'} not used.`,
+    );
   io.stdout.write(lines.join('\n') + '\n');
   return 0;
 }

@@ -86,7 +86,8 @@ function isNumberLike(s: string): boolean {
  * `csv.Sniffer.has_header`: where the other records are all numbers, a non-number in the first record votes
  * for a header and a number against; where they all have one length, a first value of another length votes
  * for a header. Columns with neither pattern vote by distinctness: a first value that recurs below it is
- * data. With no votes at all, a first record with no numbers and no repeated values is taken as a header.
+ * data. With no votes at all, or as many for as against (`id,city` over numbers and four-letter cities), a
+ * first record with no numbers and no repeated values is taken as a header.
  */
 export function detectHeader(records: readonly (readonly string[])[]): boolean {
   const first = records[0];
@@ -118,6 +119,6 @@ export function detectHeader(records: readonly (readonly string[])[]): boolean {
       voted = true;
     }
   }
-  if (voted) return votes > 0;
+  if (voted && votes !== 0) return votes > 0;
   return !repeats && nonEmpty.length > 0 && !nonEmpty.some(isNumberLike);
 }

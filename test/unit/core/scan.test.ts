@@ -193,6 +193,12 @@ describe('scanDataset on personal data', () => {
     assert.deepEqual(report.columns[1]!.location, email.location);
   });
 
+  it('says "1 missing value", in the singular', async () => {
+    const report = await scanDataset([Buffer.from('id,city\n1,Oslo\n2,\n3,Rome\n')], { fileName: 'c.csv' });
+    const missing = report.findings.find((f) => f.rule === 'quality/missing-values');
+    assert.equal(missing?.message, "'city' has 1 missing value (33.3%).");
+  });
+
   it('applies the policy: severities, ignores and declared columns', async () => {
     const { policy } = parsePolicy(
       JSON.stringify({

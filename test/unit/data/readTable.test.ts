@@ -107,6 +107,12 @@ describe('readTable: CSV', () => {
     assert.equal(r.summary.hasHeader, false);
     const h = await readAll('code,colour\nAB,red\nCD,blue\n');
     assert.equal(h.summary.hasHeader, true);
+    // A name as long as its column's values votes against, a name over numbers for: a tie, read as a header.
+    const tie = await readAll('id,city\n1,Oslo\n2,\n3,Rome\n');
+    assert.equal(tie.summary.hasHeader, true);
+    // Names that are numbers over numbers, and a value of the fixed length: data.
+    const data = await readAll('5,Oslo\n6,Rome\n7,Pisa\n');
+    assert.equal(data.summary.hasHeader, false);
   });
 
   it('follows hasHeader when it is given', async () => {
