@@ -230,6 +230,8 @@ function writeWeighted(
     const d = t.header.delimiter ?? (format === 'tsv' ? '\t' : ',');
     const text = t.bytes.subarray(0, 1 << 16).toString('utf8');
     const eol = /\r\n/.test(text) ? '\r\n' : '\n';
+    // Kept so that Excel splits the copy as it split the original.
+    if (t.header.separatorLine) w.push(`sep=${d}${eol}`);
     if (t.header.hasHeader)
       w.push(
         t.header.columns

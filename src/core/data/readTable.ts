@@ -274,9 +274,15 @@ class TableReader {
         location: { line: 1, startColumn: 1, endColumn: 1 },
       });
     }
+    let text = sample;
     if (format === 'csv' || format === 'tsv') {
+      // Excel's delimiter hint: a first line `sep=;` names the delimiter and is no part of the table, which
+      // starts on line 2.
+      const hint = SEPARATOR_HINT.exec(sample);
+      if (hint) text = sample.slice(hint[0].length);
       const delimiter =
         o.delimiter ??
+        hint?.[1] ??
         (format === 'tsv' && named ? '\t' : sniffDelimiter(sample, complete, format === 'tsv' ? '\t' : ','));
       if (delimiter === '\t') format = 'tsv';
       this.format = format;
@@ -284,8 +290,9 @@ class TableReader {
       const slab = new PositionSlab();
       const table = new CsvTable(this.sink, this.problems, format, delimiter, o.hasHeader ?? 'auto', slab);
       table.transientAfterHeader = o.transientRows === true;
+      table.separatorLine = hint !== null;
       this.table = table;
-      this.parser = this.csvParser(delimiter, table, slab, 1);
+      this.parser = this.csvParser(delimiter, table, slab, hint ? 2 : 1);
     } else {
       this.format = format;
       const table = new JsonTable(this.sink, this.problems, format, maxColumns(o));
@@ -299,7 +306,7 @@ class TableReader {
             })
           : new JsonLinesReader(onObject, this.problems, this.invalid);
     }
-    this.parser.push(sample);
+    this.parser.push(text);
   }
 
   private csvParser(delimiter: string, table: CsvTable, slab: PositionSlab, startLine: number): CsvParser {
@@ -319,6 +326,9 @@ class TableReader {
     this.problems.report(f);
   }
 }
+
+/** Excel's first line `sep=X`, which names a CSV file's delimiter. */
+const SEPARATOR_HINT = /^sep=([^\r\n"])(?:\r\n|\n|\r|$)/i;
 
 function maxColumns(o: ReadOptions): number {
   const m = o.maxColumns ?? Infinity;
@@ -377,6 +387,8 @@ class CsvTable {
    * to the sink.
    */
   transientAfterHeader = false;
+  /** The file began with Excel's `sep=X` line, which the header says. */
+  separatorLine = false;
 
   constructor(
     private readonly sink: TableSink,
@@ -474,6 +486,7 @@ class CsvTable {
         });
     }
     const header: TableHeader = { format: this.format, delimiter: this.delimiter, hasHeader, columns };
+    if (this.separatorLine) header.separatorLine = true;
     if (this.total > this.width) header.totalColumns = this.total;
     this.sink.header(header);
     for (let k = hasHeader ? 1 : 0; k < sample.length; k++) {

@@ -19,6 +19,8 @@ export interface TableHeader {
   format: DataFormat;
   /** The delimiter used (CSV/TSV only). */
   delimiter?: string;
+  /** Set when the file named its delimiter in a first line `sep=X` (Excel's hint), before the table. */
+  separatorLine?: boolean;
   /** False when the file had no header row and names were generated (`column_1`, ...). */
   hasHeader: boolean;
   columns: HeaderCell[];

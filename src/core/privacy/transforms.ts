@@ -233,6 +233,8 @@ export async function sanitizeTable(
     }
     names = keep.map((i) => header.columns[i]!.name);
     if (header.format === 'csv' || header.format === 'tsv') {
+      // Kept so that Excel splits the copy as it split the original.
+      if (header.separatorLine) pending.push(`sep=${delimiterOf(header)}${nl}`);
       if (header.hasHeader)
         pending.push(names.map((n) => csvField(n, delimiterOf(header))).join(delimiterOf(header)) + nl);
     } else if (header.format === 'json') {

@@ -115,6 +115,33 @@ describe('readTable: CSV', () => {
     assert.equal(data.summary.hasHeader, false);
   });
 
+  it("takes the delimiter from Excel's first line sep=X, and starts the table on line 2", async () => {
+    for (const [text, delimiter, start] of [
+      ['sep=;\nname;amount\n"Hans, M";1,50\n', ';', 11],
+      ['SEP=|\r\nname|amount\r\n"Hans, M"|1,50\r\n', '|', 11],
+      ['sep=,\nname,amount\n"Hans, M","1,50"\n', ',', 12],
+    ] as const) {
+      const r = await readAll(text);
+      assert.equal(r.summary.delimiter, delimiter, text);
+      assert.equal(r.header?.separatorLine, true);
+      assert.deepEqual(grid(r), [
+        ['name', 'amount'],
+        ['Hans, M', '1,50'],
+      ]);
+      assert.deepEqual(r.header?.columns[0]?.location, { line: 2, startColumn: 1, endColumn: 5 });
+      assert.deepEqual(cellAt(r.rows[0]!, 1), {
+        line: 3,
+        startColumn: start,
+        endLine: 3,
+        endColumn: start + 4,
+      });
+    }
+    // Without the line, or with it further down, nothing changes.
+    const plain = await readAll('name;amount\nHans;1,50\nsep=;\n');
+    assert.equal(plain.header?.separatorLine, undefined);
+    assert.equal(plain.header?.columns[0]?.location?.line, 1);
+  });
+
   it('follows hasHeader when it is given', async () => {
     const r = await readAll('a,b\nc,d\n', { hasHeader: false });
     assert.deepEqual(grid(r), [

@@ -133,6 +133,12 @@ describe('privacy transforms', () => {
     }
   });
 
+  it("keeps Excel's sep= line, so that the copy splits as the original did", async () => {
+    const csv = Buffer.from('sep=;\r\nname;amount\r\n"Garcia, Maria";1,50\r\n"Smith, John";2,75\r\n');
+    const t = await sanitize(csv, { lineEnding: '\r\n', transforms: [{ column: 'name', kind: 'mask' }] }, 5);
+    assert.equal(t.text, 'sep=;\r\nname;amount\r\nG*** M***;1,50\r\nS*** J***;2,75\r\n');
+  });
+
   it('keeps the delimiter of a TSV and writes JSON and JSON Lines that read back', async () => {
     const tsv = Buffer.from('name\tage\tcity\nMaria Garcia\t34\tBoston, MA\nJohn Smith\t51\tDallas\n');
     const t = await sanitize(tsv, {

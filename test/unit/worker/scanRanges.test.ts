@@ -196,6 +196,22 @@ y",${i}`
     assert.ok(report.columns[3].missing > 6000);
   });
 
+  it("gives the one-pass report on a file that opens with Excel's sep= line, split either way", async () => {
+    const lines = ['sep=;', 'id;email;note;amount'];
+    for (let i = 0; i < 30000; i++)
+      lines.push(`${i};u${i}@example.com;"note, ${i % 50}";${i % 97},${i % 10}`);
+    const file = path.join(dir, 'excel.csv');
+    fs.writeFileSync(file, lines.join('\r\n') + '\r\n');
+    const options = { fileName: 'excel.csv' };
+    const one = await single(file, options);
+    assert.equal(JSON.parse(one).columns[1].location.line, 2);
+    const got = await ranged(file, options, 160_000);
+    assert.equal(got.how, 'ranges');
+    assert.equal(got.report, one);
+    const byColumn = await scanFileInThreads(file, options, { threads: 2, split: 'columns' });
+    assert.equal(normalised(byColumn), one);
+  });
+
   it('makes the first range long enough to decide a sparse column, which the ranges after it take over', async () => {
     // Half the notes are missing: 60 kB holds about 1,500 rows, 750 notes, short of the 2,000 values the
     // privacy scanner decides a column on; four times that (the default head) holds 3,000.
