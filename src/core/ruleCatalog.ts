@@ -13,6 +13,11 @@ export const RULE_DOCS_URL = 'https://github.com/responsible-ml/responsible-ml/b
 const rules: RuleInfo[] = [
   { id: 'data/empty-file', title: 'Empty file', description: 'The file has no content to read.' },
   {
+    id: 'data/binary-file',
+    title: 'Binary file',
+    description: 'The file is not text (a workbook, a Parquet file, an archive, ...); it was not read.',
+  },
+  {
     id: 'data/ragged-row',
     title: 'Ragged row',
     description: 'A row has more or fewer fields than the header.',

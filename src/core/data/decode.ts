@@ -4,6 +4,7 @@
  * stand for invalid bytes so that the reader can report them at their line and column.
  */
 import { Buffer, isAscii } from 'buffer';
+import { binaryFormat, type BinaryFormat } from './binaryFile';
 
 export type TextEncodingName = 'utf-8' | 'utf-16le' | 'utf-16be';
 
@@ -28,6 +29,8 @@ export class ByteDecoder {
   hadBom = false;
   /** True when UTF-16 was recognised from the NUL pattern rather than a BOM. */
   guessedUtf16 = false;
+  /** Set when the first bytes are those of a binary file (`binaryFile.ts`): nothing is decoded. */
+  binary: BinaryFormat | undefined;
   private head: Uint8Array[] = [];
   private headLength = 0;
   private decided = false;
@@ -41,8 +44,12 @@ export class ByteDecoder {
    * @param continuation the bytes start inside a UTF-8 file whose head was already read (a later range of a
    *   scan split by rows): no byte order mark or UTF-16 pattern is looked for, since a range's first bytes say
    *   nothing about the file's encoding.
+   * @param fileName names the format of a ZIP archive (a workbook by its extension)
    */
-  constructor(continuation = false) {
+  constructor(
+    continuation = false,
+    private readonly fileName?: string,
+  ) {
     if (continuation) this.decided = true;
   }
 
@@ -83,6 +90,9 @@ export class ByteDecoder {
       if (guess) {
         this.encoding = guess;
         this.guessedUtf16 = true;
+      } else {
+        this.binary = binaryFormat(all, this.fileName);
+        if (this.binary) return '';
       }
     }
     if (this.encoding !== 'utf-8') this.utf16 = new TextDecoder('utf-16le', { ignoreBOM: true });
@@ -90,7 +100,7 @@ export class ByteDecoder {
   }
 
   private decodeBytes(chunk: Uint8Array, final: boolean): string {
-    if (!this.decided) return '';
+    if (!this.decided || this.binary) return '';
     let bytes = chunk;
     if (this.carry) {
       bytes = concatBytes([this.carry, chunk], this.carry.length + chunk.length);

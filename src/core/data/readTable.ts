@@ -5,6 +5,7 @@
  */
 import type { Finding, SourceRange } from '../findings';
 import type { DataFormat, DataRow, HeaderCell, TableHeader, TableSink } from './table';
+import { binaryFileMessage } from './binaryFile';
 import { ByteDecoder, type TextEncodingName } from './decode';
 import { InvalidCharQueue, ProblemReporter } from './problems';
 import { CsvParser } from './csvParser';
@@ -115,7 +116,11 @@ export async function readTable(
     );
   }
   const reader = new TableReader(sink, options);
-  for await (const chunk of chunks) reader.push(chunk);
+  for await (const chunk of chunks) {
+    reader.push(chunk);
+    // A binary file is not read past its first bytes.
+    if (reader.binary) break;
+  }
   return reader.end();
 }
 
@@ -173,9 +178,14 @@ class TableReader {
     private readonly sink: TableSink,
     private readonly options: ReadOptions,
   ) {
-    this.decoder = new ByteDecoder(options.continuation !== undefined);
+    this.decoder = new ByteDecoder(options.continuation !== undefined, options.fileName);
     this.problems = new ProblemReporter(sink, options.fileName, options.maxProblems ?? 1000);
     this.invalid = new InvalidCharQueue(this.decoder.invalid, this.problems);
+  }
+
+  /** Whether the first bytes were a binary file's, which is not read further (see `binaryFile.ts`). */
+  get binary(): boolean {
+    return this.decoder.binary !== undefined;
   }
 
   push(chunk: Uint8Array): void {
@@ -254,6 +264,22 @@ class TableReader {
       return;
     }
     const named = o.format && o.format !== 'auto' ? o.format : formatFromFileName(o.fileName);
+    const binary = this.decoder.binary;
+    if (binary) {
+      // One finding, and a table of no columns: its bytes read as text would be garbage.
+      this.report({
+        rule: 'data/binary-file',
+        severity: 'error',
+        message: binaryFileMessage(binary),
+        location: { line: 1, startColumn: 1, endColumn: 1 },
+        data: { format: binary.kind },
+      });
+      this.format = named ?? 'csv';
+      const table = new CsvTable(this.sink, this.problems, this.format, ',', false, new PositionSlab());
+      this.table = table;
+      this.parser = { push: () => undefined, end: () => undefined };
+      return;
+    }
     let format = named ?? formatFromContent(sample) ?? 'csv';
     if (this.decoder.encoding !== 'utf-8') {
       const how = this.decoder.hadBom ? 'its byte order mark' : 'the pattern of zero bytes';

@@ -1,0 +1,135 @@
+/**
+ * Files that are not text at all, recognised from their first bytes before a byte of them is read as a table:
+ * the spreadsheets, columnar files, archives and compressed files people give a tool that reads CSV. Read as
+ * text they gave hundreds of encoding errors and tables of garbage; the reader reports one finding instead,
+ * naming the format and what to do.
+ *
+ * Written by hand: `file-type`, the maintained library for this, needs Node 22 and reads asynchronously
+ * through its own tokenizer, where the reader decides synchronously on the first kilobyte it already holds,
+ * and only the fixed signatures below (and a share of control bytes for any other binary file) are needed.
+ */
+
+import { groupDigits } from '../numberText';
+
+/** A binary format recognised, and what the user should do with the file. */
+export interface BinaryFormat {
+  /** Short id, in the finding's data. */
+  kind: string;
+  /** The format, as the message names it (after "The file is "). */
+  name: string;
+  /** What to do instead, as the message ends; none for binary data of no known format. */
+  advice?: string;
+}
+
+const EXPORT = 'export the table as CSV and audit that';
+const DECOMPRESS = 'decompress it and audit the file inside';
+const CONVERT = 'convert it to CSV or JSON Lines (for example with pandas) and audit that';
+const IMAGE = 'give the data file';
+
+/**
+ * Signatures at offset 0 (`null` matches any byte). Those made only of printable characters could begin a
+ * CSV file (a header `ORCID,...`), so they count only with control bytes in the head as well (`binary`).
+ */
+const SIGNATURES: { bytes: (number | null)[]; format: BinaryFormat; binary?: true }[] = [
+  { bytes: [0x1f, 0x8b], format: { kind: 'gzip', name: 'gzip-compressed', advice: DECOMPRESS } },
+  {
+    // "BZh", the block size, then the block magic (the digits of pi).
+    bytes: [0x42, 0x5a, 0x68, null, 0x31, 0x41, 0x59, 0x26, 0x53, 0x59],
+    format: { kind: 'bzip2', name: 'bzip2-compressed', advice: DECOMPRESS },
+  },
+  {
+    bytes: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00],
+    format: { kind: 'xz', name: 'xz-compressed', advice: DECOMPRESS },
+  },
+  {
+    bytes: [0x28, 0xb5, 0x2f, 0xfd],
+    format: { kind: 'zstd', name: 'Zstandard-compressed', advice: DECOMPRESS },
+  },
+  {
+    bytes: [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c],
+    format: { kind: '7z', name: 'a 7-Zip archive', advice: DECOMPRESS },
+  },
+  {
+    bytes: [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1],
+    format: { kind: 'ole', name: 'an Excel 97-2003 workbook or another Office file', advice: EXPORT },
+  },
+  {
+    bytes: ascii('PAR1'),
+    format: { kind: 'parquet', name: 'an Apache Parquet file', advice: CONVERT },
+    binary: true,
+  },
+  {
+    bytes: [...ascii('ARROW1'), 0, 0],
+    format: { kind: 'arrow', name: 'an Arrow IPC (Feather) file', advice: CONVERT },
+  },
+  { bytes: ascii('ORC'), format: { kind: 'orc', name: 'an Apache ORC file', advice: CONVERT }, binary: true },
+  { bytes: [...ascii('Obj'), 0x01], format: { kind: 'avro', name: 'an Avro file', advice: CONVERT } },
+  {
+    bytes: [...ascii('SQLite format 3'), 0],
+    format: { kind: 'sqlite', name: 'an SQLite database', advice: 'export a table as CSV and audit that' },
+  },
+  {
+    bytes: [0x89, ...ascii('HDF'), 0x0d, 0x0a, 0x1a, 0x0a],
+    format: { kind: 'hdf5', name: 'an HDF5 file', advice: CONVERT },
+  },
+  { bytes: [0x93, ...ascii('NUMPY')], format: { kind: 'npy', name: 'a NumPy array file', advice: CONVERT } },
+  { bytes: ascii('%PDF-1.'), format: { kind: 'pdf', name: 'a PDF document', advice: EXPORT } },
+  { bytes: [0x89, ...ascii('PNG')], format: { kind: 'png', name: 'a PNG image', advice: IMAGE } },
+  { bytes: [0xff, 0xd8, 0xff], format: { kind: 'jpeg', name: 'a JPEG image', advice: IMAGE } },
+  { bytes: ascii('GIF8'), format: { kind: 'gif', name: 'a GIF image', advice: IMAGE }, binary: true },
+];
+
+/** Local file header or end of central directory: a ZIP archive (and so every Office Open XML file). */
+const ZIP = [ascii('PK\x03\x04'), ascii('PK\x05\x06')];
+
+/**
+ * Control bytes (other than tab, line feed, vertical tab, form feed, carriage return and escape) that make a
+ * file binary: text files have none but for a stray one, while any binary format has them throughout (about
+ * one byte in nine of random data).
+ */
+const CONTROL_SHARE = 0.01;
+const MIN_CONTROL_BYTES = 8;
+
+/**
+ * The binary format of a file whose first bytes are `head` (a kilobyte, or the whole file when shorter), or
+ * undefined for text. Call it only when the bytes are not UTF-16 (whose ASCII has a NUL in every other byte).
+ * `fileName` names a ZIP archive: a workbook by its extension.
+ */
+export function binaryFormat(head: Uint8Array, fileName?: string): BinaryFormat | undefined {
+  let control = 0;
+  for (let i = 0; i < head.length; i++) {
+    const b = head[i] as number;
+    if (b < 0x20 && (b < 0x09 || (b > 0x0d && b !== 0x1b))) control++;
+  }
+  for (const { bytes, format, binary } of SIGNATURES)
+    if (startsWith(head, bytes) && (!binary || control > 0)) return format;
+  if (ZIP.some((z) => startsWith(head, z))) {
+    const ext = /\.([A-Za-z]+)$/.exec(fileName ?? '')?.[1]?.toLowerCase();
+    if (ext === 'xlsx' || ext === 'xlsm' || ext === 'xlsb')
+      return { kind: 'xlsx', name: 'an Excel workbook', advice: EXPORT };
+    if (ext === 'ods') return { kind: 'ods', name: 'an OpenDocument spreadsheet', advice: EXPORT };
+    return { kind: 'zip', name: 'a ZIP archive', advice: 'unzip it and audit the file inside' };
+  }
+  if (control >= MIN_CONTROL_BYTES && control >= CONTROL_SHARE * head.length)
+    return {
+      kind: 'binary',
+      name: `binary data (${groupDigits(control)} control bytes in its first ${groupDigits(head.length)} bytes)`,
+    };
+  return undefined;
+}
+
+/** The finding's message for a file of `format`. */
+export function binaryFileMessage(format: BinaryFormat): string {
+  const advice = format.advice ? `: ${format.advice}` : '';
+  return `The file is ${format.name}, not CSV, TSV, JSON or JSON Lines text${advice}. Nothing in it was read.`;
+}
+
+function startsWith(head: Uint8Array, bytes: readonly (number | null)[]): boolean {
+  if (head.length < bytes.length) return false;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== null && head[i] !== bytes[i]) return false;
+  return true;
+}
+
+function ascii(s: string): number[] {
+  return [...s].map((c) => c.charCodeAt(0));
+}
