@@ -65,6 +65,11 @@ const rules: RuleInfo[] = [
     description: 'The file is UTF-16; most data tools expect UTF-8.',
   },
   {
+    id: 'data/windows-1252',
+    title: 'Windows-1252 file',
+    description: 'The file is Windows-1252 (Latin-1), not UTF-8; it was read as such.',
+  },
+  {
     id: 'data/invalid-json',
     title: 'Invalid JSON',
     description: 'The JSON or JSON Lines text could not be parsed.',

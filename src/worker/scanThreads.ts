@@ -685,14 +685,17 @@ async function scanByRanges(
               )
             )
               broken = true;
+            // A byte that is not UTF-8: one pass may read the file as Windows-1252 from the first such byte
+            // (`decode.ts`), which a range cannot know of another, so the file is read as one pass reads it.
+            const encoding = part.problems.some(
+              (f) => f.rule === 'data/invalid-encoding' || f.rule === 'data/windows-1252',
+            );
+            if (encoding) broken = true;
             // In a JSON array, a range that ended inside an element (a cut inside a string or a nested
             // array of objects), or a file with invalid JSON, whose messages number the array's elements as
             // only one reader can, or with invalid UTF-8, which the cutter's columns may count otherwise:
             // split by column, which repeats the one pass's report.
-            if (
-              kind === 'json' &&
-              part.problems.some((f) => f.rule === 'data/invalid-json' || f.rule === 'data/invalid-encoding')
-            ) {
+            if (kind === 'json' && (encoding || part.problems.some((f) => f.rule === 'data/invalid-json'))) {
               broken = true;
               byColumn = true;
             }

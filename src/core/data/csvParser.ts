@@ -242,6 +242,8 @@ export class CsvParser {
             location: { line, startColumn: col, endColumn: col + 1 },
           });
           p = le;
+          // The search for the closing quote moved the cached positions past the lines read again from here.
+          this.lf = this.cr = this.dl = -1;
         } else {
           const keep = n < max;
           if (keep) {

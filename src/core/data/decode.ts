@@ -6,7 +6,7 @@
 import { Buffer, isAscii } from 'buffer';
 import { binaryFormat, type BinaryFormat } from './binaryFile';
 
-export type TextEncodingName = 'utf-8' | 'utf-16le' | 'utf-16be';
+export type TextEncodingName = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
 
 /** A replacement character in the decoded text that stands for an invalid byte sequence. */
 export interface InvalidChar {
@@ -14,6 +14,11 @@ export interface InvalidChar {
   offset: number;
   /** The first byte of the invalid sequence. */
   byte: number;
+  /**
+   * Set on the first byte read as Windows-1252 (see {@link ByteDecoder}), to the character it is there: not a
+   * replacement character.
+   */
+  char?: string;
 }
 
 /** Bytes looked at before the encoding is chosen; enough for a BOM and a reliable NUL pattern. */
@@ -38,6 +43,12 @@ export class ByteDecoder {
   private textOffset = 0;
   private utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
   private utf16: TextDecoder | undefined;
+  /** Set once the file is read as Windows-1252 (see `looksWindows1252`). */
+  private latin = false;
+  /** Set once a valid UTF-8 character past ASCII was decoded: the file is UTF-8, whatever comes later. */
+  private sawUtf8 = false;
+  /** Set once the bytes after the first invalid one did not look like Windows-1252: they stay invalid. */
+  private latinRefused = false;
   readonly invalid: InvalidChar[] = [];
 
   /**
@@ -47,7 +58,7 @@ export class ByteDecoder {
    * @param fileName names the format of a ZIP archive (a workbook by its extension)
    */
   constructor(
-    continuation = false,
+    private readonly continuation = false,
     private readonly fileName?: string,
   ) {
     if (continuation) this.decided = true;
@@ -107,16 +118,58 @@ export class ByteDecoder {
       this.carry = undefined;
     }
     let text: string;
-    if (this.encoding === 'utf-8') {
+    if (this.latin) {
+      text = isAscii(bytes) ? latin1(bytes) : windows1252(bytes);
+    } else if (this.encoding === 'utf-8') {
       const cut = final ? bytes.length : completeUtf8Length(bytes);
       if (cut < bytes.length) this.carry = bytes.slice(cut);
       const part = cut < bytes.length ? bytes.subarray(0, cut) : bytes;
       // Pure ASCII (most data files) is checked with SIMD and copied as Latin-1, several times faster than the
       // general decoder; the text is the same.
-      text = part.length === 0 ? '' : isAscii(part) ? latin1(part) : this.utf8.decode(part);
+      const ascii = part.length === 0 || isAscii(part);
+      text = part.length === 0 ? '' : ascii ? latin1(part) : this.utf8.decode(part);
       // A replacement character is rare in real data; only then are the bytes walked to tell a literal U+FFFD
       // from one that stands for invalid bytes.
-      if (text.indexOf('\ufffd') !== -1) findInvalidUtf8(part, text, this.textOffset, this.invalid);
+      let firstInvalid = -1;
+      if (text.indexOf('\ufffd') !== -1) {
+        const before = this.invalid.length;
+        findInvalidUtf8(part, text, this.textOffset, this.invalid);
+        if (this.invalid.length > before) firstInvalid = this.invalid[before]!.offset - this.textOffset;
+        if (
+          firstInvalid >= 0 &&
+          !this.sawUtf8 &&
+          !this.hadBom &&
+          !this.latinRefused &&
+          !this.continuation &&
+          !nonAsciiBefore(text, firstInvalid)
+        ) {
+          // Everything before the first invalid byte was ASCII, the same in both encodings. Whether the rest
+          // is Windows-1252 is decided on the 64 KB from that byte, whatever the chunks: they are held back
+          // until that much has come (or the end).
+          const first = firstInvalid;
+          if (!final && bytes.length - first < LATIN_SNIFF_BYTES) {
+            this.invalid.length = before;
+            this.carry = bytes.slice(first);
+            text = text.slice(0, first);
+          } else {
+            if (looksWindows1252(bytes.subarray(first, first + LATIN_SNIFF_BYTES))) {
+              const rest = windows1252(bytes.subarray(first));
+              this.invalid.length = before;
+              this.invalid.push({
+                offset: this.textOffset + first,
+                byte: bytes[first] as number,
+                char: rest[0],
+              });
+              this.carry = undefined;
+              this.encoding = 'windows-1252';
+              this.latin = true;
+              text = text.slice(0, first) + rest;
+            } else this.latinRefused = true;
+          }
+        }
+      }
+      if (!ascii && !this.sawUtf8 && !this.latin)
+        this.sawUtf8 = nonAsciiBefore(text, firstInvalid >= 0 ? firstInvalid : text.length);
     } else {
       // UTF-16: the decoder keeps odd bytes and split surrogate pairs itself in stream mode; big-endian input
       // is swapped to little-endian first, which needs whole code units, so an odd byte is carried here.
@@ -132,6 +185,51 @@ export class ByteDecoder {
     return text;
   }
 }
+
+/** Whether `text` has a character past ASCII, other than an invalid byte's U+FFFD, before `end`. */
+function nonAsciiBefore(text: string, end: number): boolean {
+  for (let i = 0; i < end; i++) if (text.charCodeAt(i) >= 0x80) return true;
+  return false;
+}
+
+/**
+ * Whether bytes that are not UTF-8 after ASCII alone are Windows-1252, judged on `window` (the 64 KB from the
+ * first invalid byte): Windows-1252 (Latin-1 with letters where it has controls) is what Excel
+ * and most Windows programs write in Western Europe and the Americas, one byte a letter, so most letters past
+ * ASCII stand between ASCII bytes (`Müller`, `ação`); the two-byte encodings of East Asia (Shift JIS, GBK,
+ * Big5) put high bytes in runs. Undefined when more than half the high bytes are followed by another, or one
+ * is a byte Windows-1252 leaves undefined: those stay invalid UTF-8.
+ */
+function looksWindows1252(window: Uint8Array): boolean {
+  let high = 0;
+  let paired = 0;
+  for (let i = 0; i < window.length; i++) {
+    const b = window[i] as number;
+    if (b < 0x80) continue;
+    // Bytes Windows-1252 leaves undefined: not that encoding.
+    if (b === 0x81 || b === 0x8d || b === 0x8f || b === 0x90 || b === 0x9d) return false;
+    high++;
+    if ((window[i + 1] ?? 0) >= 0x80) paired++;
+  }
+  return high > 0 && paired * 2 <= high;
+}
+
+/**
+ * What Windows-1252 puts at 0x80 to 0x9F, where Latin-1 has controls (the five it leaves undefined kept as
+ * those controls, as WHATWG's decoder does). By hand: Node 20's `TextDecoder('windows-1252')` decodes those
+ * bytes as Latin-1 (nodejs/node#56542).
+ */
+const CP1252_HIGH =
+  '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f' +
+  '\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
+
+/** Windows-1252 bytes as text: one character a byte, Latin-1 but for 0x80 to 0x9F. */
+function windows1252(bytes: Uint8Array): string {
+  return latin1(bytes).replace(/[\u0080-\u009f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80] as string);
+}
+
+/** Bytes looked at to tell Windows-1252 from a two-byte encoding. */
+const LATIN_SNIFF_BYTES = 1 << 16;
 
 function concatBytes(parts: Uint8Array[], length: number): Uint8Array {
   if (parts.length === 1 && parts[0]) return parts[0];

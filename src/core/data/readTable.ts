@@ -281,7 +281,7 @@ class TableReader {
       return;
     }
     let format = named ?? formatFromContent(sample) ?? 'csv';
-    if (this.decoder.encoding !== 'utf-8') {
+    if (this.decoder.encoding === 'utf-16le' || this.decoder.encoding === 'utf-16be') {
       const how = this.decoder.hadBom ? 'its byte order mark' : 'the pattern of zero bytes';
       this.report({
         rule: 'data/utf16',

@@ -60,6 +60,16 @@ export function grid(r: ReadResult): (string | undefined)[][] {
 
 /** Decodes bytes the way a person's editor shows them (BOM dropped), for checking positions. */
 export function decodeLikeEditor(bytes: Uint8Array, encoding: string): string {
+  // Node 20's TextDecoder reads windows-1252 as Latin-1 (nodejs/node#56542): its 0x80 to 0x9F from the
+  // WHATWG index (code points; the five undefined bytes stay C1 controls).
+  if (encoding === 'windows-1252') {
+    const high = [
+      0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d,
+      0x17d, 0x8f, 0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a,
+      0x153, 0x9d, 0x17e, 0x178,
+    ];
+    return String.fromCharCode(...Array.from(bytes, (b) => (b >= 0x80 && b < 0xa0 ? high[b - 0x80]! : b)));
+  }
   return new TextDecoder(encoding).decode(bytes);
 }
 

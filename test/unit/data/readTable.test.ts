@@ -308,6 +308,16 @@ describe('readTable: malformed input', () => {
     assert.deepEqual(p?.location, { line: 2, startColumn: 3, endColumn: 4 });
     assert.equal(p?.severity, 'error');
     assert.match(p!.message, /line 2, column 3 is never closed/);
+    // The lines read again after it are searched afresh: a blank line, then a quoted empty field (fast-check's
+    // counterexample; the search for the closing quote had moved the line end found past them).
+    const again = await readAll('"\n\n""');
+    assert.deepEqual(
+      again.rows.map((row) => [row.values, cellAt(row, 0)]),
+      [
+        [[''], { line: 1, startColumn: 2, endLine: 1, endColumn: 2 }],
+        [[''], { line: 3, startColumn: 2, endLine: 3, endColumn: 2 }],
+      ],
+    );
   });
 
   it('reports text after a closing quote and keeps it', async () => {
@@ -318,9 +328,10 @@ describe('readTable: malformed input', () => {
   });
 
   it('reports each invalid UTF-8 byte at its line and column and reads on', async () => {
+    // 0x81 is no character in Windows-1252 either (else the file would be read as that: see below).
     const bytes = new Uint8Array([
       ...bytesOf('name,city\nann,Par'),
-      0xff,
+      0x81,
       ...bytesOf('is\r\nbob,'),
       0xc3,
       0x28,
@@ -339,7 +350,7 @@ describe('readTable: malformed input', () => {
         ['data/invalid-encoding', 'error', { line: 3, startColumn: 5, endColumn: 6 }],
       ],
     );
-    assert.match(r.problems[0]!.message, /Byte 0xFF at line 2, column 8/);
+    assert.match(r.problems[0]!.message, /Byte 0x81 at line 2, column 8/);
     // A literal U+FFFD in the data is not an encoding problem.
     const literal = await readAll('a\n\ufffd\n');
     assert.equal(literal.problems.length, 0);
@@ -427,6 +438,67 @@ describe('readTable: malformed input', () => {
       r.problems[5]!.message,
       /^25 more reading problems were not reported after the first 5 \(25 data\/ragged-row\)\.$/,
     );
+  });
+});
+
+describe('readTable: Windows-1252', () => {
+  /** `text` as Windows-1252 bytes (every character here is one byte there). */
+  const cp1252 = (text: string): Uint8Array =>
+    Uint8Array.from([...text].map((c) => (c === '€' ? 0x80 : c.charCodeAt(0))));
+
+  it('reads a file that is Windows-1252 after ASCII as that, whatever the chunks, with one warning', async () => {
+    const bytes = cp1252('name;city;note\nMüller;Köln;Straße 5\nAné;São Paulo;ação 9 €\n');
+    for (const size of [1, 2, 5, 64, bytes.length]) {
+      const pieces: Uint8Array[] = [];
+      for (let i = 0; i < bytes.length; i += size) pieces.push(bytes.subarray(i, i + size));
+      const r = await readAll(pieces);
+      assert.equal(r.summary.encoding, 'windows-1252');
+      assert.deepEqual(grid(r), [
+        ['name', 'city', 'note'],
+        ['Müller', 'Köln', 'Straße 5'],
+        ['Ané', 'São Paulo', 'ação 9 €'],
+      ]);
+      assert.deepEqual(
+        r.problems.map((p) => [p.rule, p.severity, p.location]),
+        [['data/windows-1252', 'warning', { line: 2, startColumn: 2, endColumn: 3 }]],
+        `pieces of ${size}`,
+      );
+      assert.match(
+        r.problems[0]!.message,
+        /^The file is not UTF-8 but Windows-1252 \(Latin-1\): byte 0xFC at line 2, column 2 is 'ü'/,
+      );
+      // Positions count one character a byte, as an editor shows the file.
+      assert.deepEqual(cellAt(r.rows[1]!, 2), { line: 3, startColumn: 15, endLine: 3, endColumn: 23 });
+    }
+  });
+
+  it('decides on the 64 KB from the first such byte, not on where the chunks end', async () => {
+    // ASCII, then a letter past ASCII, then 70 KB in which a run of two-byte characters begins after 40 KB.
+    const head = 'id,note\n' + '1,plain\n'.repeat(100) + '2,caf\xe9\n';
+    const body = '3,text\n'.repeat(5000) + '4,' + '\xb0\xa1'.repeat(12000) + '\n';
+    const bytes = Uint8Array.from([...(head + body)].map((c) => c.charCodeAt(0)));
+    const seen = new Set<string>();
+    for (const size of [97, 4096, 65536, bytes.length]) {
+      const pieces: Uint8Array[] = [];
+      for (let i = 0; i < bytes.length; i += size) pieces.push(bytes.subarray(i, i + size));
+      const r = await readAll(pieces);
+      seen.add(`${r.summary.encoding} ${r.problems.length} ${r.problems[0]?.rule}`);
+    }
+    // The window holds the é and 40 KB of ASCII, then runs of high bytes: more than half are paired.
+    assert.deepEqual([...seen], ['utf-8 1001 data/invalid-encoding']);
+  });
+
+  it('keeps UTF-8 once a letter past ASCII was UTF-8, and keeps runs of high bytes invalid', async () => {
+    const utf8 = await readAll(new Uint8Array([...bytesOf('name\nJosé\nPar'), 0xe9, ...bytesOf('is\n')]));
+    assert.equal(utf8.summary.encoding, 'utf-8');
+    assert.deepEqual(
+      utf8.problems.map((p) => p.rule),
+      ['data/invalid-encoding'],
+    );
+    // GBK: two bytes a character, both past ASCII.
+    const gbk = await readAll(new Uint8Array([...bytesOf('name\n'), 0xd5, 0xc5, 0xc8, 0xfd, 0x0a]));
+    assert.equal(gbk.summary.encoding, 'utf-8');
+    assert.ok(gbk.problems.every((p) => p.rule === 'data/invalid-encoding'));
   });
 });
 
@@ -636,7 +708,7 @@ describe('readTable: limits that keep memory bounded', () => {
     const long = 'y'.repeat(1 << 25);
     const bytes = Buffer.concat([
       Buffer.from(`{"a": 1}\n{"a": "${long}`),
-      Buffer.from([0xff]),
+      Buffer.from([0x81]),
       Buffer.from(`"}\r\n{"a": 3}\n`),
     ]);
     const r = await readAll([bytes], { fileName: 'x.jsonl' });

@@ -212,6 +212,25 @@ y",${i}`
     assert.equal(normalised(byColumn), one);
   });
 
+  it('gives the one-pass report on a file that turns out to be Windows-1252 past its first range', async () => {
+    const lines = ['id,city,email'];
+    for (let i = 0; i < 30000; i++) lines.push(`${i},${i === 20000 ? 'K\xf6ln' : 'Paris'},u${i}@example.com`);
+    const file = path.join(dir, 'latin.csv');
+    fs.writeFileSync(file, Buffer.from(lines.join('\n') + '\n', 'latin1'));
+    const options = { fileName: 'latin.csv' };
+    const one = await single(file, options);
+    assert.deepEqual(
+      JSON.parse(one)
+        .findings.filter((f: { rule: string }) => f.rule.startsWith('data/'))
+        .map((f: { rule: string }) => f.rule),
+      ['data/windows-1252'],
+    );
+    // The range that holds it cannot know the file was ASCII before: the file is read again in one pass.
+    const got = await ranged(file, options, 160_000);
+    assert.equal(got.how, 'single');
+    assert.equal(got.report, one);
+  });
+
   it('makes the first range long enough to decide a sparse column, which the ranges after it take over', async () => {
     // Half the notes are missing: 60 kB holds about 1,500 rows, 750 notes, short of the 2,000 values the
     // privacy scanner decides a column on; four times that (the default head) holds 3,000.
