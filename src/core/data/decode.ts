@@ -186,7 +186,7 @@ export class ByteDecoder {
   }
 }
 
-/** Whether `text` has a character past ASCII, other than an invalid byte's U+FFFD, before `end`. */
+/** Whether `text` has a character past ASCII before `end`. */
 function nonAsciiBefore(text: string, end: number): boolean {
   for (let i = 0; i < end; i++) if (text.charCodeAt(i) >= 0x80) return true;
   return false;
@@ -194,11 +194,11 @@ function nonAsciiBefore(text: string, end: number): boolean {
 
 /**
  * Whether bytes that are not UTF-8 after ASCII alone are Windows-1252, judged on `window` (the 64 KB from the
- * first invalid byte): Windows-1252 (Latin-1 with letters where it has controls) is what Excel
- * and most Windows programs write in Western Europe and the Americas, one byte a letter, so most letters past
- * ASCII stand between ASCII bytes (`Müller`, `ação`); the two-byte encodings of East Asia (Shift JIS, GBK,
- * Big5) put high bytes in runs. Undefined when more than half the high bytes are followed by another, or one
- * is a byte Windows-1252 leaves undefined: those stay invalid UTF-8.
+ * first invalid byte). Windows-1252 (Latin-1 with letters where it has controls) is what Excel and most
+ * Windows programs write in Western Europe and the Americas: one byte a letter, so most letters past ASCII
+ * stand between ASCII bytes (`Müller`, `ação`), where the two-byte encodings of East Asia (Shift JIS, GBK,
+ * Big5) put high bytes in runs. False when more than half the high bytes are followed by another, or one is a
+ * byte Windows-1252 leaves undefined: those bytes stay invalid UTF-8.
  */
 function looksWindows1252(window: Uint8Array): boolean {
   let high = 0;

@@ -132,11 +132,10 @@ export class InvalidCharQueue {
     const location: SourceRange = { line, startColumn: column, endColumn: column + 1 };
     const hex = it.byte.toString(16).toUpperCase().padStart(2, '0');
     if (it.char !== undefined) {
-      const char = it.char;
       this.problems.report({
         rule: 'data/windows-1252',
         severity: 'warning',
-        message: `The file is not UTF-8 but Windows-1252 (Latin-1): byte 0x${hex} at line ${line}, column ${column} is '${char}' there, and the file was read so from there on; most data tools expect UTF-8, so save it as UTF-8.`,
+        message: `The file is not UTF-8 but Windows-1252 (Latin-1): byte 0x${hex} at line ${line}, column ${column} is '${it.char}' there, and the file was read so from there on; most data tools expect UTF-8, so save it as UTF-8.`,
         location,
         data: { byte: it.byte },
       });
