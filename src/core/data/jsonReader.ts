@@ -569,7 +569,9 @@ export class JsonArrayReader {
           } else {
             this.fail(
               c === 123
-                ? 'The JSON file holds an object at %, not an array of objects; nothing was read.'
+                ? 'The JSON file holds an object at %, not an array of objects; nothing was read. Write the ' +
+                    'records as an array of objects or as JSON Lines (pandas: to_json(orient="records"), with ' +
+                    'lines=True for JSON Lines).'
                 : 'The JSON file does not start with an array at %; nothing was read.',
               i,
               true,

@@ -251,6 +251,7 @@ describe('readTable: JSON and JSON Lines', () => {
     const obj = await readAll('{\n "a": 1\n}', { fileName: 'x.json' });
     assert.equal(obj.problems[0]?.rule, 'data/invalid-json');
     assert.match(obj.problems[0]!.message, /object at line 1, column 1, not an array/);
+    assert.match(obj.problems[0]!.message, /to_json\(orient="records"\)/);
     assert.equal(obj.rows.length, 0);
     assert.equal(obj.headerCalls, 1);
     const mixed = await readAll('[{"a": 1}, 2, "s", {"a": 3}', { fileName: 'x.json' });
