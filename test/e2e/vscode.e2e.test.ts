@@ -225,11 +225,10 @@ describe('panels in a real VS Code (code-server + headless Chromium)', function 
     );
     // The panel has no `retainContextWhenHidden`: should VS Code discard and reload its page (on a layout
     // change in the editor) between the click and its handler, the page comes back without the click and says
-    // nothing. A mark on the page tells that apart from a click the page lost: only then is Stop pressed again.
-    // A mouse click is dispatched at the button's place on the whole page: something of VS Code's drawn over
-    // the panel for a moment (a notification) takes it, and the panel never hears it (the clean-clone CI saw
-    // the run finish with the note empty and no reload). Then Stop is pressed as a keyboard user does, which
-    // nothing drawn over the panel can take.
+    // nothing. A mark on the page tells that apart from a click the page lost, which is pressed again.
+    // The clean-clone CI once saw a click the page never heard, without a reload (the run finished, the note
+    // empty): its cause not known (something drawn over the panel for a moment?), Stop is then pressed as a
+    // keyboard user does, which does not depend on where the pointer lands.
     const pressStop = async (by: 'mouse' | 'keyboard'): Promise<void> => {
       await panel!.evaluate(() => ((window as unknown as { stopMark?: boolean }).stopMark = true));
       if (by === 'mouse') await panel!.click('#stop');
