@@ -96,9 +96,10 @@ async function start(params: TrainStartParams, token: CancellationToken): Promis
         level: 'warning',
         message: `${file}: ${loaded.problems.length - 5} more problem(s).`,
       });
-    if (loaded.table.names.length === 0) throw new Error(`${file} has no columns.`);
+    // A file of no rows with an error (a workbook, an archive: `data/binary-file`) says why before "no columns".
     if (errors.length > 0 && loaded.table.rowNumbers.length === 0)
       throw new Error(`${file} could not be read: ${errors[0]!.message}`);
+    if (loaded.table.names.length === 0) throw new Error(`${file} has no columns.`);
     scans.set(loaded.table, new Map(loaded.privacy.columns.map((c) => [c.name, c.entities])));
     return loaded.table;
   };

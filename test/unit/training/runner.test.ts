@@ -7,6 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { selectBackend } from '../../../src/core/training/backends/select';
 import { loadTable } from '../../../src/core/training/loadTable';
 import { loadPredictor } from '../../../src/core/training/predictor';
@@ -209,6 +210,23 @@ describe('training runner (child process)', function () {
     assert.equal(r.state, 'failed');
     assert.equal(r.runDir, null);
     assert.deepEqual(r.configProblems, [`${file}:4:22: model.type must be one of "logistic", "mlp".`]);
+  });
+
+  it('fails on training data that is not a table, naming its format, in the run folder too', async () => {
+    const gz = path.join(dir, 'adult.csv.gz');
+    fs.writeFileSync(gz, zlib.gzipSync(fs.readFileSync(path.join(fixtures, 'adult-small.csv'))));
+    const file = writeConfig(dir, 'gzipped');
+    const config = JSON.parse(fs.readFileSync(file, 'utf8')) as { data: { train: string } };
+    config.data.train = gz;
+    fs.writeFileSync(file, JSON.stringify(config));
+    const { session } = start(file);
+    const r = await session.result;
+    assert.equal(r.state, 'failed');
+    assert.match(r.message ?? '', /adult\.csv\.gz could not be read: The file is gzip-compressed, not CSV/);
+    // The run folder keeps what failed and why.
+    const status = readJson<RunStatus>(path.join(r.runDir!, 'status.json'));
+    assert.equal(status.state, 'failed');
+    assert.match(status.message ?? '', /gzip-compressed/);
   });
 
   it('runs an external command, streams its metrics and audits its predictions file', async () => {
