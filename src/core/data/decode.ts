@@ -102,7 +102,8 @@ export class ByteDecoder {
         this.encoding = guess;
         this.guessedUtf16 = true;
       } else {
-        this.binary = binaryFormat(all, this.fileName);
+        // On the first kilobyte only, whatever the chunks held: the same finding from every reader of the file.
+        this.binary = binaryFormat(all.subarray(0, SNIFF_BYTES), this.fileName);
         if (this.binary) return '';
       }
     }

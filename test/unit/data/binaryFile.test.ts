@@ -97,6 +97,19 @@ describe('readTable on a binary file', () => {
     assert.equal(summary.rows, 0);
   });
 
+  it('words the finding alike whatever the chunks: it judges the first kilobyte alone', async () => {
+    const data = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 7919) % 256);
+    const messages = new Set<string>();
+    for (const size of [1000, 65_536, 262_144, data.length]) {
+      const pieces: Uint8Array[] = [];
+      for (let i = 0; i < data.length; i += size) pieces.push(data.subarray(i, i + size));
+      const r = await readAll(pieces);
+      messages.add(r.problems.map((p) => p.message).join('\n'));
+    }
+    assert.equal(messages.size, 1, [...messages].join(' | '));
+    assert.match([...messages][0]!, /in its first 1,024 bytes/);
+  });
+
   it('reads UTF-16, whose ASCII has a NUL in every other byte, as text', async () => {
     const r = await readAll(Buffer.from('a,b\n' + '1,2\n3,4\n'.repeat(20), 'utf16le'));
     assert.equal(r.summary.encoding, 'utf-16le');
