@@ -18,6 +18,11 @@ const rules: RuleInfo[] = [
     description: 'The file is not text (a workbook, a Parquet file, an archive, ...); it was not read.',
   },
   {
+    id: 'data/gzip-damaged',
+    title: 'Damaged gzip file',
+    description: 'A gzip-compressed file is cut short or damaged; only the rows before the fault were read.',
+  },
+  {
     id: 'data/ragged-row',
     title: 'Ragged row',
     description: 'A row has more or fewer fields than the header.',

@@ -15,8 +15,9 @@ import { version } from '../version';
 
 const usage = `Usage: rml audit <file...> [options]
 
-Scans CSV, TSV, JSON and JSONL datasets for personal data, re-identification risk, protected attributes,
-bias and data-quality faults; with --prediction, audits a model's predictions per group.
+Scans CSV, TSV, JSON and JSONL datasets (gzip-compressed ones too) for personal data, re-identification
+risk, protected attributes, bias and data-quality faults; with --prediction, audits a model's predictions
+per group.
 
 Options:
   --format text|json|sarif   Output format (default: text).
@@ -32,13 +33,13 @@ Options:
                              other columns are not audited, and a data/too-many-columns error says so.
   --output FILE              Write the output to FILE instead of standard output.
   --threads N                Threads for a large file (default: three on three cores or more, two on
-                             two, one for files under 40 MB, JSON, long text cells, and fewer for a
-                             wide table or with a label, within about 300 MB). Up to three split the
-                             columns, byte for byte the one-thread report, 20 to 55 MB a thread; four
-                             or more split a CSV, TSV, JSON Lines or JSON file into 1 MB ranges, the
-                             same report for any N, faster on many cores at 65 to 95 MB a thread.
-                             Without it, files under 40 MB are scanned two at a time, one a thread,
-                             when they come to 40 MB together; with it, each as N says, in turn.
+                             two, one for files under 40 MB, JSON, long text cells, gzip files, and
+                             fewer for a wide table or with a label, within about 300 MB). Up to three
+                             split the columns, byte for byte the one-thread report, 20 to 55 MB a
+                             thread; four or more split a CSV, TSV, JSON Lines or JSON file into 1 MB
+                             ranges, the same report for any N, faster on many cores at 65 to 95 MB a
+                             thread. Without it, files under 40 MB are scanned two at a time, one a
+                             thread, when they come to 40 MB together; with it, each as N says, in turn.
   --split columns|ranges     How threads share the work (default: columns up to three, ranges from four).
                              By column, each thread reads the whole file: less memory per thread, and
                              the one-thread report byte for byte.

@@ -8,6 +8,7 @@ import * as path from 'path';
 import type { DataFormat, DataRow, TableHeader } from '../../core/data/table';
 import type { Finding } from '../../core/findings';
 import { readTable } from '../../core/data/readTable';
+import { gunzipWhole, withoutGzipExtension } from '../../core/data/gzip';
 import { encodeCategorical, type CategoricalColumn } from '../../core/data/encoded';
 import { datasetBias } from '../../core/fairness/datasetBias';
 import { combineColumns, reweigh } from '../../core/fairness/mitigation/reweighing';
@@ -34,7 +35,8 @@ Options:
   --label COL               Label (outcome) column. Required.
   --group COL               Protected attribute (repeatable: groups are the combinations). Required.
   --positive VALUE          Label value that is the positive outcome (repeatable; not needed for 1/0 or true/false).
-  --out FILE                Output file (default: <name>.reweighed.<ext> or <name>.thresholds.json beside FILE).
+  --out FILE                Output file (default: <name>.reweighed.<ext> or <name>.thresholds.json beside FILE;
+                            a .gz file's copy is written uncompressed).
   --force                   Replace the output file if it exists (never the input).
   reweigh:
   --weight-column NAME      Name of the added column (default: weight).
@@ -85,7 +87,8 @@ async function readOnce(
  * first row looks like data) but the first row holds a requested name, it is read again with a header.
  */
 async function loadTable(file: string, displayName: string, requested: string[]): Promise<LoadedTable> {
-  const bytes = fs.readFileSync(file);
+  // Held whole anyway, so decompressed whole: the copy is written as plain text.
+  const bytes = gunzipWhole(fs.readFileSync(file), displayName);
   const t = await readOnce(bytes, displayName, 'auto');
   const first = t.rows[0];
   if (!t.header.hasHeader && first && requested.some((n) => first.includes(n)))
@@ -309,7 +312,7 @@ async function runReweigh(file: string, displayName: string, o: Options, io: Cli
 
   const out = o.out
     ? path.resolve(io.cwd, o.out)
-    : defaultOut(file, 'reweighed', path.extname(file) || '.csv');
+    : defaultOut(withoutGzipExtension(file), 'reweighed', path.extname(withoutGzipExtension(file)) || '.csv');
   writeAtomically(out, file, o.force, (fd) =>
     writeWeighted(fd, t, t.header.format, weightName, r.weights, displayName),
   );
@@ -382,7 +385,9 @@ async function runThresholds(file: string, displayName: string, o: Options, io: 
     if (e instanceof RangeError) throw new Error(`${e.message} Nothing was written.`);
     throw e;
   }
-  const out = o.out ? path.resolve(io.cwd, o.out) : defaultOut(file, 'thresholds', '.json');
+  const out = o.out
+    ? path.resolve(io.cwd, o.out)
+    : defaultOut(withoutGzipExtension(file), 'thresholds', '.json');
   const doc = {
     file: displayName,
     label: o.label,

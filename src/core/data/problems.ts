@@ -18,9 +18,12 @@ export class ProblemReporter {
     private readonly max: number,
   ) {}
 
-  report(finding: Finding): void {
+  /** `uncapped` for a finding about the whole file that the cap must not hide (found at the end, after it). */
+  report(finding: Finding, uncapped = false): void {
     this.count++;
-    if (this.emitted < this.max) {
+    if (uncapped) {
+      this.sink.problem(this.file === undefined ? finding : { ...finding, file: this.file });
+    } else if (this.emitted < this.max) {
       this.emitted++;
       this.sink.problem(this.file === undefined ? finding : { ...finding, file: this.file });
     } else {

@@ -6,6 +6,7 @@
 import type { Finding, SourceRange } from '../findings';
 import type { DataFormat, DataRow, HeaderCell, TableHeader, TableSink } from './table';
 import { binaryFileMessage } from './binaryFile';
+import { MaybeGzip, gzipFaultMessage, withoutGzipExtension } from './gzip';
 import { ByteDecoder, type TextEncodingName } from './decode';
 import { InvalidCharQueue, ProblemReporter } from './problems';
 import { CsvParser } from './csvParser';
@@ -79,7 +80,10 @@ export interface ReadSummary {
   hasHeader: boolean;
   /** Data rows passed to the sink. */
   rows: number;
+  /** Bytes of text read: decompressed, for a gzip-compressed file. */
   bytes: number;
+  /** Set when the file was gzip-compressed and read through (`gzip.ts`). */
+  compression?: 'gzip';
   encoding: TextEncodingName;
   /** All problems found, including those over the cap. */
   problems: number;
@@ -116,18 +120,21 @@ export async function readTable(
     );
   }
   const reader = new TableReader(sink, options);
-  for await (const chunk of chunks) {
+  // A later byte range of a file is never compressed: only a whole file is read in ranges.
+  const source = options.continuation ? undefined : new MaybeGzip(chunks);
+  for await (const chunk of source ?? chunks) {
     reader.push(chunk);
     // A binary file is not read past its first bytes.
     if (reader.binary) break;
   }
+  if (source?.compressed) reader.compressed(source.fault);
   return reader.end();
 }
 
 /** Format implied by a file name's extension, if any. */
 export function formatFromFileName(fileName: string | undefined): DataFormat | undefined {
   if (!fileName) return undefined;
-  const m = /\.([A-Za-z]+)$/.exec(fileName);
+  const m = /\.([A-Za-z]+)$/.exec(withoutGzipExtension(fileName));
   switch (m?.[1]?.toLowerCase()) {
     case 'csv':
       return 'csv';
@@ -173,6 +180,7 @@ class TableReader {
   private bytes = 0;
   private format: DataFormat = 'csv';
   private delimiter: string | undefined;
+  private gzip: { fault: (Error & { code?: string }) | undefined } | undefined;
 
   constructor(
     private readonly sink: TableSink,
@@ -186,6 +194,11 @@ class TableReader {
   /** Whether the first bytes were a binary file's, which is not read further (see `binaryFile.ts`). */
   get binary(): boolean {
     return this.decoder.binary !== undefined;
+  }
+
+  /** The bytes pushed were a gzip stream's, decompressed; `fault` when it was damaged or cut short. */
+  compressed(fault: (Error & { code?: string }) | undefined): void {
+    this.gzip = { fault };
   }
 
   push(chunk: Uint8Array): void {
@@ -202,6 +215,19 @@ class TableReader {
     if (!this.parser) this.start(true);
     (this.parser as StreamParser).end();
     this.table?.finish();
+    const fault = this.gzip?.fault;
+    if (fault) {
+      this.report(
+        {
+          rule: 'data/gzip-damaged',
+          severity: 'error',
+          message: gzipFaultMessage(fault, this.table?.rows ?? 0, this.bytes),
+          location: { line: 1, startColumn: 1, endColumn: 1 },
+          data: { code: fault.code ?? null, textBytes: this.bytes },
+        },
+        true,
+      );
+    }
     this.problems.finish();
     const summary: ReadSummary = {
       format: this.format,
@@ -211,6 +237,7 @@ class TableReader {
       encoding: this.decoder.encoding,
       problems: this.problems.count,
     };
+    if (this.gzip) summary.compression = 'gzip';
     if (this.delimiter !== undefined) summary.delimiter = this.delimiter;
     return summary;
   }
@@ -348,8 +375,8 @@ class TableReader {
     );
   }
 
-  private report(f: Finding): void {
-    this.problems.report(f);
+  private report(f: Finding, uncapped = false): void {
+    this.problems.report(f, uncapped);
   }
 }
 

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Writable } from 'stream';
+import { gzipSync } from 'zlib';
 import { progressLine } from '../../../src/cli/commands/audit';
 import { main } from '../../../src/cli/main';
 import { scanDataset } from '../../../src/core/scan';
@@ -135,6 +136,30 @@ describe('rml audit', () => {
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, one.stdout, split);
     }
+  });
+
+  it('audits a gzip-compressed file as the file inside, in one thread whatever --threads says', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rml-audit-gz-'));
+    temps.push(dir);
+    fs.copyFileSync(fixture, path.join(dir, 'c.csv'));
+    fs.writeFileSync(path.join(dir, 'c.csv.gz'), gzipSync(fs.readFileSync(fixture)));
+    const plain = await rml(['audit', 'c.csv', '--format', 'json'], dir);
+    assert.equal(plain.code, 0, plain.stderr);
+    for (const extra of [[], ['--threads', '2', '--split', 'ranges'], ['--threads', '2']]) {
+      const r = await rml(['audit', 'c.csv.gz', '--format', 'json', ...extra], dir);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(
+        r.stdout,
+        plain.stdout.replaceAll('"file": "c.csv"', '"file": "c.csv.gz"'),
+        extra.join(' '),
+      );
+    }
+    // A cut file: the rows before, and an error that --fail-on error catches.
+    const whole = gzipSync(fs.readFileSync(fixture));
+    fs.writeFileSync(path.join(dir, 'cut.csv.gz'), whole.subarray(0, whole.length - 20));
+    const cut = await rml(['audit', 'cut.csv.gz', '--fail-on', 'error', '--no-color'], dir);
+    assert.equal(cut.code, 1, cut.stderr);
+    assert.match(cut.stdout, /error +1:1 +The gzip-compressed data is cut short .* data\/gzip-damaged/);
   });
 
   it('audits several files, each with its own policy, as one after another does', async () => {

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Writable } from 'stream';
+import * as zlib from 'zlib';
 import { fixCommand } from '../../../src/cli/commands/fix';
 import { UsageError } from '../../../src/cli/command';
 import { readTable } from '../../../src/core/data/readTable';
@@ -178,6 +179,33 @@ describe('rml fix', () => {
     }[];
     assert.strictEqual(out[0]!.age, 30);
     assert.strictEqual(out[0]!.weight, 1);
+  });
+
+  it('reweigh: reads a gzip-compressed file through and writes its copy as plain text; refuses a cut one', async () => {
+    const text = 'g,y\nF,Yes\nM,No\nF,No\nM,Yes\nM,Yes\n';
+    fs.writeFileSync(path.join(dir, 'a.csv'), text);
+    fs.writeFileSync(path.join(dir, 'b.csv.gz'), zlib.gzipSync(text));
+    const args = ['--label', 'y', '--group', 'g', '--positive', 'Yes'];
+    assert.strictEqual((await fix(['reweigh', 'a.csv', ...args], dir)).code, 0);
+    const r = await fix(['reweigh', 'b.csv.gz', ...args], dir);
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Wrote b\.reweighed\.csv: 5 rows/);
+    assert.strictEqual(
+      fs.readFileSync(path.join(dir, 'b.reweighed.csv'), 'utf8'),
+      fs.readFileSync(path.join(dir, 'a.reweighed.csv'), 'utf8'),
+    );
+    fs.writeFileSync(path.join(dir, 'cut.csv.gz'), zlib.gzipSync(text).subarray(0, 20));
+    await assert.rejects(
+      fix(['reweigh', 'cut.csv.gz', ...args], dir),
+      /^Error: cut\.csv\.gz: the gzip-compressed data is cut short/,
+    );
+    assert.deepStrictEqual(fs.readdirSync(dir).sort(), [
+      'a.csv',
+      'a.reweighed.csv',
+      'b.csv.gz',
+      'b.reweighed.csv',
+      'cut.csv.gz',
+    ]);
   });
 
   it('refuses to touch the input, to lose data, and explains label values', async () => {

@@ -35,6 +35,14 @@ const epochLines = (runDir: string) =>
     .split('\n')
     .filter((l) => l.includes('"type":"epoch"'));
 
+/** Points the config at another training file. */
+function withTrainFile(file: string, train: string): string {
+  const config = JSON.parse(fs.readFileSync(file, 'utf8')) as { data: { train: string } };
+  config.data.train = train;
+  fs.writeFileSync(file, JSON.stringify(config));
+  return file;
+}
+
 describe('training runner (child process)', function () {
   this.timeout(120_000);
   let dir: string;
@@ -212,21 +220,37 @@ describe('training runner (child process)', function () {
     assert.deepEqual(r.configProblems, [`${file}:4:22: model.type must be one of "logistic", "mlp".`]);
   });
 
-  it('fails on training data that is not a table, naming its format, in the run folder too', async () => {
+  it('trains on gzip-compressed data, read through', async () => {
     const gz = path.join(dir, 'adult.csv.gz');
     fs.writeFileSync(gz, zlib.gzipSync(fs.readFileSync(path.join(fixtures, 'adult-small.csv'))));
-    const file = writeConfig(dir, 'gzipped');
-    const config = JSON.parse(fs.readFileSync(file, 'utf8')) as { data: { train: string } };
-    config.data.train = gz;
-    fs.writeFileSync(file, JSON.stringify(config));
-    const { session } = start(file);
-    const r = await session.result;
-    assert.equal(r.state, 'failed');
-    assert.match(r.message ?? '', /adult\.csv\.gz could not be read: The file is gzip-compressed, not CSV/);
-    // The run folder keeps what failed and why.
-    const status = readJson<RunStatus>(path.join(r.runDir!, 'status.json'));
-    assert.equal(status.state, 'failed');
-    assert.match(status.message ?? '', /gzip-compressed/);
+    const file = withTrainFile(writeConfig(dir, 'gzipped'), gz);
+    const r = await start(file).session.result;
+    assert.equal(r.state, 'finished', r.message);
+    assert.equal(epochLines(r.runDir!).length, 4);
+    assert.ok(r.heldOut && r.heldOut.value > 0.78, `test accuracy ${r.heldOut?.value}`);
+  });
+
+  it('fails on training data that is not a table, or cut short, saying why, in the run folder too', async () => {
+    const book = path.join(dir, 'adult.xlsx');
+    fs.writeFileSync(book, Buffer.concat([Buffer.from([0x50, 0x4b, 3, 4]), Buffer.alloc(2000, 7)]));
+    const whole = zlib.gzipSync(fs.readFileSync(path.join(fixtures, 'adult-small.csv')));
+    const cut = path.join(dir, 'cut.csv.gz');
+    fs.writeFileSync(cut, whole.subarray(0, whole.length >> 1));
+    const cases: [string, RegExp][] = [
+      [book, /adult\.xlsx could not be read: The file is an Excel workbook, not CSV/],
+      // Half the rows would train a model that seems fine: the run fails instead.
+      [cut, /cut\.csv\.gz could not be read whole: The gzip-compressed data is cut short/],
+    ];
+    for (const [data, message] of cases) {
+      const file = withTrainFile(writeConfig(dir, path.basename(data).replace(/\W/g, '-')), data);
+      const r = await start(file).session.result;
+      assert.equal(r.state, 'failed');
+      assert.match(r.message ?? '', message);
+      // The run folder keeps what failed and why.
+      const status = readJson<RunStatus>(path.join(r.runDir!, 'status.json'));
+      assert.equal(status.state, 'failed');
+      assert.match(status.message ?? '', message);
+    }
   });
 
   it('runs an external command, streams its metrics and audits its predictions file', async () => {

@@ -1,0 +1,177 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { MaybeGzip, gunzipWhole } from '../../../src/core/data/gzip';
+import { readTable } from '../../../src/core/data/readTable';
+import { readAll, splitAt } from './readHelpers';
+
+const adult = path.resolve(__dirname, '../../../../shared/data/adult/adult.csv');
+
+/** `bytes` in pieces of `size`. */
+function pieces(bytes: Uint8Array, size: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < bytes.length; i += size) out.push(bytes.subarray(i, i + size));
+  return out;
+}
+
+describe('gzip-compressed datasets: read through', () => {
+  const text = fs.readFileSync(adult).subarray(0, 400_000);
+  const plain = gzipSync(text);
+
+  it('reads a gzip file as the text inside, positions included, in any chunking', async () => {
+    const expected = await readAll([text], { fileName: 'adult.csv' });
+    assert.ok(expected.rows.length > 3000);
+    for (const size of [1, 97, 4096, 1 << 18, plain.length]) {
+      const got = await readAll(pieces(plain, size), {
+        fileName: 'adult.csv.gz',
+      });
+      assert.deepEqual(got.header, expected.header, `header, pieces of ${size}`);
+      assert.deepEqual(got.rows, expected.rows, `rows, pieces of ${size}`);
+      assert.deepEqual(
+        got.problems,
+        expected.problems.map((f) => ({ ...f, file: 'adult.csv.gz' })),
+        `problems, pieces of ${size}`,
+      );
+      assert.equal(got.summary.compression, 'gzip');
+      assert.equal(got.summary.bytes, text.length, 'bytes of text');
+    }
+    assert.equal(expected.summary.compression, undefined);
+  });
+
+  it('takes the format from the name inside .gz, and sniffs it without one', async () => {
+    const tsv = gzipSync('a\tb\n1\t2\n');
+    assert.equal((await readAll([tsv], { fileName: 'x.tsv.gz' })).summary.format, 'tsv');
+    const jsonl = gzipSync('{"a": 1}\n{"a": 2}\n');
+    const r = await readAll([jsonl], { fileName: 'x.gz' });
+    assert.equal(r.summary.format, 'jsonl');
+    assert.deepEqual(
+      r.rows.map((x) => x.values),
+      [['1'], ['2']],
+    );
+  });
+
+  it('reads concatenated members as one text, as gunzip does', async () => {
+    const r = await readAll([Buffer.concat([gzipSync('a,b\n1,2\n'), gzipSync('3,4\n')])]);
+    assert.deepEqual(
+      r.rows.map((x) => x.values),
+      [
+        ['1', '2'],
+        ['3', '4'],
+      ],
+    );
+    assert.deepEqual(r.problems, []);
+  });
+
+  it('keeps the rows before a cut, with one error that the problem cap does not hide', async () => {
+    // Every row ragged: 1,000 problems fill the cap before the cut is known.
+    const ragged = Buffer.from(
+      'a,b,c\n' + Array.from({ length: 3000 }, (_, i) => `${i},${i % 7}`).join('\n') + '\n',
+    );
+    for (const source of [text, ragged]) {
+      const whole = gzipSync(source);
+      const cut = whole.subarray(0, Math.floor(whole.length * 0.6));
+      const r = await readAll(pieces(cut, 1000), { fileName: 'cut.csv.gz' });
+      const fault = r.problems.filter((p) => p.rule === 'data/gzip-damaged');
+      assert.equal(fault.length, 1);
+      assert.equal(fault[0]!.severity, 'error');
+      assert.match(
+        fault[0]!.message,
+        /^The gzip-compressed data is cut short \(the file ends inside it\): the [\d,]+ rows in its first [\d.]+ (kB|MB) of text were read; the rest of the table is not in the file\.$/,
+      );
+      assert.equal(fault[0]!.data?.code, 'Z_BUF_ERROR');
+      // The rows read are the text's own, up to where the decompressed text stops.
+      const full = await readAll([source]);
+      assert.ok(
+        r.rows.length > full.rows.length * 0.4 && r.rows.length < full.rows.length,
+        `${r.rows.length}`,
+      );
+      const before = r.rows.length - 1;
+      assert.deepEqual(r.rows.slice(0, before), full.rows.slice(0, before));
+    }
+  });
+
+  it('names a damaged stream and a failed checksum', async () => {
+    const bad = Buffer.from(plain);
+    // The last eight bytes are the CRC-32 and the length: a wrong CRC fails the check at the end.
+    bad[bad.length - 6]! ^= 0xff;
+    const r = await readAll([bad]);
+    const fault = r.problems.find((p) => p.rule === 'data/gzip-damaged');
+    assert.match(
+      fault?.message ?? '',
+      /^The gzip-compressed data fails its checksum \(the file is damaged\)/,
+    );
+    assert.match(fault?.message ?? '', /any of their values may be garbled/);
+    // A block header made invalid in the middle stops the text there.
+    const broken = Buffer.from(plain);
+    broken.fill(0xff, 10, 20);
+    const b = await readAll([broken]);
+    const damaged = b.problems.find((p) => p.rule === 'data/gzip-damaged');
+    assert.match(damaged?.message ?? '', /^The gzip-compressed data is damaged \(zlib: .+\): the 0 rows/);
+    assert.equal(b.rows.length, 0);
+  });
+
+  it('throws what the source throws, not a finding', async () => {
+    async function* failing(): AsyncGenerator<Uint8Array> {
+      yield plain.subarray(0, 5000);
+      throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
+    }
+    await assert.rejects(
+      readTable(failing(), { header: () => undefined, row: () => undefined, problem: () => undefined }),
+      /EIO/,
+    );
+  });
+
+  it('reports a gzip file that holds a workbook as the workbook, and closes the source', async () => {
+    const zip = Buffer.concat([Buffer.from([0x50, 0x4b, 3, 4]), Buffer.alloc(2000, 7)]);
+    let closed = false;
+    function* chunks(): Generator<Uint8Array> {
+      try {
+        yield* splitAt(gzipSync(zip), [10, 20]);
+        // A source that would go on: the reader stops at its decision.
+        for (;;) yield gzipSync(Buffer.alloc(100_000));
+      } finally {
+        closed = true;
+      }
+    }
+    const got = await readTable(chunks(), {
+      header: () => undefined,
+      row: () => undefined,
+      problem: (f) => assert.equal(f.data?.format, 'zip'),
+    });
+    assert.equal(got.rows, 0);
+    assert.ok(closed);
+  });
+
+  it('holds a few megabytes however far the data expands (a gzip bomb)', async () => {
+    // 256 MB of one repeated row in about a quarter of a megabyte.
+    const row = Buffer.from('1,2,3\n');
+    const block = gzipSync(Buffer.alloc(1 << 24, row.toString()));
+    const members = 16;
+    const source = new MaybeGzip(Array.from({ length: members }, () => block));
+    const base = process.memoryUsage().arrayBuffers;
+    let most = 0;
+    let total = 0;
+    let n = 0;
+    for await (const chunk of source) {
+      total += chunk.length;
+      if (++n % 8 === 0) {
+        // A slow reader: zlib must wait for it rather than fill memory.
+        await new Promise((r) => setTimeout(r, 4));
+        most = Math.max(most, process.memoryUsage().arrayBuffers - base);
+      }
+    }
+    assert.equal(total, members << 24);
+    assert.ok(most < 64 << 20, `${(most / 2 ** 20).toFixed(0)} MB of buffers held`);
+  });
+
+  it('gunzipWhole: plain bytes as they are, a damaged file named', () => {
+    const b = Buffer.from('a,b\n');
+    assert.equal(gunzipWhole(b, 'x.csv'), b);
+    assert.deepEqual(gunzipWhole(gzipSync(b), 'x.csv.gz'), b);
+    assert.throws(
+      () => gunzipWhole(gzipSync(b).subarray(0, 12), 'x.csv.gz'),
+      /^Error: x\.csv\.gz: the gzip-compressed data is cut short/,
+    );
+  });
+});
