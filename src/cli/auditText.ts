@@ -95,7 +95,7 @@ export function formatAuditText(
   if (fair) out.push(fair);
   const counts = countBySeverity(report.findings);
   out.push(
-    `  ${c.bold('Findings')}: ${counts.error} errors, ${counts.warning} warnings, ${counts.info} info, ${counts.hint} hints`,
+    `  ${c.bold('Findings')}: ${count(counts.error, 'error')}, ${count(counts.warning, 'warning')}, ${groupDigits(counts.info)} info, ${count(counts.hint, 'hint')}`,
   );
   return out.join('\n');
 }

@@ -54,6 +54,11 @@ const rules: RuleInfo[] = [
     description: 'Text follows the closing quote of a field; it is kept as part of the value.',
   },
   {
+    id: 'data/json-object',
+    title: 'JSON object',
+    description: 'The JSON file is an object; its records were read from the array of objects inside it.',
+  },
+  {
     id: 'data/late-key',
     title: 'Key first seen late',
     description:

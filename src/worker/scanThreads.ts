@@ -592,8 +592,10 @@ async function scanByRanges(
   const fd = fs.openSync(file, 'r');
   const format = head.header.format;
   const kind = format === 'jsonl' || format === 'json' ? format : 'csv';
-  // A JSON array is cut only between objects: an array with no "},{" near its head is split by column.
-  if (kind === 'json' && !hasElementCut(fd, firstBytes, rangeBytes)) {
+  // A JSON array is cut only between objects: an array with no "},{" near its head is split by column, and so
+  // is an object that holds the records (`{"data": [...]}`) at once: its last range would end in the object's
+  // closing brace, an error that sends the file to the column split only after every range was read.
+  if (kind === 'json' && (wrapsRecords(fd) || !hasElementCut(fd, firstBytes, rangeBytes))) {
     fs.closeSync(fd);
     return undefined;
   }
@@ -804,6 +806,13 @@ async function readHead(
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** Whether a JSON file's top level is an object (its first character past a byte order mark and space). */
+function wrapsRecords(fd: number): boolean {
+  const buf = Buffer.alloc(4096);
+  const n = fs.readSync(fd, buf, 0, buf.length, 0);
+  return /^(?:\uFEFF)?\s*\{/.test(buf.toString('utf8', 0, n));
 }
 
 /**

@@ -252,17 +252,28 @@ function writeWeighted(
     // JSON keeps its value types only if the objects themselves are copied, so the original text is parsed
     // again here; the reader has already reported any syntax error, which stopped us before this point.
     const text = t.bytes.toString('utf8').replace(/^\uFEFF/, '');
-    const objects: Record<string, unknown>[] =
+    const parsed: unknown =
       format === 'json'
-        ? (JSON.parse(text) as Record<string, unknown>[])
+        ? JSON.parse(text)
         : text
             .split(/\r?\n/)
             .filter((l) => l.trim().length > 0)
             .map((l) => JSON.parse(l) as Record<string, unknown>);
+    // An object holding the records (`{"data": [...]}`) keeps its other keys; the reader took the records from
+    // its first array of objects, and so does the copy.
+    const wrapper = Array.isArray(parsed) ? undefined : (parsed as Record<string, unknown>);
+    const key = wrapper ? recordsKey(wrapper) : undefined;
+    const objects = (wrapper ? (key === undefined ? [] : wrapper[key]) : parsed) as Record<string, unknown>[];
     if (objects.length !== weights.length)
       throw new Error(
         `${displayName}: read ${weights.length} rows but found ${objects.length} objects; nothing was written.`,
       );
+    if (wrapper && key !== undefined) {
+      const weighted = objects.map((o, i) => ({ ...o, [weightName]: weights[i] }));
+      w.push(JSON.stringify({ ...wrapper, [key]: weighted }, null, 2) + '\n');
+      w.flush();
+      return;
+    }
     if (format === 'json') w.push('[\n');
     objects.forEach((o, i) => {
       const line = JSON.stringify({ ...o, [weightName]: weights[i] });
@@ -271,6 +282,17 @@ function writeWeighted(
     if (format === 'json') w.push(']\n');
   }
   w.flush();
+}
+
+/** The key of an object's first array of objects (or empty array), as the reader chooses its records. */
+function recordsKey(o: Record<string, unknown>): string | undefined {
+  return Object.keys(o).find((k) => {
+    const v = o[k];
+    return (
+      Array.isArray(v) &&
+      (v.length === 0 || (typeof v[0] === 'object' && v[0] !== null && !Array.isArray(v[0])))
+    );
+  });
 }
 
 interface Options {

@@ -376,7 +376,24 @@ const enum State {
   AfterElement,
   End,
   Dead,
+  /** In a top-level object (`{"data": [...]}`): before a key, or `}`. */
+  WrapKey,
+  /** In a key's string. */
+  WrapInKey,
+  /** After a key, before its colon. */
+  WrapColon,
+  /** After a colon, before the value. */
+  WrapValue,
+  /** After an array's `[`: its first element says whether it holds the records. */
+  WrapArrayStart,
+  /** Passing over a value that is not the records (another key's). */
+  WrapSkip,
+  /** After a member's value: `,` or `}`. */
+  WrapAfterValue,
 }
+
+/** Keys of a wrapping object named at most in its finding. */
+const NAMED_KEYS = 5;
 
 /**
  * Text received but not yet added to a reader's buffer. Adding each piece to the buffer made a new string of
@@ -425,6 +442,23 @@ export class JsonArrayReader {
   private elements = 0;
   /** The last object's keys (see {@link fastObjectText}). */
   private keysBefore: readonly string[] = [];
+  /**
+   * A file whose top level is an object rather than an array (`{"data": [...]}`, pandas'
+   * `to_json(orient="table")`, most web APIs): its records are the first array of objects among its values,
+   * read as an array file's; the other keys' values are passed over.
+   */
+  private wrapper:
+    | {
+        line: number;
+        column: number;
+        key: string;
+        recordsKey?: string;
+        recordsLine?: number;
+        arrayLine?: number;
+        others: string[];
+      }
+    | undefined;
+  private keyStart = 0;
 
   constructor(
     private readonly onObject: ObjectHandler,
@@ -448,24 +482,35 @@ export class JsonArrayReader {
 
   private readonly pending = new PendingText();
 
+  /** Where the buffer must be kept from: the element or key being read, else the scan. */
+  private get keep(): number {
+    return this.state === State.InElement
+      ? this.elementStart
+      : this.state === State.WrapInKey
+        ? this.keyStart
+        : this.scan;
+  }
+
   push(text: string): void {
     if (text.length === 0) return;
-    const keep = this.state === State.InElement ? this.elementStart : this.scan;
+    const keep = this.keep;
     if (!this.pending.add(text, this.buf.length - keep)) return;
     this.buf = this.buf.slice(keep) + this.pending.take();
     this.bufBase += keep;
     this.scan -= keep;
     this.elementStart -= keep;
+    this.keyStart -= keep;
     this.run(false);
   }
 
   end(): void {
     if (this.pending.length > 0) {
-      const keep = this.state === State.InElement ? this.elementStart : this.scan;
+      const keep = this.keep;
       this.buf = this.buf.slice(keep) + this.pending.take();
       this.bufBase += keep;
       this.scan -= keep;
       this.elementStart -= keep;
+      this.keyStart -= keep;
     }
     this.run(true);
     if (this.state === State.InElement) {
@@ -476,7 +521,9 @@ export class JsonArrayReader {
       const col = this.bufBase + this.buf.length - this.lineStartAbs + 1;
       return { line: this.line, startColumn: col, endColumn: col };
     };
-    if (this.state === State.BeforeArray) {
+    const w = this.wrapper;
+    if (w && this.state !== State.Dead) this.wrapperEnd(w, endLoc);
+    else if (this.state === State.BeforeArray) {
       // Nothing but white space: the caller reports an empty file.
     } else if (this.range.endsAfterComma && this.state === State.BeforeElement && this.afterComma) {
       // The rest of the array is another range's.
@@ -566,16 +613,113 @@ export class JsonArrayReader {
           if (c === 91) {
             this.state = State.BeforeElement;
             this.afterComma = false;
+          } else if (c === 123 && this.range.startLine === undefined) {
+            this.wrapper = {
+              line: this.line,
+              column: this.bufBase + i - this.lineStartAbs + 1,
+              key: '',
+              others: [],
+            };
+            this.state = State.WrapKey;
           } else {
-            this.fail(
-              c === 123
-                ? 'The JSON file holds an object at %, not an array of objects; nothing was read. Write the ' +
-                    'records as an array of objects or as JSON Lines (pandas: to_json(orient="records"), with ' +
-                    'lines=True for JSON Lines).'
-                : 'The JSON file does not start with an array at %; nothing was read.',
-              i,
-              true,
-            );
+            this.fail('The JSON file does not start with an array at %; nothing was read.', i, true);
+          }
+          break;
+        case State.WrapKey:
+          if (ws) break;
+          if (c === 34) {
+            this.state = State.WrapInKey;
+            this.keyStart = i + 1;
+            this.escaped = false;
+          } else if (c === 125 && !this.afterComma) {
+            this.state = State.End;
+          } else {
+            this.fail('Invalid JSON at %: a key was expected in the object.', i, true);
+          }
+          break;
+        case State.WrapInKey:
+          if (this.escaped) this.escaped = false;
+          else if (c === 92) this.escaped = true;
+          else if (c === 34) {
+            const raw = buf.slice(this.keyStart, i);
+            let key = raw;
+            try {
+              key = JSON.parse(`"${raw}"`) as string;
+            } catch {
+              // An invalid escape: the key is named as written.
+            }
+            (this.wrapper as { key: string }).key = key;
+            this.state = State.WrapColon;
+          }
+          break;
+        case State.WrapColon:
+          if (ws) break;
+          if (c === 58) this.state = State.WrapValue;
+          else this.fail('Invalid JSON at %: a colon was expected after the key.', i, true);
+          break;
+        case State.WrapValue: {
+          if (ws) break;
+          const w = this.wrapper!;
+          if (c === 91 && w.recordsKey === undefined) {
+            w.arrayLine = this.line;
+            this.state = State.WrapArrayStart;
+            break;
+          }
+          if (w.others.length <= NAMED_KEYS) w.others.push(w.key);
+          this.startSkip(c);
+          break;
+        }
+        case State.WrapArrayStart: {
+          if (ws) break;
+          const w = this.wrapper!;
+          if (c === 123 || c === 93) {
+            // The records: read from here as an array file's elements.
+            w.recordsKey = w.key;
+            w.recordsLine = w.arrayLine;
+            this.state = State.BeforeElement;
+            this.afterComma = false;
+            continue;
+          }
+          // An array of something else (column names, an index): passed over, already inside its bracket.
+          if (w.others.length <= NAMED_KEYS) w.others.push(w.key);
+          this.state = State.WrapSkip;
+          this.depth = 1;
+          this.inString = false;
+          this.escaped = false;
+          continue;
+        }
+        case State.WrapSkip:
+          if (this.inString) {
+            if (this.escaped) this.escaped = false;
+            else if (c === 92) this.escaped = true;
+            else if (c === 34) {
+              this.inString = false;
+              if (this.depth === 0) this.state = State.WrapAfterValue;
+            }
+          } else if (c === 34) {
+            this.inString = true;
+          } else if (c === 123 || c === 91) {
+            this.depth++;
+          } else if (c === 125 || c === 93) {
+            if (this.depth === 0) {
+              this.state = State.WrapAfterValue;
+              continue;
+            }
+            if (--this.depth === 0) this.state = State.WrapAfterValue;
+          } else if (this.depth === 0 && (c === 44 || ws)) {
+            this.state = State.WrapAfterValue;
+            continue;
+          }
+          break;
+        case State.WrapAfterValue:
+          if (ws) break;
+          if (c === 44) {
+            this.state = State.WrapKey;
+            this.afterComma = true;
+          } else if (c === 125) {
+            this.state = State.End;
+          } else {
+            this.fail('Invalid JSON at %: a comma or closing brace was expected in the object.', i, true);
           }
           break;
         case State.BeforeElement:
@@ -583,7 +727,7 @@ export class JsonArrayReader {
           if (c === 93) {
             if (this.afterComma)
               this.fail('Invalid JSON at %: a comma before the closing bracket.', i, false);
-            this.state = State.End;
+            this.state = this.wrapper ? State.WrapAfterValue : State.End;
           } else if (c === 44) {
             this.fail('Invalid JSON at %: an empty array element.', i, false);
           } else {
@@ -602,7 +746,7 @@ export class JsonArrayReader {
             this.state = State.BeforeElement;
             this.afterComma = true;
           } else if (c === 93) {
-            this.state = State.End;
+            this.state = this.wrapper ? State.WrapAfterValue : State.End;
           } else {
             // A missing comma: say so and read on from here as the next element.
             this.fail('Invalid JSON at %: a comma is missing between array elements.', i, false);
@@ -613,7 +757,11 @@ export class JsonArrayReader {
           break;
         case State.End:
           if (ws) break;
-          this.fail('Invalid JSON at %: text after the end of the array was ignored.', i, true);
+          this.fail(
+            `Invalid JSON at %: text after the end of the ${this.wrapper ? 'object' : 'array'} was ignored.`,
+            i,
+            true,
+          );
           break;
         case State.Dead:
           break;
@@ -638,6 +786,51 @@ export class JsonArrayReader {
       }
     }
     this.scan = i;
+  }
+
+  /** Starts passing over a value that begins with `c` (not the records). */
+  private startSkip(c: number): void {
+    this.state = State.WrapSkip;
+    this.depth = c === 123 || c === 91 ? 1 : 0;
+    this.inString = c === 34;
+    this.escaped = false;
+  }
+
+  /** At the end of a file whose top level is an object: where its records came from, or that it had none. */
+  private wrapperEnd(w: NonNullable<JsonArrayReader['wrapper']>, endLoc: () => SourceRange): void {
+    const at = { line: w.line, startColumn: w.column, endColumn: w.column + 1 };
+    if (w.recordsKey === undefined) {
+      this.problems.report({
+        rule: 'data/invalid-json',
+        severity: 'error',
+        message:
+          `The JSON file holds an object at line ${w.line}, column ${w.column}, with no array of objects among ` +
+          'its values; nothing was read. Write the records as an array of objects or as JSON Lines (pandas: ' +
+          'to_json(orient="records"), with lines=True for JSON Lines).',
+        location: at,
+      });
+      return;
+    }
+    if (this.state !== State.End) {
+      this.problems.report({
+        rule: 'data/invalid-json',
+        severity: 'error',
+        message: `The JSON object is not closed: the file ends at line ${this.line} before its closing brace.`,
+        location: endLoc(),
+      });
+    }
+    const others = w.others.slice(0, NAMED_KEYS).map((k) => JSON.stringify(k));
+    const more = w.others.length > NAMED_KEYS ? ', ...' : '';
+    this.problems.report({
+      rule: 'data/json-object',
+      severity: 'info',
+      message:
+        `The JSON file is an object: its records were read from the array under ${JSON.stringify(w.recordsKey)} ` +
+        `(line ${w.recordsLine})` +
+        (others.length ? `; its other keys (${others.join(', ')}${more}) were not read.` : '.'),
+      location: at,
+      data: { key: w.recordsKey },
+    });
   }
 
   private finishElement(end: number): void {

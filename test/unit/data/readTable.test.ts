@@ -3,6 +3,13 @@ import { SPARE_FIELDS } from '../../../src/core/data/csvParser';
 import { readTable } from '../../../src/core/data/readTable';
 import { bytesOf, cellAt, editorLines, grid, readAll, sourceAt, splitAt } from './readHelpers';
 
+/** Offsets that cut a text of `length` bytes into pieces of `size`. */
+function cutsEvery(length: number, size: number): number[] {
+  const cuts: number[] = [];
+  for (let at = size; at < length; at += size) cuts.push(at);
+  return cuts;
+}
+
 describe('readTable: CSV', () => {
   it('reads RFC 4180 quoting: delimiters, doubled quotes and line breaks inside quotes', async () => {
     const r = await readAll('id,text,n\n1,"a, b",2\n2,"say ""hi""",3\n3,"two\r\nlines",4\n', {
@@ -247,10 +254,77 @@ describe('readTable: JSON and JSON Lines', () => {
     assert.equal((await readAll('{\n"a": 1\n}')).summary.format, 'json');
   });
 
+  it('reads the records of a JSON object from its first array of objects ({"data": [...]})', async () => {
+    const records = [
+      { id: 1, name: 'Ann', note: 'a "quoted" [text] {x}' },
+      { id: 2, name: 'Bob', note: null },
+    ];
+    const body = JSON.stringify(records, null, 2);
+    const plain = await readAll(body, { fileName: 'x.json' });
+    // pandas' to_json(orient="table"): a schema object first, then the records, then a version.
+    const schema = '{"fields": [{"name": "id", "type": "integer"}], "primaryKey": ["id"]}';
+    const head = `{\n "schema": ${schema},\n "columns": ["id", "name"],\n "data": `;
+    const text = `${head}${body.replace(/\n/g, '\n ')},\n "pandas_version": "1.4.0"\n}\n`;
+    for (const size of [1, 7, text.length]) {
+      const r = await readAll(splitAt(bytesOf(text), cutsEvery(text.length, size)), { fileName: 'x.json' });
+      assert.deepEqual(grid(r), grid(plain), `pieces of ${size}`);
+      assert.deepEqual(
+        r.problems.map((p) => [p.rule, p.severity, p.message, p.location?.line, p.location?.startColumn]),
+        [
+          [
+            'data/json-object',
+            'info',
+            'The JSON file is an object: its records were read from the array under "data" (line 4); its other keys ("schema", "columns", "pandas_version") were not read.',
+            1,
+            1,
+          ],
+        ],
+        `pieces of ${size}`,
+      );
+      // Positions are the file's: the second record's name on its line, between its quotes.
+      assert.equal(sourceAt(editorLines(text), cellAt(r.rows[1]!, 1)!), 'Bob');
+      assert.equal(sourceAt(editorLines(text), cellAt(r.rows[0]!, 2)!), 'a \\"quoted\\" [text] {x}');
+    }
+    // A key with escapes, an empty array of records, records on one line, nested values passed over.
+    const escaped = await readAll('{"d\\"a": {"x": [1, {"y": "}"}]}, "r\\u00e9s": [{"a": 1}, {"a": 2}]}', {
+      fileName: 'x.json',
+    });
+    assert.deepEqual(grid(escaped), [['a'], ['1'], ['2']]);
+    assert.match(escaped.problems[0]!.message, /under "rés" \(line 1\); its other keys \("d\\"a"\)/);
+    const empty = await readAll('{"data": [], "more": [{"a": 1}]}', { fileName: 'x.json' });
+    assert.deepEqual(grid(empty), [[]]);
+    assert.match(empty.problems[0]!.message, /under "data" \(line 1\); its other keys \("more"\)/);
+  });
+
+  it('says what is wrong with a JSON object that holds no records, or is broken', async () => {
+    const cases: [string, RegExp][] = [
+      // pandas' orient="split" (rows as arrays) and orient="columns" (its default for a DataFrame).
+      ['{"columns": ["a"], "index": [0], "data": [[1]]}', /with no array of objects among its values/],
+      ['{"a": {"0": 1, "1": 2}}', /with no array of objects among its values/],
+      [
+        '{"data": [{"a": 1}]',
+        /The JSON object is not closed: the file ends at line 1 before its closing brace/,
+      ],
+      ['{"data": [{"a": 1}]} x', /text after the end of the object was ignored/],
+      ['{"data" [{"a": 1}]}', /a colon was expected after the key/],
+      ['{"data": [{"a": 1}] "b": 2}', /a comma or closing brace was expected/],
+      ['{data: []}', /a key was expected in the object/],
+    ];
+    for (const [text, message] of cases) {
+      const r = await readAll(text, { fileName: 'x.json' });
+      const errors = r.problems.filter((p) => p.severity === 'error');
+      assert.equal(errors.length, 1, text);
+      assert.match(errors[0]!.message, message, text);
+    }
+  });
+
   it('reports JSON that is not an array of objects', async () => {
     const obj = await readAll('{\n "a": 1\n}', { fileName: 'x.json' });
     assert.equal(obj.problems[0]?.rule, 'data/invalid-json');
-    assert.match(obj.problems[0]!.message, /object at line 1, column 1, not an array/);
+    assert.match(
+      obj.problems[0]!.message,
+      /object at line 1, column 1, with no array of objects among its values/,
+    );
     assert.match(obj.problems[0]!.message, /to_json\(orient="records"\)/);
     assert.equal(obj.rows.length, 0);
     assert.equal(obj.headerCalls, 1);

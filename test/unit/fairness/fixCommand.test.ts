@@ -179,6 +179,16 @@ describe('rml fix', () => {
     }[];
     assert.strictEqual(out[0]!.age, 30);
     assert.strictEqual(out[0]!.weight, 1);
+    // Records held in an object: the copy keeps the object and its other keys.
+    const records = JSON.parse(fs.readFileSync(input, 'utf8')) as unknown[];
+    const wrapped = { schema: { fields: [{ name: 'age' }] }, data: records, version: '1.4.0' };
+    fs.writeFileSync(path.join(dir, 'w.json'), JSON.stringify(wrapped, null, 1));
+    const w = await fix(['reweigh', 'w.json', '--label', 'y', '--group', 'sex'], dir);
+    assert.strictEqual(w.code, 0, w.stderr);
+    const copy = JSON.parse(fs.readFileSync(path.join(dir, 'w.reweighed.json'), 'utf8')) as typeof wrapped;
+    assert.deepStrictEqual(Object.keys(copy), ['schema', 'data', 'version']);
+    assert.deepStrictEqual(copy.schema, wrapped.schema);
+    assert.deepStrictEqual(copy.data, out);
   });
 
   it('reweigh: reads a gzip-compressed file through and writes its copy as plain text; refuses a cut one', async () => {

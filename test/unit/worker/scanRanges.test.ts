@@ -397,6 +397,10 @@ y",${i}`
     // Python's json.dumps: "}, {" between elements, ": " and ", " inside them.
     const spaced = JSON.stringify(objects(12000, false)).replace(/,"/g, ', "').replace(/},\{/g, '}, {');
     cases.push({ name: 'spaced', text: spaced, how: 'ranges', rows: 12000 });
+    // The records in an object (pandas' orient="table", web APIs): its last range would end in the closing
+    // brace, so it is split by column.
+    const wrapped = `{"schema": {"fields": [{"name": "id"}]}, "data": ${oneLine}, "version": "1"}`;
+    cases.push({ name: 'wrapped', text: wrapped, how: 'columns', rows: 12000 });
     // Characters past ASCII (two, three and four bytes in UTF-8; the last two UTF-16 units) before the cuts
     // on the one line: every column after them must still be the one pass's.
     const wide = objects(12000, false).map((o, i) => ({
