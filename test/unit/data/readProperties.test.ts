@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as fc from 'fast-check';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { SourceRange } from '../../../src/core/findings';
 import type { ReadOptions } from '../../../src/core/data/readTable';
 import { cellAt, decodeLikeEditor, editorLines, readAll, sourceAt, splitAt } from './readHelpers';
@@ -205,6 +206,105 @@ describe('readTable: properties', () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+
+  it('reads the records of a JSON object as the array alone, whatever the object holds around them', async () => {
+    const isRecords = (v: unknown) =>
+      Array.isArray(v) &&
+      (v.length === 0 || (typeof v[0] === 'object' && v[0] !== null && !Array.isArray(v[0])));
+    const member = fc.tuple(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 3 }));
+    const record = fc.dictionary(fc.constantFrom('a', 'b', 'c d', 'é'), fc.oneof(fc.string(), fc.integer()), {
+      maxKeys: 3,
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          member.filter(([, v]) => !isRecords(v)),
+          { maxLength: 3 },
+        ),
+        fc.string({ maxLength: 6 }),
+        fc.array(record, { maxLength: 5 }),
+        fc.array(member, { maxLength: 3 }),
+        fc.constantFrom(undefined, 1, '\t'),
+        fc.uniqueArray(fc.integer({ min: 1, max: 400 }), { maxLength: 5 }),
+        async (before, key, records, after, indent, cuts) => {
+          const json = (v: unknown) => JSON.stringify(v, null, indent);
+          const members = [...before, [key, records] as const, ...after].map(
+            ([k, v]) => `${json(k)}: ${json(v)}`,
+          );
+          const text = indent === undefined ? `{${members.join(',')}}` : `{\n${members.join(',\n')}\n}\n`;
+          const bytes = new TextEncoder().encode(text);
+          const pieces = splitAt(
+            bytes,
+            cuts.filter((c) => c < bytes.length).sort((x, y) => x - y),
+          );
+          const r = await readAll(pieces, { fileName: 'x.json' });
+          const plain = await readAll(JSON.stringify(records), { fileName: 'x.json' });
+          assert.deepEqual(
+            r.header?.columns.map((c) => c.name),
+            plain.header?.columns.map((c) => c.name),
+          );
+          assert.deepEqual(
+            r.rows.map((x) => x.values),
+            plain.rows.map((x) => x.values),
+          );
+          assert.deepEqual(
+            r.problems.map((p) => [p.rule, p.data?.key]),
+            [['data/json-object', key]],
+          );
+          // Positions are the file's: a string's text between its quotes, a number's digits.
+          const lines = editorLines(text);
+          const names = r.header?.columns.map((c) => c.name) ?? [];
+          r.rows.forEach((row, k) =>
+            names.forEach((name, i) => {
+              const expected = (records[k] as Record<string, string | number>)[name];
+              if (expected === undefined) return;
+              const source = sourceAt(lines, cellAt(row, i)!);
+              assert.equal(
+                typeof expected === 'string' ? JSON.parse(`"${source}"`) : Number(source),
+                expected,
+              );
+            }),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reads a gzip-compressed text as the text, and a cut one without throwing, in any chunking', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        chunked(rawBytes.map((b) => new Uint8Array(gzipSync(b)))),
+        fc.option(fc.nat()),
+        readOptions,
+        async ({ bytes, cuts }, cutAt, options) => {
+          const text = gunzipSync(bytes);
+          const whole = cutAt === null;
+          const input = whole ? bytes : bytes.subarray(0, cutAt % bytes.length);
+          const r = await readAll(
+            splitAt(
+              input,
+              cuts.filter((c) => c < input.length),
+            ),
+            options,
+          );
+          assert.equal(r.headerCalls, 1);
+          const damaged = r.problems.filter((p) => p.rule === 'data/gzip-damaged');
+          if (whole) {
+            const plain = await readAll(text, options);
+            assert.deepEqual(r.rows, plain.rows);
+            assert.deepEqual(r.problems, plain.problems);
+            assert.equal(r.summary.bytes, text.length);
+          } else {
+            // Two bytes at least are the magic number: less is a file of one byte, read as text.
+            assert.equal(damaged.length, input.length < 2 ? 0 : 1);
+            if (input.length >= 2) assert.ok(r.summary.bytes <= text.length);
+          }
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });
