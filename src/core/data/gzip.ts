@@ -33,8 +33,6 @@ export class MaybeGzip implements AsyncIterable<Uint8Array> {
   compressed = false;
   /** zlib's error when the compressed data was damaged or cut short. */
   fault: (Error & { code?: string }) | undefined;
-  /** Compressed bytes read, when compressed. */
-  compressedBytes = 0;
 
   constructor(private readonly chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>) {}
 
@@ -120,7 +118,6 @@ export class MaybeGzip implements AsyncIterable<Uint8Array> {
       try {
         let chunk: Uint8Array | undefined = first;
         while (chunk && !over()) {
-          this.compressedBytes += chunk.length;
           for (let at = 0; at < chunk.length && !over(); at += IN_SLICE) {
             const slice = chunk.subarray(at, at + IN_SLICE);
             // A write's callback is not called once zlib has failed: its close ends the wait then.
