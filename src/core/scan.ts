@@ -84,6 +84,7 @@ import {
 } from './privacy/privacyScanner';
 import type { AuditReport, ColumnReport, ProtectedKind } from './report/auditReport';
 import { count, groupDigits } from './numberText';
+import { decimalCommaIn, parseCommaNumber } from './data/valueKinds';
 
 export type { FairnessReport };
 
@@ -696,8 +697,11 @@ async function runPass(
             softLevels(h),
             headerEvidence(h.columns[i]!.name).quasiIdentifier !== undefined,
             HARD_LEVELS,
-            // A range keeps what the merge may need; only the first range may drop a column early.
-            range ? { partial: true, first: !range.start } : codeSpill ? { spill: codeSpill } : undefined,
+            {
+              // A range keeps what the merge may need; only the first range may drop a column early.
+              ...(range ? { partial: true, first: !range.start } : codeSpill ? { spill: codeSpill } : {}),
+              decimalComma: decimalCommaIn(h),
+            },
           ),
       );
       pass.profiler = profiler;
@@ -1036,7 +1040,8 @@ export class RangeMerge {
             headerEvidence(h.columns[b.index]!.name).quasiIdentifier !== undefined,
             HARD_LEVELS,
             // Merged columns are read in windows by every analysis, as a single pass's are.
-            kept && { afterRows: kept.afterRows, file: () => kept.file() },
+            kept ? { afterRows: kept.afterRows, file: () => kept.file() } : undefined,
+            decimalCommaIn(h),
           ),
       );
       this.privacy.columns = part.privacy.columns;
@@ -1181,6 +1186,7 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
   const header = first?.header;
   if (!first || !header) throw new Error('The reader did not report a header.');
   const hdr = header;
+  const decimalComma = decimalCommaIn(header);
   const rows = first.rows;
   const problems = first.problems;
   const summary = { format: first.format };
@@ -1351,7 +1357,7 @@ export function assembleReport(parts: readonly ScanPart[], options: ScanOptions)
             kind: 'numeric',
             length: codes.length,
             coded: codes,
-            numbers: Float64Array.from(codes.levels, Number),
+            numbers: Float64Array.from(codes.levels, decimalComma ? parseCommaNumber : Number),
           }
         : { kind: 'categorical', codes };
     }

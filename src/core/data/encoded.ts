@@ -5,7 +5,14 @@
 
 import { growSlots, hashOut, hashString } from './hash';
 import { TOP_VALUE_CHARS, detach, standIn } from './sketches';
-import { decimalCode, decimalText, decimalValue, parseNumber } from './valueKinds';
+import {
+  decimalCode,
+  decimalText,
+  decimalValue,
+  isNumberText,
+  parseCommaNumber,
+  parseNumber,
+} from './valueKinds';
 import type { SpillDir, SpillFile, SpillFileHandle } from './spill';
 
 /**
@@ -100,12 +107,15 @@ export class CategoricalBuilder {
     return numbers === null ? this.texts.slice(from, to) : numbers.slice(from, to).map(decimalText);
   }
 
-  /** `parseNumber` of every level, without writing the texts of levels kept as numbers. */
-  parsedLevels(): Float64Array {
+  /**
+   * `parseNumber` of every level (`parseCommaNumber` in a table that writes decimals with a comma), without
+   * writing the texts of levels kept as numbers.
+   */
+  parsedLevels(decimalComma = false): Float64Array {
     const numbers = this.numbers;
     return numbers !== null
       ? Float64Array.from(numbers, decimalValue)
-      : Float64Array.from(this.texts, parseNumber);
+      : Float64Array.from(this.texts, decimalComma ? parseCommaNumber : parseNumber);
   }
 
   private addLevel(value: string): void {
@@ -712,8 +722,6 @@ export function encodeCategorical(values: readonly (string | undefined)[]): Cate
   return b.build();
 }
 
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
 /** Options of {@link AdaptiveColumnBuilder}. */
 export interface AdaptiveColumnOptions {
   /**
@@ -732,6 +740,8 @@ export interface AdaptiveColumnOptions {
    * {@link AdaptiveColumnBuilder.build} then gives {@link SpilledCodes} or {@link SpilledNumbers}.
    */
   spill?: CodeSpill;
+  /** The table writes decimals with a comma (`decimalCommaIn`): `1,5` is the number 1.5. */
+  decimalComma?: boolean;
 }
 
 /**
@@ -791,6 +801,7 @@ export class AdaptiveColumnBuilder {
   private firstLevels: string[] | null = null;
   /** Range mode past the limit: rows not stored in `num` because they and all before them were NaN. */
   private leadingNaN = 0;
+  private readonly decimalComma: boolean;
 
   constructor(
     private readonly softLimit: number,
@@ -800,6 +811,7 @@ export class AdaptiveColumnBuilder {
   ) {
     this.partial = options.partial ?? false;
     this.first = options.first ?? false;
+    this.decimalComma = options.decimalComma ?? false;
     if (this.partial && options.spill)
       throw new Error('A range-mode builder cannot spill (its part is posted).');
     this.spill = options.spill;
@@ -852,7 +864,8 @@ export class AdaptiveColumnBuilder {
     const levels = (this.cat as CategoricalBuilder).levelCount;
     if (levels === before) return code;
     // Only a value never seen before can change what the column is.
-    if (this.allNumeric && value !== undefined && !NUMBER.test(value)) this.allNumeric = false;
+    if (this.allNumeric && value !== undefined && !isNumberText(value, this.decimalComma))
+      this.allNumeric = false;
     if (levels > this.softLimit) {
       if (this.keepText) {
         // A quasi-identifier stays coded (at most 4 bytes a row, its values as written: postal code 02134 is not
@@ -866,12 +879,13 @@ export class AdaptiveColumnBuilder {
 
   /** A value once the column is no longer coded: its number, or nothing. */
   private pushPast(value: string | undefined): number {
+    const parse = this.decimalComma ? parseCommaNumber : parseNumber;
     if (this.num) {
-      this.num.push(value === undefined ? NaN : parseNumber(value));
+      this.num.push(value === undefined ? NaN : parse(value));
     } else if (this.firstLevels) {
       // A text column past the limit in a range that cannot tell whether the file keeps it: NaN after NaN
       // costs nothing until a value parses, so ids and names in a column the file drops stay cheap.
-      const x = value === undefined ? NaN : parseNumber(value);
+      const x = value === undefined ? NaN : parse(value);
       if (x !== x) this.leadingNaN++;
       else {
         this.num = new NumberBuilder(64, undefined, false);
@@ -898,7 +912,7 @@ export class AdaptiveColumnBuilder {
     // A spilled column's numbers go through the same spill, read from its file window by window.
     const c = cat.windows();
     // Unboxed: every column of a wide table passes its limit at about the same row.
-    const parsed = cat.parsedLevels();
+    const parsed = cat.parsedLevels(this.decimalComma);
     this.cat = null;
     if (this.partial && parsed.every((x) => x !== x)) {
       this.leadingNaN = c.length;
@@ -1020,6 +1034,8 @@ export class ColumnMerge {
     keepText: boolean,
     hardLimit: number,
     private readonly spill?: CodeSpill,
+    /** The table writes decimals with a comma (`decimalCommaIn`). */
+    private readonly decimalComma = false,
   ) {
     this.limit = limitOf(softLimit, keepText, hardLimit);
     // A small spill threshold (tests) spills small blocks, as `NumberBuilder` does.
@@ -1071,7 +1087,7 @@ export class ColumnMerge {
     for (const level of part.firstLevels) {
       if (this.numericPastSoft !== undefined) break;
       if (this.index.has(level)) continue;
-      if (allNumeric && !NUMBER.test(level)) allNumeric = false;
+      if (allNumeric && !isNumberText(level, this.decimalComma)) allNumeric = false;
       if (++known === this.softLimit + 1) this.numericPastSoft = allNumeric;
     }
     // Only limits other than the builders' could leave it open.
@@ -1129,7 +1145,7 @@ export class ColumnMerge {
   private newLevel(level: string): number {
     const code = this.levels.length;
     this.levels.push(level);
-    if (this.allNumeric && !NUMBER.test(level)) this.allNumeric = false;
+    if (this.allNumeric && !isNumberText(level, this.decimalComma)) this.allNumeric = false;
     if (code + 1 === this.softLimit + 1) this.numericPastSoft = this.allNumeric;
     return code;
   }
@@ -1142,7 +1158,7 @@ export class ColumnMerge {
     }
     const cat = this.cat as CategoricalBuilder;
     const c = codeWindows(cat.spilled ? cat.buildSpilled() : cat.build());
-    const parsed = this.levels.map(Number);
+    const parsed = this.levels.map(this.decimalComma ? parseCommaNumber : Number);
     const num = new NumberBuilder(Math.max(1024, grownLength(c.length)), this.spill);
     eachWindow(c, (codes) => {
       for (let i = 0; i < codes.length; i++) {
@@ -1158,7 +1174,7 @@ export class ColumnMerge {
     if (part.kind === 'dropped' || part.kind === 'unneeded') return;
     const num = this.num as NumberBuilder;
     if (part.kind === 'categorical') {
-      const parsed = part.levels.map(Number);
+      const parsed = part.levels.map(this.decimalComma ? parseCommaNumber : Number);
       for (let i = 0; i < part.codes.length; i++) {
         const c = part.codes[i] as number;
         num.push(c < 0 ? NaN : (parsed[c] as number));

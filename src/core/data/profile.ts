@@ -7,7 +7,14 @@
  */
 import type { ColumnType, NumericSummary } from '../report/auditReport';
 import type { DataRow, TableHeader } from './table';
-import { classifyValue, parseNumber, type ValueKind } from './valueKinds';
+import {
+  classifyCommaValue,
+  classifyValue,
+  decimalCommaIn,
+  parseCommaNumber,
+  parseNumber,
+  type ValueKind,
+} from './valueKinds';
 import {
   HyperLogLog,
   SpaceSaving,
@@ -547,6 +554,8 @@ class ColumnState implements ColumnTotals {
     kindAt: number,
     /** Where the last table and facts are cut from, in a table wide enough to go {@link straightToLast}. */
     private readonly slabs: ColumnSlabs | null = null,
+    /** The table writes decimals with a comma (`decimalCommaIn`): `1,5` is a number. */
+    private readonly decimalComma = false,
   ) {
     if (budget.cap > MAX_CAP) throw new RangeError(`a distinct cap of at most ${MAX_CAP} values`);
     this.cap = budget.cap;
@@ -630,7 +639,7 @@ class ColumnState implements ColumnTotals {
         this.overflow();
       }
       const value = (rows[k] as DataRow).values[i] as string;
-      this.addKind(value, classifyValue(value));
+      this.addKind(value, this.classify(value));
       (this.hll as HyperLogLog).addHash(a, b);
       (this.top as SpaceSaving).addHashed(value, a, b);
       ids[at] = ESTIMATED;
@@ -701,10 +710,10 @@ class ColumnState implements ColumnTotals {
             this.keptFirst === Infinity && value.length <= TOP_VALUE_CHARS ? value : keptText(value),
           )
         : 0;
-    const kind = classifyValue(value);
+    const kind = this.classify(value);
     const space = value.indexOf(' ') !== -1 ? SPACE_BIT : 0;
     this.facts[id] = (at << FACT_BITS) | space | kindIndex(kind);
-    this.numberOf[id] = kind === 'integer' || kind === 'number' ? parseNumber(value) : NaN;
+    this.numberOf[id] = kind === 'integer' || kind === 'number' ? this.parse(value) : NaN;
   }
 
   /**
@@ -744,10 +753,18 @@ class ColumnState implements ColumnTotals {
     return t;
   }
 
+  private classify(value: string): ValueKind {
+    return this.decimalComma ? classifyCommaValue(value) : classifyValue(value);
+  }
+
+  private parse(value: string): number {
+    return this.decimalComma ? parseCommaNumber(value) : parseNumber(value);
+  }
+
   private addKind(value: string, kind: ValueKind): void {
     this.kinds[this.kindAt + kindIndex(kind)]!++;
     // A number holds no space.
-    if (kind === 'integer' || kind === 'number') this.addNumber(parseNumber(value));
+    if (kind === 'integer' || kind === 'number') this.addNumber(this.parse(value));
     else if (value.indexOf(' ') !== -1) this.withSpace++;
   }
 
@@ -1276,8 +1293,9 @@ export class TableProfiler {
     const columnBudget = { ...budget, cap };
     const kinds = new Float64Array(KINDS.length * header.columns.length);
     const slabs = straightToLast(cap) ? { tables: new Slab(SLAB_CHUNK), facts: new Slab(SLAB_CHUNK) } : null;
+    const comma = decimalCommaIn(header);
     this.columns = header.columns.map(
-      (_, i) => new ColumnState(columnBudget, keptFirst, kinds, KINDS.length * i, slabs),
+      (_, i) => new ColumnState(columnBudget, keptFirst, kinds, KINDS.length * i, slabs, comma),
     );
     this.owned = ownedColumns(header, options);
     this.ownedMask = new Uint8Array(header.columns.length);

@@ -20,6 +20,53 @@ function validDay(day: number, month: number): boolean {
 }
 
 /**
+ * Whether a table writes decimals with a comma (`1,5`): a CSV file delimited by `;`, as Excel writes it where
+ * the comma is the decimal separator (most of Europe and South America), and as pandas reads it with
+ * `sep=";", decimal=","`. Tab- and pipe-delimited files keep the point: a comma there as often groups thousands
+ * (`1,500`).
+ */
+export function decimalCommaIn(header: { format: string; delimiter?: string | undefined }): boolean {
+  return header.format === 'csv' && header.delimiter === ';';
+}
+
+/** A number written with a decimal comma: optional sign, digits, a comma, digits (no thousands grouping). */
+function isCommaDecimal(s: string): boolean {
+  const n = s.length;
+  let i = 0;
+  if (n > 0) {
+    const c = s.charCodeAt(0);
+    if (c === 43 || c === 45) i = 1;
+  }
+  const first = i;
+  while (i < n && isDigit(s.charCodeAt(i))) i++;
+  if (i === first || i === n || s.charCodeAt(i) !== 44) return false;
+  const comma = ++i;
+  while (i < n && isDigit(s.charCodeAt(i))) i++;
+  return i === n && i > comma;
+}
+
+/** {@link classifyValue} for a table that writes decimals with a comma ({@link decimalCommaIn}). */
+export function classifyCommaValue(s: string): ValueKind {
+  const kind = classifyValue(s);
+  return kind === 'text' && isCommaDecimal(s) ? 'number' : kind;
+}
+
+/** {@link parseNumber} for a table that writes decimals with a comma: `1,5` is 1.5; else as `parseNumber`. */
+export function parseCommaNumber(s: string): number {
+  return isCommaDecimal(s) ? parseNumber(s.replace(',', '.')) : parseNumber(s);
+}
+
+/** `1,5` as `1.5`, for code that reads numbers as JavaScript writes them (training); other values as they are. */
+export function commaToPoint(s: string): string {
+  return isCommaDecimal(s) ? s.replace(',', '.') : s;
+}
+
+/** Whether a value is a number as the encoded columns take it: `Number` gives it, or a decimal comma does. */
+export function isNumberText(s: string, decimalComma: boolean): boolean {
+  return NUMBER.test(s) || (decimalComma && isCommaDecimal(s));
+}
+
+/**
  * Classifies one non-missing value. Integers are optional sign and digits (leading zeros allowed, so a code
  * like `02134` counts as an integer); numbers add a fraction or exponent (no thousands separators, no
  * `NaN`/`Infinity`); booleans are `true`/`false` in any case; dates are ISO 8601 dates and date-times and the

@@ -4,6 +4,7 @@
  */
 import type { Finding } from '../findings';
 import { readTable } from '../data/readTable';
+import { commaToPoint, decimalCommaIn } from '../data/valueKinds';
 import type { DataRow, TableHeader } from '../data/table';
 import { PrivacyScanner, DEFAULT_MISSING_TOKENS, type PrivacyScanResult } from '../privacy/privacyScanner';
 import type { RawTable } from './preprocess';
@@ -30,19 +31,28 @@ export async function loadTable(
   const rowNumbers: number[] = [];
   const problems: Finding[] = [];
   let scanner: PrivacyScanner | null = null;
+  // Numbers written with a decimal comma (`1,5` in a `;` file) become `1.5`, so that preprocessing takes the
+  // column as numeric, as the audit does; the privacy scanner still sees the values as written.
+  let decimalComma = false;
   await readTable(
     chunks,
     {
       header(h: TableHeader) {
         names = h.columns.map((c) => c.name);
         columns = names.map(() => []);
+        decimalComma = decimalCommaIn(h);
         scanner = new PrivacyScanner(h, {
           fileName,
           missingTokens: [...DEFAULT_MISSING_TOKENS, ...missingTokens],
         });
       },
       row(r: DataRow) {
-        for (let c = 0; c < columns.length; c++) columns[c]!.push(r.values[c]);
+        if (decimalComma)
+          for (let c = 0; c < columns.length; c++) {
+            const v = r.values[c];
+            columns[c]!.push(v === undefined ? v : commaToPoint(v));
+          }
+        else for (let c = 0; c < columns.length; c++) columns[c]!.push(r.values[c]);
         rowNumbers.push(r.index);
         scanner!.add(r);
       },
