@@ -5,6 +5,8 @@ export interface CliIo {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** Standard input, for a dataset named `-` (`rml audit -`). */
+  stdin?: NodeJS.ReadableStream;
 }
 
 export interface CliCommand {

@@ -18,6 +18,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 void main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
+  stdin: process.stdin,
   cwd: process.cwd(),
   env: process.env,
 }).then((code) => {

@@ -12,8 +12,13 @@ import { unreadableFile } from '../inputFile';
 import { writeJson } from '../jsonOut';
 import { writeAllSync, writeThroughTemporary } from '../writeFile';
 import { version } from '../version';
+import { scanDataset } from '../../core/scan';
+import { count, groupDigits } from '../../core/numberText';
 
-const usage = `Usage: rml audit <file...> [options]
+/** How standard input is named in reports and findings. */
+const STDIN_NAME = '<stdin>';
+
+const usage = `Usage: rml audit <file...|-> [options]
 
 Scans CSV, TSV, JSON and JSONL datasets (gzip-compressed ones too) for personal data, re-identification
 risk, protected attributes, bias and data-quality faults; with --prediction, audits a model's predictions
@@ -43,6 +48,10 @@ Options:
   --split columns|ranges     How threads share the work (default: columns up to three, ranges from four).
                              By column, each thread reads the whole file: less memory per thread, and
                              the one-thread report byte for byte.
+  --stdin-name NAME          The name of the dataset read from standard input ('-'), as its findings and
+                             SARIF locations show it, its format by extension and its policy by folder
+                             (default: <stdin>, the format from its content, the policy above the
+                             working folder).
   --no-color                 Plain text output.
 
 JSON output: one report object for one file, an array of them for several (see the README). A file
@@ -127,9 +136,13 @@ export const auditCommand: CliCommand = {
       threads: { type: 'string' },
       split: { type: 'string' },
       'no-color': { type: 'boolean', default: false },
+      'stdin-name': { type: 'string' },
     });
     const { values: o, positionals: files } = parsed;
-    if (files.length === 0) throw new UsageError('give at least one dataset file.');
+    if (files.length === 0)
+      throw new UsageError("give at least one dataset file, or '-' for standard input.");
+    if (o['stdin-name'] !== undefined && !files.includes('-'))
+      throw new UsageError("--stdin-name names standard input, which is read only when '-' is given.");
     const format = o.format;
     if (format !== 'text' && format !== 'json' && format !== 'sarif') {
       throw new UsageError(`--format must be text, json or sarif (got '${format}').`);
@@ -170,7 +183,25 @@ export const auditCommand: CliCommand = {
     const policyProblems: Finding[] = [];
     const seenPolicies = new Set<string>();
     const scans: (FileScan & { name: string })[] = [];
+    // `-` is standard input (`zcat data.csv.gz | rml audit -`), read once, in this thread, as it comes: it is
+    // never written to disk, where a file of personal data would outlive the audit.
+    const stdinAt = files.indexOf('-');
+    if (stdinAt !== files.lastIndexOf('-')) throw new UsageError("give standard input ('-') once.");
+    let stdinScan: FileScan['options'] | undefined;
     for (const f of files) {
+      if (f === '-') {
+        const named = o['stdin-name'];
+        const policyFile = o.policy
+          ? path.resolve(io.cwd, o.policy)
+          : findPolicy(named ? path.dirname(path.resolve(io.cwd, named)) : io.cwd);
+        const { policy, problems } = loadPolicy(policyFile, io);
+        if (policyFile && !seenPolicies.has(policyFile)) {
+          seenPolicies.add(policyFile);
+          policyProblems.push(...problems);
+        }
+        stdinScan = scanOptions(named ?? STDIN_NAME, policy);
+        continue;
+      }
       const abs = path.resolve(io.cwd, f);
       const unreadable = unreadableFile(abs, f);
       if (unreadable) {
@@ -183,22 +214,21 @@ export const auditCommand: CliCommand = {
         seenPolicies.add(policyFile);
         policyProblems.push(...problems);
       }
-      scans.push({
-        name: f,
-        file: abs,
-        options: {
-          fileName: f,
-          policy,
-          label: o.label,
-          positive: o.positive,
-          prediction: o.prediction,
-          score: o.score,
-          groups: o.group,
-          maxFindingsPerRule: maxFindings,
-          ...(maxColumns !== undefined ? { maxColumns } : {}),
-          afterReading: collectGarbage,
-        },
-      });
+      scans.push({ name: f, file: abs, options: scanOptions(f, policy) });
+    }
+    function scanOptions(fileName: string, policy: Policy): FileScan['options'] {
+      return {
+        fileName,
+        policy,
+        label: o.label,
+        positive: o.positive,
+        prediction: o.prediction,
+        score: o.score,
+        groups: o.group,
+        maxFindingsPerRule: maxFindings,
+        ...(maxColumns !== undefined ? { maxColumns } : {}),
+        afterReading: collectGarbage,
+      };
     }
     // Small files are scanned side by side (see `scanFiles.ts`); a progress line shows those in this thread.
     // A file whose scan fails outright (a read error, a thread out of memory) is told and the others go on:
@@ -225,9 +255,32 @@ export const auditCommand: CliCommand = {
         },
       },
     );
+    const named = scans.map((s) => s.name);
+    if (stdinScan) {
+      // In its place among the files given, so that reports come in the order of the command line.
+      const at = files.slice(0, stdinAt).filter((f) => scans.some((s) => s.name === f)).length;
+      let result: AuditReport | Error;
+      try {
+        if (!io.stdin) throw new Error('this process has no standard input.');
+        if ((io.stdin as { isTTY?: boolean }).isTTY)
+          throw new Error(
+            'standard input is a terminal: pipe a dataset into it (cat data.csv | rml audit -).',
+          );
+        const collector = collectorForScan();
+        result = await scanDataset(io.stdin as AsyncIterable<Uint8Array>, {
+          ...stdinScan,
+          whileReading: collector,
+          betweenAnalyses: collector,
+        });
+      } catch (e) {
+        result = e instanceof Error ? e : new Error(String(e));
+      }
+      results.splice(at, 0, result);
+      named.splice(at, 0, stdinScan.fileName ?? STDIN_NAME);
+    }
     const reports: AuditReport[] = [];
     results.forEach((r, i) => {
-      if (r instanceof Error) inputErrors.push(`${scans[i]!.name}: the scan failed: ${r.message}`);
+      if (r instanceof Error) inputErrors.push(`${named[i]!}: the scan failed: ${r.message}`);
       else reports.push(r);
     });
 
@@ -255,7 +308,7 @@ export const auditCommand: CliCommand = {
       if (reports.length > 1) {
         const c = countBySeverity(allFindings);
         parts.push(
-          `${reports.length} files: ${c.error} errors, ${c.warning} warnings, ${c.info} info, ${c.hint} hints`,
+          `${reports.length} files: ${count(c.error, 'error')}, ${count(c.warning, 'warning')}, ${groupDigits(c.info)} info, ${count(c.hint, 'hint')}`,
         );
       }
       text = parts.join('\n\n');

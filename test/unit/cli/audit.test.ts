@@ -3,7 +3,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Writable } from 'stream';
+import { Readable, Writable } from 'stream';
 import { gzipSync } from 'zlib';
 import { progressLine } from '../../../src/cli/commands/audit';
 import { main } from '../../../src/cli/main';
@@ -22,10 +22,16 @@ function capture() {
   return { stream, text: () => text };
 }
 
-async function rml(args: string[], cwd = path.dirname(fixture)) {
+async function rml(args: string[], cwd = path.dirname(fixture), stdin?: NodeJS.ReadableStream) {
   const out = capture();
   const err = capture();
-  const code = await main(args, { stdout: out.stream, stderr: err.stream, cwd, env: {} });
+  const code = await main(args, {
+    stdout: out.stream,
+    stderr: err.stream,
+    cwd,
+    env: {},
+    ...(stdin ? { stdin } : {}),
+  });
   return { code, stdout: out.text(), stderr: err.text() };
 }
 
@@ -160,6 +166,38 @@ describe('rml audit', () => {
     const cut = await rml(['audit', 'cut.csv.gz', '--fail-on', 'error', '--no-color'], dir);
     assert.equal(cut.code, 1, cut.stderr);
     assert.match(cut.stdout, /error +1:1 +The gzip-compressed data is cut short .* data\/gzip-damaged/);
+  });
+
+  it("reads standard input for '-', in its place among the files, compressed or not, named or not", async () => {
+    const bytes = fs.readFileSync(fixture);
+    const plain = await rml(['audit', 'customers.csv', '--format', 'json']);
+    const fromStdin = await rml(['audit', '-', '--format', 'json'], undefined, Readable.from([bytes]));
+    assert.equal(fromStdin.code, 0, fromStdin.stderr);
+    assert.equal(fromStdin.stdout, plain.stdout.replaceAll('"file": "customers.csv"', '"file": "<stdin>"'));
+    // Named: its findings and SARIF locations carry the name.
+    const gz = Readable.from([gzipSync(bytes)]);
+    const named = await rml(
+      ['audit', '-', '--stdin-name', 'customers.csv', '--format', 'json'],
+      undefined,
+      gz,
+    );
+    assert.equal(named.stdout, plain.stdout);
+    const several = await rml(
+      ['audit', 'customers.csv', 'missing.csv', '-', 'customers.csv', '--format', 'json'],
+      undefined,
+      Readable.from([bytes.subarray(0, 200), bytes.subarray(200)]),
+    );
+    assert.equal(several.code, 2);
+    assert.deepEqual(
+      (JSON.parse(several.stdout) as { file: string }[]).map((r) => r.file),
+      ['customers.csv', '<stdin>', 'customers.csv'],
+    );
+    const twice = await rml(['audit', '-', '-'], undefined, Readable.from([bytes]));
+    assert.equal(twice.code, 2);
+    assert.match(twice.stderr, /give standard input \('-'\) once/);
+    const unused = await rml(['audit', 'customers.csv', '--stdin-name', 'x.csv']);
+    assert.equal(unused.code, 2);
+    assert.match(unused.stderr, /--stdin-name names standard input/);
   });
 
   it('audits several files, each with its own policy, as one after another does', async () => {
