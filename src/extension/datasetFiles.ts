@@ -3,6 +3,7 @@
  */
 import * as fs from 'fs';
 import type { DataFormat } from '../core/data/table';
+import { hasJsonLinesShape } from '../core/data/readTable';
 
 /** JSON files that are configuration, never datasets. */
 const CONFIG_JSON =
@@ -19,18 +20,20 @@ export function formatFromName(fileName: string): DataFormat | undefined {
 }
 
 /**
- * A `.json` file is a dataset only when its top level is an array (of records): a JSON object is almost always
- * configuration, and showing data diagnostics in it would be noise.
+ * A `.json` file is a dataset only when its top level is an array (of records), or when it holds JSON Lines
+ * (`hasJsonLinesShape`): a JSON object is almost always configuration, and showing data diagnostics in it
+ * would be noise.
  */
 export function looksLikeJsonDataset(head: string): boolean {
   const m = /^\uFEFF?\s*(.)/.exec(head);
-  return m?.[1] === '[';
+  return m?.[1] === '[' || hasJsonLinesShape(head);
 }
 
 /** The dataset format of a file given its name and the start of its text, or undefined when it is not one. */
 export function datasetFormat(fileName: string, head: string): DataFormat | undefined {
   const f = formatFromName(fileName);
   if (f === 'json' && !looksLikeJsonDataset(head)) return undefined;
+  if (f === 'json' && hasJsonLinesShape(head)) return 'jsonl';
   return f;
 }
 
@@ -49,7 +52,7 @@ export function isPolicyFile(fileName: string): boolean {
 }
 
 /** The first bytes of a file as text (enough to tell a JSON array from an object) without reading it whole. */
-export function readHead(file: string, bytes = 256): string {
+export function readHead(file: string, bytes = 4096): string {
   const fd = fs.openSync(file, 'r');
   try {
     const buf = Buffer.alloc(bytes);

@@ -164,6 +164,26 @@ function formatFromContent(sample: string): DataFormat | undefined {
   return undefined;
 }
 
+/**
+ * Whether text begins as JSON Lines: an object closed on its first line, and another object starting the next
+ * line that is not blank. One object alone is a JSON file (`{"data": [...]}` on one line).
+ */
+export function hasJsonLinesShape(text: string): boolean {
+  const m = /^\uFEFF?[ \t\r\n]*\{/.exec(text);
+  if (!m) return false;
+  const from = m.index + m[0].length - 1;
+  const end = text.slice(from).search(/[\r\n]/);
+  if (
+    end === -1 ||
+    !text
+      .slice(from, from + end)
+      .trimEnd()
+      .endsWith('}')
+  )
+    return false;
+  return /^[ \t]*\{/.test(text.slice(from + end).replace(/^(?:[ \t]*(?:\r\n|\r|\n))+/, ''));
+}
+
 interface StreamParser {
   push(text: string): void;
   end(): void;
@@ -308,6 +328,9 @@ class TableReader {
       return;
     }
     let format = named ?? formatFromContent(sample) ?? 'csv';
+    // JSON Lines under a `.json` name, as Hugging Face's `Dataset.to_json` and pandas' `lines=True` write it:
+    // read as the lines it holds (an explicit `format: 'json'` too, which the editor derives from the name).
+    if (format === 'json' && hasJsonLinesShape(sample)) format = 'jsonl';
     if (this.decoder.encoding === 'utf-16le' || this.decoder.encoding === 'utf-16be') {
       const how = this.decoder.hadBom ? 'its byte order mark' : 'the pattern of zero bytes';
       this.report({

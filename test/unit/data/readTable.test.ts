@@ -296,6 +296,24 @@ describe('readTable: JSON and JSON Lines', () => {
     assert.match(empty.problems[0]!.message, /under "data" \(line 1\); its other keys \("more"\)/);
   });
 
+  it('reads JSON Lines under a .json name as JSON Lines, and one object on one line as a JSON object', async () => {
+    const lines = await readAll('{"a": 1, "b": "x"}\n\n{"a": 2}\n', { fileName: 'data.json' });
+    assert.equal(lines.summary.format, 'jsonl');
+    assert.deepEqual(grid(lines), [
+      ['a', 'b'],
+      ['1', 'x'],
+      ['2', undefined],
+    ]);
+    assert.deepEqual(lines.problems, []);
+    // Named JSON by the caller (the editor, from the file's name): the same.
+    const named = await readAll('{"a": 1}\r\n{"a": 2}', { fileName: 'data.json', format: 'json' });
+    assert.equal(named.summary.format, 'jsonl');
+    assert.equal(named.rows.length, 2);
+    const one = await readAll('{"data": [{"a": 1}, {"a": 2}]}\n', { fileName: 'data.json' });
+    assert.equal(one.summary.format, 'json');
+    assert.deepEqual(grid(one), [['a'], ['1'], ['2']]);
+  });
+
   it('says what is wrong with a JSON object that holds no records, or is broken', async () => {
     const cases: [string, RegExp][] = [
       // pandas' orient="split" (rows as arrays) and orient="columns" (its default for a DataFrame).

@@ -41,6 +41,10 @@ describe('extension helpers (no vscode)', () => {
       assert.strictEqual(formatFromName('/w/responsible-ml.json'), undefined);
       assert.strictEqual(datasetFormat('rows.json', '\uFEFF \n [{"a":1}]'), 'json');
       assert.strictEqual(datasetFormat('rows.json', '{"a":1}'), undefined);
+      // JSON Lines under a .json name (Hugging Face's to_json): a dataset, read as JSON Lines.
+      assert.strictEqual(datasetFormat('rows.json', '{"a":1}\r\n\n  {"a":2}'), 'jsonl');
+      assert.strictEqual(datasetFormat('rows.json', '{"a":1}\n'), undefined);
+      assert.strictEqual(datasetFormat('settings.json', '{\n  "a": 1\n}\n'), undefined);
       assert.strictEqual(datasetFormat('notes.txt', 'a,b'), undefined);
       assert.ok(isTrainConfig('/a/income.train.json') && !isTrainConfig('/a/train.json'));
       assert.ok(isPolicyFile('/a/responsible-ml.json') && !isPolicyFile('/a/my-responsible-ml.json'));
