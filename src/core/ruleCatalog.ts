@@ -18,9 +18,15 @@ const rules: RuleInfo[] = [
     description: 'The file is not text (a workbook, a Parquet file, an archive, ...); it was not read.',
   },
   {
-    id: 'data/gzip-damaged',
-    title: 'Damaged gzip file',
-    description: 'A gzip-compressed file is cut short or damaged; only the rows before the fault were read.',
+    id: 'data/compressed-damaged',
+    title: 'Damaged compressed file',
+    description:
+      'A gzip file or a ZIP archive is cut short or damaged; only the rows before the fault were read.',
+  },
+  {
+    id: 'data/zip-archive',
+    title: 'ZIP archive',
+    description: 'The file is a ZIP archive; its first file was read, and any others are named.',
   },
   {
     id: 'data/ragged-row',

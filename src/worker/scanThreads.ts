@@ -17,7 +17,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Worker, type ResourceLimits } from 'worker_threads';
 import { formatFromFileName, readTable } from '../core/data/readTable';
-import { isGzip } from '../core/data/gzip';
+import { isCompressed } from '../core/data/compressed';
 import type { DataFormat, TableHeader, TableSink } from '../core/data/table';
 import type { PrivacyDecision } from '../core/privacy/privacyScanner';
 import type { AuditReport } from '../core/report/auditReport';
@@ -217,8 +217,8 @@ export async function scanFileInThreads(
     return scanDataset(fs.createReadStream(file, { highWaterMark: 1 << 18 }), options);
   };
   // A compressed stream cannot be entered at a byte range, and its columns split would decompress it once a
-  // thread: one thread reads it through.
-  if (threads <= 1 || isGzip(readFileStart(file, 2))) return single();
+  // thread: one thread reads it through (a workbook, which is a ZIP archive too, is not read at all).
+  if (threads <= 1 || isCompressed(readFileStart(file, 4))) return single();
   const entry = locateScanThread(threaded.threadLimits);
   if (!entry) return single();
   if ((threaded.split ?? defaultSplit(threads)) === 'ranges') {

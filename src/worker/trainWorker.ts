@@ -100,7 +100,7 @@ async function start(params: TrainStartParams, token: CancellationToken): Promis
     if (errors.length > 0 && loaded.table.rowNumbers.length === 0)
       throw new Error(`${file} could not be read: ${errors[0]!.message}`);
     // A damaged compressed file gives the rows before the fault: a model trained on them would look sound.
-    const damaged = errors.find((p) => p.rule === 'data/gzip-damaged');
+    const damaged = errors.find((p) => p.rule === 'data/compressed-damaged');
     if (damaged) throw new Error(`${file} could not be read whole: ${damaged.message}`);
     if (loaded.table.names.length === 0) throw new Error(`${file} has no columns.`);
     scans.set(loaded.table, new Map(loaded.privacy.columns.map((c) => [c.name, c.entities])));

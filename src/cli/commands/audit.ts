@@ -20,9 +20,9 @@ const STDIN_NAME = '<stdin>';
 
 const usage = `Usage: rml audit <file...|-> [options]
 
-Scans CSV, TSV, JSON and JSONL datasets (gzip-compressed ones too) for personal data, re-identification
-risk, protected attributes, bias and data-quality faults; with --prediction, audits a model's predictions
-per group.
+Scans CSV, TSV, JSON and JSONL datasets (gzip files and a ZIP archive's first file too) for personal data,
+re-identification risk, protected attributes, bias and data-quality faults; with --prediction, audits a
+model's predictions per group.
 
 Options:
   --format text|json|sarif   Output format (default: text).
@@ -38,7 +38,7 @@ Options:
                              other columns are not audited, and a data/too-many-columns error says so.
   --output FILE              Write the output to FILE instead of standard output.
   --threads N                Threads for a large file (default: three on three cores or more, two on
-                             two, one for files under 40 MB, JSON, long text cells, gzip files, and
+                             two, one for files under 40 MB, JSON, long text cells, compressed files, and
                              fewer for a wide table or with a label, within about 300 MB). Up to three
                              split the columns, byte for byte the one-thread report, 20 to 55 MB a
                              thread; four or more split a CSV, TSV, JSON Lines or JSON file into 1 MB

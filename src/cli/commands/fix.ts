@@ -8,7 +8,7 @@ import * as path from 'path';
 import type { DataFormat, DataRow, TableHeader } from '../../core/data/table';
 import type { Finding } from '../../core/findings';
 import { readTable } from '../../core/data/readTable';
-import { gunzipWhole, withoutGzipExtension } from '../../core/data/gzip';
+import { decompressWhole, withoutGzipExtension } from '../../core/data/compressed';
 import { encodeCategorical, type CategoricalColumn } from '../../core/data/encoded';
 import { datasetBias } from '../../core/fairness/datasetBias';
 import { combineColumns, reweigh } from '../../core/fairness/mitigation/reweighing';
@@ -51,6 +51,8 @@ interface LoadedTable {
   rows: (string | undefined)[][];
   problems: Finding[];
   bytes: Buffer;
+  /** The ZIP archive's file read, when the input was one. */
+  entry?: string;
 }
 
 async function readOnce(
@@ -88,12 +90,14 @@ async function readOnce(
  */
 async function loadTable(file: string, displayName: string, requested: string[]): Promise<LoadedTable> {
   // Held whole anyway, so decompressed whole: the copy is written as plain text.
-  const bytes = gunzipWhole(fs.readFileSync(file), displayName);
-  const t = await readOnce(bytes, displayName, 'auto');
+  const { bytes, entry } = await decompressWhole(fs.readFileSync(file), displayName);
+  // A ZIP archive's file is read as its name says.
+  const name = entry ?? displayName;
+  let t = await readOnce(bytes, name, 'auto');
   const first = t.rows[0];
   if (!t.header.hasHeader && first && requested.some((n) => first.includes(n)))
-    return readOnce(bytes, displayName, true);
-  return t;
+    t = await readOnce(bytes, name, true);
+  return entry === undefined ? t : { ...t, entry };
 }
 
 function columnIndex(t: LoadedTable, name: string, what: string, displayName: string): number {
@@ -169,6 +173,11 @@ function table(head: string[], rows: string[][]): string[] {
       .join('  ')
       .trimEnd();
   return [line(head), ...rows.map(line)];
+}
+
+/** `adult.csv.gz` as `adult.csv`, `adult.zip` as `adult`: the copy beside it is written uncompressed. */
+function withoutCompression(file: string): string {
+  return withoutGzipExtension(file).replace(/\.zip$/i, '');
 }
 
 function defaultOut(input: string, suffix: string, ext: string): string {
@@ -334,7 +343,11 @@ async function runReweigh(file: string, displayName: string, o: Options, io: Cli
 
   const out = o.out
     ? path.resolve(io.cwd, o.out)
-    : defaultOut(withoutGzipExtension(file), 'reweighed', path.extname(withoutGzipExtension(file)) || '.csv');
+    : defaultOut(
+        withoutCompression(file),
+        'reweighed',
+        path.extname(t.entry ?? withoutCompression(file)) || '.csv',
+      );
   writeAtomically(out, file, o.force, (fd) =>
     writeWeighted(fd, t, t.header.format, weightName, r.weights, displayName),
   );
@@ -409,7 +422,7 @@ async function runThresholds(file: string, displayName: string, o: Options, io: 
   }
   const out = o.out
     ? path.resolve(io.cwd, o.out)
-    : defaultOut(withoutGzipExtension(file), 'thresholds', '.json');
+    : defaultOut(withoutCompression(file), 'thresholds', '.json');
   const doc = {
     file: displayName,
     label: o.label,

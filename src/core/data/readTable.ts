@@ -6,7 +6,7 @@
 import type { Finding, SourceRange } from '../findings';
 import type { DataFormat, DataRow, HeaderCell, TableHeader, TableSink } from './table';
 import { binaryFileMessage } from './binaryFile';
-import { MaybeGzip, gzipFaultMessage, withoutGzipExtension } from './gzip';
+import { Decompressed, faultMessage, withoutGzipExtension, zipMessage } from './compressed';
 import { ByteDecoder, type TextEncodingName } from './decode';
 import { InvalidCharQueue, ProblemReporter } from './problems';
 import { CsvParser } from './csvParser';
@@ -80,10 +80,10 @@ export interface ReadSummary {
   hasHeader: boolean;
   /** Data rows passed to the sink. */
   rows: number;
-  /** Bytes of text read: decompressed, for a gzip-compressed file. */
+  /** Bytes of text read: decompressed, for a compressed file. */
   bytes: number;
-  /** Set when the file was gzip-compressed and read through (`gzip.ts`). */
-  compression?: 'gzip';
+  /** Set when the file was compressed and read through (`compressed.ts`): gzip, or a ZIP archive's file. */
+  compression?: 'gzip' | 'zip';
   encoding: TextEncodingName;
   /** All problems found, including those over the cap. */
   problems: number;
@@ -121,13 +121,15 @@ export async function readTable(
   }
   const reader = new TableReader(sink, options);
   // A later byte range of a file is never compressed: only a whole file is read in ranges.
-  const source = options.continuation ? undefined : new MaybeGzip(chunks);
+  const source = options.continuation ? undefined : new Decompressed(chunks);
   for await (const chunk of source ?? chunks) {
+    // A ZIP archive's file is read as its name says (`adult.zip` holding `adult.csv`).
+    if (source?.zip) reader.entryName = source.zip.name;
     reader.push(chunk);
     // A binary file is not read past its first bytes.
     if (reader.binary) break;
   }
-  if (source?.compressed) reader.compressed(source.fault);
+  if (source?.compression) reader.compressed(source);
   return reader.end();
 }
 
@@ -200,7 +202,9 @@ class TableReader {
   private bytes = 0;
   private format: DataFormat = 'csv';
   private delimiter: string | undefined;
-  private gzip: { fault: (Error & { code?: string }) | undefined } | undefined;
+  private source: Decompressed | undefined;
+  /** The ZIP archive's file being read, whose name gives the format. */
+  entryName: string | undefined;
 
   constructor(
     private readonly sink: TableSink,
@@ -216,9 +220,9 @@ class TableReader {
     return this.decoder.binary !== undefined;
   }
 
-  /** The bytes pushed were a gzip stream's, decompressed; `fault` when it was damaged or cut short. */
-  compressed(fault: (Error & { code?: string }) | undefined): void {
-    this.gzip = { fault };
+  /** The bytes pushed were decompressed by `source`, which holds its fault and the ZIP entry read. */
+  compressed(source: Decompressed): void {
+    this.source = source;
   }
 
   push(chunk: Uint8Array): void {
@@ -235,15 +239,29 @@ class TableReader {
     if (!this.parser) this.start(true);
     (this.parser as StreamParser).end();
     this.table?.finish();
-    const fault = this.gzip?.fault;
-    if (fault) {
+    const source = this.source;
+    if (source?.zip) {
+      const others = source.zip.others;
       this.report(
         {
-          rule: 'data/gzip-damaged',
-          severity: 'error',
-          message: gzipFaultMessage(fault, this.table?.rows ?? 0, this.bytes),
+          rule: 'data/zip-archive',
+          severity: others && others.length === 0 ? 'info' : 'warning',
+          message: zipMessage(source.zip),
           location: { line: 1, startColumn: 1, endColumn: 1 },
-          data: { code: fault.code ?? null, textBytes: this.bytes },
+          data: { entry: source.zip.name, others: others ?? null },
+        },
+        true,
+      );
+    }
+    const fault = source?.fault;
+    if (source && fault) {
+      this.report(
+        {
+          rule: 'data/compressed-damaged',
+          severity: 'error',
+          message: faultMessage(fault, source, this.table?.rows ?? 0, this.bytes),
+          location: { line: 1, startColumn: 1, endColumn: 1 },
+          data: { compression: source.compression ?? null, code: fault.code ?? null, textBytes: this.bytes },
         },
         true,
       );
@@ -257,7 +275,7 @@ class TableReader {
       encoding: this.decoder.encoding,
       problems: this.problems.count,
     };
-    if (this.gzip) summary.compression = 'gzip';
+    if (this.source?.compression) summary.compression = this.source.compression;
     if (this.delimiter !== undefined) summary.delimiter = this.delimiter;
     return summary;
   }
@@ -310,7 +328,8 @@ class TableReader {
       this.parser.push(sample);
       return;
     }
-    const named = o.format && o.format !== 'auto' ? o.format : formatFromFileName(o.fileName);
+    const named =
+      o.format && o.format !== 'auto' ? o.format : formatFromFileName(this.entryName ?? o.fileName);
     const binary = this.decoder.binary;
     if (binary) {
       // One finding, and a table of no columns: its bytes read as text would be garbage.

@@ -8,6 +8,7 @@ import { gzipSync } from 'zlib';
 import { progressLine } from '../../../src/cli/commands/audit';
 import { main } from '../../../src/cli/main';
 import { scanDataset } from '../../../src/core/scan';
+import { makeZip } from '../data/readHelpers';
 
 const fixture = path.resolve(__dirname, '../../fixtures/scan/customers.csv');
 
@@ -160,12 +161,22 @@ describe('rml audit', () => {
         extra.join(' '),
       );
     }
+    // A ZIP archive's file: the same report, with a note naming the file read.
+    fs.writeFileSync(path.join(dir, 'c.zip'), makeZip([{ name: 'c.csv', data: fs.readFileSync(fixture) }]));
+    const zip = JSON.parse((await rml(['audit', 'c.zip', '--format', 'json', '--threads', '2'], dir)).stdout);
+    const zipNotes = (zip.findings as { rule: string }[]).filter((f) => f.rule === 'data/zip-archive');
+    assert.equal(zipNotes.length, 1);
+    zip.findings = zip.findings.filter((f: { rule: string }) => f.rule !== 'data/zip-archive');
+    assert.equal(
+      JSON.stringify(zip, null, 2),
+      plain.stdout.trimEnd().replaceAll('"file": "c.csv"', '"file": "c.zip"'),
+    );
     // A cut file: the rows before, and an error that --fail-on error catches.
     const whole = gzipSync(fs.readFileSync(fixture));
     fs.writeFileSync(path.join(dir, 'cut.csv.gz'), whole.subarray(0, whole.length - 20));
     const cut = await rml(['audit', 'cut.csv.gz', '--fail-on', 'error', '--no-color'], dir);
     assert.equal(cut.code, 1, cut.stderr);
-    assert.match(cut.stdout, /error +1:1 +The gzip-compressed data is cut short .* data\/gzip-damaged/);
+    assert.match(cut.stdout, /error +1:1 +The gzip-compressed data is cut short .* data\/compressed-damaged/);
   });
 
   it("reads standard input for '-', in its place among the files, compressed or not, named or not", async () => {

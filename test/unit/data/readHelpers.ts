@@ -1,3 +1,4 @@
+import * as zlib from 'node:zlib';
 import type { Finding } from '../../../src/core/findings';
 import type { TableHeader } from '../../../src/core/data/table';
 import { readTable, type ReadOptions, type ReadSummary } from '../../../src/core/data/readTable';
@@ -103,3 +104,73 @@ export const dataRow = (index: number, values: (string | undefined)[]) => ({
   values,
   positions: new Int32Array(4 * values.length),
 });
+
+/** A file of a ZIP archive for {@link makeZip}. */
+export interface ZipEntry {
+  name: string;
+  data: Uint8Array;
+  /** 8 (deflate, the default) or 0 (stored). */
+  method?: 0 | 8;
+  /** Sizes and checksum after the data (general purpose bit 3), as a streaming writer puts them. */
+  descriptor?: boolean;
+  /** The checksum written, when not the data's (a damaged archive). */
+  crc?: number;
+}
+
+/** A ZIP archive, written as the format's note (APPNOTE) lays it out: local headers, data, directory, end. */
+export function makeZip(entries: ZipEntry[]): Buffer {
+  const crc32 = (zlib as { crc32?: (d: Uint8Array) => number }).crc32!;
+  const locals: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const e of entries) {
+    const method = e.method ?? 8;
+    const body = method === 8 ? zlib.deflateRawSync(e.data) : Buffer.from(e.data);
+    const crc = e.crc ?? crc32(e.data);
+    const name = Buffer.from(e.name, 'utf8');
+    const flags = 0x800 | (e.descriptor ? 8 : 0);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(flags, 6);
+    local.writeUInt16LE(method, 8);
+    if (!e.descriptor) {
+      local.writeUInt32LE(crc >>> 0, 14);
+      local.writeUInt32LE(body.length, 18);
+      local.writeUInt32LE(e.data.length, 22);
+    }
+    local.writeUInt16LE(name.length, 26);
+    const parts = [local, name, body];
+    if (e.descriptor) {
+      const d = Buffer.alloc(16);
+      d.writeUInt32LE(0x08074b50, 0);
+      d.writeUInt32LE(crc >>> 0, 4);
+      d.writeUInt32LE(body.length, 8);
+      d.writeUInt32LE(e.data.length, 12);
+      parts.push(d);
+    }
+    const c = Buffer.alloc(46);
+    c.writeUInt32LE(0x02014b50, 0);
+    c.writeUInt16LE(20, 4);
+    c.writeUInt16LE(20, 6);
+    c.writeUInt16LE(flags, 8);
+    c.writeUInt16LE(method, 10);
+    c.writeUInt32LE(crc >>> 0, 16);
+    c.writeUInt32LE(body.length, 20);
+    c.writeUInt32LE(e.data.length, 24);
+    c.writeUInt16LE(name.length, 28);
+    c.writeUInt32LE(offset, 42);
+    central.push(c, name);
+    const all = Buffer.concat(parts);
+    locals.push(all);
+    offset += all.length;
+  }
+  const directory = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, directory, end]);
+}

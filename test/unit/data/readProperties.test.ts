@@ -291,7 +291,7 @@ describe('readTable: properties', () => {
             options,
           );
           assert.equal(r.headerCalls, 1);
-          const damaged = r.problems.filter((p) => p.rule === 'data/gzip-damaged');
+          const damaged = r.problems.filter((p) => p.rule === 'data/compressed-damaged');
           if (whole) {
             const plain = await readAll(text, options);
             assert.deepEqual(r.rows, plain.rows);

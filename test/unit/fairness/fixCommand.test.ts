@@ -12,6 +12,7 @@ import { encodeCategorical } from '../../../src/core/data/encoded';
 import { datasetBias } from '../../../src/core/fairness/datasetBias';
 import { toBinaryOutcome } from '../../../src/core/fairness/positives';
 import { ADULT_PATH } from './adultData';
+import { makeZip } from '../data/readHelpers';
 
 function capture() {
   let text = '';
@@ -204,6 +205,14 @@ describe('rml fix', () => {
       fs.readFileSync(path.join(dir, 'b.reweighed.csv'), 'utf8'),
       fs.readFileSync(path.join(dir, 'a.reweighed.csv'), 'utf8'),
     );
+    // A ZIP archive's file likewise, named by the archive: c.zip holding d.csv gives c.reweighed.csv.
+    fs.writeFileSync(path.join(dir, 'c.zip'), makeZip([{ name: 'd.csv', data: Buffer.from(text) }]));
+    const z = await fix(['reweigh', 'c.zip', ...args], dir);
+    assert.strictEqual(z.code, 0, z.stderr);
+    assert.strictEqual(
+      fs.readFileSync(path.join(dir, 'c.reweighed.csv'), 'utf8'),
+      fs.readFileSync(path.join(dir, 'a.reweighed.csv'), 'utf8'),
+    );
     fs.writeFileSync(path.join(dir, 'cut.csv.gz'), zlib.gzipSync(text).subarray(0, 20));
     await assert.rejects(
       fix(['reweigh', 'cut.csv.gz', ...args], dir),
@@ -214,6 +223,8 @@ describe('rml fix', () => {
       'a.reweighed.csv',
       'b.csv.gz',
       'b.reweighed.csv',
+      'c.reweighed.csv',
+      'c.zip',
       'cut.csv.gz',
     ]);
   });

@@ -2,9 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { MaybeGzip, gunzipWhole } from '../../../src/core/data/gzip';
+import { Decompressed, decompressWhole } from '../../../src/core/data/compressed';
 import { readTable } from '../../../src/core/data/readTable';
-import { readAll, splitAt } from './readHelpers';
+import { grid, makeZip, readAll, splitAt, type ZipEntry } from './readHelpers';
 
 const adult = path.resolve(__dirname, '../../../../shared/data/adult/adult.csv');
 
@@ -72,7 +72,7 @@ describe('gzip-compressed datasets: read through', () => {
       const whole = gzipSync(source);
       const cut = whole.subarray(0, Math.floor(whole.length * 0.6));
       const r = await readAll(pieces(cut, 1000), { fileName: 'cut.csv.gz' });
-      const fault = r.problems.filter((p) => p.rule === 'data/gzip-damaged');
+      const fault = r.problems.filter((p) => p.rule === 'data/compressed-damaged');
       assert.equal(fault.length, 1);
       assert.equal(fault[0]!.severity, 'error');
       assert.match(
@@ -96,7 +96,7 @@ describe('gzip-compressed datasets: read through', () => {
     // The last eight bytes are the CRC-32 and the length: a wrong CRC fails the check at the end.
     bad[bad.length - 6]! ^= 0xff;
     const r = await readAll([bad]);
-    const fault = r.problems.find((p) => p.rule === 'data/gzip-damaged');
+    const fault = r.problems.find((p) => p.rule === 'data/compressed-damaged');
     assert.match(
       fault?.message ?? '',
       /^The gzip-compressed data fails its checksum \(the file is damaged\)/,
@@ -106,7 +106,7 @@ describe('gzip-compressed datasets: read through', () => {
     const broken = Buffer.from(plain);
     broken.fill(0xff, 10, 20);
     const b = await readAll([broken]);
-    const damaged = b.problems.find((p) => p.rule === 'data/gzip-damaged');
+    const damaged = b.problems.find((p) => p.rule === 'data/compressed-damaged');
     assert.match(damaged?.message ?? '', /^The gzip-compressed data is damaged \(zlib: .+\): the 0 rows/);
     assert.equal(b.rows.length, 0);
   });
@@ -148,7 +148,7 @@ describe('gzip-compressed datasets: read through', () => {
     const row = Buffer.from('1,2,3\n');
     const block = gzipSync(Buffer.alloc(1 << 24, row.toString()));
     const members = 16;
-    const source = new MaybeGzip(Array.from({ length: members }, () => block));
+    const source = new Decompressed(Array.from({ length: members }, () => block));
     const base = process.memoryUsage().arrayBuffers;
     let most = 0;
     let total = 0;
@@ -165,13 +165,111 @@ describe('gzip-compressed datasets: read through', () => {
     assert.ok(most < 64 << 20, `${(most / 2 ** 20).toFixed(0)} MB of buffers held`);
   });
 
-  it('gunzipWhole: plain bytes as they are, a damaged file named', () => {
+  it('decompressWhole: plain bytes as they are, a damaged file named', async () => {
     const b = Buffer.from('a,b\n');
-    assert.equal(gunzipWhole(b, 'x.csv'), b);
-    assert.deepEqual(gunzipWhole(gzipSync(b), 'x.csv.gz'), b);
-    assert.throws(
-      () => gunzipWhole(gzipSync(b).subarray(0, 12), 'x.csv.gz'),
+    assert.equal((await decompressWhole(b, 'x.csv')).bytes, b);
+    assert.deepEqual((await decompressWhole(gzipSync(b), 'x.csv.gz')).bytes, b);
+    await assert.rejects(
+      decompressWhole(gzipSync(b).subarray(0, 12), 'x.csv.gz'),
       /^Error: x\.csv\.gz: the gzip-compressed data is cut short/,
     );
+  });
+});
+
+describe('ZIP archives: the first file read through', () => {
+  const text = Buffer.from(fs.readFileSync(adult).subarray(0, 200_000));
+  const entry = (name: string, o: Partial<ZipEntry> = {}): ZipEntry => ({ name, data: text, ...o });
+
+  it('reads its first file as that file, by its name, in any chunking, and says so', async () => {
+    const expected = await readAll([text], { fileName: 'adult.csv' });
+    const tsvText = Buffer.from('a\tb\n1\t2\n');
+    for (const zip of [
+      makeZip([entry('adult.csv')]),
+      makeZip([entry('adult.csv', { method: 0 })]),
+      makeZip([entry('adult.csv', { descriptor: true })]),
+    ]) {
+      for (const size of [1, 97, 65_536, zip.length]) {
+        const got = await readAll(pieces(zip, size), { fileName: 'data.zip' });
+        assert.deepEqual(got.rows, expected.rows, `pieces of ${size}`);
+        assert.equal(got.summary.compression, 'zip');
+        assert.equal(got.summary.format, 'csv');
+        const notes = got.problems.filter((p) => p.rule === 'data/zip-archive');
+        assert.deepEqual(
+          notes.map((p) => [p.severity, p.message]),
+          [['info', 'The file is a ZIP archive: its file adult.csv was read.']],
+        );
+        assert.deepEqual(
+          got.problems.filter((p) => p.rule !== 'data/zip-archive'),
+          expected.problems.map((f) => ({ ...f, file: 'data.zip' })),
+        );
+      }
+    }
+    const tsv = await readAll([makeZip([{ name: 'x/table.tsv', data: tsvText }])], { fileName: 'x.zip' });
+    assert.equal(tsv.summary.format, 'tsv');
+    assert.deepEqual(grid(tsv), [
+      ['a', 'b'],
+      ['1', '2'],
+    ]);
+  });
+
+  it('passes folders first, names the other files (not macOS metadata), and warns that they were not read', async () => {
+    const zip = makeZip([
+      { name: 'data/', data: new Uint8Array(0), method: 0 },
+      entry('data/train.csv'),
+      entry('data/test.csv'),
+      { name: '__MACOSX/data/._train.csv', data: Buffer.from('xx') },
+    ]);
+    const r = await readAll([zip], { fileName: 'data.zip' });
+    assert.equal(r.rows.length, (await readAll([text])).rows.length);
+    const note = r.problems.find((p) => p.rule === 'data/zip-archive');
+    assert.equal(note?.severity, 'warning');
+    assert.equal(
+      note?.message,
+      'The file is a ZIP archive: its file data/train.csv was read; 1 other file in it (data/test.csv) was not: extract the archive to audit each.',
+    );
+  });
+
+  it('names a cut archive and a failed checksum, keeping the rows before', async () => {
+    const zip = makeZip([entry('adult.csv')]);
+    const cut = await readAll([zip.subarray(0, zip.length >> 1)], { fileName: 'a.zip' });
+    const fault = cut.problems.find((p) => p.rule === 'data/compressed-damaged');
+    assert.match(
+      fault?.message ?? '',
+      /^The ZIP archive's file adult\.csv is cut short \(the archive ends inside it\)/,
+    );
+    assert.ok(cut.rows.length > 100);
+    assert.match(
+      cut.problems.find((p) => p.rule === 'data/zip-archive')?.message ?? '',
+      /its directory was not found at its end \(is the archive cut short\?\)/,
+    );
+    for (const descriptor of [false, true]) {
+      const bad = await readAll([makeZip([entry('adult.csv', { crc: 12345, descriptor })])]);
+      assert.match(
+        bad.problems.find((p) => p.rule === 'data/compressed-damaged')?.message ?? '',
+        /^The ZIP archive's file adult\.csv fails its checksum/,
+        `descriptor ${descriptor}`,
+      );
+    }
+  });
+
+  it('leaves a workbook, an encrypted file and a file of another kind to the binary check', async () => {
+    const workbook = makeZip([{ name: '[Content_Types].xml', data: Buffer.from('<Types/>') }]);
+    const other = makeZip([{ name: 'model.parquet', data: Buffer.from('PAR1 data') }]);
+    const encrypted = makeZip([entry('adult.csv')]);
+    encrypted[6] = encrypted[6]! | 1;
+    for (const [zip, name] of [
+      [workbook, 'book.xlsx'],
+      [other, 'x.zip'],
+      [encrypted, 'x.zip'],
+    ] as const) {
+      const r = await readAll([zip], { fileName: name });
+      assert.deepEqual(
+        r.problems.map((p) => p.rule),
+        ['data/binary-file'],
+        name,
+      );
+      assert.equal(r.rows.length, 0);
+      assert.equal(r.summary.compression, undefined);
+    }
   });
 });
