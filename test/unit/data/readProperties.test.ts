@@ -3,7 +3,7 @@ import * as fc from 'fast-check';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { SourceRange } from '../../../src/core/findings';
 import type { ReadOptions } from '../../../src/core/data/readTable';
-import { cellAt, decodeLikeEditor, editorLines, readAll, sourceAt, splitAt } from './readHelpers';
+import { cellAt, decodeLikeEditor, editorLines, makeZip, readAll, sourceAt, splitAt } from './readHelpers';
 
 /** Bytes and cut points: a cut list splits the input into chunks of any size. */
 const chunked = (bytes: fc.Arbitrary<Uint8Array>) =>
@@ -301,6 +301,42 @@ describe('readTable: properties', () => {
             // Two bytes at least are the magic number: less is a file of one byte, read as text.
             assert.equal(damaged.length, input.length < 2 ? 0 : 1);
             if (input.length >= 2) assert.ok(r.summary.bytes <= text.length);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("reads a ZIP archive's first file as the file, and a cut archive without throwing, in any chunking", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        rawBytes,
+        fc.constantFrom(0 as const, 8 as const),
+        fc.boolean(),
+        fc.option(fc.nat()),
+        fc.uniqueArray(fc.integer({ min: 1, max: 300 }), { maxLength: 5 }),
+        readOptions,
+        async (text, method, descriptor, cutAt, cuts, options) => {
+          const zip = makeZip([
+            { name: 'data.csv', data: text, method, descriptor: descriptor && method === 8 },
+          ]);
+          const input = cutAt === null ? zip : zip.subarray(0, cutAt % zip.length);
+          const r = await readAll(
+            splitAt(
+              input,
+              cuts.filter((c) => c < input.length).sort((a, b) => a - b),
+            ),
+            { ...options, fileName: 'x.zip' },
+          );
+          assert.equal(r.headerCalls, 1);
+          if (cutAt === null) {
+            const plain = await readAll(text, { ...options, fileName: 'data.csv' });
+            assert.deepEqual(r.rows, plain.rows);
+            assert.deepEqual(
+              r.problems.filter((p) => p.rule !== 'data/zip-archive'),
+              plain.problems.map((p) => ({ ...p, file: 'x.zip' })),
+            );
           }
         },
       ),
