@@ -80,7 +80,7 @@ describe('dataset diagnostics', () => {
     fs.rmSync(file('people-edit.csv').fsPath);
   });
 
-  it('JSON Lines: diagnostics at the key, hover on a key; a JSON object file is not a dataset', async () => {
+  it('JSON Lines: diagnostics at the key, hover on a key, also named .json; a JSON object file is not a dataset', async () => {
     const doc = await vscode.workspace.openTextDocument(file('people.jsonl'));
     await vscode.window.showTextDocument(doc);
     const diag = await waitFor('a pii-column diagnostic in people.jsonl', () =>
@@ -97,6 +97,13 @@ describe('dataset diagnostics', () => {
       .flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : '')))
       .join('\n');
     assert.match(text, /\*\*email\*\*/);
+    // JSON Lines under a .json name (Hugging Face's to_json) is a dataset too, read as JSON Lines.
+    const lines = await vscode.workspace.openTextDocument(file('people-lines.json'));
+    await vscode.window.showTextDocument(lines);
+    const linesDiag = await waitFor('a pii-column diagnostic in people-lines.json', () =>
+      ours(lines.uri).find((d) => codeOf(d) === 'privacy/pii-column'),
+    );
+    assert.strictEqual(lines.getText(linesDiag.range).replace(/"/g, ''), 'email');
     const config = await vscode.workspace.openTextDocument(file('settings-like.json'));
     await vscode.window.showTextDocument(config);
     await new Promise((r) => setTimeout(r, 1500));
