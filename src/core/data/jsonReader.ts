@@ -689,6 +689,8 @@ export class JsonArrayReader {
           continue;
         }
         case State.WrapSkip:
+          // The element scan's tracking of strings and depth, without keeping the text as an element's is kept:
+          // a value passed over may be of any size (pandas' index of a million numbers).
           if (this.inString) {
             if (this.escaped) this.escaped = false;
             else if (c === 92) this.escaped = true;

@@ -31,18 +31,7 @@ export function decimalCommaIn(header: { format: string; delimiter?: string | un
 
 /** A number written with a decimal comma: optional sign, digits, a comma, digits (no thousands grouping). */
 function isCommaDecimal(s: string): boolean {
-  const n = s.length;
-  let i = 0;
-  if (n > 0) {
-    const c = s.charCodeAt(0);
-    if (c === 43 || c === 45) i = 1;
-  }
-  const first = i;
-  while (i < n && isDigit(s.charCodeAt(i))) i++;
-  if (i === first || i === n || s.charCodeAt(i) !== 44) return false;
-  const comma = ++i;
-  while (i < n && isDigit(s.charCodeAt(i))) i++;
-  return i === n && i > comma;
+  return signedDecimal(s, 44, true);
 }
 
 /** {@link classifyValue} for a table that writes decimals with a comma ({@link decimalCommaIn}). */
@@ -214,6 +203,11 @@ export function decimalText(code: number): string {
  * reading time of a table of 2,000 measurement columns.
  */
 export function isPlainDecimal(v: string): boolean {
+  return signedDecimal(v, 46, false);
+}
+
+/** Optional sign and digits, then `mark` (a point or a comma) and digits: required, or optional. */
+function signedDecimal(v: string, mark: number, markRequired: boolean): boolean {
   const n = v.length;
   let i = 0;
   if (n > 0) {
@@ -223,11 +217,11 @@ export function isPlainDecimal(v: string): boolean {
   const first = i;
   while (i < n && isDigit(v.charCodeAt(i))) i++;
   if (i === first) return false;
-  if (i === n) return true;
-  if (v.charCodeAt(i) !== 46) return false;
-  const point = ++i;
+  if (i === n) return !markRequired;
+  if (v.charCodeAt(i) !== mark) return false;
+  const after = ++i;
   while (i < n && isDigit(v.charCodeAt(i))) i++;
-  return i === n && i > point;
+  return i === n && i > after;
 }
 
 function isDigit(c: number): boolean {
