@@ -32,9 +32,9 @@ export function looksLikeJsonDataset(head: string): boolean {
 /** The dataset format of a file given its name and the start of its text, or undefined when it is not one. */
 export function datasetFormat(fileName: string, head: string): DataFormat | undefined {
   const f = formatFromName(fileName);
-  if (f === 'json' && !looksLikeJsonDataset(head)) return undefined;
-  if (f === 'json' && hasJsonLinesShape(head)) return 'jsonl';
-  return f;
+  if (f !== 'json') return f;
+  if (hasJsonLinesShape(head)) return 'jsonl';
+  return looksLikeJsonDataset(head) ? 'json' : undefined;
 }
 
 /** `data/people.csv` -> `data/people.sanitized.csv`; keeps the extension so the copy opens the same way. */

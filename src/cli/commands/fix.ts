@@ -36,7 +36,7 @@ Options:
   --group COL               Protected attribute (repeatable: groups are the combinations). Required.
   --positive VALUE          Label value that is the positive outcome (repeatable; not needed for 1/0 or true/false).
   --out FILE                Output file (default: <name>.reweighed.<ext> or <name>.thresholds.json beside FILE;
-                            a .gz file's copy is written uncompressed).
+                            a gzip file's or ZIP archive's copy is written uncompressed).
   --force                   Replace the output file if it exists (never the input).
   reweigh:
   --weight-column NAME      Name of the added column (default: weight).
