@@ -26,7 +26,8 @@ const rules: RuleInfo[] = [
   {
     id: 'data/zip-archive',
     title: 'ZIP archive',
-    description: 'The file is a ZIP archive; its first file was read, and any others are named.',
+    description:
+      "A table of a ZIP archive, audited on its own; the archive's other tables and files are named.",
   },
   {
     id: 'data/ragged-row',

@@ -85,6 +85,7 @@ import {
 import type { AuditReport, ColumnReport, ProtectedKind } from './report/auditReport';
 import { count, groupDigits } from './numberText';
 import { decimalCommaIn, parseCommaNumber } from './data/valueKinds';
+import type { ZipMember } from './data/compressed';
 
 export type { FairnessReport };
 
@@ -107,6 +108,8 @@ export interface ScanOptions {
   maxFindingsPerRule?: number;
   /** Columns read (see `ReadOptions.maxColumns`); default: the policy's (16,384). */
   maxColumns?: number;
+  /** The chunks are a ZIP archive's, from this table's local header on (see `ReadOptions.zipMember`). */
+  zipMember?: ZipMember;
   signal?: AbortSignal;
   /** Called with the bytes read so far, after each chunk (for a progress line; the caller throttles). */
   onProgress?: (bytesRead: number) => void;
@@ -884,6 +887,7 @@ async function runPass(
     // array of a row wide enough for the reader to refill (see `copyValues`).
     transientRows: true,
     maxColumns: maxColumnsOf(options),
+    ...(options.zipMember ? { zipMember: options.zipMember } : {}),
     ...(range?.start
       ? {
           continuation: {

@@ -160,8 +160,10 @@ const HEADER_BYTES = 1 << 16;
 async function narrowEnough(f: FileScan): Promise<boolean> {
   if (keepsEveryColumn(f.options)) return false;
   let prefix: Buffer;
+  const member = f.options.zipMember;
   try {
-    prefix = readFileStart(f.file, HEADER_BYTES);
+    // An archive's table: its first compressed bytes, which give about its first 64 KB of text or more.
+    prefix = readFileStart(f.file, HEADER_BYTES, member?.entry.offset);
   } catch {
     return false;
   }
@@ -173,7 +175,12 @@ async function narrowEnough(f: FileScan): Promise<boolean> {
       row: () => undefined,
       problem: () => undefined,
     },
-    { fileName: f.options.fileName, format: f.options.format ?? 'auto', maxColumns: maxColumnsOf(f.options) },
+    {
+      fileName: f.options.fileName,
+      format: f.options.format ?? 'auto',
+      maxColumns: maxColumnsOf(f.options),
+      ...(member ? { zipMember: member } : {}),
+    },
   );
   return columns > 0 && columns < MAX_SIDE_BY_SIDE_COLUMNS;
 }
@@ -184,7 +191,8 @@ async function narrowEnough(f: FileScan): Promise<boolean> {
  */
 function smallFileBytes(f: FileScan): number | null {
   try {
-    const bytes = fs.statSync(f.file).size;
+    // An archive's table holds the memory of its text, scanned as a file of that size is.
+    const bytes = f.options.zipMember?.entry.size ?? fs.statSync(f.file).size;
     return bytes < MIN_SPLIT_BYTES ? bytes : null;
   } catch {
     // Scanned alone, where the scan reports what is wrong with it.

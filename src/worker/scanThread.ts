@@ -8,6 +8,7 @@
 import * as fs from 'fs';
 import { parentPort, workerData } from 'worker_threads';
 import { collectGarbage, collectorForScan } from './collect';
+import { openScanned } from './openScanned';
 import {
   discardPart,
   postPart,
@@ -126,7 +127,7 @@ export type FileReply =
 function serveFiles(): void {
   parentPort!.on('message', (job: FileJob) => {
     void (async () => {
-      const stream = fs.createReadStream(job.file, { highWaterMark: 1 << 18 });
+      const stream = openScanned(job.file, job.options);
       try {
         const collector = collectorForScan();
         const report = await scanDataset(stream, {

@@ -38,6 +38,7 @@ import {
   type ScanPart,
   type ScanPlan,
 } from '../core/scan';
+import { openScanned } from './openScanned';
 import type { RangeJob, RangeReply, RangeThreadData, ScanThreadData, ScanThreadReply } from './scanThread';
 
 /**
@@ -214,7 +215,7 @@ export async function scanFileInThreads(
     Math.min(threaded.maxThreads ?? Infinity, defaultThreads(bytes, format, threaded.cores));
   const single = () => {
     threaded.onSplit?.('single', 1);
-    return scanDataset(fs.createReadStream(file, { highWaterMark: 1 << 18 }), options);
+    return scanDataset(openScanned(file, options), options);
   };
   // A compressed stream cannot be entered at a byte range, and its columns split would decompress it once a
   // thread: one thread reads it through (a workbook, which is a ZIP archive too, is not read at all).
@@ -362,11 +363,12 @@ export class WorkerScratch {
 }
 
 /** The first `bytes` bytes of `file` (all of a shorter file). */
-export function readFileStart(file: string, bytes: number): Buffer {
+/** The first `bytes` of a file (fewer when it is shorter), from byte `at` on. */
+export function readFileStart(file: string, bytes: number, at = 0): Buffer {
   const fd = fs.openSync(file, 'r');
   try {
-    const prefix = Buffer.alloc(Math.min(bytes, fs.fstatSync(fd).size));
-    fs.readSync(fd, prefix, 0, prefix.length, 0);
+    const prefix = Buffer.alloc(Math.max(0, Math.min(bytes, fs.fstatSync(fd).size - at)));
+    fs.readSync(fd, prefix, 0, prefix.length, at);
     return prefix;
   } finally {
     fs.closeSync(fd);

@@ -13,6 +13,7 @@ import { writeJson } from '../jsonOut';
 import { writeAllSync, writeThroughTemporary } from '../writeFile';
 import { version } from '../version';
 import { scanDataset } from '../../core/scan';
+import { zipMembersOf, type ZipMember } from '../../core/data/compressed';
 import { count, groupDigits } from '../../core/numberText';
 
 /** How standard input is named in reports and findings. */
@@ -20,9 +21,9 @@ const STDIN_NAME = '<stdin>';
 
 const usage = `Usage: rml audit <file...|-> [options]
 
-Scans CSV, TSV, JSON and JSONL datasets (gzip files and a ZIP archive's first file too) for personal data,
-re-identification risk, protected attributes, bias and data-quality faults; with --prediction, audits a
-model's predictions per group.
+Scans CSV, TSV, JSON and JSONL datasets (gzip files too, and the tables of a ZIP archive, each on its own)
+for personal data, re-identification risk, protected attributes, bias and data-quality faults; with
+--prediction, audits a model's predictions per group.
 
 Options:
   --format text|json|sarif   Output format (default: text).
@@ -182,13 +183,14 @@ export const auditCommand: CliCommand = {
     const inputErrors: string[] = [];
     const policyProblems: Finding[] = [];
     const seenPolicies = new Set<string>();
-    const scans: (FileScan & { name: string })[] = [];
+    /** Each file to scan, its name, and the index of the argument that gave it. */
+    const scans: (FileScan & { name: string; arg: number })[] = [];
     // `-` is standard input (`zcat data.csv.gz | rml audit -`), read once, in this thread, as it comes: it is
     // never written to disk, where a file of personal data would outlive the audit.
     const stdinAt = files.indexOf('-');
     if (stdinAt !== files.lastIndexOf('-')) throw new UsageError("give standard input ('-') once.");
     let stdinScan: FileScan['options'] | undefined;
-    for (const f of files) {
+    for (const [arg, f] of files.entries()) {
       if (f === '-') {
         const named = o['stdin-name'];
         const policyFile = o.policy
@@ -214,11 +216,19 @@ export const auditCommand: CliCommand = {
         seenPolicies.add(policyFile);
         policyProblems.push(...problems);
       }
-      scans.push({ name: f, file: abs, options: scanOptions(f, policy) });
+      // A ZIP archive's tables are audited each on its own, named inside the archive when it holds several.
+      const members = zipMembersOf(abs, f);
+      if (members) {
+        for (const m of members) {
+          const name = members.length > 1 ? `${f}/${m.entry.name}` : f;
+          scans.push({ name, file: abs, arg, options: scanOptions(name, policy, m) });
+        }
+      } else scans.push({ name: f, file: abs, arg, options: scanOptions(f, policy) });
     }
-    function scanOptions(fileName: string, policy: Policy): FileScan['options'] {
+    function scanOptions(fileName: string, policy: Policy, zipMember?: ZipMember): FileScan['options'] {
       return {
         fileName,
+        ...(zipMember ? { zipMember } : {}),
         policy,
         label: o.label,
         positive: o.positive,
@@ -241,7 +251,8 @@ export const auditCommand: CliCommand = {
         onDone: (i, result) => (results[i] = result),
         onStart: (i) => {
           const f = scans[i]!;
-          const progress = progressLine(io, f.name, fs.statSync(f.file).size);
+          const bytes = f.options.zipMember?.entry.compressedSize ?? fs.statSync(f.file).size;
+          const progress = progressLine(io, f.name, bytes);
           // One a file: its mark is the file's (see `collectorForScan`).
           const collector = collectorForScan();
           return {
@@ -258,7 +269,7 @@ export const auditCommand: CliCommand = {
     const named = scans.map((s) => s.name);
     if (stdinScan) {
       // In its place among the files given, so that reports come in the order of the command line.
-      const at = files.slice(0, stdinAt).filter((f) => scans.some((s) => s.name === f)).length;
+      const at = scans.filter((s) => s.arg < stdinAt).length;
       let result: AuditReport | Error;
       try {
         if (!io.stdin) throw new Error('this process has no standard input.');

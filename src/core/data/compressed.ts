@@ -1,17 +1,20 @@
 /**
- * Compressed datasets, read through as pandas reads them: a gzip file (`adult.csv.gz`) and a ZIP archive's
- * first file (`adult.zip` holding `adult.csv`). The reader is given the decompressed bytes, streamed through
+ * Compressed datasets, read through as pandas reads them: a gzip file (`adult.csv.gz`) and the tables of a ZIP
+ * archive (`adult.zip` holding `adult.csv`). The reader is given the decompressed bytes, streamed through
  * zlib with back-pressure, so memory stays bounded by a few chunks whatever the ratio (a gzip bomb expands a
  * chunk at a time, as fast as it is read). Positions are those of the decompressed text, the file a user would
  * get with `gunzip` or `unzip`.
  *
  * A damaged or cut-short stream is no error out of the reader: what came before is read, and the fault is
- * kept for one finding (`data/compressed-damaged`). A ZIP archive is read from its first local header on, as
- * it streams; its directory, at the end, names the other files (`data/zip-archive`) and the first one's
- * checksum. Written by hand around Node's zlib: a ZIP reader of the maintained libraries either needs the
- * whole file at hand (`yauzl`, `jszip`) or brings its own inflater in JavaScript (`fflate`), where the local
- * header is 30 bytes of fixed fields and zlib already inflates.
+ * kept for one finding (`data/compressed-damaged`). A ZIP archive on disk is read by its directory, at its
+ * end ({@link readZipDirectory}): each table in it is audited on its own, its bytes read from its local header
+ * on ({@link ZipMember}). Without the directory at hand (standard input, a cut archive) the archive is read as
+ * it streams, its first file only; the directory, at the end, then names the others (`data/zip-archive`) and
+ * the first one's checksum. Written by hand around Node's zlib: a ZIP reader of the maintained libraries
+ * either needs the whole file at hand (`yauzl`, `jszip`) or brings its own inflater in JavaScript (`fflate`),
+ * where the headers are fixed fields and zlib already inflates.
  */
+import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { count } from '../numberText';
 
@@ -38,21 +41,82 @@ export function withoutGzipExtension(fileName: string): string {
 /** A fault of the compressed data: zlib's error, or a checksum that does not match. */
 export type CompressionFault = Error & { code?: string };
 
+/**
+ * Files of an archive: how many, and the first {@link NAMES_KEPT} names. An archive of 10,000 tables would
+ * otherwise give each of its 10,000 reports the 9,999 other names.
+ */
+export interface Names {
+  count: number;
+  names: string[];
+}
+
+/** Names kept of a list of an archive's files, for the finding's data; its message shows five. */
+const NAMES_KEPT = 20;
+
+function names(all: readonly string[]): Names {
+  return { count: all.length, names: all.slice(0, NAMES_KEPT) };
+}
+
 /** The file of a ZIP archive that was read, and the others its directory lists. */
 export interface ZipRead {
-  /** The entry read: the archive's first file. */
+  /** The entry read: the archive's first file, or the table a {@link ZipMember} names. */
   name: string;
   /**
-   * The archive's other files (folders and macOS metadata aside) in the order of its directory; undefined when
-   * the directory was not found at the end (an archive cut short, or one in the ZIP64 format).
+   * The archive's other files not read (folders and macOS metadata aside), in the order of its directory;
+   * undefined when the directory was not found at the end (an archive cut short, or one read as it streams
+   * whose ZIP64 records are not in its last megabyte).
    */
-  others?: string[];
+  others?: Names;
+  /** Read by its directory ({@link ZipMember}): the archive's name, as given. */
+  archive?: string;
+  /** Read by its directory: the archive's other tables, each audited on its own. */
+  tables?: Names;
+  /** Read by its directory: tables by their names that cannot be read (encrypted, or another method). */
+  closed?: Names;
+}
+
+/** A file listed in a ZIP archive's central directory (APPNOTE 4.3.12), ZIP64 sizes and offsets read. */
+export interface ZipEntry {
+  name: string;
+  flags: number;
+  /** 8 deflate, 0 stored; others are not read. */
+  method: number;
+  crc: number;
+  compressedSize: number;
+  size: number;
+  /** Where its local header starts in the archive. */
+  offset: number;
+}
+
+/**
+ * One table of a ZIP archive on disk, audited on its own: the reader is given the archive's bytes from the
+ * entry's local header on (`fs.createReadStream(file, { start: entry.offset })`) and reads that entry alone.
+ * Plain data: it travels to a scan thread with the scan's options.
+ */
+export interface ZipMember {
+  entry: ZipEntry;
+  /** The archive's name, as given. */
+  archive: string;
+  /** The archive's other tables, each audited on its own. */
+  tables: Names;
+  /** The archive's files that are not tables, which are not read. */
+  others: Names;
+  /** Tables by their names that cannot be read: encrypted, or compressed by a method zlib lacks. */
+  closed: Names;
 }
 
 /** A ZIP entry's name that holds a table this reader can read (or has no extension). */
 const DATA_ENTRY = /(^|\/)[^/.]+$|\.(csv|tsv|tab|txt|data|dat|json|jsonl|ndjson)$/i;
+/**
+ * A table by its extension. An archive that holds any is audited for these alone: its `README.txt`, `Index`
+ * or `LICENSE` are not tables, though read as one when nothing else in the archive is (as the first file
+ * streamed always is).
+ */
+const TABLE_ENTRY = /\.(csv|tsv|tab|data|dat|json|jsonl|ndjson)$/i;
 /** An archive whose first entry is one of these is a workbook or a document, not a folder of tables. */
 const DOCUMENT_ENTRY = /^(\[Content_Types\]\.xml|mimetype|META-INF\/|_rels\/|docProps\/|xl\/|word\/|ppt\/)/;
+/** Files an archive holds that no one asked for: macOS metadata and Finder's folder settings. */
+const METADATA_ENTRY = /^__MACOSX\/|(^|\/)\.DS_Store$/;
 /** Bytes kept of a ZIP archive's end, for its directory: about 10,000 names. */
 const TAIL_BYTES = 1 << 20;
 
@@ -72,7 +136,14 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
   /** The ZIP archive's file read, set before its first bytes are given. */
   zip: ZipRead | undefined;
 
-  constructor(private readonly chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>) {}
+  /**
+   * @param chunks a file's bytes; with `member`, a ZIP archive's bytes from that entry's local header on.
+   * @param member the table of an archive to read, found in its directory.
+   */
+  constructor(
+    private readonly chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    private readonly member?: ZipMember,
+  ) {}
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
     const source = iterate(this.chunks);
@@ -98,6 +169,10 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
         }
         if (parts.length > 1) head = Buffer.concat(parts);
       };
+      if (this.member) {
+        yield* this.readMember(this.member, grow, () => head, source);
+        return;
+      }
       await grow(4);
       let local: LocalHeader | undefined;
       // Where the entry read starts in `head`: past the folders an archive may list first (`data/`).
@@ -151,9 +226,11 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
         const directory = readDirectory(tail.bytes(), tail.total);
         if (directory) {
           const read = directory.findIndex((e) => e.name === local.name);
-          this.zip.others = directory
-            .filter((e, k) => k !== read && !e.name.endsWith('/') && !e.name.startsWith('__MACOSX/'))
-            .map((e) => e.name);
+          this.zip.others = names(
+            directory
+              .filter((e, k) => k !== read && !e.name.endsWith('/') && !METADATA_ENTRY.test(e.name))
+              .map((e) => e.name),
+          );
         }
         // With bit 3 the checksum follows the data; the directory has it too.
         const expected = local.flags & 8 ? directory?.find((e) => e.name === local.name)?.crc : local.crc;
@@ -172,6 +249,57 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
       // The reader stopped early (a binary file inside): close the file.
       if (!finished) await source.return?.();
     }
+  }
+
+  /**
+   * Reads the entry `member` names from its local header on (`head` and `source`), and no further: its data
+   * are as long as the directory says, its checksum the directory's. A local header missing where the directory
+   * places it is a fault, as damaged data are.
+   */
+  private async *readMember(
+    member: ZipMember,
+    grow: (bytes: number) => Promise<void>,
+    head: () => Uint8Array,
+    source: AsyncIterator<Uint8Array> | Iterator<Uint8Array>,
+  ): AsyncGenerator<Uint8Array> {
+    const { entry } = member;
+    this.compression = 'zip';
+    this.zip = {
+      name: entry.name,
+      archive: member.archive,
+      tables: member.tables,
+      others: member.others,
+      closed: member.closed,
+    };
+    await grow(30);
+    let local = head();
+    if (local.length >= 30 && isZip(local)) await grow(localHeaderLength(local));
+    local = head();
+    if (local.length < 30 || !isZip(local) || local.length < localHeaderLength(local)) {
+      this.fault = Object.assign(new Error('its local header is not where the directory places it'), {
+        code: 'ZIP_HEADER',
+      });
+      return;
+    }
+    const data = bounded(local.subarray(localHeaderLength(local)), source, entry.compressedSize);
+    const crc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+    let crc = 0;
+    const inflated =
+      entry.method === 8
+        ? this.inflate(zlib.createInflateRaw({ chunkSize: OUT_CHUNK }), new Uint8Array(0), data, undefined)
+        : stored(new Uint8Array(0), entry.compressedSize, data, undefined);
+    let size = 0;
+    for await (const c of inflated) {
+      if (crc32) crc = crc32(c, crc);
+      size += c.length;
+      yield c;
+    }
+    if (this.fault) return;
+    // A stored entry, or deflated data that end before their last block, stop at the directory's length.
+    if (size < entry.size && entry.method === 0)
+      this.fault = Object.assign(new Error('unexpected end of file'), { code: 'Z_BUF_ERROR' });
+    else if (crc32 && crc >>> 0 !== entry.crc)
+      this.fault = Object.assign(new Error('incorrect data check'), { code: 'CHECKSUM' });
   }
 
   /** Yields the decompressed bytes; true when the source was read to its end. */
@@ -329,7 +457,7 @@ async function* stored(
   first: Uint8Array,
   size: number,
   source: AsyncIterator<Uint8Array> | Iterator<Uint8Array>,
-  tail: Tail,
+  tail: Tail | undefined,
 ): AsyncGenerator<Uint8Array, boolean> {
   let left = size;
   let chunk: Uint8Array | undefined = first;
@@ -343,9 +471,30 @@ async function* stored(
     const r = await source.next();
     if (r.done) return true;
     chunk = r.value;
-    tail.add(chunk);
+    tail?.add(chunk);
   }
   return true;
+}
+
+/** The first `size` bytes of `first` and then of `source`: one ZIP entry's data, not the archive after it. */
+async function* bounded(
+  first: Uint8Array,
+  source: AsyncIterator<Uint8Array> | Iterator<Uint8Array>,
+  size: number,
+): AsyncGenerator<Uint8Array> {
+  let left = size;
+  let chunk: Uint8Array | undefined = first;
+  while (left > 0) {
+    if (chunk && chunk.length > 0) {
+      const part = chunk.length > left ? chunk.subarray(0, left) : chunk;
+      left -= part.length;
+      yield part;
+    }
+    if (left === 0) return;
+    const r = await source.next();
+    if (r.done) return;
+    chunk = r.value;
+  }
 }
 
 /** The last `max` bytes (or a little more) of what went through. */
@@ -371,11 +520,33 @@ class Tail {
 }
 
 /**
- * The entries of a ZIP archive's central directory, from the archive's last bytes: names and checksums in the
- * directory's order, or undefined when its end record is not there, the directory does not lie within `b`, or
- * the archive is in the ZIP64 format (whose counts and offsets this does not read).
+ * The entries of a ZIP archive's central directory, from the archive's last bytes `b` (of `fileBytes` in all),
+ * in the directory's order; undefined when its end record is not there or the directory does not lie within
+ * `b`.
  */
-function readDirectory(b: Uint8Array, fileBytes: number): { name: string; crc: number }[] | undefined {
+function readDirectory(b: Uint8Array, fileBytes: number): ZipEntry[] | undefined {
+  const end = directoryEnd(b, fileBytes);
+  if (!end) return undefined;
+  // The directory's offset is from the file's start; `b` holds its end. (A streamed archive puts ZIP64 records
+  // between the directory and its end record, so the end record's offset, not its size, places it.)
+  const at = end.offset - (fileBytes - b.length);
+  if (at < 0 || at > b.length) return undefined;
+  return directoryEntries(b.subarray(at), end.count);
+}
+
+/** Where a ZIP archive's directory is and how many entries it has, from its end records. */
+interface DirectoryEnd {
+  count: number;
+  size: number;
+  offset: number;
+}
+
+/**
+ * The end of central directory record among the archive's last bytes `b` (of `fileBytes` in all), and its
+ * ZIP64 record when the counts or offsets overflow (archives of 4 GB or 65,535 files); undefined when the
+ * record is not there, or the ZIP64 record it needs does not lie within `b`.
+ */
+function directoryEnd(b: Uint8Array, fileBytes: number): DirectoryEnd | undefined {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let end = -1;
   // The end record is 22 bytes and a comment of at most 65,535.
@@ -386,26 +557,164 @@ function readDirectory(b: Uint8Array, fileBytes: number): { name: string; crc: n
     }
   }
   if (end < 0) return undefined;
-  const count = v.getUint16(end + 10, true);
-  const offset = v.getUint32(end + 16, true);
-  // The directory's offset is from the file's start; `b` holds its end. (A streamed archive puts ZIP64 records
-  // between the directory and its end record, so the end record's offset, not its size, places it.)
-  let at = offset - (fileBytes - b.length);
-  if (count === 0xffff || offset === 0xffffffff || at < 0 || at > end) return undefined;
-  const entries: { name: string; crc: number }[] = [];
+  const found = {
+    count: v.getUint16(end + 10, true),
+    size: v.getUint32(end + 12, true),
+    offset: v.getUint32(end + 16, true),
+  };
+  // The ZIP64 locator, 20 bytes before the end record, gives where the ZIP64 end record is.
+  const locator = end - 20;
+  if (locator < 0 || v.getUint32(locator, true) !== 0x07064b50) {
+    return found.count === 0xffff || found.offset === 0xffffffff || found.size === 0xffffffff
+      ? undefined
+      : found;
+  }
+  const record = uint64(v, locator + 8) - (fileBytes - b.length);
+  if (record < 0 || record + 56 > b.length || v.getUint32(record, true) !== 0x06064b50) return undefined;
+  return { count: uint64(v, record + 32), size: uint64(v, record + 40), offset: uint64(v, record + 48) };
+}
+
+/** A little-endian 64-bit field, exact to 2^53 (9 PB). */
+function uint64(v: DataView, at: number): number {
+  return v.getUint32(at, true) + v.getUint32(at + 4, true) * 2 ** 32;
+}
+
+/**
+ * The `count` entries of a central directory that starts `b`; undefined when a record is not where the one
+ * before it ends (a damaged directory).
+ */
+function directoryEntries(b: Uint8Array, count: number): ZipEntry[] | undefined {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const entries: ZipEntry[] = [];
+  let at = 0;
   for (let k = 0; k < count; k++) {
-    if (at + 46 > end || v.getUint32(at, true) !== 0x02014b50) return undefined;
+    if (at + 46 > b.length || v.getUint32(at, true) !== 0x02014b50) return undefined;
     const flags = v.getUint16(at + 8, true);
     const nameLength = v.getUint16(at + 28, true);
-    const skip = v.getUint16(at + 30, true) + v.getUint16(at + 32, true);
-    const raw = b.subarray(at + 46, at + 46 + nameLength);
-    entries.push({
-      name: Buffer.from(raw).toString(flags & 0x800 ? 'utf8' : 'latin1'),
+    const extraLength = v.getUint16(at + 30, true);
+    const name = b.subarray(at + 46, at + 46 + nameLength);
+    const entry: ZipEntry = {
+      // Bit 11: the name is UTF-8; else code page 437, whose ASCII is the same.
+      name: Buffer.from(name).toString(flags & 0x800 ? 'utf8' : 'latin1'),
+      flags,
+      method: v.getUint16(at + 10, true),
       crc: v.getUint32(at + 16, true),
-    });
-    at += 46 + nameLength + skip;
+      compressedSize: v.getUint32(at + 20, true),
+      size: v.getUint32(at + 24, true),
+      offset: v.getUint32(at + 42, true),
+    };
+    // A field that overflows is 0xffffffff here, and its value is in the ZIP64 extra field (id 1), which
+    // holds those that overflow, in this order (APPNOTE 4.5.3).
+    let extra = at + 46 + nameLength;
+    const extraEnd = Math.min(b.length, extra + extraLength);
+    while (extra + 4 <= extraEnd) {
+      const id = v.getUint16(extra, true);
+      const length = v.getUint16(extra + 2, true);
+      if (id === 1) {
+        let field = extra + 4;
+        for (const key of ['size', 'compressedSize', 'offset'] as const) {
+          if (entry[key] !== 0xffffffff || field + 8 > extra + 4 + length) continue;
+          entry[key] = uint64(v, field);
+          field += 8;
+        }
+      }
+      extra += 4 + length;
+    }
+    entries.push(entry);
+    at += 46 + nameLength + extraLength + v.getUint16(at + 32, true);
   }
   return entries;
+}
+
+/** Bytes read of an archive's end for its end records: the end record, its comment and the ZIP64 records. */
+const END_BYTES = 22 + 65_535 + 20 + 56;
+/** A larger directory (some 500,000 files) is not read: the archive is read as it streams. */
+const MAX_DIRECTORY_BYTES = 32 << 20;
+
+/**
+ * The entries of the ZIP archive `file` on disk, read from its directory at its end; undefined when the file
+ * is no archive with a directory this can read (cut short, damaged, or over {@link MAX_DIRECTORY_BYTES}).
+ * Throws what the file system throws.
+ */
+export function readZipDirectory(file: string): ZipEntry[] | undefined {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const fileBytes = fs.fstatSync(fd).size;
+    const read = (at: number, length: number): Buffer => {
+      const b = Buffer.alloc(length);
+      let got = 0;
+      while (got < length) {
+        const n = fs.readSync(fd, b, got, length - got, at + got);
+        if (n === 0) break;
+        got += n;
+      }
+      return b.subarray(0, got);
+    };
+    const tail = read(Math.max(0, fileBytes - END_BYTES), Math.min(fileBytes, END_BYTES));
+    const end = directoryEnd(tail, fileBytes);
+    if (!end || end.size > MAX_DIRECTORY_BYTES || end.offset + end.size > fileBytes) return undefined;
+    const entries = directoryEntries(read(end.offset, end.size), end.count);
+    return entries?.every((e) => e.offset + 30 + e.compressedSize <= fileBytes) ? entries : undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * The tables of the file `file` when it is a ZIP archive whose directory can be read, each to be audited on its
+ * own ({@link zipMembers}); undefined for any other file, and when the file cannot be read (its scan then says
+ * why).
+ */
+export function zipMembersOf(file: string, archive: string): ZipMember[] | undefined {
+  try {
+    const fd = fs.openSync(file, 'r');
+    const head = Buffer.alloc(4);
+    try {
+      fs.readSync(fd, head, 0, 4, 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+    if (!isZip(head)) return undefined;
+    const entries = readZipDirectory(file);
+    return entries && zipMembers(archive, entries);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * How a ZIP archive's files are audited, from its directory: each table on its own, in the directory's order
+ * (the files named as tables, or when there are none, the files of no extension and `.txt` files); the other
+ * files named. Undefined when the archive holds no table this can read, or is a workbook or a document (a ZIP
+ * archive too): the archive is then read as it streams, and the binary check names it.
+ */
+export function zipMembers(archive: string, entries: readonly ZipEntry[]): ZipMember[] | undefined {
+  if (entries.some((e) => DOCUMENT_ENTRY.test(e.name))) return undefined;
+  const files = entries.filter((e) => !e.name.endsWith('/') && !METADATA_ENTRY.test(e.name));
+  const named = files.filter((e) => TABLE_ENTRY.test(e.name));
+  const candidates = named.length > 0 ? named : files.filter((e) => DATA_ENTRY.test(e.name));
+  const open = (e: ZipEntry) =>
+    !(e.flags & 1) && (e.method === 8 || (e.method === 0 && e.compressedSize === e.size));
+  const tables = candidates.filter(open);
+  if (tables.length === 0) return undefined;
+  const closed = names(candidates.filter((e) => !open(e)).map((e) => e.name));
+  const picked = new Set(candidates);
+  const others = names(files.filter((e) => !picked.has(e)).map((e) => e.name));
+  // The names of each table's others: the first few of the list, without the table itself.
+  const first = tables.slice(0, NAMES_KEPT + 1);
+  return tables.map((entry) => ({
+    entry,
+    archive,
+    tables: {
+      count: tables.length - 1,
+      names: first
+        .filter((t) => t !== entry)
+        .slice(0, NAMES_KEPT)
+        .map((t) => t.name),
+    },
+    others,
+    closed,
+  }));
 }
 
 function iterate<T>(chunks: AsyncIterable<T> | Iterable<T>): AsyncIterator<T> | Iterator<T> {
@@ -438,6 +747,8 @@ export function faultText(fault: CompressionFault, source: { zip?: ZipRead | und
   const what = source.zip ? `the ZIP archive's file ${source.zip.name}` : 'the gzip-compressed data';
   if (fault.code === 'Z_BUF_ERROR')
     return `${what} is cut short (the ${source.zip ? 'archive' : 'file'} ends inside it)`;
+  if (fault.code === 'ZIP_HEADER')
+    return `${what} is not where the archive's directory places it (the archive is damaged)`;
   if (fault.code === 'CHECKSUM' || /incorrect (data|length) check/.test(fault.message))
     return `${what} fails its checksum (the file is damaged)`;
   return `${what} is damaged (zlib: ${fault.message})`;
@@ -462,11 +773,36 @@ export function faultMessage(
 
 /** The `data/zip-archive` message: the file read, and those not read. */
 export function zipMessage(zip: ZipRead): string {
+  const listed = (n: Names) => n.names.slice(0, 5).join(', ') + (n.count > 5 ? ', ...' : '');
+  if (zip.archive !== undefined) {
+    const { tables, closed, others } = zip;
+    const parts = [
+      tables && tables.count > 0
+        ? `This is the file ${zip.name} of the ZIP archive ${zip.archive}, read through; ${tables.count === 1 ? `its other table (${listed(tables)}) is audited on its own` : `its ${count(tables.count, 'other table')} (${listed(tables)}) are audited each on its own`}`
+        : `The file is a ZIP archive: its file ${zip.name} was read`,
+    ];
+    if (closed && closed.count > 0) {
+      const them = closed.count === 1 ? 'it' : 'them';
+      parts.push(
+        `${count(closed.count, 'table')} in it (${listed(closed)}) could not be read: encrypted, or compressed by a method other than deflate; extract ${them} to audit ${them}`,
+      );
+    }
+    if (others && others.count > 0)
+      parts.push(
+        `${count(others.count, 'other file')} in it (${listed(others)}) ${others.count === 1 ? 'is not a table and was' : 'are not tables and were'} not read`,
+      );
+    return `${parts.join('; ')}.`;
+  }
   const read = `The file is a ZIP archive: its file ${zip.name} was read`;
   if (!zip.others) return `${read}; its directory was not found at its end (is the archive cut short?).`;
-  if (zip.others.length === 0) return `${read}.`;
-  const named = zip.others.slice(0, 5).join(', ') + (zip.others.length > 5 ? ', ...' : '');
-  return `${read}; ${count(zip.others.length, 'other file')} in it (${named}) ${zip.others.length === 1 ? 'was' : 'were'} not: extract the archive to audit each.`;
+  if (zip.others.count === 0) return `${read}.`;
+  return `${read}; ${count(zip.others.count, 'other file')} in it (${listed(zip.others)}) ${zip.others.count === 1 ? 'was' : 'were'} not: give the archive as a file, not standard input, or extract it, to audit each.`;
+}
+
+/** The `data/zip-archive` note's severity: a warning when a table in the archive was not read. */
+export function zipSeverity(zip: ZipRead): 'info' | 'warning' {
+  if (zip.archive !== undefined) return zip.closed && zip.closed.count > 0 ? 'warning' : 'info';
+  return zip.others && zip.others.count === 0 ? 'info' : 'warning';
 }
 
 /** "512 bytes", "12.3 kB", "4.5 MB". */

@@ -6,7 +6,14 @@
 import type { Finding, SourceRange } from '../findings';
 import type { DataFormat, DataRow, HeaderCell, TableHeader, TableSink } from './table';
 import { binaryFileMessage } from './binaryFile';
-import { Decompressed, faultMessage, withoutGzipExtension, zipMessage } from './compressed';
+import {
+  Decompressed,
+  faultMessage,
+  withoutGzipExtension,
+  zipMessage,
+  zipSeverity,
+  type ZipMember,
+} from './compressed';
 import { ByteDecoder, type TextEncodingName } from './decode';
 import { InvalidCharQueue, ProblemReporter } from './problems';
 import { CsvParser } from './csvParser';
@@ -43,6 +50,11 @@ export interface ReadOptions {
    * encoding, format, delimiter or header is guessed; row indices count from 1 within the range.
    */
   continuation?: { header: TableHeader; startLine: number; startColumn?: number };
+  /**
+   * The chunks are a ZIP archive's from this table's local header on (see `compressed.ts`): that table alone
+   * is read, by the archive's directory.
+   */
+  zipMember?: ZipMember;
   /**
    * A JSON array's byte range that ends after an element's comma, not at the end of the file (a scan split by
    * rows): the array left open there is no problem.
@@ -121,7 +133,7 @@ export async function readTable(
   }
   const reader = new TableReader(sink, options);
   // A later byte range of a file is never compressed: only a whole file is read in ranges.
-  const source = options.continuation ? undefined : new Decompressed(chunks);
+  const source = options.continuation ? undefined : new Decompressed(chunks, options.zipMember);
   for await (const chunk of source ?? chunks) {
     // A ZIP archive's file is read as its name says (`adult.zip` holding `adult.csv`).
     if (source?.zip) reader.entryName = source.zip.name;
@@ -241,14 +253,20 @@ class TableReader {
     this.table?.finish();
     const source = this.source;
     if (source?.zip) {
-      const others = source.zip.others;
+      const zip = source.zip;
       this.report(
         {
           rule: 'data/zip-archive',
-          severity: others && others.length === 0 ? 'info' : 'warning',
-          message: zipMessage(source.zip),
+          severity: zipSeverity(zip),
+          message: zipMessage(zip),
           location: { line: 1, startColumn: 1, endColumn: 1 },
-          data: { entry: source.zip.name, others: others ?? null },
+          data: {
+            entry: zip.name,
+            others: zip.others ?? null,
+            ...(zip.archive !== undefined
+              ? { archive: zip.archive, tables: zip.tables ?? null, closed: zip.closed ?? null }
+              : {}),
+          },
         },
         true,
       );

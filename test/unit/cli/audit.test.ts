@@ -179,6 +179,68 @@ describe('rml audit', () => {
     assert.match(cut.stdout, /error +1:1 +The gzip-compressed data is cut short .* data\/compressed-damaged/);
   });
 
+  it('audits each table of a ZIP archive on its own, named inside it, standard input after them', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rml-audit-zip-'));
+    temps.push(dir);
+    const people = Buffer.from('id,email,sex\n1,a.person@example.com,F\n2,b.person@example.org,M\n');
+    fs.copyFileSync(fixture, path.join(dir, 'customers.csv'));
+    fs.writeFileSync(path.join(dir, 'people.csv'), people);
+    fs.writeFileSync(
+      path.join(dir, 'k.zip'),
+      makeZip([
+        { name: 'data/customers.csv', data: fs.readFileSync(fixture) },
+        { name: 'README.md', data: Buffer.from('# Customers\n') },
+        { name: 'data/people.csv', data: people, method: 0 },
+      ]),
+    );
+    const plain = JSON.parse(
+      (await rml(['audit', 'customers.csv', 'people.csv', '--format', 'json'], dir)).stdout,
+    ) as { file: string; findings: { rule: string; file?: string }[] }[];
+    for (const extra of [[], ['--threads', '1'], ['--threads', '4']]) {
+      const r = await rml(
+        ['audit', 'k.zip', '-', '--format', 'json', ...extra],
+        dir,
+        Readable.from([people]),
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const reports = JSON.parse(r.stdout) as typeof plain;
+      assert.deepEqual(
+        reports.map((x) => x.file),
+        ['k.zip/data/customers.csv', 'k.zip/data/people.csv', '<stdin>'],
+      );
+      for (const k of [0, 1]) {
+        const notes = reports[k]!.findings.filter((f) => f.rule === 'data/zip-archive');
+        assert.equal(notes.length, 1);
+        const rest = {
+          ...reports[k]!,
+          findings: reports[k]!.findings.filter((f) => f.rule !== 'data/zip-archive'),
+        };
+        const name = plain[k]!.file;
+        assert.equal(
+          JSON.stringify(rest),
+          JSON.stringify(plain[k]).replaceAll(`"file":"${name}"`, `"file":"k.zip/data/${name}"`),
+          `${name} ${extra.join(' ')}`,
+        );
+      }
+    }
+    const text = await rml(['audit', 'k.zip', '--no-color'], dir);
+    assert.match(text.stdout, /^k\.zip\/data\/customers\.csv — 6 rows × 10 columns \(csv\)/);
+    assert.match(
+      text.stdout,
+      /info +1:1 +This is the file data\/people\.csv of the ZIP archive k\.zip, read through; its other table \(data\/customers\.csv\) is audited on its own; 1 other file in it \(README\.md\) is not a table and was not read\. data\/zip-archive/,
+    );
+    assert.match(text.stdout, /^2 files: /m);
+    const sarif = JSON.parse((await rml(['audit', 'k.zip', '--format', 'sarif'], dir)).stdout);
+    const uris = new Set(
+      (
+        sarif.runs[0].results as {
+          locations: { physicalLocation: { artifactLocation: { uri: string } } }[];
+        }[]
+      ).map((x) => x.locations[0]!.physicalLocation.artifactLocation.uri),
+    );
+    assert.deepEqual([...uris].sort(), ['k.zip/data/customers.csv', 'k.zip/data/people.csv']);
+  });
+
   it("reads standard input for '-', in its place among the files, compressed or not, named or not", async () => {
     const bytes = fs.readFileSync(fixture);
     const plain = await rml(['audit', 'customers.csv', '--format', 'json']);

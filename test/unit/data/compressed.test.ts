@@ -2,7 +2,15 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { Decompressed, decompressWhole } from '../../../src/core/data/compressed';
+import * as os from 'node:os';
+import {
+  Decompressed,
+  decompressWhole,
+  readZipDirectory,
+  zipMembers,
+  zipMembersOf,
+  type ZipMember,
+} from '../../../src/core/data/compressed';
 import { readTable } from '../../../src/core/data/readTable';
 import { grid, makeZip, readAll, splitAt, type ZipEntry } from './readHelpers';
 
@@ -225,7 +233,7 @@ describe('ZIP archives: the first file read through', () => {
     assert.equal(note?.severity, 'warning');
     assert.equal(
       note?.message,
-      'The file is a ZIP archive: its file data/train.csv was read; 1 other file in it (data/test.csv) was not: extract the archive to audit each.',
+      'The file is a ZIP archive: its file data/train.csv was read; 1 other file in it (data/test.csv) was not: give the archive as a file, not standard input, or extract it, to audit each.',
     );
   });
 
@@ -271,5 +279,167 @@ describe('ZIP archives: the first file read through', () => {
       assert.equal(r.rows.length, 0);
       assert.equal(r.summary.compression, undefined);
     }
+  });
+});
+
+describe('ZIP archives on disk: each table read by the directory', () => {
+  const text = Buffer.from(fs.readFileSync(adult).subarray(0, 150_000));
+  const other = Buffer.from('id,email\n1,a.person@example.com\n2,b.person@example.org\n');
+  let dir: string;
+  before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rml-zip-'))));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const onDisk = (zip: Buffer, name = 'a.zip'): string => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, zip);
+    return file;
+  };
+  /** Reads `member` as a scan does: the archive from the entry's local header on, in pieces of `size`. */
+  const readMember = (zip: Buffer, member: ZipMember, size = 65_536) =>
+    readAll(pieces(zip.subarray(member.entry.offset), size), {
+      fileName: `a.zip/${member.entry.name}`,
+      zipMember: member,
+    });
+
+  it('reads each table as that file alone, in any chunking, stored, deflated or ZIP64, and names the rest', async () => {
+    const entries: ZipEntry[] = [
+      { name: 'data/', data: new Uint8Array(0), method: 0 },
+      { name: 'data/adult.csv', data: text },
+      { name: 'README.txt', data: Buffer.from('Adult, a sample.\n') },
+      { name: 'data/people.csv', data: other, method: 0 },
+      { name: 'logo.png', data: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 1]) },
+      { name: '__MACOSX/data/._adult.csv', data: Buffer.from('xx') },
+      { name: 'data/.DS_Store', data: Buffer.from('xx') },
+      { name: 'data/last.json', data: Buffer.from('[{"a": 1}, {"a": 2}]'), descriptor: true },
+    ];
+    const expected = [
+      await readAll([text], { fileName: 'a.zip/data/adult.csv' }),
+      await readAll([other], { fileName: 'a.zip/data/people.csv' }),
+      await readAll([Buffer.from('[{"a": 1}, {"a": 2}]')], { fileName: 'a.zip/data/last.json' }),
+    ];
+    for (const zip64 of [false, true]) {
+      const zip = makeZip(entries, { zip64 });
+      const file = onDisk(zip);
+      const directory = readZipDirectory(file);
+      assert.deepEqual(
+        directory?.map((e) => [e.name, e.size, zip.readUInt32LE(e.offset)]),
+        entries.map((e) => [e.name, e.data.length, 0x04034b50]),
+      );
+      const members = zipMembersOf(file, 'a.zip');
+      assert.deepEqual(
+        members?.map((m) => m.entry.name),
+        ['data/adult.csv', 'data/people.csv', 'data/last.json'],
+      );
+      for (const [k, member] of members!.entries()) {
+        for (const size of [1, 7, 65_536, zip.length]) {
+          if (size === 1 && k === 0) continue;
+          const got = await readMember(zip, member, size);
+          assert.deepEqual(got.rows, expected[k]!.rows, `${member.entry.name} in pieces of ${size}`);
+          assert.equal(got.summary.compression, 'zip');
+          assert.deepEqual(
+            got.problems.filter((p) => p.rule !== 'data/zip-archive'),
+            expected[k]!.problems,
+          );
+          const notes = got.problems.filter((p) => p.rule === 'data/zip-archive');
+          assert.equal(notes.length, 1);
+          assert.equal(notes[0]!.severity, 'info');
+        }
+      }
+      const note = (await readMember(zip, members![1]!)).problems.find((p) => p.rule === 'data/zip-archive');
+      assert.equal(
+        note?.message,
+        'This is the file data/people.csv of the ZIP archive a.zip, read through; its 2 other tables ' +
+          '(data/adult.csv, data/last.json) are audited each on its own; 2 other files in it (README.txt, ' +
+          'logo.png) are not tables and were not read.',
+      );
+      assert.deepEqual(note?.data, {
+        entry: 'data/people.csv',
+        others: { count: 2, names: ['README.txt', 'logo.png'] },
+        archive: 'a.zip',
+        tables: { count: 2, names: ['data/adult.csv', 'data/last.json'] },
+        closed: { count: 0, names: [] },
+      });
+    }
+  });
+
+  it('reads a .txt file or one of no extension only when no file is named as a table', () => {
+    const entry = (name: string, o: Partial<ZipEntry> = {}): ZipEntry => ({ name, data: other, ...o });
+    const names = (zip: Buffer) => zipMembersOf(onDisk(zip), 'a.zip')?.map((m) => m.entry.name);
+    assert.deepEqual(names(makeZip([entry('ml/README'), entry('ml/ratings.dat'), entry('ml/u.txt')])), [
+      'ml/ratings.dat',
+    ]);
+    assert.deepEqual(names(makeZip([entry('Index'), entry('people.txt'), entry('a.png')])), [
+      'Index',
+      'people.txt',
+    ]);
+    // Nothing to read: the archive is read as it streams, and the binary check names it.
+    assert.equal(names(makeZip([entry('a.png'), entry('model.parquet')])), undefined);
+    assert.equal(names(makeZip([entry('[Content_Types].xml'), entry('xl/data.csv')])), undefined);
+    assert.equal(names(Buffer.from('a,b\n1,2\n')), undefined);
+    // No directory at the end: cut short.
+    const cut = makeZip([entry('a.csv'), entry('b.csv')]);
+    assert.equal(names(cut.subarray(0, cut.length - 10)), undefined);
+    assert.equal(zipMembersOf(path.join(dir, 'missing.zip'), 'missing.zip'), undefined);
+  });
+
+  it('names the tables it cannot read, with a warning, and gives each of many only a few names', async () => {
+    const zip = makeZip([
+      { name: 'open.csv', data: other },
+      { name: 'secret.csv', data: other, encrypted: true },
+    ]);
+    const members = zipMembersOf(onDisk(zip), 'a.zip')!;
+    assert.equal(members.length, 1);
+    const note = (await readMember(zip, members[0]!)).problems.find((p) => p.rule === 'data/zip-archive');
+    assert.equal(note?.severity, 'warning');
+    assert.equal(
+      note?.message,
+      'The file is a ZIP archive: its file open.csv was read; 1 table in it (secret.csv) could not be read: ' +
+        'encrypted, or compressed by a method other than deflate; extract it to audit it.',
+    );
+    const many = zipMembers(
+      'big.zip',
+      Array.from({ length: 5000 }, (_, i) => ({
+        name: `t${i}.csv`,
+        flags: 0,
+        method: 8,
+        crc: 0,
+        compressedSize: 10,
+        size: 20,
+        offset: i * 100,
+      })),
+    )!;
+    assert.equal(many.length, 5000);
+    assert.deepEqual(
+      [many[0]!.tables.count, many[0]!.tables.names.length, many[0]!.tables.names[0]],
+      [4999, 20, 't1.csv'],
+    );
+    assert.equal(many[4999]!.tables.names[0], 't0.csv');
+  });
+
+  it('keeps the rows before a damaged entry, and names a header missing where the directory says', async () => {
+    const zip = makeZip([
+      { name: 'adult.csv', data: text },
+      { name: 'b.csv', data: other },
+    ]);
+    const members = zipMembersOf(onDisk(zip), 'a.zip')!;
+    const bad = Buffer.from(zip);
+    bad[members[0]!.entry.offset + 30 + 'adult.csv'.length + (members[0]!.entry.compressedSize >> 1)] ^= 0xff;
+    const damaged = await readMember(bad, members[0]!);
+    const fault = damaged.problems.find((p) => p.rule === 'data/compressed-damaged');
+    assert.match(fault?.message ?? '', /^The ZIP archive's file adult\.csv (is damaged|fails its checksum)/);
+    assert.ok(damaged.rows.length > 10, `${damaged.rows.length} rows`);
+    // The second table is read whatever became of the first.
+    assert.equal((await readMember(bad, members[1]!)).rows.length, 2);
+    const misplaced = {
+      ...members[1]!,
+      entry: { ...members[1]!.entry, offset: members[1]!.entry.offset + 3 },
+    };
+    const lost = await readMember(zip, misplaced);
+    assert.equal(lost.rows.length, 0);
+    assert.equal(
+      lost.problems.find((p) => p.rule === 'data/compressed-damaged')?.message,
+      "The ZIP archive's file b.csv is not where the archive's directory places it (the archive is damaged): " +
+        'the 0 rows in its first 0 bytes of text were read, nothing after the fault; the rows just before it ' +
+        'may be garbled.',
+    );
   });
 });

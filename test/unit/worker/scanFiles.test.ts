@@ -14,6 +14,8 @@ import {
   type FileStart,
 } from '../../../src/worker/scanFiles';
 import type { AuditReport } from '../../../src/core/report/auditReport';
+import { zipMembersOf } from '../../../src/core/data/compressed';
+import { makeZip } from '../data/readHelpers';
 
 const adult = path.resolve(__dirname, '../../../../shared/data/adult/adult.csv');
 
@@ -172,6 +174,39 @@ describe('scanFilesEach: several files of an audit', function () {
     assert.ok(here.length > 2 && here.length < list.length, JSON.stringify(here));
     for (let i = 0; i < list.length; i++)
       assert.equal(JSON.stringify(reports[i]), await alone(list[i]!), here[i]);
+  });
+
+  it("scans a ZIP archive's tables side by side, each as the file alone but for the archive's note", async () => {
+    const plain = [files[0]!, files[1]!, files[3]!];
+    const archive = path.join(dir, 'tables.zip');
+    fs.writeFileSync(
+      archive,
+      makeZip(
+        plain.map((f, k) => ({
+          name: f.options.fileName,
+          data: fs.readFileSync(f.file),
+          method: k === 1 ? 0 : 8,
+        })),
+      ),
+    );
+    const members = zipMembersOf(archive, 'tables.zip')!;
+    const list: FileScan[] = members.map((m) => ({
+      file: archive,
+      options: { fileName: m.entry.name, zipMember: m },
+    }));
+    const here: number[] = [];
+    const reports = await scanAll(list, { cores: 2, sideBySideBytes: 0 }, (i) => {
+      here.push(i);
+      return undefined;
+    });
+    assert.ok(here.length > 0 && here.length < list.length, JSON.stringify(here));
+    for (let i = 0; i < list.length; i++) {
+      const report = reports[i] as AuditReport;
+      const notes = report.findings.filter((f) => f.rule === 'data/zip-archive');
+      assert.equal(notes.length, 1);
+      const rest = { ...report, findings: report.findings.filter((f) => f.rule !== 'data/zip-archive') };
+      assert.equal(JSON.stringify(rest), await alone(plain[i]!), plain[i]!.options.fileName);
+    }
   });
 
   it('goes on past a failed file, telling each result as it comes', async () => {
