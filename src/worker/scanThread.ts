@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import { parentPort, workerData } from 'worker_threads';
 import { collectGarbage, collectorForScan } from './collect';
-import { openScanned } from './openScanned';
+import { openScanned } from './scannedFile';
 import {
   discardPart,
   postPart,

@@ -38,7 +38,7 @@ import {
   type ScanPart,
   type ScanPlan,
 } from '../core/scan';
-import { openScanned } from './openScanned';
+import { openScanned } from './scannedFile';
 import type { RangeJob, RangeReply, RangeThreadData, ScanThreadData, ScanThreadReply } from './scanThread';
 
 /**

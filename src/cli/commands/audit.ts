@@ -10,10 +10,12 @@ import { countBySeverity, formatAuditText } from '../auditText';
 import { UsageError, type CliCommand, type CliIo, parseCommandLine } from '../command';
 import { unreadableFile } from '../inputFile';
 import { writeJson } from '../jsonOut';
+import { loadRuleSections } from '../ruleDocs';
 import { writeAllSync, writeThroughTemporary } from '../writeFile';
 import { version } from '../version';
 import { scanDataset } from '../../core/scan';
-import { zipMembersOf, type ZipMember } from '../../core/data/compressed';
+import type { ZipMember } from '../../core/data/compressed';
+import { zipMembersOf } from '../../worker/scannedFile';
 import { count, groupDigits } from '../../core/numberText';
 
 /** How standard input is named in reports and findings. */
@@ -302,7 +304,7 @@ export const auditCommand: CliCommand = {
     if (format === 'json') {
       json = reports.length === 1 ? reports[0] : reports;
     } else if (format === 'sarif') {
-      json = toSarif(allFindings, { toolVersion: version, root: io.cwd });
+      json = toSarif(allFindings, { toolVersion: version, root: io.cwd, ruleHelp: loadRuleSections() });
     } else {
       const colour = !o['no-color'] && !o.output && Boolean(io.stdout.isTTY) && !io.env.NO_COLOR;
       const parts = reports.map((r) => formatAuditText(r, { colour }));

@@ -7,14 +7,13 @@
  *
  * A damaged or cut-short stream is no error out of the reader: what came before is read, and the fault is
  * kept for one finding (`data/compressed-damaged`). A ZIP archive on disk is read by its directory, at its
- * end ({@link readZipDirectory}): each table in it is audited on its own, its bytes read from its local header
- * on ({@link ZipMember}). Without the directory at hand (standard input, a cut archive) the archive is read as
+ * end (`src/worker/scannedFile.ts` reads it: {@link directoryEnd}, {@link directoryEntries}): each table in it
+ * is audited on its own, its bytes read from its local header on ({@link ZipMember}). Without the directory at hand (standard input, a cut archive) the archive is read as
  * it streams, its first file only; the directory, at the end, then names the others (`data/zip-archive`) and
  * the first one's checksum. Written by hand around Node's zlib: a ZIP reader of the maintained libraries
  * either needs the whole file at hand (`yauzl`, `jszip`) or brings its own inflater in JavaScript (`fflate`),
  * where the headers are fixed fields and zlib already inflates.
  */
-import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { count } from '../numberText';
 
@@ -535,7 +534,7 @@ function readDirectory(b: Uint8Array, fileBytes: number): ZipEntry[] | undefined
 }
 
 /** Where a ZIP archive's directory is and how many entries it has, from its end records. */
-interface DirectoryEnd {
+export interface DirectoryEnd {
   count: number;
   size: number;
   offset: number;
@@ -546,7 +545,7 @@ interface DirectoryEnd {
  * ZIP64 record when the counts or offsets overflow (archives of 4 GB or 65,535 files); undefined when the
  * record is not there, or the ZIP64 record it needs does not lie within `b`.
  */
-function directoryEnd(b: Uint8Array, fileBytes: number): DirectoryEnd | undefined {
+export function directoryEnd(b: Uint8Array, fileBytes: number): DirectoryEnd | undefined {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let end = -1;
   // The end record is 22 bytes and a comment of at most 65,535.
@@ -583,7 +582,7 @@ function uint64(v: DataView, at: number): number {
  * The `count` entries of a central directory that starts `b`; undefined when a record is not where the one
  * before it ends (a damaged directory).
  */
-function directoryEntries(b: Uint8Array, count: number): ZipEntry[] | undefined {
+export function directoryEntries(b: Uint8Array, count: number): ZipEntry[] | undefined {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const entries: ZipEntry[] = [];
   let at = 0;
@@ -627,60 +626,9 @@ function directoryEntries(b: Uint8Array, count: number): ZipEntry[] | undefined 
 }
 
 /** Bytes read of an archive's end for its end records: the end record, its comment and the ZIP64 records. */
-const END_BYTES = 22 + 65_535 + 20 + 56;
+export const END_BYTES = 22 + 65_535 + 20 + 56;
 /** A larger directory (some 500,000 files) is not read: the archive is read as it streams. */
-const MAX_DIRECTORY_BYTES = 32 << 20;
-
-/**
- * The entries of the ZIP archive `file` on disk, read from its directory at its end; undefined when the file
- * is no archive with a directory this can read (cut short, damaged, or over {@link MAX_DIRECTORY_BYTES}).
- * Throws what the file system throws.
- */
-export function readZipDirectory(file: string): ZipEntry[] | undefined {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const fileBytes = fs.fstatSync(fd).size;
-    const read = (at: number, length: number): Buffer => {
-      const b = Buffer.alloc(length);
-      let got = 0;
-      while (got < length) {
-        const n = fs.readSync(fd, b, got, length - got, at + got);
-        if (n === 0) break;
-        got += n;
-      }
-      return b.subarray(0, got);
-    };
-    const tail = read(Math.max(0, fileBytes - END_BYTES), Math.min(fileBytes, END_BYTES));
-    const end = directoryEnd(tail, fileBytes);
-    if (!end || end.size > MAX_DIRECTORY_BYTES || end.offset + end.size > fileBytes) return undefined;
-    const entries = directoryEntries(read(end.offset, end.size), end.count);
-    return entries?.every((e) => e.offset + 30 + e.compressedSize <= fileBytes) ? entries : undefined;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/**
- * The tables of the file `file` when it is a ZIP archive whose directory can be read, each to be audited on its
- * own ({@link zipMembers}); undefined for any other file, and when the file cannot be read (its scan then says
- * why).
- */
-export function zipMembersOf(file: string, archive: string): ZipMember[] | undefined {
-  try {
-    const fd = fs.openSync(file, 'r');
-    const head = Buffer.alloc(4);
-    try {
-      fs.readSync(fd, head, 0, 4, 0);
-    } finally {
-      fs.closeSync(fd);
-    }
-    if (!isZip(head)) return undefined;
-    const entries = readZipDirectory(file);
-    return entries && zipMembers(archive, entries);
-  } catch {
-    return undefined;
-  }
-}
+export const MAX_DIRECTORY_BYTES = 32 << 20;
 
 /**
  * How a ZIP archive's files are audited, from its directory: each table on its own, in the directory's order

@@ -27,10 +27,26 @@ function artifactUri(file: string, root: string | undefined): { uri: string; uri
   return { uri: encodeURI(norm.startsWith('/') ? `file://${norm}` : norm) };
 }
 
+/**
+ * A rule's friendly name as SARIF recommends it, one Pascal-case identifier: "ZIP archive" -> `ZipArchive`,
+ * "Personal data in a cell" -> `PersonalDataInCell`. The validator takes two capitals in a row for no Pascal
+ * case (`InACell`, `KAnonymity`): articles are left out and a hyphenated word stays one (`LowKanonymity`).
+ */
+function pascalCase(title: string): string {
+  return title
+    .replace(/-/g, '')
+    .split(/[^A-Za-z0-9]+/)
+    .filter((w) => w && !/^(a|an|the)$/i.test(w))
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase())
+    .join('');
+}
+
 export interface SarifOptions {
   toolVersion: string;
   /** Paths under this folder are written relative to it (`%SRCROOT%`). */
   root?: string;
+  /** Each rule's documentation in Markdown (its section of `docs/rules.md`), for the rule's `help`. */
+  ruleHelp?: ReadonlyMap<string, string>;
 }
 
 /** Builds one SARIF log for the findings of any number of files. */
@@ -90,12 +106,20 @@ export function toSarif(findings: readonly Finding[], options: SarifOptions): Sa
             informationUri: 'https://github.com/responsible-ml/responsible-ml',
             rules: ruleIds.map((id) => {
               const info = ruleInfo(id);
+              const uri = ruleHelpUri(id);
+              // GitHub code scanning requires `help` (the validator's GH2012) and shows its Markdown with
+              // each alert: the rule's documentation, what it means and what to do.
+              const doc = options.ruleHelp?.get(id) ?? info.description;
               return {
                 id,
-                name: info.title.replace(/[^A-Za-z0-9]+/g, ''),
+                name: pascalCase(info.title),
                 shortDescription: { text: info.title },
                 fullDescription: { text: info.description },
-                helpUri: ruleHelpUri(id),
+                help: {
+                  text: `${info.description} See ${uri}`,
+                  markdown: `${doc}\n\n[Documentation](${uri})`,
+                },
+                helpUri: uri,
               };
             }),
           },

@@ -3,14 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as os from 'node:os';
-import {
-  Decompressed,
-  decompressWhole,
-  readZipDirectory,
-  zipMembers,
-  zipMembersOf,
-  type ZipMember,
-} from '../../../src/core/data/compressed';
+import { Decompressed, decompressWhole, zipMembers, type ZipMember } from '../../../src/core/data/compressed';
+import { readZipDirectory, zipMembersOf } from '../../../src/worker/scannedFile';
 import { readTable } from '../../../src/core/data/readTable';
 import { grid, makeZip, readAll, splitAt, type ZipEntry } from './readHelpers';
 
@@ -422,7 +416,9 @@ describe('ZIP archives on disk: each table read by the directory', () => {
     ]);
     const members = zipMembersOf(onDisk(zip), 'a.zip')!;
     const bad = Buffer.from(zip);
-    bad[members[0]!.entry.offset + 30 + 'adult.csv'.length + (members[0]!.entry.compressedSize >> 1)] ^= 0xff;
+    const flipped =
+      members[0]!.entry.offset + 30 + 'adult.csv'.length + (members[0]!.entry.compressedSize >> 1);
+    bad[flipped] = bad[flipped]! ^ 0xff;
     const damaged = await readMember(bad, members[0]!);
     const fault = damaged.problems.find((p) => p.rule === 'data/compressed-damaged');
     assert.match(fault?.message ?? '', /^The ZIP archive's file adult\.csv (is damaged|fails its checksum)/);

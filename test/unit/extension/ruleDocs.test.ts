@@ -2,6 +2,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { allRules, ruleHelpUri } from '../../../src/core/ruleCatalog';
+import { ruleSections } from '../../../src/core/ruleDocs';
+import { loadRuleSections } from '../../../src/cli/ruleDocs';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const doc = fs.readFileSync(path.join(root, 'docs', 'rules.md'), 'utf8');
@@ -24,6 +26,18 @@ describe('docs/rules.md', () => {
       assert.ok(anchor && anchors.has(anchor), `docs/rules.md has no anchor for ${id} (#${anchor})`);
       assert.ok(doc.includes(`### \`${id}\``), `docs/rules.md has no heading for ${id}`);
     }
+  });
+
+  it("gives SARIF each rule's own section, what to do included, as the CLI finds it from source or dist/", () => {
+    const sections = ruleSections(doc);
+    for (const id of [...allRules().map((r) => r.id), ...EXTRA]) {
+      const text = sections.get(id) ?? '';
+      assert.match(text, /\*\*What to do:\*\*/, id);
+      assert.ok(!/^(### |## |<a id=)/m.test(text), `${id}: its section runs into the next`);
+    }
+    assert.deepEqual(loadRuleSections(path.join(root, 'dist')), sections);
+    assert.deepEqual(loadRuleSections(path.join(root, 'src', 'cli')), sections);
+    assert.equal(loadRuleSections(path.parse(root).root).size, 0);
   });
 
   it('documents every rule id the sources emit', () => {

@@ -14,7 +14,7 @@ import {
   type FileStart,
 } from '../../../src/worker/scanFiles';
 import type { AuditReport } from '../../../src/core/report/auditReport';
-import { zipMembersOf } from '../../../src/core/data/compressed';
+import { zipMembersOf } from '../../../src/worker/scannedFile';
 import { makeZip } from '../data/readHelpers';
 
 const adult = path.resolve(__dirname, '../../../../shared/data/adult/adult.csv');
