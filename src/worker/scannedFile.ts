@@ -3,6 +3,7 @@
  * its directory (the parsing is `src/core/data/compressed.ts`'s; here the file is read).
  */
 import * as fs from 'fs';
+import * as path from 'path';
 import {
   END_BYTES,
   MAX_DIRECTORY_BYTES,
@@ -65,4 +66,57 @@ export function zipMembersOf(file: string, archive: string): ZipMember[] | undef
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The ZIP archive's file that `file` names inside it, as `rml audit` names the tables it audits
+ * (`data/titanic.zip/train.csv`), when `file` does not exist and a folder above it is a ZIP archive: the
+ * archive's path and the entry to read; an error message when the archive has no such file or cannot read it;
+ * undefined when no archive is on the path.
+ * @param shown how the user gave the path, for the archive's name in reports.
+ */
+export function zipMemberAt(
+  file: string,
+  shown: string,
+): { archive: string; member: ZipMember } | { error: string } | undefined {
+  if (fs.existsSync(file)) return undefined;
+  const parts: string[] = [];
+  let archive = file;
+  for (;;) {
+    const parent = path.dirname(archive);
+    if (parent === archive) return undefined;
+    parts.unshift(path.basename(archive));
+    archive = parent;
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(archive);
+    } catch {
+      continue;
+    }
+    if (!stat.isFile()) return undefined;
+    break;
+  }
+  const name = parts.join('/');
+  const archiveShown = shown.slice(0, Math.max(0, shown.length - name.length - 1)) || archive;
+  let entries: ZipEntry[] | undefined;
+  try {
+    entries = readZipDirectory(archive);
+  } catch {
+    return undefined;
+  }
+  if (!entries) return undefined;
+  const entry = entries.find((e) => e.name === name);
+  const tables = zipMembers(archiveShown, entries)?.map((m) => m.entry.name) ?? [];
+  const listed =
+    tables.length > 0
+      ? ` (its tables: ${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', ...' : ''})`
+      : '';
+  if (!entry || entry.name.endsWith('/'))
+    return { error: `${shown}: the ZIP archive ${archiveShown} has no file ${name}${listed}.` };
+  if (entry.flags & 1 || (entry.method !== 8 && entry.method !== 0))
+    return {
+      error: `${shown}: the file ${name} of the ZIP archive ${archiveShown} is encrypted or compressed by a method other than deflate: extract it to audit it.`,
+    };
+  const none = { count: 0, names: [] };
+  return { archive, member: { entry, archive: archiveShown, tables: none, others: none, closed: none } };
 }

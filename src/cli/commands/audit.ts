@@ -15,7 +15,7 @@ import { writeAllSync, writeThroughTemporary } from '../writeFile';
 import { version } from '../version';
 import { scanDataset } from '../../core/scan';
 import type { ZipMember } from '../../core/data/compressed';
-import { zipMembersOf } from '../../worker/scannedFile';
+import { zipMemberAt, zipMembersOf } from '../../worker/scannedFile';
 import { count, groupDigits } from '../../core/numberText';
 
 /** How standard input is named in reports and findings. */
@@ -23,9 +23,9 @@ const STDIN_NAME = '<stdin>';
 
 const usage = `Usage: rml audit <file...|-> [options]
 
-Scans CSV, TSV, JSON and JSONL datasets (gzip files too, and the tables of a ZIP archive, each on its own)
-for personal data, re-identification risk, protected attributes, bias and data-quality faults; with
---prediction, audits a model's predictions per group.
+Scans CSV, TSV, JSON and JSONL datasets (gzip files too, and the tables of a ZIP archive, each on its own,
+or one named inside it: data.zip/train.csv) for personal data, re-identification risk, protected
+attributes, bias and data-quality faults; with --prediction, audits a model's predictions per group.
 
 Options:
   --format text|json|sarif   Output format (default: text).
@@ -192,32 +192,41 @@ export const auditCommand: CliCommand = {
     const stdinAt = files.indexOf('-');
     if (stdinAt !== files.lastIndexOf('-')) throw new UsageError("give standard input ('-') once.");
     let stdinScan: FileScan['options'] | undefined;
-    for (const [arg, f] of files.entries()) {
-      if (f === '-') {
-        const named = o['stdin-name'];
-        const policyFile = o.policy
-          ? path.resolve(io.cwd, o.policy)
-          : findPolicy(named ? path.dirname(path.resolve(io.cwd, named)) : io.cwd);
-        const { policy, problems } = loadPolicy(policyFile, io);
-        if (policyFile && !seenPolicies.has(policyFile)) {
-          seenPolicies.add(policyFile);
-          policyProblems.push(...problems);
-        }
-        stdinScan = scanOptions(named ?? STDIN_NAME, policy);
-        continue;
-      }
-      const abs = path.resolve(io.cwd, f);
-      const unreadable = unreadableFile(abs, f);
-      if (unreadable) {
-        inputErrors.push(unreadable);
-        continue;
-      }
-      const policyFile = o.policy ? path.resolve(io.cwd, o.policy) : findPolicy(path.dirname(abs));
+    // The policy of a file in `dir` (or --policy's), its problems reported once whatever files share it.
+    const policyFor = (dir: string): Policy => {
+      const policyFile = o.policy ? path.resolve(io.cwd, o.policy) : findPolicy(dir);
       const { policy, problems } = loadPolicy(policyFile, io);
       if (policyFile && !seenPolicies.has(policyFile)) {
         seenPolicies.add(policyFile);
         policyProblems.push(...problems);
       }
+      return policy;
+    };
+    for (const [arg, f] of files.entries()) {
+      if (f === '-') {
+        const named = o['stdin-name'];
+        const policy = policyFor(named ? path.dirname(path.resolve(io.cwd, named)) : io.cwd);
+        stdinScan = scanOptions(named ?? STDIN_NAME, policy);
+        continue;
+      }
+      const abs = path.resolve(io.cwd, f);
+      // A table inside a ZIP archive, named as the audit of the archive names it (`k.zip/data/train.csv`).
+      const inside = zipMemberAt(abs, f);
+      if (inside && 'error' in inside) {
+        inputErrors.push(inside.error);
+        continue;
+      }
+      if (inside) {
+        const policy = policyFor(path.dirname(inside.archive));
+        scans.push({ name: f, file: inside.archive, arg, options: scanOptions(f, policy, inside.member) });
+        continue;
+      }
+      const unreadable = unreadableFile(abs, f);
+      if (unreadable) {
+        inputErrors.push(unreadable);
+        continue;
+      }
+      const policy = policyFor(path.dirname(abs));
       // A ZIP archive's tables are audited each on its own, named inside the archive when it holds several.
       const members = zipMembersOf(abs, f);
       if (members) {

@@ -230,6 +230,29 @@ describe('rml audit', () => {
       /info +1:1 +This is the file data\/people\.csv of the ZIP archive k\.zip, read through; its other table \(data\/customers\.csv\) is audited on its own; 1 other file in it \(README\.md\) is not a table and was not read\. data\/zip-archive/,
     );
     assert.match(text.stdout, /^2 files: /m);
+    // One table, named as the audit of the archive names it: the same report, its note alone.
+    const one = await rml(['audit', 'k.zip/data/people.csv', '--format', 'json'], dir);
+    assert.equal(one.code, 0, one.stderr);
+    const single = JSON.parse(one.stdout) as (typeof plain)[number];
+    assert.equal(single.file, 'k.zip/data/people.csv');
+    assert.deepEqual(
+      single.findings
+        .filter((f) => f.rule === 'data/zip-archive')
+        .map((f) => (f as { message?: string }).message),
+      ['The file is a ZIP archive: its file data/people.csv was read.'],
+    );
+    assert.equal(
+      JSON.stringify({ ...single, findings: single.findings.filter((f) => f.rule !== 'data/zip-archive') }),
+      JSON.stringify(plain[1]).replaceAll('"file":"people.csv"', '"file":"k.zip/data/people.csv"'),
+    );
+    const missing = await rml(['audit', 'k.zip/data/nope.csv', 'customers.csv'], dir);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stdout, /customers\.csv — 6 rows/);
+    assert.equal(
+      missing.stderr,
+      'rml audit: k.zip/data/nope.csv: the ZIP archive k.zip has no file data/nope.csv (its tables: ' +
+        'data/customers.csv, data/people.csv).\n',
+    );
     const sarif = JSON.parse((await rml(['audit', 'k.zip', '--format', 'sarif'], dir)).stdout);
     const uris = new Set(
       (

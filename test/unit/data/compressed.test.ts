@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as os from 'node:os';
 import { Decompressed, decompressWhole, zipMembers, type ZipMember } from '../../../src/core/data/compressed';
-import { readZipDirectory, zipMembersOf } from '../../../src/worker/scannedFile';
+import { readZipDirectory, zipMemberAt, zipMembersOf } from '../../../src/worker/scannedFile';
 import { readTable } from '../../../src/core/data/readTable';
 import { grid, makeZip, readAll, splitAt, type ZipEntry } from './readHelpers';
 
@@ -373,6 +373,32 @@ describe('ZIP archives on disk: each table read by the directory', () => {
     const cut = makeZip([entry('a.csv'), entry('b.csv')]);
     assert.equal(names(cut.subarray(0, cut.length - 10)), undefined);
     assert.equal(zipMembersOf(path.join(dir, 'missing.zip'), 'missing.zip'), undefined);
+  });
+
+  it('finds a file named inside an archive, and says what is wrong with one it cannot read', () => {
+    const zip = makeZip([
+      { name: 'data/a.csv', data: other },
+      { name: 'data/secret.csv', data: other, encrypted: true },
+    ]);
+    const file = onDisk(zip, 'n.zip');
+    const found = zipMemberAt(path.join(file, 'data', 'a.csv'), 'n.zip/data/a.csv');
+    assert.ok(found && 'member' in found);
+    assert.deepEqual(
+      [found.archive, found.member.archive, found.member.entry.name],
+      [file, 'n.zip', 'data/a.csv'],
+    );
+    assert.deepEqual(zipMemberAt(path.join(file, 'data', 'b.csv'), 'n.zip/data/b.csv'), {
+      error: 'n.zip/data/b.csv: the ZIP archive n.zip has no file data/b.csv (its tables: data/a.csv).',
+    });
+    assert.match(
+      (zipMemberAt(path.join(file, 'data/secret.csv'), 'n.zip/data/secret.csv') as { error: string }).error,
+      /is encrypted or compressed by a method other than deflate: extract it to audit it\.$/,
+    );
+    // No archive on the path: the file's own check says what is wrong.
+    assert.equal(zipMemberAt(file, 'n.zip'), undefined);
+    assert.equal(zipMemberAt(path.join(dir, 'none', 'x.csv'), 'none/x.csv'), undefined);
+    fs.writeFileSync(path.join(dir, 'plain.csv'), 'a\n1\n');
+    assert.equal(zipMemberAt(path.join(dir, 'plain.csv', 'x'), 'plain.csv/x'), undefined);
   });
 
   it('names the tables it cannot read, with a warning, and gives each of many only a few names', async () => {
