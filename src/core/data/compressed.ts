@@ -431,9 +431,20 @@ function readLocalHeader(b: Uint8Array): LocalHeader {
     crc: v.getUint32(14, true),
     compressedSize: v.getUint32(18, true),
     // Bit 11: the name is UTF-8; else code page 437, whose ASCII is the same.
-    name: Buffer.from(raw).toString(flags & 0x800 ? 'utf8' : 'latin1'),
+    name: entryName(raw, flags),
     length: localHeaderLength(b),
   };
+}
+
+/**
+ * An entry's name as reports show it. Bit 11 of the flags: the name is UTF-8; else code page 437, whose ASCII
+ * is the same. Control characters become `?`: an archive from anywhere names its files, and a name is printed
+ * to the terminal, where an escape sequence in it would act.
+ */
+function entryName(raw: Uint8Array, flags: number): string {
+  return Buffer.from(raw)
+    .toString(flags & 0x800 ? 'utf8' : 'latin1')
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }
 
 /** A folder's entry: a name ending in `/`, stored, empty. */
@@ -593,8 +604,7 @@ export function directoryEntries(b: Uint8Array, count: number): ZipEntry[] | und
     const extraLength = v.getUint16(at + 30, true);
     const name = b.subarray(at + 46, at + 46 + nameLength);
     const entry: ZipEntry = {
-      // Bit 11: the name is UTF-8; else code page 437, whose ASCII is the same.
-      name: Buffer.from(name).toString(flags & 0x800 ? 'utf8' : 'latin1'),
+      name: entryName(name, flags),
       flags,
       method: v.getUint16(at + 10, true),
       crc: v.getUint32(at + 16, true),

@@ -365,6 +365,11 @@ describe('ZIP archives on disk: each table read by the directory', () => {
       'Index',
       'people.txt',
     ]);
+    // A name is printed as it is, but for control characters (an escape sequence would act on a terminal).
+    assert.deepEqual(names(makeZip([entry('\u001b[2Jx.csv'), entry('Ölwerte\u0007.csv')])), [
+      '?[2Jx.csv',
+      'Ölwerte?.csv',
+    ]);
     // Nothing to read: the archive is read as it streams, and the binary check names it.
     assert.equal(names(makeZip([entry('a.png'), entry('model.parquet')])), undefined);
     assert.equal(names(makeZip([entry('[Content_Types].xml'), entry('xl/data.csv')])), undefined);
