@@ -1,6 +1,6 @@
 /**
- * A dataset on disk as a scan reads it: its bytes in the chunks every scan reads, and a ZIP archive's tables by
- * its directory (the parsing is `src/core/data/compressed.ts`'s; here the file is read).
+ * A dataset on disk as a scan reads it: its bytes in the chunks every scan reads, and a ZIP archive's tables
+ * by its directory (the parsing is `src/core/data/compressed.ts`'s; here the file is read).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -56,8 +56,9 @@ export function readZipDirectory(file: string): ZipEntry[] | undefined {
 }
 
 /**
- * The tables of the file `file` when it is a ZIP archive whose directory can be read, each to be audited on its
- * own (`zipMembers`); undefined for any other file, and when the file cannot be read (its scan then says why).
+ * The tables of the file `file` when it is a ZIP archive whose directory can be read, each to be audited on
+ * its own (`zipMembers`); undefined for any other file, and when the file cannot be read (its scan then says
+ * why).
  */
 export function zipMembersOf(file: string, archive: string): ZipMember[] | undefined {
   try {

@@ -1,18 +1,19 @@
 /**
- * Compressed datasets, read through as pandas reads them: a gzip file (`adult.csv.gz`) and the tables of a ZIP
- * archive (`adult.zip` holding `adult.csv`). The reader is given the decompressed bytes, streamed through
+ * Compressed datasets, read through as pandas reads them: a gzip file (`adult.csv.gz`) and the tables of a
+ * ZIP archive (`adult.zip` holding `adult.csv`). The reader is given the decompressed bytes, streamed through
  * zlib with back-pressure, so memory stays bounded by a few chunks whatever the ratio (a gzip bomb expands a
- * chunk at a time, as fast as it is read). Positions are those of the decompressed text, the file a user would
- * get with `gunzip` or `unzip`.
+ * chunk at a time, as fast as it is read). Positions are those of the decompressed text, the file a user
+ * would get with `gunzip` or `unzip`.
  *
  * A damaged or cut-short stream is no error out of the reader: what came before is read, and the fault is
  * kept for one finding (`data/compressed-damaged`). A ZIP archive on disk is read by its directory, at its
- * end (`src/worker/scannedFile.ts` reads it: {@link directoryEnd}, {@link directoryEntries}): each table in it
- * is audited on its own, its bytes read from its local header on ({@link ZipMember}). Without the directory at hand (standard input, a cut archive) the archive is read as
- * it streams, its first file only; the directory, at the end, then names the others (`data/zip-archive`) and
- * the first one's checksum. Written by hand around Node's zlib: a ZIP reader of the maintained libraries
- * either needs the whole file at hand (`yauzl`, `jszip`) or brings its own inflater in JavaScript (`fflate`),
- * where the headers are fixed fields and zlib already inflates.
+ * end (`src/worker/scannedFile.ts` reads it: {@link directoryEnd}, {@link directoryEntries}): each table in
+ * it is audited on its own, its bytes read from its local header on ({@link ZipMember}). Without the
+ * directory at hand (standard input, a cut archive) the archive is read as it streams, its first file only;
+ * the directory, at the end, then names the others (`data/zip-archive`) and the first one's checksum. Written
+ * by hand around Node's zlib: a ZIP reader of the maintained libraries either needs the whole file at hand
+ * (`yauzl`, `jszip`) or brings its own inflater in JavaScript (`fflate`), where the headers are fixed fields
+ * and zlib already inflates.
  */
 import * as zlib from 'node:zlib';
 import { count } from '../numberText';
@@ -252,8 +253,8 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
 
   /**
    * Reads the entry `member` names from its local header on (`head` and `source`), and no further: its data
-   * are as long as the directory says, its checksum the directory's. A local header missing where the directory
-   * places it is a fault, as damaged data are.
+   * are as long as the directory says, its checksum the directory's. A local header missing where the
+   * directory places it is a fault, as damaged data are.
    */
   private async *readMember(
     member: ZipMember,
@@ -294,7 +295,7 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
       yield c;
     }
     if (this.fault) return;
-    // A stored entry, or deflated data that end before their last block, stop at the directory's length.
+    // Stored data cut short end quietly, short of the directory's size; deflated ones are zlib's error.
     if (size < entry.size && entry.method === 0)
       this.fault = Object.assign(new Error('unexpected end of file'), { code: 'Z_BUF_ERROR' });
     else if (crc32 && crc >>> 0 !== entry.crc)
@@ -430,7 +431,6 @@ function readLocalHeader(b: Uint8Array): LocalHeader {
     method: v.getUint16(8, true),
     crc: v.getUint32(14, true),
     compressedSize: v.getUint32(18, true),
-    // Bit 11: the name is UTF-8; else code page 437, whose ASCII is the same.
     name: entryName(raw, flags),
     length: localHeaderLength(b),
   };
@@ -530,15 +530,15 @@ class Tail {
 }
 
 /**
- * The entries of a ZIP archive's central directory, from the archive's last bytes `b` (of `fileBytes` in all),
- * in the directory's order; undefined when its end record is not there or the directory does not lie within
- * `b`.
+ * The entries of a ZIP archive's central directory, from the archive's last bytes `b` (of `fileBytes` in
+ * all), in the directory's order; undefined when its end record is not there or the directory does not lie
+ * within `b`.
  */
 function readDirectory(b: Uint8Array, fileBytes: number): ZipEntry[] | undefined {
   const end = directoryEnd(b, fileBytes);
   if (!end) return undefined;
-  // The directory's offset is from the file's start; `b` holds its end. (A streamed archive puts ZIP64 records
-  // between the directory and its end record, so the end record's offset, not its size, places it.)
+  // The directory's offset is from the file's start; `b` holds its end. (A streamed archive puts ZIP64
+  // records between the directory and its end record, so the end record's offset, not its size, places it.)
   const at = end.offset - (fileBytes - b.length);
   if (at < 0 || at > b.length) return undefined;
   return directoryEntries(b.subarray(at), end.count);

@@ -16,9 +16,9 @@ const customers = path.join(root, 'test/fixtures/scan/customers.csv');
 const adult = path.resolve(root, '../shared/data/adult/adult.csv');
 
 /**
- * Microsoft's SARIF Multitool (`@microsoft/sarif-multitool`, the validator behind the SARIF web validator): the
- * OASIS JSON schema, the specification's rules (`SARIF1xxx`, `SARIF2xxx`) and GitHub code scanning's ingestion
- * rules (`GH1xxx`, `GH2xxx`).
+ * Microsoft's SARIF Multitool (`@microsoft/sarif-multitool`, the validator behind the SARIF web validator):
+ * the OASIS JSON schema, the specification's rules (`SARIF1xxx`, `SARIF2xxx`) and GitHub code scanning's
+ * ingestion rules (`GH1xxx`, `GH2xxx`).
  */
 function multitool(): string {
   // The package exports the path of its platform's binary.
@@ -35,11 +35,11 @@ function multitool(): string {
 
 /**
  * What the validator says of each file, as `[file, level, rule id]`. Notes are the specification's advice
- * that a writer may leave: message ids instead of text (SARIF2002), the version control's revision (SARIF2003:
- * GitHub's upload adds it), links reachable (SARIF2006: this machine reaches no web site), rule ids without
- * `/` (SARIF2009: ids such as CodeQL's `js/xss` have it too), snippets and context regions (SARIF2010,
- * SARIF2011: a snippet would copy the personal data the finding masks), and relative URIs for files outside
- * the working folder (SARIF2016).
+ * that a writer may leave: message ids instead of text (SARIF2002), the version control's revision
+ * (SARIF2003: GitHub's upload adds it), links reachable (SARIF2006: this machine reaches no web site), rule
+ * ids without `/` (SARIF2009: ids such as CodeQL's `js/xss` have it too), snippets and context regions
+ * (SARIF2010, SARIF2011: a snippet would copy the personal data the finding masks), and relative URIs for
+ * files outside the working folder (SARIF2016).
  */
 function validate(files: string[], dir: string): [string, string, string][] {
   const out = path.join(dir, 'validation.sarif');
