@@ -55,6 +55,9 @@ const auditBtn = h('vscode-button', { id: 'open-audit', secondary: true, disable
 const reportBtn = h('vscode-button', { id: 'export-html', secondary: true }, 'Export HTML report');
 const cardBtn = h('vscode-button', { id: 'export-card', secondary: true }, 'Export model card');
 stopBtn.addEventListener('click', () => {
+  // A disabled custom element still gets a click dispatched to it: once the run has ended (or Stop was
+  // pressed), a late press must not overwrite what the run's end said ("Cancelled ...") with "Stopping".
+  if (stopBtn.hasAttribute('disabled') || status.state !== 'running') return;
   stopBtn.setAttribute('disabled', '');
   noteEl.textContent = 'Stopping after the current batch…';
   host.post({ type: 'stop' });
