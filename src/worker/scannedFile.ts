@@ -71,9 +71,9 @@ export function zipMembersOf(file: string, archive: string): ZipMember[] | undef
 
 /**
  * The ZIP archive's file that `file` names inside it, as `rml audit` names the tables it audits
- * (`data/titanic.zip/train.csv`), when `file` does not exist and a folder above it is a ZIP archive: the
- * archive's path and the entry to read; an error message when the archive has no such file or cannot read it;
- * undefined when no archive is on the path.
+ * (`data/titanic.zip/train.csv`), when `file` does not exist and the nearest path above it that does is a
+ * ZIP archive: the archive's path and the entry to read; an error message when the archive has no such file
+ * or cannot read it; undefined when no archive is on the path.
  * @param shown how the user gave the path, for the archive's name in reports.
  */
 export function zipMemberAt(
