@@ -107,13 +107,14 @@ export function zipMemberAt(
   }
   if (!entries) return undefined;
   const entry = entries.find((e) => e.name === name);
-  const tables = zipMembers(archiveShown, entries)?.map((m) => m.entry.name) ?? [];
-  const listed =
-    tables.length > 0
-      ? ` (its tables: ${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', ...' : ''})`
-      : '';
-  if (!entry || entry.name.endsWith('/'))
+  if (!entry || entry.name.endsWith('/')) {
+    const tables = zipMembers(archiveShown, entries)?.map((m) => m.entry.name) ?? [];
+    const listed =
+      tables.length > 0
+        ? ` (its tables: ${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', ...' : ''})`
+        : '';
     return { error: `${shown}: the ZIP archive ${archiveShown} has no file ${name}${listed}.` };
+  }
   if (entry.flags & 1 || (entry.method !== 8 && entry.method !== 0))
     return {
       error: `${shown}: the file ${name} of the ZIP archive ${archiveShown} is encrypted or compressed by a method other than deflate: extract it to audit it.`,
