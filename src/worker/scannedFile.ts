@@ -117,8 +117,76 @@ export function zipMemberAt(
   }
   if (entry.flags & 1 || (entry.method !== 8 && entry.method !== 0))
     return {
-      error: `${shown}: the file ${name} of the ZIP archive ${archiveShown} is encrypted or compressed by a method other than deflate: extract it to audit it.`,
+      error: `${shown}: the file ${name} of the ZIP archive ${archiveShown} is encrypted or compressed by a method other than deflate: extract it to read it.`,
     };
   const none = { count: 0, names: [] };
   return { archive, member: { entry, archive: archiveShown, tables: none, others: none, closed: none } };
+}
+
+/**
+ * Why the dataset file `abs` (given as `shown`) cannot be read, as a message for standard error, or null when
+ * it can: a missing file, a folder and a file without read permission each get their own words, where all
+ * three read "no such file" or came out as an `EACCES` error code.
+ */
+export function unreadableFile(abs: string, shown: string): string | null {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(abs);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return `${shown}: no such file.`;
+    return `${shown}: cannot be read (${code ?? String(e)}).`;
+  }
+  if (stat.isDirectory()) return `${shown}: a folder, not a dataset file.`;
+  if (!stat.isFile()) return `${shown}: not a regular file.`;
+  try {
+    fs.accessSync(abs, fs.constants.R_OK);
+  } catch {
+    return `${shown}: cannot be read (no permission to read it).`;
+  }
+  return null;
+}
+
+/** Where a dataset's bytes are read from: a file, or one table of a ZIP archive. */
+export interface DatasetSource {
+  /** The file on disk: the archive for a table inside one. */
+  file: string;
+  /** The archive's table read, from its directory. */
+  member?: ZipMember;
+}
+
+/**
+ * Where to read the one table that `file` names, for what reads a single table (training, `rml fix`,
+ * `rml predict`, the training config's checks): a table inside a ZIP archive as `rml audit` names it
+ * (`titanic.zip/train.csv`), an archive holding one table (read by its directory), or any other file as it is.
+ * Throws an Error whose message says what is wrong, starting with `shown`: the file cannot be read
+ * ({@link unreadableFile}), the archive has no such file, or it holds several tables and so must be told which (a model trained on whichever
+ * came first would be a silent mistake).
+ * @param shown how the user gave the path, for messages and the archive's name in findings.
+ */
+export function datasetSource(file: string, shown: string): DatasetSource {
+  const inside = zipMemberAt(file, shown);
+  if (inside && 'error' in inside) throw new Error(inside.error);
+  if (inside) return { file: inside.archive, member: inside.member };
+  const unreadable = unreadableFile(file, shown);
+  if (unreadable) throw new Error(unreadable);
+  const members = zipMembersOf(file, shown);
+  if (!members) return { file };
+  if (members.length === 1) return { file, member: members[0]! };
+  const names = members.map((m) => m.entry.name);
+  throw new Error(
+    `${shown} is a ZIP archive of ${names.length} tables: name the one to read, as ${shown}/${names[0]} ` +
+      `(its tables: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}).`,
+  );
+}
+
+/**
+ * The path to name a dataset's derived files after (a reweighed copy, predictions): the file's own, or for a
+ * table inside a ZIP archive a file beside the archive named after both (`titanic.zip/train.csv` ->
+ * `titanic.train.csv`), so that what is derived from two archives' `train.csv` never meets.
+ */
+export function derivedFrom(file: string, source: DatasetSource): string {
+  if (source.file === file || !source.member) return file;
+  const archive = source.file.replace(/\.zip$/i, '');
+  return `${archive}.${path.posix.basename(source.member.entry.name)}`;
 }

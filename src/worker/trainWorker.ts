@@ -18,7 +18,8 @@ import { formatProblem, parseTrainConfig } from '../core/training/config';
 import { runExternal } from '../core/training/externalCommand';
 import { loadTable } from '../core/training/loadTable';
 import type { RawTable } from '../core/training/preprocess';
-import { runTraining } from '../core/training/runTraining';
+import { RunInputError, runTraining } from '../core/training/runTraining';
+import { datasetSource, openScanned } from './scannedFile';
 import {
   TRAIN_PROGRESS,
   TRAIN_START,
@@ -81,15 +82,32 @@ async function start(params: TrainStartParams, token: CancellationToken): Promis
 
   const scans = new WeakMap<RawTable, Map<string, EntityType[]>>();
   const readTable = async (file: string): Promise<RawTable> => {
+    // A table inside a ZIP archive as the config names it (`titanic.zip/train.csv`); an archive of several
+    // tables named whole is refused, saying which there are.
+    let source;
+    try {
+      source = datasetSource(file, path.relative(config.baseDir, file) || file);
+    } catch (e) {
+      throw new RunInputError((e as Error).message);
+    }
     let loaded;
     try {
-      loaded = await loadTable(fs.createReadStream(file), file, config.data.missingTokens);
+      loaded = await loadTable(
+        openScanned(source.file, { ...(source.member ? { zipMember: source.member } : {}) }),
+        file,
+        config.data.missingTokens,
+        source.member,
+      );
     } catch (e) {
       throw new Error(`Cannot read ${file}: ${(e as Error).message}`);
     }
     const errors = loaded.problems.filter((p) => p.severity === 'error');
     for (const p of loaded.problems.slice(0, 5))
-      progress({ type: 'log', level: 'warning', message: formatProblem({ ...p, file: p.file ?? file }) });
+      progress({
+        type: 'log',
+        level: p.severity === 'info' ? 'info' : 'warning',
+        message: formatProblem({ ...p, file: p.file ?? file }),
+      });
     if (loaded.problems.length > 5)
       progress({
         type: 'log',

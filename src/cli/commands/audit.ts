@@ -8,14 +8,13 @@ import { collectGarbage, collectorForScan } from '../../worker/collect';
 import { scanFilesEach, type FileScan } from '../../worker/scanFiles';
 import { countBySeverity, formatAuditText } from '../auditText';
 import { UsageError, type CliCommand, type CliIo, parseCommandLine } from '../command';
-import { unreadableFile } from '../inputFile';
 import { writeJson } from '../jsonOut';
 import { loadRuleSections } from '../ruleDocs';
 import { writeAllSync, writeThroughTemporary } from '../writeFile';
 import { version } from '../version';
 import { scanDataset } from '../../core/scan';
 import type { ZipMember } from '../../core/data/compressed';
-import { zipMemberAt, zipMembersOf } from '../../worker/scannedFile';
+import { unreadableFile, zipMemberAt, zipMembersOf } from '../../worker/scannedFile';
 import { count, groupDigits } from '../../core/numberText';
 
 /** How standard input is named in reports and findings. */

@@ -16,7 +16,7 @@ import { optimizeThresholds, type FairnessConstraint } from '../../core/fairness
 import { MISSING_OUTCOME_TOKENS, OutcomeMappingError, toBinaryOutcome } from '../../core/fairness/positives';
 import { fmt } from '../../core/fairness/stats';
 import { UsageError, type CliCommand, type CliIo, parseCommandLine } from '../command';
-import { unreadableFile } from '../inputFile';
+import { datasetSource, derivedFrom, openScanned, type DatasetSource } from '../../worker/scannedFile';
 import { writeThroughTemporary } from '../writeFile';
 import { count } from '../../core/numberText';
 
@@ -88,9 +88,17 @@ async function readOnce(
  * Reads the whole table. The user names columns, so when the reader guesses "no header" (a small file whose
  * first row looks like data) but the first row holds a requested name, it is read again with a header.
  */
-async function loadTable(file: string, displayName: string, requested: string[]): Promise<LoadedTable> {
-  // Held whole anyway, so decompressed whole: the copy is written as plain text.
-  const { bytes, entry } = await decompressWhole(fs.readFileSync(file), displayName);
+async function loadTable(
+  source: DatasetSource,
+  displayName: string,
+  requested: string[],
+): Promise<LoadedTable> {
+  // Held whole anyway, so decompressed whole: the copy is written as plain text. A table of a ZIP archive is
+  // read from its local header on, as its directory places it.
+  const { file, member } = source;
+  const { bytes, entry } = member
+    ? await decompressWhole(openScanned(file, { zipMember: member }), displayName, member)
+    : await decompressWhole(fs.readFileSync(file), displayName);
   // A ZIP archive's file is read as its name says.
   const name = entry ?? displayName;
   let t = await readOnce(bytes, name, 'auto');
@@ -315,8 +323,14 @@ interface Options {
   constraint: string;
 }
 
-async function runReweigh(file: string, displayName: string, o: Options, io: CliIo): Promise<number> {
-  const t = await loadTable(file, displayName, [o.label!, ...o.group!]);
+async function runReweigh(
+  file: string,
+  source: DatasetSource,
+  displayName: string,
+  o: Options,
+  io: CliIo,
+): Promise<number> {
+  const t = await loadTable(source, displayName, [o.label!, ...o.group!]);
   refuseLossyInput(t, io);
   const weightName = o['weight-column'];
   if (t.header.columns.some((c) => c.name === weightName)) {
@@ -344,11 +358,11 @@ async function runReweigh(file: string, displayName: string, o: Options, io: Cli
   const out = o.out
     ? path.resolve(io.cwd, o.out)
     : defaultOut(
-        withoutCompression(file),
+        withoutCompression(derivedFrom(file, source)),
         'reweighed',
         path.extname(t.entry ?? withoutCompression(file)) || '.csv',
       );
-  writeAtomically(out, file, o.force, (fd) =>
+  writeAtomically(out, source.file, o.force, (fd) =>
     writeWeighted(fd, t, t.header.format, weightName, r.weights, displayName),
   );
 
@@ -378,13 +392,19 @@ async function runReweigh(file: string, displayName: string, o: Options, io: Cli
   return 0;
 }
 
-async function runThresholds(file: string, displayName: string, o: Options, io: CliIo): Promise<number> {
+async function runThresholds(
+  file: string,
+  source: DatasetSource,
+  displayName: string,
+  o: Options,
+  io: CliIo,
+): Promise<number> {
   if (!o.score) throw new UsageError('thresholds needs --score COL.');
   const constraint = o.constraint;
   if (constraint !== 'demographic_parity' && constraint !== 'equalized_odds') {
     throw new UsageError(`--constraint must be demographic_parity or equalized_odds (got '${constraint}').`);
   }
-  const t = await loadTable(file, displayName, [o.label!, o.score, ...o.group!]);
+  const t = await loadTable(source, displayName, [o.label!, o.score, ...o.group!]);
   for (const p of t.problems) io.stderr.write(`rml fix: ${p.severity}: ${where(p)} ${p.message}\n`);
   const label = labelOutcome(t, o.label!, o.positive, displayName, io);
   const group = groupColumn(t, o.group!, displayName);
@@ -422,7 +442,7 @@ async function runThresholds(file: string, displayName: string, o: Options, io: 
   }
   const out = o.out
     ? path.resolve(io.cwd, o.out)
-    : defaultOut(withoutCompression(file), 'thresholds', '.json');
+    : defaultOut(withoutCompression(derivedFrom(file, source)), 'thresholds', '.json');
   const doc = {
     file: displayName,
     label: o.label,
@@ -432,7 +452,7 @@ async function runThresholds(file: string, displayName: string, o: Options, io: 
     method: 'Hardt, Price & Srebro (2016) post-processing; predict positive when score >= cut',
     ...result,
   };
-  writeAtomically(out, file, o.force, (fd) => fs.writeSync(fd, JSON.stringify(doc, null, 2) + '\n'));
+  writeAtomically(out, source.file, o.force, (fd) => fs.writeSync(fd, JSON.stringify(doc, null, 2) + '\n'));
   const cut = (c: number | string) => (typeof c === 'number' ? String(c) : c);
   const lines = [
     `Wrote ${path.relative(io.cwd, out) || out}: ${constraint} thresholds for ${Object.keys(result.rules).length} groups.`,
@@ -493,8 +513,15 @@ export const fixCommand: CliCommand = {
     if (!o.label) throw new UsageError(`${transform} needs --label COL.`);
     if (!o.group || o.group.length === 0) throw new UsageError(`${transform} needs --group COL.`);
     const abs = path.resolve(io.cwd, file);
-    const unreadable = unreadableFile(abs, file);
-    if (unreadable) throw new UsageError(unreadable);
-    return transform === 'reweigh' ? runReweigh(abs, file, o, io) : runThresholds(abs, file, o, io);
+    // A table inside a ZIP archive too (`titanic.zip/train.csv`), as `rml audit` names it.
+    let source: DatasetSource;
+    try {
+      source = datasetSource(abs, file);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    return transform === 'reweigh'
+      ? runReweigh(abs, source, file, o, io)
+      : runThresholds(abs, source, file, o, io);
   },
 };

@@ -4,15 +4,18 @@ import { BACKEND_NAMES, type BackendName } from '../../core/training/config';
 import { writeFileAtomic } from '../../core/training/runFolder';
 import { UsageError, type CliCommand, type CliIo, parseCommandLine } from '../command';
 import type * as PredictModel from '../predictModel';
+import { datasetSource, derivedFrom, type DatasetSource } from '../../worker/scannedFile';
 
 const usage = `Usage: rml predict <run-dir> <data-file> [options]
 
 Predicts with a trained run's model, its saved preprocessing and (threshold mitigation) its per-group
-thresholds. Writes CSV: row (1-based data row of the input), prediction, score (binary) or p(<class>)
+thresholds. The data file may be a table inside a ZIP archive, named as rml audit names it
+(titanic.zip/test.csv). Writes CSV: row (1-based data row of the input), prediction, score (binary) or p(<class>)
 columns (multi-class), then any --keep columns.
 
 Options:
-  --output FILE    Where to write (default: <data-file>.predictions.csv beside the input; never the input).
+  --output FILE    Where to write (default: <data-file>.predictions.csv beside the input, or for a table in
+                   an archive <archive>.<table>.predictions.csv beside the archive; never the input).
   --keep COL       Copy this input column into the output (repeatable), e.g. an id.
   --backend B      auto|tensorflow|wasm|cpu (default: auto).
 
@@ -43,14 +46,21 @@ async function predict(argv: string[], io: CliIo): Promise<number> {
     if (!fs.existsSync(path.join(runDir, f)))
       throw new UsageError(`${positionals[0]} is not a finished run folder (no ${f}).`);
   }
-  if (!fs.existsSync(dataFile)) throw new UsageError(`${positionals[1]} does not exist.`);
+  // A table inside a ZIP archive too (`titanic.zip/test.csv`), as `rml audit` names it.
+  let source: DatasetSource;
+  try {
+    source = datasetSource(dataFile, positionals[1]!);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   const backend = values.backend as BackendName;
   if (!BACKEND_NAMES.includes(backend))
     throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(', ')}.`);
   const output = values.output
     ? path.resolve(io.cwd, values.output)
-    : path.join(path.dirname(dataFile), `${path.basename(dataFile).replace(/\.[^.]+$/, '')}.predictions.csv`);
-  if (path.resolve(output) === dataFile) throw new UsageError('--output must not be the input file.');
+    : `${derivedFrom(dataFile, source).replace(/\.[^./\\]+$/, '')}.predictions.csv`;
+  if (path.resolve(output) === dataFile || path.resolve(output) === source.file)
+    throw new UsageError('--output must not be the input file.');
 
   const wasmDir = fs.existsSync(path.join(__dirname, 'tfjs-backend-wasm.wasm')) ? __dirname : undefined;
   const thresholdsFile = path.join(runDir, 'thresholds.json');
@@ -64,6 +74,7 @@ async function predict(argv: string[], io: CliIo): Promise<number> {
       ...(fs.existsSync(thresholdsFile) ? { thresholds: fs.readFileSync(thresholdsFile, 'utf8') } : {}),
     },
     dataFile,
+    source,
     backend,
     env: io.env,
     ...(wasmDir ? { wasmDir } : {}),

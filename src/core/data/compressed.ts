@@ -682,16 +682,18 @@ function iterate<T>(chunks: AsyncIterable<T> | Iterable<T>): AsyncIterator<T> | 
 }
 
 /**
- * Decompresses a whole file held in memory when it is compressed (`rml fix`, which holds the table anyway):
- * the text, and the ZIP entry's name when it came from one; throws an Error naming the fault when the data is
- * damaged.
+ * Decompresses a whole file when it is compressed (`rml fix`, which holds the table anyway): the text, and the
+ * ZIP entry's name when it came from one; throws an Error naming the fault when the data is damaged.
+ * @param bytes the file held in memory, or with `member` the archive's bytes from that table's local header on.
+ * @param member the table of a ZIP archive to read, by its directory (as `ReadOptions.zipMember`).
  */
 export async function decompressWhole(
-  bytes: Buffer,
+  bytes: Buffer | AsyncIterable<Uint8Array>,
   displayName: string,
+  member?: ZipMember,
 ): Promise<{ bytes: Buffer; entry?: string }> {
-  if (!isCompressed(bytes)) return { bytes };
-  const source = new Decompressed([bytes]);
+  if (Buffer.isBuffer(bytes) && !member && !isCompressed(bytes)) return { bytes };
+  const source = new Decompressed(Buffer.isBuffer(bytes) ? [bytes] : bytes, member);
   const parts: Uint8Array[] = [];
   for await (const c of source) parts.push(c);
   if (source.fault) throw new Error(`${displayName}: ${faultText(source.fault, source)}`);

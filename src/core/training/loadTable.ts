@@ -6,6 +6,7 @@ import type { Finding } from '../findings';
 import { readTable } from '../data/readTable';
 import { commaToPoint, decimalCommaIn } from '../data/valueKinds';
 import type { DataRow, TableHeader } from '../data/table';
+import type { ZipMember } from '../data/compressed';
 import { PrivacyScanner, DEFAULT_MISSING_TOKENS, type PrivacyScanResult } from '../privacy/privacyScanner';
 import type { RawTable } from './preprocess';
 
@@ -20,11 +21,13 @@ export interface LoadedTable {
  * @param chunks the file's bytes, e.g. `fs.createReadStream(file)`.
  * @param fileName used for the format and in findings.
  * @param missingTokens the config's extra missing tokens (the scanner's defaults always apply).
+ * @param zipMember the table of a ZIP archive the chunks hold, from its local header on (`ReadOptions`).
  */
 export async function loadTable(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   fileName: string,
   missingTokens: readonly string[] = [],
+  zipMember?: ZipMember,
 ): Promise<LoadedTable> {
   let names: string[] = [];
   let columns: (string | undefined)[][] = [];
@@ -60,7 +63,7 @@ export async function loadTable(
         problems.push(f);
       },
     },
-    { fileName },
+    { fileName, ...(zipMember ? { zipMember } : {}) },
   );
   const privacy = scanner
     ? (scanner as PrivacyScanner).finish()

@@ -10,6 +10,7 @@ import * as path from 'path';
 import { Writable } from 'stream';
 import { main } from '../../../src/cli/main';
 import { startTraining } from '../../../src/core/training/runnerClient';
+import { makeZip } from '../data/readHelpers';
 import { fixtures, root, worker, writeConfig } from '../training/smallRun';
 
 const testFile = path.join(fixtures, 'adult-small-test.csv');
@@ -84,6 +85,37 @@ describe('rml predict', function () {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--keep names column\(s\) not in the file: nosuch/);
     assert.ok(!fs.existsSync(out));
+  });
+
+  it('reads a table inside a ZIP archive as the audit names it, and writes beside the archive', async () => {
+    const train = fs.readFileSync(path.join(fixtures, 'adult-small.csv'));
+    fs.writeFileSync(
+      path.join(dir, 'adult.zip'),
+      makeZip([
+        { name: 'train.csv', data: train },
+        { name: 'test.csv', data: fs.readFileSync(testFile) },
+      ]),
+    );
+    const r = await rml(['predict', runDir, 'adult.zip/test.csv', '--backend', 'wasm'], dir);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Wrote \d+ prediction\(s\) to adult\.test\.predictions\.csv/);
+    assert.deepEqual(
+      firstThree(fs.readFileSync(path.join(dir, 'adult.test.predictions.csv'), 'utf8')),
+      firstThree(fs.readFileSync(path.join(runDir, 'predictions.csv'), 'utf8')),
+    );
+    // Which table is meant cannot be guessed; nor can a file the archive lacks be read.
+    const whole = await rml(['predict', runDir, 'adult.zip', '--backend', 'wasm'], dir);
+    assert.equal(whole.code, 2);
+    assert.match(
+      whole.stderr,
+      /adult\.zip is a ZIP archive of 2 tables: name the one to read, as adult\.zip\/train\.csv/,
+    );
+    const lacking = await rml(['predict', runDir, 'adult.zip/valid.csv', '--backend', 'wasm'], dir);
+    assert.equal(lacking.code, 2);
+    assert.match(
+      lacking.stderr,
+      /the ZIP archive adult\.zip has no file valid\.csv \(its tables: train\.csv, test\.csv\)/,
+    );
   });
 
   it('runs from the bundles, and the CLI bundle carries no TensorFlow.js', function () {

@@ -397,7 +397,7 @@ describe('ZIP archives on disk: each table read by the directory', () => {
     });
     assert.match(
       (zipMemberAt(path.join(file, 'data/secret.csv'), 'n.zip/data/secret.csv') as { error: string }).error,
-      /is encrypted or compressed by a method other than deflate: extract it to audit it\.$/,
+      /is encrypted or compressed by a method other than deflate: extract it to read it\.$/,
     );
     // No archive on the path: the file's own check says what is wrong.
     assert.equal(zipMemberAt(file, 'n.zip'), undefined);

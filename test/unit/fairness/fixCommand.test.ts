@@ -213,6 +213,31 @@ describe('rml fix', () => {
       fs.readFileSync(path.join(dir, 'c.reweighed.csv'), 'utf8'),
       fs.readFileSync(path.join(dir, 'a.reweighed.csv'), 'utf8'),
     );
+    // A table inside an archive of several, named as the audit names it: its copy beside the archive, named
+    // after both. The archive named whole is refused: which table is meant cannot be guessed.
+    const other = 'g,y\nF,No\n';
+    fs.writeFileSync(
+      path.join(dir, 'e.zip'),
+      makeZip([
+        { name: 'other.csv', data: Buffer.from(other) },
+        { name: 'f/g.csv', data: Buffer.from(text) },
+      ]),
+    );
+    const m = await fix(['reweigh', 'e.zip/f/g.csv', ...args], dir);
+    assert.strictEqual(m.code, 0, m.stderr);
+    assert.match(m.stdout, /^Wrote e\.g\.reweighed\.csv: 5 rows/);
+    assert.strictEqual(
+      fs.readFileSync(path.join(dir, 'e.g.reweighed.csv'), 'utf8'),
+      fs.readFileSync(path.join(dir, 'a.reweighed.csv'), 'utf8'),
+    );
+    await assert.rejects(
+      fix(['reweigh', 'e.zip', ...args], dir),
+      /e\.zip is a ZIP archive of 2 tables: name the one to read, as e\.zip\/other\.csv \(its tables: other\.csv, f\/g\.csv\)\./,
+    );
+    await assert.rejects(
+      fix(['reweigh', 'e.zip/g.csv', ...args], dir),
+      /the ZIP archive e\.zip has no file g\.csv/,
+    );
     fs.writeFileSync(path.join(dir, 'cut.csv.gz'), zlib.gzipSync(text).subarray(0, 20));
     await assert.rejects(
       fix(['reweigh', 'cut.csv.gz', ...args], dir),
@@ -226,6 +251,8 @@ describe('rml fix', () => {
       'c.reweighed.csv',
       'c.zip',
       'cut.csv.gz',
+      'e.g.reweighed.csv',
+      'e.zip',
     ]);
   });
 
@@ -286,6 +313,34 @@ describe('rml fix', () => {
     assert.deepStrictEqual(Object.keys(doc.rules).sort(), ['A', 'B']);
     assert.ok(Math.abs(doc.expected.groups.A!.tpr - doc.expected.groups.B!.tpr) < 1e-9);
     assert.ok(Math.abs(doc.expected.groups.A!.fpr - doc.expected.groups.B!.fpr) < 1e-9);
+    // The same table inside a ZIP archive, named as the audit names it: the same thresholds, beside it.
+    fs.writeFileSync(
+      path.join(dir, 'scores.zip'),
+      makeZip([
+        { name: 'README', data: Buffer.from('Scores.\n') },
+        { name: 'run/s.csv', data: fs.readFileSync(path.join(dir, 's.csv')) },
+      ]),
+    );
+    const z = await fix(
+      [
+        'thresholds',
+        'scores.zip/run/s.csv',
+        '--label',
+        'y',
+        '--group',
+        'g',
+        '--score',
+        's',
+        '--constraint',
+        'equalized_odds',
+      ],
+      dir,
+    );
+    assert.strictEqual(z.code, 0, z.stderr);
+    assert.deepStrictEqual(JSON.parse(fs.readFileSync(path.join(dir, 'scores.s.thresholds.json'), 'utf8')), {
+      ...doc,
+      file: 'scores.zip/run/s.csv',
+    });
     fs.writeFileSync(path.join(dir, 'n.csv'), 'g,y,s\nA,1,0.5\nB,0,high\n');
     await assert.rejects(
       fix(['thresholds', 'n.csv', '--label', 'y', '--group', 'g', '--score', 's'], dir),

@@ -15,6 +15,7 @@ import { startTraining, type StartTrainingOptions } from '../../../src/core/trai
 import type { RunStatus } from '../../../src/core/training/runFolder';
 import type { RunAudit } from '../../../src/core/training/runTraining';
 import type { TrainProgress } from '../../../src/protocol/training';
+import { makeZip } from '../data/readHelpers';
 import { fixtures, worker, writeConfig } from './smallRun';
 
 function start(configPath: string, o: Partial<StartTrainingOptions> = {}) {
@@ -228,6 +229,51 @@ describe('training runner (child process)', function () {
     assert.equal(r.state, 'finished', r.message);
     assert.equal(epochLines(r.runDir!).length, 4);
     assert.ok(r.heldOut && r.heldOut.value > 0.78, `test accuracy ${r.heldOut?.value}`);
+  });
+
+  it('trains on a table inside a ZIP archive named as the audit names it; refuses an archive of several tables named whole, or a file it lacks', async () => {
+    const train = fs.readFileSync(path.join(fixtures, 'adult-small.csv'));
+    const test = fs.readFileSync(path.join(fixtures, 'adult-small-test.csv'));
+    // The test table first: an archive read as it streams would train on it.
+    fs.writeFileSync(
+      path.join(dir, 'kaggle.zip'),
+      makeZip([
+        { name: 'README.txt', data: Buffer.from('Adult, a subset.\n') },
+        { name: 'adult/test.csv', data: test },
+        { name: 'adult/train.csv', data: train },
+      ]),
+    );
+    const file = withTrainFile(writeConfig(dir, 'zipped'), 'kaggle.zip/adult/train.csv');
+    const { session, events } = start(file);
+    const r = await session.result;
+    assert.equal(r.state, 'finished', r.message);
+    assert.ok(r.heldOut && r.heldOut.value > 0.78, `test accuracy ${r.heldOut?.value}`);
+    const { data } = readJson<RunAudit>(path.join(r.runDir!, 'audit.json'));
+    const read = data.rows.train + data.rows.validation + data.droppedMissing + data.duplicatesDropped;
+    assert.equal(read, train.toString().trim().split('\n').length - 1);
+    // The archive's note is information, not a warning.
+    assert.ok(
+      events.some(
+        (e) => e.type === 'log' && e.level === 'info' && /file adult\/train\.csv was read/.test(e.message),
+      ),
+    );
+
+    const cases: [string, string][] = [
+      [
+        'kaggle.zip',
+        'kaggle.zip is a ZIP archive of 2 tables: name the one to read, as kaggle.zip/adult/test.csv (its tables: adult/test.csv, adult/train.csv).',
+      ],
+      [
+        'kaggle.zip/train.csv',
+        'kaggle.zip/train.csv: the ZIP archive kaggle.zip has no file train.csv (its tables: adult/test.csv, adult/train.csv).',
+      ],
+    ];
+    for (const [data, message] of cases) {
+      const f = withTrainFile(writeConfig(dir, data.replace(/\W/g, '-')), data);
+      const failed = await start(f).session.result;
+      assert.equal(failed.state, 'failed');
+      assert.equal(failed.message, message);
+    }
   });
 
   it('fails on training data that is not a table, or cut short, saying why, in the run folder too', async () => {

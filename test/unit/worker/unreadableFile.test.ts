@@ -2,7 +2,7 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { unreadableFile } from '../../../src/cli/inputFile';
+import { unreadableFile } from '../../../src/worker/scannedFile';
 
 describe('unreadableFile', () => {
   it('says what is wrong with a dataset path, in words of its own for each case', () => {
