@@ -99,7 +99,10 @@ export class ConfigDiagnostics implements vscode.Disposable {
       };
     };
     const trainPath = path.resolve(config.baseDir, config.data.train);
-    if (!fs.existsSync(trainPath)) {
+    // A table inside a ZIP archive (`titanic.zip/train.csv`): the scan worker reads the archive's directory
+    // and says what is wrong with the path; here only that an archive is on it.
+    const archive = fs.existsSync(trainPath) ? undefined : fileAbove(trainPath);
+    if (!fs.existsSync(trainPath) && !archive) {
       out.push(
         finding('train-config/missing-file', 'error', `data.train: ${config.data.train} does not exist.`, [
           'data',
@@ -108,17 +111,28 @@ export class ConfigDiagnostics implements vscode.Disposable {
       );
       return out;
     }
-    const stat = fs.statSync(trainPath);
+    const stat = fs.statSync(archive ?? trainPath);
     const cacheKey = `${stat.mtimeMs}:${stat.size}`;
     let cached = this.gateCache.get(trainPath);
     if (!cached || cached.key !== cacheKey) {
-      const head = readHead(trainPath);
-      const report = await this.scanClient.scan({
-        path: trainPath,
-        fileName: vscode.workspace.asRelativePath(trainPath, false),
-        format: datasetFormat(trainPath, head) ?? 'auto',
-        maxFindingsPerRule: 1,
-      });
+      const head = archive ? '' : readHead(trainPath);
+      let report;
+      try {
+        report = await this.scanClient.scan({
+          path: trainPath,
+          // The path as the config gives it: the worker's words about an archive name it so.
+          fileName: config.data.train,
+          format: (archive ? undefined : datasetFormat(trainPath, head)) ?? 'auto',
+          maxFindingsPerRule: 1,
+        });
+      } catch (e) {
+        // An archive's file it lacks, or an archive of several tables that data.train must choose from.
+        if (!archive && !startsAsZip(head)) throw e;
+        out.push(
+          finding('train-config/missing-file', 'error', `data.train: ${errorText(e)}`, ['data', 'train']),
+        );
+        return out;
+      }
       cached = {
         key: cacheKey,
         columns: report.columns.map((c) => c.name),
@@ -170,4 +184,21 @@ export class ConfigDiagnostics implements vscode.Disposable {
     for (const t of this.timers.values()) clearTimeout(t);
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** The nearest existing path above `file` when it is a file (an archive the path goes into), else undefined. */
+function fileAbove(file: string): string | undefined {
+  for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    try {
+      return fs.statSync(dir).isFile() ? dir : undefined;
+    } catch {
+      continue;
+    }
+  }
+  return undefined;
+}
+
+/** A ZIP archive's first bytes (read as text by `readHead`). */
+function startsAsZip(head: string): boolean {
+  return head.startsWith('PK\u0003\u0004');
 }

@@ -15,6 +15,8 @@
  */
 import {
   createMessageConnection,
+  ErrorCodes,
+  ResponseError,
   IPCMessageReader,
   IPCMessageWriter,
   type CancellationToken,
@@ -23,6 +25,7 @@ import type { AuditReport } from '../core/report/auditReport';
 import { scanDataset, type ScanOptions } from '../core/scan';
 import { scanFileInThreads, type ThreadedScanOptions } from './scanThreads';
 import { scanFilesEach } from './scanFiles';
+import { datasetSource } from './scannedFile';
 import { collectGarbage, collectorForScan } from './collect';
 
 export const SCAN_FILE_METHOD = 'rml/scanFile';
@@ -83,7 +86,24 @@ export async function scanFile(
   };
   if (params.text === undefined) {
     const maxThreads = Math.max(1, Math.floor(params.threads ?? 1));
-    return scanFileInThreads(params.path, options, { maxThreads, ...(onSplit ? { onSplit } : {}) });
+    // A table inside a ZIP archive (a training config's `data.train` of `titanic.zip/train.csv`), or an
+    // archive of one table; an archive of several throws, naming them, as training would.
+    let source;
+    try {
+      source = datasetSource(params.path, params.fileName ?? params.path);
+    } catch (e) {
+      // The path's fault, in the worker's words: a ResponseError reaches the extension without JSON-RPC's
+      // "Request ... failed with message:" before them.
+      throw new ResponseError(ErrorCodes.InvalidParams, (e as Error).message);
+    }
+    return scanFileInThreads(
+      source.file,
+      source.member ? { ...options, zipMember: source.member } : options,
+      {
+        maxThreads,
+        ...(onSplit ? { onSplit } : {}),
+      },
+    );
   }
   return scanDataset(fromText(params.text), options);
 }

@@ -2,6 +2,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { makeZip } from '../unit/data/makeZip';
 import { api, codeOf, file, waitFor } from './helpers';
 
 describe('training config diagnostics', () => {
@@ -94,6 +95,62 @@ describe('training config diagnostics', () => {
       JSON.stringify(findings),
     );
     fs.rmSync(cfg.fsPath);
+  });
+
+  it('data.train may name a table inside a ZIP archive; the archive whole, when it holds several, is an error', async () => {
+    const people = fs.readFileSync(file('people.csv').fsPath);
+    const zip = file('people.zip').fsPath;
+    fs.writeFileSync(
+      zip,
+      makeZip([
+        { name: 'README.txt', data: Buffer.from('People, made up.\n') },
+        { name: 'old/people.csv', data: Buffer.from('id,approved\n1,yes\n') },
+        { name: 'people.csv', data: people },
+      ]),
+    );
+    // A config file each: an open document of one rewritten on disk would be read as it was.
+    const configs: string[] = [];
+    const validate = async (train: string) => {
+      const cfg = file(`zipped${configs.length}.train.json`);
+      configs.push(cfg.fsPath);
+      fs.writeFileSync(cfg.fsPath, JSON.stringify({ name: 'zipped', data: { train, label: 'approved' } }));
+      return vscode.commands.executeCommand<{ severity: string; rule: string; message: string }[]>(
+        'responsibleMl.validateConfig',
+        cfg,
+      );
+    };
+    try {
+      // The gate read the archive's people.csv, not its first table: it found the e-mail column.
+      const inside = await validate('./people.zip/people.csv');
+      assert.deepStrictEqual(
+        inside.filter((f) => f.severity === 'error'),
+        [],
+      );
+      assert.ok(
+        inside.some((f) => f.rule === 'train-config/privacy-gate' && f.message.includes('"email"')),
+        JSON.stringify(inside),
+      );
+      const whole = await validate('./people.zip');
+      assert.deepStrictEqual(
+        whole.filter((f) => f.severity === 'error').map((f) => [f.rule, f.message]),
+        [
+          [
+            'train-config/missing-file',
+            'data.train: ./people.zip is a ZIP archive of 2 tables: name the one to read, as ./people.zip/old/people.csv (its tables: old/people.csv, people.csv).',
+          ],
+        ],
+      );
+      const lacking = await validate('./people.zip/nobody.csv');
+      assert.deepStrictEqual(
+        lacking.filter((f) => f.severity === 'error').map((f) => f.message),
+        [
+          'data.train: ./people.zip/nobody.csv: the ZIP archive ./people.zip has no file nobody.csv (its tables: old/people.csv, people.csv).',
+        ],
+      );
+    } finally {
+      for (const c of configs) fs.rmSync(c, { force: true });
+      fs.rmSync(zip, { force: true });
+    }
   });
 
   it("the rml task provider offers a train task per config, running the CLI with the host's Node", async () => {

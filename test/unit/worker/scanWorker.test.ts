@@ -6,10 +6,13 @@ import * as path from 'path';
 import {
   CancellationTokenSource,
   createMessageConnection,
+  ErrorCodes,
   IPCMessageReader,
   IPCMessageWriter,
+  type ResponseError,
   type MessageConnection,
 } from 'vscode-jsonrpc/node';
+import { makeZip } from '../data/makeZip';
 import { generateCsv } from '../../../bench/scan/generate';
 import type { AuditReport } from '../../../src/core/report/auditReport';
 import {
@@ -74,6 +77,40 @@ describe('scan worker (child process, JSON-RPC over IPC)', function () {
       local.findings.map((f) => `${f.rule} ${f.column ?? ''} ${f.message}`),
     );
     assert.deepStrictEqual(report.findings, JSON.parse(JSON.stringify(local.findings)));
+  });
+
+  it('reads a table inside a ZIP archive by its path; says in its own words what is wrong with one', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rml-worker-zip-'));
+    try {
+      const zip = path.join(dir, 'k.zip');
+      fs.writeFileSync(
+        zip,
+        makeZip([
+          { name: 'small.csv', data: Buffer.from('a,b\n1,2\n') },
+          { name: 'adult/adult-sample.csv', data: fs.readFileSync(sample) },
+        ]),
+      );
+      const plain = await scanFile({ path: sample, fileName: 'adult-sample.csv' });
+      const inside = await connection.sendRequest<AuditReport>(SCAN_FILE_METHOD, {
+        path: path.join(zip, 'adult', 'adult-sample.csv'),
+        fileName: 'k.zip/adult/adult-sample.csv',
+      });
+      assert.strictEqual(inside.rows, 800);
+      assert.deepStrictEqual(inside.columns, JSON.parse(JSON.stringify(plain.columns)));
+      await assert.rejects(
+        connection.sendRequest(SCAN_FILE_METHOD, { path: zip, fileName: 'k.zip' }),
+        (e: ResponseError<unknown>) => {
+          assert.strictEqual(e.code, ErrorCodes.InvalidParams);
+          assert.strictEqual(
+            e.message,
+            'k.zip is a ZIP archive of 2 tables: name the one to read, as k.zip/small.csv (its tables: small.csv, adult/adult-sample.csv).',
+          );
+          return true;
+        },
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('scans a large file in the threads rml audit would take, up to the setting; same report; cancels', async () => {
