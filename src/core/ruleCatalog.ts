@@ -30,6 +30,12 @@ const rules: RuleInfo[] = [
       "A table of a ZIP archive, audited on its own; the archive's other tables and files are named.",
   },
   {
+    id: 'data/tar-archive',
+    title: 'tar archive',
+    description:
+      "A table of a tar archive (plain or gzip-compressed), read through; the archive's other files are named.",
+  },
+  {
     id: 'data/ragged-row',
     title: 'Ragged row',
     description: 'A row has more or fewer fields than the header.',
@@ -218,7 +224,8 @@ const rules: RuleInfo[] = [
   {
     id: 'train-config/missing-file',
     title: 'Missing data file',
-    description: 'A data file named in the training config does not exist.',
+    description:
+      'A data file named in the training config does not exist, is not in the ZIP archive its path goes into, or is an archive of several tables without saying which.',
   },
   {
     id: 'train-config/missing-column',

@@ -39,7 +39,10 @@ export type ScanFileParams = Omit<
   ScanOptions,
   'signal' | 'onProgress' | 'afterReading' | 'whileReading' | 'betweenAnalyses'
 > & {
-  /** Absolute path read from disk, unless `text` is given. */
+  /**
+   * Absolute path read from disk, unless `text` is given: a table inside a ZIP archive too
+   * (`.../titanic.zip/train.csv`), and an archive of one table (`datasetSource`).
+   */
   path: string;
   /** Unsaved editor text to scan instead of the file on disk. */
   text?: string;

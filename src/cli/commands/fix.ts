@@ -22,7 +22,8 @@ import { count } from '../../core/numberText';
 
 const usage = `Usage: rml fix <transform> FILE [options]
 
-Mitigations that write a new file beside the dataset; the dataset itself is never modified.
+Mitigations that write a new file beside the dataset; the dataset itself is never modified. FILE may be a
+table inside a ZIP archive, named as rml audit names it (titanic.zip/train.csv).
 
 Transforms:
   reweigh FILE      Write a copy of FILE with an instance-weight column (Kamiran & Calders reweighing) under
@@ -36,7 +37,8 @@ Options:
   --group COL               Protected attribute (repeatable: groups are the combinations). Required.
   --positive VALUE          Label value that is the positive outcome (repeatable; not needed for 1/0 or true/false).
   --out FILE                Output file (default: <name>.reweighed.<ext> or <name>.thresholds.json beside FILE;
-                            a gzip file's or ZIP archive's copy is written uncompressed).
+                            a gzip file's or ZIP archive's copy is written uncompressed; a table in an
+                            archive's beside the archive, as <archive>.<table>.reweighed.csv).
   --force                   Replace the output file if it exists (never the input).
   reweigh:
   --weight-column NAME      Name of the added column (default: weight).

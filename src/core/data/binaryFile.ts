@@ -103,6 +103,9 @@ export function binaryFormat(head: Uint8Array, fileName?: string): BinaryFormat 
   }
   for (const { bytes, format, binary } of SIGNATURES)
     if (startsWith(head, bytes) && (!binary || control > 0)) return format;
+  // A tar header (`ustar` at 257), after its name and fields: an archive of no table (`compressed.ts`).
+  if (head.length >= 263 && String.fromCharCode(...head.subarray(257, 262)) === 'ustar' && control > 0)
+    return { kind: 'tar', name: 'a tar archive', advice: 'extract it and audit the files inside' };
   if (ZIP.some((z) => startsWith(head, z))) {
     const ext = /\.([A-Za-z]+)$/.exec(fileName ?? '')?.[1]?.toLowerCase();
     if (ext === 'xlsx' || ext === 'xlsm' || ext === 'xlsb')

@@ -17,6 +17,7 @@
  */
 import * as zlib from 'node:zlib';
 import { count } from '../numberText';
+import { ByteQueue, TAR_BLOCK, isTarHeader, walkTar, type TarEnd, type TarFile } from './tar';
 
 /** Whether bytes begin with the gzip magic number (RFC 1952), which no UTF-8 or UTF-16 text can. */
 export function isGzip(head: Uint8Array): boolean {
@@ -55,6 +56,23 @@ const NAMES_KEPT = 20;
 
 function names(all: readonly string[]): Names {
   return { count: all.length, names: all.slice(0, NAMES_KEPT) };
+}
+
+/** The file of a tar archive that was read as it streamed, and the others it holds. */
+export interface TarRead {
+  /** The entry read: the archive's first file named as a table; undefined when it has none. */
+  name?: string;
+  /** The archive's other files named as tables, not read, in its order. */
+  tables: string[];
+  /** Its files that are not tables (folders, links and macOS metadata aside). */
+  others: string[];
+  /** False when the archive ends early or is damaged: the lists hold the files before that. */
+  listed: boolean;
+}
+
+/** A file of a tar archive that may be a table: a file, not macOS metadata. */
+function isTarFile(f: TarFile): boolean {
+  return (f.type === '0' || f.type === '7') && !METADATA_ENTRY.test(f.name);
 }
 
 /** The file of a ZIP archive that was read, and the others its directory lists. */
@@ -116,7 +134,7 @@ const TABLE_ENTRY = /\.(csv|tsv|tab|data|dat|json|jsonl|ndjson)$/i;
 /** An archive whose first entry is one of these is a workbook or a document, not a folder of tables. */
 const DOCUMENT_ENTRY = /^(\[Content_Types\]\.xml|mimetype|META-INF\/|_rels\/|docProps\/|xl\/|word\/|ppt\/)/;
 /** Files an archive holds that no one asked for: macOS metadata and Finder's folder settings. */
-const METADATA_ENTRY = /^__MACOSX\/|(^|\/)\.DS_Store$/;
+const METADATA_ENTRY = /^__MACOSX\/|(^|\/)\.DS_Store$|(^|\/)\._[^/]*$/;
 /** Bytes kept of a ZIP archive's end, for its directory: about 10,000 names. */
 const TAIL_BYTES = 1 << 20;
 
@@ -135,6 +153,8 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
   fault: CompressionFault | undefined;
   /** The ZIP archive's file read, set before its first bytes are given. */
   zip: ZipRead | undefined;
+  /** A tar archive's file read (the stream, decompressed when gzip, was one), set before its first bytes. */
+  tar: TarRead | undefined;
 
   /**
    * @param chunks a file's bytes; with `member`, a ZIP archive's bytes from that entry's local header on.
@@ -190,7 +210,9 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
       }
       if (isGzip(head)) {
         this.compression = 'gzip';
-        finished = yield* this.inflate(zlib.createGunzip({ chunkSize: OUT_CHUNK }), head, source, undefined);
+        // A tar archive inside (`adult.tar.gz`) gives its table.
+        const inflated = this.inflate(zlib.createGunzip({ chunkSize: OUT_CHUNK }), head, source, undefined);
+        finished = (yield* this.untar(inflated)) ?? false;
         return;
       }
       if (local && readable(local)) {
@@ -238,13 +260,17 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
           this.fault = Object.assign(new Error('incorrect data check'), { code: 'CHECKSUM' });
         return;
       }
-      // Plain text, or an archive this reader leaves to the binary check (a workbook, an encrypted file).
-      if (head.length > 0) yield head;
-      for (;;) {
-        const c = await next();
-        if (!c) break;
-        yield c;
-      }
+      // Plain text, a tar archive, or an archive this reader leaves to the binary check (a workbook, an
+      // encrypted file).
+      const plain = async function* (): AsyncGenerator<Uint8Array, boolean> {
+        if (head.length > 0) yield head;
+        for (;;) {
+          const c = await next();
+          if (!c) return true;
+          yield c;
+        }
+      };
+      yield* this.untar(plain());
     } finally {
       // The reader stopped early (a binary file inside): close the file.
       if (!finished) await source.return?.();
@@ -300,6 +326,58 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
       this.fault = Object.assign(new Error('unexpected end of file'), { code: 'Z_BUF_ERROR' });
     else if (crc32 && crc >>> 0 !== entry.crc)
       this.fault = Object.assign(new Error('incorrect data check'), { code: 'CHECKSUM' });
+  }
+
+  /**
+   * Passes `inner`'s bytes on, unless they are a tar archive: then the first file named as a table, the
+   * rest read on to name the others ({@link TarRead}). An archive with no table gives its first header alone,
+   * which the binary check names. Returns what `inner` returned, when it was read to its end.
+   */
+  private async *untar<T>(inner: AsyncGenerator<Uint8Array, T>): AsyncGenerator<Uint8Array, T | undefined> {
+    const q = new ByteQueue<T>(inner);
+    const first = await q.read(TAR_BLOCK);
+    if (!isTarHeader(first)) {
+      if (first.length > 0) yield first;
+      yield* q.rest();
+      return q.result;
+    }
+    const tar: TarRead = { tables: [], others: [], listed: true };
+    const walk = walkTar(q, first);
+    let end: TarEnd;
+    let tableCut = false;
+    for (;;) {
+      const r = await walk.next();
+      if (r.done) {
+        end = r.value;
+        break;
+      }
+      const f = r.value;
+      if (!isTarFile(f)) continue;
+      if (tar.name === undefined && TABLE_ENTRY.test(f.name)) {
+        tar.name = f.name;
+        this.tar = tar;
+        let got = 0;
+        for await (const c of q.take(f.size)) {
+          got += c.length;
+          yield c;
+        }
+        // The archive ends inside the table (gzip's own fault, when cut, is zlib's).
+        tableCut = got < f.size;
+        if (tableCut)
+          this.fault ??= Object.assign(new Error('unexpected end of file'), { code: 'Z_BUF_ERROR' });
+      } else (TABLE_ENTRY.test(f.name) ? tar.tables : tar.others).push(f.name);
+    }
+    // Before the table nothing could be read; after it, the files past the fault go unnamed.
+    if (end === 'damaged' && tar.name === undefined)
+      this.fault ??= Object.assign(new Error('a header fails its checksum'), { code: 'TAR_HEADER' });
+    tar.listed = end === 'end';
+    // Read on: gzip's checksum is at its end.
+    for await (const _ of q.rest());
+    // A gzip stream cut short after the table was read whole cut the archive, not the table.
+    if (tar.name !== undefined && !tableCut && this.fault?.code === 'Z_BUF_ERROR') this.fault = undefined;
+    this.tar = tar;
+    if (tar.name === undefined) yield first;
+    return q.result;
   }
 
   /** Yields the decompressed bytes; true when the source was read to its end. */
@@ -683,7 +761,7 @@ function iterate<T>(chunks: AsyncIterable<T> | Iterable<T>): AsyncIterator<T> | 
 
 /**
  * Decompresses a whole file when it is compressed (`rml fix`, which holds the table anyway): the text, and the
- * ZIP entry's name when it came from one; throws an Error naming the fault when the data is damaged.
+ * name of the archive's file (ZIP or tar) when it came from one; throws an Error naming the fault when the data is damaged.
  * @param bytes the file held in memory, or with `member` the archive's bytes from that table's local header on.
  * @param member the table of a ZIP archive to read, by its directory (as `ReadOptions.zipMember`).
  */
@@ -692,21 +770,29 @@ export async function decompressWhole(
   displayName: string,
   member?: ZipMember,
 ): Promise<{ bytes: Buffer; entry?: string }> {
-  if (Buffer.isBuffer(bytes) && !member && !isCompressed(bytes)) return { bytes };
+  if (Buffer.isBuffer(bytes) && !member && !isCompressed(bytes) && !isTarHeader(bytes)) return { bytes };
   const source = new Decompressed(Buffer.isBuffer(bytes) ? [bytes] : bytes, member);
   const parts: Uint8Array[] = [];
   for await (const c of source) parts.push(c);
   if (source.fault) throw new Error(`${displayName}: ${faultText(source.fault, source)}`);
-  return source.zip
-    ? { bytes: Buffer.concat(parts), entry: source.zip.name }
-    : { bytes: Buffer.concat(parts) };
+  const entry = source.zip?.name ?? source.tar?.name;
+  return entry !== undefined ? { bytes: Buffer.concat(parts), entry } : { bytes: Buffer.concat(parts) };
 }
 
 /** The fault, in words: cut short, failing its checksum, or damaged; of the gzip data or the ZIP entry. */
-export function faultText(fault: CompressionFault, source: { zip?: ZipRead | undefined }): string {
-  const what = source.zip ? `the ZIP archive's file ${source.zip.name}` : 'the gzip-compressed data';
+export function faultText(
+  fault: CompressionFault,
+  source: { zip?: ZipRead | undefined; tar?: TarRead | undefined },
+): string {
+  if (fault.code === 'TAR_HEADER')
+    return 'the tar archive is damaged: a header before any table fails its checksum';
+  const what = source.zip
+    ? `the ZIP archive's file ${source.zip.name}`
+    : source.tar?.name !== undefined
+      ? `the tar archive's file ${source.tar.name}`
+      : 'the gzip-compressed data';
   if (fault.code === 'Z_BUF_ERROR')
-    return `${what} is cut short (the ${source.zip ? 'archive' : 'file'} ends inside it)`;
+    return `${what} is cut short (the ${source.zip || source.tar?.name !== undefined ? 'archive' : 'file'} ends inside it)`;
   if (fault.code === 'ZIP_HEADER')
     return `${what} is not where the archive's directory places it (the archive is damaged)`;
   if (fault.code === 'CHECKSUM' || /incorrect (data|length) check/.test(fault.message))
@@ -717,12 +803,13 @@ export function faultText(fault: CompressionFault, source: { zip?: ZipRead | und
 /** The `data/compressed-damaged` message: the fault and what of the table was read. */
 export function faultMessage(
   fault: CompressionFault,
-  source: { zip?: ZipRead | undefined },
+  source: { zip?: ZipRead | undefined; tar?: TarRead | undefined },
   rows: number,
   textBytes: number,
 ): string {
   const text = faultText(fault, source);
   const head = text.charAt(0).toUpperCase() + text.slice(1);
+  if (fault.code === 'TAR_HEADER') return `${head}, and nothing after it was read.`;
   const read = `${count(rows, 'row')} in its first ${byteSize(textBytes)} of text`;
   if (fault.code === 'Z_BUF_ERROR')
     return `${head}: the ${read} were read; the rest of the table is not in the file.`;
@@ -757,6 +844,37 @@ export function zipMessage(zip: ZipRead): string {
   if (!zip.others) return `${read}; its directory was not found at its end (is the archive cut short?).`;
   if (zip.others.count === 0) return `${read}.`;
   return `${read}; ${count(zip.others.count, 'other file')} in it (${listed(zip.others)}) ${zip.others.count === 1 ? 'was' : 'were'} not: give the archive as a file, not standard input, or extract it, to audit each.`;
+}
+
+/** The `data/tar-archive` note's message: the file read, and those not. */
+export function tarMessage(tar: TarRead): string {
+  const listed = (n: readonly string[]) => n.slice(0, 5).join(', ') + (n.length > 5 ? ', ...' : '');
+  const { tables, others } = tar;
+  const parts = [
+    tar.name !== undefined
+      ? `The file is a tar archive: its file ${tar.name} was read`
+      : `The file is a tar archive with no file named as a table (.csv, .tsv, .tab, .data, .dat, .json, .jsonl, .ndjson)`,
+  ];
+  if (tables.length > 0)
+    parts.push(
+      `${tables.length === 1 ? `its other table (${listed(tables)}) was` : `its ${count(tables.length, 'other table')} (${listed(tables)}) were`} not: extract the archive to audit each`,
+    );
+  if (others.length > 0)
+    parts.push(
+      `${count(others.length, tar.name !== undefined ? 'other file' : 'file')} in it (${listed(others)}) ${others.length === 1 ? 'is not a table and was' : 'are not tables and were'} not read`,
+    );
+  if (!tar.listed) parts.push('it is cut short or damaged, so files after that are not named');
+  return `${parts.join('; ')}.`;
+}
+
+/** The `data/tar-archive` note's severity: a warning when a table in it was not read, or none was. */
+export function tarSeverity(tar: TarRead): 'info' | 'warning' {
+  return tar.name === undefined || tar.tables.length > 0 || !tar.listed ? 'warning' : 'info';
+}
+
+/** A list of an archive's files as a finding's data give it: a count and the first names. */
+export function namesOf(all: readonly string[]): Names {
+  return names(all);
 }
 
 /** The `data/zip-archive` note's severity: a warning when a table in the archive was not read. */

@@ -9,6 +9,9 @@ import { binaryFileMessage } from './binaryFile';
 import {
   Decompressed,
   faultMessage,
+  namesOf,
+  tarMessage,
+  tarSeverity,
   withoutGzipExtension,
   zipMessage,
   zipSeverity,
@@ -96,6 +99,8 @@ export interface ReadSummary {
   bytes: number;
   /** Set when the file was compressed and read through (`compressed.ts`): gzip, or a ZIP archive's file. */
   compression?: 'gzip' | 'zip';
+  /** The table was a file of a tar archive (of `compression` gzip, or none). */
+  archive?: 'tar';
   encoding: TextEncodingName;
   /** All problems found, including those over the cap. */
   problems: number;
@@ -136,12 +141,13 @@ export async function readTable(
   const source = options.continuation ? undefined : new Decompressed(chunks, options.zipMember);
   for await (const chunk of source ?? chunks) {
     // A ZIP archive's file is read as its name says (`adult.zip` holding `adult.csv`).
-    if (source?.zip) reader.entryName = source.zip.name;
+    const entry = source?.zip?.name ?? source?.tar?.name;
+    if (entry !== undefined) reader.entryName = entry;
     reader.push(chunk);
     // A binary file is not read past its first bytes.
     if (reader.binary) break;
   }
-  if (source?.compression) reader.compressed(source);
+  if (source?.compression || source?.tar) reader.compressed(source);
   return reader.end();
 }
 
@@ -271,6 +277,24 @@ class TableReader {
         true,
       );
     }
+    if (source?.tar) {
+      const tar = source.tar;
+      this.report(
+        {
+          rule: 'data/tar-archive',
+          severity: tarSeverity(tar),
+          message: tarMessage(tar),
+          location: { line: 1, startColumn: 1, endColumn: 1 },
+          data: {
+            entry: tar.name ?? null,
+            tables: namesOf(tar.tables),
+            others: namesOf(tar.others),
+            listed: tar.listed,
+          },
+        },
+        true,
+      );
+    }
     const fault = source?.fault;
     if (source && fault) {
       this.report(
@@ -294,6 +318,7 @@ class TableReader {
       problems: this.problems.count,
     };
     if (this.source?.compression) summary.compression = this.source.compression;
+    if (this.source?.tar) summary.archive = 'tar';
     if (this.delimiter !== undefined) summary.delimiter = this.delimiter;
     return summary;
   }
