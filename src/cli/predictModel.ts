@@ -8,6 +8,7 @@ import { selectBackend } from '../core/training/backends/select';
 import type { BackendName } from '../core/training/config';
 import { loadTable } from '../core/training/loadTable';
 import { loadPredictor, predictionsCsv, type RunArtifacts } from '../core/training/predictor';
+import { memberOptions } from '../core/data/compressed';
 import { openScanned, type DatasetSource } from '../worker/scannedFile';
 
 export interface ModelRunRequest {
@@ -43,7 +44,7 @@ export async function runModel(r: ModelRunRequest): Promise<ModelRunResult> {
   try {
     const { file, member } = r.source;
     const loaded = await loadTable(
-      openScanned(file, member ? { zipMember: member } : {}),
+      openScanned(file, memberOptions(member)),
       r.dataFile,
       predictor.spec.missingTokens,
       member,

@@ -85,7 +85,7 @@ import {
 import type { AuditReport, ColumnReport, ProtectedKind } from './report/auditReport';
 import { count, groupDigits } from './numberText';
 import { decimalCommaIn, parseCommaNumber } from './data/valueKinds';
-import type { ZipMember } from './data/compressed';
+import type { TarMember, ZipMember } from './data/compressed';
 
 export type { FairnessReport };
 
@@ -110,6 +110,8 @@ export interface ScanOptions {
   maxColumns?: number;
   /** The chunks are a ZIP archive's, from this table's local header on (see `ReadOptions.zipMember`). */
   zipMember?: ZipMember;
+  /** The chunks are a tar archive's table's (see `ReadOptions.tarMember`). */
+  tarMember?: TarMember;
   signal?: AbortSignal;
   /** Called with the bytes read so far, after each chunk (for a progress line; the caller throttles). */
   onProgress?: (bytesRead: number) => void;
@@ -888,6 +890,7 @@ async function runPass(
     transientRows: true,
     maxColumns: maxColumnsOf(options),
     ...(options.zipMember ? { zipMember: options.zipMember } : {}),
+    ...(options.tarMember ? { tarMember: options.tarMember } : {}),
     ...(range?.start
       ? {
           continuation: {

@@ -1,11 +1,13 @@
 import * as fs from 'fs';
 import { findNodeAtLocation, parseTree } from 'jsonc-parser';
+import { ErrorCodes, ResponseError } from 'vscode-jsonrpc/node';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { EntityType, Finding } from '../core/findings';
 import type { ResolvedTrainConfig } from '../core/training/config';
 import { datasetFormat, isTrainConfig, readHead } from './datasetFiles';
 import { errorText, toDiagnostic } from './diagnostics';
+import { fileAbove } from '../worker/fileAbove';
 import { log } from './log';
 import type { ScanClient } from './scanClient';
 
@@ -126,8 +128,9 @@ export class ConfigDiagnostics implements vscode.Disposable {
           maxFindingsPerRule: 1,
         });
       } catch (e) {
-        // An archive's file it lacks, or an archive of several tables that data.train must choose from.
-        if (!archive && !startsAsZip(head)) throw e;
+        // The path's fault, in the worker's words (InvalidParams): an archive's file it lacks, or an archive of
+        // several tables that data.train must choose from. Anything else is no finding of the config's.
+        if (!(e instanceof ResponseError) || e.code !== ErrorCodes.InvalidParams) throw e;
         out.push(
           finding('train-config/missing-file', 'error', `data.train: ${errorText(e)}`, ['data', 'train']),
         );
@@ -184,21 +187,4 @@ export class ConfigDiagnostics implements vscode.Disposable {
     for (const t of this.timers.values()) clearTimeout(t);
     for (const d of this.disposables) d.dispose();
   }
-}
-
-/** The nearest existing path above `file` when it is a file (an archive the path goes into), else undefined. */
-function fileAbove(file: string): string | undefined {
-  for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    try {
-      return fs.statSync(dir).isFile() ? dir : undefined;
-    } catch {
-      continue;
-    }
-  }
-  return undefined;
-}
-
-/** A ZIP archive's first bytes (read as text by `readHead`). */
-function startsAsZip(head: string): boolean {
-  return head.startsWith('PK\u0003\u0004');
 }

@@ -13,6 +13,7 @@
  */
 import * as fs from 'fs';
 import type { Worker } from 'worker_threads';
+import { Decompressed, type TarMember } from '../core/data/compressed';
 import { readTable } from '../core/data/readTable';
 import type { AuditReport } from '../core/report/auditReport';
 import { maxColumnsOf, type ScanOptions } from '../core/scan';
@@ -30,6 +31,7 @@ import {
   type ThreadedScanOptions,
 } from './scanThreads';
 import type { FileJob, FileReply } from './scanThread';
+import { openScanned } from './scannedFile';
 
 /** One file of an audit: its path on disk and the options to scan it with. */
 export interface FileScan {
@@ -161,9 +163,15 @@ async function narrowEnough(f: FileScan): Promise<boolean> {
   if (keepsEveryColumn(f.options)) return false;
   let prefix: Buffer;
   const member = f.options.zipMember;
+  // A gzip-compressed tar archive's table: its text, the archive decompressed up to it (a fraction of the
+  // time its scan takes).
+  const tar = f.options.tarMember?.gzip ? undefined : f.options.tarMember;
   try {
-    // An archive's table: its first compressed bytes, which give about its first 64 KB of text or more.
-    prefix = readFileStart(f.file, HEADER_BYTES, member?.entry.offset);
+    // An archive's table: its first compressed bytes, which give about its first 64 KB of text or more; a
+    // plain tar archive's, its first bytes.
+    prefix = f.options.tarMember?.gzip
+      ? await tarTextStart(f.file, f.options.tarMember, HEADER_BYTES)
+      : readFileStart(f.file, HEADER_BYTES, member?.entry.offset ?? tar?.offset);
   } catch {
     return false;
   }
@@ -180,9 +188,22 @@ async function narrowEnough(f: FileScan): Promise<boolean> {
       format: f.options.format ?? 'auto',
       maxColumns: maxColumnsOf(f.options),
       ...(member ? { zipMember: member } : {}),
+      ...(tar ? { tarMember: tar } : {}),
     },
   );
   return columns > 0 && columns < MAX_SIDE_BY_SIDE_COLUMNS;
+}
+
+/** The first `bytes` of text of a gzip-compressed tar archive's table, or fewer when it is shorter. */
+async function tarTextStart(file: string, member: TarMember, bytes: number): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  let got = 0;
+  for await (const c of new Decompressed(openScanned(file, { tarMember: member }), member)) {
+    parts.push(c);
+    got += c.length;
+    if (got >= bytes) break;
+  }
+  return Buffer.concat(parts);
 }
 
 /**
@@ -192,7 +213,7 @@ async function narrowEnough(f: FileScan): Promise<boolean> {
 function smallFileBytes(f: FileScan): number | null {
   try {
     // An archive's table holds the memory of its text, scanned as a file of that size is.
-    const bytes = f.options.zipMember?.entry.size ?? fs.statSync(f.file).size;
+    const bytes = f.options.zipMember?.entry.size ?? f.options.tarMember?.size ?? fs.statSync(f.file).size;
     return bytes < MIN_SPLIT_BYTES ? bytes : null;
   } catch {
     // Scanned alone, where the scan reports what is wrong with it.

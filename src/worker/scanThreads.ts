@@ -218,8 +218,10 @@ export async function scanFileInThreads(
     return scanDataset(openScanned(file, options), options);
   };
   // A compressed stream cannot be entered at a byte range, and its columns split would decompress it once a
-  // thread: one thread reads it through (a workbook, which is a ZIP archive too, is not read at all).
-  if (threads <= 1 || isCompressed(readFileStart(file, 4))) return single();
+  // thread: one thread reads it through (a workbook, which is a ZIP archive too, is not read at all). So is an
+  // archive's table, whose bytes are not the file's.
+  if (threads <= 1 || options.zipMember || options.tarMember || isCompressed(readFileStart(file, 4)))
+    return single();
   const entry = locateScanThread(threaded.threadLimits);
   if (!entry) return single();
   if ((threaded.split ?? defaultSplit(threads)) === 'ranges') {

@@ -25,6 +25,7 @@ import type { AuditReport } from '../core/report/auditReport';
 import { scanDataset, type ScanOptions } from '../core/scan';
 import { scanFileInThreads, type ThreadedScanOptions } from './scanThreads';
 import { scanFilesEach } from './scanFiles';
+import { memberOptions } from '../core/data/compressed';
 import { datasetSource } from './scannedFile';
 import { collectGarbage, collectorForScan } from './collect';
 
@@ -93,7 +94,7 @@ export async function scanFile(
     // archive of one table; an archive of several throws, naming them, as training would.
     let source;
     try {
-      source = datasetSource(params.path, params.fileName ?? params.path);
+      source = await datasetSource(params.path, params.fileName ?? params.path);
     } catch (e) {
       // The path's fault, in the worker's words: a ResponseError reaches the extension without JSON-RPC's
       // "Request ... failed with message:" before them.
@@ -101,7 +102,7 @@ export async function scanFile(
     }
     return scanFileInThreads(
       source.file,
-      source.member ? { ...options, zipMember: source.member } : options,
+      { ...options, ...memberOptions(source.member) },
       {
         maxThreads,
         ...(onSplit ? { onSplit } : {}),

@@ -4,24 +4,34 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import {
   END_BYTES,
   MAX_DIRECTORY_BYTES,
   directoryEnd,
   directoryEntries,
+  isGzip,
   isZip,
+  tarMembers,
   zipMembers,
+  type ArchiveMember,
   type ZipEntry,
   type ZipMember,
 } from '../core/data/compressed';
+import { fileAbove } from './fileAbove';
+import { ByteQueue, TAR_BLOCK, isTarHeader, walkTar, type TarFile } from '../core/data/tar';
 import type { ScanOptions } from '../core/scan';
 
 /**
  * A whole file's bytes for a scan in one thread, in the chunks every scan reads: from a ZIP archive's table's
  * local header on when the scan reads one ({@link ScanOptions.zipMember}).
  */
-export function openScanned(file: string, options: Pick<ScanOptions, 'zipMember'>): fs.ReadStream {
-  const start = options.zipMember?.entry.offset;
+export function openScanned(
+  file: string,
+  options: Pick<ScanOptions, 'zipMember' | 'tarMember'>,
+): fs.ReadStream {
+  const tar = options.tarMember;
+  const start = options.zipMember?.entry.offset ?? (tar && !tar.gzip ? tar.offset : undefined);
   return fs.createReadStream(file, { highWaterMark: 1 << 18, ...(start ? { start } : {}) });
 }
 
@@ -81,23 +91,9 @@ export function zipMemberAt(
   shown: string,
 ): { archive: string; member: ZipMember } | { error: string } | undefined {
   if (fs.existsSync(file)) return undefined;
-  const parts: string[] = [];
-  let archive = file;
-  for (;;) {
-    const parent = path.dirname(archive);
-    if (parent === archive) return undefined;
-    parts.unshift(path.basename(archive));
-    archive = parent;
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(archive);
-    } catch {
-      continue;
-    }
-    if (!stat.isFile()) return undefined;
-    break;
-  }
-  const name = parts.join('/');
+  const archive = fileAbove(file);
+  if (!archive) return undefined;
+  const name = path.relative(archive, file).split(path.sep).join('/');
   const archiveShown = shown.slice(0, Math.max(0, shown.length - name.length - 1)) || archive;
   let entries: ZipEntry[] | undefined;
   try {
@@ -109,11 +105,7 @@ export function zipMemberAt(
   const entry = entries.find((e) => e.name === name);
   if (!entry || entry.name.endsWith('/')) {
     const tables = zipMembers(archiveShown, entries)?.map((m) => m.entry.name) ?? [];
-    const listed =
-      tables.length > 0
-        ? ` (its tables: ${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', ...' : ''})`
-        : '';
-    return { error: `${shown}: the ZIP archive ${archiveShown} has no file ${name}${listed}.` };
+    return { error: `${shown}: the ZIP archive ${archiveShown} has no file ${name}${tablesListed(tables)}.` };
   }
   if (entry.flags & 1 || (entry.method !== 8 && entry.method !== 0))
     return {
@@ -147,46 +139,181 @@ export function unreadableFile(abs: string, shown: string): string | null {
   return null;
 }
 
-/** Where a dataset's bytes are read from: a file, or one table of a ZIP archive. */
+/** Where a dataset's bytes are read from: a file, or one table of a ZIP or tar archive. */
 export interface DatasetSource {
   /** The file on disk: the archive for a table inside one. */
   file: string;
-  /** The archive's table read, from its directory. */
-  member?: ZipMember;
+  /** The archive's table read (`memberOptions` gives a scan's options for it). */
+  member?: ArchiveMember;
+}
+
+/** The name of an archive's table, as its archive holds it. */
+export function memberName(member: ArchiveMember): string {
+  return 'kind' in member ? member.name : member.entry.name;
+}
+
+/**
+ * Whether the file `file` starts as a tar archive: its first header, after gzip's decompression when it is
+ * gzip-compressed (the first 64 KB decompressed as far as they go).
+ */
+function startsAsTar(file: string): boolean {
+  let head = readStart(file, 1 << 16);
+  const gzip = isGzip(head);
+  if (gzip) {
+    try {
+      head = zlib.gunzipSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    } catch {
+      return false;
+    }
+  }
+  return isTarHeader(head.subarray(0, TAR_BLOCK));
+}
+
+/**
+ * The entries of the tar archive `file` on disk (plain or gzip-compressed), with where each one's data start:
+ * the archive read through once, its data passed over. Undefined for any other file. An archive damaged or cut
+ * short gives the entries before the fault (each one's scan then says what is wrong with it).
+ */
+export async function readTarIndex(
+  file: string,
+): Promise<{ files: TarFile[]; gzip: boolean; complete: boolean } | undefined> {
+  if (!startsAsTar(file)) return undefined;
+  const gzip = isGzip(readStart(file, 2));
+  const stream = fs.createReadStream(file, { highWaterMark: 1 << 18 });
+  const bytes: AsyncIterable<Uint8Array> = gzip ? stream.pipe(zlib.createGunzip()) : stream;
+  const files: TarFile[] = [];
+  let complete = false;
+  const it = bytes[Symbol.asyncIterator]();
+  try {
+    const q = new ByteQueue(it);
+    const walk = walkTar(q, await q.read(TAR_BLOCK));
+    for (;;) {
+      const r = await walk.next();
+      if (r.done) {
+        complete = r.value === 'end';
+        break;
+      }
+      files.push(r.value);
+    }
+  } catch {
+    // zlib's fault: the entries before it.
+  } finally {
+    await it.return?.();
+    stream.destroy();
+  }
+  return { files, gzip, complete };
+}
+
+/**
+ * The tables of the file `file` when it is a ZIP archive whose directory can be read, or a tar archive, each
+ * to be audited on its own; undefined for any other file, and when the file cannot be read (its scan then
+ * says why).
+ * @param archive the archive's name, as given, for the findings.
+ */
+export async function archiveMembersOf(file: string, archive: string): Promise<ArchiveMember[] | undefined> {
+  const zip = zipMembersOf(file, archive);
+  if (zip) return zip;
+  try {
+    const tar = await readTarIndex(file);
+    return tar && tarMembers(archive, tar.files, tar.gzip, tar.complete);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The archive's file that `file` names inside it (`data/titanic.zip/train.csv`, `adult.tar.gz/adult.csv`),
+ * as {@link zipMemberAt} finds one in a ZIP archive, and in a tar archive too.
+ */
+export async function archiveMemberAt(
+  file: string,
+  shown: string,
+): Promise<{ archive: string; member: ArchiveMember } | { error: string } | undefined> {
+  const zip = zipMemberAt(file, shown);
+  if (zip) return zip;
+  const above = fileAbove(file);
+  if (!above) return undefined;
+  let tar;
+  try {
+    tar = await readTarIndex(above);
+  } catch {
+    return undefined;
+  }
+  if (!tar) return undefined;
+  const name = path.relative(above, file).split(path.sep).join('/');
+  const archiveShown = shown.slice(0, Math.max(0, shown.length - name.length - 1)) || above;
+  const entry = tar.files.find((f) => f.name === name && (f.type === '0' || f.type === '7'));
+  if (!entry) {
+    const tables = tarMembers(archiveShown, tar.files, tar.gzip)?.map((m) => m.name) ?? [];
+    return { error: `${shown}: the tar archive ${archiveShown} has no file ${name}${tablesListed(tables)}.` };
+  }
+  const none = { count: 0, names: [] };
+  return {
+    archive: above,
+    member: {
+      kind: 'tar',
+      archive: archiveShown,
+      name,
+      offset: entry.offset,
+      size: entry.size,
+      gzip: tar.gzip,
+      tables: none,
+      others: none,
+      listed: true,
+    },
+  };
 }
 
 /**
  * Where to read the one table that `file` names, for what reads a single table (training, `rml fix`,
- * `rml predict`, the training config's checks): a table inside a ZIP archive as `rml audit` names it
- * (`titanic.zip/train.csv`), an archive holding one table (read by its directory), or any other file as it is.
- * Throws an Error whose message says what is wrong, starting with `shown`: the file cannot be read
- * ({@link unreadableFile}), the archive has no such file, or it holds several tables and so must be told which (a model trained on whichever
- * came first would be a silent mistake).
+ * `rml predict`, the training config's checks): a table inside a ZIP or tar archive as `rml audit` names it
+ * (`titanic.zip/train.csv`), an archive holding one table, or any other file as it is. Throws an Error whose
+ * message says what is wrong, starting with `shown`: the file cannot be read ({@link unreadableFile}), the
+ * archive has no such file, or it holds several tables and so must be told which (a model trained on
+ * whichever came first would be a silent mistake).
  * @param shown how the user gave the path, for messages and the archive's name in findings.
  */
-export function datasetSource(file: string, shown: string): DatasetSource {
-  const inside = zipMemberAt(file, shown);
+export async function datasetSource(file: string, shown: string): Promise<DatasetSource> {
+  const inside = await archiveMemberAt(file, shown);
   if (inside && 'error' in inside) throw new Error(inside.error);
   if (inside) return { file: inside.archive, member: inside.member };
   const unreadable = unreadableFile(file, shown);
   if (unreadable) throw new Error(unreadable);
-  const members = zipMembersOf(file, shown);
+  const members = await archiveMembersOf(file, shown);
   if (!members) return { file };
   if (members.length === 1) return { file, member: members[0]! };
-  const names = members.map((m) => m.entry.name);
+  const names = members.map(memberName);
+  const kind = 'kind' in members[0]! ? 'tar' : 'ZIP';
   throw new Error(
-    `${shown} is a ZIP archive of ${names.length} tables: name the one to read, as ${shown}/${names[0]} ` +
-      `(its tables: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}).`,
+    `${shown} is a ${kind} archive of ${names.length} tables: name the one to read, as ${shown}/${names[0]}` +
+      `${tablesListed(names)}.`,
   );
 }
 
 /**
  * The path to name a dataset's derived files after (a reweighed copy, predictions): the file's own, or for a
- * table inside a ZIP archive a file beside the archive named after both (`titanic.zip/train.csv` ->
+ * table inside an archive a file beside the archive named after both (`titanic.zip/train.csv` ->
  * `titanic.train.csv`), so that what is derived from two archives' `train.csv` never meets.
  */
 export function derivedFrom(file: string, source: DatasetSource): string {
   if (source.file === file || !source.member) return file;
-  const archive = source.file.replace(/\.zip$/i, '');
-  return `${archive}.${path.posix.basename(source.member.entry.name)}`;
+  const archive = source.file.replace(/\.(zip|tgz|tar\.gz|tar)$/i, '');
+  return `${archive}.${path.posix.basename(memberName(source.member))}`;
+}
+
+/** ` (its tables: a.csv, b.csv)`, five at most; nothing when there are none. */
+function tablesListed(tables: readonly string[]): string {
+  if (tables.length === 0) return '';
+  return ` (its tables: ${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', ...' : ''})`;
+}
+
+/** The first `bytes` of a file, fewer when it is shorter. */
+function readStart(file: string, bytes: number): Buffer {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const b = Buffer.alloc(bytes);
+    return b.subarray(0, fs.readSync(fd, b, 0, bytes, 0));
+  } finally {
+    fs.closeSync(fd);
+  }
 }

@@ -19,6 +19,7 @@ import { runExternal } from '../core/training/externalCommand';
 import { loadTable } from '../core/training/loadTable';
 import type { RawTable } from '../core/training/preprocess';
 import { RunInputError, runTraining } from '../core/training/runTraining';
+import { memberOptions } from '../core/data/compressed';
 import { datasetSource, openScanned } from './scannedFile';
 import {
   TRAIN_PROGRESS,
@@ -86,14 +87,14 @@ async function start(params: TrainStartParams, token: CancellationToken): Promis
     // tables named whole is refused, saying which there are.
     let source;
     try {
-      source = datasetSource(file, path.relative(config.baseDir, file) || file);
+      source = await datasetSource(file, path.relative(config.baseDir, file) || file);
     } catch (e) {
       throw new RunInputError((e as Error).message);
     }
     let loaded;
     try {
       loaded = await loadTable(
-        openScanned(source.file, { ...(source.member ? { zipMember: source.member } : {}) }),
+        openScanned(source.file, memberOptions(source.member)),
         file,
         config.data.missingTokens,
         source.member,

@@ -13,8 +13,8 @@ import { loadRuleSections } from '../ruleDocs';
 import { writeAllSync, writeThroughTemporary } from '../writeFile';
 import { version } from '../version';
 import { scanDataset } from '../../core/scan';
-import type { ZipMember } from '../../core/data/compressed';
-import { unreadableFile, zipMemberAt, zipMembersOf } from '../../worker/scannedFile';
+import { memberOptions, type ArchiveMember } from '../../core/data/compressed';
+import { archiveMemberAt, archiveMembersOf, memberName, unreadableFile } from '../../worker/scannedFile';
 import { count, groupDigits } from '../../core/numberText';
 
 /** How standard input is named in reports and findings. */
@@ -210,7 +210,7 @@ export const auditCommand: CliCommand = {
       }
       const abs = path.resolve(io.cwd, f);
       // A table inside a ZIP archive, named as the audit of the archive names it (`k.zip/data/train.csv`).
-      const inside = zipMemberAt(abs, f);
+      const inside = await archiveMemberAt(abs, f);
       if (inside && 'error' in inside) {
         inputErrors.push(inside.error);
         continue;
@@ -226,19 +226,19 @@ export const auditCommand: CliCommand = {
         continue;
       }
       const policy = policyFor(path.dirname(abs));
-      // A ZIP archive's tables are audited each on its own, named inside the archive when it holds several.
-      const members = zipMembersOf(abs, f);
+      // An archive's tables (ZIP or tar) are audited each on its own, named inside it when it holds several.
+      const members = await archiveMembersOf(abs, f);
       if (members) {
         for (const m of members) {
-          const name = members.length > 1 ? `${f}/${m.entry.name}` : f;
+          const name = members.length > 1 ? `${f}/${memberName(m)}` : f;
           scans.push({ name, file: abs, arg, options: scanOptions(name, policy, m) });
         }
       } else scans.push({ name: f, file: abs, arg, options: scanOptions(f, policy) });
     }
-    function scanOptions(fileName: string, policy: Policy, zipMember?: ZipMember): FileScan['options'] {
+    function scanOptions(fileName: string, policy: Policy, member?: ArchiveMember): FileScan['options'] {
       return {
         fileName,
-        ...(zipMember ? { zipMember } : {}),
+        ...memberOptions(member),
         policy,
         label: o.label,
         positive: o.positive,
@@ -261,7 +261,12 @@ export const auditCommand: CliCommand = {
         onDone: (i, result) => (results[i] = result),
         onStart: (i) => {
           const f = scans[i]!;
-          const bytes = f.options.zipMember?.entry.compressedSize ?? fs.statSync(f.file).size;
+          // An archive's table: its compressed bytes, or a plain tar archive's; a gzip-compressed tar archive
+          // is read from its start, as far as the table.
+          const tar = f.options.tarMember;
+          const bytes =
+            f.options.zipMember?.entry.compressedSize ??
+            (tar && !tar.gzip ? tar.size : fs.statSync(f.file).size);
           const progress = progressLine(io, f.name, bytes);
           // One a file: its mark is the file's (see `collectorForScan`).
           const collector = collectorForScan();

@@ -8,7 +8,7 @@ import * as path from 'path';
 import type { DataFormat, DataRow, TableHeader } from '../../core/data/table';
 import type { Finding } from '../../core/findings';
 import { readTable } from '../../core/data/readTable';
-import { decompressWhole, withoutGzipExtension } from '../../core/data/compressed';
+import { decompressWhole, memberOptions, withoutGzipExtension } from '../../core/data/compressed';
 import { encodeCategorical, type CategoricalColumn } from '../../core/data/encoded';
 import { datasetBias } from '../../core/fairness/datasetBias';
 import { combineColumns, reweigh } from '../../core/fairness/mitigation/reweighing';
@@ -99,7 +99,7 @@ async function loadTable(
   // read from its local header on, as its directory places it.
   const { file, member } = source;
   const { bytes, entry } = member
-    ? await decompressWhole(openScanned(file, { zipMember: member }), displayName, member)
+    ? await decompressWhole(openScanned(file, memberOptions(member)), displayName, member)
     : await decompressWhole(fs.readFileSync(file), displayName);
   // A ZIP archive's file is read as its name says.
   const name = entry ?? displayName;
@@ -518,7 +518,7 @@ export const fixCommand: CliCommand = {
     // A table inside a ZIP archive too (`titanic.zip/train.csv`), as `rml audit` names it.
     let source: DatasetSource;
     try {
-      source = datasetSource(abs, file);
+      source = await datasetSource(abs, file);
     } catch (e) {
       throw new UsageError((e as Error).message);
     }

@@ -49,7 +49,7 @@ async function predict(argv: string[], io: CliIo): Promise<number> {
   // A table inside a ZIP archive too (`titanic.zip/test.csv`), as `rml audit` names it.
   let source: DatasetSource;
   try {
-    source = datasetSource(dataFile, positionals[1]!);
+    source = await datasetSource(dataFile, positionals[1]!);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

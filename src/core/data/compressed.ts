@@ -58,16 +58,57 @@ function names(all: readonly string[]): Names {
   return { count: all.length, names: all.slice(0, NAMES_KEPT) };
 }
 
-/** The file of a tar archive that was read as it streamed, and the others it holds. */
+/** The file of a tar archive that was read, and the others it holds. */
 export interface TarRead {
-  /** The entry read: the archive's first file named as a table; undefined when it has none. */
+  /** The entry read: the archive's first file named as a table, or a {@link TarMember}'s; none when none is. */
   name?: string;
-  /** The archive's other files named as tables, not read, in its order. */
-  tables: string[];
+  /** The archive's other files named as tables: not read, or (`archive` set) audited each on its own. */
+  tables: Names;
   /** Its files that are not tables (folders, links and macOS metadata aside). */
-  others: string[];
+  others: Names;
   /** False when the archive ends early or is damaged: the lists hold the files before that. */
   listed: boolean;
+  /** Read as a {@link TarMember}: the archive's name, as given. */
+  archive?: string;
+}
+
+/**
+ * One table of a tar archive on disk, audited on its own: the reader is given the archive's bytes from the
+ * table's data on (a plain archive) or from its start (a gzip-compressed one, decompressed up to the table).
+ * Plain data: it travels to a scan thread with the scan's options.
+ */
+export interface TarMember {
+  kind: 'tar';
+  /** The archive's name, as given. */
+  archive: string;
+  name: string;
+  /** Where the table's data start in the archive's tar stream (decompressed, when gzip). */
+  offset: number;
+  size: number;
+  gzip: boolean;
+  /** The archive's other tables, each audited on its own. */
+  tables: Names;
+  /** The archive's files that are not tables, which are not read. */
+  others: Names;
+  /** False when the archive is cut short or damaged past this table: the lists hold the files before. */
+  listed: boolean;
+}
+
+/** A table of an archive on disk, audited on its own. */
+export type ArchiveMember = ZipMember | TarMember;
+
+/** A scan's options for an archive's table: the option that names its kind. */
+export function memberOptions(
+  member: ArchiveMember | undefined,
+): { zipMember: ZipMember } | { tarMember: TarMember } | Record<string, never> {
+  if (!member) return {};
+  return 'kind' in member ? { tarMember: member } : { zipMember: member };
+}
+
+/** A {@link Names} list filled as an archive is walked: the count, and the first names. */
+function addName(list: Names, name: string): void {
+  list.count++;
+  if (list.names.length < NAMES_KEPT) list.names.push(name);
 }
 
 /** A file of a tar archive that may be a table: a file, not macOS metadata. */
@@ -162,7 +203,7 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
    */
   constructor(
     private readonly chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-    private readonly member?: ZipMember,
+    private readonly member?: ZipMember | TarMember,
   ) {}
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
@@ -189,6 +230,10 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
         }
         if (parts.length > 1) head = Buffer.concat(parts);
       };
+      if (this.member && 'kind' in this.member) {
+        finished = (yield* this.readTarMember(this.member, source)) ?? false;
+        return;
+      }
       if (this.member) {
         yield* this.readMember(this.member, grow, () => head, source);
         return;
@@ -341,7 +386,7 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
       yield* q.rest();
       return q.result;
     }
-    const tar: TarRead = { tables: [], others: [], listed: true };
+    const tar: TarRead = { tables: names([]), others: names([]), listed: true };
     const walk = walkTar(q, first);
     let end: TarEnd;
     let tableCut = false;
@@ -365,7 +410,7 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
         tableCut = got < f.size;
         if (tableCut)
           this.fault ??= Object.assign(new Error('unexpected end of file'), { code: 'Z_BUF_ERROR' });
-      } else (TABLE_ENTRY.test(f.name) ? tar.tables : tar.others).push(f.name);
+      } else addName(TABLE_ENTRY.test(f.name) ? tar.tables : tar.others, f.name);
     }
     // Before the table nothing could be read; after it, the files past the fault go unnamed.
     if (end === 'damaged' && tar.name === undefined)
@@ -377,6 +422,50 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
     if (tar.name !== undefined && !tableCut && this.fault?.code === 'Z_BUF_ERROR') this.fault = undefined;
     this.tar = tar;
     if (tar.name === undefined) yield first;
+    return q.result;
+  }
+
+  /**
+   * Reads the table `member` names: from its data on in a plain archive (`source` starts there), else the
+   * archive decompressed from its start and passed over up to the table. Returns true when the source was
+   * read to its end.
+   */
+  private async *readTarMember(
+    member: TarMember,
+    source: AsyncIterator<Uint8Array> | Iterator<Uint8Array>,
+  ): AsyncGenerator<Uint8Array, boolean | undefined> {
+    this.tar = {
+      name: member.name,
+      tables: member.tables,
+      others: member.others,
+      listed: member.listed,
+      archive: member.archive,
+    };
+    const inner = member.gzip
+      ? this.inflate(zlib.createGunzip({ chunkSize: OUT_CHUNK }), new Uint8Array(0), source, undefined)
+      : (async function* (): AsyncGenerator<Uint8Array, boolean> {
+          for (;;) {
+            const r = await source.next();
+            if (r.done) return true;
+            yield r.value;
+          }
+        })();
+    if (member.gzip) this.compression = 'gzip';
+    const q = new ByteQueue(inner);
+    try {
+      if (member.gzip) await q.skip(member.offset);
+      let got = 0;
+      for await (const c of q.take(member.size)) {
+        got += c.length;
+        yield c;
+      }
+      if (got < member.size && !this.fault)
+        this.fault = Object.assign(new Error('unexpected end of file'), { code: 'Z_BUF_ERROR' });
+      // Once the table is read, a fault further on is not its own.
+      if (got === member.size && this.fault?.code === 'Z_BUF_ERROR') this.fault = undefined;
+    } finally {
+      await inner.return(false);
+    }
     return q.result;
   }
 
@@ -753,6 +842,44 @@ export function zipMembers(archive: string, entries: readonly ZipEntry[]): ZipMe
   }));
 }
 
+/**
+ * How a tar archive's files are audited, as {@link zipMembers} chooses a ZIP archive's: each table on its own,
+ * in the archive's order, the other files named. Undefined when it holds no table.
+ * @param files the archive's entries (`walkTar`), with where each one's data start.
+ * @param listed whether those are all: the walk reached the archive's end.
+ */
+export function tarMembers(
+  archive: string,
+  files: readonly TarFile[],
+  gzip: boolean,
+  listed = true,
+): TarMember[] | undefined {
+  const regular = files.filter(isTarFile);
+  const named = regular.filter((f) => TABLE_ENTRY.test(f.name));
+  const tables = named.length > 0 ? named : regular.filter((f) => DATA_ENTRY.test(f.name));
+  if (tables.length === 0) return undefined;
+  const picked = new Set(tables);
+  const others = names(regular.filter((f) => !picked.has(f)).map((f) => f.name));
+  const first = tables.slice(0, NAMES_KEPT + 1);
+  return tables.map((f) => ({
+    kind: 'tar',
+    archive,
+    name: f.name,
+    offset: f.offset,
+    size: f.size,
+    gzip,
+    tables: {
+      count: tables.length - 1,
+      names: first
+        .filter((t) => t !== f)
+        .slice(0, NAMES_KEPT)
+        .map((t) => t.name),
+    },
+    others,
+    listed,
+  }));
+}
+
 function iterate<T>(chunks: AsyncIterable<T> | Iterable<T>): AsyncIterator<T> | Iterator<T> {
   return Symbol.asyncIterator in chunks
     ? (chunks as AsyncIterable<T>)[Symbol.asyncIterator]()
@@ -763,12 +890,12 @@ function iterate<T>(chunks: AsyncIterable<T> | Iterable<T>): AsyncIterator<T> | 
  * Decompresses a whole file when it is compressed (`rml fix`, which holds the table anyway): the text, and the
  * name of the archive's file (ZIP or tar) when it came from one; throws an Error naming the fault when the data is damaged.
  * @param bytes the file held in memory, or with `member` the archive's bytes from that table's local header on.
- * @param member the table of a ZIP archive to read, by its directory (as `ReadOptions.zipMember`).
+ * @param member the table of an archive to read (as `ReadOptions.zipMember`, `ReadOptions.tarMember`).
  */
 export async function decompressWhole(
   bytes: Buffer | AsyncIterable<Uint8Array>,
   displayName: string,
-  member?: ZipMember,
+  member?: ArchiveMember,
 ): Promise<{ bytes: Buffer; entry?: string }> {
   if (Buffer.isBuffer(bytes) && !member && !isCompressed(bytes) && !isTarHeader(bytes)) return { bytes };
   const source = new Decompressed(Buffer.isBuffer(bytes) ? [bytes] : bytes, member);
@@ -848,20 +975,29 @@ export function zipMessage(zip: ZipRead): string {
 
 /** The `data/tar-archive` note's message: the file read, and those not. */
 export function tarMessage(tar: TarRead): string {
-  const listed = (n: readonly string[]) => n.slice(0, 5).join(', ') + (n.length > 5 ? ', ...' : '');
+  const listed = (n: Names) => n.names.slice(0, 5).join(', ') + (n.count > 5 ? ', ...' : '');
   const { tables, others } = tar;
-  const parts = [
-    tar.name !== undefined
-      ? `The file is a tar archive: its file ${tar.name} was read`
-      : `The file is a tar archive with no file named as a table (.csv, .tsv, .tab, .data, .dat, .json, .jsonl, .ndjson)`,
-  ];
-  if (tables.length > 0)
+  const parts: string[] = [];
+  if (tar.archive !== undefined)
     parts.push(
-      `${tables.length === 1 ? `its other table (${listed(tables)}) was` : `its ${count(tables.length, 'other table')} (${listed(tables)}) were`} not: extract the archive to audit each`,
+      tables.count > 0
+        ? `This is the file ${tar.name} of the tar archive ${tar.archive}, read through; ${tables.count === 1 ? `its other table (${listed(tables)}) is audited on its own` : `its ${count(tables.count, 'other table')} (${listed(tables)}) are audited each on its own`}`
+        : `The file is a tar archive: its file ${tar.name} was read`,
     );
-  if (others.length > 0)
+  else {
     parts.push(
-      `${count(others.length, tar.name !== undefined ? 'other file' : 'file')} in it (${listed(others)}) ${others.length === 1 ? 'is not a table and was' : 'are not tables and were'} not read`,
+      tar.name !== undefined
+        ? `The file is a tar archive: its file ${tar.name} was read`
+        : 'The file is a tar archive with no file named as a table (.csv, .tsv, .tab, .data, .dat, .json, .jsonl, .ndjson)',
+    );
+    if (tables.count > 0)
+      parts.push(
+        `${tables.count === 1 ? `its other table (${listed(tables)}) was` : `its ${count(tables.count, 'other table')} (${listed(tables)}) were`} not: give the archive as a file, not standard input, or extract it, to audit each`,
+      );
+  }
+  if (others.count > 0)
+    parts.push(
+      `${count(others.count, tar.name !== undefined ? 'other file' : 'file')} in it (${listed(others)}) ${others.count === 1 ? 'is not a table and was' : 'are not tables and were'} not read`,
     );
   if (!tar.listed) parts.push('it is cut short or damaged, so files after that are not named');
   return `${parts.join('; ')}.`;
@@ -869,12 +1005,8 @@ export function tarMessage(tar: TarRead): string {
 
 /** The `data/tar-archive` note's severity: a warning when a table in it was not read, or none was. */
 export function tarSeverity(tar: TarRead): 'info' | 'warning' {
-  return tar.name === undefined || tar.tables.length > 0 || !tar.listed ? 'warning' : 'info';
-}
-
-/** A list of an archive's files as a finding's data give it: a count and the first names. */
-export function namesOf(all: readonly string[]): Names {
-  return names(all);
+  if (tar.archive !== undefined) return tar.listed ? 'info' : 'warning';
+  return tar.name === undefined || tar.tables.count > 0 || !tar.listed ? 'warning' : 'info';
 }
 
 /** The `data/zip-archive` note's severity: a warning when a table in the archive was not read. */

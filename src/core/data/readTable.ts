@@ -9,12 +9,12 @@ import { binaryFileMessage } from './binaryFile';
 import {
   Decompressed,
   faultMessage,
-  namesOf,
   tarMessage,
   tarSeverity,
   withoutGzipExtension,
   zipMessage,
   zipSeverity,
+  type TarMember,
   type ZipMember,
 } from './compressed';
 import { ByteDecoder, type TextEncodingName } from './decode';
@@ -58,6 +58,11 @@ export interface ReadOptions {
    * is read, by the archive's directory.
    */
   zipMember?: ZipMember;
+  /**
+   * The chunks are a tar archive's from this table's data on, or from the start of a gzip-compressed one
+   * (see `compressed.ts`): that table alone is read.
+   */
+  tarMember?: TarMember;
   /**
    * A JSON array's byte range that ends after an element's comma, not at the end of the file (a scan split by
    * rows): the array left open there is no problem.
@@ -138,7 +143,9 @@ export async function readTable(
   }
   const reader = new TableReader(sink, options);
   // A later byte range of a file is never compressed: only a whole file is read in ranges.
-  const source = options.continuation ? undefined : new Decompressed(chunks, options.zipMember);
+  const source = options.continuation
+    ? undefined
+    : new Decompressed(chunks, options.zipMember ?? options.tarMember);
   for await (const chunk of source ?? chunks) {
     // A ZIP archive's file is read as its name says (`adult.zip` holding `adult.csv`).
     const entry = source?.zip?.name ?? source?.tar?.name;
@@ -287,9 +294,10 @@ class TableReader {
           location: { line: 1, startColumn: 1, endColumn: 1 },
           data: {
             entry: tar.name ?? null,
-            tables: namesOf(tar.tables),
-            others: namesOf(tar.others),
+            tables: tar.tables,
+            others: tar.others,
             listed: tar.listed,
+            ...(tar.archive !== undefined ? { archive: tar.archive } : {}),
           },
         },
         true,

@@ -6,7 +6,7 @@ import type { Finding } from '../findings';
 import { readTable } from '../data/readTable';
 import { commaToPoint, decimalCommaIn } from '../data/valueKinds';
 import type { DataRow, TableHeader } from '../data/table';
-import type { ZipMember } from '../data/compressed';
+import { memberOptions, type ArchiveMember } from '../data/compressed';
 import { PrivacyScanner, DEFAULT_MISSING_TOKENS, type PrivacyScanResult } from '../privacy/privacyScanner';
 import type { RawTable } from './preprocess';
 
@@ -21,13 +21,13 @@ export interface LoadedTable {
  * @param chunks the file's bytes, e.g. `fs.createReadStream(file)`.
  * @param fileName used for the format and in findings.
  * @param missingTokens the config's extra missing tokens (the scanner's defaults always apply).
- * @param zipMember the table of a ZIP archive the chunks hold, from its local header on (`ReadOptions`).
+ * @param member the table of an archive the chunks hold (`ReadOptions.zipMember`, `ReadOptions.tarMember`).
  */
 export async function loadTable(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   fileName: string,
   missingTokens: readonly string[] = [],
-  zipMember?: ZipMember,
+  member?: ArchiveMember,
 ): Promise<LoadedTable> {
   let names: string[] = [];
   let columns: (string | undefined)[][] = [];
@@ -63,7 +63,7 @@ export async function loadTable(
         problems.push(f);
       },
     },
-    { fileName, ...(zipMember ? { zipMember } : {}) },
+    { fileName, ...memberOptions(member) },
   );
   const privacy = scanner
     ? (scanner as PrivacyScanner).finish()

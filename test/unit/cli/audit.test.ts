@@ -9,6 +9,7 @@ import { progressLine } from '../../../src/cli/commands/audit';
 import { main } from '../../../src/cli/main';
 import { scanDataset } from '../../../src/core/scan';
 import { makeZip } from '../data/readHelpers';
+import { makeTar } from '../data/makeTar';
 
 const fixture = path.resolve(__dirname, '../../fixtures/scan/customers.csv');
 
@@ -262,6 +263,64 @@ describe('rml audit', () => {
       ).map((x) => x.locations[0]!.physicalLocation.artifactLocation.uri),
     );
     assert.deepEqual([...uris].sort(), ['k.zip/data/customers.csv', 'k.zip/data/people.csv']);
+  });
+
+  it('audits each table of a tar archive on its own, plain or gzip-compressed, and one named inside it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rml-audit-tar-'));
+    temps.push(dir);
+    const people = Buffer.from('id,email,sex\n1,a.person@example.com,F\n2,b.person@example.org,M\n');
+    fs.copyFileSync(fixture, path.join(dir, 'customers.csv'));
+    fs.writeFileSync(path.join(dir, 'people.csv'), people);
+    const tar = makeTar([
+      { name: 'data/', type: '5' },
+      { name: 'data/customers.csv', data: fs.readFileSync(fixture) },
+      { name: 'README.md', data: Buffer.from('# Customers\n') },
+      { name: 'data/people.csv', data: people },
+    ]);
+    fs.writeFileSync(path.join(dir, 'k.tar'), tar);
+    fs.writeFileSync(path.join(dir, 'k.tgz'), gzipSync(tar));
+    const plain = JSON.parse(
+      (await rml(['audit', 'customers.csv', 'people.csv', '--format', 'json'], dir)).stdout,
+    ) as { file: string; findings: { rule: string; message: string }[] }[];
+    const without = (r: (typeof plain)[number]) => ({
+      ...r,
+      findings: r.findings.filter((f) => f.rule !== 'data/tar-archive'),
+    });
+    for (const archive of ['k.tar', 'k.tgz']) {
+      const r = await rml(['audit', archive, '--format', 'json'], dir);
+      assert.equal(r.code, 0, r.stderr);
+      const reports = JSON.parse(r.stdout) as typeof plain;
+      assert.deepEqual(
+        reports.map((x) => x.file),
+        [`${archive}/data/customers.csv`, `${archive}/data/people.csv`],
+      );
+      for (const k of [0, 1]) {
+        const name = plain[k]!.file;
+        assert.equal(
+          JSON.stringify(without(reports[k]!)),
+          JSON.stringify(plain[k]).replaceAll(`"file":"${name}"`, `"file":"${archive}/data/${name}"`),
+          `${archive} ${name}`,
+        );
+      }
+      assert.deepEqual(
+        reports[1]!.findings.filter((f) => f.rule === 'data/tar-archive').map((f) => f.message),
+        [
+          `This is the file data/people.csv of the tar archive ${archive}, read through; its other table (data/customers.csv) is audited on its own; 1 other file in it (README.md) is not a table and was not read.`,
+        ],
+      );
+      const one = await rml(['audit', `${archive}/data/people.csv`, '--format', 'json'], dir);
+      assert.equal(one.code, 0, one.stderr);
+      assert.equal(
+        JSON.stringify(without(JSON.parse(one.stdout))),
+        JSON.stringify(plain[1]).replaceAll('"file":"people.csv"', `"file":"${archive}/data/people.csv"`),
+      );
+      const missing = await rml(['audit', `${archive}/people.csv`], dir);
+      assert.equal(missing.code, 2);
+      assert.equal(
+        missing.stderr,
+        `rml audit: ${archive}/people.csv: the tar archive ${archive} has no file people.csv (its tables: data/customers.csv, data/people.csv).\n`,
+      );
+    }
   });
 
   it("reads standard input for '-', in its place among the files, compressed or not, named or not", async () => {

@@ -1,8 +1,11 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { decompressWhole } from '../../../src/core/data/compressed';
+import { decompressWhole, memberOptions, type TarMember } from '../../../src/core/data/compressed';
+import { loadTable } from '../../../src/core/training/loadTable';
+import { archiveMembersOf, datasetSource, derivedFrom, openScanned } from '../../../src/worker/scannedFile';
 import { isTarHeader, paxRecords, readTarHeader } from '../../../src/core/data/tar';
 import { readAll } from './readHelpers';
 import { makeTar } from './makeTar';
@@ -71,7 +74,7 @@ describe('tar archives: the table inside read through', () => {
     assert.deepEqual(notesOf(r), [
       [
         'warning',
-        'The file is a tar archive: its file train.csv was read; its other table (test.csv) was not: extract the archive to audit each; 1 other file in it (README.txt) is not a table and was not read.',
+        'The file is a tar archive: its file train.csv was read; its other table (test.csv) was not: give the archive as a file, not standard input, or extract it, to audit each; 1 other file in it (README.txt) is not a table and was not read.',
       ],
     ]);
     const note = r.problems.find((p) => p.rule === 'data/tar-archive');
@@ -128,7 +131,7 @@ describe('tar archives: the table inside read through', () => {
       assert.deepEqual(notesOf(r), [
         [
           'warning',
-          'The file is a tar archive: its file adult.csv was read; its other table (more.csv) was not: extract the archive to audit each; it is cut short or damaged, so files after that are not named.',
+          'The file is a tar archive: its file adult.csv was read; its other table (more.csv) was not: give the archive as a file, not standard input, or extract it, to audit each; it is cut short or damaged, so files after that are not named.',
         ],
       ]);
     }
@@ -172,5 +175,87 @@ describe('tar archives: the table inside read through', () => {
       assert.equal(whole.entry, 'x/adult.csv');
       assert.ok(whole.bytes.equals(text));
     }
+  });
+});
+
+describe('tar archives on disk: a table named inside one', () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rml-tar-'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('datasetSource finds a table by its path, an archive of one table by its own, and refuses several', async () => {
+    const text = Buffer.from(fs.readFileSync(adult).subarray(0, 100_000));
+    const expected = await readAll([text]);
+    const two = makeTar([
+      { name: 'README', data: Buffer.from('x') },
+      { name: 'd/train.csv', data: text },
+      { name: 'd/test.csv', data: Buffer.from('a,b\n1,2\n') },
+    ]);
+    fs.writeFileSync(path.join(dir, 'two.tar.gz'), gzipSync(two));
+    fs.writeFileSync(path.join(dir, 'one.tar'), makeTar([{ name: 'adult.csv', data: text }]));
+    const rowsOf = async (source: Awaited<ReturnType<typeof datasetSource>>, name: string) =>
+      (await loadTable(openScanned(source.file, memberOptions(source.member)), name, [], source.member)).table
+        .rowNumbers.length;
+    const inside = await datasetSource(
+      path.join(dir, 'two.tar.gz', 'd', 'train.csv'),
+      'two.tar.gz/d/train.csv',
+    );
+    assert.equal(inside.file, path.join(dir, 'two.tar.gz'));
+    assert.equal(await rowsOf(inside, 'two.tar.gz/d/train.csv'), expected.rows.length);
+    assert.equal(
+      derivedFrom(path.join(dir, 'two.tar.gz', 'd', 'train.csv'), inside),
+      path.join(dir, 'two.train.csv'),
+    );
+    const one = await datasetSource(path.join(dir, 'one.tar'), 'one.tar');
+    assert.equal(await rowsOf(one, 'one.tar'), expected.rows.length);
+    await assert.rejects(
+      datasetSource(path.join(dir, 'two.tar.gz'), 'two.tar.gz'),
+      new Error(
+        'two.tar.gz is a tar archive of 2 tables: name the one to read, as two.tar.gz/d/train.csv (its tables: d/train.csv, d/test.csv).',
+      ),
+    );
+    await assert.rejects(
+      datasetSource(path.join(dir, 'two.tar.gz', 'train.csv'), 'two.tar.gz/train.csv'),
+      /^Error: two\.tar\.gz\/train\.csv: the tar archive two\.tar\.gz has no file train\.csv/,
+    );
+    // A plain .csv.gz is no archive: read as it is.
+    fs.writeFileSync(path.join(dir, 'a.csv.gz'), gzipSync(text));
+    assert.deepEqual(await datasetSource(path.join(dir, 'a.csv.gz'), 'a.csv.gz'), {
+      file: path.join(dir, 'a.csv.gz'),
+    });
+  });
+
+  it('an archive cut inside its second table: the first whole (its note a warning), the second up to the cut', async () => {
+    const text = Buffer.from(fs.readFileSync(adult).subarray(0, 100_000));
+    const tar = makeTar([
+      { name: 'a.csv', data: text },
+      { name: 'b.csv', data: text },
+    ]);
+    const file = path.join(dir, 'cut.tar');
+    fs.writeFileSync(file, tar.subarray(0, 150_000));
+    const members = (await archiveMembersOf(file, 'cut.tar')) as TarMember[];
+    assert.deepEqual(
+      members.map((m) => [m.name, m.listed]),
+      [
+        ['a.csv', false],
+        ['b.csv', false],
+      ],
+    );
+    const [a, b] = await Promise.all(
+      members.map((m) =>
+        loadTable(openScanned(file, memberOptions(m)), `cut.tar/${m.name}`, [], m).then((t) => t.problems),
+      ),
+    );
+    assert.equal(a!.filter((p) => p.rule === 'data/compressed-damaged').length, 0);
+    assert.deepEqual(
+      a!.filter((p) => p.rule === 'data/tar-archive').map((p) => p.severity),
+      ['warning'],
+    );
+    assert.match(
+      b!.find((p) => p.rule === 'data/compressed-damaged')?.message ?? '',
+      /^The tar archive's file b\.csv is cut short \(the archive ends inside it\)/,
+    );
   });
 });

@@ -2,6 +2,7 @@ import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { gzipSync } from 'zlib';
 import { generateCsv } from '../../../bench/scan/generate';
 import { scanDataset, type ScanOptions } from '../../../src/core/scan';
 import { MIN_SPLIT_BYTES } from '../../../src/worker/scanThreads';
@@ -14,7 +15,9 @@ import {
   type FileStart,
 } from '../../../src/worker/scanFiles';
 import type { AuditReport } from '../../../src/core/report/auditReport';
-import { zipMembersOf } from '../../../src/worker/scannedFile';
+import { archiveMembersOf, zipMembersOf } from '../../../src/worker/scannedFile';
+import type { TarMember } from '../../../src/core/data/compressed';
+import { makeTar } from '../data/makeTar';
 import { makeZip } from '../data/readHelpers';
 
 const adult = path.resolve(__dirname, '../../../../shared/data/adult/adult.csv');
@@ -206,6 +209,42 @@ describe('scanFilesEach: several files of an audit', function () {
       assert.equal(notes.length, 1);
       const rest = { ...report, findings: report.findings.filter((f) => f.rule !== 'data/zip-archive') };
       assert.equal(JSON.stringify(rest), await alone(plain[i]!), plain[i]!.options.fileName);
+    }
+  });
+
+  it("scans a tar archive's tables side by side, plain or gzip-compressed, each as the file alone", async () => {
+    const plain = [files[0]!, files[1]!, files[3]!];
+    const tar = makeTar([
+      { name: 'tables/', type: '5' },
+      ...plain.map((f) => ({ name: `tables/${f.options.fileName}`, data: fs.readFileSync(f.file) })),
+    ]);
+    for (const [name, bytes] of [
+      ['tables.tar', tar],
+      ['tables.tar.gz', gzipSync(tar)],
+    ] as const) {
+      const archive = path.join(dir, name);
+      fs.writeFileSync(archive, bytes);
+      const members = (await archiveMembersOf(archive, name)) as TarMember[];
+      assert.deepEqual(
+        members.map((m) => m.name),
+        plain.map((f) => `tables/${f.options.fileName}`),
+      );
+      const list: FileScan[] = members.map((m) => ({
+        file: archive,
+        options: { fileName: path.basename(m.name), tarMember: m },
+      }));
+      const here: number[] = [];
+      const reports = await scanAll(list, { cores: 2, sideBySideBytes: 0 }, (i) => {
+        here.push(i);
+        return undefined;
+      });
+      assert.ok(here.length > 0 && here.length < list.length, JSON.stringify(here));
+      for (let i = 0; i < list.length; i++) {
+        const report = reports[i] as AuditReport;
+        assert.equal(report.findings.filter((f) => f.rule === 'data/tar-archive').length, 1);
+        const rest = { ...report, findings: report.findings.filter((f) => f.rule !== 'data/tar-archive') };
+        assert.equal(JSON.stringify(rest), await alone(plain[i]!), `${name}: ${plain[i]!.options.fileName}`);
+      }
     }
   });
 
