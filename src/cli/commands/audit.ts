@@ -22,9 +22,9 @@ const STDIN_NAME = '<stdin>';
 
 const usage = `Usage: rml audit <file...|-> [options]
 
-Scans CSV, TSV, JSON and JSONL datasets (gzip files too, and the tables of a ZIP archive, each on its own,
-or one named inside it: data.zip/train.csv) for personal data, re-identification risk, protected
-attributes, bias and data-quality faults; with --prediction, audits a model's predictions per group.
+Scans CSV, TSV, JSON and JSONL datasets (gzip files too, and the tables of a ZIP or tar archive, each on its
+own, or one named inside it: data.zip/train.csv, data.tar.gz/train.csv) for personal data, re-identification
+risk, protected attributes, bias and data-quality faults; with --prediction, audits a model's predictions per group.
 
 Options:
   --format text|json|sarif   Output format (default: text).
@@ -209,7 +209,7 @@ export const auditCommand: CliCommand = {
         continue;
       }
       const abs = path.resolve(io.cwd, f);
-      // A table inside a ZIP archive, named as the audit of the archive names it (`k.zip/data/train.csv`).
+      // A table inside an archive, named as the audit of the archive names it (`k.zip/data/train.csv`).
       const inside = await archiveMemberAt(abs, f);
       if (inside && 'error' in inside) {
         inputErrors.push(inside.error);
