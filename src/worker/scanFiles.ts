@@ -163,14 +163,17 @@ async function narrowEnough(f: FileScan): Promise<boolean> {
   if (keepsEveryColumn(f.options)) return false;
   let prefix: Buffer;
   const member = f.options.zipMember;
-  // A gzip-compressed tar archive's table: its text, the archive decompressed up to it (a fraction of the
-  // time its scan takes).
+  // A gzip-compressed tar archive's table: its text, kept as the archive was walked, else the archive
+  // decompressed up to it again.
   const tar = f.options.tarMember?.gzip ? undefined : f.options.tarMember;
   try {
     // An archive's table: its first compressed bytes, which give about its first 64 KB of text or more; a
     // plain tar archive's, its first bytes.
-    prefix = f.options.tarMember?.gzip
-      ? await tarTextStart(f.file, f.options.tarMember, HEADER_BYTES)
+    const gzipped = f.options.tarMember?.gzip ? f.options.tarMember : undefined;
+    prefix = gzipped
+      ? gzipped.head
+        ? Buffer.from(gzipped.head)
+        : await tarTextStart(f.file, gzipped, HEADER_BYTES)
       : readFileStart(f.file, HEADER_BYTES, member?.entry.offset ?? tar?.offset);
   } catch {
     return false;

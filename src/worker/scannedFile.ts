@@ -169,6 +169,10 @@ function startsAsTar(file: string): boolean {
   return isTarHeader(head.subarray(0, TAR_BLOCK));
 }
 
+/** Files of a gzip-compressed tar archive whose first bytes are kept as it is walked, and how many bytes. */
+const HEADS_KEPT = 64;
+const HEAD_BYTES = 1 << 16;
+
 /**
  * The entries of the tar archive `file` on disk (plain or gzip-compressed), with where each one's data start:
  * the archive read through once, its data passed over. Undefined for any other file. An archive damaged or cut
@@ -183,6 +187,7 @@ export async function readTarIndex(
   const bytes: AsyncIterable<Uint8Array> = gzip ? stream.pipe(zlib.createGunzip()) : stream;
   const files: TarFile[] = [];
   let complete = false;
+  let heads = 0;
   const it = bytes[Symbol.asyncIterator]();
   try {
     const q = new ByteQueue(it);
@@ -193,7 +198,13 @@ export async function readTarIndex(
         complete = r.value === 'end';
         break;
       }
-      files.push(r.value);
+      // A gzip-compressed archive's files' first bytes, while they pass (see `TarMember.head`).
+      const f = r.value;
+      if (gzip && heads < HEADS_KEPT && (f.type === '0' || f.type === '7') && f.size > 0) {
+        f.head = Buffer.from(await q.read(Math.min(f.size, HEAD_BYTES)));
+        heads++;
+      }
+      files.push(f);
     }
   } catch {
     // zlib's fault: the entries before it.

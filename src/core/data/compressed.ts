@@ -92,6 +92,11 @@ export interface TarMember {
   others: Names;
   /** False when the archive is cut short or damaged past this table: the lists hold the files before. */
   listed: boolean;
+  /**
+   * The table's first bytes, kept as a gzip-compressed archive was walked: what tells whether it may be
+   * scanned beside another without decompressing the archive up to it again.
+   */
+  head?: Uint8Array;
 }
 
 /** A table of an archive on disk, audited on its own. */
@@ -877,6 +882,7 @@ export function tarMembers(
     },
     others,
     listed,
+    ...(f.head ? { head: f.head } : {}),
   }));
 }
 

@@ -198,6 +198,8 @@ export interface TarFile {
   /** Where its data start in the archive's stream (decompressed, for a compressed one). */
   offset: number;
   size: number;
+  /** Its first bytes, when the caller kept them (`readTarIndex`). */
+  head?: Uint8Array;
 }
 
 /** How a walk of a tar archive ended: at its end blocks (or the stream's end after a whole entry), or not. */

@@ -218,13 +218,19 @@ describe('scanFilesEach: several files of an audit', function () {
       { name: 'tables/', type: '5' },
       ...plain.map((f) => ({ name: `tables/${f.options.fileName}`, data: fs.readFileSync(f.file) })),
     ]);
-    for (const [name, bytes] of [
-      ['tables.tar', tar],
-      ['tables.tar.gz', gzipSync(tar)],
+    // A gzip-compressed archive's tables keep their first bytes from its walk; without them (past the first
+    // 64 tables), the archive is decompressed up to each again to tell whether it may go beside another.
+    for (const [name, bytes, heads] of [
+      ['tables.tar', tar, false],
+      ['tables.tar.gz', gzipSync(tar), true],
+      ['tables.tar.gz', gzipSync(tar), false],
     ] as const) {
       const archive = path.join(dir, name);
       fs.writeFileSync(archive, bytes);
-      const members = (await archiveMembersOf(archive, name)) as TarMember[];
+      const members = ((await archiveMembersOf(archive, name)) as TarMember[]).map((m) => {
+        assert.equal(m.head !== undefined, m.gzip, m.name);
+        return heads ? m : { ...m, head: undefined };
+      });
       assert.deepEqual(
         members.map((m) => m.name),
         plain.map((f) => `tables/${f.options.fileName}`),
