@@ -23,7 +23,7 @@ import { count } from '../../core/numberText';
 const usage = `Usage: rml fix <transform> FILE [options]
 
 Mitigations that write a new file beside the dataset; the dataset itself is never modified. FILE may be a
-table inside a ZIP archive, named as rml audit names it (titanic.zip/train.csv).
+table inside a ZIP or tar archive, named as rml audit names it (titanic.zip/train.csv).
 
 Transforms:
   reweigh FILE      Write a copy of FILE with an instance-weight column (Kamiran & Calders reweighing) under
@@ -37,8 +37,8 @@ Options:
   --group COL               Protected attribute (repeatable: groups are the combinations). Required.
   --positive VALUE          Label value that is the positive outcome (repeatable; not needed for 1/0 or true/false).
   --out FILE                Output file (default: <name>.reweighed.<ext> or <name>.thresholds.json beside FILE;
-                            a gzip file's or ZIP archive's copy is written uncompressed; a table in an
-                            archive's beside the archive, as <archive>.<table>.reweighed.csv).
+                            a compressed file's or an archive's copy is written uncompressed; a table
+                            in an archive's beside it, as <archive>.<table>.reweighed.csv).
   --force                   Replace the output file if it exists (never the input).
   reweigh:
   --weight-column NAME      Name of the added column (default: weight).
@@ -53,7 +53,7 @@ interface LoadedTable {
   rows: (string | undefined)[][];
   problems: Finding[];
   bytes: Buffer;
-  /** The ZIP archive's file read, when the input was one. */
+  /** The archive's file read (ZIP or tar), when the input was one. */
   entry?: string;
 }
 
@@ -95,13 +95,13 @@ async function loadTable(
   displayName: string,
   requested: string[],
 ): Promise<LoadedTable> {
-  // Held whole anyway, so decompressed whole: the copy is written as plain text. A table of a ZIP archive is
-  // read from its local header on, as its directory places it.
+  // Held whole anyway, so decompressed whole: the copy is written as plain text. A table of an archive is read
+  // from where it lies (a ZIP archive's local header, a plain tar archive's data), alone.
   const { file, member } = source;
   const { bytes, entry } = member
     ? await decompressWhole(openScanned(file, memberOptions(member)), displayName, member)
     : await decompressWhole(fs.readFileSync(file), displayName);
-  // A ZIP archive's file is read as its name says.
+  // An archive's file is read as its name says.
   const name = entry ?? displayName;
   let t = await readOnce(bytes, name, 'auto');
   const first = t.rows[0];
@@ -515,7 +515,7 @@ export const fixCommand: CliCommand = {
     if (!o.label) throw new UsageError(`${transform} needs --label COL.`);
     if (!o.group || o.group.length === 0) throw new UsageError(`${transform} needs --group COL.`);
     const abs = path.resolve(io.cwd, file);
-    // A table inside a ZIP archive too (`titanic.zip/train.csv`), as `rml audit` names it.
+    // A table inside a ZIP or tar archive too (`titanic.zip/train.csv`), as `rml audit` names it.
     let source: DatasetSource;
     try {
       source = await datasetSource(abs, file);

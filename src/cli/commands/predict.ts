@@ -9,7 +9,7 @@ import { datasetSource, derivedFrom, type DatasetSource } from '../../worker/sca
 const usage = `Usage: rml predict <run-dir> <data-file> [options]
 
 Predicts with a trained run's model, its saved preprocessing and (threshold mitigation) its per-group
-thresholds. The data file may be a table inside a ZIP archive, named as rml audit names it
+thresholds. The data file may be a table inside a ZIP or tar archive, named as rml audit names it
 (titanic.zip/test.csv). Writes CSV: row (1-based data row of the input), prediction, score (binary) or p(<class>)
 columns (multi-class), then any --keep columns.
 
@@ -46,7 +46,7 @@ async function predict(argv: string[], io: CliIo): Promise<number> {
     if (!fs.existsSync(path.join(runDir, f)))
       throw new UsageError(`${positionals[0]} is not a finished run folder (no ${f}).`);
   }
-  // A table inside a ZIP archive too (`titanic.zip/test.csv`), as `rml audit` names it.
+  // A table inside a ZIP or tar archive too (`titanic.zip/test.csv`), as `rml audit` names it.
   let source: DatasetSource;
   try {
     source = await datasetSource(dataFile, positionals[1]!);
