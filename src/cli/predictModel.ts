@@ -14,7 +14,7 @@ import { openScanned, type DatasetSource } from '../worker/scannedFile';
 export interface ModelRunRequest {
   artifacts: RunArtifacts;
   dataFile: string;
-  /** Where its bytes are: the file, or the table inside a ZIP archive it names (`datasetSource`). */
+  /** Where its bytes are: the file, or the table inside an archive it names (`datasetSource`). */
   source: DatasetSource;
   backend: BackendName;
   env: NodeJS.ProcessEnv;

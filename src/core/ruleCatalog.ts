@@ -21,7 +21,7 @@ const rules: RuleInfo[] = [
     id: 'data/compressed-damaged',
     title: 'Damaged compressed file',
     description:
-      'A gzip file or a ZIP archive is cut short or damaged; only the rows before the fault were read.',
+      'A gzip file or a ZIP or tar archive is cut short or damaged; only the rows before the fault were read.',
   },
   {
     id: 'data/zip-archive',
@@ -225,7 +225,7 @@ const rules: RuleInfo[] = [
     id: 'train-config/missing-file',
     title: 'Missing data file',
     description:
-      'A data file named in the training config does not exist, is not in the ZIP archive its path goes into, or is an archive of several tables without saying which.',
+      'A data file named in the training config does not exist, is not in the archive its path goes into, or is an archive of several tables without saying which.',
   },
   {
     id: 'train-config/missing-column',

@@ -101,8 +101,8 @@ export class ConfigDiagnostics implements vscode.Disposable {
       };
     };
     const trainPath = path.resolve(config.baseDir, config.data.train);
-    // A table inside a ZIP archive (`titanic.zip/train.csv`): the scan worker reads the archive's directory
-    // and says what is wrong with the path; here only that an archive is on it.
+    // A table inside a ZIP or tar archive (`titanic.zip/train.csv`): the scan worker reads the archive and
+    // says what is wrong with the path; here only that an archive is on it.
     const archive = fs.existsSync(trainPath) ? undefined : fileAbove(trainPath);
     if (!fs.existsSync(trainPath) && !archive) {
       out.push(

@@ -41,7 +41,7 @@ export type ScanFileParams = Omit<
   'signal' | 'onProgress' | 'afterReading' | 'whileReading' | 'betweenAnalyses'
 > & {
   /**
-   * Absolute path read from disk, unless `text` is given: a table inside a ZIP archive too
+   * Absolute path read from disk, unless `text` is given: a table inside a ZIP or tar archive too
    * (`.../titanic.zip/train.csv`), and an archive of one table (`datasetSource`).
    */
   path: string;
@@ -90,7 +90,7 @@ export async function scanFile(
   };
   if (params.text === undefined) {
     const maxThreads = Math.max(1, Math.floor(params.threads ?? 1));
-    // A table inside a ZIP archive (a training config's `data.train` of `titanic.zip/train.csv`), or an
+    // A table inside an archive (a training config's `data.train` of `titanic.zip/train.csv`), or an
     // archive of one table; an archive of several throws, naming them, as training would.
     let source;
     try {

@@ -1,6 +1,7 @@
 /**
- * A dataset on disk as a scan reads it: its bytes in the chunks every scan reads, and a ZIP archive's tables
- * by its directory (the parsing is `src/core/data/compressed.ts`'s; here the file is read).
+ * A dataset on disk as a scan reads it: its bytes in the chunks every scan reads, a ZIP archive's tables by
+ * its directory and a tar archive's by a walk through it (the parsing is `src/core/data/compressed.ts`'s and
+ * `tar.ts`'s; here the file is read).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -24,7 +25,8 @@ import type { ScanOptions } from '../core/scan';
 
 /**
  * A whole file's bytes for a scan in one thread, in the chunks every scan reads: from a ZIP archive's table's
- * local header on when the scan reads one ({@link ScanOptions.zipMember}).
+ * local header on when the scan reads one ({@link ScanOptions.zipMember}), from a plain tar archive's table's
+ * data on ({@link ScanOptions.tarMember}; a gzip-compressed one is read from its start).
  */
 export function openScanned(
   file: string,
@@ -184,7 +186,13 @@ export async function readTarIndex(
   if (!startsAsTar(file)) return undefined;
   const gzip = isGzip(readStart(file, 2));
   const stream = fs.createReadStream(file, { highWaterMark: 1 << 18 });
-  const bytes: AsyncIterable<Uint8Array> = gzip ? stream.pipe(zlib.createGunzip()) : stream;
+  let bytes: AsyncIterable<Uint8Array> = stream;
+  if (gzip) {
+    // A read error ends the walk as zlib's would (`pipe` does not pass it on).
+    const gunzip = zlib.createGunzip();
+    stream.on('error', (e) => gunzip.destroy(e));
+    bytes = stream.pipe(gunzip);
+  }
   const files: TarFile[] = [];
   let complete = false;
   let heads = 0;

@@ -83,7 +83,7 @@ async function start(params: TrainStartParams, token: CancellationToken): Promis
 
   const scans = new WeakMap<RawTable, Map<string, EntityType[]>>();
   const readTable = async (file: string): Promise<RawTable> => {
-    // A table inside a ZIP archive as the config names it (`titanic.zip/train.csv`); an archive of several
+    // A table inside a ZIP or tar archive as the config names it (`titanic.zip/train.csv`); an archive of several
     // tables named whole is refused, saying which there are.
     let source;
     try {

@@ -894,7 +894,8 @@ function iterate<T>(chunks: AsyncIterable<T> | Iterable<T>): AsyncIterator<T> | 
 
 /**
  * Decompresses a whole file when it is compressed (`rml fix`, which holds the table anyway): the text, and the
- * name of the archive's file (ZIP or tar) when it came from one; throws an Error naming the fault when the data is damaged.
+ * name of the archive's file (ZIP or tar) when it came from one; throws an Error naming the fault when the
+ * data are damaged.
  * @param bytes the file held in memory, or with `member` the archive's bytes from that table's local header on.
  * @param member the table of an archive to read (as `ReadOptions.zipMember`, `ReadOptions.tarMember`).
  */
@@ -912,7 +913,7 @@ export async function decompressWhole(
   return entry !== undefined ? { bytes: Buffer.concat(parts), entry } : { bytes: Buffer.concat(parts) };
 }
 
-/** The fault, in words: cut short, failing its checksum, or damaged; of the gzip data or the ZIP entry. */
+/** The fault, in words: cut short, failing its checksum, or damaged; of the gzip data or the archive's file. */
 export function faultText(
   fault: CompressionFault,
   source: { zip?: ZipRead | undefined; tar?: TarRead | undefined },

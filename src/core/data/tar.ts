@@ -230,7 +230,11 @@ export async function* walkTar(q: ByteQueue, first: Uint8Array): AsyncGenerator<
     } else if (h.type !== 'g' && h.type !== 'K') {
       const size = pax.size ?? h.size;
       const file: TarFile = {
-        name: (pax.path ?? long ?? h.name).replace(/^(\.\/)+/, ''),
+        // Shown in findings and on terminals: control characters (an escape sequence in a downloaded
+        // archive's name would act on the terminal) become `?`, as a ZIP archive's do.
+        name: (pax.path ?? long ?? h.name)
+          .replace(/^(\.\/)+/, '')
+          .replace(/[\u0000-\u001f\u007f-\u009f]/g, '?'),
         type: h.type,
         offset: q.position,
         // A link's or folder's size field is no data.

@@ -162,6 +162,14 @@ describe('tar archives: the table inside read through', () => {
       damaged.problems.find((p) => p.rule === 'data/compressed-damaged')?.message,
       'The tar archive is damaged: a header before any table fails its checksum, and nothing after it was read.',
     );
+    // A name's control characters (an escape sequence would act on a terminal) are shown as `?`.
+    const escaped = await readAll([
+      makeTar([
+        { name: 'a\u001b[2J.csv', data: Buffer.from('a,b\n1,2\n') },
+        { name: 'b\u0007.csv', data: Buffer.from('a\n') },
+      ]),
+    ]);
+    assert.match(notesOf(escaped)[0]![1]!, /its file a\?\[2J\.csv was read; its other table \(b\?\.csv\)/);
     // A header is a checksum over 512 bytes: text never passes for one.
     assert.equal(isTarHeader(text.subarray(0, 512)), false);
     const h = makeTar([{ name: 't.csv', data: Buffer.alloc(3) }]);
