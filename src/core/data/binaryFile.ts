@@ -42,8 +42,13 @@ const SIGNATURES: { bytes: (number | null)[]; format: BinaryFormat; binary?: tru
     format: { kind: 'xz', name: 'xz-compressed', advice: DECOMPRESS },
   },
   {
+    // Read through where Node.js has Zstandard (22.15 and later: `compressed.ts`); this one has not.
     bytes: [0x28, 0xb5, 0x2f, 0xfd],
-    format: { kind: 'zstd', name: 'Zstandard-compressed', advice: DECOMPRESS },
+    format: {
+      kind: 'zstd',
+      name: 'Zstandard-compressed',
+      advice: `${DECOMPRESS} (this Node.js, ${process.version}, cannot decompress it; Node.js 22.15 or later reads it through)`,
+    },
   },
   {
     bytes: [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c],

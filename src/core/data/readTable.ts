@@ -103,7 +103,7 @@ export interface ReadSummary {
   /** Bytes of text read: decompressed, for a compressed file. */
   bytes: number;
   /** Set when the file was compressed and read through (`compressed.ts`): gzip, or a ZIP archive's file. */
-  compression?: 'gzip' | 'zip';
+  compression?: 'gzip' | 'zip' | 'zstd';
   /** The table was a file of a tar archive (of `compression` gzip, or none). */
   archive?: 'tar';
   encoding: TextEncodingName;

@@ -1,0 +1,99 @@
+/**
+ * The reads of Zstandard-compressed files, for a Node.js with zlib's Zstandard (22.15 and later):
+ * `zstd.test.ts` runs them in its own process when its Node.js has it, else under one installed for the tests
+ * (`zstdRead.node22.ts`).
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import { decompressWhole } from '../../../src/core/data/compressed';
+import { makeTar } from './makeTar';
+import { readAll } from './readHelpers';
+
+const fixtures = path.resolve(__dirname, '../../fixtures');
+const adult = path.resolve(__dirname, '../../../../shared/data/adult/adult.csv');
+
+const zstd = (b: Uint8Array): Buffer =>
+  (zlib as unknown as { zstdCompressSync: (b: Uint8Array) => Buffer }).zstdCompressSync(b);
+
+function pieces(bytes: Uint8Array, size: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < bytes.length; i += size) out.push(bytes.subarray(i, i + size));
+  return out;
+}
+
+export function zstdReadSuite(): void {
+  describe(`Zstandard-compressed datasets: read through (Node.js ${process.version})`, () => {
+    it("reads a .zst file as the text inside, the zstd tool's and zlib's, in any chunking", async () => {
+      const people = fs.readFileSync(path.join(fixtures, 'data/people.csv'));
+      const expected = await readAll([people], { fileName: 'people.csv' });
+      const text = fs.readFileSync(adult).subarray(0, 400_000);
+      const adultExpected = await readAll([text], { fileName: 'adult.csv' });
+      for (const [bytes, want] of [
+        [fs.readFileSync(path.join(fixtures, 'zstd/people.csv.zst')), expected],
+        [fs.readFileSync(path.join(fixtures, 'zstd/people-stream.csv.zst')), expected],
+        [zstd(text), adultExpected],
+        // Two frames, as `cat a.zst b.zst` makes: one text, as `zstd -d` gives (zlib alone stops at the
+        // first); a skippable frame (metadata) before them holds no text.
+        [
+          Buffer.concat([
+            Buffer.from([0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, 1, 2, 3, 4]),
+            zstd(text.subarray(0, 150_000)),
+            zstd(text.subarray(150_000)),
+          ]),
+          adultExpected,
+        ],
+      ] as const) {
+        for (const size of [1, 97, 65_536, bytes.length]) {
+          if (size === 1 && bytes.length > 10_000) continue;
+          const got = await readAll(pieces(bytes, size), { fileName: 'data.csv.zst' });
+          assert.deepEqual(got.header, want.header, `header, pieces of ${size}`);
+          assert.deepEqual(got.rows, want.rows, `rows, pieces of ${size}`);
+          assert.deepEqual(
+            got.problems,
+            want.problems.map((f) => ({ ...f, file: 'data.csv.zst' })),
+            `problems, pieces of ${size}`,
+          );
+          assert.equal(got.summary.compression, 'zstd');
+        }
+      }
+    });
+
+    it('keeps the rows before a cut, which zlib itself does not report, and names damaged data', async () => {
+      const text = fs.readFileSync(adult).subarray(0, 400_000);
+      const whole = zstd(text);
+      const all = (await readAll([text])).rows.length;
+      for (const at of [whole.length >> 1, whole.length - 1]) {
+        const r = await readAll([whole.subarray(0, at)], { fileName: 'a.csv.zst' });
+        assert.ok(r.rows.length < all, `${r.rows.length} of ${all} rows`);
+        assert.match(
+          r.problems.find((p) => p.rule === 'data/compressed-damaged')?.message ?? '',
+          /^The Zstandard-compressed data is cut short \(the file ends inside it\): the [\d,]+ rows in its first /,
+        );
+      }
+      const bad = Buffer.from(whole);
+      bad[whole.length >> 1] = bad[whole.length >> 1]! ^ 0xff;
+      const r = await readAll([bad], { fileName: 'a.csv.zst' });
+      assert.match(
+        r.problems.find((p) => p.rule === 'data/compressed-damaged')?.message ?? '',
+        /^The Zstandard-compressed data (is damaged|fails its checksum)/,
+      );
+      // Whole, no finding of the kind.
+      const ok = await readAll([whole], { fileName: 'a.csv.zst' });
+      assert.equal(ok.problems.filter((p) => p.rule === 'data/compressed-damaged').length, 0);
+    });
+
+    it('reads the table of a tar archive inside (.tar.zst), and decompressWhole gives the text (rml fix)', async () => {
+      const text = Buffer.from('a,b\n1,2\n3,4\n');
+      const r = await readAll([zstd(makeTar([{ name: 'd/t.csv', data: text }]))], { fileName: 't.tar.zst' });
+      assert.equal(r.rows.length, 2);
+      assert.deepEqual(
+        r.problems.map((p) => p.message),
+        ['The file is a tar archive: its file d/t.csv was read.'],
+      );
+      const whole = await decompressWhole(zstd(text), 'a.csv.zst');
+      assert.ok(whole.bytes.equals(text));
+    });
+  });
+}
