@@ -43,7 +43,7 @@ export class ZstdFrames {
 
   /** Follows all of `b`. */
   feed(b: Uint8Array): void {
-    for (let at = 0; at < b.length; ) at += this.take(at === 0 ? b : b.subarray(at));
+    for (let at = 0; at < b.length;) at += this.take(at === 0 ? b : b.subarray(at));
   }
 
   /**
