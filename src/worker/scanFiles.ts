@@ -163,17 +163,17 @@ async function narrowEnough(f: FileScan): Promise<boolean> {
   if (keepsEveryColumn(f.options)) return false;
   let prefix: Buffer;
   const member = f.options.zipMember;
-  // A gzip-compressed tar archive's table: its text, kept as the archive was walked, else the archive
+  // A compressed tar archive's table: its text, kept as the archive was walked, else the archive
   // decompressed up to it again.
-  const tar = f.options.tarMember?.gzip ? undefined : f.options.tarMember;
+  const tar = f.options.tarMember?.compression ? undefined : f.options.tarMember;
   try {
     // An archive's table: its first compressed bytes, which give about its first 64 KB of text or more; a
     // plain tar archive's, its first bytes.
-    const gzipped = f.options.tarMember?.gzip ? f.options.tarMember : undefined;
-    prefix = gzipped
-      ? gzipped.head
-        ? Buffer.from(gzipped.head)
-        : await tarTextStart(f.file, gzipped, HEADER_BYTES)
+    const compressed = f.options.tarMember?.compression ? f.options.tarMember : undefined;
+    prefix = compressed
+      ? compressed.head
+        ? Buffer.from(compressed.head)
+        : await tarTextStart(f.file, compressed, HEADER_BYTES)
       : readFileStart(f.file, HEADER_BYTES, member?.entry.offset ?? tar?.offset);
   } catch {
     return false;
@@ -197,7 +197,7 @@ async function narrowEnough(f: FileScan): Promise<boolean> {
   return columns > 0 && columns < MAX_SIDE_BY_SIDE_COLUMNS;
 }
 
-/** The first `bytes` of text of a gzip-compressed tar archive's table, or fewer when it is shorter. */
+/** The first `bytes` of text of a compressed tar archive's table, or fewer when it is shorter. */
 async function tarTextStart(file: string, member: TarMember, bytes: number): Promise<Buffer> {
   const parts: Uint8Array[] = [];
   let got = 0;

@@ -5,17 +5,17 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import * as zlib from 'zlib';
 import {
+  Decompressed,
   END_BYTES,
   MAX_DIRECTORY_BYTES,
   directoryEnd,
   directoryEntries,
-  isGzip,
   isZip,
   tarMembers,
   zipMembers,
   type ArchiveMember,
+  type TarMember,
   type ZipEntry,
   type ZipMember,
 } from '../core/data/compressed';
@@ -26,14 +26,14 @@ import type { ScanOptions } from '../core/scan';
 /**
  * A whole file's bytes for a scan in one thread, in the chunks every scan reads: from a ZIP archive's table's
  * local header on when the scan reads one ({@link ScanOptions.zipMember}), from a plain tar archive's table's
- * data on ({@link ScanOptions.tarMember}; a gzip-compressed one is read from its start).
+ * data on ({@link ScanOptions.tarMember}; a compressed one is read from its start).
  */
 export function openScanned(
   file: string,
   options: Pick<ScanOptions, 'zipMember' | 'tarMember'>,
 ): fs.ReadStream {
   const tar = options.tarMember;
-  const start = options.zipMember?.entry.offset ?? (tar && !tar.gzip ? tar.offset : undefined);
+  const start = options.zipMember?.entry.offset ?? (tar && !tar.compression ? tar.offset : undefined);
   return fs.createReadStream(file, { highWaterMark: 1 << 18, ...(start ? { start } : {}) });
 }
 
@@ -154,73 +154,51 @@ export function memberName(member: ArchiveMember): string {
   return 'kind' in member ? member.name : member.entry.name;
 }
 
-/**
- * Whether the file `file` starts as a tar archive: its first header, after gzip's decompression when it is
- * gzip-compressed (the first 64 KB decompressed as far as they go).
- */
-function startsAsTar(file: string): boolean {
-  let head = readStart(file, 1 << 16);
-  const gzip = isGzip(head);
-  if (gzip) {
-    try {
-      head = zlib.gunzipSync(head, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
-    } catch {
-      return false;
-    }
-  }
-  return isTarHeader(head.subarray(0, TAR_BLOCK));
-}
-
-/** Files of a gzip-compressed tar archive whose first bytes are kept as it is walked, and how many bytes. */
+/** Files of a compressed tar archive whose first bytes are kept as it is walked, and how many bytes. */
 const HEADS_KEPT = 64;
 const HEAD_BYTES = 1 << 16;
 
 /**
- * The entries of the tar archive `file` on disk (plain or gzip-compressed), with where each one's data start:
- * the archive read through once, its data passed over. Undefined for any other file. An archive damaged or cut
- * short gives the entries before the fault (each one's scan then says what is wrong with it).
+ * The entries of the tar archive `file` on disk (plain, or compressed by gzip or Zstandard), with where each
+ * one's data start: the archive read through once, its data passed over. Undefined for any other file: its
+ * first 512 bytes, decompressed, are no tar header. An archive damaged or cut short gives the entries before
+ * the fault (each one's scan then says what is wrong with it).
  */
 export async function readTarIndex(
   file: string,
-): Promise<{ files: TarFile[]; gzip: boolean; complete: boolean } | undefined> {
-  if (!startsAsTar(file)) return undefined;
-  const gzip = isGzip(readStart(file, 2));
+): Promise<{ files: TarFile[]; compression: TarMember['compression']; complete: boolean } | undefined> {
   const stream = fs.createReadStream(file, { highWaterMark: 1 << 18 });
-  let bytes: AsyncIterable<Uint8Array> = stream;
-  if (gzip) {
-    // A read error ends the walk as zlib's would (`pipe` does not pass it on).
-    const gunzip = zlib.createGunzip();
-    stream.on('error', (e) => gunzip.destroy(e));
-    bytes = stream.pipe(gunzip);
-  }
+  const bytes = new Decompressed(stream, undefined, { untar: false });
+  const it = bytes[Symbol.asyncIterator]();
   const files: TarFile[] = [];
   let complete = false;
-  let heads = 0;
-  const it = bytes[Symbol.asyncIterator]();
   try {
     const q = new ByteQueue(it);
-    const walk = walkTar(q, await q.read(TAR_BLOCK));
+    const first = await q.read(TAR_BLOCK);
+    if (!isTarHeader(first)) return undefined;
+    const compression =
+      bytes.compression === 'gzip' || bytes.compression === 'zstd' ? bytes.compression : null;
+    let heads = 0;
+    const walk = walkTar(q, first);
     for (;;) {
       const r = await walk.next();
       if (r.done) {
-        complete = r.value === 'end';
+        complete = r.value === 'end' && !bytes.fault;
         break;
       }
-      // A gzip-compressed archive's files' first bytes, while they pass (see `TarMember.head`).
+      // A compressed archive's files' first bytes, while they pass (see `TarMember.head`).
       const f = r.value;
-      if (gzip && heads < HEADS_KEPT && (f.type === '0' || f.type === '7') && f.size > 0) {
+      if (compression && heads < HEADS_KEPT && (f.type === '0' || f.type === '7') && f.size > 0) {
         f.head = Buffer.from(await q.read(Math.min(f.size, HEAD_BYTES)));
         heads++;
       }
       files.push(f);
     }
-  } catch {
-    // zlib's fault: the entries before it.
+    return { files, compression, complete };
   } finally {
-    await it.return?.();
+    await it.return?.(undefined);
     stream.destroy();
   }
-  return { files, gzip, complete };
 }
 
 /**
@@ -234,7 +212,7 @@ export async function archiveMembersOf(file: string, archive: string): Promise<A
   if (zip) return zip;
   try {
     const tar = await readTarIndex(file);
-    return tar && tarMembers(archive, tar.files, tar.gzip, tar.complete);
+    return tar && tarMembers(archive, tar.files, tar.compression, tar.complete);
   } catch {
     return undefined;
   }
@@ -263,7 +241,7 @@ export async function archiveMemberAt(
   const archiveShown = shown.slice(0, Math.max(0, shown.length - name.length - 1)) || above;
   const entry = tar.files.find((f) => f.name === name && (f.type === '0' || f.type === '7'));
   if (!entry) {
-    const tables = tarMembers(archiveShown, tar.files, tar.gzip)?.map((m) => m.name) ?? [];
+    const tables = tarMembers(archiveShown, tar.files, tar.compression)?.map((m) => m.name) ?? [];
     return { error: `${shown}: the tar archive ${archiveShown} has no file ${name}${tablesListed(tables)}.` };
   }
   const none = { count: 0, names: [] };
@@ -275,7 +253,7 @@ export async function archiveMemberAt(
       name,
       offset: entry.offset,
       size: entry.size,
-      gzip: tar.gzip,
+      compression: tar.compression,
       tables: none,
       others: none,
       listed: true,
@@ -316,7 +294,7 @@ export async function datasetSource(file: string, shown: string): Promise<Datase
  */
 export function derivedFrom(file: string, source: DatasetSource): string {
   if (source.file === file || !source.member) return file;
-  const archive = source.file.replace(/\.(zip|tgz|tar\.gz|tar)$/i, '');
+  const archive = source.file.replace(/\.(zip|tgz|tar\.gz|tar\.zst|tzst|tar)$/i, '');
   return `${archive}.${path.posix.basename(memberName(source.member))}`;
 }
 
@@ -324,15 +302,4 @@ export function derivedFrom(file: string, source: DatasetSource): string {
 function tablesListed(tables: readonly string[]): string {
   if (tables.length === 0) return '';
   return ` (its tables: ${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', ...' : ''})`;
-}
-
-/** The first `bytes` of a file, fewer when it is shorter. */
-function readStart(file: string, bytes: number): Buffer {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const b = Buffer.alloc(bytes);
-    return b.subarray(0, fs.readSync(fd, b, 0, bytes, 0));
-  } finally {
-    fs.closeSync(fd);
-  }
 }

@@ -262,12 +262,12 @@ export const auditCommand: CliCommand = {
         onDone: (i, result) => (results[i] = result),
         onStart: (i) => {
           const f = scans[i]!;
-          // An archive's table: its compressed bytes, or a plain tar archive's; a gzip-compressed tar archive
-          // is read from its start, as far as the table.
+          // An archive's table: its compressed bytes, or a plain tar archive's; a compressed tar archive is
+          // read from its start, as far as the table.
           const tar = f.options.tarMember;
           const bytes =
             f.options.zipMember?.entry.compressedSize ??
-            (tar && !tar.gzip ? tar.size : fs.statSync(f.file).size);
+            (tar && !tar.compression ? tar.size : fs.statSync(f.file).size);
           const progress = progressLine(io, f.name, bytes);
           // One a file: its mark is the file's (see `collectorForScan`).
           const collector = collectorForScan();

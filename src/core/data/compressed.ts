@@ -103,7 +103,7 @@ export interface TarRead {
 
 /**
  * One table of a tar archive on disk, audited on its own: the reader is given the archive's bytes from the
- * table's data on (a plain archive) or from its start (a gzip-compressed one, decompressed up to the table).
+ * table's data on (a plain archive) or from its start (a compressed one, decompressed up to the table).
  * Plain data: it travels to a scan thread with the scan's options.
  */
 export interface TarMember {
@@ -111,10 +111,11 @@ export interface TarMember {
   /** The archive's name, as given. */
   archive: string;
   name: string;
-  /** Where the table's data start in the archive's tar stream (decompressed, when gzip). */
+  /** Where the table's data start in the archive's tar stream (decompressed, for a compressed one). */
   offset: number;
   size: number;
-  gzip: boolean;
+  /** How the archive is compressed (`.tar.gz`, `.tar.zst`), or null. */
+  compression: 'gzip' | 'zstd' | null;
   /** The archive's other tables, each audited on its own. */
   tables: Names;
   /** The archive's files that are not tables, which are not read. */
@@ -122,7 +123,7 @@ export interface TarMember {
   /** False when the archive is cut short or damaged past this table: the lists hold the files before. */
   listed: boolean;
   /**
-   * The table's first bytes, kept as a gzip-compressed archive was walked: what tells whether it may be
+   * The table's first bytes, kept as a compressed archive was walked: what tells whether it may be
    * scanned beside another without decompressing the archive up to it again.
    */
   head?: Uint8Array;
@@ -228,16 +229,19 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
   fault: CompressionFault | undefined;
   /** The ZIP archive's file read, set before its first bytes are given. */
   zip: ZipRead | undefined;
-  /** A tar archive's file read (the stream, decompressed when gzip, was one), set before its first bytes. */
+  /** A tar archive's file read (the stream, decompressed if need be, was one), set before its first bytes. */
   tar: TarRead | undefined;
 
   /**
-   * @param chunks a file's bytes; with `member`, a ZIP archive's bytes from that entry's local header on.
-   * @param member the table of an archive to read, found in its directory.
+   * @param chunks a file's bytes; with `member`, an archive's bytes from where its table lies (see
+   * {@link ZipMember}, {@link TarMember}).
+   * @param member the table of an archive to read, found in its directory or by a walk through it.
+   * @param options `untar: false` gives a tar archive's own bytes, decompressed (to walk it, `readTarIndex`).
    */
   constructor(
     private readonly chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     private readonly member?: ZipMember | TarMember,
+    private readonly options: { untar?: boolean } = {},
   ) {}
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
@@ -419,6 +423,7 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
    * which the binary check names. Returns what `inner` returned, when it was read to its end.
    */
   private async *untar<T>(inner: AsyncGenerator<Uint8Array, T>): AsyncGenerator<Uint8Array, T | undefined> {
+    if (this.options.untar === false) return yield* inner;
     const q = new ByteQueue<T>(inner);
     const first = await q.read(TAR_BLOCK);
     if (!isTarHeader(first)) {
@@ -481,19 +486,23 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
       listed: member.listed,
       archive: member.archive,
     };
-    const inner = member.gzip
-      ? this.inflate(zlib.createGunzip({ chunkSize: OUT_CHUNK }), new Uint8Array(0), source, undefined)
-      : (async function* (): AsyncGenerator<Uint8Array, boolean> {
-          for (;;) {
-            const r = await source.next();
-            if (r.done) return true;
-            yield r.value;
-          }
-        })();
-    if (member.gzip) this.compression = 'gzip';
+    const zstd = member.compression === 'zstd' ? zstdDecompressor() : undefined;
+    const inner =
+      member.compression === 'gzip'
+        ? this.inflate(zlib.createGunzip({ chunkSize: OUT_CHUNK }), new Uint8Array(0), source, undefined)
+        : zstd
+          ? this.unzstd(zstd, new Uint8Array(0), source)
+          : (async function* (): AsyncGenerator<Uint8Array, boolean> {
+              for (;;) {
+                const r = await source.next();
+                if (r.done) return true;
+                yield r.value;
+              }
+            })();
+    if (member.compression) this.compression = member.compression;
     const q = new ByteQueue(inner);
     try {
-      if (member.gzip) await q.skip(member.offset);
+      if (member.compression) await q.skip(member.offset);
       let got = 0;
       for await (const c of q.take(member.size)) {
         got += c.length;
@@ -949,7 +958,7 @@ export function zipMembers(archive: string, entries: readonly ZipEntry[]): ZipMe
 export function tarMembers(
   archive: string,
   files: readonly TarFile[],
-  gzip: boolean,
+  compression: TarMember['compression'],
   listed = true,
 ): TarMember[] | undefined {
   const regular = files.filter(isTarFile);
@@ -965,7 +974,7 @@ export function tarMembers(
     name: f.name,
     offset: f.offset,
     size: f.size,
-    gzip,
+    compression,
     tables: {
       count: tables.length - 1,
       names: first

@@ -5,9 +5,12 @@
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { decompressWhole } from '../../../src/core/data/compressed';
+import { decompressWhole, memberOptions, type TarMember } from '../../../src/core/data/compressed';
+import { loadTable } from '../../../src/core/training/loadTable';
+import { archiveMembersOf, openScanned } from '../../../src/worker/scannedFile';
 import { makeTar } from './makeTar';
 import { readAll } from './readHelpers';
 
@@ -84,7 +87,7 @@ export function zstdReadSuite(): void {
       assert.equal(ok.problems.filter((p) => p.rule === 'data/compressed-damaged').length, 0);
     });
 
-    it('reads the table of a tar archive inside (.tar.zst), and decompressWhole gives the text (rml fix)', async () => {
+    it('reads the table of a tar archive inside (.tar.zst), each on its own on disk; decompressWhole gives the text', async () => {
       const text = Buffer.from('a,b\n1,2\n3,4\n');
       const r = await readAll([zstd(makeTar([{ name: 'd/t.csv', data: text }]))], { fileName: 't.tar.zst' });
       assert.equal(r.rows.length, 2);
@@ -94,6 +97,33 @@ export function zstdReadSuite(): void {
       );
       const whole = await decompressWhole(zstd(text), 'a.csv.zst');
       assert.ok(whole.bytes.equals(text));
+      // On disk, each table on its own: the archive decompressed up to it.
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rml-zstd-'));
+      try {
+        const file = path.join(dir, 'two.tar.zst');
+        const adultText = fs.readFileSync(adult).subarray(0, 100_000);
+        fs.writeFileSync(
+          file,
+          zstd(
+            makeTar([
+              { name: 'a.csv', data: text },
+              { name: 'b.csv', data: adultText },
+            ]),
+          ),
+        );
+        const members = (await archiveMembersOf(file, 'two.tar.zst')) as TarMember[];
+        assert.deepEqual(
+          members.map((m) => [m.name, m.compression]),
+          [
+            ['a.csv', 'zstd'],
+            ['b.csv', 'zstd'],
+          ],
+        );
+        const b = await loadTable(openScanned(file, memberOptions(members[1])), 'b.csv', [], members[1]);
+        assert.equal(b.table.rowNumbers.length, (await readAll([adultText])).rows.length);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 }

@@ -228,7 +228,7 @@ describe('scanFilesEach: several files of an audit', function () {
       const archive = path.join(dir, name);
       fs.writeFileSync(archive, bytes);
       const members = ((await archiveMembersOf(archive, name)) as TarMember[]).map((m) => {
-        assert.equal(m.head !== undefined, m.gzip, m.name);
+        assert.equal(m.head !== undefined, m.compression === 'gzip', m.name);
         return heads ? m : { ...m, head: undefined };
       });
       assert.deepEqual(
