@@ -289,21 +289,8 @@ describe('rml fix', () => {
       rows.push(`${g},${y},${((y ? 0.3 : 0) + ((i * 37) % 100) / 150).toFixed(3)}`);
     }
     fs.writeFileSync(path.join(dir, 's.csv'), rows.join('\n') + '\n');
-    const r = await fix(
-      [
-        'thresholds',
-        's.csv',
-        '--label',
-        'y',
-        '--group',
-        'g',
-        '--score',
-        's',
-        '--constraint',
-        'equalized_odds',
-      ],
-      dir,
-    );
+    const args = ['--label', 'y', '--group', 'g', '--score', 's', '--constraint', 'equalized_odds'];
+    const r = await fix(['thresholds', 's.csv', ...args], dir);
     assert.strictEqual(r.code, 0, r.stderr);
     assert.match(r.stdout, /Wrote s\.thresholds\.json: equalized_odds thresholds for 2 groups/);
     const doc = JSON.parse(fs.readFileSync(path.join(dir, 's.thresholds.json'), 'utf8')) as {
@@ -321,21 +308,7 @@ describe('rml fix', () => {
         { name: 'run/s.csv', data: fs.readFileSync(path.join(dir, 's.csv')) },
       ]),
     );
-    const z = await fix(
-      [
-        'thresholds',
-        'scores.zip/run/s.csv',
-        '--label',
-        'y',
-        '--group',
-        'g',
-        '--score',
-        's',
-        '--constraint',
-        'equalized_odds',
-      ],
-      dir,
-    );
+    const z = await fix(['thresholds', 'scores.zip/run/s.csv', ...args], dir);
     assert.strictEqual(z.code, 0, z.stderr);
     assert.deepStrictEqual(JSON.parse(fs.readFileSync(path.join(dir, 'scores.s.thresholds.json'), 'utf8')), {
       ...doc,
