@@ -128,8 +128,8 @@ export class ConfigDiagnostics implements vscode.Disposable {
           maxFindingsPerRule: 1,
         });
       } catch (e) {
-        // The path's fault, in the worker's words (InvalidParams): an archive's file it lacks, or an archive of
-        // several tables that data.train must choose from. Anything else is no finding of the config's.
+        // The path's fault, in the worker's words (InvalidParams): an archive's file it lacks, or an archive
+        // of several tables that data.train must choose from. Anything else is no finding of the config's.
         if (!(e instanceof ResponseError) || e.code !== ErrorCodes.InvalidParams) throw e;
         out.push(
           finding('train-config/missing-file', 'error', `data.train: ${errorText(e)}`, ['data', 'train']),

@@ -218,8 +218,8 @@ export async function scanFileInThreads(
     return scanDataset(openScanned(file, options), options);
   };
   // A compressed stream cannot be entered at a byte range, and its columns split would decompress it once a
-  // thread: one thread reads it through (a workbook, which is a ZIP archive too, is not read at all). So is an
-  // archive's table, whose bytes are not the file's.
+  // thread: one thread reads it through (a workbook, which is a ZIP archive too, is not read at all). So is
+  // an archive's table, whose bytes are not the file's.
   if (threads <= 1 || options.zipMember || options.tarMember || isCompressed(readFileStart(file, 4)))
     return single();
   const entry = locateScanThread(threaded.threadLimits);
@@ -857,12 +857,12 @@ function utf16Units(buf: Uint8Array, from: number, to: number): number {
  * Cuts a file into byte ranges of about `rangeBytes` (the first of `firstBytes`) at record boundaries, one at
  * a time: a cut goes after the first line feed past the nominal offset at which the count of double quotes
  * since the start of the file is even, i.e. outside any quoted field of well-formed CSV (an escaped quote is
- * two). Malformed quoting can fool the count; the range before such a cut then ends inside a quoted field, its
- * reader reports an unclosed quote, and the caller reads the file in one pass instead. JSON Lines is cut after
- * any line feed: a record is one line, and a raw line break inside a string breaks it in one pass too. A JSON
- * array is cut after a line feed between an element's comma and the next element's brace. Counts line feeds
- * for each range's first line; a lone carriage return (a line break to the reader, not counted here) stops the
- * cutting.
+ * two). Malformed quoting can fool the count; the range before such a cut then ends inside a quoted field,
+ * its reader reports an unclosed quote, and the caller reads the file in one pass instead. JSON Lines is cut
+ * after any line feed: a record is one line, and a raw line break inside a string breaks it in one pass too.
+ * A JSON array is cut after a line feed between an element's comma and the next element's brace. Counts line
+ * feeds for each range's first line; a lone carriage return (a line break to the reader, not counted here)
+ * stops the cutting.
  */
 class RangeCutter {
   private readonly buf = Buffer.alloc(1 << 22);

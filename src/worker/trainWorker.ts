@@ -83,8 +83,8 @@ async function start(params: TrainStartParams, token: CancellationToken): Promis
 
   const scans = new WeakMap<RawTable, Map<string, EntityType[]>>();
   const readTable = async (file: string): Promise<RawTable> => {
-    // A table inside a ZIP or tar archive as the config names it (`titanic.zip/train.csv`); an archive of several
-    // tables named whole is refused, saying which there are.
+    // A table inside a ZIP or tar archive as the config names it (`titanic.zip/train.csv`); an archive of
+    // several tables named whole is refused, saying which there are.
     let source;
     try {
       source = await datasetSource(file, path.relative(config.baseDir, file) || file);
@@ -115,7 +115,8 @@ async function start(params: TrainStartParams, token: CancellationToken): Promis
         level: 'warning',
         message: `${file}: ${loaded.problems.length - 5} more problem(s).`,
       });
-    // A file of no rows with an error (a workbook, an archive: `data/binary-file`) says why before "no columns".
+    // A file of no rows with an error (a workbook, an archive: `data/binary-file`) says why before "no
+    // columns".
     if (errors.length > 0 && loaded.table.rowNumbers.length === 0)
       throw new Error(`${file} could not be read: ${errors[0]!.message}`);
     // A damaged compressed file gives the rows before the fault: a model trained on them would look sound.

