@@ -33,7 +33,7 @@ const rules: RuleInfo[] = [
     id: 'data/tar-archive',
     title: 'tar archive',
     description:
-      "A table of a tar archive (plain or gzip-compressed), audited on its own; the archive's other tables and files are named.",
+      "A table of a tar archive (plain or compressed), audited on its own; the archive's other tables and files are named.",
   },
   {
     id: 'data/ragged-row',

@@ -10,8 +10,8 @@ const usage = `Usage: rml predict <run-dir> <data-file> [options]
 
 Predicts with a trained run's model, its saved preprocessing and (threshold mitigation) its per-group
 thresholds. The data file may be a table inside a ZIP or tar archive, named as rml audit names it
-(titanic.zip/test.csv). Writes CSV: row (1-based data row of the input), prediction, score (binary) or p(<class>)
-columns (multi-class), then any --keep columns.
+(titanic.zip/test.csv). Writes CSV: row (1-based data row of the input), prediction, score (binary) or
+p(<class>) columns (multi-class), then any --keep columns.
 
 Options:
   --output FILE    Where to write (default: <data-file>.predictions.csv beside the input, or for a table in

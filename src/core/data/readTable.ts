@@ -59,7 +59,7 @@ export interface ReadOptions {
    */
   zipMember?: ZipMember;
   /**
-   * The chunks are a tar archive's from this table's data on, or from the start of a gzip-compressed one
+   * The chunks are a tar archive's from this table's data on, or from the start of a compressed one
    * (see `compressed.ts`): that table alone is read.
    */
   tarMember?: TarMember;
@@ -104,7 +104,7 @@ export interface ReadSummary {
   bytes: number;
   /** Set when the file was compressed and read through (`compressed.ts`): gzip, or a ZIP archive's file. */
   compression?: 'gzip' | 'zip' | 'zstd';
-  /** The table was a file of a tar archive (of `compression` gzip, or none). */
+  /** The table was a file of a tar archive (compressed as `compression` says, or not). */
   archive?: 'tar';
   encoding: TextEncodingName;
   /** All problems found, including those over the cap. */
