@@ -4,6 +4,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { SourceRange } from '../../../src/core/findings';
 import type { ReadOptions } from '../../../src/core/data/readTable';
 import { cellAt, decodeLikeEditor, editorLines, makeZip, readAll, sourceAt, splitAt } from './readHelpers';
+import { makeTar } from './makeTar';
 
 /** Bytes and cut points: a cut list splits the input into chunks of any size. */
 const chunked = (bytes: fc.Arbitrary<Uint8Array>) =>
@@ -336,6 +337,62 @@ describe('readTable: properties', () => {
             assert.deepEqual(
               r.problems.filter((p) => p.rule !== 'data/zip-archive'),
               plain.problems.map((p) => ({ ...p, file: 'x.zip' })),
+            );
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("reads a tar archive's first table as the file, among files of any kind, names and sizes, plain or gzip, cut or not, in any chunking", async () => {
+    // Files of any kind around the table; a table (`other.csv`) only after it, the first table being read.
+    const entry = (names: string[]) =>
+      fc.record({
+        name: fc.oneof(
+          fc.constantFrom(...names),
+          // Past 100 bytes a name goes in a pax record.
+          fc.string({ minLength: 1, maxLength: 20 }).map((n) => `${'x'.repeat(100)}/${n}.bin`),
+        ),
+        data: fc.uint8Array({ maxLength: 1200 }),
+      });
+    const others = ['README', 'notes.txt', 'img.png', 'd/', '._t.csv'];
+    const asFile = (e: { name: string; data: Uint8Array }) =>
+      e.name.endsWith('/') ? { name: e.name, type: '5' } : { name: e.name, data: Buffer.from(e.data) };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(entry(others), { maxLength: 4 }),
+        rawBytes,
+        fc.array(entry([...others, 'other.csv']), { maxLength: 3 }),
+        fc.boolean(),
+        fc.option(fc.nat()),
+        fc.uniqueArray(fc.integer({ min: 1, max: 5000 }), { maxLength: 6 }),
+        async (before, text, after, gzip, cutAt, cuts) => {
+          const tar = makeTar([
+            ...before.map(asFile),
+            { name: 'data/table.csv', data: Buffer.from(text) },
+            ...after.map(asFile),
+          ]);
+          const archive = gzip ? gzipSync(tar) : tar;
+          const input = cutAt === null ? archive : archive.subarray(0, cutAt % archive.length);
+          const r = await readAll(
+            splitAt(
+              input,
+              cuts.filter((c) => c < input.length).sort((a, b) => a - b),
+            ),
+            { fileName: 'x.tar' },
+          );
+          assert.equal(r.headerCalls, 1);
+          if (cutAt === null) {
+            const plain = await readAll(text, { fileName: 'table.csv' });
+            assert.deepEqual(r.rows, plain.rows);
+            assert.deepEqual(
+              r.problems.filter((p) => p.rule !== 'data/tar-archive'),
+              plain.problems.map((p) => ({ ...p, file: 'x.tar' })),
+            );
+            assert.equal(
+              r.problems.find((p) => p.rule === 'data/tar-archive')?.data?.entry,
+              'data/table.csv',
             );
           }
         },
