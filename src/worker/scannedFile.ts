@@ -176,8 +176,8 @@ export async function readTarIndex(
     const q = new ByteQueue(it);
     const first = await q.read(TAR_BLOCK);
     if (!isTarHeader(first)) return undefined;
-    const compression =
-      bytes.compression === 'gzip' || bytes.compression === 'zstd' ? bytes.compression : null;
+    const c = bytes.compression;
+    const compression = c === 'gzip' || c === 'zstd' || c === 'xz' ? c : null;
     let heads = 0;
     const walk = walkTar(q, first);
     for (;;) {
@@ -294,7 +294,7 @@ export async function datasetSource(file: string, shown: string): Promise<Datase
  */
 export function derivedFrom(file: string, source: DatasetSource): string {
   if (source.file === file || !source.member) return file;
-  const archive = source.file.replace(/\.(zip|tgz|tar\.gz|tar\.zst|tzst|tar)$/i, '');
+  const archive = source.file.replace(/\.(zip|tgz|txz|tzst|tar\.(gz|zst|xz)|tar)$/i, '');
   return `${archive}.${path.posix.basename(memberName(source.member))}`;
 }
 

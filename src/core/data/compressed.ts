@@ -16,6 +16,7 @@
  * and zlib already inflates.
  */
 import type { Transform } from 'node:stream';
+import type * as XzDecompress from 'xz-decompress';
 import * as zlib from 'node:zlib';
 import { count } from '../numberText';
 import { ByteQueue, TAR_BLOCK, isTarHeader, walkTar, type TarEnd, type TarFile } from './tar';
@@ -58,14 +59,20 @@ export function zstdReadable(): boolean {
   return zstdDecompressor() !== undefined;
 }
 
-/** Whether a file's first bytes are of a compression read through in one pass: gzip, ZIP, Zstandard. */
-export function isCompressed(head: Uint8Array): boolean {
-  return isGzip(head) || isZip(head) || (isZstd(head) && zstdReadable());
+/** Whether bytes begin with the xz format's magic number (`\xfd7zXZ\0`), which no text can. */
+export function isXz(head: Uint8Array): boolean {
+  const magic = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
+  return head.length >= 6 && magic.every((b, i) => head[i] === b);
 }
 
-/** A file name without its `.gz` or `.zst` ending, so that `adult.csv.gz` reads as CSV. */
+/** Whether a file's first bytes are of a compression read through in one pass: gzip, ZIP, Zstandard, xz. */
+export function isCompressed(head: Uint8Array): boolean {
+  return isGzip(head) || isZip(head) || isXz(head) || (isZstd(head) && zstdReadable());
+}
+
+/** A file name without its `.gz`, `.zst` or `.xz` ending, so that `adult.csv.gz` reads as CSV. */
 export function withoutGzipExtension(fileName: string): string {
-  return fileName.replace(/\.(gz|zst)$/i, '');
+  return fileName.replace(/\.(gz|zst|xz)$/i, '');
 }
 
 /** A fault of the compressed data: zlib's error, or a checksum that does not match. */
@@ -114,8 +121,8 @@ export interface TarMember {
   /** Where the table's data start in the archive's tar stream (decompressed, for a compressed one). */
   offset: number;
   size: number;
-  /** How the archive is compressed (`.tar.gz`, `.tar.zst`), or null. */
-  compression: 'gzip' | 'zstd' | null;
+  /** How the archive is compressed (`.tar.gz`, `.tar.zst`, `.tar.xz`), or null. */
+  compression: 'gzip' | 'zstd' | 'xz' | null;
   /** The archive's other tables, each audited on its own. */
   tables: Names;
   /** The archive's files that are not tables, which are not read. */
@@ -224,7 +231,7 @@ const OUT_CHUNK = 1 << 16;
  */
 export class Decompressed implements AsyncIterable<Uint8Array> {
   /** How the chunks were compressed, when they were read through. */
-  compression: 'gzip' | 'zip' | 'zstd' | undefined;
+  compression: 'gzip' | 'zip' | 'zstd' | 'xz' | undefined;
   /** zlib's error, or a checksum that did not match. */
   fault: CompressionFault | undefined;
   /** The ZIP archive's file read, set before its first bytes are given. */
@@ -290,6 +297,11 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
         at += local.length;
         await grow(at + 4);
         local = undefined;
+      }
+      if (isXz(head)) {
+        this.compression = 'xz';
+        finished = (yield* this.untar(this.unxz(head, source))) ?? false;
+        return;
       }
       const zstd = isZstd(head) ? zstdDecompressor() : undefined;
       if (zstd) {
@@ -492,13 +504,15 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
         ? this.inflate(zlib.createGunzip({ chunkSize: OUT_CHUNK }), new Uint8Array(0), source, undefined)
         : zstd
           ? this.unzstd(zstd, new Uint8Array(0), source)
-          : (async function* (): AsyncGenerator<Uint8Array, boolean> {
-              for (;;) {
-                const r = await source.next();
-                if (r.done) return true;
-                yield r.value;
-              }
-            })();
+          : member.compression === 'xz'
+            ? this.unxz(new Uint8Array(0), source)
+            : (async function* (): AsyncGenerator<Uint8Array, boolean> {
+                for (;;) {
+                  const r = await source.next();
+                  if (r.done) return true;
+                  yield r.value;
+                }
+              })();
     if (member.compression) this.compression = member.compression;
     const q = new ByteQueue(inner);
     try {
@@ -572,6 +586,53 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
           this.fault = Object.assign(new Error('unexpected end of file'), { code: 'Z_BUF_ERROR' });
         return sourceDone;
       }
+    }
+    return sourceDone;
+  }
+
+  /**
+   * Yields an xz stream's decompressed bytes (concatenated streams too, as `xz -d` reads them). Node.js has no
+   * xz decoder: `xz-decompress` (HTTP Toolkit's; xz-embedded compiled to WebAssembly) decodes it as a web
+   * stream that pulls the compressed bytes as it needs them, so memory stays bounded by its dictionary (8 MB
+   * at `xz`'s default level, 64 MB at its highest). A fault is kept, as zlib's are; what the source throws is
+   * thrown. Returns true when the source was read to its end.
+   */
+  private async *unxz(
+    head: Uint8Array,
+    source: AsyncIterator<Uint8Array> | Iterator<Uint8Array>,
+  ): AsyncGenerator<Uint8Array, boolean> {
+    // Loaded when an xz file comes: its WebAssembly is compiled then, not by every process.
+    const { XzReadableStream } = (await import('xz-decompress')) as typeof XzDecompress;
+    let pending: Uint8Array | undefined = head.length > 0 ? head : undefined;
+    let sourceDone = false;
+    let sourceError: { error: unknown } | undefined;
+    const compressed = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (pending) {
+          controller.enqueue(pending);
+          pending = undefined;
+          return;
+        }
+        try {
+          const r = await source.next();
+          if (r.done) {
+            sourceDone = true;
+            controller.close();
+          } else controller.enqueue(r.value);
+        } catch (e) {
+          sourceError = { error: e };
+          controller.error(e);
+        }
+      },
+    });
+    try {
+      for await (const c of new XzReadableStream(compressed) as unknown as AsyncIterable<Uint8Array>) {
+        // The reader decodes in pieces of at most 64 KB; xz-embedded gives up to a megabyte at a time.
+        for (let at = 0; at < c.length; at += OUT_CHUNK) yield c.subarray(at, at + OUT_CHUNK);
+      }
+    } catch (e) {
+      if (sourceError) throw sourceError.error;
+      this.fault = xzFault(e);
     }
     return sourceDone;
   }
@@ -1015,6 +1076,24 @@ export async function decompressWhole(
   return entry !== undefined ? { bytes: Buffer.concat(parts), entry } : { bytes: Buffer.concat(parts) };
 }
 
+/**
+ * xz-embedded's error (`get_next_output failed with error code N`, its `xz_ret`) as a fault worded as zlib's:
+ * 8 (no progress: the stream ends inside a block) is a cut, 7 damaged data or a failed check, 4 a dictionary
+ * over its memory limit, 5 and 6 a header it cannot read.
+ */
+function xzFault(e: unknown): CompressionFault {
+  const message = e instanceof Error ? e.message : String(e);
+  const code = Number(/error code (\d+)/.exec(message)?.[1]);
+  if (code === 8) return Object.assign(new Error('unexpected end of file'), { code: 'Z_BUF_ERROR' });
+  const words: Record<number, string> = {
+    4: 'its dictionary needs more memory than the decoder allows',
+    5: 'not in the xz format',
+    6: 'compressed with options the decoder does not support',
+    7: 'corrupt data, or a failed integrity check',
+  };
+  return Object.assign(new Error(words[code] ?? message), { code: 'XZ' });
+}
+
 /** The fault, in words: cut short, failing its checksum, or damaged; of the gzip data or the archive's file. */
 export function faultText(
   fault: CompressionFault,
@@ -1028,14 +1107,16 @@ export function faultText(
       ? `the tar archive's file ${source.tar.name}`
       : source.compression === 'zstd'
         ? 'the Zstandard-compressed data'
-        : 'the gzip-compressed data';
+        : source.compression === 'xz'
+          ? 'the xz-compressed data'
+          : 'the gzip-compressed data';
   if (fault.code === 'Z_BUF_ERROR')
     return `${what} is cut short (the ${source.zip || source.tar?.name !== undefined ? 'archive' : 'file'} ends inside it)`;
   if (fault.code === 'ZIP_HEADER')
     return `${what} is not where the archive's directory places it (the archive is damaged)`;
   if (fault.code === 'CHECKSUM' || /incorrect (data|length) check/.test(fault.message))
     return `${what} fails its checksum (the file is damaged)`;
-  return `${what} is damaged (zlib: ${fault.message})`;
+  return `${what} is damaged (${fault.code === 'XZ' ? 'xz' : 'zlib'}: ${fault.message})`;
 }
 
 /** The `data/compressed-damaged` message: the fault and what of the table was read. */
