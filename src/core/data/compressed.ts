@@ -984,30 +984,14 @@ export const MAX_DIRECTORY_BYTES = 32 << 20;
 export function zipMembers(archive: string, entries: readonly ZipEntry[]): ZipMember[] | undefined {
   if (entries.some((e) => DOCUMENT_ENTRY.test(e.name))) return undefined;
   const files = entries.filter((e) => !e.name.endsWith('/') && !METADATA_ENTRY.test(e.name));
-  const named = files.filter((e) => TABLE_ENTRY.test(e.name));
-  const candidates = named.length > 0 ? named : files.filter((e) => DATA_ENTRY.test(e.name));
+  const { candidates, others } = tablesAmong(files);
   const open = (e: ZipEntry) =>
     !(e.flags & 1) && (e.method === 8 || (e.method === 0 && e.compressedSize === e.size));
   const tables = candidates.filter(open);
   if (tables.length === 0) return undefined;
   const closed = names(candidates.filter((e) => !open(e)).map((e) => e.name));
-  const picked = new Set(candidates);
-  const others = names(files.filter((e) => !picked.has(e)).map((e) => e.name));
-  // The names of each table's others: the first few of the list, without the table itself.
-  const first = tables.slice(0, NAMES_KEPT + 1);
-  return tables.map((entry) => ({
-    entry,
-    archive,
-    tables: {
-      count: tables.length - 1,
-      names: first
-        .filter((t) => t !== entry)
-        .slice(0, NAMES_KEPT)
-        .map((t) => t.name),
-    },
-    others,
-    closed,
-  }));
+  const othersOf = otherTables(tables);
+  return tables.map((entry) => ({ entry, archive, tables: othersOf(entry), others, closed }));
 }
 
 /**
@@ -1022,13 +1006,9 @@ export function tarMembers(
   compression: TarMember['compression'],
   listed = true,
 ): TarMember[] | undefined {
-  const regular = files.filter(isTarFile);
-  const named = regular.filter((f) => TABLE_ENTRY.test(f.name));
-  const tables = named.length > 0 ? named : regular.filter((f) => DATA_ENTRY.test(f.name));
+  const { candidates: tables, others } = tablesAmong(files.filter(isTarFile));
   if (tables.length === 0) return undefined;
-  const picked = new Set(tables);
-  const others = names(regular.filter((f) => !picked.has(f)).map((f) => f.name));
-  const first = tables.slice(0, NAMES_KEPT + 1);
+  const othersOf = otherTables(tables);
   return tables.map((f) => ({
     kind: 'tar',
     archive,
@@ -1036,17 +1016,34 @@ export function tarMembers(
     offset: f.offset,
     size: f.size,
     compression,
-    tables: {
-      count: tables.length - 1,
-      names: first
-        .filter((t) => t !== f)
-        .slice(0, NAMES_KEPT)
-        .map((t) => t.name),
-    },
+    tables: othersOf(f),
     others,
     listed,
     ...(f.head ? { head: f.head } : {}),
   }));
+}
+
+/**
+ * An archive's files that may be tables (those named as tables, or when there are none, the `.txt` files and
+ * those of no extension), and the names of the rest.
+ */
+function tablesAmong<T extends { name: string }>(files: readonly T[]): { candidates: T[]; others: Names } {
+  const named = files.filter((e) => TABLE_ENTRY.test(e.name));
+  const candidates = named.length > 0 ? named : files.filter((e) => DATA_ENTRY.test(e.name));
+  const picked = new Set(candidates);
+  return { candidates, others: names(files.filter((e) => !picked.has(e)).map((e) => e.name)) };
+}
+
+/** Each table's other tables: their count, and the first few of the list without the table itself. */
+function otherTables<T extends { name: string }>(tables: readonly T[]): (table: T) => Names {
+  const first = tables.slice(0, NAMES_KEPT + 1);
+  return (table) => ({
+    count: tables.length - 1,
+    names: first
+      .filter((t) => t !== table)
+      .slice(0, NAMES_KEPT)
+      .map((t) => t.name),
+  });
 }
 
 function iterate<T>(chunks: AsyncIterable<T> | Iterable<T>): AsyncIterator<T> | Iterator<T> {
