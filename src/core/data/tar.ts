@@ -1,8 +1,9 @@
 /**
- * Tar archives (`adult.tar.gz`, `adult.tar`), read as pandas reads them (`compression="tar"`): the table
- * inside, as it streams. A tar archive is a run of 512-byte headers, each followed by its file's data padded
- * to 512 bytes (POSIX.1-2001 `pax`, with the ustar and GNU forms it extends), so a table can be read from the
- * stream without a directory. Written by hand: the maintained readers (`tar`, `tar-stream`) extract to disk
+ * Tar archives (`adult.tar.gz`, `adult.tar`), read as pandas reads them (`compression="tar"`): the tables
+ * inside, walked as the archive streams (`walkTar`), which also finds where each file's data start, for each
+ * table to be read on its own. A tar archive is a run of 512-byte headers, each followed by its file's data
+ * padded to 512 bytes (POSIX.1-2001 `pax`, with the ustar and GNU forms it extends), so a table can be read
+ * from the stream without a directory. Written by hand: the maintained readers (`tar`, `tar-stream`) extract to disk
  * or hand out Node streams per entry, where the reader wants one file's bytes in its own chunks and the
  * names of the rest; the format is fixed fields.
  */
