@@ -283,7 +283,8 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
         yield* this.readMember(this.member, grow, () => head, source);
         return;
       }
-      await grow(4);
+      // The longest magic number looked for: xz's six bytes.
+      await grow(6);
       let local: LocalHeader | undefined;
       // Where the entry read starts in `head`: past the folders an archive may list first (`data/`).
       let at = 0;

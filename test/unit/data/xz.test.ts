@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as fc from 'fast-check';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decompressWhole, memberOptions, type TarMember } from '../../../src/core/data/compressed';
@@ -32,7 +33,8 @@ describe('xz-compressed datasets: read through', function () {
       // `cat a.xz b.xz`: one text, as `xz -d` gives.
       [Buffer.concat([peopleXz, peopleXz]), twice],
     ] as const) {
-      for (const size of [7, 4096, bytes.length]) {
+      // Pieces shorter than the six-byte magic number too.
+      for (const size of [1, 5, 7, 4096, bytes.length]) {
         const got = await readAll(pieces(bytes, size), { fileName: 'data.csv.xz' });
         assert.deepEqual(got.header, want.header, `header, pieces of ${size}`);
         assert.deepEqual(got.rows, want.rows, `rows, pieces of ${size}`);
@@ -62,6 +64,26 @@ describe('xz-compressed datasets: read through', function () {
     assert.match(
       damaged.problems.find((p) => p.rule === 'data/compressed-damaged')?.message ?? '',
       /^The xz-compressed data is damaged \(xz: corrupt data, or a failed integrity check\)/,
+    );
+  });
+
+  it('never throws on an xz file cut or damaged anywhere, in any chunking', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat(adultXz.length - 1),
+        fc.option(fc.tuple(fc.nat(adultXz.length - 1), fc.integer({ min: 1, max: 255 }))),
+        fc.integer({ min: 1, max: 9000 }),
+        async (cutAt, flip, size) => {
+          const bytes = Buffer.from(adultXz.subarray(0, Math.max(6, cutAt)));
+          if (flip && flip[0] < bytes.length) bytes[flip[0]] = bytes[flip[0]]! ^ flip[1];
+          const r = await readAll(pieces(bytes, size), { fileName: 'a.csv.xz' });
+          assert.equal(r.headerCalls, 1);
+          assert.ok(r.summary.bytes <= adultText.length + 1_000_000);
+          // A stream cut short is always told.
+          if (!flip) assert.equal(r.problems.filter((p) => p.rule === 'data/compressed-damaged').length, 1);
+        },
+      ),
+      { numRuns: 60 },
     );
   });
 
