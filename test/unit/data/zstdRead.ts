@@ -4,6 +4,7 @@
  * (`zstdRead.node22.ts`).
  */
 import * as assert from 'node:assert/strict';
+import * as fc from 'fast-check';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -85,6 +86,25 @@ export function zstdReadSuite(): void {
       // Whole, no finding of the kind.
       const ok = await readAll([whole], { fileName: 'a.csv.zst' });
       assert.equal(ok.problems.filter((p) => p.rule === 'data/compressed-damaged').length, 0);
+    });
+
+    it('never throws on a .zst file cut or damaged anywhere, in any chunking, and tells every cut', async () => {
+      const whole = fs.readFileSync(path.join(fixtures, 'zstd/people.csv.zst'));
+      await fc.assert(
+        fc.asyncProperty(
+          fc.nat(whole.length - 1),
+          fc.option(fc.tuple(fc.nat(whole.length - 1), fc.integer({ min: 1, max: 255 }))),
+          fc.integer({ min: 1, max: 300 }),
+          async (cutAt, flip, size) => {
+            const bytes = Buffer.from(whole.subarray(0, Math.max(4, cutAt)));
+            if (flip && flip[0] < bytes.length) bytes[flip[0]] = bytes[flip[0]]! ^ flip[1];
+            const r = await readAll(pieces(bytes, size), { fileName: 'p.csv.zst' });
+            assert.equal(r.headerCalls, 1);
+            if (!flip) assert.equal(r.problems.filter((p) => p.rule === 'data/compressed-damaged').length, 1);
+          },
+        ),
+        { numRuns: 200 },
+      );
     });
 
     it('reads the table of a tar archive inside (.tar.zst), each on its own on disk; decompressWhole gives the text', async () => {
