@@ -6,16 +6,9 @@ import * as os from 'node:os';
 import { Decompressed, decompressWhole, zipMembers, type ZipMember } from '../../../src/core/data/compressed';
 import { readZipDirectory, zipMemberAt, zipMembersOf } from '../../../src/worker/scannedFile';
 import { readTable } from '../../../src/core/data/readTable';
-import { grid, makeZip, readAll, splitAt, type ZipEntry } from './readHelpers';
+import { grid, makeZip, pieces, readAll, splitAt, type ZipEntry } from './readHelpers';
 
 const adult = path.resolve(__dirname, '../../../../shared/data/adult/adult.csv');
-
-/** `bytes` in pieces of `size`. */
-function pieces(bytes: Uint8Array, size: number): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < bytes.length; i += size) out.push(bytes.subarray(i, i + size));
-  return out;
-}
 
 describe('gzip-compressed datasets: read through', () => {
   const text = fs.readFileSync(adult).subarray(0, 400_000);

@@ -14,6 +14,13 @@ export function bytesOf(input: string | Uint8Array): Uint8Array {
   return typeof input === 'string' ? new TextEncoder().encode(input) : input;
 }
 
+/** `bytes` in pieces of `size` bytes (the last shorter), as a stream of that chunk size gives them. */
+export function pieces(bytes: Uint8Array, size: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < bytes.length; i += size) out.push(bytes.subarray(i, i + size));
+  return out;
+}
+
 /** Splits `bytes` at the given offsets (sorted, inside the array). */
 export function splitAt(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
   const out: Uint8Array[] = [];

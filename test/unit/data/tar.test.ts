@@ -7,17 +7,11 @@ import { decompressWhole, memberOptions, type TarMember } from '../../../src/cor
 import { loadTable } from '../../../src/core/training/loadTable';
 import { archiveMembersOf, datasetSource, derivedFrom, openScanned } from '../../../src/worker/scannedFile';
 import { isTarHeader, paxRecords, readTarHeader } from '../../../src/core/data/tar';
-import { readAll } from './readHelpers';
+import { pieces, readAll } from './readHelpers';
 import { makeTar } from './makeTar';
 
 const adult = path.resolve(__dirname, '../../../../shared/data/adult/adult.csv');
 const archives = path.resolve(__dirname, '../../fixtures/archives');
-
-function pieces(bytes: Uint8Array, size: number): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < bytes.length; i += size) out.push(bytes.subarray(i, i + size));
-  return out;
-}
 
 const notesOf = (r: Awaited<ReturnType<typeof readAll>>) =>
   r.problems.filter((p) => p.rule === 'data/tar-archive').map((p) => [p.severity, p.message]);

@@ -6,19 +6,13 @@ import { decompressWhole, memberOptions, type TarMember } from '../../../src/cor
 import { loadTable } from '../../../src/core/training/loadTable';
 import { archiveMembersOf, openScanned } from '../../../src/worker/scannedFile';
 import { readTable } from '../../../src/core/data/readTable';
-import { readAll } from './readHelpers';
+import { pieces, readAll } from './readHelpers';
 
 const fixtures = path.resolve(__dirname, '../../fixtures');
 const adult = path.resolve(__dirname, '../../../../shared/data/adult/adult.csv');
 /** Made by XZ Utils 5.4.1 (`xz`, its default level): the first 200,000 bytes of Adult, and people.csv. */
 const adultXz = fs.readFileSync(path.join(fixtures, 'xz/adult-200k.csv.xz'));
 const adultText = fs.readFileSync(adult).subarray(0, 200_000);
-
-function pieces(bytes: Uint8Array, size: number): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < bytes.length; i += size) out.push(bytes.subarray(i, i + size));
-  return out;
-}
 
 describe('xz-compressed datasets: read through', function () {
   this.timeout(60_000);

@@ -13,19 +13,13 @@ import { decompressWhole, memberOptions, type TarMember } from '../../../src/cor
 import { loadTable } from '../../../src/core/training/loadTable';
 import { archiveMembersOf, openScanned } from '../../../src/worker/scannedFile';
 import { makeTar } from './makeTar';
-import { readAll } from './readHelpers';
+import { pieces, readAll } from './readHelpers';
 
 const fixtures = path.resolve(__dirname, '../../fixtures');
 const adult = path.resolve(__dirname, '../../../../shared/data/adult/adult.csv');
 
 const zstd = (b: Uint8Array): Buffer =>
   (zlib as unknown as { zstdCompressSync: (b: Uint8Array) => Buffer }).zstdCompressSync(b);
-
-function pieces(bytes: Uint8Array, size: number): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < bytes.length; i += size) out.push(bytes.subarray(i, i + size));
-  return out;
-}
 
 export function zstdReadSuite(): void {
   describe(`Zstandard-compressed datasets: read through (Node.js ${process.version})`, () => {
