@@ -7,6 +7,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import {
   Decompressed,
+  zipMethodRead,
+  zipMethodsRead,
   END_BYTES,
   MAX_DIRECTORY_BYTES,
   directoryEnd,
@@ -109,9 +111,9 @@ export function zipMemberAt(
     const tables = zipMembers(archiveShown, entries)?.map((m) => m.entry.name) ?? [];
     return { error: `${shown}: the ZIP archive ${archiveShown} has no file ${name}${tablesListed(tables)}.` };
   }
-  if (entry.flags & 1 || (entry.method !== 8 && entry.method !== 0))
+  if (entry.flags & 1 || !zipMethodRead(entry.method))
     return {
-      error: `${shown}: the file ${name} of the ZIP archive ${archiveShown} is encrypted or compressed by a method other than deflate: extract it to read it.`,
+      error: `${shown}: the file ${name} of the ZIP archive ${archiveShown} is encrypted or compressed by a method other than ${zipMethodsRead()}: extract it to read it.`,
     };
   const none = { count: 0, names: [] };
   return { archive, member: { entry, archive: archiveShown, tables: none, others: none, closed: none } };
@@ -177,7 +179,7 @@ export async function readTarIndex(
     const first = await q.read(TAR_BLOCK);
     if (!isTarHeader(first)) return undefined;
     const c = bytes.compression;
-    const compression = c === 'gzip' || c === 'zstd' || c === 'xz' ? c : null;
+    const compression = c === 'gzip' || c === 'zstd' || c === 'xz' || c === 'bzip2' ? c : null;
     let heads = 0;
     const walk = walkTar(q, first);
     for (;;) {
@@ -294,7 +296,7 @@ export async function datasetSource(file: string, shown: string): Promise<Datase
  */
 export function derivedFrom(file: string, source: DatasetSource): string {
   if (source.file === file || !source.member) return file;
-  const archive = source.file.replace(/\.(zip|tgz|txz|tzst|tar\.(gz|zst|xz)|tar)$/i, '');
+  const archive = source.file.replace(/\.(zip|tgz|txz|tzst|tbz2?|tar\.(gz|zst|xz|bz2)|tar)$/i, '');
   return `${archive}.${path.posix.basename(memberName(source.member))}`;
 }
 

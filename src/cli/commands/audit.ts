@@ -22,10 +22,10 @@ const STDIN_NAME = '<stdin>';
 
 const usage = `Usage: rml audit <file...|-> [options]
 
-Scans CSV, TSV, JSON and JSONL datasets (gzip, Zstandard and xz files too, and the tables of a ZIP or tar
-archive, each on its own, or one named inside it: data.zip/train.csv, data.tar.gz/train.csv) for personal
-data, re-identification risk, protected attributes, bias and data-quality faults; with --prediction, audits
-a model's predictions per group.
+Scans CSV, TSV, JSON and JSONL datasets (gzip, Zstandard, xz and bzip2 files too, and the tables of a ZIP
+or tar archive, each on its own, or one named inside it: data.zip/train.csv, data.tar.gz/train.csv) for
+personal data, re-identification risk, protected attributes, bias and data-quality faults; with --prediction,
+audits a model's predictions per group.
 
 Options:
   --format text|json|sarif   Output format (default: text).

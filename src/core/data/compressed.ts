@@ -19,6 +19,7 @@ import type { Transform } from 'node:stream';
 import type * as XzDecompress from 'xz-decompress';
 import * as zlib from 'node:zlib';
 import { count } from '../numberText';
+import { Bzip2Decoder, Bzip2Fault, isBzip2 } from './bzip2';
 import { ByteQueue, TAR_BLOCK, isTarHeader, walkTar, type TarEnd, type TarFile } from './tar';
 import { ZstdFrames } from './zstdFrames';
 
@@ -59,20 +60,39 @@ export function zstdReadable(): boolean {
   return zstdDecompressor() !== undefined;
 }
 
+/**
+ * Whether a ZIP entry compressed by `method` is read: stored (0), deflate (8), bzip2 (12), xz (95), and
+ * Zstandard (93) where Node.js has it. Each of the last three holds a whole stream of its format (APPNOTE
+ * 4.4.5), read by the same decoder as a file of it.
+ */
+export function zipMethodRead(method: number): boolean {
+  return method === 0 || method === 8 || method === 12 || method === 95 || (method === 93 && zstdReadable());
+}
+
+/** The ZIP compression methods read, in words, for the message about an entry that is not. */
+export function zipMethodsRead(): string {
+  return zstdReadable() ? 'deflate, bzip2, xz or Zstandard' : 'deflate, bzip2 or xz';
+}
+
 /** Whether bytes begin with the xz format's magic number (`\xfd7zXZ\0`), which no text can. */
 export function isXz(head: Uint8Array): boolean {
   const magic = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
   return head.length >= 6 && magic.every((b, i) => head[i] === b);
 }
 
-/** Whether a file's first bytes are of a compression read through in one pass: gzip, ZIP, Zstandard, xz. */
+export { isBzip2 };
+
+/**
+ * Whether a file's first bytes are of a compression read through in one pass: gzip, ZIP, Zstandard, xz,
+ * bzip2.
+ */
 export function isCompressed(head: Uint8Array): boolean {
-  return isGzip(head) || isZip(head) || isXz(head) || (isZstd(head) && zstdReadable());
+  return isGzip(head) || isZip(head) || isXz(head) || isBzip2(head) || (isZstd(head) && zstdReadable());
 }
 
-/** A file name without its `.gz`, `.zst` or `.xz` ending, so that `adult.csv.gz` reads as CSV. */
+/** A file name without its `.gz`, `.zst`, `.xz` or `.bz2` ending, so that `adult.csv.gz` reads as CSV. */
 export function withoutGzipExtension(fileName: string): string {
-  return fileName.replace(/\.(gz|zst|xz)$/i, '');
+  return fileName.replace(/\.(gz|zst|xz|bz2)$/i, '');
 }
 
 /** A fault of the compressed data: zlib's error, or a checksum that does not match. */
@@ -121,8 +141,8 @@ export interface TarMember {
   /** Where the table's data start in the archive's tar stream (decompressed, for a compressed one). */
   offset: number;
   size: number;
-  /** How the archive is compressed (`.tar.gz`, `.tar.zst`, `.tar.xz`), or null. */
-  compression: 'gzip' | 'zstd' | 'xz' | null;
+  /** How the archive is compressed (`.tar.gz`, `.tar.zst`, `.tar.xz`, `.tar.bz2`), or null. */
+  compression: 'gzip' | 'zstd' | 'xz' | 'bzip2' | null;
   /** The archive's other tables, each audited on its own. */
   tables: Names;
   /** The archive's files that are not tables, which are not read. */
@@ -180,7 +200,7 @@ export interface ZipRead {
 export interface ZipEntry {
   name: string;
   flags: number;
-  /** 8 deflate, 0 stored; others are not read. */
+  /** 8 deflate, 0 stored, 12 bzip2, 95 xz, 93 Zstandard ({@link zipMethodRead}); others are not read. */
   method: number;
   crc: number;
   compressedSize: number;
@@ -202,7 +222,7 @@ export interface ZipMember {
   tables: Names;
   /** The archive's files that are not tables, which are not read. */
   others: Names;
-  /** Tables by their names that cannot be read: encrypted, or compressed by a method zlib lacks. */
+  /** Tables by their names that cannot be read: encrypted, or compressed by a method not read here. */
   closed: Names;
 }
 
@@ -231,7 +251,7 @@ const OUT_CHUNK = 1 << 16;
  */
 export class Decompressed implements AsyncIterable<Uint8Array> {
   /** How the chunks were compressed, when they were read through. */
-  compression: 'gzip' | 'zip' | 'zstd' | 'xz' | undefined;
+  compression: 'gzip' | 'zip' | 'zstd' | 'xz' | 'bzip2' | undefined;
   /** zlib's error, or a checksum that did not match. */
   fault: CompressionFault | undefined;
   /** The ZIP archive's file read, set before its first bytes are given. */
@@ -283,8 +303,8 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
         yield* this.readMember(this.member, grow, () => head, source);
         return;
       }
-      // The longest magic number looked for: xz's six bytes.
-      await grow(6);
+      // The longest magic number looked for: bzip2's ten bytes (its header and the first block's magic).
+      await grow(10);
       let local: LocalHeader | undefined;
       // Where the entry read starts in `head`: past the folders an archive may list first (`data/`).
       let at = 0;
@@ -302,6 +322,11 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
       if (isXz(head)) {
         this.compression = 'xz';
         finished = (yield* this.untar(this.unxz(head, source))) ?? false;
+        return;
+      }
+      if (isBzip2(head)) {
+        this.compression = 'bzip2';
+        finished = (yield* this.untar(this.unbzip2(head, source))) ?? false;
         return;
       }
       const zstd = isZstd(head) ? zstdDecompressor() : undefined;
@@ -412,10 +437,18 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
     const data = bounded(local.subarray(localHeaderLength(local)), source, entry.compressedSize);
     const crc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
     let crc = 0;
+    const zstd = entry.method === 93 ? zstdDecompressor() : undefined;
+    const none = new Uint8Array(0);
     const inflated =
       entry.method === 8
-        ? this.inflate(zlib.createInflateRaw({ chunkSize: OUT_CHUNK }), new Uint8Array(0), data, undefined)
-        : stored(new Uint8Array(0), entry.compressedSize, data, undefined);
+        ? this.inflate(zlib.createInflateRaw({ chunkSize: OUT_CHUNK }), none, data, undefined)
+        : entry.method === 12
+          ? this.unbzip2(none, data)
+          : entry.method === 95
+            ? this.unxz(none, data)
+            : zstd
+              ? this.unzstd(zstd, none, data)
+              : stored(none, entry.compressedSize, data, undefined);
     let size = 0;
     for await (const c of inflated) {
       if (crc32) crc = crc32(c, crc);
@@ -507,13 +540,15 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
           ? this.unzstd(zstd, new Uint8Array(0), source)
           : member.compression === 'xz'
             ? this.unxz(new Uint8Array(0), source)
-            : (async function* (): AsyncGenerator<Uint8Array, boolean> {
-                for (;;) {
-                  const r = await source.next();
-                  if (r.done) return true;
-                  yield r.value;
-                }
-              })();
+            : member.compression === 'bzip2'
+              ? this.unbzip2(new Uint8Array(0), source)
+              : (async function* (): AsyncGenerator<Uint8Array, boolean> {
+                  for (;;) {
+                    const r = await source.next();
+                    if (r.done) return true;
+                    yield r.value;
+                  }
+                })();
     if (member.compression) this.compression = member.compression;
     const q = new ByteQueue(inner);
     try {
@@ -636,6 +671,36 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
       this.fault = xzFault(e);
     }
     return sourceDone;
+  }
+
+  /**
+   * Yields a bzip2 stream's decompressed bytes ({@link Bzip2Decoder}, in this thread: Node.js has no bzip2
+   * decoder). A fault is kept, as zlib's are; what the source throws is thrown. Returns true when the source
+   * was read to its end.
+   */
+  private async *unbzip2(
+    head: Uint8Array,
+    source: AsyncIterator<Uint8Array> | Iterator<Uint8Array>,
+  ): AsyncGenerator<Uint8Array, boolean> {
+    const decoder = new Bzip2Decoder();
+    if (head.length > 0) decoder.push(head);
+    let sourceDone = false;
+    for (;;) {
+      try {
+        for (const c of decoder.take()) yield c;
+      } catch (e) {
+        if (!(e instanceof Bzip2Fault)) throw e;
+        this.fault = e;
+        return sourceDone;
+      }
+      // Bytes after the last stream are not read, as `bzip2 -d` passes over them.
+      if (decoder.complete || sourceDone) return sourceDone;
+      const r = await source.next();
+      if (r.done) {
+        sourceDone = true;
+        decoder.finish();
+      } else decoder.push(r.value);
+    }
   }
 
   /** Yields the decompressed bytes; true when the source was read to its end. */
@@ -987,7 +1052,7 @@ export function zipMembers(archive: string, entries: readonly ZipEntry[]): ZipMe
   const files = entries.filter((e) => !e.name.endsWith('/') && !METADATA_ENTRY.test(e.name));
   const { candidates, others } = tablesAmong(files);
   const open = (e: ZipEntry) =>
-    !(e.flags & 1) && (e.method === 8 || (e.method === 0 && e.compressedSize === e.size));
+    !(e.flags & 1) && zipMethodRead(e.method) && (e.method !== 0 || e.compressedSize === e.size);
   const tables = candidates.filter(open);
   if (tables.length === 0) return undefined;
   const closed = names(candidates.filter((e) => !open(e)).map((e) => e.name));
@@ -1107,14 +1172,17 @@ export function faultText(
         ? 'the Zstandard-compressed data'
         : source.compression === 'xz'
           ? 'the xz-compressed data'
-          : 'the gzip-compressed data';
+          : source.compression === 'bzip2'
+            ? 'the bzip2-compressed data'
+            : 'the gzip-compressed data';
   if (fault.code === 'Z_BUF_ERROR')
     return `${what} is cut short (the ${source.zip || source.tar?.name !== undefined ? 'archive' : 'file'} ends inside it)`;
   if (fault.code === 'ZIP_HEADER')
     return `${what} is not where the archive's directory places it (the archive is damaged)`;
   if (fault.code === 'CHECKSUM' || /incorrect (data|length) check/.test(fault.message))
     return `${what} fails its checksum (the file is damaged)`;
-  return `${what} is damaged (${fault.code === 'XZ' ? 'xz' : 'zlib'}: ${fault.message})`;
+  const library = fault.code === 'XZ' ? 'xz' : fault.code === 'BZIP2' ? 'bzip2' : 'zlib';
+  return `${what} is damaged (${library}: ${fault.message})`;
 }
 
 /** The `data/compressed-damaged` message: the fault and what of the table was read. */
@@ -1148,7 +1216,7 @@ export function zipMessage(zip: ZipRead): string {
     if (closed && closed.count > 0) {
       const them = closed.count === 1 ? 'it' : 'them';
       parts.push(
-        `${count(closed.count, 'table')} in it (${listed(closed)}) could not be read: encrypted, or compressed by a method other than deflate; extract ${them} to audit ${them}`,
+        `${count(closed.count, 'table')} in it (${listed(closed)}) could not be read: encrypted, or compressed by a method other than ${zipMethodsRead()}; extract ${them} to audit ${them}`,
       );
     }
     if (others && others.count > 0)

@@ -103,7 +103,7 @@ export interface ReadSummary {
   /** Bytes of text read: decompressed, for a compressed file. */
   bytes: number;
   /** Set when the file was compressed and read through (`compressed.ts`): gzip, or a ZIP archive's file. */
-  compression?: 'gzip' | 'zip' | 'zstd' | 'xz';
+  compression?: 'gzip' | 'zip' | 'zstd' | 'xz' | 'bzip2';
   /** The table was a file of a tar archive (compressed as `compression` says, or not). */
   archive?: 'tar';
   encoding: TextEncodingName;

@@ -3,7 +3,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as os from 'node:os';
-import { Decompressed, decompressWhole, zipMembers, type ZipMember } from '../../../src/core/data/compressed';
+import {
+  Decompressed,
+  decompressWhole,
+  zipMembers,
+  zipMethodsRead,
+  zstdReadable,
+  type ZipMember,
+} from '../../../src/core/data/compressed';
 import { readZipDirectory, zipMemberAt, zipMembersOf } from '../../../src/worker/scannedFile';
 import { readTable } from '../../../src/core/data/readTable';
 import { grid, makeZip, pieces, readAll, splitAt, type ZipEntry } from './readHelpers';
@@ -390,7 +397,7 @@ describe('ZIP archives on disk: each table read by the directory', () => {
     });
     assert.match(
       (zipMemberAt(path.join(file, 'data/secret.csv'), 'n.zip/data/secret.csv') as { error: string }).error,
-      /is encrypted or compressed by a method other than deflate: extract it to read it\.$/,
+      /is encrypted or compressed by a method other than deflate, bzip2(, xz or Zstandard| or xz): extract it to read it\.$/,
     );
     // No archive on the path: the file's own check says what is wrong.
     assert.equal(zipMemberAt(file, 'n.zip'), undefined);
@@ -411,7 +418,7 @@ describe('ZIP archives on disk: each table read by the directory', () => {
     assert.equal(
       note?.message,
       'The file is a ZIP archive: its file open.csv was read; 1 table in it (secret.csv) could not be read: ' +
-        'encrypted, or compressed by a method other than deflate; extract it to audit it.',
+        `encrypted, or compressed by a method other than ${zipMethodsRead()}; extract it to audit it.`,
     );
     const many = zipMembers(
       'big.zip',
@@ -431,6 +438,58 @@ describe('ZIP archives on disk: each table read by the directory', () => {
       [4999, 20, 't1.csv'],
     );
     assert.equal(many[4999]!.tables.names[0], 't0.csv');
+  });
+
+  it('reads tables compressed by bzip2 (12), xz (95) and Zstandard (93, where Node.js has it), not LZMA (14)', async () => {
+    const fixtures = path.resolve(__dirname, '../../fixtures');
+    const people = fs.readFileSync(path.join(fixtures, 'data/people.csv'));
+    const stream = (name: string) => fs.readFileSync(path.join(fixtures, name));
+    const zip = makeZip([
+      { name: 'b.csv', data: people, method: 12, compressed: stream('bzip2/people.csv.bz2') },
+      { name: 'x.csv', data: people, method: 95, compressed: stream('xz/people.csv.xz') },
+      { name: 'z.csv', data: people, method: 93, compressed: stream('zstd/people.csv.zst') },
+      { name: 'l.csv', data: people, method: 14, compressed: Buffer.from('not read') },
+    ]);
+    const members = zipMembersOf(onDisk(zip), 'm.zip')!;
+    const read = zstdReadable() ? ['b.csv', 'x.csv', 'z.csv'] : ['b.csv', 'x.csv'];
+    assert.deepEqual(
+      members.map((m) => m.entry.name),
+      read,
+    );
+    const expected = await readAll([people], { fileName: 'people.csv' });
+    for (const member of members) {
+      const got = await readMember(zip, member, 100);
+      assert.deepEqual(got.rows, expected.rows, member.entry.name);
+      assert.equal(got.problems.filter((p) => p.rule === 'data/compressed-damaged').length, 0);
+      assert.match(
+        got.problems.find((p) => p.rule === 'data/zip-archive')?.message ?? '',
+        zstdReadable() ? /1 table in it \(l\.csv\) could not be read/ : /2 tables in it \(z\.csv, l\.csv\)/,
+      );
+    }
+    // A damaged bzip2 entry: the checksum of the stream's first block.
+    const bad = Buffer.from(zip);
+    bad[members[0]!.entry.offset + 30 + 'b.csv'.length + 12]! ^= 0x10;
+    const damaged = await readMember(bad, members[0]!);
+    assert.match(
+      damaged.problems.find((p) => p.rule === 'data/compressed-damaged')?.message ?? '',
+      /^The ZIP archive's file b\.csv is damaged \(bzip2: a block fails its checksum, and its text was left out\)/,
+    );
+    assert.equal(damaged.rows.length, 0);
+    // As Info-ZIP's `zip -Z bzip2` writes it.
+    const infoZip = path.join(fixtures, 'bzip2/two-bzip2.zip');
+    const both = zipMembersOf(infoZip, 'two-bzip2.zip')!;
+    assert.deepEqual(
+      both.map((m) => [m.entry.name, m.entry.method]),
+      [
+        ['d/people.csv', 12],
+        ['d/adult.csv', 12],
+      ],
+    );
+    const adultRows = await readMember(fs.readFileSync(infoZip), both[1]!);
+    assert.deepEqual(
+      adultRows.rows,
+      (await readAll([fs.readFileSync(adult).subarray(0, 200_000)], { fileName: 'x' })).rows,
+    );
   });
 
   it('keeps the rows before a damaged entry, and names a header missing where the directory says', async () => {

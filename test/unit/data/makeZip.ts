@@ -8,8 +8,10 @@ import * as zlib from 'node:zlib';
 export interface ZipEntry {
   name: string;
   data: Uint8Array;
-  /** 8 (deflate, the default) or 0 (stored). */
-  method?: 0 | 8;
+  /** 8 (deflate, the default) or 0 (stored); any other with {@link compressed}. */
+  method?: number;
+  /** The entry's bytes as written, compressed by `method` (a bzip2, xz or Zstandard stream). */
+  compressed?: Uint8Array;
   /** Sizes and checksum after the data (general purpose bit 3), as a streaming writer puts them. */
   descriptor?: boolean;
   /** The checksum written, when not the data's (a damaged archive). */
@@ -35,7 +37,7 @@ export function makeZip(entries: ZipEntry[], layout: ZipLayout = {}): Buffer {
   let offset = 0;
   for (const e of entries) {
     const method = e.method ?? 8;
-    const body = method === 8 ? zlib.deflateRawSync(e.data) : Buffer.from(e.data);
+    const body = Buffer.from(e.compressed ?? (method === 8 ? zlib.deflateRawSync(e.data) : e.data));
     const crc = e.crc ?? crc32(e.data);
     const name = Buffer.from(e.name, 'utf8');
     const flags = 0x800 | (e.descriptor ? 8 : 0) | (e.encrypted ? 1 : 0);
