@@ -33,6 +33,9 @@ export const OUT_PIECE = 1 << 16;
 /** A block's text held until its checksum is known, at most (a block of text at `-9` is about 0.9 MB). */
 const HELD_BYTES = 8 << 20;
 
+/** Bits looked up at once to decode a symbol (most codes are shorter: one look-up finds them). */
+const LOOKUP_BITS = 10;
+
 const MAX_GROUPS = 6;
 const MAX_ALPHA = 258;
 const MAX_CODE_LEN = 20;
@@ -266,6 +269,7 @@ export class Bzip2Decoder {
     const limits: Int32Array[] = [];
     const bases: Int32Array[] = [];
     const perms: Uint16Array[] = [];
+    const lookups: Int32Array[] = [];
     const minLens = new Int32Array(groups);
     const maxLens = new Int32Array(groups);
     const lengths = new Uint8Array(MAX_ALPHA);
@@ -303,9 +307,21 @@ export class Bzip2Decoder {
       // Left-aligned: a code of `l` bits followed by any bits is at most this.
       const aligned = new Int32Array(MAX_CODE_LEN + 2).fill(-1);
       for (let l = min; l <= max; l++) aligned[l] = ((limit[l]! + 1) << (max - l)) - 1;
+      // Codes of up to LOOKUP_BITS bits are found by one look-up of that many bits: the symbol and the
+      // code's length (0 where a longer code begins, found by the limits).
+      const lookupBits = Math.min(max, LOOKUP_BITS);
+      const lookup = new Int32Array(1 << lookupBits);
+      for (let l = min; l <= lookupBits; l++) {
+        for (let index = count[l]!; index < count[l + 1]!; index++) {
+          const code = index + base[l]!;
+          const first = code << (lookupBits - l);
+          lookup.fill((perm[index]! << 5) | l, first, first + (1 << (lookupBits - l)));
+        }
+      }
       limits.push(aligned);
       bases.push(base);
       perms.push(perm);
+      lookups.push(lookup);
       minLens[t] = min;
       maxLens[t] = max;
     }
@@ -325,8 +341,10 @@ export class Bzip2Decoder {
     let limit = limits[0]!;
     let base = bases[0]!;
     let perm = perms[0]!;
+    let lookup = lookups[0]!;
     let min = 0;
     let max = 0;
+    let lookupBits = 0;
     // The bit reader's state, kept in locals in this loop (its hot path).
     const buf = this.buf;
     let pos = this.pos;
@@ -342,8 +360,10 @@ export class Bzip2Decoder {
           limit = limits[g]!;
           base = bases[g]!;
           perm = perms[g]!;
+          lookup = lookups[g]!;
           min = minLens[g]!;
           max = maxLens[g]!;
+          lookupBits = Math.min(max, LOOKUP_BITS);
           left = GROUP_SIZE;
         }
         left--;
@@ -354,13 +374,20 @@ export class Bzip2Decoder {
           bitBuf = (bitBuf << 8) | b;
           bitCount += 8;
         }
-        const code = (bitBuf >>> (bitCount - max)) & ((1 << max) - 1);
-        let l = min;
-        while (code > limit[l]!) if (++l > max) throw fault('a Huffman code is not in its table');
-        bitCount -= l;
-        const index = (code >>> (max - l)) - base[l]!;
-        if (index < 0 || index >= MAX_ALPHA) throw fault('a Huffman code is not in its table');
-        const sym = perm[index]!;
+        let sym: number;
+        const found = lookup[(bitBuf >>> (bitCount - lookupBits)) & ((1 << lookupBits) - 1)]!;
+        if (found !== 0) {
+          bitCount -= found & 31;
+          sym = found >>> 5;
+        } else {
+          const code = (bitBuf >>> (bitCount - max)) & ((1 << max) - 1);
+          let l = lookupBits + 1;
+          while (code > limit[l]!) if (++l > max) throw fault('a Huffman code is not in its table');
+          bitCount -= l;
+          const index = (code >>> (max - l)) - base[l]!;
+          if (index < 0 || index >= MAX_ALPHA) throw fault('a Huffman code is not in its table');
+          sym = perm[index]!;
+        }
         if (sym <= 1) {
           // RUNA adds one of the run's place value, RUNB two.
           if (runPos === 0) {
