@@ -23,6 +23,7 @@ import {
 } from '../core/data/compressed';
 import { fileAbove } from './fileAbove';
 import { ByteQueue, TAR_BLOCK, isTarHeader, walkTar, type TarFile } from '../core/data/tar';
+import type { Bzip2Block } from '../core/data/bzip2';
 import type { ScanOptions } from '../core/scan';
 
 /**
@@ -35,7 +36,9 @@ export function openScanned(
   options: Pick<ScanOptions, 'zipMember' | 'tarMember'>,
 ): fs.ReadStream {
   const tar = options.tarMember;
-  const start = options.zipMember?.entry.offset ?? (tar && !tar.compression ? tar.offset : undefined);
+  const start =
+    options.zipMember?.entry.offset ??
+    (tar && !tar.compression ? tar.offset : tar?.seek ? Math.floor(tar.seek.bit / 8) : undefined);
   return fs.createReadStream(file, { highWaterMark: 1 << 18, ...(start ? { start } : {}) });
 }
 
@@ -160,6 +163,21 @@ export function memberName(member: ArchiveMember): string {
 const HEADS_KEPT = 64;
 const HEAD_BYTES = 1 << 16;
 
+/** The index of the last of `blocks` (in the text's order) that begins at or before `offset`; -1 if none. */
+function blockOf(blocks: readonly Bzip2Block[], offset: number): number {
+  let lo = 0;
+  let hi = blocks.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (blocks[mid]!.text <= offset) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
 /**
  * The entries of the tar archive `file` on disk (plain, or compressed by gzip or Zstandard), with where each
  * one's data start: the archive read through once, its data passed over. Undefined for any other file: its
@@ -170,7 +188,9 @@ export async function readTarIndex(
   file: string,
 ): Promise<{ files: TarFile[]; compression: TarMember['compression']; complete: boolean } | undefined> {
   const stream = fs.createReadStream(file, { highWaterMark: 1 << 18 });
-  const bytes = new Decompressed(stream, undefined, { untar: false });
+  // A bzip2 stream's blocks, each decodable on its own: a table is then read from the block it begins in.
+  const blocks: Bzip2Block[] = [];
+  const bytes = new Decompressed(stream, undefined, { untar: false, onBzip2Block: (b) => blocks.push(b) });
   const it = bytes[Symbol.asyncIterator]();
   const files: TarFile[] = [];
   let complete = false;
@@ -195,6 +215,11 @@ export async function readTarIndex(
         heads++;
       }
       files.push(f);
+    }
+    for (const f of files) {
+      const block = blockOf(blocks, f.offset);
+      // From the first block the archive is read from its start, its stream's checksum checked.
+      if (block > 0) f.seek = blocks[block]!;
     }
     return { files, compression, complete };
   } finally {

@@ -73,6 +73,24 @@ const CRC_TABLE = (() => {
 
 type State = 'header' | 'block' | 'next' | 'done';
 
+/**
+ * Where a block begins: in the compressed input, in bits from its first byte, and in the text, with its
+ * stream's level. Every block can be decoded on its own from there ({@link Bzip2Decoder}'s `start`): a table
+ * deep in a `.tar.bz2` is read from the block it begins in, not from the archive's start.
+ */
+export interface Bzip2Block {
+  bit: number;
+  text: number;
+  level: number;
+}
+
+export interface Bzip2Options {
+  /** Begin at a block, not a stream's header: the input's first byte holds the block's `bit % 8`. */
+  start?: Bzip2Block;
+  /** Told of each block as it begins. */
+  onBlock?: (block: Bzip2Block) => void;
+}
+
 export class Bzip2Decoder {
   /** Compressed bytes held: those from `pos` to `end` are not yet read. */
   private buf = new Uint8Array(1 << 18);
@@ -94,6 +112,30 @@ export class Bzip2Decoder {
   /** A block's symbols, then its inverse transform (a byte and the next position in each). */
   private tt = new Int32Array(0);
 
+  /** Bytes of the input dropped from before `buf` (so that a block's position is the input's). */
+  private dropped = 0;
+  /** Text given so far, by the blocks before the one being read. */
+  private text = 0;
+  /** Bits to pass over before the first block, when started at one. */
+  private skipBits = 0;
+  /** Where the input's first byte is in the whole stream, in bits (past zero when started at a block). */
+  private readonly origin: number = 0;
+  /** The stream's checksum cannot be checked: it was entered at a block, past its first. */
+  private entered = false;
+
+  constructor(private readonly options: Bzip2Options = {}) {
+    const start = options.start;
+    if (start) {
+      this.state = 'block';
+      this.level = start.level;
+      this.tt = new Int32Array(start.level * 100000);
+      this.skipBits = start.bit & 7;
+      this.origin = start.bit - this.skipBits;
+      this.text = start.text;
+      this.entered = true;
+    }
+  }
+
   /** Gives the decoder more compressed bytes. */
   push(chunk: Uint8Array): void {
     const held = this.end - this.pos;
@@ -103,6 +145,7 @@ export class Bzip2Decoder {
         grown.set(this.buf.subarray(this.pos, this.end));
         this.buf = grown;
       } else this.buf.copyWithin(0, this.pos, this.end);
+      this.dropped += this.pos;
       this.pos = 0;
       this.end = held;
     }
@@ -175,17 +218,25 @@ export class Bzip2Decoder {
       }
       if (this.state === 'done') return;
       if (held < blockBound(this.level) && !this.ended) return;
+      if (this.skipBits > 0) {
+        this.bits(this.skipBits);
+        this.skipBits = 0;
+      }
+      const bit = this.origin + (this.dropped + this.pos) * 8 - this.bitCount;
       const hi = this.bits(24);
       const lo = this.bits(24);
       if (hi === 0x177245 && lo === 0x385090) {
         const crc = this.bits32();
         if (this.bitsLeft() < 0) throw fault('unexpected end of file', 'Z_BUF_ERROR');
-        if (crc !== this.streamCrc) throw fault("the stream's checksum does not match", 'CHECKSUM');
+        if (crc !== this.streamCrc && !this.entered)
+          throw fault("the stream's checksum does not match", 'CHECKSUM');
+        this.entered = false;
         this.streams++;
         this.state = 'next';
         continue;
       }
       if (hi !== 0x314159 || lo !== 0x265359) throw this.cutOr('a block does not begin where one should');
+      this.options.onBlock?.({ bit, text: this.text, level: this.level });
       const expected = this.bits32();
       let n: number;
       let origPtr: number;
@@ -198,7 +249,7 @@ export class Bzip2Decoder {
       }
       if (this.bitsLeft() < 0) throw fault('unexpected end of file', 'Z_BUF_ERROR');
       if (origPtr >= n && n > 0) throw fault('a block starts outside itself');
-      const { crc, text, passed } = yield* this.output(n, origPtr);
+      const { crc, text, passed, length } = yield* this.output(n, origPtr);
       if (crc !== expected) {
         // Garbled text would be read as rows: a damaged block's is left out, unless it was too long to hold.
         throw passed
@@ -206,6 +257,7 @@ export class Bzip2Decoder {
           : fault('a block fails its checksum, and its text was left out');
       }
       yield* text;
+      this.text += length;
       this.streamCrc = ((this.streamCrc << 1) | (this.streamCrc >>> 31)) ^ crc;
     }
   }
@@ -270,7 +322,6 @@ export class Bzip2Decoder {
     const bases: Int32Array[] = [];
     const perms: Uint16Array[] = [];
     const lookups: Int32Array[] = [];
-    const minLens = new Int32Array(groups);
     const maxLens = new Int32Array(groups);
     const lengths = new Uint8Array(MAX_ALPHA);
     for (let t = 0; t < groups; t++) {
@@ -322,7 +373,6 @@ export class Bzip2Decoder {
       bases.push(base);
       perms.push(perm);
       lookups.push(lookup);
-      minLens[t] = min;
       maxLens[t] = max;
     }
 
@@ -342,7 +392,6 @@ export class Bzip2Decoder {
     let base = bases[0]!;
     let perm = perms[0]!;
     let lookup = lookups[0]!;
-    let min = 0;
     let max = 0;
     let lookupBits = 0;
     // The bit reader's state, kept in locals in this loop (its hot path).
@@ -361,7 +410,6 @@ export class Bzip2Decoder {
           base = bases[g]!;
           perm = perms[g]!;
           lookup = lookups[g]!;
-          min = minLens[g]!;
           max = maxLens[g]!;
           lookupBits = Math.min(max, LOOKUP_BITS);
           left = GROUP_SIZE;
@@ -451,14 +499,16 @@ export class Bzip2Decoder {
   private *output(
     n: number,
     origPtr: number,
-  ): Generator<Uint8Array, { crc: number; text: Uint8Array[]; passed: boolean }> {
+  ): Generator<Uint8Array, { crc: number; text: Uint8Array[]; passed: boolean; length: number }> {
     const tt = this.tt;
     let crc = -1;
     let out = new Uint8Array(OUT_PIECE);
     let o = 0;
     const held: Uint8Array[] = [];
     let passed = false;
+    let length = 0;
     const full = function* (): Generator<Uint8Array> {
+      length += OUT_PIECE;
       if (passed) yield out;
       else {
         held.push(out);
@@ -500,6 +550,6 @@ export class Bzip2Decoder {
       if (passed) yield out.subarray(0, o);
       else held.push(out.subarray(0, o));
     }
-    return { crc: ~crc | 0, text: held, passed };
+    return { crc: ~crc | 0, text: held, passed, length: length + o };
   }
 }

@@ -19,7 +19,7 @@ import type { Transform } from 'node:stream';
 import type * as XzDecompress from 'xz-decompress';
 import * as zlib from 'node:zlib';
 import { count } from '../numberText';
-import { Bzip2Decoder, Bzip2Fault, isBzip2 } from './bzip2';
+import { Bzip2Decoder, Bzip2Fault, isBzip2, type Bzip2Block } from './bzip2';
 import { ByteQueue, TAR_BLOCK, isTarHeader, walkTar, type TarEnd, type TarFile } from './tar';
 import { ZstdFrames } from './zstdFrames';
 
@@ -143,6 +143,11 @@ export interface TarMember {
   size: number;
   /** How the archive is compressed (`.tar.gz`, `.tar.zst`, `.tar.xz`, `.tar.bz2`), or null. */
   compression: 'gzip' | 'zstd' | 'xz' | 'bzip2' | null;
+  /**
+   * In a `.tar.bz2`, the block the table's data begin in (found as the archive was walked): the archive is
+   * read from there, not decompressed from its start.
+   */
+  seek?: Bzip2Block;
   /** The archive's other tables, each audited on its own. */
   tables: Names;
   /** The archive's files that are not tables, which are not read. */
@@ -263,12 +268,13 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
    * @param chunks a file's bytes; with `member`, an archive's bytes from where its table lies (see
    * {@link ZipMember}, {@link TarMember}).
    * @param member the table of an archive to read, found in its directory or by a walk through it.
-   * @param options `untar: false` gives a tar archive's own bytes, decompressed (to walk it, `readTarIndex`).
+   * @param options `untar: false` gives a tar archive's own bytes, decompressed (to walk it, `readTarIndex`);
+   * `onBzip2Block` is told where each block of a bzip2 stream begins.
    */
   constructor(
     private readonly chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     private readonly member?: ZipMember | TarMember,
-    private readonly options: { untar?: boolean } = {},
+    private readonly options: { untar?: boolean; onBzip2Block?: (block: Bzip2Block) => void } = {},
   ) {}
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
@@ -541,7 +547,7 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
           : member.compression === 'xz'
             ? this.unxz(new Uint8Array(0), source)
             : member.compression === 'bzip2'
-              ? this.unbzip2(new Uint8Array(0), source)
+              ? this.unbzip2(new Uint8Array(0), source, member.seek)
               : (async function* (): AsyncGenerator<Uint8Array, boolean> {
                   for (;;) {
                     const r = await source.next();
@@ -552,7 +558,7 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
     if (member.compression) this.compression = member.compression;
     const q = new ByteQueue(inner);
     try {
-      if (member.compression) await q.skip(member.offset);
+      if (member.compression) await q.skip(member.offset - (member.seek?.text ?? 0));
       let got = 0;
       for await (const c of q.take(member.size)) {
         got += c.length;
@@ -681,8 +687,14 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
   private async *unbzip2(
     head: Uint8Array,
     source: AsyncIterator<Uint8Array> | Iterator<Uint8Array>,
+    /** The block the source begins in (a {@link TarMember}'s `seek`). */
+    start?: Bzip2Block,
   ): AsyncGenerator<Uint8Array, boolean> {
-    const decoder = new Bzip2Decoder();
+    const { onBzip2Block } = this.options;
+    const decoder = new Bzip2Decoder({
+      ...(start ? { start } : {}),
+      ...(onBzip2Block ? { onBlock: onBzip2Block } : {}),
+    });
     if (head.length > 0) decoder.push(head);
     let sourceDone = false;
     for (;;) {
@@ -1082,6 +1094,7 @@ export function tarMembers(
     offset: f.offset,
     size: f.size,
     compression,
+    ...(f.seek ? { seek: f.seek } : {}),
     tables: othersOf(f),
     others,
     listed,

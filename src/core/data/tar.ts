@@ -201,6 +201,8 @@ export interface TarFile {
   size: number;
   /** Its first bytes, when the caller kept them (`readTarIndex`). */
   head?: Uint8Array;
+  /** In a `.tar.bz2`, the block its data begin in (`readTarIndex`; see `TarMember.seek`). */
+  seek?: { bit: number; text: number; level: number };
 }
 
 /** How a walk of a tar archive ended: at its end blocks (or the stream's end after a whole entry), or not. */

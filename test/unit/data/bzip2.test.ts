@@ -3,7 +3,7 @@ import * as fc from 'fast-check';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { Bzip2Decoder, Bzip2Fault, isBzip2 } from '../../../src/core/data/bzip2';
+import { Bzip2Decoder, Bzip2Fault, isBzip2, type Bzip2Block } from '../../../src/core/data/bzip2';
 import { decompressWhole, memberOptions, type TarMember } from '../../../src/core/data/compressed';
 import { loadTable } from '../../../src/core/training/loadTable';
 import { readTable } from '../../../src/core/data/readTable';
@@ -15,7 +15,8 @@ const adult = path.resolve(__dirname, '../../../../shared/data/adult/adult.csv')
 const fixture = (name: string) => fs.readFileSync(path.join(fixtures, 'bzip2', name));
 /**
  * Made by bzip2 1.0.8: the first 200,000 bytes of Adult at `-1` (three blocks of 100 kB), people.csv and
- * `runs.bin` at `-9`, an empty file, 100 MB of zero bytes (113 bytes compressed), and a tar of the first two.
+ * `runs.bin` at `-9`, an empty file, 100 MB of zero bytes (113 bytes compressed), and a tar of the first two
+ * at `-1` (people.csv in the third block).
  */
 const adultBz2 = fixture('adult-200k.csv.bz2');
 const adultText = fs.readFileSync(adult).subarray(0, 200_000);
@@ -134,6 +135,33 @@ describe('bzip2 decoder', function () {
     );
   });
 
+  it('decodes from any block on its own, concatenated streams too, given where the blocks begin', () => {
+    const input = Buffer.concat([fixture('people.csv.bz2'), adultBz2, fixture('runs.bin.bz2')]);
+    const blocks: Bzip2Block[] = [];
+    const d = new Bzip2Decoder({ onBlock: (b) => blocks.push(b) });
+    d.push(input);
+    d.finish();
+    const text = Buffer.concat([...d.take()]);
+    assert.deepEqual(
+      blocks.map((b) => b.level),
+      [9, 1, 1, 1, 9],
+    );
+    for (const b of blocks) {
+      for (const size of [1, 4096]) {
+        const e = new Bzip2Decoder({ start: b });
+        const out: Uint8Array[] = [];
+        for (const p of pieces(input.subarray(Math.floor(b.bit / 8)), size)) {
+          e.push(p);
+          for (const c of e.take()) out.push(c);
+        }
+        e.finish();
+        for (const c of e.take()) out.push(c);
+        assert.ok(e.complete);
+        assert.ok(Buffer.concat(out).equals(text.subarray(b.text)), `from the block at bit ${b.bit}`);
+      }
+    }
+  });
+
   it('recognises a stream by its header and first magic number, not by "BZh" alone', () => {
     assert.ok(isBzip2(adultBz2));
     assert.ok(isBzip2(fixture('empty.bz2')));
@@ -204,8 +232,14 @@ describe('bzip2-compressed datasets: read through', function () {
         ['d/people.csv', 'bzip2'],
       ],
     );
+    // people.csv begins in the archive's third block: its scan reads from there.
+    const seek = members[1]!.seek;
+    assert.ok(seek && seek.text <= members[1]!.offset && seek.bit > 8 * 4, JSON.stringify(seek));
+    assert.equal(members[0]!.seek, undefined);
+    const opened = openScanned(file, memberOptions(members[1]));
+    assert.equal(opened.start, Math.floor(seek.bit / 8));
     const people = await loadTable(
-      openScanned(file, memberOptions(members[1])),
+      opened,
       'people.csv',
       [],
       members[1],
