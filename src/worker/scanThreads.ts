@@ -220,7 +220,9 @@ export async function scanFileInThreads(
   // A compressed stream cannot be entered at a byte range, and its columns split would decompress it once a
   // thread: one thread reads it through (a workbook, which is a ZIP archive too, is not read at all). So is
   // an archive's table, whose bytes are not the file's.
-  if (threads <= 1 || options.zipMember || options.tarMember || isCompressed(readFileStart(file, 4)))
+  // (The head is as long as the longest magic number: bzip2's ten bytes; xz's six were taken for text from
+  // four, and its file split by column, each thread decompressing it.)
+  if (threads <= 1 || options.zipMember || options.tarMember || isCompressed(readFileStart(file, 16)))
     return single();
   const entry = locateScanThread(threaded.threadLimits);
   if (!entry) return single();

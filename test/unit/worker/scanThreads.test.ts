@@ -187,6 +187,23 @@ describe('scanFileInThreads: a scan split by column across worker threads', func
     fs.rmSync(file);
   });
 
+  it('reads a compressed file in one thread whatever the count asked: gzip, xz, bzip2', async () => {
+    const fixtures = path.resolve(__dirname, '../../fixtures');
+    for (const name of ['xz/adult-200k.csv.xz', 'bzip2/adult-200k.csv.bz2']) {
+      const file = path.join(fixtures, name);
+      for (const split of ['columns', 'ranges'] as const) {
+        let how: string | undefined;
+        const report = await scanFileInThreads(
+          file,
+          { fileName: path.basename(name) },
+          { threads: split === 'columns' ? 2 : 4, split, onSplit: (h) => (how = h) },
+        );
+        assert.equal(how, 'single', `${name}, ${split}`);
+        assert.equal(report.rows, 1_854);
+      }
+    }
+  });
+
   it('gives the single-threaded report on Adult with a label and a policy (fairness from columns of several threads)', async () => {
     const { policy } = parsePolicy(
       JSON.stringify({ label: 'income', positive: ['>50K'] }),
