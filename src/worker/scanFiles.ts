@@ -13,7 +13,7 @@
  */
 import * as fs from 'fs';
 import type { Worker } from 'worker_threads';
-import { Decompressed, type TarMember } from '../core/data/compressed';
+import { Decompressed, isBzip2, type TarMember } from '../core/data/compressed';
 import { readTable } from '../core/data/readTable';
 import type { AuditReport } from '../core/report/auditReport';
 import { maxColumnsOf, type ScanOptions } from '../core/scan';
@@ -173,8 +173,11 @@ async function narrowEnough(f: FileScan): Promise<boolean> {
     prefix = compressed
       ? compressed.head
         ? Buffer.from(compressed.head)
-        : await tarTextStart(f.file, compressed, HEADER_BYTES)
+        : await textStart(f.file, compressed, HEADER_BYTES)
       : readFileStart(f.file, HEADER_BYTES, member?.entry.offset ?? tar?.offset);
+    // A bzip2 file's first 64 KB hold none of its text: its first block, up to a megabyte, is decoded whole.
+    if (!member && !tar && !compressed && isBzip2(prefix))
+      prefix = await textStart(f.file, undefined, HEADER_BYTES);
   } catch {
     return false;
   }
@@ -197,11 +200,11 @@ async function narrowEnough(f: FileScan): Promise<boolean> {
   return columns > 0 && columns < MAX_SIDE_BY_SIDE_COLUMNS;
 }
 
-/** The first `bytes` of text of a compressed tar archive's table, or fewer when it is shorter. */
-async function tarTextStart(file: string, member: TarMember, bytes: number): Promise<Buffer> {
+/** The first `bytes` of text of a compressed file or tar archive's table, or fewer when it is shorter. */
+async function textStart(file: string, member: TarMember | undefined, bytes: number): Promise<Buffer> {
   const parts: Uint8Array[] = [];
   let got = 0;
-  for await (const c of new Decompressed(openScanned(file, { tarMember: member }), member)) {
+  for await (const c of new Decompressed(openScanned(file, member ? { tarMember: member } : {}), member)) {
     parts.push(c);
     got += c.length;
     if (got >= bytes) break;

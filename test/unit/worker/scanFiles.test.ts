@@ -106,6 +106,23 @@ describe('scanFilesEach: several files of an audit', function () {
     );
   });
 
+  it('scans bzip2 files side by side, their width read from their first block', async () => {
+    // generateCsv's first megabyte (seed 42) by `bzip2 -9`: its one block takes 150 kB compressed.
+    const bz2 = path.resolve(__dirname, '../../fixtures/bzip2/customers-1mb.csv.bz2');
+    const pair = ['a.csv.bz2', 'b.csv.bz2'].map((name) => {
+      fs.copyFileSync(bz2, path.join(dir, name));
+      return { file: path.join(dir, name), options: { fileName: name } };
+    });
+    const here: number[] = [];
+    const reports = await scanAll(pair, { cores: 2, sideBySideBytes: 0 }, (i) => {
+      here.push(i);
+      return undefined;
+    });
+    // One in the worker thread: both were narrow enough to go side by side.
+    assert.deepEqual(here, [0]);
+    for (let i = 0; i < pair.length; i++) assert.equal(JSON.stringify(reports[i]), await alone(pair[i]!));
+  });
+
   it('scans one file after another with a thread count given, on one core, or below the bytes', async () => {
     for (const threaded of [
       { threads: 1, sideBySideBytes: 0 },
