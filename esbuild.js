@@ -18,6 +18,7 @@ const nodeBundles = [
   { name: 'trainWorker', entry: 'src/worker/trainWorker.ts' },
   { name: 'scanWorker', entry: 'src/worker/scanWorker.ts' },
   { name: 'scanThread', entry: 'src/worker/scanThread.ts' },
+  { name: 'decodeThread', entry: 'src/worker/decodeThread.ts' },
 ];
 
 /** Browser bundles: one folder per panel under webview/, each with a main.ts. */

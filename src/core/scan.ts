@@ -112,6 +112,8 @@ export interface ScanOptions {
   zipMember?: ZipMember;
   /** The chunks are a tar archive's table's (see `ReadOptions.tarMember`). */
   tarMember?: TarMember;
+  /** A bzip2 or xz file is decoded in another thread (see `ReadOptions.decodeOffThread`). */
+  decodeOffThread?: boolean;
   signal?: AbortSignal;
   /** Called with the bytes read so far, after each chunk (for a progress line; the caller throttles). */
   onProgress?: (bytesRead: number) => void;
@@ -891,6 +893,7 @@ async function runPass(
     maxColumns: maxColumnsOf(options),
     ...(options.zipMember ? { zipMember: options.zipMember } : {}),
     ...(options.tarMember ? { tarMember: options.tarMember } : {}),
+    ...(options.decodeOffThread ? { decodeOffThread: true } : {}),
     ...(range?.start
       ? {
           continuation: {

@@ -92,7 +92,7 @@ export async function scanFilesEach(
   threaded: ThreadedScanOptions & { sideBySideBytes?: number } = {},
   hooks: FileHooks = {},
 ): Promise<void> {
-  const here = async (i: number, signal?: AbortSignal): Promise<void> => {
+  const here = async (i: number, signal?: AbortSignal, beside = false): Promise<void> => {
     const f = files[i]!;
     const start = hooks.onStart?.(i);
     let result: AuditReport | Error;
@@ -100,7 +100,8 @@ export async function scanFilesEach(
       result = await scanFileInThreads(
         f.file,
         { ...f.options, ...start?.options, ...(signal ? { signal } : {}) },
-        threaded,
+        // Beside another file's scan, both cores are taken: no thread more to decode.
+        beside ? { ...threaded, decodeThread: false } : threaded,
       );
     } catch (e) {
       if (signal?.aborted || f.options.signal?.aborted) throw e;
@@ -237,7 +238,7 @@ async function sideBySide(
   entry: ScanThreadEntry,
   files: readonly FileScan[],
   hooks: FileHooks,
-  here: (i: number, signal: AbortSignal) => Promise<void>,
+  here: (i: number, signal: AbortSignal, beside: boolean) => Promise<void>,
   signal: AbortSignal | undefined,
 ): Promise<void> {
   const waiting = [...queue];
@@ -250,7 +251,7 @@ async function sideBySide(
   try {
     const mine = async (): Promise<void> => {
       for (let i = waiting.shift(); i !== undefined && !stop.signal.aborted; i = waiting.shift())
-        await here(i, stop.signal);
+        await here(i, stop.signal, true);
     };
     const theirs = async (thread: FileThread): Promise<void> => {
       for (let i = waiting.shift(); i !== undefined && !stop.signal.aborted; i = waiting.shift()) {

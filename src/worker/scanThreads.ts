@@ -39,6 +39,7 @@ import {
   type ScanPlan,
 } from '../core/scan';
 import { openScanned } from './scannedFile';
+import { useDecodeThreads } from './decodeThreads';
 import type { RangeJob, RangeReply, RangeThreadData, ScanThreadData, ScanThreadReply } from './scanThread';
 
 /**
@@ -76,6 +77,13 @@ export interface ThreadedScanOptions {
    * {@link HEAD_RANGES}).
    */
   headBytes?: number;
+  /**
+   * Whether a large bzip2 or xz file may be decoded in a thread of its own beside the reading (see
+   * {@link decodesOffThread}); false while another file is scanned beside this one.
+   */
+  decodeThread?: boolean;
+  /** Compressed bytes from which it is; default {@link OFF_THREAD_BYTES} (less in tests, for small files). */
+  offThreadBytes?: number;
   /** Told how the scan ran in the end: in ranges, by column, or in one pass, and in how many threads. */
   onSplit?: (how: 'ranges' | 'columns' | 'single', threads: number) => void;
   /** The cores the default plans for; default this machine's (tests plan for others). */
@@ -184,6 +192,27 @@ export const MAX_SPLIT_CELL_CHARS = 20;
 export const MIN_SPLIT_BYTES = 40 * 1024 * 1024;
 
 /**
+ * Compressed bytes from which a bzip2 or xz file is decoded in a thread of its own, beside the reading, when
+ * a second core is free: 4 MB is about 25 MB of text, about 0.8 s of decoding, against the thread's start in
+ * tens of milliseconds.
+ */
+export const OFF_THREAD_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Whether a scan in one thread decodes its file (if bzip2 or xz) in another: not when one thread was asked
+ * for, on one core, beside another file's scan, or for a small file or table.
+ */
+function decodesOffThread(bytes: number, options: ScanOptions, threaded: ThreadedScanOptions): boolean {
+  if (threaded.decodeThread === false || threaded.threads === 1 || threaded.maxThreads === 1) return false;
+  if ((threaded.cores ?? availableCores()) < 2) return false;
+  // A table of an archive: its own compressed bytes, or its text's (a `.tar.bz2` table is decoded from the
+  // block it begins in).
+  const compressed =
+    options.zipMember?.entry.compressedSize ?? (options.tarMember ? options.tarMember.size / 4 : bytes);
+  return compressed >= (threaded.offThreadBytes ?? OFF_THREAD_BYTES) && useDecodeThreads();
+}
+
+/**
  * How `threads` threads split a file by default. Up to three split by column: each parses the whole file, an
  * eighth of the work, and does its share of the rest, with an isolate for each thread but this one. Split by
  * range, `threads` threads are one isolate more (this one merges), and each range rebuilds its tables from
@@ -215,7 +244,8 @@ export async function scanFileInThreads(
     Math.min(threaded.maxThreads ?? Infinity, defaultThreads(bytes, format, threaded.cores));
   const single = () => {
     threaded.onSplit?.('single', 1);
-    return scanDataset(openScanned(file, options), options);
+    const decode = decodesOffThread(bytes, options, threaded) ? { decodeOffThread: true } : {};
+    return scanDataset(openScanned(file, options), { ...options, ...decode });
   };
   // A compressed stream cannot be entered at a byte range, and its columns split would decompress it once a
   // thread: one thread reads it through (a workbook, which is a ZIP archive too, is not read at all). So is

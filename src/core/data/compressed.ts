@@ -1,9 +1,9 @@
 /**
- * Compressed datasets, read through as pandas reads them: a gzip file (`adult.csv.gz`) and the tables of a
- * ZIP archive (`adult.zip` holding `adult.csv`). The reader is given the decompressed bytes, streamed through
- * zlib with back-pressure, so memory stays bounded by a few chunks whatever the ratio (a gzip bomb expands a
- * chunk at a time, as fast as it is read). Positions are those of the decompressed text, the file a user
- * would get with `gunzip` or `unzip`.
+ * Compressed datasets, read through as pandas reads them: a gzip, Zstandard, xz or bzip2 file
+ * (`adult.csv.gz`) and the tables of a ZIP archive (`adult.zip` holding `adult.csv`). The reader is given
+ * the decompressed bytes, streamed through zlib (or the bzip2 and xz decoders) with back-pressure, so memory
+ * stays bounded by a few chunks whatever the ratio (a gzip bomb expands a chunk at a time, as fast as it is
+ * read). Positions are those of the decompressed text, the file a user would get with `gunzip` or `unzip`.
  *
  * A damaged or cut-short stream is no error out of the reader: what came before is read, and the fault is
  * kept for one finding (`data/compressed-damaged`). A ZIP archive on disk is read by its directory, at its
@@ -97,6 +97,43 @@ export function withoutGzipExtension(fileName: string): string {
 
 /** A fault of the compressed data: zlib's error, or a checksum that does not match. */
 export type CompressionFault = Error & { code?: string };
+
+/** A fault of the compressed data found by a decoder in another thread ({@link OffThreadDecode}). */
+export class DecodeFault extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Decodes a bzip2 or xz stream in another thread, where the reader's thread would decode it between its own
+ * work (zlib's formats are decompressed in libuv's threads already): `input` gives the compressed chunks, read
+ * in the caller's thread, and the text comes back in pieces. A fault of the data is thrown as a
+ * {@link DecodeFault} after the pieces before it; what `input` throws is thrown as it was.
+ */
+export type OffThreadDecode = (
+  format: 'bzip2' | 'xz',
+  input: AsyncIterator<Uint8Array>,
+  start: Bzip2Block | undefined,
+) => AsyncGenerator<Uint8Array, void>;
+
+let offThread: OffThreadDecode | undefined;
+
+/**
+ * Sets how a reader given `decodeOffThread` (`ReadOptions`) decodes bzip2 and xz: the worker layer sets its
+ * decode thread (`src/worker/decodeThreads.ts`), where one can start.
+ */
+export function decodeOffThreadWith(decode: OffThreadDecode | undefined): void {
+  offThread = decode;
+}
+
+/** How a reader given `decodeOffThread` decodes bzip2 and xz, once set. */
+export function offThreadDecode(): OffThreadDecode | undefined {
+  return offThread;
+}
 
 /**
  * Files of an archive: how many, and the first {@link NAMES_KEPT} names. An archive of 10,000 tables would
@@ -269,12 +306,17 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
    * {@link ZipMember}, {@link TarMember}).
    * @param member the table of an archive to read, found in its directory or by a walk through it.
    * @param options `untar: false` gives a tar archive's own bytes, decompressed (to walk it, `readTarIndex`);
-   * `onBzip2Block` is told where each block of a bzip2 stream begins.
+   * `onBzip2Block` is told where each block of a bzip2 stream begins; `offThread` decodes bzip2 and xz in
+   * another thread (see {@link decodeOffThreadWith}).
    */
   constructor(
     private readonly chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     private readonly member?: ZipMember | TarMember,
-    private readonly options: { untar?: boolean; onBzip2Block?: (block: Bzip2Block) => void } = {},
+    private readonly options: {
+      untar?: boolean;
+      onBzip2Block?: (block: Bzip2Block) => void;
+      offThread?: boolean;
+    } = {},
   ) {}
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
@@ -643,6 +685,7 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
     head: Uint8Array,
     source: AsyncIterator<Uint8Array> | Iterator<Uint8Array>,
   ): AsyncGenerator<Uint8Array, boolean> {
+    if (this.options.offThread && offThread) return yield* this.elsewhere(offThread, 'xz', head, source);
     // Loaded when an xz file comes: its WebAssembly is compiled then, not by every process.
     const { XzReadableStream } = (await import('xz-decompress')) as typeof XzDecompress;
     let pending: Uint8Array | undefined = head.length > 0 ? head : undefined;
@@ -691,6 +734,8 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
     start?: Bzip2Block,
   ): AsyncGenerator<Uint8Array, boolean> {
     const { onBzip2Block } = this.options;
+    if (this.options.offThread && offThread && !onBzip2Block)
+      return yield* this.elsewhere(offThread, 'bzip2', head, source, start);
     const decoder = new Bzip2Decoder({
       ...(start ? { start } : {}),
       ...(onBzip2Block ? { onBlock: onBzip2Block } : {}),
@@ -713,6 +758,40 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
         decoder.finish();
       } else decoder.push(r.value);
     }
+  }
+
+  /**
+   * Yields the text of a bzip2 or xz stream decoded in another thread; a fault is kept, as in this thread.
+   * Returns true when the source was read to its end.
+   */
+  private async *elsewhere(
+    decode: OffThreadDecode,
+    format: 'bzip2' | 'xz',
+    head: Uint8Array,
+    source: AsyncIterator<Uint8Array> | Iterator<Uint8Array>,
+    start?: Bzip2Block,
+  ): AsyncGenerator<Uint8Array, boolean> {
+    let pending: Uint8Array | undefined = head.length > 0 ? head : undefined;
+    let sourceDone = false;
+    const input: AsyncIterator<Uint8Array> = {
+      next: async () => {
+        if (pending) {
+          const value = pending;
+          pending = undefined;
+          return { done: false, value };
+        }
+        const r = await source.next();
+        if (r.done) sourceDone = true;
+        return r;
+      },
+    };
+    try {
+      yield* decode(format, input, start);
+    } catch (e) {
+      if (!(e instanceof DecodeFault)) throw e;
+      this.fault = e;
+    }
+    return sourceDone;
   }
 
   /** Yields the decompressed bytes; true when the source was read to its end. */
@@ -1157,7 +1236,7 @@ export async function decompressWhole(
  * 8 (no progress: the stream ends inside a block) is a cut, 7 damaged data or a failed check, 4 a dictionary
  * over its memory limit, 5 and 6 a header it cannot read.
  */
-function xzFault(e: unknown): CompressionFault {
+export function xzFault(e: unknown): CompressionFault {
   const message = e instanceof Error ? e.message : String(e);
   const code = Number(/error code (\d+)/.exec(message)?.[1]);
   if (code === 8) return Object.assign(new Error('unexpected end of file'), { code: 'Z_BUF_ERROR' });

@@ -64,6 +64,11 @@ export interface ReadOptions {
    */
   tarMember?: TarMember;
   /**
+   * Decode a bzip2 or xz file in another thread, beside the reading, where the worker layer has set one up
+   * (`decodeOffThreadWith`): for a large file, when a core is free.
+   */
+  decodeOffThread?: boolean;
+  /**
    * A JSON array's byte range that ends after an element's comma, not at the end of the file (a scan split by
    * rows): the array left open there is no problem.
    */
@@ -145,7 +150,11 @@ export async function readTable(
   // A later byte range of a file is never compressed: only a whole file is read in ranges.
   const source = options.continuation
     ? undefined
-    : new Decompressed(chunks, options.zipMember ?? options.tarMember);
+    : new Decompressed(
+        chunks,
+        options.zipMember ?? options.tarMember,
+        options.decodeOffThread ? { offThread: true } : {},
+      );
   for await (const chunk of source ?? chunks) {
     // A ZIP archive's file is read as its name says (`adult.zip` holding `adult.csv`).
     const entry = source?.zip?.name ?? source?.tar?.name;
