@@ -17,9 +17,10 @@ describe('packaged extension (.vsix installed into code-server)', () => {
   });
 
   it('shows diagnostics for a CSV (the scanner and its worker are in the package)', async () => {
-    // The scan worker runs large files in threads from dist/scanThread.js; without it, in one thread.
+    // The scan worker runs large files in threads from dist/scanThread.js, and decodes a large bzip2 or xz
+    // file in dist/decodeThread.js; without them, in one thread.
     const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
-    for (const bundle of ['scanWorker.js', 'scanThread.js'])
+    for (const bundle of ['scanWorker.js', 'scanThread.js', 'decodeThread.js'])
       assert.ok(fs.existsSync(path.join(ext.extensionPath, 'dist', bundle)), bundle);
     const doc = await vscode.workspace.openTextDocument(file('people.csv'));
     await vscode.window.showTextDocument(doc);
