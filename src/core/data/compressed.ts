@@ -518,6 +518,17 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
    */
   private async *untar<T>(inner: AsyncGenerator<Uint8Array, T>): AsyncGenerator<Uint8Array, T | undefined> {
     if (this.options.untar === false) return yield* inner;
+    try {
+      return yield* this.untarRead(inner);
+    } finally {
+      // A reader that stops early stops the decompression too: a decode thread would outlive the read.
+      await inner.return(undefined as T);
+    }
+  }
+
+  private async *untarRead<T>(
+    inner: AsyncGenerator<Uint8Array, T>,
+  ): AsyncGenerator<Uint8Array, T | undefined> {
     const q = new ByteQueue<T>(inner);
     const first = await q.read(TAR_BLOCK);
     if (!isTarHeader(first)) {

@@ -28,12 +28,21 @@ describe('decode thread: bzip2 and xz decoded beside the reading', function () {
   this.timeout(120_000);
   let real: OffThreadDecode;
   let calls = 0;
+  /** Decodes ended, whole or stopped: each ends its thread. */
+  let ended = 0;
   before(() => {
     assert.ok(useDecodeThreads(), 'the decode thread is found');
     real = offThreadDecode()!;
     decodeOffThreadWith((...args) => {
       calls++;
-      return real(...args);
+      const decode = real(...args);
+      return (async function* () {
+        try {
+          yield* decode;
+        } finally {
+          ended++;
+        }
+      })();
     });
   });
   after(() => decodeOffThreadWith(real));
@@ -67,11 +76,14 @@ describe('decode thread: bzip2 and xz decoded beside the reading', function () {
     // 100 MB of text from 113 bytes: the reader takes a piece and leaves.
     const zeros = fs.readFileSync(path.join(fixtures, 'bzip2/zeros-100mb.bz2'));
     let taken = 0;
+    const before = ended;
     for await (const c of new Decompressed([zeros], undefined, { offThread: true })) {
       taken += c.length;
       if (taken > 1_000_000) break;
     }
     assert.ok(taken < 2_000_000);
+    // Before, the reader's stop did not reach the decoder, and its thread held the process open.
+    assert.equal(ended, before + 1, 'the decode thread was stopped');
   });
 
   it('is used by a scan in one thread of a large file on two cores, not when one thread is asked', async () => {
