@@ -27,6 +27,16 @@ async function alone(f: FileScan): Promise<string> {
   return JSON.stringify(await scanDataset(fs.createReadStream(f.file), f.options));
 }
 
+/** Every file's result, and the files scanned in this thread (those `onStart` is told of), in order. */
+async function scanTold(files: readonly FileScan[], threaded: Parameters<typeof scanFilesEach>[1]) {
+  const here: number[] = [];
+  const reports = await scanAll(files, threaded, (i) => {
+    here.push(i);
+    return undefined;
+  });
+  return { here, reports };
+}
+
 /** Every file's result, in the order given (an `Error` where its scan failed), with `onStart` told. */
 async function scanAll(
   files: readonly FileScan[],
@@ -86,11 +96,7 @@ describe('scanFilesEach: several files of an audit', function () {
   });
 
   it('gives each file the report a scan of it alone gives, in the order given, side by side', async () => {
-    const here: number[] = [];
-    const reports = await scanAll(files, { cores: 2, sideBySideBytes: 0 }, (i) => {
-      here.push(i);
-      return undefined;
-    });
+    const { here, reports } = await scanTold(files, { cores: 2, sideBySideBytes: 0 });
     assert.equal(reports.length, files.length);
     for (let i = 0; i < files.length; i++)
       assert.equal(JSON.stringify(reports[i]), await alone(files[i]!), `file ${i}`);
@@ -113,11 +119,7 @@ describe('scanFilesEach: several files of an audit', function () {
       fs.copyFileSync(bz2, path.join(dir, name));
       return { file: path.join(dir, name), options: { fileName: name } };
     });
-    const here: number[] = [];
-    const reports = await scanAll(pair, { cores: 2, sideBySideBytes: 0 }, (i) => {
-      here.push(i);
-      return undefined;
-    });
+    const { here, reports } = await scanTold(pair, { cores: 2, sideBySideBytes: 0 });
     // One in the worker thread: both were narrow enough to go side by side.
     assert.deepEqual(here, [0]);
     for (let i = 0; i < pair.length; i++) assert.equal(JSON.stringify(reports[i]), await alone(pair[i]!));
@@ -155,11 +157,7 @@ describe('scanFilesEach: several files of an audit', function () {
     const large = path.join(dir, 'large.csv');
     generateCsv(large, MIN_SPLIT_BYTES + 1e6);
     const mixed: FileScan[] = [files[2]!, { file: large, options: { fileName: 'large.csv' } }, files[3]!];
-    const here: number[] = [];
-    const reports = await scanAll(mixed, { cores: 2, sideBySideBytes: 0 }, (i) => {
-      here.push(i);
-      return undefined;
-    });
+    const { here, reports } = await scanTold(mixed, { cores: 2, sideBySideBytes: 0 });
     assert.equal(here.at(-1), 1, JSON.stringify(here));
     for (let i = 0; i < mixed.length; i++)
       assert.equal(JSON.stringify(reports[i]), await alone(mixed[i]!), `file ${i}`);
@@ -214,11 +212,7 @@ describe('scanFilesEach: several files of an audit', function () {
       file: archive,
       options: { fileName: m.entry.name, zipMember: m },
     }));
-    const here: number[] = [];
-    const reports = await scanAll(list, { cores: 2, sideBySideBytes: 0 }, (i) => {
-      here.push(i);
-      return undefined;
-    });
+    const { here, reports } = await scanTold(list, { cores: 2, sideBySideBytes: 0 });
     assert.ok(here.length > 0 && here.length < list.length, JSON.stringify(here));
     for (let i = 0; i < list.length; i++) {
       const report = reports[i] as AuditReport;
@@ -256,11 +250,7 @@ describe('scanFilesEach: several files of an audit', function () {
         file: archive,
         options: { fileName: path.basename(m.name), tarMember: m },
       }));
-      const here: number[] = [];
-      const reports = await scanAll(list, { cores: 2, sideBySideBytes: 0 }, (i) => {
-        here.push(i);
-        return undefined;
-      });
+      const { here, reports } = await scanTold(list, { cores: 2, sideBySideBytes: 0 });
       assert.ok(here.length > 0 && here.length < list.length, JSON.stringify(here));
       for (let i = 0; i < list.length; i++) {
         const report = reports[i] as AuditReport;
