@@ -1,8 +1,8 @@
 /**
  * The reader's side of the decode thread (`decodeThread.ts`): a bzip2 or xz file's decoding runs in a worker
  * thread while this one reads and audits the text (`ReadOptions.decodeOffThread`). On two cores the bench's
- * 100 MB table compressed by `bzip2` took 5.5 to 5.9 s decoded in the reader's thread (bench/scan/README.md,
- * thirty-sixth session).
+ * 100 MB table compressed by `bzip2` took 5.31 to 6.34 s decoded in the reader's thread and 3.95 to 4.73 s in
+ * the decode thread (bench/scan/README.md, thirty-sixth session).
  */
 import * as fs from 'fs';
 import * as path from 'path';
