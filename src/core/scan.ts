@@ -118,10 +118,11 @@ export interface ScanOptions {
   /** Called with the bytes read so far, after each chunk (for a progress line; the caller throttles). */
   onProgress?: (bytesRead: number) => void;
   /**
-   * Called once reading is done, before the whole-column analyses: the reading's per-row state has just
-   * become garbage there. The CLI and the scan worker run a full garbage collection (`src/worker/collect.ts`).
+   * Called once reading is done, before the whole-column analyses, with the table's rows and columns: the
+   * reading's per-row state has just become garbage there. The CLI and the scan worker run a full garbage
+   * collection where that is worth it (`collectAfterReading` in `src/worker/collect.ts`).
    */
-  afterReading?: () => void;
+  afterReading?: (rows: number, columns: number) => void;
   /**
    * Called after every 65,536 cells or 16,777,216 characters read (at most once a batch), with the table's
    * width in columns. The CLI, the scan worker and the scan threads collect garbage there when it has piled
@@ -1169,7 +1170,7 @@ export async function scanDataset(
 ): Promise<AuditReport> {
   const part = await scanPart(chunks, options);
   try {
-    options.afterReading?.();
+    options.afterReading?.(part.rows, part.header?.columns.length ?? 0);
     return assembleReport([part], options);
   } finally {
     part.keptSpill?.close();

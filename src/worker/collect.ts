@@ -29,6 +29,33 @@ export function collectGarbage(): void {
   gc?.();
 }
 
+/**
+ * A scan's `afterReading`. A table of {@link AFTER_READING_ROWS} rows or more, or of {@link WIDE_COLUMNS}
+ * columns or more, is collected at once, before its analyses allocate on top of the reading's garbage (its
+ * per-row state, some 40 bytes a row: what this collection is for). A smaller table's collection is left to
+ * the next scan in this thread, at its first turn of `whileReading` or `betweenAnalyses` (any
+ * {@link collectorForScan}'s collector), so that the garbage of many small tables one after another is still
+ * freed one table at a time.
+ *
+ * Why not at once: a full collection between two tables frees the first one's objects, and with them the
+ * maps (object shapes) that V8's optimised code was compiled against, so that code is thrown away ("weak
+ * objects") and the next table runs cold again. Made while the next table's objects are alive, which have
+ * the same maps, it keeps them. Twenty tables of 2 MB in one audit: 7.0 s of CPU time with a collection after
+ * each (1,084 such deoptimisations), 2.8 s with none.
+ */
+export function collectAfterReading(rows: number, columns: number): void {
+  if (rows >= AFTER_READING_ROWS || columns >= WIDE_COLUMNS) {
+    collectGarbage();
+    collectionLeft = false;
+  } else collectionLeft = true;
+}
+
+/** Rows from which {@link collectAfterReading} collects at once (2^16: about 3 MB of per-row state). */
+export const AFTER_READING_ROWS = 1 << 16;
+
+/** Whether a small table's collection waits for the next scan's collector ({@link collectAfterReading}). */
+let collectionLeft = false;
+
 /** Growth of the heap and array buffers that makes a {@link collectorForScan}'s collector collect. */
 const GROWTH = 64 * 1048576;
 /**
@@ -67,6 +94,12 @@ const WIDEST_COLUMNS = 10_000;
 export function collectorForScan(): (columns: number, growth?: number) => void {
   let low = held();
   return (columns, asked) => {
+    if (collectionLeft) {
+      collectionLeft = false;
+      collectGarbage();
+      low = held();
+      return;
+    }
     const now = held();
     if (now < low) low = now;
     const growth =

@@ -7,7 +7,7 @@
  */
 import * as fs from 'fs';
 import { parentPort, workerData } from 'worker_threads';
-import { collectGarbage, collectorForScan } from './collect';
+import { collectAfterReading, collectorForScan } from './collect';
 import { openScanned } from './scannedFile';
 import {
   discardPart,
@@ -132,7 +132,7 @@ function serveFiles(): void {
         const collector = collectorForScan();
         const report = await scanDataset(stream, {
           ...job.options,
-          afterReading: collectGarbage,
+          afterReading: collectAfterReading,
           whileReading: collector,
           betweenAnalyses: collector,
         });

@@ -336,7 +336,7 @@ export async function scanFileInThreads(
     const covered = new Set(parts.flatMap((p) => p.profiles.map((c) => c.index)));
     if (parts.some((p) => p.rows !== parts[0]!.rows) || covered.size !== columns) return single();
     threaded.onSplit?.('columns', parts.length);
-    options.afterReading?.();
+    options.afterReading?.(parts[0]!.rows, columns);
     return assembleReport(parts, options);
   } finally {
     own?.keptSpill?.close();
@@ -764,7 +764,7 @@ async function scanByRanges(
     if (cutFailed || broken) return byColumn ? undefined : 'single';
     const part = merge.finish();
     try {
-      options.afterReading?.();
+      options.afterReading?.(part.rows, part.header?.columns.length ?? 0);
       return assembleReport([part], options);
     } finally {
       part.keptSpill?.close();

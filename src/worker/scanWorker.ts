@@ -27,7 +27,7 @@ import { scanFileInThreads, type ThreadedScanOptions } from './scanThreads';
 import { scanFilesEach } from './scanFiles';
 import { memberOptions } from '../core/data/compressed';
 import { datasetSource } from './scannedFile';
-import { collectGarbage, collectorForScan } from './collect';
+import { collectAfterReading, collectorForScan } from './collect';
 
 export const SCAN_FILE_METHOD = 'rml/scanFile';
 export const SCAN_FILES_METHOD = 'rml/scanFiles';
@@ -152,7 +152,7 @@ function scanOptions(params: Omit<ScanFileParams, 'text' | 'threads'>, signal?: 
     ...(params.groups ? { groups: params.groups } : {}),
     ...(params.maxFindingsPerRule ? { maxFindingsPerRule: params.maxFindingsPerRule } : {}),
     ...(signal ? { signal } : {}),
-    afterReading: collectGarbage,
+    afterReading: collectAfterReading,
   };
 }
 

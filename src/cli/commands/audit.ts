@@ -4,7 +4,7 @@ import { severityRank, SEVERITIES, type Finding, type Severity } from '../../cor
 import { DEFAULT_POLICY, parsePolicy, type Policy } from '../../core/policy';
 import { toSarif } from '../../core/report/sarif';
 import type { AuditReport } from '../../core/report/auditReport';
-import { collectGarbage, collectorForScan } from '../../worker/collect';
+import { collectAfterReading, collectorForScan } from '../../worker/collect';
 import { scanFilesEach, type FileScan } from '../../worker/scanFiles';
 import { countBySeverity, formatAuditText } from '../auditText';
 import { UsageError, type CliCommand, type CliIo, parseCommandLine } from '../command';
@@ -248,7 +248,7 @@ export const auditCommand: CliCommand = {
         groups: o.group,
         maxFindingsPerRule: maxFindings,
         ...(maxColumns !== undefined ? { maxColumns } : {}),
-        afterReading: collectGarbage,
+        afterReading: collectAfterReading,
       };
     }
     // Small files are scanned side by side (see `scanFiles.ts`); a progress line shows those in this thread.

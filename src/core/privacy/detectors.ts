@@ -509,7 +509,26 @@ function mayBeNational(digits: string, plans: NationalPlans): boolean {
  */
 let lastPhone = { candidate: '', region: '', valid: false };
 
+/**
+ * Objects of libphonenumber's classes, kept for the process's life so that their shapes (V8's maps) live too.
+ * A parse makes a `Metadata`, a `NumberingPlan`, `Type`s and a `PhoneNumber`, all garbage at once; a full
+ * collection that finds none of them alive, as between two tables of an audit (see `collectAfterReading` in
+ * `src/worker/collect.ts`), frees their maps, and V8 throws away the optimised code of every libphonenumber
+ * function compiled against them ("weak objects"), so each table parsed its sample's phone numbers cold again:
+ * 500 of the 567 such deoptimisations of an audit of twenty 2 MB tables, none with these kept.
+ */
+let phoneShapes: unknown[] | undefined;
+
+function keepPhoneShapes(region: CountryCode): unknown[] {
+  const m = new Metadata(phoneMetadata as unknown as MetadataJson) as unknown as PlanMetadata;
+  m.selectNumberingPlan(region);
+  const parsed = parsePhoneNumberFromString('+1 415 555 0134', region);
+  parsed?.isValid();
+  return [m, m.numberingPlan, m.numberingPlan.type('MOBILE'), parsed];
+}
+
 function isValidPhone(candidate: string, region: CountryCode): boolean {
+  phoneShapes ??= keepPhoneShapes(region);
   if (candidate === lastPhone.candidate && region === lastPhone.region) return lastPhone.valid;
   const parsed = parsePhoneNumberFromString(candidate, region);
   const valid = parsed !== undefined && parsed.isValid();

@@ -1,6 +1,11 @@
 import { strict as assert } from 'assert';
 import { PerformanceObserver, constants } from 'perf_hooks';
-import { collectGarbage, collectorForScan } from '../../../src/worker/collect';
+import {
+  AFTER_READING_ROWS,
+  collectAfterReading,
+  collectGarbage,
+  collectorForScan,
+} from '../../../src/worker/collect';
 
 describe('collectGarbage', () => {
   it('runs a full collection: an object only a WeakRef points at is gone after it', async () => {
@@ -25,8 +30,9 @@ describe('collectorForScan', () => {
   const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 50));
   beforeEach(async () => {
     // What earlier tests left is collected first: a collection of V8's own while a test allocates would free it
-    // and hide that test's growth.
-    collectGarbage();
+    // and hide that test's growth. Through `collectAfterReading`, so that no earlier scan's collection is left
+    // to these collectors either.
+    collectAfterReading(AFTER_READING_ROWS, 1);
     await settle();
     forced = 0;
     observer = new PerformanceObserver((list) => {
@@ -106,5 +112,62 @@ describe('collectorForScan', () => {
     assert.equal(forced, 2, 'grown by 90 MB since the least it saw');
     assert.equal(held.length, 90);
     assert.equal(early, undefined);
+  });
+});
+
+describe('collectAfterReading', () => {
+  let forced = 0;
+  let observer: PerformanceObserver;
+  const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 50));
+  beforeEach(async () => {
+    // A collection left by an earlier test's small table is taken first, so that each test starts with none.
+    collectAfterReading(AFTER_READING_ROWS, 1);
+    await settle();
+    forced = 0;
+    observer = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        const flags = (e as unknown as { detail?: { flags?: number } }).detail?.flags ?? 0;
+        if (flags & constants.NODE_PERFORMANCE_GC_FLAGS_FORCED) forced++;
+      }
+    });
+    observer.observe({ entryTypes: ['gc'] });
+  });
+  afterEach(() => observer.disconnect());
+
+  it('collects at once after a table of 2^16 rows or more, or of 1,000 columns or more', async () => {
+    collectAfterReading(AFTER_READING_ROWS, 12);
+    await settle();
+    assert.equal(forced, 1, 'many rows');
+    collectAfterReading(10, 1000);
+    await settle();
+    assert.equal(forced, 2, 'many columns');
+    // Nothing left for the next scan.
+    collectorForScan()(12);
+    await settle();
+    assert.equal(forced, 2);
+  });
+
+  it("leaves a smaller table's collection to the next scan's collector, once", async () => {
+    collectAfterReading(AFTER_READING_ROWS - 1, 999);
+    await settle();
+    assert.equal(forced, 0, 'not at once');
+    const next = collectorForScan();
+    next(12);
+    await settle();
+    assert.equal(forced, 1, "at the next scan's first turn");
+    next(12);
+    collectorForScan()(12);
+    await settle();
+    assert.equal(forced, 1, 'once');
+  });
+
+  it('leaves nothing to the next scan after a large table that follows a small one', async () => {
+    collectAfterReading(100, 12);
+    collectAfterReading(AFTER_READING_ROWS, 12);
+    await settle();
+    assert.equal(forced, 1);
+    collectorForScan()(12);
+    await settle();
+    assert.equal(forced, 1);
   });
 });
