@@ -46,15 +46,21 @@ export function collectGarbage(): void {
 export function collectAfterReading(rows: number, columns: number): void {
   if (rows >= AFTER_READING_ROWS || columns >= WIDE_COLUMNS) {
     collectGarbage();
-    collectionLeft = false;
-  } else collectionLeft = true;
+    leftAfter = undefined;
+  } else leftAfter = collectorsMade;
 }
 
 /** Rows from which {@link collectAfterReading} collects at once (2^16: about 3 MB of per-row state). */
 export const AFTER_READING_ROWS = 1 << 16;
 
-/** Whether a small table's collection waits for the next scan's collector ({@link collectAfterReading}). */
-let collectionLeft = false;
+/**
+ * The collectors made when a small table left its collection to the next scan ({@link collectAfterReading}),
+ * or undefined: only one made since may take it, not that table's own, which its analyses turn too (where
+ * its reading's objects are already gone).
+ */
+let leftAfter: number | undefined;
+/** Collectors {@link collectorForScan} has made in this thread. */
+let collectorsMade = 0;
 
 /** Growth of the heap and array buffers that makes a {@link collectorForScan}'s collector collect. */
 const GROWTH = 64 * 1048576;
@@ -93,9 +99,10 @@ const WIDEST_COLUMNS = 10_000;
  */
 export function collectorForScan(): (columns: number, growth?: number) => void {
   let low = held();
+  const made = ++collectorsMade;
   return (columns, asked) => {
-    if (collectionLeft) {
-      collectionLeft = false;
+    if (leftAfter !== undefined && made > leftAfter) {
+      leftAfter = undefined;
       collectGarbage();
       low = held();
       return;

@@ -161,6 +161,17 @@ describe('collectAfterReading', () => {
     assert.equal(forced, 1, 'once');
   });
 
+  it("leaves it to a scan that starts after the table, not to the table's own analyses", async () => {
+    const own = collectorForScan();
+    collectAfterReading(100, 12);
+    own(12);
+    await settle();
+    assert.equal(forced, 0, "the table's own collector");
+    collectorForScan()(12);
+    await settle();
+    assert.equal(forced, 1, 'the next scan');
+  });
+
   it('leaves nothing to the next scan after a large table that follows a small one', async () => {
     collectAfterReading(100, 12);
     collectAfterReading(AFTER_READING_ROWS, 12);
