@@ -40,8 +40,9 @@ export function collectGarbage(): void {
  * Why not at once: a full collection between two tables frees the first one's objects, and with them the
  * maps (object shapes) that V8's optimised code was compiled against, so that code is thrown away ("weak
  * objects") and the next table runs cold again. Made while the next table's objects are alive, which have
- * the same maps, it keeps them. Twenty tables of 2 MB in one audit: 7.0 s of CPU time with a collection after
- * each (1,084 such deoptimisations), 2.8 s with none.
+ * the same maps, it keeps them. Twenty tables of 2 MB in one audit: 7.1 s of CPU time with a collection after
+ * each (1,084 such deoptimisations), 3.5 s so (66, with libphonenumber's kept: `keepPhoneShapes`), 2.8 s with
+ * none at all but for 45 MB more at the peak.
  */
 export function collectAfterReading(rows: number, columns: number): void {
   if (rows >= AFTER_READING_ROWS || columns >= WIDE_COLUMNS) {
