@@ -1,8 +1,8 @@
 /**
  * Files that are not text at all, recognised from their first bytes before a byte of them is read as a table:
- * the spreadsheets, columnar files, archives and compressed files people give a tool that reads CSV. Read as
- * text they gave hundreds of encoding errors and tables of garbage; the reader reports one finding instead,
- * naming the format and what to do.
+ * the spreadsheets, columnar files, statistics packages' and Python's data files, archives and compressed files
+ * people give a tool that reads CSV. Read as text they gave hundreds of encoding errors and tables of garbage;
+ * the reader reports one finding instead, naming the format and what to do.
  *
  * Written by hand: `file-type`, the maintained library for this, needs Node 22 and reads asynchronously
  * through its own tokenizer, where the reader decides synchronously on the first kilobyte it already holds,
@@ -25,6 +25,9 @@ const EXPORT = 'export the table as CSV and audit that';
 const DECOMPRESS = 'decompress it and audit the file inside';
 const CONVERT = 'convert it to CSV or JSON Lines (for example with pandas) and audit that';
 const IMAGE = 'give the data file';
+const STATA: BinaryFormat = { kind: 'stata', name: 'a Stata data file', advice: CONVERT };
+const R_ADVICE = 'write the table as CSV (with `write.csv` in R) and audit that';
+const R_DATA: BinaryFormat = { kind: 'rdata', name: 'an R workspace (.RData)', advice: R_ADVICE };
 
 /**
  * Signatures at offset 0 (`null` matches any byte). Those made only of printable characters could begin a
@@ -78,6 +81,52 @@ const SIGNATURES: { bytes: (number | null)[]; format: BinaryFormat; binary?: tru
     format: { kind: 'hdf5', name: 'an HDF5 file', advice: CONVERT },
   },
   { bytes: [0x93, ...ascii('NUMPY')], format: { kind: 'npy', name: 'a NumPy array file', advice: CONVERT } },
+  // pandas' `to_pickle` and joblib: the PROTO opcode, then protocol 2 to 5 (Python 2.3 to 3.8 and later).
+  ...[2, 3, 4, 5].map((protocol) => ({
+    bytes: [0x80, protocol],
+    format: {
+      kind: 'pickle',
+      name: 'a Python pickle',
+      advice:
+        'convert it to CSV or JSON Lines and audit that (loading a pickle runs the code in it: load one only from a source you trust)',
+    },
+    binary: true as const,
+  })),
+  // Stata 13 and later (formats 117 to 119) open with this tag; earlier ones with their format number (102 to
+  // 115), the byte order (1 or 2), the file type (1) and a zero.
+  { bytes: ascii('<stata_dta>'), format: STATA, binary: true },
+  ...Array.from({ length: 0x73 - 0x66 + 1 }, (_, i) => 0x66 + i).flatMap((version) =>
+    [1, 2].map((order) => ({ bytes: [version, order, 1, 0], format: STATA, binary: true as const })),
+  ),
+  {
+    // The 32 bytes every SAS7BDAT file opens with (ReadStat, the sas7bdat R package).
+    bytes: hex('000000000000000000000000c2ea8160b31411cfbd92080009c7318c181f1011'),
+    format: { kind: 'sas7bdat', name: 'a SAS data set', advice: CONVERT },
+  },
+  // SAS transport files (XPORT, as the FDA asks for), versions 5 and 8: text of 80-byte records without line
+  // breaks, so no control byte marks them; the whole first record's label is the signature.
+  ...['LIBRARY', 'LIBV8  '].map((library) => ({
+    bytes: ascii(`HEADER RECORD*******${library} HEADER RECORD!!!!!!!`),
+    format: { kind: 'xport', name: 'a SAS transport (XPORT) file', advice: CONVERT },
+  })),
+  // SPSS system files (`.sav`), and compressed ones (`.zsav`).
+  ...['$FL2', '$FL3'].map((tag) => ({
+    bytes: ascii(tag),
+    format: { kind: 'spss', name: 'an SPSS data file', advice: CONVERT },
+    binary: true as const,
+  })),
+  // R's `save` (XDR or native, versions 2 and 3) and `saveRDS` (XDR), found inside their usual gzip.
+  ...['RDX', 'RDB'].flatMap((tag) =>
+    ['2', '3'].map((version) => ({
+      bytes: ascii(`${tag}${version}\n`),
+      format: R_DATA,
+      binary: true as const,
+    })),
+  ),
+  {
+    bytes: [...ascii('X\n'), 0, 0, 0],
+    format: { kind: 'rds', name: 'an R data file (.rds)', advice: R_ADVICE },
+  },
   { bytes: ascii('%PDF-1.'), format: { kind: 'pdf', name: 'a PDF document', advice: EXPORT } },
   { bytes: [0x89, ...ascii('PNG')], format: { kind: 'png', name: 'a PNG image', advice: IMAGE } },
   { bytes: [0xff, 0xd8, 0xff], format: { kind: 'jpeg', name: 'a JPEG image', advice: IMAGE } },
@@ -140,4 +189,8 @@ function startsWith(head: Uint8Array, bytes: readonly (number | null)[]): boolea
 
 function ascii(s: string): number[] {
   return [...s].map((c) => c.charCodeAt(0));
+}
+
+function hex(s: string): number[] {
+  return Array.from({ length: s.length / 2 }, (_, i) => parseInt(s.slice(2 * i, 2 * i + 2), 16));
 }

@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { binaryFileMessage, binaryFormat } from '../../../src/core/data/binaryFile';
 import { readTable } from '../../../src/core/data/readTable';
@@ -34,6 +36,30 @@ describe('binaryFormat: files that are not text', () => {
       [bytes('PK', [3, 4], body), 'zip', 'data.csv'],
       [bytes('PK', [5, 6], new Array<number>(18).fill(0)), 'zip', 'empty.zip'],
       [Uint8Array.from(body), 'binary'],
+      // Headers as each format's description gives them (no writer of these is at hand here): SAS7BDAT's 32
+      // bytes, then its alignment bytes; XPORT's first 80-byte record; SPSS's tag, product name and layout code.
+      [
+        bytes(
+          new Array<number>(12).fill(0),
+          [0xc2, 0xea, 0x81, 0x60, 0xb3, 0x14, 0x11, 0xcf, 0xbd, 0x92, 0x08, 0x00],
+          [0x09, 0xc7, 0x31, 0x8c, 0x18, 0x1f, 0x10, 0x11, 0x33, 0x22, 0x00, 0x33, 0x33, 0x01],
+          body,
+        ),
+        'sas7bdat',
+      ],
+      [
+        bytes(`HEADER RECORD*******LIBRARY HEADER RECORD!!!!!!!${'0'.repeat(30)}  SAS     SAS     SASLIB`),
+        'xport',
+      ],
+      [
+        bytes(`HEADER RECORD*******LIBV8   HEADER RECORD!!!!!!!${'0'.repeat(30)}  SAS     SAS     SASLIB`),
+        'xport',
+      ],
+      [bytes('$FL2@(#) IBM SPSS STATISTICS 64-bit Linux 28.0.0.0', [2, 0, 0, 0], body), 'spss'],
+      [bytes('$FL3@(#) IBM SPSS STATISTICS 64-bit Linux 28.0.0.0', [2, 0, 0, 0], body), 'spss'],
+      [bytes('RDX3\nX\n', [0, 0, 0, 3, 0, 4, 2, 0], body), 'rdata'],
+      [bytes('RDB2\nB\n', [3, 0, 0, 0], body), 'rdata'],
+      [bytes('X\n', [0, 0, 0, 3, 0, 4, 2, 0, 0, 3, 5, 0], body), 'rds'],
     ];
     for (const [head, kind, name] of cases) assert.equal(binaryFormat(head, name)?.kind, kind, kind);
     assert.match(
@@ -56,11 +82,48 @@ describe('binaryFormat: files that are not text', () => {
       'PK,name\n1,Ann\n',
       'naïve,café\nü,ß\n',
       'a,b\n1,2\u001a',
+      '<stata_dta>,x\n1,2\n',
+      '$FL2,price\n1,2\n',
+      'RDX3\nfoo\n',
+      'X\n1\n2\n',
+      'HEADER RECORD,LIBRARY\n1,2\n',
       `a,b\n${'1,2\n'.repeat(300)}\u0000\u0000\u0007\f\v\u001b[0m`,
     ])
       assert.equal(binaryFormat(bytesOf(text)), undefined, JSON.stringify(text.slice(0, 20)));
     // Latin-1 bytes are invalid UTF-8 but not control bytes: text with encoding errors, reported as such.
     assert.equal(binaryFormat(Uint8Array.from([0x6e, 0x61, 0xef, 0x76, 0x65, 0x2c, 0xe9, 0x0a])), undefined);
+  });
+});
+
+describe('binaryFormat on files written by pandas 3.0.6 (three rows of Adult)', () => {
+  const fixture = (name: string) => fs.readFileSync(path.resolve(__dirname, '../../fixtures/binary', name));
+
+  it('names Stata files of format 118 and 114 and pickles of protocol 5 and 2, and says what a pickle does', () => {
+    for (const [name, kind] of [
+      ['adult-118.dta', 'stata'],
+      ['adult-114.dta', 'stata'],
+      ['adult.pkl', 'pickle'],
+      ['adult-p2.pkl', 'pickle'],
+    ] as const)
+      assert.equal(binaryFormat(fixture(name).subarray(0, 1024), name)?.kind, kind, name);
+    assert.equal(
+      binaryFileMessage(binaryFormat(fixture('adult.pkl'))!),
+      'The file is a Python pickle, not CSV, TSV, JSON or JSON Lines text: convert it to CSV or JSON Lines and audit that (loading a pickle runs the code in it: load one only from a source you trust). Nothing in it was read.',
+    );
+  });
+
+  it('names an R data file inside its gzip, as R writes it', async () => {
+    const rds = gzipSync(bytes('X\n', [0, 0, 0, 3, 0, 4, 2, 0, 0, 3, 5, 0, 0, 0, 0, 6], 'CP1252', body));
+    const r = await readAll([rds], { fileName: 'adult.rds' });
+    assert.deepEqual(
+      r.problems.map((p) => [p.rule, p.message]),
+      [
+        [
+          'data/binary-file',
+          'The file is an R data file (.rds), not CSV, TSV, JSON or JSON Lines text: write the table as CSV (with `write.csv` in R) and audit that. Nothing in it was read.',
+        ],
+      ],
+    );
   });
 });
 
