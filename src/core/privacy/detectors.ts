@@ -24,7 +24,7 @@ import {
   shannonEntropy,
   IBAN_LENGTHS,
 } from './validators';
-import { lexicon } from './lexicon';
+import { lexicon, lexiconKey } from './lexicon';
 
 export type { CountryCode };
 
@@ -1076,7 +1076,11 @@ function findSecrets(ctx: Ctx): void {
 // Non-ASCII characters in regular expressions are written as escapes (\u2019 is the typographic apostrophe):
 // esbuild leaves them as they are in a literal, and one such character makes V8 keep the whole bundle's
 // source in two bytes a character, 1 MB more of every process's memory.
-const CAP_WORD_RE = /\b[A-Z][a-z]+(?:['\u2019-][A-Z]?[a-z]+)?\b/g;
+//
+// A capitalised word in any alphabet with cases ("José", "Müller", "Łukasz"), its accents as letters or as
+// combining marks; on ASCII text the same words as `\b[A-Z][a-z]+` and as fast (37 ms for the bench's 25 MB).
+const CAP_WORD_RE =
+  /(?<![\p{L}\p{M}\p{N}_])\p{Lu}[\p{Ll}\p{M}]+(?:['\u2019-]\p{Lu}?[\p{Ll}\p{M}]+)?(?![\p{L}\p{M}\p{N}_])/gu;
 const HONORIFICS = new Set(['mr', 'mrs', 'ms', 'miss', 'dr', 'prof', 'sir', 'madam', 'mx']);
 /**
  * Given names that are also everyday English words ("Grace Period", "Mark Down", "Chase Bank"): in running
@@ -1108,7 +1112,8 @@ function findPersons(ctx: Ctx): void {
     ends.push(m.index + m[0].length);
   }
   const lowers: (string | undefined)[] = new Array<string | undefined>(starts.length);
-  const lower = (k: number): string => (lowers[k] ??= text.slice(starts[k], ends[k]).toLowerCase());
+  const lower = (k: number): string =>
+    (lowers[k] ??= lexiconKey(text.slice(starts[k], ends[k]).toLowerCase()));
   const n = starts.length;
   for (let i = 0; i < n; i++) {
     let j = i + 1;
@@ -1497,7 +1502,7 @@ function personWholeConfidence(value: string): number {
   if (comma) tokens = [...comma[2]!.trim().split(/\s+/), ...comma[1]!.trim().split(/\s+/)];
   else tokens = value.split(/\s+/);
   if (tokens.length > 4 || tokens.some((t) => !/^[\p{L}][\p{L}'\u2019.-]*$/u.test(t))) return 0;
-  const lower = tokens.map((t) => t.toLowerCase().replace(/\.$/, ''));
+  const lower = tokens.map((t) => lexiconKey(t.toLowerCase().replace(/\.$/, '')));
   const first = lower[0]!;
   const last = lower[lower.length - 1]!;
   const capitalised = tokens.every((t) => UPPER_FIRST.test(t));
@@ -1516,7 +1521,7 @@ function personWholeConfidence(value: string): number {
 
 function locationWholeConfidence(value: string): number {
   const lex = lexicon();
-  const lower = value.toLowerCase().replace(/[-_]/g, ' ').trim();
+  const lower = lexiconKey(value.toLowerCase().replace(/[-_]/g, ' ').trim());
   if (lex.cities.has(lower)) return 0.6;
   if (lex.countries.has(lower)) return 0.4;
   return PLACE_NAME.test(value) ? 0.3 : 0;

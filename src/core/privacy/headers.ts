@@ -5,7 +5,7 @@
  */
 import type { EntityType } from '../findings';
 import type { ProtectedKind } from '../report/auditReport';
-import { lexicon } from './lexicon';
+import { lexicon, lexiconKey } from './lexicon';
 
 /** What a column name says. */
 export interface HeaderEvidence {
@@ -201,8 +201,11 @@ export interface ProtectedRecognition {
  */
 const VOCABULARY_CHARS = 256;
 
+// Without diacritics, as the vocabularies and the lexicon's countries are written (Perú, México).
 const norm = (v: string): string =>
-  v.length > VOCABULARY_CHARS ? '' : v.trim().toLowerCase().replace(/[_-]+/g, ' ').replace(/\s+/g, ' ');
+  v.length > VOCABULARY_CHARS
+    ? ''
+    : lexiconKey(v.trim().toLowerCase().replace(/[_-]+/g, ' ').replace(/\s+/g, ' '));
 
 const SEX_VALUES = new Set(
   'male female man woman men women m f boy girl non binary nonbinary intersex trans transgender other unknown diverse prefer not to say'.split(

@@ -64,3 +64,34 @@ export function lexicon(): Lexicon {
   };
   return cached;
 }
+
+const NON_ASCII = /[^\x00-\x7f]/;
+// Escapes, not the letters: one non-ASCII character in a regular expression makes V8 keep the whole bundle's
+// source in two bytes a character (see CAP_WORD_RE in `detectors.ts`).
+const MARKS = /[\u0300-\u036f]/g;
+const UNDECOMPOSED = /[\u00f8\u00e6\u0153\u00df\u0142\u0111\u0131\u00f0\u00fe]/g;
+/** Letters that NFD leaves whole (ø, æ, œ, ß, ł, đ, ı, ð, þ), as English spells them. */
+const SPELLED: Record<string, string> = {
+  '\u00f8': 'o',
+  '\u00e6': 'ae',
+  '\u0153': 'oe',
+  '\u00df': 'ss',
+  '\u0142': 'l',
+  '\u0111': 'd',
+  '\u0131': 'i',
+  '\u00f0': 'd',
+  '\u00fe': 'th',
+};
+
+/**
+ * A lower-case word as the lexicon spells it: without its diacritics (`josé` → `jose`, `müller` → `muller`,
+ * `søren` → `soren`). The lexicon's words are all ASCII, so a column of José, María and François was no
+ * column of names (12% of its values known, against 100% spelled without accents), nor Zürich a city.
+ */
+export function lexiconKey(lower: string): string {
+  if (!NON_ASCII.test(lower)) return lower;
+  return lower
+    .normalize('NFD')
+    .replace(MARKS, '')
+    .replace(UNDECOMPOSED, (c) => SPELLED[c] ?? c);
+}

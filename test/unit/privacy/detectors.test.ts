@@ -285,6 +285,19 @@ describe('privacy detectors', () => {
         'John F. Kennedy',
       ]);
     });
+    it('finds names written with accents, the lexicon read without them', () => {
+      assert.deepEqual(only('Called José García about Zoë.', 'PERSON'), ['José García']);
+      assert.deepEqual(only('Spoke to Renée Müller and Dr. Núñez.', 'PERSON'), ['Renée Müller', 'Dr. Núñez']);
+      assert.deepEqual(only('Met Søren Kierkegaard in Ærø.', 'PERSON'), ['Søren Kierkegaard']);
+      // Accents written as combining marks (NFD, as macOS file names and some exports have them).
+      assert.deepEqual(only('Called Jose\u0301 Garci\u0301a today.'.normalize('NFD'), 'PERSON'), [
+        'Jose\u0301 Garci\u0301a',
+      ]);
+      assert.equal(matchWholeValue('José García')?.confidence, 0.9);
+      assert.equal(matchWholeValue('García, María')?.confidence, 0.9);
+      for (const place of ['Zürich', 'São Paulo', 'Bogotá'])
+        assert.equal(matchWholeValue(place, { hint: 'LOCATION' })?.confidence, 0.6, place);
+    });
     it('does not take common phrases for names', () => {
       assert.deepEqual(only('The Grace Period ends. Never-married White Male.', 'PERSON'), []);
       assert.deepEqual(only('New York is big', 'PERSON'), []);

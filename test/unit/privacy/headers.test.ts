@@ -111,6 +111,11 @@ describe('privacy header evidence', () => {
         'nationality',
       );
       assert.equal(recogniseProtected('c', ['x', 'United-States', 'y', 'Peru']).protected, null);
+      // Written with their accents, as in Spanish: the same countries.
+      assert.equal(
+        recogniseProtected('país', ['México', 'Perú', 'Panamá', 'Canadá', 'Colombia']).protected,
+        'nationality',
+      );
     });
     it('needs two distinct core values: one word proves nothing', () => {
       assert.equal(recogniseProtected('c', ['Other']).protected, null);

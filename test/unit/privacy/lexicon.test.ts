@@ -1,7 +1,7 @@
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { lexicon } from '../../../src/core/privacy/lexicon';
+import { lexicon, lexiconKey } from '../../../src/core/privacy/lexicon';
 import { extractLexicon } from '../../../src/core/privacy/lexiconSource';
 
 describe('name and place lexicon', () => {
@@ -17,5 +17,23 @@ describe('name and place lexicon', () => {
     assert.ok(l.cities.has('toronto') && l.countries.has('france') && l.countries.has('united states'));
     assert.ok(l.commonWords.has('happy') && !l.firstNames.has('happy'));
     assert.ok(l.firstNames.has('grace') && !l.commonWords.has('grace'));
+  });
+
+  it('reads a word without its diacritics, as its ASCII words are written', () => {
+    for (const [word, key] of [
+      ['josé', 'jose'],
+      ['müller', 'muller'],
+      ['søren', 'soren'],
+      ['łukasz', 'lukasz'],
+      ['straße', 'strasse'],
+      ['josé'.normalize('NFD'), 'jose'],
+      ['são paulo', 'sao paulo'],
+      ['mary', 'mary'],
+      ['北京', '北京'],
+    ] as const)
+      assert.equal(lexiconKey(word), key, word);
+    const l = lexicon();
+    assert.ok(l.firstNames.has(lexiconKey('josé')) && l.lastNames.has(lexiconKey('garcía')));
+    assert.ok(l.cities.has(lexiconKey('zürich')) && l.countries.has(lexiconKey('perú')));
   });
 });

@@ -66,6 +66,22 @@ function table(names: string[], rows: string[][]): { header: TableHeader; rows: 
 }
 
 describe('PrivacyScanner', () => {
+  it('finds a column of names written with accents, and a city column, as in ASCII', async () => {
+    const names = ['José', 'María', 'François', 'Björn', 'José María', 'Søren', 'Zoë', 'Chloé'];
+    const cities = ['München', 'Zürich', 'Paris', 'Oslo', 'Madrid', 'Aarhus', 'Leeds', 'Lyon'];
+    const csv = ['name,city', ...names.map((n, i) => `${n},${cities[i]}`)].join('\n');
+    const column = (await scan(Buffer.from(csv), 'names.csv')).findings.filter(
+      (f) => f.rule === 'privacy/pii-column',
+    );
+    assert.deepEqual(
+      column.map((f) => [f.column, f.entity, f.message]),
+      [
+        ['name', 'PERSON', "100% of values in 'name' are personal names, as its name says."],
+        ['city', 'LOCATION', "100% of values in 'city' are street addresses or places, as its name says."],
+      ],
+    );
+  });
+
   const text = readFileSync(FIXTURE, 'utf8');
   let result: PrivacyScanResult;
   before(async () => {
