@@ -28,9 +28,8 @@ export interface HeaderEvidence {
  * `native-country` -> `native_country`.
  */
 export function normaliseHeader(name: string): string {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .toLowerCase()
+  // Without diacritics, so that one word stands for its spellings: `teléfono` and `telefono`, `âge` and `age`.
+  return lexiconKey(name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase())
     .replace(/[^\p{L}\p{N}]+/gu, '_')
     .replace(/^_+|_+$/g, '');
 }
@@ -43,7 +42,11 @@ interface Rule {
 
 /*
  * Patterns match the whole normalised name, optionally with a qualifier before or after (`customer_email`,
- * `email_1`, `home_phone`). Order matters: the first rule that matches wins.
+ * `email_1`, `home_phone`). Order matters: the first rule that matches wins. Besides English, the words of
+ * Spanish, French, German, Italian, Portuguese and Dutch tables, without their diacritics (see
+ * {@link normaliseHeader}); left out where the word has another common meaning in a table: `genre` (also a
+ * film's), `cap` and `cp` (Italian and Spanish postal codes, also a capital and the heart-disease data's chest
+ * pain), `eta` (Italian age, also an arrival time), `portable` and `land`.
  */
 const Q = '(?:[a-z0-9]+_){0,2}'; // up to two qualifiers before
 const S = '(?:_[a-z0-9]+){0,2}'; // up to two qualifiers after
@@ -62,7 +65,9 @@ const RULES: Rule[] = [
     evidence: { entity: 'SECRET' },
   },
   {
-    pattern: whole('e_?mail|email_?address|mail_?address|e_?mail_?address|mail'),
+    pattern: whole(
+      'e_?mail|email_?address|mail_?address|e_?mail_?address|mail|correo|correo_electronico|courriel|posta_elettronica|correio_eletronico',
+    ),
     evidence: { entity: 'EMAIL_ADDRESS' },
   },
   {
@@ -91,63 +96,82 @@ const RULES: Rule[] = [
   },
   {
     pattern: whole(
-      'phone|telephone|tel|mobile|cell|cellphone|phone_?number|phone_?no|mobile_?number|contact_?number|fax|msisdn|手机号?|电话',
+      'phone|telephone|tel|mobile|cell|cellphone|phone_?number|phone_?no|mobile_?number|contact_?number|fax|msisdn|telefono|telefon|telefonnummer|telefoon|movil|celular|cellulare|handy|telemovel|手机号?|电话',
     ),
     evidence: { entity: 'PHONE_NUMBER' },
   },
   {
-    pattern: whole('dob|d_o_b|birth_?date|date_?of_?birth|birthdate|birthday|born(?:_on)?|geburtsdatum'),
+    pattern: whole(
+      'dob|d_o_b|birth_?date|date_?of_?birth|birthdate|birthday|born(?:_on)?|geburtsdatum|geburtstag|fecha_(?:de_)?nacimiento|date_(?:de_)?naissance|data_(?:di|de)_nascita|data_(?:de_)?nascimento|geboortedatum',
+    ),
     evidence: { entity: 'DATE_OF_BIRTH', quasiIdentifier: 'birth-date', protected: 'age' },
   },
   {
-    pattern: whole('zip|zip_?code|zipcode|postal_?code|postcode|post_?code|plz|postleitzahl|code_postal'),
+    pattern: whole(
+      'zip|zip_?code|zipcode|postal_?code|postcode|post_?code|plz|postleitzahl|code_postal|codigo_postal|cod_postal|codice_postale|cep',
+    ),
     evidence: { entity: 'POSTAL_CODE', quasiIdentifier: 'postal-code' },
   },
   {
     pattern: whole(
-      'street|street_?address|address|addr|address_?line_?\\d?|home_?address|mailing_?address|residence',
+      'street|street_?address|address|addr|address_?line_?\\d?|home_?address|mailing_?address|residence|direccion|domicilio|calle|adresse|anschrift|strasse|indirizzo|endereco|morada|adres|straat',
     ),
     evidence: { entity: 'LOCATION' },
   },
   {
-    pattern: whole('city|town|municipality|place_?of_?residence|hometown'),
+    pattern: whole(
+      'city|town|municipality|place_?of_?residence|hometown|ciudad|localidad|municipio|ville|commune|stadt|wohnort|gemeinde|citta|comune|cidade|woonplaats',
+    ),
     evidence: { entity: 'LOCATION', quasiIdentifier: 'city' },
   },
   {
     pattern:
-      /^(?:(?:first|last|full|given|family|middle|sur|maiden|nick|display|user|customer|client|patient|employee|person|contact|member|student|applicant|owner|account_holder|holder|cardholder)_?name|name|surname|forename|firstname|lastname|fullname|vorname|nachname|nombre|apellido|\u59d3\u540d)(?:_\d+)?$/,
+      /^(?:(?:first|last|full|given|family|middle|sur|maiden|nick|display|user|customer|client|patient|employee|person|contact|member|student|applicant|owner|account_holder|holder|cardholder)_?name|name|surname|forename|firstname|lastname|fullname|vorname|nachname|familienname|nombres?|nombre_completo|apellidos?|prenom|nom|nom_complet|nom_de_famille|nome|nome_completo|cognome|sobrenome|voornaam|achternaam|\u59d3\u540d)(?:_\d+)?$/,
     evidence: { entity: 'PERSON' },
   },
   // Quasi-identifiers and protected attributes that are not direct identifiers.
   {
-    pattern: whole('age|age_?years|age_?group|age_?band|age_?bracket|alter'),
+    pattern: whole('age|age_?years|age_?group|age_?band|age_?bracket|alter|edad|idade|leeftijd'),
     evidence: { quasiIdentifier: 'age', protected: 'age' },
   },
   {
-    pattern: whole('birth_?year|year_?of_?birth|yob'),
+    pattern: whole(
+      'birth_?year|year_?of_?birth|yob|geburtsjahr|ano_(?:de_)?nacimiento|annee_(?:de_)?naissance|anno_di_nascita|ano_(?:de_)?nascimento|geboortejaar',
+    ),
     evidence: { quasiIdentifier: 'birth-date', protected: 'age' },
   },
-  { pattern: whole('sex|gender|geschlecht|sexe'), evidence: { quasiIdentifier: 'sex', protected: 'sex' } },
   {
-    pattern: whole('race|ethnicity|ethnic_?group|ethnic_?origin|ethnic|skin_?colou?r'),
+    pattern: whole('sex|gender|geschlecht|sexe|sexo|genero|sesso|geslacht'),
+    evidence: { quasiIdentifier: 'sex', protected: 'sex' },
+  },
+  {
+    pattern: whole(
+      'race|ethnicity|ethnic_?group|ethnic_?origin|ethnic|skin_?colou?r|raza|etnia|origen_etnico|ethnie|origine_ethnique|ethnizitat|raca|etniciteit',
+    ),
     evidence: { quasiIdentifier: 'race', protected: 'race' },
   },
   {
-    pattern: whole('religion|religious_?affiliation|faith|confession|denomination'),
+    pattern: whole(
+      'religion|religious_?affiliation|faith|confession|denomination|religione|religiao|konfession|godsdienst',
+    ),
     evidence: { quasiIdentifier: 'religion', protected: 'religion' },
   },
   {
-    pattern: whole('disability|disabled|handicap|impairment|disability_?status'),
+    pattern: whole(
+      'disability|disabled|handicap|impairment|disability_?status|discapacidad|behinderung|disabilita|deficiencia|invalidite',
+    ),
     evidence: { protected: 'disability' },
   },
   {
     pattern: whole(
-      'native_?country|nationality|citizenship|country_?of_?birth|birth_?country|country_?of_?origin|place_?of_?birth|birthplace',
+      'native_?country|nationality|citizenship|country_?of_?birth|birth_?country|country_?of_?origin|place_?of_?birth|birthplace|nacionalidad|pais_(?:de_)?(?:nacimiento|origen)|nationalite|pays_(?:de_)?naissance|staatsangehorigkeit|nationalitat|geburtsland|nazionalita|cittadinanza|nacionalidade|nationaliteit',
     ),
     evidence: { quasiIdentifier: 'native-country', protected: 'nationality' },
   },
   {
-    pattern: whole('marital_?status|marital|married|civil_?status|familienstand'),
+    pattern: whole(
+      'marital_?status|marital|married|civil_?status|familienstand|estado_civil|etat_civil|situation_familiale|stato_civile|burgerlijke_staat',
+    ),
     evidence: { quasiIdentifier: 'marital-status', protected: 'marital-status' },
   },
   {
@@ -157,16 +181,20 @@ const RULES: Rule[] = [
   { pattern: whole('sexual_?orientation|orientation'), evidence: { protected: 'sexual-orientation' } },
   { pattern: whole('pregnant|pregnancy|pregnancy_?status'), evidence: { protected: 'pregnancy' } },
   {
-    pattern: whole('occupation|job|job_?title|profession|employment'),
+    pattern: whole(
+      'occupation|job|job_?title|profession|employment|ocupacion|profesion|empleo|metier|beruf|professione|profissao|ocupacao|beroep',
+    ),
     evidence: { quasiIdentifier: 'occupation' },
   },
   {
-    pattern: whole('education|education_?level|degree|schooling|highest_?degree'),
+    pattern: whole(
+      'education|education_?level|degree|schooling|highest_?degree|educacion|nivel_(?:educativo|de_estudios)|estudios|bildung|schulabschluss|istruzione|escolaridade|opleiding',
+    ),
     evidence: { quasiIdentifier: 'education' },
   },
   {
     pattern:
-      /^(?:home_|residence_|current_)?(?:country|state|province|region|county|district|neighbou?rhood)$/,
+      /^(?:home_|residence_|current_)?(?:country|state|province|region|county|district|neighbou?rhood|pais|provincia|pays|departement|bundesland|regione|provincie)$/,
     evidence: { quasiIdentifier: 'region' },
   },
   { pattern: whole('employer|company|workplace'), evidence: { quasiIdentifier: 'employer' } },

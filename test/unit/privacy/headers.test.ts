@@ -16,6 +16,60 @@ describe('privacy header evidence', () => {
     assert.equal(normaliseHeader('e-mail'), 'e_mail');
     assert.equal(normaliseHeader('firstName'), 'first_name');
     assert.equal(normaliseHeader('  native-country '), 'native_country');
+    // Without diacritics, combining marks included; other scripts kept.
+    assert.equal(normaliseHeader('Teléfono Móvil'), 'telefono_movil');
+    assert.equal(normaliseHeader('Straße'), 'strasse');
+    assert.equal(normaliseHeader('Âge'.normalize('NFD')), 'age');
+    assert.equal(normaliseHeader('身份证号'), '身份证号');
+  });
+
+  it('reads Spanish, French, German, Italian, Portuguese and Dutch column names, accents or none', () => {
+    const cases: [string, Partial<ReturnType<typeof headerEvidence>>][] = [
+      ['correo_electrónico', { entity: 'EMAIL_ADDRESS' }],
+      ['Courriel', { entity: 'EMAIL_ADDRESS' }],
+      ['teléfono', { entity: 'PHONE_NUMBER' }],
+      ['Telefonnummer', { entity: 'PHONE_NUMBER' }],
+      ['numero_de_telefono', { entity: 'PHONE_NUMBER' }],
+      ['Prénom', { entity: 'PERSON' }],
+      ['nom_de_famille', { entity: 'PERSON' }],
+      ['apellidos', { entity: 'PERSON' }],
+      ['cognome', { entity: 'PERSON' }],
+      ['Dirección', { entity: 'LOCATION' }],
+      ['Straße', { entity: 'LOCATION' }],
+      ['ciudad', { entity: 'LOCATION', quasiIdentifier: 'city' }],
+      ['Wohnort', { entity: 'LOCATION', quasiIdentifier: 'city' }],
+      ['código_postal', { entity: 'POSTAL_CODE', quasiIdentifier: 'postal-code' }],
+      ['CEP', { entity: 'POSTAL_CODE', quasiIdentifier: 'postal-code' }],
+      ['fecha_de_nacimiento', { entity: 'DATE_OF_BIRTH', quasiIdentifier: 'birth-date', protected: 'age' }],
+      ['date_de_naissance', { entity: 'DATE_OF_BIRTH', quasiIdentifier: 'birth-date', protected: 'age' }],
+      ['data_di_nascita', { entity: 'DATE_OF_BIRTH', quasiIdentifier: 'birth-date', protected: 'age' }],
+      ['año_de_nacimiento', { quasiIdentifier: 'birth-date', protected: 'age' }],
+      ['edad', { quasiIdentifier: 'age', protected: 'age' }],
+      ['Âge', { quasiIdentifier: 'age', protected: 'age' }],
+      ['leeftijd', { quasiIdentifier: 'age', protected: 'age' }],
+      ['sexo', { quasiIdentifier: 'sex', protected: 'sex' }],
+      ['género', { quasiIdentifier: 'sex', protected: 'sex' }],
+      ['geslacht', { quasiIdentifier: 'sex', protected: 'sex' }],
+      ['raza', { quasiIdentifier: 'race', protected: 'race' }],
+      ['origine_ethnique', { quasiIdentifier: 'race', protected: 'race' }],
+      ['religión', { quasiIdentifier: 'religion', protected: 'religion' }],
+      ['discapacidad', { protected: 'disability' }],
+      ['Nationalité', { quasiIdentifier: 'native-country', protected: 'nationality' }],
+      ['Staatsangehörigkeit', { quasiIdentifier: 'native-country', protected: 'nationality' }],
+      ['país_de_nacimiento', { quasiIdentifier: 'native-country', protected: 'nationality' }],
+      ['estado_civil', { quasiIdentifier: 'marital-status', protected: 'marital-status' }],
+      ['état_civil', { quasiIdentifier: 'marital-status', protected: 'marital-status' }],
+      ['ocupación', { quasiIdentifier: 'occupation' }],
+      ['Beruf', { quasiIdentifier: 'occupation' }],
+      ['nivel_educativo', { quasiIdentifier: 'education' }],
+      ['país', { quasiIdentifier: 'region' }],
+      ['provincia', { quasiIdentifier: 'region' }],
+    ];
+    for (const [name, evidence] of cases) assert.deepEqual({ ...headerEvidence(name) }, evidence, name);
+    // Words with another common meaning in a table are left out: a film's genre, a capital, an arrival time,
+    // the heart-disease data's chest pain type, a status.
+    for (const name of ['genre', 'cap', 'cp', 'eta', 'estado', 'land', 'portable'])
+      assert.deepEqual({ ...headerEvidence(name) }, {}, name);
   });
 
   it('maps common column names to entities', () => {
@@ -113,7 +167,7 @@ describe('privacy header evidence', () => {
       assert.equal(recogniseProtected('c', ['x', 'United-States', 'y', 'Peru']).protected, null);
       // Written with their accents, as in Spanish: the same countries.
       assert.equal(
-        recogniseProtected('país', ['México', 'Perú', 'Panamá', 'Canadá', 'Colombia']).protected,
+        recogniseProtected('c', ['México', 'Perú', 'Panamá', 'Canadá', 'Colombia']).protected,
         'nationality',
       );
     });
