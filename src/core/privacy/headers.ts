@@ -235,12 +235,27 @@ const norm = (v: string): string =>
     ? ''
     : lexiconKey(v.trim().toLowerCase().replace(/[_-]+/g, ' ').replace(/\s+/g, ' '));
 
+/*
+ * The values' vocabularies in English, then in Spanish, French, German, Italian, Portuguese and Dutch, written
+ * without diacritics as `norm` compares them (`femenino`, `mannlich`, `mariee`). The census categories of other
+ * countries are included where a fairness audit meets them (Brazil's branca, preta, parda, amarela).
+ */
+const SEX_WORDS_ELSEWHERE =
+  'hombre mujer masculino femenino varon homme femme masculin feminin mannlich weiblich mann frau maschio femmina uomo donna homem mulher vrouw';
 const SEX_VALUES = new Set(
-  'male female man woman men women m f boy girl non binary nonbinary intersex trans transgender other unknown diverse prefer not to say'.split(
+  `male female man woman men women m f boy girl non binary nonbinary intersex trans transgender other unknown diverse prefer not to say ${SEX_WORDS_ELSEWHERE} divers otro otra autre andere altro outro`.split(
     ' ',
   ),
 );
-const SEX_CORE = new Set(['male', 'female', 'man', 'woman', 'men', 'women']);
+const SEX_CORE = new Set([
+  'male',
+  'female',
+  'man',
+  'woman',
+  'men',
+  'women',
+  ...SEX_WORDS_ELSEWHERE.split(' '),
+]);
 const RACE_VALUES = new Set([
   'white',
   'black',
@@ -273,6 +288,11 @@ const RACE_VALUES = new Set([
   'hispanic or latino',
   'not hispanic or latino',
   'unknown',
+  ...'blanco blanca negro negra mestizo mestiza indigena afrodescendiente mulato mulata asiatico asiatica gitano gitana'.split(
+    ' ',
+  ),
+  ...'blanc blanche noir noire asiatique metis metisse'.split(' '),
+  ...'branca branco preta preto parda pardo amarela amarelo'.split(' '),
 ]);
 const RACE_CORE = new Set([
   'white',
@@ -284,6 +304,9 @@ const RACE_CORE = new Set([
   'asian pac islander',
   'amer indian eskimo',
   'latino',
+  ...'blanco blanca negro negra mestizo mestiza indigena afrodescendiente blanc noir branca branco preta preto parda pardo'.split(
+    ' ',
+  ),
 ]);
 const RELIGION_VALUES = new Set([
   'christian',
@@ -314,6 +337,16 @@ const RELIGION_VALUES = new Set([
   'taoist',
   'bahai',
   'unknown',
+  ...'catolico catolica cristiano cristiana evangelico evangelica protestante musulman musulmana judio judia budista hindu ateo atea agnostico agnostica ninguna'.split(
+    ' ',
+  ),
+  ...'catholique chretien chretienne protestant musulmane juif juive bouddhiste hindou athee agnostique aucune'.split(
+    ' ',
+  ),
+  ...'katholisch evangelisch protestantisch muslimisch judisch buddhistisch konfessionslos keine'.split(' '),
+  ...'cattolico cattolica cristiano musulmano musulmana ebreo ebrea buddista ateo atea nessuna'.split(' '),
+  ...'catolico catolica evangelico evangelica espirita umbanda candomble judeu judia'.split(' '),
+  'sem religiao',
 ]);
 const RELIGION_CORE = new Set([
   'christian',
@@ -326,6 +359,9 @@ const RELIGION_CORE = new Set([
   'buddhist',
   'sikh',
   'atheist',
+  ...'catolico catolica evangelico evangelica cristiano protestante espirita musulman musulmana judio judia judeu catholique juif musulmane katholisch evangelisch muslimisch judisch cattolico cattolica musulmano ebreo'.split(
+    ' ',
+  ),
 ]);
 const MARITAL_VALUES = new Set([
   'married',
@@ -343,6 +379,15 @@ const MARITAL_VALUES = new Set([
   'cohabiting',
   'unknown',
   'other',
+  ...'casado casada soltero soltera divorciado divorciada viudo viuda separado separada conviviente'.split(
+    ' ',
+  ),
+  ...'marie mariee celibataire divorce divorcee veuf veuve separe separee pacse pacsee'.split(' '),
+  ...'verheiratet ledig geschieden verwitwet getrennt'.split(' '),
+  ...'sposato sposata celibe nubile divorziato divorziata vedovo vedova separato separata'.split(' '),
+  ...'solteiro solteira viuvo viuva separado separada'.split(' '),
+  'union libre',
+  ...'gehuwd ongehuwd gescheiden weduwe weduwnaar'.split(' '),
 ]);
 const MARITAL_CORE = new Set([
   'married',
@@ -351,6 +396,9 @@ const MARITAL_CORE = new Set([
   'never married',
   'married civ spouse',
   'separated',
+  ...'casado casada divorciado divorciada viudo viuda marie mariee divorce divorcee veuf veuve verheiratet geschieden verwitwet sposato sposata divorziato divorziata vedovo vedova viuvo viuva gehuwd gescheiden'.split(
+    ' ',
+  ),
 ]);
 const RELATIONSHIP_VALUES = new Set([
   'husband',

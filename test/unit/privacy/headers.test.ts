@@ -116,6 +116,25 @@ describe('privacy header evidence', () => {
   });
 
   describe('recogniseProtected', () => {
+    it('recognises values in Spanish, French, German, Italian, Portuguese and Dutch, accents or none', () => {
+      const cases: [string[], string][] = [
+        [['Hombre', 'Mujer', 'Mujer', 'Hombre'], 'sex'],
+        [['männlich', 'weiblich', 'divers', 'weiblich'], 'sex'],
+        [['Homme', 'Femme', 'Autre'], 'sex'],
+        [['Branca', 'Preta', 'Parda', 'Amarela', 'Indígena'], 'race'],
+        [['Blanco', 'Mestizo', 'Indígena', 'Afrodescendiente'], 'race'],
+        [['Católico', 'Evangélico', 'Sem religião', 'Espírita'], 'religion'],
+        [['katholisch', 'evangelisch', 'konfessionslos', 'muslimisch'], 'religion'],
+        [['Casado', 'Soltero', 'Divorciado', 'Viudo', 'Unión libre'], 'marital-status'],
+        [['Marié', 'Célibataire', 'Divorcée', 'Veuve', 'Pacsé'], 'marital-status'],
+        [['verheiratet', 'ledig', 'geschieden', 'verwitwet'], 'marital-status'],
+      ];
+      for (const [values, kind] of cases)
+        assert.equal(recogniseProtected('c', values).protected, kind, values.join());
+      // Colours are no race: two of five values in the vocabulary.
+      assert.equal(recogniseProtected('c', ['Blanco', 'Negro', 'Rojo', 'Azul', 'Verde']).protected, null);
+    });
+
     it('recognises from values when the name says nothing', () => {
       assert.equal(recogniseProtected('col1', ['Male', 'Female']).protected, 'sex');
       assert.equal(recogniseProtected('c', ['White', 'Black', 'Asian', 'Hispanic']).protected, 'race');
