@@ -27,6 +27,11 @@ export interface Policy {
   positive?: string[];
   referenceGroups: Record<string, string>;
   missingTokens: string[];
+  /**
+   * The country whose phone numbers written without `+` are looked for (ISO 3166-1 alpha-2, one of
+   * libphonenumber's: the schema lists them); unset, the United States.
+   */
+  region?: string;
   maxFindingsPerRule: number;
   /** Columns read of a dataset (see `ReadOptions.maxColumns`). */
   maxColumns: number;
@@ -73,6 +78,7 @@ export function resolvePolicy(p: PolicyFile): Policy {
     positive: p.positive,
     referenceGroups: p.referenceGroups ?? {},
     missingTokens: p.missingTokens ?? [],
+    ...(p.region !== undefined ? { region: p.region } : {}),
     maxFindingsPerRule: p.maxFindingsPerRule ?? 1000,
     maxColumns: p.maxColumns ?? DEFAULT_MAX_COLUMNS,
     thresholds: { ...DEFAULT_THRESHOLDS, ...(p.thresholds ?? {}) },

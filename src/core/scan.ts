@@ -82,6 +82,7 @@ import {
   type PrivacyDecision,
   type PrivacyPart,
 } from './privacy/privacyScanner';
+import type { CountryCode } from './privacy/detectors';
 import type { AuditReport, ColumnReport, ProtectedKind } from './report/auditReport';
 import { count, groupDigits } from './numberText';
 import { decimalCommaIn, parseCommaNumber } from './data/valueKinds';
@@ -687,6 +688,7 @@ async function runPass(
         fileName: options.fileName,
         maxFindingsPerRule: maxPerRule,
         missingTokens,
+        ...(policy.region ? { defaultRegion: policy.region as CountryCode } : {}),
         ignoredColumns: policy.ignore
           .filter((i) => i.rule === undefined && i.column)
           .map((i) => i.column as string),

@@ -22,6 +22,7 @@ import type { DataFormat, TableHeader, TableSink } from '../core/data/table';
 import type { PrivacyDecision } from '../core/privacy/privacyScanner';
 import type { AuditReport } from '../core/report/auditReport';
 import { PrivacyScanner } from '../core/privacy/privacyScanner';
+import type { CountryCode } from '../core/privacy/detectors';
 import { DEFAULT_MISSING_TOKENS } from '../core/data/profile';
 import { DEFAULT_POLICY } from '../core/policy';
 import { DEFAULT_SPILL_ROWS, SpillDir } from '../core/data/spill';
@@ -807,6 +808,7 @@ async function readHead(
         fileName: options.fileName,
         maxFindingsPerRule: options.maxFindingsPerRule ?? policy.maxFindingsPerRule,
         missingTokens,
+        ...(policy.region ? { defaultRegion: policy.region as CountryCode } : {}),
         ignoredColumns: policy.ignore
           .filter((i) => i.rule === undefined && i.column)
           .map((i) => i.column as string),

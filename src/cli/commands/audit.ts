@@ -13,6 +13,7 @@ import { loadRuleSections } from '../ruleDocs';
 import { writeAllSync, writeThroughTemporary } from '../writeFile';
 import { version } from '../version';
 import { scanDataset } from '../../core/scan';
+import { isPhoneRegion } from '../../core/privacy/detectors';
 import { memberOptions, type ArchiveMember } from '../../core/data/compressed';
 import { archiveMemberAt, archiveMembersOf, memberName, unreadableFile } from '../../worker/scannedFile';
 import { count, groupDigits } from '../../core/numberText';
@@ -37,6 +38,8 @@ Options:
   --group COL                Attribute to audit by (repeatable; default: the protected attributes found).
   --fail-on SEVERITY         Exit with status 1 when a finding is at least this severe (error|warning|info|hint).
   --max-findings N           Cap per rule per file (default: 1000, or the policy's).
+  --region CC                The country whose phone numbers written without + are looked for (ISO
+                             3166-1 alpha-2: GB, DE, ES, ...; default: the policy's, else US).
   --max-columns N            Columns read of a file (default: 16384, or the policy's); a wider file's
                              other columns are not audited, and a data/too-many-columns error says so.
   --output FILE              Write the output to FILE instead of standard output.
@@ -134,6 +137,7 @@ export const auditCommand: CliCommand = {
       group: { type: 'string', multiple: true },
       'fail-on': { type: 'string' },
       'max-findings': { type: 'string' },
+      region: { type: 'string' },
       'max-columns': { type: 'string' },
       output: { type: 'string' },
       threads: { type: 'string' },
@@ -160,6 +164,12 @@ export const auditCommand: CliCommand = {
       if (!Number.isInteger(maxFindings) || maxFindings < 1) {
         throw new UsageError(`--max-findings must be a positive integer (got '${o['max-findings']}').`);
       }
+    }
+    const region = o.region?.toUpperCase();
+    if (region !== undefined && !isPhoneRegion(region)) {
+      throw new UsageError(
+        `--region must be a country code as ISO 3166-1 gives it (got '${o.region}'${region === 'UK' ? '; the United Kingdom is GB' : ''}).`,
+      );
     }
     let maxColumns: number | undefined;
     if (o['max-columns'] !== undefined) {
@@ -240,7 +250,7 @@ export const auditCommand: CliCommand = {
       return {
         fileName,
         ...memberOptions(member),
-        policy,
+        policy: region ? { ...policy, region } : policy,
         label: o.label,
         positive: o.positive,
         prediction: o.prediction,

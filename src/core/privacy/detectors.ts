@@ -8,7 +8,7 @@
  * characters are present; most cells of a real table run no regular expression at all.
  */
 import { isIP } from 'node:net';
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
 import { Metadata, type MetadataJson } from 'libphonenumber-js/core';
 import phoneMetadata from 'libphonenumber-js/max/metadata';
 import type { EntityType } from '../findings';
@@ -525,6 +525,42 @@ function keepPhoneShapes(region: CountryCode): unknown[] {
   const parsed = parsePhoneNumberFromString('+1 415 555 0134', region);
   parsed?.isValid();
   return [m, m.numberingPlan, m.numberingPlan.type('MOBILE'), parsed];
+}
+
+/**
+ * The countries a phone-named column's numbers are looked up in when they are none of the scanner's region's
+ * ({@link phoneRegionOf}): the most populous and those whose data most often meets such a tool, Europe's first.
+ * A national number can be valid in several; the first in this order is taken, and only "a phone number" is
+ * concluded from it. Germany and Austria come last: their plans, of area codes of many lengths, take nearly any
+ * seven digits or more (French, Spanish and American numbers among them).
+ */
+const OTHER_PHONE_REGIONS: readonly CountryCode[] = [
+  ...['GB', 'FR', 'ES', 'IT', 'NL', 'BE', 'CH', 'IE', 'PT', 'SE', 'NO', 'DK', 'FI', 'PL', 'CZ', 'GR', 'HU'],
+  ...['RO', 'US', 'CA', 'AU', 'NZ', 'IN', 'PK', 'BD', 'BR', 'MX', 'AR', 'CO', 'CL', 'PE', 'ZA', 'NG', 'KE'],
+  ...['EG', 'MA', 'JP', 'KR', 'CN', 'TW', 'HK', 'SG', 'MY', 'ID', 'PH', 'TH', 'VN', 'TR', 'IL', 'AE', 'SA'],
+  ...['RU', 'UA', 'DE', 'AT'],
+] as CountryCode[];
+
+/** A whole value shaped as a phone number written without `+`: digits, spaces, dots, dashes and brackets. */
+const NATIONAL_PHONE_SHAPE = /^\(?\d[\d(). -]{5,22}\d$/;
+
+/**
+ * The first of {@link OTHER_PHONE_REGIONS} (other than `except`) in which trimmed `value`, written without `+`,
+ * is a valid phone number, or undefined.
+ */
+export function phoneRegionOf(value: string, except: CountryCode): CountryCode | undefined {
+  const v = value.trim();
+  if (!NATIONAL_PHONE_SHAPE.test(v) || DATE_PREFIX.test(v)) return undefined;
+  const digits = countDigits(v);
+  if (digits < 7 || digits > 15) return undefined;
+  for (const region of OTHER_PHONE_REGIONS)
+    if (region !== except && mayBeValidPhone(v, region) && isValidPhone(v, region)) return region;
+  return undefined;
+}
+
+/** Whether libphonenumber has the numbering plan of `code` (ISO 3166-1 alpha-2, upper case). */
+export function isPhoneRegion(code: string): code is CountryCode {
+  return isSupportedCountry(code);
 }
 
 function isValidPhone(candidate: string, region: CountryCode): boolean {

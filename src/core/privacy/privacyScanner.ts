@@ -28,7 +28,9 @@ import {
   NO_MATCHES,
   worthSearching,
   WHOLE_ONLY_WITH_HINT,
+  phoneRegionOf,
   type WholeValueOptions,
+  type WholeValueMatch,
   type CountryCode,
   type EntityMatch,
 } from './detectors';
@@ -292,7 +294,20 @@ interface ColumnState {
   clean: Uint8Array | null;
   /** What {@link matchWholeValue} is told about the column, made at its first sampled cell. */
   wholeOptions: WholeValueOptions | null;
+  /**
+   * A column named as phone numbers: the country its last number that was none of the scanner's region was
+   * found valid in, and that number's options; and how many such values were looked up (see
+   * {@link PHONE_REGION_TRIES}).
+   */
+  phoneRegion: { options: WholeValueOptions } | null;
+  phoneRegionTries: number;
 }
+
+/**
+ * Values of a phone-named column, not phone numbers of the scanner's region, that are looked up in other
+ * countries' numbering plans ({@link phoneRegionOf}); after that, only the last country found is tried.
+ */
+const PHONE_REGION_TRIES = 64;
 
 /** Value ids below this are remembered as clean (see {@link ColumnState.clean}): at most 128 KB a column. */
 const CLEAN_IDS = 1 << 17;
@@ -467,6 +482,8 @@ export class PrivacyScanner {
         memo: undefined,
         clean: null,
         wholeOptions: null,
+        phoneRegion: null,
+        phoneRegionTries: 0,
       };
     });
     if (options.decided) {
@@ -622,7 +639,9 @@ export class PrivacyScanner {
     }
     // One options object a column, not one a cell: a wide table samples nearly every cell it has.
     col.wholeOptions ??= this.wholeOptionsFor(col.hint);
-    const whole = matchWholeValue(value, col.wholeOptions);
+    let whole = matchWholeValue(value, col.wholeOptions);
+    if (col.hint.entity === 'PHONE_NUMBER' && whole?.entity !== 'PHONE_NUMBER')
+      whole = this.phoneElsewhere(col, value) ?? whole;
     if (whole) {
       const w = col.whole?.get(whole.entity);
       if (w) {
@@ -646,6 +665,28 @@ export class PrivacyScanner {
       } else this.pendLong(col, row.index, matches, value, range);
     }
     if (col.sampled >= this.sampleSize) this.classify(col);
+  }
+
+  /**
+   * A value of a phone-named column that is no number of the scanner's region, as a phone number of another
+   * country: a British `phone` column (07911 123456) was no column of phone numbers, since the numbers were
+   * read as American. Tried in the country the column's last such number was valid in, else (for its first
+   * {@link PHONE_REGION_TRIES} such values) in the countries {@link phoneRegionOf} knows. Free text is not:
+   * a number there is read as the scanner's region's (`region` in the policy, `--region`).
+   */
+  private phoneElsewhere(col: ColumnState, value: string): WholeValueMatch | null {
+    if (col.phoneRegion) {
+      const again = matchWholeValue(value, col.phoneRegion.options);
+      if (again?.entity === 'PHONE_NUMBER') return again;
+    }
+    if (col.phoneRegionTries >= PHONE_REGION_TRIES) return null;
+    col.phoneRegionTries++;
+    const region = phoneRegionOf(value, this.region);
+    if (!region) return null;
+    const options: WholeValueOptions = { ...(col.wholeOptions ?? {}), defaultRegion: region };
+    col.phoneRegion = { options };
+    const found = matchWholeValue(value, options);
+    return found?.entity === 'PHONE_NUMBER' ? found : null;
   }
 
   private wholeOptionsFor(hint: HeaderEvidence): WholeValueOptions {

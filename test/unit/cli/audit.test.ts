@@ -136,6 +136,34 @@ describe('rml audit', () => {
     assert.equal((await read(['--policy', 'policy.json', '--max-columns', '3'], dir)).columns.length, 3);
   });
 
+  it("reads phone numbers without + as --region's, else the policy's, else American; a bad code is a usage error", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rml-audit-'));
+    temps.push(dir);
+    // A British number in free text: read as American, it is no number at all.
+    fs.writeFileSync(path.join(dir, 'calls.csv'), 'id,notes\n1,rang 07911 123456 twice\n2,no answer\n');
+    type Report = { findings: { rule: string; entity?: string; row?: number; excerpt?: string }[] };
+    const phones = async (args: string[]) => {
+      const r = await rml(['audit', 'calls.csv', '--format', 'json', ...args], dir);
+      assert.equal(r.code, 0, r.stderr);
+      return (JSON.parse(r.stdout) as Report).findings
+        .filter((f) => f.entity === 'PHONE_NUMBER')
+        .map((f) => [f.rule, f.row, f.excerpt]);
+    };
+    assert.deepEqual(await phones([]), []);
+    const found = [['privacy/pii-cell', 1, '***** **3456']];
+    assert.deepEqual(await phones(['--region', 'GB']), found);
+    assert.deepEqual(await phones(['--region', 'gb']), found);
+    fs.writeFileSync(path.join(dir, 'policy.json'), '{ "region": "GB" }');
+    assert.deepEqual(await phones(['--policy', 'policy.json']), found);
+    assert.deepEqual(await phones(['--policy', 'policy.json', '--region', 'US']), []);
+    const bad = await rml(['audit', 'calls.csv', '--region', 'UK'], dir);
+    assert.equal(bad.code, 2);
+    assert.match(
+      bad.stderr,
+      /--region must be a country code as ISO 3166-1 gives it \(got 'UK'; the United Kingdom is GB\)/,
+    );
+  });
+
   it('gives the one-thread report split by column or by range in threads', async () => {
     const one = await rml(['audit', 'customers.csv', '--format', 'json', '--threads', '1']);
     assert.equal(one.code, 0, one.stderr);

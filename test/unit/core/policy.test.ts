@@ -1,4 +1,7 @@
 import { strict as assert } from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { getCountries } from 'libphonenumber-js/max';
 import { applyPolicy, DEFAULT_THRESHOLDS, parsePolicy } from '../../../src/core/policy';
 import type { Finding } from '../../../src/core/findings';
 
@@ -15,6 +18,24 @@ describe('policy', () => {
     assert.equal(policy.maxColumns, 16_384);
     assert.equal(parsePolicy('{ "maxColumns": 50000 }', 'p.json').policy.maxColumns, 50_000);
     assert.equal(parsePolicy('{ "maxColumns": 0 }', 'p.json').problems[0]?.rule, 'policy/schema');
+    assert.equal(policy.region, undefined);
+    assert.equal(parsePolicy('{ "region": "DE" }', 'p.json').policy.region, 'DE');
+  });
+
+  it('takes a region libphonenumber knows, and reports another at its place (the United Kingdom is GB)', () => {
+    const { policy, problems } = parsePolicy('{\n  "region": "UK"\n}', 'p.json');
+    assert.equal(policy.region, undefined);
+    assert.equal(problems.length, 1);
+    assert.equal(problems[0]?.rule, 'policy/schema');
+    assert.match(problems[0]!.message, /region must be one of "AC", "AD"/);
+    assert.deepEqual(problems[0]?.location, { line: 2, startColumn: 13, endLine: 2, endColumn: 17 });
+  });
+
+  it("the schema's regions are libphonenumber's", () => {
+    const schema = JSON.parse(
+      fs.readFileSync(path.join(__dirname, '../../../schemas/responsible-ml.schema.json'), 'utf8'),
+    ) as { properties: { region: { enum: string[] } } };
+    assert.deepEqual(schema.properties.region.enum, [...getCountries()].sort());
   });
 
   it('reports schema problems at their line and column with the JSON path and allowed values', () => {

@@ -18,6 +18,7 @@ import {
   FLAG_CAPS,
   mayHoldVendorSecret,
   mayBeValidPhone,
+  phoneRegionOf,
   PRIORITY,
   type EntityMatch,
   strasseMatches,
@@ -419,6 +420,22 @@ describe('privacy detectors', () => {
       detectEntities('4155550132', { minConfidence: 0 }).map((m) => m.confidence),
       [0.4],
     );
+  });
+
+  describe('phoneRegionOf', () => {
+    it("names a country whose plan makes a number written without + valid, never the scanner's own", () => {
+      // National numbers are ambiguous (a number valid in one plan is often valid in another): only that the
+      // country named makes it valid is held, as libphonenumber says.
+      for (const v of ['07911 123456', '030 12345678', '0170 1234567', '06 12 34 56 78', '612 345 678']) {
+        const region = phoneRegionOf(v, 'US');
+        assert.ok(region && region !== 'US', v);
+        assert.equal(parsePhoneNumberFromString(v, region)?.isValid(), true, `${v} in ${region}`);
+      }
+      assert.equal(phoneRegionOf('07911 123456', 'US'), 'GB');
+      assert.notEqual(phoneRegionOf('07911 123456', 'GB'), 'GB');
+      for (const v of ['+44 7911 123456', '2023-01-15', '12', 'n/a', '4111 1111 1111 1111 1111'])
+        assert.equal(phoneRegionOf(v, 'US'), undefined, v);
+    });
   });
 
   describe('matchWholeValue', () => {

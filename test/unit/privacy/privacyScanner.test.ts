@@ -66,6 +66,26 @@ function table(names: string[], rows: string[][]): { header: TableHeader; rows: 
 }
 
 describe('PrivacyScanner', () => {
+  it("finds a phone-named column of another country's numbers, written without +", async () => {
+    const share = async (csv: string, options: PrivacyScannerOptions = {}) =>
+      (await scan(Buffer.from(csv), 't.csv', options)).findings
+        .filter((f) => f.rule === 'privacy/pii-column' && f.entity === 'PHONE_NUMBER')
+        .map((f) => f.message);
+    const uk = 'phone\n07911 123456\n07911 123458\n020 7123 4567\n0161 496 0000\n';
+    assert.deepEqual(await share(uk), ["100% of values in 'phone' are phone numbers, as its name says."]);
+    assert.deepEqual(await share(uk, { defaultRegion: 'GB' }), [
+      "100% of values in 'phone' are phone numbers, as its name says.",
+    ]);
+    // German numbers, one value no number at all.
+    assert.deepEqual(await share('Telefon\n030 12345678\n0170 1234567\n089 1234567\nunbekannt\n'), [
+      "75% of values in 'Telefon' are phone numbers, as its name says.",
+    ]);
+    // Not without the column's name: a column of such numbers named otherwise stays as it was.
+    assert.deepEqual(await share(uk.replace('phone', 'ref')), []);
+    // Nor what is no number anywhere.
+    assert.deepEqual(await share('phone\n12\n2023-01-15\nn/a\n1234\n'), []);
+  });
+
   it('finds a column of names written with accents, and a city column, as in ASCII', async () => {
     const names = ['José', 'María', 'François', 'Björn', 'José María', 'Søren', 'Zoë', 'Chloé'];
     const cities = ['München', 'Zürich', 'Paris', 'Oslo', 'Madrid', 'Aarhus', 'Leeds', 'Lyon'];
