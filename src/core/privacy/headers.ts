@@ -46,7 +46,8 @@ interface Rule {
  * Spanish, French, German, Italian, Portuguese and Dutch tables, without their diacritics (see
  * {@link normaliseHeader}); left out where the word has another common meaning in a table: `genre` (also a
  * film's), `cap` and `cp` (Italian and Spanish postal codes, also a capital and the heart-disease data's chest
- * pain), `eta` (Italian age, also an arrival time), `portable` and `land`.
+ * pain), `eta` (Italian age, also an arrival time), `estado` (a region in Spanish, also a status),
+ * `portable` and `land`.
  */
 const Q = '(?:[a-z0-9]+_){0,2}'; // up to two qualifiers before
 const S = '(?:_[a-z0-9]+){0,2}'; // up to two qualifiers after
