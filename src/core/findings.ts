@@ -43,6 +43,13 @@ export type EntityType =
   | 'DATE_OF_BIRTH'
   | 'CN_RESIDENT_ID'
   | 'CN_MOBILE'
+  | 'ES_NIF'
+  | 'ES_NIE'
+  | 'IT_FISCAL_CODE'
+  | 'UK_NINO'
+  | 'UK_NHS'
+  | 'IN_AADHAAR'
+  | 'BR_CPF'
   | 'SECRET';
 
 export interface Finding {

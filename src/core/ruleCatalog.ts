@@ -123,7 +123,8 @@ const rules: RuleInfo[] = [
   {
     id: 'privacy/pii-column',
     title: 'Personal data column',
-    description: 'Most values of a column are personal data of one kind (email, phone, national id, ...).',
+    description:
+      'Most values of a column are personal data of one kind (email, phone, a national id such as a US SSN, Spanish DNI, Italian codice fiscale, UK National Insurance or NHS number, Aadhaar or CPF, ...).',
   },
   {
     id: 'privacy/pii-cell',

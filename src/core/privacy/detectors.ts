@@ -17,8 +17,15 @@ import {
   isJwt,
   isValidBitcoinAddress,
   isValidCardNumber,
+  isValidBrCpf,
   isValidCnResidentId,
+  isValidEsNie,
+  isValidEsNif,
   isValidIban,
+  isValidInAadhaar,
+  isValidItFiscalCode,
+  isValidUkNhs,
+  isValidUkNino,
   isValidUsSsn,
   parseDate,
   shannonEntropy,
@@ -44,6 +51,11 @@ export interface DetectOptions {
   minConfidence?: number;
   /** Only these entities are searched for. Default: all that can be found in free text. */
   entities?: readonly EntityType[];
+  /**
+   * The entity the header of the text's column names: it stands for the words before a number that say what
+   * it is (`NHS number 943 476 5919`), for the numbers found only after such words.
+   */
+  hint?: EntityType;
 }
 
 /** When two matches overlap with equal confidence and length, the earlier entity in this list wins. */
@@ -53,6 +65,13 @@ export const PRIORITY: readonly EntityType[] = [
   'CREDIT_CARD',
   'IBAN_CODE',
   'US_SSN',
+  'IT_FISCAL_CODE',
+  'ES_NIE',
+  'ES_NIF',
+  'UK_NINO',
+  'BR_CPF',
+  'UK_NHS',
+  'IN_AADHAAR',
   'CRYPTO',
   'EMAIL_ADDRESS',
   'IP_ADDRESS',
@@ -327,6 +346,8 @@ interface Ctx {
   whole: boolean;
   /** Only these entities, or all when undefined. */
   only: readonly EntityType[] | undefined;
+  /** {@link DetectOptions.hint}. */
+  hint: EntityType | undefined;
   out: EntityMatch[];
   /** The text's {@link tokenRuns}, once asked for (by {@link tokenRunsOf}). */
   runs?: number[];
@@ -951,6 +972,196 @@ function findCnIds(ctx: Ctx): void {
   }
 }
 
+// National identity numbers of other countries. Those with a check character that is rarely met by chance
+// (a codice fiscale's letter over fifteen characters, a NIE's) are found anywhere; those whose shape any
+// number of the length has (an NHS number, an Aadhaar, a bare CPF: one in ten or eleven passes) only after a
+// word that names them, or in a column whose header does ({@link DetectOptions.hint}). A Spanish DNI's
+// letter passes one in 23: found anywhere, below the sure ones.
+
+const ES_ID_CONTEXT = /\b(?:dni|nif|nie|documento(?: nacional)?(?: de identidad)?)\b[^A-Za-z]*$/i;
+const NINO_CONTEXT = /\b(?:nino|ni (?:number|no)|national insurance(?: number| no)?)\b[^A-Za-z]*$/i;
+const NHS_CONTEXT = /\bnhs(?: number| no)?\b[^A-Za-z]*$/i;
+const AADHAAR_CONTEXT = /\b(?:aadhaa?r|uidai|uid)(?: number| no| card)?\b[^A-Za-z]*$/i;
+const CPF_CONTEXT = /\bcpf\b[^A-Za-z]*$/i;
+
+const ES_NIF_RE = /\b\d{8}-?[A-Za-z]\b/g;
+const ES_NIF_AT = new RegExp(ES_NIF_RE.source, 'y');
+
+export const ES_NIF_SEARCH: DigitSearch = {
+  re: ES_NIF_RE,
+  sticky: ES_NIF_AT,
+  starts: atRunStart((_, d, e) => e - d === 8),
+};
+
+const ES_NIE_RE = /\b[XYZxyz]-?\d{7}-?[A-Za-z]\b/g;
+const ES_NIE_AT = new RegExp(ES_NIE_RE.source, 'y');
+
+/** A NIE starts one character before its seven digits, or two with a dash between. */
+export const ES_NIE_SEARCH: DigitSearch = {
+  re: ES_NIE_RE,
+  sticky: ES_NIE_AT,
+  starts: (_text, d, e, from, tryAt) =>
+    e - d === 7 && ((d - 2 >= from && tryAt(d - 2)) || (d - 1 >= from && tryAt(d - 1))),
+};
+
+function findEsIds(ctx: Ctx): void {
+  const text = ctx.text;
+  if (ctx.flags.digits >= 8 && wanted(ctx.only, 'ES_NIF')) {
+    ES_NIF_RE.lastIndex = 0;
+    const nextMatch = () => execFromDigits(ES_NIF_SEARCH, text);
+    for (let m = nextMatch(); m; m = nextMatch()) {
+      const end = m.index + m[0].length;
+      if (glued(text, m.index, end) || !isValidEsNif(m[0].replace('-', ''))) continue;
+      const confidence = precededBy(text, m.index, ES_ID_CONTEXT) ? 0.95 : 0.7;
+      ctx.out.push({ entity: 'ES_NIF', start: m.index, end, confidence });
+    }
+  }
+  if (wanted(ctx.only, 'ES_NIE')) {
+    ES_NIE_RE.lastIndex = 0;
+    const nextMatch = () => execFromDigits(ES_NIE_SEARCH, text);
+    for (let m = nextMatch(); m; m = nextMatch()) {
+      const end = m.index + m[0].length;
+      if (glued(text, m.index, end) || !isValidEsNie(m[0].replace(/-/g, ''))) continue;
+      const confidence = precededBy(text, m.index, ES_ID_CONTEXT) ? 0.95 : 0.85;
+      ctx.out.push({ entity: 'ES_NIE', start: m.index, end, confidence });
+    }
+  }
+}
+
+// Searched from the year's first digit, the seventh character: of the digits a homonym's code turns into
+// letters (omocodia) those of the year go last, so a code without that digit is one of seven namesakes.
+const IT_FISCAL_RE =
+  /\b[A-Za-z]{6}\d[0-9LMNP-Vlmnp-v][A-EHLMPR-Ta-ehlmpr-t][0-9LMNP-Vlmnp-v]{2}[A-Za-z][0-9LMNP-Vlmnp-v]{3}[A-Za-z]\b/g;
+const IT_FISCAL_AT = new RegExp(IT_FISCAL_RE.source, 'y');
+
+export const IT_FISCAL_SEARCH: DigitSearch = {
+  re: IT_FISCAL_RE,
+  sticky: IT_FISCAL_AT,
+  starts: (text, d, _e, from, tryAt) =>
+    d - 6 >= from &&
+    isAsciiLetter(text.charCodeAt(d - 1)) &&
+    isAsciiLetter(text.charCodeAt(d - 6)) &&
+    tryAt(d - 6),
+};
+
+function isAsciiLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+function findItFiscalCodes(ctx: Ctx): void {
+  const text = ctx.text;
+  IT_FISCAL_RE.lastIndex = 0;
+  const nextMatch = () => execFromDigits(IT_FISCAL_SEARCH, text);
+  for (let m = nextMatch(); m; m = nextMatch()) {
+    if (!isValidItFiscalCode(m[0])) continue;
+    ctx.out.push({ entity: 'IT_FISCAL_CODE', start: m.index, end: m.index + m[0].length, confidence: 0.95 });
+  }
+}
+
+const NINO_RE = /\b[A-Z]{2} ?\d{2} ?\d{2} ?\d{2}(?: ?[A-D])?\b/g;
+const NINO_AT = new RegExp(NINO_RE.source, 'y');
+
+/** A National Insurance number starts two letters before its digits, or three with a space between. */
+export const NINO_SEARCH: DigitSearch = {
+  re: NINO_RE,
+  sticky: NINO_AT,
+  starts: (_text, d, e, from, tryAt) =>
+    (e - d === 6 || e - d === 2) && ((d - 3 >= from && tryAt(d - 3)) || (d - 2 >= from && tryAt(d - 2))),
+};
+
+/**
+ * National Insurance numbers: no check character, so a code of the shape (`AB123456C`, a part number's too)
+ * is found alone only as people write one, in groups (`AB 12 34 56 C`); a compact one, or one without its
+ * suffix, only after the words that name it or in a column whose header does.
+ */
+function findNinos(ctx: Ctx): void {
+  const text = ctx.text;
+  NINO_RE.lastIndex = 0;
+  const nextMatch = () => execFromDigits(NINO_SEARCH, text);
+  for (let m = nextMatch(); m; m = nextMatch()) {
+    const s = m[0];
+    const end = m.index + s.length;
+    const suffix = isAsciiLetter(s.charCodeAt(s.length - 1));
+    // Without its suffix when the letter after it is none (`AB 12 34 56 E`).
+    if (!suffix && text.charCodeAt(end) === 32 && isAsciiLetter(text.charCodeAt(end + 1))) {
+      if (!isWordCode(text.charCodeAt(end + 2))) continue;
+    }
+    if (glued(text, m.index, end)) continue;
+    let confidence = suffix && s.length > 9 ? 0.7 : 0;
+    if (ctx.hint === 'UK_NINO' || precededBy(text, m.index, NINO_CONTEXT)) confidence = suffix ? 0.9 : 0.8;
+    if (confidence === 0 || !isValidUkNino(s.replace(/ /g, ''), false)) continue;
+    ctx.out.push({ entity: 'UK_NINO', start: m.index, end, confidence });
+  }
+}
+
+const NHS_RE = /\b\d{3}([- ]?)\d{3}\1\d{4}\b/g;
+const NHS_AT = new RegExp(NHS_RE.source, 'y');
+export const NHS_SEARCH: DigitSearch = {
+  re: NHS_RE,
+  sticky: NHS_AT,
+  starts: atRunStart((_, d, e) => e - d === 10 || e - d === 3),
+};
+
+const AADHAAR_RE = /\b[2-9]\d{3}([- ]?)\d{4}\1\d{4}\b/g;
+const AADHAAR_AT = new RegExp(AADHAAR_RE.source, 'y');
+export const AADHAAR_SEARCH: DigitSearch = {
+  re: AADHAAR_RE,
+  sticky: AADHAAR_AT,
+  starts: atRunStart((_, d, e) => e - d === 12 || e - d === 4),
+};
+
+const CPF_RE = /\b\d{3}\.\d{3}\.\d{3}-\d{2}\b|\b\d{11}\b/g;
+const CPF_AT = new RegExp(CPF_RE.source, 'y');
+export const CPF_SEARCH: DigitSearch = {
+  re: CPF_RE,
+  sticky: CPF_AT,
+  starts: atRunStart((text, d, e) => e - d === 11 || (e - d === 3 && text.charCodeAt(e) === 46)),
+};
+
+/**
+ * Numbers of digits only, whose check passes one in ten or eleven of any: after a word that names them or
+ * in a column whose header does, unless written in a shape only they have (a CPF's `000.000.000-00`).
+ */
+function findDigitIds(
+  ctx: Ctx,
+  entity: EntityType,
+  search: DigitSearch,
+  context: RegExp,
+  valid: (digits: string) => boolean,
+  shaped?: (match: string) => boolean,
+): void {
+  const text = ctx.text;
+  search.re.lastIndex = 0;
+  const nextMatch = () => execFromDigits(search, text);
+  for (let m = nextMatch(); m; m = nextMatch()) {
+    const end = m.index + m[0].length;
+    if (glued(text, m.index, end)) continue;
+    let confidence = shaped?.(m[0]) ? 0.85 : 0;
+    if (ctx.hint === entity || precededBy(text, m.index, context)) confidence = 0.9;
+    if (confidence === 0 || !valid(digitsOf(m[0]))) continue;
+    ctx.out.push({ entity, start: m.index, end, confidence });
+  }
+}
+
+const CPF_SHAPE = /^\d{3}\.\d{3}\.\d{3}-\d{2}$/;
+
+function findNationalIds(ctx: Ctx): void {
+  const { flags, only, hint } = ctx;
+  const letters = flags.upper + flags.lower;
+  if (flags.digits >= 7 && letters > 0 && (wanted(only, 'ES_NIF') || wanted(only, 'ES_NIE'))) findEsIds(ctx);
+  if (flags.digits >= 2 && letters >= 2 && wanted(only, 'IT_FISCAL_CODE')) findItFiscalCodes(ctx);
+  if (flags.digits >= 6 && flags.upper >= 2 && wanted(only, 'UK_NINO')) findNinos(ctx);
+  // The numbers of digits alone need a word before them (three letters at least), a header, or a CPF's
+  // dots: a column of phone numbers, ten digits and no letter, is not searched for them again.
+  const named = letters >= 2;
+  if (flags.digits >= 10 && (named || hint === 'UK_NHS') && wanted(only, 'UK_NHS'))
+    findDigitIds(ctx, 'UK_NHS', NHS_SEARCH, NHS_CONTEXT, isValidUkNhs);
+  if (flags.digits >= 11 && (named || flags.dots >= 2 || hint === 'BR_CPF') && wanted(only, 'BR_CPF'))
+    findDigitIds(ctx, 'BR_CPF', CPF_SEARCH, CPF_CONTEXT, isValidBrCpf, (s) => CPF_SHAPE.test(s));
+  if (flags.digits >= 12 && (named || hint === 'IN_AADHAAR') && wanted(only, 'IN_AADHAAR'))
+    findDigitIds(ctx, 'IN_AADHAAR', AADHAAR_SEARCH, AADHAAR_CONTEXT, isValidInAadhaar);
+}
+
 /** Credential formats published by their issuers; each has a fixed prefix, so a match is near certain. */
 const SECRET_PATTERNS: RegExp[] = [
   /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b/g, // AWS access key id
@@ -1426,7 +1637,15 @@ function run(
   if (!worth && !worthSearching(text)) return NO_MATCHES;
   const flags = FLAGS;
   const only = options?.entities;
-  const ctx: Ctx = { text, flags, region: options?.defaultRegion ?? 'US', whole, only, out: [] };
+  const ctx: Ctx = {
+    text,
+    flags,
+    region: options?.defaultRegion ?? 'US',
+    whole,
+    only,
+    hint: options?.hint,
+    out: [],
+  };
   const letters = flags.upper + flags.lower;
   if (flags.at && wanted(only, 'EMAIL_ADDRESS')) findEmails(ctx);
   if (flags.colons > 0 || flags.dots > 0) {
@@ -1439,6 +1658,7 @@ function run(
   if (flags.digits >= 9 && wanted(only, 'US_SSN')) findSsns(ctx);
   if (flags.digits >= 13 && wanted(only, 'CREDIT_CARD')) findCards(ctx);
   if (flags.digits >= 17 && wanted(only, 'CN_RESIDENT_ID')) findCnIds(ctx);
+  if (flags.digits >= 2) findNationalIds(ctx);
   if (flags.upper >= 2 && flags.digits >= 10 && wanted(only, 'IBAN_CODE')) findIbans(ctx);
   if (text.length >= 26 && flags.digits > 0 && letters > 0 && wanted(only, 'CRYPTO')) findCrypto(ctx);
   if (text.length >= 20 && wanted(only, 'SECRET') && (flags.upper > 0 || flags.digits > 0)) findSecrets(ctx);
@@ -1598,7 +1818,7 @@ export function matchWholeValue(value: string, options?: WholeValueOptions): Who
   // searched twice, as a whole value and as text.
   const prose = v.length > 64 && hasSpaceRuns(v, 6) && !v.startsWith('-----BEGIN');
   if (!prose && worthSearching(v)) {
-    const matches = run(v, { defaultRegion: options?.defaultRegion, minConfidence: 0 }, true, true);
+    const matches = run(v, { defaultRegion: options?.defaultRegion, minConfidence: 0, hint }, true, true);
     for (let k = 0; k < matches.length; k++) {
       const m = matches[k] as EntityMatch;
       if (m.start === 0 && m.end === v.length) considerWhole(m.entity, m.confidence);

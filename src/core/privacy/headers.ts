@@ -95,6 +95,27 @@ const RULES: Rule[] = [
     pattern: whole('id_?card|resident_?id|shenfenzheng|sfz|身份证号?|身份证号码'),
     evidence: { entity: 'CN_RESIDENT_ID' },
   },
+  // Other countries' national ids; `nif` is also Portugal's tax number, whose values then match nothing.
+  {
+    pattern: whole('dni|nif|numero_dni|documento_(?:nacional_)?(?:de_)?identidad'),
+    evidence: { entity: 'ES_NIF' },
+  },
+  { pattern: whole('nie|numero_nie'), evidence: { entity: 'ES_NIE' } },
+  {
+    pattern: whole('codice_?fiscale|cod_?fiscale|cod_?fisc|fiscal_?code'),
+    evidence: { entity: 'IT_FISCAL_CODE' },
+  },
+  {
+    // `nino` alone: with a qualifier it is as often Spanish `niño` (`nombre_nino`, a child's name).
+    pattern: new RegExp(
+      `^nino(?:_\\d+)?$|^${Q}(?:ni_?number|ni_no|national_?insurance(?:_number|_no|_num)?|nat_ins_no)${S}$`,
+    ),
+    evidence: { entity: 'UK_NINO' },
+  },
+  // Nothing after `nhs` but its number: `nhs_trust` and `nhs_region` are organisations.
+  { pattern: new RegExp(`^${Q}nhs(?:_?number|_?no|_?num)?(?:_\\d+)?$`), evidence: { entity: 'UK_NHS' } },
+  { pattern: whole('aadhaa?r|aadhaa?r_?(?:number|no|num)|uidai'), evidence: { entity: 'IN_AADHAAR' } },
+  { pattern: whole('cpf|numero_cpf|cpf_?(?:number|no|num)'), evidence: { entity: 'BR_CPF' } },
   {
     pattern: whole(
       'phone|telephone|tel|mobile|cell|cellphone|phone_?number|phone_?no|mobile_?number|contact_?number|fax|msisdn|telefono|telefon|telefonnummer|telefoon|movil|celular|cellulare|handy|telemovel|手机号?|电话',

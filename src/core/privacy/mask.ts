@@ -34,6 +34,22 @@ function keepLastDigits(s: string, keep: number): string {
   return out;
 }
 
+/** Stars every letter and digit except the last `keep` of them, keeping separators (`*****678Z`). */
+function keepLastChars(s: string, keep: number): string {
+  const total = s.replace(/[^\p{L}\p{N}]/gu, '').length;
+  let seen = 0;
+  let out = '';
+  for (const ch of s) {
+    if (/[\p{L}\p{N}]/u.test(ch)) {
+      seen++;
+      out += seen > total - keep ? ch : '*';
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
 function initials(value: string): string {
   return value
     .trim()
@@ -87,7 +103,15 @@ function maskEntity(v: string, entity: EntityType | undefined): string {
     case 'PHONE_NUMBER':
     case 'CN_MOBILE':
     case 'CN_RESIDENT_ID':
+    case 'UK_NHS':
+    case 'IN_AADHAAR':
+    case 'BR_CPF':
       return keepLastDigits(v, 4);
+    case 'ES_NIF':
+    case 'ES_NIE':
+    case 'UK_NINO':
+    case 'IT_FISCAL_CODE':
+      return keepLastChars(v, 3);
     case 'IBAN_CODE': {
       const compact = v.replace(/\s/g, '');
       return `${compact.slice(0, 2)}${'*'.repeat(Math.max(3, compact.length - 6))}${compact.slice(-4)}`;
@@ -120,8 +144,9 @@ function hiddenCount(value: string, masked: string): number {
 
 /**
  * Masks a detected value for display. Per entity: emails keep the first letter and the domain
- * (`j***@example.com`); SSNs, cards and phone numbers keep their last four digits and their shape
- * (`***-**-6789`, `**** **** **** 1234`); names and addresses become initials (`J*** D***`); secrets and
+ * (`j***@example.com`); SSNs, cards, phone numbers and national numbers of digits keep their last four digits
+ * and their shape (`***-**-6789`, `**** **** **** 1234`); ids of letters and digits (a Spanish DNI, a codice
+ * fiscale, a National Insurance number) their last three characters (`*****678Z`); names and addresses become initials (`J*** D***`); secrets and
  * crypto addresses keep a 4-character prefix (`AKIA***`); IPv4 keeps the first octet; dates of birth keep the
  * year. Values of 4 characters or fewer are starred entirely; long excerpts are cut; line breaks are shown as
  * spaces. The result never equals nor contains the value (checked, with full starring as the fallback).

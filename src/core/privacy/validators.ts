@@ -3,12 +3,19 @@
  * that a pattern already found; none searches text.
  *
  * Written by hand where the check is a published formula of a few lines (Luhn, ISO 7064 mod 97-10 and
- * MOD 11-2, the SSA's SSN rules): no maintained package does only that, and the formulas are short enough to
- * test exhaustively here. Hashes and encodings (keccak-256, base58check, bech32) come from audited libraries.
+ * MOD 11-2, the SSA's SSN rules, the NHS number's mod 11): no maintained package does only that, and the
+ * formulas are short enough to test exhaustively here. Other countries' identity numbers are checked by
+ * `stdnum`; hashes and encodings (keccak-256, base58check, bech32) come from audited libraries.
  */
 import { keccak_256 } from '@noble/hashes/sha3';
 import { sha256 } from '@noble/hashes/sha2';
 import { bech32, bech32m, createBase58check } from '@scure/base';
+import * as brCpf from 'stdnum/lib/cjs/br/cpf';
+import * as esDni from 'stdnum/lib/cjs/es/dni';
+import * as esNie from 'stdnum/lib/cjs/es/nie';
+import * as gbNino from 'stdnum/lib/cjs/gb/nino';
+import * as inAadhaar from 'stdnum/lib/cjs/in/aadhaar';
+import * as itCodiceFiscale from 'stdnum/lib/cjs/it/codicefiscale';
 
 /** Luhn (mod 10) check over a string of ASCII digits. False for an empty string or any non-digit. */
 export function luhnValid(digits: string): boolean {
@@ -159,6 +166,69 @@ export function isValidCnResidentId(id: string): boolean {
   let sum = 0;
   for (let i = 0; i < 17; i++) sum += (id.charCodeAt(i) - 48) * (CN_WEIGHTS[i] ?? 0);
   return CN_CHECK[sum % 11] === id[17]!.toUpperCase();
+}
+
+/**
+ * National identity numbers that `stdnum` (a TypeScript port of python-stdnum, kept up to date with it) checks:
+ * their check characters and the issuers' rules. Wrapped so that a detector asks a yes or no of a compact
+ * candidate its own pattern found; `stdnum` reports each failure as an Error, which costs a stack, so each
+ * wrapper first rules out what its shape cannot be.
+ */
+
+/** A Spanish DNI/NIF of a person: 8 digits and the check letter of the number modulo 23 (`12345678Z`). */
+export function isValidEsNif(compact: string): boolean {
+  return (
+    /^\d{8}[A-Za-z]$/.test(compact) && !compact.startsWith('00000000') && esDni.validate(compact).isValid
+  );
+}
+
+/** A Spanish NIE (a foreigner's number): X, Y or Z for 0, 1, 2, 7 digits and the NIF's check letter. */
+export function isValidEsNie(compact: string): boolean {
+  return /^[XYZxyz]\d{7}[A-Za-z]$/.test(compact) && esNie.validate(compact).isValid;
+}
+
+/**
+ * An Italian codice fiscale of a person: six letters of surname and name, year, a month letter, day (plus 40
+ * for women), birthplace and a check letter; digits may be replaced by the letters L to V (omocodia).
+ */
+export function isValidItFiscalCode(code: string): boolean {
+  return code.length === 16 && /^[A-Za-z]{6}/.test(code) && itCodiceFiscale.validate(code).isValid;
+}
+
+/**
+ * A UK National Insurance number without spaces: two prefix letters of those HMRC allocates, six digits and
+ * (when `suffix`, as by default) a letter A to D. It has no check character.
+ */
+export function isValidUkNino(compact: string, suffix = true): boolean {
+  const shape = suffix ? /^[A-Za-z]{2}\d{6}[A-Da-d]$/ : /^[A-Za-z]{2}\d{6}[A-Da-d]?$/;
+  return shape.test(compact) && gbNino.validate(compact).isValid;
+}
+
+/**
+ * An NHS number (England, Wales, Isle of Man) of 10 digits: the first nine weighted 10 down to 2, and the
+ * check digit 11 minus their sum modulo 11 (11 is 0; 10 is never issued). One repeated digit is no number.
+ * By hand: `stdnum` has no NHS number, and the formula is four lines.
+ */
+export function isValidUkNhs(digits: string): boolean {
+  if (!/^\d{10}$/.test(digits) || /^(\d)\1{9}$/.test(digits)) return false;
+  let sum = 0;
+  for (let i = 0; i < 9; i++) sum += (digits.charCodeAt(i) - 48) * (10 - i);
+  const check = 11 - (sum % 11);
+  if (check === 10) return false;
+  return (check === 11 ? 0 : check) === digits.charCodeAt(9) - 48;
+}
+
+/** An Aadhaar number (India's UIDAI) of 12 digits: first digit 2 to 9, no palindrome, Verhoeff-valid. */
+export function isValidInAadhaar(digits: string): boolean {
+  return /^[2-9]\d{11}$/.test(digits) && !/^(\d)\1{11}$/.test(digits) && inAadhaar.validate(digits).isValid;
+}
+
+/**
+ * A Brazilian CPF of 11 digits with its two mod-11 check digits. One repeated digit (`111.111.111-11`)
+ * passes the formula and is never issued (`stdnum` accepts it).
+ */
+export function isValidBrCpf(digits: string): boolean {
+  return /^\d{11}$/.test(digits) && !/^(\d)\1{10}$/.test(digits) && brCpf.validate(digits).isValid;
 }
 
 const base58check = createBase58check(sha256);

@@ -33,6 +33,13 @@ import {
   IBAN_SEARCH,
   PHONE_SEARCH,
   IPV6_SEARCH,
+  ES_NIF_SEARCH,
+  ES_NIE_SEARCH,
+  IT_FISCAL_SEARCH,
+  NINO_SEARCH,
+  NHS_SEARCH,
+  AADHAAR_SEARCH,
+  CPF_SEARCH,
 } from '../../../src/core/privacy/detectors';
 
 /** The matched texts per entity, for compact assertions. */
@@ -239,6 +246,81 @@ describe('privacy detectors', () => {
       assert.deepEqual(only('id 110105194912310021', 'CN_RESIDENT_ID'), []);
       assert.deepEqual(only('n 12912345678', 'CN_MOBILE'), []);
       assert.deepEqual(only('n 139123456789', 'CN_MOBILE'), []);
+    });
+  });
+
+  describe('national identity numbers of Spain, Italy, the UK, India and Brazil', () => {
+    const conf = (text: string, entity: EntityType) =>
+      detectEntities(text)
+        .filter((m) => m.entity === entity)
+        .map((m) => [text.slice(m.start, m.end), m.confidence]);
+    it('finds a Spanish DNI and NIE by their check letter, surer after the word that names them', () => {
+      assert.deepEqual(conf('DNI 12345678Z, NIE X1234567L', 'ES_NIF'), [['12345678Z', 0.95]]);
+      assert.deepEqual(conf('DNI 12345678Z, NIE X1234567L', 'ES_NIE'), [['X1234567L', 0.95]]);
+      assert.deepEqual(conf('ref 12345678-Z and Y-1234567-X', 'ES_NIF'), [['12345678-Z', 0.7]]);
+      assert.deepEqual(conf('ref 12345678-Z and Y-1234567-X', 'ES_NIE'), [['Y-1234567-X', 0.85]]);
+      // A wrong letter, a code glued to more, a NIE of a letter other than X, Y, Z.
+      for (const t of ['DNI 12345678A', 'sku 12345678Z9', 'ord-12345678Z', 'NIE X1234567A', 'W1234567L'])
+        assert.deepEqual([...only(t, 'ES_NIF'), ...only(t, 'ES_NIE')], [], t);
+    });
+    it("finds an Italian codice fiscale, in capitals or not, and a homonym's (omocodia)", () => {
+      assert.deepEqual(only('CF: RSSMRA85T10A562S.', 'IT_FISCAL_CODE'), ['RSSMRA85T10A562S']);
+      assert.deepEqual(only('cf rssmra85t10a562s', 'IT_FISCAL_CODE'), ['rssmra85t10a562s']);
+      assert.deepEqual(only('codice RSSMRA85T10A56NH', 'IT_FISCAL_CODE'), ['RSSMRA85T10A56NH']);
+      // A wrong check letter, a month letter that is none (Z), day 35.
+      for (const t of ['RSSMRA85T10A562T', 'RSSMRA85Z10A562S', 'RSSMRA85T35A562S', 'XRSSMRA85T10A562S'])
+        assert.deepEqual(only(`x ${t} y`, 'IT_FISCAL_CODE'), [], t);
+    });
+    it('finds a National Insurance number as people write it, or after its name; not a part number', () => {
+      assert.deepEqual(conf('NI number: AB123456C', 'UK_NINO'), [['AB123456C', 0.9]]);
+      assert.deepEqual(conf('her NINO: JG 10 37 58 D', 'UK_NINO'), [['JG 10 37 58 D', 0.9]]);
+      assert.deepEqual(conf('ask AB 12 34 56 C', 'UK_NINO'), [['AB 12 34 56 C', 0.7]]);
+      // No check character: a compact code alone is as likely a part number.
+      assert.deepEqual(only('part AB123456C in stock', 'UK_NINO'), []);
+      assert.deepEqual(conf('NI no AB 12 34 56', 'UK_NINO'), [['AB 12 34 56', 0.8]]);
+      // Prefixes HMRC never allocates, a suffix beyond D.
+      for (const t of ['QQ 12 34 56 C', 'GB 12 34 56 A', 'AO 12 34 56 A', 'AB 12 34 56 E'])
+        assert.deepEqual(only(`NI no ${t}`, 'UK_NINO'), [], t);
+    });
+    it('finds NHS, Aadhaar and bare CPF numbers only after the words that name them', () => {
+      assert.deepEqual(conf('NHS number 943 476 5919', 'UK_NHS'), [['943 476 5919', 0.9]]);
+      assert.deepEqual(conf('Aadhaar: 2341 2341 2346', 'IN_AADHAAR'), [['2341 2341 2346', 0.9]]);
+      assert.deepEqual(conf('CPF 52998224725', 'BR_CPF'), [['52998224725', 0.9]]);
+      // The same numbers alone: any ten, eleven or twelve digits pass their checks one time in ten or so.
+      for (const t of ['ref 943 476 5919', 'ref 2341 2341 2346', 'ref 52998224725']) {
+        for (const e of ['UK_NHS', 'IN_AADHAAR', 'BR_CPF'] as const)
+          assert.deepEqual(only(t, e), [], `${t} ${e}`);
+      }
+      // After their names, numbers that fail the checks.
+      assert.deepEqual(only('NHS no 943 476 5918', 'UK_NHS'), []);
+      assert.deepEqual(only('aadhaar 2341 2341 2345', 'IN_AADHAAR'), []);
+      assert.deepEqual(only('aadhaar 1341 2341 2346', 'IN_AADHAAR'), []);
+      assert.deepEqual(only('CPF 111.111.111-11', 'BR_CPF'), []);
+    });
+    it('finds a CPF in its own written shape anywhere', () => {
+      assert.deepEqual(conf('cliente 529.982.247-25 pagou', 'BR_CPF'), [['529.982.247-25', 0.85]]);
+      assert.deepEqual(only('cliente 529.982.247-26', 'BR_CPF'), []);
+    });
+    it('counts the weak forms as whole values only under a header that names them', () => {
+      const cases: [string, EntityType][] = [
+        ['943 476 5919', 'UK_NHS'],
+        ['9990000018', 'UK_NHS'],
+        ['234123412346', 'IN_AADHAAR'],
+        ['52998224725', 'BR_CPF'],
+        ['AB123456C', 'UK_NINO'],
+        ['AB123456', 'UK_NINO'],
+      ];
+      for (const [v, hint] of cases) {
+        assert.equal(matchWholeValue(v, { hint })?.entity, hint, v);
+        assert.notEqual(matchWholeValue(v)?.entity, hint, `${v} without a hint`);
+      }
+      for (const [v, entity] of [
+        ['12345678Z', 'ES_NIF'],
+        ['X1234567L', 'ES_NIE'],
+        ['RSSMRA85T10A562S', 'IT_FISCAL_CODE'],
+        ['529.982.247-25', 'BR_CPF'],
+      ] as const)
+        assert.equal(matchWholeValue(v)?.entity, entity, v);
     });
   });
 
@@ -737,11 +819,37 @@ describe('the searches that start at numbers (or colons) in long text', () => {
     ...['2001:db8::1', 'fe80::1ff:fe23:4567:890a', '12:30:45', '::', ':', 'ab:cd:ef', 'https://', 'abcdef:'],
     ...['::ffff:192.168.1.1', '2001:0db8:85a3:0000:0000:8a2e:0370:7334', 'fade:', 'c0ffee::', 'FE80::1'],
     ...['ABCD:EF01:2345::', 'DB8:', '7'.repeat(80)],
+    // National ids: a DNI, a NIE, a codice fiscale, a National Insurance number, NHS, Aadhaar, CPF, and parts.
+    ...[
+      '12345678Z',
+      '12345678-Z',
+      'X1234567L',
+      'X-1234567-L',
+      'Y',
+      'Z',
+      'RSSMRA85T10A562S',
+      'RSSMRA',
+      'T10A',
+    ],
+    ...[
+      'rssmra85t10a562s',
+      'AB 12 34 56 C',
+      'AB123456C',
+      'AB123456',
+      'AB',
+      'C',
+      '943 476 5919',
+      '943-476-5919',
+    ],
+    ...['2341 2341 2346', '234123412346', '529.982.247-25', '52998224725', '529.'],
     // A phone pattern that fails at a number's first digit and matches from its second: 22 characters apart.
     ...[21, 22, 23].map((n) => `12${' '.repeat(n)}3`),
     ...['  ', '+', 'a', 'B', '_', '\n', '\u00a0', '12a ', '42 Elm St', '7 North Oak Road'],
   );
-  const prose = 'Words and 12 more words. '.repeat(12);
+  // Prose of one number every 250 characters: a text of more than one run of digits every 64 characters is
+  // searched by the pattern itself (see `execFromDigits`), and with the prose of a number every 25 that was
+  // every text here, so that none of them tried the searches from numbers.
+  const prose = `${'Words and more words. '.repeat(11)}12 more. `.repeat(36);
   const text = fc
     .tuple(
       fc.array(fc.tuple(piece, fc.constantFrom(' ', ' ', '', '.', '-')), { maxLength: 30 }),
@@ -761,13 +869,24 @@ describe('the searches that start at numbers (or colons) in long text', () => {
     iban: IBAN_SEARCH,
     phone: PHONE_SEARCH,
     ipv6: IPV6_SEARCH,
+    esNif: ES_NIF_SEARCH,
+    esNie: ES_NIE_SEARCH,
+    itFiscal: IT_FISCAL_SEARCH,
+    nino: NINO_SEARCH,
+    nhs: NHS_SEARCH,
+    aadhaar: AADHAAR_SEARCH,
+    cpf: CPF_SEARCH,
   };
   for (const [name, search] of Object.entries(searches)) {
     it(`${name}: each step finds what the pattern's global search finds from the same place`, () => {
       const oracle = new RegExp(search.re.source, 'g');
+      const runs = search === IPV6_SEARCH ? /:/g : /\d+/g;
       let found = 0;
+      let fromRuns = 0;
       fc.assert(
         fc.property(text, fc.array(fc.nat(), { minLength: 1, maxLength: 6 }), (t, starts) => {
+          // A text of few enough runs to be searched from them, not by the pattern (`execFromDigits`).
+          if ((t.match(runs)?.length ?? 0) <= Math.floor(t.length / 64)) fromRuns++;
           // From the start, match after match as the detectors go, and from anywhere (a detector that tries
           // again after a rejected candidate goes on from inside it).
           const froms = [0, ...starts.map((s) => s % (t.length + 1))];
@@ -791,6 +910,7 @@ describe('the searches that start at numbers (or colons) in long text', () => {
         { numRuns: 500, seed: 50 },
       );
       assert.ok(found > 100, `${found} matches`);
+      assert.ok(fromRuns > 450, `${fromRuns} of 500 texts searched from their runs`);
     });
   }
 });
@@ -798,7 +918,8 @@ describe('the searches that start at numbers (or colons) in long text', () => {
 describe('the searches that start at numbers, on numbers long and many', () => {
   const every = [
     ...[CARD_SEARCH, SSN_SEARCH, IPV4_SEARCH, CN_ID_SEARCH, CN_MOBILE_SEARCH, STREET_SEARCH],
-    ...[IBAN_SEARCH, PHONE_SEARCH, IPV6_SEARCH],
+    ...[IBAN_SEARCH, PHONE_SEARCH, IPV6_SEARCH, ES_NIF_SEARCH, ES_NIE_SEARCH, IT_FISCAL_SEARCH, NINO_SEARCH],
+    ...[NHS_SEARCH, AADHAAR_SEARCH, CPF_SEARCH],
   ];
   // Each search's matches from the start, as the detectors take them, against its pattern's.
   const same = (search: (typeof every)[number], t: string) => {

@@ -97,6 +97,30 @@ describe('privacy header evidence', () => {
     for (const [name, entity] of cases) assert.equal(headerEvidence(name).entity, entity, name);
   });
 
+  it("maps other countries' identity numbers by their names", () => {
+    const cases: [string, string][] = [
+      ['DNI', 'ES_NIF'],
+      ['nif_cliente', 'ES_NIF'],
+      ['documento_de_identidad', 'ES_NIF'],
+      ['NIE', 'ES_NIE'],
+      ['Codice Fiscale', 'IT_FISCAL_CODE'],
+      ['codiceFiscale', 'IT_FISCAL_CODE'],
+      ['NINO', 'UK_NINO'],
+      ['ni_number', 'UK_NINO'],
+      ['National Insurance Number', 'UK_NINO'],
+      ['NHS Number', 'UK_NHS'],
+      ['patient_nhs_no', 'UK_NHS'],
+      ['aadhaar', 'IN_AADHAAR'],
+      ['Aadhar No', 'IN_AADHAAR'],
+      ['CPF', 'BR_CPF'],
+      ['cpf_do_cliente', 'BR_CPF'],
+    ];
+    for (const [name, entity] of cases) assert.equal(headerEvidence(name).entity, entity, name);
+    // A health trust or region is no number; a child (Spanish `niño`) is no National Insurance number.
+    for (const name of ['nhs_trust', 'nhs_region', 'nombre_niño', 'edad_nino'])
+      assert.notEqual(headerEvidence(name).entity?.startsWith('UK_'), true, name);
+  });
+
   it('does not read names of things as personal names', () => {
     for (const name of ['product_name', 'file_name', 'hostname', 'amount', 'fnlwgt', 'income']) {
       assert.equal(headerEvidence(name).entity, undefined, name);

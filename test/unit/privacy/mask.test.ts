@@ -6,7 +6,8 @@ import { maskExcerpt } from '../../../src/core/privacy/mask';
 // prettier-ignore
 const ENTITIES: EntityType[] = [
   'EMAIL_ADDRESS', 'PHONE_NUMBER', 'CREDIT_CARD', 'IBAN_CODE', 'US_SSN', 'IP_ADDRESS', 'URL', 'CRYPTO', 'PERSON',
-  'LOCATION', 'POSTAL_CODE', 'DATE_OF_BIRTH', 'CN_RESIDENT_ID', 'CN_MOBILE', 'SECRET',
+  'LOCATION', 'POSTAL_CODE', 'DATE_OF_BIRTH', 'CN_RESIDENT_ID', 'CN_MOBILE', 'ES_NIF', 'ES_NIE', 'IT_FISCAL_CODE',
+  'UK_NINO', 'UK_NHS', 'IN_AADHAAR', 'BR_CPF', 'SECRET',
 ];
 
 describe('privacy masking', () => {
@@ -23,6 +24,13 @@ describe('privacy masking', () => {
     assert.equal(maskExcerpt('1985-03-07', 'DATE_OF_BIRTH'), '1985-**-**');
     assert.equal(maskExcerpt('94107', 'POSTAL_CODE'), '94***');
     assert.equal(maskExcerpt('11010519491231002X', 'CN_RESIDENT_ID'), '*************1002*');
+    assert.equal(maskExcerpt('12345678Z', 'ES_NIF'), '******78Z');
+    assert.equal(maskExcerpt('X-1234567-L', 'ES_NIE'), '*-*****67-L');
+    assert.equal(maskExcerpt('RSSMRA85T10A562S', 'IT_FISCAL_CODE'), '*************62S');
+    assert.equal(maskExcerpt('AB 12 34 56 C', 'UK_NINO'), '** ** ** 56 C');
+    assert.equal(maskExcerpt('943 476 5919', 'UK_NHS'), '*** *** 5919');
+    assert.equal(maskExcerpt('2341 2341 2346', 'IN_AADHAAR'), '**** **** 2346');
+    assert.equal(maskExcerpt('529.982.247-25', 'BR_CPF'), '***.***.*47-25');
   });
 
   it('stars short values entirely', () => {
@@ -61,7 +69,10 @@ describe('privacy masking', () => {
     fc.assert(
       fc.property(
         fc.stringMatching(/^[0-9][0-9 -]{4,24}[0-9]$/),
-        fc.constantFrom<EntityType>('US_SSN', 'CREDIT_CARD', 'PHONE_NUMBER', 'CN_MOBILE', 'CN_RESIDENT_ID'),
+        fc.constantFrom<EntityType>(
+          ...(['US_SSN', 'CREDIT_CARD', 'PHONE_NUMBER', 'CN_MOBILE', 'CN_RESIDENT_ID'] as const),
+          ...(['UK_NHS', 'IN_AADHAAR', 'BR_CPF'] as const),
+        ),
         (value, entity) => {
           const shown = maskExcerpt(value, entity).replace(/\D/g, '');
           assert.ok(shown.length <= 4);

@@ -86,6 +86,37 @@ describe('PrivacyScanner', () => {
     assert.deepEqual(await share('phone\n12\n2023-01-15\nn/a\n1234\n'), []);
   });
 
+  it("finds columns of other countries' identity numbers, named or not, and masks them", async () => {
+    const csv = [
+      'dni,nhs_number,ref,cpf,aadhaar,codice_fiscale,nino,notes',
+      '12345678Z,943 476 5919,9990000018,529.982.247-25,2341 2341 2346,RSSMRA85T10A562S,AB123456C,NIE X1234567L',
+      '11111111H,9990000018,9990000026,111.444.777-35,4991 1866 5246,RSSMRA85T10A56NH,JG103758D,ok',
+      '22222222J,9990000026,9990000034,123.456.789-09,2222 3333 4444,rssmra85t10a562s,AB 12 34 56 C,NHS no 9990000034',
+    ].join('\n');
+    const result = await scan(Buffer.from(csv), 'ids.csv');
+    const columns = result.findings
+      .filter((f) => f.rule === 'privacy/pii-column')
+      .map((f) => [f.column, f.entity, f.severity, f.excerpt]);
+    assert.deepEqual(columns, [
+      ['dni', 'ES_NIF', 'error', '******78Z'],
+      ['nhs_number', 'UK_NHS', 'error', '*** *** 5919'],
+      ['cpf', 'BR_CPF', 'error', '***.***.*47-25'],
+      ['aadhaar', 'IN_AADHAAR', 'error', '**** **** 2346'],
+      ['codice_fiscale', 'IT_FISCAL_CODE', 'error', '*************62S'],
+      ['nino', 'UK_NINO', 'error', '******56C'],
+    ]);
+    // Numbers of ten digits in a column named otherwise pass the NHS check one time in eleven: nothing.
+    assert.ok(!result.findings.some((f) => f.column === 'ref' && f.entity === 'UK_NHS'));
+    const cells = result.findings
+      .filter((f) => f.rule === 'privacy/pii-cell' && f.column === 'notes')
+      .map((f) => [f.row, f.entity, f.excerpt]);
+    assert.deepEqual(cells, [
+      [1, 'ES_NIE', '******67L'],
+      [3, 'UK_NHS', '******0034'],
+    ]);
+    assert.ok(!JSON.stringify(result).includes('X1234567L'));
+  });
+
   it('finds a column of names written with accents, and a city column, as in ASCII', async () => {
     const names = ['José', 'María', 'François', 'Björn', 'José María', 'Søren', 'Zoë', 'Chloé'];
     const cities = ['München', 'Zürich', 'Paris', 'Oslo', 'Madrid', 'Aarhus', 'Leeds', 'Lyon'];

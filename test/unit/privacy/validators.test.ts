@@ -4,8 +4,15 @@ import {
   isJwt,
   isValidBitcoinAddress,
   isValidCardNumber,
+  isValidBrCpf,
   isValidCnResidentId,
+  isValidEsNie,
+  isValidEsNif,
   isValidIban,
+  isValidInAadhaar,
+  isValidItFiscalCode,
+  isValidUkNhs,
+  isValidUkNino,
   isValidUsSsn,
   luhnValid,
   parseDate,
@@ -85,6 +92,52 @@ describe('privacy validators', () => {
     assert.ok(!isValidCnResidentId('11010519491331002X'), 'month 13');
     assert.ok(!isValidCnResidentId('99010519491231002X'), 'province 99');
     assert.ok(!isValidCnResidentId('1101051949123100'), 'length');
+  });
+
+  it('Spanish DNI and NIE: the check letter of the number modulo 23', () => {
+    for (const v of ['12345678Z', '12345678z', '11111111H', '00000001R']) assert.ok(isValidEsNif(v), v);
+    for (const v of ['12345678A', '1234567Z', '123456789Z', '00000000T', 'X1234567L'])
+      assert.ok(!isValidEsNif(v), v);
+    for (const v of ['X1234567L', 'Y1234567X', 'z1234567r']) assert.ok(isValidEsNie(v), v);
+    for (const v of ['X1234567A', 'W1234567L', '12345678Z']) assert.ok(!isValidEsNie(v), v);
+  });
+
+  it('Italian codice fiscale: month letter, day, check letter; letters for digits (omocodia)', () => {
+    for (const v of ['RSSMRA85T10A562S', 'rssmra85t10a562s', 'RSSMRA85T10A56NH'])
+      assert.ok(isValidItFiscalCode(v), v);
+    // A wrong check letter, a month letter that is none, day 32, one character short.
+    for (const v of ['RSSMRA85T10A562T', 'RSSMRA85Z10A562S', 'RSSMRA85T32A562S', 'RSSMRA85T10A562'])
+      assert.ok(!isValidItFiscalCode(v), v);
+  });
+
+  it('UK National Insurance number: allocated prefixes, suffix A to D', () => {
+    assert.ok(isValidUkNino('AB123456C'));
+    assert.ok(isValidUkNino('ab123456c'));
+    assert.ok(!isValidUkNino('AB123456'));
+    assert.ok(isValidUkNino('AB123456', false));
+    // D, F, I, Q, U, V never first; O never second; BG, GB, NK, KN, TN, NT, ZZ never; E is no suffix.
+    for (const v of ['DA123456A', 'QQ123456C', 'AO123456A', 'GB123456A', 'ZZ123456A', 'AB123456E'])
+      assert.ok(!isValidUkNino(v), v);
+  });
+
+  it('NHS number: mod 11 with weights 10 to 2; a remainder of 1 is never issued', () => {
+    // The NHS's published example, and the range it keeps for tests (999 000 0000 on).
+    for (const v of ['9434765919', '9990000018', '9990000026']) assert.ok(isValidUkNhs(v), v);
+    for (const v of ['9434765918', '9990000019', '943476591', '0000000000']) assert.ok(!isValidUkNhs(v), v);
+    // 999 000 000x: weighted, its nine digits sum to 9*10 + 9*9 + 9*8 = 243, 1 modulo 11: check digit 10.
+    for (let d = 0; d <= 9; d++) assert.ok(!isValidUkNhs(`999000000${d}`), `999000000${d}`);
+  });
+
+  it('Aadhaar: Verhoeff, and never a first digit 0 or 1', () => {
+    for (const v of ['234123412346', '499118665246', '222233334444']) assert.ok(isValidInAadhaar(v), v);
+    for (const v of ['234123412345', '134123412346', '23412341234', '222222222222'])
+      assert.ok(!isValidInAadhaar(v), v);
+  });
+
+  it('Brazilian CPF: two mod 11 check digits; repeated digits are never issued', () => {
+    for (const v of ['52998224725', '11144477735', '12345678909']) assert.ok(isValidBrCpf(v), v);
+    for (const v of ['52998224726', '52998224715', '11111111111', '5299822472'])
+      assert.ok(!isValidBrCpf(v), v);
   });
 
   it('Bitcoin: base58check P2PKH/P2SH, bech32 v0 and bech32m v1, checksums enforced', () => {
