@@ -4,6 +4,7 @@ import { ErrorCodes, ResponseError } from 'vscode-jsonrpc/node';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { EntityType, Finding } from '../core/findings';
+import { DEFAULT_POLICY } from '../core/policy';
 import type { ResolvedTrainConfig } from '../core/training/config';
 import { datasetFormat, isTrainConfig, readHead } from './datasetFiles';
 import { errorText, toDiagnostic } from './diagnostics';
@@ -20,7 +21,7 @@ export class ConfigDiagnostics implements vscode.Disposable {
   readonly collection = vscode.languages.createDiagnosticCollection('responsible-ml-config');
   private readonly disposables: vscode.Disposable[] = [this.collection];
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  /** Gate findings cached by training file path + mtime (the scan reads the whole file). */
+  /** Gate findings cached by training file path, mtime and the config's region (the scan reads the whole file). */
   private readonly gateCache = new Map<
     string,
     { key: string; columns: string[]; entities: Map<string, EntityType[]> }
@@ -114,7 +115,7 @@ export class ConfigDiagnostics implements vscode.Disposable {
       return out;
     }
     const stat = fs.statSync(archive ?? trainPath);
-    const cacheKey = `${stat.mtimeMs}:${stat.size}`;
+    const cacheKey = `${stat.mtimeMs}:${stat.size}:${config.privacy.region ?? ''}`;
     let cached = this.gateCache.get(trainPath);
     if (!cached || cached.key !== cacheKey) {
       const head = archive ? '' : readHead(trainPath);
@@ -126,6 +127,8 @@ export class ConfigDiagnostics implements vscode.Disposable {
           fileName: config.data.train,
           format: (archive ? undefined : datasetFormat(trainPath, head)) ?? 'auto',
           maxFindingsPerRule: 1,
+          // The gate's phone numbers are the config's country's, as the run's will be.
+          ...(config.privacy.region ? { policy: { ...DEFAULT_POLICY, region: config.privacy.region } } : {}),
         });
       } catch (e) {
         // The path's fault, in the worker's words (InvalidParams): an archive's file it lacks, or an archive

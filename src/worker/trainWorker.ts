@@ -12,6 +12,7 @@ import {
   type CancellationToken,
 } from 'vscode-jsonrpc/node';
 import type { EntityType } from '../core/findings';
+import type { CountryCode } from '../core/privacy/detectors';
 import { selectBackend } from '../core/training/backends/select';
 import { describeAdapter, tryWebGpu as tryWebGpuBackend } from '../core/training/backends/webgpu';
 import { formatProblem, parseTrainConfig } from '../core/training/config';
@@ -98,6 +99,7 @@ async function start(params: TrainStartParams, token: CancellationToken): Promis
         file,
         config.data.missingTokens,
         source.member,
+        config.privacy.region as CountryCode | undefined,
       );
     } catch (e) {
       throw new Error(`Cannot read ${file}: ${(e as Error).message}`);

@@ -49,11 +49,28 @@ function displayPath(path: (string | number)[]): string {
         .replace(/^\./, '');
 }
 
-function describe(err: ErrorObject): string {
+const ISO_ALIASES: Readonly<Record<string, string>> = { UK: 'GB', EL: 'GR' };
+
+/** Allowed values listed in full up to this many; a longer list (245 countries) is named by its size. */
+const ENUM_LISTED = 16;
+
+function describe(err: ErrorObject, value: unknown): string {
   const p = err.params as Record<string, unknown>;
   switch (err.keyword) {
-    case 'enum':
-      return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'enum': {
+      const allowed = p.allowedValues as unknown[];
+      // `gb` for `GB`, `Adam` for `adam`: the value in another case is the likely meaning; and the codes the EU
+      // writes for the United Kingdom and Greece, which ISO 3166 (and so libphonenumber) spells GB and GR.
+      const key =
+        typeof value === 'string' ? (ISO_ALIASES[value.toUpperCase()] ?? value).toLowerCase() : null;
+      const other =
+        key === null ? undefined : allowed.find((v) => typeof v === 'string' && v.toLowerCase() === key);
+      const meant = other !== undefined ? `; did you mean ${JSON.stringify(other)}?` : '';
+      if (allowed.length <= ENUM_LISTED)
+        return `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}${meant}`;
+      const some = allowed.slice(0, 4).map((v) => JSON.stringify(v));
+      return `must be one of the ${allowed.length} values the schema lists (${some.join(', ')}, ...: the editor completes them)${meant}`;
+    }
     case 'additionalProperties':
       return `has an unknown property "${String(p.additionalProperty)}"`;
     case 'required':
@@ -125,7 +142,8 @@ export function parseJsonDocument<T>(
         if (child?.parent?.children?.[0]) node = child.parent.children[0];
         path.push(prop);
       }
-      const message = `${displayPath(path)} ${describe(err)}.`;
+      const said = describe(err, nodeValue(node));
+      const message = `${displayPath(path)} ${said}${said.endsWith('?') ? '' : '.'}`;
       const key = `${node.offset}:${message}`;
       if (seen.has(key)) continue;
       seen.add(key);

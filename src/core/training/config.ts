@@ -82,7 +82,7 @@ export interface TrainConfigInput {
       >
     >;
   };
-  privacy?: { allowFeatures?: string[]; dpSgd?: DpSgdConfig };
+  privacy?: { allowFeatures?: string[]; region?: string; dpSgd?: DpSgdConfig };
   output?: { runsDir?: string };
   command?: string[];
   cwd?: string;
@@ -142,7 +142,12 @@ export interface ResolvedTrainConfig {
       >
     >;
   };
-  privacy: { allowFeatures: string[]; dpSgd?: DpSgdConfig };
+  privacy: {
+    allowFeatures: string[];
+    /** The country whose phone numbers written without `+` the privacy gate looks for; unset, the US. */
+    region?: string;
+    dpSgd?: DpSgdConfig;
+  };
   output: { runsDir: string };
   command?: string[];
   cwd?: string;
@@ -275,6 +280,7 @@ export function resolveTrainConfig(v: TrainConfigInput, baseDir: string): Resolv
     },
     privacy: {
       allowFeatures: v.privacy?.allowFeatures ?? [],
+      ...(v.privacy?.region !== undefined ? { region: v.privacy.region } : {}),
       ...(v.privacy?.dpSgd ? { dpSgd: { ...v.privacy.dpSgd } } : {}),
     },
     output: { runsDir: v.output?.runsDir ?? 'runs' },

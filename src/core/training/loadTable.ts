@@ -9,6 +9,7 @@ import type { DataRow, TableHeader } from '../data/table';
 import { memberOptions, type ArchiveMember } from '../data/compressed';
 import { PrivacyScanner, DEFAULT_MISSING_TOKENS, type PrivacyScanResult } from '../privacy/privacyScanner';
 import type { RawTable } from './preprocess';
+import type { CountryCode } from '../privacy/detectors';
 
 export interface LoadedTable {
   table: RawTable;
@@ -22,12 +23,15 @@ export interface LoadedTable {
  * @param fileName used for the format and in findings.
  * @param missingTokens the config's extra missing tokens (the scanner's defaults always apply).
  * @param member the table of an archive the chunks hold (`ReadOptions.zipMember`, `ReadOptions.tarMember`).
+ * @param region the country whose phone numbers written without `+` are looked for (the config's
+ *   `privacy.region`); the scanner's default, the US, when undefined.
  */
 export async function loadTable(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   fileName: string,
   missingTokens: readonly string[] = [],
   member?: ArchiveMember,
+  region?: CountryCode,
 ): Promise<LoadedTable> {
   let names: string[] = [];
   let columns: (string | undefined)[][] = [];
@@ -47,6 +51,7 @@ export async function loadTable(
         scanner = new PrivacyScanner(h, {
           fileName,
           missingTokens: [...DEFAULT_MISSING_TOKENS, ...missingTokens],
+          ...(region ? { defaultRegion: region } : {}),
         });
       },
       row(r: DataRow) {

@@ -27,7 +27,13 @@ describe('policy', () => {
     assert.equal(policy.region, undefined);
     assert.equal(problems.length, 1);
     assert.equal(problems[0]?.rule, 'policy/schema');
-    assert.match(problems[0]!.message, /region must be one of "AC", "AD"/);
+    assert.equal(
+      problems[0]!.message,
+      'region must be one of the 245 values the schema lists ("AC", "AD", "AE", "AF", ...: the editor completes them); did you mean "GB"?',
+    );
+    // Another case of an allowed value is taken for what it likely means.
+    assert.match(parsePolicy('{ "region": "de" }', 'p.json').problems[0]!.message, /; did you mean "DE"\?$/);
+    assert.match(parsePolicy('{ "region": "XX" }', 'p.json').problems[0]!.message, /completes them\)\.$/);
     assert.deepEqual(problems[0]?.location, { line: 2, startColumn: 13, endLine: 2, endColumn: 17 });
   });
 

@@ -37,6 +37,33 @@ describe('training config', () => {
     assert.equal(p[0]!.data?.path, 'training.optimizer');
   });
 
+  it("takes the privacy gate's phone region, and names the one meant by a wrong one (GB for UK)", () => {
+    const config = (region: string) =>
+      parseTrainConfig(
+        `{"name":"a","data":{"train":"t.csv","label":"y"},"privacy":{"region":"${region}"}}`,
+        'x.train.json',
+        '/tmp',
+      );
+    assert.equal(config('GB').config?.privacy.region, 'GB');
+    assert.equal(
+      parseTrainConfig(
+        fs.readFileSync(path.join(root, 'examples/adult/income.train.json'), 'utf8'),
+        'x',
+        '/tmp',
+      ).config?.privacy.region,
+      undefined,
+    );
+    const [problem] = config('UK').problems;
+    assert.equal(problem?.data?.path, 'privacy.region');
+    assert.match(problem!.message, /^privacy\.region must be one of the 245 values .*; did you mean "GB"\?$/);
+    // The same list as the workspace policy's, libphonenumber's.
+    const read = (f: string) => JSON.parse(fs.readFileSync(path.join(root, 'schemas', f), 'utf8'));
+    assert.deepEqual(
+      read('train.schema.json').properties.privacy.properties.region.enum,
+      read('responsible-ml.schema.json').properties.region.enum,
+    );
+  });
+
   it('reports an unknown property at the property name, and a missing required one', () => {
     const text = '{\n  "name": "a",\n  "data": { "train": "t.csv" },\n  "modle": {}\n}';
     const p = problemsOf(text);

@@ -174,6 +174,28 @@ describe('training preprocessing', () => {
 });
 
 describe('pre-training privacy gate', () => {
+  it("reads numbers written without + as the config's region's", async () => {
+    // British mobiles in a column whose name says nothing, and NHS numbers under their header.
+    const csv = [
+      'reach,nhs_number,y',
+      '07911 123456,943 476 5919,1',
+      '07700 900123,9990000018,0',
+      '07911 123458,9990000026,1',
+      '07700 900456,9990000034,0',
+    ].join('\n');
+    const gateOf = async (region?: 'GB') => {
+      const loaded = await loadTable([Buffer.from(csv)], 't.csv', [], undefined, region);
+      const entities = new Map(loaded.privacy.columns.map((c) => [c.name, c.entities]));
+      return gateFeatures(['reach', 'nhs_number'], entities, []).decisions.map((d) => [d.column, d.entities]);
+    };
+    assert.deepEqual(await gateOf('GB'), [
+      ['reach', ['PHONE_NUMBER']],
+      ['nhs_number', ['UK_NHS']],
+    ]);
+    // As American numbers they are none: the column would have been a feature.
+    assert.deepEqual(await gateOf(), [['nhs_number', ['UK_NHS']]]);
+  });
+
   it('excludes a column the scanner finds e-mail addresses in, unless allowed, and records both decisions', async () => {
     const file = path.resolve(__dirname, '../../fixtures/training/adult-small.csv');
     const loaded = await loadTable([fs.readFileSync(file)], file);
