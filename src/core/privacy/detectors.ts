@@ -1000,9 +1000,18 @@ const ES_NIE_AT = new RegExp(ES_NIE_RE.source, 'y');
 export const ES_NIE_SEARCH: DigitSearch = {
   re: ES_NIE_RE,
   sticky: ES_NIE_AT,
-  starts: (_text, d, e, from, tryAt) =>
-    e - d === 7 && ((d - 2 >= from && tryAt(d - 2)) || (d - 1 >= from && tryAt(d - 1))),
+  starts: (text, d, e, from, tryAt) => {
+    if (e - d !== 7) return false;
+    const b1 = text.charCodeAt(d - 1);
+    if (b1 === 45) return d - 2 >= from && isNieLetter(text.charCodeAt(d - 2)) && tryAt(d - 2);
+    return d - 1 >= from && isNieLetter(b1) && tryAt(d - 1);
+  },
 };
+
+/** X, Y or Z in either case. */
+function isNieLetter(c: number): boolean {
+  return (c >= 88 && c <= 90) || (c >= 120 && c <= 122);
+}
 
 function findEsIds(ctx: Ctx): void {
   const text = ctx.text;
@@ -1065,8 +1074,20 @@ const NINO_AT = new RegExp(NINO_RE.source, 'y');
 export const NINO_SEARCH: DigitSearch = {
   re: NINO_RE,
   sticky: NINO_AT,
-  starts: (_text, d, e, from, tryAt) =>
-    (e - d === 6 || e - d === 2) && ((d - 3 >= from && tryAt(d - 3)) || (d - 2 >= from && tryAt(d - 2))),
+  starts: (text, d, e, from, tryAt) => {
+    if (e - d !== 6 && e - d !== 2) return false;
+    // Two capitals before the digits, or before a space before them: looked at before the pattern is tried,
+    // as prose's every number of two digits would try it twice.
+    const b1 = text.charCodeAt(d - 1);
+    if (b1 === 32)
+      return (
+        d - 3 >= from &&
+        isCapitalCode(text.charCodeAt(d - 3)) &&
+        isCapitalCode(text.charCodeAt(d - 2)) &&
+        tryAt(d - 3)
+      );
+    return d - 2 >= from && isCapitalCode(b1) && isCapitalCode(text.charCodeAt(d - 2)) && tryAt(d - 2);
+  },
 };
 
 /**
@@ -1145,20 +1166,49 @@ function findDigitIds(
 
 const CPF_SHAPE = /^\d{3}\.\d{3}\.\d{3}-\d{2}$/;
 
+/** Whether `text` holds one of `words` (each in the cases written), looked for by `indexOf`. */
+function mentions(text: string, words: readonly string[]): boolean {
+  for (const w of words) if (text.includes(w)) return true;
+  return false;
+}
+
+// What the words of the *_CONTEXT patterns hold, in the cases people write them: a short text without one
+// of these has no such word, and is not searched by the patterns. A long one is searched from its runs of
+// digits, which look at the words only before a number of the length: the `indexOf` of a word of common
+// letters read prose at 0.3 ns a character, more than the searches.
+const NHS_WORDS = ['nhs', 'NHS', 'Nhs'];
+const AADHAAR_WORDS = ['adha', 'ADHA', 'uid', 'UID', 'Uid'];
+const CPF_WORDS = ['cpf', 'CPF', 'Cpf'];
+
 function findNationalIds(ctx: Ctx): void {
-  const { flags, only, hint } = ctx;
+  const { flags, only, hint, text } = ctx;
   const letters = flags.upper + flags.lower;
   if (flags.digits >= 7 && letters > 0 && (wanted(only, 'ES_NIF') || wanted(only, 'ES_NIE'))) findEsIds(ctx);
   if (flags.digits >= 2 && letters >= 2 && wanted(only, 'IT_FISCAL_CODE')) findItFiscalCodes(ctx);
   if (flags.digits >= 6 && flags.upper >= 2 && wanted(only, 'UK_NINO')) findNinos(ctx);
-  // The numbers of digits alone need a word before them (three letters at least), a header, or a CPF's
-  // dots: a column of phone numbers, ten digits and no letter, is not searched for them again.
+  // The numbers of digits alone need a word before them (its letters), a header, or a CPF's dots: a column
+  // of phone numbers, ten digits and no letter, is not searched for them again.
+  const long = text.length >= LONG_TEXT;
   const named = letters >= 2;
-  if (flags.digits >= 10 && (named || hint === 'UK_NHS') && wanted(only, 'UK_NHS'))
+  if (
+    flags.digits >= 10 &&
+    (hint === 'UK_NHS' || (named && (long || mentions(text, NHS_WORDS)))) &&
+    wanted(only, 'UK_NHS')
+  )
     findDigitIds(ctx, 'UK_NHS', NHS_SEARCH, NHS_CONTEXT, isValidUkNhs);
-  if (flags.digits >= 11 && (named || flags.dots >= 2 || hint === 'BR_CPF') && wanted(only, 'BR_CPF'))
+  if (
+    flags.digits >= 11 &&
+    (hint === 'BR_CPF' ||
+      (flags.dots >= 2 && text.includes('-')) ||
+      (named && (long || mentions(text, CPF_WORDS)))) &&
+    wanted(only, 'BR_CPF')
+  )
     findDigitIds(ctx, 'BR_CPF', CPF_SEARCH, CPF_CONTEXT, isValidBrCpf, (s) => CPF_SHAPE.test(s));
-  if (flags.digits >= 12 && (named || hint === 'IN_AADHAAR') && wanted(only, 'IN_AADHAAR'))
+  if (
+    flags.digits >= 12 &&
+    (hint === 'IN_AADHAAR' || (named && (long || mentions(text, AADHAAR_WORDS)))) &&
+    wanted(only, 'IN_AADHAAR')
+  )
     findDigitIds(ctx, 'IN_AADHAAR', AADHAAR_SEARCH, AADHAAR_CONTEXT, isValidInAadhaar);
 }
 

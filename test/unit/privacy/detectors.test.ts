@@ -286,6 +286,12 @@ describe('privacy detectors', () => {
       assert.deepEqual(conf('NHS number 943 476 5919', 'UK_NHS'), [['943 476 5919', 0.9]]);
       assert.deepEqual(conf('Aadhaar: 2341 2341 2346', 'IN_AADHAAR'), [['2341 2341 2346', 0.9]]);
       assert.deepEqual(conf('CPF 52998224725', 'BR_CPF'), [['52998224725', 0.9]]);
+      // The words in the cases people write them.
+      assert.deepEqual(only('Nhs no. 943 476 5919', 'UK_NHS'), ['943 476 5919']);
+      assert.deepEqual(only('AADHAAR 2341 2341 2346', 'IN_AADHAAR'), ['2341 2341 2346']);
+      assert.deepEqual(only('UIDAI 2341-2341-2346', 'IN_AADHAAR'), ['2341-2341-2346']);
+      assert.deepEqual(only('aadhar no 234123412346', 'IN_AADHAAR'), ['234123412346']);
+      assert.deepEqual(only('cpf: 52998224725', 'BR_CPF'), ['52998224725']);
       // The same numbers alone: any ten, eleven or twelve digits pass their checks one time in ten or so.
       for (const t of ['ref 943 476 5919', 'ref 2341 2341 2346', 'ref 52998224725']) {
         for (const e of ['UK_NHS', 'IN_AADHAAR', 'BR_CPF'] as const)
