@@ -378,6 +378,10 @@ describe('privacy detectors', () => {
       assert.deepEqual(only('Called José García about Zoë.', 'PERSON'), ['José García']);
       assert.deepEqual(only('Spoke to Renée Müller and Dr. Núñez.', 'PERSON'), ['Renée Müller', 'Dr. Núñez']);
       assert.deepEqual(only('Met Søren Kierkegaard in Ærø.', 'PERSON'), ['Søren Kierkegaard']);
+      // Names whose capitals are all beyond ASCII, or all but one: counted as capitals, so searched.
+      assert.deepEqual(only('spoke with Émile Ávila today', 'PERSON'), ['Émile Ávila']);
+      assert.deepEqual(only('Ángel Álvarez', 'PERSON'), ['Ángel Álvarez']);
+      assert.deepEqual(only('read Émile Zola', 'PERSON'), ['Émile Zola']);
       // Accents written as combining marks (NFD, as macOS file names and some exports have them).
       assert.deepEqual(only('Called Jose\u0301 Garci\u0301a today.'.normalize('NFD'), 'PERSON'), [
         'Jose\u0301 Garci\u0301a',
@@ -573,7 +577,7 @@ describe('privacy detectors', () => {
     // Texts of 10 to 40 characters without a trigger's character, with up to two of them put in (or a
     // trigger's string: `www.`, `://`), so that both sides of the shortcut come up.
     const plain = fc.constantFrom('a', 'w', '.', '/', ' ', ',', '-', 'é');
-    const trigger = fc.constantFrom('www.', '://', ':', '@', '7', 'Q', 'W', 'WWW.');
+    const trigger = fc.constantFrom('www.', '://', ':', '@', '7', 'Q', 'W', 'WWW.', '\u00c9', '\u0416');
     const text = fc
       .tuple(
         fc.array(plain, { minLength: 10, maxLength: 40 }),
