@@ -21,7 +21,10 @@ export class ConfigDiagnostics implements vscode.Disposable {
   readonly collection = vscode.languages.createDiagnosticCollection('responsible-ml-config');
   private readonly disposables: vscode.Disposable[] = [this.collection];
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  /** Gate findings cached by training file path, mtime and the config's region (the scan reads the whole file). */
+  /**
+   * Gate findings cached by training file path, mtime and the config's region (the scan reads the whole
+   * file).
+   */
   private readonly gateCache = new Map<
     string,
     { key: string; columns: string[]; entities: Map<string, EntityType[]> }

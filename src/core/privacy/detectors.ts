@@ -1054,8 +1054,8 @@ function findEsIds(ctx: Ctx): void {
   }
 }
 
-// Searched from the year's first digit, the seventh character: of the digits a homonym's code turns into
-// letters (omocodia) those of the year go last, so a code without that digit is one of seven namesakes.
+// Searched from the year's first digit, the seventh character: a homonym's code turns its digits into letters
+// (omocodia) from the last, one more for each namesake, so only the seventh namesake's lacks that digit.
 const IT_FISCAL_RE =
   /\b[A-Za-z]{6}\d[0-9LMNP-Vlmnp-v][A-EHLMPR-Ta-ehlmpr-t][0-9LMNP-Vlmnp-v]{2}[A-Za-z][0-9LMNP-Vlmnp-v]{3}[A-Za-z]\b/g;
 const IT_FISCAL_AT = new RegExp(IT_FISCAL_RE.source, 'y');

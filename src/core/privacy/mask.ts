@@ -34,7 +34,7 @@ function keepLastDigits(s: string, keep: number): string {
   return out;
 }
 
-/** Stars every letter and digit except the last `keep` of them, keeping separators (`*****678Z`). */
+/** Stars every letter and digit except the last `keep` of them, keeping separators (`******78Z`). */
 function keepLastChars(s: string, keep: number): string {
   const total = s.replace(/[^\p{L}\p{N}]/gu, '').length;
   let seen = 0;
@@ -146,7 +146,8 @@ function hiddenCount(value: string, masked: string): number {
  * Masks a detected value for display. Per entity: emails keep the first letter and the domain
  * (`j***@example.com`); SSNs, cards, phone numbers and national numbers of digits keep their last four digits
  * and their shape (`***-**-6789`, `**** **** **** 1234`); ids of letters and digits (a Spanish DNI, a codice
- * fiscale, a National Insurance number) their last three characters (`*****678Z`); names and addresses become initials (`J*** D***`); secrets and
+ * fiscale, a National Insurance number) their last three characters (`******78Z`); names and addresses
+ * become initials (`J*** D***`); secrets and
  * crypto addresses keep a 4-character prefix (`AKIA***`); IPv4 keeps the first octet; dates of birth keep the
  * year. Values of 4 characters or fewer are starred entirely; long excerpts are cut; line breaks are shown as
  * spaces. The result never equals nor contains the value (checked, with full starring as the fallback).
