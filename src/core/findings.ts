@@ -50,6 +50,9 @@ export type EntityType =
   | 'UK_NHS'
   | 'IN_AADHAAR'
   | 'BR_CPF'
+  | 'PL_PESEL'
+  | 'FI_PERSONAL_IDENTITY_CODE'
+  | 'KR_RRN'
   | 'SECRET';
 
 export interface Finding {

@@ -21,6 +21,9 @@ import {
   isValidCnResidentId,
   isValidEsNie,
   isValidEsNif,
+  isValidFiHetu,
+  isValidKrRrn,
+  isValidPlPesel,
   isValidIban,
   isValidInAadhaar,
   isValidItFiscalCode,
@@ -72,6 +75,9 @@ export const PRIORITY: readonly EntityType[] = [
   'BR_CPF',
   'UK_NHS',
   'IN_AADHAAR',
+  'FI_PERSONAL_IDENTITY_CODE',
+  'KR_RRN',
+  'PL_PESEL',
   'CRYPTO',
   'EMAIL_ADDRESS',
   'IP_ADDRESS',
@@ -1000,6 +1006,10 @@ const NINO_CONTEXT = /\b(?:nino|ni (?:number|no)|national insurance(?: number| n
 const NHS_CONTEXT = /\bnhs(?: number| no)?\b[^A-Za-z]*$/i;
 const AADHAAR_CONTEXT = /\b(?:aadhaa?r|uidai|uid)(?: number| no| card)?\b[^A-Za-z]*$/i;
 const CPF_CONTEXT = /\bcpf\b[^A-Za-z]*$/i;
+const PESEL_CONTEXT = /\bpesel\b[^A-Za-z]*$/i;
+// Korean: \uC8FC\uBBFC\uB4F1\uB85D\uBC88\uD638 is the number's name (jumin deungnok beonho).
+const RRN_CONTEXT =
+  /(?:\b(?:rrn|resident registration(?: number| no)?)\b|\uC8FC\uBBFC\uB4F1\uB85D\uBC88\uD638)[^A-Za-z]*$/i;
 
 const ES_NIF_RE = /\b\d{8}-?[A-Za-z]\b/g;
 const ES_NIF_AT = new RegExp(ES_NIF_RE.source, 'y');
@@ -1183,6 +1193,45 @@ function findDigitIds(
 
 const CPF_SHAPE = /^\d{3}\.\d{3}\.\d{3}-\d{2}$/;
 
+const PESEL_RE = /\b\d{11}\b/g;
+const PESEL_AT = new RegExp(PESEL_RE.source, 'y');
+export const PESEL_SEARCH: DigitSearch = {
+  re: PESEL_RE,
+  sticky: PESEL_AT,
+  starts: atRunStart((_, d, e) => e - d === 11),
+};
+
+const RRN_RE = /\b\d{6}-?\d{7}\b/g;
+const RRN_AT = new RegExp(RRN_RE.source, 'y');
+export const RRN_SEARCH: DigitSearch = {
+  re: RRN_RE,
+  sticky: RRN_AT,
+  starts: atRunStart((text, d, e) => e - d === 13 || (e - d === 6 && text.charCodeAt(e) === 45)),
+};
+
+const RRN_SHAPE = /^\d{6}-\d{7}$/;
+
+// The century sign's letters are capitals; the check character any digit or capital but G, I, O, Q and Z.
+const HETU_RE = /\b\d{6}[-+A-FU-Y]\d{3}[0-9A-FHJ-NPR-Y]\b/g;
+const HETU_AT = new RegExp(HETU_RE.source, 'y');
+export const HETU_SEARCH: DigitSearch = {
+  re: HETU_RE,
+  sticky: HETU_AT,
+  starts: atRunStart((_, d, e) => e - d === 6),
+};
+
+/** Finnish identity codes: a date, a century sign and a check character in one shape, found anywhere. */
+function findHetus(ctx: Ctx): void {
+  const text = ctx.text;
+  HETU_RE.lastIndex = 0;
+  const nextMatch = () => execFromDigits(HETU_SEARCH, text);
+  for (let m = nextMatch(); m; m = nextMatch()) {
+    const end = m.index + m[0].length;
+    if (glued(text, m.index, end) || !isValidFiHetu(m[0])) continue;
+    ctx.out.push({ entity: 'FI_PERSONAL_IDENTITY_CODE', start: m.index, end, confidence: 0.85 });
+  }
+}
+
 /** Whether `text` holds one of `words` (each in the cases written), looked for by `indexOf`. */
 function mentions(text: string, words: readonly string[]): boolean {
   for (const w of words) if (text.includes(w)) return true;
@@ -1196,6 +1245,8 @@ function mentions(text: string, words: readonly string[]): boolean {
 const NHS_WORDS = ['nhs', 'NHS', 'Nhs'];
 const AADHAAR_WORDS = ['adha', 'ADHA', 'uid', 'UID', 'Uid'];
 const CPF_WORDS = ['cpf', 'CPF', 'Cpf'];
+const PESEL_WORDS = ['pesel', 'PESEL', 'Pesel'];
+const RRN_WORDS = ['rrn', 'RRN', 'egistration', 'EGISTRATION', '\uC8FC\uBBFC'];
 
 function findNationalIds(ctx: Ctx): void {
   const { flags, only, hint, text } = ctx;
@@ -1227,6 +1278,21 @@ function findNationalIds(ctx: Ctx): void {
     wanted(only, 'IN_AADHAAR')
   )
     findDigitIds(ctx, 'IN_AADHAAR', AADHAAR_SEARCH, AADHAAR_CONTEXT, isValidInAadhaar);
+  if (
+    flags.digits >= 11 &&
+    (hint === 'PL_PESEL' || (named && (long || mentions(text, PESEL_WORDS)))) &&
+    wanted(only, 'PL_PESEL')
+  )
+    findDigitIds(ctx, 'PL_PESEL', PESEL_SEARCH, PESEL_CONTEXT, isValidPlPesel);
+  if (flags.digits >= 9 && wanted(only, 'FI_PERSONAL_IDENTITY_CODE')) findHetus(ctx);
+  // A resident registration number in its written shape (`971013-9019902`) anywhere; 13 digits alone after
+  // its name (in Korean too: the name's syllables are no letters the counts see) or under its header.
+  if (
+    flags.digits >= 13 &&
+    (hint === 'KR_RRN' || long || text.includes('-') || mentions(text, RRN_WORDS)) &&
+    wanted(only, 'KR_RRN')
+  )
+    findDigitIds(ctx, 'KR_RRN', RRN_SEARCH, RRN_CONTEXT, isValidKrRrn, (s) => RRN_SHAPE.test(s));
 }
 
 /** Credential formats published by their issuers; each has a fixed prefix, so a match is near certain. */

@@ -116,6 +116,15 @@ const RULES: Rule[] = [
   { pattern: new RegExp(`^${Q}nhs(?:_?number|_?no|_?num)?(?:_\\d+)?$`), evidence: { entity: 'UK_NHS' } },
   { pattern: whole('aadhaa?r|aadhaa?r_?(?:number|no|num)|uidai'), evidence: { entity: 'IN_AADHAAR' } },
   { pattern: whole('cpf|numero_cpf|cpf_?(?:number|no|num)'), evidence: { entity: 'BR_CPF' } },
+  { pattern: whole('pesel|numer_pesel'), evidence: { entity: 'PL_PESEL' } },
+  {
+    pattern: whole('hetu|henkilotunnus|sotu|personal_identity_code'),
+    evidence: { entity: 'FI_PERSONAL_IDENTITY_CODE' },
+  },
+  {
+    pattern: whole('rrn|resident_registration(?:_number|_no)?|jumin(?:_?number)?|주민등록번호'),
+    evidence: { entity: 'KR_RRN' },
+  },
   {
     pattern: whole(
       'phone|telephone|tel|mobile|cell|cellphone|phone_?number|phone_?no|mobile_?number|contact_?number|fax|msisdn|telefono|telefon|telefonnummer|telefoon|movil|celular|cellulare|handy|telemovel|手机号?|电话',

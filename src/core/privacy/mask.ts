@@ -106,11 +106,14 @@ function maskEntity(v: string, entity: EntityType | undefined): string {
     case 'UK_NHS':
     case 'IN_AADHAAR':
     case 'BR_CPF':
+    case 'PL_PESEL':
+    case 'KR_RRN':
       return keepLastDigits(v, 4);
     case 'ES_NIF':
     case 'ES_NIE':
     case 'UK_NINO':
     case 'IT_FISCAL_CODE':
+    case 'FI_PERSONAL_IDENTITY_CODE':
       return keepLastChars(v, 3);
     case 'IBAN_CODE': {
       const compact = v.replace(/\s/g, '');

@@ -153,6 +153,9 @@ const SEVERITY: Record<EntityType, Severity> = {
   UK_NHS: 'error',
   IN_AADHAAR: 'error',
   BR_CPF: 'error',
+  PL_PESEL: 'error',
+  FI_PERSONAL_IDENTITY_CODE: 'error',
+  KR_RRN: 'error',
   SECRET: 'error',
   EMAIL_ADDRESS: 'warning',
   PHONE_NUMBER: 'warning',
@@ -188,6 +191,9 @@ const PLURAL: Record<EntityType, string> = {
   UK_NHS: 'NHS numbers',
   IN_AADHAAR: 'Aadhaar numbers',
   BR_CPF: 'Brazilian CPF numbers',
+  PL_PESEL: 'Polish PESEL numbers',
+  FI_PERSONAL_IDENTITY_CODE: 'Finnish personal identity codes',
+  KR_RRN: 'Korean resident registration numbers',
   SECRET: 'secrets (keys, tokens, private keys)',
 };
 
@@ -213,6 +219,9 @@ const SINGULAR: Record<EntityType, string> = {
   UK_NHS: 'An NHS number',
   IN_AADHAAR: 'An Aadhaar number',
   BR_CPF: 'A Brazilian CPF number',
+  PL_PESEL: 'A Polish PESEL number',
+  FI_PERSONAL_IDENTITY_CODE: 'A Finnish personal identity code',
+  KR_RRN: 'A Korean resident registration number',
   SECRET: 'A secret (key, token or private key)',
 };
 

@@ -16,6 +16,9 @@ import * as esNie from 'stdnum/lib/cjs/es/nie';
 import * as gbNino from 'stdnum/lib/cjs/gb/nino';
 import * as inAadhaar from 'stdnum/lib/cjs/in/aadhaar';
 import * as itCodiceFiscale from 'stdnum/lib/cjs/it/codicefiscale';
+import * as fiHetu from 'stdnum/lib/cjs/fi/hetu';
+import * as krRrn from 'stdnum/lib/cjs/kr/rrn';
+import * as plPesel from 'stdnum/lib/cjs/pl/pesel';
 
 /** Luhn (mod 10) check over a string of ASCII digits. False for an empty string or any non-digit. */
 export function luhnValid(digits: string): boolean {
@@ -229,6 +232,24 @@ export function isValidInAadhaar(digits: string): boolean {
  */
 export function isValidBrCpf(digits: string): boolean {
   return /^\d{11}$/.test(digits) && !/^(\d)\1{10}$/.test(digits) && brCpf.validate(digits).isValid;
+}
+
+/** A Polish PESEL of 11 digits: a birth date (the century in the month), a serial and a check digit. */
+export function isValidPlPesel(digits: string): boolean {
+  return /^\d{11}$/.test(digits) && plPesel.validate(digits).isValid;
+}
+
+/**
+ * A Finnish personal identity code (henkilötunnus): a birth date DDMMYY, the century sign (`-`, `+`, `A` and
+ * the letters since 2023), an individual number and a check character modulo 31 (`131052-308T`).
+ */
+export function isValidFiHetu(code: string): boolean {
+  return /^\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]$/.test(code) && fiHetu.validate(code).isValid;
+}
+
+/** A South Korean resident registration number of 13 digits: a birth date, a digit of sex and century, a check. */
+export function isValidKrRrn(digits: string): boolean {
+  return /^\d{13}$/.test(digits) && krRrn.validate(digits).isValid;
 }
 
 const base58check = createBase58check(sha256);

@@ -40,6 +40,9 @@ import {
   NHS_SEARCH,
   AADHAAR_SEARCH,
   CPF_SEARCH,
+  PESEL_SEARCH,
+  HETU_SEARCH,
+  RRN_SEARCH,
 } from '../../../src/core/privacy/detectors';
 
 /** The matched texts per entity, for compact assertions. */
@@ -307,6 +310,25 @@ describe('privacy detectors', () => {
       assert.deepEqual(conf('cliente 529.982.247-25 pagou', 'BR_CPF'), [['529.982.247-25', 0.85]]);
       assert.deepEqual(only('cliente 529.982.247-26', 'BR_CPF'), []);
     });
+    it('finds a Finnish identity code and a Korean registration number in their shapes, a PESEL after its name', () => {
+      assert.deepEqual(conf('hetu 131052-308T, ok', 'FI_PERSONAL_IDENTITY_CODE'), [['131052-308T', 0.85]]);
+      assert.deepEqual(conf('id 971013-9019902', 'KR_RRN'), [['971013-9019902', 0.85]]);
+      assert.deepEqual(conf('\uC8FC\uBBFC\uB4F1\uB85D\uBC88\uD638 9710139019902', 'KR_RRN'), [
+        ['9710139019902', 0.9],
+      ]);
+      assert.deepEqual(conf('PESEL: 44051401359', 'PL_PESEL'), [['44051401359', 0.9]]);
+      // A wrong check character, a date that is none, 13 or 11 digits alone.
+      for (const t of [
+        '131052-308U',
+        '321052-308T',
+        '971013-9019903',
+        'ref 9710139019902',
+        'ref 44051401359',
+      ])
+        for (const e of ['FI_PERSONAL_IDENTITY_CODE', 'KR_RRN', 'PL_PESEL'] as const)
+          assert.deepEqual(only(`x ${t} y`, e), [], `${t} ${e}`);
+      assert.deepEqual(only('PESEL 44051401358', 'PL_PESEL'), []);
+    });
     it('counts the weak forms as whole values only under a header that names them', () => {
       const cases: [string, EntityType][] = [
         ['943 476 5919', 'UK_NHS'],
@@ -315,6 +337,8 @@ describe('privacy detectors', () => {
         ['52998224725', 'BR_CPF'],
         ['AB123456C', 'UK_NINO'],
         ['AB123456', 'UK_NINO'],
+        ['44051401359', 'PL_PESEL'],
+        ['9710139019902', 'KR_RRN'],
       ];
       for (const [v, hint] of cases) {
         assert.equal(matchWholeValue(v, { hint })?.entity, hint, v);
@@ -851,7 +875,16 @@ describe('the searches that start at numbers (or colons) in long text', () => {
       '943 476 5919',
       '943-476-5919',
     ],
-    ...['2341 2341 2346', '234123412346', '529.982.247-25', '52998224725', '529.'],
+    ...[
+      '2341 2341 2346',
+      '234123412346',
+      '529.982.247-25',
+      '52998224725',
+      '529.',
+      '44051401359',
+      '131052-308T',
+    ],
+    ...['131052A308T', '131052+308T', '971013-9019902', '9710139019902', '971013-'],
     // A phone pattern that fails at a number's first digit and matches from its second: 22 characters apart.
     ...[21, 22, 23].map((n) => `12${' '.repeat(n)}3`),
     ...['  ', '+', 'a', 'B', '_', '\n', '\u00a0', '12a ', '42 Elm St', '7 North Oak Road'],
@@ -886,6 +919,9 @@ describe('the searches that start at numbers (or colons) in long text', () => {
     nhs: NHS_SEARCH,
     aadhaar: AADHAAR_SEARCH,
     cpf: CPF_SEARCH,
+    pesel: PESEL_SEARCH,
+    hetu: HETU_SEARCH,
+    rrn: RRN_SEARCH,
   };
   for (const [name, search] of Object.entries(searches)) {
     it(`${name}: each step finds what the pattern's global search finds from the same place`, () => {
@@ -929,7 +965,7 @@ describe('the searches that start at numbers, on numbers long and many', () => {
   const every = [
     ...[CARD_SEARCH, SSN_SEARCH, IPV4_SEARCH, CN_ID_SEARCH, CN_MOBILE_SEARCH, STREET_SEARCH],
     ...[IBAN_SEARCH, PHONE_SEARCH, IPV6_SEARCH, ES_NIF_SEARCH, ES_NIE_SEARCH, IT_FISCAL_SEARCH, NINO_SEARCH],
-    ...[NHS_SEARCH, AADHAAR_SEARCH, CPF_SEARCH],
+    ...[NHS_SEARCH, AADHAAR_SEARCH, CPF_SEARCH, PESEL_SEARCH, HETU_SEARCH, RRN_SEARCH],
   ];
   // Each search's matches from the start, as the detectors take them, against its pattern's.
   const same = (search: (typeof every)[number], t: string) => {

@@ -114,6 +114,11 @@ describe('privacy header evidence', () => {
       ['Aadhar No', 'IN_AADHAAR'],
       ['CPF', 'BR_CPF'],
       ['cpf_do_cliente', 'BR_CPF'],
+      ['PESEL', 'PL_PESEL'],
+      ['henkilötunnus', 'FI_PERSONAL_IDENTITY_CODE'],
+      ['hetu', 'FI_PERSONAL_IDENTITY_CODE'],
+      ['RRN', 'KR_RRN'],
+      ['resident_registration_number', 'KR_RRN'],
     ];
     for (const [name, entity] of cases) assert.equal(headerEvidence(name).entity, entity, name);
     // A health trust or region is no number; a child (Spanish `niño`) is no National Insurance number.

@@ -7,7 +7,7 @@ import { maskExcerpt } from '../../../src/core/privacy/mask';
 const ENTITIES: EntityType[] = [
   'EMAIL_ADDRESS', 'PHONE_NUMBER', 'CREDIT_CARD', 'IBAN_CODE', 'US_SSN', 'IP_ADDRESS', 'URL', 'CRYPTO', 'PERSON',
   'LOCATION', 'POSTAL_CODE', 'DATE_OF_BIRTH', 'CN_RESIDENT_ID', 'CN_MOBILE', 'ES_NIF', 'ES_NIE', 'IT_FISCAL_CODE',
-  'UK_NINO', 'UK_NHS', 'IN_AADHAAR', 'BR_CPF', 'SECRET',
+  'UK_NINO', 'UK_NHS', 'IN_AADHAAR', 'BR_CPF', 'PL_PESEL', 'FI_PERSONAL_IDENTITY_CODE', 'KR_RRN', 'SECRET',
 ];
 
 describe('privacy masking', () => {
@@ -31,6 +31,9 @@ describe('privacy masking', () => {
     assert.equal(maskExcerpt('943 476 5919', 'UK_NHS'), '*** *** 5919');
     assert.equal(maskExcerpt('2341 2341 2346', 'IN_AADHAAR'), '**** **** 2346');
     assert.equal(maskExcerpt('529.982.247-25', 'BR_CPF'), '***.***.*47-25');
+    assert.equal(maskExcerpt('44051401359', 'PL_PESEL'), '*******1359');
+    assert.equal(maskExcerpt('131052-308T', 'FI_PERSONAL_IDENTITY_CODE'), '******-*08T');
+    assert.equal(maskExcerpt('971013-9019902', 'KR_RRN'), '******-***9902');
   });
 
   it('stars short values entirely', () => {
@@ -71,7 +74,7 @@ describe('privacy masking', () => {
         fc.stringMatching(/^[0-9][0-9 -]{4,24}[0-9]$/),
         fc.constantFrom<EntityType>(
           ...(['US_SSN', 'CREDIT_CARD', 'PHONE_NUMBER', 'CN_MOBILE', 'CN_RESIDENT_ID'] as const),
-          ...(['UK_NHS', 'IN_AADHAAR', 'BR_CPF'] as const),
+          ...(['UK_NHS', 'IN_AADHAAR', 'BR_CPF', 'PL_PESEL', 'KR_RRN'] as const),
         ),
         (value, entity) => {
           const shown = maskExcerpt(value, entity).replace(/\D/g, '');

@@ -5,6 +5,9 @@ import {
   isValidBitcoinAddress,
   isValidCardNumber,
   isValidBrCpf,
+  isValidFiHetu,
+  isValidKrRrn,
+  isValidPlPesel,
   isValidCnResidentId,
   isValidEsNie,
   isValidEsNif,
@@ -138,6 +141,16 @@ describe('privacy validators', () => {
     for (const v of ['52998224725', '11144477735', '12345678909']) assert.ok(isValidBrCpf(v), v);
     for (const v of ['52998224726', '52998224715', '11111111111', '5299822472'])
       assert.ok(!isValidBrCpf(v), v);
+  });
+
+  it('PESEL, Finnish identity code, Korean registration number: dates and check characters', () => {
+    for (const v of ['44051401359', '02070803628']) assert.ok(isValidPlPesel(v), v);
+    for (const v of ['44051401358', '00000000000', '4405140135']) assert.ok(!isValidPlPesel(v), v);
+    for (const v of ['131052-308T', '010101-123N']) assert.ok(isValidFiHetu(v), v);
+    // A wrong check character; a birth in 2052 (the century sign A); no sign at all.
+    for (const v of ['131052-308U', '131052A308T', '131052308T']) assert.ok(!isValidFiHetu(v), v);
+    assert.ok(isValidKrRrn('9710139019902'));
+    for (const v of ['9710139019903', '971013-9019902', '971313901990']) assert.ok(!isValidKrRrn(v), v);
   });
 
   it('Bitcoin: base58check P2PKH/P2SH, bech32 v0 and bech32m v1, checksums enforced', () => {
