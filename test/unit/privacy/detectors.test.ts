@@ -329,6 +329,31 @@ describe('privacy detectors', () => {
           assert.deepEqual(only(`x ${t} y`, e), [], `${t} ${e}`);
       assert.deepEqual(only('PESEL 44051401358', 'PL_PESEL'), []);
     });
+    it('finds in a long text what it finds in each of its sentences (a long text is searched from its runs)', () => {
+      const sentences = [
+        'DNI 12345678Z.',
+        'NIE X1234567L.',
+        'CF RSSMRA85T10A562S.',
+        'NI number AB 12 34 56 C.',
+        'NHS number 943 476 5919.',
+        'CPF 529.982.247-25.',
+        'Aadhaar: 2341 2341 2346.',
+        'PESEL 44051401359.',
+        'hetu 131052-308T.',
+        'id 971013-9019902.',
+      ];
+      const ids = (t: string) =>
+        detectEntities(t)
+          .filter((m) => !['PHONE_NUMBER', 'PERSON', 'LOCATION', 'US_SSN'].includes(m.entity))
+          .map((m) => `${m.entity}:${t.slice(m.start, m.end)}`);
+      const each = sentences.flatMap(ids);
+      assert.equal(each.length, sentences.length);
+      const prose = 'Nothing to see in these words at all. '.repeat(8);
+      assert.deepEqual(ids(`${prose} ${sentences.join(' ')} ${prose}`), each);
+      // Each alone in a long text, so that the lengths of its runs are the only ones there.
+      for (const [k, sentence] of sentences.entries())
+        assert.deepEqual(ids(`${prose} ${sentence} ${prose}`), [each[k]], sentence);
+    });
     it('counts the weak forms as whole values only under a header that names them', () => {
       const cases: [string, EntityType][] = [
         ['943 476 5919', 'UK_NHS'],
