@@ -1167,26 +1167,44 @@ export const CPF_SEARCH: DigitSearch = {
 };
 
 /**
- * Numbers of digits only, whose check passes one in ten or eleven of any: after a word that names them or
- * in a column whose header does, unless written in a shape only they have (a CPF's `000.000.000-00`).
+ * A national number of digits alone, whose check passes one in ten or eleven of any number, and what a text
+ * must hold to be searched for it (see {@link findNationalIds}).
  */
-function findDigitIds(
-  ctx: Ctx,
-  entity: EntityType,
-  search: DigitSearch,
-  context: RegExp,
-  valid: (digits: string) => boolean,
-  shaped?: (match: string) => boolean,
-): void {
+interface DigitId {
+  entity: EntityType;
+  search: DigitSearch;
+  /** The words before it that name it. */
+  context: RegExp;
+  valid: (digits: string) => boolean;
+  /** Digits it has. */
+  digits: number;
+  /** The {@link runShapes} bits of the runs it can start at. */
+  runs: number;
+  /** What `context`'s words hold, in the cases people write them: a short text without one has none. */
+  words: readonly string[];
+  /** A written shape only it has, found without a word (a CPF's dots, a Korean number's dash)... */
+  shaped?: RegExp;
+  /** ... and whether a short text has the characters of that shape. */
+  mayBeShaped?: (text: string, flags: Flags) => boolean;
+  /** The word before it may be in an alphabet whose letters the counts do not see (Korean). */
+  anyAlphabet?: boolean;
+}
+
+/**
+ * Numbers of digits only: after a word that names them or in a column whose header does, unless written in a
+ * shape only they have.
+ */
+function findDigitIds(ctx: Ctx, id: DigitId): void {
   const text = ctx.text;
+  const { entity, search } = id;
   search.re.lastIndex = 0;
   const nextMatch = () => execFromDigits(search, text);
   for (let m = nextMatch(); m; m = nextMatch()) {
     const end = m.index + m[0].length;
     if (glued(text, m.index, end)) continue;
-    let confidence = shaped?.(m[0]) ? 0.85 : 0;
-    if (ctx.hint === entity || precededBy(text, m.index, context)) confidence = 0.9;
-    if (confidence === 0 || !valid(digitsOf(m[0]))) continue;
+    let confidence = id.shaped?.test(m[0]) ? 0.85 : 0;
+    if (ctx.hint === entity || precededBy(text, m.index, id.context)) confidence = 0.9;
+    if (confidence === 0 || !id.valid(digitsOf(m[0]))) continue;
     ctx.out.push({ entity, start: m.index, end, confidence });
   }
 }
@@ -1272,6 +1290,60 @@ function runShapes(text: string): number {
   return bits;
 }
 
+const DIGIT_IDS: readonly DigitId[] = [
+  {
+    entity: 'UK_NHS',
+    search: NHS_SEARCH,
+    context: NHS_CONTEXT,
+    valid: isValidUkNhs,
+    digits: 10,
+    runs: (1 << 3) | (1 << 10),
+    words: NHS_WORDS,
+  },
+  {
+    entity: 'BR_CPF',
+    search: CPF_SEARCH,
+    context: CPF_CONTEXT,
+    valid: isValidBrCpf,
+    digits: 11,
+    runs: THREE_DOT | (1 << 11),
+    words: CPF_WORDS,
+    shaped: CPF_SHAPE,
+    mayBeShaped: (text, flags) => flags.dots >= 2 && text.includes('-'),
+  },
+  {
+    entity: 'IN_AADHAAR',
+    search: AADHAAR_SEARCH,
+    context: AADHAAR_CONTEXT,
+    valid: isValidInAadhaar,
+    digits: 12,
+    runs: (1 << 4) | (1 << 12),
+    words: AADHAAR_WORDS,
+  },
+  {
+    entity: 'PL_PESEL',
+    search: PESEL_SEARCH,
+    context: PESEL_CONTEXT,
+    valid: isValidPlPesel,
+    digits: 11,
+    runs: 1 << 11,
+    words: PESEL_WORDS,
+  },
+  // In its written shape (`971013-9019902`) anywhere; 13 digits alone after its name, in Korean too.
+  {
+    entity: 'KR_RRN',
+    search: RRN_SEARCH,
+    context: RRN_CONTEXT,
+    valid: isValidKrRrn,
+    digits: 13,
+    runs: SIX_DASH | (1 << 13),
+    words: RRN_WORDS,
+    shaped: RRN_SHAPE,
+    mayBeShaped: (text) => text.includes('-'),
+    anyAlphabet: true,
+  },
+];
+
 function findNationalIds(ctx: Ctx): void {
   const { flags, only, hint, text } = ctx;
   const letters = flags.upper + flags.lower;
@@ -1285,49 +1357,19 @@ function findNationalIds(ctx: Ctx): void {
   if (flags.digits >= 2 && letters >= 2 && wanted(only, 'IT_FISCAL_CODE')) findItFiscalCodes(ctx);
   if (flags.digits >= 6 && flags.upper >= 2 && has((1 << 2) | (1 << 6)) && wanted(only, 'UK_NINO'))
     findNinos(ctx);
-  // The numbers of digits alone need a word before them (its letters), a header, or a CPF's dots: a column
-  // of phone numbers, ten digits and no letter, is not searched for them again.
+  // The numbers of digits alone need a word before them (its letters), a header, or their own written shape:
+  // a column of phone numbers, ten digits and no letter, is not searched for them again.
   const named = letters >= 2;
-  if (
-    flags.digits >= 10 &&
-    has((1 << 3) | (1 << 10)) &&
-    (hint === 'UK_NHS' || (named && (long || mentions(text, NHS_WORDS)))) &&
-    wanted(only, 'UK_NHS')
-  )
-    findDigitIds(ctx, 'UK_NHS', NHS_SEARCH, NHS_CONTEXT, isValidUkNhs);
-  if (
-    flags.digits >= 11 &&
-    has(THREE_DOT | (1 << 11)) &&
-    (hint === 'BR_CPF' ||
-      (flags.dots >= 2 && text.includes('-')) ||
-      (named && (long || mentions(text, CPF_WORDS)))) &&
-    wanted(only, 'BR_CPF')
-  )
-    findDigitIds(ctx, 'BR_CPF', CPF_SEARCH, CPF_CONTEXT, isValidBrCpf, (s) => CPF_SHAPE.test(s));
-  if (
-    flags.digits >= 12 &&
-    has((1 << 4) | (1 << 12)) &&
-    (hint === 'IN_AADHAAR' || (named && (long || mentions(text, AADHAAR_WORDS)))) &&
-    wanted(only, 'IN_AADHAAR')
-  )
-    findDigitIds(ctx, 'IN_AADHAAR', AADHAAR_SEARCH, AADHAAR_CONTEXT, isValidInAadhaar);
-  if (
-    flags.digits >= 11 &&
-    has(1 << 11) &&
-    (hint === 'PL_PESEL' || (named && (long || mentions(text, PESEL_WORDS)))) &&
-    wanted(only, 'PL_PESEL')
-  )
-    findDigitIds(ctx, 'PL_PESEL', PESEL_SEARCH, PESEL_CONTEXT, isValidPlPesel);
+  for (const id of DIGIT_IDS) {
+    if (flags.digits < id.digits || !has(id.runs) || !wanted(only, id.entity)) continue;
+    if (
+      hint === id.entity ||
+      id.mayBeShaped?.(text, flags) === true ||
+      ((named || id.anyAlphabet === true) && (long || mentions(text, id.words)))
+    )
+      findDigitIds(ctx, id);
+  }
   if (flags.digits >= 9 && has(1 << 6) && wanted(only, 'FI_PERSONAL_IDENTITY_CODE')) findHetus(ctx);
-  // A resident registration number in its written shape (`971013-9019902`) anywhere; 13 digits alone after
-  // its name (in Korean too: the name's syllables are no letters the counts see) or under its header.
-  if (
-    flags.digits >= 13 &&
-    has(SIX_DASH | (1 << 13)) &&
-    (hint === 'KR_RRN' || long || text.includes('-') || mentions(text, RRN_WORDS)) &&
-    wanted(only, 'KR_RRN')
-  )
-    findDigitIds(ctx, 'KR_RRN', RRN_SEARCH, RRN_CONTEXT, isValidKrRrn, (s) => RRN_SHAPE.test(s));
 }
 
 /** Credential formats published by their issuers; each has a fixed prefix, so a match is near certain. */
