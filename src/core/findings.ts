@@ -53,6 +53,16 @@ export type EntityType =
   | 'PL_PESEL'
   | 'FI_PERSONAL_IDENTITY_CODE'
   | 'KR_RRN'
+  | 'US_ITIN'
+  | 'IN_PAN'
+  | 'NL_BSN'
+  | 'FR_NIR'
+  | 'SE_PERSONNUMMER'
+  | 'NO_FODSELSNUMMER'
+  | 'DK_CPR'
+  | 'AU_TFN'
+  | 'AU_MEDICARE'
+  | 'SG_NRIC_FIN'
   | 'SECRET';
 
 export interface Finding {

@@ -30,6 +30,16 @@ import {
   isValidUkNhs,
   isValidUkNino,
   isValidUsSsn,
+  isValidUsItin,
+  isValidInPan,
+  isValidNlBsn,
+  isValidFrNir,
+  isValidSePersonnummer,
+  isValidNoFodselsnummer,
+  isValidDkCpr,
+  isValidAuTfn,
+  isValidAuMedicare,
+  isValidSgNricFin,
   parseDate,
   shannonEntropy,
   IBAN_LENGTHS,
@@ -78,6 +88,16 @@ export const PRIORITY: readonly EntityType[] = [
   'FI_PERSONAL_IDENTITY_CODE',
   'KR_RRN',
   'PL_PESEL',
+  'FR_NIR',
+  'SG_NRIC_FIN',
+  'IN_PAN',
+  'SE_PERSONNUMMER',
+  'NO_FODSELSNUMMER',
+  'DK_CPR',
+  'NL_BSN',
+  'AU_TFN',
+  'AU_MEDICARE',
+  'US_ITIN',
   'CRYPTO',
   'EMAIL_ADDRESS',
   'IP_ADDRESS',
@@ -236,6 +256,8 @@ function precededBy(text: string, start: number, pattern: RegExp, window = 32): 
 
 const PHONE_CONTEXT = /\b(?:phone|tel|telephone|mobile|cell|fax|call|contact|whatsapp|sms|ph)\b[^A-Za-z]*$/i;
 const SSN_CONTEXT = /\b(?:ssn|social security(?: number| no\.?)?|ss#)\b[^A-Za-z]*$/i;
+const ITIN_CONTEXT =
+  /\b(?:itin|tin|taxpayer id(?:entification)?(?: number| no)?|tax id(?: number| no)?)\b[^A-Za-z]*$/i;
 const VERSION_CONTEXT = /\b(?:v|ver|version|release|build|rev)\.?\s*$/i;
 
 /** A run of digits (`\d` is `[0-9]` in a pattern without the `u` flag). */
@@ -848,19 +870,28 @@ function mayStartSsn(text: string, d: number, e: number): boolean {
 
 export const SSN_SEARCH: DigitSearch = { re: SSN_RE, sticky: SSN_AT, starts: atRunStart(mayStartSsn) };
 
+/**
+ * SSNs and ITINs, which share their shape: an ITIN's area, 9xx, is one no SSN has. Neither has a check digit:
+ * nine digits alone are as likely any number, and count only after the words or under the header.
+ */
 function findSsns(ctx: Ctx): void {
   SSN_RE.lastIndex = 0;
   const text = ctx.text;
   const nextMatch = () => execFromDigits(SSN_SEARCH, text);
   for (let m = nextMatch(); m; m = nextMatch()) {
     const end = m.index + m[0].length;
-    if (glued(text, m.index, end) || !isValidUsSsn(digitsOf(m[0]))) continue;
+    if (glued(text, m.index, end)) continue;
+    const digits = digitsOf(m[0]);
+    const itin = !isValidUsSsn(digits);
+    if (itin && !isValidUsItin(digits)) continue;
+    const entity: EntityType = itin ? 'US_ITIN' : 'US_SSN';
+    if (!wanted(ctx.only, entity)) continue;
     let confidence: number;
     if (m[1] === '-') confidence = 0.85;
     else if (m[1] === ' ') confidence = 0.6;
-    else confidence = ctx.whole ? 0.3 : 0.3;
-    if (precededBy(text, m.index, SSN_CONTEXT)) confidence = Math.max(confidence, 0.9);
-    ctx.out.push({ entity: 'US_SSN', start: m.index, end, confidence });
+    else confidence = 0.3;
+    if (precededBy(text, m.index, itin ? ITIN_CONTEXT : SSN_CONTEXT)) confidence = Math.max(confidence, 0.9);
+    ctx.out.push({ entity, start: m.index, end, confidence });
   }
 }
 
@@ -1007,6 +1038,16 @@ const NHS_CONTEXT = /\bnhs(?: number| no)?\b[^A-Za-z]*$/i;
 const AADHAAR_CONTEXT = /\b(?:aadhaa?r|uidai|uid)(?: number| no| card)?\b[^A-Za-z]*$/i;
 const CPF_CONTEXT = /\bcpf\b[^A-Za-z]*$/i;
 const PESEL_CONTEXT = /\bpesel\b[^A-Za-z]*$/i;
+const BSN_CONTEXT = /\b(?:bsn|burgerservicenummer|sofi(?:nummer)?)\b[^A-Za-z]*$/i;
+const NIR_CONTEXT = /\b(?:nir|insee|s[e\u00e9]cu(?:rit[e\u00e9] sociale)?)\b[^A-Za-z]*$/i;
+const SE_PNR_CONTEXT = /\b(?:person(?:nummer|nr)|pnr|samordningsnummer)\b[^A-Za-z]*$/i;
+const NO_FNR_CONTEXT =
+  /\b(?:f(?:\u00f8|o|oe)dselsnummer|fnr|f\.nr|person(?:nummer|nr)|d-nummer)\b[^A-Za-z]*$/i;
+const DK_CPR_CONTEXT = /\b(?:cpr|person(?:nummer|nr))(?:[- ]?(?:nr|nummer|number|no))?\b[^A-Za-z]*$/i;
+const TFN_CONTEXT = /\b(?:tfn|tax file(?: number| no)?)\b[^A-Za-z]*$/i;
+const MEDICARE_CONTEXT = /\bmedicare(?: card)?(?: number| no)?\b[^A-Za-z]*$/i;
+const PAN_CONTEXT = /\b(?:pan(?: card)?(?: number| no)?|permanent account number)\b[^A-Za-z]*$/i;
+const NRIC_CONTEXT = /\b(?:nric|fin|ic(?: number| no)?)\b[^A-Za-z]*$/i;
 // Korean: \uC8FC\uBBFC\uB4F1\uB85D\uBC88\uD638 is the number's name (jumin deungnok beonho).
 const RRN_CONTEXT =
   /(?:\b(?:rrn|resident registration(?: number| no)?)\b|\uC8FC\uBBFC\uB4F1\uB85D\uBC88\uD638)[^A-Za-z]*$/i;
@@ -1188,6 +1229,10 @@ interface DigitId {
   mayBeShaped?: (text: string, flags: Flags) => boolean;
   /** The word before it may be in an alphabet whose letters the counts do not see (Korean). */
   anyAlphabet?: boolean;
+  /** Other entities whose header hint lets it count too (`personnummer` names three countries' numbers). */
+  hints?: readonly EntityType[];
+  /** What the check is given: the digits alone by default. */
+  compact?: (match: string) => string;
 }
 
 /**
@@ -1203,10 +1248,14 @@ function findDigitIds(ctx: Ctx, id: DigitId): void {
     const end = m.index + m[0].length;
     if (glued(text, m.index, end)) continue;
     let confidence = id.shaped?.test(m[0]) ? 0.85 : 0;
-    if (ctx.hint === entity || precededBy(text, m.index, id.context)) confidence = 0.9;
-    if (confidence === 0 || !id.valid(digitsOf(m[0]))) continue;
+    if (hinted(ctx.hint, id) || precededBy(text, m.index, id.context)) confidence = 0.9;
+    if (confidence === 0 || !id.valid((id.compact ?? digitsOf)(m[0]))) continue;
     ctx.out.push({ entity, start: m.index, end, confidence });
   }
+}
+
+function hinted(hint: EntityType | undefined, id: DigitId): boolean {
+  return hint !== undefined && (hint === id.entity || id.hints?.includes(hint) === true);
 }
 
 const CPF_SHAPE = /^\d{3}\.\d{3}\.\d{3}-\d{2}$/;
@@ -1250,6 +1299,136 @@ function findHetus(ctx: Ctx): void {
   }
 }
 
+const BSN_RE = /\b\d{9}\b/g;
+const BSN_AT = new RegExp(BSN_RE.source, 'y');
+export const BSN_SEARCH: DigitSearch = {
+  re: BSN_RE,
+  sticky: BSN_AT,
+  starts: atRunStart((_, d, e) => e - d === 9),
+};
+
+// All in groups or none: `1 84 12 76 451 089 46`, `184127645108946`; Corsica's departments are 2A and 2B.
+const NIR_RE = /\b[12378](?: \d{2} \d{2} (?:\d{2}|2[AB]) \d{3} \d{3} \d{2}|\d{4}(?:\d{2}|2[AB])\d{8})\b/g;
+const NIR_AT = new RegExp(NIR_RE.source, 'y');
+export const NIR_SEARCH: DigitSearch = {
+  re: NIR_RE,
+  sticky: NIR_AT,
+  starts: atRunStart((text, d, e) => {
+    const n = e - d;
+    const c = text.charCodeAt(e);
+    return n === 15 || (n === 1 && c === 32) || (n === 6 && (c === 65 || c === 66));
+  }),
+};
+const NIR_SPACED = /^\d \d{2} \d{2} (?:\d{2}|2[AB]) \d{3} \d{3} \d{2}$/;
+
+const SE_PNR_RE = /\b(?:\d{2})?\d{6}[-+]?\d{4}\b/g;
+const SE_PNR_AT = new RegExp(SE_PNR_RE.source, 'y');
+export const SE_PNR_SEARCH: DigitSearch = {
+  re: SE_PNR_RE,
+  sticky: SE_PNR_AT,
+  starts: atRunStart((text, d, e) => {
+    const n = e - d;
+    if (n === 10 || n === 12) return true;
+    const c = text.charCodeAt(e);
+    return (n === 6 || n === 8) && (c === 45 || c === 43);
+  }),
+};
+
+const NO_FNR_RE = /\b\d{6} ?\d{5}\b/g;
+const NO_FNR_AT = new RegExp(NO_FNR_RE.source, 'y');
+export const NO_FNR_SEARCH: DigitSearch = {
+  re: NO_FNR_RE,
+  sticky: NO_FNR_AT,
+  starts: atRunStart((text, d, e) => e - d === 11 || (e - d === 6 && text.charCodeAt(e) === 32)),
+};
+
+const DK_CPR_RE = /\b\d{6}-?\d{4}\b/g;
+const DK_CPR_AT = new RegExp(DK_CPR_RE.source, 'y');
+export const DK_CPR_SEARCH: DigitSearch = {
+  re: DK_CPR_RE,
+  sticky: DK_CPR_AT,
+  starts: atRunStart((text, d, e) => e - d === 10 || (e - d === 6 && text.charCodeAt(e) === 45)),
+};
+
+const TFN_RE = /\b\d{3}( ?)\d{3}\1\d{3}\b/g;
+const TFN_AT = new RegExp(TFN_RE.source, 'y');
+export const TFN_SEARCH: DigitSearch = {
+  re: TFN_RE,
+  sticky: TFN_AT,
+  starts: atRunStart((text, d, e) => e - d === 9 || (e - d === 3 && text.charCodeAt(e) === 32)),
+};
+
+const MEDICARE_RE = /\b[2-6]\d{3}( ?)\d{5}\1\d\b/g;
+const MEDICARE_AT = new RegExp(MEDICARE_RE.source, 'y');
+export const MEDICARE_SEARCH: DigitSearch = {
+  re: MEDICARE_RE,
+  sticky: MEDICARE_AT,
+  starts: atRunStart((text, d, e) => e - d === 10 || (e - d === 4 && text.charCodeAt(e) === 32)),
+};
+
+// The fourth letter says whose number it is: P a person, C a company, H a family (HUF), F a firm, ...
+const PAN_RE = /\b[A-Z]{3}[ABCFGHJLPT][A-Z]\d{4}[A-Z]\b/g;
+const PAN_AT = new RegExp(PAN_RE.source, 'y');
+
+/** A PAN starts five capitals before its four digits. */
+export const PAN_SEARCH: DigitSearch = {
+  re: PAN_RE,
+  sticky: PAN_AT,
+  starts: (text, d, e, from, tryAt) =>
+    e - d === 4 &&
+    d - 5 >= from &&
+    isCapitalCode(text.charCodeAt(d - 1)) &&
+    isCapitalCode(text.charCodeAt(d - 5)) &&
+    tryAt(d - 5),
+};
+
+/**
+ * Indian PANs: no check character, so found alone only as a person's (the fourth letter `P`), which a code of
+ * five capitals, four digits and a capital seldom is by chance; any holder's after the words that name it or
+ * under its header.
+ */
+function findPans(ctx: Ctx): void {
+  const text = ctx.text;
+  PAN_RE.lastIndex = 0;
+  const nextMatch = () => execFromDigits(PAN_SEARCH, text);
+  for (let m = nextMatch(); m; m = nextMatch()) {
+    const end = m.index + m[0].length;
+    if (glued(text, m.index, end) || !isValidInPan(m[0])) continue;
+    let confidence = m[0][3] === 'P' ? 0.7 : 0;
+    if (ctx.hint === 'IN_PAN' || precededBy(text, m.index, PAN_CONTEXT)) confidence = 0.9;
+    if (confidence > 0) ctx.out.push({ entity: 'IN_PAN', start: m.index, end, confidence });
+  }
+}
+
+const NRIC_RE = /\b[STFGM]\d{7}[A-Z]\b/g;
+const NRIC_AT = new RegExp(NRIC_RE.source, 'y');
+
+/** S, T, F, G or M. */
+function isNricPrefix(c: number): boolean {
+  return c === 83 || c === 84 || c === 70 || c === 71 || c === 77;
+}
+
+/** An NRIC or FIN starts one letter before its seven digits. */
+export const NRIC_SEARCH: DigitSearch = {
+  re: NRIC_RE,
+  sticky: NRIC_AT,
+  starts: (text, d, e, from, tryAt) =>
+    e - d === 7 && d - 1 >= from && isNricPrefix(text.charCodeAt(d - 1)) && tryAt(d - 1),
+};
+
+/** Singapore NRIC and FIN numbers: a check letter over a prefix letter and seven digits, found anywhere. */
+function findNrics(ctx: Ctx): void {
+  const text = ctx.text;
+  NRIC_RE.lastIndex = 0;
+  const nextMatch = () => execFromDigits(NRIC_SEARCH, text);
+  for (let m = nextMatch(); m; m = nextMatch()) {
+    const end = m.index + m[0].length;
+    if (glued(text, m.index, end) || !isValidSgNricFin(m[0])) continue;
+    const sure = ctx.hint === 'SG_NRIC_FIN' || precededBy(text, m.index, NRIC_CONTEXT);
+    ctx.out.push({ entity: 'SG_NRIC_FIN', start: m.index, end, confidence: sure ? 0.95 : 0.7 });
+  }
+}
+
 /** Whether `text` holds one of `words` (each in the cases written), looked for by `indexOf`. */
 function mentions(text: string, words: readonly string[]): boolean {
   for (const w of words) if (text.includes(w)) return true;
@@ -1265,6 +1444,26 @@ const AADHAAR_WORDS = ['adha', 'ADHA', 'uid', 'UID', 'Uid'];
 const CPF_WORDS = ['cpf', 'CPF', 'Cpf'];
 const PESEL_WORDS = ['pesel', 'PESEL', 'Pesel'];
 const RRN_WORDS = ['rrn', 'RRN', 'egistration', 'EGISTRATION', '\uC8FC\uBBFC'];
+const BSN_WORDS = [
+  'bsn',
+  'BSN',
+  'Bsn',
+  'burgerservice',
+  'Burgerservice',
+  'BURGERSERVICE',
+  'sofi',
+  'Sofi',
+  'SOFI',
+];
+// `ecu` and `\u00e9cu` of secu, s\u00e9curit\u00e9.
+const NIR_WORDS = ['nir', 'NIR', 'Nir', 'insee', 'INSEE', 'Insee', 'ecu', 'ECU', '\u00e9cu', '\u00c9CU'];
+const PERSONNUMMER_WORDS = ['personn', 'Personn', 'PERSONN'];
+const SE_PNR_WORDS = [...PERSONNUMMER_WORDS, 'pnr', 'PNR', 'Pnr', 'samordning', 'Samordning', 'SAMORDNING'];
+// `nummer` of personnummer, f\u00f8dselsnummer, d-nummer.
+const NO_FNR_WORDS = ['nummer', 'Nummer', 'NUMMER', 'fnr', 'Fnr', 'FNR', 'f.nr', 'F.nr', 'F.NR'];
+const DK_CPR_WORDS = [...PERSONNUMMER_WORDS, 'cpr', 'CPR', 'Cpr'];
+const TFN_WORDS = ['tfn', 'TFN', 'Tfn', 'ax file', 'AX FILE', 'ax File'];
+const MEDICARE_WORDS = ['medicare', 'Medicare', 'MEDICARE'];
 
 /** Bits of {@link runShapes} beyond the lengths: a run of three before a dot (a CPF), of six before a dash. */
 const THREE_DOT = 1 << 30;
@@ -1342,6 +1541,77 @@ const DIGIT_IDS: readonly DigitId[] = [
     mayBeShaped: (text) => text.includes('-'),
     anyAlphabet: true,
   },
+  // In its groups (`1 84 12 76 451 089 46`) anywhere: a key modulo 97 and the sex digit rule out the rest.
+  {
+    entity: 'FR_NIR',
+    search: NIR_SEARCH,
+    context: NIR_CONTEXT,
+    valid: isValidFrNir,
+    digits: 13,
+    runs: (1 << 1) | (1 << 6) | (1 << 15),
+    words: NIR_WORDS,
+    shaped: NIR_SPACED,
+    mayBeShaped: (text) => text.includes(' '),
+    compact: (s) => s.replace(/ /g, ''),
+  },
+  {
+    entity: 'SE_PERSONNUMMER',
+    search: SE_PNR_SEARCH,
+    context: SE_PNR_CONTEXT,
+    valid: isValidSePersonnummer,
+    digits: 10,
+    runs: (1 << 6) | (1 << 8) | (1 << 10) | (1 << 12),
+    words: SE_PNR_WORDS,
+    compact: (s) => s,
+  },
+  {
+    entity: 'NO_FODSELSNUMMER',
+    search: NO_FNR_SEARCH,
+    context: NO_FNR_CONTEXT,
+    valid: isValidNoFodselsnummer,
+    digits: 11,
+    runs: (1 << 6) | (1 << 11),
+    words: NO_FNR_WORDS,
+    hints: ['SE_PERSONNUMMER'],
+  },
+  // Its date is all a CPR number has left to check since 2007: after its name or header only.
+  {
+    entity: 'DK_CPR',
+    search: DK_CPR_SEARCH,
+    context: DK_CPR_CONTEXT,
+    valid: isValidDkCpr,
+    digits: 10,
+    runs: SIX_DASH | (1 << 10),
+    words: DK_CPR_WORDS,
+    hints: ['SE_PERSONNUMMER'],
+  },
+  {
+    entity: 'NL_BSN',
+    search: BSN_SEARCH,
+    context: BSN_CONTEXT,
+    valid: isValidNlBsn,
+    digits: 9,
+    runs: 1 << 9,
+    words: BSN_WORDS,
+  },
+  {
+    entity: 'AU_TFN',
+    search: TFN_SEARCH,
+    context: TFN_CONTEXT,
+    valid: isValidAuTfn,
+    digits: 9,
+    runs: (1 << 3) | (1 << 9),
+    words: TFN_WORDS,
+  },
+  {
+    entity: 'AU_MEDICARE',
+    search: MEDICARE_SEARCH,
+    context: MEDICARE_CONTEXT,
+    valid: isValidAuMedicare,
+    digits: 10,
+    runs: (1 << 4) | (1 << 10),
+    words: MEDICARE_WORDS,
+  },
 ];
 
 function findNationalIds(ctx: Ctx): void {
@@ -1363,13 +1633,15 @@ function findNationalIds(ctx: Ctx): void {
   for (const id of DIGIT_IDS) {
     if (flags.digits < id.digits || !has(id.runs) || !wanted(only, id.entity)) continue;
     if (
-      hint === id.entity ||
+      hinted(hint, id) ||
       id.mayBeShaped?.(text, flags) === true ||
       ((named || id.anyAlphabet === true) && (long || mentions(text, id.words)))
     )
       findDigitIds(ctx, id);
   }
   if (flags.digits >= 9 && has(1 << 6) && wanted(only, 'FI_PERSONAL_IDENTITY_CODE')) findHetus(ctx);
+  if (flags.digits >= 4 && flags.upper >= 6 && has(1 << 4) && wanted(only, 'IN_PAN')) findPans(ctx);
+  if (flags.digits >= 7 && flags.upper >= 2 && has(1 << 7) && wanted(only, 'SG_NRIC_FIN')) findNrics(ctx);
 }
 
 /** Credential formats published by their issuers; each has a fixed prefix, so a match is near certain. */
@@ -1869,7 +2141,7 @@ function run(
     findIps(ctx);
   if (flags.digits >= 7 && wanted(only, 'PHONE_NUMBER')) findPhones(ctx);
   if (flags.digits >= 11 && wanted(only, 'CN_MOBILE')) findCnMobiles(ctx);
-  if (flags.digits >= 9 && wanted(only, 'US_SSN')) findSsns(ctx);
+  if (flags.digits >= 9 && (wanted(only, 'US_SSN') || wanted(only, 'US_ITIN'))) findSsns(ctx);
   if (flags.digits >= 13 && wanted(only, 'CREDIT_CARD')) findCards(ctx);
   if (flags.digits >= 17 && wanted(only, 'CN_RESIDENT_ID')) findCnIds(ctx);
   if (flags.digits >= 2) findNationalIds(ctx);

@@ -75,6 +75,12 @@ const RULES: Rule[] = [
     pattern: whole('ssn|social_security(?:_number|_no)?|ss_?num(?:ber)?|sozialversicherungsnummer'),
     evidence: { entity: 'US_SSN' },
   },
+  // Not a bare `pan`: in payment data that is a card's primary account number (CREDIT_CARD, below). Before
+  // that rule and the IBAN's, which `pan_card_no` and `permanent_account_number` would match.
+  {
+    pattern: whole('permanent_account_number|pan_card(?:_?(?:number|no))?|pan_?(?:number|no)_india'),
+    evidence: { entity: 'IN_PAN' },
+  },
   {
     pattern: whole('credit_?card(?:_number|_no)?|card_?number|card_?no|cc_?(?:number|num|no)|ccn|pan'),
     evidence: { entity: 'CREDIT_CARD' },
@@ -125,6 +131,35 @@ const RULES: Rule[] = [
     pattern: whole('rrn|resident_registration(?:_number|_no)?|jumin(?:_?number)?|주민등록번호'),
     evidence: { entity: 'KR_RRN' },
   },
+  {
+    pattern: whole('itin|itin_?(?:number|no)|individual_taxpayer_(?:identification_)?(?:number|no)'),
+    evidence: { entity: 'US_ITIN' },
+  },
+  {
+    pattern: whole('bsn|bsn_?(?:nummer|number|no)|burgerservicenummer|sofi_?nummer'),
+    evidence: { entity: 'NL_BSN' },
+  },
+  {
+    pattern: whole('nir|numero_(?:de_)?securite_sociale|num(?:ero)?_secu|no_secu|n_secu|securite_sociale'),
+    evidence: { entity: 'FR_NIR' },
+  },
+  // `personnummer` is Swedish, Danish and Norwegian: its hint lets the Danish and Norwegian numbers count too
+  // (see the detectors' `hints`).
+  {
+    pattern: whole('personnummer|personnr|person_nr|samordningsnummer'),
+    evidence: { entity: 'SE_PERSONNUMMER' },
+  },
+  {
+    pattern: whole('f(?:\u00f8|o|oe)dselsnummer|fnr|f_nr|d_nummer'),
+    evidence: { entity: 'NO_FODSELSNUMMER' },
+  },
+  { pattern: whole('cpr|cpr_?(?:nr|nummer|number|no)'), evidence: { entity: 'DK_CPR' } },
+  { pattern: whole('tfn|tax_file_(?:number|no)'), evidence: { entity: 'AU_TFN' } },
+  {
+    pattern: whole('medicare(?:_card)?(?:_?(?:number|no|num))?'),
+    evidence: { entity: 'AU_MEDICARE' },
+  },
+  { pattern: whole('nric|nric_?(?:fin|number|no)|fin_?(?:number|no)'), evidence: { entity: 'SG_NRIC_FIN' } },
   {
     pattern: whole(
       'phone|telephone|tel|mobile|cell|cellphone|phone_?number|phone_?no|mobile_?number|contact_?number|fax|msisdn|telefono|telefon|telefonnummer|telefoon|movil|celular|cellulare|handy|telemovel|手机号?|电话',

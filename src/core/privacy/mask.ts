@@ -108,12 +108,22 @@ function maskEntity(v: string, entity: EntityType | undefined): string {
     case 'BR_CPF':
     case 'PL_PESEL':
     case 'KR_RRN':
+    case 'US_ITIN':
+    case 'NL_BSN':
+    case 'FR_NIR':
+    case 'SE_PERSONNUMMER':
+    case 'NO_FODSELSNUMMER':
+    case 'DK_CPR':
+    case 'AU_TFN':
+    case 'AU_MEDICARE':
       return keepLastDigits(v, 4);
     case 'ES_NIF':
     case 'ES_NIE':
     case 'UK_NINO':
     case 'IT_FISCAL_CODE':
     case 'FI_PERSONAL_IDENTITY_CODE':
+    case 'IN_PAN':
+    case 'SG_NRIC_FIN':
       return keepLastChars(v, 3);
     case 'IBAN_CODE': {
       const compact = v.replace(/\s/g, '');

@@ -3,8 +3,8 @@
  * that a pattern already found; none searches text.
  *
  * Written by hand where the check is a published formula of a few lines (Luhn, ISO 7064 mod 97-10 and
- * MOD 11-2, the SSA's SSN rules, the NHS number's mod 11): no maintained package does only that, and the
- * formulas are short enough to test exhaustively here. Other countries' identity numbers are checked by
+ * MOD 11-2, the SSA's SSN rules, the NHS number's mod 11, Australia's Medicare and Singapore's NRIC check):
+ * no maintained package does only that, and the formulas are short enough to test exhaustively here. Other countries' identity numbers are checked by
  * `stdnum`; hashes and encodings (keccak-256, base58check, bech32) come from audited libraries.
  */
 import { keccak_256 } from '@noble/hashes/sha3';
@@ -19,6 +19,13 @@ import * as itCodiceFiscale from 'stdnum/lib/cjs/it/codicefiscale';
 import * as fiHetu from 'stdnum/lib/cjs/fi/hetu';
 import * as krRrn from 'stdnum/lib/cjs/kr/rrn';
 import * as plPesel from 'stdnum/lib/cjs/pl/pesel';
+import * as auTfn from 'stdnum/lib/cjs/au/tfn';
+import * as dkCpr from 'stdnum/lib/cjs/dk/cpr';
+import * as frNir from 'stdnum/lib/cjs/fr/nir';
+import * as inPan from 'stdnum/lib/cjs/in/pan';
+import * as nlBsn from 'stdnum/lib/cjs/nl/bsn';
+import * as noFodselsnummer from 'stdnum/lib/cjs/no/fodselsnummer';
+import * as sePersonnummer from 'stdnum/lib/cjs/se/personnummer';
 
 /** Luhn (mod 10) check over a string of ASCII digits. False for an empty string or any non-digit. */
 export function luhnValid(digits: string): boolean {
@@ -250,6 +257,103 @@ export function isValidFiHetu(code: string): boolean {
 /** A South Korean resident registration number of 13 digits: a birth date, a digit of sex and century, a check. */
 export function isValidKrRrn(digits: string): boolean {
   return /^\d{13}$/.test(digits) && krRrn.validate(digits).isValid;
+}
+
+/**
+ * A US ITIN (individual taxpayer identification number) of 9 digits: 9, two digits, a group the IRS issues
+ * (50 to 65, 70 to 88, 90 to 92, 94 to 99) and four more. No check digit; never a valid SSN (area 9xx).
+ */
+export function isValidUsItin(digits: string): boolean {
+  return /^9\d{2}(?:5\d|6[0-5]|7\d|8[0-8]|9[0-24-9])\d{4}$/.test(digits);
+}
+
+/**
+ * An Indian PAN (permanent account number): five letters, four digits, a letter; the fourth letter says
+ * whose (`P` a person, `C` a company, ...). No check character.
+ */
+export function isValidInPan(code: string): boolean {
+  return /^[A-Z]{3}[ABCFGHJLPT][A-Z]\d{4}[A-Z]$/.test(code) && inPan.validate(code).isValid;
+}
+
+/** A Dutch BSN (burgerservicenummer) of 9 digits that passes the 11-test; one repeated digit is none. */
+export function isValidNlBsn(digits: string): boolean {
+  return /^\d{9}$/.test(digits) && !/^(\d)\1{8}$/.test(digits) && nlBsn.validate(digits).isValid;
+}
+
+/**
+ * A French NIR (numéro de sécurité sociale) of 15 characters without spaces: sex (1, 2, or 3, 7, 8 for a
+ * provisional number), year, month (or 20 and up when unknown), department (`2A`, `2B` for Corsica),
+ * commune, order and a key of 97 minus the number modulo 97.
+ */
+export function isValidFrNir(compact: string): boolean {
+  return (
+    /^[12378]\d{2}(?:0[1-9]|1[0-2]|[2-9]\d)(?:\d{2}|2[AB])\d{8}$/.test(compact) &&
+    frNir.validate(compact).isValid
+  );
+}
+
+/**
+ * A Swedish personnummer (or samordningsnummer: day plus 60): YYMMDD or YYYYMMDD, a `-` (`+` from the
+ * hundredth birthday), three digits and a Luhn check digit; written without the sign too.
+ */
+export function isValidSePersonnummer(code: string): boolean {
+  let v = code;
+  if (/^\d{10}$/.test(v)) v = `${v.slice(0, 6)}-${v.slice(6)}`;
+  else if (/^\d{12}$/.test(v)) v = `${v.slice(0, 8)}-${v.slice(8)}`;
+  return /^(?:\d{2})?\d{6}[-+]\d{4}$/.test(v) && sePersonnummer.validate(v).isValid;
+}
+
+/** A Norwegian fødselsnummer (or D-number) of 11 digits: a birth date, an individual number, two mod-11 checks. */
+export function isValidNoFodselsnummer(digits: string): boolean {
+  return /^\d{11}$/.test(digits) && noFodselsnummer.validate(digits).isValid;
+}
+
+/**
+ * A Danish CPR number of 10 digits: a birth date DDMMYY and four digits whose first gives the century. Its
+ * mod-11 check was given up in 2007, so the date is all there is to check.
+ */
+export function isValidDkCpr(digits: string): boolean {
+  return /^\d{10}$/.test(digits) && dkCpr.validate(digits).isValid;
+}
+
+/** An Australian tax file number of 9 digits (8 for old ones), weighted modulo 11. */
+export function isValidAuTfn(digits: string): boolean {
+  return /^\d{8,9}$/.test(digits) && !/^(\d)\1+$/.test(digits) && auTfn.validate(digits).isValid;
+}
+
+/**
+ * An Australian Medicare card number of 10 digits: first digit 2 to 6, a check digit (the first eight
+ * weighted 1, 3, 7, 9, 1, 3, 7, 9, modulo 10) and the card's issue number, never 0. By hand: `stdnum` has
+ * none, and the formula is three lines.
+ */
+export function isValidAuMedicare(digits: string): boolean {
+  if (!/^[2-6]\d{9}$/.test(digits) || digits[9] === '0') return false;
+  const weights = [1, 3, 7, 9, 1, 3, 7, 9];
+  let sum = 0;
+  for (let i = 0; i < 8; i++) sum += (digits.charCodeAt(i) - 48) * (weights[i] as number);
+  return sum % 10 === digits.charCodeAt(8) - 48;
+}
+
+const NRIC_WEIGHTS = [2, 7, 6, 5, 4, 3, 2];
+const NRIC_LETTERS: Record<string, { offset: number; letters: string }> = {
+  S: { offset: 0, letters: 'JZIHGFEDCBA' },
+  T: { offset: 4, letters: 'JZIHGFEDCBA' },
+  F: { offset: 0, letters: 'XWUTRQPNMLK' },
+  G: { offset: 4, letters: 'XWUTRQPNMLK' },
+  M: { offset: 3, letters: 'XWUTRQPNJLK' },
+};
+
+/**
+ * A Singapore NRIC or FIN: S or T (citizens and residents, born before or from 2000), F or G (foreigners; M
+ * since 2022), seven digits and a check letter from their weighted sum modulo 11. By hand: no maintained
+ * library has it (`stdnum` has Singapore's business number only).
+ */
+export function isValidSgNricFin(code: string): boolean {
+  if (!/^[STFGM]\d{7}[A-Z]$/.test(code)) return false;
+  const { offset, letters } = NRIC_LETTERS[code[0] as string] as { offset: number; letters: string };
+  let sum = offset;
+  for (let i = 0; i < 7; i++) sum += (code.charCodeAt(i + 1) - 48) * (NRIC_WEIGHTS[i] as number);
+  return letters[sum % 11] === code[8];
 }
 
 const base58check = createBase58check(sha256);

@@ -43,6 +43,15 @@ import {
   PESEL_SEARCH,
   HETU_SEARCH,
   RRN_SEARCH,
+  BSN_SEARCH,
+  NIR_SEARCH,
+  SE_PNR_SEARCH,
+  NO_FNR_SEARCH,
+  DK_CPR_SEARCH,
+  TFN_SEARCH,
+  MEDICARE_SEARCH,
+  PAN_SEARCH,
+  NRIC_SEARCH,
 } from '../../../src/core/privacy/detectors';
 
 /** The matched texts per entity, for compact assertions. */
@@ -329,6 +338,59 @@ describe('privacy detectors', () => {
           assert.deepEqual(only(`x ${t} y`, e), [], `${t} ${e}`);
       assert.deepEqual(only('PESEL 44051401358', 'PL_PESEL'), []);
     });
+    it('finds an ITIN where an SSN would be; a PAN, an NRIC and a grouped NIR in their shapes', () => {
+      assert.deepEqual(conf('ITIN 912-70-1234', 'US_ITIN'), [['912-70-1234', 0.9]]);
+      assert.deepEqual(conf('filed 912-70-1234 today', 'US_ITIN'), [['912-70-1234', 0.85]]);
+      assert.deepEqual(conf('taxpayer id: 912701234', 'US_ITIN'), [['912701234', 0.9]]);
+      assert.deepEqual(conf('holder ABCPE1234F', 'IN_PAN'), [['ABCPE1234F', 0.7]]);
+      assert.deepEqual(conf('PAN card AAACB1234F', 'IN_PAN'), [['AAACB1234F', 0.9]]);
+      assert.deepEqual(conf('id S1234567D', 'SG_NRIC_FIN'), [['S1234567D', 0.7]]);
+      assert.deepEqual(conf('NRIC: T1234567J', 'SG_NRIC_FIN'), [['T1234567J', 0.95]]);
+      assert.deepEqual(conf('num 1 84 12 76 451 089 46', 'FR_NIR'), [['1 84 12 76 451 089 46', 0.85]]);
+      assert.deepEqual(conf('NIR 184127645108946', 'FR_NIR'), [['184127645108946', 0.9]]);
+      // Without a check: nine digits alone, a company's PAN alone. With one: a wrong letter or key, a
+      // group the IRS does not issue, a code glued to more.
+      for (const [t, e] of [
+        ['ref 912701234', 'US_ITIN'],
+        ['filed 912-93-1234', 'US_ITIN'],
+        ['code AAACB1234F', 'IN_PAN'],
+        ['sku ABCPE1234F9', 'IN_PAN'],
+        ['id S1234567A', 'SG_NRIC_FIN'],
+        ['idS1234567D', 'SG_NRIC_FIN'],
+        ['num 1 84 12 76 451 089 47', 'FR_NIR'],
+        ['ref 184127645108946', 'FR_NIR'],
+      ] as const)
+        assert.deepEqual(only(t, e), [], `${t} ${e}`);
+    });
+    it('finds Nordic, Dutch and Australian numbers only after the words that name them', () => {
+      const cases: [string, string, EntityType][] = [
+        ['personnummer 880320-0016', '880320-0016', 'SE_PERSONNUMMER'],
+        ['Personnr: 198803200016', '198803200016', 'SE_PERSONNUMMER'],
+        ['f\u00f8dselsnummer 15108695088', '15108695088', 'NO_FODSELSNUMMER'],
+        ['FNR: 151086 95088', '151086 95088', 'NO_FODSELSNUMMER'],
+        ['CPR-nr. 211062-5629', '211062-5629', 'DK_CPR'],
+        ['BSN 111222333', '111222333', 'NL_BSN'],
+        ['burgerservicenummer: 123456782', '123456782', 'NL_BSN'],
+        ['TFN 123 456 782', '123 456 782', 'AU_TFN'],
+        ['tax file number: 123456782', '123456782', 'AU_TFN'],
+        ['Medicare card 2123 45670 1', '2123 45670 1', 'AU_MEDICARE'],
+      ];
+      for (const [t, value, e] of cases) {
+        assert.deepEqual(conf(t, e), [[value, 0.9]], t);
+        // The same number alone: one in ten or eleven of any number passes these checks, or only a date.
+        assert.deepEqual(only(`ref ${value}`, e), [], `ref ${value}`);
+      }
+      // After their names, numbers that fail their checks.
+      for (const [t, e] of [
+        ['personnummer 880320-0017', 'SE_PERSONNUMMER'],
+        ['fnr 15108695077', 'NO_FODSELSNUMMER'],
+        ['CPR 321062-5629', 'DK_CPR'],
+        ['BSN 123456789', 'NL_BSN'],
+        ['TFN 123 456 789', 'AU_TFN'],
+        ['medicare 2123 45670 0', 'AU_MEDICARE'],
+      ] as const)
+        assert.deepEqual(only(t, e), [], t);
+    });
     it('finds in a long text what it finds in each of its sentences (a long text is searched from its runs)', () => {
       const sentences = [
         'DNI 12345678Z.',
@@ -341,6 +403,16 @@ describe('privacy detectors', () => {
         'PESEL 44051401359.',
         'hetu 131052-308T.',
         'id 971013-9019902.',
+        'ITIN 912-70-1234.',
+        'PAN ABCPE1234F.',
+        'NRIC S1234567D.',
+        'NIR 1 84 12 76 451 089 46.',
+        'personnummer 880320-0016.',
+        'fnr 15108695088.',
+        'CPR 211062-5629.',
+        'BSN 111222333.',
+        'TFN 123 456 782.',
+        'Medicare 2123 45670 1.',
       ];
       const ids = (t: string) =>
         detectEntities(t)
@@ -364,6 +436,15 @@ describe('privacy detectors', () => {
         ['AB123456', 'UK_NINO'],
         ['44051401359', 'PL_PESEL'],
         ['9710139019902', 'KR_RRN'],
+        ['912701234', 'US_ITIN'],
+        ['AAACB1234F', 'IN_PAN'],
+        ['111222333', 'NL_BSN'],
+        ['184127645108946', 'FR_NIR'],
+        ['880320-0016', 'SE_PERSONNUMMER'],
+        ['15108695088', 'NO_FODSELSNUMMER'],
+        ['2110625629', 'DK_CPR'],
+        ['123456782', 'AU_TFN'],
+        ['2123456701', 'AU_MEDICARE'],
       ];
       for (const [v, hint] of cases) {
         assert.equal(matchWholeValue(v, { hint })?.entity, hint, v);
@@ -374,8 +455,19 @@ describe('privacy detectors', () => {
         ['X1234567L', 'ES_NIE'],
         ['RSSMRA85T10A562S', 'IT_FISCAL_CODE'],
         ['529.982.247-25', 'BR_CPF'],
+        ['912-70-1234', 'US_ITIN'],
+        ['ABCPE1234F', 'IN_PAN'],
+        ['S1234567D', 'SG_NRIC_FIN'],
+        ['1 84 12 76 451 089 46', 'FR_NIR'],
       ] as const)
         assert.equal(matchWholeValue(v)?.entity, entity, v);
+      // `personnummer` names the Swedish, Danish and Norwegian numbers: its hint lets each count.
+      for (const [v, entity] of [
+        ['880320-0016', 'SE_PERSONNUMMER'],
+        ['15108695088', 'NO_FODSELSNUMMER'],
+        ['0101011234', 'DK_CPR'],
+      ] as const)
+        assert.equal(matchWholeValue(v, { hint: 'SE_PERSONNUMMER' })?.entity, entity, v);
     });
   });
 
@@ -910,6 +1002,38 @@ describe('the searches that start at numbers (or colons) in long text', () => {
       '131052-308T',
     ],
     ...['131052A308T', '131052+308T', '971013-9019902', '9710139019902', '971013-'],
+    // ITIN, PAN, NRIC, NIR (grouped, compact, Corsican), Swedish, Norwegian, Danish, BSN, TFN, Medicare.
+    ...[
+      '912-70-1234',
+      '912701234',
+      'ABCPE1234F',
+      'AAACB1234F',
+      'XYZPQ0000A',
+      'ZZZTZ9876Y',
+      'ABCPE',
+      'S1234567D',
+      'S',
+      'T1234567J',
+      '1 84 12 76 451 089 46',
+    ],
+    ...[
+      '184127645108946',
+      '184122A45108933',
+      '2B',
+      '880320-0016',
+      '19880320-0016',
+      '8803200016',
+      '880320+0016',
+    ],
+    ...[
+      '15108695088',
+      '151086 95088',
+      '211062-5629',
+      '111222333',
+      '123 456 782',
+      '2123 45670 1',
+      '2123456701',
+    ],
     // A phone pattern that fails at a number's first digit and matches from its second: 22 characters apart.
     ...[21, 22, 23].map((n) => `12${' '.repeat(n)}3`),
     ...['  ', '+', 'a', 'B', '_', '\n', '\u00a0', '12a ', '42 Elm St', '7 North Oak Road'],
@@ -947,6 +1071,15 @@ describe('the searches that start at numbers (or colons) in long text', () => {
     pesel: PESEL_SEARCH,
     hetu: HETU_SEARCH,
     rrn: RRN_SEARCH,
+    bsn: BSN_SEARCH,
+    nir: NIR_SEARCH,
+    sePnr: SE_PNR_SEARCH,
+    noFnr: NO_FNR_SEARCH,
+    dkCpr: DK_CPR_SEARCH,
+    tfn: TFN_SEARCH,
+    medicare: MEDICARE_SEARCH,
+    pan: PAN_SEARCH,
+    nric: NRIC_SEARCH,
   };
   for (const [name, search] of Object.entries(searches)) {
     it(`${name}: each step finds what the pattern's global search finds from the same place`, () => {

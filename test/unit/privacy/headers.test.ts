@@ -119,11 +119,30 @@ describe('privacy header evidence', () => {
       ['hetu', 'FI_PERSONAL_IDENTITY_CODE'],
       ['RRN', 'KR_RRN'],
       ['resident_registration_number', 'KR_RRN'],
+      ['ITIN', 'US_ITIN'],
+      ['permanent_account_number', 'IN_PAN'],
+      ['PAN Card No', 'IN_PAN'],
+      ['BSN', 'NL_BSN'],
+      ['burgerservicenummer', 'NL_BSN'],
+      ['NIR', 'FR_NIR'],
+      ['numéro_de_sécurité_sociale', 'FR_NIR'],
+      ['personnummer', 'SE_PERSONNUMMER'],
+      ['fødselsnummer', 'NO_FODSELSNUMMER'],
+      ['fodselsnummer', 'NO_FODSELSNUMMER'],
+      ['CPR-nr', 'DK_CPR'],
+      ['TFN', 'AU_TFN'],
+      ['tax_file_number', 'AU_TFN'],
+      ['medicare_number', 'AU_MEDICARE'],
+      ['NRIC', 'SG_NRIC_FIN'],
+      ['nric_fin', 'SG_NRIC_FIN'],
     ];
     for (const [name, entity] of cases) assert.equal(headerEvidence(name).entity, entity, name);
     // A health trust or region is no number; a child (Spanish `niño`) is no National Insurance number.
     for (const name of ['nhs_trust', 'nhs_region', 'nombre_niño', 'edad_nino'])
       assert.notEqual(headerEvidence(name).entity?.startsWith('UK_'), true, name);
+    // A bare `pan` in payment data is a card's primary account number; `fin` alone is no FIN.
+    assert.equal(headerEvidence('pan').entity, 'CREDIT_CARD');
+    assert.equal(headerEvidence('fin').entity, undefined);
   });
 
   it('does not read names of things as personal names', () => {

@@ -7,7 +7,9 @@ import { maskExcerpt } from '../../../src/core/privacy/mask';
 const ENTITIES: EntityType[] = [
   'EMAIL_ADDRESS', 'PHONE_NUMBER', 'CREDIT_CARD', 'IBAN_CODE', 'US_SSN', 'IP_ADDRESS', 'URL', 'CRYPTO', 'PERSON',
   'LOCATION', 'POSTAL_CODE', 'DATE_OF_BIRTH', 'CN_RESIDENT_ID', 'CN_MOBILE', 'ES_NIF', 'ES_NIE', 'IT_FISCAL_CODE',
-  'UK_NINO', 'UK_NHS', 'IN_AADHAAR', 'BR_CPF', 'PL_PESEL', 'FI_PERSONAL_IDENTITY_CODE', 'KR_RRN', 'SECRET',
+  'UK_NINO', 'UK_NHS', 'IN_AADHAAR', 'BR_CPF', 'PL_PESEL', 'FI_PERSONAL_IDENTITY_CODE', 'KR_RRN', 'US_ITIN',
+  'IN_PAN', 'NL_BSN', 'FR_NIR', 'SE_PERSONNUMMER', 'NO_FODSELSNUMMER', 'DK_CPR', 'AU_TFN', 'AU_MEDICARE',
+  'SG_NRIC_FIN', 'SECRET',
 ];
 
 describe('privacy masking', () => {
@@ -34,6 +36,16 @@ describe('privacy masking', () => {
     assert.equal(maskExcerpt('44051401359', 'PL_PESEL'), '*******1359');
     assert.equal(maskExcerpt('131052-308T', 'FI_PERSONAL_IDENTITY_CODE'), '******-*08T');
     assert.equal(maskExcerpt('971013-9019902', 'KR_RRN'), '******-***9902');
+    assert.equal(maskExcerpt('912-70-1234', 'US_ITIN'), '***-**-1234');
+    assert.equal(maskExcerpt('ABCPE1234F', 'IN_PAN'), '*******34F');
+    assert.equal(maskExcerpt('111222333', 'NL_BSN'), '*****2333');
+    assert.equal(maskExcerpt('1 84 12 76 451 089 46', 'FR_NIR'), '* ** ** ** *** *89 46');
+    assert.equal(maskExcerpt('880320-0016', 'SE_PERSONNUMMER'), '******-0016');
+    assert.equal(maskExcerpt('151086 95088', 'NO_FODSELSNUMMER'), '****** *5088');
+    assert.equal(maskExcerpt('211062-5629', 'DK_CPR'), '******-5629');
+    assert.equal(maskExcerpt('123 456 782', 'AU_TFN'), '*** **6 782');
+    assert.equal(maskExcerpt('2123 45670 1', 'AU_MEDICARE'), '**** **670 1');
+    assert.equal(maskExcerpt('S1234567D', 'SG_NRIC_FIN'), '******67D');
   });
 
   it('stars short values entirely', () => {
@@ -75,6 +87,8 @@ describe('privacy masking', () => {
         fc.constantFrom<EntityType>(
           ...(['US_SSN', 'CREDIT_CARD', 'PHONE_NUMBER', 'CN_MOBILE', 'CN_RESIDENT_ID'] as const),
           ...(['UK_NHS', 'IN_AADHAAR', 'BR_CPF', 'PL_PESEL', 'KR_RRN'] as const),
+          ...(['US_ITIN', 'NL_BSN', 'FR_NIR', 'SE_PERSONNUMMER', 'NO_FODSELSNUMMER', 'DK_CPR'] as const),
+          ...(['AU_TFN', 'AU_MEDICARE'] as const),
         ),
         (value, entity) => {
           const shown = maskExcerpt(value, entity).replace(/\D/g, '');

@@ -117,6 +117,43 @@ describe('PrivacyScanner', () => {
     assert.ok(!JSON.stringify(result).includes('X1234567L'));
   });
 
+  it('finds columns of ten more kinds of identity numbers under their names, and in notes', async () => {
+    const csv = [
+      'itin,pan_card,bsn,nir,personnummer,fnr,cpr,tfn,medicare_number,nric,ref,notes',
+      '948-73-4921,ABCPE1234F,525965890,1 65 01 75 851 736 15,520106-3541,28104391674,270965-9723,017777402,6641943127,S6968620F,525965890,TFN 123 456 782',
+      '923-72-2504,AAAPL1234C,774077013,145027570805268,440702-8572,13017156971,240486-4858,156514316,3929836139,T9222858J,774077013,ok',
+      '909-79-3458,BNZPM2501F,948998507,141047567740302,530214-4273,06117094209,010755-2167,068651211,5097740641,S1518313F,948998507,NRIC S1234567D',
+    ].join('\n');
+    const result = await scan(Buffer.from(csv), 'more-ids.csv');
+    const columns = result.findings
+      .filter((f) => f.rule === 'privacy/pii-column')
+      .map((f) => [f.column, f.entity, f.severity, f.excerpt]);
+    assert.deepEqual(columns, [
+      ['itin', 'US_ITIN', 'error', '***-**-4921'],
+      ['pan_card', 'IN_PAN', 'error', '*******34F'],
+      ['bsn', 'NL_BSN', 'error', '*****5890'],
+      ['nir', 'FR_NIR', 'error', '* ** ** ** *** *36 15'],
+      ['personnummer', 'SE_PERSONNUMMER', 'error', '******-3541'],
+      ['fnr', 'NO_FODSELSNUMMER', 'error', '*******1674'],
+      ['cpr', 'DK_CPR', 'error', '******-9723'],
+      ['tfn', 'AU_TFN', 'error', '*****7402'],
+      ['medicare_number', 'AU_MEDICARE', 'error', '******3127'],
+      ['nric', 'SG_NRIC_FIN', 'error', '******20F'],
+    ]);
+    // Valid BSNs in a column named otherwise: any nine digits pass the 11-test one time in eleven.
+    assert.ok(!result.findings.some((f) => f.column === 'ref' && f.rule.startsWith('privacy/pii')));
+    const cells = result.findings
+      .filter((f) => f.rule === 'privacy/pii-cell' && f.column === 'notes')
+      .map((f) => [f.row, f.entity, f.excerpt]);
+    assert.deepEqual(cells, [
+      [1, 'AU_TFN', '*** **6 782'],
+      [3, 'SG_NRIC_FIN', '******67D'],
+    ]);
+    const text = JSON.stringify(result);
+    for (const v of ['948-73-4921', 'ABCPE1234F', '520106-3541', 'S6968620F', '123 456 782'])
+      assert.ok(!text.includes(v), v);
+  });
+
   it('finds a column of names written with accents, and a city column, as in ASCII', async () => {
     const names = ['José', 'María', 'François', 'Björn', 'José María', 'Søren', 'Zoë', 'Chloé'];
     const cities = ['München', 'Zürich', 'Paris', 'Oslo', 'Madrid', 'Aarhus', 'Leeds', 'Lyon'];

@@ -17,6 +17,16 @@ import {
   isValidUkNhs,
   isValidUkNino,
   isValidUsSsn,
+  isValidUsItin,
+  isValidInPan,
+  isValidNlBsn,
+  isValidFrNir,
+  isValidSePersonnummer,
+  isValidNoFodselsnummer,
+  isValidDkCpr,
+  isValidAuTfn,
+  isValidAuMedicare,
+  isValidSgNricFin,
   luhnValid,
   parseDate,
   shannonEntropy,
@@ -151,6 +161,64 @@ describe('privacy validators', () => {
     for (const v of ['131052-308U', '131052A308T', '131052308T']) assert.ok(!isValidFiHetu(v), v);
     assert.ok(isValidKrRrn('9710139019902'));
     for (const v of ['9710139019903', '971013-9019902', '971313901990']) assert.ok(!isValidKrRrn(v), v);
+  });
+
+  it('US ITIN: area 9xx and the groups the IRS issues; never an SSN', () => {
+    for (const v of ['912701234', '900501234', '999991234', '912941234']) assert.ok(isValidUsItin(v), v);
+    // Groups 00 to 49, 66 to 69, 89 and 93 are not issued; an area other than 9xx is an SSN's.
+    for (const v of ['912491234', '912661234', '912891234', '912931234', '812701234', '91270123'])
+      assert.ok(!isValidUsItin(v), v);
+    for (const v of ['912701234', '900501234']) assert.ok(!isValidUsSsn(v), v);
+  });
+
+  it("Indian PAN: five letters, four digits, a letter; the fourth letter a holder's kind", () => {
+    for (const v of ['ABCPE1234F', 'AAACB1234F', 'AAAHB1234F']) assert.ok(isValidInPan(v), v);
+    for (const v of ['ABCXE1234F', 'abcpe1234f', 'ABCPE12345', 'ABCP1234F']) assert.ok(!isValidInPan(v), v);
+  });
+
+  it('Dutch BSN: the 11-test; one repeated digit is none', () => {
+    for (const v of ['111222333', '123456782']) assert.ok(isValidNlBsn(v), v);
+    for (const v of ['123456789', '000000000', '12345678', '1234567820']) assert.ok(!isValidNlBsn(v), v);
+  });
+
+  it('French NIR: sex digit, month, department (2A, 2B), key modulo 97', () => {
+    for (const v of ['184127645108946', '295109912611193']) assert.ok(isValidFrNir(v), v);
+    // A key off by one, a sex digit 5, a month 13, 14 characters.
+    for (const v of ['184127645108947', '584127645108946', '184137645108946', '18412764510894'])
+      assert.ok(!isValidFrNir(v), v);
+    // Corsica: 2A counts as 19 in the key, 2B as 18 (97 - (1841219451089 mod 97) is 33).
+    assert.ok(isValidFrNir('18412' + '2A' + '45108933'));
+    assert.ok(!isValidFrNir('18412' + '2A' + '45108946'));
+  });
+
+  it('Swedish personnummer: a date (or a day plus 60), a sign or none, Luhn', () => {
+    for (const v of ['880320-0016', '8803200016', '19880320-0016', '198803200016', '880320+0016'])
+      assert.ok(isValidSePersonnummer(v), v);
+    for (const v of ['880320-0017', '881320-0016', '880332-0016', '88032000161'])
+      assert.ok(!isValidSePersonnummer(v), v);
+  });
+
+  it('Norwegian fodselsnummer, Danish CPR: birth dates; two mod 11 checks for Norway', () => {
+    assert.ok(isValidNoFodselsnummer('15108695088'));
+    for (const v of ['15108695077', '32108695088', '1510869508']) assert.ok(!isValidNoFodselsnummer(v), v);
+    for (const v of ['2110625629', '0101011234']) assert.ok(isValidDkCpr(v), v);
+    for (const v of ['3210625629', '2113625629', '211062562']) assert.ok(!isValidDkCpr(v), v);
+  });
+
+  it('Australian TFN (weighted mod 11) and Medicare number (weighted mod 10, an issue number)', () => {
+    for (const v of ['123456782', '876543210']) assert.ok(isValidAuTfn(v), v);
+    for (const v of ['123456789', '000000000', '1234567']) assert.ok(!isValidAuTfn(v), v);
+    assert.ok(isValidAuMedicare('2123456701'));
+    // A wrong check digit, issue number 0, a first digit 7.
+    for (const v of ['2123456711', '2123456700', '7123456701', '212345670'])
+      assert.ok(!isValidAuMedicare(v), v);
+  });
+
+  it('Singapore NRIC/FIN: the check letter of each prefix', () => {
+    for (const v of ['S1234567D', 'T1234567J', 'F1234567N', 'G1234567X', 'M1234567K', 'S0000001I'])
+      assert.ok(isValidSgNricFin(v), v);
+    for (const v of ['S1234567A', 'T1234567D', 'X1234567D', 's1234567d', 'S123456D'])
+      assert.ok(!isValidSgNricFin(v), v);
   });
 
   it('Bitcoin: base58check P2PKH/P2SH, bech32 v0 and bech32m v1, checksums enforced', () => {
