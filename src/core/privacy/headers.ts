@@ -44,7 +44,8 @@ interface Rule {
  * Patterns match the whole normalised name, optionally with a qualifier before or after (`customer_email`,
  * `email_1`, `home_phone`). Order matters: the first rule that matches wins. Besides English, the words of
  * Spanish, French, German, Italian, Portuguese and Dutch tables, without their diacritics (see
- * {@link normaliseHeader}); left out where the word has another common meaning in a table: `genre` (also a
+ * {@link normaliseHeader}), and a few of Russian, Ukrainian and Greek ones in Latin letters, as the key writes
+ * them (`ФИО` is `fio`, `Дата рождения` `data_rozhdeniya`, `τηλέφωνο` `tilefono`); left out where the word has another common meaning in a table: `genre` (also a
  * film's), `cap` and `cp` (Italian and Spanish postal codes, also a capital and the heart-disease data's chest
  * pain), `eta` (Italian age, also an arrival time), `estado` (a region in Spanish, also a status),
  * `portable` and `land`.
@@ -162,13 +163,13 @@ const RULES: Rule[] = [
   { pattern: whole('nric|nric_?(?:fin|number|no)|fin_?(?:number|no)'), evidence: { entity: 'SG_NRIC_FIN' } },
   {
     pattern: whole(
-      'phone|telephone|tel|mobile|cell|cellphone|phone_?number|phone_?no|mobile_?number|contact_?number|fax|msisdn|telefono|telefon|telefonnummer|telefoon|movil|celular|cellulare|handy|telemovel|手机号?|电话',
+      'phone|telephone|tel|mobile|cell|cellphone|phone_?number|phone_?no|mobile_?number|contact_?number|fax|msisdn|telefono|telefon|telefonnummer|telefoon|movil|celular|cellulare|handy|telemovel|tilefono|手机号?|电话',
     ),
     evidence: { entity: 'PHONE_NUMBER' },
   },
   {
     pattern: whole(
-      'dob|d_o_b|birth_?date|date_?of_?birth|birthdate|birthday|born(?:_on)?|geburtsdatum|geburtstag|fecha_(?:de_)?nacimiento|date_(?:de_)?naissance|data_(?:di|de)_nascita|data_(?:de_)?nascimento|geboortedatum',
+      'dob|d_o_b|birth_?date|date_?of_?birth|birthdate|birthday|born(?:_on)?|geburtsdatum|geburtstag|fecha_(?:de_)?nacimiento|date_(?:de_)?naissance|data_(?:di|de)_nascita|data_(?:de_)?nascimento|geboortedatum|data_rozhdeniya|data_narodzhennya|imerominia_gennisis',
     ),
     evidence: { entity: 'DATE_OF_BIRTH', quasiIdentifier: 'birth-date', protected: 'age' },
   },
@@ -192,7 +193,7 @@ const RULES: Rule[] = [
   },
   {
     pattern:
-      /^(?:(?:first|last|full|given|family|middle|sur|maiden|nick|display|user|customer|client|patient|employee|person|contact|member|student|applicant|owner|account_holder|holder|cardholder)_?name|name|surname|forename|firstname|lastname|fullname|vorname|nachname|familienname|nombres?|nombre_completo|apellidos?|prenom|nom|nom_complet|nom_de_famille|nome|nome_completo|cognome|sobrenome|voornaam|achternaam|\u59d3\u540d)(?:_\d+)?$/,
+      /^(?:(?:first|last|full|given|family|middle|sur|maiden|nick|display|user|customer|client|patient|employee|person|contact|member|student|applicant|owner|account_holder|holder|cardholder)_?name|name|surname|forename|firstname|lastname|fullname|vorname|nachname|familienname|nombres?|nombre_completo|apellidos?|prenom|nom|nom_complet|nom_de_famille|nome|nome_completo|cognome|sobrenome|voornaam|achternaam|\u59d3\u540d|fio|familiya|imya|otchestvo|pib|prizvyshche|onoma|eponymo|onomateponymo)(?:_\d+)?$/,
     evidence: { entity: 'PERSON' },
   },
   // Quasi-identifiers and protected attributes that are not direct identifiers.

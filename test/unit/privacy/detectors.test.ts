@@ -13,6 +13,7 @@ import {
   isSpaceCode,
   spanningMatches,
   triggeredByCounts,
+  capitalisedWordsAtCapitals,
   worthSearching,
   scanFlags,
   FLAG_CAPS,
@@ -532,6 +533,37 @@ describe('privacy detectors', () => {
       for (const place of ['Zürich', 'São Paulo', 'Bogotá'])
         assert.equal(matchWholeValue(place, { hint: 'LOCATION' })?.confidence, 0.6, place);
     });
+    it('finds names in Cyrillic and Greek, the lexicon read in Latin letters', () => {
+      // Вчера звонил Иван Петров. Клиентка Мария Иванова просит перезвонить.
+      const ru =
+        '\u0412\u0447\u0435\u0440\u0430 \u0437\u0432\u043e\u043d\u0438\u043b ' +
+        '\u0418\u0432\u0430\u043d \u041f\u0435\u0442\u0440\u043e\u0432. ' +
+        '\u041a\u043b\u0438\u0435\u043d\u0442\u043a\u0430 \u041c\u0430\u0440\u0438\u044f ' +
+        '\u0418\u0432\u0430\u043d\u043e\u0432\u0430 \u043f\u0440\u043e\u0441\u0438\u0442.';
+      assert.deepEqual(only(ru, 'PERSON'), [
+        '\u0418\u0432\u0430\u043d \u041f\u0435\u0442\u0440\u043e\u0432',
+        '\u041c\u0430\u0440\u0438\u044f \u0418\u0432\u0430\u043d\u043e\u0432\u0430',
+      ]);
+      // Ο Νίκος Παπαδόπουλος τηλεφώνησε.
+      const nikos =
+        '\u039d\u03af\u03ba\u03bf\u03c2 \u03a0\u03b1\u03c0\u03b1\u03b4\u03cc\u03c0\u03bf\u03c5\u03bb\u03bf\u03c2';
+      assert.deepEqual(
+        only(`\u039f ${nikos} \u03c4\u03b7\u03bb\u03b5\u03c6\u03ce\u03bd\u03b7\u03c3\u03b5.`, 'PERSON'),
+        [nikos],
+      );
+      assert.equal(matchWholeValue(nikos)?.entity, 'PERSON');
+      // Петров, Иван: family name first.
+      assert.equal(
+        matchWholeValue('\u041f\u0435\u0442\u0440\u043e\u0432, \u0418\u0432\u0430\u043d')?.confidence,
+        0.9,
+      );
+      // Москва, улица Ленина (a city and a street): no name. A sentence's capital alone: none.
+      for (const t of [
+        '\u041c\u043e\u0441\u043a\u0432\u0430, \u0443\u043b\u0438\u0446\u0430 \u041b\u0435\u043d\u0438\u043d\u0430',
+        '\u0417\u0430\u043a\u0430\u0437 \u043e\u0442\u043f\u0440\u0430\u0432\u043b\u0435\u043d \u0432\u0447\u0435\u0440\u0430.',
+      ])
+        assert.deepEqual(only(t, 'PERSON'), [], t);
+    });
     it('does not take common phrases for names', () => {
       assert.deepEqual(only('The Grace Period ends. Never-married White Male.', 'PERSON'), []);
       assert.deepEqual(only('New York is big', 'PERSON'), []);
@@ -739,6 +771,35 @@ describe('privacy detectors', () => {
     );
     // Both answers came up often.
     assert.ok(ruledOut > 500 && ruledOut < 2500, `${ruledOut} of 3000 ruled out`);
+  });
+});
+
+describe('capitalised words found at capitals', () => {
+  it("are the expression's own matches, over any mix of scripts, marks and astral capitals", () => {
+    const RE =
+      /(?<![\p{L}\p{M}\p{N}_])\p{Lu}[\p{Ll}\p{M}]+(?:['\u2019-]\p{Lu}?[\p{Ll}\p{M}]+)?(?![\p{L}\p{M}\p{N}_])/gu;
+    const piece = fc.constantFrom(
+      ...['A', 'b', 'Zo', 'x', ' ', '_', "'", '\u2019', '-', '7', '.', '\u0301', '\u00c9', '\u00e9'],
+      ...['\u0418', '\u0432', '\u0430\u043d', '\u041f', '\u039d', '\u03af', '\u03ba\u03bf\u03c2'],
+      ...['Ivan', '\u0418\u0432\u0430\u043d', '\u039d\u03af\u03ba\u03bf\u03c2', '\u00c9mile', 'O\u2019Neil'],
+      ...['\u{1d400}', '\u{1d41a}', '\ud835', '\u4e2d', '\u0531', '\u0561', '\u10a0', '\u2d00'],
+    );
+    let found = 0;
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), (parts) => {
+        const text = parts.join('');
+        const want: number[] = [];
+        for (const m of text.matchAll(RE)) want.push(m.index, m.index + m[0].length);
+        const starts: number[] = [];
+        const ends: number[] = [];
+        capitalisedWordsAtCapitals(text, starts, ends);
+        const got = starts.flatMap((st, k) => [st, ends[k] as number]);
+        assert.deepEqual(got, want, JSON.stringify(text));
+        found += starts.length;
+      }),
+      { numRuns: 2000, seed: 11 },
+    );
+    assert.ok(found > 300, `${found} words`);
   });
 });
 

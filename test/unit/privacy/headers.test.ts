@@ -145,6 +145,20 @@ describe('privacy header evidence', () => {
     assert.equal(headerEvidence('fin').entity, undefined);
   });
 
+  it('reads Russian, Ukrainian and Greek column names in Latin letters', () => {
+    // ФИО, Фамилия, ПІБ, Дата рождения, Телефон, Ονοματεπώνυμο, Τηλέφωνο.
+    for (const [name, entity] of [
+      ['\u0424\u0418\u041e', 'PERSON'],
+      ['\u0424\u0430\u043c\u0438\u043b\u0438\u044f', 'PERSON'],
+      ['\u041f\u0406\u0411', 'PERSON'],
+      ['\u0414\u0430\u0442\u0430 \u0440\u043e\u0436\u0434\u0435\u043d\u0438\u044f', 'DATE_OF_BIRTH'],
+      ['\u0422\u0435\u043b\u0435\u0444\u043e\u043d', 'PHONE_NUMBER'],
+      ['\u039f\u03bd\u03bf\u03bc\u03b1\u03c4\u03b5\u03c0\u03ce\u03bd\u03c5\u03bc\u03bf', 'PERSON'],
+      ['\u03a4\u03b7\u03bb\u03ad\u03c6\u03c9\u03bd\u03bf', 'PHONE_NUMBER'],
+    ] as const)
+      assert.equal(headerEvidence(name).entity, entity, name);
+  });
+
   it('does not read names of things as personal names', () => {
     for (const name of ['product_name', 'file_name', 'hostname', 'amount', 'fnlwgt', 'income']) {
       assert.equal(headerEvidence(name).entity, undefined, name);

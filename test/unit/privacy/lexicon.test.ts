@@ -36,4 +36,24 @@ describe('name and place lexicon', () => {
     assert.ok(l.firstNames.has(lexiconKey('josé')) && l.lastNames.has(lexiconKey('garcía')));
     assert.ok(l.cities.has(lexiconKey('zürich')) && l.countries.has(lexiconKey('perú')));
   });
+
+  it('reads Cyrillic and Greek in Latin letters, and knows Russian names in their romanised spellings', () => {
+    for (const [word, key] of [
+      ['\u0438\u0432\u0430\u043d', 'ivan'], // иван
+      ['\u043f\u0435\u0442\u0440\u043e\u0432', 'petrov'], // петров
+      ['\u0441\u0435\u0440\u0433\u0435\u0439', 'sergey'], // сергей: й is no и with a breve
+      ['\u0449\u0443\u043a\u0438\u043d', 'shchukin'], // щукин
+      ['\u043d\u0430\u0442\u0430\u043b\u044c\u044f', 'natalya'], // наталья: the soft sign goes
+      ['\u043e\u043b\u0435\u043a\u0441\u0430\u043d\u0434\u0440', 'oleksandr'], // олександр
+      ['\u03bd\u03af\u03ba\u03bf\u03c2', 'nikos'], // νίκος
+      ['\u03c0\u03b1\u03c0\u03b1\u03b4\u03cc\u03c0\u03bf\u03c5\u03bb\u03bf\u03c2', 'papadopoulos'],
+      ['\u03b8\u03b5\u03cc\u03b4\u03c9\u03c1\u03bf\u03c2', 'theodoros'], // θεόδωρος
+    ] as const)
+      assert.equal(lexiconKey(word), key, word);
+    const l = lexicon();
+    // As romanised from Мария, Дмитрий, Андрей, Алексей; the English spellings stay.
+    for (const name of ['mariya', 'dmitriy', 'andrey', 'aleksey', 'maria', 'dmitri', 'andrei', 'alexei'])
+      assert.ok(l.firstNames.has(name), name);
+    assert.ok(!l.firstNames.has('happy') && !l.firstNames.has('happyy'));
+  });
 });

@@ -154,6 +154,46 @@ describe('PrivacyScanner', () => {
       assert.ok(!text.includes(v), v);
   });
 
+  it('finds columns of names in Cyrillic and Greek, and names in Russian notes', async () => {
+    // Иван Петров, Мария Иванова, Сергей Смирнов, Дмитрий Кузнецов; Νίκος Παπαδόπουλος, Ελένη Γεωργίου, ...
+    const ru = [
+      '\u0418\u0432\u0430\u043d \u041f\u0435\u0442\u0440\u043e\u0432',
+      '\u041c\u0430\u0440\u0438\u044f \u0418\u0432\u0430\u043d\u043e\u0432\u0430',
+      '\u0421\u0435\u0440\u0433\u0435\u0439 \u0421\u043c\u0438\u0440\u043d\u043e\u0432',
+      '\u0414\u043c\u0438\u0442\u0440\u0438\u0439 \u041a\u0443\u0437\u043d\u0435\u0446\u043e\u0432',
+    ];
+    const el = [
+      '\u039d\u03af\u03ba\u03bf\u03c2 \u03a0\u03b1\u03c0\u03b1\u03b4\u03cc\u03c0\u03bf\u03c5\u03bb\u03bf\u03c2',
+      '\u0395\u03bb\u03ad\u03bd\u03b7 \u03a0\u03b1\u03c0\u03b1\u03b4\u03cc\u03c0\u03bf\u03c5\u03bb\u03bf\u03c2',
+      '\u039a\u03b1\u03c4\u03b5\u03c1\u03af\u03bd\u03b1 \u03a0\u03b1\u03c0\u03b1\u03b4\u03cc\u03c0\u03bf\u03c5\u03bb\u03bf\u03c5',
+      '\u0394\u03b7\u03bc\u03ae\u03c4\u03c1\u03b7\u03c2 \u03a0\u03b1\u03c0\u03b1\u03b4\u03cc\u03c0\u03bf\u03c5\u03bb\u03bf\u03c2',
+    ];
+    // Заказ принят. / Звонил Иван Петров.
+    const notes = [
+      '\u0417\u0430\u043a\u0430\u0437 \u043f\u0440\u0438\u043d\u044f\u0442.',
+      `\u0417\u0432\u043e\u043d\u0438\u043b ${ru[0]}.`,
+      '\u0417\u0430\u043a\u0430\u0437 \u043f\u0440\u0438\u043d\u044f\u0442.',
+      '\u0417\u0430\u043a\u0430\u0437 \u043f\u0440\u0438\u043d\u044f\u0442.',
+    ];
+    // ФИО, client, notes
+    const csv = ['\u0424\u0418\u041e,client,notes', ...ru.map((n, i) => `${n},${el[i]},${notes[i]}`)].join(
+      '\n',
+    );
+    const result = await scan(Buffer.from(csv), 'names-ru.csv');
+    assert.deepEqual(
+      result.findings.filter((f) => f.rule === 'privacy/pii-column').map((f) => [f.column, f.entity]),
+      [
+        ['\u0424\u0418\u041e', 'PERSON'],
+        ['client', 'PERSON'],
+      ],
+    );
+    assert.deepEqual(
+      result.findings.filter((f) => f.rule === 'privacy/pii-cell').map((f) => [f.column, f.row, f.entity]),
+      [['notes', 2, 'PERSON']],
+    );
+    assert.ok(!JSON.stringify(result).includes(ru[0] as string));
+  });
+
   it('finds a column of names written with accents, and a city column, as in ASCII', async () => {
     const names = ['José', 'María', 'François', 'Björn', 'José María', 'Søren', 'Zoë', 'Chloé'];
     const cities = ['München', 'Zürich', 'Paris', 'Oslo', 'Madrid', 'Aarhus', 'Leeds', 'Lyon'];
