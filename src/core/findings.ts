@@ -63,6 +63,13 @@ export type EntityType =
   | 'AU_TFN'
   | 'AU_MEDICARE'
   | 'SG_NRIC_FIN'
+  | 'CH_AHV'
+  | 'MX_CURP'
+  | 'CL_RUT'
+  | 'BE_NATIONAL_NUMBER'
+  | 'DE_TAX_ID'
+  | 'CA_SIN'
+  | 'TR_TC_KIMLIK'
   | 'SECRET';
 
 export interface Finding {

@@ -40,6 +40,13 @@ import {
   isValidAuTfn,
   isValidAuMedicare,
   isValidSgNricFin,
+  isValidChAhv,
+  isValidMxCurp,
+  isValidClRut,
+  isValidBeNationalNumber,
+  isValidDeTaxId,
+  isValidCaSin,
+  isValidTrTcKimlik,
   parseDate,
   shannonEntropy,
   IBAN_LENGTHS,
@@ -90,6 +97,10 @@ export const PRIORITY: readonly EntityType[] = [
   'PL_PESEL',
   'FR_NIR',
   'SG_NRIC_FIN',
+  'MX_CURP',
+  'CH_AHV',
+  'BE_NATIONAL_NUMBER',
+  'CL_RUT',
   'IN_PAN',
   'SE_PERSONNUMMER',
   'NO_FODSELSNUMMER',
@@ -98,6 +109,9 @@ export const PRIORITY: readonly EntityType[] = [
   'AU_TFN',
   'AU_MEDICARE',
   'US_ITIN',
+  'DE_TAX_ID',
+  'TR_TC_KIMLIK',
+  'CA_SIN',
   'CRYPTO',
   'EMAIL_ADDRESS',
   'IP_ADDRESS',
@@ -1048,6 +1062,15 @@ const DK_CPR_CONTEXT = /\b(?:cpr|person(?:nummer|nr))(?:[- ]?(?:nr|nummer|number
 const TFN_CONTEXT = /\b(?:tfn|tax file(?: number| no)?)\b[^A-Za-z]*$/i;
 const MEDICARE_CONTEXT = /\bmedicare(?: card)?(?: number| no)?\b[^A-Za-z]*$/i;
 const PAN_CONTEXT = /\b(?:pan(?: card)?(?: number| no)?|permanent account number)\b[^A-Za-z]*$/i;
+const AHV_CONTEXT =
+  /\b(?:(?:ahv|avs)(?:[- ]?(?:nr|no|nummer|number))?|sozialversicherungsnummer)\b[^A-Za-z]*$/i;
+const RUT_CONTEXT = /\b(?:rut|run|rol [u\u00fa]nico tributario)\b[^A-Za-z]*$/i;
+const BE_NN_CONTEXT =
+  /\b(?:rijksregister(?:nummer)?|registre national|num[e\u00e9]ro national|insz|niss|nn)\b[^A-Za-z]*$/i;
+const DE_TAX_CONTEXT =
+  /\b(?:steuer-?id(?:entifikationsnummer)?|steuerliche identifikationsnummer|identifikationsnummer|idnr|id-nr|tin)\b[^A-Za-z]*$/i;
+const SIN_CONTEXT = /\b(?:sin|social insurance(?: number| no)?|nas)\b[^A-Za-z]*$/i;
+const TCKN_CONTEXT = /\b(?:t\.?c\.?(?: kimlik)?|kimlik|tckn)(?: no| numaras[i\u0131])?\b[^A-Za-z]*$/i;
 const NRIC_CONTEXT = /\b(?:nric|fin|ic(?: number| no)?)\b[^A-Za-z]*$/i;
 // Korean: \uC8FC\uBBFC\uB4F1\uB85D\uBC88\uD638 is the number's name (jumin deungnok beonho).
 const RRN_CONTEXT =
@@ -1430,6 +1453,93 @@ function findNrics(ctx: Ctx): void {
   }
 }
 
+const AHV_RE = /\b756(?:\.\d{4}\.\d{4}\.\d{2}|\d{10})\b/g;
+const AHV_AT = new RegExp(AHV_RE.source, 'y');
+export const AHV_SEARCH: DigitSearch = {
+  re: AHV_RE,
+  sticky: AHV_AT,
+  starts: atRunStart((text, d, e) => e - d === 13 || (e - d === 3 && text.charCodeAt(e) === 46)),
+};
+const AHV_DOTTED = /^756\.\d{4}\.\d{4}\.\d{2}$/;
+
+const RUT_RE = /\b\d{1,2}\.\d{3}\.\d{3}-[\dkK]\b|\b\d{7,8}-[\dkK]\b/g;
+const RUT_AT = new RegExp(RUT_RE.source, 'y');
+export const RUT_SEARCH: DigitSearch = {
+  re: RUT_RE,
+  sticky: RUT_AT,
+  starts: atRunStart((text, d, e) => {
+    const n = e - d;
+    const c = text.charCodeAt(e);
+    return ((n === 1 || n === 2) && c === 46) || ((n === 7 || n === 8) && c === 45);
+  }),
+};
+const RUT_DOTTED = /^\d{1,2}\.\d{3}\.\d{3}-[\dkK]$/;
+
+const BE_NN_RE = /\b\d{2}\.\d{2}\.\d{2}-\d{3}\.\d{2}\b|\b\d{11}\b/g;
+const BE_NN_AT = new RegExp(BE_NN_RE.source, 'y');
+export const BE_NN_SEARCH: DigitSearch = {
+  re: BE_NN_RE,
+  sticky: BE_NN_AT,
+  starts: atRunStart((text, d, e) => e - d === 11 || (e - d === 2 && text.charCodeAt(e) === 46)),
+};
+const BE_NN_DOTTED = /^\d{2}\.\d{2}\.\d{2}-\d{3}\.\d{2}$/;
+
+const DE_TAX_RE = /\b\d{2} \d{3} \d{3} \d{3}\b|\b\d{11}\b/g;
+const DE_TAX_AT = new RegExp(DE_TAX_RE.source, 'y');
+export const DE_TAX_SEARCH: DigitSearch = {
+  re: DE_TAX_RE,
+  sticky: DE_TAX_AT,
+  starts: atRunStart((text, d, e) => e - d === 11 || (e - d === 2 && text.charCodeAt(e) === 32)),
+};
+
+const SIN_RE = /\b\d{3}([- ]?)\d{3}\1\d{3}\b/g;
+const SIN_AT = new RegExp(SIN_RE.source, 'y');
+export const SIN_SEARCH: DigitSearch = {
+  re: SIN_RE,
+  sticky: SIN_AT,
+  starts: atRunStart((text, d, e) => {
+    const c = text.charCodeAt(e);
+    return e - d === 9 || (e - d === 3 && (c === 32 || c === 45));
+  }),
+};
+
+const TCKN_RE = /\b\d{11}\b/g;
+const TCKN_AT = new RegExp(TCKN_RE.source, 'y');
+export const TCKN_SEARCH: DigitSearch = {
+  re: TCKN_RE,
+  sticky: TCKN_AT,
+  starts: atRunStart((_, d, e) => e - d === 11),
+};
+
+// Four letters of the name (the second a vowel, or X), the birth date, sex (H, M, or X since 2023), the state's
+// two letters, three consonants, a homonym character and a check digit.
+const CURP_RE = /\b[A-Z][AEIOUX][A-Z]{2}\d{6}[HMX][A-Z]{5}[0-9A-Z]\d\b/g;
+const CURP_AT = new RegExp(CURP_RE.source, 'y');
+
+/** A CURP starts four capitals before the six digits of its date. */
+export const CURP_SEARCH: DigitSearch = {
+  re: CURP_RE,
+  sticky: CURP_AT,
+  starts: (text, d, e, from, tryAt) =>
+    e - d === 6 &&
+    d - 4 >= from &&
+    isCapitalCode(text.charCodeAt(d - 1)) &&
+    isCapitalCode(text.charCodeAt(d - 4)) &&
+    tryAt(d - 4),
+};
+
+/** Mexican CURPs: eighteen characters of a fixed shape and a check digit, found anywhere. */
+function findCurps(ctx: Ctx): void {
+  const text = ctx.text;
+  CURP_RE.lastIndex = 0;
+  const nextMatch = () => execFromDigits(CURP_SEARCH, text);
+  for (let m = nextMatch(); m; m = nextMatch()) {
+    const end = m.index + m[0].length;
+    if (glued(text, m.index, end) || !isValidMxCurp(m[0])) continue;
+    ctx.out.push({ entity: 'MX_CURP', start: m.index, end, confidence: 0.9 });
+  }
+}
+
 /** Whether `text` holds one of `words` (each in the cases written), looked for by `indexOf`. */
 function mentions(text: string, words: readonly string[]): boolean {
   for (const w of words) if (text.includes(w)) return true;
@@ -1465,6 +1575,41 @@ const NO_FNR_WORDS = ['nummer', 'Nummer', 'NUMMER', 'fnr', 'Fnr', 'FNR', 'f.nr',
 const DK_CPR_WORDS = [...PERSONNUMMER_WORDS, 'cpr', 'CPR', 'Cpr'];
 const TFN_WORDS = ['tfn', 'TFN', 'Tfn', 'ax file', 'AX FILE', 'ax File'];
 const MEDICARE_WORDS = ['medicare', 'Medicare', 'MEDICARE'];
+const AHV_WORDS = [
+  'ahv',
+  'AHV',
+  'Ahv',
+  'avs',
+  'AVS',
+  'Avs',
+  'versicherungsn',
+  'Versicherungsn',
+  'VERSICHERUNGSN',
+];
+const RUT_WORDS = ['rut', 'RUT', 'Rut', 'run', 'RUN', 'Run', 'nico tributario', 'NICO TRIBUTARIO'];
+const BE_NN_WORDS = [
+  'ijksregister',
+  'IJKSREGISTER',
+  'egistre',
+  'EGISTRE',
+  'national',
+  'National',
+  'NATIONAL',
+];
+const BE_NN_MORE = ['insz', 'INSZ', 'niss', 'NISS', 'nn', 'NN'];
+const DE_TAX_WORDS = [
+  'teuer',
+  'TEUER',
+  'dentifikation',
+  'DENTIFIKATION',
+  'dnr',
+  'dNr',
+  'DNR',
+  'd-Nr',
+  'D-NR',
+];
+const SIN_WORDS = ['sin', 'SIN', 'Sin', 'nsurance', 'NSURANCE', 'nas', 'NAS', 'Nas'];
+const TCKN_WORDS = ['kimlik', 'Kimlik', 'KIMLIK', 'tckn', 'TCKN', 'Tckn', 'tc', 'TC', 'Tc', 'T.C', 't.c'];
 
 /** Bits of {@link runShapes} beyond the lengths: a run of three before a dot (a CPF), of six before a dash. */
 const THREE_DOT = 1 << 30;
@@ -1613,6 +1758,70 @@ const DIGIT_IDS: readonly DigitId[] = [
     runs: (1 << 4) | (1 << 10),
     words: MEDICARE_WORDS,
   },
+  // In its dotted shape (`756.9217.0769.85`) anywhere: 756 is Switzerland's, the last digit an EAN-13 check.
+  {
+    entity: 'CH_AHV',
+    search: AHV_SEARCH,
+    context: AHV_CONTEXT,
+    valid: isValidChAhv,
+    digits: 13,
+    runs: THREE_DOT | (1 << 13),
+    words: AHV_WORDS,
+    shaped: AHV_DOTTED,
+    mayBeShaped: (text, flags) => flags.dots >= 3,
+  },
+  // With its dots (`12.345.678-5`) anywhere; a check character mod 11, K for 10.
+  {
+    entity: 'CL_RUT',
+    search: RUT_SEARCH,
+    context: RUT_CONTEXT,
+    valid: isValidClRut,
+    digits: 7,
+    runs: (1 << 1) | (1 << 2) | (1 << 7) | (1 << 8),
+    words: RUT_WORDS,
+    shaped: RUT_DOTTED,
+    mayBeShaped: (text, flags) => flags.dots >= 2 && text.includes('-'),
+    compact: (s) => s.replace(/[.-]/g, '').toUpperCase(),
+  },
+  // With its dots and dash (`85.07.30-033.28`) anywhere: a birth date and a check modulo 97.
+  {
+    entity: 'BE_NATIONAL_NUMBER',
+    search: BE_NN_SEARCH,
+    context: BE_NN_CONTEXT,
+    valid: isValidBeNationalNumber,
+    digits: 11,
+    runs: (1 << 2) | (1 << 11),
+    words: [...BE_NN_WORDS, ...BE_NN_MORE],
+    shaped: BE_NN_DOTTED,
+    mayBeShaped: (text, flags) => flags.dots >= 3 && text.includes('-'),
+  },
+  {
+    entity: 'DE_TAX_ID',
+    search: DE_TAX_SEARCH,
+    context: DE_TAX_CONTEXT,
+    valid: isValidDeTaxId,
+    digits: 11,
+    runs: (1 << 2) | (1 << 11),
+    words: DE_TAX_WORDS,
+  },
+  {
+    entity: 'CA_SIN',
+    search: SIN_SEARCH,
+    context: SIN_CONTEXT,
+    valid: isValidCaSin,
+    digits: 9,
+    runs: (1 << 3) | (1 << 9),
+    words: SIN_WORDS,
+  },
+  {
+    entity: 'TR_TC_KIMLIK',
+    search: TCKN_SEARCH,
+    context: TCKN_CONTEXT,
+    valid: isValidTrTcKimlik,
+    digits: 11,
+    runs: 1 << 11,
+    words: TCKN_WORDS,
+  },
 ];
 
 function findNationalIds(ctx: Ctx): void {
@@ -1643,6 +1852,7 @@ function findNationalIds(ctx: Ctx): void {
   if (flags.digits >= 9 && has(1 << 6) && wanted(only, 'FI_PERSONAL_IDENTITY_CODE')) findHetus(ctx);
   if (flags.digits >= 4 && flags.upper >= 6 && has(1 << 4) && wanted(only, 'IN_PAN')) findPans(ctx);
   if (flags.digits >= 7 && flags.upper >= 2 && has(1 << 7) && wanted(only, 'SG_NRIC_FIN')) findNrics(ctx);
+  if (flags.digits >= 7 && flags.upper >= 10 && has(1 << 6) && wanted(only, 'MX_CURP')) findCurps(ctx);
 }
 
 /** Credential formats published by their issuers; each has a fixed prefix, so a match is near certain. */

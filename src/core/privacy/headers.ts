@@ -162,6 +162,30 @@ const RULES: Rule[] = [
   },
   { pattern: whole('nric|nric_?(?:fin|number|no)|fin_?(?:number|no)'), evidence: { entity: 'SG_NRIC_FIN' } },
   {
+    pattern: whole('ahv|avs|ahv_?(?:nr|nummer|number|no)|avs_?(?:no|numero)|ahv_avs|avs_ahv'),
+    evidence: { entity: 'CH_AHV' },
+  },
+  { pattern: whole('curp'), evidence: { entity: 'MX_CURP' } },
+  // Not `run`: in a table of experiments it is the run.
+  { pattern: whole('rut|rut_?(?:number|no|numero)'), evidence: { entity: 'CL_RUT' } },
+  {
+    pattern: whole('rijksregister_?nummer|rijksregister|registre_national|numero_national|insz|niss'),
+    evidence: { entity: 'BE_NATIONAL_NUMBER' },
+  },
+  {
+    pattern: whole('steuer_?id|steuer_?identifikationsnummer|steuerliche_identifikationsnummer|idnr'),
+    evidence: { entity: 'DE_TAX_ID' },
+  },
+  // Not a bare `sin`: a feature table's sine.
+  {
+    pattern: whole('sin_?(?:number|no|num)|social_insurance_(?:number|no)|numero_d?_?assurance_sociale'),
+    evidence: { entity: 'CA_SIN' },
+  },
+  {
+    pattern: whole('tckn|tc_?kimlik(?:_?no)?|kimlik_?(?:no|numarasi)|tc_no'),
+    evidence: { entity: 'TR_TC_KIMLIK' },
+  },
+  {
     pattern: whole(
       'phone|telephone|tel|mobile|cell|cellphone|phone_?number|phone_?no|mobile_?number|contact_?number|fax|msisdn|telefono|telefon|telefonnummer|telefoon|movil|celular|cellulare|handy|telemovel|tilefono|手机号?|电话',
     ),

@@ -116,6 +116,11 @@ function maskEntity(v: string, entity: EntityType | undefined): string {
     case 'DK_CPR':
     case 'AU_TFN':
     case 'AU_MEDICARE':
+    case 'CH_AHV':
+    case 'BE_NATIONAL_NUMBER':
+    case 'DE_TAX_ID':
+    case 'CA_SIN':
+    case 'TR_TC_KIMLIK':
       return keepLastDigits(v, 4);
     case 'ES_NIF':
     case 'ES_NIE':
@@ -124,6 +129,8 @@ function maskEntity(v: string, entity: EntityType | undefined): string {
     case 'FI_PERSONAL_IDENTITY_CODE':
     case 'IN_PAN':
     case 'SG_NRIC_FIN':
+    case 'MX_CURP':
+    case 'CL_RUT':
       return keepLastChars(v, 3);
     case 'IBAN_CODE': {
       const compact = v.replace(/\s/g, '');

@@ -26,6 +26,13 @@ import * as inPan from 'stdnum/lib/cjs/in/pan';
 import * as nlBsn from 'stdnum/lib/cjs/nl/bsn';
 import * as noFodselsnummer from 'stdnum/lib/cjs/no/fodselsnummer';
 import * as sePersonnummer from 'stdnum/lib/cjs/se/personnummer';
+import * as beNn from 'stdnum/lib/cjs/be/nn';
+import * as caSin from 'stdnum/lib/cjs/ca/sin';
+import * as chSsn from 'stdnum/lib/cjs/ch/ssn';
+import * as clRut from 'stdnum/lib/cjs/cl/rut';
+import * as deIdnr from 'stdnum/lib/cjs/de/idnr';
+import * as mxCurp from 'stdnum/lib/cjs/mx/curp';
+import * as trTckimlik from 'stdnum/lib/cjs/tr/tckimlik';
 
 /** Luhn (mod 10) check over a string of ASCII digits. False for an empty string or any non-digit. */
 export function luhnValid(digits: string): boolean {
@@ -332,6 +339,44 @@ export function isValidAuMedicare(digits: string): boolean {
   let sum = 0;
   for (let i = 0; i < 8; i++) sum += (digits.charCodeAt(i) - 48) * (weights[i] as number);
   return sum % 10 === digits.charCodeAt(8) - 48;
+}
+
+/** A Swiss AHV/AVS number of 13 digits: 756 (Switzerland), nine digits and an EAN-13 check digit. */
+export function isValidChAhv(digits: string): boolean {
+  return /^756\d{10}$/.test(digits) && chSsn.validate(digits).isValid;
+}
+
+/**
+ * A Mexican CURP of 18 characters: four letters of the name, the birth date, sex, state, three consonants,
+ * a homonym character and a check digit.
+ */
+export function isValidMxCurp(code: string): boolean {
+  return /^[A-Z]{4}\d{6}[HMX][A-Z]{5}[0-9A-Z]\d$/.test(code) && mxCurp.validate(code).isValid;
+}
+
+/** A Chilean RUT/RUN without dots or dash: seven or eight digits and a check character (a digit or K) mod 11. */
+export function isValidClRut(compact: string): boolean {
+  return /^\d{7,8}[\dK]$/.test(compact) && clRut.validate(compact).isValid;
+}
+
+/** A Belgian national register number of 11 digits: a birth date, a serial and a check of 97 minus mod 97. */
+export function isValidBeNationalNumber(digits: string): boolean {
+  return /^\d{11}$/.test(digits) && beNn.validate(digits).isValid;
+}
+
+/** A German tax id (steuerliche Identifikationsnummer) of 11 digits: digit counts rules and ISO 7064 mod 11,10. */
+export function isValidDeTaxId(digits: string): boolean {
+  return /^[1-9]\d{10}$/.test(digits) && deIdnr.validate(digits).isValid;
+}
+
+/** A Canadian social insurance number of 9 digits, Luhn-valid. */
+export function isValidCaSin(digits: string): boolean {
+  return /^\d{9}$/.test(digits) && !/^(\d)\1{8}$/.test(digits) && caSin.validate(digits).isValid;
+}
+
+/** A Turkish identity number (T.C. Kimlik No) of 11 digits, not starting with 0, with two check digits. */
+export function isValidTrTcKimlik(digits: string): boolean {
+  return /^[1-9]\d{10}$/.test(digits) && trTckimlik.validate(digits).isValid;
 }
 
 const NRIC_WEIGHTS = [2, 7, 6, 5, 4, 3, 2];

@@ -53,6 +53,13 @@ import {
   MEDICARE_SEARCH,
   PAN_SEARCH,
   NRIC_SEARCH,
+  AHV_SEARCH,
+  RUT_SEARCH,
+  BE_NN_SEARCH,
+  DE_TAX_SEARCH,
+  SIN_SEARCH,
+  TCKN_SEARCH,
+  CURP_SEARCH,
 } from '../../../src/core/privacy/detectors';
 
 /** The matched texts per entity, for compact assertions. */
@@ -392,6 +399,43 @@ describe('privacy detectors', () => {
       ] as const)
         assert.deepEqual(only(t, e), [], t);
     });
+    it('finds Swiss, Chilean and Belgian numbers in their written shapes, a CURP anywhere', () => {
+      assert.deepEqual(conf('num 756.9217.0769.85', 'CH_AHV'), [['756.9217.0769.85', 0.85]]);
+      assert.deepEqual(conf('AHV-Nr 7569217076985', 'CH_AHV'), [['7569217076985', 0.9]]);
+      assert.deepEqual(conf('cliente 12.345.678-5 ok', 'CL_RUT'), [['12.345.678-5', 0.85]]);
+      assert.deepEqual(conf('RUT: 12345678-5', 'CL_RUT'), [['12345678-5', 0.9]]);
+      assert.deepEqual(conf('nr 85.07.30-033.28', 'BE_NATIONAL_NUMBER'), [['85.07.30-033.28', 0.85]]);
+      assert.deepEqual(conf('INSZ 85073003328', 'BE_NATIONAL_NUMBER'), [['85073003328', 0.9]]);
+      assert.deepEqual(conf('x BOXW310820HNERXN09 y', 'MX_CURP'), [['BOXW310820HNERXN09', 0.9]]);
+      for (const [t, e] of [
+        ['ref 7569217076985', 'CH_AHV'],
+        ['num 756.9217.0769.84', 'CH_AHV'],
+        ['ref 12345678-5', 'CL_RUT'],
+        ['cliente 12.345.678-4', 'CL_RUT'],
+        ['ref 85073003328', 'BE_NATIONAL_NUMBER'],
+        ['x BOXW310820HNERXN08', 'MX_CURP'],
+      ] as const)
+        assert.deepEqual(only(t, e), [], `${t} ${e}`);
+    });
+    it('finds German, Canadian and Turkish numbers only after the words that name them', () => {
+      for (const [t, value, e] of [
+        ['Steuer-ID 36574261809', '36574261809', 'DE_TAX_ID'],
+        ['IdNr 36 574 261 809', '36 574 261 809', 'DE_TAX_ID'],
+        ['SIN: 046-454-286', '046-454-286', 'CA_SIN'],
+        ['social insurance number 046 454 286', '046 454 286', 'CA_SIN'],
+        ['T.C. Kimlik No: 17291716060', '17291716060', 'TR_TC_KIMLIK'],
+        ['TCKN 17291716060', '17291716060', 'TR_TC_KIMLIK'],
+      ] as const) {
+        assert.deepEqual(conf(t, e), [[value, 0.9]], t);
+        assert.deepEqual(only(`ref ${value}`, e), [], `ref ${value}`);
+      }
+      for (const [t, e] of [
+        ['Steuer-ID 36574261808', 'DE_TAX_ID'],
+        ['SIN 046 454 287', 'CA_SIN'],
+        ['TCKN 17291716050', 'TR_TC_KIMLIK'],
+      ] as const)
+        assert.deepEqual(only(t, e), [], t);
+    });
     it('finds in a long text what it finds in each of its sentences (a long text is searched from its runs)', () => {
       const sentences = [
         'DNI 12345678Z.',
@@ -414,6 +458,13 @@ describe('privacy detectors', () => {
         'BSN 111222333.',
         'TFN 123 456 782.',
         'Medicare 2123 45670 1.',
+        'AHV 756.9217.0769.85.',
+        'RUT 12.345.678-5.',
+        'INSZ 85.07.30-033.28.',
+        'Steuer-ID 36574261809.',
+        'SIN 046 454 286.',
+        'TCKN 17291716060.',
+        'CURP BOXW310820HNERXN09.',
       ];
       const ids = (t: string) =>
         detectEntities(t)
@@ -446,6 +497,12 @@ describe('privacy detectors', () => {
         ['2110625629', 'DK_CPR'],
         ['123456782', 'AU_TFN'],
         ['2123456701', 'AU_MEDICARE'],
+        ['7569217076985', 'CH_AHV'],
+        ['12345678-5', 'CL_RUT'],
+        ['85073003328', 'BE_NATIONAL_NUMBER'],
+        ['36574261809', 'DE_TAX_ID'],
+        ['046454286', 'CA_SIN'],
+        ['17291716060', 'TR_TC_KIMLIK'],
       ];
       for (const [v, hint] of cases) {
         assert.equal(matchWholeValue(v, { hint })?.entity, hint, v);
@@ -460,6 +517,10 @@ describe('privacy detectors', () => {
         ['ABCPE1234F', 'IN_PAN'],
         ['S1234567D', 'SG_NRIC_FIN'],
         ['1 84 12 76 451 089 46', 'FR_NIR'],
+        ['756.9217.0769.85', 'CH_AHV'],
+        ['BOXW310820HNERXN09', 'MX_CURP'],
+        ['12.345.678-5', 'CL_RUT'],
+        ['85.07.30-033.28', 'BE_NATIONAL_NUMBER'],
       ] as const)
         assert.equal(matchWholeValue(v)?.entity, entity, v);
       // `personnummer` names the Swedish, Danish and Norwegian numbers: its hint lets each count.
@@ -1094,6 +1155,18 @@ describe('the searches that start at numbers (or colons) in long text', () => {
       '123 456 782',
       '2123 45670 1',
       '2123456701',
+      '756.9217.0769.85',
+      '7569217076985',
+      '756.',
+      '12.345.678-5',
+      '1.234.567-K',
+      '12345678-5',
+      '85.07.30-033.28',
+      '36 574 261 809',
+      '046-454-286',
+      'BOXW310820HNERXN09',
+      'HEGG560427MVZRRL04',
+      'BOXW',
     ],
     // A phone pattern that fails at a number's first digit and matches from its second: 22 characters apart.
     ...[21, 22, 23].map((n) => `12${' '.repeat(n)}3`),
@@ -1141,6 +1214,13 @@ describe('the searches that start at numbers (or colons) in long text', () => {
     medicare: MEDICARE_SEARCH,
     pan: PAN_SEARCH,
     nric: NRIC_SEARCH,
+    ahv: AHV_SEARCH,
+    rut: RUT_SEARCH,
+    beNn: BE_NN_SEARCH,
+    deTax: DE_TAX_SEARCH,
+    sin: SIN_SEARCH,
+    tckn: TCKN_SEARCH,
+    curp: CURP_SEARCH,
   };
   for (const [name, search] of Object.entries(searches)) {
     it(`${name}: each step finds what the pattern's global search finds from the same place`, () => {

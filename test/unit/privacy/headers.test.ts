@@ -135,6 +135,13 @@ describe('privacy header evidence', () => {
       ['medicare_number', 'AU_MEDICARE'],
       ['NRIC', 'SG_NRIC_FIN'],
       ['nric_fin', 'SG_NRIC_FIN'],
+      ['AHV-Nr', 'CH_AHV'],
+      ['CURP', 'MX_CURP'],
+      ['rut_cliente', 'CL_RUT'],
+      ['Rijksregisternummer', 'BE_NATIONAL_NUMBER'],
+      ['Steuer-ID', 'DE_TAX_ID'],
+      ['SIN number', 'CA_SIN'],
+      ['kimlik numarası', 'TR_TC_KIMLIK'],
     ];
     for (const [name, entity] of cases) assert.equal(headerEvidence(name).entity, entity, name);
     // A health trust or region is no number; a child (Spanish `niño`) is no National Insurance number.
@@ -143,6 +150,9 @@ describe('privacy header evidence', () => {
     // A bare `pan` in payment data is a card's primary account number; `fin` alone is no FIN.
     assert.equal(headerEvidence('pan').entity, 'CREDIT_CARD');
     assert.equal(headerEvidence('fin').entity, undefined);
+    // An experiment's `run`, a feature's `sin` (the sine) are no Chilean RUN, no Canadian SIN.
+    for (const name of ['run', 'run_id', 'sin', 'sin_theta'])
+      assert.equal(headerEvidence(name).entity, undefined, name);
   });
 
   it('reads Russian, Ukrainian and Greek column names in Latin letters', () => {

@@ -9,7 +9,8 @@ const ENTITIES: EntityType[] = [
   'LOCATION', 'POSTAL_CODE', 'DATE_OF_BIRTH', 'CN_RESIDENT_ID', 'CN_MOBILE', 'ES_NIF', 'ES_NIE', 'IT_FISCAL_CODE',
   'UK_NINO', 'UK_NHS', 'IN_AADHAAR', 'BR_CPF', 'PL_PESEL', 'FI_PERSONAL_IDENTITY_CODE', 'KR_RRN', 'US_ITIN',
   'IN_PAN', 'NL_BSN', 'FR_NIR', 'SE_PERSONNUMMER', 'NO_FODSELSNUMMER', 'DK_CPR', 'AU_TFN', 'AU_MEDICARE',
-  'SG_NRIC_FIN', 'SECRET',
+  'SG_NRIC_FIN', 'CH_AHV', 'MX_CURP', 'CL_RUT', 'BE_NATIONAL_NUMBER', 'DE_TAX_ID', 'CA_SIN', 'TR_TC_KIMLIK',
+  'SECRET',
 ];
 
 describe('privacy masking', () => {
@@ -46,6 +47,13 @@ describe('privacy masking', () => {
     assert.equal(maskExcerpt('123 456 782', 'AU_TFN'), '*** **6 782');
     assert.equal(maskExcerpt('2123 45670 1', 'AU_MEDICARE'), '**** **670 1');
     assert.equal(maskExcerpt('S1234567D', 'SG_NRIC_FIN'), '******67D');
+    assert.equal(maskExcerpt('756.9217.0769.85', 'CH_AHV'), '***.****.**69.85');
+    assert.equal(maskExcerpt('BOXW310820HNERXN09', 'MX_CURP'), '***************N09');
+    assert.equal(maskExcerpt('12.345.678-K', 'CL_RUT'), '**.***.*78-K');
+    assert.equal(maskExcerpt('85.07.30-033.28', 'BE_NATIONAL_NUMBER'), '**.**.**-*33.28');
+    assert.equal(maskExcerpt('36574261809', 'DE_TAX_ID'), '*******1809');
+    assert.equal(maskExcerpt('046 454 286', 'CA_SIN'), '*** **4 286');
+    assert.equal(maskExcerpt('17291716060', 'TR_TC_KIMLIK'), '*******6060');
   });
 
   it('stars short values entirely', () => {
@@ -88,7 +96,8 @@ describe('privacy masking', () => {
           ...(['US_SSN', 'CREDIT_CARD', 'PHONE_NUMBER', 'CN_MOBILE', 'CN_RESIDENT_ID'] as const),
           ...(['UK_NHS', 'IN_AADHAAR', 'BR_CPF', 'PL_PESEL', 'KR_RRN'] as const),
           ...(['US_ITIN', 'NL_BSN', 'FR_NIR', 'SE_PERSONNUMMER', 'NO_FODSELSNUMMER', 'DK_CPR'] as const),
-          ...(['AU_TFN', 'AU_MEDICARE'] as const),
+          ...(['AU_TFN', 'AU_MEDICARE', 'CH_AHV', 'BE_NATIONAL_NUMBER', 'DE_TAX_ID', 'CA_SIN'] as const),
+          ...(['TR_TC_KIMLIK'] as const),
         ),
         (value, entity) => {
           const shown = maskExcerpt(value, entity).replace(/\D/g, '');

@@ -154,6 +154,31 @@ describe('PrivacyScanner', () => {
       assert.ok(!text.includes(v), v);
   });
 
+  it('finds columns of Swiss, Mexican, Chilean, Belgian, German, Canadian and Turkish numbers', async () => {
+    const csv = [
+      'ahv_nr,curp,rut,rijksregisternummer,steuer_id,sin_number,tckn,ref',
+      '756.3183.5630.05,BOXW310820HNERXN09,13.487.184-9,92.07.12-360.00,70210700775,432 275 493,88055472638,70210700775',
+      '7562570285391,HEGG560427MVZRRL04,14578805-6,76051889896,90556455597,145-734-927,96862040858,90556455597',
+      '756.4899.1897.18,BOXW310820HNERXN09,11.599.728-9,70041790781,33911157153,320301534,25270151610,33911157153',
+    ].join('\n');
+    const result = await scan(Buffer.from(csv), 'ids-3.csv');
+    const columns = result.findings
+      .filter((f) => f.rule === 'privacy/pii-column')
+      .map((f) => [f.column, f.entity, f.excerpt]);
+    assert.deepEqual(columns, [
+      ['ahv_nr', 'CH_AHV', '***.****.**30.05'],
+      ['curp', 'MX_CURP', '***************N09'],
+      ['rut', 'CL_RUT', '**.***.*84-9'],
+      ['rijksregisternummer', 'BE_NATIONAL_NUMBER', '**.**.**-*60.00'],
+      ['steuer_id', 'DE_TAX_ID', '*******0775'],
+      ['sin_number', 'CA_SIN', '*** **5 493'],
+      ['tckn', 'TR_TC_KIMLIK', '*******2638'],
+    ]);
+    // Valid German tax ids in a column named otherwise: eleven digits alone are any number.
+    assert.ok(!result.findings.some((f) => f.column === 'ref' && f.rule.startsWith('privacy/pii')));
+    assert.ok(!JSON.stringify(result).includes('BOXW310820HNERXN09'));
+  });
+
   it('finds columns of names in Cyrillic and Greek, and names in Russian notes', async () => {
     // Иван Петров, Мария Иванова, Сергей Смирнов, Дмитрий Кузнецов; Νίκος Παπαδόπουλος, Ελένη Γεωργίου, ...
     const ru = [

@@ -27,6 +27,13 @@ import {
   isValidAuTfn,
   isValidAuMedicare,
   isValidSgNricFin,
+  isValidChAhv,
+  isValidMxCurp,
+  isValidClRut,
+  isValidBeNationalNumber,
+  isValidDeTaxId,
+  isValidCaSin,
+  isValidTrTcKimlik,
   luhnValid,
   parseDate,
   shannonEntropy,
@@ -219,6 +226,27 @@ describe('privacy validators', () => {
       assert.ok(isValidSgNricFin(v), v);
     for (const v of ['S1234567A', 'T1234567D', 'X1234567D', 's1234567d', 'S123456D'])
       assert.ok(!isValidSgNricFin(v), v);
+  });
+
+  it('Swiss AHV, Mexican CURP, Chilean RUT, Belgian national number: their check characters', () => {
+    assert.ok(isValidChAhv('7569217076985'));
+    for (const v of ['7569217076984', '7579217076985', '756921707698']) assert.ok(!isValidChAhv(v), v);
+    for (const v of ['BOXW310820HNERXN09', 'HEGG560427MVZRRL04']) assert.ok(isValidMxCurp(v), v);
+    for (const v of ['BOXW310820HNERXN08', 'BOXW311320HNERXN09', 'boxw310820hnerxn09'])
+      assert.ok(!isValidMxCurp(v), v);
+    for (const v of ['123456785', '12345674', '76086428' + '5']) assert.ok(isValidClRut(v), v);
+    for (const v of ['123456784', '12345678K', '12.345.678-5']) assert.ok(!isValidClRut(v), v);
+    assert.ok(isValidBeNationalNumber('85073003328'));
+    for (const v of ['85073003329', '8507300332']) assert.ok(!isValidBeNationalNumber(v), v);
+  });
+
+  it('German tax id, Canadian SIN, Turkish identity number: their check digits', () => {
+    assert.ok(isValidDeTaxId('36574261809'));
+    for (const v of ['36574261808', '06574261809', '3657426180']) assert.ok(!isValidDeTaxId(v), v);
+    assert.ok(isValidCaSin('046454286'));
+    for (const v of ['046454287', '000000000', '04645428']) assert.ok(!isValidCaSin(v), v);
+    assert.ok(isValidTrTcKimlik('17291716060'));
+    for (const v of ['17291716050', '07291716060']) assert.ok(!isValidTrTcKimlik(v), v);
   });
 
   it('Bitcoin: base58check P2PKH/P2SH, bech32 v0 and bech32m v1, checksums enforced', () => {
