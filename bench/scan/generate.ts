@@ -195,6 +195,70 @@ export function generateDocumentsCsv(file: string, targetBytes: number, docChars
   return rows;
 }
 
+const ruFirst = [
+  'Иван',
+  'Мария',
+  'Сергей',
+  'Анна',
+  'Дмитрий',
+  'Ольга',
+  'Алексей',
+  'Наталья',
+  'Андрей',
+  'Елена',
+];
+const ruLast = [
+  'Петров',
+  'Иванова',
+  'Смирнов',
+  'Кузнецова',
+  'Попов',
+  'Соколова',
+  'Волков',
+  'Морозова',
+  'Новиков',
+];
+const ruWords =
+  'заказ клиент доставка оплата возврат товар склад договор звонок письмо счет скидка менеджер адрес курьер'.split(
+    ' ',
+  );
+
+/**
+ * Notes in Russian, one a row: `id` and `notes`, one to four sentences of everyday words, a name (given and
+ * family) in one sentence of five and `Москва` in one of ten: text in Cyrillic, where names are searched through
+ * the lexicon's romanised keys. Rows are added until the file reaches `targetBytes`.
+ */
+export function generateRussianNotesCsv(file: string, targetBytes: number, seed = 42): number {
+  const r = seededRandom(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const sentence = (): string => {
+    const n = 6 + Math.floor(r() * 10);
+    const w: string[] = [];
+    for (let i = 0; i < n; i++) w.push(pick(ruWords));
+    let s = w.join(' ');
+    s = s[0]!.toUpperCase() + s.slice(1);
+    if (r() < 0.2) s += ` ${pick(ruFirst)} ${pick(ruLast)}`;
+    if (r() < 0.1) s += ' Москва';
+    return `${s}.`;
+  };
+  const fd = fs.openSync(file, 'w');
+  const header = 'id,notes\n';
+  fs.writeSync(fd, header);
+  let bytes = header.length;
+  let rows = 0;
+  while (bytes < targetBytes) {
+    const k = 1 + Math.floor(r() * 4);
+    const text: string[] = [];
+    for (let i = 0; i < k; i++) text.push(sentence());
+    const line = `${rows},"${text.join(' ')}"\n`;
+    fs.writeSync(fd, line);
+    bytes += Buffer.byteLength(line);
+    rows++;
+  }
+  fs.closeSync(fd);
+  return rows;
+}
+
 /**
  * A wide table, as gene expression matrices and one-hot encoded feature tables are: `sample_id`, `age`, `sex`
  * and `outcome`, then `columns` features `f0001`, ..., of which every tenth is a 0/1 indicator and the rest

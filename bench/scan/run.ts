@@ -21,6 +21,8 @@
  * BENCH_SCAN_DOCS=500000 writes a corpus instead (`scan-docs500000-<MB>mb.csv`: an id, an author and a
  * document of about that many characters, with sporadic e-mail addresses and phone numbers;
  * `generateDocumentsCsv`): a file made large by its values' length, whose columns keep long values.
+ * BENCH_SCAN_NOTES=ru writes notes in Russian instead (`scan-notes-ru-<MB>mb.csv`: an id and one to four
+ * sentences, a name in one of five; `generateRussianNotesCsv`): text in Cyrillic, searched for names.
  * BENCH_SCAN_COMPRESS=gzip audits the file gzip-compressed (`<file>.gz`, level 6), which `rml audit` reads
  * through in one thread; speeds are on the bytes of the text, against the raw read of the plain file.
  * BENCH_SCAN_FILES=8 also audits each size's file given 8 times in one audit, one after another (`--threads
@@ -34,7 +36,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { defaultThreads } from '../../src/worker/scanThreads';
-import { generateCsv, generateDocumentsCsv, generateWideCsv } from './generate';
+import { generateCsv, generateDocumentsCsv, generateRussianNotesCsv, generateWideCsv } from './generate';
 
 // BENCH_ROOT: where dist/ is, for a bundled copy of this script run elsewhere (a machine with more cores).
 const root = process.env.BENCH_ROOT ?? path.resolve(__dirname, '../..');
@@ -225,15 +227,19 @@ function main(): void {
     const format = (process.env.BENCH_SCAN_FORMAT ?? 'csv') as 'csv' | 'json' | 'jsonl';
     const wide = Number(process.env.BENCH_SCAN_WIDE ?? 0);
     const docs = Number(process.env.BENCH_SCAN_DOCS ?? 0);
-    if ((wide > 0 || docs > 0) && (predictions || format !== 'csv'))
-      throw new Error('BENCH_SCAN_WIDE and BENCH_SCAN_DOCS write CSV without predictions.');
+    const notes = process.env.BENCH_SCAN_NOTES;
+    if (notes !== undefined && notes !== 'ru') throw new Error('BENCH_SCAN_NOTES takes ru.');
+    if ((wide > 0 || docs > 0 || notes) && (predictions || format !== 'csv'))
+      throw new Error('BENCH_SCAN_WIDE, BENCH_SCAN_DOCS and BENCH_SCAN_NOTES write CSV without predictions.');
     const file = path.join(
       outDir,
       wide > 0
         ? `scan-wide${wide}-${mb}mb.csv`
         : docs > 0
           ? `scan-docs${docs}-${mb}mb.csv`
-          : `scan-${mb}mb${predictions ? '-pred' : ''}.${format}`,
+          : notes
+            ? `scan-notes-${notes}-${mb}mb.csv`
+            : `scan-${mb}mb${predictions ? '-pred' : ''}.${format}`,
     );
     if (!fs.existsSync(file)) {
       const n =
@@ -241,7 +247,9 @@ function main(): void {
           ? generateWideCsv(file, mb * 1e6, wide)
           : docs > 0
             ? generateDocumentsCsv(file, mb * 1e6, docs)
-            : generateCsv(file, mb * 1e6, 42, { predictions, format });
+            : notes
+              ? generateRussianNotesCsv(file, mb * 1e6)
+              : generateCsv(file, mb * 1e6, 42, { predictions, format });
       console.log(`generated ${path.relative(root, file)}: ${n.toLocaleString('en-US')} rows`);
     }
     const bytes = fs.statSync(file).size / 1e6;
@@ -288,6 +296,7 @@ function main(): void {
       (process.env.BENCH_SCAN_DOCS
         ? ` Corpus: documents of ${process.env.BENCH_SCAN_DOCS} characters.`
         : '') +
+      (process.env.BENCH_SCAN_NOTES ? ` Notes in Russian.` : '') +
       (process.env.BENCH_SCAN_FORMAT && process.env.BENCH_SCAN_FORMAT !== 'csv'
         ? ` Format ${process.env.BENCH_SCAN_FORMAT}: the raw reference reads and JSON.parses each line.`
         : '') +
