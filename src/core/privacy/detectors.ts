@@ -354,6 +354,11 @@ function atRunStart(may: (text: string, d: number, e: number) => boolean): Digit
   return (text, d, e, from, tryAt) => d >= from && may(text, d, e) && tryAt(d);
 }
 
+/** A {@link DigitSearch} of global pattern `re`, with its sticky copy. */
+function digitSearch(re: RegExp, starts: DigitSearch['starts']): DigitSearch {
+  return { re, sticky: new RegExp(re.source, 'y'), starts };
+}
+
 /**
  * `re.exec(text)` from `re.lastIndex` (`re` global), found by trying `sticky` (the same pattern, sticky) only
  * where a match can start next to a run of digits ({@link DigitSearch.starts}), run after run from there:
@@ -1077,28 +1082,21 @@ const RRN_CONTEXT =
   /(?:\b(?:rrn|resident registration(?: number| no)?)\b|\uC8FC\uBBFC\uB4F1\uB85D\uBC88\uD638)[^A-Za-z]*$/i;
 
 const ES_NIF_RE = /\b\d{8}-?[A-Za-z]\b/g;
-const ES_NIF_AT = new RegExp(ES_NIF_RE.source, 'y');
 
-export const ES_NIF_SEARCH: DigitSearch = {
-  re: ES_NIF_RE,
-  sticky: ES_NIF_AT,
-  starts: atRunStart((_, d, e) => e - d === 8),
-};
+export const ES_NIF_SEARCH = digitSearch(
+  ES_NIF_RE,
+  atRunStart((_, d, e) => e - d === 8),
+);
 
 const ES_NIE_RE = /\b[XYZxyz]-?\d{7}-?[A-Za-z]\b/g;
-const ES_NIE_AT = new RegExp(ES_NIE_RE.source, 'y');
 
 /** A NIE starts one character before its seven digits, or two with a dash between. */
-export const ES_NIE_SEARCH: DigitSearch = {
-  re: ES_NIE_RE,
-  sticky: ES_NIE_AT,
-  starts: (text, d, e, from, tryAt) => {
-    if (e - d !== 7) return false;
-    const b1 = text.charCodeAt(d - 1);
-    if (b1 === 45) return d - 2 >= from && isNieLetter(text.charCodeAt(d - 2)) && tryAt(d - 2);
-    return d - 1 >= from && isNieLetter(b1) && tryAt(d - 1);
-  },
-};
+export const ES_NIE_SEARCH = digitSearch(ES_NIE_RE, (text, d, e, from, tryAt) => {
+  if (e - d !== 7) return false;
+  const b1 = text.charCodeAt(d - 1);
+  if (b1 === 45) return d - 2 >= from && isNieLetter(text.charCodeAt(d - 2)) && tryAt(d - 2);
+  return d - 1 >= from && isNieLetter(b1) && tryAt(d - 1);
+});
 
 /** X, Y or Z in either case. */
 function isNieLetter(c: number): boolean {
@@ -1133,17 +1131,15 @@ function findEsIds(ctx: Ctx): void {
 // (omocodia) from the last, one more for each namesake, so only the seventh namesake's lacks that digit.
 const IT_FISCAL_RE =
   /\b[A-Za-z]{6}\d[0-9LMNP-Vlmnp-v][A-EHLMPR-Ta-ehlmpr-t][0-9LMNP-Vlmnp-v]{2}[A-Za-z][0-9LMNP-Vlmnp-v]{3}[A-Za-z]\b/g;
-const IT_FISCAL_AT = new RegExp(IT_FISCAL_RE.source, 'y');
 
-export const IT_FISCAL_SEARCH: DigitSearch = {
-  re: IT_FISCAL_RE,
-  sticky: IT_FISCAL_AT,
-  starts: (text, d, _e, from, tryAt) =>
+export const IT_FISCAL_SEARCH = digitSearch(
+  IT_FISCAL_RE,
+  (text, d, _e, from, tryAt) =>
     d - 6 >= from &&
     isAsciiLetter(text.charCodeAt(d - 1)) &&
     isAsciiLetter(text.charCodeAt(d - 6)) &&
     tryAt(d - 6),
-};
+);
 
 function isAsciiLetter(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
@@ -1160,27 +1156,22 @@ function findItFiscalCodes(ctx: Ctx): void {
 }
 
 const NINO_RE = /\b[A-Z]{2} ?\d{2} ?\d{2} ?\d{2}(?: ?[A-D])?\b/g;
-const NINO_AT = new RegExp(NINO_RE.source, 'y');
 
 /** A National Insurance number starts two letters before its digits, or three with a space between. */
-export const NINO_SEARCH: DigitSearch = {
-  re: NINO_RE,
-  sticky: NINO_AT,
-  starts: (text, d, e, from, tryAt) => {
-    if (e - d !== 6 && e - d !== 2) return false;
-    // Two capitals before the digits, or before a space before them: looked at before the pattern is tried,
-    // as prose's every number of two digits would try it twice.
-    const b1 = text.charCodeAt(d - 1);
-    if (b1 === 32)
-      return (
-        d - 3 >= from &&
-        isCapitalCode(text.charCodeAt(d - 3)) &&
-        isCapitalCode(text.charCodeAt(d - 2)) &&
-        tryAt(d - 3)
-      );
-    return d - 2 >= from && isCapitalCode(b1) && isCapitalCode(text.charCodeAt(d - 2)) && tryAt(d - 2);
-  },
-};
+export const NINO_SEARCH = digitSearch(NINO_RE, (text, d, e, from, tryAt) => {
+  if (e - d !== 6 && e - d !== 2) return false;
+  // Two capitals before the digits, or before a space before them: looked at before the pattern is tried,
+  // as prose's every number of two digits would try it twice.
+  const b1 = text.charCodeAt(d - 1);
+  if (b1 === 32)
+    return (
+      d - 3 >= from &&
+      isCapitalCode(text.charCodeAt(d - 3)) &&
+      isCapitalCode(text.charCodeAt(d - 2)) &&
+      tryAt(d - 3)
+    );
+  return d - 2 >= from && isCapitalCode(b1) && isCapitalCode(text.charCodeAt(d - 2)) && tryAt(d - 2);
+});
 
 /**
  * National Insurance numbers: no check character, so a code of the shape (`AB123456C`, a part number's too)
@@ -1208,28 +1199,22 @@ function findNinos(ctx: Ctx): void {
 }
 
 const NHS_RE = /\b\d{3}([- ]?)\d{3}\1\d{4}\b/g;
-const NHS_AT = new RegExp(NHS_RE.source, 'y');
-export const NHS_SEARCH: DigitSearch = {
-  re: NHS_RE,
-  sticky: NHS_AT,
-  starts: atRunStart((_, d, e) => e - d === 10 || e - d === 3),
-};
+export const NHS_SEARCH = digitSearch(
+  NHS_RE,
+  atRunStart((_, d, e) => e - d === 10 || e - d === 3),
+);
 
 const AADHAAR_RE = /\b[2-9]\d{3}([- ]?)\d{4}\1\d{4}\b/g;
-const AADHAAR_AT = new RegExp(AADHAAR_RE.source, 'y');
-export const AADHAAR_SEARCH: DigitSearch = {
-  re: AADHAAR_RE,
-  sticky: AADHAAR_AT,
-  starts: atRunStart((_, d, e) => e - d === 12 || e - d === 4),
-};
+export const AADHAAR_SEARCH = digitSearch(
+  AADHAAR_RE,
+  atRunStart((_, d, e) => e - d === 12 || e - d === 4),
+);
 
 const CPF_RE = /\b\d{3}\.\d{3}\.\d{3}-\d{2}\b|\b\d{11}\b/g;
-const CPF_AT = new RegExp(CPF_RE.source, 'y');
-export const CPF_SEARCH: DigitSearch = {
-  re: CPF_RE,
-  sticky: CPF_AT,
-  starts: atRunStart((text, d, e) => e - d === 11 || (e - d === 3 && text.charCodeAt(e) === 46)),
-};
+export const CPF_SEARCH = digitSearch(
+  CPF_RE,
+  atRunStart((text, d, e) => e - d === 11 || (e - d === 3 && text.charCodeAt(e) === 46)),
+);
 
 /**
  * A national number of digits alone, whose check passes one in ten or eleven of any number, and what a text
@@ -1285,31 +1270,25 @@ function hinted(hint: EntityType | undefined, id: DigitId): boolean {
 const CPF_SHAPE = /^\d{3}\.\d{3}\.\d{3}-\d{2}$/;
 
 const PESEL_RE = /\b\d{11}\b/g;
-const PESEL_AT = new RegExp(PESEL_RE.source, 'y');
-export const PESEL_SEARCH: DigitSearch = {
-  re: PESEL_RE,
-  sticky: PESEL_AT,
-  starts: atRunStart((_, d, e) => e - d === 11),
-};
+export const PESEL_SEARCH = digitSearch(
+  PESEL_RE,
+  atRunStart((_, d, e) => e - d === 11),
+);
 
 const RRN_RE = /\b\d{6}-?\d{7}\b/g;
-const RRN_AT = new RegExp(RRN_RE.source, 'y');
-export const RRN_SEARCH: DigitSearch = {
-  re: RRN_RE,
-  sticky: RRN_AT,
-  starts: atRunStart((text, d, e) => e - d === 13 || (e - d === 6 && text.charCodeAt(e) === 45)),
-};
+export const RRN_SEARCH = digitSearch(
+  RRN_RE,
+  atRunStart((text, d, e) => e - d === 13 || (e - d === 6 && text.charCodeAt(e) === 45)),
+);
 
 const RRN_SHAPE = /^\d{6}-\d{7}$/;
 
 // The century sign's letters are capitals; the check character any digit or capital but G, I, O, Q and Z.
 const HETU_RE = /\b\d{6}[-+A-FU-Y]\d{3}[0-9A-FHJ-NPR-Y]\b/g;
-const HETU_AT = new RegExp(HETU_RE.source, 'y');
-export const HETU_SEARCH: DigitSearch = {
-  re: HETU_RE,
-  sticky: HETU_AT,
-  starts: atRunStart((_, d, e) => e - d === 6),
-};
+export const HETU_SEARCH = digitSearch(
+  HETU_RE,
+  atRunStart((_, d, e) => e - d === 6),
+);
 
 /** Finnish identity codes: a date, a century sign and a check character in one shape, found anywhere. */
 function findHetus(ctx: Ctx): void {
@@ -1324,87 +1303,71 @@ function findHetus(ctx: Ctx): void {
 }
 
 const BSN_RE = /\b\d{9}\b/g;
-const BSN_AT = new RegExp(BSN_RE.source, 'y');
-export const BSN_SEARCH: DigitSearch = {
-  re: BSN_RE,
-  sticky: BSN_AT,
-  starts: atRunStart((_, d, e) => e - d === 9),
-};
+export const BSN_SEARCH = digitSearch(
+  BSN_RE,
+  atRunStart((_, d, e) => e - d === 9),
+);
 
 // All in groups or none: `1 84 12 76 451 089 46`, `184127645108946`; Corsica's departments are 2A and 2B.
 const NIR_RE = /\b[12378](?: \d{2} \d{2} (?:\d{2}|2[AB]) \d{3} \d{3} \d{2}|\d{4}(?:\d{2}|2[AB])\d{8})\b/g;
-const NIR_AT = new RegExp(NIR_RE.source, 'y');
-export const NIR_SEARCH: DigitSearch = {
-  re: NIR_RE,
-  sticky: NIR_AT,
-  starts: atRunStart((text, d, e) => {
+export const NIR_SEARCH = digitSearch(
+  NIR_RE,
+  atRunStart((text, d, e) => {
     const n = e - d;
     const c = text.charCodeAt(e);
     return n === 15 || (n === 1 && c === 32) || (n === 6 && (c === 65 || c === 66));
   }),
-};
+);
 const NIR_SPACED = /^\d \d{2} \d{2} (?:\d{2}|2[AB]) \d{3} \d{3} \d{2}$/;
 
 const SE_PNR_RE = /\b(?:\d{2})?\d{6}[-+]?\d{4}\b/g;
-const SE_PNR_AT = new RegExp(SE_PNR_RE.source, 'y');
-export const SE_PNR_SEARCH: DigitSearch = {
-  re: SE_PNR_RE,
-  sticky: SE_PNR_AT,
-  starts: atRunStart((text, d, e) => {
+export const SE_PNR_SEARCH = digitSearch(
+  SE_PNR_RE,
+  atRunStart((text, d, e) => {
     const n = e - d;
     if (n === 10 || n === 12) return true;
     const c = text.charCodeAt(e);
     return (n === 6 || n === 8) && (c === 45 || c === 43);
   }),
-};
+);
 
 const NO_FNR_RE = /\b\d{6} ?\d{5}\b/g;
-const NO_FNR_AT = new RegExp(NO_FNR_RE.source, 'y');
-export const NO_FNR_SEARCH: DigitSearch = {
-  re: NO_FNR_RE,
-  sticky: NO_FNR_AT,
-  starts: atRunStart((text, d, e) => e - d === 11 || (e - d === 6 && text.charCodeAt(e) === 32)),
-};
+export const NO_FNR_SEARCH = digitSearch(
+  NO_FNR_RE,
+  atRunStart((text, d, e) => e - d === 11 || (e - d === 6 && text.charCodeAt(e) === 32)),
+);
 
 const DK_CPR_RE = /\b\d{6}-?\d{4}\b/g;
-const DK_CPR_AT = new RegExp(DK_CPR_RE.source, 'y');
-export const DK_CPR_SEARCH: DigitSearch = {
-  re: DK_CPR_RE,
-  sticky: DK_CPR_AT,
-  starts: atRunStart((text, d, e) => e - d === 10 || (e - d === 6 && text.charCodeAt(e) === 45)),
-};
+export const DK_CPR_SEARCH = digitSearch(
+  DK_CPR_RE,
+  atRunStart((text, d, e) => e - d === 10 || (e - d === 6 && text.charCodeAt(e) === 45)),
+);
 
 const TFN_RE = /\b\d{3}( ?)\d{3}\1\d{3}\b/g;
-const TFN_AT = new RegExp(TFN_RE.source, 'y');
-export const TFN_SEARCH: DigitSearch = {
-  re: TFN_RE,
-  sticky: TFN_AT,
-  starts: atRunStart((text, d, e) => e - d === 9 || (e - d === 3 && text.charCodeAt(e) === 32)),
-};
+export const TFN_SEARCH = digitSearch(
+  TFN_RE,
+  atRunStart((text, d, e) => e - d === 9 || (e - d === 3 && text.charCodeAt(e) === 32)),
+);
 
 const MEDICARE_RE = /\b[2-6]\d{3}( ?)\d{5}\1\d\b/g;
-const MEDICARE_AT = new RegExp(MEDICARE_RE.source, 'y');
-export const MEDICARE_SEARCH: DigitSearch = {
-  re: MEDICARE_RE,
-  sticky: MEDICARE_AT,
-  starts: atRunStart((text, d, e) => e - d === 10 || (e - d === 4 && text.charCodeAt(e) === 32)),
-};
+export const MEDICARE_SEARCH = digitSearch(
+  MEDICARE_RE,
+  atRunStart((text, d, e) => e - d === 10 || (e - d === 4 && text.charCodeAt(e) === 32)),
+);
 
 // The fourth letter says whose number it is: P a person, C a company, H a family (HUF), F a firm, ...
 const PAN_RE = /\b[A-Z]{3}[ABCFGHJLPT][A-Z]\d{4}[A-Z]\b/g;
-const PAN_AT = new RegExp(PAN_RE.source, 'y');
 
 /** A PAN starts five capitals before its four digits. */
-export const PAN_SEARCH: DigitSearch = {
-  re: PAN_RE,
-  sticky: PAN_AT,
-  starts: (text, d, e, from, tryAt) =>
+export const PAN_SEARCH = digitSearch(
+  PAN_RE,
+  (text, d, e, from, tryAt) =>
     e - d === 4 &&
     d - 5 >= from &&
     isCapitalCode(text.charCodeAt(d - 1)) &&
     isCapitalCode(text.charCodeAt(d - 5)) &&
     tryAt(d - 5),
-};
+);
 
 /**
  * Indian PANs: no check character, so found alone only as a person's (the fourth letter `P`), which a code of
@@ -1425,7 +1388,6 @@ function findPans(ctx: Ctx): void {
 }
 
 const NRIC_RE = /\b[STFGM]\d{7}[A-Z]\b/g;
-const NRIC_AT = new RegExp(NRIC_RE.source, 'y');
 
 /** S, T, F, G or M. */
 function isNricPrefix(c: number): boolean {
@@ -1433,12 +1395,11 @@ function isNricPrefix(c: number): boolean {
 }
 
 /** An NRIC or FIN starts one letter before its seven digits. */
-export const NRIC_SEARCH: DigitSearch = {
-  re: NRIC_RE,
-  sticky: NRIC_AT,
-  starts: (text, d, e, from, tryAt) =>
+export const NRIC_SEARCH = digitSearch(
+  NRIC_RE,
+  (text, d, e, from, tryAt) =>
     e - d === 7 && d - 1 >= from && isNricPrefix(text.charCodeAt(d - 1)) && tryAt(d - 1),
-};
+);
 
 /** Singapore NRIC and FIN numbers: a check letter over a prefix letter and seven digits, found anywhere. */
 function findNrics(ctx: Ctx): void {
@@ -1454,79 +1415,65 @@ function findNrics(ctx: Ctx): void {
 }
 
 const AHV_RE = /\b756(?:\.\d{4}\.\d{4}\.\d{2}|\d{10})\b/g;
-const AHV_AT = new RegExp(AHV_RE.source, 'y');
-export const AHV_SEARCH: DigitSearch = {
-  re: AHV_RE,
-  sticky: AHV_AT,
-  starts: atRunStart((text, d, e) => e - d === 13 || (e - d === 3 && text.charCodeAt(e) === 46)),
-};
+export const AHV_SEARCH = digitSearch(
+  AHV_RE,
+  atRunStart((text, d, e) => e - d === 13 || (e - d === 3 && text.charCodeAt(e) === 46)),
+);
 const AHV_DOTTED = /^756\.\d{4}\.\d{4}\.\d{2}$/;
 
 const RUT_RE = /\b\d{1,2}\.\d{3}\.\d{3}-[\dkK]\b|\b\d{7,8}-[\dkK]\b/g;
-const RUT_AT = new RegExp(RUT_RE.source, 'y');
-export const RUT_SEARCH: DigitSearch = {
-  re: RUT_RE,
-  sticky: RUT_AT,
-  starts: atRunStart((text, d, e) => {
+export const RUT_SEARCH = digitSearch(
+  RUT_RE,
+  atRunStart((text, d, e) => {
     const n = e - d;
     const c = text.charCodeAt(e);
     return ((n === 1 || n === 2) && c === 46) || ((n === 7 || n === 8) && c === 45);
   }),
-};
+);
 const RUT_DOTTED = /^\d{1,2}\.\d{3}\.\d{3}-[\dkK]$/;
 
 const BE_NN_RE = /\b\d{2}\.\d{2}\.\d{2}-\d{3}\.\d{2}\b|\b\d{11}\b/g;
-const BE_NN_AT = new RegExp(BE_NN_RE.source, 'y');
-export const BE_NN_SEARCH: DigitSearch = {
-  re: BE_NN_RE,
-  sticky: BE_NN_AT,
-  starts: atRunStart((text, d, e) => e - d === 11 || (e - d === 2 && text.charCodeAt(e) === 46)),
-};
+export const BE_NN_SEARCH = digitSearch(
+  BE_NN_RE,
+  atRunStart((text, d, e) => e - d === 11 || (e - d === 2 && text.charCodeAt(e) === 46)),
+);
 const BE_NN_DOTTED = /^\d{2}\.\d{2}\.\d{2}-\d{3}\.\d{2}$/;
 
 const DE_TAX_RE = /\b\d{2} \d{3} \d{3} \d{3}\b|\b\d{11}\b/g;
-const DE_TAX_AT = new RegExp(DE_TAX_RE.source, 'y');
-export const DE_TAX_SEARCH: DigitSearch = {
-  re: DE_TAX_RE,
-  sticky: DE_TAX_AT,
-  starts: atRunStart((text, d, e) => e - d === 11 || (e - d === 2 && text.charCodeAt(e) === 32)),
-};
+export const DE_TAX_SEARCH = digitSearch(
+  DE_TAX_RE,
+  atRunStart((text, d, e) => e - d === 11 || (e - d === 2 && text.charCodeAt(e) === 32)),
+);
 
 const SIN_RE = /\b\d{3}([- ]?)\d{3}\1\d{3}\b/g;
-const SIN_AT = new RegExp(SIN_RE.source, 'y');
-export const SIN_SEARCH: DigitSearch = {
-  re: SIN_RE,
-  sticky: SIN_AT,
-  starts: atRunStart((text, d, e) => {
+export const SIN_SEARCH = digitSearch(
+  SIN_RE,
+  atRunStart((text, d, e) => {
     const c = text.charCodeAt(e);
     return e - d === 9 || (e - d === 3 && (c === 32 || c === 45));
   }),
-};
+);
 
 const TCKN_RE = /\b\d{11}\b/g;
-const TCKN_AT = new RegExp(TCKN_RE.source, 'y');
-export const TCKN_SEARCH: DigitSearch = {
-  re: TCKN_RE,
-  sticky: TCKN_AT,
-  starts: atRunStart((_, d, e) => e - d === 11),
-};
+export const TCKN_SEARCH = digitSearch(
+  TCKN_RE,
+  atRunStart((_, d, e) => e - d === 11),
+);
 
 // Four letters of the name (the second a vowel, or X), the birth date, sex (H, M, or X since 2023), the state's
 // two letters, three consonants, a homonym character and a check digit.
 const CURP_RE = /\b[A-Z][AEIOUX][A-Z]{2}\d{6}[HMX][A-Z]{5}[0-9A-Z]\d\b/g;
-const CURP_AT = new RegExp(CURP_RE.source, 'y');
 
 /** A CURP starts four capitals before the six digits of its date. */
-export const CURP_SEARCH: DigitSearch = {
-  re: CURP_RE,
-  sticky: CURP_AT,
-  starts: (text, d, e, from, tryAt) =>
+export const CURP_SEARCH = digitSearch(
+  CURP_RE,
+  (text, d, e, from, tryAt) =>
     e - d === 6 &&
     d - 4 >= from &&
     isCapitalCode(text.charCodeAt(d - 1)) &&
     isCapitalCode(text.charCodeAt(d - 4)) &&
     tryAt(d - 4),
-};
+);
 
 /** Mexican CURPs: eighteen characters of a fixed shape and a check digit, found anywhere. */
 function findCurps(ctx: Ctx): void {
