@@ -45,10 +45,10 @@ interface Rule {
  * `email_1`, `home_phone`). Order matters: the first rule that matches wins. Besides English, the words of
  * Spanish, French, German, Italian, Portuguese and Dutch tables, without their diacritics (see
  * {@link normaliseHeader}), and a few of Russian, Ukrainian and Greek ones in Latin letters, as the key writes
- * them (`ФИО` is `fio`, `Дата рождения` `data_rozhdeniya`, `τηλέφωνο` `tilefono`); left out where the word has another common meaning in a table: `genre` (also a
- * film's), `cap` and `cp` (Italian and Spanish postal codes, also a capital and the heart-disease data's chest
- * pain), `eta` (Italian age, also an arrival time), `estado` (a region in Spanish, also a status),
- * `portable` and `land`.
+ * them (`ФИО` is `fio`, `Дата рождения` `data_rozhdeniya`, `τηλέφωνο` `tilefono`); left out where the word
+ * has another common meaning in a table: `genre` (also a film's), `cap` and `cp` (Italian and Spanish postal
+ * codes, also a capital and the heart-disease data's chest pain), `eta` (Italian age, also an arrival time),
+ * `estado` (a region in Spanish, also a status), `portable` and `land`.
  */
 const Q = '(?:[a-z0-9]+_){0,2}'; // up to two qualifiers before
 const S = '(?:_[a-z0-9]+){0,2}'; // up to two qualifiers after

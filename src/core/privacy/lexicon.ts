@@ -156,8 +156,9 @@ const SPELLED: Record<string, string> = {
 
 /**
  * A lower-case word as the lexicon spells it: without its diacritics (`josé` → `jose`, `müller` → `muller`,
- * `søren` → `soren`), Cyrillic and Greek in Latin letters ({@link ROMAN}). The lexicon's words are all ASCII, so a column of José, María and François was no
- * column of names (12% of its values known, against 100% spelled without accents), nor Zürich a city.
+ * `søren` → `soren`), Cyrillic and Greek in Latin letters ({@link ROMAN}). The lexicon's words are all
+ * ASCII, so a column of José, María and François was no column of names (12% of its values known, against
+ * 100% spelled without accents), nor Zürich a city.
  */
 export function lexiconKey(lower: string): string {
   if (!NON_ASCII.test(lower)) return lower;

@@ -4,8 +4,9 @@
  *
  * Written by hand where the check is a published formula of a few lines (Luhn, ISO 7064 mod 97-10 and
  * MOD 11-2, the SSA's SSN rules, the NHS number's mod 11, Australia's Medicare and Singapore's NRIC check):
- * no maintained package does only that, and the formulas are short enough to test exhaustively here. Other countries' identity numbers are checked by
- * `stdnum`; hashes and encodings (keccak-256, base58check, bech32) come from audited libraries.
+ * no maintained package does only that, and the formulas are short enough to test exhaustively here. Other
+ * countries' identity numbers are checked by `stdnum`; hashes and encodings (keccak-256, base58check, bech32)
+ * come from audited libraries.
  */
 import { keccak_256 } from '@noble/hashes/sha3';
 import { sha256 } from '@noble/hashes/sha2';
