@@ -70,6 +70,7 @@ export type EntityType =
   | 'DE_TAX_ID'
   | 'CA_SIN'
   | 'TR_TC_KIMLIK'
+  | 'JP_MY_NUMBER'
   | 'SECRET';
 
 export interface Finding {

@@ -47,6 +47,7 @@ import {
   isValidDeTaxId,
   isValidCaSin,
   isValidTrTcKimlik,
+  isValidJpMyNumber,
   parseDate,
   shannonEntropy,
   IBAN_LENGTHS,
@@ -112,6 +113,7 @@ export const PRIORITY: readonly EntityType[] = [
   'DE_TAX_ID',
   'TR_TC_KIMLIK',
   'CA_SIN',
+  'JP_MY_NUMBER',
   'CRYPTO',
   'EMAIL_ADDRESS',
   'IP_ADDRESS',
@@ -1076,6 +1078,9 @@ const DE_TAX_CONTEXT =
   /\b(?:steuer-?id(?:entifikationsnummer)?|steuerliche identifikationsnummer|identifikationsnummer|idnr|id-nr|tin)\b[^A-Za-z]*$/i;
 const SIN_CONTEXT = /\b(?:sin|social insurance(?: number| no)?|nas)\b[^A-Za-z]*$/i;
 const TCKN_CONTEXT = /\b(?:t\.?c\.?(?: kimlik)?|kimlik|tckn)(?: no| numaras[i\u0131])?\b[^A-Za-z]*$/i;
+// Japanese: \u30de\u30a4\u30ca\u30f3\u30d0\u30fc (maina nbaa) and \u500b\u4eba\u756a\u53f7 (kojin bangou).
+const MY_NUMBER_CONTEXT =
+  /(?:\b(?:my ?number|individual number)\b|\u30de\u30a4\u30ca\u30f3\u30d0\u30fc|\u500b\u4eba\u756a\u53f7)[^A-Za-z]*$/i;
 const NRIC_CONTEXT = /\b(?:nric|fin|ic(?: number| no)?)\b[^A-Za-z]*$/i;
 // Korean: \uC8FC\uBBFC\uB4F1\uB85D\uBC88\uD638 is the number's name (jumin deungnok beonho).
 const RRN_CONTEXT =
@@ -1462,6 +1467,12 @@ export const TCKN_SEARCH = digitSearch(
 
 // Four letters of the name (the second a vowel, or X), the birth date, sex (H, M, or X since 2023), the state's
 // two letters, three consonants, a homonym character and a check digit.
+const MY_NUMBER_RE = /\b\d{4}( ?)\d{4}\1\d{4}\b/g;
+export const MY_NUMBER_SEARCH = digitSearch(
+  MY_NUMBER_RE,
+  atRunStart((text, d, e) => e - d === 12 || (e - d === 4 && text.charCodeAt(e) === 32)),
+);
+
 const CURP_RE = /\b[A-Z][AEIOUX][A-Z]{2}\d{6}[HMX][A-Z]{5}[0-9A-Z]\d\b/g;
 
 /** A CURP starts four capitals before the six digits of its date. */
@@ -1522,6 +1533,7 @@ const NO_FNR_WORDS = ['nummer', 'Nummer', 'NUMMER', 'fnr', 'Fnr', 'FNR', 'f.nr',
 const DK_CPR_WORDS = [...PERSONNUMMER_WORDS, 'cpr', 'CPR', 'Cpr'];
 const TFN_WORDS = ['tfn', 'TFN', 'Tfn', 'ax file', 'AX FILE', 'ax File'];
 const MEDICARE_WORDS = ['medicare', 'Medicare', 'MEDICARE'];
+const MY_NUMBER_WORDS = ['umber', 'UMBER', '\u30de\u30a4\u30ca\u30f3', '\u500b\u4eba\u756a\u53f7'];
 const AHV_WORDS = [
   'ahv',
   'AHV',
@@ -1768,6 +1780,17 @@ const DIGIT_IDS: readonly DigitId[] = [
     digits: 11,
     runs: 1 << 11,
     words: TCKN_WORDS,
+  },
+  // After its name, in Japanese too (whose letters the counts do not see), or under its header.
+  {
+    entity: 'JP_MY_NUMBER',
+    search: MY_NUMBER_SEARCH,
+    context: MY_NUMBER_CONTEXT,
+    valid: isValidJpMyNumber,
+    digits: 12,
+    runs: (1 << 4) | (1 << 12),
+    words: MY_NUMBER_WORDS,
+    anyAlphabet: true,
   },
 ];
 

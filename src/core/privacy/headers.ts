@@ -29,7 +29,10 @@ export interface HeaderEvidence {
  */
 export function normaliseHeader(name: string): string {
   // Without diacritics, so that one word stands for its spellings: `teléfono` and `telefono`, `âge` and `age`.
+  // Composed again after: the key's decomposition left Hangul syllables as their letters (주민등록번호 was 16
+  // characters, matched by no rule) and a kana's voicing mark apart (マイナンバー became マイナンハ_ー).
   return lexiconKey(name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase())
+    .normalize('NFC')
     .replace(/[^\p{L}\p{N}]+/gu, '_')
     .replace(/^_+|_+$/g, '');
 }
@@ -184,6 +187,12 @@ const RULES: Rule[] = [
   {
     pattern: whole('tckn|tc_?kimlik(?:_?no)?|kimlik_?(?:no|numarasi)|tc_no'),
     evidence: { entity: 'TR_TC_KIMLIK' },
+  },
+  {
+    pattern: whole(
+      'my_?number|individual_number|kojin_?bango|\u500b\u4eba\u756a\u53f7|\u30de\u30a4\u30ca\u30f3\u30d0\u30fc',
+    ),
+    evidence: { entity: 'JP_MY_NUMBER' },
   },
   {
     pattern: whole(

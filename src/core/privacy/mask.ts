@@ -121,6 +121,7 @@ function maskEntity(v: string, entity: EntityType | undefined): string {
     case 'DE_TAX_ID':
     case 'CA_SIN':
     case 'TR_TC_KIMLIK':
+    case 'JP_MY_NUMBER':
       return keepLastDigits(v, 4);
     case 'ES_NIF':
     case 'ES_NIE':

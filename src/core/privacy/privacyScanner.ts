@@ -173,6 +173,7 @@ const SEVERITY: Record<EntityType, Severity> = {
   DE_TAX_ID: 'error',
   CA_SIN: 'error',
   TR_TC_KIMLIK: 'error',
+  JP_MY_NUMBER: 'error',
   SECRET: 'error',
   EMAIL_ADDRESS: 'warning',
   PHONE_NUMBER: 'warning',
@@ -228,6 +229,7 @@ const PLURAL: Record<EntityType, string> = {
   DE_TAX_ID: 'German tax ids',
   CA_SIN: 'Canadian social insurance numbers',
   TR_TC_KIMLIK: 'Turkish identity numbers',
+  JP_MY_NUMBER: 'Japanese My Numbers',
   SECRET: 'secrets (keys, tokens, private keys)',
 };
 
@@ -273,6 +275,7 @@ const SINGULAR: Record<EntityType, string> = {
   DE_TAX_ID: 'A German tax id',
   CA_SIN: 'A Canadian social insurance number',
   TR_TC_KIMLIK: 'A Turkish identity number',
+  JP_MY_NUMBER: 'A Japanese My Number',
   SECRET: 'A secret (key, token or private key)',
 };
 

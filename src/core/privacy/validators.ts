@@ -3,7 +3,8 @@
  * that a pattern already found; none searches text.
  *
  * Written by hand where the check is a published formula of a few lines (Luhn, ISO 7064 mod 97-10 and
- * MOD 11-2, the SSA's SSN rules, the NHS number's mod 11, Australia's Medicare and Singapore's NRIC check):
+ * MOD 11-2, the SSA's SSN rules, the NHS number's mod 11, Australia's Medicare, Singapore's NRIC and Japan's
+ * My Number checks):
  * no maintained package does only that, and the formulas are short enough to test exhaustively here. Other
  * countries' identity numbers are checked by `stdnum`; hashes and encodings (keccak-256, base58check, bech32)
  * come from audited libraries.
@@ -391,6 +392,19 @@ export function isValidCaSin(digits: string): boolean {
 /** A Turkish identity number (T.C. Kimlik No) of 11 digits, not starting with 0, with two check digits. */
 export function isValidTrTcKimlik(digits: string): boolean {
   return /^[1-9]\d{10}$/.test(digits) && trTckimlik().validate(digits).isValid;
+}
+
+/**
+ * A Japanese Individual Number (My Number) of 12 digits: the check digit from the other eleven, weighted 2 to
+ * 7 and 2 to 6 from the right, modulo 11 (a remainder of 0 or 1 gives 0). By hand: `stdnum` has Japan's
+ * corporate number only, and the formula is three lines.
+ */
+export function isValidJpMyNumber(digits: string): boolean {
+  if (!/^\d{12}$/.test(digits) || /^(\d)\1{11}$/.test(digits)) return false;
+  let sum = 0;
+  for (let n = 1; n <= 11; n++) sum += (digits.charCodeAt(11 - n) - 48) * (n <= 6 ? n + 1 : n - 5);
+  const r = sum % 11;
+  return (r <= 1 ? 0 : 11 - r) === digits.charCodeAt(11) - 48;
 }
 
 const NRIC_WEIGHTS = [2, 7, 6, 5, 4, 3, 2];

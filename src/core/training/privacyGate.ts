@@ -40,6 +40,7 @@ export const DIRECT_IDENTIFIERS: ReadonlySet<EntityType> = new Set<EntityType>([
   'DE_TAX_ID',
   'CA_SIN',
   'TR_TC_KIMLIK',
+  'JP_MY_NUMBER',
   'PERSON',
   'CREDIT_CARD',
   'IBAN_CODE',

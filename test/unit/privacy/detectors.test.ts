@@ -60,6 +60,7 @@ import {
   SIN_SEARCH,
   TCKN_SEARCH,
   CURP_SEARCH,
+  MY_NUMBER_SEARCH,
 } from '../../../src/core/privacy/detectors';
 
 /** The matched texts per entity, for compact assertions. */
@@ -417,7 +418,7 @@ describe('privacy detectors', () => {
       ] as const)
         assert.deepEqual(only(t, e), [], `${t} ${e}`);
     });
-    it('finds German, Canadian and Turkish numbers only after the words that name them', () => {
+    it('finds German, Canadian, Turkish and Japanese numbers only after the words that name them', () => {
       for (const [t, value, e] of [
         ['Steuer-ID 36574261809', '36574261809', 'DE_TAX_ID'],
         ['IdNr 36 574 261 809', '36 574 261 809', 'DE_TAX_ID'],
@@ -425,6 +426,10 @@ describe('privacy detectors', () => {
         ['social insurance number 046 454 286', '046 454 286', 'CA_SIN'],
         ['T.C. Kimlik No: 17291716060', '17291716060', 'TR_TC_KIMLIK'],
         ['TCKN 17291716060', '17291716060', 'TR_TC_KIMLIK'],
+        ['My Number: 1234 5678 9018', '1234 5678 9018', 'JP_MY_NUMBER'],
+        // マイナンバー, 個人番号 (whose letters the counts do not see), a full-width colon.
+        ['\u30de\u30a4\u30ca\u30f3\u30d0\u30fc 123456789018', '123456789018', 'JP_MY_NUMBER'],
+        ['\u500b\u4eba\u756a\u53f7\uff1a1234 5678 9018', '1234 5678 9018', 'JP_MY_NUMBER'],
       ] as const) {
         assert.deepEqual(conf(t, e), [[value, 0.9]], t);
         assert.deepEqual(only(`ref ${value}`, e), [], `ref ${value}`);
@@ -433,6 +438,7 @@ describe('privacy detectors', () => {
         ['Steuer-ID 36574261808', 'DE_TAX_ID'],
         ['SIN 046 454 287', 'CA_SIN'],
         ['TCKN 17291716050', 'TR_TC_KIMLIK'],
+        ['my number 1234 5678 9017', 'JP_MY_NUMBER'],
       ] as const)
         assert.deepEqual(only(t, e), [], t);
     });
@@ -465,6 +471,7 @@ describe('privacy detectors', () => {
         'SIN 046 454 286.',
         'TCKN 17291716060.',
         'CURP BOXW310820HNERXN09.',
+        'My Number 1234 5678 9018.',
       ];
       const ids = (t: string) =>
         detectEntities(t)
@@ -503,6 +510,7 @@ describe('privacy detectors', () => {
         ['36574261809', 'DE_TAX_ID'],
         ['046454286', 'CA_SIN'],
         ['17291716060', 'TR_TC_KIMLIK'],
+        ['123456789018', 'JP_MY_NUMBER'],
       ];
       for (const [v, hint] of cases) {
         assert.equal(matchWholeValue(v, { hint })?.entity, hint, v);
@@ -1221,6 +1229,7 @@ describe('the searches that start at numbers (or colons) in long text', () => {
     sin: SIN_SEARCH,
     tckn: TCKN_SEARCH,
     curp: CURP_SEARCH,
+    myNumber: MY_NUMBER_SEARCH,
   };
   for (const [name, search] of Object.entries(searches)) {
     it(`${name}: each step finds what the pattern's global search finds from the same place`, () => {

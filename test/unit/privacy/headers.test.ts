@@ -142,6 +142,11 @@ describe('privacy header evidence', () => {
       ['Steuer-ID', 'DE_TAX_ID'],
       ['SIN number', 'CA_SIN'],
       ['kimlik numarası', 'TR_TC_KIMLIK'],
+      ['マイナンバー', 'JP_MY_NUMBER'],
+      ['個人番号', 'JP_MY_NUMBER'],
+      ['MyNumber', 'JP_MY_NUMBER'],
+      // Hangul syllables and voiced kana, which the key decomposes, composed again for the rules.
+      ['주민등록번호', 'KR_RRN'],
     ];
     for (const [name, entity] of cases) assert.equal(headerEvidence(name).entity, entity, name);
     // A health trust or region is no number; a child (Spanish `niño`) is no National Insurance number.

@@ -34,6 +34,7 @@ import {
   isValidDeTaxId,
   isValidCaSin,
   isValidTrTcKimlik,
+  isValidJpMyNumber,
   luhnValid,
   parseDate,
   shannonEntropy,
@@ -247,6 +248,22 @@ describe('privacy validators', () => {
     for (const v of ['046454287', '000000000', '04645428']) assert.ok(!isValidCaSin(v), v);
     assert.ok(isValidTrTcKimlik('17291716060'));
     for (const v of ['17291716050', '07291716060']) assert.ok(!isValidTrTcKimlik(v), v);
+  });
+
+  it('Japanese My Number: weights 2 to 7 and 2 to 6 from the right, mod 11', () => {
+    // 1*2 + 0*3 + 9*4 + 8*5 + 7*6 + 6*7 + 5*2 + 4*3 + 3*4 + 2*5 + 1*6 = 212; 212 mod 11 = 3; 11 - 3 = 8.
+    assert.ok(isValidJpMyNumber('123456789018'));
+    // Remainders 0 and 1 give a check digit 0.
+    const withCheck = (eleven: string) => {
+      for (let c = 0; c <= 9; c++) if (isValidJpMyNumber(`${eleven}${c}`)) return c;
+      return -1;
+    };
+    for (const eleven of ['10000000000', '20000000001', '98765432109', '31415926535']) {
+      let sum = 0;
+      for (let n = 1; n <= 11; n++) sum += Number(eleven[11 - n]) * (n <= 6 ? n + 1 : n - 5);
+      assert.equal(withCheck(eleven), sum % 11 <= 1 ? 0 : 11 - (sum % 11), eleven);
+    }
+    for (const v of ['123456789017', '000000000000', '12345678901']) assert.ok(!isValidJpMyNumber(v), v);
   });
 
   it('Bitcoin: base58check P2PKH/P2SH, bech32 v0 and bech32m v1, checksums enforced', () => {
