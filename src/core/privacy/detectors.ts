@@ -1297,14 +1297,39 @@ export const HETU_SEARCH = digitSearch(
 
 /** Finnish identity codes: a date, a century sign and a check character in one shape, found anywhere. */
 function findHetus(ctx: Ctx): void {
+  findChecked(ctx, 'FI_PERSONAL_IDENTITY_CODE', HETU_SEARCH, isValidFiHetu, () => 0.85);
+}
+
+/**
+ * Each match of `search` not glued to more that passes `valid`, as `entity` at the confidence `confidence`
+ * gives it (none at 0).
+ */
+function findChecked(
+  ctx: Ctx,
+  entity: EntityType,
+  search: DigitSearch,
+  valid: (match: string) => boolean,
+  confidence: (m: RegExpExecArray) => number,
+): void {
   const text = ctx.text;
-  HETU_RE.lastIndex = 0;
-  const nextMatch = () => execFromDigits(HETU_SEARCH, text);
+  search.re.lastIndex = 0;
+  const nextMatch = () => execFromDigits(search, text);
   for (let m = nextMatch(); m; m = nextMatch()) {
     const end = m.index + m[0].length;
-    if (glued(text, m.index, end) || !isValidFiHetu(m[0])) continue;
-    ctx.out.push({ entity: 'FI_PERSONAL_IDENTITY_CODE', start: m.index, end, confidence: 0.85 });
+    if (glued(text, m.index, end) || !valid(m[0])) continue;
+    const c = confidence(m);
+    if (c > 0) ctx.out.push({ entity, start: m.index, end, confidence: c });
   }
+}
+
+/** Where a code of `capitals` capitals and then a run of `digits` digits can start: the capitals' first. */
+function afterCapitals(capitals: number, digits: number): DigitSearch['starts'] {
+  return (text, d, e, from, tryAt) =>
+    e - d === digits &&
+    d - capitals >= from &&
+    isCapitalCode(text.charCodeAt(d - 1)) &&
+    isCapitalCode(text.charCodeAt(d - capitals)) &&
+    tryAt(d - capitals);
 }
 
 const BSN_RE = /\b\d{9}\b/g;
@@ -1364,15 +1389,7 @@ export const MEDICARE_SEARCH = digitSearch(
 const PAN_RE = /\b[A-Z]{3}[ABCFGHJLPT][A-Z]\d{4}[A-Z]\b/g;
 
 /** A PAN starts five capitals before its four digits. */
-export const PAN_SEARCH = digitSearch(
-  PAN_RE,
-  (text, d, e, from, tryAt) =>
-    e - d === 4 &&
-    d - 5 >= from &&
-    isCapitalCode(text.charCodeAt(d - 1)) &&
-    isCapitalCode(text.charCodeAt(d - 5)) &&
-    tryAt(d - 5),
-);
+export const PAN_SEARCH = digitSearch(PAN_RE, afterCapitals(5, 4));
 
 /**
  * Indian PANs: no check character, so found alone only as a person's (the fourth letter `P`), which a code of
@@ -1380,16 +1397,9 @@ export const PAN_SEARCH = digitSearch(
  * under its header.
  */
 function findPans(ctx: Ctx): void {
-  const text = ctx.text;
-  PAN_RE.lastIndex = 0;
-  const nextMatch = () => execFromDigits(PAN_SEARCH, text);
-  for (let m = nextMatch(); m; m = nextMatch()) {
-    const end = m.index + m[0].length;
-    if (glued(text, m.index, end) || !isValidInPan(m[0])) continue;
-    let confidence = m[0][3] === 'P' ? 0.7 : 0;
-    if (ctx.hint === 'IN_PAN' || precededBy(text, m.index, PAN_CONTEXT)) confidence = 0.9;
-    if (confidence > 0) ctx.out.push({ entity: 'IN_PAN', start: m.index, end, confidence });
-  }
+  findChecked(ctx, 'IN_PAN', PAN_SEARCH, isValidInPan, (m) =>
+    ctx.hint === 'IN_PAN' || precededBy(ctx.text, m.index, PAN_CONTEXT) ? 0.9 : m[0][3] === 'P' ? 0.7 : 0,
+  );
 }
 
 const NRIC_RE = /\b[STFGM]\d{7}[A-Z]\b/g;
@@ -1408,15 +1418,9 @@ export const NRIC_SEARCH = digitSearch(
 
 /** Singapore NRIC and FIN numbers: a check letter over a prefix letter and seven digits, found anywhere. */
 function findNrics(ctx: Ctx): void {
-  const text = ctx.text;
-  NRIC_RE.lastIndex = 0;
-  const nextMatch = () => execFromDigits(NRIC_SEARCH, text);
-  for (let m = nextMatch(); m; m = nextMatch()) {
-    const end = m.index + m[0].length;
-    if (glued(text, m.index, end) || !isValidSgNricFin(m[0])) continue;
-    const sure = ctx.hint === 'SG_NRIC_FIN' || precededBy(text, m.index, NRIC_CONTEXT);
-    ctx.out.push({ entity: 'SG_NRIC_FIN', start: m.index, end, confidence: sure ? 0.95 : 0.7 });
-  }
+  findChecked(ctx, 'SG_NRIC_FIN', NRIC_SEARCH, isValidSgNricFin, (m) =>
+    ctx.hint === 'SG_NRIC_FIN' || precededBy(ctx.text, m.index, NRIC_CONTEXT) ? 0.95 : 0.7,
+  );
 }
 
 const AHV_RE = /\b756(?:\.\d{4}\.\d{4}\.\d{2}|\d{10})\b/g;
@@ -1476,26 +1480,11 @@ export const MY_NUMBER_SEARCH = digitSearch(
 const CURP_RE = /\b[A-Z][AEIOUX][A-Z]{2}\d{6}[HMX][A-Z]{5}[0-9A-Z]\d\b/g;
 
 /** A CURP starts four capitals before the six digits of its date. */
-export const CURP_SEARCH = digitSearch(
-  CURP_RE,
-  (text, d, e, from, tryAt) =>
-    e - d === 6 &&
-    d - 4 >= from &&
-    isCapitalCode(text.charCodeAt(d - 1)) &&
-    isCapitalCode(text.charCodeAt(d - 4)) &&
-    tryAt(d - 4),
-);
+export const CURP_SEARCH = digitSearch(CURP_RE, afterCapitals(4, 6));
 
 /** Mexican CURPs: eighteen characters of a fixed shape and a check digit, found anywhere. */
 function findCurps(ctx: Ctx): void {
-  const text = ctx.text;
-  CURP_RE.lastIndex = 0;
-  const nextMatch = () => execFromDigits(CURP_SEARCH, text);
-  for (let m = nextMatch(); m; m = nextMatch()) {
-    const end = m.index + m[0].length;
-    if (glued(text, m.index, end) || !isValidMxCurp(m[0])) continue;
-    ctx.out.push({ entity: 'MX_CURP', start: m.index, end, confidence: 0.9 });
-  }
+  findChecked(ctx, 'MX_CURP', CURP_SEARCH, isValidMxCurp, () => 0.9);
 }
 
 /** Whether `text` holds one of `words` (each in the cases written), looked for by `indexOf`. */
