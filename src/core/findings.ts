@@ -71,6 +71,11 @@ export type EntityType =
   | 'CA_SIN'
   | 'TR_TC_KIMLIK'
   | 'JP_MY_NUMBER'
+  | 'ZA_ID'
+  | 'IL_ID'
+  | 'IE_PPS'
+  | 'TH_TNIN'
+  | 'DE_SVNR'
   | 'SECRET';
 
 export interface Finding {

@@ -48,6 +48,12 @@ import {
   isValidCaSin,
   isValidTrTcKimlik,
   isValidJpMyNumber,
+  isKrRrnSince2020,
+  isValidZaId,
+  isValidIlId,
+  isValidIePps,
+  isValidThTnin,
+  isValidDeSvnr,
   parseDate,
   shannonEntropy,
   IBAN_LENGTHS,
@@ -114,6 +120,11 @@ export const PRIORITY: readonly EntityType[] = [
   'TR_TC_KIMLIK',
   'CA_SIN',
   'JP_MY_NUMBER',
+  'ZA_ID',
+  'IL_ID',
+  'IE_PPS',
+  'TH_TNIN',
+  'DE_SVNR',
   'CRYPTO',
   'EMAIL_ADDRESS',
   'IP_ADDRESS',
@@ -1081,6 +1092,18 @@ const TCKN_CONTEXT = /\b(?:t\.?c\.?(?: kimlik)?|kimlik|tckn)(?: no| numaras[i\u0
 // Japanese: \u30de\u30a4\u30ca\u30f3\u30d0\u30fc (maina nbaa) and \u500b\u4eba\u756a\u53f7 (kojin bangou).
 const MY_NUMBER_CONTEXT =
   /(?:\b(?:my ?number|individual number)\b|\u30de\u30a4\u30ca\u30f3\u30d0\u30fc|\u500b\u4eba\u756a\u53f7)[^A-Za-z]*$/i;
+const ZA_ID_CONTEXT =
+  /\b(?:(?:rsa|sa|south african) id(?:entity)?(?: number| no| nr)?|id(?:entity)? (?:number|no|nr)|identity document)\b[^A-Za-z]*$/i;
+// Hebrew: \u05ea\u05e2\u05d5\u05d3\u05ea \u05d6\u05d4\u05d5\u05ea (teudat zehut), and its short form \u05ea.\u05d6 or \u05ea"\u05d6.
+const IL_ID_CONTEXT =
+  /(?:\b(?:teudat zehut|zehut|israeli id(?: number| no)?)\b|\u05ea\u05e2\u05d5\u05d3\u05ea \u05d6\u05d4\u05d5\u05ea|\u05ea[."\u05f4]\u05d6\.?)[^A-Za-z]*$/i;
+const PPS_CONTEXT = /\b(?:ppsn?|pps (?:number|no)|personal public service(?: number| no)?)\b[^A-Za-z]*$/i;
+// Thai: \u0e40\u0e25\u0e02\u0e1b\u0e23\u0e30\u0e08\u0e33\u0e15\u0e31\u0e27\u0e1b\u0e23\u0e30\u0e0a\u0e32\u0e0a\u0e19 (the citizen's identification number) and
+// \u0e1a\u0e31\u0e15\u0e23\u0e1b\u0e23\u0e30\u0e0a\u0e32\u0e0a\u0e19 (the citizen's card).
+const TNIN_CONTEXT =
+  /(?:\b(?:thai (?:national )?id(?:entification)?(?: card)?(?: number| no)?|tnin)\b|\u0e40\u0e25\u0e02\u0e1b\u0e23\u0e30\u0e08\u0e33\u0e15\u0e31\u0e27\u0e1b\u0e23\u0e30\u0e0a\u0e32\u0e0a\u0e19|\u0e1a\u0e31\u0e15\u0e23\u0e1b\u0e23\u0e30\u0e0a\u0e32\u0e0a\u0e19)[^A-Za-z]*$/i;
+const SVNR_CONTEXT =
+  /\b(?:(?:sozial|renten)versicherungs-?(?:nummer|nr)|sv-?(?:nummer|nr)|svnr|rvnr|vsnr)\b[^A-Za-z]*$/i;
 const NRIC_CONTEXT = /\b(?:nric|fin|ic(?: number| no)?)\b[^A-Za-z]*$/i;
 // Korean: \uC8FC\uBBFC\uB4F1\uB85D\uBC88\uD638 is the number's name (jumin deungnok beonho).
 const RRN_CONTEXT =
@@ -1247,6 +1270,11 @@ interface DigitId {
   hints?: readonly EntityType[];
   /** What the check is given: the digits alone by default. */
   compact?: (match: string) => string;
+  /**
+   * A weaker check for a number already named as one (after its words or under its header), met by numbers of
+   * it issued without the check `valid` makes (Korea's since October 2020); such a match is less sure.
+   */
+  validNamed?: (compact: string) => boolean;
 }
 
 /**
@@ -1261,9 +1289,14 @@ function findDigitIds(ctx: Ctx, id: DigitId): void {
   for (let m = nextMatch(); m; m = nextMatch()) {
     const end = m.index + m[0].length;
     if (glued(text, m.index, end)) continue;
-    let confidence = id.shaped?.test(m[0]) ? 0.85 : 0;
-    if (hinted(ctx.hint, id) || precededBy(text, m.index, id.context)) confidence = 0.9;
-    if (confidence === 0 || !id.valid((id.compact ?? digitsOf)(m[0]))) continue;
+    const named = hinted(ctx.hint, id) || precededBy(text, m.index, id.context);
+    let confidence = named ? 0.9 : id.shaped?.test(m[0]) ? 0.85 : 0;
+    if (confidence === 0) continue;
+    const compact = (id.compact ?? digitsOf)(m[0]);
+    if (!id.valid(compact)) {
+      if (!named || id.validNamed?.(compact) !== true) continue;
+      confidence = 0.8;
+    }
     ctx.out.push({ entity, start: m.index, end, confidence });
   }
 }
@@ -1332,10 +1365,11 @@ function afterCapitals(capitals: number, digits: number): DigitSearch['starts'] 
     tryAt(d - capitals);
 }
 
-const BSN_RE = /\b\d{9}\b/g;
+// Also as people write it on forms, in groups of four, two and three (`1234.56.782`).
+const BSN_RE = /\b\d{4}\.\d{2}\.\d{3}\b|\b\d{9}\b/g;
 export const BSN_SEARCH = digitSearch(
   BSN_RE,
-  atRunStart((_, d, e) => e - d === 9),
+  atRunStart((text, d, e) => e - d === 9 || (e - d === 4 && text.charCodeAt(e) === 46)),
 );
 
 // All in groups or none: `1 84 12 76 451 089 46`, `184127645108946`; Corsica's departments are 2A and 2B.
@@ -1469,6 +1503,43 @@ export const TCKN_SEARCH = digitSearch(
   atRunStart((_, d, e) => e - d === 11),
 );
 
+const ZA_ID_RE = /\b\d{13}\b/g;
+export const ZA_ID_SEARCH = digitSearch(
+  ZA_ID_RE,
+  atRunStart((_, d, e) => e - d === 13),
+);
+
+// Nine digits, or with the check digit after a dash and the leading zeros left out (`3933742-3`).
+const IL_ID_RE = /\b\d{9}\b|\b\d{7,8}-\d\b/g;
+export const IL_ID_SEARCH = digitSearch(
+  IL_ID_RE,
+  atRunStart((text, d, e) => {
+    const n = e - d;
+    return n === 9 || ((n === 7 || n === 8) && text.charCodeAt(e) === 45);
+  }),
+);
+
+const PPS_RE = /\b\d{7}[A-W][AHWTX]?\b/g;
+export const PPS_SEARCH = digitSearch(
+  PPS_RE,
+  atRunStart((_, d, e) => e - d === 7),
+);
+
+// Bare, or in its printed groups of one, four, five, two and one (`1-2345-67890-12-1`).
+const TNIN_RE = /\b[1-8](-?)\d{4}\1\d{5}\1\d{2}\1\d\b/g;
+export const TNIN_SEARCH = digitSearch(
+  TNIN_RE,
+  atRunStart((text, d, e) => e - d === 13 || (e - d === 1 && text.charCodeAt(e) === 45)),
+);
+const TNIN_DASHED = /^\d-\d{4}-\d{5}-\d{2}-\d$/;
+
+// Area, birth date, the birth name's initial, serial and check: `65170839J003`, `65 170839 J 00 3`.
+const SVNR_RE = /\b\d{2} ?\d{6} ?[A-Z] ?\d{2} ?\d\b/g;
+export const SVNR_SEARCH = digitSearch(
+  SVNR_RE,
+  atRunStart((text, d, e) => e - d === 8 || (e - d === 2 && text.charCodeAt(e) === 32)),
+);
+
 // Four letters of the name (the second a vowel, or X), the birth date, sex (H, M, or X since 2023), the state's
 // two letters, three consonants, a homonym character and a check digit.
 const MY_NUMBER_RE = /\b\d{4}( ?)\d{4}\1\d{4}\b/g;
@@ -1522,6 +1593,36 @@ const NO_FNR_WORDS = ['nummer', 'Nummer', 'NUMMER', 'fnr', 'Fnr', 'FNR', 'f.nr',
 const DK_CPR_WORDS = [...PERSONNUMMER_WORDS, 'cpr', 'CPR', 'Cpr'];
 const TFN_WORDS = ['tfn', 'TFN', 'Tfn', 'ax file', 'AX FILE', 'ax File'];
 const MEDICARE_WORDS = ['medicare', 'Medicare', 'MEDICARE'];
+const ZA_ID_WORDS = ['id', 'ID', 'Id', 'dentity', 'DENTITY'];
+const IL_ID_WORDS = [
+  'zehut',
+  'Zehut',
+  'ZEHUT',
+  'sraeli',
+  'SRAELI',
+  '\u05d6\u05d4\u05d5\u05ea',
+  '\u05ea.\u05d6',
+  '\u05ea"\u05d6',
+  '\u05ea\u05f4\u05d6',
+];
+const PPS_WORDS = ['pps', 'PPS', 'Pps', 'ublic service', 'UBLIC SERVICE', 'ublic Service'];
+const TNIN_WORDS = ['thai', 'Thai', 'THAI', 'tnin', 'TNIN', '\u0e1b\u0e23\u0e30\u0e0a\u0e32\u0e0a\u0e19'];
+const SVNR_WORDS = [
+  'ersicherungs',
+  'ERSICHERUNGS',
+  'sv-n',
+  'SV-N',
+  'SV-n',
+  'svn',
+  'SVN',
+  'SVn',
+  'rvnr',
+  'RVNR',
+  'RVNr',
+  'vsnr',
+  'VSNR',
+  'VSNr',
+];
 const MY_NUMBER_WORDS = ['umber', 'UMBER', '\u30de\u30a4\u30ca\u30f3', '\u500b\u4eba\u756a\u53f7'];
 const AHV_WORDS = [
   'ahv',
@@ -1634,6 +1735,7 @@ const DIGIT_IDS: readonly DigitId[] = [
     shaped: RRN_SHAPE,
     mayBeShaped: (text) => text.includes('-'),
     anyAlphabet: true,
+    validNamed: isKrRrnSince2020,
   },
   // In its groups (`1 84 12 76 451 089 46`) anywhere: a key modulo 97 and the sex digit rule out the rest.
   {
@@ -1685,7 +1787,7 @@ const DIGIT_IDS: readonly DigitId[] = [
     context: BSN_CONTEXT,
     valid: isValidNlBsn,
     digits: 9,
-    runs: 1 << 9,
+    runs: (1 << 4) | (1 << 9),
     words: BSN_WORDS,
   },
   {
@@ -1717,6 +1819,8 @@ const DIGIT_IDS: readonly DigitId[] = [
     words: AHV_WORDS,
     shaped: AHV_DOTTED,
     mayBeShaped: (text, flags) => flags.dots >= 3,
+    // Sozialversicherungsnummer is the Swiss number's German name as well as Germany's.
+    hints: ['DE_SVNR'],
   },
   // With its dots (`12.345.678-5`) anywhere; a check character mod 11, K for 10.
   {
@@ -1780,6 +1884,62 @@ const DIGIT_IDS: readonly DigitId[] = [
     runs: (1 << 4) | (1 << 12),
     words: MY_NUMBER_WORDS,
     anyAlphabet: true,
+  },
+  // A birth date, citizenship and Luhn: any 13 digits pass one time in a thousand or so, but barcodes (EAN-13)
+  // and account numbers are 13 digits too, so only after its name or under its header.
+  {
+    entity: 'ZA_ID',
+    search: ZA_ID_SEARCH,
+    context: ZA_ID_CONTEXT,
+    valid: isValidZaId,
+    digits: 13,
+    runs: 1 << 13,
+    words: ZA_ID_WORDS,
+  },
+  {
+    entity: 'IL_ID',
+    search: IL_ID_SEARCH,
+    context: IL_ID_CONTEXT,
+    valid: isValidIlId,
+    digits: 8,
+    runs: (1 << 7) | (1 << 8) | (1 << 9),
+    words: IL_ID_WORDS,
+    anyAlphabet: true,
+    compact: (s) => digitsOf(s).padStart(9, '0'),
+  },
+  // Seven digits and a check letter: one code of the shape in 23 passes, so only after its name.
+  {
+    entity: 'IE_PPS',
+    search: PPS_SEARCH,
+    context: PPS_CONTEXT,
+    valid: isValidIePps,
+    digits: 7,
+    runs: 1 << 7,
+    words: PPS_WORDS,
+    compact: (s) => s,
+  },
+  // In its printed groups (`1-2345-67890-12-1`) anywhere; bare after its name, in Thai too.
+  {
+    entity: 'TH_TNIN',
+    search: TNIN_SEARCH,
+    context: TNIN_CONTEXT,
+    valid: isValidThTnin,
+    digits: 13,
+    runs: (1 << 1) | (1 << 13),
+    words: TNIN_WORDS,
+    shaped: TNIN_DASHED,
+    mayBeShaped: (text) => text.includes('-'),
+    anyAlphabet: true,
+  },
+  {
+    entity: 'DE_SVNR',
+    search: SVNR_SEARCH,
+    context: SVNR_CONTEXT,
+    valid: isValidDeSvnr,
+    digits: 11,
+    runs: (1 << 2) | (1 << 8),
+    words: SVNR_WORDS,
+    compact: (s) => s.replace(/ /g, ''),
   },
 ];
 

@@ -31,10 +31,13 @@ export function normaliseHeader(name: string): string {
   // Without diacritics, so that one word stands for its spellings: `teléfono` and `telefono`, `âge` and `age`.
   // Composed again after: the key's decomposition left Hangul syllables as their letters (주민등록번호 was 16
   // characters, matched by no rule) and a kana's voicing mark apart (マイナンバー became マイナンハ_ー).
-  return lexiconKey(name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase())
-    .normalize('NFC')
-    .replace(/[^\p{L}\p{N}]+/gu, '_')
-    .replace(/^_+|_+$/g, '');
+  return (
+    lexiconKey(name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase())
+      .normalize('NFC')
+      // Marks stay: a Thai or Devanagari word's vowel signs are of the word (Latin accents went above).
+      .replace(/[^\p{L}\p{M}\p{N}]+/gu, '_')
+      .replace(/^_+|_+$/g, '')
+  );
 }
 
 interface Rule {
@@ -75,8 +78,33 @@ const RULES: Rule[] = [
     ),
     evidence: { entity: 'EMAIL_ADDRESS' },
   },
+  { pattern: whole('(?:rsa|sa|south_african)_id(?:_?(?:number|no|nr))?'), evidence: { entity: 'ZA_ID' } },
+  // Hebrew: \u05ea\u05e2\u05d5\u05d3\u05ea \u05d6\u05d4\u05d5\u05ea (teudat zehut), \u05ea.\u05d6 for short, after \u05de\u05e1\u05e4\u05e8 (number).
   {
-    pattern: whole('ssn|social_security(?:_number|_no)?|ss_?num(?:ber)?|sozialversicherungsnummer'),
+    pattern: whole(
+      'teudat_?zehut|zehut|israeli_id(?:_?(?:number|no))?|\u05ea\u05e2\u05d5\u05d3\u05ea_\u05d6\u05d4\u05d5\u05ea|(?:\u05de\u05e1\u05e4\u05e8_)?\u05ea_\u05d6',
+    ),
+    evidence: { entity: 'IL_ID' },
+  },
+  {
+    pattern: whole('ppsn|pps_?(?:number|no|num)|personal_public_service(?:_?(?:number|no))?'),
+    evidence: { entity: 'IE_PPS' },
+  },
+  // Before the card's `card_number`, which `thai_id_card_number` would match. Thai: the citizen's identification
+  // number, and the citizen's card's (with or without \u0e40\u0e25\u0e02, number).
+  {
+    pattern: whole(
+      'thai_id(?:_?(?:card|number|no))*|tnin|\u0e40\u0e25\u0e02\u0e1b\u0e23\u0e30\u0e08\u0e33\u0e15\u0e31\u0e27\u0e1b\u0e23\u0e30\u0e0a\u0e32\u0e0a\u0e19|(?:\u0e40\u0e25\u0e02)?\u0e1a\u0e31\u0e15\u0e23\u0e1b\u0e23\u0e30\u0e0a\u0e32\u0e0a\u0e19',
+    ),
+    evidence: { entity: 'TH_TNIN' },
+  },
+  // The Swiss AHV number's German name too: its detector takes this hint as well.
+  {
+    pattern: whole('(?:sozial|renten)versicherungs_?(?:nummer|nr)|sv_?(?:nummer|nr)|svnr|rvnr|vsnr'),
+    evidence: { entity: 'DE_SVNR' },
+  },
+  {
+    pattern: whole('ssn|social_security(?:_number|_no)?|ss_?num(?:ber)?'),
     evidence: { entity: 'US_SSN' },
   },
   // Not a bare `pan`: in payment data that is a card's primary account number (CREDIT_CARD, below). Before

@@ -122,6 +122,9 @@ function maskEntity(v: string, entity: EntityType | undefined): string {
     case 'CA_SIN':
     case 'TR_TC_KIMLIK':
     case 'JP_MY_NUMBER':
+    case 'ZA_ID':
+    case 'IL_ID':
+    case 'TH_TNIN':
       return keepLastDigits(v, 4);
     case 'ES_NIF':
     case 'ES_NIE':
@@ -132,6 +135,8 @@ function maskEntity(v: string, entity: EntityType | undefined): string {
     case 'SG_NRIC_FIN':
     case 'MX_CURP':
     case 'CL_RUT':
+    case 'IE_PPS':
+    case 'DE_SVNR':
       return keepLastChars(v, 3);
     case 'IBAN_CODE': {
       const compact = v.replace(/\s/g, '');

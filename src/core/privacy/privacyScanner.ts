@@ -174,6 +174,11 @@ const SEVERITY: Record<EntityType, Severity> = {
   CA_SIN: 'error',
   TR_TC_KIMLIK: 'error',
   JP_MY_NUMBER: 'error',
+  ZA_ID: 'error',
+  IL_ID: 'error',
+  IE_PPS: 'error',
+  TH_TNIN: 'error',
+  DE_SVNR: 'error',
   SECRET: 'error',
   EMAIL_ADDRESS: 'warning',
   PHONE_NUMBER: 'warning',
@@ -230,6 +235,11 @@ const PLURAL: Record<EntityType, string> = {
   CA_SIN: 'Canadian social insurance numbers',
   TR_TC_KIMLIK: 'Turkish identity numbers',
   JP_MY_NUMBER: 'Japanese My Numbers',
+  ZA_ID: 'South African identity numbers',
+  IL_ID: 'Israeli identity numbers',
+  IE_PPS: 'Irish PPS numbers',
+  TH_TNIN: 'Thai national identity numbers',
+  DE_SVNR: 'German social insurance numbers',
   SECRET: 'secrets (keys, tokens, private keys)',
 };
 
@@ -276,6 +286,11 @@ const SINGULAR: Record<EntityType, string> = {
   CA_SIN: 'A Canadian social insurance number',
   TR_TC_KIMLIK: 'A Turkish identity number',
   JP_MY_NUMBER: 'A Japanese My Number',
+  ZA_ID: 'A South African identity number',
+  IL_ID: 'An Israeli identity number',
+  IE_PPS: 'An Irish PPS number',
+  TH_TNIN: 'A Thai national identity number',
+  DE_SVNR: 'A German social insurance number',
   SECRET: 'A secret (key, token or private key)',
 };
 

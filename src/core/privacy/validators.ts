@@ -47,6 +47,11 @@ const clRut = stdnum(() => require('stdnum/lib/cjs/cl/rut') as Validator);
 const deIdnr = stdnum(() => require('stdnum/lib/cjs/de/idnr') as Validator);
 const mxCurp = stdnum(() => require('stdnum/lib/cjs/mx/curp') as Validator);
 const trTckimlik = stdnum(() => require('stdnum/lib/cjs/tr/tckimlik') as Validator);
+const zaIdnr = stdnum(() => require('stdnum/lib/cjs/za/idnr') as Validator);
+const ilIdnr = stdnum(() => require('stdnum/lib/cjs/il/idnr') as Validator);
+const iePps = stdnum(() => require('stdnum/lib/cjs/ie/pps') as Validator);
+const thIdnr = stdnum(() => require('stdnum/lib/cjs/th/idnr') as Validator);
+const deSvnr = stdnum(() => require('stdnum/lib/cjs/de/svnr') as Validator);
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Luhn (mod 10) check over a string of ASCII digits. False for an empty string or any non-digit. */
@@ -281,6 +286,25 @@ export function isValidKrRrn(digits: string): boolean {
   return /^\d{13}$/.test(digits) && krRrn().validate(digits).isValid;
 }
 
+/** The century of a Korean number's seventh digit: 1, 2, 5, 6 the 1900s, 3, 4, 7, 8 the 2000s, 9, 0 the 1800s. */
+const KR_CENTURY = [1800, 1900, 1900, 2000, 2000, 1900, 1900, 2000, 2000, 1800];
+
+/**
+ * A Korean resident registration number issued since October 2020: the birth date and the digit of sex and
+ * century as before, then six digits that are neither the place of registration nor a check (they are drawn at
+ * random), so nothing else can be checked. Only for a number already named as one.
+ */
+export function isKrRrnSince2020(digits: string): boolean {
+  if (!/^\d{13}$/.test(digits)) return false;
+  const century = KR_CENTURY[digits.charCodeAt(6) - 48]!;
+  return isDate(century + Number(digits.slice(0, 2)), Number(digits.slice(2, 4)), Number(digits.slice(4, 6)));
+}
+
+function isDate(year: number, month: number, day: number): boolean {
+  if (month < 1 || month > 12 || day < 1) return false;
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
 /**
  * A US ITIN (individual taxpayer identification number) of 9 digits: 9, two digits, a group the IRS issues
  * (50 to 65, 70 to 88, 90 to 92, 94 to 99) and four more. No check digit; never a valid SSN (area 9xx).
@@ -392,6 +416,41 @@ export function isValidCaSin(digits: string): boolean {
 /** A Turkish identity number (T.C. Kimlik No) of 11 digits, not starting with 0, with two check digits. */
 export function isValidTrTcKimlik(digits: string): boolean {
   return /^[1-9]\d{10}$/.test(digits) && trTckimlik().validate(digits).isValid;
+}
+
+/**
+ * A South African identity number of 13 digits: a birth date YYMMDD, four of sex and sequence, citizenship (0 a
+ * citizen, 1 a permanent resident), a digit once of race and now 8, and a Luhn check.
+ */
+export function isValidZaId(digits: string): boolean {
+  return /^\d{13}$/.test(digits) && zaIdnr().validate(digits).isValid;
+}
+
+/** An Israeli identity number (Teudat Zehut) of 9 digits, leading zeros written, Luhn-valid. */
+export function isValidIlId(digits: string): boolean {
+  return /^\d{9}$/.test(digits) && !/^0{9}$/.test(digits) && ilIdnr().validate(digits).isValid;
+}
+
+/**
+ * An Irish PPS number: seven digits, a check letter modulo 23, and on some a second letter (A or H since 2013,
+ * which the check counts: `1234567FA`; W, T or X on older ones).
+ */
+export function isValidIePps(compact: string): boolean {
+  return /^\d{7}[A-W][AHWTX]?$/.test(compact) && iePps().validate(compact).isValid;
+}
+
+/** A Thai national identity number of 13 digits: a first digit of 1 to 8 and a check modulo 11. */
+export function isValidThTnin(digits: string): boolean {
+  return /^[1-8]\d{12}$/.test(digits) && thIdnr().validate(digits).isValid;
+}
+
+/**
+ * A German social insurance (pension) number of 12 characters: an area of two digits, the birth date DDMMYY,
+ * the first letter of the birth name, a serial (00 to 49 men, 50 to 99 women) and a check digit
+ * (`65170839J003`).
+ */
+export function isValidDeSvnr(compact: string): boolean {
+  return /^\d{8}[A-Z]\d{3}$/.test(compact) && deSvnr().validate(compact).isValid;
 }
 
 /**

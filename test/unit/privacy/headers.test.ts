@@ -147,6 +147,20 @@ describe('privacy header evidence', () => {
       ['MyNumber', 'JP_MY_NUMBER'],
       // Hangul syllables and voiced kana, which the key decomposes, composed again for the rules.
       ['주민등록번호', 'KR_RRN'],
+      ['SA ID Number', 'ZA_ID'],
+      ['south_african_id', 'ZA_ID'],
+      ['Teudat Zehut', 'IL_ID'],
+      ['תעודת זהות', 'IL_ID'],
+      ['מספר ת"ז', 'IL_ID'],
+      ['PPSN', 'IE_PPS'],
+      ['pps_number', 'IE_PPS'],
+      ['thai_id_card_number', 'TH_TNIN'],
+      // Thai vowel signs are marks: the name was cut at them.
+      ['เลขประจำตัวประชาชน', 'TH_TNIN'],
+      ['เลขบัตรประชาชน', 'TH_TNIN'],
+      ['Sozialversicherungsnummer', 'DE_SVNR'],
+      ['SV-Nummer', 'DE_SVNR'],
+      ['RVNR', 'DE_SVNR'],
     ];
     for (const [name, entity] of cases) assert.equal(headerEvidence(name).entity, entity, name);
     // A health trust or region is no number; a child (Spanish `niño`) is no National Insurance number.
@@ -157,6 +171,9 @@ describe('privacy header evidence', () => {
     assert.equal(headerEvidence('fin').entity, undefined);
     // An experiment's `run`, a feature's `sin` (the sine) are no Chilean RUN, no Canadian SIN.
     for (const name of ['run', 'run_id', 'sin', 'sin_theta'])
+      assert.equal(headerEvidence(name).entity, undefined, name);
+    // A bare `pps` may be points or parts per second; an `id_number` is a record's.
+    for (const name of ['pps', 'pps_score', 'id_number', 'sa_region'])
       assert.equal(headerEvidence(name).entity, undefined, name);
   });
 

@@ -10,7 +10,7 @@ const ENTITIES: EntityType[] = [
   'UK_NINO', 'UK_NHS', 'IN_AADHAAR', 'BR_CPF', 'PL_PESEL', 'FI_PERSONAL_IDENTITY_CODE', 'KR_RRN', 'US_ITIN',
   'IN_PAN', 'NL_BSN', 'FR_NIR', 'SE_PERSONNUMMER', 'NO_FODSELSNUMMER', 'DK_CPR', 'AU_TFN', 'AU_MEDICARE',
   'SG_NRIC_FIN', 'CH_AHV', 'MX_CURP', 'CL_RUT', 'BE_NATIONAL_NUMBER', 'DE_TAX_ID', 'CA_SIN', 'TR_TC_KIMLIK',
-  'JP_MY_NUMBER', 'SECRET',
+  'JP_MY_NUMBER', 'ZA_ID', 'IL_ID', 'IE_PPS', 'TH_TNIN', 'DE_SVNR', 'SECRET',
 ];
 
 describe('privacy masking', () => {
@@ -54,6 +54,11 @@ describe('privacy masking', () => {
     assert.equal(maskExcerpt('36574261809', 'DE_TAX_ID'), '*******1809');
     assert.equal(maskExcerpt('046 454 286', 'CA_SIN'), '*** **4 286');
     assert.equal(maskExcerpt('17291716060', 'TR_TC_KIMLIK'), '*******6060');
+    assert.equal(maskExcerpt('7503305044089', 'ZA_ID'), '*********4089');
+    assert.equal(maskExcerpt('039337423', 'IL_ID'), '*****7423');
+    assert.equal(maskExcerpt('1-1120-34563-56-2', 'TH_TNIN'), '*-****-****3-56-2');
+    assert.equal(maskExcerpt('1234567FA', 'IE_PPS'), '******7FA');
+    assert.equal(maskExcerpt('15 070649 C 103', 'DE_SVNR'), '** ****** * 103');
     assert.equal(maskExcerpt('1234 5678 9018', 'JP_MY_NUMBER'), '**** **** 9018');
   });
 
@@ -98,7 +103,7 @@ describe('privacy masking', () => {
           ...(['UK_NHS', 'IN_AADHAAR', 'BR_CPF', 'PL_PESEL', 'KR_RRN'] as const),
           ...(['US_ITIN', 'NL_BSN', 'FR_NIR', 'SE_PERSONNUMMER', 'NO_FODSELSNUMMER', 'DK_CPR'] as const),
           ...(['AU_TFN', 'AU_MEDICARE', 'CH_AHV', 'BE_NATIONAL_NUMBER', 'DE_TAX_ID', 'CA_SIN'] as const),
-          ...(['TR_TC_KIMLIK', 'JP_MY_NUMBER'] as const),
+          ...(['TR_TC_KIMLIK', 'JP_MY_NUMBER', 'ZA_ID', 'IL_ID', 'TH_TNIN'] as const),
         ),
         (value, entity) => {
           const shown = maskExcerpt(value, entity).replace(/\D/g, '');

@@ -179,6 +179,34 @@ describe('PrivacyScanner', () => {
     assert.ok(!JSON.stringify(result).includes('BOXW310820HNERXN09'));
   });
 
+  it('finds columns of South African, Israeli, Irish, Thai, German social and post-2020 Korean numbers', async () => {
+    const csv = [
+      'sa_id,teudat_zehut,ppsn,thai_id,sozialversicherungsnummer,rrn,notes',
+      '8001015009087,314159260,7654321G,1-1017-00230-70-8,65170839J003,210203-4123456,PPS 6433435F given',
+      '9207130121082,203040506,2345678RA,3540100265430,12 010180 M 525,200715-3987654,ok',
+      '6504124903183,123456782,6433435F,1112034563562,53121275B177,190401-1000001,ok',
+    ].join('\n');
+    const result = await scan(Buffer.from(csv), 'ids-4.csv');
+    const columns = result.findings
+      .filter((f) => f.rule === 'privacy/pii-column')
+      .map((f) => [f.column, f.entity, f.excerpt]);
+    assert.deepEqual(columns, [
+      ['sa_id', 'ZA_ID', '*********9087'],
+      ['teudat_zehut', 'IL_ID', '*****9260'],
+      ['ppsn', 'IE_PPS', '*****21G'],
+      ['thai_id', 'TH_TNIN', '*-****-****0-70-8'],
+      ['sozialversicherungsnummer', 'DE_SVNR', '*********003'],
+      ['rrn', 'KR_RRN', '******-***3456'],
+    ]);
+    const cells = result.findings
+      .filter((f) => f.rule === 'privacy/pii-cell')
+      .map((f) => [f.column, f.entity]);
+    assert.deepEqual(cells, [['notes', 'IE_PPS']]);
+    const text = JSON.stringify(result);
+    for (const v of ['8001015009087', '314159260', '7654321G', '65170839J003', '4123456', '6433435F'])
+      assert.ok(!text.includes(v), v);
+  });
+
   it('finds columns of names in Cyrillic and Greek, and names in Russian notes', async () => {
     // Иван Петров, Мария Иванова, Сергей Смирнов, Дмитрий Кузнецов; Νίκος Παπαδόπουλος, Ελένη Γεωργίου, ...
     const ru = [

@@ -35,6 +35,12 @@ import {
   isValidCaSin,
   isValidTrTcKimlik,
   isValidJpMyNumber,
+  isKrRrnSince2020,
+  isValidZaId,
+  isValidIlId,
+  isValidIePps,
+  isValidThTnin,
+  isValidDeSvnr,
   luhnValid,
   parseDate,
   shannonEntropy,
@@ -248,6 +254,34 @@ describe('privacy validators', () => {
     for (const v of ['046454287', '000000000', '04645428']) assert.ok(!isValidCaSin(v), v);
     assert.ok(isValidTrTcKimlik('17291716060'));
     for (const v of ['17291716050', '07291716060']) assert.ok(!isValidTrTcKimlik(v), v);
+  });
+
+  it('South African, Israeli, Irish, Thai and German social numbers: their dates and check characters', () => {
+    // stdnum's own examples, and each with one thing wrong.
+    assert.ok(isValidZaId('7503305044089'));
+    // Luhn; month 13; citizenship 2; too short.
+    for (const v of ['8503305044089', '7513305044085', '7503305044289', '750330504408'])
+      assert.ok(!isValidZaId(v), v);
+    assert.ok(isValidIlId('039337423'));
+    for (const v of ['039337422', '000000000', '39337423']) assert.ok(!isValidIlId(v), v);
+    for (const v of ['6433435F', '6433435FT', '6433435FW', '6433435OA', '6433435IH'])
+      assert.ok(isValidIePps(v), v);
+    // The check letter; a second letter that is none of A, H, W, T, X; a second letter the check counts.
+    for (const v of ['6433435E', '6433435FB', '6433435VH', '6433435f']) assert.ok(!isValidIePps(v), v);
+    for (const v of ['3100600445635', '1112034563562']) assert.ok(isValidThTnin(v), v);
+    // The check; a first digit of 0 or 9.
+    for (const v of ['1101700230705', '0101700230705', '9112034563562']) assert.ok(!isValidThTnin(v), v);
+    assert.ok(isValidDeSvnr('15070649C103'));
+    // Area 01; month 13; the check; no letter.
+    for (const v of ['01070649C103', '15071349C103', '15070649C102', '150706499103'])
+      assert.ok(!isValidDeSvnr(v), v);
+  });
+
+  it('Korean numbers issued since October 2020: the date and the digit of sex and century only', () => {
+    // 4: a woman born in the 2000s; 9: the 1800s; 1: the 1900s (29 February 1900 was no day).
+    for (const v of ['2102034123456', '9710139000000', '0002294123456']) assert.ok(isKrRrnSince2020(v), v);
+    for (const v of ['2102304123456', '0102294123456', '0002291123456', '210203412345'])
+      assert.ok(!isKrRrnSince2020(v), v);
   });
 
   it('Japanese My Number: weights 2 to 7 and 2 to 6 from the right, mod 11', () => {
