@@ -76,6 +76,8 @@ export type EntityType =
   | 'IE_PPS'
   | 'TH_TNIN'
   | 'DE_SVNR'
+  | 'PASSPORT'
+  | 'DRIVER_LICENSE'
   | 'SECRET';
 
 export interface Finding {

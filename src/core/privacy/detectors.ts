@@ -125,6 +125,8 @@ export const PRIORITY: readonly EntityType[] = [
   'IE_PPS',
   'TH_TNIN',
   'DE_SVNR',
+  'PASSPORT',
+  'DRIVER_LICENSE',
   'CRYPTO',
   'EMAIL_ADDRESS',
   'IP_ADDRESS',
@@ -1974,6 +1976,195 @@ function findNationalIds(ctx: Ctx): void {
   if (flags.digits >= 7 && flags.upper >= 10 && has(1 << 6) && wanted(only, 'MX_CURP')) findCurps(ctx);
 }
 
+// Passports and driving licences: numbers of no common shape or check character (each country, each US state
+// its own), so found only after the words that name them, in the languages of the header rules, or under a
+// header that does. Between the words and the number may come `number`, `no.`, `#`, `:` and their like.
+const DOC_FILLERS =
+  '(?:[\\s:#.,=()/\'"\u2116\u00b0\u00ba\u2013\u2014\uff1a-]|(?:numbers?|num|nr|nos?|n|id|is|was|of|num\u00e9ro|numero|n\u00famero|nummer|numer|series|serie|\u043d\u043e\u043c\u0435\u0440|\u0441\u0435\u0440\u0438\u044f)(?![\\p{L}\\p{N}])|\u53f7\u7801|\u865f\u78bc|\u756a\u53f7|\ubc88\ud638|\u53f7)*$';
+const PASSPORT_CONTEXT = new RegExp(
+  '(?<![\\p{L}\\p{N}])(?:passports?|reisepass|passeport|pasaporte|pasaport|passaport[eo]|paszport|paspoort|' +
+    '\u043f\u0430\u0441\u043f\u043e\u0440\u0442[\u0430-\u044f\u0451]*|\u62a4\u7167|\u8b77\u7167|\u30d1\u30b9\u30dd\u30fc\u30c8|\u65c5\u5238|\uc5ec\uad8c)(?:nummer|nr|no)?' +
+    DOC_FILLERS,
+  'iu',
+);
+const DRIVER_LICENSE_CONTEXT = new RegExp(
+  "(?<![\\p{L}\\p{N}])(?:driver(?:['\u2019]?s)?['\u2019]? ?licen[cs]es?|driving ?licen[cs]es?|d\\.l\\.|" +
+    'f(?:\u00fc|ue|u)hrerschein|permis de conduire|licencia de (?:conducir|manejo)|carn[e\u00e9] de conducir|' +
+    'permiso de conducir|patente di guida|rijbewijs|prawo jazdy|carta de condu\u00e7\u00e3o|carteira de motorista|' +
+    '\u0432\u043e\u0434\u0438\u0442\u0435\u043b\u044c\u0441\u043a(?:\u043e\u0435|\u043e\u0433\u043e) \u0443\u0434\u043e\u0441\u0442\u043e\u0432\u0435\u0440\u0435\u043d\u0438[\u0435\u044f]|\u0432\u043e\u0434\u0438\u0442\u0435\u043b\u044c\u0441\u043a\u0438\u0435 \u043f\u0440\u0430\u0432\u0430|\u9a7e\u9a76\u8bc1|\u9a7e\u7167|\u904b\u8ee2\u514d\u8a31\u8a3c?|\u514d\u8a31\u8a3c|\uc6b4\uc804\uba74\ud5c8\uc99d?)' +
+    '(?:nummer|nr|no)?' +
+    DOC_FILLERS,
+  'iu',
+);
+// In capitals only: `dl` in small letters is a download or a decilitre.
+const DRIVER_LICENSE_ABBREVIATION =
+  /(?<![A-Za-z0-9])(?:DL|D\/L|CNH|\u0412\u0423)(?:[\s:#.]|(?:No|NO|Nr|NR)(?![A-Za-z]))*$/;
+
+interface DocumentKind {
+  entity: 'PASSPORT' | 'DRIVER_LICENSE';
+  /** Characters of the number without its spaces and dashes: the fewest and the most. */
+  min: number;
+  max: number;
+  /** Digits it has at least (`2024` after `passport` is a year). */
+  digits: number;
+  named: (text: string, start: number) => boolean;
+}
+
+const DOCUMENT_KINDS: readonly DocumentKind[] = [
+  {
+    entity: 'PASSPORT',
+    min: 6,
+    max: 12,
+    digits: 5,
+    named: (text, start) => precededBy(text, start, PASSPORT_CONTEXT, 40),
+  },
+  {
+    entity: 'DRIVER_LICENSE',
+    min: 5,
+    max: 18,
+    digits: 4,
+    named: (text, start) =>
+      precededBy(text, start, DRIVER_LICENSE_CONTEXT, 48) ||
+      precededBy(text, start, DRIVER_LICENSE_ABBREVIATION, 12),
+  },
+];
+
+/** A run of digits, for texts too short for {@link digitRuns}. */
+const DOCUMENT_DIGITS = /\d+/g;
+
+function isAlnumCode(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** Whether `text[from, to)` has a digit. */
+function hasDigitIn(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (isDigitCode(text.charCodeAt(i))) return true;
+  return false;
+}
+
+/**
+ * Where the document number around the digits at `at` starts: the letters and digits glued to them, and the
+ * pieces before them, one space or dash apart, that have a digit (`45 06 123456`, `W426-545-30-761`).
+ */
+function documentStart(text: string, at: number): number {
+  let start = at;
+  while (start > 0 && isAlnumCode(text.charCodeAt(start - 1))) start--;
+  for (;;) {
+    const sep = text.charCodeAt(start - 1);
+    if (start < 2 || (sep !== 32 && sep !== 45) || !isAlnumCode(text.charCodeAt(start - 2))) return start;
+    let p = start - 1;
+    while (p > 0 && isAlnumCode(text.charCodeAt(p - 1))) p--;
+    if (!hasDigitIn(text, p, start - 1)) return start;
+    start = p;
+  }
+}
+
+/** Where the document number that starts at `start` ends, by the same pieces as {@link documentStart}. */
+function documentEnd(text: string, start: number): number {
+  let end = start;
+  while (end < text.length && isAlnumCode(text.charCodeAt(end))) end++;
+  for (;;) {
+    const sep = text.charCodeAt(end);
+    if ((sep !== 32 && sep !== 45) || !isAlnumCode(text.charCodeAt(end + 1))) return end;
+    let p = end + 1;
+    while (p < text.length && isAlnumCode(text.charCodeAt(p))) p++;
+    if (!hasDigitIn(text, end + 1, p)) return end;
+    end = p;
+  }
+}
+
+/**
+ * Whether a letter (or any character beyond ASCII) is among the 48 before `start`: a phone number's digits in a
+ * cell of its own are not tried against the words' patterns (0.5 to 1 \u00b5s each).
+ */
+function letterBefore(text: string, start: number): boolean {
+  for (let i = start - 1; i >= 0 && i >= start - 48; i--) {
+    const c = text.charCodeAt(i) | 32;
+    if ((c >= 97 && c <= 122) || c >= 128) return true;
+  }
+  return false;
+}
+
+function isDocumentHint(hint: EntityType | undefined): boolean {
+  return hint === 'PASSPORT' || hint === 'DRIVER_LICENSE';
+}
+
+/**
+ * Whether `text` has a character beyond ASCII: the counts see no small letter of Cyrillic or Chinese, whose
+ * words (`\u043f\u0430\u0441\u043f\u043e\u0440\u0442`, `\u62a4\u7167`) may name a number that follows.
+ */
+function hasNonAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 128) return true;
+  return false;
+}
+
+/** Whether `text[start, end)` has the characters and digits of a `kind`'s number, and is not a date. */
+function isDocumentNumber(text: string, start: number, end: number, kind: DocumentKind): boolean {
+  let chars = 0;
+  let digits = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (isDigitCode(c)) digits++;
+    if (isAlnumCode(c)) chars++;
+  }
+  if (chars < kind.min || chars > kind.max || digits < kind.digits) return false;
+  return parseDate(text.slice(start, end)) === null;
+}
+
+/**
+ * Passport and driving licence numbers after the words that name them (0.85), and a whole value under a header
+ * that does (0.8): each has digits, so the text's runs of digits are where one can be, and the words before
+ * it are tried only where the characters around a run are a number of the kind's shape (`C01X00T47`).
+ */
+function findDocumentNumbers(ctx: Ctx): void {
+  const text = ctx.text;
+  for (const kind of DOCUMENT_KINDS) {
+    if (ctx.hint !== kind.entity || !wanted(ctx.only, kind.entity)) continue;
+    const end = documentEnd(text, 0);
+    if (end === text.length && isDocumentNumber(text, 0, end, kind))
+      ctx.out.push({ entity: kind.entity, start: 0, end, confidence: 0.8 });
+  }
+  const runs = text.length >= LONG_TEXT ? digitRuns(text) : null;
+  let next = 0;
+  const tryRun = (d: number, e: number): void => {
+    if (d < next) return;
+    const start = documentStart(text, d);
+    // Room for a word before it: a cell of a number alone, most of them, costs no more than this.
+    if (start < 2) return;
+    const end = documentEnd(text, e);
+    next = end;
+    if (glued(text, start, end) || !letterBefore(text, start)) return;
+    for (const kind of DOCUMENT_KINDS) {
+      if (!wanted(ctx.only, kind.entity) || !isDocumentNumber(text, start, end, kind)) continue;
+      if (kind.named(text, start)) {
+        ctx.out.push({ entity: kind.entity, start, end, confidence: 0.85 });
+        return;
+      }
+    }
+  };
+  if (runs !== null) {
+    // A number of fewer than four digits is one only with another run of digits within a number's reach (18
+    // characters and the spaces or dashes between its pieces): most numbers of prose (`495`, `64`) are words
+    // apart from the next.
+    const reach = 32;
+    for (let k = 0; k < runs.length; k += 2) {
+      const d = runs[k]!;
+      const e = runs[k + 1]!;
+      if (
+        e - d < 4 &&
+        (k === 0 || d - runs[k - 1]! > reach) &&
+        (k + 2 >= runs.length || runs[k + 2]! - e > reach)
+      )
+        continue;
+      tryRun(d, e);
+    }
+    return;
+  }
+  DOCUMENT_DIGITS.lastIndex = 0;
+  for (let m = DOCUMENT_DIGITS.exec(text); m; m = DOCUMENT_DIGITS.exec(text))
+    tryRun(m.index, m.index + m[0].length);
+}
+
 /** Credential formats published by their issuers; each has a fixed prefix, so a match is near certain. */
 const SECRET_PATTERNS: RegExp[] = [
   /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b/g, // AWS access key id
@@ -2516,6 +2707,9 @@ function run(
   if (flags.digits >= 13 && wanted(only, 'CREDIT_CARD')) findCards(ctx);
   if (flags.digits >= 17 && wanted(only, 'CN_RESIDENT_ID')) findCnIds(ctx);
   if (flags.digits >= 2) findNationalIds(ctx);
+  if (flags.digits >= 4 && (letters > 0 || isDocumentHint(ctx.hint) || hasNonAscii(text))) {
+    if (wanted(only, 'PASSPORT') || wanted(only, 'DRIVER_LICENSE')) findDocumentNumbers(ctx);
+  }
   if (flags.upper >= 2 && flags.digits >= 10 && wanted(only, 'IBAN_CODE')) findIbans(ctx);
   if (text.length >= 26 && flags.digits > 0 && letters > 0 && wanted(only, 'CRYPTO')) findCrypto(ctx);
   if (text.length >= 20 && wanted(only, 'SECRET') && (flags.upper > 0 || flags.digits > 0)) findSecrets(ctx);

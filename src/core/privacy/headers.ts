@@ -59,6 +59,9 @@ interface Rule {
 const Q = '(?:[a-z0-9]+_){0,2}'; // up to two qualifiers before
 const S = '(?:_[a-z0-9]+){0,2}'; // up to two qualifiers after
 const whole = (core: string): RegExp => new RegExp(`^${Q}(?:${core})${S}$`);
+/** What may follow a document's name in its number's header: `_no`, `number`, `nummer`, 番号, 号码, 번호. */
+const DOC_NUMBER =
+  '(?:_?(?:no|nr|num|number|nummer|numero|id|\u756a\u53f7|\u53f7\u7801|\u53f7|\ubc88\ud638))?(?:_\\d+)?';
 
 const RULES: Rule[] = [
   {
@@ -102,6 +105,20 @@ const RULES: Rule[] = [
   {
     pattern: whole('(?:sozial|renten)versicherungs_?(?:nummer|nr)|sv_?(?:nummer|nr)|svnr|rvnr|vsnr'),
     evidence: { entity: 'DE_SVNR' },
+  },
+  // Passports and driving licences: the number only (`passport_expiry`, `passport_country` and `licence_class` are
+  // not), with the words before it in Russian (`nomer_pasporta`), or glued after it in Chinese, Japanese, Korean.
+  {
+    pattern: new RegExp(
+      `^${Q}(?:passport|reisepass|passeport|pasaporte|pasaport|passaport[eo]|paszport|paspoort|pasport[a-z]*|\u62a4\u7167|\u8b77\u7167|\u30d1\u30b9\u30dd\u30fc\u30c8|\u65c5\u5238|\uc5ec\uad8c)${DOC_NUMBER}$`,
+    ),
+    evidence: { entity: 'PASSPORT' },
+  },
+  {
+    pattern: new RegExp(
+      `^${Q}(?:drivers?_?(?:s_)?licen[cs]e|driving_?licen[cs]e|dl_?(?:no|nr|num|number|id)|f(?:ue|u)hrerschein|permis_de_conduire|licencia_de_(?:conducir|manejo)|carne_de_conducir|patente_di_guida|rijbewijs|prawo_jazdy|cnh|voditelsk(?:oe|ogo)_udostovereni[ey]a?|voditelskie_prava|\u9a7e\u9a76\u8bc1|\u9a7e\u7167|\u904b\u8ee2\u514d\u8a31\u8a3c?|\uc6b4\uc804\uba74\ud5c8\uc99d?)${DOC_NUMBER}$`,
+    ),
+    evidence: { entity: 'DRIVER_LICENSE' },
   },
   {
     pattern: whole('ssn|social_security(?:_number|_no)?|ss_?num(?:ber)?'),

@@ -137,6 +137,8 @@ function maskEntity(v: string, entity: EntityType | undefined): string {
     case 'CL_RUT':
     case 'IE_PPS':
     case 'DE_SVNR':
+    case 'PASSPORT':
+    case 'DRIVER_LICENSE':
       return keepLastChars(v, 3);
     case 'IBAN_CODE': {
       const compact = v.replace(/\s/g, '');

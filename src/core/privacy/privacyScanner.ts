@@ -179,6 +179,8 @@ const SEVERITY: Record<EntityType, Severity> = {
   IE_PPS: 'error',
   TH_TNIN: 'error',
   DE_SVNR: 'error',
+  PASSPORT: 'error',
+  DRIVER_LICENSE: 'error',
   SECRET: 'error',
   EMAIL_ADDRESS: 'warning',
   PHONE_NUMBER: 'warning',
@@ -240,6 +242,8 @@ const PLURAL: Record<EntityType, string> = {
   IE_PPS: 'Irish PPS numbers',
   TH_TNIN: 'Thai national identity numbers',
   DE_SVNR: 'German social insurance numbers',
+  PASSPORT: 'passport numbers',
+  DRIVER_LICENSE: 'driving licence numbers',
   SECRET: 'secrets (keys, tokens, private keys)',
 };
 
@@ -291,6 +295,8 @@ const SINGULAR: Record<EntityType, string> = {
   IE_PPS: 'An Irish PPS number',
   TH_TNIN: 'A Thai national identity number',
   DE_SVNR: 'A German social insurance number',
+  PASSPORT: 'A passport number',
+  DRIVER_LICENSE: 'A driving licence number',
   SECRET: 'A secret (key, token or private key)',
 };
 

@@ -46,6 +46,8 @@ export const DIRECT_IDENTIFIERS: ReadonlySet<EntityType> = new Set<EntityType>([
   'IE_PPS',
   'TH_TNIN',
   'DE_SVNR',
+  'PASSPORT',
+  'DRIVER_LICENSE',
   'PERSON',
   'CREDIT_CARD',
   'IBAN_CODE',

@@ -503,6 +503,99 @@ describe('privacy detectors', () => {
       assert.equal(matchWholeValue('210203-4123456', { hint: 'KR_RRN' })?.entity, 'KR_RRN');
       assert.equal(matchWholeValue('210203-4123456')?.entity, undefined);
     });
+    it('finds passport and driving licence numbers after the words that name them, in several languages', () => {
+      for (const [t, value, e] of [
+        ['Passport number: 123456789, expires 2030.', '123456789', 'PASSPORT'],
+        ['passport no. A12345678', 'A12345678', 'PASSPORT'],
+        // A German passport's runs of digits are two long.
+        ['Her passport C01X00T47 was lost', 'C01X00T47', 'PASSPORT'],
+        ['Reisepass Nr. C01X00T47', 'C01X00T47', 'PASSPORT'],
+        ['numéro de passeport : 09AA12345', '09AA12345', 'PASSPORT'],
+        // Russian (паспорт, series and number in groups), Chinese (护照号码), Japanese, Korean.
+        [
+          '\u043f\u0430\u0441\u043f\u043e\u0440\u0442 45 06 123456 \u0432\u044b\u0434\u0430\u043d',
+          '45 06 123456',
+          'PASSPORT',
+        ],
+        ['\u62a4\u7167\u53f7\u7801\uff1aE12345678', 'E12345678', 'PASSPORT'],
+        ['\u30d1\u30b9\u30dd\u30fc\u30c8\u756a\u53f7: TK1234567', 'TK1234567', 'PASSPORT'],
+        ['\uc5ec\uad8c\ubc88\ud638 M12345678', 'M12345678', 'PASSPORT'],
+        ['DL# D1234567 (CA)', 'D1234567', 'DRIVER_LICENSE'],
+        ["driver's license: W426-545-30-761-0", 'W426-545-30-761-0', 'DRIVER_LICENSE'],
+        ['Driver\u2019s License No. 123456789', '123456789', 'DRIVER_LICENSE'],
+        ['driving licence MORGA753116SM9IJ', 'MORGA753116SM9IJ', 'DRIVER_LICENSE'],
+        ['F\u00fchrerschein B072RRE2I55', 'B072RRE2I55', 'DRIVER_LICENSE'],
+        ['permis de conduire n\u00b0 123456789012', '123456789012', 'DRIVER_LICENSE'],
+        ['\u904b\u8ee2\u514d\u8a31\u8a3c\u756a\u53f7 123456789012', '123456789012', 'DRIVER_LICENSE'],
+      ] as const) {
+        assert.deepEqual(conf(t, e), [[value, 0.85]], t);
+        assert.deepEqual(only(`ref ${value}`, e), [], `ref ${value}`);
+      }
+      for (const [t, e] of [
+        ['Passport 2019', 'PASSPORT'], // a year: too few digits
+        ['passport renewed on 2023-05-01', 'PASSPORT'],
+        ['passport expires 2031-01-31', 'PASSPORT'],
+        ['passports of 12345 people', 'PASSPORT'],
+        ['passport holder 123456789', 'PASSPORT'], // a word between that is not `number`, `no`, `#`...
+        ['passport 12345678901234', 'PASSPORT'], // too long
+        ['download dl 123456', 'DRIVER_LICENSE'], // `DL` in capitals only
+        ['DL 2024-01-01', 'DRIVER_LICENSE'],
+        ['license no. 123456', 'DRIVER_LICENSE'], // a licence of any kind
+        ['driving licence since 2015', 'DRIVER_LICENSE'],
+        ['driver license x-123456', 'DRIVER_LICENSE'], // glued to more
+      ] as const)
+        assert.deepEqual(only(t, e), [], t);
+      // A whole value under its header, in the shapes the countries use; never a date or a word.
+      for (const [v, hint] of [
+        ['123456789', 'PASSPORT'],
+        ['C01X00T47', 'PASSPORT'],
+        ['D1234567', 'DRIVER_LICENSE'],
+        ['W426-545-30-761-0', 'DRIVER_LICENSE'],
+      ] as const) {
+        assert.deepEqual(matchWholeValue(v, { hint }), { entity: hint, confidence: 0.8 }, v);
+        assert.equal(matchWholeValue(v), null, `${v} without a hint`);
+      }
+      for (const v of ['2020-01-01', '12/05/2031', 'United States', 'B', '12345'])
+        assert.equal(matchWholeValue(v, { hint: 'PASSPORT' }), null, v);
+    });
+    it('finds a passport or licence number in a long text as in the same words alone (property)', () => {
+      const docs = (t: string) =>
+        detectEntities(t)
+          .filter((m) => m.entity === 'PASSPORT' || m.entity === 'DRIVER_LICENSE')
+          .map((m) => `${m.entity}:${t.slice(m.start, m.end)}`);
+      const piece = fc.constantFrom(
+        'passport',
+        'Passport No.',
+        'DL#',
+        'driving licence',
+        'number:',
+        'of',
+        'and',
+        'see',
+        '\u043f\u0430\u0441\u043f\u043e\u0440\u0442',
+        '12',
+        '345',
+        '6789',
+        '45 06',
+        'C01X00T47',
+        'W426-545-30-761-0',
+        'A1234567',
+        // Runs of two digits ten letters apart: one licence number.
+        'AB12CDEFGHIJKL34',
+        '2031-05-01',
+        '-',
+        ',',
+      );
+      const prose = 'Nothing to see in these words at all. '.repeat(8);
+      fc.assert(
+        fc.property(fc.array(piece, { minLength: 1, maxLength: 8 }), (pieces) => {
+          const words = pieces.join(' ');
+          const alone = docs(words);
+          assert.deepEqual(docs(`${prose}${words}. ${prose}`), alone, words);
+        }),
+        { numRuns: 1000 },
+      );
+    });
     it('finds in a long text what it finds in each of its sentences (a long text is searched from its runs)', () => {
       const sentences = [
         'DNI 12345678Z.',
@@ -538,6 +631,8 @@ describe('privacy detectors', () => {
         'PPS 6433435F.',
         'Thai ID 3100600445635.',
         'SVNR 15070649C103.',
+        'Passport no. C01X00T47.',
+        'DL# D1234567.',
       ];
       const ids = (t: string) =>
         detectEntities(t)

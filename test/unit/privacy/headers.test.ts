@@ -161,6 +161,22 @@ describe('privacy header evidence', () => {
       ['Sozialversicherungsnummer', 'DE_SVNR'],
       ['SV-Nummer', 'DE_SVNR'],
       ['RVNR', 'DE_SVNR'],
+      ['passport_no', 'PASSPORT'],
+      ['Passport Number', 'PASSPORT'],
+      ['Reisepassnummer', 'PASSPORT'],
+      ['numéro de passeport', 'PASSPORT'],
+      // Russian in Latin letters (nomer_pasporta), Chinese, Japanese and Korean with their `number` glued on.
+      ['Номер паспорта', 'PASSPORT'],
+      ['护照号码', 'PASSPORT'],
+      ['パスポート番号', 'PASSPORT'],
+      ['여권번호', 'PASSPORT'],
+      ["Driver's License #", 'DRIVER_LICENSE'],
+      ['driving_licence_number', 'DRIVER_LICENSE'],
+      ['dl_number', 'DRIVER_LICENSE'],
+      ['Führerscheinnummer', 'DRIVER_LICENSE'],
+      ['permis de conduire', 'DRIVER_LICENSE'],
+      ['Водительское удостоверение', 'DRIVER_LICENSE'],
+      ['運転免許証番号', 'DRIVER_LICENSE'],
     ];
     for (const [name, entity] of cases) assert.equal(headerEvidence(name).entity, entity, name);
     // A health trust or region is no number; a child (Spanish `niño`) is no National Insurance number.
@@ -175,6 +191,17 @@ describe('privacy header evidence', () => {
     // A bare `pps` may be points or parts per second; an `id_number` is a record's.
     for (const name of ['pps', 'pps_score', 'id_number', 'sa_region'])
       assert.equal(headerEvidence(name).entity, undefined, name);
+    // A passport's country or expiry, a licence's class or state, a bare `dl` (downloads) or `license`.
+    for (const name of [
+      'passport_country',
+      'passport_expiry',
+      'license',
+      'license_number',
+      'dl',
+      'licence_class',
+    ])
+      assert.equal(headerEvidence(name).entity, undefined, name);
+    assert.equal(headerEvidence('drivers_license_state').entity, undefined);
   });
 
   it('reads Russian, Ukrainian and Greek column names in Latin letters', () => {

@@ -10,7 +10,7 @@ const ENTITIES: EntityType[] = [
   'UK_NINO', 'UK_NHS', 'IN_AADHAAR', 'BR_CPF', 'PL_PESEL', 'FI_PERSONAL_IDENTITY_CODE', 'KR_RRN', 'US_ITIN',
   'IN_PAN', 'NL_BSN', 'FR_NIR', 'SE_PERSONNUMMER', 'NO_FODSELSNUMMER', 'DK_CPR', 'AU_TFN', 'AU_MEDICARE',
   'SG_NRIC_FIN', 'CH_AHV', 'MX_CURP', 'CL_RUT', 'BE_NATIONAL_NUMBER', 'DE_TAX_ID', 'CA_SIN', 'TR_TC_KIMLIK',
-  'JP_MY_NUMBER', 'ZA_ID', 'IL_ID', 'IE_PPS', 'TH_TNIN', 'DE_SVNR', 'SECRET',
+  'JP_MY_NUMBER', 'ZA_ID', 'IL_ID', 'IE_PPS', 'TH_TNIN', 'DE_SVNR', 'PASSPORT', 'DRIVER_LICENSE', 'SECRET',
 ];
 
 describe('privacy masking', () => {
@@ -60,6 +60,9 @@ describe('privacy masking', () => {
     assert.equal(maskExcerpt('1234567FA', 'IE_PPS'), '******7FA');
     assert.equal(maskExcerpt('15 070649 C 103', 'DE_SVNR'), '** ****** * 103');
     assert.equal(maskExcerpt('1234 5678 9018', 'JP_MY_NUMBER'), '**** **** 9018');
+    assert.equal(maskExcerpt('C01X00T47', 'PASSPORT'), '******T47');
+    assert.equal(maskExcerpt('45 06 123456', 'PASSPORT'), '** ** ***456');
+    assert.equal(maskExcerpt('W426-545-30-761-0', 'DRIVER_LICENSE'), '****-***-**-*61-0');
   });
 
   it('stars short values entirely', () => {

@@ -207,6 +207,33 @@ describe('PrivacyScanner', () => {
       assert.ok(!text.includes(v), v);
   });
 
+  it('finds columns of passport and driving licence numbers, and such numbers named in notes', async () => {
+    const csv = [
+      'passport_no,drivers_license_number,passport_expiry,licence_class,notes',
+      '123456789,D1234567,2031-05-01,B,Passport no. C01X00T47 seen',
+      'C01X00T47,W426-545-30-761-0,2029-11-30,B,ok',
+      'A98765432,MORGA753116SM9IJ,2030-02-14,C1,DL# Y7654321 on file',
+    ].join('\n');
+    const result = await scan(Buffer.from(csv), 'documents.csv');
+    const columns = result.findings
+      .filter((f) => f.rule === 'privacy/pii-column')
+      .map((f) => [f.column, f.entity, f.excerpt]);
+    assert.deepEqual(columns, [
+      ['passport_no', 'PASSPORT', '******789'],
+      ['drivers_license_number', 'DRIVER_LICENSE', '*****567'],
+    ]);
+    const cells = result.findings
+      .filter((f) => f.rule === 'privacy/pii-cell')
+      .map((f) => [f.column, f.entity]);
+    assert.deepEqual(cells, [
+      ['notes', 'PASSPORT'],
+      ['notes', 'DRIVER_LICENSE'],
+    ]);
+    const text = JSON.stringify(result);
+    for (const v of ['123456789', 'C01X00T47', 'A98765432', 'D1234567', 'MORGA753116SM9IJ', 'Y7654321'])
+      assert.ok(!text.includes(v), v);
+  });
+
   it('finds columns of names in Cyrillic and Greek, and names in Russian notes', async () => {
     // Иван Петров, Мария Иванова, Сергей Смирнов, Дмитрий Кузнецов; Νίκος Παπαδόπουλος, Ελένη Γεωργίου, ...
     const ru = [
