@@ -10,6 +10,7 @@
  * no process has to load compromise itself.
  */
 import data from './lexicon.data.json';
+import ukrainian from './names.uk.json';
 
 export interface Lexicon {
   /** Lower-case given names (compromise tags MaleName, FemaleName, FirstName). */
@@ -56,8 +57,8 @@ const EXTRA_COUNTRIES = [
 export function lexicon(): Lexicon {
   if (cached) return cached;
   cached = {
-    firstNames: withRomanised(data.firstNames),
-    lastNames: withRomanised(data.lastNames),
+    firstNames: withUkrainian(withRomanised(data.firstNames), ukrainian.givenNames),
+    lastNames: withUkrainian(withRomanised(data.lastNames), ukrainian.familyNames),
     cities: new Set(data.cities),
     countries: new Set([...EXTRA_COUNTRIES, ...data.countries]),
     commonWords: new Set(data.commonWords),
@@ -83,6 +84,49 @@ function withRomanised(names: readonly string[]): Set<string> {
     for (const f of forms) set.add(f);
   }
   return set;
+}
+
+/**
+ * Ukrainian names, which compromise's English lexicon lacks (Тетяна, Микола, Мельник), each in the two Latin
+ * forms a table or a text gives it: the key of its Cyrillic ({@link lexiconKey}: Russian values, `tetyana`,
+ * `mikola`, `melnik`) and Ukraine's official romanisation (`tetiana`, `mykola`, `melnyk`), in which English
+ * text writes them.
+ */
+function withUkrainian(set: Set<string>, names: readonly string[]): Set<string> {
+  for (const name of names) {
+    set.add(lexiconKey(name));
+    set.add(ukrainianLatin(name));
+  }
+  return set;
+}
+
+// prettier-ignore
+const UKRAINIAN_LATIN: Record<string, string> = {
+  '\u0430': 'a', '\u0431': 'b', '\u0432': 'v', '\u0433': 'h', '\u0491': 'g', '\u0434': 'd', '\u0435': 'e',
+  '\u0454': 'ie', '\u0436': 'zh', '\u0437': 'z', '\u0438': 'y', '\u0456': 'i', '\u0457': 'i', '\u0439': 'i',
+  '\u043a': 'k', '\u043b': 'l', '\u043c': 'm', '\u043d': 'n', '\u043e': 'o', '\u043f': 'p', '\u0440': 'r',
+  '\u0441': 's', '\u0442': 't', '\u0443': 'u', '\u0444': 'f', '\u0445': 'kh', '\u0446': 'ts', '\u0447': 'ch',
+  '\u0448': 'sh', '\u0449': 'shch', '\u044c': '', '\u044e': 'iu', '\u044f': 'ia',
+};
+/** Є, Ї, Й, Ю and Я at a word's start: `ye`, `yi`, `y`, `yu`, `ya`. */
+// prettier-ignore
+const UKRAINIAN_INITIAL: Record<string, string> = {
+  '\u0454': 'ye', '\u0457': 'yi', '\u0439': 'y', '\u044e': 'yu', '\u044f': 'ya',
+};
+
+/**
+ * A lower-case Ukrainian word in Latin letters by the romanisation of the Cabinet of Ministers of Ukraine
+ * (resolution 55 of 2010): Ольга `olha`, Юлія `yuliia`, Згурський `zghurskyi`. Exported for its test.
+ */
+export function ukrainianLatin(lower: string): string {
+  let out = '';
+  for (let i = 0; i < lower.length; i++) {
+    const c = lower[i]!;
+    if (i === 0 && UKRAINIAN_INITIAL[c] !== undefined) out += UKRAINIAN_INITIAL[c];
+    else if (c === '\u0433' && i > 0 && lower[i - 1] === '\u0437') out += 'gh';
+    else out += UKRAINIAN_LATIN[c] ?? c;
+  }
+  return out;
 }
 
 const NON_ASCII = /[^\x00-\x7f]/;

@@ -771,6 +771,25 @@ describe('privacy detectors', () => {
       for (const place of ['Zürich', 'São Paulo', 'Bogotá'])
         assert.equal(matchWholeValue(place, { hint: 'LOCATION' })?.confidence, 0.6, place);
     });
+    it('finds Ukrainian names, in Cyrillic and as English text spells them', () => {
+      // Вчора дзвонила Тетяна Мельник. / Андрій Ковальчук
+      const uk =
+        '\u0412\u0447\u043e\u0440\u0430 \u0434\u0437\u0432\u043e\u043d\u0438\u043b\u0430 \u0422\u0435\u0442\u044f\u043d\u0430 \u041c\u0435\u043b\u044c\u043d\u0438\u043a.';
+      assert.deepEqual(only(uk, 'PERSON'), [
+        '\u0422\u0435\u0442\u044f\u043d\u0430 \u041c\u0435\u043b\u044c\u043d\u0438\u043a',
+      ]);
+      assert.equal(
+        matchWholeValue(
+          '\u0410\u043d\u0434\u0440\u0456\u0439 \u041a\u043e\u0432\u0430\u043b\u044c\u0447\u0443\u043a',
+        )?.entity,
+        'PERSON',
+      );
+      assert.deepEqual(only('Spoke with Tetiana Melnyk and Mykola Shevchenko today', 'PERSON'), [
+        'Tetiana Melnyk',
+        'Mykola Shevchenko',
+      ]);
+      assert.equal(matchWholeValue('Serhii Tkachenko')?.entity, 'PERSON');
+    });
     it('finds names in Cyrillic and Greek, the lexicon read in Latin letters', () => {
       // Вчера звонил Иван Петров. Клиентка Мария Иванова просит перезвонить.
       const ru =

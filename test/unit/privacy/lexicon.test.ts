@@ -1,7 +1,7 @@
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { lexicon, lexiconKey } from '../../../src/core/privacy/lexicon';
+import { lexicon, lexiconKey, ukrainianLatin } from '../../../src/core/privacy/lexicon';
 import { extractLexicon } from '../../../src/core/privacy/lexiconSource';
 
 describe('name and place lexicon', () => {
@@ -55,5 +55,28 @@ describe('name and place lexicon', () => {
     for (const name of ['mariya', 'dmitriy', 'andrey', 'aleksey', 'maria', 'dmitri', 'andrei', 'alexei'])
       assert.ok(l.firstNames.has(name), name);
     assert.ok(!l.firstNames.has('happy') && !l.firstNames.has('happyy'));
+  });
+  it('knows Ukrainian names as their Cyrillic is keyed and as Ukraine romanises them', () => {
+    // The official romanisation (2010): initial Є, Ї, Й, Ю, Я apart, г as h, зг as zgh.
+    for (const [word, latin] of [
+      ['\u043e\u043b\u044c\u0433\u0430', 'olha'], // ольга
+      ['\u044e\u043b\u0456\u044f', 'yuliia'], // юлія
+      ['\u0437\u0433\u0443\u0440\u0441\u044c\u043a\u0438\u0439', 'zghurskyi'], // згурський
+      ['\u043e\u043b\u0435\u043a\u0441\u0430\u043d\u0434\u0440', 'oleksandr'], // олександр
+      ['\u0441\u0435\u0440\u0433\u0456\u0439', 'serhii'], // сергій
+      ['\u0454\u0432\u0433\u0435\u043d', 'yevhen'], // євген
+      ['\u0433\u043d\u0430\u0442\u044e\u043a', 'hnatiuk'], // гнатюк
+      ['\u0457\u0436\u0430\u043a\u0435\u0432\u0438\u0447', 'yizhakevych'], // їжакевич
+      ['\u0439\u043e\u0441\u0438\u043f', 'yosyp'], // йосип
+      ['\u0491\u0430\u043b\u0430\u0491\u0430\u043d', 'galagan'], // ґалаґан
+    ] as const)
+      assert.equal(ukrainianLatin(word), latin, word);
+    const l = lexicon();
+    // Тетяна, Микола, Андрій; Мельник, Шевченко, Ковальчук: the key of each and its romanisation.
+    for (const name of ['tetyana', 'tetiana', 'mikola', 'mykola', 'andriy', 'andrii'])
+      assert.ok(l.firstNames.has(name), name);
+    for (const name of ['melnik', 'melnyk', 'shevchenko', 'kovalchuk'])
+      assert.ok(l.lastNames.has(name), name);
+    assert.ok(!l.firstNames.has('melnyk') && !l.lastNames.has('tetiana'));
   });
 });
