@@ -1415,10 +1415,15 @@ export const TFN_SEARCH = digitSearch(
   atRunStart((text, d, e) => e - d === 9 || (e - d === 3 && text.charCodeAt(e) === 32)),
 );
 
-const MEDICARE_RE = /\b[2-6]\d{3}( ?)\d{5}\1\d\b/g;
+// With the person's reference number after it or not: `2123 45670 1`, `2123456701`, `21234567012`,
+// `2123 45670 1/2`, `2123 45670 1-2`.
+const MEDICARE_RE = /\b[2-6]\d{3}( ?)\d{5}\1\d(?:[/-]?[1-9])?\b/g;
 export const MEDICARE_SEARCH = digitSearch(
   MEDICARE_RE,
-  atRunStart((text, d, e) => e - d === 10 || (e - d === 4 && text.charCodeAt(e) === 32)),
+  atRunStart((text, d, e) => {
+    const n = e - d;
+    return n === 10 || n === 11 || (n === 4 && text.charCodeAt(e) === 32);
+  }),
 );
 
 // The fourth letter says whose number it is: P a person, C a company, H a family (HUF), F a firm, ...
@@ -1807,7 +1812,7 @@ const DIGIT_IDS: readonly DigitId[] = [
     context: MEDICARE_CONTEXT,
     valid: isValidAuMedicare,
     digits: 10,
-    runs: (1 << 4) | (1 << 10),
+    runs: (1 << 4) | (1 << 10) | (1 << 11),
     words: MEDICARE_WORDS,
   },
   // In its dotted shape (`756.9217.0769.85`) anywhere: 756 is Switzerland's, the last digit an EAN-13 check.

@@ -369,11 +369,12 @@ export function isValidAuTfn(digits: string): boolean {
 
 /**
  * An Australian Medicare card number of 10 digits: first digit 2 to 6, a check digit (the first eight
- * weighted 1, 3, 7, 9, 1, 3, 7, 9, modulo 10) and the card's issue number, never 0. By hand: `stdnum` has
- * none, and the formula is three lines.
+ * weighted 1, 3, 7, 9, 1, 3, 7, 9, modulo 10) and the card's issue number, never 0; with an eleventh, the
+ * individual reference number of the person on the card (1 to 9). By hand: `stdnum` has none, and the
+ * formula is three lines.
  */
 export function isValidAuMedicare(digits: string): boolean {
-  if (!/^[2-6]\d{9}$/.test(digits) || digits[9] === '0') return false;
+  if (!/^[2-6]\d{9}[1-9]?$/.test(digits) || digits[9] === '0') return false;
   const weights = [1, 3, 7, 9, 1, 3, 7, 9];
   let sum = 0;
   for (let i = 0; i < 8; i++) sum += (digits.charCodeAt(i) - 48) * (weights[i] as number);

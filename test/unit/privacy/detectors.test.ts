@@ -388,6 +388,10 @@ describe('privacy detectors', () => {
         ['TFN 123 456 782', '123 456 782', 'AU_TFN'],
         ['tax file number: 123456782', '123456782', 'AU_TFN'],
         ['Medicare card 2123 45670 1', '2123 45670 1', 'AU_MEDICARE'],
+        // With the person's reference number: its eleven digits were no match before.
+        ['Medicare 21234567012', '21234567012', 'AU_MEDICARE'],
+        ['Medicare no. 2123 45670 1/2', '2123 45670 1/2', 'AU_MEDICARE'],
+        ['Medicare 2123 45670 1-2', '2123 45670 1-2', 'AU_MEDICARE'],
       ];
       for (const [t, value, e] of cases) {
         assert.deepEqual(conf(t, e), [[value, 0.9]], t);
@@ -1373,6 +1377,8 @@ describe('the searches that start at numbers (or colons) in long text', () => {
       '15 070649 C 103',
       '15070649C103',
       '1112.22.333',
+      '21234567012',
+      '2123 45670 1/2',
     ],
     // A phone pattern that fails at a number's first digit and matches from its second: 22 characters apart.
     ...[21, 22, 23].map((n) => `12${' '.repeat(n)}3`),

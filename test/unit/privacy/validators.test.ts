@@ -223,8 +223,10 @@ describe('privacy validators', () => {
     for (const v of ['123456782', '876543210']) assert.ok(isValidAuTfn(v), v);
     for (const v of ['123456789', '000000000', '1234567']) assert.ok(!isValidAuTfn(v), v);
     assert.ok(isValidAuMedicare('2123456701'));
-    // A wrong check digit, issue number 0, a first digit 7.
-    for (const v of ['2123456711', '2123456700', '7123456701', '212345670'])
+    // With the individual reference number (1 to 9) of the person on the card.
+    assert.ok(isValidAuMedicare('21234567012'));
+    // A wrong check digit, issue number 0, a first digit 7, a reference number 0.
+    for (const v of ['2123456711', '2123456700', '7123456701', '212345670', '21234567010', '21234567112'])
       assert.ok(!isValidAuMedicare(v), v);
   });
 
