@@ -2670,6 +2670,8 @@ export function triggeredByCounts(text: string): boolean {
     flags.colons >= 2 ||
     (flags.upper >= 1 && flags.digits >= 1) ||
     (text.length >= 20 && flags.upper + flags.digits > 0) ||
+    // A passport or licence number after its name in small letters (`passport 123456`, `\u62a4\u7167 E1234567`).
+    (flags.digits >= 4 && text.length >= 8 && (flags.lower >= 2 || hasNonAscii(text))) ||
     ((flags.colons > 0 || flags.dots > 0) && (text.includes('://') || WWW.test(text)));
   if (!triggered) return false;
   // A date alone (a sign-up or birth date column, scanned cell by cell) has at most 8 digits, so only the
@@ -2803,6 +2805,10 @@ export function isSpaceCode(c: number): boolean {
   );
 }
 
+/** A letter with case, in any script. */
+const CASED = /[\p{Lu}\p{Ll}]/u;
+const CJK = /[\p{Script=Han}\p{Script=Hangul}\p{Script=Hiragana}\p{Script=Katakana}]/u;
+
 function personWholeConfidence(value: string): number {
   // Six words or more are more than four in either form below (the comma form has one more or one fewer at
   // most). The value is trimmed: its runs of white space are between words.
@@ -2813,7 +2819,11 @@ function personWholeConfidence(value: string): number {
   // "Garcia, Maria" is family name first.
   if (comma) tokens = [...comma[2]!.trim().split(/\s+/), ...comma[1]!.trim().split(/\s+/)];
   else tokens = value.split(/\s+/);
-  if (tokens.length > 4 || tokens.some((t) => !/^[\p{L}][\p{L}'\u2019.-]*$/u.test(t))) return 0;
+  if (tokens.length > 4 || tokens.some((t) => !/^[\p{L}][\p{L}\p{M}'\u2019.-]*$/u.test(t))) return 0;
+  // Scripts without capitals nor a lexicon (Chinese, Arabic, Hebrew, Devanagari, Hangul, Thai): as unknown
+  // capitalised words are, a name only under a header that names one, not under a bare `name`. A Chinese,
+  // Japanese or Korean name is two to five characters a word; an address or a phrase is longer.
+  if (!CASED.test(value)) return tokens.every((t) => t.length <= (CJK.test(t) ? 5 : 12)) ? 0.35 : 0;
   const lower = tokens.map((t) => lexiconKey(t.toLowerCase().replace(/\.$/, '')));
   const first = lower[0]!;
   const last = lower[lower.length - 1]!;

@@ -274,6 +274,18 @@ const RULES: Rule[] = [
       /^(?:(?:first|last|full|given|family|middle|sur|maiden|nick|display|user|customer|client|patient|employee|person|contact|member|student|applicant|owner|account_holder|holder|cardholder)_?name|name|surname|forename|firstname|lastname|fullname|vorname|nachname|familienname|nombres?|nombre_completo|apellidos?|prenom|nom|nom_complet|nom_de_famille|nome|nome_completo|cognome|sobrenome|voornaam|achternaam|\u59d3\u540d|fio|familiya|imya|otchestvo|pib|prizvyshche|onoma|eponymo|onomateponymo)(?:_\d+)?$/,
     evidence: { entity: 'PERSON' },
   },
+  // Names in scripts without capitals (Chinese, Japanese, Korean, Arabic, Hebrew, Hindi, Thai): the word for a
+  // name alone is as weak as `name`; a full, given or family name is not.
+  {
+    pattern:
+      /^(?:\u540d\u5b57|\u540d\u524d|\uc774\ub984|\u0627\u0644\u0627\u0633\u0645|\u0627\u0633\u0645|\u05e9\u05dd|\u0928\u093e\u092e|\u0e0a\u0e37\u0e48\u0e2d)(?:_\d+)?$/,
+    evidence: { entity: 'PERSON', weak: true },
+  },
+  {
+    pattern:
+      /^(?:\u6c0f\u540d|\uc131\uba85|\uc131\ud568|\u59d3|\u540d|\u0627\u0644\u0627\u0633\u0645_\u0627\u0644\u0643\u0627\u0645\u0644|\u0627\u0644\u0627\u0633\u0645_\u0627\u0644\u0627\u0648\u0644|\u0627\u0633\u0645_\u0627\u0644\u0639\u0627\u0626\u0644\u0629|\u05e9\u05dd_\u05de\u05dc\u05d0|\u05e9\u05dd_\u05e4\u05e8\u05d8\u05d9|\u05e9\u05dd_\u05de\u05e9\u05e4\u05d7\u05d4|\u092a\u0942\u0930\u093e_\u0928\u093e\u092e|\u0e0a\u0e37\u0e48\u0e2d_\u0e19\u0e32\u0e21\u0e2a\u0e01\u0e38\u0e25|\u0e19\u0e32\u0e21\u0e2a\u0e01\u0e38\u0e25)(?:_\d+)?$/,
+    evidence: { entity: 'PERSON' },
+  },
   // Quasi-identifiers and protected attributes that are not direct identifiers.
   {
     pattern: whole('age|age_?years|age_?group|age_?band|age_?bracket|alter|edad|idade|leeftijd'),

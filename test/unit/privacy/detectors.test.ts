@@ -775,6 +775,28 @@ describe('privacy detectors', () => {
       for (const place of ['Zürich', 'São Paulo', 'Bogotá'])
         assert.equal(matchWholeValue(place, { hint: 'LOCATION' })?.confidence, 0.6, place);
     });
+    it('takes names in scripts without capitals under a header that names a person, not under a bare name', () => {
+      for (const v of [
+        '\u738b\u4f1f', // 王伟
+        '\u4f50\u85e4 \u592a\u90ce', // 佐藤 太郎
+        '\uae40\ubbfc\uc900', // 김민준
+        '\u0645\u062d\u0645\u062f \u0623\u062d\u0645\u062f', // محمد أحمد
+        '\u05d3\u05d5\u05d3 \u05db\u05d4\u05df', // דוד כהן
+        '\u0930\u093e\u0939\u0941\u0932 \u0936\u0930\u094d\u092e\u093e', // राहुल शर्मा
+        '\u0e2a\u0e21\u0e0a\u0e32\u0e22 \u0e43\u0e08\u0e14\u0e35', // สมชาย ใจดี
+      ]) {
+        assert.deepEqual(matchWholeValue(v, { hint: 'PERSON' }), { entity: 'PERSON', confidence: 0.35 }, v);
+        assert.equal(matchWholeValue(v, { hint: 'PERSON', weakHint: true }), null, v);
+        assert.equal(matchWholeValue(v), null, v);
+      }
+      // Numbers, codes, and more than a name's length are not.
+      for (const v of [
+        '\u738b\u4f1f123',
+        '\u738b\u4f1f (VIP)',
+        '\u5317\u4eac\u5e02\u6d77\u6dc0\u533a\u4e2d\u5173\u6751\u5927\u8857\u4e8c\u5341\u4e03\u53f7\u9662\u4e00\u53f7\u697c',
+      ])
+        assert.equal(matchWholeValue(v, { hint: 'PERSON' }), null, v);
+    });
     it('finds Ukrainian names, in Cyrillic and as English text spells them', () => {
       // Вчора дзвонила Тетяна Мельник. / Андрій Ковальчук
       const uk =

@@ -161,6 +161,12 @@ describe('privacy header evidence', () => {
       ['Sozialversicherungsnummer', 'DE_SVNR'],
       ['SV-Nummer', 'DE_SVNR'],
       ['RVNR', 'DE_SVNR'],
+      ['\u6c0f\u540d', 'PERSON'], // 氏名
+      ['\uc131\uba85', 'PERSON'], // 성명
+      ['\u05e9\u05dd \u05de\u05dc\u05d0', 'PERSON'], // שם מלא
+      ['\u0627\u0644\u0627\u0633\u0645 \u0627\u0644\u0643\u0627\u0645\u0644', 'PERSON'], // الاسم الكامل
+      ['\u092a\u0942\u0930\u093e \u0928\u093e\u092e', 'PERSON'], // पूरा नाम
+      ['\u0e0a\u0e37\u0e48\u0e2d-\u0e19\u0e32\u0e21\u0e2a\u0e01\u0e38\u0e25', 'PERSON'], // ชื่อ-นามสกุล
       ['passport_no', 'PASSPORT'],
       ['Passport Number', 'PASSPORT'],
       ['Reisepassnummer', 'PASSPORT'],
@@ -202,6 +208,16 @@ describe('privacy header evidence', () => {
     ])
       assert.equal(headerEvidence(name).entity, undefined, name);
     assert.equal(headerEvidence('drivers_license_state').entity, undefined);
+    // The word for a name alone, in scripts without capitals, is as weak as `name`.
+    for (const name of [
+      '\u540d\u524d',
+      '\uc774\ub984',
+      '\u05e9\u05dd',
+      '\u0627\u0644\u0627\u0633\u0645',
+      '\u0928\u093e\u092e',
+      '\u0e0a\u0e37\u0e48\u0e2d',
+    ])
+      assert.deepEqual(headerEvidence(name), { entity: 'PERSON', weak: true }, name);
   });
 
   it('reads Russian, Ukrainian and Greek column names in Latin letters', () => {

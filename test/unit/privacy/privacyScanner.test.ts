@@ -234,6 +234,28 @@ describe('PrivacyScanner', () => {
       assert.ok(!text.includes(v), v);
   });
 
+  it('finds columns of names in scripts without capitals under headers that name a person', async () => {
+    // 姓名 (full name) and שם מלא (full name) count; a bare `name` does not, as with unknown Latin words.
+    const csv = [
+      '\u59d3\u540d,name,\u05e9\u05dd \u05de\u05dc\u05d0',
+      '\u738b\u4f1f,\u738b\u4f1f,\u05d3\u05d5\u05d3 \u05db\u05d4\u05df',
+      '\u674e\u5a1c,\u674e\u5a1c,\u05e9\u05e8\u05d4 \u05dc\u05d5\u05d9',
+      '\u5f20\u654f,\u5f20\u654f,\u05de\u05e9\u05d4 \u05de\u05d6\u05e8\u05d7\u05d9',
+      '\u5218\u6d0b,\u5218\u6d0b,\u05e8\u05d7\u05dc \u05e4\u05e8\u05e5',
+    ].join('\n');
+    const result = await scan(Buffer.from(csv), 'names-caseless.csv');
+    const columns = result.findings
+      .filter((f) => f.rule === 'privacy/pii-column')
+      .map((f) => [f.column, f.entity]);
+    assert.deepEqual(columns, [
+      ['\u59d3\u540d', 'PERSON'],
+      ['\u05e9\u05dd \u05de\u05dc\u05d0', 'PERSON'],
+    ]);
+    const text = JSON.stringify(result);
+    for (const v of ['\u738b\u4f1f', '\u05d3\u05d5\u05d3 \u05db\u05d4\u05df'])
+      assert.ok(!text.includes(v), v);
+  });
+
   it('finds columns of names in Cyrillic and Greek, and names in Russian notes', async () => {
     // Иван Петров, Мария Иванова, Сергей Смирнов, Дмитрий Кузнецов; Νίκος Παπαδόπουλος, Ελένη Γεωργίου, ...
     const ru = [
