@@ -2170,6 +2170,76 @@ function findDocumentNumbers(ctx: Ctx): void {
     tryRun(m.index, m.index + m[0].length);
 }
 
+// Dates of birth in text: a date after the words that say it is one (`DOB`, `born on`, `Geburtsdatum`, ...,
+// in Russian, Ukrainian, Chinese, Japanese and Korean too). A date alone is a birth date only in a birth-date
+// column (see WHOLE_ONLY_WITH_HINT).
+const BIRTH_CONTEXT = new RegExp(
+  '(?<![\\p{L}\\p{N}])(?:d\\.?o\\.?b\\.?|date of birth|birth ?date|birthday|born(?: on)?|geburtsdatum|geburtstag|geboren(?: am)?|geb\\.|date de naissance|n[\\u00e9e]e? le|fecha de nacimiento|nacid[oa] el|data di nascita|nat[oa] il|data de nascimento|nascid[oa] em|geboortedatum|geboren op|\\u0434\\u0430\\u0442\\u0430 \\u0440\\u043e\\u0436\\u0434\\u0435\\u043d\\u0438\\u044f|\\u0440\\u043e\\u0434\\u0438\\u043b(?:\\u0441\\u044f|\\u0430\\u0441\\u044c)|\\u0434\\u0430\\u0442\\u0430 \\u043d\\u0430\\u0440\\u043e\\u0434\\u0436\\u0435\\u043d\\u043d\\u044f|\\u043d\\u0430\\u0440\\u043e\\u0434\\u0438\\u043b(?:\\u0441\\u044f|\\u0430\\u0441\\u044f)|\\u751f\\u5e74\\u6708\\u65e5|\\u51fa\\u751f\\u65e5\\u671f|\\u751f\\u65e5|\\uc0dd\\ub144\\uc6d4\\uc77c)[\\s:#,=()\\u2013\\u2014-]*$',
+  'iu',
+);
+// At a run of digits: ISO and its slashes or dots, day or month first with a four-digit year, eight digits,
+// a day before a month's name.
+const DATE_AT =
+  /(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}([-/.])\d{1,2}\1\d{4}|\d{8}|\d{1,2}(?:st|nd|rd|th)?[ -][A-Za-z]{3,9}\.?,?[ -]\d{4})(?![\d])/y;
+// A month's name before the day: `March 7, 1985`.
+const DATE_MONTH_FIRST_AT = /[A-Za-z]{3,9}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}(?!\d)/y;
+
+/** The year a date of birth may have, at the latest: this one. */
+const LATEST_BIRTH_YEAR = new Date().getFullYear();
+
+/** Dates of birth after their words (0.85), found at the text's runs of digits. */
+function findBirthDates(ctx: Ctx): void {
+  const text = ctx.text;
+  const runs = text.length >= LONG_TEXT ? digitRuns(text) : null;
+  let next = 0;
+  const tryRun = (d: number, e: number): void => {
+    if (d < next) return;
+    const n = e - d;
+    const c = text.charCodeAt(e);
+    let start = -1;
+    let end = -1;
+    // Most runs of prose are followed by a space and a word: only a day before a month's name is.
+    if (
+      n === 8 ||
+      ((n === 4 || n <= 2) && (c === 45 || c === 47 || c === 46 || c === 32 || isAlnumCode(c)))
+    ) {
+      DATE_AT.lastIndex = d;
+      const m = DATE_AT.exec(text);
+      if (m) {
+        start = d;
+        end = d + m[0].length;
+      }
+    }
+    if (start < 0 && n <= 2 && d >= 4 && text.charCodeAt(d - 1) === 32) {
+      let w = d - 1;
+      if (text.charCodeAt(w - 1) === 46) w--;
+      let s = w;
+      while (s > 0 && isAlnumCode(text.charCodeAt(s - 1))) s--;
+      if (w - s >= 3) {
+        DATE_MONTH_FIRST_AT.lastIndex = s;
+        const m = DATE_MONTH_FIRST_AT.exec(text);
+        if (m) {
+          start = s;
+          end = s + m[0].length;
+        }
+      }
+    }
+    if (start < 0 || start < 2 || glued(text, start, end)) return;
+    next = end;
+    const date = parseDate(text.slice(start, end));
+    if (date === null || date.year < 1880 || date.year > LATEST_BIRTH_YEAR) return;
+    if (precededBy(text, start, BIRTH_CONTEXT, 40))
+      ctx.out.push({ entity: 'DATE_OF_BIRTH', start, end, confidence: 0.85 });
+  };
+  if (runs !== null) {
+    for (let k = 0; k < runs.length; k += 2) tryRun(runs[k]!, runs[k + 1]!);
+    return;
+  }
+  DOCUMENT_DIGITS.lastIndex = 0;
+  for (let m = DOCUMENT_DIGITS.exec(text); m; m = DOCUMENT_DIGITS.exec(text))
+    tryRun(m.index, m.index + m[0].length);
+}
+
 /** Credential formats published by their issuers; each has a fixed prefix, so a match is near certain. */
 const SECRET_PATTERNS: RegExp[] = [
   /\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b/g, // AWS access key id
@@ -2716,6 +2786,7 @@ function run(
   if (flags.digits >= 2) findNationalIds(ctx);
   if (flags.digits >= 4 && (letters > 0 || isDocumentHint(ctx.hint) || hasNonAscii(text))) {
     if (wanted(only, 'PASSPORT') || wanted(only, 'DRIVER_LICENSE')) findDocumentNumbers(ctx);
+    if (wanted(only, 'DATE_OF_BIRTH')) findBirthDates(ctx);
   }
   if (flags.upper >= 2 && flags.digits >= 10 && wanted(only, 'IBAN_CODE')) findIbans(ctx);
   if (text.length >= 26 && flags.digits > 0 && letters > 0 && wanted(only, 'CRYPTO')) findCrypto(ctx);
@@ -2732,8 +2803,8 @@ function run(
 /**
  * Finds personal data and secrets in free text: every match with its entity, UTF-16 offsets and confidence,
  * overlapping candidates resolved to the most certain. POSTAL_CODE is only found after a US state code
- * ("CA 94107"), DATE_OF_BIRTH never (a date is a birth date only in a birth-date column: see
- * {@link matchWholeValue}).
+ * ("CA 94107"), DATE_OF_BIRTH only after the words that say it is one ("DOB 1985-05-12"; a date alone is a
+ * birth date only in a birth-date column: see {@link matchWholeValue}).
  */
 export function detectEntities(text: string, options?: DetectOptions): EntityMatch[] {
   return run(text, options, false);
@@ -2852,7 +2923,7 @@ function locationWholeConfidence(value: string): number {
 /**
  * Entities {@link matchWholeValue} finds in a whole value only when the header's hint names them: a postal
  * code alone is any short number, and a date is a birth date only in a birth-date column (the detectors find
- * a ZIP code only after a state code, so never as a whole value). The privacy scanner relies on it to rule a
+ * a ZIP code only after a state code and a birth date only after its words, so never as a whole value). The privacy scanner relies on it to rule a
  * column out as a quasi-identifier before its sample ends.
  */
 export const WHOLE_ONLY_WITH_HINT: ReadonlySet<EntityType> = new Set<EntityType>([

@@ -562,10 +562,43 @@ describe('privacy detectors', () => {
       for (const v of ['2020-01-01', '12/05/2031', 'United States', 'B', '12345'])
         assert.equal(matchWholeValue(v, { hint: 'PASSPORT' }), null, v);
     });
+    it('finds a date of birth after the words that say it is one, never a date alone', () => {
+      for (const [t, value] of [
+        ['DOB: 1985-05-12', '1985-05-12'],
+        ['dob 05/12/1985', '05/12/1985'],
+        ['Date of birth 12.05.1985, seen today', '12.05.1985'],
+        ['She was born on March 7, 1985 in Ohio', 'March 7, 1985'],
+        ['born on 7th March 1985', '7th March 1985'],
+        ['Birthdate: May 12, 1985.', 'May 12, 1985'],
+        ['DOB 19850307', '19850307'],
+        ['Geburtsdatum: 07.03.1985', '07.03.1985'],
+        ['n\u00e9e le 07/03/1985', '07/03/1985'],
+        // дата рождения, 生年月日
+        [
+          '\u0434\u0430\u0442\u0430 \u0440\u043e\u0436\u0434\u0435\u043d\u0438\u044f 07.03.1985',
+          '07.03.1985',
+        ],
+        ['\u751f\u5e74\u6708\u65e5 1985-03-07', '1985-03-07'],
+      ] as const) {
+        assert.deepEqual(conf(t, 'DATE_OF_BIRTH'), [[value, 0.85]], t);
+        assert.deepEqual(only(`visited on ${value}`, 'DATE_OF_BIRTH'), [], `visited on ${value}`);
+      }
+      for (const t of [
+        'born in 1985', // a year is no date
+        'DOB: 2035-01-01', // not yet
+        'DOB 1985-13-45', // no such day
+        'birthday party on 2024-06-01', // words between
+        'Appointment 1985-05-12 after DOB review',
+      ])
+        assert.deepEqual(only(t, 'DATE_OF_BIRTH'), [], t);
+      // A value of the date alone, or with its words, is no birth date without the header's hint.
+      assert.equal(matchWholeValue('1985-05-12'), null);
+      assert.equal(matchWholeValue('DOB 1985-05-12'), null);
+    });
     it('finds a passport or licence number in a long text as in the same words alone (property)', () => {
       const docs = (t: string) =>
         detectEntities(t)
-          .filter((m) => m.entity === 'PASSPORT' || m.entity === 'DRIVER_LICENSE')
+          .filter((m) => ['PASSPORT', 'DRIVER_LICENSE', 'DATE_OF_BIRTH'].includes(m.entity))
           .map((m) => `${m.entity}:${t.slice(m.start, m.end)}`);
       const piece = fc.constantFrom(
         'passport',
@@ -584,6 +617,13 @@ describe('privacy detectors', () => {
         'C01X00T47',
         'W426-545-30-761-0',
         'A1234567',
+        'DOB',
+        'born on',
+        '1985-05-12',
+        'March 7, 1985',
+        '07.03.1985',
+        '7th',
+        'May',
         // Runs of two digits ten letters apart: one licence number.
         'AB12CDEFGHIJKL34',
         '2031-05-01',
@@ -637,6 +677,8 @@ describe('privacy detectors', () => {
         'SVNR 15070649C103.',
         'Passport no. C01X00T47.',
         'DL# D1234567.',
+        'DOB: 1985-05-12.',
+        'born on March 7, 1985.',
       ];
       const ids = (t: string) =>
         detectEntities(t)

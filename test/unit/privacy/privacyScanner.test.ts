@@ -234,6 +234,26 @@ describe('PrivacyScanner', () => {
       assert.ok(!text.includes(v), v);
   });
 
+  it('finds a date of birth named in notes, not the dates of other events', async () => {
+    const csv = [
+      'id,visit_date,notes',
+      '1,2024-03-01,DOB: 1985-05-12 per ID card',
+      '2,2024-03-02,follow-up on 2024-04-01',
+      '3,2024-03-03,born on March 7 1985? no: born on March 7, 1985',
+    ].join('\n');
+    const result = await scan(Buffer.from(csv), 'visits.csv');
+    const cells = result.findings
+      .filter((f) => f.rule === 'privacy/pii-cell')
+      .map((f) => [f.column, f.entity, f.location?.line, f.excerpt]);
+    // The year alone is shown: `1985-**-**`.
+    assert.deepEqual(cells, [
+      ['notes', 'DATE_OF_BIRTH', 2, '1985-**-**'],
+      ['notes', 'DATE_OF_BIRTH', 4, '***** * 1985'],
+    ]);
+    const text = JSON.stringify(result);
+    for (const v of ['1985-05-12', 'March 7 1985', 'March 7, 1985']) assert.ok(!text.includes(v), v);
+  });
+
   it('finds columns of names in scripts without capitals under headers that name a person', async () => {
     // 姓名 (full name) and שם מלא (full name) count; a bare `name` does not, as with unknown Latin words.
     const csv = [
