@@ -1932,7 +1932,8 @@ const DIGIT_IDS: readonly DigitId[] = [
     context: TNIN_CONTEXT,
     valid: isValidThTnin,
     digits: 13,
-    runs: (1 << 1) | (1 << 13),
+    // Its printed groups have a run of five: a text whose runs are one digit long has none of it.
+    runs: (1 << 5) | (1 << 13),
     words: TNIN_WORDS,
     shaped: TNIN_DASHED,
     mayBeShaped: (text) => text.includes('-'),
@@ -1944,7 +1945,8 @@ const DIGIT_IDS: readonly DigitId[] = [
     context: SVNR_CONTEXT,
     valid: isValidDeSvnr,
     digits: 11,
-    runs: (1 << 2) | (1 << 8),
+    // The birth date's six digits, alone or after the area's two (`15 070649 C 103`, `15070649C103`).
+    runs: (1 << 6) | (1 << 8),
     words: SVNR_WORDS,
     compact: (s) => s.replace(/ /g, ''),
   },
@@ -1968,10 +1970,13 @@ function findNationalIds(ctx: Ctx): void {
   const named = letters >= 2;
   for (const id of DIGIT_IDS) {
     if (flags.digits < id.digits || !has(id.runs) || !wanted(only, id.entity)) continue;
+    // A long text is searched at its runs whatever its words: asked first, before a shape's own look at it.
+    const worded = named || id.anyAlphabet === true;
     if (
       hinted(hint, id) ||
+      (worded && long) ||
       id.mayBeShaped?.(text, flags) === true ||
-      ((named || id.anyAlphabet === true) && (long || mentions(text, id.words)))
+      (worded && mentions(text, id.words))
     )
       findDigitIds(ctx, id);
   }
@@ -2090,6 +2095,17 @@ function letterBefore(text: string, start: number): boolean {
   return false;
 }
 
+/**
+ * Whether a character other than an ASCII letter or digit comes before `text`'s last digit: the space or
+ * colon after a word, or the word itself in an alphabet beyond ASCII (`\u62a4\u7167E1234567`).
+ */
+function wordBeforeDigits(text: string): boolean {
+  let last = text.length - 1;
+  while (last >= 0 && !isDigitCode(text.charCodeAt(last))) last--;
+  for (let i = 0; i < last; i++) if (!isAlnumCode(text.charCodeAt(i))) return true;
+  return false;
+}
+
 function isDocumentHint(hint: EntityType | undefined): boolean {
   return hint === 'PASSPORT' || hint === 'DRIVER_LICENSE';
 }
@@ -2184,6 +2200,17 @@ const DATE_AT =
 // A month's name before the day: `March 7, 1985`.
 const DATE_MONTH_FIRST_AT = /[A-Za-z]{3,9}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}(?!\d)/y;
 
+/** Whether `c` is the first letter of a month's English name, in either case (J, F, M, A, S, O, N, D). */
+function isMonthInitial(c: number): boolean {
+  const l = c | 32;
+  return l === 106 || l === 102 || l === 109 || l === 97 || l === 115 || l === 111 || l === 110 || l === 100;
+}
+
+/** The first letter of an ordinal's suffix after a day: `st`, `nd`, `rd`, `th`. */
+function isOrdinalCode(c: number): boolean {
+  return c === 115 || c === 110 || c === 114 || c === 116;
+}
+
 /** The year a date of birth may have, at the latest: this one. */
 const LATEST_BIRTH_YEAR = new Date().getFullYear();
 
@@ -2198,10 +2225,11 @@ function findBirthDates(ctx: Ctx): void {
     const c = text.charCodeAt(e);
     let start = -1;
     let end = -1;
-    // Most runs of prose are followed by a space and a word: only a day before a month's name is.
+    // Most runs of prose are followed by a space and a word: only a day before a month's name is tried.
     if (
       n === 8 ||
-      ((n === 4 || n <= 2) && (c === 45 || c === 47 || c === 46 || c === 32 || isAlnumCode(c)))
+      ((n === 4 || n <= 2) && (c === 45 || c === 47 || c === 46)) ||
+      (n <= 2 && (((c === 32 || c === 45) && isMonthInitial(text.charCodeAt(e + 1))) || isOrdinalCode(c)))
     ) {
       DATE_AT.lastIndex = d;
       const m = DATE_AT.exec(text);
@@ -2215,7 +2243,7 @@ function findBirthDates(ctx: Ctx): void {
       if (text.charCodeAt(w - 1) === 46) w--;
       let s = w;
       while (s > 0 && isAlnumCode(text.charCodeAt(s - 1))) s--;
-      if (w - s >= 3) {
+      if (w - s >= 3 && isMonthInitial(text.charCodeAt(s))) {
         DATE_MONTH_FIRST_AT.lastIndex = s;
         const m = DATE_MONTH_FIRST_AT.exec(text);
         if (m) {
@@ -2785,8 +2813,10 @@ function run(
   if (flags.digits >= 17 && wanted(only, 'CN_RESIDENT_ID')) findCnIds(ctx);
   if (flags.digits >= 2) findNationalIds(ctx);
   if (flags.digits >= 4 && (letters > 0 || isDocumentHint(ctx.hint) || hasNonAscii(text))) {
-    if (wanted(only, 'PASSPORT') || wanted(only, 'DRIVER_LICENSE')) findDocumentNumbers(ctx);
-    if (wanted(only, 'DATE_OF_BIRTH')) findBirthDates(ctx);
+    // Both want words before a number: a code such as `C100000`, a table's id in every row, has none.
+    const worded = isDocumentHint(ctx.hint) || wordBeforeDigits(text);
+    if (worded && (wanted(only, 'PASSPORT') || wanted(only, 'DRIVER_LICENSE'))) findDocumentNumbers(ctx);
+    if (worded && wanted(only, 'DATE_OF_BIRTH')) findBirthDates(ctx);
   }
   if (flags.upper >= 2 && flags.digits >= 10 && wanted(only, 'IBAN_CODE')) findIbans(ctx);
   if (text.length >= 26 && flags.digits > 0 && letters > 0 && wanted(only, 'CRYPTO')) findCrypto(ctx);

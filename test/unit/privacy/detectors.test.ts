@@ -675,6 +675,8 @@ describe('privacy detectors', () => {
         'PPS 6433435F.',
         'Thai ID 3100600445635.',
         'SVNR 15070649C103.',
+        'Sozialversicherungsnummer 15 070649 C 103.',
+        'ref 1-1120-34563-56-2.',
         'Passport no. C01X00T47.',
         'DL# D1234567.',
         'DOB: 1985-05-12.',
