@@ -1968,10 +1968,13 @@ function findNationalIds(ctx: Ctx): void {
   // The numbers of digits alone need a word before them (its letters), a header, or their own written shape:
   // a column of phone numbers, ten digits and no letter, is not searched for them again.
   const named = letters >= 2;
+  // A word in an alphabet the counts do not see is a character beyond ASCII: a cell of a phone number alone
+  // (ten digits, no letter) has none, and is not searched for the Korean and Israeli numbers' words.
+  let beyondAscii: boolean | undefined;
   for (const id of DIGIT_IDS) {
     if (flags.digits < id.digits || !has(id.runs) || !wanted(only, id.entity)) continue;
     // A long text is searched at its runs whatever its words: asked first, before a shape's own look at it.
-    const worded = named || id.anyAlphabet === true;
+    const worded = named || (id.anyAlphabet === true && (letters > 0 || (beyondAscii ??= hasNonAscii(text))));
     if (
       hinted(hint, id) ||
       (worded && long) ||
@@ -2119,7 +2122,7 @@ function hasNonAscii(text: string): boolean {
   return false;
 }
 
-/** Whether `text[start, end)` has the characters and digits of a `kind`'s number, and is not a date. */
+/** Whether `text[start, end)` has the characters and digits of a `kind`'s number. */
 function isDocumentNumber(text: string, start: number, end: number, kind: DocumentKind): boolean {
   let chars = 0;
   let digits = 0;
@@ -2128,8 +2131,12 @@ function isDocumentNumber(text: string, start: number, end: number, kind: Docume
     if (isDigitCode(c)) digits++;
     if (isAlnumCode(c)) chars++;
   }
-  if (chars < kind.min || chars > kind.max || digits < kind.digits) return false;
-  return parseDate(text.slice(start, end)) === null;
+  return chars >= kind.min && chars <= kind.max && digits >= kind.digits;
+}
+
+/** Whether `text[start, end)` is a date: `passport expires 2031-01-31` names none. */
+function isDate(text: string, start: number, end: number): boolean {
+  return parseDate(text.slice(start, end)) !== null;
 }
 
 /**
@@ -2142,7 +2149,7 @@ function findDocumentNumbers(ctx: Ctx): void {
   for (const kind of DOCUMENT_KINDS) {
     if (ctx.hint !== kind.entity || !wanted(ctx.only, kind.entity)) continue;
     const end = documentEnd(text, 0);
-    if (end === text.length && isDocumentNumber(text, 0, end, kind))
+    if (end === text.length && isDocumentNumber(text, 0, end, kind) && !isDate(text, 0, end))
       ctx.out.push({ entity: kind.entity, start: 0, end, confidence: 0.8 });
   }
   const runs = text.length >= LONG_TEXT ? digitRuns(text) : null;
@@ -2157,8 +2164,9 @@ function findDocumentNumbers(ctx: Ctx): void {
     if (glued(text, start, end) || !letterBefore(text, start)) return;
     for (const kind of DOCUMENT_KINDS) {
       if (!wanted(ctx.only, kind.entity) || !isDocumentNumber(text, start, end, kind)) continue;
+      // The words first: most numbers of the shape (phone numbers) have none, and need no date parsed.
       if (kind.named(text, start)) {
-        ctx.out.push({ entity: kind.entity, start, end, confidence: 0.85 });
+        if (!isDate(text, start, end)) ctx.out.push({ entity: kind.entity, start, end, confidence: 0.85 });
         return;
       }
     }
