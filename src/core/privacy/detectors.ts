@@ -2042,9 +2042,6 @@ const DOCUMENT_KINDS: readonly DocumentKind[] = [
   },
 ];
 
-/** A run of digits, for texts too short for {@link digitRuns}. */
-const DOCUMENT_DIGITS = /\d+/g;
-
 function isAlnumCode(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
@@ -2152,7 +2149,6 @@ function findDocumentNumbers(ctx: Ctx): void {
     if (end === text.length && isDocumentNumber(text, 0, end, kind) && !isDate(text, 0, end))
       ctx.out.push({ entity: kind.entity, start: 0, end, confidence: 0.8 });
   }
-  const runs = text.length >= LONG_TEXT ? digitRuns(text) : null;
   let next = 0;
   const tryRun = (d: number, e: number): void => {
     if (d < next) return;
@@ -2171,28 +2167,41 @@ function findDocumentNumbers(ctx: Ctx): void {
       }
     }
   };
+  // A number of fewer than four digits is one only with another run of digits within a number's reach (18
+  // characters and the spaces or dashes between its pieces): most numbers of prose (`495`, `64`) are words
+  // apart from the next.
+  forEachDigitRun(text, (d, e, before, after) => {
+    if (e - d >= 4 || d - before <= 32 || after - e <= 32) tryRun(d, e);
+  });
+}
+
+/**
+ * Calls `visit` with each run of digits `[d, e)` of `text` in order, with where the run before it ends and the
+ * one after it starts (-Infinity and Infinity where there is none): those of a long text's {@link digitRuns};
+ * in a short text, where they are not listed, the run's own start and end, as if others were next to it.
+ */
+function forEachDigitRun(
+  text: string,
+  visit: (d: number, e: number, before: number, after: number) => void,
+): void {
+  const runs = text.length >= LONG_TEXT ? digitRuns(text) : null;
   if (runs !== null) {
-    // A number of fewer than four digits is one only with another run of digits within a number's reach (18
-    // characters and the spaces or dashes between its pieces): most numbers of prose (`495`, `64`) are words
-    // apart from the next.
-    const reach = 32;
-    for (let k = 0; k < runs.length; k += 2) {
-      const d = runs[k]!;
-      const e = runs[k + 1]!;
-      if (
-        e - d < 4 &&
-        (k === 0 || d - runs[k - 1]! > reach) &&
-        (k + 2 >= runs.length || runs[k + 2]! - e > reach)
-      )
-        continue;
-      tryRun(d, e);
-    }
+    for (let k = 0; k < runs.length; k += 2)
+      visit(
+        runs[k]!,
+        runs[k + 1]!,
+        k === 0 ? -Infinity : runs[k - 1]!,
+        k + 2 < runs.length ? runs[k + 2]! : Infinity,
+      );
     return;
   }
-  DOCUMENT_DIGITS.lastIndex = 0;
-  for (let m = DOCUMENT_DIGITS.exec(text); m; m = DOCUMENT_DIGITS.exec(text))
-    tryRun(m.index, m.index + m[0].length);
+  SHORT_TEXT_RUN.lastIndex = 0;
+  for (let m = SHORT_TEXT_RUN.exec(text); m; m = SHORT_TEXT_RUN.exec(text))
+    visit(m.index, m.index + m[0].length, m.index, m.index + m[0].length);
 }
+
+/** {@link DIGIT_RUN}'s own copy for {@link forEachDigitRun}, whose `visit` may list another text's runs. */
+const SHORT_TEXT_RUN = /\d+/g;
 
 // Dates of birth in text: a date after the words that say it is one (`DOB`, `born on`, `Geburtsdatum`, ...,
 // in Russian, Ukrainian, Chinese, Japanese and Korean too). A date alone is a birth date only in a birth-date
@@ -2225,7 +2234,6 @@ const LATEST_BIRTH_YEAR = new Date().getFullYear();
 /** Dates of birth after their words (0.85), found at the text's runs of digits. */
 function findBirthDates(ctx: Ctx): void {
   const text = ctx.text;
-  const runs = text.length >= LONG_TEXT ? digitRuns(text) : null;
   let next = 0;
   const tryRun = (d: number, e: number): void => {
     if (d < next) return;
@@ -2267,13 +2275,7 @@ function findBirthDates(ctx: Ctx): void {
     if (precededBy(text, start, BIRTH_CONTEXT, 40))
       ctx.out.push({ entity: 'DATE_OF_BIRTH', start, end, confidence: 0.85 });
   };
-  if (runs !== null) {
-    for (let k = 0; k < runs.length; k += 2) tryRun(runs[k]!, runs[k + 1]!);
-    return;
-  }
-  DOCUMENT_DIGITS.lastIndex = 0;
-  for (let m = DOCUMENT_DIGITS.exec(text); m; m = DOCUMENT_DIGITS.exec(text))
-    tryRun(m.index, m.index + m[0].length);
+  forEachDigitRun(text, tryRun);
 }
 
 /** Credential formats published by their issuers; each has a fixed prefix, so a match is near certain. */
