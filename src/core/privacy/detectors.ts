@@ -2029,7 +2029,9 @@ const DOCUMENT_KINDS: readonly DocumentKind[] = [
     min: 6,
     max: 12,
     digits: 5,
-    named: (text, start) => precededBy(text, start, PASSPORT_CONTEXT, 40),
+    named: (text, start) =>
+      precededBy(text, start, PASSPORT_CONTEXT, 40) ||
+      precededBy(text, afterCountryCode(text, start), PASSPORT_CONTEXT, 40),
   },
   {
     entity: 'DRIVER_LICENSE',
@@ -2041,6 +2043,20 @@ const DOCUMENT_KINDS: readonly DocumentKind[] = [
       precededBy(text, start, DRIVER_LICENSE_ABBREVIATION, 12),
   },
 ];
+
+/**
+ * Where a country's code in capitals just before `start` begins (`Passport: US 123456789`, `passport (GBR)
+ * 123456789`), for the words before it to be looked at; `start` when there is none.
+ */
+function afterCountryCode(text: string, start: number): number {
+  let p = start;
+  while (p > 0 && (text.charCodeAt(p - 1) === 32 || text.charCodeAt(p - 1) === 41)) p--;
+  let q = p;
+  while (q > 0 && p - q < 4 && text.charCodeAt(q - 1) >= 65 && text.charCodeAt(q - 1) <= 90) q--;
+  const n = p - q;
+  if (n < 2 || n > 3 || p === start || (q > 0 && isAlnumCode(text.charCodeAt(q - 1)))) return start;
+  return q;
+}
 
 function isAlnumCode(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);

@@ -511,6 +511,9 @@ describe('privacy detectors', () => {
       for (const [t, value, e] of [
         ['Passport number: 123456789, expires 2030.', '123456789', 'PASSPORT'],
         ['passport no. A12345678', 'A12345678', 'PASSPORT'],
+        // A country's code between the words and the number.
+        ['Passport: US 123456789', '123456789', 'PASSPORT'],
+        ['passport (GBR) 123456789', '123456789', 'PASSPORT'],
         // A German passport's runs of digits are two long.
         ['Her passport C01X00T47 was lost', 'C01X00T47', 'PASSPORT'],
         ['Reisepass Nr. C01X00T47', 'C01X00T47', 'PASSPORT'],
@@ -541,6 +544,8 @@ describe('privacy detectors', () => {
         ['passport expires 2031-01-31', 'PASSPORT'],
         ['passports of 12345 people', 'PASSPORT'],
         ['passport holder 123456789', 'PASSPORT'], // a word between that is not `number`, `no`, `#`...
+        ['passport ABCD 123456789', 'PASSPORT'], // four capitals are no country's code
+        ['the US 123456789', 'PASSPORT'],
         ['passport 12345678901234', 'PASSPORT'], // too long
         ['download dl 123456', 'DRIVER_LICENSE'], // `DL` in capitals only
         ['DL 2024-01-01', 'DRIVER_LICENSE'],
@@ -618,6 +623,7 @@ describe('privacy detectors', () => {
         'W426-545-30-761-0',
         'A1234567',
         'DOB',
+        'US',
         'born on',
         '1985-05-12',
         'March 7, 1985',
