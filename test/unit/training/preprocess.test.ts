@@ -10,7 +10,7 @@ import {
   OTHER_LEVEL,
   type RawTable,
 } from '../../../src/core/training/preprocess';
-import { gateFeatures } from '../../../src/core/training/privacyGate';
+import { DIRECT_IDENTIFIERS, gateFeatures } from '../../../src/core/training/privacyGate';
 import { dedupeRows, inferTask, splitRows } from '../../../src/core/training/runTraining';
 import { resolveTrainConfig } from '../../../src/core/training/config';
 
@@ -174,6 +174,22 @@ describe('training preprocessing', () => {
 });
 
 describe('pre-training privacy gate', () => {
+  it('gates every identifier of a person, not the quasi-identifiers nor URLs', () => {
+    for (const e of [
+      'EMAIL_ADDRESS',
+      'PERSON',
+      'PASSPORT',
+      'DRIVER_LICENSE',
+      'ZA_ID',
+      'DE_SVNR',
+      'SECRET',
+    ] as const)
+      assert.ok(DIRECT_IDENTIFIERS.has(e), e);
+    for (const e of ['POSTAL_CODE', 'DATE_OF_BIRTH', 'LOCATION', 'URL'] as const)
+      assert.ok(!DIRECT_IDENTIFIERS.has(e), e);
+    assert.equal(DIRECT_IDENTIFIERS.size, 46);
+  });
+
   it("reads numbers written without + as the config's region's", async () => {
     // British mobiles in a column whose name says nothing, and NHS numbers under their header.
     const csv = [
