@@ -1993,7 +1993,7 @@ function findNationalIds(ctx: Ctx): void {
 // its own), so found only after the words that name them, in the languages of the header rules, or under a
 // header that does. Between the words and the number may come `number`, `no.`, `#`, `:` and their like.
 const DOC_FILLERS =
-  '(?:[\\s:#.,=()/\'"\u2116\u00b0\u00ba\u2013\u2014\uff1a-]|(?:numbers?|num|nr|nos?|n|id|is|was|of|num\u00e9ro|numero|n\u00famero|nummer|numer|series|serie|\u043d\u043e\u043c\u0435\u0440|\u0441\u0435\u0440\u0438\u044f)(?![\\p{L}\\p{N}])|\u53f7\u7801|\u865f\u78bc|\u756a\u53f7|\ubc88\ud638|\u53f7)*$';
+  '(?:[\\s:#.,=()/\'"\u2116\u00b0\u00ba\u2013\u2014\uff1a-]|(?:numbers?|num|nr|nos?|n|id|is|was|of|num\u00e9ro|numero|n\u00famero|nummer|numer|series|serie|\u043d\u043e\u043c\u0435\u0440|\u0441\u0435\u0440\u0438[\u044f\u0438]|\u0441\u0435\u0440\u0456[\u044f\u0457]|\u0441\u0435\u0440|(?:\u0438|\u0456|\u0442\u0430)(?= \u043d\u043e\u043c\u0435\u0440))(?![\\p{L}\\p{N}])|\u53f7\u7801|\u865f\u78bc|\u756a\u53f7|\ubc88\ud638|\u53f7)*$';
 const PASSPORT_CONTEXT = new RegExp(
   '(?<![\\p{L}\\p{N}])(?:passports?|reisepass|passeport|pasaporte|pasaport|passaport[eo]|paszport|paspoort|' +
     '\u043f\u0430\u0441\u043f\u043e\u0440\u0442[\u0430-\u044f\u0451]*|\u62a4\u7167|\u8b77\u7167|\u30d1\u30b9\u30dd\u30fc\u30c8|\u65c5\u5238|\uc5ec\uad8c)(?:nummer|nr|no)?' +
@@ -2020,7 +2020,27 @@ interface DocumentKind {
   max: number;
   /** Digits it has at least (`2024` after `passport` is a year). */
   digits: number;
-  named: (text: string, start: number) => boolean;
+  /** Where the finding starts when words that name the kind come before the number at `start`; else -1. */
+  named: (text: string, start: number) => number;
+}
+
+// A Russian or Ukrainian passport's series, between the words and the number with `номер` or `№` after it
+// (`паспорт серия 4506 номер 123456`, `паспорт серії КВ № 123456`): four digits (the region's two and the
+// year's) or, in Ukraine's booklets, two Cyrillic capitals (`паспорт КВ 123456`, where the words may be left
+// out). The number alone has the words before it end in the series.
+const PASSPORT_SERIES =
+  /(?<![\p{L}\p{N}])(?:\d{2} ?\d{2}[\s,]*(?:\u043d\u043e\u043c\u0435\u0440|\u2116)|[\u0410-\u042f\u0404\u0406\u0407\u0490]{2}[\s,]*(?:\u043d\u043e\u043c\u0435\u0440|\u2116)?)[\s.:\u2116]*$/u;
+
+/** Where a passport's series before the number at `start` begins ({@link PASSPORT_SERIES}); -1 if none. */
+function seriesStart(text: string, start: number): number {
+  const from = Math.max(0, start - 24);
+  const m = PASSPORT_SERIES.exec(text.slice(from, start));
+  return m === null ? -1 : from + m.index;
+}
+
+/** `start`, where `text` names the kind by `context` within `window` characters before it; else -1. */
+function namedAt(text: string, start: number, context: RegExp, window: number): number {
+  return start >= 0 && precededBy(text, start, context, window) ? start : -1;
 }
 
 const DOCUMENT_KINDS: readonly DocumentKind[] = [
@@ -2031,7 +2051,9 @@ const DOCUMENT_KINDS: readonly DocumentKind[] = [
     digits: 5,
     named: (text, start) =>
       precededBy(text, start, PASSPORT_CONTEXT, 40) ||
-      precededBy(text, afterCountryCode(text, start), PASSPORT_CONTEXT, 40),
+      precededBy(text, afterCountryCode(text, start), PASSPORT_CONTEXT, 40)
+        ? start
+        : namedAt(text, seriesStart(text, start), PASSPORT_CONTEXT, 40),
   },
   {
     entity: 'DRIVER_LICENSE',
@@ -2040,7 +2062,9 @@ const DOCUMENT_KINDS: readonly DocumentKind[] = [
     digits: 4,
     named: (text, start) =>
       precededBy(text, start, DRIVER_LICENSE_CONTEXT, 48) ||
-      precededBy(text, start, DRIVER_LICENSE_ABBREVIATION, 12),
+      precededBy(text, start, DRIVER_LICENSE_ABBREVIATION, 12)
+        ? start
+        : -1,
   },
 ];
 
@@ -2177,8 +2201,9 @@ function findDocumentNumbers(ctx: Ctx): void {
     for (const kind of DOCUMENT_KINDS) {
       if (!wanted(ctx.only, kind.entity) || !isDocumentNumber(text, start, end, kind)) continue;
       // The words first: most numbers of the shape (phone numbers) have none, and need no date parsed.
-      if (kind.named(text, start)) {
-        if (!isDate(text, start, end)) ctx.out.push({ entity: kind.entity, start, end, confidence: 0.85 });
+      const from = kind.named(text, start);
+      if (from >= 0) {
+        if (!isDate(text, start, end)) ctx.out.push({ entity: kind.entity, start: from, end, confidence: 0.85 });
         return;
       }
     }

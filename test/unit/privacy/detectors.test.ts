@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import type { EntityType } from '../../../src/core/findings';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { maskExcerpt } from '../../../src/core/privacy/mask';
 import { lexicon } from '../../../src/core/privacy/lexicon';
 import { isValidBitcoinAddress, isValidCardNumber } from '../../../src/core/privacy/validators';
 import {
@@ -566,6 +567,33 @@ describe('privacy detectors', () => {
       }
       for (const v of ['2020-01-01', '12/05/2031', 'United States', 'B', '12345'])
         assert.equal(matchWholeValue(v, { hint: 'PASSPORT' }), null, v);
+    });
+    it("takes a Russian or Ukrainian passport's series in with its number, the words between them too", () => {
+      for (const [t, value] of [
+        ['паспорт серия 4506 номер 123456', '4506 номер 123456'],
+        ['Паспорт: серия 45 06 № 123456, выдан ОВД', '45 06 № 123456'],
+        ['паспорт серии 4506 № 123456', '4506 № 123456'],
+        ['паспорт сер. 4506 № 123456', '4506 № 123456'],
+        ['паспорт серия и номер 4506 123456', '4506 123456'],
+        // Ukraine's booklets: two capitals for the series.
+        ['паспорт серії КВ № 123456', 'КВ № 123456'],
+        ['паспорт КВ 123456', 'КВ 123456'],
+      ] as const) {
+        assert.deepEqual(conf(t, 'PASSPORT'), [[value, 0.85]], t);
+        // In a long text too, where the runs of digits are listed once.
+        const long = `${'Клиент пришёл в отделение и предъявил документы. '.repeat(8)}${t}. Всё в порядке.`;
+        assert.deepEqual(only(long, 'PASSPORT'), [value], `long: ${t}`);
+      }
+      for (const t of [
+        'договор серия 4506 номер 123456', // a contract's series and number
+        'серия 4506 номер 123456', // no passport named
+        'паспорт и 1234567', // `и` only before `номер`
+        'паспорт кв 123456', // a series is in capitals
+        'паспорт 4506 дом 123456', // a word between that is not `номер`
+      ])
+        assert.deepEqual(only(t, 'PASSPORT'), [], t);
+      // The series is masked with the number: nothing but the number's last three characters shows.
+      assert.equal(maskExcerpt('4506 номер 123456', 'PASSPORT'), '**** ***** ***456');
     });
     it('finds a date of birth after the words that say it is one, never a date alone', () => {
       for (const [t, value] of [
