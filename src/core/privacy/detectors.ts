@@ -32,6 +32,7 @@ import {
   isValidUsSsn,
   isValidUsItin,
   isValidInPan,
+  isValidUkDrivingLicence,
   isValidNlBsn,
   isValidFrNir,
   isValidSePersonnummer,
@@ -1443,6 +1444,31 @@ function findPans(ctx: Ctx): void {
   );
 }
 
+// A British driving licence's driver number (`isValidUkDrivingLicence`): the birth date's six digits after the
+// surname's five characters, whose 9s (a surname of fewer letters) join the run.
+const UK_LICENCE_RE =
+  /\b(?:[A-Z]{5}|[A-Z]{4}9|[A-Z]{3}99|[A-Z]{2}999|[A-Z]9999)\d(?:[05][1-9]|[16][0-2])(?:0[1-9]|[12]\d|3[01])\d[A-Z][A-Z9]\d[A-Z]{2}(?: ?\d{2})?\b/g;
+export const UK_LICENCE_SEARCH = digitSearch(UK_LICENCE_RE, (text, d, e, from, tryAt) => {
+  const n = e - d;
+  if (n < 6 || n > 10) return false;
+  const start = d - 5 + (n - 6);
+  return start >= from && isCapitalCode(text.charCodeAt(start)) && tryAt(start);
+});
+
+/**
+ * British driving licence numbers by their structure and birth date, found anywhere (0.7): a run of five
+ * capitals, six digits of a date, capitals and a digit is seldom anything else. After the words that name a
+ * licence, or under a header that does, 0.9.
+ */
+function findUkLicences(ctx: Ctx): void {
+  findChecked(ctx, 'DRIVER_LICENSE', UK_LICENCE_SEARCH, isValidUkDrivingLicence, (m) =>
+    ctx.hint === 'DRIVER_LICENSE' || precededBy(ctx.text, m.index, DRIVER_LICENSE_CONTEXT, 48) ? 0.9 : 0.7,
+  );
+}
+
+/** The runs of digits a British driver number can have: the birth date's six and up to four 9s before it. */
+const UK_LICENCE_RUNS = (1 << 6) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10);
+
 const NRIC_RE = /\b[STFGM]\d{7}[A-Z]\b/g;
 
 /** S, T, F, G or M. */
@@ -1986,6 +2012,8 @@ function findNationalIds(ctx: Ctx): void {
   if (flags.digits >= 9 && has(1 << 6) && wanted(only, 'FI_PERSONAL_IDENTITY_CODE')) findHetus(ctx);
   if (flags.digits >= 4 && flags.upper >= 6 && has(1 << 4) && wanted(only, 'IN_PAN')) findPans(ctx);
   if (flags.digits >= 7 && flags.upper >= 2 && has(1 << 7) && wanted(only, 'SG_NRIC_FIN')) findNrics(ctx);
+  if (flags.digits >= 7 && flags.upper >= 4 && has(UK_LICENCE_RUNS) && wanted(only, 'DRIVER_LICENSE'))
+    findUkLicences(ctx);
   if (flags.digits >= 7 && flags.upper >= 10 && has(1 << 6) && wanted(only, 'MX_CURP')) findCurps(ctx);
 }
 
@@ -2203,7 +2231,8 @@ function findDocumentNumbers(ctx: Ctx): void {
       // The words first: most numbers of the shape (phone numbers) have none, and need no date parsed.
       const from = kind.named(text, start);
       if (from >= 0) {
-        if (!isDate(text, start, end)) ctx.out.push({ entity: kind.entity, start: from, end, confidence: 0.85 });
+        if (!isDate(text, start, end))
+          ctx.out.push({ entity: kind.entity, start: from, end, confidence: 0.85 });
         return;
       }
     }

@@ -321,6 +321,26 @@ export function isValidInPan(code: string): boolean {
   return /^[A-Z]{3}[ABCFGHJLPT][A-Z]\d{4}[A-Z]$/.test(code) && inPan().validate(code).isValid;
 }
 
+/**
+ * A driver number of a Great Britain driving licence (DVLA), 16 characters: the surname's first five letters
+ * (9s after a shorter one), the birth year's decade, the month (plus 50 for a woman), the day, the year's last
+ * digit, two initials (a 9 for no middle name), a digit that tells apart people of the same first thirteen
+ * (9 unless taken), and two check letters computed by DVLA from what the number does not show: so only the
+ * structure and the birth date can be checked, not the letters. An issue number of two digits may follow
+ * (`MORGA753116SM9IJ 35`), with or without its space.
+ */
+export function isValidUkDrivingLicence(code: string): boolean {
+  const m = UK_LICENCE.exec(code);
+  if (m === null) return false;
+  const month = Number(m[1]) % 50;
+  const day = Number(m[2]);
+  // The year's decade and digit leave its century unknown: 29 February is a day of some year it can be.
+  return day <= (month === 2 ? 29 : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31);
+}
+
+const UK_LICENCE =
+  /^(?:[A-Z]{5}|[A-Z]{4}9|[A-Z]{3}99|[A-Z]{2}999|[A-Z]9999)\d((?:[05][1-9]|[16][0-2]))(0[1-9]|[12]\d|3[01])\d[A-Z][A-Z9]\d[A-Z]{2}(?: ?\d{2})?$/;
+
 /** A Dutch BSN (burgerservicenummer) of 9 digits that passes the 11-test; one repeated digit is none. */
 export function isValidNlBsn(digits: string): boolean {
   return /^\d{9}$/.test(digits) && !/^(\d)\1{8}$/.test(digits) && nlBsn().validate(digits).isValid;

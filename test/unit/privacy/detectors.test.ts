@@ -53,6 +53,7 @@ import {
   TFN_SEARCH,
   MEDICARE_SEARCH,
   PAN_SEARCH,
+  UK_LICENCE_SEARCH,
   NRIC_SEARCH,
   AHV_SEARCH,
   RUT_SEARCH,
@@ -531,7 +532,7 @@ describe('privacy detectors', () => {
         ['DL# D1234567 (CA)', 'D1234567', 'DRIVER_LICENSE'],
         ["driver's license: W426-545-30-761-0", 'W426-545-30-761-0', 'DRIVER_LICENSE'],
         ['Driver\u2019s License No. 123456789', '123456789', 'DRIVER_LICENSE'],
-        ['driving licence MORGA753116SM9IJ', 'MORGA753116SM9IJ', 'DRIVER_LICENSE'],
+        ['driving licence M1234567 (GB)', 'M1234567', 'DRIVER_LICENSE'],
         ['F\u00fchrerschein B072RRE2I55', 'B072RRE2I55', 'DRIVER_LICENSE'],
         ['permis de conduire n\u00b0 123456789012', '123456789012', 'DRIVER_LICENSE'],
         ['\u904b\u8ee2\u514d\u8a31\u8a3c\u756a\u53f7 123456789012', '123456789012', 'DRIVER_LICENSE'],
@@ -567,6 +568,40 @@ describe('privacy detectors', () => {
       }
       for (const v of ['2020-01-01', '12/05/2031', 'United States', 'B', '12345'])
         assert.equal(matchWholeValue(v, { hint: 'PASSPORT' }), null, v);
+    });
+    it('finds British driving licence numbers by their structure and birth date, anywhere', () => {
+      for (const [t, value, c] of [
+        ['driving licence MORGA753116SM9IJ', 'MORGA753116SM9IJ', 0.9],
+        ['ref MORGA753116SM9IJ', 'MORGA753116SM9IJ', 0.7],
+        // With its issue number; a woman's month plus 50; surnames of fewer than five letters, 9s after them.
+        ['Licence: MORGA753116SM9IJ 35, issued', 'MORGA753116SM9IJ 35', 0.7],
+        ['JONES760238HA3DX', 'JONES760238HA3DX', 0.7],
+        ['LEE99753116J99AB', 'LEE99753116J99AB', 0.7],
+        ['A9999710238HA3DX', 'A9999710238HA3DX', 0.7],
+        ['driver licence: SMITH802299JA9XY', 'SMITH802299JA9XY', 0.9],
+      ] as const) {
+        assert.deepEqual(conf(t, 'DRIVER_LICENSE'), [[value, c]], t);
+        const long = `${'The customer called about the order and the delivery. '.repeat(8)}${t} and more.`;
+        assert.deepEqual(only(long, 'DRIVER_LICENSE'), [value], `long: ${t}`);
+      }
+      for (const t of [
+        'MORGA713116SM9IJ', // month 13
+        'MORGA750231SM9IJ', // month 50 (0 for a woman)
+        'MORGA752301SM9IJ', // 30 February
+        'MORGA754311SM9IJ', // 31 April
+        'MOR9A753116SM9IJ', // a letter after a surname's 9
+        'MORGA753116SM9I1', // check letters are letters
+        'MORGA7531169SM9IJ', // a digit too many
+        'SKU MORGA753116SM9IJX', // glued to more
+        'morga753116sm9ij',
+        'order ABCDE123456AB1CD shipped',
+      ])
+        assert.deepEqual(only(t, 'DRIVER_LICENSE'), [], t);
+      assert.deepEqual(matchWholeValue('MORGA753116SM9IJ'), { entity: 'DRIVER_LICENSE', confidence: 0.7 });
+      assert.deepEqual(matchWholeValue('MORGA753116SM9IJ', { hint: 'DRIVER_LICENSE' }), {
+        entity: 'DRIVER_LICENSE',
+        confidence: 0.9,
+      });
     });
     it("takes a Russian or Ukrainian passport's series in with its number, the words between them too", () => {
       for (const [t, value] of [
@@ -1480,6 +1515,7 @@ describe('the searches that start at numbers (or colons) in long text', () => {
       '21234567012',
       '2123 45670 1/2',
     ],
+    ...['MORGA753116SM9IJ', 'LEE99753116J99AB', 'A9999710238HA3DX', 'MORGA753116SM9IJ 35', 'SMITH'],
     // A phone pattern that fails at a number's first digit and matches from its second: 22 characters apart.
     ...[21, 22, 23].map((n) => `12${' '.repeat(n)}3`),
     ...['  ', '+', 'a', 'B', '_', '\n', '\u00a0', '12a ', '42 Elm St', '7 North Oak Road'],
@@ -1539,6 +1575,7 @@ describe('the searches that start at numbers (or colons) in long text', () => {
     pps: PPS_SEARCH,
     tnin: TNIN_SEARCH,
     svnr: SVNR_SEARCH,
+    ukLicence: UK_LICENCE_SEARCH,
   };
   for (const [name, search] of Object.entries(searches)) {
     it(`${name}: each step finds what the pattern's global search finds from the same place`, () => {

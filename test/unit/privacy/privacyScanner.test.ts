@@ -234,6 +234,24 @@ describe('PrivacyScanner', () => {
       assert.ok(!text.includes(v), v);
   });
 
+  it('finds a column of British driver numbers by their structure, under a header that names nothing', async () => {
+    const csv = [
+      'id,ref,city',
+      '1,MORGA753116SM9IJ,Leeds',
+      '2,JONES760238HA3DX,York',
+      '3,LEE99753116J99AB,Bath',
+      '4,SMITH802299JA9XY,Hull',
+    ].join('\n');
+    const result = await scan(Buffer.from(csv), 'licences.csv');
+    const columns = result.findings
+      .filter((f) => f.rule === 'privacy/pii-column' && f.entity === 'DRIVER_LICENSE')
+      .map((f) => [f.column, f.excerpt]);
+    assert.deepEqual(columns, [['ref', '*************9IJ']]);
+    const text = JSON.stringify(result);
+    for (const v of ['MORGA753116SM9IJ', 'JONES760238HA3DX', 'LEE99753116J99AB', 'SMITH802299JA9XY'])
+      assert.ok(!text.includes(v), v);
+  });
+
   it('finds a date of birth named in notes, not the dates of other events', async () => {
     const csv = [
       'id,visit_date,notes',

@@ -19,6 +19,7 @@ import {
   isValidUsSsn,
   isValidUsItin,
   isValidInPan,
+  isValidUkDrivingLicence,
   isValidNlBsn,
   isValidFrNir,
   isValidSePersonnummer,
@@ -188,6 +189,24 @@ describe('privacy validators', () => {
   it("Indian PAN: five letters, four digits, a letter; the fourth letter a holder's kind", () => {
     for (const v of ['ABCPE1234F', 'AAACB1234F', 'AAAHB1234F']) assert.ok(isValidInPan(v), v);
     for (const v of ['ABCXE1234F', 'abcpe1234f', 'ABCPE12345', 'ABCP1234F']) assert.ok(!isValidInPan(v), v);
+    for (const v of [
+      'MORGA753116SM9IJ',
+      'MORGA753116SM9IJ 35',
+      'MORGA753116SM9IJ35',
+      'LEE99753116J99AB',
+      'JONES702299HA3DX',
+    ])
+      assert.ok(isValidUkDrivingLicence(v), v);
+    for (const v of [
+      'MORGA713116SM9IJ',
+      'MORGA750031SM9IJ',
+      'MORGA702301SM9IJ',
+      'MORGA711311SM9IJ',
+      'MO9GA753116SM9IJ',
+      '9ORGA753116SM9IJ',
+      'MORGA753116SM9IJ 3',
+    ])
+      assert.ok(!isValidUkDrivingLicence(v), v);
   });
 
   it('Dutch BSN: the 11-test; one repeated digit is none', () => {
