@@ -2277,13 +2277,32 @@ const SHORT_TEXT_RUN = /\d+/g;
 // in Russian, Ukrainian, Chinese, Japanese and Korean too). A date alone is a birth date only in a birth-date
 // column (see WHOLE_ONLY_WITH_HINT).
 const BIRTH_CONTEXT = new RegExp(
-  '(?<![\\p{L}\\p{N}])(?:d\\.?o\\.?b\\.?|date of birth|birth ?date|birthday|born(?: on)?|geburtsdatum|geburtstag|geboren(?: am)?|geb\\.|date de naissance|n[\\u00e9e]e? le|fecha de nacimiento|nacid[oa] el|data di nascita|nat[oa] il|data de nascimento|nascid[oa] em|geboortedatum|geboren op|\\u0434\\u0430\\u0442\\u0430 \\u0440\\u043e\\u0436\\u0434\\u0435\\u043d\\u0438\\u044f|\\u0440\\u043e\\u0434\\u0438\\u043b(?:\\u0441\\u044f|\\u0430\\u0441\\u044c)|\\u0434\\u0430\\u0442\\u0430 \\u043d\\u0430\\u0440\\u043e\\u0434\\u0436\\u0435\\u043d\\u043d\\u044f|\\u043d\\u0430\\u0440\\u043e\\u0434\\u0438\\u043b(?:\\u0441\\u044f|\\u0430\\u0441\\u044f)|\\u751f\\u5e74\\u6708\\u65e5|\\u51fa\\u751f\\u65e5\\u671f|\\u751f\\u65e5|\\uc0dd\\ub144\\uc6d4\\uc77c)[\\s:#,=()\\u2013\\u2014-]*$',
+  '(?<![\\p{L}\\p{N}])(?:d\\.?o\\.?b\\.?|date of birth|birth ?date|birthday|born(?: on)?|geburtsdatum|geburtstag|geboren(?: am)?|geb\\.(?: am)?|date de naissance|n[\\u00e9e]e? le|fecha de nacimiento|f(?:echa|\\.) ?(?:de )?nac\\.|nacid[oa] el|data di nascita|nat[oa] il|data de nascimento|nascid[oa] em|geboortedatum|geboren op|\\u0434\\u0430\\u0442(?:\\u0430|\\u044b|\\u0443|\\u0435|\\u043e\\u0439) \\u0440\\u043e\\u0436\\u0434\\u0435\\u043d\\u0438\\u044f|\\u0434\\. ?\\u0440\\.|\\u0440\\u043e\\u0434\\u0438\\u043b(?:\\u0441\\u044f|\\u0430\\u0441\\u044c)|\\u0434\\u0430\\u0442(?:\\u0430|\\u0438|\\u0443|\\u0456|\\u043e\\u044e) \\u043d\\u0430\\u0440\\u043e\\u0434\\u0436\\u0435\\u043d\\u043d\\u044f|\\u043d\\u0430\\u0440\\u043e\\u0434\\u0438\\u043b(?:\\u0441\\u044f|\\u0430\\u0441\\u044f)|\\u751f\\u5e74\\u6708\\u65e5|\\u51fa\\u751f\\u65e5\\u671f|\\u751f\\u65e5|\\uc0dd\\ub144\\uc6d4\\uc77c)[\\s:#,=()\\u2013\\u2014-]*$',
   'iu',
 );
 // At a run of digits: ISO and its slashes or dots, day or month first with a four-digit year, eight digits,
 // a day before a month's name.
 const DATE_AT =
   /(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}([-/.])\d{1,2}\1\d{4}|\d{8}|\d{1,2}(?:st|nd|rd|th)?[ -][A-Za-z]{3,9}\.?,?[ -]\d{4})(?![\d])/y;
+/**
+ * A {@link DATE_SHORT_YEAR_AT} match written with its century, the latest a birth year can have: 85 is 1985,
+ * 05 is 2005, 30 is 1930 (2030 is not yet).
+ */
+function withBirthCentury(m: RegExpExecArray): string {
+  const yy = Number(m[4]);
+  return `${m[1]}${m[2]}${m[3]}${m[2]}${2000 + yy <= LATEST_BIRTH_YEAR ? 2000 + yy : 1900 + yy}`;
+}
+
+/** A whole value of day, month and a two-digit year (`05/12/85`), as a birth date; null if it is none. */
+function shortYearBirthDate(value: string): ReturnType<typeof parseDate> {
+  DATE_SHORT_YEAR_AT.lastIndex = 0;
+  const m = DATE_SHORT_YEAR_AT.exec(value);
+  return m === null || m[0].length !== value.length ? null : parseDate(withBirthCentury(m));
+}
+
+// Day and month with a year of two digits (`DOB 05/12/85`, `д.р. 07.03.85`): only after the words, where the
+// year is a birth year's, in the last hundred years.
+const DATE_SHORT_YEAR_AT = /(\d{1,2})([-/.])(\d{1,2})\2(\d{2})(?![\d])(?![-/.]\d)/y;
 // A month's name before the day: `March 7, 1985`.
 const DATE_MONTH_FIRST_AT = /[A-Za-z]{3,9}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}(?!\d)/y;
 
@@ -2338,9 +2357,19 @@ function findBirthDates(ctx: Ctx): void {
         }
       }
     }
+    let short: string | undefined;
+    if (start < 0 && n <= 2 && (c === 45 || c === 47 || c === 46)) {
+      DATE_SHORT_YEAR_AT.lastIndex = d;
+      const m = DATE_SHORT_YEAR_AT.exec(text);
+      if (m) {
+        start = d;
+        end = d + m[0].length;
+        short = withBirthCentury(m);
+      }
+    }
     if (start < 0 || start < 2 || glued(text, start, end)) return;
     next = end;
-    const date = parseDate(text.slice(start, end));
+    const date = parseDate(short ?? text.slice(start, end));
     if (date === null || date.year < 1880 || date.year > LATEST_BIRTH_YEAR) return;
     if (precededBy(text, start, BIRTH_CONTEXT, 40))
       ctx.out.push({ entity: 'DATE_OF_BIRTH', start, end, confidence: 0.85 });
@@ -3082,7 +3111,8 @@ export function matchWholeValue(value: string, options?: WholeValueOptions): Who
       if (POSTAL_PATTERNS.some((p) => p.test(v))) considerWhole('POSTAL_CODE', 0.8);
       break;
     case 'DATE_OF_BIRTH': {
-      const d = parseDate(v);
+      // Under a birth-date header a year of two digits is a birth year too (`05/12/85`).
+      const d = parseDate(v) ?? shortYearBirthDate(v);
       if (d && d.year >= 1880 && d.year <= 2100) considerWhole('DATE_OF_BIRTH', 0.9);
       break;
     }

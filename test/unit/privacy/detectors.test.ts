@@ -647,6 +647,16 @@ describe('privacy detectors', () => {
           '07.03.1985',
         ],
         ['\u751f\u5e74\u6708\u65e5 1985-03-07', '1985-03-07'],
+        // Two-digit years after the words; abbreviations and declined forms of them.
+        ['DOB: 05/12/85', '05/12/85'],
+        ['dob 5/12/85, seen', '5/12/85'],
+        ['DOB 12-05-85', '12-05-85'],
+        ['д.р. 07.03.85', '07.03.85'],
+        ['geb. am 07.03.1985', '07.03.1985'],
+        ['fecha nac. 07/03/1985', '07/03/1985'],
+        ['с датой рождения 07.03.1985', '07.03.1985'],
+        ['даты рождения: 07.03.1985', '07.03.1985'],
+        ['дату народження 07.03.1985', '07.03.1985'],
       ] as const) {
         assert.deepEqual(conf(t, 'DATE_OF_BIRTH'), [[value, 0.85]], t);
         assert.deepEqual(only(`visited on ${value}`, 'DATE_OF_BIRTH'), [], `visited on ${value}`);
@@ -657,8 +667,21 @@ describe('privacy detectors', () => {
         'DOB 1985-13-45', // no such day
         'birthday party on 2024-06-01', // words between
         'Appointment 1985-05-12 after DOB review',
+        'DOB 13/13/85', // no such month, day first or month first
+        'DOB 31/02/85',
+        'DOB 05/12/85/1', // more after it
+        'DOB 05/12/851',
+        'version 1.2.85',
       ])
         assert.deepEqual(only(t, 'DATE_OF_BIRTH'), [], t);
+      // A two-digit year is the latest a birth year can be: 85 is 1985, 19 is 2019, 30 not yet 2030 but 1930.
+      for (const t of ['DOB 01/01/30', 'DOB 03/04/19']) assert.equal(only(t, 'DATE_OF_BIRTH').length, 1, t);
+      assert.deepEqual(matchWholeValue('05/12/85', { hint: 'DATE_OF_BIRTH' }), {
+        entity: 'DATE_OF_BIRTH',
+        confidence: 0.9,
+      });
+      assert.equal(matchWholeValue('05/12/85'), null);
+      assert.equal(matchWholeValue('31/02/85', { hint: 'DATE_OF_BIRTH' }), null);
       // A value of the date alone, or with its words, is no birth date without the header's hint.
       assert.equal(matchWholeValue('1985-05-12'), null);
       assert.equal(matchWholeValue('DOB 1985-05-12'), null);

@@ -252,6 +252,15 @@ describe('PrivacyScanner', () => {
       assert.ok(!text.includes(v), v);
   });
 
+  it('finds a birth-date column whose years have two digits, each masked whole', async () => {
+    const csv = ['id,dob', '1,05/12/85', '2,11/30/72', '3,02/28/01', '4,07/04/66'].join('\n');
+    const result = await scan(Buffer.from(csv), 'patients.csv');
+    const columns = result.findings
+      .filter((f) => f.rule === 'privacy/pii-column')
+      .map((f) => [f.column, f.entity, f.excerpt]);
+    assert.deepEqual(columns, [['dob', 'DATE_OF_BIRTH', '**/**/**']]);
+  });
+
   it('finds a date of birth named in notes, not the dates of other events', async () => {
     const csv = [
       'id,visit_date,notes',
