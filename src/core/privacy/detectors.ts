@@ -59,7 +59,7 @@ import {
   shannonEntropy,
   IBAN_LENGTHS,
 } from './validators';
-import { lexicon, lexiconKey } from './lexicon';
+import { declinedName, lexicon, lexiconKey } from './lexicon';
 
 export type { CountryCode };
 
@@ -2609,6 +2609,11 @@ function findPersons(ctx: Ctx): void {
   const lowers: (string | undefined)[] = new Array<string | undefined>(starts.length);
   const lower = (k: number): string =>
     (lowers[k] ??= lexiconKey(text.slice(starts[k], ends[k]).toLowerCase()));
+  // A Russian or Ukrainian name in another case than the lexicon's (`Иваном Петровым`): only where a word has
+  // a capital beyond ASCII, and only once it is not known as it stands.
+  const cyrillic = ctx.flags.beyond > 0;
+  const known = (names: ReadonlySet<string>, k: number): boolean =>
+    names.has(lower(k)) || (cyrillic && declinedName(text.slice(starts[k], ends[k]).toLowerCase(), names));
   const n = starts.length;
   for (let i = 0; i < n; i++) {
     let j = i + 1;
@@ -2627,9 +2632,10 @@ function findPersons(ctx: Ctx): void {
       i = j;
       continue;
     }
-    if (!lex.firstNames.has(lower(i))) continue;
+    // The gap first: a word before a sentence's end (`Москва. Заказ`) is not looked up in another case.
     if (!/^ (?:[A-Z]\. )?$/.test(gap)) continue;
-    const isLast = lex.lastNames.has(lower(j));
+    if (!known(lex.firstNames, i)) continue;
+    const isLast = known(lex.lastNames, j);
     if (!isLast && AMBIGUOUS_GIVEN_NAMES.has(lower(i))) continue;
     if (
       !isLast &&
@@ -2638,7 +2644,7 @@ function findPersons(ctx: Ctx): void {
       continue;
     }
     let end = ends[j]!;
-    if (j + 1 < n && text.slice(ends[j], starts[j + 1]) === ' ' && lex.lastNames.has(lower(j + 1))) {
+    if (j + 1 < n && text.slice(ends[j], starts[j + 1]) === ' ' && known(lex.lastNames, j + 1)) {
       end = ends[j + 1]!;
       j++;
     }

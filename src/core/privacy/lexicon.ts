@@ -217,3 +217,55 @@ export function lexiconKey(lower: string): string {
     .replace(MARKS, '')
     .replace(UNDECOMPOSED, (c) => SPELLED[c] ?? c);
 }
+
+/**
+ * Russian and Ukrainian names change their endings with their case, and running text has them in every case:
+ * `с Иваном Петровым`, `от Марии Ивановой`, `з Миколою Бондаренком`, `Олександрові`. Each ending a declined
+ * name can have (lower case, escaped as above), with the endings its nominative can have in its place: the
+ * lexicon has the nominatives only. A feminine family name (`Петрова`, `Ковальская`) is looked up as the
+ * masculine the lexicon lists (`Петров`, `Ковальский`). Longest endings first.
+ */
+// prettier-ignore
+const CASE_ENDINGS: readonly (readonly [string, readonly string[]])[] = [
+  ['\u043e\u0432\u0456', ['', '\u043e']], // -ові: Олександрові, Бондаренкові
+  ['\u0435\u0432\u0456', ['', '\u044c', '\u0439']], // -еві: Ігореві
+  ['\u043e\u0433\u043e', ['\u0438\u0439']], // -ого: Ковальского, Ковальського
+  ['\u043e\u043c\u0443', ['\u0438\u0439']], // -ому
+  ['\u043e\u0439', ['\u0430', '', '\u0438\u0439']], // -ой: Анной, Петровой, Ковальской
+  ['\u0435\u0439', ['\u044f']], // -ей: Марией
+  ['\u043e\u043c', ['', '\u043e']], // -ом: Иваном, Бондаренком
+  ['\u0435\u043c', ['\u044c', '\u0439']], // -ем: Игорем, Андреем
+  ['\u044b\u043c', ['']], // -ым: Петровым
+  ['\u0438\u043c', ['\u0438\u0439', '']], // -им: Ковальским, Ильиным (-ин + -ым is -иным: not this)
+  ['\u043e\u044e', ['\u0430', '\u0438\u0439']], // -ою: Миколою, Тетяною, Ковальською
+  ['\u0435\u044e', ['\u044f']], // -ею
+  ['\u0454\u044e', ['\u044f']], // -єю: Марією
+  ['\u043e\u0457', ['\u0438\u0439', '\u0430']], // -ої: Ковальської
+  ['\u0443\u044e', ['\u0430\u044f', '\u0438\u0439']], // -ую: Ковальскую
+  ['\u0430\u044f', ['\u0438\u0439']], // -ая: Ковальская
+  ['\u0430', ['', '\u043e', '\u0438\u0439']], // -а: Ивана, Петрова, Бондаренка, Петра, Ковальська
+  ['\u044f', ['\u044c', '\u0439']], // -я: Игоря, Андрея
+  ['\u0443', ['', '\u0430', '\u043e']], // -у: Ивану, Анну, Миколу, Бондаренку
+  ['\u044e', ['\u044c', '\u0439', '\u044f']], // -ю: Игорю, Андрею, Марию
+  ['\u0435', ['', '\u0430', '\u044f', '\u043e']], // -е: Иване, Анне
+  ['\u0456', ['', '\u0430', '\u044f', '\u043e']], // -і: Миколі, Тетяні, Олександрі
+  ['\u0457', ['\u044f']], // -ї: Марії
+  ['\u0438', ['\u0430', '\u044f']], // -и: Миколи, Тетяни, Марии
+  ['\u044b', ['\u0430']], // -ы: Анны
+];
+
+const CYRILLIC_WORD = /^[\u0400-\u04ff]+$/;
+
+/**
+ * Whether the lower-case Cyrillic `word`, not in `names` as it is, is a name of `names` in another case
+ * ({@link CASE_ENDINGS}): its ending replaced by each its nominative can have, the stem two letters at least.
+ */
+export function declinedName(word: string, names: ReadonlySet<string>): boolean {
+  if (word.length < 4 || !CYRILLIC_WORD.test(word)) return false;
+  for (const [ending, nominatives] of CASE_ENDINGS) {
+    if (!word.endsWith(ending) || word.length - ending.length < 2) continue;
+    const stem = word.slice(0, word.length - ending.length);
+    for (const n of nominatives) if (names.has(lexiconKey(stem + n))) return true;
+  }
+  return false;
+}

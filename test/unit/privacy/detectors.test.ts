@@ -603,6 +603,29 @@ describe('privacy detectors', () => {
         confidence: 0.9,
       });
     });
+    it('finds Russian and Ukrainian names in the cases running text puts them in', () => {
+      for (const [t, value, c] of [
+        ['Вчера говорил с Иваном Петровым о заказе', 'Иваном Петровым', 0.85],
+        ['Письмо от Марии Ивановой пришло', 'Марии Ивановой', 0.85],
+        ['Подарок для Андрея Смирнова', 'Андрея Смирнова', 0.85],
+        ['Зустріч з Миколою Бондаренком', 'Миколою Бондаренком', 0.85],
+        ['Лист від Тетяни Мельник', 'Тетяни Мельник', 0.85],
+        ['Передайте Олександрові Коваленку', 'Олександрові Коваленку', 0.85],
+        // A family name the lexicon lacks, after a declined given name.
+        ['Встреча с Анной Ковальской', 'Анной Ковальской', 0.65],
+      ] as const) {
+        assert.deepEqual(conf(t, 'PERSON'), [[value, c]], t);
+        const long = `${'Клиент позвонил в отдел доставки и спросил про заказ. '.repeat(8)}${t}.`;
+        assert.deepEqual(only(long, 'PERSON'), [value], `long: ${t}`);
+      }
+      for (const t of [
+        'Звонили из Москвы Вчера', // a city's genitive is no name
+        'Москва. Ивану позвонили', // a sentence apart
+        'Отдел Продаж', // ordinary words
+        'Заказы Клиентов',
+      ])
+        assert.deepEqual(only(t, 'PERSON'), [], t);
+    });
     it("takes a Russian or Ukrainian passport's series in with its number, the words between them too", () => {
       for (const [t, value] of [
         ['паспорт серия 4506 номер 123456', '4506 номер 123456'],

@@ -1,7 +1,7 @@
 import { strict as assert } from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { lexicon, lexiconKey, ukrainianLatin } from '../../../src/core/privacy/lexicon';
+import { declinedName, lexicon, lexiconKey, ukrainianLatin } from '../../../src/core/privacy/lexicon';
 import { extractLexicon } from '../../../src/core/privacy/lexiconSource';
 
 describe('name and place lexicon', () => {
@@ -78,5 +78,26 @@ describe('name and place lexicon', () => {
     for (const name of ['melnik', 'melnyk', 'shevchenko', 'kovalchuk'])
       assert.ok(l.lastNames.has(name), name);
     assert.ok(!l.firstNames.has('melnyk') && !l.lastNames.has('tetiana'));
+  });
+
+  it('knows a Russian or Ukrainian name in another case by its nominative, never an ordinary word', () => {
+    const l = lexicon();
+    for (const w of [
+      'иваном',
+      'ивану',
+      'марии',
+      'марией',
+      'андрея',
+      'игорем',
+      'миколою',
+      'тетяни',
+      'олександрові',
+      'марії',
+    ])
+      assert.ok(declinedName(w, l.firstNames), w);
+    for (const w of ['петровым', 'ивановой', 'смирнова', 'бондаренком', 'мельника', 'коваленку'])
+      assert.ok(declinedName(w, l.lastNames), w);
+    for (const w of ['москвы', 'заказа', 'клиенту', 'иван', 'ivanom', 'ива'])
+      assert.ok(!declinedName(w, l.firstNames) && !declinedName(w, l.lastNames), w);
   });
 });
