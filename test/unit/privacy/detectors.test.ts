@@ -282,6 +282,20 @@ describe('privacy detectors', () => {
       detectEntities(text)
         .filter((m) => m.entity === entity)
         .map((m) => [text.slice(m.start, m.end), m.confidence]);
+    /**
+     * Each text's one `entity` finding is its value at its confidence, alone and at the end of a long text of
+     * `prose` (where the runs of digits and the capitals are listed once, not searched by the patterns).
+     */
+    const foundAloneAndInLongText = (
+      entity: EntityType,
+      cases: readonly (readonly [string, string, number])[],
+      prose: string,
+    ) => {
+      for (const [t, value, c] of cases) {
+        assert.deepEqual(conf(t, entity), [[value, c]], t);
+        assert.deepEqual(only(`${prose.repeat(8)}${t}. And more.`, entity), [value], `long: ${t}`);
+      }
+    };
     it('finds a Spanish DNI and NIE by their check letter, surer after the word that names them', () => {
       assert.deepEqual(conf('DNI 12345678Z, NIE X1234567L', 'ES_NIF'), [['12345678Z', 0.95]]);
       assert.deepEqual(conf('DNI 12345678Z, NIE X1234567L', 'ES_NIE'), [['X1234567L', 0.95]]);
@@ -570,20 +584,20 @@ describe('privacy detectors', () => {
         assert.equal(matchWholeValue(v, { hint: 'PASSPORT' }), null, v);
     });
     it('finds British driving licence numbers by their structure and birth date, anywhere', () => {
-      for (const [t, value, c] of [
-        ['driving licence MORGA753116SM9IJ', 'MORGA753116SM9IJ', 0.9],
-        ['ref MORGA753116SM9IJ', 'MORGA753116SM9IJ', 0.7],
-        // With its issue number; a woman's month plus 50; surnames of fewer than five letters, 9s after them.
-        ['Licence: MORGA753116SM9IJ 35, issued', 'MORGA753116SM9IJ 35', 0.7],
-        ['JONES760238HA3DX', 'JONES760238HA3DX', 0.7],
-        ['LEE99753116J99AB', 'LEE99753116J99AB', 0.7],
-        ['A9999710238HA3DX', 'A9999710238HA3DX', 0.7],
-        ['driver licence: SMITH802299JA9XY', 'SMITH802299JA9XY', 0.9],
-      ] as const) {
-        assert.deepEqual(conf(t, 'DRIVER_LICENSE'), [[value, c]], t);
-        const long = `${'The customer called about the order and the delivery. '.repeat(8)}${t} and more.`;
-        assert.deepEqual(only(long, 'DRIVER_LICENSE'), [value], `long: ${t}`);
-      }
+      foundAloneAndInLongText(
+        'DRIVER_LICENSE',
+        [
+          ['driving licence MORGA753116SM9IJ', 'MORGA753116SM9IJ', 0.9],
+          ['ref MORGA753116SM9IJ', 'MORGA753116SM9IJ', 0.7],
+          // With its issue number; a woman's month plus 50; surnames of fewer than five letters, 9s after them.
+          ['Licence: MORGA753116SM9IJ 35, issued', 'MORGA753116SM9IJ 35', 0.7],
+          ['JONES760238HA3DX', 'JONES760238HA3DX', 0.7],
+          ['LEE99753116J99AB', 'LEE99753116J99AB', 0.7],
+          ['A9999710238HA3DX', 'A9999710238HA3DX', 0.7],
+          ['driver licence: SMITH802299JA9XY', 'SMITH802299JA9XY', 0.9],
+        ],
+        'The customer called about the order and the delivery. ',
+      );
       for (const t of [
         'MORGA713116SM9IJ', // month 13
         'MORGA750231SM9IJ', // month 50 (0 for a woman)
@@ -604,20 +618,20 @@ describe('privacy detectors', () => {
       });
     });
     it('finds Russian and Ukrainian names in the cases running text puts them in', () => {
-      for (const [t, value, c] of [
-        ['Вчера говорил с Иваном Петровым о заказе', 'Иваном Петровым', 0.85],
-        ['Письмо от Марии Ивановой пришло', 'Марии Ивановой', 0.85],
-        ['Подарок для Андрея Смирнова', 'Андрея Смирнова', 0.85],
-        ['Зустріч з Миколою Бондаренком', 'Миколою Бондаренком', 0.85],
-        ['Лист від Тетяни Мельник', 'Тетяни Мельник', 0.85],
-        ['Передайте Олександрові Коваленку', 'Олександрові Коваленку', 0.85],
-        // A family name the lexicon lacks, after a declined given name.
-        ['Встреча с Анной Ковальской', 'Анной Ковальской', 0.65],
-      ] as const) {
-        assert.deepEqual(conf(t, 'PERSON'), [[value, c]], t);
-        const long = `${'Клиент позвонил в отдел доставки и спросил про заказ. '.repeat(8)}${t}.`;
-        assert.deepEqual(only(long, 'PERSON'), [value], `long: ${t}`);
-      }
+      foundAloneAndInLongText(
+        'PERSON',
+        [
+          ['Вчера говорил с Иваном Петровым о заказе', 'Иваном Петровым', 0.85],
+          ['Письмо от Марии Ивановой пришло', 'Марии Ивановой', 0.85],
+          ['Подарок для Андрея Смирнова', 'Андрея Смирнова', 0.85],
+          ['Зустріч з Миколою Бондаренком', 'Миколою Бондаренком', 0.85],
+          ['Лист від Тетяни Мельник', 'Тетяни Мельник', 0.85],
+          ['Передайте Олександрові Коваленку', 'Олександрові Коваленку', 0.85],
+          // A family name the lexicon lacks, after a declined given name.
+          ['Встреча с Анной Ковальской', 'Анной Ковальской', 0.65],
+        ],
+        'Клиент позвонил в отдел доставки и спросил про заказ. ',
+      );
       for (const t of [
         'Звонили из Москвы Вчера', // a city's genitive is no name
         'Москва. Ивану позвонили', // a sentence apart
@@ -627,21 +641,20 @@ describe('privacy detectors', () => {
         assert.deepEqual(only(t, 'PERSON'), [], t);
     });
     it("takes a Russian or Ukrainian passport's series in with its number, the words between them too", () => {
-      for (const [t, value] of [
-        ['паспорт серия 4506 номер 123456', '4506 номер 123456'],
-        ['Паспорт: серия 45 06 № 123456, выдан ОВД', '45 06 № 123456'],
-        ['паспорт серии 4506 № 123456', '4506 № 123456'],
-        ['паспорт сер. 4506 № 123456', '4506 № 123456'],
-        ['паспорт серия и номер 4506 123456', '4506 123456'],
-        // Ukraine's booklets: two capitals for the series.
-        ['паспорт серії КВ № 123456', 'КВ № 123456'],
-        ['паспорт КВ 123456', 'КВ 123456'],
-      ] as const) {
-        assert.deepEqual(conf(t, 'PASSPORT'), [[value, 0.85]], t);
-        // In a long text too, where the runs of digits are listed once.
-        const long = `${'Клиент пришёл в отделение и предъявил документы. '.repeat(8)}${t}. Всё в порядке.`;
-        assert.deepEqual(only(long, 'PASSPORT'), [value], `long: ${t}`);
-      }
+      foundAloneAndInLongText(
+        'PASSPORT',
+        [
+          ['паспорт серия 4506 номер 123456', '4506 номер 123456', 0.85],
+          ['Паспорт: серия 45 06 № 123456, выдан ОВД', '45 06 № 123456', 0.85],
+          ['паспорт серии 4506 № 123456', '4506 № 123456', 0.85],
+          ['паспорт сер. 4506 № 123456', '4506 № 123456', 0.85],
+          ['паспорт серия и номер 4506 123456', '4506 123456', 0.85],
+          // Ukraine's booklets: two capitals for the series.
+          ['паспорт серії КВ № 123456', 'КВ № 123456', 0.85],
+          ['паспорт КВ 123456', 'КВ 123456', 0.85],
+        ],
+        'Клиент пришёл в отделение и предъявил документы. ',
+      );
       for (const t of [
         'договор серия 4506 номер 123456', // a contract's series and number
         'серия 4506 номер 123456', // no passport named
