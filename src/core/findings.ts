@@ -78,6 +78,8 @@ export type EntityType =
   | 'DE_SVNR'
   | 'PASSPORT'
   | 'DRIVER_LICENSE'
+  | 'MEDICAL_LICENSE'
+  | 'US_BANK_NUMBER'
   | 'SECRET';
 
 export interface Finding {

@@ -32,6 +32,7 @@ import {
   isValidUsSsn,
   isValidUsItin,
   isValidInPan,
+  isValidDeaNumber,
   isValidUkDrivingLicence,
   isValidNlBsn,
   isValidFrNir,
@@ -128,6 +129,8 @@ export const PRIORITY: readonly EntityType[] = [
   'DE_SVNR',
   'PASSPORT',
   'DRIVER_LICENSE',
+  'MEDICAL_LICENSE',
+  'US_BANK_NUMBER',
   'CRYPTO',
   'EMAIL_ADDRESS',
   'IP_ADDRESS',
@@ -1469,6 +1472,40 @@ function findUkLicences(ctx: Ctx): void {
 /** The runs of digits a British driver number can have: the birth date's six and up to four 9s before it. */
 const UK_LICENCE_RUNS = (1 << 6) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10);
 
+// A DEA registration number (`isValidDeaNumber`): two capitals before seven digits, or one before eight when
+// the second is a business's 9.
+const DEA_RE = /\b[ABCDEFGHJKLMPRSTUX][A-Z9]\d{7}\b/g;
+export const DEA_SEARCH = digitSearch(DEA_RE, (text, d, e, from, tryAt) => {
+  const n = e - d;
+  if (n === 7) return d - 2 >= from && isCapitalCode(text.charCodeAt(d - 1)) && tryAt(d - 2);
+  return n === 8 && text.charCodeAt(d) === 57 && d - 1 >= from && tryAt(d - 1);
+});
+const DEA_CONTEXT = /\bdea(?: registration)?(?: number| no\.?| #)?#?[^A-Za-z]*$/i;
+const DEA_WORDS = ['dea', 'DEA', 'Dea'];
+
+/**
+ * US DEA registration numbers after `DEA` or under a header that names them (0.9): their check digit passes one
+ * in ten of any letters and digits of the shape, so not found without.
+ */
+function findDeaNumbers(ctx: Ctx): void {
+  findChecked(ctx, 'MEDICAL_LICENSE', DEA_SEARCH, isValidDeaNumber, (m) =>
+    ctx.hint === 'MEDICAL_LICENSE' || precededBy(ctx.text, m.index, DEA_CONTEXT) ? 0.9 : 0,
+  );
+}
+
+// A bank account number after `account number`, `bank account`, `acct #`, `a/c no.`, `checking account`: not
+// after a bare `account` (a customer's or a user's).
+const BANK_RE = /\b\d{8,17}\b/g;
+export const BANK_SEARCH = digitSearch(
+  BANK_RE,
+  atRunStart((_, d, e) => e - d >= 8 && e - d <= 17),
+);
+const BANK_CONTEXT =
+  /\b(?:(?:(?:bank|checking|chequing|savings|deposit) )?account(?: number| no\.?| #|#)|(?:bank|checking|chequing|savings|deposit) account|acct\.?(?: ?(?:number|no\.?|#))?|a\/c(?: no\.?)?)[^A-Za-z]*$/i;
+const BANK_WORDS = ['ccount', 'CCOUNT', 'cct', 'CCT', '/c', '/C'];
+/** Runs of 8 to 17 digits. */
+const BANK_RUNS = ((1 << 18) - 1) & ~((1 << 8) - 1);
+
 const NRIC_RE = /\b[STFGM]\d{7}[A-Z]\b/g;
 
 /** S, T, F, G or M. */
@@ -1976,6 +2013,19 @@ const DIGIT_IDS: readonly DigitId[] = [
     words: SVNR_WORDS,
     compact: (s) => s.replace(/ /g, ''),
   },
+  {
+    // No check digit and no shape of its own (8 to 17 digits, each bank its own): only after the words that
+    // name a bank account or under a header that does, and less sure than a number that passes a check.
+    entity: 'US_BANK_NUMBER',
+    search: BANK_SEARCH,
+    context: BANK_CONTEXT,
+    valid: () => false,
+    validNamed: () => true,
+    digits: 8,
+    runs: BANK_RUNS,
+    words: BANK_WORDS,
+    hints: ['IBAN_CODE'],
+  },
 ];
 
 function findNationalIds(ctx: Ctx): void {
@@ -2014,6 +2064,14 @@ function findNationalIds(ctx: Ctx): void {
   if (flags.digits >= 7 && flags.upper >= 2 && has(1 << 7) && wanted(only, 'SG_NRIC_FIN')) findNrics(ctx);
   if (flags.digits >= 7 && flags.upper >= 4 && has(UK_LICENCE_RUNS) && wanted(only, 'DRIVER_LICENSE'))
     findUkLicences(ctx);
+  if (
+    flags.digits >= 7 &&
+    flags.upper >= 1 &&
+    has((1 << 7) | (1 << 8)) &&
+    wanted(only, 'MEDICAL_LICENSE') &&
+    (ctx.hint === 'MEDICAL_LICENSE' || long || mentions(text, DEA_WORDS))
+  )
+    findDeaNumbers(ctx);
   if (flags.digits >= 7 && flags.upper >= 10 && has(1 << 6) && wanted(only, 'MX_CURP')) findCurps(ctx);
 }
 

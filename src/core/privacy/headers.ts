@@ -106,6 +106,18 @@ const RULES: Rule[] = [
     pattern: whole('(?:sozial|renten)versicherungs_?(?:nummer|nr)|sv_?(?:nummer|nr)|svnr|rvnr|vsnr'),
     evidence: { entity: 'DE_SVNR' },
   },
+  // Accounts of a kind only banks keep; `bank_account` and `account_number` are the IBAN's rule's below, whose hint
+  // the bank account number's detector takes as well (an IBAN or a domestic number of digits).
+  {
+    pattern: whole(
+      '(?:checking|chequing|savings|deposit)_?(?:account|acct)(?:_?(?:number|no|num|nr))?|bank_?acct(?:_?(?:number|no|num|nr))?',
+    ),
+    evidence: { entity: 'US_BANK_NUMBER' },
+  },
+  {
+    pattern: whole('dea(?:_?(?:registration|reg))?(?:_?(?:number|no|num|nr|id))?'),
+    evidence: { entity: 'MEDICAL_LICENSE' },
+  },
   // Passports and driving licences: the number only (`passport_expiry`, `passport_country` and `licence_class` are
   // not), with the words before it in Russian (`nomer_pasporta`), or glued after it in Chinese, Japanese, Korean.
   {

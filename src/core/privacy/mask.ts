@@ -125,6 +125,7 @@ function maskEntity(v: string, entity: EntityType | undefined): string {
     case 'ZA_ID':
     case 'IL_ID':
     case 'TH_TNIN':
+    case 'US_BANK_NUMBER':
       return keepLastDigits(v, 4);
     case 'ES_NIF':
     case 'ES_NIE':
@@ -139,6 +140,7 @@ function maskEntity(v: string, entity: EntityType | undefined): string {
     case 'DE_SVNR':
     case 'PASSPORT':
     case 'DRIVER_LICENSE':
+    case 'MEDICAL_LICENSE':
       return keepLastChars(v, 3);
     case 'IBAN_CODE': {
       const compact = v.replace(/\s/g, '');

@@ -181,6 +181,8 @@ const SEVERITY: Record<EntityType, Severity> = {
   DE_SVNR: 'error',
   PASSPORT: 'error',
   DRIVER_LICENSE: 'error',
+  MEDICAL_LICENSE: 'error',
+  US_BANK_NUMBER: 'error',
   SECRET: 'error',
   EMAIL_ADDRESS: 'warning',
   PHONE_NUMBER: 'warning',
@@ -244,6 +246,8 @@ const PLURAL: Record<EntityType, string> = {
   DE_SVNR: 'German social insurance numbers',
   PASSPORT: 'passport numbers',
   DRIVER_LICENSE: 'driving licence numbers',
+  MEDICAL_LICENSE: 'DEA registration numbers',
+  US_BANK_NUMBER: 'bank account numbers',
   SECRET: 'secrets (keys, tokens, private keys)',
 };
 
@@ -297,6 +301,8 @@ const SINGULAR: Record<EntityType, string> = {
   DE_SVNR: 'A German social insurance number',
   PASSPORT: 'A passport number',
   DRIVER_LICENSE: 'A driving licence number',
+  MEDICAL_LICENSE: 'A DEA registration number',
+  US_BANK_NUMBER: 'A bank account number',
   SECRET: 'A secret (key, token or private key)',
 };
 

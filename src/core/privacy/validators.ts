@@ -341,6 +341,18 @@ export function isValidUkDrivingLicence(code: string): boolean {
 const UK_LICENCE =
   /^(?:[A-Z]{5}|[A-Z]{4}9|[A-Z]{3}99|[A-Z]{2}999|[A-Z]9999)\d((?:[05][1-9]|[16][0-2]))(0[1-9]|[12]\d|3[01])\d[A-Z][A-Z9]\d[A-Z]{2}(?: ?\d{2})?$/;
 
+/**
+ * A US DEA registration number (Presidio's MEDICAL_LICENSE): a letter for the registrant's kind (A, B, F, G for
+ * practitioners, M mid-level, others for distributors and the like), the first letter of the registrant's
+ * family name (or 9 for a business), six digits and a check digit, the last digit of the first, third and
+ * fifth digits' sum plus twice the second, fourth and sixth's.
+ */
+export function isValidDeaNumber(code: string): boolean {
+  if (!/^[ABCDEFGHJKLMPRSTUX][A-Z9]\d{7}$/.test(code)) return false;
+  const d = (i: number): number => code.charCodeAt(2 + i) - 48;
+  return (d(0) + d(2) + d(4) + 2 * (d(1) + d(3) + d(5))) % 10 === d(6);
+}
+
 /** A Dutch BSN (burgerservicenummer) of 9 digits that passes the 11-test; one repeated digit is none. */
 export function isValidNlBsn(digits: string): boolean {
   return /^\d{9}$/.test(digits) && !/^(\d)\1{8}$/.test(digits) && nlBsn().validate(digits).isValid;

@@ -60,6 +60,8 @@ const IDENTIFIES: Record<EntityType, boolean> = {
   DE_SVNR: true,
   PASSPORT: true,
   DRIVER_LICENSE: true,
+  MEDICAL_LICENSE: true,
+  US_BANK_NUMBER: true,
   SECRET: true,
 };
 

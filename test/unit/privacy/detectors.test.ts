@@ -54,6 +54,8 @@ import {
   MEDICARE_SEARCH,
   PAN_SEARCH,
   UK_LICENCE_SEARCH,
+  BANK_SEARCH,
+  DEA_SEARCH,
   NRIC_SEARCH,
   AHV_SEARCH,
   RUT_SEARCH,
@@ -582,6 +584,50 @@ describe('privacy detectors', () => {
       }
       for (const v of ['2020-01-01', '12/05/2031', 'United States', 'B', '12345'])
         assert.equal(matchWholeValue(v, { hint: 'PASSPORT' }), null, v);
+    });
+    it('finds bank account numbers and DEA registration numbers after the words that name them', () => {
+      foundAloneAndInLongText(
+        'US_BANK_NUMBER',
+        [
+          ['Account number: 12345678901', '12345678901', 0.8],
+          ['bank account 000123456789', '000123456789', 0.8],
+          ['Acct# 987654321', '987654321', 0.8],
+          ['a/c no. 12345678', '12345678', 0.8],
+          ['checking account 1234567890123', '1234567890123', 0.8],
+        ],
+        'The customer called about the order and the delivery. ',
+      );
+      foundAloneAndInLongText(
+        'MEDICAL_LICENSE',
+        [
+          ['DEA number AB1234563', 'AB1234563', 0.9],
+          ['DEA# BJ6125341', 'BJ6125341', 0.9],
+          ['prescriber DEA: F91234563', 'F91234563', 0.9],
+        ],
+        'The pharmacy called about the prescription and the refill. ',
+      );
+      for (const [t, e] of [
+        ['account 12345678', 'US_BANK_NUMBER'], // a bare `account`: a customer's or a user's
+        ['customer account id 12345678', 'US_BANK_NUMBER'],
+        ['account number 1234567', 'US_BANK_NUMBER'], // too short
+        ['account number 123456789012345678', 'US_BANK_NUMBER'], // too long
+        ['ref AB1234563', 'MEDICAL_LICENSE'], // a check digit passes one in ten: the words are needed
+        ['DEA AB1234564', 'MEDICAL_LICENSE'], // the check digit
+        ['DEA IB1234563', 'MEDICAL_LICENSE'], // no registrant kind I
+      ] as const)
+        assert.deepEqual(only(t, e), [], t);
+      // A number of digits under a bank account's header, or the IBAN's (`account_number`); a DEA number under its own.
+      assert.deepEqual(matchWholeValue('000123456789', { hint: 'US_BANK_NUMBER' }), {
+        entity: 'US_BANK_NUMBER',
+        confidence: 0.8,
+      });
+      assert.equal(matchWholeValue('000123456789', { hint: 'IBAN_CODE' })?.entity, 'US_BANK_NUMBER');
+      assert.equal(matchWholeValue('000123456789'), null);
+      assert.deepEqual(matchWholeValue('AB1234563', { hint: 'MEDICAL_LICENSE' }), {
+        entity: 'MEDICAL_LICENSE',
+        confidence: 0.9,
+      });
+      assert.equal(matchWholeValue('AB1234563'), null);
     });
     it('finds British driving licence numbers by their structure and birth date, anywhere', () => {
       foundAloneAndInLongText(
@@ -1575,6 +1621,7 @@ describe('the searches that start at numbers (or colons) in long text', () => {
       '2123 45670 1/2',
     ],
     ...['MORGA753116SM9IJ', 'LEE99753116J99AB', 'A9999710238HA3DX', 'MORGA753116SM9IJ 35', 'SMITH'],
+    ...['AB1234563', 'F91234563', 'A9', '12345678', '00012345678901234', '123456789012345678'],
     // A phone pattern that fails at a number's first digit and matches from its second: 22 characters apart.
     ...[21, 22, 23].map((n) => `12${' '.repeat(n)}3`),
     ...['  ', '+', 'a', 'B', '_', '\n', '\u00a0', '12a ', '42 Elm St', '7 North Oak Road'],
@@ -1635,6 +1682,8 @@ describe('the searches that start at numbers (or colons) in long text', () => {
     tnin: TNIN_SEARCH,
     svnr: SVNR_SEARCH,
     ukLicence: UK_LICENCE_SEARCH,
+    bank: BANK_SEARCH,
+    dea: DEA_SEARCH,
   };
   for (const [name, search] of Object.entries(searches)) {
     it(`${name}: each step finds what the pattern's global search finds from the same place`, () => {

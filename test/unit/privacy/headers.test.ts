@@ -183,6 +183,14 @@ describe('privacy header evidence', () => {
       ['permis de conduire', 'DRIVER_LICENSE'],
       ['Водительское удостоверение', 'DRIVER_LICENSE'],
       ['運転免許証番号', 'DRIVER_LICENSE'],
+      // A bank's account: `bank_account` and `account_number` are the IBAN's (whose hint a number of digits takes).
+      ['checking_account_no', 'US_BANK_NUMBER'],
+      ['Savings Account Number', 'US_BANK_NUMBER'],
+      ['bank_acct', 'US_BANK_NUMBER'],
+      ['bank_account', 'IBAN_CODE'],
+      ['DEA Number', 'MEDICAL_LICENSE'],
+      ['dea_registration_no', 'MEDICAL_LICENSE'],
+      ['dea', 'MEDICAL_LICENSE'],
     ];
     for (const [name, entity] of cases) assert.equal(headerEvidence(name).entity, entity, name);
     // A health trust or region is no number; a child (Spanish `niño`) is no National Insurance number.
@@ -195,7 +203,16 @@ describe('privacy header evidence', () => {
     for (const name of ['run', 'run_id', 'sin', 'sin_theta'])
       assert.equal(headerEvidence(name).entity, undefined, name);
     // A bare `pps` may be points or parts per second; an `id_number` is a record's.
-    for (const name of ['pps', 'pps_score', 'id_number', 'sa_region'])
+    for (const name of [
+      'pps',
+      'pps_score',
+      'id_number',
+      'sa_region',
+      'deadline',
+      'idea',
+      'account_type',
+      'bank_name',
+    ])
       assert.equal(headerEvidence(name).entity, undefined, name);
     // A passport's country or expiry, a licence's class or state, a bare `dl` (downloads) or `license`.
     for (const name of [

@@ -10,7 +10,8 @@ const ENTITIES: EntityType[] = [
   'UK_NINO', 'UK_NHS', 'IN_AADHAAR', 'BR_CPF', 'PL_PESEL', 'FI_PERSONAL_IDENTITY_CODE', 'KR_RRN', 'US_ITIN',
   'IN_PAN', 'NL_BSN', 'FR_NIR', 'SE_PERSONNUMMER', 'NO_FODSELSNUMMER', 'DK_CPR', 'AU_TFN', 'AU_MEDICARE',
   'SG_NRIC_FIN', 'CH_AHV', 'MX_CURP', 'CL_RUT', 'BE_NATIONAL_NUMBER', 'DE_TAX_ID', 'CA_SIN', 'TR_TC_KIMLIK',
-  'JP_MY_NUMBER', 'ZA_ID', 'IL_ID', 'IE_PPS', 'TH_TNIN', 'DE_SVNR', 'PASSPORT', 'DRIVER_LICENSE', 'SECRET',
+  'JP_MY_NUMBER', 'ZA_ID', 'IL_ID', 'IE_PPS', 'TH_TNIN', 'DE_SVNR', 'PASSPORT', 'DRIVER_LICENSE', 'MEDICAL_LICENSE',
+  'US_BANK_NUMBER', 'SECRET',
 ];
 
 describe('privacy masking', () => {
@@ -63,6 +64,8 @@ describe('privacy masking', () => {
     assert.equal(maskExcerpt('C01X00T47', 'PASSPORT'), '******T47');
     assert.equal(maskExcerpt('45 06 123456', 'PASSPORT'), '** ** ***456');
     assert.equal(maskExcerpt('W426-545-30-761-0', 'DRIVER_LICENSE'), '****-***-**-*61-0');
+    assert.equal(maskExcerpt('AB1234563', 'MEDICAL_LICENSE'), '******563');
+    assert.equal(maskExcerpt('000123456789', 'US_BANK_NUMBER'), '********6789');
   });
 
   it('stars short values entirely', () => {

@@ -252,6 +252,33 @@ describe('PrivacyScanner', () => {
       assert.ok(!text.includes(v), v);
   });
 
+  it('finds columns of bank account and DEA numbers, and such numbers named in notes', async () => {
+    const csv = [
+      'checking_account,dea_number,notes',
+      '000123456789,AB1234563,Acct# 987654321 on file',
+      '4455667788,BJ6125341,ok',
+      '99001122334455,F91234563,prescriber DEA: MS1234563',
+    ].join('\n');
+    const result = await scan(Buffer.from(csv), 'pharmacy.csv');
+    const columns = result.findings
+      .filter((f) => f.rule === 'privacy/pii-column')
+      .map((f) => [f.column, f.entity, f.severity, f.excerpt]);
+    assert.deepEqual(columns, [
+      ['checking_account', 'US_BANK_NUMBER', 'error', '********6789'],
+      ['dea_number', 'MEDICAL_LICENSE', 'error', '******563'],
+    ]);
+    const cells = result.findings
+      .filter((f) => f.rule === 'privacy/pii-cell')
+      .map((f) => [f.column, f.entity]);
+    assert.deepEqual(cells, [
+      ['notes', 'US_BANK_NUMBER'],
+      ['notes', 'MEDICAL_LICENSE'],
+    ]);
+    const text = JSON.stringify(result);
+    for (const v of ['000123456789', '4455667788', 'AB1234563', 'BJ6125341', '987654321', 'MS1234563'])
+      assert.ok(!text.includes(v), v);
+  });
+
   it('finds a birth-date column whose years have two digits, each masked whole', async () => {
     const csv = ['id,dob', '1,05/12/85', '2,11/30/72', '3,02/28/01', '4,07/04/66'].join('\n');
     const result = await scan(Buffer.from(csv), 'patients.csv');

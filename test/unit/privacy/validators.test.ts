@@ -20,6 +20,7 @@ import {
   isValidUsItin,
   isValidInPan,
   isValidUkDrivingLicence,
+  isValidDeaNumber,
   isValidNlBsn,
   isValidFrNir,
   isValidSePersonnummer,
@@ -207,6 +208,10 @@ describe('privacy validators', () => {
       'MORGA753116SM9IJ 3',
     ])
       assert.ok(!isValidUkDrivingLicence(v), v);
+    // DEA: (1 + 3 + 5) + 2 * (2 + 4 + 6) = 33, check digit 3; a business's 9 for the family name's letter.
+    for (const v of ['AB1234563', 'BJ6125341', 'F91234563', 'MS1234563']) assert.ok(isValidDeaNumber(v), v);
+    for (const v of ['AB1234564', 'IB1234563', 'ab1234563', 'A11234563', 'AB123456', 'AB12345630'])
+      assert.ok(!isValidDeaNumber(v), v);
   });
 
   it('Dutch BSN: the 11-test; one repeated digit is none', () => {
