@@ -79,6 +79,9 @@ export type EntityType =
   | 'PASSPORT'
   | 'DRIVER_LICENSE'
   | 'MEDICAL_LICENSE'
+  | 'MEDICAL_RECORD_NUMBER'
+  | 'US_NPI'
+  | 'VIN'
   | 'US_BANK_NUMBER'
   | 'SECRET';
 

@@ -32,6 +32,8 @@ import {
   isValidUsSsn,
   isValidUsItin,
   isValidInPan,
+  isValidUsNpi,
+  isValidVin,
   isValidDeaNumber,
   isValidUkDrivingLicence,
   isValidNlBsn,
@@ -130,6 +132,9 @@ export const PRIORITY: readonly EntityType[] = [
   'PASSPORT',
   'DRIVER_LICENSE',
   'MEDICAL_LICENSE',
+  'MEDICAL_RECORD_NUMBER',
+  'US_NPI',
+  'VIN',
   'US_BANK_NUMBER',
   'CRYPTO',
   'EMAIL_ADDRESS',
@@ -1506,6 +1511,57 @@ const BANK_WORDS = ['ccount', 'CCOUNT', 'cct', 'CCT', '/c', '/C'];
 /** Runs of 8 to 17 digits. */
 const BANK_RUNS = ((1 << 18) - 1) & ~((1 << 8) - 1);
 
+// A US National Provider Identifier after `NPI` or under its header (`isValidUsNpi`: a Luhn check digit, which
+// one number in ten passes).
+const NPI_RE = /\b[12]\d{9}\b/g;
+export const NPI_SEARCH = digitSearch(
+  NPI_RE,
+  atRunStart((_, d, e) => e - d === 10),
+);
+const NPI_CONTEXT = /\b(?:npi|national provider(?: identifier| id)?)(?: number| no\.?| #)?#?[^A-Za-z]*$/i;
+const NPI_WORDS = ['npi', 'NPI', 'Npi', 'rovider', 'ROVIDER'];
+
+// A vehicle identification number (`isValidVin`): its first digit within its first nine characters, the
+// capitals before it (a maker's code, `WVWZZZ`) walked back over from the run of digits it is in.
+const VIN_RE = /\b(?=[A-HJ-NPR-Z]{0,8}\d)[A-HJ-NPR-Z0-9]{17}\b/g;
+export const VIN_SEARCH = digitSearch(VIN_RE, (text, d, e, from, tryAt) => {
+  let start = d;
+  while (start > from && d - start < 8 && isVinLetterCode(text.charCodeAt(start - 1))) start--;
+  // Seventeen characters on, its last is a digit or a capital: the numbers of prose end at a space first.
+  if (e - start < 17 && !isVinLetterCode(text.charCodeAt(e))) return false;
+  return start >= from && tryAt(start);
+});
+const VIN_CONTEXT =
+  /\b(?:vin|vehicle identification(?: number| no\.?)?|chassis(?: number| no\.?)?)#?[^A-Za-z]*$/i;
+
+/** A capital a VIN may have: A to Z but I, O and Q. */
+function isVinLetterCode(c: number): boolean {
+  return c >= 65 && c <= 90 && c !== 73 && c !== 79 && c !== 81;
+}
+
+/**
+ * Vehicle identification numbers: with North America's check digit anywhere (0.7), after `VIN` or under its
+ * header with it (0.9) or without it (0.8: most makers elsewhere have none).
+ */
+function findVins(ctx: Ctx): void {
+  const text = ctx.text;
+  VIN_RE.lastIndex = 0;
+  const nextMatch = () => execFromDigits(VIN_SEARCH, text);
+  for (let m = nextMatch(); m; m = nextMatch()) {
+    const end = m.index + m[0].length;
+    if (glued(text, m.index, end)) continue;
+    const named = ctx.hint === 'VIN' || precededBy(text, m.index, VIN_CONTEXT);
+    const confidence = isValidVin(m[0], true)
+      ? named
+        ? 0.9
+        : 0.7
+      : named && isValidVin(m[0], false)
+        ? 0.8
+        : 0;
+    if (confidence > 0) ctx.out.push({ entity: 'VIN', start: m.index, end, confidence });
+  }
+}
+
 const NRIC_RE = /\b[STFGM]\d{7}[A-Z]\b/g;
 
 /** S, T, F, G or M. */
@@ -2026,6 +2082,15 @@ const DIGIT_IDS: readonly DigitId[] = [
     words: BANK_WORDS,
     hints: ['IBAN_CODE'],
   },
+  {
+    entity: 'US_NPI',
+    search: NPI_SEARCH,
+    context: NPI_CONTEXT,
+    valid: isValidUsNpi,
+    digits: 10,
+    runs: 1 << 10,
+    words: NPI_WORDS,
+  },
 ];
 
 function findNationalIds(ctx: Ctx): void {
@@ -2064,6 +2129,7 @@ function findNationalIds(ctx: Ctx): void {
   if (flags.digits >= 7 && flags.upper >= 2 && has(1 << 7) && wanted(only, 'SG_NRIC_FIN')) findNrics(ctx);
   if (flags.digits >= 7 && flags.upper >= 4 && has(UK_LICENCE_RUNS) && wanted(only, 'DRIVER_LICENSE'))
     findUkLicences(ctx);
+  if (text.length >= 17 && flags.digits >= 4 && flags.upper >= 2 && wanted(only, 'VIN')) findVins(ctx);
   if (
     flags.digits >= 7 &&
     flags.upper >= 1 &&
@@ -2095,12 +2161,17 @@ const DRIVER_LICENSE_CONTEXT = new RegExp(
     DOC_FILLERS,
   'iu',
 );
+const MRN_CONTEXT = new RegExp(
+  '(?<![\\p{L}\\p{N}])(?:mrn|mr#|medical record|patient record|med(?:ical)? rec\\.?|hospital number)(?:nummer|nr|no)?' +
+    DOC_FILLERS,
+  'iu',
+);
 // In capitals only: `dl` in small letters is a download or a decilitre.
 const DRIVER_LICENSE_ABBREVIATION =
   /(?<![A-Za-z0-9])(?:DL|D\/L|CNH|\u0412\u0423)(?:[\s:#.]|(?:No|NO|Nr|NR)(?![A-Za-z]))*$/;
 
 interface DocumentKind {
-  entity: 'PASSPORT' | 'DRIVER_LICENSE';
+  entity: 'PASSPORT' | 'DRIVER_LICENSE' | 'MEDICAL_RECORD_NUMBER';
   /** Characters of the number without its spaces and dashes: the fewest and the most. */
   min: number;
   max: number;
@@ -2151,6 +2222,14 @@ const DOCUMENT_KINDS: readonly DocumentKind[] = [
       precededBy(text, start, DRIVER_LICENSE_ABBREVIATION, 12)
         ? start
         : -1,
+  },
+  {
+    // Each hospital numbers its patients its own way: digits, a letter or two perhaps (HIPAA's identifier 8).
+    entity: 'MEDICAL_RECORD_NUMBER',
+    min: 5,
+    max: 12,
+    digits: 5,
+    named: (text, start) => namedAt(text, start, MRN_CONTEXT, 40),
   },
 ];
 
@@ -2233,7 +2312,7 @@ function wordBeforeDigits(text: string): boolean {
 }
 
 function isDocumentHint(hint: EntityType | undefined): boolean {
-  return hint === 'PASSPORT' || hint === 'DRIVER_LICENSE';
+  return hint === 'PASSPORT' || hint === 'DRIVER_LICENSE' || hint === 'MEDICAL_RECORD_NUMBER';
 }
 
 /**
@@ -2988,7 +3067,11 @@ function run(
   if (flags.digits >= 4 && (letters > 0 || isDocumentHint(ctx.hint) || hasNonAscii(text))) {
     // Both want words before a number: a code such as `C100000`, a table's id in every row, has none.
     const worded = isDocumentHint(ctx.hint) || wordBeforeDigits(text);
-    if (worded && (wanted(only, 'PASSPORT') || wanted(only, 'DRIVER_LICENSE'))) findDocumentNumbers(ctx);
+    if (
+      worded &&
+      (wanted(only, 'PASSPORT') || wanted(only, 'DRIVER_LICENSE') || wanted(only, 'MEDICAL_RECORD_NUMBER'))
+    )
+      findDocumentNumbers(ctx);
     if (worded && wanted(only, 'DATE_OF_BIRTH')) findBirthDates(ctx);
   }
   if (flags.upper >= 2 && flags.digits >= 10 && wanted(only, 'IBAN_CODE')) findIbans(ctx);

@@ -118,6 +118,20 @@ const RULES: Rule[] = [
     pattern: whole('dea(?:_?(?:registration|reg))?(?:_?(?:number|no|num|nr|id))?'),
     evidence: { entity: 'MEDICAL_LICENSE' },
   },
+  {
+    pattern: whole('mrn|medical_?record(?:_?(?:number|no|num|nr|id))?|patient_?mrn|hospital_?number'),
+    evidence: { entity: 'MEDICAL_RECORD_NUMBER' },
+  },
+  {
+    pattern: whole('npi|npi_?(?:number|no|num|id)|national_provider_id(?:entifier)?'),
+    evidence: { entity: 'US_NPI' },
+  },
+  {
+    pattern: whole(
+      'vin|vin_?(?:number|no|num|code)|vehicle_?identification_?(?:number|no|num)?|chassis_?(?:number|no|num)',
+    ),
+    evidence: { entity: 'VIN' },
+  },
   // Passports and driving licences: the number only (`passport_expiry`, `passport_country` and `licence_class` are
   // not), with the words before it in Russian (`nomer_pasporta`), or glued after it in Chinese, Japanese, Korean.
   {

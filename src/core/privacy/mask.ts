@@ -126,6 +126,7 @@ function maskEntity(v: string, entity: EntityType | undefined): string {
     case 'IL_ID':
     case 'TH_TNIN':
     case 'US_BANK_NUMBER':
+    case 'US_NPI':
       return keepLastDigits(v, 4);
     case 'ES_NIF':
     case 'ES_NIE':
@@ -141,6 +142,8 @@ function maskEntity(v: string, entity: EntityType | undefined): string {
     case 'PASSPORT':
     case 'DRIVER_LICENSE':
     case 'MEDICAL_LICENSE':
+    case 'MEDICAL_RECORD_NUMBER':
+    case 'VIN':
       return keepLastChars(v, 3);
     case 'IBAN_CODE': {
       const compact = v.replace(/\s/g, '');

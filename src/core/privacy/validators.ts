@@ -353,6 +353,41 @@ export function isValidDeaNumber(code: string): boolean {
   return (d(0) + d(2) + d(4) + 2 * (d(1) + d(3) + d(5))) % 10 === d(6);
 }
 
+/**
+ * A US National Provider Identifier (NPI, CMS): ten digits, the first 1 (a person) or 2 (an organisation), the
+ * last a Luhn check digit over the number with the prefix 80840 (the card issuer number of US health).
+ */
+export function isValidUsNpi(digits: string): boolean {
+  return /^[12]\d{9}$/.test(digits) && luhnValid(`80840${digits}`);
+}
+
+// prettier-ignore
+const VIN_VALUE: Record<string, number> = {
+  A: 1, B: 2, C: 3, D: 4, E: 5, F: 6, G: 7, H: 8, J: 1, K: 2, L: 3, M: 4, N: 5, P: 7, R: 9, S: 2, T: 3, U: 4,
+  V: 5, W: 6, X: 7, Y: 8, Z: 9,
+};
+const VIN_WEIGHTS = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2];
+
+/**
+ * A vehicle identification number (ISO 3779): 17 capitals and digits but I, O and Q, letters and digits both.
+ * `checked`: North America's rules too, a model year's character at the tenth (no U, Z or 0) and at the ninth
+ * the check digit (the weighted sum of the others' values modulo 11, X for 10), which most makers elsewhere
+ * leave out (`WVWZZZ1JZXW000001`): a number without it is a VIN only where its words or its header say so.
+ */
+export function isValidVin(vin: string, checked: boolean): boolean {
+  if (!/^[A-HJ-NPR-Z0-9]{17}$/.test(vin) || !/[A-Z]/.test(vin) || !/\d/.test(vin)) return false;
+  if (!checked) return true;
+  if (!/^.{8}[0-9X][A-HJ-NPR-TV-Y1-9]/.test(vin)) return false;
+  let sum = 0;
+  for (let i = 0; i < 17; i++) {
+    const c = vin[i] as string;
+    sum +=
+      (c >= '0' && c <= '9' ? c.charCodeAt(0) - 48 : (VIN_VALUE[c] as number)) * (VIN_WEIGHTS[i] as number);
+  }
+  const check = sum % 11;
+  return vin[8] === (check === 10 ? 'X' : String(check));
+}
+
 /** A Dutch BSN (burgerservicenummer) of 9 digits that passes the 11-test; one repeated digit is none. */
 export function isValidNlBsn(digits: string): boolean {
   return /^\d{9}$/.test(digits) && !/^(\d)\1{8}$/.test(digits) && nlBsn().validate(digits).isValid;

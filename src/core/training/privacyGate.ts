@@ -61,6 +61,9 @@ const IDENTIFIES: Record<EntityType, boolean> = {
   PASSPORT: true,
   DRIVER_LICENSE: true,
   MEDICAL_LICENSE: true,
+  MEDICAL_RECORD_NUMBER: true,
+  US_NPI: true,
+  VIN: true,
   US_BANK_NUMBER: true,
   SECRET: true,
 };

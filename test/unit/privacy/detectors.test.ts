@@ -56,6 +56,8 @@ import {
   UK_LICENCE_SEARCH,
   BANK_SEARCH,
   DEA_SEARCH,
+  NPI_SEARCH,
+  VIN_SEARCH,
   NRIC_SEARCH,
   AHV_SEARCH,
   RUT_SEARCH,
@@ -628,6 +630,63 @@ describe('privacy detectors', () => {
         confidence: 0.9,
       });
       assert.equal(matchWholeValue('AB1234563'), null);
+    });
+    it('finds medical record numbers, NPIs and VINs: after their words, and a VIN with its check digit anywhere', () => {
+      foundAloneAndInLongText(
+        'MEDICAL_RECORD_NUMBER',
+        [
+          ['MRN: 00123456', '00123456', 0.85],
+          ['Patient MRN 4455667, seen today', '4455667', 0.85],
+          ['medical record number A1234567', 'A1234567', 0.85],
+          ['MR# 123456', '123456', 0.85],
+        ],
+        'The patient was seen in clinic and the notes were updated. ',
+      );
+      foundAloneAndInLongText(
+        'US_NPI',
+        [
+          ['NPI 1234567893', '1234567893', 0.9],
+          ['National Provider Identifier: 1245319599', '1245319599', 0.9],
+        ],
+        'The claim was filed by the clinic and paid in full. ',
+      );
+      foundAloneAndInLongText(
+        'VIN',
+        [
+          ['VIN: 1HGCM82633A004352', '1HGCM82633A004352', 0.9],
+          ['car 1HGCM82633A004352 towed', '1HGCM82633A004352', 0.7],
+          ['1M8GDM9AXKP042788', '1M8GDM9AXKP042788', 0.7],
+          // A European maker's: no check digit, so its words are needed.
+          ['VIN WVWZZZ1JZXW000001', 'WVWZZZ1JZXW000001', 0.8],
+          ['chassis no. WVWZZZ1JZXW000001', 'WVWZZZ1JZXW000001', 0.8],
+        ],
+        'The claim was filed after the accident on the highway. ',
+      );
+      for (const [t, e] of [
+        ['mrn 1234', 'MEDICAL_RECORD_NUMBER'], // too short
+        ['MRN 2024-01-05', 'MEDICAL_RECORD_NUMBER'], // a date
+        ['the mrna vaccine 123456', 'MEDICAL_RECORD_NUMBER'],
+        ['npi 1234567890', 'US_NPI'], // the check digit
+        ['provider 1234567893', 'US_NPI'], // a bare `provider`
+        ['ref 1234567893', 'US_NPI'],
+        ['ref WVWZZZ1JZXW000001', 'VIN'], // no check digit, no words
+        ['ABCDEFGHJKLMNPRST', 'VIN'], // no digit
+        ['11111111111111111', 'VIN'], // no letter
+        ['SKU-1HGCM82633A004352X', 'VIN'], // glued to more
+      ] as const)
+        assert.deepEqual(only(t, e), [], t);
+      assert.deepEqual(matchWholeValue('00123456', { hint: 'MEDICAL_RECORD_NUMBER' }), {
+        entity: 'MEDICAL_RECORD_NUMBER',
+        confidence: 0.8,
+      });
+      assert.equal(matchWholeValue('00123456'), null);
+      assert.equal(matchWholeValue('1234567893', { hint: 'US_NPI' })?.entity, 'US_NPI');
+      assert.equal(matchWholeValue('1234567893'), null);
+      assert.deepEqual(matchWholeValue('1HGCM82633A004352'), { entity: 'VIN', confidence: 0.7 });
+      assert.deepEqual(matchWholeValue('WVWZZZ1JZXW000001', { hint: 'VIN' }), {
+        entity: 'VIN',
+        confidence: 0.8,
+      });
     });
     it('finds British driving licence numbers by their structure and birth date, anywhere', () => {
       foundAloneAndInLongText(
@@ -1622,6 +1681,7 @@ describe('the searches that start at numbers (or colons) in long text', () => {
     ],
     ...['MORGA753116SM9IJ', 'LEE99753116J99AB', 'A9999710238HA3DX', 'MORGA753116SM9IJ 35', 'SMITH'],
     ...['AB1234563', 'F91234563', 'A9', '12345678', '00012345678901234', '123456789012345678'],
+    ...['1234567893', '1HGCM82633A004352', 'WVWZZZ1JZXW000001', 'WVWZZZ', 'ABCDEFGHJ1', 'JZXW0'],
     // A phone pattern that fails at a number's first digit and matches from its second: 22 characters apart.
     ...[21, 22, 23].map((n) => `12${' '.repeat(n)}3`),
     ...['  ', '+', 'a', 'B', '_', '\n', '\u00a0', '12a ', '42 Elm St', '7 North Oak Road'],
@@ -1684,6 +1744,8 @@ describe('the searches that start at numbers (or colons) in long text', () => {
     ukLicence: UK_LICENCE_SEARCH,
     bank: BANK_SEARCH,
     dea: DEA_SEARCH,
+    npi: NPI_SEARCH,
+    vin: VIN_SEARCH,
   };
   for (const [name, search] of Object.entries(searches)) {
     it(`${name}: each step finds what the pattern's global search finds from the same place`, () => {

@@ -191,6 +191,15 @@ describe('privacy header evidence', () => {
       ['DEA Number', 'MEDICAL_LICENSE'],
       ['dea_registration_no', 'MEDICAL_LICENSE'],
       ['dea', 'MEDICAL_LICENSE'],
+      ['MRN', 'MEDICAL_RECORD_NUMBER'],
+      ['patient_mrn', 'MEDICAL_RECORD_NUMBER'],
+      ['Medical Record Number', 'MEDICAL_RECORD_NUMBER'],
+      ['npi', 'US_NPI'],
+      ['prescriber_npi', 'US_NPI'],
+      ['National Provider Identifier', 'US_NPI'],
+      ['VIN', 'VIN'],
+      ['vehicle_identification_number', 'VIN'],
+      ['chassis_no', 'VIN'],
     ];
     for (const [name, entity] of cases) assert.equal(headerEvidence(name).entity, entity, name);
     // A health trust or region is no number; a child (Spanish `niño`) is no National Insurance number.
@@ -212,6 +221,10 @@ describe('privacy header evidence', () => {
       'idea',
       'account_type',
       'bank_name',
+      'mrna_level',
+      'vintage',
+      'vine',
+      'snpi',
     ])
       assert.equal(headerEvidence(name).entity, undefined, name);
     // A passport's country or expiry, a licence's class or state, a bare `dl` (downloads) or `license`.

@@ -11,7 +11,7 @@ const ENTITIES: EntityType[] = [
   'IN_PAN', 'NL_BSN', 'FR_NIR', 'SE_PERSONNUMMER', 'NO_FODSELSNUMMER', 'DK_CPR', 'AU_TFN', 'AU_MEDICARE',
   'SG_NRIC_FIN', 'CH_AHV', 'MX_CURP', 'CL_RUT', 'BE_NATIONAL_NUMBER', 'DE_TAX_ID', 'CA_SIN', 'TR_TC_KIMLIK',
   'JP_MY_NUMBER', 'ZA_ID', 'IL_ID', 'IE_PPS', 'TH_TNIN', 'DE_SVNR', 'PASSPORT', 'DRIVER_LICENSE', 'MEDICAL_LICENSE',
-  'US_BANK_NUMBER', 'SECRET',
+  'MEDICAL_RECORD_NUMBER', 'US_NPI', 'VIN', 'US_BANK_NUMBER', 'SECRET',
 ];
 
 describe('privacy masking', () => {
@@ -66,6 +66,9 @@ describe('privacy masking', () => {
     assert.equal(maskExcerpt('W426-545-30-761-0', 'DRIVER_LICENSE'), '****-***-**-*61-0');
     assert.equal(maskExcerpt('AB1234563', 'MEDICAL_LICENSE'), '******563');
     assert.equal(maskExcerpt('000123456789', 'US_BANK_NUMBER'), '********6789');
+    assert.equal(maskExcerpt('A1234567', 'MEDICAL_RECORD_NUMBER'), '*****567');
+    assert.equal(maskExcerpt('1234567893', 'US_NPI'), '******7893');
+    assert.equal(maskExcerpt('1HGCM82633A004352', 'VIN'), '**************352');
   });
 
   it('stars short values entirely', () => {

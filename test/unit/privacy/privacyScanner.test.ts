@@ -279,6 +279,42 @@ describe('PrivacyScanner', () => {
       assert.ok(!text.includes(v), v);
   });
 
+  it('finds columns of medical record numbers, NPIs and VINs, and a VIN in notes, masked', async () => {
+    const csv = [
+      'mrn,npi,vin,notes',
+      '00123456,1234567893,1HGCM82633A004352,towed 1M8GDM9AXKP042788 to the yard',
+      'A7654321,1245319599,WVWZZZ1JZXW000001,ok',
+      '00998877,2000000002,1M8GDM9AXKP042788,MRN 4455667 seen',
+    ].join('\n');
+    const result = await scan(Buffer.from(csv), 'claims.csv');
+    const columns = result.findings
+      .filter((f) => f.rule === 'privacy/pii-column')
+      .map((f) => [f.column, f.entity, f.excerpt]);
+    assert.deepEqual(columns, [
+      ['mrn', 'MEDICAL_RECORD_NUMBER', '*****456'],
+      ['npi', 'US_NPI', '******7893'],
+      ['vin', 'VIN', '**************352'],
+    ]);
+    const cells = result.findings
+      .filter((f) => f.rule === 'privacy/pii-cell')
+      .map((f) => [f.column, f.entity]);
+    assert.deepEqual(cells, [
+      ['notes', 'VIN'],
+      ['notes', 'MEDICAL_RECORD_NUMBER'],
+    ]);
+    const text = JSON.stringify(result);
+    for (const v of [
+      '00123456',
+      'A7654321',
+      '1234567893',
+      '1245319599',
+      '1HGCM82633A004352',
+      'WVWZZZ1JZXW000001',
+      '4455667',
+    ])
+      assert.ok(!text.includes(v), v);
+  });
+
   it('finds a birth-date column whose years have two digits, each masked whole', async () => {
     const csv = ['id,dob', '1,05/12/85', '2,11/30/72', '3,02/28/01', '4,07/04/66'].join('\n');
     const result = await scan(Buffer.from(csv), 'patients.csv');

@@ -21,6 +21,8 @@ import {
   isValidInPan,
   isValidUkDrivingLicence,
   isValidDeaNumber,
+  isValidUsNpi,
+  isValidVin,
   isValidNlBsn,
   isValidFrNir,
   isValidSePersonnummer,
@@ -212,6 +214,21 @@ describe('privacy validators', () => {
     for (const v of ['AB1234563', 'BJ6125341', 'F91234563', 'MS1234563']) assert.ok(isValidDeaNumber(v), v);
     for (const v of ['AB1234564', 'IB1234563', 'ab1234563', 'A11234563', 'AB123456', 'AB12345630'])
       assert.ok(!isValidDeaNumber(v), v);
+    // NPI: Luhn over 80840 and the ten digits (CMS's example 1234567893).
+    for (const v of ['1234567893', '1245319599', '2000000002']) assert.ok(isValidUsNpi(v), v);
+    for (const v of ['1234567890', '3234567893', '123456789', '12345678930']) assert.ok(!isValidUsNpi(v), v);
+    // VINs: North America's check digit (3; X for 10), a European maker's without one.
+    for (const v of ['1HGCM82633A004352', '1M8GDM9AXKP042788']) assert.ok(isValidVin(v, true), v);
+    assert.ok(isValidVin('WVWZZZ1JZXW000001', false) && !isValidVin('WVWZZZ1JZXW000001', true));
+    for (const v of [
+      '1HGCM82633A004353',
+      '1HGCM82633A00435',
+      'IHGCM82633A004352',
+      '11111111111111111',
+      'ABCDEFGHJKLMNPRST',
+    ])
+      assert.ok(!isValidVin(v, true), v);
+    assert.ok(!isValidVin('1HGCM82633O004352', false), 'an O');
   });
 
   it('Dutch BSN: the 11-test; one repeated digit is none', () => {
