@@ -82,6 +82,9 @@ export type EntityType =
   | 'MEDICAL_RECORD_NUMBER'
   | 'US_NPI'
   | 'VIN'
+  | 'US_MBI'
+  | 'IMEI'
+  | 'MAC_ADDRESS'
   | 'US_BANK_NUMBER'
   | 'SECRET';
 

@@ -32,6 +32,7 @@ import {
   isValidUsSsn,
   isValidUsItin,
   isValidInPan,
+  luhnValid,
   isValidUsNpi,
   isValidVin,
   isValidDeaNumber,
@@ -134,7 +135,10 @@ export const PRIORITY: readonly EntityType[] = [
   'MEDICAL_LICENSE',
   'MEDICAL_RECORD_NUMBER',
   'US_NPI',
+  'US_MBI',
   'VIN',
+  'IMEI',
+  'MAC_ADDRESS',
   'US_BANK_NUMBER',
   'CRYPTO',
   'EMAIL_ADDRESS',
@@ -150,7 +154,8 @@ export const PRIORITY: readonly EntityType[] = [
 
 /**
  * What a text holds, counted as far as a trigger asks (see {@link run}, {@link triggeredByCounts}): a count
- * at its cap in {@link FLAG_CAPS} may stand for more. Every use compares a count with a number no larger.
+ * at its cap in {@link FLAG_CAPS} may stand for more. Every use compares a count with a number no larger, but
+ * for the capitals of a code ({@link mayHaveCapitals}).
  */
 export interface Flags {
   digits: number;
@@ -161,6 +166,8 @@ export interface Flags {
   at: boolean;
   colons: number;
   dots: number;
+  /** Every character was counted: a long text's letters and digits stop at the block they reach their caps in. */
+  complete: boolean;
 }
 
 /** The largest number each count of {@link Flags} is compared with. */
@@ -183,7 +190,24 @@ for (let c = CASED_FROM; c < CASED_TO; c++)
   if (/\p{Lu}/u.test(String.fromCharCode(c))) CASED_UPPER[c - CASED_FROM] = 1;
 
 /** Reused between calls: the scan is synchronous and not re-entered, and a fresh object per cell is GC churn. */
-const FLAGS: Flags = { digits: 0, upper: 0, lower: 0, beyond: 0, at: false, colons: 0, dots: 0 };
+const FLAGS: Flags = {
+  digits: 0,
+  upper: 0,
+  lower: 0,
+  beyond: 0,
+  at: false,
+  colons: 0,
+  dots: 0,
+  complete: true,
+};
+
+/**
+ * Whether a text may hold `n` capitals: surely when they were counted; in a long text whose count stopped at
+ * the caps (a PAN's six capitals, a CURP's ten after prose of two), whenever it reached them.
+ */
+function mayHaveCapitals(flags: Flags, n: number): boolean {
+  return flags.upper >= n || (!flags.complete && flags.upper >= FLAG_CAPS.upper);
+}
 
 /**
  * The text FLAGS were counted for. A sampled cell is searched twice, as a whole value and as text, each
@@ -242,6 +266,7 @@ export function scanFlags(text: string): Flags {
   FLAGS.at = at;
   FLAGS.colons = colons;
   FLAGS.dots = dots;
+  FLAGS.complete = i >= n;
   flagsText = text;
   return FLAGS;
 }
@@ -1562,6 +1587,83 @@ function findVins(ctx: Ctx): void {
   }
 }
 
+// A US Medicare Beneficiary Identifier (CMS, since 2018): eleven characters, each position a digit, a letter
+// or either, the letters 20 capitals without S, L, O, I, B and Z; printed in groups of 4, 3 and 4. No check
+// character, but a shape no other number has.
+const MBI_L = '[AC-HJKMNP-RT-Y]';
+const MBI_RE = new RegExp(
+  `\\b[1-9]${MBI_L}[AC-HJKMNP-RT-Y0-9]\\d(-?)${MBI_L}[AC-HJKMNP-RT-Y0-9]\\d\\1${MBI_L}{2}\\d{2}\\b`,
+  'g',
+);
+/** An MBI starts at a run of one digit (its first; a letter always follows). */
+export const MBI_SEARCH = digitSearch(
+  MBI_RE,
+  atRunStart((text, d, e) => e - d === 1 && isCapitalCode(text.charCodeAt(e))),
+);
+const MBI_CONTEXT = /\b(?:mbi|medicare(?: beneficiary)?(?: identifier| id| number| no\.?| #)?)#?[^A-Za-z]*$/i;
+
+/**
+ * Medicare Beneficiary Identifiers by their shape, anywhere (0.6: no check character); after `MBI` or
+ * `Medicare`, or under a header that names them (or Australia's Medicare number, whose header is the same),
+ * 0.9.
+ */
+function findMbis(ctx: Ctx): void {
+  findChecked(
+    ctx,
+    'US_MBI',
+    MBI_SEARCH,
+    () => true,
+    (m) =>
+      ctx.hint === 'US_MBI' || ctx.hint === 'AU_MEDICARE' || precededBy(ctx.text, m.index, MBI_CONTEXT)
+        ? 0.9
+        : 0.6,
+  );
+}
+
+// International Mobile Equipment Identity: fifteen digits, a Luhn check digit (one number in ten passes it),
+// after `IMEI` or under its header; also in its printed groups `35-209900-176148-1`.
+const IMEI_RE = /\b\d{2}(-?)\d{6}\1\d{6}\1\d\b/g;
+export const IMEI_SEARCH = digitSearch(
+  IMEI_RE,
+  atRunStart((text, d, e) => e - d === 15 || (e - d === 2 && text.charCodeAt(e) === 45)),
+);
+const IMEI_CONTEXT = /\bimei(?: ?sv)?(?: number| no\.?| #)?#?[^A-Za-z]*$/i;
+const IMEI_WORDS = ['imei', 'IMEI', 'Imei'];
+
+// A device's MAC address (EUI-48): six pairs of hex digits between colons or dashes. Looked for at the
+// separators (`indexOf`), not by a pattern over the whole text.
+const MAC_AT = /[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}(?![0-9A-Za-z_:-])/y;
+const MAC_CONTEXT = /\b(?:mac(?: address| addr)?|bssid|hardware address|hwaddr|ether)[\s:=#-]*$/i;
+
+/**
+ * MAC addresses anywhere (0.7), after `MAC` or under its header 0.9; never the null or broadcast address,
+ * which name no device.
+ */
+function findMacs(ctx: Ctx): void {
+  const text = ctx.text;
+  for (const sep of [':', '-']) {
+    for (let p = text.indexOf(sep, 2); p >= 0; p = text.indexOf(sep, p + 1)) {
+      const start = p - 2;
+      if (text.charCodeAt(p + 3) !== sep.charCodeAt(0) || !isHexCode(text.charCodeAt(start))) continue;
+      const before = start > 0 ? text.charCodeAt(start - 1) : -1;
+      if (isWordCode(before) || before === 58 || before === 45) continue;
+      MAC_AT.lastIndex = start;
+      const m = MAC_AT.exec(text);
+      if (m === null) continue;
+      const end = start + m[0].length;
+      p = end;
+      const lower = m[0].toLowerCase();
+      if (
+        lower === `00${sep}00${sep}00${sep}00${sep}00${sep}00` ||
+        lower === `ff${sep}ff${sep}ff${sep}ff${sep}ff${sep}ff`
+      )
+        continue;
+      const named = ctx.hint === 'MAC_ADDRESS' || precededBy(text, start, MAC_CONTEXT);
+      ctx.out.push({ entity: 'MAC_ADDRESS', start, end, confidence: named ? 0.9 : 0.7 });
+    }
+  }
+}
+
 const NRIC_RE = /\b[STFGM]\d{7}[A-Z]\b/g;
 
 /** S, T, F, G or M. */
@@ -2091,6 +2193,15 @@ const DIGIT_IDS: readonly DigitId[] = [
     runs: 1 << 10,
     words: NPI_WORDS,
   },
+  {
+    entity: 'IMEI',
+    search: IMEI_SEARCH,
+    context: IMEI_CONTEXT,
+    valid: luhnValid,
+    digits: 15,
+    runs: (1 << 2) | (1 << 15),
+    words: IMEI_WORDS,
+  },
 ];
 
 function findNationalIds(ctx: Ctx): void {
@@ -2125,11 +2236,17 @@ function findNationalIds(ctx: Ctx): void {
       findDigitIds(ctx, id);
   }
   if (flags.digits >= 9 && has(1 << 6) && wanted(only, 'FI_PERSONAL_IDENTITY_CODE')) findHetus(ctx);
-  if (flags.digits >= 4 && flags.upper >= 6 && has(1 << 4) && wanted(only, 'IN_PAN')) findPans(ctx);
+  if (flags.digits >= 4 && mayHaveCapitals(flags, 6) && has(1 << 4) && wanted(only, 'IN_PAN')) findPans(ctx);
   if (flags.digits >= 7 && flags.upper >= 2 && has(1 << 7) && wanted(only, 'SG_NRIC_FIN')) findNrics(ctx);
-  if (flags.digits >= 7 && flags.upper >= 4 && has(UK_LICENCE_RUNS) && wanted(only, 'DRIVER_LICENSE'))
+  if (
+    flags.digits >= 7 &&
+    mayHaveCapitals(flags, 4) &&
+    has(UK_LICENCE_RUNS) &&
+    wanted(only, 'DRIVER_LICENSE')
+  )
     findUkLicences(ctx);
   if (text.length >= 17 && flags.digits >= 4 && flags.upper >= 2 && wanted(only, 'VIN')) findVins(ctx);
+  if (flags.digits >= 5 && mayHaveCapitals(flags, 5) && has(1 << 1) && wanted(only, 'US_MBI')) findMbis(ctx);
   if (
     flags.digits >= 7 &&
     flags.upper >= 1 &&
@@ -2138,7 +2255,8 @@ function findNationalIds(ctx: Ctx): void {
     (ctx.hint === 'MEDICAL_LICENSE' || long || mentions(text, DEA_WORDS))
   )
     findDeaNumbers(ctx);
-  if (flags.digits >= 7 && flags.upper >= 10 && has(1 << 6) && wanted(only, 'MX_CURP')) findCurps(ctx);
+  if (flags.digits >= 7 && mayHaveCapitals(flags, 10) && has(1 << 6) && wanted(only, 'MX_CURP'))
+    findCurps(ctx);
 }
 
 // Passports and driving licences: numbers of no common shape or check character (each country, each US state
@@ -3058,6 +3176,12 @@ function run(
   }
   if (wanted(only, 'IP_ADDRESS') && ((flags.digits >= 4 && flags.dots >= 3) || flags.colons >= 2))
     findIps(ctx);
+  if (
+    text.length >= 17 &&
+    (flags.colons >= 2 || (flags.digits >= 4 && text.includes('-'))) &&
+    wanted(only, 'MAC_ADDRESS')
+  )
+    findMacs(ctx);
   if (flags.digits >= 7 && wanted(only, 'PHONE_NUMBER')) findPhones(ctx);
   if (flags.digits >= 11 && wanted(only, 'CN_MOBILE')) findCnMobiles(ctx);
   if (flags.digits >= 9 && (wanted(only, 'US_SSN') || wanted(only, 'US_ITIN'))) findSsns(ctx);

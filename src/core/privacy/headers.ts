@@ -132,6 +132,18 @@ const RULES: Rule[] = [
     ),
     evidence: { entity: 'VIN' },
   },
+  {
+    pattern: whole('mbi|medicare_beneficiary_(?:id|identifier|number)'),
+    evidence: { entity: 'US_MBI' },
+  },
+  { pattern: whole('imei(?:_?sv)?(?:_?(?:number|no|num))?(?:_?\\d)?'), evidence: { entity: 'IMEI' } },
+  // No qualifier after it: `mac_os_version` is a computer's system.
+  {
+    pattern: new RegExp(
+      `^${Q}(?:mac(?:_?(?:address|addr))?|bssid|hw_?addr(?:ess)?|hardware_address|ether_?addr(?:ess)?)(?:_\\d+)?$`,
+    ),
+    evidence: { entity: 'MAC_ADDRESS' },
+  },
   // Passports and driving licences: the number only (`passport_expiry`, `passport_country` and `licence_class` are
   // not), with the words before it in Russian (`nomer_pasporta`), or glued after it in Chinese, Japanese, Korean.
   {

@@ -127,6 +127,7 @@ function maskEntity(v: string, entity: EntityType | undefined): string {
     case 'TH_TNIN':
     case 'US_BANK_NUMBER':
     case 'US_NPI':
+    case 'IMEI':
       return keepLastDigits(v, 4);
     case 'ES_NIF':
     case 'ES_NIE':
@@ -144,6 +145,8 @@ function maskEntity(v: string, entity: EntityType | undefined): string {
     case 'MEDICAL_LICENSE':
     case 'MEDICAL_RECORD_NUMBER':
     case 'VIN':
+    case 'US_MBI':
+    case 'MAC_ADDRESS':
       return keepLastChars(v, 3);
     case 'IBAN_CODE': {
       const compact = v.replace(/\s/g, '');

@@ -64,6 +64,9 @@ const IDENTIFIES: Record<EntityType, boolean> = {
   MEDICAL_RECORD_NUMBER: true,
   US_NPI: true,
   VIN: true,
+  US_MBI: true,
+  IMEI: true,
+  MAC_ADDRESS: true,
   US_BANK_NUMBER: true,
   SECRET: true,
 };

@@ -58,6 +58,8 @@ import {
   DEA_SEARCH,
   NPI_SEARCH,
   VIN_SEARCH,
+  MBI_SEARCH,
+  IMEI_SEARCH,
   NRIC_SEARCH,
   AHV_SEARCH,
   RUT_SEARCH,
@@ -687,6 +689,66 @@ describe('privacy detectors', () => {
         entity: 'VIN',
         confidence: 0.8,
       });
+    });
+    it('finds Medicare Beneficiary Identifiers by their shape, IMEIs after their word, MAC addresses anywhere', () => {
+      foundAloneAndInLongText(
+        'US_MBI',
+        [
+          ['MBI 1EG4-TE5-MK73', '1EG4-TE5-MK73', 0.9],
+          ['Medicare number: 1EG4TE5MK73', '1EG4TE5MK73', 0.9],
+          ['ref 1EG4TE5MK73', '1EG4TE5MK73', 0.6],
+        ],
+        'The claim was filed by the clinic and paid in full. ',
+      );
+      foundAloneAndInLongText(
+        'IMEI',
+        [
+          ['IMEI 352099001761481', '352099001761481', 0.9],
+          ['imei: 35-209900-176148-1', '35-209900-176148-1', 0.9],
+        ],
+        'The phone was returned to the shop for a repair. ',
+      );
+      foundAloneAndInLongText(
+        'MAC_ADDRESS',
+        [
+          ['MAC address 00:1A:2B:3C:4D:5E', '00:1A:2B:3C:4D:5E', 0.9],
+          ['seen 00-1a-2b-3c-4d-5e on wifi', '00-1a-2b-3c-4d-5e', 0.7],
+          ['bssid=a4:5e:60:c2:11:0b', 'a4:5e:60:c2:11:0b', 0.9],
+        ],
+        'The device joined the network and left an hour later. ',
+      );
+      for (const [t, e] of [
+        ['ref 1SG4-TE5-MK73', 'US_MBI'], // S is no MBI letter
+        ['ref 0EG4TE5MK73', 'US_MBI'], // nor 0 its first
+        ['ref 1EG4TE5MK73X', 'US_MBI'],
+        ['IMEI 352099001761482', 'IMEI'], // the check digit
+        ['ref 352099001761481', 'IMEI'], // one number in ten passes it: the word is needed
+        ['00:00:00:00:00:00', 'MAC_ADDRESS'], // the null and broadcast addresses name no device
+        ['FF:FF:FF:FF:FF:FF', 'MAC_ADDRESS'],
+        ['12:30:45', 'MAC_ADDRESS'],
+        ['00:1A:2B:3C:4D:5E:6F', 'MAC_ADDRESS'], // seven pairs
+        ['00:1A:2B-3C:4D:5E', 'MAC_ADDRESS'], // separators mixed
+        ['fe80::1ff:fe23:4567:890a', 'MAC_ADDRESS'],
+      ] as const)
+        assert.deepEqual(only(t, e), [], t);
+      assert.equal(matchWholeValue('1EG4-TE5-MK73')?.entity, 'US_MBI');
+      // Under a Medicare header, Australia's or the US's.
+      assert.equal(matchWholeValue('1EG4TE5MK73', { hint: 'AU_MEDICARE' })?.confidence, 0.9);
+      assert.equal(matchWholeValue('352099001761481', { hint: 'IMEI' })?.entity, 'IMEI');
+      assert.equal(matchWholeValue('352099001761481'), null);
+      assert.deepEqual(matchWholeValue('00:1A:2B:3C:4D:5E'), { entity: 'MAC_ADDRESS', confidence: 0.7 });
+    });
+    it('finds codes of many capitals in a long text whose capitals were counted only to their cap', () => {
+      // Prose of one capital a sentence: the count stops at the first block's four or five, below a PAN's six,
+      // an MBI's five and a CURP's ten.
+      const prose = 'The order 123456789 came with 12345678 more items today. '.repeat(40);
+      for (const [t, e] of [
+        ['CURP BOXW310820HNERXN09', 'MX_CURP'],
+        ['PAN ABCPE1234F', 'IN_PAN'],
+        ['MBI 1EG4-TE5-MK73', 'US_MBI'],
+        ['ref MORGA753116SM9IJ', 'DRIVER_LICENSE'],
+      ] as const)
+        assert.equal(only(`${prose}${t}`, e).length, 1, t);
     });
     it('finds British driving licence numbers by their structure and birth date, anywhere', () => {
       foundAloneAndInLongText(
@@ -1682,6 +1744,7 @@ describe('the searches that start at numbers (or colons) in long text', () => {
     ...['MORGA753116SM9IJ', 'LEE99753116J99AB', 'A9999710238HA3DX', 'MORGA753116SM9IJ 35', 'SMITH'],
     ...['AB1234563', 'F91234563', 'A9', '12345678', '00012345678901234', '123456789012345678'],
     ...['1234567893', '1HGCM82633A004352', 'WVWZZZ1JZXW000001', 'WVWZZZ', 'ABCDEFGHJ1', 'JZXW0'],
+    ...['1EG4-TE5-MK73', '1EG4TE5MK73', '1E', '352099001761481', '35-209900-176148-1', '35-'],
     // A phone pattern that fails at a number's first digit and matches from its second: 22 characters apart.
     ...[21, 22, 23].map((n) => `12${' '.repeat(n)}3`),
     ...['  ', '+', 'a', 'B', '_', '\n', '\u00a0', '12a ', '42 Elm St', '7 North Oak Road'],
@@ -1746,6 +1809,8 @@ describe('the searches that start at numbers (or colons) in long text', () => {
     dea: DEA_SEARCH,
     npi: NPI_SEARCH,
     vin: VIN_SEARCH,
+    mbi: MBI_SEARCH,
+    imei: IMEI_SEARCH,
   };
   for (const [name, search] of Object.entries(searches)) {
     it(`${name}: each step finds what the pattern's global search finds from the same place`, () => {

@@ -200,6 +200,14 @@ describe('privacy header evidence', () => {
       ['VIN', 'VIN'],
       ['vehicle_identification_number', 'VIN'],
       ['chassis_no', 'VIN'],
+      ['MBI', 'US_MBI'],
+      ['medicare_beneficiary_id', 'US_MBI'],
+      ['imei', 'IMEI'],
+      ['IMEI Number', 'IMEI'],
+      ['imei_2', 'IMEI'],
+      ['mac_address', 'MAC_ADDRESS'],
+      ['BSSID', 'MAC_ADDRESS'],
+      ['device_mac', 'MAC_ADDRESS'],
     ];
     for (const [name, entity] of cases) assert.equal(headerEvidence(name).entity, entity, name);
     // A health trust or region is no number; a child (Spanish `niño`) is no National Insurance number.
@@ -225,6 +233,8 @@ describe('privacy header evidence', () => {
       'vintage',
       'vine',
       'snpi',
+      'machine',
+      'mac_os_version',
     ])
       assert.equal(headerEvidence(name).entity, undefined, name);
     // A passport's country or expiry, a licence's class or state, a bare `dl` (downloads) or `license`.

@@ -11,7 +11,8 @@ const ENTITIES: EntityType[] = [
   'IN_PAN', 'NL_BSN', 'FR_NIR', 'SE_PERSONNUMMER', 'NO_FODSELSNUMMER', 'DK_CPR', 'AU_TFN', 'AU_MEDICARE',
   'SG_NRIC_FIN', 'CH_AHV', 'MX_CURP', 'CL_RUT', 'BE_NATIONAL_NUMBER', 'DE_TAX_ID', 'CA_SIN', 'TR_TC_KIMLIK',
   'JP_MY_NUMBER', 'ZA_ID', 'IL_ID', 'IE_PPS', 'TH_TNIN', 'DE_SVNR', 'PASSPORT', 'DRIVER_LICENSE', 'MEDICAL_LICENSE',
-  'MEDICAL_RECORD_NUMBER', 'US_NPI', 'VIN', 'US_BANK_NUMBER', 'SECRET',
+  'MEDICAL_RECORD_NUMBER', 'US_NPI', 'VIN', 'US_MBI', 'IMEI', 'MAC_ADDRESS',
+  'US_BANK_NUMBER', 'SECRET',
 ];
 
 describe('privacy masking', () => {
@@ -69,6 +70,9 @@ describe('privacy masking', () => {
     assert.equal(maskExcerpt('A1234567', 'MEDICAL_RECORD_NUMBER'), '*****567');
     assert.equal(maskExcerpt('1234567893', 'US_NPI'), '******7893');
     assert.equal(maskExcerpt('1HGCM82633A004352', 'VIN'), '**************352');
+    assert.equal(maskExcerpt('1EG4-TE5-MK73', 'US_MBI'), '****-***-*K73');
+    assert.equal(maskExcerpt('35-209900-176148-1', 'IMEI'), '**-******-***148-1');
+    assert.equal(maskExcerpt('00:1A:2B:3C:4D:5E', 'MAC_ADDRESS'), '**:**:**:**:*D:5E');
   });
 
   it('stars short values entirely', () => {

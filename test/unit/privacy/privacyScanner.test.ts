@@ -315,6 +315,33 @@ describe('PrivacyScanner', () => {
       assert.ok(!text.includes(v), v);
   });
 
+  it('finds columns of Medicare Beneficiary Identifiers, IMEIs and MAC addresses, masked', async () => {
+    const csv = [
+      'mbi,imei,bssid',
+      '1EG4-TE5-MK73,352099001761481,00:1A:2B:3C:4D:5E',
+      '2AC5-RT6-NP84,490154203237518,a4:5e:60:c2:11:0b',
+      '9YX1-HJ2-KM35,356938035643809,f0:9f:c2:10:aa:01',
+    ].join('\n');
+    const result = await scan(Buffer.from(csv), 'devices.csv');
+    const columns = result.findings
+      .filter((f) => f.rule === 'privacy/pii-column')
+      .map((f) => [f.column, f.entity]);
+    assert.deepEqual(columns, [
+      ['mbi', 'US_MBI'],
+      ['imei', 'IMEI'],
+      ['bssid', 'MAC_ADDRESS'],
+    ]);
+    const text = JSON.stringify(result);
+    for (const v of [
+      '1EG4-TE5-MK73',
+      '352099001761481',
+      '490154203237518',
+      '00:1A:2B:3C:4D:5E',
+      'a4:5e:60:c2:11:0b',
+    ])
+      assert.ok(!text.includes(v), v);
+  });
+
   it('finds a birth-date column whose years have two digits, each masked whole', async () => {
     const csv = ['id,dob', '1,05/12/85', '2,11/30/72', '3,02/28/01', '4,07/04/66'].join('\n');
     const result = await scan(Buffer.from(csv), 'patients.csv');
