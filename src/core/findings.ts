@@ -85,6 +85,7 @@ export type EntityType =
   | 'US_MBI'
   | 'IMEI'
   | 'MAC_ADDRESS'
+  | 'GEO_COORDINATE'
   | 'US_BANK_NUMBER'
   | 'SECRET';
 

@@ -139,6 +139,7 @@ export const PRIORITY: readonly EntityType[] = [
   'VIN',
   'IMEI',
   'MAC_ADDRESS',
+  'GEO_COORDINATE',
   'US_BANK_NUMBER',
   'CRYPTO',
   'EMAIL_ADDRESS',
@@ -3204,6 +3205,8 @@ function run(
   if (flags.upper + flags.beyond >= 2 && mayHoldWords(flags) && wanted(only, 'PERSON')) findPersons(ctx);
   if (flags.upper >= 1 && flags.digits >= 1 && (wanted(only, 'LOCATION') || wanted(only, 'POSTAL_CODE')))
     findLocations(ctx);
+  if (flags.dots >= 2 && flags.digits >= 6 && letters > 0 && wanted(only, 'GEO_COORDINATE'))
+    findCoordinates(ctx);
   if (ctx.out.length === 0) return NO_MATCHES;
   const min = options?.minConfidence ?? 0.5;
   const kept = ctx.out.filter((m) => m.confidence >= min && wanted(only, m.entity));
@@ -3330,6 +3333,51 @@ function locationWholeConfidence(value: string): number {
   return PLACE_NAME.test(value) ? 0.3 : 0;
 }
 
+// Coordinates to three decimals or more (a tenth of a kilometre at the equator, a street's block; four, a
+// house): a latitude or longitude alone, a pair (`40.7128, -74.0060`), or a WKT point (`POINT(-74.006 40.7128)`,
+// longitude first). Fewer decimals say a town, no finer.
+const COORDINATE = /^[-+]?\d{1,3}\.\d{3,}$/;
+const COORDINATE_PAIR = /^\(?\s*([-+]?\d{1,3}\.\d{3,})\s*[,; ]\s*([-+]?\d{1,3}\.\d{3,})\s*\)?$/;
+const WKT_POINT = /^POINT\s*\(\s*([-+]?\d{1,3}\.\d{3,})\s+([-+]?\d{1,3}\.\d{3,})\s*\)$/i;
+
+/** Whether `a`, `b` are a latitude and a longitude, in either order. */
+function isLatLon(a: number, b: number): boolean {
+  return (Math.abs(a) <= 90 && Math.abs(b) <= 180) || (Math.abs(a) <= 180 && Math.abs(b) <= 90);
+}
+
+// In text, a pair after the words that say it is a place (`GPS: 40.7128, -74.0060`, `location (51.5074,
+// -0.1278)`): two decimal numbers alone are a measurement's as often.
+const COORDINATE_PAIR_AT = /[-+]?\d{1,3}\.\d{3,}\s*[,;]?\s*[-+]?\d{1,3}\.\d{3,}(?!\.?\d)/y;
+const COORDINATE_CONTEXT =
+  /(?<![\p{L}\p{N}])(?:gps|coordinates?|coords|lat(?:itude)?\s*[/,&]\s*lo?ng(?:itude)?|lat\/lon|latlng|geo(?:location)?|location|loc|position)[\s:=(#]*$/iu;
+const DECIMAL = /[-+]?\d{1,3}\.\d+/g;
+
+/** Coordinate pairs after their words (0.85), found at the runs of digits before a decimal point. */
+function findCoordinates(ctx: Ctx): void {
+  const text = ctx.text;
+  let next = 0;
+  forEachDigitRun(text, (d, e) => {
+    if (d < next || e - d > 3 || text.charCodeAt(e) !== 46) return;
+    const sign = text.charCodeAt(d - 1);
+    const start = sign === 45 || sign === 43 ? d - 1 : d;
+    if (start > 0 && isWordCode(text.charCodeAt(start - 1))) return;
+    COORDINATE_PAIR_AT.lastIndex = start;
+    const m = COORDINATE_PAIR_AT.exec(text);
+    if (m === null) return;
+    next = start + m[0].length;
+    const [a, b] = m[0].match(DECIMAL) as [string, string];
+    if (isLatLon(Number(a), Number(b)) && precededBy(text, start, COORDINATE_CONTEXT, 40))
+      ctx.out.push({ entity: 'GEO_COORDINATE', start, end: next, confidence: 0.85 });
+  });
+}
+
+/** A whole value under a coordinates header: a precise coordinate (0.8) or pair of them (0.85); else 0. */
+function coordinateWholeConfidence(v: string): number {
+  if (COORDINATE.test(v)) return Math.abs(Number(v)) <= 180 ? 0.8 : 0;
+  const m = COORDINATE_PAIR.exec(v) ?? WKT_POINT.exec(v);
+  return m !== null && isLatLon(Number(m[1]), Number(m[2])) ? 0.85 : 0;
+}
+
 /**
  * Entities {@link matchWholeValue} finds in a whole value only when the header's hint names them: a postal
  * code alone is any short number, and a date is a birth date only in a birth-date column (the detectors find
@@ -3339,6 +3387,7 @@ function locationWholeConfidence(value: string): number {
 export const WHOLE_ONLY_WITH_HINT: ReadonlySet<EntityType> = new Set<EntityType>([
   'POSTAL_CODE',
   'DATE_OF_BIRTH',
+  'GEO_COORDINATE',
 ]);
 
 /**
@@ -3381,6 +3430,11 @@ export function matchWholeValue(value: string, options?: WholeValueOptions): Who
     case 'POSTAL_CODE':
       if (POSTAL_PATTERNS.some((p) => p.test(v))) considerWhole('POSTAL_CODE', 0.8);
       break;
+    case 'GEO_COORDINATE': {
+      const c = coordinateWholeConfidence(v);
+      if (c > 0) considerWhole('GEO_COORDINATE', c);
+      break;
+    }
     case 'DATE_OF_BIRTH': {
       // Under a birth-date header a year of two digits is a birth year too (`05/12/85`).
       const d = parseDate(v) ?? shortYearBirthDate(v);

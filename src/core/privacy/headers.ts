@@ -301,6 +301,13 @@ const RULES: Rule[] = [
     ),
     evidence: { entity: 'LOCATION' },
   },
+  // Coordinates: `pickup_latitude`, `start_lng`, `lat_long`, `geolocation`; not a bare `long` (a position held).
+  {
+    pattern: whole(
+      'lat|latitude|lon|lng|longitude|lat_?lo?ng|lat_?lon|latlng|latlon|coordinates?|coords|gps(?:_?coord(?:inate)?s)?|geo_?(?:point|coord(?:inate)?s?|location)|geolocation',
+    ),
+    evidence: { entity: 'GEO_COORDINATE' },
+  },
   {
     pattern: whole(
       'city|town|municipality|place_?of_?residence|hometown|ciudad|localidad|municipio|ville|commune|stadt|wohnort|gemeinde|citta|comune|cidade|woonplaats',

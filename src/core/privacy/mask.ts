@@ -164,6 +164,14 @@ function maskEntity(v: string, entity: EntityType | undefined): string {
       return maskUrl(v);
     case 'DATE_OF_BIRTH':
       return maskDate(v);
+    case 'GEO_COORDINATE': {
+      // To a tenth of a degree (about 11 km): the region, not the house. Anything else, all of it.
+      const rounded = v.replace(
+        /(\d\.\d)(\d+)/g,
+        (_, kept: string, rest: string) => kept + '*'.repeat(rest.length),
+      );
+      return rounded.includes('*') ? rounded : starAlnum(v);
+    }
     case 'POSTAL_CODE':
       return `${v.slice(0, 2)}${starAlnum(v.slice(2))}`;
     default:

@@ -21,6 +21,8 @@ const IDENTIFIES: Record<EntityType, boolean> = {
   CRYPTO: true,
   PERSON: true,
   LOCATION: false,
+  // A model may learn from where (house prices, trips): located as a postal code locates, not named.
+  GEO_COORDINATE: false,
   POSTAL_CODE: false,
   DATE_OF_BIRTH: false,
   CN_RESIDENT_ID: true,

@@ -750,6 +750,29 @@ describe('privacy detectors', () => {
       ] as const)
         assert.equal(only(`${prose}${t}`, e).length, 1, t);
     });
+    it('finds precise coordinates: a pair after the words for a place, or whole values under a header', () => {
+      foundAloneAndInLongText(
+        'GEO_COORDINATE',
+        [
+          ['GPS: 40.7128, -74.0060', '40.7128, -74.0060', 0.85],
+          ['location (51.5074, -0.1278) at noon', '51.5074, -0.1278', 0.85],
+          ['lat/long 40.7128 -74.0060', '40.7128 -74.0060', 0.85],
+        ],
+        'The driver picked the rider up and dropped her off later. ',
+      );
+      for (const t of [
+        'scores 0.1234, 0.5678', // no word for a place
+        'coordinates 400.1234, 12.3456', // no latitude nor longitude
+        'position 40.71, -74.00', // two decimals: a town's
+        'v1.2345, 6.7890',
+      ])
+        assert.deepEqual(only(t, 'GEO_COORDINATE'), [], t);
+      for (const v of ['40.712776', '-74.0060', '40.7128, -74.0060', 'POINT(-74.006 40.7128)'])
+        assert.equal(matchWholeValue(v, { hint: 'GEO_COORDINATE' })?.entity, 'GEO_COORDINATE', v);
+      for (const v of ['40.7', '181.1234', '12', 'north'])
+        assert.equal(matchWholeValue(v, { hint: 'GEO_COORDINATE' }), null, v);
+      assert.equal(matchWholeValue('40.712776'), null);
+    });
     it('finds British driving licence numbers by their structure and birth date, anywhere', () => {
       foundAloneAndInLongText(
         'DRIVER_LICENSE',

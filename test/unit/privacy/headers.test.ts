@@ -208,6 +208,10 @@ describe('privacy header evidence', () => {
       ['mac_address', 'MAC_ADDRESS'],
       ['BSSID', 'MAC_ADDRESS'],
       ['device_mac', 'MAC_ADDRESS'],
+      ['pickup_latitude', 'GEO_COORDINATE'],
+      ['start_lng', 'GEO_COORDINATE'],
+      ['lat_long', 'GEO_COORDINATE'],
+      ['geolocation', 'GEO_COORDINATE'],
     ];
     for (const [name, entity] of cases) assert.equal(headerEvidence(name).entity, entity, name);
     // A health trust or region is no number; a child (Spanish `niño`) is no National Insurance number.
@@ -235,6 +239,10 @@ describe('privacy header evidence', () => {
       'snpi',
       'machine',
       'mac_os_version',
+      'long',
+      'long_position',
+      'latency',
+      'plateau',
     ])
       assert.equal(headerEvidence(name).entity, undefined, name);
     // A passport's country or expiry, a licence's class or state, a bare `dl` (downloads) or `license`.

@@ -342,6 +342,26 @@ describe('PrivacyScanner', () => {
       assert.ok(!text.includes(v), v);
   });
 
+  it('finds columns of precise coordinates, not of coordinates rounded to a town', async () => {
+    const csv = [
+      'trip,pickup_latitude,pickup_longitude,lat_rounded,notes',
+      '1,40.712776,-74.005974,40.7,picked up at GPS 40.7580 -73.9855',
+      '2,40.758896,-73.985130,40.8,ok',
+      '3,40.730610,-73.935242,40.7,fine',
+    ].join('\n');
+    const result = await scan(Buffer.from(csv), 'trips.csv');
+    const findings = result.findings
+      .filter((f) => f.entity === 'GEO_COORDINATE')
+      .map((f) => [f.rule, f.column, f.excerpt]);
+    assert.deepEqual(findings, [
+      ['privacy/pii-column', 'pickup_latitude', '40.7*****'],
+      ['privacy/pii-column', 'pickup_longitude', '-74.0*****'],
+      ['privacy/pii-cell', 'notes', '40.7*** -73.9***'],
+    ]);
+    const text = JSON.stringify(result);
+    for (const v of ['40.712776', '74.005974', '40.7580', '73.9855']) assert.ok(!text.includes(v), v);
+  });
+
   it('finds a birth-date column whose years have two digits, each masked whole', async () => {
     const csv = ['id,dob', '1,05/12/85', '2,11/30/72', '3,02/28/01', '4,07/04/66'].join('\n');
     const result = await scan(Buffer.from(csv), 'patients.csv');
