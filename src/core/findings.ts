@@ -82,6 +82,7 @@ export type EntityType =
   | 'MEDICAL_RECORD_NUMBER'
   | 'US_NPI'
   | 'VIN'
+  | 'LICENSE_PLATE'
   | 'US_MBI'
   | 'IMEI'
   | 'MAC_ADDRESS'

@@ -137,6 +137,7 @@ export const PRIORITY: readonly EntityType[] = [
   'US_NPI',
   'US_MBI',
   'VIN',
+  'LICENSE_PLATE',
   'IMEI',
   'MAC_ADDRESS',
   'GEO_COORDINATE',
@@ -1585,6 +1586,60 @@ function findVins(ctx: Ctx): void {
         ? 0.8
         : 0;
     if (confidence > 0) ctx.out.push({ entity: 'VIN', start: m.index, end, confidence });
+  }
+}
+
+// Licence plates: each country and state its own shape, so only after the words that name one (in the
+// languages of the header rules; not Spanish `matrícula` nor French `immatriculation` alone, a student's
+// enrolment and a company's registration as often) or under a header that does: capitals and digits, 4 to 10 of them, both, in up
+// to four pieces (`7ABC123`, `B-MW 1234`, `AB-123-CD`, `AB12 CDE`).
+const PLATE_WORDS_RE =
+  /(?<![\p{L}\p{N}])(?:licen[cs]e plate|number plate|registration plate|plate|kennzeichen|nummernschild|plaque(?: d['\u2019]immatriculation)?|targa|kenteken)(?:\s*(?:no\.?|number|nr\.?|#))?[\s:#=(]*/giu;
+const PLATE_WORDS = [
+  'late',
+  'LATE',
+  'ennzeichen',
+  'ENNZEICHEN',
+  'ummernschild',
+  'laque',
+  'LAQUE',
+  'arga',
+  'ARGA',
+  'enteken',
+];
+const PLATE_AT = /[A-Z0-9]+(?:[ -][A-Z0-9]+){0,3}(?![A-Za-z0-9])/y;
+const PLATE_WHOLE = /^[A-Z0-9]+(?:[ -][A-Z0-9]+){0,3}$/;
+
+/** Whether `s` (capitals, digits, spaces and dashes) has a plate's 4 to 10 characters, a capital and a digit. */
+function isPlate(s: string): boolean {
+  let chars = 0;
+  let digits = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (isDigitCode(c)) digits++;
+    if (isAlnumCode(c)) chars++;
+  }
+  return chars >= 4 && chars <= 10 && digits > 0 && digits < chars && !isDate(s, 0, s.length);
+}
+
+/** Licence plates after their words (0.85), or a whole value under their header (0.8). */
+function findPlates(ctx: Ctx): void {
+  const text = ctx.text;
+  if (ctx.hint === 'LICENSE_PLATE' && PLATE_WHOLE.test(text) && isPlate(text)) {
+    ctx.out.push({ entity: 'LICENSE_PLATE', start: 0, end: text.length, confidence: 0.8 });
+    return;
+  }
+  if (!mentions(text, PLATE_WORDS)) return;
+  PLATE_WORDS_RE.lastIndex = 0;
+  for (let w = PLATE_WORDS_RE.exec(text); w; w = PLATE_WORDS_RE.exec(text)) {
+    const start = w.index + w[0].length;
+    PLATE_AT.lastIndex = start;
+    const m = PLATE_AT.exec(text);
+    if (m === null) continue;
+    // The pieces up to the first that makes it no plate: `plate AB12 CDE was` stops before `was`.
+    if (isPlate(m[0]))
+      ctx.out.push({ entity: 'LICENSE_PLATE', start, end: start + m[0].length, confidence: 0.85 });
+    PLATE_WORDS_RE.lastIndex = Math.max(PLATE_WORDS_RE.lastIndex, start + m[0].length);
   }
 }
 
@@ -3205,6 +3260,7 @@ function run(
   if (flags.upper + flags.beyond >= 2 && mayHoldWords(flags) && wanted(only, 'PERSON')) findPersons(ctx);
   if (flags.upper >= 1 && flags.digits >= 1 && (wanted(only, 'LOCATION') || wanted(only, 'POSTAL_CODE')))
     findLocations(ctx);
+  if (flags.digits > 0 && flags.upper > 0 && wanted(only, 'LICENSE_PLATE')) findPlates(ctx);
   if (flags.dots >= 2 && flags.digits >= 6 && letters > 0 && wanted(only, 'GEO_COORDINATE'))
     findCoordinates(ctx);
   if (ctx.out.length === 0) return NO_MATCHES;

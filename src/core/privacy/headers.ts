@@ -132,6 +132,13 @@ const RULES: Rule[] = [
     ),
     evidence: { entity: 'VIN' },
   },
+  // Not a bare `plate` (a dish's, a tectonic one).
+  {
+    pattern: whole(
+      'licen[cs]e_?plate(?:_?(?:number|no|num))?|plate_?(?:number|no|num)|number_?plate|registration_?plate|reg_?plate|vehicle_?(?:registration|plate)(?:_?(?:number|no|num))?|kennzeichen|nummernschild|plaque_?d_?immatriculation|targa|kenteken',
+    ),
+    evidence: { entity: 'LICENSE_PLATE' },
+  },
   {
     pattern: whole('mbi|medicare_beneficiary_(?:id|identifier|number)'),
     evidence: { entity: 'US_MBI' },

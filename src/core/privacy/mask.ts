@@ -148,6 +148,8 @@ function maskEntity(v: string, entity: EntityType | undefined): string {
     case 'US_MBI':
     case 'MAC_ADDRESS':
       return keepLastChars(v, 3);
+    case 'LICENSE_PLATE':
+      return keepLastChars(v, 2);
     case 'IBAN_CODE': {
       const compact = v.replace(/\s/g, '');
       return `${compact.slice(0, 2)}${'*'.repeat(Math.max(3, compact.length - 6))}${compact.slice(-4)}`;

@@ -66,6 +66,7 @@ const IDENTIFIES: Record<EntityType, boolean> = {
   MEDICAL_RECORD_NUMBER: true,
   US_NPI: true,
   VIN: true,
+  LICENSE_PLATE: true,
   US_MBI: true,
   IMEI: true,
   MAC_ADDRESS: true,

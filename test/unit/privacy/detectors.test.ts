@@ -773,6 +773,36 @@ describe('privacy detectors', () => {
         assert.equal(matchWholeValue(v, { hint: 'GEO_COORDINATE' }), null, v);
       assert.equal(matchWholeValue('40.712776'), null);
     });
+    it('finds licence plates after the words that name one, or whole under their header', () => {
+      foundAloneAndInLongText(
+        'LICENSE_PLATE',
+        [
+          ['license plate 7ABC123', '7ABC123', 0.85],
+          ['Kennzeichen: B-MW 1234', 'B-MW 1234', 0.85],
+          ["plaque d'immatriculation AB-123-CD", 'AB-123-CD', 0.85],
+          ['number plate AB12 CDE was seen', 'AB12 CDE', 0.85],
+          ['targa AB 123CD', 'AB 123CD', 0.85],
+        ],
+        'The car was parked in the street all night and towed. ',
+      );
+      for (const t of [
+        'plate of food',
+        'plate 12', // too short
+        'Plate: 2024-01-05', // a date
+        'plate ABCDEFG', // no digit
+        'the plate 4 was',
+        'matr\u00edcula 1234 BCD', // a student's enrolment as often
+        "num\u00e9ro d'immatriculation 123 456 789", // a company's
+      ])
+        assert.deepEqual(only(t, 'LICENSE_PLATE'), [], t);
+      assert.deepEqual(matchWholeValue('7ABC123', { hint: 'LICENSE_PLATE' }), {
+        entity: 'LICENSE_PLATE',
+        confidence: 0.8,
+      });
+      for (const v of ['ABCDEFG', '1234', '2024-01-05'])
+        assert.equal(matchWholeValue(v, { hint: 'LICENSE_PLATE' }), null, v);
+      assert.equal(matchWholeValue('7ABC123'), null);
+    });
     it('finds British driving licence numbers by their structure and birth date, anywhere', () => {
       foundAloneAndInLongText(
         'DRIVER_LICENSE',

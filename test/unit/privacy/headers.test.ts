@@ -212,6 +212,10 @@ describe('privacy header evidence', () => {
       ['start_lng', 'GEO_COORDINATE'],
       ['lat_long', 'GEO_COORDINATE'],
       ['geolocation', 'GEO_COORDINATE'],
+      ['license_plate', 'LICENSE_PLATE'],
+      ['Plate Number', 'LICENSE_PLATE'],
+      ['Kennzeichen', 'LICENSE_PLATE'],
+      ['vehicle_registration_number', 'LICENSE_PLATE'],
     ];
     for (const [name, entity] of cases) assert.equal(headerEvidence(name).entity, entity, name);
     // A health trust or region is no number; a child (Spanish `niño`) is no National Insurance number.
@@ -243,6 +247,9 @@ describe('privacy header evidence', () => {
       'long_position',
       'latency',
       'plateau',
+      'plate',
+      'template',
+      'matricula',
     ])
       assert.equal(headerEvidence(name).entity, undefined, name);
     // A passport's country or expiry, a licence's class or state, a bare `dl` (downloads) or `license`.

@@ -11,7 +11,7 @@ const ENTITIES: EntityType[] = [
   'IN_PAN', 'NL_BSN', 'FR_NIR', 'SE_PERSONNUMMER', 'NO_FODSELSNUMMER', 'DK_CPR', 'AU_TFN', 'AU_MEDICARE',
   'SG_NRIC_FIN', 'CH_AHV', 'MX_CURP', 'CL_RUT', 'BE_NATIONAL_NUMBER', 'DE_TAX_ID', 'CA_SIN', 'TR_TC_KIMLIK',
   'JP_MY_NUMBER', 'ZA_ID', 'IL_ID', 'IE_PPS', 'TH_TNIN', 'DE_SVNR', 'PASSPORT', 'DRIVER_LICENSE', 'MEDICAL_LICENSE',
-  'MEDICAL_RECORD_NUMBER', 'US_NPI', 'VIN', 'US_MBI', 'IMEI', 'MAC_ADDRESS', 'GEO_COORDINATE',
+  'MEDICAL_RECORD_NUMBER', 'US_NPI', 'VIN', 'US_MBI', 'IMEI', 'MAC_ADDRESS', 'GEO_COORDINATE', 'LICENSE_PLATE',
   'US_BANK_NUMBER', 'SECRET',
 ];
 
@@ -74,6 +74,7 @@ describe('privacy masking', () => {
     assert.equal(maskExcerpt('35-209900-176148-1', 'IMEI'), '**-******-***148-1');
     assert.equal(maskExcerpt('00:1A:2B:3C:4D:5E', 'MAC_ADDRESS'), '**:**:**:**:*D:5E');
     assert.equal(maskExcerpt('40.712776', 'GEO_COORDINATE'), '40.7*****');
+    assert.equal(maskExcerpt('B-MW 1234', 'LICENSE_PLATE'), '*-** **34');
     assert.equal(maskExcerpt('40.7128, -74.0060', 'GEO_COORDINATE'), '40.7***, -74.0***');
   });
 

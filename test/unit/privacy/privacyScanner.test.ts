@@ -362,6 +362,25 @@ describe('PrivacyScanner', () => {
     for (const v of ['40.712776', '74.005974', '40.7580', '73.9855']) assert.ok(!text.includes(v), v);
   });
 
+  it('finds a column of licence plates and a plate named in notes, masked', async () => {
+    const csv = [
+      'license_plate,vin,notes',
+      '7ABC123,1HGCM82633A004352,ok',
+      'B-MW 1234,WVWZZZ1JZXW000001,towed; number plate AB12 CDE seen',
+      'AB-123-CD,1M8GDM9AXKP042788,fine',
+    ].join('\n');
+    const result = await scan(Buffer.from(csv), 'vehicles.csv');
+    const findings = result.findings
+      .filter((f) => f.entity === 'LICENSE_PLATE')
+      .map((f) => [f.rule, f.column, f.excerpt]);
+    assert.deepEqual(findings, [
+      ['privacy/pii-column', 'license_plate', '*****23'],
+      ['privacy/pii-cell', 'notes', '**** *DE'],
+    ]);
+    const text = JSON.stringify(result);
+    for (const v of ['7ABC123', 'B-MW 1234', 'AB-123-CD', 'AB12 CDE']) assert.ok(!text.includes(v), v);
+  });
+
   it('finds a birth-date column whose years have two digits, each masked whole', async () => {
     const csv = ['id,dob', '1,05/12/85', '2,11/30/72', '3,02/28/01', '4,07/04/66'].join('\n');
     const result = await scan(Buffer.from(csv), 'patients.csv');
