@@ -132,7 +132,8 @@ export class DatasetCodeActions implements vscode.CodeActionProvider {
 
 /** Generalising applies to ages, postal codes and dates (bands, prefixes, years). */
 function generalisable(f: Finding): boolean {
-  if (f.entity === 'POSTAL_CODE' || f.entity === 'DATE_OF_BIRTH') return true;
+  if (f.entity === 'POSTAL_CODE' || f.entity === 'DATE_OF_BIRTH' || f.entity === 'GEO_COORDINATE')
+    return true;
   return f.rule === 'privacy/quasi-identifier' || f.rule === 'privacy/protected-attribute';
 }
 

@@ -1112,4 +1112,6 @@ function quasiKindOfEntity(e: EntityType): string | null {
 const QUASI_ENTITIES: ReadonlyMap<EntityType, string> = new Map<EntityType, string>([
   ['POSTAL_CODE', 'postal-code'],
   ['DATE_OF_BIRTH', 'birth-date'],
+  // A place to a street's block or finer: it singles out as an address does (k-anonymity counts it).
+  ['GEO_COORDINATE', 'coordinates'],
 ]);

@@ -93,6 +93,24 @@ export function generalisePostalCode(value: string, keep = 3): string {
   return out;
 }
 
+/**
+ * Coordinates rounded to `decimals` places: `40.712776` -> `40.71` (two: about 1.1 km, a district, not a
+ * house), a pair or a WKT point each of its numbers (`40.7128, -74.0060` -> `40.71, -74.01`). A value with no
+ * decimal number in it becomes `*`.
+ */
+export function generaliseCoordinates(value: string, decimals = 2): string {
+  if (!Number.isInteger(decimals) || decimals < 0 || decimals > 8)
+    throw new RangeError(`coordinate decimals must be an integer from 0 to 8, got ${decimals}`);
+  let found = false;
+  const out = value.trim().replace(/[-+]?\d+\.\d+/g, (n) => {
+    found = true;
+    const r = Number(Number(n).toFixed(decimals));
+    // -0.001 rounds to -0: written as 0.
+    return (Object.is(r, -0) ? 0 : r).toFixed(decimals);
+  });
+  return found ? out : '*';
+}
+
 /** A date to its year: `1985-03-07` -> `1985`. Unparseable values become `*` (suppressed). */
 export function generaliseDate(value: string): string {
   const d = parseDate(value);
@@ -105,8 +123,8 @@ export interface ColumnTransform {
   column: string;
   kind: TransformKind;
   /** For `generalise`: which generaliser; by default chosen from the header, then from the value. */
-  generaliser?: 'age' | 'postal-code' | 'date';
-  /** Age band width (default 10) or postal-code characters kept (default 3). */
+  generaliser?: 'age' | 'postal-code' | 'date' | 'coordinates';
+  /** Age band width (default 10), postal-code characters kept (default 3) or coordinates' decimals (default 2). */
   width?: number;
 }
 
@@ -143,6 +161,8 @@ function chooseGeneraliser(t: ColumnTransform): (v: string) => string {
       return (v) => generalisePostalCode(v, width ?? 3);
     case 'date':
       return generaliseDate;
+    case 'coordinates':
+      return (v) => generaliseCoordinates(v, width ?? 2);
     default:
       // No header evidence: a date becomes its year, a number its band, anything else keeps 3 characters.
       return (v) => {
@@ -153,8 +173,9 @@ function chooseGeneraliser(t: ColumnTransform): (v: string) => string {
   }
 }
 
-function headerGeneraliser(column: string): 'age' | 'postal-code' | 'date' | undefined {
+function headerGeneraliser(column: string): 'age' | 'postal-code' | 'date' | 'coordinates' | undefined {
   const h = headerEvidence(column);
+  if (h.entity === 'GEO_COORDINATE') return 'coordinates';
   if (h.quasiIdentifier === 'age') return 'age';
   if (h.quasiIdentifier === 'postal-code' || h.entity === 'POSTAL_CODE') return 'postal-code';
   if (h.entity === 'DATE_OF_BIRTH' || h.quasiIdentifier === 'birth-date') return 'date';

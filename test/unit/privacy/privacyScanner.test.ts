@@ -360,6 +360,12 @@ describe('PrivacyScanner', () => {
     ]);
     const text = JSON.stringify(result);
     for (const v of ['40.712776', '74.005974', '40.7580', '73.9855']) assert.ok(!text.includes(v), v);
+    // Quasi-identifiers: a place to a street's block singles out as an address does; a town's does not count.
+    const qi = result.columns.filter((c) => c.quasiIdentifier).map((c) => [c.name, c.quasiIdentifierKind]);
+    assert.deepEqual(qi, [
+      ['pickup_latitude', 'coordinates'],
+      ['pickup_longitude', 'coordinates'],
+    ]);
   });
 
   it('finds a column of licence plates and a plate named in notes, masked', async () => {

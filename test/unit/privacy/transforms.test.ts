@@ -6,6 +6,7 @@ import { readTable } from '../../../src/core/data/readTable';
 import type { DataFormat } from '../../../src/core/data/table';
 import {
   generaliseAge,
+  generaliseCoordinates,
   generaliseDate,
   generalisePostalCode,
   maskText,
@@ -86,6 +87,27 @@ describe('privacy transforms', () => {
     assert.equal(generaliseDate('1985-03-07'), '1985');
     assert.equal(generaliseDate('03/07/1985'), '1985');
     assert.equal(generaliseDate('soon'), '*');
+    // Coordinates to two decimals (about 1.1 km), a pair and a WKT point each of their numbers.
+    assert.equal(generaliseCoordinates('40.712776'), '40.71');
+    assert.equal(generaliseCoordinates('40.7128, -74.0060'), '40.71, -74.01');
+    assert.equal(generaliseCoordinates('POINT(-74.006 40.7128)', 1), 'POINT(-74.0 40.7)');
+    assert.equal(generaliseCoordinates('-0.0012'), '0.00');
+    assert.equal(generaliseCoordinates('north'), '*');
+    assert.throws(() => generaliseCoordinates('1.5', 9), RangeError);
+  });
+
+  it('generalises a column of coordinates, by its header, to two decimals', async () => {
+    const csv = Buffer.from(
+      'trip,pickup_latitude,pickup_longitude\n1,40.712776,-74.005974\n2,40.758896,-73.98513\n',
+    );
+    const { text } = await sanitize(csv, {
+      fileName: 'trips.csv',
+      transforms: [
+        { column: 'pickup_latitude', kind: 'generalise' },
+        { column: 'pickup_longitude', kind: 'generalise' },
+      ],
+    });
+    assert.equal(text, 'trip,pickup_latitude,pickup_longitude\n1,40.71,-74.01\n2,40.76,-73.99\n');
   });
 
   it('writes a sanitised CSV copy that reads back, from the original bytes untouched', async () => {
