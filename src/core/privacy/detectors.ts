@@ -1571,22 +1571,16 @@ function isVinLetterCode(c: number): boolean {
  * header with it (0.9) or without it (0.8: most makers elsewhere have none).
  */
 function findVins(ctx: Ctx): void {
-  const text = ctx.text;
-  VIN_RE.lastIndex = 0;
-  const nextMatch = () => execFromDigits(VIN_SEARCH, text);
-  for (let m = nextMatch(); m; m = nextMatch()) {
-    const end = m.index + m[0].length;
-    if (glued(text, m.index, end)) continue;
-    const named = ctx.hint === 'VIN' || precededBy(text, m.index, VIN_CONTEXT);
-    const confidence = isValidVin(m[0], true)
-      ? named
-        ? 0.9
-        : 0.7
-      : named && isValidVin(m[0], false)
-        ? 0.8
-        : 0;
-    if (confidence > 0) ctx.out.push({ entity: 'VIN', start: m.index, end, confidence });
-  }
+  findChecked(
+    ctx,
+    'VIN',
+    VIN_SEARCH,
+    (vin) => isValidVin(vin, false),
+    (m) => {
+      const named = ctx.hint === 'VIN' || precededBy(ctx.text, m.index, VIN_CONTEXT);
+      return isValidVin(m[0], true) ? (named ? 0.9 : 0.7) : named ? 0.8 : 0;
+    },
+  );
 }
 
 // Licence plates: each country and state its own shape, so only after the words that name one (in the
