@@ -3399,7 +3399,7 @@ function isLatLon(a: number, b: number): boolean {
 // -0.1278)`): two decimal numbers alone are a measurement's as often.
 const COORDINATE_PAIR_AT = /[-+]?\d{1,3}\.\d{3,}\s*[,;]?\s*[-+]?\d{1,3}\.\d{3,}(?!\.?\d)/y;
 const COORDINATE_CONTEXT =
-  /(?<![\p{L}\p{N}])(?:gps|coordinates?|coords|lat(?:itude)?\s*[/,&]\s*lo?ng(?:itude)?|lat\/lon|latlng|geo(?:location)?|location|loc|position)[\s:=(#]*$/iu;
+  /(?<![\p{L}\p{N}])(?:gps(?: coordinates?)?|geo(?:graphic)? coordinates?|lat(?:itude)?\s*[/,&]\s*lo?ng(?:itude)?|lat\/lon|latlng|geo(?:location)?|location)[\s:=(#]*$/iu;
 const DECIMAL = /[-+]?\d{1,3}\.\d+/g;
 
 /** Coordinate pairs after their words (0.85), found at the runs of digits before a decimal point. */

@@ -308,10 +308,11 @@ const RULES: Rule[] = [
     ),
     evidence: { entity: 'LOCATION' },
   },
-  // Coordinates: `pickup_latitude`, `start_lng`, `lat_long`, `geolocation`; not a bare `long` (a position held).
+  // Coordinates: `pickup_latitude`, `start_lng`, `lat_long`, `geolocation`; not a bare `long` (a position held)
+  // nor bare `coordinates` (an image's, a bounding box's, as often in data for models).
   {
     pattern: whole(
-      'lat|latitude|lon|lng|longitude|lat_?lo?ng|lat_?lon|latlng|latlon|coordinates?|coords|gps(?:_?coord(?:inate)?s)?|geo_?(?:point|coord(?:inate)?s?|location)|geolocation',
+      'lat|latitude|lon|lng|longitude|lat_?lo?ng|lat_?lon|latlng|latlon|gps(?:_?coord(?:inate)?s)?|geo_?(?:point|coord(?:inate)?s?|location)|geolocation',
     ),
     evidence: { entity: 'GEO_COORDINATE' },
   },

@@ -760,6 +760,8 @@ describe('privacy detectors', () => {
         'coordinates 400.1234, 12.3456', // no latitude nor longitude
         'position 40.71, -74.00', // two decimals: a town's
         'v1.2345, 6.7890',
+        'box coordinates 0.1234, 0.5678', // an image's
+        'arm position 0.1234, 0.5678', // a robot's
       ])
         assert.deepEqual(only(t, 'GEO_COORDINATE'), [], t);
       for (const v of ['40.712776', '-74.0060', '40.7128, -74.0060', 'POINT(-74.006 40.7128)'])

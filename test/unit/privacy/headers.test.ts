@@ -247,6 +247,8 @@ describe('privacy header evidence', () => {
       'long_position',
       'latency',
       'plateau',
+      'coordinates',
+      'bbox_coords',
       'plate',
       'template',
       'matricula',
