@@ -228,11 +228,11 @@ describe('privacy header evidence', () => {
     for (const name of ['run', 'run_id', 'sin', 'sin_theta'])
       assert.equal(headerEvidence(name).entity, undefined, name);
     // A bare `pps` may be points or parts per second; an `id_number` is a record's.
+    for (const name of ['pps', 'pps_score', 'id_number', 'sa_region'])
+      assert.equal(headerEvidence(name).entity, undefined, name);
+    // Words that hold a DEA's, an MRN's, an NPI's, a VIN's, a MAC's, a coordinate's or a plate's name: none.
+    // A bare `long` is a position held, bare `coordinates` an image's, `matricula` a student's enrolment.
     for (const name of [
-      'pps',
-      'pps_score',
-      'id_number',
-      'sa_region',
       'deadline',
       'idea',
       'account_type',
