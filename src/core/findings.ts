@@ -88,6 +88,9 @@ export type EntityType =
   | 'MAC_ADDRESS'
   | 'GEO_COORDINATE'
   | 'US_BANK_NUMBER'
+  | 'ABA_ROUTING_NUMBER'
+  | 'AU_ABN'
+  | 'IN_VOTER'
   | 'SECRET';
 
 export interface Finding {

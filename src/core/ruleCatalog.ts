@@ -124,7 +124,7 @@ const rules: RuleInfo[] = [
     id: 'privacy/pii-column',
     title: 'Personal data column',
     description:
-      'Most values of a column are personal data of one kind (email, phone, a national id such as a US SSN, Spanish DNI, Italian codice fiscale, UK National Insurance or NHS number, Aadhaar, CPF, PESEL, French NIR, Dutch BSN, a Nordic personal number, a passport or driving licence number, a DEA or bank account number, a medical record number, an NPI, a VIN, a Medicare Beneficiary Identifier, an IMEI, a MAC address, a licence plate or precise coordinates, ...).',
+      'Most values of a column are personal data of one kind (email, phone, a national id such as a US SSN, Spanish DNI, Italian codice fiscale, UK National Insurance or NHS number, Aadhaar, CPF, PESEL, French NIR, Dutch BSN, a Nordic personal number, a passport or driving licence number, a DEA, bank account or routing number, an Australian Business Number, an Indian voter card, a medical record number, an NPI, a VIN, a Medicare Beneficiary Identifier, an IMEI, a MAC address, a licence plate or precise coordinates, ...).',
   },
   {
     id: 'privacy/pii-cell',

@@ -36,6 +36,9 @@ import {
   isValidUsNpi,
   isValidVin,
   isValidDeaNumber,
+  isValidAbaRouting,
+  isValidAuAbn,
+  isValidInVoter,
   isValidUkDrivingLicence,
   isValidNlBsn,
   isValidFrNir,
@@ -114,12 +117,14 @@ export const PRIORITY: readonly EntityType[] = [
   'BE_NATIONAL_NUMBER',
   'CL_RUT',
   'IN_PAN',
+  'IN_VOTER',
   'SE_PERSONNUMMER',
   'NO_FODSELSNUMMER',
   'DK_CPR',
   'NL_BSN',
   'AU_TFN',
   'AU_MEDICARE',
+  'AU_ABN',
   'US_ITIN',
   'DE_TAX_ID',
   'TR_TC_KIMLIK',
@@ -142,6 +147,7 @@ export const PRIORITY: readonly EntityType[] = [
   'MAC_ADDRESS',
   'GEO_COORDINATE',
   'US_BANK_NUMBER',
+  'ABA_ROUTING_NUMBER',
   'CRYPTO',
   'EMAIL_ADDRESS',
   'IP_ADDRESS',
@@ -1714,6 +1720,42 @@ function findMacs(ctx: Ctx): void {
   }
 }
 
+// A US bank's routing transit number (`isValidAbaRouting`): nine digits after `routing number`, `ABA`, `RTN`.
+const ABA_RE = /\b\d{9}\b/g;
+export const ABA_SEARCH = digitSearch(
+  ABA_RE,
+  atRunStart((_, d, e) => e - d === 9),
+);
+const ABA_CONTEXT =
+  /\b(?:aba(?: routing)?|rtn|(?:bank )?routing(?: (?:and|&) transit| transit)?)(?: number| no\.?| #|#)?[^A-Za-z]*$/i;
+const ABA_WORDS = ['aba', 'ABA', 'Aba', 'rtn', 'RTN', 'outing', 'OUTING'];
+
+// An Australian Business Number (`isValidAuAbn`), bare or as printed (`51 824 753 556`), after `ABN`.
+const ABN_RE = /\b\d{2}( ?)\d{3}\1\d{3}\1\d{3}\b/g;
+export const ABN_SEARCH = digitSearch(
+  ABN_RE,
+  atRunStart((text, d, e) => e - d === 11 || (e - d === 2 && text.charCodeAt(e) === 32)),
+);
+const ABN_CONTEXT = /\b(?:abn|australian business number)(?: number| no\.?)?\b[^A-Za-z]*$/i;
+const ABN_WORDS = ['abn', 'ABN', 'Abn', 'usiness number', 'USINESS NUMBER', 'usiness Number'];
+
+// An Indian voter's card (EPIC, `isValidInVoter`): three capitals and seven digits, after `voter ID` or `EPIC`.
+const EPIC_RE = /\b[A-Z]{3}\d{7}\b/g;
+export const EPIC_SEARCH = digitSearch(EPIC_RE, afterCapitals(3, 7));
+const EPIC_CONTEXT =
+  /\b(?:epic|voter(?:['\u2019]?s)?(?: id(?:entity)?| photo id(?:entity)?)?(?: card)?|electors? photo identity card|electoral photo identity card)(?: number| no\.?| #|#)?[^A-Za-z]*$/i;
+const EPIC_WORDS = ['epic', 'EPIC', 'Epic', 'oter', 'OTER', 'lector', 'LECTOR'];
+
+/**
+ * Indian voters' cards after the words that name them or under a header that does (0.9): their Luhn digit passes
+ * one code in ten of the shape, a product's or a booking's as often.
+ */
+function findVoterIds(ctx: Ctx): void {
+  findChecked(ctx, 'IN_VOTER', EPIC_SEARCH, isValidInVoter, (m) =>
+    ctx.hint === 'IN_VOTER' || precededBy(ctx.text, m.index, EPIC_CONTEXT) ? 0.9 : 0,
+  );
+}
+
 const NRIC_RE = /\b[STFGM]\d{7}[A-Z]\b/g;
 
 /** S, T, F, G or M. */
@@ -2252,6 +2294,26 @@ const DIGIT_IDS: readonly DigitId[] = [
     runs: (1 << 2) | (1 << 15),
     words: IMEI_WORDS,
   },
+  // A check digit that one number in ten passes, and a bank's, not a person's: only after its words or header.
+  {
+    entity: 'ABA_ROUTING_NUMBER',
+    search: ABA_SEARCH,
+    context: ABA_CONTEXT,
+    valid: isValidAbaRouting,
+    digits: 9,
+    runs: 1 << 9,
+    words: ABA_WORDS,
+  },
+  // Modulo 89: one number in 89 passes, but phone numbers are printed in the same groups, so only after `ABN`.
+  {
+    entity: 'AU_ABN',
+    search: ABN_SEARCH,
+    context: ABN_CONTEXT,
+    valid: isValidAuAbn,
+    digits: 11,
+    runs: (1 << 2) | (1 << 11),
+    words: ABN_WORDS,
+  },
 ];
 
 function findNationalIds(ctx: Ctx): void {
@@ -2307,6 +2369,14 @@ function findNationalIds(ctx: Ctx): void {
     findDeaNumbers(ctx);
   if (flags.digits >= 7 && mayHaveCapitals(flags, 10) && has(1 << 6) && wanted(only, 'MX_CURP'))
     findCurps(ctx);
+  if (
+    flags.digits >= 7 &&
+    mayHaveCapitals(flags, 3) &&
+    has(1 << 7) &&
+    wanted(only, 'IN_VOTER') &&
+    (hint === 'IN_VOTER' || long || mentions(text, EPIC_WORDS))
+  )
+    findVoterIds(ctx);
 }
 
 // Passports and driving licences: numbers of no common shape or check character (each country, each US state

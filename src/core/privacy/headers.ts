@@ -114,6 +114,23 @@ const RULES: Rule[] = [
     ),
     evidence: { entity: 'US_BANK_NUMBER' },
   },
+  // Not a bare `routing` (a network's, a parcel's) nor `rtn` (a return).
+  {
+    pattern: whole(
+      'aba(?:_?routing)?(?:_?(?:number|no|num|nr))?|(?:bank_?)?routing_?(?:(?:and_?)?transit_?)?(?:number|no|num|nr)|bank_?routing|rtn_?(?:number|no)',
+    ),
+    evidence: { entity: 'ABA_ROUTING_NUMBER' },
+  },
+  {
+    pattern: whole('abn|abn_?(?:number|no|num)|australian_business_number'),
+    evidence: { entity: 'AU_ABN' },
+  },
+  {
+    pattern: whole(
+      'epic(?:_?(?:number|no|num))?|voter_?id(?:_?card)?(?:_?(?:number|no|num))?|voter_?card(?:_?(?:number|no|num))?|electors?_photo_id(?:entity)?_card(?:_?(?:number|no))?',
+    ),
+    evidence: { entity: 'IN_VOTER' },
+  },
   {
     pattern: whole('dea(?:_?(?:registration|reg))?(?:_?(?:number|no|num|nr|id))?'),
     evidence: { entity: 'MEDICAL_LICENSE' },

@@ -126,6 +126,8 @@ function maskEntity(v: string, entity: EntityType | undefined): string {
     case 'IL_ID':
     case 'TH_TNIN':
     case 'US_BANK_NUMBER':
+    case 'ABA_ROUTING_NUMBER':
+    case 'AU_ABN':
     case 'US_NPI':
     case 'IMEI':
       return keepLastDigits(v, 4);
@@ -147,6 +149,7 @@ function maskEntity(v: string, entity: EntityType | undefined): string {
     case 'VIN':
     case 'US_MBI':
     case 'MAC_ADDRESS':
+    case 'IN_VOTER':
       return keepLastChars(v, 3);
     case 'LICENSE_PLATE':
       return keepLastChars(v, 2);

@@ -190,6 +190,9 @@ const SEVERITY: Record<EntityType, Severity> = {
   IMEI: 'error',
   MAC_ADDRESS: 'warning',
   US_BANK_NUMBER: 'error',
+  ABA_ROUTING_NUMBER: 'warning',
+  AU_ABN: 'warning',
+  IN_VOTER: 'error',
   SECRET: 'error',
   EMAIL_ADDRESS: 'warning',
   PHONE_NUMBER: 'warning',
@@ -264,6 +267,9 @@ const PLURAL: Record<EntityType, string> = {
   IMEI: 'IMEI numbers',
   MAC_ADDRESS: 'MAC addresses',
   US_BANK_NUMBER: 'bank account numbers',
+  ABA_ROUTING_NUMBER: 'ABA routing numbers',
+  AU_ABN: 'Australian Business Numbers',
+  IN_VOTER: 'Indian voter ID (EPIC) numbers',
   SECRET: 'secrets (keys, tokens, private keys)',
 };
 
@@ -327,6 +333,9 @@ const SINGULAR: Record<EntityType, string> = {
   IMEI: 'An IMEI number',
   MAC_ADDRESS: 'A MAC address',
   US_BANK_NUMBER: 'A bank account number',
+  ABA_ROUTING_NUMBER: 'An ABA routing number',
+  AU_ABN: 'An Australian Business Number',
+  IN_VOTER: 'An Indian voter ID (EPIC) number',
   SECRET: 'A secret (key, token or private key)',
 };
 

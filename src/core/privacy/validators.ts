@@ -52,6 +52,8 @@ const ilIdnr = stdnum(() => require('stdnum/lib/cjs/il/idnr') as Validator);
 const iePps = stdnum(() => require('stdnum/lib/cjs/ie/pps') as Validator);
 const thIdnr = stdnum(() => require('stdnum/lib/cjs/th/idnr') as Validator);
 const deSvnr = stdnum(() => require('stdnum/lib/cjs/de/svnr') as Validator);
+const auAbn = stdnum(() => require('stdnum/lib/cjs/au/abn') as Validator);
+const inEpic = stdnum(() => require('stdnum/lib/cjs/in/epic') as Validator);
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Luhn (mod 10) check over a string of ASCII digits. False for an empty string or any non-digit. */
@@ -351,6 +353,35 @@ export function isValidDeaNumber(code: string): boolean {
   if (!/^[ABCDEFGHJKLMPRSTUX][A-Z9]\d{7}$/.test(code)) return false;
   const d = (i: number): number => code.charCodeAt(2 + i) - 48;
   return (d(0) + d(2) + d(4) + 2 * (d(1) + d(3) + d(5))) % 10 === d(6);
+}
+
+/**
+ * A US ABA routing transit number (Presidio's ABA_ROUTING_NUMBER): nine digits, the first two a Federal Reserve
+ * district's (00 to 12; 21 to 32 for thrifts; 61 to 72 electronic; 80 traveller's cheques), weighted 3, 7, 1
+ * and summing to a multiple of 10. By hand: `stdnum` has no US routing number, and the rule is two lines.
+ */
+export function isValidAbaRouting(digits: string): boolean {
+  if (!/^(?:0\d|1[0-2]|2[1-9]|3[0-2]|6[1-9]|7[0-2]|80)\d{7}$/.test(digits) || digits === '000000000')
+    return false;
+  let sum = 0;
+  for (let i = 0; i < 9; i++) sum += (digits.charCodeAt(i) - 48) * ([3, 7, 1][i % 3] as number);
+  return sum % 10 === 0;
+}
+
+/**
+ * An Australian Business Number: eleven digits whose first less one, weighted with the rest, is a multiple of
+ * 89. A sole trader's ABN is the person's; first digit never 0.
+ */
+export function isValidAuAbn(digits: string): boolean {
+  return /^[1-9]\d{10}$/.test(digits) && auAbn().validate(digits).isValid;
+}
+
+/**
+ * An Indian voter's Electoral Photo Identity Card (EPIC, Presidio's IN_VOTER): three capitals (the state's
+ * series) and seven digits, the last a Luhn check digit.
+ */
+export function isValidInVoter(code: string): boolean {
+  return /^[A-Z]{3}\d{7}$/.test(code) && inEpic().validate(code).isValid;
 }
 
 /**

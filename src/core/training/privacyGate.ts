@@ -71,6 +71,11 @@ const IDENTIFIES: Record<EntityType, boolean> = {
   IMEI: true,
   MAC_ADDRESS: true,
   US_BANK_NUMBER: true,
+  // A bank's branch, shared by its customers; with the account number beside it, that column is gated.
+  ABA_ROUTING_NUMBER: false,
+  // A sole trader's number is the person's.
+  AU_ABN: true,
+  IN_VOTER: true,
   SECRET: true,
 };
 

@@ -630,6 +630,61 @@ describe('privacy detectors', () => {
       });
       assert.equal(matchWholeValue('AB1234563'), null);
     });
+    it('finds ABA routing numbers, Australian Business Numbers and Indian voter cards after their words', () => {
+      foundAloneAndInLongText(
+        'ABA_ROUTING_NUMBER',
+        [
+          ['Routing number: 021000021', '021000021', 0.9],
+          ['ABA 011000015', '011000015', 0.9],
+          ['wire to RTN 122105155 today', '122105155', 0.9],
+          ['bank routing # 322271627', '322271627', 0.9],
+          ['routing and transit number 061000104', '061000104', 0.9],
+        ],
+        'The customer called about the payment and the transfer. ',
+      );
+      foundAloneAndInLongText(
+        'AU_ABN',
+        [
+          ['ABN 51 824 753 556', '51 824 753 556', 0.9],
+          ['ABN: 53004085616', '53004085616', 0.9],
+          ['Australian Business Number 83 914 571 673', '83 914 571 673', 0.9],
+        ],
+        'The supplier sent the invoice for the quarter. ',
+      );
+      foundAloneAndInLongText(
+        'IN_VOTER',
+        [
+          ['Voter ID: ABC1234566', 'ABC1234566', 0.9],
+          ['EPIC no. XGN0184523', 'XGN0184523', 0.9],
+          ["voter's photo identity card ABC1234566", 'ABC1234566', 0.9],
+        ],
+        'The applicant brought the documents to the office. ',
+      );
+      foundNowhere([
+        ['order 021000021 shipped', 'ABA_ROUTING_NUMBER'], // one number in ten passes: the words are needed
+        ['routing number 021000022', 'ABA_ROUTING_NUMBER'], // the check
+        ['routing number 131000021', 'ABA_ROUTING_NUMBER'], // no district's prefix
+        ['call 51 824 753 556', 'AU_ABN'], // a phone number's groups
+        ['ABN 51 824 753 557', 'AU_ABN'], // the check
+        ['code ABC1234566', 'IN_VOTER'], // a product's, a booking's
+        ['voter id ABC1234567', 'IN_VOTER'], // the Luhn digit
+      ]);
+      // The bank's number beside the account's: each its own.
+      assert.deepEqual(
+        detectEntities('Routing number: 021000021, account number 123456789012').map((m) => m.entity),
+        ['ABA_ROUTING_NUMBER', 'US_BANK_NUMBER'],
+      );
+      // Whole values under their headers, never without.
+      for (const [v, hint] of [
+        ['021000021', 'ABA_ROUTING_NUMBER'],
+        ['51 824 753 556', 'AU_ABN'],
+        ['51824753556', 'AU_ABN'],
+        ['ABC1234566', 'IN_VOTER'],
+      ] as const) {
+        assert.deepEqual(matchWholeValue(v, { hint }), { entity: hint, confidence: 0.9 }, v);
+        assert.equal(matchWholeValue(v), null, `${v} without a hint`);
+      }
+    });
     it('finds medical record numbers, NPIs and VINs: after their words, and a VIN with its check digit anywhere', () => {
       foundAloneAndInLongText(
         'MEDICAL_RECORD_NUMBER',

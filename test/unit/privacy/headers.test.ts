@@ -188,6 +188,15 @@ describe('privacy header evidence', () => {
       ['Savings Account Number', 'US_BANK_NUMBER'],
       ['bank_acct', 'US_BANK_NUMBER'],
       ['bank_account', 'IBAN_CODE'],
+      ['routing_number', 'ABA_ROUTING_NUMBER'],
+      ['ABA Routing Number', 'ABA_ROUTING_NUMBER'],
+      ['bank_routing', 'ABA_ROUTING_NUMBER'],
+      ['ABN', 'AU_ABN'],
+      ['supplier_abn', 'AU_ABN'],
+      ['Australian Business Number', 'AU_ABN'],
+      ['voter_id', 'IN_VOTER'],
+      ['EPIC No', 'IN_VOTER'],
+      ['Voter ID Card Number', 'IN_VOTER'],
       ['DEA Number', 'MEDICAL_LICENSE'],
       ['dea_registration_no', 'MEDICAL_LICENSE'],
       ['dea', 'MEDICAL_LICENSE'],
@@ -253,6 +262,9 @@ describe('privacy header evidence', () => {
       'template',
       'matricula',
     ])
+      assert.equal(headerEvidence(name).entity, undefined, name);
+    // A network's or a parcel's `routing`, a return's `rtn`, a finding's `abnormal`, an `epicentre`, a `voter_turnout`.
+    for (const name of ['routing', 'route_number', 'rtn', 'abnormal', 'epicentre', 'voter_turnout', 'voters'])
       assert.equal(headerEvidence(name).entity, undefined, name);
     // A passport's country or expiry, a licence's class or state, a bare `dl` (downloads) or `license`.
     for (const name of [

@@ -12,7 +12,7 @@ const ENTITIES: EntityType[] = [
   'SG_NRIC_FIN', 'CH_AHV', 'MX_CURP', 'CL_RUT', 'BE_NATIONAL_NUMBER', 'DE_TAX_ID', 'CA_SIN', 'TR_TC_KIMLIK',
   'JP_MY_NUMBER', 'ZA_ID', 'IL_ID', 'IE_PPS', 'TH_TNIN', 'DE_SVNR', 'PASSPORT', 'DRIVER_LICENSE', 'MEDICAL_LICENSE',
   'MEDICAL_RECORD_NUMBER', 'US_NPI', 'VIN', 'US_MBI', 'IMEI', 'MAC_ADDRESS', 'GEO_COORDINATE', 'LICENSE_PLATE',
-  'US_BANK_NUMBER', 'SECRET',
+  'US_BANK_NUMBER', 'ABA_ROUTING_NUMBER', 'AU_ABN', 'IN_VOTER', 'SECRET',
 ];
 
 describe('privacy masking', () => {
@@ -67,6 +67,9 @@ describe('privacy masking', () => {
     assert.equal(maskExcerpt('W426-545-30-761-0', 'DRIVER_LICENSE'), '****-***-**-*61-0');
     assert.equal(maskExcerpt('AB1234563', 'MEDICAL_LICENSE'), '******563');
     assert.equal(maskExcerpt('000123456789', 'US_BANK_NUMBER'), '********6789');
+    assert.equal(maskExcerpt('021000021', 'ABA_ROUTING_NUMBER'), '*****0021');
+    assert.equal(maskExcerpt('51 824 753 556', 'AU_ABN'), '** *** **3 556');
+    assert.equal(maskExcerpt('ABC1234566', 'IN_VOTER'), '*******566');
     assert.equal(maskExcerpt('A1234567', 'MEDICAL_RECORD_NUMBER'), '*****567');
     assert.equal(maskExcerpt('1234567893', 'US_NPI'), '******7893');
     assert.equal(maskExcerpt('1HGCM82633A004352', 'VIN'), '**************352');

@@ -275,6 +275,40 @@ describe('PrivacyScanner', () => {
     assertHides(result, ['000123456789', '4455667788', 'AB1234563', 'BJ6125341', '987654321', 'MS1234563']);
   });
 
+  it('finds columns of routing numbers, ABNs and voter cards, and such numbers named in notes, masked', async () => {
+    const csv = [
+      'routing_number,supplier_abn,voter_id,notes',
+      '021000021,51 824 753 556,ABC1234566,ABA 011000015 for the refund',
+      '011000015,53004085616,XGN0184523,ok',
+      '122105155,83 914 571 673,ABC1234566,ABN 51 824 753 556; EPIC no. XGN0184523',
+    ].join('\n');
+    const result = await scan(Buffer.from(csv), 'payees.csv');
+    const columns = result.findings
+      .filter((f) => f.rule === 'privacy/pii-column')
+      .map((f) => [f.column, f.entity, f.severity, f.excerpt]);
+    assert.deepEqual(columns, [
+      ['routing_number', 'ABA_ROUTING_NUMBER', 'warning', '*****0021'],
+      ['supplier_abn', 'AU_ABN', 'warning', '** *** **3 556'],
+      ['voter_id', 'IN_VOTER', 'error', '*******566'],
+    ]);
+    const cells = result.findings
+      .filter((f) => f.rule === 'privacy/pii-cell')
+      .map((f) => [f.column, f.entity, f.excerpt]);
+    assert.deepEqual(cells, [
+      ['notes', 'ABA_ROUTING_NUMBER', '*****0015'],
+      ['notes', 'AU_ABN', '** *** **3 556'],
+      ['notes', 'IN_VOTER', '*******523'],
+    ]);
+    assertHides(result, [
+      '021000021',
+      '011000015',
+      '51 824 753 556',
+      '53004085616',
+      'ABC1234566',
+      'XGN0184523',
+    ]);
+  });
+
   it('finds columns of medical record numbers, NPIs and VINs, and a VIN in notes, masked', async () => {
     const csv = [
       'mrn,npi,vin,notes',

@@ -22,6 +22,9 @@ import {
   isValidUkDrivingLicence,
   isValidDeaNumber,
   isValidUsNpi,
+  isValidAbaRouting,
+  isValidAuAbn,
+  isValidInVoter,
   isValidVin,
   isValidNlBsn,
   isValidFrNir,
@@ -214,6 +217,28 @@ describe('privacy validators', () => {
     for (const v of ['AB1234563', 'BJ6125341', 'F91234563', 'MS1234563']) assert.ok(isValidDeaNumber(v), v);
     for (const v of ['AB1234564', 'IB1234563', 'ab1234563', 'A11234563', 'AB123456', 'AB12345630'])
       assert.ok(!isValidDeaNumber(v), v);
+    // ABA routing numbers: a Federal Reserve district's prefix, weights 3, 7, 1 to a multiple of 10.
+    for (const v of ['021000021', '011000015', '122105155', '322271627', '061000104'])
+      assert.ok(isValidAbaRouting(v), v);
+    // The check; a prefix no district has (13, 40, 99); all zeros; too short, too long.
+    for (const v of [
+      '021000022',
+      '131000021',
+      '400000001',
+      '990000006',
+      '000000000',
+      '02100002',
+      '0210000210',
+    ])
+      assert.ok(!isValidAbaRouting(v), v);
+    // ABNs: the first digit less one, weights 10, 1, 3, 5, ..., 19, a multiple of 89 (the ATO's 51 824 753 556).
+    for (const v of ['51824753556', '53004085616', '83914571673']) assert.ok(isValidAuAbn(v), v);
+    for (const v of ['51824753557', '01824753556', '5182475355', '518247535566', '51 824 753 556'])
+      assert.ok(!isValidAuAbn(v), v);
+    // Indian voter cards: three capitals, seven digits, the last a Luhn digit.
+    for (const v of ['ABC1234566', 'XGN0184523']) assert.ok(isValidInVoter(v), v);
+    for (const v of ['ABC1234567', 'AB1234566', 'abc1234566', 'ABCD1234566', 'ABC123456'])
+      assert.ok(!isValidInVoter(v), v);
     // NPI: Luhn over 80840 and the ten digits (CMS's example 1234567893).
     for (const v of ['1234567893', '1245319599', '2000000002']) assert.ok(isValidUsNpi(v), v);
     for (const v of ['1234567890', '3234567893', '123456789', '12345678930']) assert.ok(!isValidUsNpi(v), v);
