@@ -39,6 +39,7 @@ import {
   isValidAbaRouting,
   isValidAuAbn,
   isValidInVoter,
+  isPreciseGeohash,
   isValidUkDrivingLicence,
   isValidNlBsn,
   isValidFrNir,
@@ -3458,7 +3459,22 @@ function locationWholeConfidence(value: string): number {
 // longitude first). Fewer decimals say a town, no finer.
 const COORDINATE = /^[-+]?\d{1,3}\.\d{3,}$/;
 const COORDINATE_PAIR = /^\(?\s*([-+]?\d{1,3}\.\d{3,})\s*[,; ]\s*([-+]?\d{1,3}\.\d{3,})\s*\)?$/;
-const WKT_POINT = /^POINT\s*\(\s*([-+]?\d{1,3}\.\d{3,})\s+([-+]?\d{1,3}\.\d{3,})\s*\)$/i;
+// WKT points as PostGIS and GeoPandas write them: an SRID before, a height or a measure after.
+const WKT_POINT =
+  /^(?:SRID=\d+;)?POINT\s*(?:ZM|Z|M)?\s*\(\s*([-+]?\d{1,3}\.\d{3,})\s+([-+]?\d{1,3}\.\d{3,})(?:\s+[-+]?\d+(?:\.\d+)?){0,2}\s*\)$/i;
+// A point that says it is one, found in text anywhere: WKT (`POINT(-74.0060 40.7128)`, in capitals as every
+// writer puts it: a `point(x y)` in prose is a plane's) and GeoJSON (`"type": "Point", "coordinates": [-74.0060,
+// 40.7128]`, the members in either order), longitude first in both.
+const WKT_POINT_IN =
+  /(?<![\p{L}\p{N}_])POINT\s*(?:ZM|Z|M)?\s*\(\s*([-+]?\d{1,3}\.\d{3,})\s+([-+]?\d{1,3}\.\d{3,})(?:\s+[-+]?\d+(?:\.\d+)?){0,2}\s*\)/gu;
+const GEOJSON_COORDINATES =
+  '"coordinates"\\s*:\\s*\\[\\s*([-+]?\\d{1,3}\\.\\d{3,})\\s*,\\s*([-+]?\\d{1,3}\\.\\d{3,})(?:\\s*,\\s*[-+]?\\d+(?:\\.\\d+)?)?\\s*\\]';
+const GEOJSON_TYPE = '"type"\\s*:\\s*"Point"';
+const GEOJSON_POINT_IN = new RegExp(
+  `${GEOJSON_TYPE}\\s*,\\s*${GEOJSON_COORDINATES}|${GEOJSON_COORDINATES}\\s*,\\s*${GEOJSON_TYPE}`,
+  'g',
+);
+const GEOJSON_POINT = new RegExp(`^\\{\\s*(?:${GEOJSON_POINT_IN.source})\\s*\\}$`);
 
 /** Whether `a`, `b` are a latitude and a longitude, in either order. */
 function isLatLon(a: number, b: number): boolean {
@@ -3472,9 +3488,17 @@ const COORDINATE_CONTEXT =
   /(?<![\p{L}\p{N}])(?:gps(?: coordinates?)?|geo(?:graphic)? coordinates?|lat(?:itude)?\s*[/,&]\s*lo?ng(?:itude)?|lat\/lon|latlng|geo(?:location)?|location)[\s:=(#]*$/iu;
 const DECIMAL = /[-+]?\d{1,3}\.\d+/g;
 
-/** Coordinate pairs after their words (0.85), found at the runs of digits before a decimal point. */
+/**
+ * Coordinate pairs after their words (0.85), found at the runs of digits before a decimal point; points that
+ * say what they are (WKT, GeoJSON) anywhere in text (0.85), but as a whole value only under a header's hint
+ * (see {@link WHOLE_ONLY_WITH_HINT}), which {@link coordinateWholeConfidence} reads.
+ */
 function findCoordinates(ctx: Ctx): void {
   const text = ctx.text;
+  if (!ctx.whole) {
+    if (text.includes('"Point"')) findPoints(ctx, GEOJSON_POINT_IN);
+    if (text.includes('POINT')) findPoints(ctx, WKT_POINT_IN);
+  }
   let next = 0;
   forEachDigitRun(text, (d, e) => {
     if (d < next || e - d > 3 || text.charCodeAt(e) !== 46) return;
@@ -3491,11 +3515,35 @@ function findCoordinates(ctx: Ctx): void {
   });
 }
 
-/** A whole value under a coordinates header: a precise coordinate (0.8) or pair of them (0.85); else 0. */
+/** The WKT or GeoJSON points of `re` (global) in the text, longitude first. */
+function findPoints(ctx: Ctx, re: RegExp): void {
+  const text = ctx.text;
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    const lon = Number(m[1] ?? m[3]);
+    const lat = Number(m[2] ?? m[4]);
+    if (Math.abs(lon) <= 180 && Math.abs(lat) <= 90)
+      ctx.out.push({
+        entity: 'GEO_COORDINATE',
+        start: m.index,
+        end: m.index + m[0].length,
+        confidence: 0.85,
+      });
+  }
+}
+
+/**
+ * A whole value under a coordinates header: a precise coordinate (0.8), a geohash (0.8), a pair of them or a
+ * WKT or GeoJSON point (0.85); else 0.
+ */
 function coordinateWholeConfidence(v: string): number {
   if (COORDINATE.test(v)) return Math.abs(Number(v)) <= 180 ? 0.8 : 0;
+  if (isPreciseGeohash(v)) return 0.8;
   const m = COORDINATE_PAIR.exec(v) ?? WKT_POINT.exec(v);
-  return m !== null && isLatLon(Number(m[1]), Number(m[2])) ? 0.85 : 0;
+  if (m !== null) return isLatLon(Number(m[1]), Number(m[2])) ? 0.85 : 0;
+  const g = v.charCodeAt(0) === 123 ? GEOJSON_POINT.exec(v) : null;
+  if (g === null) return 0;
+  return Math.abs(Number(g[1] ?? g[3])) <= 180 && Math.abs(Number(g[2] ?? g[4])) <= 90 ? 0.85 : 0;
 }
 
 /**

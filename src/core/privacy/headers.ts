@@ -325,11 +325,12 @@ const RULES: Rule[] = [
     ),
     evidence: { entity: 'LOCATION' },
   },
-  // Coordinates: `pickup_latitude`, `start_lng`, `lat_long`, `geolocation`; not a bare `long` (a position held)
-  // nor bare `coordinates` (an image's, a bounding box's, as often in data for models).
+  // Coordinates: `pickup_latitude`, `start_lng`, `lat_long`, `geolocation`, a geohash, a geometry column of WKT or
+  // GeoJSON (whose values are a point only where they say so: a region's polygon is none); not a bare `long` (a
+  // position held) nor bare `coordinates` (an image's, a bounding box's, as often in data for models).
   {
     pattern: whole(
-      'lat|latitude|lon|lng|longitude|lat_?lo?ng|lat_?lon|latlng|latlon|gps(?:_?coord(?:inate)?s)?|geo_?(?:point|coord(?:inate)?s?|location)|geolocation',
+      'lat|latitude|lon|lng|longitude|lat_?lo?ng|lat_?lon|latlng|latlon|gps(?:_?coord(?:inate)?s)?|geo_?(?:point|coord(?:inate)?s?|location)|geolocation|geo_?hash(?:_?\\d+)?|geom|geometry|the_geom|wkb_geometry|wkt|geo_?json',
     ),
     evidence: { entity: 'GEO_COORDINATE' },
   },

@@ -3,6 +3,7 @@
  * the kind of value and find it again in the file (`j***@example.com`, `***-**-6789`), never the value itself.
  */
 import type { EntityType } from '../findings';
+import { isPreciseGeohash } from './validators';
 
 /** Values this short are starred entirely: any kept character would be a large share of them. */
 const SHORT = 4;
@@ -170,6 +171,8 @@ function maskEntity(v: string, entity: EntityType | undefined): string {
     case 'DATE_OF_BIRTH':
       return maskDate(v);
     case 'GEO_COORDINATE': {
+      // A geohash to its first four characters (a cell of about 20 by 39 km), as a number to a tenth of a degree.
+      if (isPreciseGeohash(v)) return `${v.slice(0, 4)}${stars(v.length - 4)}`;
       // To a tenth of a degree (about 11 km): the region, not the house. Anything else, all of it.
       const rounded = v.replace(
         /(\d\.\d)(\d+)/g,

@@ -10,7 +10,7 @@ import { readTable, type ReadOptions } from '../data/readTable';
 import { detectEntities, matchWholeValue } from './detectors';
 import { headerEvidence } from './headers';
 import { maskExcerpt } from './mask';
-import { parseDate } from './validators';
+import { isPreciseGeohash, parseDate } from './validators';
 import { DEFAULT_MISSING_TOKENS } from './privacyScanner';
 
 /** Prefix of pseudonyms, so that a reader of the copy knows the value was replaced. */
@@ -94,13 +94,21 @@ export function generalisePostalCode(value: string, keep = 3): string {
 }
 
 /**
+ * A geohash's characters kept for each number of decimals a coordinate keeps: cells of about the same size (two
+ * decimals, 1.1 km; six characters, 1.2 by 0.6 km).
+ */
+const GEOHASH_CHARS = [3, 4, 6, 7, 8, 9, 10, 11, 12];
+
+/**
  * Coordinates rounded to `decimals` places: `40.712776` -> `40.71` (two: about 1.1 km, a district, not a
- * house), a pair or a WKT point each of its numbers (`40.7128, -74.0060` -> `40.71, -74.01`). A value with no
- * decimal number in it becomes `*`.
+ * house), a pair, a WKT or GeoJSON point each of its numbers (`40.7128, -74.0060` -> `40.71, -74.01`); a geohash
+ * cut to a cell of about that size (`dr5ru7c2` -> `dr5ru7`). A value with neither becomes `*`.
  */
 export function generaliseCoordinates(value: string, decimals = 2): string {
   if (!Number.isInteger(decimals) || decimals < 0 || decimals > 8)
     throw new RangeError(`coordinate decimals must be an integer from 0 to 8, got ${decimals}`);
+  const v = value.trim();
+  if (isPreciseGeohash(v)) return v.slice(0, Math.min(v.length, GEOHASH_CHARS[decimals] as number));
   let found = false;
   const out = value.trim().replace(/[-+]?\d+\.\d+/g, (n) => {
     found = true;

@@ -355,6 +355,15 @@ export function isValidDeaNumber(code: string): boolean {
   return (d(0) + d(2) + d(4) + 2 * (d(1) + d(3) + d(5))) % 10 === d(6);
 }
 
+// Seven characters or more: a cell of 153 m or less (six is a town's kilometre). With a letter: seven digits are
+// a number's as often. The base-32 alphabet has no a, i, l, o.
+const GEOHASH = /^(?=[0-9]*[b-hjkmnp-z])[0-9b-hjkmnp-z]{7,12}$/i;
+
+/** Whether `v` is a geohash precise to a street's block or finer (seven characters or more). */
+export function isPreciseGeohash(v: string): boolean {
+  return GEOHASH.test(v);
+}
+
 /**
  * A US ABA routing transit number (Presidio's ABA_ROUTING_NUMBER): nine digits, the first two a Federal Reserve
  * district's (00 to 12; 21 to 32 for thrifts; 61 to 72 electronic; 80 traveller's cheques), weighted 3, 7, 1

@@ -825,6 +825,56 @@ describe('privacy detectors', () => {
         assert.equal(matchWholeValue(v, { hint: 'GEO_COORDINATE' }), null, v);
       assert.equal(matchWholeValue('40.712776'), null);
     });
+    it('finds WKT and GeoJSON points in text anywhere, and geohashes and such points whole under a header', () => {
+      foundAloneAndInLongText(
+        'GEO_COORDINATE',
+        [
+          [
+            'dropped at {"type":"Point","coordinates":[-73.98571,40.74844]}',
+            '"type":"Point","coordinates":[-73.98571,40.74844]',
+            0.85,
+          ],
+          [
+            '{"coordinates": [ -0.12776, 51.50735 ], "type": "Point"}',
+            '"coordinates": [ -0.12776, 51.50735 ], "type": "Point"',
+            0.85,
+          ],
+          ['home POINT(-73.98571 40.74844)', 'POINT(-73.98571 40.74844)', 0.85],
+          ['SRID=4326;POINT Z (-73.98571 40.74844 10.5)', 'POINT Z (-73.98571 40.74844 10.5)', 0.85],
+        ],
+        'The driver picked the rider up and dropped her off later. ',
+      );
+      foundNowhere([
+        ['point(1.2345 2.3456) in the plane', 'GEO_COORDINATE'], // WKT writes capitals: a plane's point
+        ['CHECKPOINT(1.2345 2.3456)', 'GEO_COORDINATE'],
+        ['POINT(-73.98 40.74)', 'GEO_COORDINATE'], // two decimals: a town's
+        ['POINT(40.12345 -173.98571)', 'GEO_COORDINATE'], // longitude first: no latitude of 173
+        ['{"type":"LineString","coordinates":[[-73.98571,40.74844],[-73.98,40.75]]}', 'GEO_COORDINATE'],
+      ]);
+      // Whole values under a header: a geohash of seven characters or more (with a letter), a WKT or GeoJSON point;
+      // never without the header (a column of them is a quasi-identifier only by its name: WHOLE_ONLY_WITH_HINT).
+      for (const [v, c] of [
+        ['dr5ru7c', 0.8],
+        ['u4pruydqqvj', 0.8],
+        ['{"type":"Point","coordinates":[-73.98571,40.74844]}', 0.85],
+        ['SRID=4326;POINT(-73.98571 40.74844)', 0.85],
+      ] as const) {
+        assert.deepEqual(
+          matchWholeValue(v, { hint: 'GEO_COORDINATE' }),
+          { entity: 'GEO_COORDINATE', confidence: c },
+          v,
+        );
+        assert.equal(matchWholeValue(v), null, v);
+      }
+      // Six characters are a town's kilometre; seven digits a number's; a, i, l and o are not in the alphabet.
+      for (const v of [
+        'dr5ru7',
+        '1234567',
+        'abcdefg',
+        'POLYGON((-73.98571 40.74844, -73.98 40.75, -73.97 40.74))',
+      ])
+        assert.equal(matchWholeValue(v, { hint: 'GEO_COORDINATE' }), null, v);
+    });
     it('finds licence plates after the words that name one, or whole under their header', () => {
       foundAloneAndInLongText(
         'LICENSE_PLATE',

@@ -79,6 +79,11 @@ describe('privacy masking', () => {
     assert.equal(maskExcerpt('40.712776', 'GEO_COORDINATE'), '40.7*****');
     assert.equal(maskExcerpt('B-MW 1234', 'LICENSE_PLATE'), '*-** **34');
     assert.equal(maskExcerpt('40.7128, -74.0060', 'GEO_COORDINATE'), '40.7***, -74.0***');
+    assert.equal(maskExcerpt('dr5ru7c2', 'GEO_COORDINATE'), 'dr5r****');
+    assert.equal(
+      maskExcerpt('POINT Z (-73.98571 40.74844 10.5)', 'GEO_COORDINATE'),
+      'POINT Z (-73.9**** 40.7**** 10.5)',
+    );
   });
 
   it('stars short values entirely', () => {

@@ -393,6 +393,31 @@ describe('PrivacyScanner', () => {
     ]);
   });
 
+  it('finds columns of geohashes and WKT points, and GeoJSON or WKT points in notes, as coordinates', async () => {
+    const csv = [
+      'trip,pickup_geohash,geom,notes',
+      '1,dr5ru7c2,POINT(-73.98571 40.74844),"dropped at {""type"":""Point"",""coordinates"":[-73.98571,40.74844]}"',
+      '2,dr5regw3,POINT(-73.99171 40.73061),ok',
+      '3,u4pruydq,POINT(-0.12776 51.50735),left at POINT(-0.12776 51.50735)',
+    ].join('\n');
+    const result = await scan(Buffer.from(csv), 'trips.csv');
+    const findings = result.findings
+      .filter((f) => f.entity === 'GEO_COORDINATE')
+      .map((f) => [f.rule, f.column, f.excerpt]);
+    assert.deepEqual(findings, [
+      ['privacy/pii-column', 'pickup_geohash', 'dr5r****'],
+      ['privacy/pii-column', 'geom', 'POINT(-73.9**** 40.7****)'],
+      ['privacy/pii-cell', 'notes', '"type":"Point","coordinates":[-73.9****,40.7***…'],
+      ['privacy/pii-cell', 'notes', 'POINT(-0.1**** 51.5****)'],
+    ]);
+    assertHides(result, ['dr5ru7c2', 'dr5regw3', '73.98571', '40.74844', '51.50735']);
+    const qi = result.columns.filter((c) => c.quasiIdentifier).map((c) => [c.name, c.quasiIdentifierKind]);
+    assert.deepEqual(qi, [
+      ['pickup_geohash', 'coordinates'],
+      ['geom', 'coordinates'],
+    ]);
+  });
+
   it('finds a column of licence plates and a plate named in notes, masked', async () => {
     const csv = [
       'license_plate,vin,notes',

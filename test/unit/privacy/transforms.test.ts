@@ -92,6 +92,17 @@ describe('privacy transforms', () => {
     assert.equal(generaliseCoordinates('40.7128, -74.0060'), '40.71, -74.01');
     assert.equal(generaliseCoordinates('POINT(-74.006 40.7128)', 1), 'POINT(-74.0 40.7)');
     assert.equal(generaliseCoordinates('-0.0012'), '0.00');
+    // A GeoJSON point each of its numbers; a geohash to a cell of about the same size (six characters).
+    assert.equal(
+      generaliseCoordinates('{"type":"Point","coordinates":[-73.98571,40.74844]}'),
+      '{"type":"Point","coordinates":[-73.99,40.75]}',
+    );
+    assert.equal(
+      generaliseCoordinates('SRID=4326;POINT(-73.98571 40.74844)'),
+      'SRID=4326;POINT(-73.99 40.75)',
+    );
+    assert.equal(generaliseCoordinates('dr5ru7c2'), 'dr5ru7');
+    assert.equal(generaliseCoordinates('dr5ru7c2', 0), 'dr5');
     assert.equal(generaliseCoordinates('north'), '*');
     assert.throws(() => generaliseCoordinates('1.5', 9), RangeError);
   });
