@@ -287,6 +287,12 @@ const TAIL_BYTES = 1 << 20;
 const OUT_CHUNK = 1 << 16;
 
 /**
+ * zlib's CRC-32 (Node.js 20.15 and 22.2 on): a gzip file's members are checked with it here, where zlib's gunzip
+ * checked them itself (see `gunzip`); without it, as in older extension hosts, zlib's gunzip reads them.
+ */
+const CRC32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+
+/**
  * The chunks of a file, decompressed when they begin with the gzip magic number or a ZIP local header (of a
  * file this reader can read), else passed on unchanged. Errors of the source (a read error, a cancelled scan)
  * are thrown as they were; a fault in the compressed data ends the chunks and is kept in {@link fault}.
@@ -296,6 +302,11 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
   compression: 'gzip' | 'zip' | 'zstd' | 'xz' | 'bzip2' | undefined;
   /** zlib's error, or a checksum that did not match. */
   fault: CompressionFault | undefined;
+  /**
+   * Bytes after a gzip file's last member that are no gzip data (`gzip -d` passes over them, saying so): where
+   * they start in the file and how many. Every member before them was read whole and passed its checks.
+   */
+  trailing: { at: number; bytes: number } | undefined;
   /** The ZIP archive's file read, set before its first bytes are given. */
   zip: ZipRead | undefined;
   /** A tar archive's file read (the stream, decompressed if need be, was one), set before its first bytes. */
@@ -386,7 +397,9 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
       if (isGzip(head)) {
         this.compression = 'gzip';
         // A tar archive inside (`adult.tar.gz`) gives its table.
-        const inflated = this.inflate(zlib.createGunzip({ chunkSize: OUT_CHUNK }), head, source, undefined);
+        const inflated = CRC32
+          ? this.gunzip(CRC32, head, source)
+          : this.inflate(zlib.createGunzip({ chunkSize: OUT_CHUNK }), head, source, undefined);
         finished = (yield* this.untar(inflated)) ?? false;
         return;
       }
@@ -805,6 +818,126 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
     return sourceDone;
   }
 
+  /**
+   * Yields a gzip stream's decompressed bytes, member after member (RFC 1952; `cat a.gz b.gz` is one stream), each
+   * member's header and trailer read here and its deflate data inflated raw by zlib, its CRC-32 and length then
+   * checked here. zlib's own gunzip, given bytes after the last member that are no gzip data, failed on them and
+   * dropped what it had decompressed in the same write: the table's last rows were lost, all of a small file's.
+   * Here they end the stream, every member kept, as `gzip -d` does ({@link trailing}); zeros after a member are
+   * padding (a tape's blocks), passed over as zlib does. True when the source was read to its end.
+   */
+  private async *gunzip(
+    crc32: (data: Uint8Array, value?: number) => number,
+    first: Uint8Array,
+    source: AsyncIterator<Uint8Array> | Iterator<Uint8Array>,
+  ): AsyncGenerator<Uint8Array, boolean> {
+    let pending = first;
+    // Where `pending` starts in the file.
+    let offset = 0;
+    let sourceDone = false;
+    const need = async (n: number): Promise<boolean> => {
+      if (pending.length >= n) return true;
+      const parts = [pending];
+      let got = pending.length;
+      while (got < n && !sourceDone) {
+        const r = await source.next();
+        if (r.done) sourceDone = true;
+        else {
+          parts.push(r.value);
+          got += r.value.length;
+        }
+      }
+      if (parts.length > 1) pending = Buffer.concat(parts);
+      return pending.length >= n;
+    };
+    const skip = (n: number): void => {
+      pending = pending.subarray(n);
+      offset += n;
+    };
+    const fail = (message: string, code?: string): false => {
+      this.fault = Object.assign(new Error(message), code !== undefined ? { code } : {});
+      return false;
+    };
+    const cut = (): false => fail('unexpected end of file', 'Z_BUF_ERROR');
+    /** Reads a member's header up to its deflate data; false at a fault. */
+    const header = async (): Promise<boolean> => {
+      if (!(await need(10))) return cut();
+      if (pending[2] !== 8) return fail('unknown compression method', 'Z_DATA_ERROR');
+      const flags = pending[3]!;
+      if (flags & 0xe0) return fail('unknown header flags set', 'Z_DATA_ERROR');
+      skip(10);
+      if (flags & 4) {
+        if (!(await need(2))) return cut();
+        const extra = 2 + (pending[0]! | (pending[1]! << 8));
+        if (!(await need(extra))) return cut();
+        skip(extra);
+      }
+      // The file's name and a comment, each ended by a zero byte.
+      for (const bit of [8, 16]) {
+        if (!(flags & bit)) continue;
+        for (;;) {
+          const end = pending.indexOf(0);
+          if (end >= 0) {
+            skip(end + 1);
+            break;
+          }
+          skip(pending.length);
+          if (!(await need(1))) return cut();
+        }
+      }
+      // The header's own CRC-16 is passed over: the data's CRC-32 below covers the table.
+      if (flags & 2) {
+        if (!(await need(2))) return cut();
+        skip(2);
+      }
+      return true;
+    };
+    for (;;) {
+      if (!(await header())) return sourceDone;
+      const z = zlib.createInflateRaw({ chunkSize: OUT_CHUNK });
+      const rest: { bytes?: Uint8Array } = {};
+      const inflated = this.inflate(z, pending, source, undefined, rest);
+      let crc = 0;
+      let size = 0;
+      try {
+        for (;;) {
+          const r = await inflated.next();
+          if (r.done) {
+            if (r.value) sourceDone = true;
+            break;
+          }
+          crc = crc32(r.value, crc);
+          size += r.value.length;
+          yield r.value;
+        }
+      } finally {
+        await inflated.return(false);
+      }
+      if (this.fault) return sourceDone;
+      offset += z.bytesWritten;
+      pending = rest.bytes ?? new Uint8Array(0);
+      if (!(await need(8))) return cut();
+      const view = new DataView(pending.buffer, pending.byteOffset, 8);
+      if (view.getUint32(0, true) !== crc >>> 0) return fail('incorrect data check', 'CHECKSUM');
+      if (view.getUint32(4, true) !== size >>> 0) return fail('incorrect length check', 'CHECKSUM');
+      skip(8);
+      if (!(await need(1)) || pending[0] === 0) break;
+      if (!((await need(2)) && isGzip(pending))) {
+        const at = offset;
+        let bytes = pending.length;
+        while (!sourceDone) {
+          const r = await source.next();
+          if (r.done) sourceDone = true;
+          else bytes += r.value.length;
+        }
+        this.trailing = { at, bytes };
+        return true;
+      }
+    }
+    // Padding: the rest of the source is not read, as zlib's gunzip does not.
+    return sourceDone;
+  }
+
   /** Yields the decompressed bytes; true when the source was read to its end. */
   private async *inflate(
     z: Transform,
@@ -812,6 +945,11 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
     source: AsyncIterator<Uint8Array> | Iterator<Uint8Array>,
     /** A ZIP archive's: what is read of the source is kept here too (its directory is at the end). */
     tail: Tail | undefined,
+    /**
+     * A gzip member's: set, once a raw deflate stream has ended, to the bytes read after its end (its trailer
+     * and what follows), which zlib was given, or not, but did not consume.
+     */
+    rest?: { bytes?: Uint8Array },
   ): AsyncGenerator<Uint8Array, boolean> {
     // Output is taken from 'data' events as zlib makes it, never paused: a paused stream's buffer, like its
     // async iterator's, is dropped when zlib fails, and the rows decompressed before a fault would be lost.
@@ -850,9 +988,14 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
     const closed = new Promise<void>((resolve) => z.once('close', resolve));
     // A raw deflate stream (a ZIP entry) ends at its last block, before the archive does.
     const over = () => stopped || ended || fault !== undefined || z.destroyed;
+    // The chunk being fed and the one before, with where each starts among the bytes fed: zlib's count of the
+    // bytes it consumed (`bytesWritten`) says where the deflate data ended, in one of them (a write after the
+    // end, which zlib consumes none of, may have begun the next chunk before the end was seen).
+    let chunk: Uint8Array | undefined = first;
+    let chunkAt = 0;
+    let before: Uint8Array = new Uint8Array(0);
     const feeding = (async () => {
       try {
-        let chunk: Uint8Array | undefined = first;
         while (chunk && !over()) {
           for (let at = 0; at < chunk.length && !over(); at += IN_SLICE) {
             const slice = chunk.subarray(at, at + IN_SLICE);
@@ -863,7 +1006,11 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
           if (over()) return;
           const r = await source.next();
           if (r.done) sourceDone = true;
-          chunk = r.done ? undefined : r.value;
+          if (!r.done) {
+            before = chunk;
+            chunkAt += chunk.length;
+            chunk = r.value;
+          } else chunk = undefined;
           if (chunk && tail) tail.add(chunk);
         }
         if (!over()) z.end();
@@ -896,6 +1043,14 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
       await feeding;
     }
     if (sourceError !== undefined) throw sourceError;
+    if (rest && ended && !fault) {
+      const end = (z as unknown as { bytesWritten: number }).bytesWritten;
+      const current = chunk ?? new Uint8Array(0);
+      rest.bytes =
+        end >= chunkAt
+          ? current.subarray(end - chunkAt)
+          : Buffer.concat([before.subarray(end - (chunkAt - before.length)), current]);
+    }
     return sourceDone;
   }
 }
@@ -1286,6 +1441,18 @@ export function faultText(
     return `${what} fails its checksum (the file is damaged)`;
   const library = fault.code === 'XZ' ? 'xz' : fault.code === 'BZIP2' ? 'bzip2' : 'zlib';
   return `${what} is damaged (${library}: ${fault.message})`;
+}
+
+/**
+ * The `data/compressed-damaged` warning for bytes after a gzip file's last member that are no gzip data: the
+ * table itself was read whole.
+ */
+export function trailingMessage(trailing: { at: number; bytes: number }, rows: number): string {
+  return (
+    `The file's ${count(trailing.at, 'byte')} of gzip-compressed data are followed by ${count(trailing.bytes, 'byte')} ` +
+    `that are not gzip data; they were passed over, as gzip -d does. The compressed data passed their checksums: ` +
+    `all ${count(rows, 'row')} were read.`
+  );
 }
 
 /** The `data/compressed-damaged` message: the fault and what of the table was read. */

@@ -9,6 +9,7 @@ import { binaryFileMessage } from './binaryFile';
 import {
   Decompressed,
   faultMessage,
+  trailingMessage,
   tarMessage,
   tarSeverity,
   withoutGzipExtension,
@@ -321,6 +322,23 @@ class TableReader {
           message: faultMessage(fault, source, this.table?.rows ?? 0, this.bytes),
           location: { line: 1, startColumn: 1, endColumn: 1 },
           data: { compression: source.compression ?? null, code: fault.code ?? null, textBytes: this.bytes },
+        },
+        true,
+      );
+    } else if (source?.trailing) {
+      this.report(
+        {
+          rule: 'data/compressed-damaged',
+          severity: 'warning',
+          message: trailingMessage(source.trailing, this.table?.rows ?? 0),
+          location: { line: 1, startColumn: 1, endColumn: 1 },
+          data: {
+            compression: source.compression ?? null,
+            code: 'TRAILING',
+            textBytes: this.bytes,
+            trailingAt: source.trailing.at,
+            trailingBytes: source.trailing.bytes,
+          },
         },
         true,
       );

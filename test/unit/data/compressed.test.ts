@@ -65,6 +65,92 @@ describe('gzip-compressed datasets: read through', () => {
     assert.deepEqual(r.problems, []);
   });
 
+  it('reads every row of a file with bytes after its gzip data, and says so, in any chunking', async () => {
+    const expected = await readAll([text], { fileName: 'adult.csv' });
+    const small = Buffer.from('a,b\n1,2\n3,4\n');
+    for (const [gz, source] of [
+      [plain, text],
+      [Buffer.concat([gzipSync(small.subarray(0, 8)), gzipSync(small.subarray(8))]), small],
+      [gzipSync(small), small],
+    ] as const) {
+      const junk = Buffer.from('garbage after the data\n');
+      const withJunk = Buffer.concat([gz, junk]);
+      const full = source === text ? expected : await readAll([source], { fileName: 'x.csv' });
+      for (const size of [1, 97, 4096, withJunk.length]) {
+        const r = await readAll(pieces(withJunk, size), { fileName: 'x.csv.gz' });
+        // zlib's gunzip dropped what it had decompressed in the write that met the junk: every row of a small file.
+        assert.deepEqual(r.rows, full.rows, `rows, pieces of ${size}`);
+        const notes = r.problems.filter((p) => p.rule === 'data/compressed-damaged');
+        assert.deepEqual(
+          notes.map((p) => [p.severity, p.message, p.data?.trailingAt, p.data?.trailingBytes]),
+          [
+            [
+              'warning',
+              `The file's ${gz.length.toLocaleString('en-US')} bytes of gzip-compressed data are followed by 23 bytes that are not gzip data; they were passed over, as gzip -d does. The compressed data passed their checksums: all ${full.rows.length.toLocaleString('en-US')} rows were read.`,
+              gz.length,
+              junk.length,
+            ],
+          ],
+          `pieces of ${size}`,
+        );
+      }
+      // Zeros after the data are a tape's padding, passed over without a word (as zlib does).
+      const padded = await readAll([Buffer.concat([gz, Buffer.alloc(512)])], { fileName: 'x.csv.gz' });
+      assert.deepEqual(padded.rows, full.rows);
+      assert.deepEqual(
+        padded.problems.filter((p) => p.rule === 'data/compressed-damaged'),
+        [],
+      );
+    }
+  });
+
+  it('reads members with a name, a comment, extra fields and a header CRC, and checks each member', async () => {
+    // FEXTRA, FNAME, FCOMMENT and FHCRC set (flags 0x1e), as some writers put them, before the deflate data.
+    const withHeader = (gz: Buffer): Buffer => {
+      const extra = Buffer.from([4, 0, 0x41, 0x42, 0, 0]);
+      const named = Buffer.concat([
+        Buffer.from([0x1f, 0x8b, 8, 0x1e, 0, 0, 0, 0, 0, 3]),
+        extra,
+        Buffer.from('data.csv\0a comment\0'),
+        Buffer.from([0x12, 0x34]),
+        gz.subarray(10),
+      ]);
+      return named;
+    };
+    const two = Buffer.concat([withHeader(gzipSync('a,b\n1,2\n')), withHeader(gzipSync('3,4\n'))]);
+    for (const size of [1, 5, two.length]) {
+      const r = await readAll(pieces(two, size), { fileName: 'x.csv.gz' });
+      assert.deepEqual(
+        r.rows.map((x) => x.values),
+        [
+          ['1', '2'],
+          ['3', '4'],
+        ],
+        `pieces of ${size}`,
+      );
+      assert.deepEqual(r.problems, []);
+    }
+    // The second member's length check fails: its rows are read, the fault named.
+    const bad = Buffer.from(two);
+    bad[bad.length - 1]! ^= 1;
+    const b = await readAll([bad], { fileName: 'x.csv.gz' });
+    assert.match(
+      b.problems.find((p) => p.rule === 'data/compressed-damaged')?.message ?? '',
+      /^The gzip-compressed data fails its checksum \(the file is damaged\)/,
+    );
+    // A second member whose method is not deflate is damage, not padding.
+    const odd = Buffer.concat([gzipSync('a,b\n1,2\n'), Buffer.from([0x1f, 0x8b, 9, 0, 0, 0, 0, 0, 0, 3])]);
+    const o = await readAll([odd], { fileName: 'x.csv.gz' });
+    assert.deepEqual(
+      o.rows.map((x) => x.values),
+      [['1', '2']],
+    );
+    assert.match(
+      o.problems.find((p) => p.rule === 'data/compressed-damaged')?.message ?? '',
+      /^The gzip-compressed data is damaged \(zlib: unknown compression method\)/,
+    );
+  });
+
   it('keeps the rows before a cut, with one error that the problem cap does not hide', async () => {
     // Every row ragged: 1,000 problems fill the cap before the cut is known.
     const ragged = Buffer.from(
