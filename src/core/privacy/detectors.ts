@@ -172,6 +172,8 @@ export interface Flags {
   lower: number;
   /** Capitals beyond ASCII, Latin, Greek or Cyrillic (see {@link CASED_UPPER}): for names only. */
   beyond: number;
+  /** Chinese, Japanese and Korean characters (from U+3040): for names only ({@link findCjkNames}). */
+  cjk: number;
   at: boolean;
   colons: number;
   dots: number;
@@ -204,6 +206,7 @@ const FLAGS: Flags = {
   upper: 0,
   lower: 0,
   beyond: 0,
+  cjk: 0,
   at: false,
   colons: 0,
   dots: 0,
@@ -243,6 +246,7 @@ export function scanFlags(text: string): Flags {
   let digits = 0;
   let upper = 0;
   let beyond = 0;
+  let cjk = 0;
   let lower = 0;
   let at = false;
   let colons = 0;
@@ -260,6 +264,7 @@ export function scanFlags(text: string): Flags {
       else if (c === 58) colons++;
       else if (c === 46) dots++;
       else if (c >= CASED_FROM && c < CASED_TO && CASED_UPPER[c - CASED_FROM] === 1) beyond++;
+      else if (c >= 0x3040) cjk++;
     }
     if (digits >= FLAG_CAPS.digits && upper >= FLAG_CAPS.upper && lower >= FLAG_CAPS.lower) break;
   }
@@ -272,6 +277,7 @@ export function scanFlags(text: string): Flags {
   FLAGS.upper = upper;
   FLAGS.lower = lower;
   FLAGS.beyond = beyond;
+  FLAGS.cjk = cjk;
   FLAGS.at = at;
   FLAGS.colons = colons;
   FLAGS.dots = dots;
@@ -2949,6 +2955,189 @@ export function capitalisedWordsAtCapitals(text: string, starts: number[], ends:
 }
 
 const HONORIFICS = new Set(['mr', 'mrs', 'ms', 'miss', 'dr', 'prof', 'sir', 'madam', 'mx']);
+
+// Chinese, Japanese and Korean names in running text, which has no capitals to find them by and, but for
+// Korean, no spaces: a family name of the commonest (China's hundred, some 85% of its people, in both scripts,
+// and the compound ones; Japan's hundred; Korea's) before a title (`先生`, `女士`, `老师`; `さん`, `様`, `氏`;
+// `씨`, `님`) or after a label (`姓名：`, `氏名:`, `이름:`). A family name before a title alone is a name too
+// (`王先生`, Mr Wang), less surely.
+const ZH_SURNAMES = new Set(
+  '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢' +
+    '姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤' +
+    '張劉陳楊黃趙吳孫馬羅鄭謝許韓馮鄧蕭葉蘇呂盧鍾譚陸賈韋鄒閆龍賀顧龔萬錢嚴湯',
+);
+const ZH_COMPOUND_SURNAMES = new Set(
+  '欧阳 歐陽 司马 司馬 诸葛 諸葛 上官 东方 東方 慕容 皇甫 令狐 公孙 公孫 夏侯 尉迟 尉遲 长孙 長孫 宇文 司徒 端木 南宫 南宮'.split(
+    ' ',
+  ),
+);
+const JA_SURNAMES = new Set(
+  (
+    '佐藤 鈴木 高橋 田中 伊藤 渡辺 渡邊 山本 中村 小林 加藤 吉田 山田 佐々木 山口 松本 井上 木村 林 斎藤 斉藤 清水 ' +
+    '山崎 森 池田 橋本 阿部 石川 山下 中島 石井 小川 前田 岡田 長谷川 藤田 後藤 近藤 村上 遠藤 青木 坂本 福田 太田 ' +
+    '西村 藤井 金子 岡本 藤原 中野 三浦 原田 中川 松田 竹内 小野 田村 中山 和田 石田 森田 上田 原 内田 柴田 酒井 ' +
+    '宮崎 横山 高木 安藤 宮本 大野 小島 谷口 今井 工藤 高田 増田 丸山 杉山 村田 大塚 新井 小山 平野 藤本 河野 上野 ' +
+    '野口 武田 松井 千葉 岩崎 菅原 木下 久保 佐野 野村 松尾 菊地 杉本 市川 古川 大西 島田 水野 桜井 高野 吉川 ' +
+    '山内 西田 飯田 菊池 西川 小松 北村 安田 五十嵐 川口 平田 関 中田 久保田 服部 岩田 土屋 川崎 福島 本田 辻 樋口'
+  ).split(' '),
+);
+const KO_SURNAMES = new Set(
+  '김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진나지엄채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용예경봉사부가복태목형피두감음빈동온호범좌',
+);
+const KO_COMPOUND_SURNAMES = new Set(['남궁', '황보', '제갈', '선우', '독고', '사공', '서문']);
+const ZH_TITLES =
+  '先生|女士|小姐|老师|老師|医生|醫生|大夫|同学|同學|经理|經理|教授|律师|律師|师傅|師傅|护士|護士|阿姨';
+const JA_TITLES = 'さん|さま|様|氏|くん|ちゃん|先生|君';
+const KO_TITLES = '씨|님|고객님|회원님|선생님|환자분';
+const CJK_LABELS =
+  '姓名|名字|联系人|聯絡人|聯繫人|联络人|收件人|收货人|收貨人|申请人|申請人|患者|病人|客户|客戶|氏名|お名前|名前|患者名|이름|성명|성함|고객명|환자명';
+/** Whether a text may hold a name {@link findCjkNames} finds: a title or a label. */
+const CJK_NAME_CUE = new RegExp(`${ZH_TITLES}|${JA_TITLES}|${KO_TITLES}|${CJK_LABELS}`);
+const CJK_ANY = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]/;
+const CJK_TITLE = new RegExp(`(?:${ZH_TITLES}|${JA_TITLES})|(?<=[\\uac00-\\ud7af] ?)(?:${KO_TITLES})`, 'g');
+const CJK_LABEL = new RegExp(`(?:${CJK_LABELS})[ \\t]*[:\\uff1a][ \\t\\u3000]*`, 'g');
+/**
+ * Chinese characters of grammar, and the last of verbs often before a person (`告诉`, `联系`, `会见`), that a
+ * family name's character may follow in running text (`于是王老师`: `于` a family name too): a name that would
+ * take one in is read without it, and a family name alone is read only after one. None is a common family name
+ * but `向` (as a preposition far more often) nor a common given name's character.
+ */
+const ZH_FUNCTION_CHARS = new Set(
+  '是的了在和与跟给对向请让被把说找叫问位个们这那我你他她它也都就还又很为从到及或告诉訴系繫见見',
+);
+
+function isHan(c: number): boolean {
+  return (c >= 0x3400 && c <= 0x4dbf) || (c >= 0x4e00 && c <= 0x9fff) || c === 0x3005;
+}
+function isKana(c: number): boolean {
+  return c >= 0x3040 && c <= 0x30ff;
+}
+function isHangul(c: number): boolean {
+  return c >= 0xac00 && c <= 0xd7af;
+}
+
+/** The start of a Chinese name ending at `end` (before a title), and whether it has a given name; -1 if none. */
+function chineseNameBefore(text: string, end: number, surnameOnly: boolean): number {
+  // The longest reading first (a family name and two characters), none taking in a character of grammar.
+  for (let given = surnameOnly ? 0 : 2; given >= 0; given--) {
+    for (const length of [2, 1]) {
+      const start = end - given - length;
+      if (start < 0) continue;
+      let ok = true;
+      for (let k = start; k < end && ok; k++)
+        ok = isHan(text.charCodeAt(k)) && !ZH_FUNCTION_CHARS.has(text[k]!);
+      if (!ok) continue;
+      const surname = text.slice(start, start + length);
+      if (!(length === 2 ? ZH_COMPOUND_SURNAMES.has(surname) : ZH_SURNAMES.has(surname))) continue;
+      // A family name alone ends a word as often (`历史老师`, a history teacher: `史` a family name too): only
+      // after a character that starts one (none, punctuation, a space, a word of grammar).
+      const before = start > 0 ? text.charCodeAt(start - 1) : -1;
+      if (given === 0 && isHan(before) && !ZH_FUNCTION_CHARS.has(text[start - 1]!)) continue;
+      return start;
+    }
+  }
+  return -1;
+}
+
+/** The start of a Japanese name ending at `end`: a family name, then up to three characters of a given name. */
+function japaneseNameBefore(text: string, end: number): number {
+  let e = end;
+  while (e > 0 && (text[e - 1] === ' ' || text[e - 1] === '\u3000')) e--;
+  for (let given = 0; given <= 3; given++) {
+    const at = e - given;
+    if (at <= 0) break;
+    let ok = true;
+    for (let k = at; k < e && ok; k++) {
+      const c = text.charCodeAt(k);
+      ok = isHan(c) || isKana(c);
+    }
+    if (!ok) break;
+    // A space between the family and given names (`田中 太郎`).
+    let s = at;
+    if (given > 0 && (text[s - 1] === ' ' || text[s - 1] === '\u3000')) s--;
+    for (const length of [3, 2, 1]) {
+      if (s - length < 0) continue;
+      if (JA_SURNAMES.has(text.slice(s - length, s))) return s - length;
+    }
+  }
+  return -1;
+}
+
+/** The start of a Korean name of three syllables (four with a compound family name) ending at `end`; else -1. */
+function koreanNameBefore(text: string, end: number): number {
+  let e = end;
+  if (text[e - 1] === ' ') e--;
+  for (const length of [3, 4]) {
+    const start = e - length;
+    if (start < 0 || (start > 0 && isHangul(text.charCodeAt(start - 1)))) continue;
+    let ok = true;
+    for (let k = start; k < e && ok; k++) ok = isHangul(text.charCodeAt(k));
+    if (!ok) continue;
+    const name = text.slice(start, e);
+    if (length === 3 ? KO_SURNAMES.has(name[0]!) : KO_COMPOUND_SURNAMES.has(name.slice(0, 2))) return start;
+  }
+  return -1;
+}
+
+/** Chinese, Japanese and Korean names before a title or after a label (see {@link ZH_SURNAMES}). */
+function findCjkNames(ctx: Ctx): void {
+  const text = ctx.text;
+  if (!CJK_NAME_CUE.test(text)) return;
+  CJK_TITLE.lastIndex = 0;
+  for (let m = CJK_TITLE.exec(text); m; m = CJK_TITLE.exec(text)) {
+    const title = m[0];
+    const end = m.index;
+    const c = text.charCodeAt(end - 1);
+    let start = -1;
+    let surnameOnly = false;
+    if (KO_TITLE_SET.has(title) && (isHangul(c) || c === 32)) {
+      start = koreanNameBefore(text, end);
+      // A trade's title takes `님` as a name does, and ends in `사` (`변호사님`, `정비사님`; `士`, `師`).
+      if (start >= 0 && title === '님' && text[end - 1] === '사') start = -1;
+    } else if (isHan(c) || isKana(c) || c === 32 || c === 0x3000) {
+      start = JA_TITLE_SET.has(title) ? japaneseNameBefore(text, end) : -1;
+      if (start < 0 && ZH_TITLE_SET.has(title) && isHan(c)) {
+        start = chineseNameBefore(text, end, false);
+        surnameOnly = start >= 0 && end - start <= (ZH_COMPOUND_SURNAMES.has(text.slice(start, end)) ? 2 : 1);
+      }
+    }
+    if (start < 0) continue;
+    let stop = end;
+    while (text[stop - 1] === ' ' || text[stop - 1] === '\u3000') stop--;
+    // A single family name before `님` is as often a word's first syllable (`고객님`): three syllables are asked.
+    const confidence = surnameOnly ? 0.6 : title === '님' ? 0.6 : 0.8;
+    ctx.out.push({ entity: 'PERSON', start, end: stop, confidence });
+  }
+  CJK_LABEL.lastIndex = 0;
+  for (let m = CJK_LABEL.exec(text); m; m = CJK_LABEL.exec(text)) {
+    const from = m.index + m[0].length;
+    // The name: a run of Han or kana (one space inside, in Japanese), or of Hangul, up to the next character.
+    let to = from;
+    const hangul = isHangul(text.charCodeAt(from));
+    while (to < text.length) {
+      const c = text.charCodeAt(to);
+      if (hangul ? isHangul(c) : isHan(c) || isKana(c)) to++;
+      else if (!hangul && (c === 32 || c === 0x3000) && to > from && isHan(text.charCodeAt(to + 1))) to++;
+      else break;
+    }
+    const name = text.slice(from, to);
+    const compact = name.replace(/[ \u3000]/g, '');
+    let ok = false;
+    if (hangul) ok = koreanNameBefore(text, to) === from;
+    else if (compact.length >= 2 && compact.length <= 5) {
+      const ja = [3, 2, 1].some((l) => JA_SURNAMES.has(compact.slice(0, l)) && compact.length > l);
+      const zh =
+        compact.length <= 3
+          ? ZH_SURNAMES.has(compact[0]!)
+          : compact.length === 4 && ZH_COMPOUND_SURNAMES.has(compact.slice(0, 2));
+      ok = ja || zh;
+    }
+    if (ok) ctx.out.push({ entity: 'PERSON', start: from, end: to, confidence: 0.85 });
+  }
+}
+const ZH_TITLE_SET = new Set(ZH_TITLES.split('|'));
+const JA_TITLE_SET = new Set(JA_TITLES.split('|'));
+const KO_TITLE_SET = new Set(KO_TITLES.split('|'));
 /**
  * Given names that are also everyday English words ("Grace Period", "Mark Down", "Chase Bank"): in running
  * text they count only before a known family name.
@@ -3215,7 +3404,7 @@ let takenBits = new Uint32Array(1024);
  * A character that some trigger in {@link worthSearching} needs (the rest need `www.`): the capitals beyond
  * ASCII as {@link CASED_UPPER} has them, and the small letters between them too, which rule out nothing.
  */
-const TRIGGER_CHAR = /[0-9A-Z@:\u00c0-\u052f]/;
+const TRIGGER_CHAR = /[0-9A-Z@:\u00c0-\u052f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]/;
 
 /**
  * `www.` in any case. A module constant: a regular expression literal is a new object each time it is
@@ -3261,7 +3450,8 @@ export function triggeredByCounts(text: string): boolean {
     (text.length >= 20 && flags.upper + flags.digits > 0) ||
     // A passport or licence number after its name in small letters (`passport 123456`, `\u62a4\u7167 E1234567`).
     (flags.digits >= 4 && text.length >= 8 && (flags.lower >= 2 || hasNonAscii(text))) ||
-    ((flags.colons > 0 || flags.dots > 0) && (text.includes('://') || WWW.test(text)));
+    ((flags.colons > 0 || flags.dots > 0) && (text.includes('://') || WWW.test(text))) ||
+    (flags.cjk >= 2 && CJK_NAME_CUE.test(text));
   if (!triggered) return false;
   // A date alone (a sign-up or birth date column, scanned cell by cell) has at most 8 digits, so only the
   // phone search runs on it, and its every candidate is the date itself, which DATE_PREFIX rejects, or has
@@ -3323,6 +3513,8 @@ function run(
   if (text.length >= 26 && flags.digits > 0 && letters > 0 && wanted(only, 'CRYPTO')) findCrypto(ctx);
   if (text.length >= 20 && wanted(only, 'SECRET') && (flags.upper > 0 || flags.digits > 0)) findSecrets(ctx);
   if (flags.upper + flags.beyond >= 2 && mayHoldWords(flags) && wanted(only, 'PERSON')) findPersons(ctx);
+  if ((flags.cjk >= 2 || (!flags.complete && CJK_ANY.test(text))) && wanted(only, 'PERSON'))
+    findCjkNames(ctx);
   if (flags.upper >= 1 && flags.digits >= 1 && (wanted(only, 'LOCATION') || wanted(only, 'POSTAL_CODE')))
     findLocations(ctx);
   if (flags.digits > 0 && flags.upper > 0 && wanted(only, 'LICENSE_PLATE')) findPlates(ctx);

@@ -962,6 +962,45 @@ describe('privacy detectors', () => {
       ])
         assert.deepEqual(only(t, 'PERSON'), [], t);
     });
+    it('finds Chinese, Japanese and Korean names in running text, before a title or after a label', () => {
+      foundAloneAndInLongText(
+        'PERSON',
+        [
+          ['今天张伟先生来电询问订单', '张伟', 0.8],
+          ['欧阳娜娜女士已经确认', '欧阳娜娜', 0.8],
+          ['我和陳美玲小姐約好了', '陳美玲', 0.8],
+          // A family name alone before a title, after a word of grammar or a verb that ends before a person.
+          ['于是王老师说明天再来', '王', 0.6],
+          ['请转告王先生', '王', 0.6],
+          ['联系人：张伟，电话请见附件', '张伟', 0.85],
+          ['田中さんから連絡がありました', '田中', 0.8],
+          ['田中太郎様へのご案内', '田中太郎', 0.8],
+          ['山田 花子 様', '山田 花子', 0.8],
+          ['氏名：佐々木 健', '佐々木 健', 0.85],
+          ['김민수 씨가 전화했습니다', '김민수', 0.8],
+          ['남궁민수 고객님께 안내드립니다', '남궁민수', 0.8],
+          ['김민수님께 안내드립니다', '김민수', 0.6],
+          ['이름: 박지훈', '박지훈', 0.85],
+        ],
+        '客户打电话询问了订单的配送情况。',
+      );
+      foundNowhere([
+        ['女士们先生们，欢迎光临', 'PERSON'], // a word of grammar before the title
+        ['感谢各位老师和同学的支持', 'PERSON'],
+        ['我们的历史老师很好', 'PERSON'], // `史` ends a word here, not a family name alone
+        ['数学老师布置了作业', 'PERSON'],
+        ['我去看医生了', 'PERSON'],
+        ['联系人：张伟电话13800138000', 'PERSON'], // a name's end not seen: nothing rather than a guess
+        ['皆さん、こんにちは', 'PERSON'], // everyone
+        ['たくさんの人が来ました', 'PERSON'], // `さん` inside a word
+        ['お客様へのお知らせ', 'PERSON'],
+        ['これと同様に処理します', 'PERSON'],
+        ['고객님, 감사합니다', 'PERSON'], // a customer: two syllables
+        ['이 고객님은 VIP입니다', 'PERSON'],
+        ['변호사님께 문의하세요', 'PERSON'], // a trade's title in `사`
+        ['선생님께서 말씀하셨습니다', 'PERSON'],
+      ]);
+    });
     it("takes a Russian or Ukrainian passport's series in with its number, the words between them too", () => {
       foundAloneAndInLongText(
         'PASSPORT',
