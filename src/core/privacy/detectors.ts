@@ -3650,7 +3650,12 @@ function locationWholeConfidence(value: string): number {
 // house): a latitude or longitude alone, a pair (`40.7128, -74.0060`), or a WKT point (`POINT(-74.006 40.7128)`,
 // longitude first). Fewer decimals say a town, no finer.
 const COORDINATE = /^[-+]?\d{1,3}\.\d{3,}$/;
-const COORDINATE_PAIR = /^\(?\s*([-+]?\d{1,3}\.\d{3,})\s*[,; ]\s*([-+]?\d{1,3}\.\d{3,})\s*\)?$/;
+const COORDINATE_PAIR = /^[([]?\s*([-+]?\d{1,3}\.\d{3,})\s*[,; ]\s*([-+]?\d{1,3}\.\d{3,})\s*[)\]]?$/;
+// A track: a JSON array of [longitude, latitude] pairs (`[[-8.618643,41.141412],[-8.618499,41.141376]]`, as the
+// Porto taxi trajectories' POLYLINE holds them), its first point precise. A person's path, where a map's lines
+// and regions (WKT or GeoJSON under a geometry header) are none.
+const TRACK =
+  /^\[\s*\[\s*([-+]?\d{1,3}\.\d{3,})\s*,\s*([-+]?\d{1,3}\.\d{3,})\s*\](?:\s*,\s*\[\s*[-+]?\d{1,3}\.\d+\s*,\s*[-+]?\d{1,3}\.\d+\s*\])*\s*\]$/;
 // WKT points as PostGIS and GeoPandas write them: an SRID before, a height or a measure after.
 const WKT_POINT =
   /^(?:SRID=\d+;)?POINT\s*(?:ZM|Z|M)?\s*\(\s*([-+]?\d{1,3}\.\d{3,})\s+([-+]?\d{1,3}\.\d{3,})(?:\s+[-+]?\d+(?:\.\d+)?){0,2}\s*\)$/i;
@@ -3725,13 +3730,13 @@ function findPoints(ctx: Ctx, re: RegExp): void {
 }
 
 /**
- * A whole value under a coordinates header: a precise coordinate (0.8), a geohash (0.8), a pair of them or a
- * WKT or GeoJSON point (0.85); else 0.
+ * A whole value under a coordinates header: a precise coordinate (0.8), a geohash (0.8), a pair of them, a WKT
+ * or GeoJSON point or a track (0.85); else 0.
  */
 function coordinateWholeConfidence(v: string): number {
   if (COORDINATE.test(v)) return Math.abs(Number(v)) <= 180 ? 0.8 : 0;
   if (isPreciseGeohash(v)) return 0.8;
-  const m = COORDINATE_PAIR.exec(v) ?? WKT_POINT.exec(v);
+  const m = COORDINATE_PAIR.exec(v) ?? WKT_POINT.exec(v) ?? (v.charCodeAt(1) === 91 ? TRACK.exec(v) : null);
   if (m !== null) return isLatLon(Number(m[1]), Number(m[2])) ? 0.85 : 0;
   const g = v.charCodeAt(0) === 123 ? GEOJSON_POINT.exec(v) : null;
   if (g === null) return 0;

@@ -851,13 +851,16 @@ describe('privacy detectors', () => {
         ['POINT(40.12345 -173.98571)', 'GEO_COORDINATE'], // longitude first: no latitude of 173
         ['{"type":"LineString","coordinates":[[-73.98571,40.74844],[-73.98,40.75]]}', 'GEO_COORDINATE'],
       ]);
-      // Whole values under a header: a geohash of seven characters or more (with a letter), a WKT or GeoJSON point;
-      // never without the header (a column of them is a quasi-identifier only by its name: WHOLE_ONLY_WITH_HINT).
+      // Whole values under a header: a geohash of seven characters or more (with a letter), a WKT or GeoJSON point,
+      // a pair in brackets, a track of [longitude, latitude] pairs (the Porto taxi data's POLYLINE); never without
+      // the header (a column of them is a quasi-identifier only by its name: WHOLE_ONLY_WITH_HINT).
       for (const [v, c] of [
         ['dr5ru7c', 0.8],
         ['u4pruydqqvj', 0.8],
         ['{"type":"Point","coordinates":[-73.98571,40.74844]}', 0.85],
         ['SRID=4326;POINT(-73.98571 40.74844)', 0.85],
+        ['[40.7128, -74.0060]', 0.85],
+        ['[[-8.618643,41.141412],[-8.618499,41.141376],[-8.620326,41.14251]]', 0.85],
       ] as const) {
         assert.deepEqual(
           matchWholeValue(v, { hint: 'GEO_COORDINATE' }),
@@ -871,7 +874,11 @@ describe('privacy detectors', () => {
         'dr5ru7',
         '1234567',
         'abcdefg',
-        'POLYGON((-73.98571 40.74844, -73.98 40.75, -73.97 40.74))',
+        'POLYGON((-73.98571 40.74844, -73.98 40.75, -73.97 40.74))', // a region's
+        'LINESTRING(-73.98571 40.74844, -73.98 40.75)', // a map's line, as often as a trip's
+        '[[-8.61,41.14],[-8.62,41.15]]', // a track to a town's two decimals
+        '[]',
+        '[[1,2],[3,4]]',
       ])
         assert.equal(matchWholeValue(v, { hint: 'GEO_COORDINATE' }), null, v);
     });

@@ -226,6 +226,9 @@ describe('privacy header evidence', () => {
       ['the_geom', 'GEO_COORDINATE'],
       ['WKT', 'GEO_COORDINATE'],
       ['geojson', 'GEO_COORDINATE'],
+      ['POLYLINE', 'GEO_COORDINATE'],
+      ['trajectory', 'GEO_COORDINATE'],
+      ['gps_trace', 'GEO_COORDINATE'],
       ['license_plate', 'LICENSE_PLATE'],
       ['Plate Number', 'LICENSE_PLATE'],
       ['Kennzeichen', 'LICENSE_PLATE'],
@@ -269,6 +272,9 @@ describe('privacy header evidence', () => {
     ])
       assert.equal(headerEvidence(name).entity, undefined, name);
     // A network's or a parcel's `routing`, a return's `rtn`, a finding's `abnormal`, an `epicentre`, a `voter_turnout`.
+    // A bus line's `route`, a file's `path`.
+    for (const name of ['route', 'route_id', 'path', 'file_path'])
+      assert.equal(headerEvidence(name).entity, undefined, name);
     for (const name of ['routing', 'route_number', 'rtn', 'abnormal', 'epicentre', 'voter_turnout', 'voters'])
       assert.equal(headerEvidence(name).entity, undefined, name);
     // A passport's country or expiry, a licence's class or state, a bare `dl` (downloads) or `license`.

@@ -102,6 +102,10 @@ describe('privacy transforms', () => {
       'SRID=4326;POINT(-73.99 40.75)',
     );
     assert.equal(generaliseCoordinates('dr5ru7c2'), 'dr5ru7');
+    assert.equal(
+      generaliseCoordinates('[[-8.618643,41.141412],[-8.618499,41.141376]]'),
+      '[[-8.62,41.14],[-8.62,41.14]]',
+    );
     assert.equal(generaliseCoordinates('dr5ru7c2', 0), 'dr5');
     assert.equal(generaliseCoordinates('north'), '*');
     assert.throws(() => generaliseCoordinates('1.5', 9), RangeError);
