@@ -65,6 +65,26 @@ function table(names: string[], rows: string[][]): { header: TableHeader; rows: 
   };
 }
 
+const COLUMN = { rule: 'privacy/pii-column' } as const;
+const CELL = { rule: 'privacy/pii-cell' } as const;
+
+/** The findings that match every field of `match`, each as the values of `fields`: what a test asserts. */
+function fieldsOf(
+  result: PrivacyScanResult,
+  match: Partial<Record<keyof Finding, unknown>>,
+  ...fields: (keyof Finding)[]
+): unknown[][] {
+  const wanted = Object.entries(match) as [keyof Finding, unknown][];
+  return result.findings
+    .filter((f) => wanted.every(([k, v]) => f[k] === v))
+    .map((f) => fields.map((k) => f[k]));
+}
+
+/** The quasi-identifier columns of a result, with their kinds. */
+function quasiIdentifiers(result: PrivacyScanResult): unknown[][] {
+  return result.columns.filter((c) => c.quasiIdentifier).map((c) => [c.name, c.quasiIdentifierKind]);
+}
+
 /** No value of `values`, the personal data a test wrote, appears anywhere in the scan's result. */
 function assertHides(result: PrivacyScanResult, values: readonly string[]): void {
   const text = JSON.stringify(result);
@@ -100,9 +120,7 @@ describe('PrivacyScanner', () => {
       '22222222J,9990000026,9990000034,123.456.789-09,2222 3333 4444,rssmra85t10a562s,AB 12 34 56 C,NHS no 9990000034',
     ].join('\n');
     const result = await scan(Buffer.from(csv), 'ids.csv');
-    const columns = result.findings
-      .filter((f) => f.rule === 'privacy/pii-column')
-      .map((f) => [f.column, f.entity, f.severity, f.excerpt]);
+    const columns = fieldsOf(result, COLUMN, 'column', 'entity', 'severity', 'excerpt');
     assert.deepEqual(columns, [
       ['dni', 'ES_NIF', 'error', '******78Z'],
       ['nhs_number', 'UK_NHS', 'error', '*** *** 5919'],
@@ -113,9 +131,7 @@ describe('PrivacyScanner', () => {
     ]);
     // Numbers of ten digits in a column named otherwise pass the NHS check one time in eleven: nothing.
     assert.ok(!result.findings.some((f) => f.column === 'ref' && f.entity === 'UK_NHS'));
-    const cells = result.findings
-      .filter((f) => f.rule === 'privacy/pii-cell' && f.column === 'notes')
-      .map((f) => [f.row, f.entity, f.excerpt]);
+    const cells = fieldsOf(result, { ...CELL, column: 'notes' }, 'row', 'entity', 'excerpt');
     assert.deepEqual(cells, [
       [1, 'ES_NIE', '******67L'],
       [3, 'UK_NHS', '******0034'],
@@ -131,9 +147,7 @@ describe('PrivacyScanner', () => {
       '909-79-3458,BNZPM2501F,948998507,141047567740302,530214-4273,06117094209,010755-2167,068651211,5097740641,S1518313F,948998507,NRIC S1234567D',
     ].join('\n');
     const result = await scan(Buffer.from(csv), 'more-ids.csv');
-    const columns = result.findings
-      .filter((f) => f.rule === 'privacy/pii-column')
-      .map((f) => [f.column, f.entity, f.severity, f.excerpt]);
+    const columns = fieldsOf(result, COLUMN, 'column', 'entity', 'severity', 'excerpt');
     assert.deepEqual(columns, [
       ['itin', 'US_ITIN', 'error', '***-**-4921'],
       ['pan_card', 'IN_PAN', 'error', '*******34F'],
@@ -148,9 +162,7 @@ describe('PrivacyScanner', () => {
     ]);
     // Valid BSNs in a column named otherwise: any nine digits pass the 11-test one time in eleven.
     assert.ok(!result.findings.some((f) => f.column === 'ref' && f.rule.startsWith('privacy/pii')));
-    const cells = result.findings
-      .filter((f) => f.rule === 'privacy/pii-cell' && f.column === 'notes')
-      .map((f) => [f.row, f.entity, f.excerpt]);
+    const cells = fieldsOf(result, { ...CELL, column: 'notes' }, 'row', 'entity', 'excerpt');
     assert.deepEqual(cells, [
       [1, 'AU_TFN', '*** **6 782'],
       [3, 'SG_NRIC_FIN', '******67D'],
@@ -166,9 +178,7 @@ describe('PrivacyScanner', () => {
       '756.4899.1897.18,BOXW310820HNERXN09,11.599.728-9,70041790781,33911157153,320301534,25270151610,33911157153',
     ].join('\n');
     const result = await scan(Buffer.from(csv), 'ids-3.csv');
-    const columns = result.findings
-      .filter((f) => f.rule === 'privacy/pii-column')
-      .map((f) => [f.column, f.entity, f.excerpt]);
+    const columns = fieldsOf(result, COLUMN, 'column', 'entity', 'excerpt');
     assert.deepEqual(columns, [
       ['ahv_nr', 'CH_AHV', '***.****.**30.05'],
       ['curp', 'MX_CURP', '***************N09'],
@@ -191,9 +201,7 @@ describe('PrivacyScanner', () => {
       '6504124903183,123456782,6433435F,1112034563562,53121275B177,190401-1000001,ok',
     ].join('\n');
     const result = await scan(Buffer.from(csv), 'ids-4.csv');
-    const columns = result.findings
-      .filter((f) => f.rule === 'privacy/pii-column')
-      .map((f) => [f.column, f.entity, f.excerpt]);
+    const columns = fieldsOf(result, COLUMN, 'column', 'entity', 'excerpt');
     assert.deepEqual(columns, [
       ['sa_id', 'ZA_ID', '*********9087'],
       ['teudat_zehut', 'IL_ID', '*****9260'],
@@ -202,9 +210,7 @@ describe('PrivacyScanner', () => {
       ['sozialversicherungsnummer', 'DE_SVNR', '*********003'],
       ['rrn', 'KR_RRN', '******-***3456'],
     ]);
-    const cells = result.findings
-      .filter((f) => f.rule === 'privacy/pii-cell')
-      .map((f) => [f.column, f.entity]);
+    const cells = fieldsOf(result, CELL, 'column', 'entity');
     assert.deepEqual(cells, [['notes', 'IE_PPS']]);
     assertHides(result, ['8001015009087', '314159260', '7654321G', '65170839J003', '4123456', '6433435F']);
   });
@@ -217,16 +223,12 @@ describe('PrivacyScanner', () => {
       'A98765432,MORGA753116SM9IJ,2030-02-14,C1,DL# Y7654321 on file',
     ].join('\n');
     const result = await scan(Buffer.from(csv), 'documents.csv');
-    const columns = result.findings
-      .filter((f) => f.rule === 'privacy/pii-column')
-      .map((f) => [f.column, f.entity, f.excerpt]);
+    const columns = fieldsOf(result, COLUMN, 'column', 'entity', 'excerpt');
     assert.deepEqual(columns, [
       ['passport_no', 'PASSPORT', '******789'],
       ['drivers_license_number', 'DRIVER_LICENSE', '*****567'],
     ]);
-    const cells = result.findings
-      .filter((f) => f.rule === 'privacy/pii-cell')
-      .map((f) => [f.column, f.entity]);
+    const cells = fieldsOf(result, CELL, 'column', 'entity');
     assert.deepEqual(cells, [
       ['notes', 'PASSPORT'],
       ['notes', 'DRIVER_LICENSE'],
@@ -243,9 +245,7 @@ describe('PrivacyScanner', () => {
       '4,SMITH802299JA9XY,Hull',
     ].join('\n');
     const result = await scan(Buffer.from(csv), 'licences.csv');
-    const columns = result.findings
-      .filter((f) => f.rule === 'privacy/pii-column' && f.entity === 'DRIVER_LICENSE')
-      .map((f) => [f.column, f.excerpt]);
+    const columns = fieldsOf(result, { ...COLUMN, entity: 'DRIVER_LICENSE' }, 'column', 'excerpt');
     assert.deepEqual(columns, [['ref', '*************9IJ']]);
     assertHides(result, ['MORGA753116SM9IJ', 'JONES760238HA3DX', 'LEE99753116J99AB', 'SMITH802299JA9XY']);
   });
@@ -258,16 +258,12 @@ describe('PrivacyScanner', () => {
       '99001122334455,F91234563,prescriber DEA: MS1234563',
     ].join('\n');
     const result = await scan(Buffer.from(csv), 'pharmacy.csv');
-    const columns = result.findings
-      .filter((f) => f.rule === 'privacy/pii-column')
-      .map((f) => [f.column, f.entity, f.severity, f.excerpt]);
+    const columns = fieldsOf(result, COLUMN, 'column', 'entity', 'severity', 'excerpt');
     assert.deepEqual(columns, [
       ['checking_account', 'US_BANK_NUMBER', 'error', '********6789'],
       ['dea_number', 'MEDICAL_LICENSE', 'error', '******563'],
     ]);
-    const cells = result.findings
-      .filter((f) => f.rule === 'privacy/pii-cell')
-      .map((f) => [f.column, f.entity]);
+    const cells = fieldsOf(result, CELL, 'column', 'entity');
     assert.deepEqual(cells, [
       ['notes', 'US_BANK_NUMBER'],
       ['notes', 'MEDICAL_LICENSE'],
@@ -283,17 +279,13 @@ describe('PrivacyScanner', () => {
       '122105155,83 914 571 673,ABC1234566,ABN 51 824 753 556; EPIC no. XGN0184523',
     ].join('\n');
     const result = await scan(Buffer.from(csv), 'payees.csv');
-    const columns = result.findings
-      .filter((f) => f.rule === 'privacy/pii-column')
-      .map((f) => [f.column, f.entity, f.severity, f.excerpt]);
+    const columns = fieldsOf(result, COLUMN, 'column', 'entity', 'severity', 'excerpt');
     assert.deepEqual(columns, [
       ['routing_number', 'ABA_ROUTING_NUMBER', 'warning', '*****0021'],
       ['supplier_abn', 'AU_ABN', 'warning', '** *** **3 556'],
       ['voter_id', 'IN_VOTER', 'error', '*******566'],
     ]);
-    const cells = result.findings
-      .filter((f) => f.rule === 'privacy/pii-cell')
-      .map((f) => [f.column, f.entity, f.excerpt]);
+    const cells = fieldsOf(result, CELL, 'column', 'entity', 'excerpt');
     assert.deepEqual(cells, [
       ['notes', 'ABA_ROUTING_NUMBER', '*****0015'],
       ['notes', 'AU_ABN', '** *** **3 556'],
@@ -317,17 +309,13 @@ describe('PrivacyScanner', () => {
       '00998877,2000000002,1M8GDM9AXKP042788,MRN 4455667 seen',
     ].join('\n');
     const result = await scan(Buffer.from(csv), 'claims.csv');
-    const columns = result.findings
-      .filter((f) => f.rule === 'privacy/pii-column')
-      .map((f) => [f.column, f.entity, f.excerpt]);
+    const columns = fieldsOf(result, COLUMN, 'column', 'entity', 'excerpt');
     assert.deepEqual(columns, [
       ['mrn', 'MEDICAL_RECORD_NUMBER', '*****456'],
       ['npi', 'US_NPI', '******7893'],
       ['vin', 'VIN', '**************352'],
     ]);
-    const cells = result.findings
-      .filter((f) => f.rule === 'privacy/pii-cell')
-      .map((f) => [f.column, f.entity]);
+    const cells = fieldsOf(result, CELL, 'column', 'entity');
     assert.deepEqual(cells, [
       ['notes', 'VIN'],
       ['notes', 'MEDICAL_RECORD_NUMBER'],
@@ -351,9 +339,7 @@ describe('PrivacyScanner', () => {
       '9YX1-HJ2-KM35,356938035643809,f0:9f:c2:10:aa:01',
     ].join('\n');
     const result = await scan(Buffer.from(csv), 'devices.csv');
-    const columns = result.findings
-      .filter((f) => f.rule === 'privacy/pii-column')
-      .map((f) => [f.column, f.entity]);
+    const columns = fieldsOf(result, COLUMN, 'column', 'entity');
     assert.deepEqual(columns, [
       ['mbi', 'US_MBI'],
       ['imei', 'IMEI'],
@@ -376,9 +362,7 @@ describe('PrivacyScanner', () => {
       '3,40.730610,-73.935242,40.7,fine',
     ].join('\n');
     const result = await scan(Buffer.from(csv), 'trips.csv');
-    const findings = result.findings
-      .filter((f) => f.entity === 'GEO_COORDINATE')
-      .map((f) => [f.rule, f.column, f.excerpt]);
+    const findings = fieldsOf(result, { entity: 'GEO_COORDINATE' }, 'rule', 'column', 'excerpt');
     assert.deepEqual(findings, [
       ['privacy/pii-column', 'pickup_latitude', '40.7*****'],
       ['privacy/pii-column', 'pickup_longitude', '-74.0*****'],
@@ -386,7 +370,7 @@ describe('PrivacyScanner', () => {
     ]);
     assertHides(result, ['40.712776', '74.005974', '40.7580', '73.9855']);
     // Quasi-identifiers: a place to a street's block singles out as an address does; a town's does not count.
-    const qi = result.columns.filter((c) => c.quasiIdentifier).map((c) => [c.name, c.quasiIdentifierKind]);
+    const qi = quasiIdentifiers(result);
     assert.deepEqual(qi, [
       ['pickup_latitude', 'coordinates'],
       ['pickup_longitude', 'coordinates'],
@@ -401,9 +385,7 @@ describe('PrivacyScanner', () => {
       '3,u4pruydq,POINT(-0.12776 51.50735),left at POINT(-0.12776 51.50735)',
     ].join('\n');
     const result = await scan(Buffer.from(csv), 'trips.csv');
-    const findings = result.findings
-      .filter((f) => f.entity === 'GEO_COORDINATE')
-      .map((f) => [f.rule, f.column, f.excerpt]);
+    const findings = fieldsOf(result, { entity: 'GEO_COORDINATE' }, 'rule', 'column', 'excerpt');
     assert.deepEqual(findings, [
       ['privacy/pii-column', 'pickup_geohash', 'dr5r****'],
       ['privacy/pii-column', 'geom', 'POINT(-73.9**** 40.7****)'],
@@ -411,7 +393,7 @@ describe('PrivacyScanner', () => {
       ['privacy/pii-cell', 'notes', 'POINT(-0.1**** 51.5****)'],
     ]);
     assertHides(result, ['dr5ru7c2', 'dr5regw3', '73.98571', '40.74844', '51.50735']);
-    const qi = result.columns.filter((c) => c.quasiIdentifier).map((c) => [c.name, c.quasiIdentifierKind]);
+    const qi = quasiIdentifiers(result);
     assert.deepEqual(qi, [
       ['pickup_geohash', 'coordinates'],
       ['geom', 'coordinates'],
@@ -426,9 +408,7 @@ describe('PrivacyScanner', () => {
       'AB-123-CD,1M8GDM9AXKP042788,fine',
     ].join('\n');
     const result = await scan(Buffer.from(csv), 'vehicles.csv');
-    const findings = result.findings
-      .filter((f) => f.entity === 'LICENSE_PLATE')
-      .map((f) => [f.rule, f.column, f.excerpt]);
+    const findings = fieldsOf(result, { entity: 'LICENSE_PLATE' }, 'rule', 'column', 'excerpt');
     assert.deepEqual(findings, [
       ['privacy/pii-column', 'license_plate', '*****23'],
       ['privacy/pii-cell', 'notes', '**** *DE'],
@@ -439,9 +419,7 @@ describe('PrivacyScanner', () => {
   it('finds a birth-date column whose years have two digits, each masked whole', async () => {
     const csv = ['id,dob', '1,05/12/85', '2,11/30/72', '3,02/28/01', '4,07/04/66'].join('\n');
     const result = await scan(Buffer.from(csv), 'patients.csv');
-    const columns = result.findings
-      .filter((f) => f.rule === 'privacy/pii-column')
-      .map((f) => [f.column, f.entity, f.excerpt]);
+    const columns = fieldsOf(result, COLUMN, 'column', 'entity', 'excerpt');
     assert.deepEqual(columns, [['dob', 'DATE_OF_BIRTH', '**/**/**']]);
   });
 
@@ -474,9 +452,7 @@ describe('PrivacyScanner', () => {
       '\u5218\u6d0b,\u5218\u6d0b,\u05e8\u05d7\u05dc \u05e4\u05e8\u05e5',
     ].join('\n');
     const result = await scan(Buffer.from(csv), 'names-caseless.csv');
-    const columns = result.findings
-      .filter((f) => f.rule === 'privacy/pii-column')
-      .map((f) => [f.column, f.entity]);
+    const columns = fieldsOf(result, COLUMN, 'column', 'entity');
     assert.deepEqual(columns, [
       ['\u59d3\u540d', 'PERSON'],
       ['\u05e9\u05dd \u05de\u05dc\u05d0', 'PERSON'],
