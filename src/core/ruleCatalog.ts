@@ -21,7 +21,7 @@ const rules: RuleInfo[] = [
     id: 'data/compressed-damaged',
     title: 'Damaged compressed file',
     description:
-      "A gzip, Zstandard, xz or bzip2 file, or a ZIP or tar archive, is cut short or damaged; only the rows before the fault were read. Bytes after a gzip file's data that are not gzip data are a warning: every row was read.",
+      "A gzip, Zstandard, xz or bzip2 file, or a ZIP or tar archive, is cut short or damaged; only the rows before the fault were read. Bytes after a gzip file's data that are not gzip data are passed over, every row before them read.",
   },
   {
     id: 'data/zip-archive',

@@ -823,7 +823,7 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
    * member's header and trailer read here and its deflate data inflated raw by zlib, its CRC-32 and length then
    * checked here. zlib's own gunzip, given bytes after the last member that are no gzip data, failed on them and
    * dropped what it had decompressed in the same write: the table's last rows were lost, all of a small file's.
-   * Here they end the stream, every member kept, as `gzip -d` does ({@link trailing}); zeros after a member are
+   * Here they end the stream, every member before them kept, as `gzip -d` does ({@link trailing}); zeros after a member are
    * padding (a tape's blocks), passed over as zlib does. True when the source was read to its end.
    */
   private async *gunzip(
@@ -1444,14 +1444,16 @@ export function faultText(
 }
 
 /**
- * The `data/compressed-damaged` warning for bytes after a gzip file's last member that are no gzip data: the
- * table itself was read whole.
+ * The `data/compressed-damaged` error for bytes after a gzip file's last member that are no gzip data: every row
+ * of the members before them was read, but the bytes may be a member whose header was damaged (a fuzz of
+ * two-member files made such a case of every flipped byte of the second header), so its rows would be lost.
  */
 export function trailingMessage(trailing: { at: number; bytes: number }, rows: number): string {
   return (
     `The file's ${count(trailing.at, 'byte')} of gzip-compressed data are followed by ${count(trailing.bytes, 'byte')} ` +
-    `that are not gzip data; they were passed over, as gzip -d does. The compressed data passed their checksums: ` +
-    `all ${count(rows, 'row')} were read.`
+    `that are not gzip data (gzip -d passes over them with a warning; pandas refuses the file): the ` +
+    `${count(rows, 'row')} of the compressed data were read, each part passing its checksum, but if those bytes ` +
+    `are a damaged part of the file, the rows in them are lost.`
   );
 }
 

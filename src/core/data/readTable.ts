@@ -329,7 +329,7 @@ class TableReader {
       this.report(
         {
           rule: 'data/compressed-damaged',
-          severity: 'warning',
+          severity: 'error',
           message: trailingMessage(source.trailing, this.table?.rows ?? 0),
           location: { line: 1, startColumn: 1, endColumn: 1 },
           data: {
