@@ -2956,6 +2956,25 @@ export function capitalisedWordsAtCapitals(text: string, starts: number[], ends:
 
 const HONORIFICS = new Set(['mr', 'mrs', 'ms', 'miss', 'dr', 'prof', 'sir', 'madam', 'mx']);
 
+/**
+ * A Russian or Ukrainian patronymic in any case, in small letters: `-ович`, `-евич`, `-ьич` (`Ильич`) and
+ * `-овна`, `-евна`, `-ична` with their case endings; Ukrainian `-івна`, `-ївна` and theirs. Six letters at
+ * least (`Ильич` aside, none is shorter).
+ */
+const PATRONYMIC =
+  /^[\u0430-\u044f\u0451\u0456\u0457\u0454\u0491'\u2019-]{2,}(?:(?:\u043e\u0432\u0438\u0447|\u0435\u0432\u0438\u0447|\u044c\u0438\u0447)(?:\u0430|\u0443|\u0435\u043c|\u0435|\u0435\u0432\u0456)?|(?:\u043e\u0432\u043d|\u0435\u0432\u043d|\u0438\u0447\u043d)(?:\u0430|\u044b|\u0435|\u0443|\u043e\u0439|\u043e\u044e)|(?:\u0456\u0432\u043d|\u0457\u0432\u043d)(?:\u0430|\u0438|\u0456|\u0443|\u043e\u044e))$/;
+
+function isPatronymic(word: string): boolean {
+  return word.length >= 5 && PATRONYMIC.test(word);
+}
+
+/**
+ * How Russian and Ukrainian family names end, in any case (`Ковальская`, `Ковальской`, `Шевченко`, `Мельник`
+ * aside): `-ов`, `-ев`, `-ин`, `-ский`, `-цкий`, `-енко`, `-ук`, `-юк` and their feminine and case forms.
+ */
+const FAMILY_NAME_ENDING =
+  /(?:[\u043e\u0435\u0451]\u0432|[\u0438\u044b]\u043d)(?:\u0430|\u0443|\u044b|\u043e\u0439|\u044b\u043c|\u0435|\u043e\u043c|\u0438\u043c)?$|(?:\u0441\u043a|\u0446\u043a)(?:\u0438\u0439|\u0430\u044f|\u043e\u0439|\u043e\u0433\u043e|\u043e\u043c\u0443|\u0438\u043c|\u0443\u044e|\u0438\u0439|\u0430)$|\u0435\u043d\u043a\u043e$|[\u0443\u044e]\u043a(?:\u0430|\u0443|\u043e\u043c)?$/;
+
 // Chinese, Japanese and Korean names in running text, which has no capitals to find them by and, but for
 // Korean, no spaces: a family name of the commonest (China's hundred, some 85% of its people, in both scripts,
 // and the compound ones; Japan's hundred; Korea's) before a title (`先生`, `女士`, `老师`; `さん`, `様`, `氏`;
@@ -3180,6 +3199,8 @@ function findPersons(ctx: Ctx): void {
   const known = (names: ReadonlySet<string>, k: number): boolean =>
     names.has(lower(k)) || (cyrillic && declinedName(text.slice(starts[k], ends[k]).toLowerCase(), names));
   const n = starts.length;
+  // Where the last name found ends: a family name before a patronymic is not taken from it.
+  let taken = 0;
   for (let i = 0; i < n; i++) {
     let j = i + 1;
     if (j >= n) break;
@@ -3199,6 +3220,34 @@ function findPersons(ctx: Ctx): void {
     }
     // The gap first: a word before a sentence's end (`Москва. Заказ`) is not looked up in another case.
     if (!/^ (?:[A-Z]\. )?$/.test(gap)) continue;
+    // A Russian or Ukrainian patronymic after a capitalised word (`Зарема Руслановна`, `Оксани Петрівни`): a given
+    // name and a father's, whatever names the lexicon has; a family name beside them is taken in, after them
+    // (`Анна Сергеевна Ковальская`) or before (`Иванов Иван Иванович`), when the lexicon knows it or it ends as
+    // one does. A given name the lexicon lacks counts only with such a family name: a capitalised verb before a
+    // patronymic said alone (`Позвоните Петровичу`) is none.
+    if (cyrillic && gap === ' ' && isPatronymic(text.slice(starts[j], ends[j]).toLowerCase())) {
+      let start = starts[i]!;
+      let end = ends[j]!;
+      const familyName = (k: number): boolean =>
+        known(lex.lastNames, k) || FAMILY_NAME_ENDING.test(text.slice(starts[k], ends[k]).toLowerCase());
+      let family = true;
+      if (j + 1 < n && text.slice(ends[j], starts[j + 1]) === ' ' && familyName(j + 1)) {
+        end = ends[j + 1]!;
+        j++;
+      } else if (
+        i > 0 &&
+        starts[i - 1]! >= taken &&
+        text.slice(ends[i - 1], starts[i]) === ' ' &&
+        familyName(i - 1)
+      ) {
+        start = starts[i - 1]!;
+      } else family = false;
+      if (!family && !known(lex.firstNames, i)) continue;
+      ctx.out.push({ entity: 'PERSON', start, end, confidence: 0.85 });
+      taken = end;
+      i = j;
+      continue;
+    }
     if (!known(lex.firstNames, i)) continue;
     const isLast = known(lex.lastNames, j);
     if (!isLast && AMBIGUOUS_GIVEN_NAMES.has(lower(i))) continue;

@@ -969,6 +969,32 @@ describe('privacy detectors', () => {
       ])
         assert.deepEqual(only(t, 'PERSON'), [], t);
     });
+    it('finds a Russian or Ukrainian name by its patronymic, with the family name beside it', () => {
+      foundAloneAndInLongText(
+        'PERSON',
+        [
+          // Names the lexicon lacks: the patronymic says what they are.
+          ['Пациент Зарема Руслановна Хасбулатова поступила', 'Зарема Руслановна Хасбулатова', 0.85],
+          ['Ответственный: Тимур Рашидович Гайнутдинов', 'Тимур Рашидович Гайнутдинов', 0.85],
+          ['Встреча с Анной Сергеевной Ковальской', 'Анной Сергеевной Ковальской', 0.85],
+          ['Звонил Иван Иванович Петров по поводу заказа', 'Иван Иванович Петров', 0.85],
+          // The family name first, as forms write it.
+          ['Заявитель Иванов Иван Иванович', 'Иванов Иван Иванович', 0.85],
+          ['Лист від Оксани Петрівни Шевчук', 'Оксани Петрівни Шевчук', 0.85],
+          // A title before the name is not a family name.
+          ['Директор Сергей Петрович уехал', 'Сергей Петрович', 0.85],
+        ],
+        'Клиент позвонил в отдел доставки и спросил про заказ. ',
+      );
+      for (const t of [
+        'Отдел Продаж Ивановского района',
+        'Московский Проспект',
+        'Дубровник. Петрович',
+        'Позвоните Петровичу завтра', // a capitalised verb, a patronymic said alone
+        'Передайте Ильичу привет',
+      ])
+        assert.deepEqual(only(t, 'PERSON'), [], t);
+    });
     it('finds Chinese, Japanese and Korean names in running text, before a title or after a label', () => {
       foundAloneAndInLongText(
         'PERSON',
