@@ -823,8 +823,8 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
    * member's header and trailer read here and its deflate data inflated raw by zlib, its CRC-32 and length then
    * checked here. zlib's own gunzip, given bytes after the last member that are no gzip data, failed on them and
    * dropped what it had decompressed in the same write: the table's last rows were lost, all of a small file's.
-   * Here they end the stream, every member before them kept, as `gzip -d` does ({@link trailing}); zeros after a member are
-   * padding (a tape's blocks), passed over as zlib does. True when the source was read to its end.
+   * Here they end the stream, every member before them kept, as `gzip -d` does ({@link trailing}); zeros after a
+   * member are padding (a tape's blocks), passed over as zlib does. True when the source was read to its end.
    */
   private async *gunzip(
     crc32: (data: Uint8Array, value?: number) => number,
@@ -991,12 +991,12 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
     // The chunk being fed and the one before, with where each starts among the bytes fed: zlib's count of the
     // bytes it consumed (`bytesWritten`) says where the deflate data ended, in one of them (a write after the
     // end, which zlib consumes none of, may have begun the next chunk before the end was seen).
-    let chunk: Uint8Array | undefined = first;
+    let chunk: Uint8Array = first;
     let chunkAt = 0;
     let before: Uint8Array = new Uint8Array(0);
     const feeding = (async () => {
       try {
-        while (chunk && !over()) {
+        while (!over()) {
           for (let at = 0; at < chunk.length && !over(); at += IN_SLICE) {
             const slice = chunk.subarray(at, at + IN_SLICE);
             // A write's callback is not called once zlib has failed: its close ends the wait then.
@@ -1005,13 +1005,15 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
           }
           if (over()) return;
           const r = await source.next();
-          if (r.done) sourceDone = true;
-          if (!r.done) {
-            before = chunk;
-            chunkAt += chunk.length;
-            chunk = r.value;
-          } else chunk = undefined;
-          if (chunk && tail) tail.add(chunk);
+          if (r.done) {
+            // The last chunk stays the one fed: the deflate data may end inside it before the end is seen.
+            sourceDone = true;
+            break;
+          }
+          before = chunk;
+          chunkAt += chunk.length;
+          chunk = r.value;
+          if (tail) tail.add(chunk);
         }
         if (!over()) z.end();
       } catch (e) {
@@ -1045,11 +1047,10 @@ export class Decompressed implements AsyncIterable<Uint8Array> {
     if (sourceError !== undefined) throw sourceError;
     if (rest && ended && !fault) {
       const end = (z as unknown as { bytesWritten: number }).bytesWritten;
-      const current = chunk ?? new Uint8Array(0);
       rest.bytes =
         end >= chunkAt
-          ? current.subarray(end - chunkAt)
-          : Buffer.concat([before.subarray(end - (chunkAt - before.length)), current]);
+          ? chunk.subarray(end - chunkAt)
+          : Buffer.concat([before.subarray(end - (chunkAt - before.length)), chunk]);
     }
     return sourceDone;
   }
