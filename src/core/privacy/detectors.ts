@@ -2958,8 +2958,8 @@ const HONORIFICS = new Set(['mr', 'mrs', 'ms', 'miss', 'dr', 'prof', 'sir', 'mad
 
 /**
  * A Russian or Ukrainian patronymic in any case, in small letters: `-ович`, `-евич`, `-ьич` (`Ильич`) and
- * `-овна`, `-евна`, `-ична` with their case endings; Ukrainian `-івна`, `-ївна` and theirs. Six letters at
- * least (`Ильич` aside, none is shorter).
+ * `-овна`, `-евна`, `-ична` with their case endings; Ukrainian `-івна`, `-ївна` and theirs. Five letters at
+ * least (`Ильич`).
  */
 const PATRONYMIC =
   /^[\u0430-\u044f\u0451\u0456\u0457\u0454\u0491'\u2019-]{2,}(?:(?:\u043e\u0432\u0438\u0447|\u0435\u0432\u0438\u0447|\u044c\u0438\u0447)(?:\u0430|\u0443|\u0435\u043c|\u0435|\u0435\u0432\u0456)?|(?:\u043e\u0432\u043d|\u0435\u0432\u043d|\u0438\u0447\u043d)(?:\u0430|\u044b|\u0435|\u0443|\u043e\u0439|\u043e\u044e)|(?:\u0456\u0432\u043d|\u0457\u0432\u043d)(?:\u0430|\u0438|\u0456|\u0443|\u043e\u044e))$/;
@@ -2977,7 +2977,7 @@ const FAMILY_NAME_ENDING =
 
 // Chinese, Japanese and Korean names in running text, which has no capitals to find them by and, but for
 // Korean, no spaces: a family name of the commonest (China's hundred, some 85% of its people, in both scripts,
-// and the compound ones; Japan's hundred; Korea's) before a title (`先生`, `女士`, `老师`; `さん`, `様`, `氏`;
+// and the compound ones; Japan's hundred or so; Korea's hundred) before a title (`先生`, `女士`, `老师`; `さん`, `様`, `氏`;
 // `씨`, `님`) or after a label (`姓名：`, `氏名:`, `이름:`). A family name before a title alone is a name too
 // (`王先生`, Mr Wang), less surely.
 const ZH_SURNAMES = new Set(
@@ -3035,10 +3035,10 @@ function isHangul(c: number): boolean {
   return c >= 0xac00 && c <= 0xd7af;
 }
 
-/** The start of a Chinese name ending at `end` (before a title), and whether it has a given name; -1 if none. */
-function chineseNameBefore(text: string, end: number, surnameOnly: boolean): number {
+/** The start of a Chinese name ending at `end` (before a title); -1 if none. */
+function chineseNameBefore(text: string, end: number): number {
   // The longest reading first (a family name and two characters), none taking in a character of grammar.
-  for (let given = surnameOnly ? 0 : 2; given >= 0; given--) {
+  for (let given = 2; given >= 0; given--) {
     for (const length of [2, 1]) {
       const start = end - given - length;
       if (start < 0) continue;
@@ -3116,14 +3116,14 @@ function findCjkNames(ctx: Ctx): void {
     } else if (isHan(c) || isKana(c) || c === 32 || c === 0x3000) {
       start = JA_TITLE_SET.has(title) ? japaneseNameBefore(text, end) : -1;
       if (start < 0 && ZH_TITLE_SET.has(title) && isHan(c)) {
-        start = chineseNameBefore(text, end, false);
+        start = chineseNameBefore(text, end);
         surnameOnly = start >= 0 && end - start <= (ZH_COMPOUND_SURNAMES.has(text.slice(start, end)) ? 2 : 1);
       }
     }
     if (start < 0) continue;
     let stop = end;
     while (text[stop - 1] === ' ' || text[stop - 1] === '\u3000') stop--;
-    // A single family name before `님` is as often a word's first syllable (`고객님`): three syllables are asked.
+    // `님` follows a role's word of three syllables (`운영자님`) as it does a name: less sure.
     const confidence = surnameOnly ? 0.6 : title === '님' ? 0.6 : 0.8;
     ctx.out.push({ entity: 'PERSON', start, end: stop, confidence });
   }
@@ -3139,8 +3139,7 @@ function findCjkNames(ctx: Ctx): void {
       else if (!hangul && (c === 32 || c === 0x3000) && to > from && isHan(text.charCodeAt(to + 1))) to++;
       else break;
     }
-    const name = text.slice(from, to);
-    const compact = name.replace(/[ \u3000]/g, '');
+    const compact = text.slice(from, to).replace(/[ \u3000]/g, '');
     let ok = false;
     if (hangul) ok = koreanNameBefore(text, to) === from;
     else if (compact.length >= 2 && compact.length <= 5) {
