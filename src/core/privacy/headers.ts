@@ -325,13 +325,14 @@ const RULES: Rule[] = [
     ),
     evidence: { entity: 'LOCATION' },
   },
-  // Coordinates: `pickup_latitude`, `start_lng`, `lat_long`, `geolocation`, a geohash, a geometry column of WKT or
+  // Coordinates: `pickup_latitude`, `start_lng`, `lat_long`, `geolocation`, a `location` (a pair, as Chicago's crime
+  // data write it, or a GeoJSON point; a place's name under it is no coordinate), a geohash, a geometry column of WKT or
   // GeoJSON (whose values are a point only where they say so: a region's polygon is none), a trip's `polyline` or
   // `trajectory`; not a bare `long` (a position held), bare `coordinates` (an image's, a bounding box's, as often
   // in data for models), nor a bare `route` or `path` (a bus line's, a file's).
   {
     pattern: whole(
-      'lat|latitude|lon|lng|longitude|lat_?lo?ng|lat_?lon|latlng|latlon|gps(?:_?coord(?:inate)?s)?|geo_?(?:point|coord(?:inate)?s?|location)|geolocation|geo_?hash(?:_?\\d+)?|geom|geometry|the_geom|wkb_geometry|wkt|geo_?json|polyline|trajector(?:y|ies)|gps_?(?:trace|track|points|path)|(?:trip|route)_?(?:polyline|trace|track|points)|track_?points',
+      'lat|latitude|lon|lng|longitude|lat_?lo?ng|lat_?lon|latlng|latlon|gps(?:_?coord(?:inate)?s)?|geo_?(?:point|coord(?:inate)?s?|location)|geolocation|location|geo_?hash(?:_?\\d+)?|geom|geometry|the_geom|wkb_geometry|wkt|geo_?json|polyline|trajector(?:y|ies)|gps_?(?:trace|track|points|path)|(?:trip|route)_?(?:polyline|trace|track|points)|track_?points',
     ),
     evidence: { entity: 'GEO_COORDINATE' },
   },

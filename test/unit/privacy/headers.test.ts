@@ -227,6 +227,8 @@ describe('privacy header evidence', () => {
       ['WKT', 'GEO_COORDINATE'],
       ['geojson', 'GEO_COORDINATE'],
       ['POLYLINE', 'GEO_COORDINATE'],
+      ['Location', 'GEO_COORDINATE'],
+      ['pickup_location', 'GEO_COORDINATE'],
       ['trajectory', 'GEO_COORDINATE'],
       ['gps_trace', 'GEO_COORDINATE'],
       ['license_plate', 'LICENSE_PLATE'],
@@ -272,8 +274,8 @@ describe('privacy header evidence', () => {
     ])
       assert.equal(headerEvidence(name).entity, undefined, name);
     // A network's or a parcel's `routing`, a return's `rtn`, a finding's `abnormal`, an `epicentre`, a `voter_turnout`.
-    // A bus line's `route`, a file's `path`.
-    for (const name of ['route', 'route_id', 'path', 'file_path'])
+    // A bus line's `route`, a file's `path`; words that hold `location`.
+    for (const name of ['route', 'route_id', 'path', 'file_path', 'relocation', 'allocation'])
       assert.equal(headerEvidence(name).entity, undefined, name);
     for (const name of ['routing', 'route_number', 'rtn', 'abnormal', 'epicentre', 'voter_turnout', 'voters'])
       assert.equal(headerEvidence(name).entity, undefined, name);

@@ -400,6 +400,31 @@ describe('PrivacyScanner', () => {
     ]);
   });
 
+  it('finds a location column of pairs, as Chicago writes them, and of GeoJSON points, not of place names', async () => {
+    const csv = [
+      'id,Location,location_desc',
+      '1,"(41.976290414, -87.905227221)",STREET',
+      '2,"(41.881832, -87.623177)",APARTMENT',
+      '3,,RESIDENCE',
+    ].join('\n');
+    const chicago = await scan(Buffer.from(csv), 'crimes.csv');
+    assert.deepEqual(fieldsOf(chicago, { entity: 'GEO_COORDINATE' }, 'rule', 'column', 'excerpt'), [
+      ['privacy/pii-column', 'Location', '(41.9********, -87.9********)'],
+    ]);
+    assert.deepEqual(quasiIdentifiers(chicago), [['Location', 'coordinates']]);
+    const json = JSON.stringify([
+      { id: 1, location: { type: 'Point', coordinates: [-73.98571, 40.74844] } },
+      { id: 2, location: { type: 'Point', coordinates: [-0.12776, 51.50735] } },
+    ]);
+    const points = await scan(Buffer.from(json), 'places.json');
+    assert.deepEqual(fieldsOf(points, { entity: 'GEO_COORDINATE' }, 'rule', 'column'), [
+      ['privacy/pii-column', 'location'],
+    ]);
+    const towns = await scan(Buffer.from('id,location\n1,Chicago\n2,Boston\n3,Denver\n'), 'towns.csv');
+    assert.deepEqual(fieldsOf(towns, { entity: 'GEO_COORDINATE' }, 'rule'), []);
+    assertHides(chicago, ['41.976290414', '87.905227221', '41.881832']);
+  });
+
   it('finds a column of licence plates and a plate named in notes, masked', async () => {
     const csv = [
       'license_plate,vin,notes',
