@@ -223,23 +223,70 @@ const ruWords =
     ' ',
   );
 
+const zhSurnames = '王李张刘陈杨黄赵吴周'.split('');
+const zhGiven = '伟芳娜敏静丽强磊洋艳勇军杰娟涛'.split('');
+const zhTitles = ['先生', '女士', '老师', '经理'];
+const zhWords =
+  '订单 客户 配送 付款 退货 商品 仓库 合同 电话 邮件 发票 折扣 地址 快递 询问 确认 安排 今天 明天 已经'.split(
+    ' ',
+  );
+
+/** How {@link generateNotesCsv} writes a language's notes. */
+interface NotesLanguage {
+  words: readonly string[];
+  /** A person as the language's notes name one. */
+  name: (pick: <T>(xs: readonly T[]) => T, r: () => number) => string;
+  city: string;
+  /** Between words, and at a sentence's end. */
+  space: string;
+  stop: string;
+  capitalise: boolean;
+}
+
+const NOTES: Record<'ru' | 'zh', NotesLanguage> = {
+  // Cyrillic, where names are searched through the lexicon's romanised keys.
+  ru: {
+    words: ruWords,
+    name: (pick) => `${pick(ruFirst)} ${pick(ruLast)}`,
+    city: 'Москва',
+    space: ' ',
+    stop: '.',
+    capitalise: true,
+  },
+  // Chinese, no spaces, a family name and one or two characters before a title (`张伟先生`).
+  zh: {
+    words: zhWords,
+    name: (pick, r) =>
+      `${pick(zhSurnames)}${pick(zhGiven)}${r() < 0.5 ? pick(zhGiven) : ''}${pick(zhTitles)}`,
+    city: '北京',
+    space: '',
+    stop: '。',
+    capitalise: false,
+  },
+};
+
 /**
- * Notes in Russian, one a row: `id` and `notes`, one to four sentences of everyday words, a name (given and
- * family) in one sentence of five and `Москва` in one of ten: text in Cyrillic, where names are searched through
- * the lexicon's romanised keys. Rows are added until the file reaches `targetBytes`.
+ * Notes in Russian or Chinese, one a row: `id` and `notes`, one to four sentences of everyday words, a person
+ * in one sentence of five and a city in one of ten. Rows are added until the file reaches `targetBytes`.
  */
-export function generateRussianNotesCsv(file: string, targetBytes: number, seed = 42): number {
+export function generateNotesCsv(
+  file: string,
+  targetBytes: number,
+  language: 'ru' | 'zh',
+  seed = 42,
+): number {
   const r = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const l = NOTES[language];
   const sentence = (): string => {
     const n = 6 + Math.floor(r() * 10);
     const w: string[] = [];
-    for (let i = 0; i < n; i++) w.push(pick(ruWords));
-    let s = w.join(' ');
-    s = s[0]!.toUpperCase() + s.slice(1);
-    if (r() < 0.2) s += ` ${pick(ruFirst)} ${pick(ruLast)}`;
-    if (r() < 0.1) s += ' Москва';
-    return `${s}.`;
+    for (let i = 0; i < n; i++) w.push(pick(l.words));
+    let s = w.join(l.space);
+    if (l.capitalise) s = s[0]!.toUpperCase() + s.slice(1);
+    if (r() < 0.2) s += `${l.space || ''}${l.name(pick, r)}`;
+    if (r() < 0.1) s += `${l.space}${l.city}`;
+    return `${s}${l.stop}`;
   };
   const fd = fs.openSync(file, 'w');
   const header = 'id,notes\n';
@@ -250,7 +297,7 @@ export function generateRussianNotesCsv(file: string, targetBytes: number, seed 
     const k = 1 + Math.floor(r() * 4);
     const text: string[] = [];
     for (let i = 0; i < k; i++) text.push(sentence());
-    const line = `${rows},"${text.join(' ')}"\n`;
+    const line = `${rows},"${text.join(l.space)}"\n`;
     fs.writeSync(fd, line);
     bytes += Buffer.byteLength(line);
     rows++;

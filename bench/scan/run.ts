@@ -22,7 +22,8 @@
  * document of about that many characters, with sporadic e-mail addresses and phone numbers;
  * `generateDocumentsCsv`): a file made large by its values' length, whose columns keep long values.
  * BENCH_SCAN_NOTES=ru writes notes in Russian instead (`scan-notes-ru-<MB>mb.csv`: an id and one to four
- * sentences, a name in one of five; `generateRussianNotesCsv`): text in Cyrillic, searched for names.
+ * sentences, a name in one of five; `generateNotesCsv`): text in Cyrillic, searched for names. `zh`, in Chinese
+ * (`scan-notes-zh-<MB>mb.csv`): a name before a title in one sentence of five.
  * BENCH_SCAN_COMPRESS=gzip audits the file gzip-compressed (`<file>.gz`, level 6), which `rml audit` reads
  * through in one thread; speeds are on the bytes of the text, against the raw read of the plain file.
  * BENCH_SCAN_FILES=8 also audits each size's file given 8 times in one audit, one after another (`--threads
@@ -36,7 +37,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { defaultThreads } from '../../src/worker/scanThreads';
-import { generateCsv, generateDocumentsCsv, generateRussianNotesCsv, generateWideCsv } from './generate';
+import { generateCsv, generateDocumentsCsv, generateNotesCsv, generateWideCsv } from './generate';
 
 // BENCH_ROOT: where dist/ is, for a bundled copy of this script run elsewhere (a machine with more cores).
 const root = process.env.BENCH_ROOT ?? path.resolve(__dirname, '../..');
@@ -228,7 +229,8 @@ function main(): void {
     const wide = Number(process.env.BENCH_SCAN_WIDE ?? 0);
     const docs = Number(process.env.BENCH_SCAN_DOCS ?? 0);
     const notes = process.env.BENCH_SCAN_NOTES;
-    if (notes !== undefined && notes !== 'ru') throw new Error('BENCH_SCAN_NOTES takes ru.');
+    if (notes !== undefined && notes !== 'ru' && notes !== 'zh')
+      throw new Error('BENCH_SCAN_NOTES takes ru or zh.');
     if ((wide > 0 || docs > 0 || notes) && (predictions || format !== 'csv'))
       throw new Error('BENCH_SCAN_WIDE, BENCH_SCAN_DOCS and BENCH_SCAN_NOTES write CSV without predictions.');
     const file = path.join(
@@ -248,7 +250,7 @@ function main(): void {
           : docs > 0
             ? generateDocumentsCsv(file, mb * 1e6, docs)
             : notes
-              ? generateRussianNotesCsv(file, mb * 1e6)
+              ? generateNotesCsv(file, mb * 1e6, notes)
               : generateCsv(file, mb * 1e6, 42, { predictions, format });
       console.log(`generated ${path.relative(root, file)}: ${n.toLocaleString('en-US')} rows`);
     }
@@ -296,7 +298,9 @@ function main(): void {
       (process.env.BENCH_SCAN_DOCS
         ? ` Corpus: documents of ${process.env.BENCH_SCAN_DOCS} characters.`
         : '') +
-      (process.env.BENCH_SCAN_NOTES ? ` Notes in Russian.` : '') +
+      (process.env.BENCH_SCAN_NOTES
+        ? ` Notes in ${process.env.BENCH_SCAN_NOTES === 'zh' ? 'Chinese' : 'Russian'}.`
+        : '') +
       (process.env.BENCH_SCAN_FORMAT && process.env.BENCH_SCAN_FORMAT !== 'csv'
         ? ` Format ${process.env.BENCH_SCAN_FORMAT}: the raw reference reads and JSON.parses each line.`
         : '') +

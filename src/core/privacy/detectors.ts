@@ -230,6 +230,7 @@ let flagsText: string | undefined;
 /** Lets go of the last text counted: a scan's last cell, kept by a long-lived process (the editor's). */
 export function forgetCountedText(): void {
   flagsText = undefined;
+  cjkCueText = undefined;
   runsText = undefined;
   runsOfText = null;
   colonsText = undefined;
@@ -3012,6 +3013,14 @@ const CJK_LABELS =
   '姓名|名字|联系人|聯絡人|聯繫人|联络人|收件人|收货人|收貨人|申请人|申請人|患者|病人|客户|客戶|氏名|お名前|名前|患者名|이름|성명|성함|고객명|환자명';
 /** Whether a text may hold a name {@link findCjkNames} finds: a title or a label. */
 const CJK_NAME_CUE = new RegExp(`${ZH_TITLES}|${JA_TITLES}|${KO_TITLES}|${CJK_LABELS}`);
+/** The text {@link hasCjkNameCue} last found a cue in: {@link findCjkNames} does not look again. */
+let cjkCueText: string | undefined;
+
+function hasCjkNameCue(text: string): boolean {
+  if (!CJK_NAME_CUE.test(text)) return false;
+  cjkCueText = text;
+  return true;
+}
 const CJK_ANY = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]/;
 const CJK_TITLE = new RegExp(`(?:${ZH_TITLES}|${JA_TITLES})|(?<=[\\uac00-\\ud7af] ?)(?:${KO_TITLES})`, 'g');
 const CJK_LABEL = new RegExp(`(?:${CJK_LABELS})[ \\t]*[:\\uff1a][ \\t\\u3000]*`, 'g');
@@ -3101,7 +3110,8 @@ function koreanNameBefore(text: string, end: number): number {
 /** Chinese, Japanese and Korean names before a title or after a label (see {@link ZH_SURNAMES}). */
 function findCjkNames(ctx: Ctx): void {
   const text = ctx.text;
-  if (!CJK_NAME_CUE.test(text)) return;
+  // Asked once a text: by the counts' trigger, or here for a text another trigger let through.
+  if (text !== cjkCueText && !CJK_NAME_CUE.test(text)) return;
   CJK_TITLE.lastIndex = 0;
   for (let m = CJK_TITLE.exec(text); m; m = CJK_TITLE.exec(text)) {
     const title = m[0];
@@ -3127,6 +3137,8 @@ function findCjkNames(ctx: Ctx): void {
     const confidence = surnameOnly ? 0.6 : title === '님' ? 0.6 : 0.8;
     ctx.out.push({ entity: 'PERSON', start, end: stop, confidence });
   }
+  // A label ends in a colon: a text without one is not searched for them.
+  if (!text.includes(':') && !text.includes('\uff1a')) return;
   CJK_LABEL.lastIndex = 0;
   for (let m = CJK_LABEL.exec(text); m; m = CJK_LABEL.exec(text)) {
     const from = m.index + m[0].length;
@@ -3499,7 +3511,7 @@ export function triggeredByCounts(text: string): boolean {
     // A passport or licence number after its name in small letters (`passport 123456`, `\u62a4\u7167 E1234567`).
     (flags.digits >= 4 && text.length >= 8 && (flags.lower >= 2 || hasNonAscii(text))) ||
     ((flags.colons > 0 || flags.dots > 0) && (text.includes('://') || WWW.test(text))) ||
-    (flags.cjk >= 2 && CJK_NAME_CUE.test(text));
+    (flags.cjk >= 2 && hasCjkNameCue(text));
   if (!triggered) return false;
   // A date alone (a sign-up or birth date column, scanned cell by cell) has at most 8 digits, so only the
   // phone search runs on it, and its every candidate is the date itself, which DATE_PREFIX rejects, or has
