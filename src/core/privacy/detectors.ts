@@ -3067,7 +3067,10 @@ function chineseNameBefore(text: string, end: number): number {
   return -1;
 }
 
-/** The start of a Japanese name ending at `end`: a family name, then up to three characters of a given name. */
+/**
+ * The start of a Japanese name ending at `end`: a family name, then up to three characters of a given name, in
+ * kanji or katakana (hiragana are grammar's as often: `関する様々`, `関数と同様` read `関` a family name).
+ */
 function japaneseNameBefore(text: string, end: number): number {
   let e = end;
   while (e > 0 && (text[e - 1] === ' ' || text[e - 1] === '\u3000')) e--;
@@ -3077,7 +3080,7 @@ function japaneseNameBefore(text: string, end: number): number {
     let ok = true;
     for (let k = at; k < e && ok; k++) {
       const c = text.charCodeAt(k);
-      ok = isHan(c) || isKana(c);
+      ok = isHan(c) || (c >= 0x30a0 && c <= 0x30ff);
     }
     if (!ok) break;
     // A space between the family and given names (`田中 太郎`).
@@ -3124,7 +3127,8 @@ function findCjkNames(ctx: Ctx): void {
       // A trade's title takes `님` as a name does, and ends in `사` (`변호사님`, `정비사님`; `士`, `師`).
       if (start >= 0 && title === '님' && text[end - 1] === '사') start = -1;
     } else if (isHan(c) || isKana(c) || c === 32 || c === 0x3000) {
-      start = JA_TITLE_SET.has(title) ? japaneseNameBefore(text, end) : -1;
+      const honorific = JA_TITLE_SET.has(title) && !(title === '\u69d8' && notHonorificSama(text, end));
+      start = honorific ? japaneseNameBefore(text, end) : -1;
       if (start < 0 && ZH_TITLE_SET.has(title) && isHan(c)) {
         start = chineseNameBefore(text, end);
         surnameOnly = start >= 0 && end - start <= (ZH_COMPOUND_SURNAMES.has(text.slice(start, end)) ? 2 : 1);
@@ -3165,6 +3169,15 @@ function findCjkNames(ctx: Ctx): void {
     if (ok) ctx.out.push({ entity: 'PERSON', start: from, end: to, confidence: 0.85 });
   }
 }
+/**
+ * `様` in a word rather than after a name: `様々` (various), `同様` (likewise), `模様`, `仕様`, `多様`, `一様`, `異様`,
+ * `有様`, `王様`, `神様`, `皆様`, `お客様`, `奥様`, `貴様`, `左様`, `斯様`.
+ */
+function notHonorificSama(text: string, at: number): boolean {
+  return text[at + 1] === '\u3005' || SAMA_WORDS.has(text[at - 1] ?? '');
+}
+const SAMA_WORDS = new Set('同模仕多一異有王神皆客奥貴左斯');
+
 const ZH_TITLE_SET = new Set(ZH_TITLES.split('|'));
 const JA_TITLE_SET = new Set(JA_TITLES.split('|'));
 const KO_TITLE_SET = new Set(KO_TITLES.split('|'));

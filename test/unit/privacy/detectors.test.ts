@@ -1028,6 +1028,9 @@ describe('privacy detectors', () => {
         ['たくさんの人が来ました', 'PERSON'], // `さん` inside a word
         ['お客様へのお知らせ', 'PERSON'],
         ['これと同様に処理します', 'PERSON'],
+        // Found by gettext's Japanese catalogues: `関` a family name, hiragana of grammar, `様` in a word.
+        ['組み込み関数と同様に説明を表示する', 'PERSON'],
+        ['ファイルに関する様々な操作を行います', 'PERSON'],
         ['고객님, 감사합니다', 'PERSON'], // a customer: two syllables
         ['이 고객님은 VIP입니다', 'PERSON'],
         ['변호사님께 문의하세요', 'PERSON'], // a trade's title in `사`
